@@ -1,0 +1,133 @@
+//! The merge rule: how one field write lands on a record. The heart of Tandem.
+//!
+//! Fields merge one by one. A write names the version (stamp) of the field it was based on.
+//!
+//! 1. Based on the current version: applied.
+//! 2. Concurrent (based on anything else): the owner's write beats a worker's, whatever the
+//!    clocks say; between writes of the same side the later stamp (clock, then device) wins.
+//! 3. The losing value is never dropped: it is kept in `Record::conflicts`, shown to both.
+//!    The exception is a device's own earlier draft: a later write from the same device, based on
+//!    the same version, replaces it without a conflict (it is one person changing their mind).
+//! 4. Deletion is the `deleted` field and merges like any other. A worker may delete only a
+//!    record they made, and their delete counts only while the young person has written nothing
+//!    to it (`Record::is_deleted`): once the young person's words are in it, a worker's delete
+//!    cannot remove them, whichever arrived first. Workers never un-delete.
+//! 5. Visibility and acceptance of a suggestion are the owner's alone.
+//!
+//! Every rule compares the write against state that any delivery order of the same writes
+//! reaches, so the result is the same whatever order the writes arrive in (see the property
+//! tests in `tests/merge_properties.rs`).
+
+use crate::hlc::Stamp;
+use crate::record::{Author, FieldName, FieldState, FieldValue, Record, Side};
+use crate::validate::{ValidationError, validate};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use ts_rs::TS;
+
+/// One write of one field, as it reaches the merge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldWrite {
+    pub value: FieldValue,
+    /// The field version the writer saw; `None` if they never saw this field on the server.
+    pub base: Option<Stamp>,
+    pub author: Author,
+    pub stamp: Stamp,
+}
+
+/// What happened to a write that was not refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Based on the current version, and now the current value.
+    Applied,
+    /// Concurrent with another write and won; the other value is kept as a conflict.
+    Merged,
+    /// Concurrent and lost; kept as a conflict that both sides can see.
+    KeptAsConflict,
+    /// This exact write was merged before; nothing changes.
+    Duplicate,
+    /// The same device already sent a later value based on the same version; nothing changes.
+    Superseded,
+}
+
+/// A write the rule does not allow. The record is left exactly as it was.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum Refusal {
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error("only the young person can change {0:?}")]
+    OwnerOnly(FieldName),
+    #[error("a worker can only delete something they made themselves")]
+    NotCreator,
+}
+
+/// Merges `write` into `record`. Pure: the result depends only on the arguments.
+pub fn apply(record: &mut Record, write: FieldWrite) -> Result<Outcome, Refusal> {
+    let value = validate(record.kind, write.value)?;
+    let write = FieldState { value, stamp: write.stamp, base: write.base, author: write.author };
+    let name = write.value.name();
+    let side = record.side_of(write.author.person);
+
+    if side == Side::Worker {
+        match write.value {
+            FieldValue::Visibility(_) | FieldValue::Accepted(_) | FieldValue::Deleted(false) => {
+                return Err(Refusal::OwnerOnly(name));
+            }
+            FieldValue::Deleted(true) if record.created_by.person != write.author.person => {
+                return Err(Refusal::NotCreator);
+            }
+            _ => {}
+        }
+    }
+
+    let current = match record.fields.get(&name) {
+        Some(current) => current.clone(),
+        None => {
+            record.fields.insert(name, write);
+            return Ok(Outcome::Applied);
+        }
+    };
+    if current.stamp == write.stamp || record.conflicts.iter().any(|c| c.value.name() == name && c.stamp == write.stamp)
+    {
+        return Ok(Outcome::Duplicate);
+    }
+    let mut same_field = std::iter::once(&current).chain(record.conflicts.iter().filter(|c| c.value.name() == name));
+    if same_field.any(|other| is_later_draft(other, &write)) {
+        return Ok(Outcome::Superseded);
+    }
+    record.conflicts.retain(|c| c.value.name() != name || !is_later_draft(&write, c));
+
+    if side == Side::Owner {
+        record.owner_touched = true;
+    }
+
+    if write.base == Some(current.stamp) || is_later_draft(&write, &current) {
+        record.fields.insert(name, write);
+        Ok(Outcome::Applied)
+    } else if priority(record, &write) > priority(record, &current) {
+        record.fields.insert(name, write);
+        keep_conflict(record, current);
+        Ok(Outcome::Merged)
+    } else {
+        keep_conflict(record, write);
+        Ok(Outcome::KeptAsConflict)
+    }
+}
+
+/// Concurrent writes are ordered by side first (owner above worker), then by stamp.
+fn priority(record: &Record, state: &FieldState) -> (Side, Stamp) {
+    (record.side_of(state.author.person), state.stamp)
+}
+
+/// `later` replaces `earlier` as the same device's next draft from the same starting point.
+fn is_later_draft(later: &FieldState, earlier: &FieldState) -> bool {
+    later.author.device == earlier.author.device && later.base == earlier.base && later.stamp > earlier.stamp
+}
+
+/// Conflicts stay sorted by field then stamp, so equal histories compare equal.
+fn keep_conflict(record: &mut Record, losing: FieldState) {
+    let key = |c: &FieldState| (c.value.name(), c.stamp);
+    let at = record.conflicts.partition_point(|c| key(c) < key(&losing));
+    record.conflicts.insert(at, losing);
+}
