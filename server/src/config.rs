@@ -4,33 +4,138 @@ use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// Largest request body accepted (a week offline is a few hundred KB of operations).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
 #[derive(Parser, Debug)]
 #[command(name = "tandem", version, about = "Tandem: young people's own words, shared on their terms.")]
 pub struct Cli {
+    #[command(flatten)]
+    pub db: DbArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DbArgs {
+    /// The SQLite database file.
+    #[arg(long, global = true, env = "TANDEM_DB", default_value = "tandem.db")]
+    pub db: PathBuf,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the server (the default).
     Serve(ServeArgs),
+    /// Create a staff account (key worker, drop-in staff or admin).
+    CreateStaff {
+        #[arg(long, value_parser = parse_role)]
+        role: tandem_shared::Role,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        display_name: String,
+        /// Read from TANDEM_PASSWORD if not given, so it stays out of shell history.
+        #[arg(long, env = "TANDEM_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Add a young person and print their one-time invite code.
+    Invite {
+        #[arg(long)]
+        display_name: String,
+        /// Key worker sign-in name or id; repeat for more than one.
+        #[arg(long = "worker")]
+        workers: Vec<String>,
+    },
+    /// Assign a young person to a key worker (names or ids).
+    Assign {
+        #[arg(long)]
+        worker: String,
+        #[arg(long)]
+        young_person: String,
+    },
+    /// End every session of a person (lost phone, staff leaving).
+    Revoke {
+        #[arg(long)]
+        person: String,
+    },
+    /// Copy the database to a file with SQLite's online backup; safe while the server runs.
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+}
+
+fn parse_role(s: &str) -> Result<tandem_shared::Role, String> {
+    use tandem_shared::Role::*;
+    match s {
+        "key_worker" | "key-worker" => Ok(KeyWorker),
+        "drop_in_staff" | "drop-in-staff" => Ok(DropInStaff),
+        "admin" => Ok(Admin),
+        _ => Err("choose key-worker, drop-in-staff or admin".into()),
+    }
 }
 
 impl Cli {
     /// Parses the command line; with no subcommand, `serve` with its defaults.
-    pub fn from_env() -> Cli {
+    pub fn from_env() -> (DbArgs, Command) {
         let cli = Cli::parse();
-        if cli.command.is_some() { cli } else { Cli::parse_from(["tandem", "serve"]) }
+        match cli.command {
+            Some(command) => (cli.db, command),
+            None => (cli.db, Command::Serve(ServeArgs::parse_from(["serve"]))),
+        }
     }
 }
 
-#[derive(Args, Debug, Clone)]
+#[derive(Parser, Debug, Clone)]
 pub struct ServeArgs {
     /// Address to listen on. Loopback by default: put a TLS proxy in front to expose it.
     #[arg(long, env = "TANDEM_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// The SQLite database file.
-    #[arg(long, env = "TANDEM_DB", default_value = "tandem.db")]
-    pub db: PathBuf,
+    /// Seed a demo organisation (if the database is empty) and print how to sign in.
+    #[arg(long, env = "TANDEM_DEMO")]
+    pub demo: bool,
+    /// The token signing key file; made on first start. Defaults to the database path + `.key`.
+    #[arg(long, env = "TANDEM_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Minutes an access token lasts.
+    #[arg(long, env = "TANDEM_ACCESS_MINUTES", default_value_t = 15)]
+    pub access_minutes: u64,
+    /// Failed sign-ins in a row before an account is locked for a while.
+    #[arg(long, env = "TANDEM_LOCK_AFTER", default_value_t = 5)]
+    pub lock_after: i64,
+}
+
+/// Settings handlers read at run time. Its Debug shows no secrets because it holds none.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub access_ttl_secs: u64,
+    pub refresh_ttl_secs: u64,
+    pub lock_after_failures: i64,
+    pub lock_ms: i64,
+    pub failure_delay_ms: u64,
+    pub address_failure_limit: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            access_ttl_secs: 15 * 60,
+            refresh_ttl_secs: 30 * 24 * 3600,
+            lock_after_failures: 5,
+            lock_ms: 15 * 60 * 1000,
+            failure_delay_ms: 100,
+            address_failure_limit: 50,
+        }
+    }
+}
+
+impl From<&ServeArgs> for Settings {
+    fn from(args: &ServeArgs) -> Self {
+        Settings {
+            access_ttl_secs: args.access_minutes * 60,
+            lock_after_failures: args.lock_after,
+            ..Settings::default()
+        }
+    }
 }

@@ -1,25 +1,152 @@
-//! Tandem's server. A request goes: `http/` (route, auth extractor, JSON) → `sync/` or
-//! `accounts/` (rules, using `tandem_shared::merge`) → `store/` (every SQL statement).
+//! Tandem's server. A request goes: `http/` (route, auth extractor, JSON) → `store/` (every SQL
+//! statement, in one transaction per request) → `tandem_shared::merge` for the rule itself.
 
+pub mod accounts;
+pub mod auth;
 pub mod config;
+pub mod demo;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod metrics;
+pub mod pwa;
+pub mod state;
+pub mod store;
 pub mod telemetry;
 
-use axum::{Json, Router, routing::get};
-use config::ServeArgs;
-use serde_json::json;
+use config::{Command, DbArgs, ServeArgs, Settings};
+use state::AppState;
+use std::future::Future;
+use std::net::SocketAddr;
+use store::{Store, people};
+use tandem_shared::PersonId;
 use tokio::net::TcpListener;
 
-pub fn app() -> Router {
-    Router::new().route("/api/health", get(|| async { Json(json!({ "status": "ok" })) }))
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Serves `app` on `listener` until `shutdown` completes. Tests call this with port 0.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = http::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
-pub async fn run_serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+/// Opens the database and signing key and builds the state for `serve`.
+pub fn open_state(
+    db: &std::path::Path,
+    key_file: Option<&std::path::Path>,
+    settings: Settings,
+) -> Result<AppState, BoxError> {
+    let store = Store::open(db)?;
+    let key_path = key_file.map(ToOwned::to_owned).unwrap_or_else(|| {
+        let mut p = db.as_os_str().to_owned();
+        p.push(".key");
+        p.into()
+    });
+    let keys = auth::tokens::Keys::load_or_create(&key_path)?;
+    Ok(AppState::new(store, keys, settings).map_err(|e| e.to_string())?)
+}
+
+pub async fn run(db: DbArgs, command: Command) -> Result<(), BoxError> {
+    match command {
+        Command::Serve(args) => run_serve(&db, args).await,
+        other => run_admin(&db, other),
+    }
+}
+
+async fn run_serve(db: &DbArgs, args: ServeArgs) -> Result<(), BoxError> {
+    let state = open_state(&db.db, args.key_file.as_deref(), Settings::from(&args))?;
+    if args.demo {
+        let code = state.store.write_now(|tx| demo::seed(tx, store::now_ms())).map_err(|e| e.to_string())?;
+        print_demo(args.listen, code.as_deref());
+    }
     let listener = TcpListener::bind(args.listen).await?;
-    tracing::info!(address = %listener.local_addr()?, "Tandem is listening");
-    axum::serve(listener, app())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    tracing::info!(address = %listener.local_addr()?, db = %db.db.display(), "Tandem is listening");
+    serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+fn print_demo(listen: SocketAddr, code: Option<&str>) {
+    println!("\nTandem demo is running at http://{listen}/\n\nSign in as:");
+    for l in demo::LOGINS {
+        println!("  {:<14} name: {:<8} PIN/password: {}", l.role, l.name, l.secret);
+    }
+    match code {
+        Some(code) => println!("\nA new young person can join with invite code {code}\n"),
+        None => println!("\n(The demo organisation was already in this database.)\n"),
+    }
+}
+
+/// Resolves a sign-in name or an id to a person.
+fn person_ref(conn: &rusqlite::Connection, text: &str) -> Result<PersonId, BoxError> {
+    if let Ok(id) = PersonId::parse(text) {
+        return Ok(id);
+    }
+    Ok(people::by_name(conn, text).map_err(|e| e.to_string())?.ok_or_else(|| format!("nobody is called {text:?}"))?.id)
+}
+
+fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
+    let store = Store::open(&db.db)?;
+    let now = store::now_ms();
+    let err = |e: error::ApiError| -> BoxError { e.to_string().into() };
+    match command {
+        Command::Serve(_) => unreachable!("handled by run"),
+        Command::CreateStaff { role, name, display_name, password } => {
+            let id = store
+                .write_now(|tx| accounts::create_staff(tx, role, &name, &display_name, &password, now))
+                .map_err(err)?;
+            println!("created {name} ({id})");
+        }
+        Command::Invite { display_name, workers } => {
+            let (id, code) = store
+                .write_now(|tx| {
+                    let ids = workers
+                        .iter()
+                        .map(|w| person_ref(tx, w).map_err(|e| error::ApiError::BadRequest(e.to_string())))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let admin = people::list(tx)?
+                        .into_iter()
+                        .find(|p| p.role == tandem_shared::Role::Admin)
+                        .map(|p| p.id)
+                        .or(ids.first().copied())
+                        .ok_or(error::ApiError::BadRequest("create an admin or name a worker first".into()))?;
+                    accounts::invite_young_person(tx, &display_name, admin, &ids, now)
+                })
+                .map_err(err)?;
+            println!(
+                "invite code for {display_name} ({id}): {code}\nIt works once, for {} days.",
+                accounts::INVITE_DAYS
+            );
+        }
+        Command::Assign { worker, young_person } => {
+            store
+                .write_now(|tx| {
+                    let w = person_ref(tx, &worker).map_err(|e| error::ApiError::BadRequest(e.to_string()))?;
+                    let y = person_ref(tx, &young_person).map_err(|e| error::ApiError::BadRequest(e.to_string()))?;
+                    accounts::assign(tx, w, y, now)
+                })
+                .map_err(err)?;
+            println!("assigned");
+        }
+        Command::Revoke { person } => {
+            store
+                .write_now(|tx| {
+                    let p = person_ref(tx, &person).map_err(|e| error::ApiError::BadRequest(e.to_string()))?;
+                    accounts::revoke(tx, p, now)
+                })
+                .map_err(err)?;
+            println!("every session of {person} has ended");
+        }
+        Command::Backup { to } => {
+            store.backup_to(&to)?;
+            println!("backed up to {}", to.display());
+        }
+    }
     Ok(())
 }

@@ -1,13 +1,10 @@
-use tandem_server::config::{Cli, Command};
+use tandem_server::config::Cli;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tandem_server::telemetry::init();
-    let cli = Cli::from_env();
-    let result = match cli.command.expect("from_env always sets a command") {
-        Command::Serve(args) => tandem_server::run_serve(args).await,
-    };
-    match result {
+    let (db, command) = Cli::from_env();
+    match tandem_server::run(db, command).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tandem: {e}");

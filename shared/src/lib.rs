@@ -13,7 +13,7 @@ pub mod wire;
 
 pub use hlc::{Hlc, Stamp};
 pub use ids::{DeviceId, PersonId, RecordId};
-pub use merge::{Outcome, Refusal, apply};
+pub use merge::{FieldWrite, Outcome, Refusal, apply, create};
 pub use record::{
     Author, FieldName, FieldState, FieldValue, GoalStatus, NoticedBy, Rating, Record, RecordKind, Role, Side, Step,
     Visibility,

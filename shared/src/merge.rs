@@ -19,7 +19,8 @@
 //! tests in `tests/merge_properties.rs`).
 
 use crate::hlc::Stamp;
-use crate::record::{Author, FieldName, FieldState, FieldValue, Record, Side};
+use crate::ids::{PersonId, RecordId};
+use crate::record::{Author, FieldName, FieldState, FieldValue, Record, RecordKind, Side};
 use crate::validate::{ValidationError, validate};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -37,6 +38,7 @@ pub struct FieldWrite {
 
 /// What happened to a write that was not refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Based on the current version, and now the current value.
@@ -130,4 +132,29 @@ fn keep_conflict(record: &mut Record, losing: FieldState) {
     let key = |c: &FieldState| (c.value.name(), c.stamp);
     let at = record.conflicts.partition_point(|c| key(c) < key(&losing));
     record.conflicts.insert(at, losing);
+}
+
+/// A new record made by `author`, with `values` set over the defaults, all at `stamp`.
+/// The same permissions as `apply`: a worker's new record is a suggestion, and its visibility,
+/// acceptance and deletion are not theirs to set.
+pub fn create(
+    id: RecordId,
+    kind: RecordKind,
+    owner: PersonId,
+    author: Author,
+    stamp: Stamp,
+    values: Vec<FieldValue>,
+) -> Result<Record, Refusal> {
+    let mut record = Record::new(id, kind, owner, author, stamp);
+    for value in values {
+        let value = validate(kind, value)?;
+        let name = value.name();
+        if record.side_of(author.person) == Side::Worker
+            && matches!(name, FieldName::Visibility | FieldName::Accepted | FieldName::Deleted)
+        {
+            return Err(Refusal::OwnerOnly(name));
+        }
+        record.fields.insert(name, FieldState { value, stamp, base: None, author });
+    }
+    Ok(record)
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use ts_rs::TS;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     Goal,
@@ -15,6 +16,7 @@ pub enum RecordKind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     YoungPerson,
@@ -25,6 +27,7 @@ pub enum Role {
 
 /// Who a record is shared with. Everything starts `Private`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     /// Only the young person.
@@ -37,6 +40,7 @@ pub enum Visibility {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GoalStatus {
     #[default]
@@ -47,6 +51,7 @@ pub enum GoalStatus {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NoticedBy {
     #[default]
@@ -56,6 +61,7 @@ pub enum NoticedBy {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Step {
     pub text: String,
     pub done: bool,
@@ -63,6 +69,7 @@ pub struct Step {
 
 /// One progress rating, as in goal-based outcome measures: a date and a score 0–10.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rating {
     /// `YYYY-MM-DD`.
     pub date: String,
@@ -71,6 +78,7 @@ pub struct Rating {
 
 /// A field's name and typed value together, so a value can't be written to the wrong field.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "field", content = "value", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FieldValue {
     Title(String),
@@ -89,6 +97,7 @@ pub enum FieldValue {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FieldName {
     Title,
@@ -153,6 +162,7 @@ impl RecordKind {
 
 /// Which side of the merge rule a writer is on, relative to the record's owner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     /// Anyone who is not the owner (key workers, drop-in staff). Orders below `Owner`.
@@ -163,6 +173,7 @@ pub enum Side {
 
 /// Who made a write: person, role and device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Author {
     pub person: PersonId,
     pub role: Role,
@@ -172,6 +183,7 @@ pub struct Author {
 /// A field's current value with its last writer. `stamp` is the field's version: a write
 /// based on it is sequential, one based on anything else is concurrent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldState {
     pub value: FieldValue,
     pub stamp: Stamp,
@@ -182,6 +194,7 @@ pub struct FieldState {
 
 /// A record as the server holds it. Conflicts are the losing values, kept and shown to both sides.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Record {
     pub id: RecordId,
     pub kind: RecordKind,

@@ -1,0 +1,78 @@
+//! Account management shared by the admin API and the admin command line.
+
+use crate::auth::{check_name, check_secret, passwords, tokens};
+use crate::error::{ApiError, Result};
+use crate::store::{people, sync};
+use rusqlite::Connection;
+use tandem_shared::{PersonId, Role};
+
+/// Staff passwords are longer than young people's PINs.
+pub const STAFF_PASSWORD_MIN: usize = 10;
+pub const INVITE_DAYS: i64 = 14;
+
+pub fn create_staff(
+    conn: &Connection,
+    role: Role,
+    name: &str,
+    display_name: &str,
+    password: &str,
+    now: i64,
+) -> Result<PersonId> {
+    if role == Role::YoungPerson {
+        return Err(ApiError::BadRequest("young people join with an invite code; create an invite instead".into()));
+    }
+    let name = check_name(name)?;
+    check_secret(password, STAFF_PASSWORD_MIN)?;
+    if people::by_name(conn, &name)?.is_some() {
+        return Err(ApiError::Conflict("that name is taken"));
+    }
+    let hash = passwords::hash(password)?;
+    people::create(conn, role, Some(&name), display_name.trim(), Some(&hash), now)
+}
+
+/// A young person who has not joined yet, with their first invite code and their key workers.
+pub fn invite_young_person(
+    conn: &Connection,
+    display_name: &str,
+    by: PersonId,
+    workers: &[PersonId],
+    now: i64,
+) -> Result<(PersonId, String)> {
+    let display_name = display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > 60 {
+        return Err(ApiError::BadRequest("give a name of 1 to 60 characters".into()));
+    }
+    let id = people::create(conn, Role::YoungPerson, None, display_name, None, now)?;
+    for w in workers {
+        assign(conn, *w, id, now)?;
+    }
+    let code = new_invite(conn, id, by, now)?;
+    Ok((id, code))
+}
+
+pub fn new_invite(conn: &Connection, young_person: PersonId, by: PersonId, now: i64) -> Result<String> {
+    match people::by_id(conn, young_person)? {
+        Some(p) if p.role == Role::YoungPerson && p.secret_hash.is_none() => {}
+        Some(p) if p.role == Role::YoungPerson => return Err(ApiError::Conflict("they have already joined")),
+        _ => return Err(ApiError::NotFound("no young person with that id")),
+    }
+    let code = tokens::new_invite_code();
+    people::create_invite(conn, &tokens::hash_secret(&code), young_person, by, now + INVITE_DAYS * 86_400_000)?;
+    Ok(code)
+}
+
+pub fn assign(conn: &Connection, worker: PersonId, young_person: PersonId, now: i64) -> Result<()> {
+    let w = people::by_id(conn, worker)?.ok_or(ApiError::NotFound("no such worker"))?;
+    let y = people::by_id(conn, young_person)?.ok_or(ApiError::NotFound("no such young person"))?;
+    if w.role != Role::KeyWorker || y.role != Role::YoungPerson {
+        return Err(ApiError::BadRequest("assign a key worker to a young person".into()));
+    }
+    people::assign(conn, worker, young_person, now)?;
+    // The new worker's next pull brings what the young person already shared with workers.
+    sync::touch_all_of(conn, young_person)
+}
+
+pub fn revoke(conn: &Connection, person: PersonId, now: i64) -> Result<()> {
+    people::by_id(conn, person)?.ok_or(ApiError::NotFound("no such person"))?;
+    people::revoke_all(conn, person, now)
+}

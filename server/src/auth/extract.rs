@@ -1,0 +1,81 @@
+//! Who is calling, as extractors: a handler's signature says who may call it.
+//! 401 means "sign in (again)"; 403 means "signed in, but not allowed".
+
+use super::tokens::AccessClaims;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::people;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use tandem_shared::{PersonId, Role};
+
+/// Any signed-in person with a live session.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub person: PersonId,
+    pub role: Role,
+    pub session: String,
+}
+
+impl Caller {
+    pub fn sync(&self) -> crate::store::sync::Caller {
+        crate::store::sync::Caller { person: self.person, role: self.role }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(ApiError::Unauthorized("please sign in"))?;
+        let claims: AccessClaims = state.keys.verify_access(token.trim())?;
+        let (person, sid, tv) = (claims.sub, claims.sid.clone(), claims.tv);
+        let live = state.store.read(move |conn| people::session_is_live(conn, &sid, person, tv)).await?;
+        if !live {
+            return Err(ApiError::Unauthorized("you have been signed out; please sign in again"));
+        }
+        Ok(Caller { person: claims.sub, role: claims.role, session: claims.sid })
+    }
+}
+
+macro_rules! role_extractor {
+    ($(#[$doc:meta])* $name:ident, $allowed:pat, $message:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub Caller);
+
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+                let caller = Caller::from_request_parts(parts, state).await?;
+                match caller.role {
+                    $allowed => Ok($name(caller)),
+                    _ => Err(ApiError::Forbidden($message)),
+                }
+            }
+        }
+    };
+}
+
+role_extractor!(
+    /// A young person.
+    YoungPerson, Role::YoungPerson, "only a young person can do this"
+);
+role_extractor!(
+    /// A key worker.
+    KeyWorker, Role::KeyWorker, "only a key worker can do this"
+);
+role_extractor!(
+    /// Anyone who may sync records: young people, key workers and drop-in staff (not admins).
+    Syncer, Role::YoungPerson | Role::KeyWorker | Role::DropInStaff, "admins manage people and never read young people's records"
+);
+role_extractor!(
+    /// An admin.
+    Admin, Role::Admin, "only an admin can do this"
+);

@@ -1,0 +1,290 @@
+//! Joining, signing in, refreshing and signing out.
+
+pub mod extract;
+pub mod passwords;
+pub mod tokens;
+
+use crate::error::{ApiError, Result};
+use crate::http::json::ApiJson;
+use crate::state::AppState;
+use crate::store::{self, people, people::RefreshUse};
+use axum::extract::{ConnectInfo, State};
+use axum::routing::post;
+use axum::{Json, Router};
+use extract::Caller;
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, SocketAddr};
+use tandem_shared::{DeviceId, PersonId, Role};
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/join", post(join))
+        .route("/api/auth/sign-in", post(sign_in))
+        .route("/api/auth/refresh", post(refresh))
+        .route("/api/auth/sign-out", post(sign_out))
+        .route("/api/auth/sign-out-everywhere", post(sign_out_everywhere))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinRequest {
+    /// The invite code from your worker, like `ABCD-EFGH-JKLM`.
+    pub code: String,
+    /// The name you'll sign in with.
+    pub name: String,
+    /// A PIN or passphrase you choose (at least 4 characters).
+    pub secret: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub device: DeviceId,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRequest {
+    pub name: String,
+    /// PIN, passphrase or password.
+    pub secret: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub device: DeviceId,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Tokens {
+    pub access_token: String,
+    /// Single use: each refresh returns a new one. Using a spent one ends the session.
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    #[schema(value_type = String, format = Uuid)]
+    pub person: PersonId,
+    #[schema(value_type = String)]
+    pub role: Role,
+    pub display_name: String,
+}
+
+pub const PIN_MIN: usize = 4;
+pub const SECRET_MAX: usize = 128;
+
+/// Trimmed sign-in name of 2–40 characters, letters, digits, spaces, `-`, `_`, `.`.
+pub fn check_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    let ok = (2..=40).contains(&name.chars().count())
+        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'));
+    if ok { Ok(name.to_owned()) } else { Err(ApiError::BadRequest("a name needs 2 to 40 letters or numbers".into())) }
+}
+
+pub fn check_secret(secret: &str, min: usize) -> Result<()> {
+    let n = secret.chars().count();
+    if n < min || n > SECRET_MAX {
+        return Err(ApiError::BadRequest(format!("choose something between {min} and {SECRET_MAX} characters long")));
+    }
+    Ok(())
+}
+
+/// Issues an access token and a first refresh token for a new session.
+fn open_session(
+    conn: &rusqlite::Connection,
+    state: &AppState,
+    person: &people::Person,
+    device: DeviceId,
+) -> Result<Tokens> {
+    let now = store::now_ms();
+    let sid = people::create_session(conn, person.id, &device.to_string(), now)?;
+    issue(conn, state, person, &sid, now)
+}
+
+fn issue(
+    conn: &rusqlite::Connection,
+    state: &AppState,
+    person: &people::Person,
+    sid: &str,
+    now: i64,
+) -> Result<Tokens> {
+    let s = &state.settings;
+    let access = state.keys.issue_access(
+        person.id,
+        person.role,
+        sid,
+        person.token_version,
+        (now / 1000) as u64,
+        s.access_ttl_secs,
+    )?;
+    let (refresh, hash) = tokens::new_refresh_token();
+    people::store_refresh_token(conn, &hash, sid, now + (s.refresh_ttl_secs as i64) * 1000)?;
+    Ok(Tokens {
+        access_token: access,
+        refresh_token: refresh,
+        expires_in: s.access_ttl_secs,
+        person: person.id,
+        role: person.role,
+        display_name: person.display_name.clone(),
+    })
+}
+
+#[utoipa::path(post, path = "/api/auth/join", request_body = JoinRequest, tag = "auth",
+    responses((status = 200, body = Tokens), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn join(State(state): State<AppState>, ApiJson(req): ApiJson<JoinRequest>) -> Result<Json<Tokens>> {
+    let name = check_name(&req.name)?;
+    check_secret(&req.secret, PIN_MIN)?;
+    let hash = tokio::task::spawn_blocking(move || passwords::hash(&req.secret)).await??;
+    let code_hash = tokens::hash_secret(&tokens::normalise_invite_code(&req.code));
+    let st = state.clone();
+    let tokens = state
+        .store
+        .write(move |tx| {
+            let now = store::now_ms();
+            if people::by_name(tx, &name)?.is_some() {
+                return Err(ApiError::Conflict("that name is taken; try another"));
+            }
+            let yp = people::take_invite(tx, &code_hash, now)?.ok_or(ApiError::BadRequest(
+                "that invite code isn't right, or has run out; ask your worker for a new one".into(),
+            ))?;
+            people::set_credentials(tx, yp, &name, &hash)?;
+            let person = people::by_id(tx, yp)?.ok_or(ApiError::Internal("invited person missing".into()))?;
+            open_session(tx, &st, &person, req.device)
+        })
+        .await?;
+    tracing::info!(person = %tokens.person, "young person joined");
+    Ok(Json(tokens))
+}
+
+#[utoipa::path(post, path = "/api/auth/sign-in", request_body = SignInRequest, tag = "auth",
+    responses((status = 200, body = Tokens), (status = 401, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<SignInRequest>,
+) -> Result<Json<Tokens>> {
+    let ip = addr.ip();
+    state.limiter.check(ip)?;
+    let name = req.name.trim().to_owned();
+    let person = state.store.read(move |conn| people::by_name(conn, &name)).await?;
+    let now = store::now_ms();
+    let Some(person) = person.filter(|p| p.secret_hash.is_some()) else {
+        let secret = req.secret;
+        tokio::task::spawn_blocking(move || passwords::verify_dummy(&secret)).await?;
+        state.limiter.fail(ip);
+        return Err(ApiError::Unauthorized("that name and PIN don't match"));
+    };
+    if person.locked_until > now {
+        let secs = ((person.locked_until - now) / 1000).max(1) as u64;
+        return Err(ApiError::TooManyAttempts { retry_after_secs: secs });
+    }
+    let stored = person.secret_hash.clone().unwrap_or_default();
+    let secret = req.secret;
+    let ok = tokio::task::spawn_blocking(move || passwords::verify(&secret, &stored)).await?;
+    let settings = state.settings.clone();
+    if !ok {
+        state.limiter.fail(ip);
+        let id = person.id;
+        state
+            .store
+            .write({
+                let s = settings.clone();
+                move |tx| people::record_failed_signin(tx, id, now, s.lock_after_failures, s.lock_ms)
+            })
+            .await?;
+        // Each failure in a row costs a little more time, to slow guessing.
+        let delay = settings.failure_delay_ms * (person.failed_signins as u64 + 1).min(10);
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        return Err(ApiError::Unauthorized("that name and PIN don't match"));
+    }
+    let st = state.clone();
+    let tokens = state
+        .store
+        .write(move |tx| {
+            people::clear_failed_signins(tx, person.id)?;
+            open_session(tx, &st, &person, req.device)
+        })
+        .await?;
+    tracing::info!(person = %tokens.person, "signed in");
+    Ok(Json(tokens))
+}
+
+#[utoipa::path(post, path = "/api/auth/refresh", request_body = RefreshRequest, tag = "auth",
+    responses((status = 200, body = Tokens), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn refresh(State(state): State<AppState>, ApiJson(req): ApiJson<RefreshRequest>) -> Result<Json<Tokens>> {
+    let hash = tokens::hash_secret(req.refresh_token.trim());
+    let st = state.clone();
+    // Spending happens in its own transaction so a re-use revokes the session even though the
+    // request then fails.
+    let spent = state.store.write(move |tx| people::spend_refresh_token(tx, &hash, store::now_ms())).await?;
+    match spent {
+        RefreshUse::Fresh(sid, person) => {
+            let tokens = state
+                .store
+                .write(move |tx| {
+                    let p = people::by_id(tx, person)?.ok_or(ApiError::Unauthorized("please sign in again"))?;
+                    issue(tx, &st, &p, &sid, store::now_ms())
+                })
+                .await?;
+            Ok(Json(tokens))
+        }
+        RefreshUse::Reused => {
+            tracing::warn!("a spent refresh token was used again; its session is ended");
+            Err(ApiError::Unauthorized(
+                "this sign-in was used somewhere else, so it has been ended; please sign in again",
+            ))
+        }
+        RefreshUse::Invalid => Err(ApiError::Unauthorized("please sign in again")),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Done {
+    pub ok: bool,
+}
+
+#[utoipa::path(post, path = "/api/auth/sign-out", tag = "auth", security(("bearer" = [])), responses((status = 200, body = Done)))]
+pub async fn sign_out(State(state): State<AppState>, caller: Caller) -> Result<Json<Done>> {
+    let sid = caller.session.clone();
+    state.store.write(move |tx| people::revoke_session(tx, &sid, store::now_ms())).await?;
+    Ok(Json(Done { ok: true }))
+}
+
+#[utoipa::path(post, path = "/api/auth/sign-out-everywhere", tag = "auth", security(("bearer" = [])), responses((status = 200, body = Done)))]
+pub async fn sign_out_everywhere(State(state): State<AppState>, caller: Caller) -> Result<Json<Done>> {
+    state.store.write(move |tx| people::revoke_all(tx, caller.person, store::now_ms())).await?;
+    Ok(Json(Done { ok: true }))
+}
+
+/// Failed sign-ins per network address, so one address can't guess across many accounts.
+#[derive(Default)]
+pub struct AddressLimiter {
+    failures: std::sync::Mutex<std::collections::HashMap<IpAddr, (u32, std::time::Instant)>>,
+    pub limit: u32,
+    pub window: std::time::Duration,
+}
+
+impl AddressLimiter {
+    pub fn new(limit: u32, window: std::time::Duration) -> Self {
+        AddressLimiter { failures: Default::default(), limit, window }
+    }
+
+    pub fn check(&self, ip: IpAddr) -> Result<()> {
+        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((count, since)) = map.get(&ip) {
+            let elapsed = since.elapsed();
+            if *count >= self.limit && elapsed < self.window {
+                return Err(ApiError::TooManyAttempts { retry_after_secs: (self.window - elapsed).as_secs().max(1) });
+            }
+        }
+        Ok(())
+    }
+
+    pub fn fail(&self, ip: IpAddr) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = map.entry(ip).or_insert((0, std::time::Instant::now()));
+        if entry.1.elapsed() >= self.window {
+            *entry = (0, std::time::Instant::now());
+        }
+        entry.0 += 1;
+    }
+}

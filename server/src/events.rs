@@ -1,0 +1,37 @@
+//! Live change notices for open screens: "there are changes after cursor N for young person P".
+
+use tandem_shared::PersonId;
+use tokio::sync::broadcast;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Notice {
+    pub owner: PersonId,
+    pub cursor: i64,
+}
+
+#[derive(Clone)]
+pub struct Events {
+    tx: broadcast::Sender<Notice>,
+}
+
+impl Events {
+    pub fn new() -> Events {
+        let (tx, _) = broadcast::channel(1024);
+        Events { tx }
+    }
+
+    pub fn publish(&self, notice: Notice) {
+        // No listeners is fine: nobody has a screen open.
+        let _ = self.tx.send(notice);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
+        self.tx.subscribe()
+    }
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events::new()
+    }
+}

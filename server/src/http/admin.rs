@@ -1,0 +1,147 @@
+//! `/api/admin/...`: people, assignments, invites, session revocation. Admins only, and
+//! nothing here reads a young person's records.
+
+use crate::accounts;
+use crate::auth::extract::Admin;
+use crate::error::Result;
+use crate::http::json::ApiJson;
+use crate::state::AppState;
+use crate::store::{self, people};
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tandem_shared::{PersonId, Role};
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/admin/people", get(list_people).post(create_staff))
+        .route("/api/admin/invites", post(invite))
+        .route("/api/admin/assignments", post(assign))
+        .route("/api/admin/people/{id}/revoke", post(revoke))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonSummary {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: PersonId,
+    #[schema(value_type = String)]
+    pub role: Role,
+    pub display_name: String,
+    pub joined: bool,
+}
+
+#[utoipa::path(get, path = "/api/admin/people", tag = "admin", security(("bearer" = [])), responses((status = 200, body = [PersonSummary])))]
+pub async fn list_people(State(state): State<AppState>, _admin: Admin) -> Result<Json<Vec<PersonSummary>>> {
+    let list = state.store.read(people::list).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|p| PersonSummary {
+                id: p.id,
+                role: p.role,
+                display_name: p.display_name,
+                joined: p.secret_hash.is_some(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewStaff {
+    #[schema(value_type = String)]
+    pub role: Role,
+    pub name: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: PersonId,
+}
+
+#[utoipa::path(post, path = "/api/admin/people", request_body = NewStaff, tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = Created), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn create_staff(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiJson(req): ApiJson<NewStaff>,
+) -> Result<Json<Created>> {
+    let id = state
+        .store
+        .write(move |tx| {
+            accounts::create_staff(tx, req.role, &req.name, &req.display_name, &req.password, store::now_ms())
+        })
+        .await?;
+    Ok(Json(Created { id }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvite {
+    /// What staff call them until they choose their own name.
+    pub display_name: String,
+    #[schema(value_type = Vec<String>)]
+    pub workers: Vec<PersonId>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Invite {
+    #[schema(value_type = String, format = Uuid)]
+    pub young_person: PersonId,
+    /// Give this to the young person; it works once, for 14 days.
+    pub code: String,
+}
+
+#[utoipa::path(post, path = "/api/admin/invites", request_body = NewInvite, tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = Invite), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn invite(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiJson(req): ApiJson<NewInvite>,
+) -> Result<Json<Invite>> {
+    let (young_person, code) = state
+        .store
+        .write(move |tx| {
+            accounts::invite_young_person(tx, &req.display_name, admin.person, &req.workers, store::now_ms())
+        })
+        .await?;
+    Ok(Json(Invite { young_person, code }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAssignment {
+    #[schema(value_type = String, format = Uuid)]
+    pub worker: PersonId,
+    #[schema(value_type = String, format = Uuid)]
+    pub young_person: PersonId,
+}
+
+#[utoipa::path(post, path = "/api/admin/assignments", request_body = NewAssignment, tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiJson(req): ApiJson<NewAssignment>,
+) -> Result<Json<crate::auth::Done>> {
+    state.store.write(move |tx| accounts::assign(tx, req.worker, req.young_person, store::now_ms())).await?;
+    Ok(Json(crate::auth::Done { ok: true }))
+}
+
+#[utoipa::path(post, path = "/api/admin/people/{id}/revoke", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Json<crate::auth::Done>> {
+    let person =
+        PersonId::parse(&id).map_err(|_| crate::error::ApiError::BadRequest("that isn't a valid id".into()))?;
+    state.store.write(move |tx| accounts::revoke(tx, person, store::now_ms())).await?;
+    Ok(Json(crate::auth::Done { ok: true }))
+}

@@ -1,0 +1,215 @@
+//! `POST /api/sync/push`, `GET /api/sync/pull`, `GET /api/sync/events`.
+
+use crate::auth::extract::Syncer;
+use crate::error::{ApiError, Result};
+use crate::events::Notice;
+use crate::http::json::{ApiJson, ApiQuery};
+use crate::state::AppState;
+use crate::store::{self, access_log, people, sync};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::Stream;
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::sync::atomic::Ordering::Relaxed;
+use tandem_shared::wire::{OpStatus, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, SCHEMA_VERSION};
+use tandem_shared::{DeviceId, Role};
+use utoipa::IntoParams;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/sync/push", post(push))
+        .route("/api/sync/pull", get(pull))
+        .route("/api/sync/events", get(events))
+}
+
+/// Most operations in one push; a phone offline for a week sends several batches.
+pub const MAX_OPS_PER_PUSH: usize = 500;
+
+/// Every sync request states its protocol and schema version (headers, or for push the body).
+fn check_version(headers: &HeaderMap, body: Option<(u32, u32)>) -> Result<()> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (protocol, schema) = match body {
+        Some((p, s)) => (Some(p.to_string()), Some(s.to_string())),
+        None => (header("tandem-protocol"), header("tandem-schema")),
+    };
+    let ok = protocol.as_deref() == Some(&*PROTOCOL_VERSION.to_string())
+        && schema.as_deref() == Some(&*SCHEMA_VERSION.to_string());
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedVersion {
+            client: protocol.unwrap_or_else(|| "none".into()),
+            schema: schema.unwrap_or_else(|| "none".into()),
+        })
+    }
+}
+
+#[utoipa::path(post, path = "/api/sync/push", request_body = PushRequest, tag = "sync", security(("bearer" = [])),
+    responses((status = 200, body = PushResponse), (status = 400, body = crate::error::ErrorBody),
+              (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn push(
+    State(state): State<AppState>,
+    Syncer(caller): Syncer,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> Result<Json<PushResponse>> {
+    check_version(&HeaderMap::new(), Some((req.protocol, req.schema)))?;
+    if req.ops.len() > MAX_OPS_PER_PUSH {
+        return Err(ApiError::BadRequest(format!("send at most {MAX_OPS_PER_PUSH} changes at a time")));
+    }
+    let clock = state.clock.clone();
+    let who = caller.sync();
+    let outcome = state
+        .store
+        .write(move |tx| {
+            let mut clock = clock.lock().unwrap_or_else(|p| p.into_inner());
+            let mut working = *clock;
+            let outcome = sync::push(tx, who, &req, &mut working, store::now_ms() as u64)?;
+            *clock = working;
+            Ok(outcome)
+        })
+        .await?;
+    for (owner, cursor) in &outcome.changed {
+        state.events.publish(Notice { owner: *owner, cursor: *cursor });
+    }
+    let m = &state.metrics;
+    m.pushes.fetch_add(1, Relaxed);
+    for r in &outcome.response.results {
+        match r.status {
+            OpStatus::Rejected | OpStatus::OutOfOrder => m.ops_rejected.fetch_add(1, Relaxed),
+            _ => m.ops_applied.fetch_add(1, Relaxed),
+        };
+    }
+    tracing::debug!(person = %caller.person, ops = outcome.response.results.len(), "push");
+    Ok(Json(outcome.response))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PullQuery {
+    /// The cursor from the last pull; 0 for everything.
+    #[serde(default)]
+    pub since: u64,
+    /// This device, to learn the last operation number the server has from it.
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub device: Option<DeviceId>,
+    /// Page size, 1–500 (default 200).
+    pub limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/sync/pull", params(PullQuery), tag = "sync", security(("bearer" = [])),
+    responses((status = 200, body = PullResponse), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn pull(
+    State(state): State<AppState>,
+    Syncer(caller): Syncer,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<PullQuery>,
+) -> Result<Json<PullResponse>> {
+    check_version(&headers, None)?;
+    if i64::try_from(q.since).is_err() {
+        return Err(ApiError::BadRequest("`since` is out of range".into()));
+    }
+    let page = q.limit.unwrap_or(sync::PAGE).clamp(1, 500);
+    let who = caller.sync();
+    let (response, reads) = state.store.read(move |conn| sync::pull(conn, who, q.device, q.since, page)).await?;
+    if !reads.is_empty() {
+        let actor = caller.person;
+        state
+            .store
+            .write(move |tx| {
+                for (young_person, n) in reads {
+                    access_log::append(tx, young_person, actor, access_log::Action::Read, n, store::now_ms())?;
+                }
+                Ok(())
+            })
+            .await?;
+    }
+    state.metrics.pulls.fetch_add(1, Relaxed);
+    Ok(Json(response))
+}
+
+/// Server-sent events: `changes` with `{"cursor": N}` whenever something the caller may see
+/// changes, so an open screen pulls at once. Sent also on connect, with the current cursor.
+#[utoipa::path(get, path = "/api/sync/events", tag = "sync", security(("bearer" = [])),
+    responses((status = 200, description = "text/event-stream of `changes` events"), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn events(
+    State(state): State<AppState>,
+    Syncer(caller): Syncer,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    check_version(&headers, None)?;
+    let me = caller.person;
+    let role = caller.role;
+    let store = state.store.clone();
+    let load_caseload = move || {
+        let store = store.clone();
+        async move {
+            if role == Role::KeyWorker {
+                store
+                    .read(move |c| {
+                        Ok(people::caseload_of(c, me)?.into_iter().map(|(id, _)| id).collect::<HashSet<_>>())
+                    })
+                    .await
+            } else {
+                Ok(HashSet::new())
+            }
+        }
+    };
+    let mut caseload = load_caseload().await?;
+    let current = state.store.read(sync::current_change).await?;
+    let mut rx = state.events.subscribe();
+    let metrics = state.metrics.clone();
+    metrics.sse_clients.fetch_add(1, Relaxed);
+    let guard = SseGuard(metrics);
+    let stream = async_stream(move |tx| async move {
+        let _guard = guard;
+        let event = |cursor: i64| Event::default().event("changes").data(format!("{{\"cursor\":{cursor}}}"));
+        if tx.send(event(current)).await.is_err() {
+            return;
+        }
+        loop {
+            let notice = match rx.recv().await {
+                Ok(n) => n,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Notice { owner: me, cursor: i64::MAX },
+                Err(_) => return,
+            };
+            let concerns_me = match role {
+                Role::YoungPerson => notice.owner == me,
+                Role::KeyWorker => {
+                    if !caseload.contains(&notice.owner) {
+                        caseload = load_caseload().await.unwrap_or_default();
+                    }
+                    caseload.contains(&notice.owner)
+                }
+                _ => true,
+            };
+            if concerns_me && tx.send(event(notice.cursor)).await.is_err() {
+                return;
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15))))
+}
+
+struct SseGuard(std::sync::Arc<crate::metrics::Metrics>);
+impl Drop for SseGuard {
+    fn drop(&mut self) {
+        self.0.sse_clients.fetch_sub(1, Relaxed);
+    }
+}
+
+/// A stream fed by a task through a small channel; the task stops when the client goes.
+fn async_stream<F, Fut>(f: F) -> impl Stream<Item = Result<Event, Infallible>>
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<Event>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    tokio::spawn(f(tx));
+    futures_util::StreamExt::map(tokio_stream::wrappers::ReceiverStream::new(rx), Ok)
+}

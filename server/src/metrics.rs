@@ -1,0 +1,34 @@
+//! Prometheus counters, written out by hand: a handful of atomics needs no crate.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+#[derive(Default)]
+pub struct Metrics {
+    pub pushes: AtomicU64,
+    pub ops_applied: AtomicU64,
+    pub ops_rejected: AtomicU64,
+    pub pulls: AtomicU64,
+    pub sse_clients: AtomicU64,
+}
+
+impl Metrics {
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (name, help, kind, v) in [
+            ("tandem_push_requests_total", "Push requests answered.", "counter", &self.pushes),
+            (
+                "tandem_ops_applied_total",
+                "Operations applied, merged or kept as conflicts.",
+                "counter",
+                &self.ops_applied,
+            ),
+            ("tandem_ops_rejected_total", "Operations rejected or out of order.", "counter", &self.ops_rejected),
+            ("tandem_pull_requests_total", "Pull requests answered.", "counter", &self.pulls),
+            ("tandem_sse_clients", "Open live-event connections.", "gauge", &self.sse_clients),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}", v.load(Relaxed));
+        }
+        out
+    }
+}

@@ -1,0 +1,38 @@
+//! What every handler can reach.
+
+use crate::auth::AddressLimiter;
+use crate::auth::tokens::Keys;
+use crate::config::Settings;
+use crate::events::Events;
+use crate::metrics::Metrics;
+use crate::store::Store;
+use std::sync::{Arc, Mutex};
+use tandem_shared::Hlc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub keys: Arc<Keys>,
+    pub settings: Arc<Settings>,
+    pub events: Events,
+    /// The server's hybrid logical clock; writes' clocks are capped at it.
+    pub clock: Arc<Mutex<Hlc>>,
+    pub limiter: Arc<AddressLimiter>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store, keys: Keys, settings: Settings) -> crate::error::Result<AppState> {
+        let latest = store.write_now(|tx| crate::store::sync::latest_hlc(tx))?;
+        let limiter = AddressLimiter::new(settings.address_failure_limit, std::time::Duration::from_secs(15 * 60));
+        Ok(AppState {
+            store,
+            keys: Arc::new(keys),
+            settings: Arc::new(settings),
+            events: Events::new(),
+            clock: Arc::new(Mutex::new(latest)),
+            limiter: Arc::new(limiter),
+            metrics: Arc::new(Metrics::default()),
+        })
+    }
+}

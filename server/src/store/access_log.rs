@@ -1,0 +1,65 @@
+//! The record of every worker's read or change of a young person's records.
+
+use super::people::parse_id;
+use crate::error::Result;
+use rusqlite::{Connection, params};
+use serde::Serialize;
+use tandem_shared::PersonId;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Action {
+    Read,
+    Change,
+}
+
+pub fn append(
+    conn: &Connection,
+    young_person: PersonId,
+    actor: PersonId,
+    action: Action,
+    records: usize,
+    now: i64,
+) -> Result<()> {
+    let action = match action {
+        Action::Read => "read",
+        Action::Change => "change",
+    };
+    conn.execute(
+        "INSERT INTO access_log (young_person_id, actor_id, action, records, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![young_person.to_string(), actor.to_string(), action, records as i64, now],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Entry {
+    #[schema(value_type = String, format = Uuid)]
+    pub who: PersonId,
+    pub who_name: String,
+    pub role: String,
+    /// `read` or `change`.
+    pub action: String,
+    /// How many of your things they read or changed.
+    pub records: i64,
+    /// Unix milliseconds.
+    pub at: i64,
+}
+
+pub fn for_young_person(conn: &Connection, young_person: PersonId, limit: i64) -> Result<Vec<Entry>> {
+    let mut stmt = conn.prepare(
+        "SELECT l.actor_id, p.display_name, p.role, l.action, l.records, l.at
+         FROM access_log l JOIN people p ON p.id = l.actor_id
+         WHERE l.young_person_id = ?1 ORDER BY l.id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![young_person.to_string(), limit], |r| {
+        Ok(Entry {
+            who: parse_id(&r.get::<_, String>(0)?),
+            who_name: r.get(1)?,
+            role: r.get(2)?,
+            action: r.get(3)?,
+            records: r.get(4)?,
+            at: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

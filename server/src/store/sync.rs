@@ -1,0 +1,430 @@
+//! Sync storage: applying a device's batch of operations, and the paged change feed.
+
+use super::OptionalRow;
+use super::access_log::{self, Action};
+use super::people;
+use crate::error::{ApiError, Result};
+use rusqlite::{Connection, params};
+use std::collections::{BTreeMap, HashSet};
+use tandem_shared::wire::{FieldResult, OpResult, OpStatus, Operation, PullResponse, PushRequest, PushResponse};
+use tandem_shared::{
+    Author, DeviceId, FieldName, FieldState, FieldWrite, Hlc, Outcome, PersonId, Record, RecordId, RecordKind, Refusal,
+    Role, Stamp, Visibility, merge,
+};
+
+/// Who is syncing.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    pub person: PersonId,
+    pub role: Role,
+}
+
+/// Most changes in one operation (a record has 8 fields at most; room for repeats is not needed).
+pub const MAX_CHANGES_PER_OP: usize = 16;
+
+/// What a push did, for the caller and for live events.
+pub struct PushOutcome {
+    pub response: PushResponse,
+    /// Young people whose records changed, and the change number reached.
+    pub changed: Vec<(PersonId, i64)>,
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(s)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn vis_str(v: Visibility) -> &'static str {
+    match v {
+        Visibility::Private => "private",
+        Visibility::Worker => "worker",
+        Visibility::Team => "team",
+    }
+}
+
+fn vis_from(s: &str) -> Visibility {
+    match s {
+        "worker" => Visibility::Worker,
+        "team" => Visibility::Team,
+        _ => Visibility::Private,
+    }
+}
+
+fn kind_str(k: RecordKind) -> &'static str {
+    tandem_shared::validate::kind_name(k)
+}
+
+fn field_str(f: FieldName) -> Result<String> {
+    json(&f)
+}
+
+/// Takes the next number of the change feed.
+pub fn next_change(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("UPDATE change_seq SET value = value + 1 RETURNING value", [], |r| r.get(0))?)
+}
+
+pub fn current_change(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT value FROM change_seq", [], |r| r.get(0))?)
+}
+
+/// The highest clock stored, so the server's own clock never runs behind it after a restart.
+pub fn latest_hlc(conn: &Connection) -> Result<Hlc> {
+    let max: Option<String> = conn
+        .query_row("SELECT max(json_extract(state, '$.stamp.hlc.ms')) FROM fields", [], |r| r.get(0))
+        .unwrap_or(None);
+    let ms = max.and_then(|m| m.parse::<u64>().ok()).unwrap_or(0);
+    Ok(Hlc { ms, count: u32::MAX / 2 })
+}
+
+pub fn load_record(conn: &Connection, id: RecordId) -> Result<Option<Record>> {
+    let head = conn
+        .query_row(
+            "SELECT owner_id, kind, created_by, created_stamp, owner_touched FROM records WHERE id = ?1",
+            [id.to_string()],
+            |r| {
+                let kind: String = r.get(1)?;
+                Ok((
+                    people::parse_id(&r.get::<_, String>(0)?),
+                    kind,
+                    from_json::<Author>(&r.get::<_, String>(2)?)?,
+                    from_json::<Stamp>(&r.get::<_, String>(3)?)?,
+                    r.get::<_, bool>(4)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((owner, kind, created_by, created, owner_touched)) = head else {
+        return Ok(None);
+    };
+    let kind = match kind.as_str() {
+        "goal" => RecordKind::Goal,
+        "strength" => RecordKind::Strength,
+        _ => RecordKind::Statement,
+    };
+    let mut fields = BTreeMap::new();
+    let mut stmt = conn.prepare_cached("SELECT state FROM fields WHERE record_id = ?1")?;
+    for state in stmt.query_map([id.to_string()], |r| from_json::<FieldState>(&r.get::<_, String>(0)?))? {
+        let state = state?;
+        fields.insert(state.value.name(), state);
+    }
+    let mut stmt = conn.prepare_cached("SELECT state FROM conflicts WHERE record_id = ?1 ORDER BY field, stamp")?;
+    let mut conflicts = stmt
+        .query_map([id.to_string()], |r| from_json::<FieldState>(&r.get::<_, String>(0)?))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    conflicts.sort_by_key(|c| (c.value.name(), c.stamp));
+    Ok(Some(Record { id, kind, owner, created_by, created, owner_touched, fields, conflicts }))
+}
+
+/// Writes what changed between `before` and `after`, under change number `seq`.
+fn save_record(conn: &Connection, before: Option<&Record>, after: &Record, seq: i64) -> Result<()> {
+    let id = after.id.to_string();
+    let visibility = after.visibility();
+    let widest = match before {
+        Some(_) => {
+            let old: String =
+                conn.query_row("SELECT widest_visibility FROM records WHERE id = ?1", [&id], |r| r.get(0))?;
+            vis_from(&old).max(visibility)
+        }
+        None => visibility,
+    };
+    conn.execute(
+        "INSERT INTO records (id, owner_id, kind, created_by, created_stamp, owner_touched, visibility, widest_visibility, deleted, changed_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (id) DO UPDATE SET owner_touched = ?6, visibility = ?7, widest_visibility = ?8, deleted = ?9, changed_seq = ?10",
+        params![
+            id,
+            after.owner.to_string(),
+            kind_str(after.kind),
+            json(&after.created_by)?,
+            json(&after.created)?,
+            after.owner_touched,
+            vis_str(visibility),
+            vis_str(widest),
+            after.is_deleted(),
+            seq
+        ],
+    )?;
+    let mut put_field =
+        conn.prepare_cached("INSERT OR REPLACE INTO fields (record_id, name, state) VALUES (?1, ?2, ?3)")?;
+    for (name, state) in &after.fields {
+        if before.and_then(|b| b.fields.get(name)) != Some(state) {
+            put_field.execute(params![id, field_str(*name)?, json(state)?])?;
+        }
+    }
+    if before.map(|b| &b.conflicts) != Some(&after.conflicts) {
+        conn.execute("DELETE FROM conflicts WHERE record_id = ?1", [&id])?;
+        let mut put =
+            conn.prepare_cached("INSERT INTO conflicts (record_id, field, stamp, state) VALUES (?1, ?2, ?3, ?4)")?;
+        for c in &after.conflicts {
+            put.execute(params![id, field_str(c.value.name())?, json(&c.stamp)?, json(c)?])?;
+        }
+    }
+    Ok(())
+}
+
+/// May `caller` write to records owned by `owner` (given the record, if it exists)?
+fn may_write(
+    conn: &Connection,
+    caller: Caller,
+    owner: PersonId,
+    record: Option<&Record>,
+) -> Result<Result<(), String>> {
+    if caller.person == owner {
+        return Ok(Ok(()));
+    }
+    let not_yours = Err("this isn't shared with you, so it can't be changed from here".to_owned());
+    if caller.role != Role::KeyWorker || !people::is_assigned(conn, caller.person, owner)? {
+        return Ok(not_yours);
+    }
+    match record {
+        Some(r) if r.visibility() == Visibility::Private || r.is_deleted() => Ok(not_yours),
+        _ => Ok(Ok(())),
+    }
+}
+
+/// Applies one device's batch in the caller's transaction. `clock` is the server's HLC.
+pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hlc, now_ms: u64) -> Result<PushOutcome> {
+    let device = req.device.to_string();
+    let registered: Option<(String, i64)> = conn
+        .query_row("SELECT person_id, last_seq FROM devices WHERE id = ?1", [&device], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let mut last_seq = match registered {
+        Some((person, _)) if person != caller.person.to_string() => {
+            return Err(ApiError::Forbidden("this device is registered to someone else; sign out and in again"));
+        }
+        Some((_, last)) => last as u64,
+        None => {
+            conn.execute(
+                "INSERT INTO devices (id, person_id) VALUES (?1, ?2)",
+                params![device, caller.person.to_string()],
+            )?;
+            0
+        }
+    };
+
+    let mut results = Vec::with_capacity(req.ops.len());
+    let mut changed: BTreeMap<PersonId, i64> = BTreeMap::new();
+    let mut worker_changes: BTreeMap<PersonId, usize> = BTreeMap::new();
+    let mut blocked = false;
+    let mut stored = conn.prepare_cached("SELECT result FROM applied_ops WHERE device_id = ?1 AND seq = ?2")?;
+    for op in &req.ops {
+        if blocked || op.seq > last_seq + 1 {
+            blocked = true;
+            results.push(OpResult {
+                seq: op.seq,
+                status: OpStatus::OutOfOrder,
+                reason: Some(format!("expected change number {}; send the missing ones first", last_seq + 1)),
+                fields: vec![],
+            });
+            continue;
+        }
+        if op.seq <= last_seq {
+            let earlier: Option<String> = stored.query_row(params![device, op.seq as i64], |r| r.get(0)).optional()?;
+            let answer = match earlier {
+                Some(json) => serde_json::from_str(&json).map_err(|e| ApiError::Internal(e.to_string()))?,
+                None => OpResult {
+                    seq: op.seq,
+                    status: OpStatus::Rejected,
+                    reason: Some("already received".into()),
+                    fields: vec![],
+                },
+            };
+            results.push(answer);
+            continue;
+        }
+        *clock = clock.tick(now_ms);
+        let author = Author { person: caller.person, role: caller.role, device: req.device };
+        let result = apply_op(conn, caller, author, op, *clock, &mut changed)?;
+        if result.status != OpStatus::Rejected && caller.person != op.owner {
+            *worker_changes.entry(op.owner).or_default() += 1;
+        }
+        conn.execute(
+            "INSERT INTO applied_ops (device_id, seq, result) VALUES (?1, ?2, ?3)",
+            params![device, op.seq as i64, json(&result)?],
+        )?;
+        last_seq = op.seq;
+        results.push(result);
+    }
+    conn.execute("UPDATE devices SET last_seq = ?2 WHERE id = ?1", params![device, last_seq as i64])?;
+    for (owner, n) in worker_changes {
+        access_log::append(conn, owner, caller.person, Action::Change, n, now_ms as i64)?;
+    }
+    Ok(PushOutcome {
+        response: PushResponse { results, last_applied: last_seq },
+        changed: changed.into_iter().collect(),
+    })
+}
+
+fn rejected(op: &Operation, reason: impl Into<String>) -> OpResult {
+    OpResult { seq: op.seq, status: OpStatus::Rejected, reason: Some(reason.into()), fields: vec![] }
+}
+
+fn apply_op(
+    conn: &Connection,
+    caller: Caller,
+    author: Author,
+    op: &Operation,
+    server_clock: Hlc,
+    changed: &mut BTreeMap<PersonId, i64>,
+) -> Result<OpResult> {
+    if op.changes.is_empty() || op.changes.len() > MAX_CHANGES_PER_OP {
+        return Ok(rejected(op, format!("an operation needs 1 to {MAX_CHANGES_PER_OP} changes")));
+    }
+    let mut seen = HashSet::new();
+    if !op.changes.iter().all(|c| seen.insert(c.set.name())) {
+        return Ok(rejected(op, "an operation may change each field only once"));
+    }
+    let stamp = Stamp { hlc: op.hlc.capped_at(server_clock), device: author.device };
+    let before = load_record(conn, op.record)?;
+    if let Some(r) = &before {
+        if r.owner != op.owner || r.kind != op.kind {
+            return Ok(rejected(op, "this doesn't match the record it names"));
+        }
+    } else {
+        match people::by_id(conn, op.owner)? {
+            Some(p) if p.role == Role::YoungPerson => {}
+            _ => return Ok(rejected(op, "a record must belong to a young person")),
+        }
+    }
+    if let Err(reason) = may_write(conn, caller, op.owner, before.as_ref())? {
+        return Ok(rejected(op, reason));
+    }
+
+    let (after, outcomes) = match &before {
+        None => {
+            let values = op.changes.iter().map(|c| c.set.clone()).collect();
+            match merge::create(op.record, op.kind, op.owner, author, stamp, values) {
+                Ok(r) => (r, op.changes.iter().map(|c| (c.set.name(), Outcome::Applied)).collect::<Vec<_>>()),
+                Err(refusal) => return Ok(rejected(op, refusal_reason(&refusal))),
+            }
+        }
+        Some(existing) => {
+            let mut record = existing.clone();
+            let mut outcomes = Vec::with_capacity(op.changes.len());
+            for change in &op.changes {
+                let write = FieldWrite { value: change.set.clone(), base: change.base, author, stamp };
+                match merge::apply(&mut record, write) {
+                    Ok(outcome) => outcomes.push((change.set.name(), outcome)),
+                    Err(refusal) => return Ok(rejected(op, refusal_reason(&refusal))),
+                }
+            }
+            (record, outcomes)
+        }
+    };
+    if before.as_ref() != Some(&after) {
+        let seq = next_change(conn)?;
+        save_record(conn, before.as_ref(), &after, seq)?;
+        changed.insert(op.owner, seq);
+    }
+    let status = if outcomes.iter().any(|(_, o)| *o == Outcome::KeptAsConflict) {
+        OpStatus::KeptAsConflict
+    } else if outcomes.iter().any(|(_, o)| *o == Outcome::Merged) {
+        OpStatus::Merged
+    } else {
+        OpStatus::Applied
+    };
+    let fields = outcomes.into_iter().map(|(field, outcome)| FieldResult { field, outcome, stamp }).collect();
+    Ok(OpResult { seq: op.seq, status, reason: None, fields })
+}
+
+fn refusal_reason(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::Invalid(e) => e.to_string(),
+        Refusal::OwnerOnly(_) => "only the young person can change who sees this, accept it, or bring it back".into(),
+        Refusal::NotCreator => refusal.to_string(),
+    }
+}
+
+/// Most records in one page of a pull.
+pub const PAGE: usize = 200;
+
+/// Changes after `since` that `caller` may see, one page, oldest first. Records the caller could
+/// see before but not now (narrowed, deleted) come back as removals.
+pub fn pull(
+    conn: &Connection,
+    caller: Caller,
+    device: Option<DeviceId>,
+    since: u64,
+    page: usize,
+) -> Result<(PullResponse, BTreeMap<PersonId, usize>)> {
+    let me = caller.person.to_string();
+    let (sql, audience): (&str, fn(Visibility) -> bool) = match caller.role {
+        Role::YoungPerson => (
+            "SELECT id, changed_seq, visibility, deleted, owner_id FROM records WHERE owner_id = ?1 AND changed_seq > ?2
+             ORDER BY changed_seq LIMIT ?3",
+            |_| true,
+        ),
+        Role::KeyWorker => (
+            "SELECT id, changed_seq, visibility, deleted, owner_id FROM records
+             WHERE owner_id IN (SELECT young_person_id FROM assignments WHERE worker_id = ?1)
+               AND changed_seq > ?2 AND widest_visibility != 'private'
+             ORDER BY changed_seq LIMIT ?3",
+            |v| v != Visibility::Private,
+        ),
+        Role::DropInStaff => (
+            "SELECT id, changed_seq, visibility, deleted, owner_id FROM records
+             WHERE ?1 IS NOT NULL AND changed_seq > ?2 AND widest_visibility = 'team'
+             ORDER BY changed_seq LIMIT ?3",
+            |v| v == Visibility::Team,
+        ),
+        Role::Admin => return Err(ApiError::Forbidden("admins manage people and never read young people's records")),
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt
+        .query_map(params![me, since as i64, (page + 1) as i64], |r| {
+            Ok((
+                RecordId(uuid::Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default()),
+                r.get::<_, i64>(1)?,
+                vis_from(&r.get::<_, String>(2)?),
+                r.get::<_, bool>(3)?,
+                people::parse_id(&r.get::<_, String>(4)?),
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let more = rows.len() > page;
+    let mut records = Vec::new();
+    let mut removed = Vec::new();
+    let mut reads: BTreeMap<PersonId, usize> = BTreeMap::new();
+    let mut cursor = since;
+    for (id, seq, visibility, deleted, owner) in rows.into_iter().take(page) {
+        cursor = seq as u64;
+        if deleted || !audience(visibility) {
+            removed.push(id);
+        } else if let Some(record) = load_record(conn, id)? {
+            if owner != caller.person {
+                *reads.entry(owner).or_default() += 1;
+            }
+            records.push(record);
+        }
+    }
+    let last_applied = match device {
+        Some(d) => conn
+            .query_row(
+                "SELECT last_seq FROM devices WHERE id = ?1 AND person_id = ?2",
+                params![d.to_string(), me],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .unwrap_or(0) as u64,
+        None => 0,
+    };
+    Ok((PullResponse { records, removed, cursor, more, last_applied }, reads))
+}
+
+/// Gives every record of a young person a new change number, so a newly assigned worker's
+/// next pull brings what was shared before they were assigned.
+pub fn touch_all_of(conn: &Connection, young_person: PersonId) -> Result<()> {
+    let seq = next_change(conn)?;
+    conn.execute("UPDATE records SET changed_seq = ?2 WHERE owner_id = ?1", params![young_person.to_string(), seq])?;
+    Ok(())
+}
+
+/// Stores a record made outside a push (demo data).
+pub fn insert_new(conn: &Connection, record: &Record) -> Result<()> {
+    let seq = next_change(conn)?;
+    save_record(conn, None, record, seq)
+}
