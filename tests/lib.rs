@@ -1,1 +1,277 @@
+//! A real Tandem server on a loopback port with a temporary database, and a small client
+//! that speaks the same wire types as the PWA.
 
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use tandem_server::config::Settings;
+use tandem_shared::wire::{
+    Change, Operation, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, SCHEMA_VERSION,
+};
+use tandem_shared::{DeviceId, FieldValue, Hlc, PersonId, Record, RecordId, RecordKind, Stamp};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+pub struct TestServer {
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub invite_code: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts a server seeded with the demo organisation (see `tandem_server::demo`).
+    pub async fn start() -> TestServer {
+        let settings = Settings { failure_delay_ms: 1, ..Settings::default() };
+        TestServer::start_with(settings).await
+    }
+
+    pub async fn start_with(settings: Settings) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = tandem_server::open_state(&dir.path().join("tandem.db"), None, settings).expect("open state");
+        let invite_code = state
+            .store
+            .write_now(|tx| tandem_server::demo::seed(tx, tandem_server::store::now_ms()))
+            .expect("seed")
+            .expect("fresh database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = oneshot::channel::<()>();
+        let handle = tokio::spawn(async move {
+            tandem_server::serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+        });
+        let server = TestServer { base, dir, invite_code, shutdown: Some(tx), handle: Some(handle) };
+        server.wait_healthy().await;
+        server
+    }
+
+    async fn wait_healthy(&self) {
+        let http = reqwest::Client::new();
+        for _ in 0..500 {
+            if let Ok(r) = http.get(format!("{}/api/health", self.base)).send().await
+                && r.status().is_success()
+            {
+                return;
+            }
+            tokio::task::yield_now().await;
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("server never became healthy");
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("tandem.db")
+    }
+
+    pub fn key_path(&self) -> PathBuf {
+        self.dir.path().join("tandem.db.key")
+    }
+
+    /// Everything that matters in the database, to show a bad request changed nothing.
+    pub fn fingerprint(&self) -> String {
+        let conn = rusqlite::Connection::open(self.db_path()).expect("open db");
+        let mut out = String::new();
+        for sql in [
+            "SELECT count(*) || ':' || coalesce(sum(length(name || display_name || coalesce(secret_hash,'') || token_version || failed_signins)), 0) FROM people",
+            "SELECT count(*) || ':' || coalesce(sum(length(state)), 0) FROM fields",
+            "SELECT count(*) || ':' || coalesce(sum(changed_seq), 0) || ':' || coalesce(group_concat(visibility), '') FROM records",
+            "SELECT count(*) FROM conflicts",
+            "SELECT count(*) || ':' || coalesce(sum(last_seq), 0) FROM devices",
+            "SELECT count(*) FROM applied_ops",
+            "SELECT value FROM change_seq",
+            "SELECT count(*) FROM assignments",
+            "SELECT count(*) || ':' || coalesce(sum(used_at IS NOT NULL), 0) FROM invites",
+        ] {
+            let v: String = conn
+                .query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0))
+                .map(|v| format!("{v:?}"))
+                .expect(sql);
+            out.push_str(&v);
+            out.push('|');
+        }
+        out
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            tokio::time::timeout(std::time::Duration::from_secs(10), h)
+                .await
+                .expect("server shut down within 10s")
+                .expect("server task");
+        }
+    }
+
+    /// A client for a new device, not yet signed in.
+    pub fn device(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::new(),
+            device: DeviceId(Uuid::now_v7()),
+            token: None,
+            refresh: None,
+            person: None,
+            seq: 0,
+            clock: Hlc::ZERO,
+            cursor: 0,
+            records: Default::default(),
+        }
+    }
+
+    pub async fn signed_in(&self, name: &str, secret: &str) -> Client {
+        let mut c = self.device();
+        c.sign_in(name, secret).await;
+        c
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Demo sign-ins.
+pub const ASH: (&str, &str) = ("ash", "2468");
+pub const KAI: (&str, &str) = ("kai", "1357");
+pub const MO: (&str, &str) = ("mo", "9876");
+pub const SAM: (&str, &str) = ("sam", "demo-worker-pass");
+pub const PRIYA: (&str, &str) = ("priya", "demo-worker-pass");
+pub const DROPIN: (&str, &str) = ("dropin", "demo-dropin-pass");
+pub const ADMIN: (&str, &str) = ("admin", "demo-admin-pass");
+
+/// One device: its tokens, operation numbers, clock, and the records it has pulled.
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub device: DeviceId,
+    pub token: Option<String>,
+    pub refresh: Option<String>,
+    pub person: Option<PersonId>,
+    pub seq: u64,
+    pub clock: Hlc,
+    pub cursor: u64,
+    pub records: std::collections::BTreeMap<RecordId, Record>,
+}
+
+pub fn now_ms() -> u64 {
+    tandem_server::store::now_ms() as u64
+}
+
+impl Client {
+    pub async fn sign_in(&mut self, name: &str, secret: &str) {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/auth/sign-in",
+                Some(json!({"name": name, "secret": secret, "device": self.device})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "sign in as {name}: {body}");
+        self.take_tokens(&body);
+    }
+
+    pub fn take_tokens(&mut self, body: &Value) {
+        self.token = Some(body["access_token"].as_str().expect("access token").to_owned());
+        self.refresh = Some(body["refresh_token"].as_str().expect("refresh token").to_owned());
+        self.person = Some(PersonId::parse(body["person"].as_str().expect("person")).expect("uuid"));
+    }
+
+    pub fn me(&self) -> PersonId {
+        self.person.expect("signed in")
+    }
+
+    /// Any request; returns status and JSON body (Null if the body isn't JSON).
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .header("tandem-protocol", PROTOCOL_VERSION.to_string())
+            .header("tandem-schema", SCHEMA_VERSION.to_string());
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Builds the next operation on this device (numbered, clock ticked), without sending it.
+    pub fn op(&mut self, record: RecordId, kind: RecordKind, owner: PersonId, changes: Vec<FieldValue>) -> Operation {
+        self.seq += 1;
+        self.clock = self.clock.tick(now_ms());
+        let existing = self.records.get(&record);
+        let changes = changes
+            .into_iter()
+            .map(|set| {
+                let base = existing.and_then(|r| r.fields.get(&set.name())).map(|f| f.stamp);
+                Change { set, base }
+            })
+            .collect();
+        Operation { seq: self.seq, record, kind, owner, hlc: self.clock, changes }
+    }
+
+    pub fn push_request(&self, ops: Vec<Operation>) -> PushRequest {
+        PushRequest { protocol: PROTOCOL_VERSION, schema: SCHEMA_VERSION, device: self.device, ops }
+    }
+
+    pub async fn push(&mut self, ops: Vec<Operation>) -> PushResponse {
+        let req = self.push_request(ops);
+        let (status, body) =
+            self.call(Method::POST, "/api/sync/push", Some(serde_json::to_value(&req).expect("json"))).await;
+        assert_eq!(status, StatusCode::OK, "push: {body}");
+        serde_json::from_value(body).expect("push response")
+    }
+
+    /// Pulls every page since the cursor into `records`.
+    pub async fn pull(&mut self) -> Vec<PullResponse> {
+        let mut pages = Vec::new();
+        loop {
+            let (status, body) = self
+                .call(Method::GET, &format!("/api/sync/pull?since={}&device={}", self.cursor, self.device), None)
+                .await;
+            assert_eq!(status, StatusCode::OK, "pull: {body}");
+            let page: PullResponse = serde_json::from_value(body).expect("pull response");
+            for r in &page.records {
+                if let Some(hlc) = r.fields.values().map(|f| f.stamp.hlc).max() {
+                    self.clock = self.clock.observe(hlc, now_ms());
+                }
+                self.records.insert(r.id, r.clone());
+            }
+            for id in &page.removed {
+                self.records.remove(id);
+            }
+            self.cursor = page.cursor;
+            let more = page.more;
+            pages.push(page);
+            if !more {
+                return pages;
+            }
+        }
+    }
+
+    pub fn text_of(&self, id: RecordId, field: tandem_shared::FieldName) -> Option<FieldValue> {
+        self.records.get(&id).and_then(|r| r.field(field).cloned())
+    }
+}
+
+pub fn new_record() -> RecordId {
+    RecordId(Uuid::now_v7())
+}
+
+pub fn stamp_of(record: &Record, field: tandem_shared::FieldName) -> Option<Stamp> {
+    record.fields.get(&field).map(|f| f.stamp)
+}

@@ -12,12 +12,23 @@ pub struct Notice {
 #[derive(Clone)]
 pub struct Events {
     tx: broadcast::Sender<Notice>,
+    /// Turns true when the server is shutting down, so open streams end and clients reconnect.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Events {
     pub fn new() -> Events {
         let (tx, _) = broadcast::channel(1024);
-        Events { tx }
+        let (closing, _) = tokio::sync::watch::channel(false);
+        Events { tx, closing }
+    }
+
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     pub fn publish(&self, notice: Notice) {

@@ -163,6 +163,7 @@ pub async fn events(
     let mut caseload = load_caseload().await?;
     let current = state.store.read(sync::current_change).await?;
     let mut rx = state.events.subscribe();
+    let mut closing = state.events.closing();
     let metrics = state.metrics.clone();
     metrics.sse_clients.fetch_add(1, Relaxed);
     let guard = SseGuard(metrics);
@@ -173,7 +174,11 @@ pub async fn events(
             return;
         }
         loop {
-            let notice = match rx.recv().await {
+            let received = tokio::select! {
+                r = rx.recv() => r,
+                _ = closing.wait_for(|c| *c) => return,
+            };
+            let notice = match received {
                 Ok(n) => n,
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Notice { owner: me, cursor: i64::MAX },
                 Err(_) => return,

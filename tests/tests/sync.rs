@@ -1,0 +1,300 @@
+//! Sync against the real server: the young person's words win, retries apply once, gaps are
+//! refused, rejections don't block, versions are checked, narrowing removes.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use tandem_shared::wire::OpStatus;
+use tandem_shared::{FieldName, FieldValue, Outcome, RecordKind, Visibility};
+use tandem_tests::*;
+
+fn title(t: &str) -> FieldValue {
+    FieldValue::Title(t.into())
+}
+
+#[tokio::test]
+async fn young_person_on_two_offline_devices_and_a_worker_edit_one_goal_and_the_young_persons_words_win() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let mut tablet = server.signed_in(ASH.0, ASH.1).await;
+    let mut worker = server.signed_in(SAM.0, SAM.1).await;
+    let ash = phone.me();
+
+    let goal = new_record();
+    let op =
+        phone.op(goal, RecordKind::Goal, ash, vec![title("Start college"), FieldValue::Visibility(Visibility::Worker)]);
+    assert_eq!(phone.push(vec![op]).await.results[0].status, OpStatus::Applied);
+    for c in [&mut phone, &mut tablet, &mut worker] {
+        c.pull().await;
+    }
+
+    // All three edit the title offline, each based on what they last pulled.
+    let from_worker = worker.op(goal, RecordKind::Goal, ash, vec![title("Apply to college (worker's wording)")]);
+    let from_phone = phone.op(goal, RecordKind::Goal, ash, vec![title("Start college in September")]);
+    let from_tablet = tablet.op(goal, RecordKind::Goal, ash, vec![title("Start college in September, doing art")]);
+
+    // The worker gets signal first; then the phone; the tablet last.
+    assert_eq!(worker.push(vec![from_worker]).await.results[0].status, OpStatus::Applied);
+    assert_eq!(phone.push(vec![from_phone]).await.results[0].status, OpStatus::Merged);
+    let tablet_answer = tablet.push(vec![from_tablet]).await;
+    assert_eq!(tablet_answer.results[0].status, OpStatus::Merged, "the later of the owner's two writes wins");
+
+    let sam = worker.me();
+    for c in [&mut phone, &mut tablet, &mut worker] {
+        c.pull().await;
+        assert_eq!(c.text_of(goal, FieldName::Title), Some(title("Start college in September, doing art")));
+        let record = &c.records[&goal];
+        let kept: Vec<_> = record.conflicts.iter().map(|k| (k.value.clone(), k.author.person)).collect();
+        assert!(kept.contains(&(title("Apply to college (worker's wording)"), sam)), "worker's words kept: {kept:?}");
+        assert!(kept.contains(&(title("Start college in September"), ash)), "the phone's words kept too");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_retried_push_is_applied_once_with_the_same_answer() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let ash = phone.me();
+    let a = new_record();
+    let b = new_record();
+    let ops = vec![
+        phone.op(a, RecordKind::Strength, ash, vec![FieldValue::Text("I am kind".into())]),
+        phone.op(b, RecordKind::Goal, ash, vec![title("Sleep better")]),
+    ];
+    let first = phone.push(ops.clone()).await;
+    let after_first = server.fingerprint();
+    // The response was lost on the bus; the phone sends the same batch again.
+    let retry = phone.push(ops).await;
+    assert_eq!(first, retry);
+    assert_eq!(server.fingerprint(), after_first, "nothing applied twice");
+    assert_eq!(retry.last_applied, 2);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_operation_number_that_skips_ahead_is_refused_with_everything_after_it() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let ash = phone.me();
+    let (a, b, c) = (new_record(), new_record(), new_record());
+    let op1 = phone.op(a, RecordKind::Strength, ash, vec![FieldValue::Text("one".into())]);
+    let _lost = phone.op(b, RecordKind::Strength, ash, vec![FieldValue::Text("two".into())]);
+    let op3 = phone.op(b, RecordKind::Strength, ash, vec![FieldValue::Text("three".into())]);
+    let op4 = phone.op(c, RecordKind::Strength, ash, vec![FieldValue::Text("four".into())]);
+    let answer = phone.push(vec![op1, op3, op4]).await;
+    let statuses: Vec<_> = answer.results.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec![OpStatus::Applied, OpStatus::OutOfOrder, OpStatus::OutOfOrder]);
+    assert_eq!(answer.last_applied, 1);
+    phone.pull().await;
+    assert!(phone.records.contains_key(&a));
+    assert!(!phone.records.contains_key(&b) && !phone.records.contains_key(&c), "nothing after the gap was applied");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_rejected_operation_does_not_block_the_ones_behind_it() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let ash = phone.me();
+    let (a, b) = (new_record(), new_record());
+    let bad = phone.op(a, RecordKind::Goal, ash, vec![title(&"x".repeat(500))]);
+    let good = phone.op(b, RecordKind::Goal, ash, vec![title("Fine")]);
+    let answer = phone.push(vec![bad, good]).await;
+    assert_eq!(answer.results[0].status, OpStatus::Rejected);
+    assert!(answer.results[0].reason.as_deref().unwrap_or("").contains("too long"), "{:?}", answer.results[0].reason);
+    assert_eq!(answer.results[1].status, OpStatus::Applied);
+    assert_eq!(answer.last_applied, 2);
+    phone.pull().await;
+    assert!(!phone.records.contains_key(&a));
+    assert_eq!(phone.text_of(b, FieldName::Title), Some(title("Fine")));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_with_an_unsupported_protocol_gets_a_clear_version_error() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let ash = phone.me();
+    let op = phone.op(new_record(), RecordKind::Goal, ash, vec![title("x")]);
+    let mut req = serde_json::to_value(phone.push_request(vec![op])).unwrap();
+    req["protocol"] = json!(99);
+    let before = server.fingerprint();
+    let (status, body) = phone.call(Method::POST, "/api/sync/push", Some(req)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "unsupported_version");
+    assert!(body["message"].as_str().unwrap().contains("update"));
+    assert_eq!(server.fingerprint(), before);
+
+    let resp = phone
+        .http
+        .get(format!("{}/api/sync/pull?since=0", server.base))
+        .bearer_auth(phone.token.as_ref().unwrap())
+        .header("tandem-protocol", "0")
+        .header("tandem-schema", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "unsupported_version");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn narrowing_visibility_removes_the_record_from_the_workers_next_pull() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let mut worker = server.signed_in(SAM.0, SAM.1).await;
+    let ash = phone.me();
+    let st = new_record();
+    let op = phone.op(
+        st,
+        RecordKind::Statement,
+        ash,
+        vec![FieldValue::Text("I want to be asked first".into()), FieldValue::Visibility(Visibility::Worker)],
+    );
+    phone.push(vec![op]).await;
+    phone.pull().await;
+    worker.pull().await;
+    assert!(worker.records.contains_key(&st));
+
+    let op = phone.op(st, RecordKind::Statement, ash, vec![FieldValue::Visibility(Visibility::Private)]);
+    phone.push(vec![op]).await;
+    let pages = worker.pull().await;
+    assert!(pages.iter().any(|p| p.removed.contains(&st)), "the worker is told to remove it");
+    assert!(!worker.records.contains_key(&st));
+    assert!(pages.iter().all(|p| p.records.iter().all(|r| r.id != st)), "and its words are not sent");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_private_record_never_reaches_a_worker_and_sharing_it_makes_it_appear() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let mut worker = server.signed_in(SAM.0, SAM.1).await;
+    let mut dropin = server.signed_in(DROPIN.0, DROPIN.1).await;
+    let ash = phone.me();
+    let goal = new_record();
+    let op = phone.op(goal, RecordKind::Goal, ash, vec![title("Private thought")]);
+    phone.push(vec![op]).await;
+    worker.pull().await;
+    dropin.pull().await;
+    assert!(!worker.records.contains_key(&goal));
+    phone.pull().await;
+    let op = phone.op(goal, RecordKind::Goal, ash, vec![FieldValue::Visibility(Visibility::Worker)]);
+    phone.push(vec![op]).await;
+    worker.pull().await;
+    dropin.pull().await;
+    assert!(worker.records.contains_key(&goal));
+    assert!(!dropin.records.contains_key(&goal), "worker-only is not team");
+    phone.pull().await;
+    let op = phone.op(goal, RecordKind::Goal, ash, vec![FieldValue::Visibility(Visibility::Team)]);
+    phone.push(vec![op]).await;
+    dropin.pull().await;
+    assert!(dropin.records.contains_key(&goal));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_workers_new_record_reaches_the_young_person_as_a_suggestion_they_can_accept() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let mut worker = server.signed_in(SAM.0, SAM.1).await;
+    let ash = phone.me();
+    let idea = new_record();
+    let op =
+        worker.op(idea, RecordKind::Strength, ash, vec![FieldValue::Text("You always turn up for your sister".into())]);
+    assert_eq!(worker.push(vec![op]).await.results[0].status, OpStatus::Applied);
+    phone.pull().await;
+    assert!(phone.records[&idea].is_suggestion());
+    let op = phone.op(idea, RecordKind::Strength, ash, vec![FieldValue::Accepted(true)]);
+    phone.push(vec![op]).await;
+    phone.pull().await;
+    assert!(!phone.records[&idea].is_suggestion());
+
+    // A worker can't share or accept on the young person's behalf.
+    worker.pull().await;
+    let op = worker.op(idea, RecordKind::Strength, ash, vec![FieldValue::Visibility(Visibility::Team)]);
+    assert_eq!(worker.push(vec![op]).await.results[0].status, OpStatus::Rejected);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_device_clock_days_ahead_is_capped_so_it_cannot_win_every_tie() {
+    let server = TestServer::start().await;
+    let mut fast = server.signed_in(ASH.0, ASH.1).await;
+    let ash = fast.me();
+    let goal = new_record();
+    fast.clock = tandem_shared::Hlc { ms: now_ms() + 3 * 86_400_000, count: 0 };
+    let op = fast.op(goal, RecordKind::Goal, ash, vec![title("from the wrong clock")]);
+    let answer = fast.push(vec![op]).await;
+    let stored = answer.results[0].fields[0].stamp.hlc.ms;
+    assert!(stored <= now_ms() + 1_000, "stored clock {stored} was capped at the server's time");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn worker_reads_and_changes_appear_in_the_young_persons_access_log() {
+    let server = TestServer::start().await;
+    let phone = server.signed_in(ASH.0, ASH.1).await;
+    let mut worker = server.signed_in(SAM.0, SAM.1).await;
+    let (_, before) = phone.call(Method::GET, "/api/me/access-log", None).await;
+    assert_eq!(before.as_array().unwrap().len(), 0);
+    worker.pull().await;
+    let goal = *worker.records.iter().find(|(_, r)| r.owner == phone.me() && r.kind == RecordKind::Goal).unwrap().0;
+    let op = worker.op(goal, RecordKind::Goal, phone.me(), vec![FieldValue::Why("To have a key of my own".into())]);
+    let answer = worker.push(vec![op]).await;
+    assert_eq!(answer.results[0].fields[0].outcome, Outcome::Applied);
+    let (status, log) = phone.call(Method::GET, "/api/me/access-log", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<_> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["who_name"].as_str().unwrap().to_owned(), e["action"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(actions.contains(&("Sam".into(), "read".into())), "{actions:?}");
+    assert!(actions.contains(&("Sam".into(), "change".into())), "{actions:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn live_events_tell_an_open_worker_screen_about_a_new_share() {
+    use futures_util::StreamExt;
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let worker = server.signed_in(SAM.0, SAM.1).await;
+    let resp = worker
+        .http
+        .get(format!("{}/api/sync/events", server.base))
+        .bearer_auth(worker.token.as_ref().unwrap())
+        .header("tandem-protocol", "1")
+        .header("tandem-schema", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let mut stream = resp.bytes_stream();
+    let mut seen = String::new();
+    // The first event carries the current cursor.
+    while !seen.contains("event: changes") {
+        seen.push_str(&String::from_utf8_lossy(&stream.next().await.unwrap().unwrap()));
+    }
+    let ash = phone.me();
+    let op = phone.op(
+        new_record(),
+        RecordKind::Statement,
+        ash,
+        vec![FieldValue::Text("Ask me, not my mum".into()), FieldValue::Visibility(Visibility::Worker)],
+    );
+    phone.push(vec![op]).await;
+    let mut more = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while more.matches("event: changes").count() < 1 {
+        let chunk =
+            tokio::time::timeout_at(deadline, stream.next()).await.expect("an event within 10s").unwrap().unwrap();
+        more.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(more.contains("cursor"));
+    server.stop().await;
+}
