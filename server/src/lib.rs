@@ -66,12 +66,13 @@ pub async fn run(db: DbArgs, command: Command) -> Result<(), BoxError> {
 
 async fn run_serve(db: &DbArgs, args: ServeArgs) -> Result<(), BoxError> {
     let state = open_state(&db.db, args.key_file.as_deref(), Settings::from(&args))?;
+    let listener = TcpListener::bind(args.listen).await?;
+    let address = listener.local_addr()?;
     if args.demo {
         let code = state.store.write_now(|tx| demo::seed(tx, store::now_ms())).map_err(|e| e.to_string())?;
-        print_demo(args.listen, code.as_deref());
+        print_demo(address, code.as_deref());
     }
-    let listener = TcpListener::bind(args.listen).await?;
-    tracing::info!(address = %listener.local_addr()?, db = %db.db.display(), "Tandem is listening");
+    tracing::info!(%address, db = %db.db.display(), "Tandem is listening");
     serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
     })
@@ -81,6 +82,7 @@ async fn run_serve(db: &DbArgs, args: ServeArgs) -> Result<(), BoxError> {
 
 fn print_demo(listen: SocketAddr, code: Option<&str>) {
     println!("\nTandem demo is running at http://{listen}/\n\nSign in as:");
+    use std::io::Write;
     for l in demo::LOGINS {
         println!("  {:<14} name: {:<8} PIN/password: {}", l.role, l.name, l.secret);
     }
@@ -88,6 +90,7 @@ fn print_demo(listen: SocketAddr, code: Option<&str>) {
         Some(code) => println!("\nA new young person can join with invite code {code}\n"),
         None => println!("\n(The demo organisation was already in this database.)\n"),
     }
+    let _ = std::io::stdout().flush();
 }
 
 /// Resolves a sign-in name or an id to a person.

@@ -1,0 +1,117 @@
+//! The `tandem` binary itself: `serve --demo` on a fresh database prints sign-ins that work,
+//! and `backup` copies a live database.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+struct Running(Child);
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn serve_demo_starts_on_a_fresh_database_and_every_printed_sign_in_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fresh.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _running = Running(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let mut base = None;
+    let mut logins = Vec::new();
+    let mut code = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("Tandem demo is running at ") {
+            base = Some(rest.trim_end_matches('/').to_owned());
+        }
+        if let (Some(n), Some(p)) = (line.find("name: "), line.find("PIN/password: ")) {
+            let name = line[n + 6..p].trim().to_owned();
+            logins.push((name, line[p + 14..].trim().to_owned()));
+        }
+        if let Some(rest) = line.strip_prefix("A new young person can join with invite code ") {
+            code = Some(rest.trim().to_owned());
+            break;
+        }
+    }
+    let base = base.expect("printed its address");
+    assert_eq!(logins.len(), 7, "{logins:?}");
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if http.get(format!("{base}/api/health")).send().await.is_ok_and(|r| r.status().is_success()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    for (name, secret) in &logins {
+        let resp = http
+            .post(format!("{base}/api/auth/sign-in"))
+            .json(&serde_json::json!({"name": name, "secret": secret, "device": uuid::Uuid::now_v7()}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "sign in as {name}");
+    }
+    let resp = http
+        .post(format!("{base}/api/auth/join"))
+        .json(&serde_json::json!({"code": code.expect("printed an invite"), "name": "newcomer", "secret": "4321", "device": uuid::Uuid::now_v7()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "the printed invite code works");
+
+    // A backup taken while it runs opens and holds the same people.
+    let copy = dir.path().join("copy.db");
+    let status = Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .arg("--db")
+        .arg(&db)
+        .args(["backup", "--to"])
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let people = |p: &std::path::Path| -> i64 {
+        let conn = rusqlite::Connection::open_with_flags(p, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        conn.query_row("SELECT count(*) FROM people WHERE secret_hash IS NOT NULL", [], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(people(&copy), 8, "7 demo people and the newcomer");
+    assert_eq!(people(&copy), people(&db));
+}
+
+#[test]
+fn admin_commands_create_staff_invite_and_assign() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("admin.db");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tandem"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("TANDEM_PASSWORD", "a long password here")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, out) = run(&["create-staff", "--role", "admin", "--name", "boss", "--display-name", "Boss"]);
+    assert!(ok, "{out}");
+    let (ok, out) = run(&["create-staff", "--role", "key-worker", "--name", "lee", "--display-name", "Lee"]);
+    assert!(ok, "{out}");
+    let (ok, out) = run(&["invite", "--display-name", "Robin", "--worker", "lee"]);
+    assert!(ok && out.contains("invite code"), "{out}");
+    let (ok, out) = run(&["create-staff", "--role", "key-worker", "--name", "lee", "--display-name", "Lee again"]);
+    assert!(!ok && out.contains("taken"), "a clear error: {out}");
+    let (ok, out) = run(&["revoke", "--person", "nobody-here"]);
+    assert!(!ok && out.contains("nobody"), "{out}");
+}

@@ -1,0 +1,211 @@
+//! The authorisation matrix: every endpoint × role, and every role's pull against an oracle of
+//! who may see what. A young person sees only their own; a key worker only what their young
+//! people shared with workers or team; drop-in staff only team; admins no records at all.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use tandem_shared::wire::OpStatus;
+use tandem_shared::{FieldValue, RecordId, RecordKind, Visibility};
+use tandem_tests::*;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Anon,
+    Ash,
+    Kai,
+    Sam,
+    Priya,
+    DropIn,
+    Admin,
+}
+use Who::*;
+const EVERYONE: [Who; 7] = [Anon, Ash, Kai, Sam, Priya, DropIn, Admin];
+
+async fn client(server: &TestServer, who: Who) -> Client {
+    let login = match who {
+        Anon => return server.device(),
+        Ash => ASH,
+        Kai => KAI,
+        Sam => SAM,
+        Priya => PRIYA,
+        DropIn => DROPIN,
+        Admin => ADMIN,
+    };
+    server.signed_in(login.0, login.1).await
+}
+
+#[tokio::test]
+async fn every_endpoint_answers_every_role_as_designed() {
+    let server = TestServer::start().await;
+    let ash_id = client(&server, Ash).await.me();
+    let sam_id = client(&server, Sam).await.me();
+    let ok = StatusCode::OK;
+    let (no, forbidden) = (StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN);
+    let expect = |who: Who, allowed: &[Who]| {
+        if who == Anon {
+            no
+        } else if allowed.contains(&who) {
+            ok
+        } else {
+            forbidden
+        }
+    };
+    let syncers = [Ash, Kai, Sam, Priya, DropIn];
+    let everyone_signed_in = [Ash, Kai, Sam, Priya, DropIn, Admin];
+
+    type Row = (Method, String, Option<Value>, Vec<Who>);
+    let rows: Vec<Row> = vec![
+        (Method::GET, "/api/me".into(), None, everyone_signed_in.to_vec()),
+        (Method::GET, "/api/me/access-log".into(), None, vec![Ash, Kai]),
+        (Method::GET, "/api/caseload".into(), None, vec![Sam, Priya]),
+        (Method::GET, "/api/sync/pull?since=0".into(), None, syncers.to_vec()),
+        (Method::GET, "/api/admin/people".into(), None, vec![Admin]),
+        (
+            Method::POST,
+            "/api/admin/invites".into(),
+            Some(json!({"display_name": "Someone", "workers": [sam_id]})),
+            vec![Admin],
+        ),
+        (
+            Method::POST,
+            "/api/admin/assignments".into(),
+            Some(json!({"worker": sam_id, "young_person": ash_id})),
+            vec![Admin],
+        ),
+        (
+            Method::POST,
+            "/api/admin/people".into(),
+            Some(
+                json!({"role": "key_worker", "name": "new-worker-NAME", "display_name": "New", "password": "a long enough password"}),
+            ),
+            vec![Admin],
+        ),
+        (Method::POST, format!("/api/admin/people/{}/revoke", uuid::Uuid::now_v7()), None, vec![]),
+    ];
+    for (method, path, body, allowed) in rows {
+        for who in EVERYONE {
+            let c = client(&server, who).await;
+            let body = body.clone().map(|b| {
+                // Unique names so each admin call can succeed.
+                serde_json::from_str(&b.to_string().replace("NAME", &format!("{who:?}").to_lowercase())).unwrap()
+            });
+            let (status, resp) = c.call(method.clone(), &path, body).await;
+            let want =
+                if path.contains("/revoke") && who == Admin { StatusCode::NOT_FOUND } else { expect(who, &allowed) };
+            assert_eq!(status, want, "{who:?} {method} {path}: {resp}");
+            if !status.is_success() {
+                assert!(
+                    resp["error"].is_string() && resp["message"].is_string(),
+                    "{who:?} {method} {path}: JSON error, got {resp}"
+                );
+            }
+        }
+    }
+
+    // Push (an empty batch) and the live feed.
+    for who in EVERYONE {
+        let c = client(&server, who).await;
+        let (status, _) =
+            c.call(Method::POST, "/api/sync/push", Some(serde_json::to_value(c.push_request(vec![])).unwrap())).await;
+        assert_eq!(status, expect(who, &syncers), "{who:?} push");
+        let mut req = c
+            .http
+            .get(format!("{}/api/sync/events", server.base))
+            .header("tandem-protocol", "1")
+            .header("tandem-schema", "1");
+        if let Some(t) = &c.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), expect(who, &syncers), "{who:?} events");
+        drop(resp);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn writes_to_a_young_persons_record_are_allowed_only_to_them_and_their_workers_when_shared() {
+    let server = TestServer::start().await;
+    let mut ash = client(&server, Ash).await;
+    let owner = ash.me();
+    let shared = new_record();
+    let private = new_record();
+    let ops = vec![
+        ash.op(
+            shared,
+            RecordKind::Goal,
+            owner,
+            vec![FieldValue::Title("shared".into()), FieldValue::Visibility(Visibility::Team)],
+        ),
+        ash.op(private, RecordKind::Goal, owner, vec![FieldValue::Title("private".into())]),
+    ];
+    ash.push(ops).await;
+    for (who, may_shared) in [(Kai, false), (Sam, true), (Priya, false), (DropIn, false)] {
+        let mut c = client(&server, who).await;
+        for (record, allowed) in [(shared, may_shared), (private, false)] {
+            let op = c.op(record, RecordKind::Goal, owner, vec![FieldValue::Why(format!("from {who:?}"))]);
+            let status = c.push(vec![op]).await.results[0].status;
+            assert_eq!(status == OpStatus::Rejected, !allowed, "{who:?} writing {record}: {status:?}");
+        }
+        // Nor can they make a record in someone else's name.
+        let op = c.op(new_record(), RecordKind::Strength, owner, vec![FieldValue::Text("in Ash's name".into())]);
+        let status = c.push(vec![op]).await.results[0].status;
+        assert_eq!(status == OpStatus::Rejected, who != Sam, "{who:?} creating for Ash");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn every_roles_pull_holds_exactly_what_it_may_see_and_nothing_else() {
+    let server = TestServer::start().await;
+    // Each young person adds one record at each visibility, on top of the demo data.
+    for who in [Ash, Kai] {
+        let mut c = client(&server, who).await;
+        let me = c.me();
+        let ops = [Visibility::Private, Visibility::Worker, Visibility::Team]
+            .into_iter()
+            .map(|v| {
+                c.op(
+                    new_record(),
+                    RecordKind::Statement,
+                    me,
+                    vec![FieldValue::Text(format!("{v:?}")), FieldValue::Visibility(v)],
+                )
+            })
+            .collect();
+        c.push(ops).await;
+    }
+    // The oracle: every record, learned from each owner's own full pull.
+    let mut all = Vec::new();
+    for login in [ASH, KAI, MO] {
+        let mut c = server.signed_in(login.0, login.1).await;
+        c.pull().await;
+        all.extend(c.records.into_values());
+    }
+    let ids = |c: &Client| c.records.keys().copied().collect::<BTreeSet<RecordId>>();
+    let ash_id = client(&server, Ash).await.me();
+    let kai_id = client(&server, Kai).await.me();
+    let oracle = |who: Who| -> BTreeSet<RecordId> {
+        all.iter()
+            .filter(|r| match who {
+                Ash => r.owner == ash_id,
+                Kai => r.owner == kai_id,
+                Sam => (r.owner == ash_id || r.owner == kai_id) && r.visibility() != Visibility::Private,
+                Priya => r.owner != ash_id && r.owner != kai_id && r.visibility() != Visibility::Private,
+                DropIn => r.visibility() == Visibility::Team,
+                _ => false,
+            })
+            .map(|r| r.id)
+            .collect()
+    };
+    for who in [Ash, Kai, Sam, Priya, DropIn] {
+        let mut c = client(&server, who).await;
+        c.pull().await;
+        assert_eq!(ids(&c), oracle(who), "{who:?} sees exactly their share");
+    }
+    let admin = client(&server, Admin).await;
+    let (status, _) = admin.call(Method::GET, "/api/sync/pull?since=0", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "admins never read records");
+    server.stop().await;
+}

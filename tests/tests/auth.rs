@@ -1,0 +1,200 @@
+//! Tokens and sign-in: expiry, forgery, refresh rotation and re-use, sign-out, lockout, joining.
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tandem_tests::*;
+
+fn claims(me: &str, exp_offset: i64) -> Value {
+    let now = (now_ms() / 1000) as i64;
+    json!({ "sub": me, "role": "young_person", "sid": "x", "tv": 0, "aud": "tandem-access", "iat": now, "exp": now + exp_offset })
+}
+
+async fn me_with(server: &TestServer, token: &str) -> (StatusCode, Value, Option<String>) {
+    let resp = reqwest::Client::new().get(format!("{}/api/me", server.base)).bearer_auth(token).send().await.unwrap();
+    let status = resp.status();
+    let www = resp.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_owned());
+    (status, resp.json().await.unwrap_or(Value::Null), www)
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused_with_a_clear_401() {
+    let server = TestServer::start().await;
+    let phone = server.signed_in(ASH.0, ASH.1).await;
+    let key = std::fs::read(server.key_path()).unwrap();
+    // Signed with the real key, so only its age is wrong.
+    let expired = encode(
+        &Header::new(Algorithm::HS256),
+        &claims(&phone.me().to_string(), -3600),
+        &EncodingKey::from_secret(&key),
+    )
+    .unwrap();
+    let (status, body, www) = me_with(&server, &expired).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "unauthorized");
+    assert!(body["message"].as_str().unwrap().contains("expired"));
+    assert_eq!(www.as_deref(), Some("Bearer"));
+}
+
+#[tokio::test]
+async fn forged_tokens_are_refused() {
+    let server = TestServer::start().await;
+    let phone = server.signed_in(ASH.0, ASH.1).await;
+    let me = phone.me().to_string();
+    let wrong_key = encode(
+        &Header::new(Algorithm::HS256),
+        &claims(&me, 600),
+        &EncodingKey::from_secret(b"not the server's key at all...."),
+    )
+    .unwrap();
+    let header = base64_url(r#"{"alg":"none","typ":"JWT"}"#);
+    let alg_none = format!("{header}.{}.", base64_url(&claims(&me, 600).to_string()));
+    let real = phone.token.clone().unwrap();
+    let mut parts: Vec<String> = real.split('.').map(str::to_owned).collect();
+    parts[1] = base64_url(
+        &json!({"sub": me, "role": "admin", "sid": "x", "tv": 0, "aud": "tandem-access", "exp": 9999999999u64})
+            .to_string(),
+    );
+    let tampered = parts.join(".");
+    for (what, token) in [
+        ("wrong key", wrong_key),
+        ("alg none", alg_none),
+        ("tampered claims", tampered),
+        ("garbage", "abc.def.ghi".into()),
+    ] {
+        let (status, body, _) = me_with(&server, &token).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
+        assert_eq!(body["error"], "unauthorized", "{what}");
+    }
+}
+
+fn base64_url(s: &str) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let b = s.as_bytes();
+    let mut out = String::new();
+    for chunk in b.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &c)| acc | (c as u32) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_reuse_of_a_spent_one_ends_the_session() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let first = phone.refresh.clone().unwrap();
+    let (status, body) = phone.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": first}))).await;
+    assert_eq!(status, StatusCode::OK);
+    phone.take_tokens(&body);
+    let second = phone.refresh.clone().unwrap();
+    assert_ne!(first, second);
+    assert_eq!(phone.call(Method::GET, "/api/me", None).await.0, StatusCode::OK);
+
+    // Someone replays the first (stolen) token: refused, and the whole session ends.
+    let (status, body) = phone.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": first}))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "unauthorized");
+    assert_eq!(
+        phone.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": second}))).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        phone.call(Method::GET, "/api/me", None).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the access token died with its session"
+    );
+}
+
+#[tokio::test]
+async fn sign_out_ends_this_device_and_sign_out_everywhere_ends_all() {
+    let server = TestServer::start().await;
+    let phone = server.signed_in(ASH.0, ASH.1).await;
+    let tablet = server.signed_in(ASH.0, ASH.1).await;
+    let laptop = server.signed_in(ASH.0, ASH.1).await;
+    assert_eq!(phone.call(Method::POST, "/api/auth/sign-out", None).await.0, StatusCode::OK);
+    assert_eq!(phone.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(tablet.call(Method::GET, "/api/me", None).await.0, StatusCode::OK);
+    assert_eq!(tablet.call(Method::POST, "/api/auth/sign-out-everywhere", None).await.0, StatusCode::OK);
+    assert_eq!(laptop.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED);
+    let (status, _) =
+        laptop.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": laptop.refresh}))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn repeated_bad_pins_lock_the_account_even_against_the_right_pin() {
+    let server = TestServer::start().await;
+    let c = server.device();
+    for attempt in 1..=5 {
+        let (status, body) = c
+            .call(Method::POST, "/api/auth/sign-in", Some(json!({"name": "ash", "secret": "0000", "device": c.device})))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {attempt}: {body}");
+    }
+    let (status, body) = c
+        .call(Method::POST, "/api/auth/sign-in", Some(json!({"name": "ash", "secret": ASH.1, "device": c.device})))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["error"], "too_many_attempts");
+    // Other people are not locked out by it.
+    let (status, _) = c
+        .call(Method::POST, "/api/auth/sign-in", Some(json!({"name": "kai", "secret": KAI.1, "device": c.device})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn one_address_guessing_across_many_names_is_slowed_to_a_stop() {
+    let settings =
+        tandem_server::config::Settings { failure_delay_ms: 0, address_failure_limit: 8, ..Default::default() };
+    let server = TestServer::start_with(settings).await;
+    let c = server.device();
+    for i in 0..8 {
+        let (status, _) = c
+            .call(
+                Method::POST,
+                "/api/auth/sign-in",
+                Some(json!({"name": format!("nobody{i}"), "secret": "0000", "device": c.device})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) = c
+        .call(Method::POST, "/api/auth/sign-in", Some(json!({"name": "kai", "secret": KAI.1, "device": c.device})))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}
+
+#[tokio::test]
+async fn an_invite_code_works_once_and_the_new_young_person_can_sign_in() {
+    let server = TestServer::start().await;
+    let mut c = server.device();
+    let code = server.invite_code.to_lowercase().replace('-', " ");
+    let (status, body) = c
+        .call(
+            Method::POST,
+            "/api/auth/join",
+            Some(json!({"code": code, "name": "river", "secret": "5555", "device": c.device})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    c.take_tokens(&body);
+    let (_, me) = c.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["role"], "young_person");
+    assert_eq!(me["workers"][0]["display_name"], "Sam", "they are told who their worker is");
+    let again = server.device();
+    let before = server.fingerprint();
+    let (status, body) = again
+        .call(
+            Method::POST,
+            "/api/auth/join",
+            Some(json!({"code": server.invite_code, "name": "other", "secret": "5555", "device": again.device})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(server.fingerprint(), before);
+    server.signed_in("river", "5555").await;
+}

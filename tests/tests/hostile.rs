@@ -1,0 +1,285 @@
+//! Malformed and hostile requests: each gets a 4xx with the JSON error, and the database is
+//! exactly as it was.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tandem_tests::*;
+
+enum Body {
+    None,
+    Json(Value),
+    Raw(&'static str, Vec<u8>),
+}
+
+struct Case {
+    name: &'static str,
+    method: &'static str,
+    path: String,
+    auth: Option<String>,
+    body: Body,
+    status: u16,
+}
+
+#[tokio::test]
+async fn hostile_requests_get_a_4xx_json_error_and_change_nothing() {
+    let server = TestServer::start().await;
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let kai = server.signed_in(KAI.0, KAI.1).await;
+    let yp = ash.token.clone();
+    let ad = admin.token.clone();
+    let me = ash.me();
+    let device = ash.device;
+
+    // A valid push, to be broken one way at a time.
+    let good = || {
+        json!({"protocol": 1, "schema": 1, "device": device, "ops": [{
+            "seq": 1, "record": uuid::Uuid::now_v7(), "kind": "goal", "owner": me, "hlc": {"ms": now_ms(), "count": 0},
+            "changes": [{"set": {"field": "title", "value": "hello"}, "base": null}]
+        }]})
+    };
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut v = good();
+        f(&mut v);
+        Body::Json(v)
+    };
+    let push = |name, body, status| Case {
+        name,
+        method: "POST",
+        path: "/api/sync/push".into(),
+        auth: yp.clone(),
+        body,
+        status,
+    };
+    let pull = |name, query: &str| Case {
+        name,
+        method: "GET",
+        path: format!("/api/sync/pull?{query}"),
+        auth: yp.clone(),
+        body: Body::None,
+        status: 400,
+    };
+    let big_title = "x".repeat(2 * 1024 * 1024);
+    let many_ops: Vec<Value> = (1..=501)
+        .map(|i| {
+            let mut op = good()["ops"][0].clone();
+            op["seq"] = json!(i);
+            op
+        })
+        .collect();
+
+    let cases = vec![
+        push("malformed JSON", Body::Raw("application/json", b"{\"protocol\":".to_vec()), 400),
+        push("an array, not an object", Body::Json(json!([])), 400),
+        push("protocol as a string", with(&|v| v["protocol"] = json!("one")), 400),
+        push(
+            "missing device",
+            with(&|v| {
+                v.as_object_mut().unwrap().remove("device");
+            }),
+            400,
+        ),
+        push("device not a UUID", with(&|v| v["device"] = json!("not-a-uuid")), 400),
+        push("unknown record kind", with(&|v| v["ops"][0]["kind"] = json!("diary")), 400),
+        push(
+            "unknown field",
+            with(&|v| v["ops"][0]["changes"][0]["set"] = json!({"field": "risk_score", "value": 9})),
+            400,
+        ),
+        push("title as a number", with(&|v| v["ops"][0]["changes"][0]["set"]["value"] = json!(5)), 400),
+        push(
+            "status not in the list",
+            with(&|v| v["ops"][0]["changes"][0]["set"] = json!({"field": "status", "value": "on_fire"})),
+            400,
+        ),
+        push("extra top-level field", with(&|v| v["admin"] = json!(true)), 400),
+        push("negative operation number", with(&|v| v["ops"][0]["seq"] = json!(-1)), 400),
+        push("clock as text", with(&|v| v["ops"][0]["hlc"]["ms"] = json!("soon")), 400),
+        push("record id not a UUID", with(&|v| v["ops"][0]["record"] = json!("../../etc/passwd")), 400),
+        push("owner id not a UUID", with(&|v| v["ops"][0]["owner"] = json!(12)), 400),
+        push("unsupported protocol", with(&|v| v["protocol"] = json!(2)), 400),
+        push("unsupported schema", with(&|v| v["schema"] = json!(0)), 400),
+        push("body over the limit", with(&|v| v["ops"][0]["changes"][0]["set"]["value"] = json!(big_title)), 413),
+        push("too many operations", with(&|v| v["ops"] = json!(many_ops)), 400),
+        push("not JSON content type", Body::Raw("text/plain", good().to_string().into_bytes()), 400),
+        push("invalid UTF-8", Body::Raw("application/json", b"{\"protocol\":1,\"device\":\"\xff\xfe\"}".to_vec()), 400),
+        Case {
+            name: "device registered to someone else",
+            method: "POST",
+            path: "/api/sync/push".into(),
+            auth: yp.clone(),
+            body: with(&|v| v["device"] = json!(kai.device)),
+            status: 403,
+        },
+        Case {
+            name: "no token",
+            method: "POST",
+            path: "/api/sync/push".into(),
+            auth: None,
+            body: Body::Json(good()),
+            status: 401,
+        },
+        Case {
+            name: "Basic auth instead of Bearer",
+            method: "POST",
+            path: "/api/sync/push".into(),
+            auth: Some("Basic eDp5".into()),
+            body: Body::Json(good()),
+            status: 401,
+        },
+        Case {
+            name: "wrong method on push",
+            method: "GET",
+            path: "/api/sync/push".into(),
+            auth: yp.clone(),
+            body: Body::None,
+            status: 405,
+        },
+        pull("negative cursor", "since=-1"),
+        pull("cursor not a number", "since=abc"),
+        pull("cursor past i64", "since=18446744073709551615"),
+        pull("device not a UUID", "since=0&device=xyz"),
+        pull("unknown parameter", "since=0&everything=true"),
+        Case {
+            name: "sign-in missing secret",
+            method: "POST",
+            path: "/api/auth/sign-in".into(),
+            auth: None,
+            body: Body::Json(json!({"name": "ash", "device": device})),
+            status: 400,
+        },
+        Case {
+            name: "sign-in name as a list",
+            method: "POST",
+            path: "/api/auth/sign-in".into(),
+            auth: None,
+            body: Body::Json(json!({"name": ["ash"], "secret": "2468", "device": device})),
+            status: 400,
+        },
+        Case {
+            name: "join with a made-up code",
+            method: "POST",
+            path: "/api/auth/join".into(),
+            auth: None,
+            body: Body::Json(json!({"code": "AAAA-BBBB-CCCC", "name": "newbie", "secret": "1234", "device": device})),
+            status: 400,
+        },
+        Case {
+            name: "join with a 2-character PIN",
+            method: "POST",
+            path: "/api/auth/join".into(),
+            auth: None,
+            body: Body::Json(json!({"code": server.invite_code, "name": "newbie", "secret": "12", "device": device})),
+            status: 400,
+        },
+        Case {
+            name: "join taking an existing name",
+            method: "POST",
+            path: "/api/auth/join".into(),
+            auth: None,
+            body: Body::Json(json!({"code": server.invite_code, "name": "ASH", "secret": "123456", "device": device})),
+            status: 409,
+        },
+        Case {
+            name: "refresh with a made-up token",
+            method: "POST",
+            path: "/api/auth/refresh".into(),
+            auth: None,
+            body: Body::Json(json!({"refresh_token": "made-up"})),
+            status: 401,
+        },
+        Case {
+            name: "revoke a malformed id",
+            method: "POST",
+            path: "/api/admin/people/not-an-id/revoke".into(),
+            auth: ad.clone(),
+            body: Body::None,
+            status: 400,
+        },
+        Case {
+            name: "staff with a short password",
+            method: "POST",
+            path: "/api/admin/people".into(),
+            auth: ad.clone(),
+            body: Body::Json(
+                json!({"role": "key_worker", "name": "newstaff", "display_name": "N", "password": "short"}),
+            ),
+            status: 400,
+        },
+        Case {
+            name: "staff account for a young person",
+            method: "POST",
+            path: "/api/admin/people".into(),
+            auth: ad.clone(),
+            body: Body::Json(
+                json!({"role": "young_person", "name": "newstaff", "display_name": "N", "password": "long enough password"}),
+            ),
+            status: 400,
+        },
+        Case {
+            name: "assign people who don't exist",
+            method: "POST",
+            path: "/api/admin/assignments".into(),
+            auth: ad.clone(),
+            body: Body::Json(json!({"worker": uuid::Uuid::now_v7(), "young_person": uuid::Uuid::now_v7()})),
+            status: 404,
+        },
+        Case {
+            name: "assign a young person to a young person",
+            method: "POST",
+            path: "/api/admin/assignments".into(),
+            auth: ad.clone(),
+            body: Body::Json(json!({"worker": me, "young_person": me})),
+            status: 400,
+        },
+        Case {
+            name: "unknown API path",
+            method: "GET",
+            path: "/api/records/all".into(),
+            auth: yp.clone(),
+            body: Body::None,
+            status: 404,
+        },
+    ];
+    assert!(cases.len() >= 25);
+
+    // Kai's device is registered to Kai by an empty push.
+    let (s, _) = kai
+        .call(
+            reqwest::Method::POST,
+            "/api/sync/push",
+            Some(json!({"protocol": 1, "schema": 1, "device": kai.device, "ops": []})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    let http = reqwest::Client::new();
+    let before = server.fingerprint();
+    for case in cases {
+        let mut req = http
+            .request(case.method.parse().unwrap(), format!("{}{}", server.base, case.path))
+            .header("tandem-protocol", "1")
+            .header("tandem-schema", "1");
+        if let Some(a) = &case.auth {
+            req = if a.starts_with("Basic") { req.header("authorization", a) } else { req.bearer_auth(a) };
+        }
+        req = match case.body {
+            Body::None => req,
+            Body::Json(v) => req.json(&v),
+            Body::Raw(ct, bytes) => req.header("content-type", ct).body(bytes),
+        };
+        let resp = req.send().await.unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        let status = resp.status().as_u16();
+        let ctype = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, case.status, "{}: {body}", case.name);
+        assert!(ctype.starts_with("application/json"), "{}: content type {ctype}", case.name);
+        assert!(
+            body["error"].is_string() && !body["message"].as_str().unwrap_or("").is_empty(),
+            "{}: {body}",
+            case.name
+        );
+        assert_eq!(server.fingerprint(), before, "{} changed the database", case.name);
+    }
+    server.stop().await;
+}
