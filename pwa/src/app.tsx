@@ -1,0 +1,242 @@
+// The app shell: opens the store, signs in, runs sync, and shows the right screens for the role.
+import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { Ctx, type AccessEntry, type AppCtx, type PersonRef, type Route } from './context';
+import type { FieldValue, RecordKind, Visibility } from './generated/tandem';
+import { request } from './sync/api';
+import { type Db, open, type RejectedEntry, type Session } from './sync/db';
+import { SyncEngine, type SyncState } from './sync/engine';
+import { edit, type Item, newId, unsentCount, view } from './sync/local';
+import { SessionManager } from './sync/session';
+import { QuickExit } from './ui/QuickExit';
+import { SyncStatus } from './ui/SyncStatus';
+import { Export } from './screens/Export';
+import { FromWorker } from './screens/FromWorker';
+import { GoalEditor, Goals } from './screens/Goals';
+import { Home } from './screens/Home';
+import { ItemList } from './screens/Items';
+import { Seen } from './screens/Seen';
+import { SignIn } from './screens/SignIn';
+import { Caseload, Person } from './screens/Worker';
+
+interface Me {
+  workers: PersonRef[];
+  caseload: PersonRef[];
+}
+
+export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate: () => void }) {
+  const [db, setDb] = useState<Db | null>(null);
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [items, setItems] = useState<Item[]>([]);
+  const [rejected, setRejected] = useState<RejectedEntry[]>([]);
+  const [me, setMe] = useState<Me>({ workers: [], caseload: [] });
+  const [sync, setSync] = useState<SyncState>({ kind: 'idle', unsent: 0, lastSent: null });
+  const [online, setOnline] = useState(navigator.onLine);
+  const [route, setRoute] = useState<Route>({ name: 'home' });
+  const [confirmSignOut, setConfirmSignOut] = useState(0);
+  const sessions = useRef<SessionManager | null>(null);
+  const engine = useRef<SyncEngine | null>(null);
+
+  const refresh = async (d: Db) => {
+    const [v, r, n] = await Promise.all([view(d), d.getAll('rejected'), unsentCount(d)]);
+    setItems(v);
+    setRejected(r);
+    setSync((s) => ({ ...s, unsent: n }));
+    const cached = (await d.get('meta', 'me')) as Me | undefined;
+    if (cached) setMe(cached);
+  };
+
+  const start = async (d: Db) => {
+    const mgr = sessions.current as SessionManager;
+    engine.current?.stop();
+    const e = new SyncEngine({
+      db: d,
+      auth: mgr,
+      onChange: () => void refresh(d),
+      onState: setSync,
+      onSignedOut: () => undefined,
+    });
+    engine.current = e;
+    if (!mgr.access) await mgr.refresh();
+    try {
+      const fresh = await request<Me>(mgr, 'GET', '/api/me');
+      await d.put('meta', { workers: fresh.workers, caseload: fresh.caseload }, 'me');
+    } catch {
+      // Offline: the cached list is used.
+    }
+    await refresh(d);
+    void e.syncNow();
+    e.listen();
+  };
+
+  useEffect(() => {
+    let cancelled = false;
+    void (async () => {
+      const d = await open();
+      if (cancelled) return;
+      sessions.current = new SessionManager(d);
+      setDb(d);
+      const s = await sessions.current.current();
+      setSession(s);
+      await refresh(d);
+      if (s) await start(d);
+    })();
+    const up = () => {
+      setOnline(true);
+      void engine.current?.syncNow();
+    };
+    const down = () => setOnline(false);
+    const visible = () => document.visibilityState === 'visible' && void engine.current?.syncNow();
+    window.addEventListener('online', up);
+    window.addEventListener('offline', down);
+    document.addEventListener('visibilitychange', visible);
+    window.addEventListener('focus', visible);
+    return () => {
+      cancelled = true;
+      window.removeEventListener('online', up);
+      window.removeEventListener('offline', down);
+      document.removeEventListener('visibilitychange', visible);
+      window.removeEventListener('focus', visible);
+      engine.current?.stop();
+    };
+  }, []);
+
+  const ctx = useMemo<AppCtx | null>(() => {
+    if (!db || !session) return null;
+    const save = async (item: { id: string; kind: RecordKind; owner: string }, changes: FieldValue[]) => {
+      await edit(db, item, changes);
+      engine.current?.announce();
+      void engine.current?.syncNow();
+    };
+    return {
+      session,
+      items,
+      rejected,
+      workers: me.workers,
+      caseload: me.caseload,
+      sync,
+      online,
+      go: (r) => {
+        setRoute(r);
+        window.scrollTo(0, 0);
+      },
+      save,
+      create: async (kind: RecordKind, changes: FieldValue[], owner?: string, visibility?: Visibility) => {
+        const id = newId();
+        const extra: FieldValue[] = visibility ? [{ field: 'visibility', value: visibility }] : [];
+        await save({ id, kind, owner: owner ?? session.person }, [...changes, ...extra]);
+        return id;
+      },
+      dismissRejected: async (seq) => {
+        await db.delete('rejected', seq);
+        await refresh(db);
+      },
+      syncNow: () => void engine.current?.syncNow(),
+      signOut: () => void signOut(false),
+      accessLog: () => request<AccessEntry[]>(sessions.current, 'GET', '/api/me/access-log'),
+    };
+  }, [db, session, items, rejected, me, sync, online]);
+
+  const signOut = async (force: boolean) => {
+    if (!db || !sessions.current) return;
+    await engine.current?.syncNow();
+    const left = await unsentCount(db);
+    if (left > 0 && !force) {
+      setConfirmSignOut(left);
+      return;
+    }
+    engine.current?.stop();
+    engine.current = null;
+    await sessions.current.signOut();
+    const d = await open();
+    sessions.current = new SessionManager(d);
+    setDb(d);
+    setItems([]);
+    setRejected([]);
+    setMe({ workers: [], caseload: [] });
+    setConfirmSignOut(0);
+    setRoute({ name: 'home' });
+    setSession(null);
+  };
+
+  const signedIn = async (s: Session) => {
+    if (!db) return;
+    setSession(s);
+    await start(db);
+  };
+
+  if (session === undefined) {
+    return <main id="main"><p>Opening…</p></main>;
+  }
+
+  return (
+    <>
+      <QuickExit />
+      <header class="top">
+        <span class="brand">Tandem</span>
+        {session && (
+          <nav aria-label="Main" class="top__nav">
+            <button type="button" class="link-button" onClick={() => setRoute({ name: 'home' })}>Home</button>
+            <button type="button" class="link-button" onClick={() => void signOut(false)}>Sign out</button>
+          </nav>
+        )}
+      </header>
+      {updateReady && (
+        <p class="banner" role="status">
+          A new version of the app is ready. Your changes are safe. <button type="button" onClick={onUpdate}>Update now</button>
+        </p>
+      )}
+      <main id="main">
+        {confirmSignOut > 0 && (
+          <div class="card notice" role="alertdialog" aria-labelledby="unsent-title">
+            <h2 id="unsent-title">{confirmSignOut === 1 ? '1 change is' : `${confirmSignOut} changes are`} not sent yet</h2>
+            <p>If you sign out now, {confirmSignOut === 1 ? 'it' : 'they'} will be lost from this device. Wait for signal to send {confirmSignOut === 1 ? 'it' : 'them'} first?</p>
+            <div class="row row--equal">
+              <button type="button" onClick={() => { setConfirmSignOut(0); void engine.current?.syncNow(); }}>Wait and send</button>
+              <button type="button" onClick={() => void signOut(true)}>Sign out anyway</button>
+            </div>
+          </div>
+        )}
+        {!session || !ctx ? (
+          <SignIn
+            onSignIn={async (n, p, shared) => signedIn(await (sessions.current as SessionManager).signIn(n, p, shared))}
+            onJoin={async (c, n, p) => signedIn(await (sessions.current as SessionManager).join(c, n, p))}
+          />
+        ) : (
+          <Ctx.Provider value={ctx}>
+            <SyncStatus state={sync} online={online} onRetry={ctx.syncNow} />
+            <Screen route={route} />
+          </Ctx.Provider>
+        )}
+      </main>
+    </>
+  );
+}
+
+function Screen({ route }: { route: Route }) {
+  const ctx = useContext(Ctx);
+  if (ctx.session.role !== 'young_person') {
+    if (route.name === 'person') return <Person id={route.id} />;
+    return <Caseload />;
+  }
+  switch (route.name) {
+    case 'goals':
+      return <Goals />;
+    case 'goal': {
+      const item = ctx.items.find((i) => i.id === route.id);
+      return item ? <GoalEditor item={item} /> : <Goals />;
+    }
+    case 'strengths':
+      return <ItemList kind="strength" title="Good things about me" intro="Things you are good at, or that people like about you." />;
+    case 'statements':
+      return <ItemList kind="statement" title="What I want you to know" intro="Things you want the people who support you to know, in your words." />;
+    case 'from-worker':
+      return <FromWorker />;
+    case 'seen':
+      return <Seen />;
+    case 'export':
+      return <Export />;
+    default:
+      return <Home />;
+  }
+}
+

@@ -1,0 +1,40 @@
+import { createContext } from 'preact';
+import type { FieldValue, RecordKind, Visibility } from './generated/tandem';
+import type { RejectedEntry, Session } from './sync/db';
+import type { SyncState } from './sync/engine';
+import type { Item } from './sync/local';
+
+export type Route = { name: 'home' } | { name: 'goals' } | { name: 'goal'; id: string } | { name: 'strengths' } | { name: 'statements' } | { name: 'from-worker' } | { name: 'seen' } | { name: 'export' } | { name: 'person'; id: string };
+
+export interface PersonRef {
+  id: string;
+  display_name: string;
+}
+
+export interface AppCtx {
+  session: Session;
+  items: Item[];
+  rejected: RejectedEntry[];
+  workers: PersonRef[];
+  caseload: PersonRef[];
+  sync: SyncState;
+  online: boolean;
+  go(route: Route): void;
+  /** Saves changes to an item (on this phone at once; sent when there is signal). */
+  save(item: { id: string; kind: RecordKind; owner: string }, changes: FieldValue[]): Promise<void>;
+  create(kind: RecordKind, changes: FieldValue[], owner?: string, visibility?: Visibility): Promise<string>;
+  dismissRejected(seq: number): Promise<void>;
+  syncNow(): void;
+  signOut(): void;
+  accessLog(): Promise<AccessEntry[]>;
+}
+
+export interface AccessEntry {
+  who_name: string;
+  role: string;
+  action: 'read' | 'change';
+  records: number;
+  at: number;
+}
+
+export const Ctx = createContext<AppCtx>(null as unknown as AppCtx);

@@ -1,0 +1,64 @@
+// Suggestions from my worker (accept, change, or no thanks), notices where my words and a
+// worker's collided (mine kept, theirs shown), and changes the server could not take.
+import { useContext } from 'preact/hooks';
+import { Ctx } from '../context';
+import { textOf } from './Items';
+
+export function FromWorker() {
+  const ctx = useContext(Ctx);
+  const me = ctx.session.person;
+  const suggestions = ctx.items.filter((i) => i.owner === me && i.suggestion);
+  const collisions = ctx.items.flatMap((i) =>
+    i.owner === me ? i.conflicts.filter((c) => c.author.person !== me).map((c) => ({ item: i, conflict: c })) : [],
+  );
+  const workerName = (id: string) => ctx.workers.find((w) => w.id === id)?.display_name ?? 'Your worker';
+  return (
+    <section>
+      <h1>From my worker</h1>
+      <h2>Suggestions</h2>
+      {suggestions.length === 0 ? <p>No suggestions right now.</p> : (
+        <ul class="cards">
+          {suggestions.map((s) => (
+            <li class="card" key={s.id}>
+              <span class="tag tag--worker">Suggested by {s.createdBy ? workerName(s.createdBy.person) : 'your worker'}</span>
+              <p class="card__text">{textOf(s)}</p>
+              <p>Is this right for you? It only becomes yours if you say yes.</p>
+              <div class="row row--equal">
+                <button type="button" onClick={() => ctx.save(s, [{ field: 'accepted', value: true }, { field: 'visibility', value: 'worker' }])}>Yes, keep it</button>
+                <button type="button" onClick={() => ctx.go(s.kind === 'goal' ? { name: 'goal', id: s.id } : { name: s.kind === 'strength' ? 'strengths' : 'statements' })}>Change it</button>
+                <button type="button" onClick={() => ctx.save(s, [{ field: 'deleted', value: true }])}>No thanks</button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>When you both changed the same thing</h2>
+      {collisions.length === 0 ? <p>Nothing to show.</p> : (
+        <ul class="cards">
+          {collisions.map(({ item, conflict }) => (
+            <li class="card" key={`${item.id}-${conflict.stamp.hlc.ms}-${conflict.stamp.hlc.count}`}>
+              <p>You and {workerName(conflict.author.person)} both changed this. <strong>Your words were kept:</strong></p>
+              <p class="card__text">{textOf(item)}</p>
+              <p>Their version, kept for you to see:</p>
+              <blockquote>{String(conflict.value.value)}</blockquote>
+            </li>
+          ))}
+        </ul>
+      )}
+      {ctx.rejected.length > 0 && (
+        <>
+          <h2>Changes that couldn't be sent</h2>
+          <ul class="cards">
+            {ctx.rejected.map((r) => (
+              <li class="card" key={r.seq}>
+                <p>{r.reason}</p>
+                <p>What you wrote: {r.op.changes.map((c) => String(c.set.value)).join(', ')}</p>
+                <button type="button" onClick={() => ctx.dismissRejected(r.seq)}>OK, remove this note</button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}

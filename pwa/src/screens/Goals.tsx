@@ -1,0 +1,145 @@
+// Goals: a title, why it matters, small steps, progress 0–10 over time, and a status.
+import { useContext, useState } from 'preact/hooks';
+import type { GoalStatus, Rating, Step } from '../generated/tandem';
+import type { Item } from '../sync/local';
+import { ReadAloud } from '../ui/ReadAloud';
+import { WhoCanSee } from '../ui/WhoCanSee';
+import { Ctx } from '../context';
+import { Authorship } from './Items';
+
+const STATUS_WORDS: Record<GoalStatus, string> = { active: 'Working on it', achieved: 'Done it!', paused: 'Taking a break', let_go: 'Let it go' };
+
+export function Goals() {
+  const ctx = useContext(Ctx);
+  const [title, setTitle] = useState('');
+  const goals = ctx.items.filter((i) => i.kind === 'goal' && i.owner === ctx.session.person && !i.suggestion);
+  const add = async (e: Event) => {
+    e.preventDefault();
+    if (!title.trim()) return;
+    const id = await ctx.create('goal', [{ field: 'title', value: title }]);
+    setTitle('');
+    ctx.go({ name: 'goal', id });
+  };
+  return (
+    <section>
+      <h1>My goals</h1>
+      <p>Things you want to do. Go at your own pace.</p>
+      <form class="card card--form stack" onSubmit={add}>
+        <label for="new-goal">A new goal</label>
+        <input id="new-goal" value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
+        <button type="submit">Add goal</button>
+      </form>
+      {goals.length === 0 ? (
+        <p>No goals yet. That's fine.</p>
+      ) : (
+        <ul class="cards">
+          {goals.map((g) => (
+            <li class="card" key={g.id}>
+              <div class="card__head">
+                <Authorship item={g} field="title" />
+                {g.unsent && <span class="tag tag--unsent">Saved on this phone</span>}
+              </div>
+              <p class="card__text">{String(g.values.title ?? '')}</p>
+              <p class="card__meta">{STATUS_WORDS[(g.values.status as GoalStatus) ?? 'active']}</p>
+              <button type="button" onClick={() => ctx.go({ name: 'goal', id: g.id })}>
+                Open <span class="visually-hidden">{String(g.values.title ?? '')}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+export function RatingChart({ ratings }: { ratings: Rating[] }) {
+  if (ratings.length === 0) return <p>No ratings yet.</p>;
+  const w = 280;
+  const h = 100;
+  const step = ratings.length > 1 ? w / (ratings.length - 1) : 0;
+  const points = ratings.map((r, i) => `${Math.round(i * step)},${Math.round(h - (r.score / 10) * h)}`).join(' ');
+  const summary = ratings.map((r) => `${r.date}: ${r.score}`).join(', ');
+  return (
+    <figure class="chart">
+      <svg viewBox={`-6 -6 ${w + 12} ${h + 12}`} role="img" aria-label={`Progress over time: ${summary}`}>
+        <line x1="0" y1={h} x2={w} y2={h} class="chart__axis" />
+        <polyline points={points} class="chart__line" fill="none" />
+        {ratings.map((r, i) => (
+          <circle key={i} cx={Math.round(i * step)} cy={Math.round(h - (r.score / 10) * h)} r="4" class="chart__dot" />
+        ))}
+      </svg>
+      <figcaption>Latest: {ratings[ratings.length - 1].score} out of 10</figcaption>
+    </figure>
+  );
+}
+
+export function GoalEditor({ item }: { item: Item }) {
+  const ctx = useContext(Ctx);
+  const [title, setTitle] = useState(String(item.values.title ?? ''));
+  const [why, setWhy] = useState(String(item.values.why ?? ''));
+  const [newStep, setNewStep] = useState('');
+  const steps = (item.values.steps as Step[] | undefined) ?? [];
+  const ratings = (item.values.ratings as Rating[] | undefined) ?? [];
+  const workers = ctx.workers.map((w) => w.display_name);
+  const save = (changes: Parameters<typeof ctx.save>[1]) => ctx.save(item, changes);
+  const today = new Date().toISOString().slice(0, 10);
+  return (
+    <section>
+      <button type="button" class="link-button" onClick={() => ctx.go({ name: 'goals' })}>← Back to my goals</button>
+      <h1>{String(item.values.title ?? 'Goal')}</h1>
+      <div class="card stack">
+        <Authorship item={item} field="title" />
+        <label for="goal-title">My goal</label>
+        <input id="goal-title" value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
+        <label for="goal-why">Why it matters to me (you can leave this empty)</label>
+        <textarea id="goal-why" rows={3} value={why} onInput={(e) => setWhy(e.currentTarget.value)} />
+        <div class="row">
+          <button type="button" onClick={() => save([{ field: 'title', value: title }, { field: 'why', value: why }])}>Save</button>
+          <ReadAloud text={`${title}. ${why}`} />
+        </div>
+      </div>
+
+      <div class="card stack">
+        <h2>Small steps</h2>
+        {steps.length > 0 && (
+          <ul class="steps">
+            {steps.map((s, i) => (
+              <li key={i}>
+                <label>
+                  <input type="checkbox" checked={s.done} onChange={() => save([{ field: 'steps', value: steps.map((x, j) => (j === i ? { ...x, done: !x.done } : x)) }])} />
+                  {s.text}
+                </label>
+              </li>
+            ))}
+          </ul>
+        )}
+        <label for="new-step">Add a small step</label>
+        <input id="new-step" value={newStep} onInput={(e) => setNewStep(e.currentTarget.value)} />
+        <button type="button" onClick={() => { if (newStep.trim()) { void save([{ field: 'steps', value: [...steps, { text: newStep, done: false }] }]); setNewStep(''); } }}>Add step</button>
+      </div>
+
+      <div class="card stack">
+        <h2>How is it going?</h2>
+        <p id="rate-help">0 means not started. 10 means done.</p>
+        <div class="scale" role="group" aria-describedby="rate-help">
+          {Array.from({ length: 11 }, (_, n) => (
+            <button type="button" key={n} class="scale__n" aria-label={`${n} out of 10`} onClick={() => save([{ field: 'ratings', value: [...ratings.filter((r) => r.date !== today), { date: today, score: n }] }])}>
+              {n}
+            </button>
+          ))}
+        </div>
+        <RatingChart ratings={ratings} />
+      </div>
+
+      <div class="card stack">
+        <label for="goal-status">Where I am with it</label>
+        <select id="goal-status" value={(item.values.status as GoalStatus) ?? 'active'} onChange={(e) => save([{ field: 'status', value: e.currentTarget.value as GoalStatus }])}>
+          {(Object.keys(STATUS_WORDS) as GoalStatus[]).map((s) => <option key={s} value={s}>{STATUS_WORDS[s]}</option>)}
+        </select>
+      </div>
+      <div class="card">
+        <WhoCanSee id={item.id} value={item.visibility} workers={workers} onChange={(v) => save([{ field: 'visibility', value: v }])} />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,32 @@
+// The young person's home: good things first, then everything else, at their pace.
+import { useContext } from 'preact/hooks';
+import { Ctx } from '../context';
+import { ReadAloud } from '../ui/ReadAloud';
+import { AddItem, ItemCard } from './Items';
+
+export function Home() {
+  const ctx = useContext(Ctx);
+  const me = ctx.session.person;
+  const strengths = ctx.items.filter((i) => i.kind === 'strength' && i.owner === me && !i.suggestion);
+  const goals = ctx.items.filter((i) => i.kind === 'goal' && i.owner === me && !i.suggestion).length;
+  const statements = ctx.items.filter((i) => i.kind === 'statement' && i.owner === me && !i.suggestion).length;
+  const fromWorker = ctx.items.filter((i) => i.owner === me && (i.suggestion || i.conflicts.some((c) => c.author.person !== me))).length + ctx.rejected.length;
+  const intro = `Hi ${ctx.session.displayName}. Here are good things about you.`;
+  return (
+    <section>
+      <h1>Good things about you</h1>
+      <p>
+        {intro} <ReadAloud text={`${intro} ${strengths.map((s) => String(s.values.text)).join('. ')}`} label="Read this page out loud" />
+      </p>
+      {strengths.length === 0 ? <p>Nothing here yet. You can add something whenever you like.</p> : <ul class="cards">{strengths.map((s) => <ItemCard key={s.id} item={s} />)}</ul>}
+      <AddItem kind="strength" />
+      <nav aria-label="More" class="tiles">
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'goals' })}>My goals ({goals})</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'statements' })}>What I want you to know ({statements})</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'from-worker' })}>From my worker ({fromWorker})</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'seen' })}>Who has seen my things</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'export' })}>Save or print my things</button>
+      </nav>
+    </section>
+  );
+}

@@ -1,0 +1,121 @@
+// Cards for strengths and statements, and the forms to add them.
+import { useContext, useState } from 'preact/hooks';
+import type { NoticedBy, RecordKind } from '../generated/tandem';
+import type { Item } from '../sync/local';
+import { ReadAloud } from '../ui/ReadAloud';
+import { WhoCanSee } from '../ui/WhoCanSee';
+import { whoCanSee } from '../ui/words';
+import { Ctx } from '../context';
+
+export function textOf(item: Item): string {
+  return String(item.values.text ?? item.values.title ?? '');
+}
+
+/** "In my words" when the young person wrote it; otherwise says who did. */
+export function Authorship({ item, field }: { item: Item; field: 'text' | 'title' }) {
+  const ctx = useContext(Ctx);
+  const writer = item.writers[field];
+  const mine = writer === null || writer === undefined || writer.person === item.owner;
+  if (mine) return <span class="tag tag--mine">{ctx.session.person === item.owner ? 'In my words' : 'In their words'}</span>;
+  const name = ctx.workers.find((w) => w.id === writer.person)?.display_name ?? (writer.person === ctx.session.person ? 'you' : 'a worker');
+  return <span class="tag tag--worker">Written by {name}</span>;
+}
+
+export function ItemCard({ item }: { item: Item }) {
+  const ctx = useContext(Ctx);
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(textOf(item));
+  const workers = ctx.workers.map((w) => w.display_name);
+  const isOwner = ctx.session.person === item.owner;
+  const save = async () => {
+    await ctx.save(item, [{ field: 'text', value: draft }]);
+    setEditing(false);
+  };
+  return (
+    <li class="card">
+      <div class="card__head">
+        <Authorship item={item} field="text" />
+        {item.unsent && <span class="tag tag--unsent">Saved on this phone</span>}
+      </div>
+      {editing ? (
+        <div class="stack">
+          <label for={`edit-${item.id}`}>Change the words</label>
+          <textarea id={`edit-${item.id}`} value={draft} onInput={(e) => setDraft(e.currentTarget.value)} rows={3} />
+          <div class="row">
+            <button type="button" onClick={save}>Save</button>
+            <button type="button" onClick={() => setEditing(false)}>Cancel</button>
+          </div>
+        </div>
+      ) : (
+        <p class="card__text">{textOf(item)}</p>
+      )}
+      {item.kind === 'statement' && item.values.meeting && <p class="card__meta">For: {String(item.values.meeting)}</p>}
+      <div class="row">
+        {!editing && (isOwner || item.visibility !== 'private') && <button type="button" class="link-button" onClick={() => setEditing(true)}>Change</button>}
+        <ReadAloud text={textOf(item)} />
+      </div>
+      {isOwner ? (
+        <details class="who-details">
+          <summary>Who can see this: {whoCanSee(item.visibility, workers)}</summary>
+          <WhoCanSee id={item.id} value={item.visibility} workers={workers} onChange={(v) => ctx.save(item, [{ field: 'visibility', value: v }])} />
+          <button type="button" class="link-button" onClick={() => ctx.save(item, [{ field: 'deleted', value: true }])}>Remove this</button>
+        </details>
+      ) : null}
+    </li>
+  );
+}
+
+export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
+  const ctx = useContext(Ctx);
+  const [text, setText] = useState('');
+  const [noticed, setNoticed] = useState<NoticedBy>('me');
+  const [meeting, setMeeting] = useState('');
+  const [saved, setSaved] = useState(false);
+  const label = kind === 'strength' ? 'Something good about you' : 'What you want people to know';
+  const add = async (e: Event) => {
+    e.preventDefault();
+    if (!text.trim()) return;
+    const extra = kind === 'strength' ? [{ field: 'noticed_by' as const, value: noticed }] : meeting.trim() ? [{ field: 'meeting' as const, value: meeting }] : [];
+    await ctx.create(kind, [{ field: 'text', value: text }, ...extra], owner);
+    setText('');
+    setMeeting('');
+    setSaved(true);
+  };
+  return (
+    <form class="card card--form stack" onSubmit={add}>
+      <label for={`new-${kind}`}>{owner ? (kind === 'strength' ? 'Suggest a strength' : 'Suggest something') : label}</label>
+      <textarea id={`new-${kind}`} value={text} rows={3} onInput={(e) => { setText(e.currentTarget.value); setSaved(false); }} />
+      {kind === 'strength' && !owner && (
+        <>
+          <label for="noticed">Who noticed it?</label>
+          <select id="noticed" value={noticed} onChange={(e) => setNoticed(e.currentTarget.value as NoticedBy)}>
+            <option value="me">Me</option>
+            <option value="my_worker">My worker</option>
+            <option value="someone_else">Someone else</option>
+          </select>
+        </>
+      )}
+      {kind === 'statement' && (
+        <>
+          <label for="meeting">For a meeting? (you can leave this empty)</label>
+          <input id="meeting" value={meeting} onInput={(e) => setMeeting(e.currentTarget.value)} />
+        </>
+      )}
+      <button type="submit">{owner ? 'Send suggestion' : 'Save'}</button>
+      {saved && <p role="status">Saved. {owner ? 'They will see it as a suggestion.' : 'Only you can see it until you share it.'}</p>}
+    </form>
+  );
+}
+
+export function ItemList({ kind, title, intro }: { kind: 'strength' | 'statement'; title: string; intro: string }) {
+  const ctx = useContext(Ctx);
+  const items = ctx.items.filter((i) => i.kind === kind && i.owner === ctx.session.person && !i.suggestion);
+  return (
+    <section>
+      <h1>{title}</h1>
+      <p>{intro}</p>
+      <AddItem kind={kind} />
+      {items.length === 0 ? <p>Nothing here yet. That's fine.</p> : <ul class="cards">{items.map((i) => <ItemCard key={i.id} item={i} />)}</ul>}
+    </section>
+  );
+}

@@ -1,0 +1,58 @@
+import { useState } from 'preact/hooks';
+import { ApiFailure } from '../sync/api';
+
+export function SignIn({ onSignIn, onJoin }: { onSignIn: (name: string, secret: string, shared: boolean) => Promise<void>; onJoin: (code: string, name: string, secret: string) => Promise<void> }) {
+  const [mode, setMode] = useState<'sign-in' | 'join'>('sign-in');
+  const [name, setName] = useState('');
+  const [secret, setSecret] = useState('');
+  const [code, setCode] = useState('');
+  const [shared, setShared] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setProblem(null);
+    try {
+      if (mode === 'sign-in') await onSignIn(name.trim(), secret, shared);
+      else await onJoin(code, name.trim(), secret);
+    } catch (err) {
+      const f = err instanceof ApiFailure ? err.failure : null;
+      setProblem(f?.kind === 'retry' ? 'You need signal to sign in. Try again when you have some.' : (f?.message ?? 'That did not work. Please try again.'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="narrow">
+      <h1>{mode === 'sign-in' ? 'Sign in' : 'Join with a code'}</h1>
+      <form class="stack" onSubmit={submit}>
+        {mode === 'join' && (
+          <>
+            <label for="code">Your code (your worker gave you this)</label>
+            <input id="code" autocomplete="off" value={code} onInput={(e) => setCode(e.currentTarget.value)} required />
+          </>
+        )}
+        <label for="name">{mode === 'join' ? 'Choose a name to sign in with' : 'Your name'}</label>
+        <input id="name" autocomplete="username" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+        <label for="secret">{mode === 'join' ? 'Choose a PIN or password (at least 4 characters)' : 'Your PIN or password'}</label>
+        <input id="secret" type="password" autocomplete={mode === 'join' ? 'new-password' : 'current-password'} value={secret} onInput={(e) => setSecret(e.currentTarget.value)} required minLength={4} />
+        {mode === 'sign-in' && (
+          <label class="check">
+            <input type="checkbox" checked={shared} onChange={(e) => setShared(e.currentTarget.checked)} />
+            This is a shared tablet (nothing is kept after you sign out)
+          </label>
+        )}
+        {problem && <p class="problem" role="alert">{problem}</p>}
+        <button type="submit" disabled={busy}>{mode === 'sign-in' ? 'Sign in' : 'Join'}</button>
+      </form>
+      <p>
+        {mode === 'sign-in' ? (
+          <button type="button" class="link-button" onClick={() => setMode('join')}>I have a code from my worker</button>
+        ) : (
+          <button type="button" class="link-button" onClick={() => setMode('sign-in')}>I already have a name and PIN</button>
+        )}
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,72 @@
+// The device's store: records as last pulled, the outbox of unsent operations, and sync state.
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { Hlc, Operation, PersonId, Record, Role } from '../generated/tandem';
+
+export interface OutboxEntry {
+  seq: number;
+  /** Who made this edit: on a shared tablet nothing is ever sent as someone else. */
+  person: PersonId;
+  op: Operation;
+  madeAt: number;
+}
+
+export interface RejectedEntry extends OutboxEntry {
+  reason: string;
+}
+
+export interface Session {
+  person: PersonId;
+  role: Role;
+  displayName: string;
+  refreshToken: string;
+  /** A lent tablet: lock when idle, wipe on sign-out. */
+  sharedDevice: boolean;
+}
+
+export interface Meta {
+  device: string;
+  seq: number;
+  clock: Hlc;
+  cursor: number;
+  session: Session | null;
+}
+
+interface TandemDB extends DBSchema {
+  records: { key: string; value: Record };
+  outbox: { key: number; value: OutboxEntry };
+  rejected: { key: number; value: RejectedEntry };
+  meta: { key: string; value: unknown };
+}
+
+export type Db = IDBPDatabase<TandemDB>;
+export const DB_NAME = 'tandem';
+
+export function open(name = DB_NAME): Promise<Db> {
+  return openDB<TandemDB>(name, 1, {
+    upgrade(db) {
+      db.createObjectStore('records', { keyPath: 'id' });
+      db.createObjectStore('outbox', { keyPath: 'seq' });
+      db.createObjectStore('rejected', { keyPath: 'seq' });
+      db.createObjectStore('meta');
+    },
+  });
+}
+
+type MetaStore = { get(key: string): Promise<unknown> };
+
+export async function readMeta(store: MetaStore, newDevice: () => string): Promise<Meta> {
+  const [device, seq, clock, cursor, session] = await Promise.all([
+    store.get('device'),
+    store.get('seq'),
+    store.get('clock'),
+    store.get('cursor'),
+    store.get('session'),
+  ]);
+  return {
+    device: (device as string | undefined) ?? newDevice(),
+    seq: (seq as number | undefined) ?? 0,
+    clock: (clock as Hlc | undefined) ?? { ms: 0, count: 0 },
+    cursor: (cursor as number | undefined) ?? 0,
+    session: (session as Session | undefined) ?? null,
+  };
+}

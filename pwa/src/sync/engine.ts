@@ -1,0 +1,219 @@
+// The sync engine: pushes the outbox, pulls changes, listens for live notices.
+//
+// One tab at a time syncs: each round runs under a Web Lock, and reads the outbox inside it,
+// so two open tabs never send the same edit twice. Other tabs hear about changes over a
+// BroadcastChannel and re-read IndexedDB.
+import type { PullResponse, PushRequest, PushResponse } from '../generated/tandem';
+import { PROTOCOL_VERSION, SCHEMA_VERSION } from '../generated/tandem';
+import { ApiFailure, type Auth, backoff, request } from './api';
+import { type Db, readMeta } from './db';
+import { later } from './hlc';
+import { uuidv7 } from './ids';
+
+export type SyncState =
+  | { kind: 'idle'; unsent: number; lastSent: number | null }
+  | { kind: 'sending'; unsent: number }
+  | { kind: 'waiting'; unsent: number; message: string }
+  | { kind: 'failed'; unsent: number; message: string };
+
+export interface EngineOptions {
+  db: Db;
+  auth: Auth;
+  onChange: () => void;
+  onState: (s: SyncState) => void;
+  onSignedOut: () => void;
+  channelName?: string;
+  random?: () => number;
+}
+
+const PUSH_BATCH = 200;
+
+export class SyncEngine {
+  private attempt = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private channel: BroadcastChannel | null;
+  private events: AbortController | null = null;
+  lastSent: number | null = null;
+
+  constructor(private o: EngineOptions) {
+    this.channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(o.channelName ?? 'tandem');
+    if (this.channel) this.channel.onmessage = () => o.onChange();
+  }
+
+  /** Tells other tabs that the store changed. */
+  announce() {
+    this.channel?.postMessage('changed');
+    this.o.onChange();
+  }
+
+  /** Runs a sync round soon; rounds never overlap, and a request during one runs another after. */
+  async syncNow(): Promise<void> {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        await this.withLock(() => this.round());
+      } while (this.again && !this.stopped);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async withLock(f: () => Promise<void>) {
+    const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+    if (locks) await locks.request('tandem-sync', f);
+    else await f();
+  }
+
+  private async round() {
+    const unsent = await this.o.db.count('outbox');
+    this.o.onState({ kind: 'sending', unsent });
+    try {
+      await this.push();
+      await this.pull();
+      this.attempt = 0;
+      const left = await this.o.db.count('outbox');
+      if (left === 0 && unsent > 0) this.lastSent = Date.now();
+      this.o.onState({ kind: 'idle', unsent: left, lastSent: this.lastSent });
+    } catch (e) {
+      const left = await this.o.db.count('outbox');
+      if (!(e instanceof ApiFailure)) {
+        this.o.onState({ kind: 'failed', unsent: left, message: 'Something went wrong. Your changes are still saved on this phone.' });
+        this.retryLater();
+        return;
+      }
+      const f = e.failure;
+      if (f.kind === 'retry') {
+        this.o.onState({ kind: 'waiting', unsent: left, message: f.message });
+        this.retryLater();
+      } else if (f.kind === 'sign-in') {
+        this.o.onState({ kind: 'failed', unsent: left, message: 'Please sign in again to send your changes. They are still saved here.' });
+        this.o.onSignedOut();
+      } else if (f.kind === 'update-needed') {
+        this.o.onState({ kind: 'failed', unsent: left, message: 'This app needs updating before it can send. Your changes are still saved here.' });
+      } else {
+        this.o.onState({ kind: 'failed', unsent: left, message: f.message });
+      }
+    }
+    this.announce();
+  }
+
+  private retryLater() {
+    if (this.timer || this.stopped) return;
+    const delay = backoff(this.attempt++, this.o.random);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.syncNow();
+    }, delay);
+  }
+
+  /** Sends this person's unsent operations, oldest first, in batches. */
+  async push(): Promise<void> {
+    const db = this.o.db;
+    for (;;) {
+      const meta = await readMeta(db.transaction('meta').store, uuidv7);
+      if (!meta.session) return;
+      const mine = (await db.getAll('outbox')).filter((e) => e.person === meta.session?.person).sort((a, b) => a.seq - b.seq);
+      if (mine.length === 0) return;
+      const batch = mine.slice(0, PUSH_BATCH);
+      const body: PushRequest = { protocol: PROTOCOL_VERSION, schema: SCHEMA_VERSION, device: meta.device, ops: batch.map((e) => e.op) };
+      const answer = await request<PushResponse>(this.o.auth, 'POST', '/api/sync/push', body);
+      const tx = db.transaction(['outbox', 'rejected'], 'readwrite');
+      for (const result of answer.results) {
+        const entry = batch.find((e) => e.seq === result.seq);
+        if (!entry || result.status === 'out_of_order') continue;
+        if (result.status === 'rejected') {
+          await tx.objectStore('rejected').put({ ...entry, reason: result.reason ?? 'The server would not take this change.' });
+        }
+        await tx.objectStore('outbox').delete(entry.seq);
+      }
+      // Anything the server already has (a lost response) is done too.
+      for (const entry of batch) if (entry.seq <= answer.last_applied) await tx.objectStore('outbox').delete(entry.seq);
+      await tx.done;
+      if (answer.results.some((r) => r.status === 'out_of_order')) {
+        throw new ApiFailure({ kind: 'rejected', status: 409, code: 'out_of_order', message: 'Some changes are waiting for earlier ones.' });
+      }
+      if (mine.length <= PUSH_BATCH) return;
+    }
+  }
+
+  /** Pulls every page after the cursor. An empty store rebuilds from the start, never deletes. */
+  async pull(): Promise<void> {
+    const db = this.o.db;
+    let meta = await readMeta(db.transaction('meta').store, uuidv7);
+    if (meta.cursor > 0 && (await db.count('records')) === 0) meta = { ...meta, cursor: 0 };
+    for (;;) {
+      const page = await request<PullResponse>(this.o.auth, 'GET', `/api/sync/pull?since=${meta.cursor}&device=${meta.device}`);
+      const tx = db.transaction(['records', 'meta'], 'readwrite');
+      let clock = meta.clock;
+      for (const r of page.records) {
+        await tx.objectStore('records').put(r);
+        for (const f of Object.values(r.fields)) if (f) clock = later(clock, f.stamp.hlc);
+      }
+      for (const id of page.removed) await tx.objectStore('records').delete(id);
+      await tx.objectStore('meta').put(page.cursor, 'cursor');
+      await tx.objectStore('meta').put(clock, 'clock');
+      await tx.done;
+      meta = { ...meta, cursor: page.cursor, clock };
+      if (!page.more) return;
+    }
+  }
+
+  /** Listens for "changes after cursor N" and pulls; reconnects with backoff. */
+  listen() {
+    if (this.events || typeof fetch === 'undefined') return;
+    const controller = new AbortController();
+    this.events = controller;
+    let attempt = 0;
+    const connect = async () => {
+      while (!controller.signal.aborted) {
+        try {
+          const resp = await fetch('/api/sync/events', {
+            headers: {
+              'tandem-protocol': String(PROTOCOL_VERSION),
+              'tandem-schema': String(SCHEMA_VERSION),
+              ...(this.o.auth.access ? { authorization: `Bearer ${this.o.auth.access}` } : {}),
+            },
+            signal: controller.signal,
+          });
+          if (resp.status === 401) await this.o.auth.refresh();
+          if (resp.ok && resp.body) {
+            attempt = 0;
+            const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+            let buffer = '';
+            for (;;) {
+              const { value, done } = await reader.read();
+              if (done) break;
+              buffer += value;
+              if (buffer.includes('event: changes')) {
+                buffer = '';
+                void this.syncNow();
+              }
+            }
+          }
+        } catch {
+          // Offline or aborted; try again below.
+        }
+        if (controller.signal.aborted) return;
+        await new Promise((r) => setTimeout(r, backoff(attempt++, this.o.random)));
+      }
+    };
+    void connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    this.events?.abort();
+    this.events = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.channel?.close();
+  }
+}

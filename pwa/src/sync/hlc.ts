@@ -1,0 +1,10 @@
+import type { Hlc } from '../generated/tandem';
+
+// The device's hybrid logical clock; the same rule as tandem_shared::hlc::Hlc::tick.
+export function tick(prev: Hlc, nowMs: number): Hlc {
+  return nowMs > prev.ms ? { ms: nowMs, count: 0 } : { ms: prev.ms, count: prev.count + 1 };
+}
+
+export function later(a: Hlc, b: Hlc): Hlc {
+  return a.ms > b.ms || (a.ms === b.ms && a.count >= b.count) ? a : b;
+}

@@ -1,0 +1,138 @@
+// Local edits and the screen's view of the records.
+//
+// An edit and its outbox entry are written in one IndexedDB transaction, so anything the screen
+// calls saved is pushed eventually, from any tab, after a crash or a reload. The view is the
+// server's records with this device's unsent operations replayed on top, so the screen always
+// shows the young person's latest words.
+import type { Author, FieldName, FieldValue, PersonId, Record, RecordKind, Stamp, Visibility } from '../generated/tandem';
+import { type Db, type OutboxEntry, readMeta } from './db';
+import { tick } from './hlc';
+import { uuidv7 } from './ids';
+
+export interface Item {
+  id: string;
+  kind: RecordKind;
+  owner: PersonId;
+  createdBy: Author | null;
+  values: Partial<{ [K in FieldName]: Extract<FieldValue, { field: K }>['value'] }>;
+  /** Who last wrote each field: null when it is this device's unsent edit. */
+  writers: Partial<{ [K in FieldName]: Author | null }>;
+  conflicts: Record['conflicts'];
+  unsent: boolean;
+  suggestion: boolean;
+  deleted: boolean;
+  visibility: Visibility;
+}
+
+export async function edit(
+  db: Db,
+  target: { id: string; kind: RecordKind; owner: PersonId },
+  changes: FieldValue[],
+  now = Date.now(),
+): Promise<OutboxEntry> {
+  const tx = db.transaction(['records', 'outbox', 'meta'], 'readwrite');
+  const meta = await readMeta(tx.objectStore('meta'), uuidv7);
+  if (!meta.session) throw new Error('Sign in first.');
+  const server = await tx.objectStore('records').get(target.id);
+  const seq = meta.seq + 1;
+  const clock = tick(meta.clock, now);
+  const entry: OutboxEntry = {
+    seq,
+    person: meta.session.person,
+    madeAt: now,
+    op: {
+      seq,
+      record: target.id,
+      kind: target.kind,
+      owner: target.owner,
+      hlc: clock,
+      changes: changes.map((set) => ({ set, base: (server?.fields[set.field]?.stamp as Stamp | undefined) ?? null })),
+    },
+  };
+  await Promise.all([
+    tx.objectStore('outbox').put(entry),
+    tx.objectStore('meta').put(seq, 'seq'),
+    tx.objectStore('meta').put(clock, 'clock'),
+    tx.objectStore('meta').put(meta.device, 'device'),
+    tx.done,
+  ]);
+  return entry;
+}
+
+export function newId(): string {
+  return uuidv7();
+}
+
+function isDeleted(r: Record): boolean {
+  const d = r.fields.deleted;
+  if (!d || d.value.field !== 'deleted' || !d.value.value) return false;
+  // The same rule as Record::is_deleted: a worker's delete counts only until the owner writes.
+  return d.author.person === r.owner || !r.owner_touched;
+}
+
+export function fromServer(r: Record): Item {
+  const values: Item['values'] = {};
+  const writers: Item['writers'] = {};
+  for (const [name, state] of Object.entries(r.fields)) {
+    if (!state) continue;
+    (values as { [k: string]: unknown })[name] = state.value.value;
+    (writers as { [k: string]: unknown })[name] = state.author;
+  }
+  return {
+    id: r.id,
+    kind: r.kind,
+    owner: r.owner,
+    createdBy: r.created_by,
+    values,
+    writers,
+    conflicts: r.conflicts,
+    unsent: false,
+    suggestion: values.accepted === false,
+    deleted: isDeleted(r),
+    visibility: (values.visibility as Visibility | undefined) ?? 'private',
+  };
+}
+
+/** Applies unsent operations over an item (or makes the item, for a record not yet sent). */
+export function replay(item: Item | undefined, entry: OutboxEntry): Item {
+  const op = entry.op;
+  const base: Item = item
+    ? { ...item, values: { ...item.values }, writers: { ...item.writers } }
+    : {
+        id: op.record,
+        kind: op.kind,
+        owner: op.owner,
+        createdBy: null,
+        values: { visibility: entry.person === op.owner ? 'private' : 'worker', accepted: entry.person === op.owner },
+        writers: {},
+        conflicts: [],
+        unsent: true,
+        suggestion: entry.person !== op.owner,
+        deleted: false,
+        visibility: entry.person === op.owner ? 'private' : 'worker',
+      };
+  for (const change of op.changes) {
+    (base.values as { [k: string]: unknown })[change.set.field] = change.set.value;
+    (base.writers as { [k: string]: unknown })[change.set.field] = null;
+  }
+  base.unsent = true;
+  base.visibility = (base.values.visibility as Visibility | undefined) ?? 'private';
+  base.suggestion = base.values.accepted === false;
+  base.deleted = base.values.deleted === true && (entry.person === op.owner || base.deleted);
+  return base;
+}
+
+/** Everything the screen shows: server records, then this device's unsent edits on top. */
+export async function view(db: Db): Promise<Item[]> {
+  const tx = db.transaction(['records', 'outbox'], 'readonly');
+  const [records, outbox] = await Promise.all([tx.objectStore('records').getAll(), tx.objectStore('outbox').getAll()]);
+  const items = new Map<string, Item>(records.map((r) => [r.id, fromServer(r)]));
+  for (const entry of outbox.sort((a, b) => a.seq - b.seq)) {
+    items.set(entry.op.record, replay(items.get(entry.op.record), entry));
+  }
+  return [...items.values()].filter((i) => !i.deleted);
+}
+
+export async function unsentCount(db: Db): Promise<number> {
+  return db.count('outbox');
+}

@@ -1,0 +1,103 @@
+// Signing in and out. The access token lives only in memory; the refresh token is kept in
+// IndexedDB so the app opens offline tomorrow. Sign-out wipes this device's copy.
+import { type Auth, request, type Tokens } from './api';
+import { DB_NAME, type Db, readMeta, type Session } from './db';
+import { uuidv7 } from './ids';
+
+export class SessionManager implements Auth {
+  access: string | null = null;
+
+  constructor(private db: Db) {}
+
+  async current(): Promise<Session | null> {
+    return (await readMeta(this.db.transaction('meta').store, uuidv7)).session;
+  }
+
+  private async device(): Promise<string> {
+    const tx = this.db.transaction('meta', 'readwrite');
+    let device = (await tx.store.get('device')) as string | undefined;
+    if (!device) {
+      device = uuidv7();
+      await tx.store.put(device, 'device');
+    }
+    await tx.done;
+    return device;
+  }
+
+  private async keep(tokens: Tokens, sharedDevice: boolean): Promise<Session> {
+    const session: Session = {
+      person: tokens.person,
+      role: tokens.role,
+      displayName: tokens.display_name,
+      refreshToken: tokens.refresh_token,
+      sharedDevice,
+    };
+    this.access = tokens.access_token;
+    await this.db.put('meta', session, 'session');
+    // Ask the browser not to evict what was written here.
+    void navigator.storage?.persist?.().catch(() => undefined);
+    return session;
+  }
+
+  async signIn(name: string, secret: string, sharedDevice = false): Promise<Session> {
+    const device = await this.device();
+    const tokens = await request<Tokens>(null, 'POST', '/api/auth/sign-in', { name, secret, device });
+    return this.keep(tokens, sharedDevice);
+  }
+
+  async join(code: string, name: string, secret: string): Promise<Session> {
+    const device = await this.device();
+    const tokens = await request<Tokens>(null, 'POST', '/api/auth/join', { code, name, secret, device });
+    return this.keep(tokens, false);
+  }
+
+  /** Rotates the refresh token. Serialised across tabs: two tabs spending one token would end the session. */
+  async refresh(): Promise<string | null> {
+    const run = async () => {
+      const session = await this.current();
+      if (!session) return null;
+      try {
+        const tokens = await request<Tokens>(null, 'POST', '/api/auth/refresh', { refresh_token: session.refreshToken });
+        await this.keep(tokens, session.sharedDevice);
+        return tokens.access_token;
+      } catch {
+        this.access = null;
+        return null;
+      }
+    };
+    const locks = navigator.locks;
+    return locks ? locks.request('tandem-refresh', run) : run();
+  }
+
+  /** Ends the session on the server (if it can be reached) and removes everything from this device. */
+  async signOut(): Promise<void> {
+    try {
+      if (this.access) await request(this, 'POST', '/api/auth/sign-out');
+    } catch {
+      // Offline: the server session expires on its own; the local wipe below still happens.
+    }
+    this.access = null;
+    await wipeDevice(this.db);
+  }
+}
+
+/** Removes every trace of the signed-in person: IndexedDB and any cached user data. */
+export async function wipeDevice(db: Db): Promise<void> {
+  db.close();
+  await new Promise<void>((resolve) => {
+    const req = indexedDB.deleteDatabase(DB_NAME);
+    req.onsuccess = req.onerror = req.onblocked = () => resolve();
+  });
+  if (typeof caches !== 'undefined') {
+    for (const name of await caches.keys()) {
+      // The app's own files (precache) hold nothing personal; anything else goes.
+      if (!name.startsWith('workbox-precache')) await caches.delete(name);
+    }
+  }
+  try {
+    sessionStorage.clear();
+    localStorage.clear();
+  } catch {
+    // Storage may be blocked; nothing was kept there anyway.
+  }
+}

@@ -1,0 +1,40 @@
+// Plain words, in one place, so they can be read and checked together (aim: reading age 9).
+import type { Visibility } from '../generated/tandem';
+import type { SyncState } from '../sync/engine';
+
+export function names(list: string[]): string {
+  if (list.length === 0) return 'your worker';
+  if (list.length === 1) return list[0];
+  return `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}`;
+}
+
+export function whoCanSee(v: Visibility, workers: string[]): string {
+  switch (v) {
+    case 'private':
+      return 'Only you';
+    case 'worker':
+      return `You and ${names(workers)}`;
+    case 'team':
+      return `You, ${names(workers)} and the drop-in team`;
+  }
+}
+
+export function shareChoice(v: Visibility): string {
+  return v === 'private' ? 'Just me' : v === 'worker' ? 'Me and my worker' : 'Me, my worker and drop-in staff';
+}
+
+export function syncWords(s: SyncState, online: boolean): { text: string; tone: 'ok' | 'wait' | 'problem' } {
+  const n = s.unsent;
+  const changes = n === 1 ? '1 change' : `${n} changes`;
+  switch (s.kind) {
+    case 'sending':
+      return { text: n > 0 ? `Sending ${changes}…` : 'Checking for updates…', tone: 'wait' };
+    case 'waiting':
+      return { text: `Saved on this phone. Waiting for signal to send ${changes}.`, tone: 'wait' };
+    case 'failed':
+      return { text: s.message, tone: 'problem' };
+    case 'idle':
+      if (n > 0) return { text: online ? `Saved on this phone. ${changes} to send.` : `Saved on this phone. Waiting for signal to send ${changes}.`, tone: 'wait' };
+      return { text: s.lastSent ? 'Everything is sent.' : 'Everything is saved.', tone: 'ok' };
+  }
+}
