@@ -3,9 +3,31 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== installing Debian's Chromium for the browser tests"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  else
+    echo "Chromium is missing and this is not root: run 'sudo apt-get install -y chromium' first." >&2
+    exit 1
+  fi
+fi
+
+echo "== web app: install, type-check, build (prints first-load JavaScript size)"
+(cd pwa && npm ci --no-audit --no-fund --loglevel=error && npm run build)
+
 echo "== format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 echo "== Rust tests (domain, merge properties, server against a real loopback port)"
 cargo test --workspace --quiet
+
+echo "== web app unit tests (outbox, retry, pull)"
+(cd pwa && npm test --silent)
+
+echo "== browser tests in Chromium against the real server"
+cargo build --quiet -p tandem-server
+(cd pwa && npm run --silent test:browser)
+
+echo "== all passed"

@@ -1,0 +1,113 @@
+// Starts the real `tandem serve --demo` on a free loopback port with a fresh database, and
+// Debian's Chromium through playwright-core.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BINARY = process.env.TANDEM_BIN ?? join(ROOT, 'target/debug/tandem');
+
+export async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-browser-'));
+  const child = spawn(BINARY, ['serve', '--demo', '--listen', '127.0.0.1:0', '--db', join(dir, 'tandem.db')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TANDEM_LOG: 'warn' },
+  });
+  let out = '';
+  const base = await new Promise((resolveBase, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/running at (http:\/\/[^/\s]+)\//);
+      if (m && out.includes('invite code')) {
+        clearTimeout(timer);
+        resolveBase(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+  });
+  const invite = out.match(/invite code (\S+)/)[1];
+  return {
+    base,
+    invite,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Signs in through the real sign-in screen and waits for the home screen. */
+export async function signIn(page, base, name, secret, { shared = false } = {}) {
+  await page.goto(base + '/');
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Your PIN or password').fill(secret);
+  if (shared) await page.getByLabel(/shared tablet/).check();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+/** Waits until the page's service worker is active and controls it, so it will start offline. */
+export async function waitForServiceWorker(page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) {
+    await page.reload();
+    await page.waitForFunction(() => !!navigator.serviceWorker.controller);
+  }
+}
+
+/** The same API the PWA uses, from outside the browser, to check what reached the server. */
+export async function api(base, name, secret) {
+  const device = crypto.randomUUID();
+  const headers = { 'content-type': 'application/json', 'tandem-protocol': '1', 'tandem-schema': '1' };
+  const r = await fetch(`${base}/api/auth/sign-in`, { method: 'POST', headers, body: JSON.stringify({ name, secret, device }) });
+  if (!r.ok) throw new Error(`sign in ${name}: ${r.status}`);
+  const tokens = await r.json();
+  const auth = { ...headers, authorization: `Bearer ${tokens.access_token}` };
+  return {
+    person: tokens.person,
+    async records() {
+      const all = [];
+      let since = 0;
+      for (;;) {
+        const page = await (await fetch(`${base}/api/sync/pull?since=${since}`, { headers: auth })).json();
+        all.push(...page.records);
+        since = page.cursor;
+        if (!page.more) return all;
+      }
+    },
+    async texts() {
+      return (await this.records()).map((r) => r.fields.text?.value.value ?? r.fields.title?.value.value);
+    },
+  };
+}
+
+export async function metric(base, name) {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(name + ' '));
+  return Number(line?.split(' ')[1] ?? NaN);
+}
+
+/** Polls `check` until it returns truthy or `ms` passes (no fixed sleeps). */
+export async function eventually(check, ms = 15_000, what = 'condition') {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await check();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}

@@ -1,0 +1,222 @@
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PullResponse, PushRequest, PushResponse, Record as ServerRecord } from '../generated/tandem';
+import { backoff } from './api';
+import { type Db, open } from './db';
+import { SyncEngine, type SyncState } from './engine';
+import { edit, view } from './local';
+
+const ME = '0190a000-0000-7000-8000-000000000001';
+const OTHER = '0190a000-0000-7000-8000-000000000002';
+const DEVICE = '0190a000-0000-7000-8000-0000000000d1';
+let db: Db;
+let n = 0;
+
+beforeEach(async () => {
+  db = await open(`test-${++n}`);
+  await db.put('meta', { person: ME, role: 'young_person', displayName: 'Ash', refreshToken: 'r1', sharedDevice: false }, 'session');
+  await db.put('meta', DEVICE, 'device');
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+  db.close();
+});
+
+type Handler = (path: string, body: unknown) => { status: number; json: unknown } | 'network-down';
+function fakeServer(handler: Handler) {
+  const calls: { path: string; body: unknown; auth: string | null }[] = [];
+  vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+    const body = init.body ? JSON.parse(String(init.body)) : undefined;
+    calls.push({ path, body, auth: (init.headers as Record<string, string>).authorization ?? null });
+    const answer = handler(path, body);
+    if (answer === 'network-down') throw new TypeError('Failed to fetch');
+    return new Response(JSON.stringify(answer.json), { status: answer.status, headers: { 'content-type': 'application/json' } });
+  });
+  return calls;
+}
+
+function engine(opts: Partial<{ refresh: () => Promise<string | null>; states: SyncState[]; signedOut: () => void }> = {}) {
+  const states = opts.states ?? [];
+  return new SyncEngine({
+    db,
+    auth: { access: 'a1', refresh: opts.refresh ?? (async () => null) },
+    onChange: () => undefined,
+    onState: (s) => states.push(s),
+    onSignedOut: opts.signedOut ?? (() => undefined),
+    channelName: `test-${n}`,
+    random: () => 0.5,
+  });
+}
+
+const emptyPull: PullResponse = { records: [], removed: [], cursor: 0, more: false, last_applied: 0 };
+function applyAll(body: unknown): PushResponse {
+  const req = body as PushRequest;
+  return { results: req.ops.map((op) => ({ seq: op.seq, status: 'applied', reason: null, fields: [] })), last_applied: req.ops[req.ops.length - 1]?.seq ?? 0 };
+}
+
+function serverGoal(title: string, stampMs = 5): ServerRecord {
+  const stamp = { hlc: { ms: stampMs, count: 0 }, device: OTHER };
+  const author = { person: ME, role: 'young_person' as const, device: OTHER };
+  return {
+    id: 'g1', kind: 'goal', owner: ME, created_by: author, created: stamp, owner_touched: true, conflicts: [],
+    fields: {
+      title: { value: { field: 'title', value: title }, stamp, base: null, author },
+      visibility: { value: { field: 'visibility', value: 'private' }, stamp, base: null, author },
+    },
+  };
+}
+
+describe('the outbox', () => {
+  it('writes the change and its numbered outbox entry together', async () => {
+    await edit(db, { id: 'g1', kind: 'goal', owner: ME }, [{ field: 'title', value: 'Get a job' }], 1000);
+    await edit(db, { id: 'g1', kind: 'goal', owner: ME }, [{ field: 'why', value: 'Money' }], 1000);
+    const outbox = await db.getAll('outbox');
+    expect(outbox.map((e) => e.seq)).toEqual([1, 2]);
+    expect(outbox[0].person).toBe(ME);
+    expect(outbox[1].op.hlc).toEqual({ ms: 1000, count: 1 });
+    expect(await db.get('meta', 'seq')).toBe(2);
+    const [goal] = await view(db);
+    expect(goal.values).toMatchObject({ title: 'Get a job', why: 'Money' });
+    expect(goal.unsent).toBe(true);
+  });
+
+  it('bases each change on the version last pulled from the server', async () => {
+    await db.put('records', serverGoal('Old words', 77));
+    const entry = await edit(db, { id: 'g1', kind: 'goal', owner: ME }, [{ field: 'title', value: 'New words' }]);
+    expect(entry.op.changes[0].base).toEqual({ hlc: { ms: 77, count: 0 }, device: OTHER });
+  });
+
+  it('shows unsent words on top of what the server has', async () => {
+    await db.put('records', serverGoal('Server words'));
+    await edit(db, { id: 'g1', kind: 'goal', owner: ME }, [{ field: 'title', value: 'My newer words' }]);
+    const [goal] = await view(db);
+    expect(goal.values.title).toBe('My newer words');
+  });
+});
+
+describe('push', () => {
+  it('sends unsent operations in order and clears them once answered', async () => {
+    const calls = fakeServer((path, body) => (path.includes('push') ? { status: 200, json: applyAll(body) } : { status: 200, json: emptyPull }));
+    await edit(db, { id: 'a', kind: 'strength', owner: ME }, [{ field: 'text', value: 'one' }]);
+    await edit(db, { id: 'b', kind: 'strength', owner: ME }, [{ field: 'text', value: 'two' }]);
+    const e = engine();
+    await e.syncNow();
+    const push = calls.find((c) => c.path.includes('push'))?.body as PushRequest;
+    expect(push.ops.map((o) => o.seq)).toEqual([1, 2]);
+    expect(push.device).toBe(DEVICE);
+    expect(await db.count('outbox')).toBe(0);
+    e.stop();
+  });
+
+  it('keeps a rejected operation to show, and still sends the ones behind it', async () => {
+    fakeServer((path, body) => {
+      if (!path.includes('push')) return { status: 200, json: emptyPull };
+      const res = applyAll(body);
+      res.results[0] = { ...res.results[0], status: 'rejected', reason: 'title is too long' };
+      return { status: 200, json: res };
+    });
+    await edit(db, { id: 'a', kind: 'goal', owner: ME }, [{ field: 'title', value: 'x'.repeat(500) }]);
+    await edit(db, { id: 'b', kind: 'goal', owner: ME }, [{ field: 'title', value: 'fine' }]);
+    const e = engine();
+    await e.syncNow();
+    expect(await db.count('outbox')).toBe(0);
+    const rejected = await db.getAll('rejected');
+    expect(rejected.map((r) => [r.seq, r.reason])).toEqual([[1, 'title is too long']]);
+    e.stop();
+  });
+
+  it('keeps everything and waits, with backoff, when there is no signal', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let down = true;
+    const calls = fakeServer((path, body) => (down ? 'network-down' : path.includes('push') ? { status: 200, json: applyAll(body) } : { status: 200, json: emptyPull }));
+    await edit(db, { id: 'a', kind: 'strength', owner: ME }, [{ field: 'text', value: 'kept' }]);
+    const states: SyncState[] = [];
+    const e = engine({ states });
+    await e.syncNow();
+    expect(await db.count('outbox')).toBe(1);
+    expect(states.at(-1)).toMatchObject({ kind: 'waiting', unsent: 1 });
+    down = false;
+    await vi.advanceTimersByTimeAsync(backoff(0, () => 0.5));
+    await vi.waitFor(async () => expect(await db.count('outbox')).toBe(0));
+    expect(calls.filter((c) => c.path.includes('push'))).toHaveLength(2);
+    e.stop();
+    vi.useRealTimers();
+  });
+
+  it('refreshes an expired token and retries, never dropping the outbox', async () => {
+    let token = 'a1';
+    const calls = fakeServer((path, body) => {
+      const last = calls[calls.length - 1];
+      if (last.auth !== `Bearer ${token}`) return { status: 401, json: { error: 'unauthorized', message: 'expired' } };
+      return path.includes('push') ? { status: 200, json: applyAll(body) } : { status: 200, json: emptyPull };
+    });
+    await edit(db, { id: 'a', kind: 'strength', owner: ME }, [{ field: 'text', value: 'hello' }]);
+    const e = new SyncEngine({
+      db, onChange: () => undefined, onState: () => undefined, onSignedOut: () => undefined, channelName: 't',
+      auth: { access: 'old', async refresh() { token = 'a2'; this.access = 'a2'; return 'a2'; } },
+    });
+    await e.syncNow();
+    expect(await db.count('outbox')).toBe(0);
+    e.stop();
+  });
+
+  it('asks to sign in again when the session is gone, and keeps the outbox', async () => {
+    fakeServer(() => ({ status: 401, json: { error: 'unauthorized', message: 'signed out' } }));
+    await edit(db, { id: 'a', kind: 'strength', owner: ME }, [{ field: 'text', value: 'hello' }]);
+    const signedOut = vi.fn();
+    const e = engine({ signedOut });
+    await e.syncNow();
+    expect(signedOut).toHaveBeenCalled();
+    expect(await db.count('outbox')).toBe(1);
+    e.stop();
+  });
+
+  it('never sends another person\'s edits (a shared tablet)', async () => {
+    const calls = fakeServer((path, body) => (path.includes('push') ? { status: 200, json: applyAll(body) } : { status: 200, json: emptyPull }));
+    await edit(db, { id: 'a', kind: 'strength', owner: ME }, [{ field: 'text', value: 'mine' }]);
+    await db.put('outbox', { ...(await db.get('outbox', 1))!, seq: 9, person: OTHER });
+    const e = engine();
+    await e.syncNow();
+    const sent = (calls.find((c) => c.path.includes('push'))?.body as PushRequest).ops.map((o) => o.seq);
+    expect(sent).toEqual([1]);
+    expect((await db.getAll('outbox')).map((o) => o.seq)).toEqual([9]);
+    e.stop();
+  });
+});
+
+describe('pull', () => {
+  it('follows pages, applies removals and keeps the cursor', async () => {
+    await db.put('records', { ...serverGoal('to be removed'), id: 'gone' });
+    const pages: PullResponse[] = [
+      { records: [serverGoal('page one')], removed: [], cursor: 5, more: true, last_applied: 0 },
+      { records: [], removed: ['gone'], cursor: 9, more: false, last_applied: 0 },
+    ];
+    const calls = fakeServer(() => ({ status: 200, json: pages.shift() }));
+    const e = engine();
+    await e.pull();
+    expect(calls.map((c) => c.path)).toEqual([`/api/sync/pull?since=0&device=${DEVICE}`, `/api/sync/pull?since=5&device=${DEVICE}`]);
+    expect(await db.get('meta', 'cursor')).toBe(9);
+    expect((await db.getAll('records')).map((r) => r.id)).toEqual(['g1']);
+    e.stop();
+  });
+
+  it('rebuilds from the start when it finds its store emptied, rather than trusting the cursor', async () => {
+    await db.put('meta', 40, 'cursor');
+    const calls = fakeServer(() => ({ status: 200, json: { ...emptyPull, records: [serverGoal('back again')], cursor: 41 } }));
+    const e = engine();
+    await e.pull();
+    expect(calls[0].path).toContain('since=0');
+    expect(await db.count('records')).toBe(1);
+    e.stop();
+  });
+});
+
+describe('backoff', () => {
+  it('grows, is capped at a minute, and is jittered', () => {
+    expect(backoff(0, () => 0)).toBe(500);
+    expect(backoff(0, () => 1)).toBe(1000);
+    expect(backoff(3, () => 0.5)).toBe(6000);
+    expect(backoff(30, () => 1)).toBe(60_000);
+  });
+});
