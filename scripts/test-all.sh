@@ -13,8 +13,10 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# `npm install --no-save` follows package-lock.json; `npm ci` refuses here because the registry
+# mirror lacks metadata for rollup's optional packages for other platforms.
 echo "== web app: install, type-check, build (prints first-load JavaScript size)"
-(cd pwa && npm ci --no-audit --no-fund --loglevel=error && npm run build)
+(cd pwa && npm install --no-save --no-audit --no-fund --loglevel=error && npm run build)
 
 echo "== format and lints"
 cargo fmt --all --check
