@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BINARY = process.env.TANDEM_BIN ?? join(ROOT, 'target/debug/tandem');
+const BINARY = process.env.TANDEM_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'debug/tandem');
 
 export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-browser-'));
