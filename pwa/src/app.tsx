@@ -17,6 +17,9 @@ import { ItemList } from './screens/Items';
 import { Seen } from './screens/Seen';
 import { SignIn } from './screens/SignIn';
 import { Caseload, Person } from './screens/Worker';
+import { Meeting } from './screens/Meeting';
+import { idleMs, LockScreen, makeUnlockCheck, type UnlockCheck, useIdleLock } from './ui/IdleLock';
+import { names } from './ui/words';
 
 interface Me {
   workers: PersonRef[];
@@ -33,6 +36,9 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
   const [online, setOnline] = useState(navigator.onLine);
   const [route, setRoute] = useState<Route>({ name: 'home' });
   const [confirmSignOut, setConfirmSignOut] = useState(0);
+  const [lastLooked, setLastLooked] = useState<{ [person: string]: number }>({});
+  const [workersChanged, setWorkersChanged] = useState<string | null>(null);
+  const [unlockCheck, setUnlockCheck] = useState<UnlockCheck | null>(null);
   const sessions = useRef<SessionManager | null>(null);
   const engine = useRef<SyncEngine | null>(null);
 
@@ -43,6 +49,8 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
     setSync((s) => ({ ...s, unsent: n }));
     const cached = (await d.get('meta', 'me')) as Me | undefined;
     if (cached) setMe(cached);
+    setLastLooked(((await d.get('meta', 'looked')) as { [p: string]: number } | undefined) ?? {});
+    setUnlockCheck(((await d.get('meta', 'unlock')) as UnlockCheck | undefined) ?? null);
   };
 
   const start = async (d: Db) => {
@@ -59,6 +67,10 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
     if (!mgr.access) await mgr.refresh();
     try {
       const fresh = await request<Me>(mgr, 'GET', '/api/me');
+      const before = (await d.get('meta', 'me')) as Me | undefined;
+      const ids = (m: Me | undefined) => (m?.workers ?? []).map((w) => w.id).sort().join();
+      // A young person is told when who can see their shared things changes (a new key worker).
+      if (before && ids(before) !== ids(fresh)) setWorkersChanged(names(fresh.workers.map((w) => w.display_name)));
       await d.put('meta', { workers: fresh.workers, caseload: fresh.caseload }, 'me');
     } catch {
       // Offline: the cached list is used.
@@ -133,8 +145,18 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
       syncNow: () => void engine.current?.syncNow(),
       signOut: () => void signOut(false),
       accessLog: () => request<AccessEntry[]>(sessions.current, 'GET', '/api/me/access-log'),
+      lastLooked,
+      markLooked: (person: string) => {
+        const latest = Math.max(0, ...items.filter((i) => i.owner === person).map((i) => i.changedAt));
+        if ((lastLooked[person] ?? 0) >= latest) return;
+        const next = { ...lastLooked, [person]: latest };
+        setLastLooked(next);
+        void db.put('meta', next, 'looked');
+      },
     };
-  }, [db, session, items, rejected, me, sync, online]);
+  }, [db, session, items, rejected, me, sync, online, lastLooked]);
+
+  const [locked, unlock] = useIdleLock(!!session?.sharedDevice, idleMs(), () => void visitOver());
 
   const signOut = async (force: boolean) => {
     if (!db || !sessions.current) return;
@@ -158,8 +180,20 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
     setSession(null);
   };
 
-  const signedIn = async (s: Session) => {
+  /** The visit timed out on a shared tablet: wipe once everything is sent; never drop unsent words. */
+  const visitOver = async () => {
     if (!db) return;
+    await engine.current?.syncNow();
+    if ((await unsentCount(db)) === 0) await signOut(true);
+  };
+
+  const signedIn = async (s: Session, secret?: string) => {
+    if (!db) return;
+    if (s.sharedDevice && secret) {
+      const check = await makeUnlockCheck(secret);
+      await db.put('meta', check, 'unlock');
+      setUnlockCheck(check);
+    }
     setSession(s);
     await start(db);
   };
@@ -196,9 +230,17 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
             </div>
           </div>
         )}
-        {!session || !ctx ? (
+        {workersChanged && session?.role === 'young_person' && (
+          <div class="card notice" role="status">
+            <p>Who supports you has changed. Now {workersChanged} can see what you share with "my worker".</p>
+            <button type="button" onClick={() => setWorkersChanged(null)}>OK</button>
+          </div>
+        )}
+        {session && locked ? (
+          <LockScreen check={unlockCheck} onUnlock={unlock} onSignOut={() => void signOut(false)} />
+        ) : !session || !ctx ? (
           <SignIn
-            onSignIn={async (n, p, shared) => signedIn(await (sessions.current as SessionManager).signIn(n, p, shared))}
+            onSignIn={async (n, p, shared) => signedIn(await (sessions.current as SessionManager).signIn(n, p, shared), p)}
             onJoin={async (c, n, p) => signedIn(await (sessions.current as SessionManager).join(c, n, p))}
           />
         ) : (
@@ -214,6 +256,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
 
 function Screen({ route }: { route: Route }) {
   const ctx = useContext(Ctx);
+  if (route.name === 'meeting') return <Meeting owner={route.owner} meeting={route.meeting} />;
   if (ctx.session.role !== 'young_person') {
     if (route.name === 'person') return <Person id={route.id} />;
     return <Caseload />;

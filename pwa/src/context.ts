@@ -4,7 +4,7 @@ import type { RejectedEntry, Session } from './sync/db';
 import type { SyncState } from './sync/engine';
 import type { Item } from './sync/local';
 
-export type Route = { name: 'home' } | { name: 'goals' } | { name: 'goal'; id: string } | { name: 'strengths' } | { name: 'statements' } | { name: 'from-worker' } | { name: 'seen' } | { name: 'export' } | { name: 'person'; id: string };
+export type Route = { name: 'home' } | { name: 'goals' } | { name: 'goal'; id: string } | { name: 'strengths' } | { name: 'statements' } | { name: 'from-worker' } | { name: 'seen' } | { name: 'export' } | { name: 'person'; id: string } | { name: 'meeting'; owner: string; meeting: string };
 
 export interface PersonRef {
   id: string;
@@ -27,6 +27,9 @@ export interface AppCtx {
   syncNow(): void;
   signOut(): void;
   accessLog(): Promise<AccessEntry[]>;
+  /** When this worker last opened each young person's page (ms). */
+  lastLooked: { [person: string]: number };
+  markLooked(person: string): void;
 }
 
 export interface AccessEntry {

@@ -6,6 +6,7 @@ import { ReadAloud } from '../ui/ReadAloud';
 import { WhoCanSee } from '../ui/WhoCanSee';
 import { whoCanSee } from '../ui/words';
 import { Ctx } from '../context';
+import { meetingsOf } from './Meeting';
 
 export function textOf(item: Item): string {
   return String(item.values.text ?? item.values.title ?? '');
@@ -28,13 +29,14 @@ export function ItemCard({ item }: { item: Item }) {
   const workers = ctx.workers.map((w) => w.display_name);
   const isOwner = ctx.session.person === item.owner;
   const save = async () => {
-    await ctx.save(item, [{ field: 'text', value: draft }]);
+    await ctx.save(item, [item.kind === 'goal' ? { field: 'title', value: draft } : { field: 'text', value: draft }]);
     setEditing(false);
   };
   return (
     <li class="card">
       <div class="card__head">
-        <Authorship item={item} field="text" />
+        <Authorship item={item} field={item.kind === 'goal' ? 'title' : 'text'} />
+        {item.suggestion && !isOwner && <span class="tag tag--worker">Your suggestion, waiting</span>}
         {item.unsent && <span class="tag tag--unsent">Saved on this phone</span>}
       </div>
       {editing ? (
@@ -115,6 +117,9 @@ export function ItemList({ kind, title, intro }: { kind: 'strength' | 'statement
       <h1>{title}</h1>
       <p>{intro}</p>
       <AddItem kind={kind} />
+      {kind === 'statement' && meetingsOf(items, ctx.session.person).map((m) => (
+        <button key={m} type="button" class="tile" onClick={() => ctx.go({ name: 'meeting', owner: ctx.session.person, meeting: m })}>Meeting page: {m}</button>
+      ))}
       {items.length === 0 ? <p>Nothing here yet. That's fine.</p> : <ul class="cards">{items.map((i) => <ItemCard key={i.id} item={i} />)}</ul>}
     </section>
   );

@@ -1,8 +1,10 @@
 // A key worker's view: the young people they support and what each has chosen to share.
-// The young person's words are shown as theirs; the worker can suggest, not overwrite.
-import { useContext } from 'preact/hooks';
+// The young person's words are shown as theirs; the worker can suggest, and where their edit
+// collided with the young person's, they are told their version was kept as a suggestion.
+import { useContext, useEffect } from 'preact/hooks';
 import { Ctx } from '../context';
-import { AddItem, Authorship, textOf } from './Items';
+import { AddItem, ItemCard, textOf } from './Items';
+import { meetingsOf } from './Meeting';
 
 export function Caseload() {
   const ctx = useContext(Ctx);
@@ -13,10 +15,12 @@ export function Caseload() {
         <ul class="cards">
           {ctx.caseload.map((p) => {
             const shared = ctx.items.filter((i) => i.owner === p.id);
+            const fresh = shared.filter((i) => i.changedAt > (ctx.lastLooked[p.id] ?? 0)).length;
             return (
               <li class="card" key={p.id}>
                 <h2>{p.display_name}</h2>
                 <p>{shared.length === 1 ? '1 thing shared with you' : `${shared.length} things shared with you`}</p>
+                {fresh > 0 && <p class="tag tag--worker" data-testid="new-count">New since you last looked: {fresh}</p>}
                 <button type="button" onClick={() => ctx.go({ name: 'person', id: p.id })}>Open <span class="visually-hidden">{p.display_name}</span></button>
               </li>
             );
@@ -32,20 +36,17 @@ export function Person({ id }: { id: string }) {
   const person = ctx.caseload.find((p) => p.id === id);
   const items = ctx.items.filter((i) => i.owner === id);
   const kept = items.flatMap((i) => i.conflicts.filter((c) => c.author.person === ctx.session.person).map((c) => ({ i, c })));
-  const group = (kind: string, title: string) => (
-    <>
-      <h2>{title}</h2>
-      <ul class="cards">
-        {items.filter((i) => i.kind === kind).map((i) => (
-          <li class="card" key={i.id}>
-            <Authorship item={i} field={kind === 'goal' ? 'title' : 'text'} />
-            {i.suggestion && <span class="tag tag--worker">Your suggestion, waiting</span>}
-            <p class="card__text">{textOf(i)}</p>
-          </li>
-        ))}
-      </ul>
-    </>
-  );
+  useEffect(() => ctx.markLooked(id), [id, items.length]);
+  const group = (kind: string, title: string) => {
+    const list = items.filter((i) => i.kind === kind);
+    return (
+      <>
+        <h2>{title}</h2>
+        {list.length === 0 ? <p>Nothing shared yet.</p> : <ul class="cards">{list.map((i) => <ItemCard key={i.id} item={i} />)}</ul>}
+      </>
+    );
+  };
+  const meetings = meetingsOf(items, id);
   return (
     <section>
       <button type="button" class="link-button" onClick={() => ctx.go({ name: 'home' })}>← All young people</button>
@@ -54,9 +55,14 @@ export function Person({ id }: { id: string }) {
         <div class="card notice" role="status">
           <h2>Your version was kept as a suggestion</h2>
           {kept.map(({ i, c }) => (
-            <p key={`${i.id}${c.stamp.hlc.ms}`}>You wrote “{String(c.value.value)}”; {person?.display_name ?? 'they'} wrote “{textOf(i)}”, and their words stay.</p>
+            <p key={`${i.id}${c.stamp.hlc.ms}`}>You wrote “{String(c.value.value)}”. {person?.display_name ?? 'They'} wrote “{textOf(i)}” at the same time, and their words stay.</p>
           ))}
         </div>
+      )}
+      {meetings.length > 0 && (
+        <nav aria-label="Meeting pages" class="row">
+          {meetings.map((m) => <button key={m} type="button" onClick={() => ctx.go({ name: 'meeting', owner: id, meeting: m })}>Meeting page: {m}</button>)}
+        </nav>
       )}
       {group('strength', 'Strengths')}
       {group('goal', 'Goals')}

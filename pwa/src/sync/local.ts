@@ -22,6 +22,8 @@ export interface Item {
   suggestion: boolean;
   deleted: boolean;
   visibility: Visibility;
+  /** When it last changed on the server (ms), for "new since you last looked". */
+  changedAt: number;
 }
 
 export async function edit(
@@ -90,6 +92,7 @@ export function fromServer(r: Record): Item {
     suggestion: values.accepted === false,
     deleted: isDeleted(r),
     visibility: (values.visibility as Visibility | undefined) ?? 'private',
+    changedAt: Math.max(0, ...Object.values(r.fields).map((f) => f?.stamp.hlc.ms ?? 0)),
   };
 }
 
@@ -110,6 +113,7 @@ export function replay(item: Item | undefined, entry: OutboxEntry): Item {
         suggestion: entry.person !== op.owner,
         deleted: false,
         visibility: entry.person === op.owner ? 'private' : 'worker',
+        changedAt: entry.madeAt,
       };
   for (const change of op.changes) {
     (base.values as { [k: string]: unknown })[change.set.field] = change.set.value;

@@ -1,0 +1,208 @@
+import AxeBuilder from '@axe-core/playwright';
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { api, eventually, launch, signIn, startServer, waitForServiceWorker } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function noSeriousViolations(page, screen) {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+  assert.deepEqual(bad, [], `${screen}`);
+}
+
+test("offline young person and online worker edit one title: the young person's words win; the worker is told theirs was kept", async () => {
+  const yp = await browser.newContext();
+  const wk = await browser.newContext();
+  const ash = await yp.newPage();
+  const sam = await wk.newPage();
+  await signIn(ash, server.base, 'ash', '2468');
+  await waitForServiceWorker(ash);
+  await signIn(sam, server.base, 'sam', 'demo-worker-pass');
+  await sam.getByRole('button', { name: /Open ash/ }).click();
+  await sam.getByText('Get my own place').waitFor();
+
+  // Ash goes offline and changes the goal's title.
+  await yp.setOffline(true);
+  await ash.getByRole('button', { name: /My goals/ }).click();
+  await ash.getByRole('button', { name: /Open Get my own place/ }).click();
+  await ash.getByLabel('My goal').fill('Get my own flat by summer');
+  await ash.getByRole('button', { name: 'Save', exact: true }).click();
+  await ash.getByText(/Waiting for signal/).first().waitFor();
+
+  // Meanwhile Sam, online, changes the same title.
+  const card = sam.locator('li.card', { hasText: 'Get my own place' });
+  await card.getByRole('button', { name: 'Change', exact: true }).click();
+  const editing = sam.locator('li.card', { has: sam.getByLabel('Change the words') });
+  await editing.getByLabel('Change the words').fill('Find supported housing');
+  await editing.getByRole('button', { name: 'Save', exact: true }).click();
+  await sam.getByText('Find supported housing').first().waitFor();
+
+  // Ash gets signal.
+  await yp.setOffline(false);
+  await ash.evaluate(() => window.dispatchEvent(new Event('online')));
+  await ash.getByText('Everything is sent.').waitFor();
+  await ash.getByRole('heading', { name: 'Get my own flat by summer' }).waitFor();
+
+  // Sam's open screen updates live: Ash's title, and the notice.
+  await sam.getByRole('heading', { name: 'Your version was kept as a suggestion' }).waitFor({ timeout: 15_000 });
+  await sam.locator('li.card', { hasText: 'Get my own flat by summer' }).waitFor();
+  assert.ok(await sam.getByText(/You wrote “Find supported housing”/).isVisible());
+  await yp.close();
+  await wk.close();
+});
+
+test("the worker's open caseload shows a newly shared statement within seconds, without a reload", async () => {
+  const yp = await browser.newContext();
+  const wk = await browser.newContext();
+  const kai = await yp.newPage();
+  const sam = await wk.newPage();
+  await signIn(sam, server.base, 'sam', 'demo-worker-pass');
+  const kaiCard = sam.locator('li.card', { hasText: 'kai' });
+  await kaiCard.getByRole('button', { name: /Open kai/ }).click();
+  await sam.getByRole('button', { name: '← All young people' }).click();
+  await signIn(kai, server.base, 'kai', '1357');
+  await kai.getByRole('button', { name: /What I want you to know/ }).click();
+  await kai.getByLabel('What you want people to know').fill('Text me before you call');
+  await kai.getByRole('button', { name: 'Save', exact: true }).click();
+  const card = kai.locator('li.card', { hasText: 'Text me before you call' });
+  await card.locator('summary').click();
+  await card.getByLabel('Me and my worker').check();
+  await kaiCard.getByTestId('new-count').waitFor({ timeout: 10_000 });
+  await kaiCard.getByRole('button', { name: /Open kai/ }).click();
+  await sam.getByText('Text me before you call').waitFor();
+  await noSeriousViolations(sam, 'worker: young person page');
+  await yp.close();
+  await wk.close();
+});
+
+test("a worker's suggestion accepted by the young person becomes theirs", async () => {
+  const wk = await browser.newContext();
+  const yp = await browser.newContext();
+  const sam = await wk.newPage();
+  await signIn(sam, server.base, 'sam', 'demo-worker-pass');
+  await sam.getByRole('button', { name: /Open ash/ }).click();
+  await sam.getByLabel('Suggest a strength').fill('You never give up on people');
+  await sam.getByRole('button', { name: 'Send suggestion' }).click();
+  await sam.getByText('Everything is sent.').waitFor();
+
+  const ash = await yp.newPage();
+  await signIn(ash, server.base, 'ash', '2468');
+  await ash.getByRole('button', { name: /From my worker/ }).click();
+  const s = ash.locator('li.card', { hasText: 'You never give up on people' });
+  await s.getByRole('button', { name: 'Yes, keep it' }).click();
+  await ash.getByText('No suggestions right now.').waitFor();
+  await ash.getByRole('button', { name: 'Home' }).click();
+  await ash.locator('li.card', { hasText: 'You never give up on people' }).waitFor();
+
+  const api_ = await api(server.base, 'ash', '2468');
+  await eventually(async () => {
+    const r = (await api_.records()).find((x) => x.fields.text?.value.value === 'You never give up on people');
+    return r && r.fields.accepted.value.value === true && r.fields.accepted.author.person === api_.person;
+  }, 10_000, 'accepted by Ash on the server');
+  await yp.close();
+  await wk.close();
+});
+
+test('the meeting page shows only the marked statements, verbatim, and prints on A4', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, server.base, 'mo', '9876');
+  await page.getByRole('button', { name: /What I want you to know/ }).click();
+  const add = async (text, meeting) => {
+    await page.getByLabel('What you want people to know').fill(text);
+    await page.getByLabel(/For a meeting/).fill(meeting);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.locator('li.card', { hasText: text }).waitFor();
+  };
+  await add("I don't want my mum in the room.\nAsk me first.", 'Review on Friday');
+  await add('I like working with Priya', 'Review on Friday');
+  await add('Not for the meeting', 'Something else');
+  await page.getByRole('button', { name: 'Meeting page: Review on Friday' }).click();
+  await page.getByRole('heading', { name: 'Review on Friday' }).waitFor();
+  const words = await page.locator('.meeting__words li').allInnerTexts();
+  assert.deepEqual(words.sort(), ["I don't want my mum in the room.\nAsk me first.", 'I like working with Priya'].sort());
+  assert.equal(await page.getByText('Not for the meeting').count(), 0);
+  await noSeriousViolations(page, 'meeting page');
+  const pdf = await page.pdf({ format: 'A4', printBackground: false });
+  const text = pdf.toString('latin1');
+  const box = text.match(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/);
+  assert.ok(box, 'a PDF with a page size');
+  assert.ok(Math.abs(Number(box[1]) - 595.9) < 2 && Math.abs(Number(box[2]) - 842.9) < 2, `A4 page, got ${box[1]}x${box[2]}`);
+  assert.equal((text.match(/\/Type\s*\/Page\b/g) ?? []).length, 1, 'fits on one page');
+  await context.close();
+});
+
+test('on a shared tablet, sign-out leaves nothing of the young person, and the next person sees none of it', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(server.base + '/?idle=2');
+  await page.getByLabel('Your name').fill('kai');
+  await page.getByLabel('Your PIN or password').fill('1357');
+  await page.getByLabel(/shared tablet/).check();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.getByLabel('Something good about you').fill('Kai is brilliant with bikes');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Everything is sent.').waitFor();
+
+  // Left alone, the tablet locks and hides Kai's things.
+  await page.getByRole('heading', { name: 'Locked' }).waitFor({ timeout: 10_000 });
+  assert.equal(await page.getByText('Kai is brilliant with bikes').count(), 0);
+  await noSeriousViolations(page, 'tablet lock screen');
+  await page.getByLabel('Your PIN or password').fill('1357');
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByText('Kai is brilliant with bikes').first().waitFor();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  const left = await page.evaluate(async () => {
+    const found = [];
+    const stored = [];
+    for (const info of await indexedDB.databases()) {
+      const db = await new Promise((res, rej) => {
+        const r = indexedDB.open(info.name);
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      for (const store of db.objectStoreNames) {
+        const all = await new Promise((res) => {
+          const r = db.transaction(store).objectStore(store).getAll();
+          r.onsuccess = () => res(r.result);
+        });
+        found.push(JSON.stringify(all));
+        stored.push(...all);
+      }
+      db.close();
+    }
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      for (const req of await cache.keys()) {
+        const body = await (await cache.match(req)).text();
+        found.push(req.url + body);
+      }
+    }
+    return { text: found.join('\n'), stored };
+  });
+  const kaiId = (await api(server.base, 'kai', '1357')).person;
+  assert.ok(!left.text.includes('brilliant with bikes'), 'no words left in IndexedDB or Cache Storage');
+  assert.ok(!left.text.includes(kaiId), "nothing naming Kai's account left behind");
+  assert.deepEqual(left.stored, [], 'IndexedDB holds nothing: no records, outbox, session, tokens or PIN check');
+
+  await page.getByLabel('Your name').fill('mo');
+  await page.getByLabel('Your PIN or password').fill('9876');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.getByText('Everything is').waitFor();
+  assert.equal(await page.getByText('Kai is brilliant with bikes').count(), 0, 'the next person sees none of it');
+  await context.close();
+});
