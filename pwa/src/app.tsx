@@ -20,6 +20,8 @@ import { Caseload, Person } from './screens/Worker';
 import { Meeting } from './screens/Meeting';
 import { idleMs, LockScreen, makeUnlockCheck, type UnlockCheck, useIdleLock } from './ui/IdleLock';
 import { names } from './ui/words';
+import { AlertBanner, SafetyButton } from './ui/Safety';
+import { type AlertStatus, knownAlerts, type PendingAlert, pendingAlerts, raiseAlert } from './sync/alerts';
 
 interface Me {
   workers: PersonRef[];
@@ -39,6 +41,8 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
   const [lastLooked, setLastLooked] = useState<{ [person: string]: number }>({});
   const [workersChanged, setWorkersChanged] = useState<string | null>(null);
   const [unlockCheck, setUnlockCheck] = useState<UnlockCheck | null>(null);
+  const [alerts, setAlerts] = useState<AlertStatus[]>([]);
+  const [pending, setPending] = useState<PendingAlert[]>([]);
   const sessions = useRef<SessionManager | null>(null);
   const engine = useRef<SyncEngine | null>(null);
 
@@ -51,6 +55,8 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
     if (cached) setMe(cached);
     setLastLooked(((await d.get('meta', 'looked')) as { [p: string]: number } | undefined) ?? {});
     setUnlockCheck(((await d.get('meta', 'unlock')) as UnlockCheck | undefined) ?? null);
+    setAlerts(await knownAlerts(d));
+    setPending(await pendingAlerts(d));
   };
 
   const start = async (d: Db) => {
@@ -153,8 +159,19 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
         setLastLooked(next);
         void db.put('meta', next, 'looked');
       },
+      alerts,
+      pendingAlerts: pending,
+      raiseAlert: async () => {
+        await raiseAlert(db);
+        await refresh(db);
+        void engine.current?.syncNow();
+      },
+      markAlertSeen: async (id: string) => {
+        await request(sessions.current, 'POST', `/api/alerts/${id}/seen`);
+        void engine.current?.syncNow();
+      },
     };
-  }, [db, session, items, rejected, me, sync, online, lastLooked]);
+  }, [db, session, items, rejected, me, sync, online, lastLooked, alerts, pending]);
 
   const [locked, unlock] = useIdleLock(!!session?.sharedDevice, idleMs(), () => void visitOver());
 
@@ -245,6 +262,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
           />
         ) : (
           <Ctx.Provider value={ctx}>
+            {session.role === 'young_person' ? <SafetyButton /> : <AlertBanner />}
             <SyncStatus state={sync} online={online} onRetry={ctx.syncNow} />
             <Screen route={route} />
           </Ctx.Provider>

@@ -3,6 +3,7 @@ import type { FieldValue, RecordKind, Visibility } from './generated/tandem';
 import type { RejectedEntry, Session } from './sync/db';
 import type { SyncState } from './sync/engine';
 import type { Item } from './sync/local';
+import type { AlertStatus, PendingAlert } from './sync/alerts';
 
 export type Route = { name: 'home' } | { name: 'goals' } | { name: 'goal'; id: string } | { name: 'strengths' } | { name: 'statements' } | { name: 'from-worker' } | { name: 'seen' } | { name: 'export' } | { name: 'person'; id: string } | { name: 'meeting'; owner: string; meeting: string };
 
@@ -30,6 +31,10 @@ export interface AppCtx {
   /** When this worker last opened each young person's page (ms). */
   lastLooked: { [person: string]: number };
   markLooked(person: string): void;
+  alerts: AlertStatus[];
+  pendingAlerts: PendingAlert[];
+  raiseAlert(): Promise<void>;
+  markAlertSeen(id: string): Promise<void>;
 }
 
 export interface AccessEntry {

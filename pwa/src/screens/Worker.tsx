@@ -20,6 +20,7 @@ export function Caseload() {
               <li class="card" key={p.id}>
                 <h2>{p.display_name}</h2>
                 <p>{shared.length === 1 ? '1 thing shared with you' : `${shared.length} things shared with you`}</p>
+                {ctx.alerts.some((a) => a.young_person === p.id && !a.seen_at) && <p class="problem">Said they don't feel safe right now</p>}
                 {fresh > 0 && <p class="tag tag--worker" data-testid="new-count">New since you last looked: {fresh}</p>}
                 <button type="button" onClick={() => ctx.go({ name: 'person', id: p.id })}>Open <span class="visually-hidden">{p.display_name}</span></button>
               </li>

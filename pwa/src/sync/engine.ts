@@ -7,6 +7,7 @@ import type { PullResponse, PushRequest, PushResponse } from '../generated/tande
 import { PROTOCOL_VERSION, SCHEMA_VERSION } from '../generated/tandem';
 import { ApiFailure, type Auth, backoff, request } from './api';
 import { type Db, readMeta } from './db';
+import { syncAlerts } from './alerts';
 import { later } from './hlc';
 import { uuidv7 } from './ids';
 
@@ -77,6 +78,9 @@ export class SyncEngine {
     const unsent = await this.o.db.count('outbox');
     this.o.onState({ kind: 'sending', unsent });
     try {
+      const session = (await readMeta(this.o.db.transaction('meta').store, uuidv7)).session;
+      // Alerts first: they matter more than anything else waiting to be sent.
+      if (session) await syncAlerts(this.o.db, this.o.auth, session.role);
       await this.push();
       await this.pull();
       this.attempt = 0;

@@ -1,6 +1,7 @@
 //! The HTTP surface: each feature's `router()`, composed once with the layers every request gets.
 
 pub mod admin;
+pub mod alerts;
 pub mod json;
 pub mod me;
 pub mod sync;
@@ -26,6 +27,7 @@ use utoipa::OpenApi;
         me::me, me::my_access_log, me::caseload,
         sync::push, sync::pull, sync::events,
         admin::list_people, admin::create_staff, admin::invite, admin::assign, admin::revoke,
+        alerts::raise, alerts::list, alerts::seen,
         health,
     ),
     components(schemas(ErrorBody)),
@@ -52,6 +54,7 @@ pub fn app(state: AppState) -> Router {
         .merge(me::router())
         .merge(sync::router())
         .merge(admin::router())
+        .merge(alerts::router())
         .route("/api/health", get(health))
         .route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .route("/metrics", get(metrics))

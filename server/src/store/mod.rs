@@ -5,6 +5,7 @@
 //! WAL readers and never wait for the writer.
 
 pub mod access_log;
+pub mod alerts;
 pub mod people;
 pub mod sync;
 
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_alerts.sql")];
 const READERS: usize = 4;
 
 #[derive(Clone)]

@@ -1,0 +1,56 @@
+// "I don't feel safe right now". First it says honestly what will happen and who will be told;
+// only if the young person goes on are their key workers alerted.
+import { useContext, useState } from 'preact/hooks';
+import { Ctx } from '../context';
+import { names } from './words';
+
+export function SafetyButton() {
+  const ctx = useContext(Ctx);
+  const [open, setOpen] = useState(false);
+  const workers = names(ctx.workers.map((w) => w.display_name));
+  const latest = ctx.alerts[0];
+  const waiting = ctx.pendingAlerts.length > 0;
+  return (
+    <div class="safety">
+      <button type="button" class="safety__button" aria-expanded={open} onClick={() => setOpen(!open)}>
+        I don't feel safe right now
+      </button>
+      {open && (
+        <div class="card safety__panel" role="region" aria-label="I don't feel safe right now">
+          <p><strong>If you are in danger now, call 999.</strong></p>
+          <p>If you carry on, Tandem will tell {workers} straight away that you don't feel safe right now. They will see it when they next look at Tandem. It does not call anyone for you.</p>
+          <p>Nothing else you wrote is shared by this.</p>
+          <div class="row row--equal">
+            <button type="button" onClick={async () => { await ctx.raiseAlert(); setOpen(false); }}>Yes, tell {workers}</button>
+            <button type="button" onClick={() => setOpen(false)}>Not now</button>
+          </div>
+        </div>
+      )}
+      {waiting && <p class="safety__status" role="status">Saved on this phone. It will be sent to {workers} as soon as there is signal.</p>}
+      {!waiting && latest && (
+        <p class="safety__status" role="status">
+          {latest.seen_by_name ? `${latest.seen_by_name} has seen that you don't feel safe.` : `Sent to ${workers}. Waiting for them to see it.`}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A worker's view of alerts from young people they support; on every worker screen. */
+export function AlertBanner() {
+  const ctx = useContext(Ctx);
+  const open = ctx.alerts.filter((a) => !a.seen_at);
+  if (open.length === 0) return null;
+  return (
+    <div class="card alert" role="alert">
+      {open.map((a) => (
+        <div key={a.id} class="row">
+          <p>
+            <strong>{a.young_person_name} said they don't feel safe right now</strong> (at {new Date(a.raised_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}).
+          </p>
+          <button type="button" onClick={() => ctx.markAlertSeen(a.id)}>I've seen this</button>
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,88 @@
+//! `POST /api/alerts` (a young person: "I don't feel safe right now"), `GET /api/alerts`,
+//! `POST /api/alerts/{id}/seen` (a key worker). Both sides hear of changes over the live feed.
+
+use crate::auth::extract::{Caller, KeyWorker, YoungPerson};
+use crate::error::{ApiError, Result};
+use crate::events::Notice;
+use crate::http::json::ApiJson;
+use crate::state::AppState;
+use crate::store::{self, alerts, alerts::Alert, sync};
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use tandem_shared::Role;
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/alerts", get(list).post(raise)).route("/api/alerts/{id}/seen", post(seen))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RaiseAlert {
+    /// A UUID made on the phone when the button was pressed, so a resend is the same alert.
+    #[schema(format = Uuid)]
+    pub id: uuid::Uuid,
+    /// When it was pressed (unix ms, the phone's clock).
+    pub raised_at: i64,
+}
+
+fn notify(state: &AppState, owner: tandem_shared::PersonId) {
+    let cursor = state.store.clone();
+    let events = state.events.clone();
+    tokio::spawn(async move {
+        let at = cursor.read(sync::current_change).await.unwrap_or(0);
+        events.publish(Notice { owner, cursor: at });
+    });
+}
+
+#[utoipa::path(post, path = "/api/alerts", request_body = RaiseAlert, tag = "alerts", security(("bearer" = [])),
+    responses((status = 200, body = [Alert]), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn raise(
+    State(state): State<AppState>,
+    YoungPerson(caller): YoungPerson,
+    ApiJson(req): ApiJson<RaiseAlert>,
+) -> Result<Json<Vec<Alert>>> {
+    let me = caller.person;
+    let id = req.id.to_string();
+    let (fresh, mine) = state
+        .store
+        .write(move |tx| {
+            let fresh = alerts::raise(tx, &id, me, req.raised_at, store::now_ms())?;
+            Ok((fresh, alerts::of_young_person(tx, me)?))
+        })
+        .await?;
+    if fresh {
+        tracing::warn!(young_person = %me, "a young person raised \"I don't feel safe\"");
+        notify(&state, me);
+    }
+    Ok(Json(mine))
+}
+
+#[utoipa::path(get, path = "/api/alerts", tag = "alerts", security(("bearer" = [])),
+    responses((status = 200, body = [Alert]), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<Alert>>> {
+    let me = caller.person;
+    let list = match caller.role {
+        Role::YoungPerson => state.store.read(move |c| alerts::of_young_person(c, me)).await?,
+        Role::KeyWorker => state.store.read(move |c| alerts::for_worker(c, me, store::now_ms())).await?,
+        _ => return Err(ApiError::Forbidden("alerts go to a young person's key workers")),
+    };
+    Ok(Json(list))
+}
+
+#[utoipa::path(post, path = "/api/alerts/{id}/seen", tag = "alerts", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = [Alert]), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn seen(
+    State(state): State<AppState>,
+    KeyWorker(caller): KeyWorker,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Alert>>> {
+    let me = caller.person;
+    let yp = state.store.write(move |tx| alerts::mark_seen(tx, &id, me, store::now_ms())).await?;
+    let yp = yp.ok_or(ApiError::NotFound("no such alert from anyone you support"))?;
+    notify(&state, yp);
+    Ok(Json(state.store.read(move |c| alerts::for_worker(c, me, store::now_ms())).await?))
+}
