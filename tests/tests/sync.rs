@@ -298,3 +298,28 @@ async fn live_events_tell_an_open_worker_screen_about_a_new_share() {
     assert!(more.contains("cursor"));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_newly_assigned_worker_sees_what_was_shared_before_so_nobody_retells_their_story() {
+    let server = TestServer::start().await;
+    let mut priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    priya.pull().await;
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    assert!(priya.records.values().all(|r| r.owner != ash.me()), "not Ash's worker yet");
+
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (status, body) = admin
+        .call(Method::POST, "/api/admin/assignments", Some(json!({"worker": priya.me(), "young_person": ash.me()})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Priya's next pull, from her old cursor, brings everything Ash shared with workers.
+    priya.pull().await;
+    let shared: Vec<_> = priya.records.values().filter(|r| r.owner == ash.me()).collect();
+    assert_eq!(shared.len(), 4, "Ash's four shared demo items");
+    assert!(shared.iter().all(|r| r.visibility() != Visibility::Private));
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    let workers: Vec<_> =
+        me["workers"].as_array().unwrap().iter().map(|w| w["display_name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(workers, vec!["Priya", "Sam"], "Ash is told who now sees their things");
+    server.stop().await;
+}
