@@ -1,0 +1,391 @@
+//! Tandem's load generator: a fleet of young people's phones pushing a night's offline edits at
+//! once, key workers editing the same records and pulling while holding live-event connections.
+//! Used by the `tandem-bench` binary and by a smoke test that checks correctness, not speed.
+
+use futures_util::StreamExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tandem_server::auth::tokens::Keys;
+use tandem_server::store::{Store, people};
+use tandem_shared::wire::{
+    Change, OpStatus, Operation, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, SCHEMA_VERSION,
+};
+use tandem_shared::{DeviceId, FieldValue, GoalStatus, Hlc, PersonId, RecordId, RecordKind, Role, Visibility};
+use uuid::Uuid;
+
+pub struct Person {
+    pub id: PersonId,
+    pub token: String,
+}
+
+/// People with live sessions, made straight in a database so no sign-in (argon2) is timed.
+pub struct Fleet {
+    pub young: Vec<Person>,
+    pub workers: Vec<Person>,
+    /// For each worker, the indexes of their young people.
+    pub caseloads: Vec<Vec<usize>>,
+}
+
+/// Creates `young` young people and `workers` key workers (each young person assigned to one
+/// worker) with sessions, in the database at `db`, and signs their tokens with `db`'s key file.
+pub fn prepare(db: &Path, young: usize, workers: usize) -> Fleet {
+    let store = Store::open(db).expect("open database");
+    let keys = Keys::load_or_create(&key_path(db)).expect("key file");
+    let now = tandem_server::store::now_ms();
+    let make = |role: Role, name: String| -> Person {
+        store
+            .write_now(|tx| {
+                let id = people::create(tx, role, Some(&name), &name, None, now)?;
+                let sid = people::create_session(tx, id, &Uuid::now_v7().to_string(), now)?;
+                let token = keys.issue_access(id, role, &sid, 0, (now / 1000) as u64, 4 * 3600)?;
+                Ok(Person { id, token })
+            })
+            .expect("create person")
+    };
+    let workers: Vec<Person> = (0..workers.max(1)).map(|i| make(Role::KeyWorker, format!("worker{i}"))).collect();
+    let young: Vec<Person> = (0..young).map(|i| make(Role::YoungPerson, format!("young{i}"))).collect();
+    let mut caseloads = vec![Vec::new(); workers.len()];
+    store
+        .write_now(|tx| {
+            for (i, y) in young.iter().enumerate() {
+                let w = i % workers.len();
+                people::assign(tx, workers[w].id, y.id, now)?;
+                caseloads[w].push(i);
+            }
+            Ok(())
+        })
+        .expect("assign");
+    Fleet { young, workers, caseloads }
+}
+
+pub fn key_path(db: &Path) -> std::path::PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push(".key");
+    p.into()
+}
+
+/// One device's client: its numbering and clock.
+pub struct Device {
+    pub id: DeviceId,
+    pub seq: u64,
+    pub clock: Hlc,
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Device {
+    pub fn new(http: &reqwest::Client, base: &str, token: &str) -> Device {
+        Device {
+            id: DeviceId(Uuid::now_v7()),
+            seq: 0,
+            clock: Hlc::ZERO,
+            http: http.clone(),
+            base: base.to_owned(),
+            token: token.to_owned(),
+        }
+    }
+
+    pub fn op(&mut self, record: RecordId, kind: RecordKind, owner: PersonId, changes: Vec<FieldValue>) -> Operation {
+        self.seq += 1;
+        self.clock = self.clock.tick(tandem_server::store::now_ms() as u64);
+        Operation {
+            seq: self.seq,
+            record,
+            kind,
+            owner,
+            hlc: self.clock,
+            changes: changes.into_iter().map(|set| Change { set, base: None }).collect(),
+        }
+    }
+
+    pub async fn push(&self, ops: Vec<Operation>) -> Result<(PushResponse, Duration), String> {
+        let body = PushRequest { protocol: PROTOCOL_VERSION, schema: SCHEMA_VERSION, device: self.id, ops };
+        let start = Instant::now();
+        let resp = self
+            .http
+            .post(format!("{}/api/sync/push", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !resp.status().is_success() {
+            return Err(format!("push: {}", resp.status()));
+        }
+        let answer: PushResponse = resp.json().await.map_err(|e| e.to_string())?;
+        Ok((answer, start.elapsed()))
+    }
+
+    /// Pulls every page after `since`; returns the last page and the time the whole pull took.
+    pub async fn pull(&self, since: u64) -> Result<(PullResponse, usize, Duration), String> {
+        let start = Instant::now();
+        let mut since = since;
+        let mut records = 0;
+        loop {
+            let resp = self
+                .http
+                .get(format!("{}/api/sync/pull?since={since}&device={}", self.base, self.id))
+                .bearer_auth(&self.token)
+                .header("tandem-protocol", PROTOCOL_VERSION.to_string())
+                .header("tandem-schema", SCHEMA_VERSION.to_string())
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if !resp.status().is_success() {
+                return Err(format!("pull: {}", resp.status()));
+            }
+            let page: PullResponse = resp.json().await.map_err(|e| e.to_string())?;
+            records += page.records.len();
+            since = page.cursor;
+            if !page.more {
+                return Ok((page, records, start.elapsed()));
+            }
+        }
+    }
+}
+
+/// A realistic batch from a phone that was offline overnight: a few new records of each kind,
+/// then edits to them (titles reworded, steps ticked, a rating, sharing one with the worker).
+pub fn night_offline(dev: &mut Device, owner: PersonId, ops: usize) -> (Vec<Operation>, Vec<RecordId>) {
+    let mut out = Vec::with_capacity(ops);
+    let mut made = Vec::new();
+    while out.len() < ops {
+        let i = out.len();
+        match i % 5 {
+            0 => {
+                let id = RecordId(Uuid::now_v7());
+                made.push(id);
+                out.push(dev.op(
+                    id,
+                    RecordKind::Goal,
+                    owner,
+                    vec![
+                        FieldValue::Title(format!("Goal {i}: get to college on time")),
+                        FieldValue::Visibility(Visibility::Worker),
+                    ],
+                ));
+            }
+            1 => {
+                let id = RecordId(Uuid::now_v7());
+                out.push(dev.op(
+                    id,
+                    RecordKind::Strength,
+                    owner,
+                    vec![FieldValue::Text(format!("I'm good with people ({i})"))],
+                ));
+            }
+            2 => {
+                let id = RecordId(Uuid::now_v7());
+                out.push(dev.op(
+                    id,
+                    RecordKind::Statement,
+                    owner,
+                    vec![
+                        FieldValue::Text(format!("Please ask me before you phone my mum ({i})")),
+                        FieldValue::Meeting(Some("Review".into())),
+                    ],
+                ));
+            }
+            3 => {
+                let id = *made.last().expect("a goal");
+                out.push(dev.op(
+                    id,
+                    RecordKind::Goal,
+                    owner,
+                    vec![FieldValue::Steps(vec![tandem_shared::Step {
+                        text: "Set an alarm".into(),
+                        done: i % 2 == 0,
+                    }])],
+                ));
+            }
+            _ => {
+                let id = *made.last().expect("a goal");
+                out.push(dev.op(
+                    id,
+                    RecordKind::Goal,
+                    owner,
+                    vec![
+                        FieldValue::Title(format!("Goal {i}: get to college on time, every day")),
+                        FieldValue::Status(GoalStatus::Active),
+                    ],
+                ));
+            }
+        }
+    }
+    (out, made)
+}
+
+#[derive(Default, Debug)]
+pub struct LoadReport {
+    pub devices: usize,
+    pub ops_sent: usize,
+    pub ops_acknowledged: usize,
+    pub errors: Vec<String>,
+    pub push_latencies: Vec<Duration>,
+    pub pull_latencies: Vec<Duration>,
+    pub wall: Duration,
+    /// (device, seq) of every operation the server acknowledged as applied/merged/kept.
+    pub acknowledged: Vec<(DeviceId, u64)>,
+    pub sse_connections: usize,
+}
+
+/// Runs the load: `devices` phones (one per young person, up to the fleet's size; 1 in 10 is a
+/// key worker's laptop instead) each push `batches` batches of `ops_per_batch` operations, all at
+/// once; workers also edit their young people's goals (concurrent with the owners) and pull,
+/// while holding an SSE connection open.
+pub async fn run(base: &str, fleet: &Fleet, devices: usize, batches: usize, ops_per_batch: usize) -> LoadReport {
+    let http = reqwest::Client::builder().pool_max_idle_per_host(2048).build().expect("client");
+    let workers = (devices / 10).clamp(1, fleet.workers.len());
+    let phones = (devices - workers).min(fleet.young.len());
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for p in fleet.young.iter().take(phones) {
+        let mut dev = Device::new(&http, base, &p.token);
+        let owner = p.id;
+        tasks.push(tokio::spawn(async move {
+            let mut r = LoadReport::default();
+            for _ in 0..batches {
+                let (ops, _) = night_offline(&mut dev, owner, ops_per_batch);
+                r.ops_sent += ops.len();
+                match dev.push(ops).await {
+                    Ok((answer, t)) => {
+                        r.push_latencies.push(t);
+                        for res in answer.results {
+                            if matches!(res.status, OpStatus::Applied | OpStatus::Merged | OpStatus::KeptAsConflict) {
+                                r.ops_acknowledged += 1;
+                                r.acknowledged.push((dev.id, res.seq));
+                            }
+                        }
+                    }
+                    Err(e) => r.errors.push(e),
+                }
+            }
+            match dev.pull(0).await {
+                Ok((_, _, t)) => r.pull_latencies.push(t),
+                Err(e) => r.errors.push(e),
+            }
+            r
+        }));
+    }
+    for (w, person) in fleet.workers.iter().take(workers).enumerate() {
+        let mut dev = Device::new(&http, base, &person.token);
+        let caseload: Vec<PersonId> =
+            fleet.caseloads[w].iter().filter(|&&i| i < phones).map(|&i| fleet.young[i].id).collect();
+        let http = http.clone();
+        let base = base.to_owned();
+        let token = person.token.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut r = LoadReport::default();
+            // Hold a live-event connection open for the whole run, as an open screen does.
+            let sse = http
+                .get(format!("{base}/api/sync/events"))
+                .bearer_auth(&token)
+                .header("tandem-protocol", "1")
+                .header("tandem-schema", "1")
+                .send()
+                .await;
+            let mut stream = match sse {
+                Ok(resp) if resp.status().is_success() => {
+                    r.sse_connections += 1;
+                    Some(resp.bytes_stream())
+                }
+                _ => None,
+            };
+            if let Some(s) = stream.as_mut() {
+                let _ = tokio::time::timeout(Duration::from_secs(5), s.next()).await;
+            }
+            let mut cursor = 0;
+            for _ in 0..batches {
+                let (page, _, t) = match dev.pull(cursor).await {
+                    Ok(x) => x,
+                    Err(e) => {
+                        r.errors.push(e);
+                        continue;
+                    }
+                };
+                r.pull_latencies.push(t);
+                cursor = page.cursor;
+                // Edit titles of goals the young people are editing too: concurrent writes.
+                let goals: Vec<_> = page
+                    .records
+                    .iter()
+                    .filter(|x| x.kind == RecordKind::Goal && caseload.contains(&x.owner))
+                    .take(ops_per_batch)
+                    .collect();
+                if goals.is_empty() {
+                    continue;
+                }
+                let ops: Vec<_> = goals
+                    .iter()
+                    .map(|g| {
+                        dev.op(
+                            g.id,
+                            RecordKind::Goal,
+                            g.owner,
+                            vec![FieldValue::Why("Worker: so you feel more settled".into())],
+                        )
+                    })
+                    .collect();
+                r.ops_sent += ops.len();
+                match dev.push(ops).await {
+                    Ok((answer, t)) => {
+                        r.push_latencies.push(t);
+                        for res in answer.results {
+                            if matches!(res.status, OpStatus::Applied | OpStatus::Merged | OpStatus::KeptAsConflict) {
+                                r.ops_acknowledged += 1;
+                                r.acknowledged.push((dev.id, res.seq));
+                            }
+                        }
+                    }
+                    Err(e) => r.errors.push(e),
+                }
+            }
+            drop(stream);
+            r
+        }));
+    }
+    let mut total = LoadReport { devices: phones + workers, ..Default::default() };
+    for t in tasks {
+        let r = t.await.expect("device task");
+        total.ops_sent += r.ops_sent;
+        total.ops_acknowledged += r.ops_acknowledged;
+        total.errors.extend(r.errors);
+        total.push_latencies.extend(r.push_latencies);
+        total.pull_latencies.extend(r.pull_latencies);
+        total.acknowledged.extend(r.acknowledged);
+        total.sse_connections += r.sse_connections;
+    }
+    total.wall = start.elapsed();
+    total
+}
+
+/// Checks every acknowledged operation is recorded exactly once in the database.
+pub fn verify_acknowledged(db: &Path, acknowledged: &[(DeviceId, u64)]) -> Result<(), String> {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| e.to_string())?;
+    let mut stmt = conn
+        .prepare("SELECT count(*) FROM applied_ops WHERE device_id = ?1 AND seq = ?2")
+        .map_err(|e| e.to_string())?;
+    for (device, seq) in acknowledged {
+        let n: i64 = stmt
+            .query_row(rusqlite::params![device.to_string(), *seq as i64], |r| r.get(0))
+            .map_err(|e| e.to_string())?;
+        if n != 1 {
+            return Err(format!("operation {seq} of device {device} is stored {n} times"));
+        }
+    }
+    Ok(())
+}
+
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
