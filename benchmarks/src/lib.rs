@@ -2,6 +2,8 @@
 //! once, key workers editing the same records and pulling while holding live-event connections.
 //! Used by the `tandem-bench` binary and by a smoke test that checks correctness, not speed.
 
+pub mod crash;
+
 use futures_util::StreamExt;
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -1,0 +1,150 @@
+//! Crash test: the real server is killed with SIGKILL at random moments under load and started
+//! again. After each restart every operation it had acknowledged must be stored exactly once and
+//! the database must pass `PRAGMA integrity_check`; devices then retry what was not acknowledged,
+//! with the same operation numbers, and everything converges.
+
+use crate::{Device, Fleet};
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+use tandem_shared::wire::{OpStatus, Operation};
+use tandem_shared::{DeviceId, PersonId};
+use tokio::process::{Child, Command};
+
+pub struct CrashReport {
+    pub cycles: usize,
+    pub acknowledged: usize,
+    pub lost: usize,
+    pub duplicated: usize,
+    pub integrity_failures: usize,
+}
+
+async fn start(tandem: &Path, db: &Path, port: u16) -> Child {
+    let child = Command::new(tandem)
+        .arg("--db")
+        .arg(db)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("TANDEM_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start tandem");
+    for _ in 0..400 {
+        if reqwest::get(format!("http://127.0.0.1:{port}/api/health")).await.is_ok_and(|r| r.status().is_success()) {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("tandem did not restart");
+}
+
+/// Counts how often each acknowledged operation is stored, and checks integrity.
+fn check(db: &Path, acknowledged: &HashMap<(DeviceId, u64), ()>) -> (usize, usize, bool) {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open");
+    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity_check");
+    let mut stmt = conn.prepare("SELECT count(*) FROM applied_ops WHERE device_id = ?1 AND seq = ?2").expect("prepare");
+    let (mut lost, mut duplicated) = (0, 0);
+    for (device, seq) in acknowledged.keys() {
+        let n: i64 = stmt.query_row(rusqlite::params![device.to_string(), *seq as i64], |r| r.get(0)).expect("count");
+        if n == 0 {
+            lost += 1;
+        } else if n > 1 {
+            duplicated += 1;
+        }
+    }
+    (lost, duplicated, ok == "ok")
+}
+
+/// Runs `cycles` kill-and-restart cycles with `devices` phones pushing continuously.
+pub async fn run(tandem: &Path, db: &Path, fleet: &Fleet, devices: usize, cycles: usize, seed: u64) -> CrashReport {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let mut phones: Vec<(Device, PersonId, Vec<Operation>)> =
+        fleet.young.iter().take(devices).map(|p| (Device::new(&http, &base, &p.token), p.id, Vec::new())).collect();
+    let mut acknowledged: HashMap<(DeviceId, u64), ()> = HashMap::new();
+    let mut report = CrashReport { cycles: 0, acknowledged: 0, lost: 0, duplicated: 0, integrity_failures: 0 };
+    let mut rng = seed.max(1);
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    for _cycle in 0..cycles {
+        let mut server = start(tandem, db, port).await;
+        let kill_after = Duration::from_millis(50 + next() % 400);
+        let deadline = tokio::time::Instant::now() + kill_after;
+        // Every phone keeps pushing: first whatever was not acknowledged, then new work.
+        let mut tasks = Vec::new();
+        for (mut dev, owner, mut pending) in phones.drain(..) {
+            tasks.push(tokio::spawn(async move {
+                let mut acked = Vec::new();
+                while tokio::time::Instant::now() < deadline + Duration::from_millis(200) {
+                    if pending.is_empty() {
+                        pending = crate::night_offline(&mut dev, owner, 10).0;
+                    }
+                    match dev.push(pending.clone()).await {
+                        Ok((answer, _)) => {
+                            for r in &answer.results {
+                                if matches!(r.status, OpStatus::Applied | OpStatus::Merged | OpStatus::KeptAsConflict) {
+                                    acked.push((dev.id, r.seq));
+                                }
+                            }
+                            pending.retain(|op| op.seq > answer.last_applied);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                (dev, owner, pending, acked)
+            }));
+        }
+        tokio::time::sleep_until(deadline).await;
+        let _ = server.start_kill();
+        let _ = server.wait().await;
+        for t in tasks {
+            let (dev, owner, pending, acked) = t.await.expect("phone");
+            for a in acked {
+                acknowledged.insert(a, ());
+            }
+            phones.push((dev, owner, pending));
+        }
+        report.cycles += 1;
+        let (lost, duplicated, ok) = check(db, &acknowledged);
+        report.lost = report.lost.max(lost);
+        report.duplicated = report.duplicated.max(duplicated);
+        if !ok {
+            report.integrity_failures += 1;
+        }
+    }
+    // Signal returns for good: every phone's retries go through, with the same numbers.
+    let mut server = start(tandem, db, port).await;
+    for (dev, _, pending) in &mut phones {
+        for _ in 0..5 {
+            if pending.is_empty() {
+                break;
+            }
+            if let Ok((answer, _)) = dev.push(pending.clone()).await {
+                for r in &answer.results {
+                    if matches!(r.status, OpStatus::Applied | OpStatus::Merged | OpStatus::KeptAsConflict) {
+                        acknowledged.insert((dev.id, r.seq), ());
+                    }
+                }
+                pending.retain(|op| op.seq > answer.last_applied);
+            }
+        }
+        report.lost += pending.len();
+    }
+    let _ = server.start_kill();
+    let _ = server.wait().await;
+    let (lost, duplicated, ok) = check(db, &acknowledged);
+    report.lost = report.lost.max(lost);
+    report.duplicated = report.duplicated.max(duplicated);
+    if !ok {
+        report.integrity_failures += 1;
+    }
+    report.acknowledged = acknowledged.len();
+    report
+}
