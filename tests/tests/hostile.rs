@@ -283,3 +283,23 @@ async fn hostile_requests_get_a_4xx_json_error_and_change_nothing() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_access_log_cannot_be_edited_or_deleted_even_by_sql() {
+    let server = TestServer::start().await;
+    let mut sam = server.signed_in(SAM.0, SAM.1).await;
+    sam.pull().await;
+    let conn = rusqlite::Connection::open(server.db_path()).unwrap();
+    let before: i64 = conn.query_row("SELECT count(*) FROM access_log", [], |r| r.get(0)).unwrap();
+    assert!(before > 0, "the worker's pull was logged");
+    assert!(conn.execute("UPDATE access_log SET action = 'read', records = 0", []).is_err());
+    assert!(conn.execute("DELETE FROM access_log", []).is_err());
+    let after: i64 = conn.query_row("SELECT count(*) FROM access_log", [], |r| r.get(0)).unwrap();
+    assert_eq!(before, after);
+    // And no API route writes to it except by logging access.
+    let (_, spec) = sam.call(reqwest::Method::GET, "/api/openapi.json", None).await;
+    let paths = spec["paths"].as_object().unwrap();
+    let log = &paths["/api/me/access-log"];
+    assert!(log.get("put").is_none() && log.get("delete").is_none() && log.get("post").is_none());
+    server.stop().await;
+}
