@@ -57,6 +57,10 @@ pub fn prepare(db: &Path, young: usize, workers: usize) -> Fleet {
             Ok(())
         })
         .expect("assign");
+    drop(store);
+    // Fold the WAL into the main file, so a plain file copy of the template is complete.
+    let conn = rusqlite::Connection::open(db).expect("reopen");
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).expect("checkpoint");
     Fleet { young, workers, caseloads }
 }
 
@@ -113,7 +117,8 @@ impl Device {
             .await
             .map_err(|e| e.to_string())?;
         if !resp.status().is_success() {
-            return Err(format!("push: {}", resp.status()));
+            let status = resp.status();
+            return Err(format!("push: {status} {}", resp.text().await.unwrap_or_default()));
         }
         let answer: PushResponse = resp.json().await.map_err(|e| e.to_string())?;
         Ok((answer, start.elapsed()))
@@ -135,7 +140,8 @@ impl Device {
                 .await
                 .map_err(|e| e.to_string())?;
             if !resp.status().is_success() {
-                return Err(format!("pull: {}", resp.status()));
+                let status = resp.status();
+                return Err(format!("pull: {status} {}", resp.text().await.unwrap_or_default()));
             }
             let page: PullResponse = resp.json().await.map_err(|e| e.to_string())?;
             records += page.records.len();

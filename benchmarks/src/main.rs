@@ -22,6 +22,9 @@ struct Args {
     /// Skip the pouchdb-server comparison.
     #[arg(long)]
     skip_peer: bool,
+    /// Run only the load test at these device counts (for profiling); writes no results.
+    #[arg(long, value_delimiter = ',')]
+    only_load: Vec<usize>,
 }
 
 struct Server {
@@ -109,6 +112,11 @@ async fn load_run(tandem: &Path, template: &Path, fleet: &Fleet, dir: &Path, n: 
     let report = tandem_bench::run(&server.base, fleet, n, 5, 20).await;
     let peak = server.peak_mib();
     server.stop().await;
+    let mut kinds: Vec<&String> = report.errors.iter().collect();
+    kinds.dedup();
+    for e in kinds.iter().take(3) {
+        eprintln!("  error (N={n}): {e}");
+    }
     if let Err(e) = tandem_bench::verify_acknowledged(&db, &report.acknowledged) {
         panic!("N={n}: {e}");
     }
@@ -399,6 +407,14 @@ async fn main() {
     let template = dir.join("template.db");
     let fleet = tandem_bench::prepare(&template, 900, 100);
 
+    if !args.only_load.is_empty() {
+        for n in args.only_load {
+            let r = load_run(&args.tandem, &template, &fleet, &dir, n).await;
+            eprintln!("N={n}: {:.0} ops/s, push p50/p99 {:.1}/{:.1} ms, pull p50 {:.1} ms, errors {}", r.ops_per_sec, r.push[0], r.push[2], r.pull[0], r.errors);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     let mut loads = Vec::new();
     for n in [10, 100, 1000] {
         eprintln!("load: N = {n} devices…");
