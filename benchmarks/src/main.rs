@@ -63,6 +63,16 @@ impl Server {
         kb / 1024.0
     }
 
+    /// CPU time the server has used so far (user + system), in seconds.
+    fn cpu_secs(&self) -> f64 {
+        let pid = self.child.id().unwrap_or(0);
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let f: Vec<f64> = after.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+        // Fields 14 and 15 (utime, stime) are at 11 and 12 after the command name and state.
+        (f.get(10).copied().unwrap_or(0.0) + f.get(11).copied().unwrap_or(0.0)) / 100.0
+    }
+
     async fn stop(mut self) {
         if let Some(pid) = self.child.id() {
             let _ = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
@@ -103,14 +113,18 @@ struct LoadRow {
     peak_mib: f64,
     db_mib: f64,
     errors: usize,
+    /// Server CPU seconds per wall second during the run (2.0 = both cores busy).
+    server_cores: f64,
 }
 
 async fn load_run(tandem: &Path, template: &Path, fleet: &Fleet, dir: &Path, n: usize) -> LoadRow {
     let db = dir.join(format!("load-{n}.db"));
     copy_db(template, &db);
     let server = Server::start(tandem, &db).await;
+    let cpu_before = server.cpu_secs();
     let report = tandem_bench::run(&server.base, fleet, n, 5, 20).await;
     let peak = server.peak_mib();
+    let server_cpu = server.cpu_secs() - cpu_before;
     server.stop().await;
     let mut kinds: Vec<&String> = report.errors.iter().collect();
     kinds.dedup();
@@ -134,6 +148,7 @@ async fn load_run(tandem: &Path, template: &Path, fleet: &Fleet, dir: &Path, n: 
         peak_mib: peak,
         db_mib: db_size_mib(&db),
         errors: report.errors.len(),
+        server_cores: server_cpu / report.wall.as_secs_f64(),
     }
 }
 
@@ -410,7 +425,10 @@ async fn main() {
     if !args.only_load.is_empty() {
         for n in args.only_load {
             let r = load_run(&args.tandem, &template, &fleet, &dir, n).await;
-            eprintln!("N={n}: {:.0} ops/s, push p50/p99 {:.1}/{:.1} ms, pull p50 {:.1} ms, errors {}", r.ops_per_sec, r.push[0], r.push[2], r.pull[0], r.errors);
+            eprintln!(
+                "N={n}: {:.0} ops/s, push p50/p99 {:.1}/{:.1} ms, pull p50 {:.1} ms, errors {}, server busy {:.2} cores",
+                r.ops_per_sec, r.push[0], r.push[2], r.pull[0], r.errors, r.server_cores
+            );
         }
         let _ = std::fs::remove_dir_all(&dir);
         return;

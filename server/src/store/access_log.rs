@@ -24,10 +24,10 @@ pub fn append(
         Action::Read => "read",
         Action::Change => "change",
     };
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO access_log (young_person_id, actor_id, action, records, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![young_person.to_string(), actor.to_string(), action, records as i64, now],
-    )?;
+    )?
+    .execute(params![young_person.to_string(), actor.to_string(), action, records as i64, now])?;
     Ok(())
 }
 

@@ -42,7 +42,12 @@ pub enum StoreError {
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // FULL: a push is acknowledged only once it is on disk, so not even a power cut loses
+    // words the phone was told are saved. NORMAL measured ~15% faster; not worth that promise.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    // 32 MiB page cache per connection and in-memory temporary tables.
+    conn.pragma_update(None, "cache_size", -32_000)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
 
@@ -52,6 +57,9 @@ impl Store {
         let mut writer = Connection::open(path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         configure(&writer)?;
+        // The writer never checkpoints: that copies pages and syncs inside whichever commit
+        // happens to cross the threshold. A background thread does it instead (see below).
+        writer.pragma_update(None, "wal_autocheckpoint", 0)?;
         migrate(&mut writer)?;
         let readers = (0..READERS)
             .map(|_| {
@@ -63,14 +71,14 @@ impl Store {
                 Ok(Mutex::new(conn))
             })
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(Store {
-            inner: Arc::new(Inner {
-                path: path.to_owned(),
-                writer: Mutex::new(writer),
-                readers,
-                next_reader: AtomicUsize::new(0),
-            }),
-        })
+        let inner = Arc::new(Inner {
+            path: path.to_owned(),
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+        });
+        spawn_checkpointer(path, Arc::downgrade(&inner))?;
+        Ok(Store { inner })
     }
 
     pub fn path(&self) -> &Path {
@@ -132,6 +140,25 @@ impl Store {
         backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
         Ok(())
     }
+}
+
+/// Folds the WAL back into the database every half second with PASSIVE checkpoints, which never
+/// wait for or block the writer or readers. Stops when the store is dropped.
+fn spawn_checkpointer(path: &Path, store: std::sync::Weak<Inner>) -> Result<(), StoreError> {
+    let conn = Connection::open(path)?;
+    configure(&conn)?;
+    std::thread::Builder::new()
+        .name("tandem-checkpoint".into())
+        .spawn(move || {
+            while store.strong_count() > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "checkpoint failed; will try again");
+                }
+            }
+        })
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    Ok(())
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -64,17 +64,18 @@ fn field_str(f: FieldName) -> Result<String> {
 
 /// Takes the next number of the change feed.
 pub fn next_change(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("UPDATE change_seq SET value = value + 1 RETURNING value", [], |r| r.get(0))?)
+    Ok(conn.prepare_cached("UPDATE change_seq SET value = value + 1 RETURNING value")?.query_row([], |r| r.get(0))?)
 }
 
 pub fn current_change(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT value FROM change_seq", [], |r| r.get(0))?)
+    Ok(conn.prepare_cached("SELECT value FROM change_seq")?.query_row([], |r| r.get(0))?)
 }
 
 /// The highest clock stored, so the server's own clock never runs behind it after a restart.
 pub fn latest_hlc(conn: &Connection) -> Result<Hlc> {
     let max: Option<String> = conn
-        .query_row("SELECT max(json_extract(state, '$.stamp.hlc.ms')) FROM fields", [], |r| r.get(0))
+        .prepare_cached("SELECT max(json_extract(state, '$.stamp.hlc.ms')) FROM fields")?
+        .query_row([], |r| r.get(0))
         .unwrap_or(None);
     let ms = max.and_then(|m| m.parse::<u64>().ok()).unwrap_or(0);
     Ok(Hlc { ms, count: u32::MAX / 2 })
@@ -82,20 +83,17 @@ pub fn latest_hlc(conn: &Connection) -> Result<Hlc> {
 
 pub fn load_record(conn: &Connection, id: RecordId) -> Result<Option<Record>> {
     let head = conn
-        .query_row(
-            "SELECT owner_id, kind, created_by, created_stamp, owner_touched FROM records WHERE id = ?1",
-            [id.to_string()],
-            |r| {
-                let kind: String = r.get(1)?;
-                Ok((
-                    people::parse_id(&r.get::<_, String>(0)?),
-                    kind,
-                    from_json::<Author>(&r.get::<_, String>(2)?)?,
-                    from_json::<Stamp>(&r.get::<_, String>(3)?)?,
-                    r.get::<_, bool>(4)?,
-                ))
-            },
-        )
+        .prepare_cached("SELECT owner_id, kind, created_by, created_stamp, owner_touched FROM records WHERE id = ?1")?
+        .query_row([id.to_string()], |r| {
+            let kind: String = r.get(1)?;
+            Ok((
+                people::parse_id(&r.get::<_, String>(0)?),
+                kind,
+                from_json::<Author>(&r.get::<_, String>(2)?)?,
+                from_json::<Stamp>(&r.get::<_, String>(3)?)?,
+                r.get::<_, bool>(4)?,
+            ))
+        })
         .optional()?;
     let Some((owner, kind, created_by, created, owner_touched)) = head else {
         return Ok(None);
@@ -125,17 +123,16 @@ fn save_record(conn: &Connection, before: Option<&Record>, after: &Record, seq: 
     let visibility = after.visibility();
     let widest = match before {
         Some(_) => {
-            let old: String =
-                conn.query_row("SELECT widest_visibility FROM records WHERE id = ?1", [&id], |r| r.get(0))?;
+            let old: String = conn
+                .prepare_cached("SELECT widest_visibility FROM records WHERE id = ?1")?
+                .query_row([&id], |r| r.get(0))?;
             vis_from(&old).max(visibility)
         }
         None => visibility,
     };
-    conn.execute(
-        "INSERT INTO records (id, owner_id, kind, created_by, created_stamp, owner_touched, visibility, widest_visibility, deleted, changed_seq)
+    conn.prepare_cached("INSERT INTO records (id, owner_id, kind, created_by, created_stamp, owner_touched, visibility, widest_visibility, deleted, changed_seq)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (id) DO UPDATE SET owner_touched = ?6, visibility = ?7, widest_visibility = ?8, deleted = ?9, changed_seq = ?10",
-        params![
+         ON CONFLICT (id) DO UPDATE SET owner_touched = ?6, visibility = ?7, widest_visibility = ?8, deleted = ?9, changed_seq = ?10")?.execute(params![
             id,
             after.owner.to_string(),
             kind_str(after.kind),
@@ -156,7 +153,7 @@ fn save_record(conn: &Connection, before: Option<&Record>, after: &Record, seq: 
         }
     }
     if before.map(|b| &b.conflicts) != Some(&after.conflicts) {
-        conn.execute("DELETE FROM conflicts WHERE record_id = ?1", [&id])?;
+        conn.prepare_cached("DELETE FROM conflicts WHERE record_id = ?1")?.execute([&id])?;
         let mut put =
             conn.prepare_cached("INSERT INTO conflicts (record_id, field, stamp, state) VALUES (?1, ?2, ?3, ?4)")?;
         for c in &after.conflicts {
@@ -190,7 +187,8 @@ fn may_write(
 pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hlc, now_ms: u64) -> Result<PushOutcome> {
     let device = req.device.to_string();
     let registered: Option<(String, i64)> = conn
-        .query_row("SELECT person_id, last_seq FROM devices WHERE id = ?1", [&device], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached("SELECT person_id, last_seq FROM devices WHERE id = ?1")?
+        .query_row([&device], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let mut last_seq = match registered {
         Some((person, _)) if person != caller.person.to_string() => {
@@ -198,16 +196,15 @@ pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hl
         }
         Some((_, last)) => last as u64,
         None => {
-            conn.execute(
-                "INSERT INTO devices (id, person_id) VALUES (?1, ?2)",
-                params![device, caller.person.to_string()],
-            )?;
+            conn.prepare_cached("INSERT INTO devices (id, person_id) VALUES (?1, ?2)")?
+                .execute(params![device, caller.person.to_string()])?;
             0
         }
     };
 
     let mut results = Vec::with_capacity(req.ops.len());
     let mut changed: BTreeMap<PersonId, i64> = BTreeMap::new();
+    let mut working = WorkingSet::default();
     let mut worker_changes: BTreeMap<PersonId, usize> = BTreeMap::new();
     let mut blocked = false;
     let mut stored = conn.prepare_cached("SELECT result FROM applied_ops WHERE device_id = ?1 AND seq = ?2")?;
@@ -238,18 +235,23 @@ pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hl
         }
         *clock = clock.tick(now_ms);
         let author = Author { person: caller.person, role: caller.role, device: req.device };
-        let result = apply_op(conn, caller, author, op, *clock, &mut changed)?;
+        let result = apply_op(conn, caller, author, op, *clock, &mut working)?;
         if result.status != OpStatus::Rejected && caller.person != op.owner {
             *worker_changes.entry(op.owner).or_default() += 1;
         }
-        conn.execute(
-            "INSERT INTO applied_ops (device_id, seq, result) VALUES (?1, ?2, ?3)",
-            params![device, op.seq as i64, json(&result)?],
-        )?;
+        conn.prepare_cached("INSERT INTO applied_ops (device_id, seq, result) VALUES (?1, ?2, ?3)")?
+            .execute(params![device, op.seq as i64, json(&result)?])?;
         last_seq = op.seq;
         results.push(result);
     }
-    conn.execute("UPDATE devices SET last_seq = ?2 WHERE id = ?1", params![device, last_seq as i64])?;
+    conn.prepare_cached("UPDATE devices SET last_seq = ?2 WHERE id = ?1")?.execute(params![device, last_seq as i64])?;
+    for (before, after) in working.records.values() {
+        if before.as_ref() != Some(after) {
+            let seq = next_change(conn)?;
+            save_record(conn, before.as_ref(), after, seq)?;
+            changed.insert(after.owner, seq);
+        }
+    }
     for (owner, n) in worker_changes {
         access_log::append(conn, owner, caller.person, Action::Change, n, now_ms as i64)?;
     }
@@ -263,13 +265,44 @@ fn rejected(op: &Operation, reason: impl Into<String>) -> OpResult {
     OpResult { seq: op.seq, status: OpStatus::Rejected, reason: Some(reason.into()), fields: vec![] }
 }
 
+/// The records a batch touches: each loaded once, merged in memory, and saved once at the end
+/// (a phone's batch often makes a goal and then edits it twice).
+#[derive(Default)]
+struct WorkingSet {
+    /// (as stored before this batch, as it is now)
+    records: BTreeMap<RecordId, (Option<Record>, Record)>,
+}
+
+impl WorkingSet {
+    fn get(&mut self, conn: &Connection, id: RecordId) -> Result<Option<&Record>> {
+        if !self.records.contains_key(&id) {
+            match load_record(conn, id)? {
+                Some(r) => {
+                    self.records.insert(id, (Some(r.clone()), r));
+                }
+                None => return Ok(None),
+            }
+        }
+        Ok(self.records.get(&id).map(|(_, now)| now))
+    }
+
+    fn put(&mut self, record: Record) {
+        match self.records.get_mut(&record.id) {
+            Some((_, now)) => *now = record,
+            None => {
+                self.records.insert(record.id, (None, record));
+            }
+        }
+    }
+}
+
 fn apply_op(
     conn: &Connection,
     caller: Caller,
     author: Author,
     op: &Operation,
     server_clock: Hlc,
-    changed: &mut BTreeMap<PersonId, i64>,
+    working: &mut WorkingSet,
 ) -> Result<OpResult> {
     if op.changes.is_empty() || op.changes.len() > MAX_CHANGES_PER_OP {
         return Ok(rejected(op, format!("an operation needs 1 to {MAX_CHANGES_PER_OP} changes")));
@@ -279,7 +312,7 @@ fn apply_op(
         return Ok(rejected(op, "an operation may change each field only once"));
     }
     let stamp = Stamp { hlc: op.hlc.capped_at(server_clock), device: author.device };
-    let before = load_record(conn, op.record)?;
+    let before = working.get(conn, op.record)?.cloned();
     if let Some(r) = &before {
         if r.owner != op.owner || r.kind != op.kind {
             return Ok(rejected(op, "this doesn't match the record it names"));
@@ -316,9 +349,7 @@ fn apply_op(
         }
     };
     if before.as_ref() != Some(&after) {
-        let seq = next_change(conn)?;
-        save_record(conn, before.as_ref(), &after, seq)?;
-        changed.insert(op.owner, seq);
+        working.put(after);
     }
     let status = if outcomes.iter().any(|(_, o)| *o == Outcome::KeptAsConflict) {
         OpStatus::KeptAsConflict
@@ -403,11 +434,8 @@ pub fn pull(
     }
     let last_applied = match device {
         Some(d) => conn
-            .query_row(
-                "SELECT last_seq FROM devices WHERE id = ?1 AND person_id = ?2",
-                params![d.to_string(), me],
-                |r| r.get::<_, i64>(0),
-            )
+            .prepare_cached("SELECT last_seq FROM devices WHERE id = ?1 AND person_id = ?2")?
+            .query_row(params![d.to_string(), me], |r| r.get::<_, i64>(0))
             .optional()?
             .unwrap_or(0) as u64,
         None => 0,
@@ -419,7 +447,8 @@ pub fn pull(
 /// next pull brings what was shared before they were assigned.
 pub fn touch_all_of(conn: &Connection, young_person: PersonId) -> Result<()> {
     let seq = next_change(conn)?;
-    conn.execute("UPDATE records SET changed_seq = ?2 WHERE owner_id = ?1", params![young_person.to_string(), seq])?;
+    conn.prepare_cached("UPDATE records SET changed_seq = ?2 WHERE owner_id = ?1")?
+        .execute(params![young_person.to_string(), seq])?;
     Ok(())
 }
 
