@@ -275,10 +275,10 @@ struct WorkingSet {
 
 impl WorkingSet {
     fn get(&mut self, conn: &Connection, id: RecordId) -> Result<Option<&Record>> {
-        if !self.records.contains_key(&id) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = self.records.entry(id) {
             match load_record(conn, id)? {
                 Some(r) => {
-                    self.records.insert(id, (Some(r.clone()), r));
+                    slot.insert((Some(r.clone()), r));
                 }
                 None => return Ok(None),
             }
