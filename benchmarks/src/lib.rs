@@ -32,11 +32,12 @@ pub struct Fleet {
 /// worker) with sessions, in the database at `db`, and signs their tokens with `db`'s key file.
 pub fn prepare(db: &Path, young: usize, workers: usize) -> Fleet {
     let store = Store::open(db).expect("open database");
-    let keys = Keys::load_or_create(&key_path(db)).expect("key file");
+    let keys = std::sync::Arc::new(Keys::load_or_create(&key_path(db)).expect("key file"));
     let now = tandem_server::store::now_ms();
     let make = |role: Role, name: String| -> Person {
+        let keys = keys.clone();
         store
-            .write_now(|tx| {
+            .write_now(move |tx| {
                 let id = people::create(tx, role, Some(&name), &name, None, now)?;
                 let sid = people::create_session(tx, id, &Uuid::now_v7().to_string(), now)?;
                 let token = keys.issue_access(id, role, &sid, 0, (now / 1000) as u64, 4 * 3600)?;
@@ -47,12 +48,16 @@ pub fn prepare(db: &Path, young: usize, workers: usize) -> Fleet {
     let workers: Vec<Person> = (0..workers.max(1)).map(|i| make(Role::KeyWorker, format!("worker{i}"))).collect();
     let young: Vec<Person> = (0..young).map(|i| make(Role::YoungPerson, format!("young{i}"))).collect();
     let mut caseloads = vec![Vec::new(); workers.len()];
+    let mut pairs = Vec::new();
+    for (i, y) in young.iter().enumerate() {
+        let w = i % workers.len();
+        pairs.push((workers[w].id, y.id));
+        caseloads[w].push(i);
+    }
     store
-        .write_now(|tx| {
-            for (i, y) in young.iter().enumerate() {
-                let w = i % workers.len();
-                people::assign(tx, workers[w].id, y.id, now)?;
-                caseloads[w].push(i);
+        .write_now(move |tx| {
+            for (w, y) in pairs {
+                people::assign(tx, w, y, now)?;
             }
             Ok(())
         })

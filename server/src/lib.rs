@@ -109,13 +109,17 @@ fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
         Command::Serve(_) => unreachable!("handled by run"),
         Command::CreateStaff { role, name, display_name, password } => {
             let id = store
-                .write_now(|tx| accounts::create_staff(tx, role, &name, &display_name, &password, now))
+                .write_now({
+                    let (name, display_name) = (name.clone(), display_name.clone());
+                    move |tx| accounts::create_staff(tx, role, &name, &display_name, &password, now)
+                })
                 .map_err(err)?;
             println!("created {name} ({id})");
         }
         Command::Invite { display_name, workers } => {
+            let name = display_name.clone();
             let (id, code) = store
-                .write_now(|tx| {
+                .write_now(move |tx| {
                     let ids = workers
                         .iter()
                         .map(|w| person_ref(tx, w).map_err(|e| error::ApiError::BadRequest(e.to_string())))
@@ -126,7 +130,7 @@ fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
                         .map(|p| p.id)
                         .or(ids.first().copied())
                         .ok_or(error::ApiError::BadRequest("create an admin or name a worker first".into()))?;
-                    accounts::invite_young_person(tx, &display_name, admin, &ids, now)
+                    accounts::invite_young_person(tx, &name, admin, &ids, now)
                 })
                 .map_err(err)?;
             println!(
@@ -136,7 +140,7 @@ fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
         }
         Command::Assign { worker, young_person } => {
             store
-                .write_now(|tx| {
+                .write_now(move |tx| {
                     let w = person_ref(tx, &worker).map_err(|e| error::ApiError::BadRequest(e.to_string()))?;
                     let y = person_ref(tx, &young_person).map_err(|e| error::ApiError::BadRequest(e.to_string()))?;
                     accounts::assign(tx, w, y, now)
@@ -145,9 +149,10 @@ fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
             println!("assigned");
         }
         Command::Revoke { person } => {
+            let who = person.clone();
             store
-                .write_now(|tx| {
-                    let p = person_ref(tx, &person).map_err(|e| error::ApiError::BadRequest(e.to_string()))?;
+                .write_now(move |tx| {
+                    let p = person_ref(tx, &who).map_err(|e| error::ApiError::BadRequest(e.to_string()))?;
                     accounts::revoke(tx, p, now)
                 })
                 .map_err(err)?;

@@ -85,7 +85,9 @@ export class SyncEngine {
       await this.pull();
       this.attempt = 0;
       const left = await this.o.db.count('outbox');
-      if (left === 0 && unsent > 0) this.lastSent = Date.now();
+      // Nothing waiting and the server just answered: everything is on the server, whichever
+      // tab happened to send it.
+      if (left === 0) this.lastSent = Date.now();
       this.o.onState({ kind: 'idle', unsent: left, lastSent: this.lastSent });
     } catch (e) {
       const left = await this.o.db.count('outbox');

@@ -25,10 +25,19 @@ pub struct Store {
 
 struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    /// Jobs for the writer thread, which owns the one write connection.
+    jobs: Mutex<std::sync::mpsc::Sender<Job>>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
 }
+
+/// Runs inside the shared transaction (None: it could not be started); returns what to do once
+/// the commit has (or hasn't) happened.
+type Job = Box<dyn FnOnce(Option<&Transaction>) -> Deliver + Send>;
+type Deliver = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
+
+/// Most jobs folded into one commit.
+const GROUP_MAX: usize = 64;
 
 /// A storage error outside a request (start-up, admin commands).
 #[derive(Debug, thiserror::Error)]
@@ -71,9 +80,14 @@ impl Store {
                 Ok(Mutex::new(conn))
             })
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("tandem-writer".into())
+            .spawn(move || run_writer(writer, queue))
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let inner = Arc::new(Inner {
             path: path.to_owned(),
-            writer: Mutex::new(writer),
+            jobs: Mutex::new(jobs),
             readers,
             next_reader: AtomicUsize::new(0),
         });
@@ -85,21 +99,43 @@ impl Store {
         &self.inner.path
     }
 
-    /// Runs `f` in one write transaction on a blocking thread; commits only if it returns Ok.
+    /// Runs `f` atomically on the writer and answers once it is committed to disk.
+    ///
+    /// Group commit: the writer thread takes every job waiting, runs each in its own SAVEPOINT
+    /// (so each stays all-or-nothing and a failing one rolls back alone), commits them together
+    /// with one sync, and only then answers each. Under load this turns many syncs into one.
     pub async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction) -> Result<T> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let value = f(&tx)?;
-            tx.commit()?;
-            Ok(value)
-        })
-        .await?
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.submit(f, move |r| {
+            let _ = reply.send(r);
+        })?;
+        answer.await.map_err(|_| ApiError::Internal("the writer stopped".into()))?
+    }
+
+    fn submit<T, F>(&self, f: F, reply: impl FnOnce(Result<T>) + Send + 'static) -> Result<()>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction) -> Result<T> + Send + 'static,
+    {
+        let job: Job = Box::new(move |tx: Option<&Transaction>| {
+            let outcome = match tx {
+                Some(tx) => in_savepoint(tx, f),
+                None => Err(ApiError::StorageUnavailable("could not start a write".into())),
+            };
+            Box::new(move |commit: std::result::Result<(), String>| {
+                reply(match (outcome, commit) {
+                    (Err(e), _) => Err(e),
+                    (Ok(value), Ok(())) => Ok(value),
+                    (Ok(_), Err(cause)) => Err(ApiError::StorageUnavailable(cause)),
+                })
+            })
+        });
+        let jobs = self.inner.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        jobs.send(job).map_err(|_| ApiError::Internal("the writer stopped".into()))
     }
 
     /// Runs `f` on a reader connection on a blocking thread.
@@ -123,13 +159,16 @@ impl Store {
         .await?
     }
 
-    /// Synchronous access to the writer, for admin commands and start-up.
-    pub fn write_now<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
-        let mut conn = self.inner.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let value = f(&tx)?;
-        tx.commit()?;
-        Ok(value)
+    /// Waits for a write on this thread, for admin commands and start-up.
+    pub fn write_now<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Transaction) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (reply, answer) = std::sync::mpsc::channel();
+        self.submit(f, move |r| {
+            let _ = reply.send(r);
+        })?;
+        answer.recv().map_err(|_| ApiError::Internal("the writer stopped".into()))?
     }
 
     /// Copies the live database to `dest` with SQLite's online backup, while writes go on.
@@ -139,6 +178,48 @@ impl Store {
         let backup = rusqlite::backup::Backup::new(&src, &mut out)?;
         backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
         Ok(())
+    }
+}
+
+fn in_savepoint<T>(tx: &Transaction, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+    tx.execute_batch("SAVEPOINT job")?;
+    // A panic in a job must not take the writer down with it.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(tx)))
+        .unwrap_or_else(|_| Err(ApiError::Internal("a write failed unexpectedly".into())));
+    match &outcome {
+        Ok(_) => tx.execute_batch("RELEASE job")?,
+        Err(_) => tx.execute_batch("ROLLBACK TO job; RELEASE job")?,
+    }
+    outcome
+}
+
+/// The writer thread: takes what is waiting, runs it in one transaction, commits, answers.
+fn run_writer(mut conn: Connection, queue: std::sync::mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        while group.len() < GROUP_MAX {
+            match queue.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(e) => {
+                let cause = e.to_string();
+                tracing::warn!(error = %cause, "could not start a write");
+                // Each job still answers, with the storage problem; none of them ran.
+                for job in group {
+                    job(None)(Err(cause.clone()));
+                }
+                continue;
+            }
+        };
+        let answers: Vec<Deliver> = group.into_iter().map(|job| job(Some(&tx))).collect();
+        let commit = tx.commit().map_err(|e| e.to_string());
+        for answer in answers {
+            answer(commit.clone());
+        }
     }
 }
 
