@@ -462,12 +462,12 @@ async fn main() {
     );
     let _ = writeln!(
         md,
-        "## Load\n\n| devices | ops acknowledged | applied ops/s | push p50 / p95 / p99 (ms) | pull p50 / p95 / p99 (ms) | server peak memory (MiB) | database (MiB) | errors |\n|---:|---:|---:|---|---|---:|---:|---:|"
+        "## Load\n\n| devices | ops acknowledged | applied ops/s | push p50 / p95 / p99 (ms) | pull p50 / p95 / p99 (ms) | server peak memory (MiB) | database (MiB) | server CPU (cores busy) | errors |\n|---:|---:|---:|---|---|---:|---:|---:|---:|"
     );
     for r in &loads {
         let _ = writeln!(
             md,
-            "| {} | {} | {:.0} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.1} | {:.1} | {} |",
+            "| {} | {} | {:.0} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.1} | {:.1} | {:.2} | {} |",
             r.n,
             r.ops,
             r.ops_per_sec,
@@ -479,6 +479,7 @@ async fn main() {
             r.pull[2],
             r.peak_mib,
             r.db_mib,
+            r.server_cores,
             r.errors
         );
     }
