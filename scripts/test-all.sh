@@ -32,4 +32,7 @@ echo "== browser tests in Chromium against the real server"
 cargo build --quiet -p tandem-server
 (cd pwa && npm run --silent test:browser)
 
+echo "== schemathesis against the running server's OpenAPI document"
+./scripts/schemathesis.sh
+
 echo "== all passed"

@@ -10,11 +10,14 @@ use ts_rs::TS;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Hlc {
     /// Milliseconds since the Unix epoch, as this clock believes it.
     #[ts(type = "number")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_i64))]
     pub ms: u64,
     /// Orders events within the same millisecond.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64, minimum = 0, maximum = 4_294_967_295_i64))]
     pub count: u32,
 }
 
@@ -46,6 +49,7 @@ impl Hlc {
 /// Identity and order of one field write: its (capped) clock, then its device for ties.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Stamp {
     pub hlc: Hlc,
     pub device: DeviceId,

@@ -62,6 +62,7 @@ pub enum NoticedBy {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Step {
     pub text: String,
     pub done: bool,
@@ -70,9 +71,12 @@ pub struct Step {
 /// One progress rating, as in goal-based outcome measures: a date and a score 0–10.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Rating {
     /// `YYYY-MM-DD`.
     pub date: String,
+    /// 0–10. Like every domain limit, checked per operation: a push carrying 11 is answered with
+    /// that operation rejected (and the ones behind it applied), not refused as a whole.
     pub score: u8,
 }
 
@@ -88,12 +92,24 @@ pub enum FieldValue {
     Status(GoalStatus),
     Text(String),
     NoticedBy(NoticedBy),
-    /// The meeting a statement is marked for, if any.
+    /// The meeting a statement is marked for, if any. `value` must be present: `null` clears it.
+    #[serde(deserialize_with = "present_option")]
     Meeting(Option<String>),
     Visibility(Visibility),
     Deleted(bool),
     /// For a worker's suggestion: whether the young person has taken it as theirs.
     Accepted(bool),
+}
+
+/// An `Option` whose key must be present (null or a string), unlike serde's default of treating a
+/// missing key as `None`: a write that forgot its value is refused, not taken as "clear it".
+fn present_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::de::Error;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::String(s) => Ok(Some(s)),
+        other => Err(D::Error::custom(format!("expected a meeting name or null, not {other}"))),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]

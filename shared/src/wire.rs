@@ -27,8 +27,9 @@ pub struct Change {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Operation {
-    /// 1, 2, 3, … per device, with no gaps.
+    /// 1, 2, 3, … per device, with no gaps. At most 2^63 − 1 (stored as a signed 64-bit number).
     #[ts(type = "number")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 9_223_372_036_854_775_807_i64))]
     pub seq: u64,
     pub record: RecordId,
     pub kind: RecordKind,
@@ -43,7 +44,11 @@ pub struct Operation {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
+    /// Must be `PROTOCOL_VERSION`; anything else is answered `unsupported_version`.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub protocol: u32,
+    /// Must be `SCHEMA_VERSION`.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub schema: u32,
     pub device: DeviceId,
     pub ops: Vec<Operation>,

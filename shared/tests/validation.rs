@@ -99,4 +99,9 @@ fn invalid_utf8_and_unknown_fields_never_decode() {
     assert!(serde_json::from_slice::<FieldValue>(bad_utf8).is_err());
     assert!(serde_json::from_str::<FieldValue>(r#"{"field":"risk_score","value":9}"#).is_err());
     assert!(serde_json::from_str::<FieldValue>(r#"{"field":"status","value":"on_fire"}"#).is_err());
+    assert!(serde_json::from_str::<FieldValue>(r#"{"field":"meeting"}"#).is_err(), "a missing value is not a clear");
+    assert_eq!(
+        serde_json::from_str::<FieldValue>(r#"{"field":"meeting","value":null}"#).unwrap(),
+        FieldValue::Meeting(None)
+    );
 }

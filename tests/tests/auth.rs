@@ -194,7 +194,7 @@ async fn an_invite_code_works_once_and_the_new_young_person_can_sign_in() {
             Some(json!({"code": server.invite_code, "name": "other", "secret": "5555", "device": again.device})),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a spent code is a failed credential: {body}");
     assert_eq!(server.fingerprint(), before);
     server.signed_in("river", "5555").await;
 }

@@ -94,6 +94,9 @@ async fn hostile_requests_get_a_4xx_json_error_and_change_nothing() {
         ),
         push("extra top-level field", with(&|v| v["admin"] = json!(true)), 400),
         push("negative operation number", with(&|v| v["ops"][0]["seq"] = json!(-1)), 400),
+        push("operation number zero", with(&|v| v["ops"][0]["seq"] = json!(0)), 400),
+        push("operation number past 2^63", with(&|v| v["ops"][0]["seq"] = json!(9_223_372_036_854_775_808u64)), 400),
+        push("extra field inside the clock", with(&|v| v["ops"][0]["hlc"]["extra"] = json!(1)), 400),
         push("clock as text", with(&|v| v["ops"][0]["hlc"]["ms"] = json!("soon")), 400),
         push("record id not a UUID", with(&|v| v["ops"][0]["record"] = json!("../../etc/passwd")), 400),
         push("owner id not a UUID", with(&|v| v["ops"][0]["owner"] = json!(12)), 400),
@@ -162,7 +165,7 @@ async fn hostile_requests_get_a_4xx_json_error_and_change_nothing() {
             path: "/api/auth/join".into(),
             auth: None,
             body: Body::Json(json!({"code": "AAAA-BBBB-CCCC", "name": "newbie", "secret": "1234", "device": device})),
-            status: 400,
+            status: 401,
         },
         Case {
             name: "join with a 2-character PIN",

@@ -38,7 +38,12 @@ export type Rating = {
 /**
  * `YYYY-MM-DD`.
  */
-date: string, score: number, };
+date: string, 
+/**
+ * 0–10. Like every domain limit, checked per operation: a push carrying 11 is answered with
+ * that operation rejected (and the ones behind it applied), not refused as a whole.
+ */
+score: number, };
 
 export type FieldValue = { "field": "title", "value": string } | { "field": "why", "value": string } | { "field": "steps", "value": Array<Step> } | { "field": "ratings", "value": Array<Rating> } | { "field": "status", "value": GoalStatus } | { "field": "text", "value": string } | { "field": "noticed_by", "value": NoticedBy } | { "field": "meeting", "value": string | null } | { "field": "visibility", "value": Visibility } | { "field": "deleted", "value": boolean } | { "field": "accepted", "value": boolean };
 
@@ -74,7 +79,7 @@ base: Stamp | null, };
 
 export type Operation = { 
 /**
- * 1, 2, 3, … per device, with no gaps.
+ * 1, 2, 3, … per device, with no gaps. At most 2^63 − 1 (stored as a signed 64-bit number).
  */
 seq: number, record: RecordId, kind: RecordKind, 
 /**
@@ -86,7 +91,15 @@ owner: PersonId,
  */
 hlc: Hlc, changes: Array<Change>, };
 
-export type PushRequest = { protocol: number, schema: number, device: DeviceId, ops: Array<Operation>, };
+export type PushRequest = { 
+/**
+ * Must be `PROTOCOL_VERSION`; anything else is answered `unsupported_version`.
+ */
+protocol: number, 
+/**
+ * Must be `SCHEMA_VERSION`.
+ */
+schema: number, device: DeviceId, ops: Array<Operation>, };
 
 export type OpStatus = "applied" | "merged" | "kept_as_conflict" | "rejected" | "out_of_order";
 

@@ -30,10 +30,13 @@ pub fn router() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct JoinRequest {
     /// The invite code from your worker, like `ABCD-EFGH-JKLM`.
+    #[schema(min_length = 1, max_length = 40)]
     pub code: String,
-    /// The name you'll sign in with.
+    /// The name you'll sign in with: 2–40 letters, numbers, spaces, `.`, `_` or `-`.
+    #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,38}[A-Za-z0-9._-]$")]
     pub name: String,
     /// A PIN or passphrase you choose (at least 4 characters).
+    #[schema(min_length = 4, max_length = 128)]
     pub secret: String,
     #[schema(value_type = String, format = Uuid)]
     pub device: DeviceId,
@@ -129,7 +132,9 @@ fn issue(
 }
 
 #[utoipa::path(post, path = "/api/auth/join", request_body = JoinRequest, tag = "auth",
-    responses((status = 200, body = Tokens), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Tokens), (status = 400, body = crate::error::ErrorBody),
+              (status = 401, description = "The invite code is wrong or spent", body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody)))]
 pub async fn join(State(state): State<AppState>, ApiJson(req): ApiJson<JoinRequest>) -> Result<Json<Tokens>> {
     let name = check_name(&req.name)?;
     check_secret(&req.secret, PIN_MIN)?;
@@ -143,8 +148,9 @@ pub async fn join(State(state): State<AppState>, ApiJson(req): ApiJson<JoinReque
             if people::by_name(tx, &name)?.is_some() {
                 return Err(ApiError::Conflict("that name is taken; try another"));
             }
-            let yp = people::take_invite(tx, &code_hash, now)?.ok_or(ApiError::BadRequest(
-                "that invite code isn't right, or has run out; ask your worker for a new one".into(),
+            // A wrong or spent code is a failed credential, like a wrong PIN.
+            let yp = people::take_invite(tx, &code_hash, now)?.ok_or(ApiError::Unauthorized(
+                "that invite code isn't right, or has run out; ask your worker for a new one",
             ))?;
             people::set_credentials(tx, yp, &name, &hash)?;
             let person = people::by_id(tx, yp)?.ok_or(ApiError::Internal("invited person missing".into()))?;

@@ -24,8 +24,9 @@ pub struct RaiseAlert {
     /// A UUID made on the phone when the button was pressed, so a resend is the same alert.
     #[schema(format = Uuid)]
     pub id: uuid::Uuid,
-    /// When it was pressed (unix ms, the phone's clock).
-    pub raised_at: i64,
+    /// When it was pressed (unix ms, the phone's clock). A number, since some clients send `1.0`.
+    #[schema(minimum = 0.0)]
+    pub raised_at: f64,
 }
 
 fn notify(state: &AppState, owner: tandem_shared::PersonId) {
@@ -46,10 +47,14 @@ pub async fn raise(
 ) -> Result<Json<Vec<Alert>>> {
     let me = caller.person;
     let id = req.id.to_string();
+    if !req.raised_at.is_finite() || req.raised_at < 0.0 {
+        return Err(ApiError::BadRequest("`raised_at` must be a time in milliseconds".into()));
+    }
+    let raised_at = req.raised_at as i64;
     let (fresh, mine) = state
         .store
         .write(move |tx| {
-            let fresh = alerts::raise(tx, &id, me, req.raised_at, store::now_ms())?;
+            let fresh = alerts::raise(tx, &id, me, raised_at, store::now_ms())?;
             Ok((fresh, alerts::of_young_person(tx, me)?))
         })
         .await?;

@@ -31,7 +31,7 @@ use utoipa::OpenApi;
         health,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ErrorResponses),
 )]
 pub struct ApiDoc;
 
@@ -44,6 +44,61 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
+    }
+}
+
+/// Every operation can answer with the one error shape; documented once here rather than on
+/// each handler. 401/403 only where a token is required.
+struct ErrorResponses;
+impl utoipa::Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, ResponseBuilder, content::ContentBuilder};
+        let error = |what: &str| -> RefOr<utoipa::openapi::Response> {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(what)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new().schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody"))).build(),
+                    )
+                    .build(),
+            )
+        };
+        // serde refuses unknown fields in a field value; utoipa's derive for the adjacently
+        // tagged enum doesn't say so, so the schema is tightened here to match.
+        if let Some(components) = openapi.components.as_mut()
+            && let Some(RefOr::T(utoipa::openapi::schema::Schema::OneOf(one_of))) =
+                components.schemas.get_mut("FieldValue")
+        {
+            for variant in one_of.items.iter_mut() {
+                if let RefOr::T(utoipa::openapi::schema::Schema::Object(object)) = variant {
+                    object.additional_properties =
+                        Some(Box::new(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)));
+                }
+            }
+        }
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch];
+            for op in ops.into_iter().flatten() {
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let mut codes = vec![
+                    ("400", "The request was not valid"),
+                    ("404", "Not found"),
+                    ("405", "Wrong method"),
+                    ("413", "The body is too large"),
+                    ("503", "Storage is not writable just now; try again later"),
+                ];
+                if secured {
+                    codes.extend([("401", "Sign in (again)"), ("403", "Signed in, but not allowed")]);
+                }
+                if op.request_body.is_some() {
+                    codes.extend([("409", "Clashes with something that exists"), ("429", "Too many attempts")]);
+                }
+                for (code, what) in codes {
+                    op.responses.responses.entry(code.to_owned()).or_insert_with(|| error(what));
+                }
+            }
+        }
     }
 }
 

@@ -58,6 +58,12 @@ pub async fn push(
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>> {
     check_version(&HeaderMap::new(), Some((req.protocol, req.schema)))?;
+    if req.ops.iter().any(|op| op.seq == 0 || i64::try_from(op.seq).is_err()) {
+        return Err(ApiError::BadRequest("operation numbers run from 1 to 2^63 - 1".into()));
+    }
+    if !clocks_in_range(&req) {
+        return Err(ApiError::BadRequest("a clock reading is out of range".into()));
+    }
     if req.ops.len() > MAX_OPS_PER_PUSH {
         return Err(ApiError::BadRequest(format!("send at most {MAX_OPS_PER_PUSH} changes at a time")));
     }
@@ -86,6 +92,12 @@ pub async fn push(
     }
     tracing::debug!(person = %caller.person, ops = outcome.response.results.len(), "push");
     Ok(Json(outcome.response))
+}
+
+/// Clocks are stored as signed 64-bit numbers; anything larger is refused at the door.
+fn clocks_in_range(req: &PushRequest) -> bool {
+    let fits = |ms: u64| i64::try_from(ms).is_ok();
+    req.ops.iter().all(|op| fits(op.hlc.ms) && op.changes.iter().all(|c| c.base.is_none_or(|b| fits(b.hlc.ms))))
 }
 
 #[derive(Deserialize, IntoParams)]
