@@ -4,11 +4,11 @@
 //! with the same operation numbers, and everything converges.
 
 use crate::{Device, Fleet};
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
-use tandem_shared::wire::{OpStatus, Operation};
+use tandem_shared::wire::Operation;
 use tandem_shared::{DeviceId, PersonId};
 use tokio::process::{Child, Command};
 
@@ -41,12 +41,12 @@ async fn start(tandem: &Path, db: &Path, port: u16) -> Child {
 }
 
 /// Counts how often each acknowledged operation is stored, and checks integrity.
-fn check(db: &Path, acknowledged: &HashMap<(DeviceId, u64), ()>) -> (usize, usize, bool) {
+fn check(db: &Path, acknowledged: &HashSet<(DeviceId, u64)>) -> (usize, usize, bool) {
     let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open");
     let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity_check");
     let mut stmt = conn.prepare("SELECT count(*) FROM applied_ops WHERE device_id = ?1 AND seq = ?2").expect("prepare");
     let (mut lost, mut duplicated) = (0, 0);
-    for (device, seq) in acknowledged.keys() {
+    for (device, seq) in acknowledged {
         let n: i64 = stmt.query_row(rusqlite::params![device.to_string(), *seq as i64], |r| r.get(0)).expect("count");
         if n == 0 {
             lost += 1;
@@ -64,7 +64,7 @@ pub async fn run(tandem: &Path, db: &Path, fleet: &Fleet, devices: usize, cycles
     let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
     let mut phones: Vec<(Device, PersonId, Vec<Operation>)> =
         fleet.young.iter().take(devices).map(|p| (Device::new(&http, &base, &p.token), p.id, Vec::new())).collect();
-    let mut acknowledged: HashMap<(DeviceId, u64), ()> = HashMap::new();
+    let mut acknowledged: HashSet<(DeviceId, u64)> = HashSet::new();
     let mut report = CrashReport { cycles: 0, acknowledged: 0, lost: 0, duplicated: 0, integrity_failures: 0 };
     let mut rng = seed.max(1);
     let mut next = move || {
@@ -88,11 +88,7 @@ pub async fn run(tandem: &Path, db: &Path, fleet: &Fleet, devices: usize, cycles
                     }
                     match dev.push(pending.clone()).await {
                         Ok((answer, _)) => {
-                            for r in &answer.results {
-                                if matches!(r.status, OpStatus::Applied | OpStatus::Merged | OpStatus::KeptAsConflict) {
-                                    acked.push((dev.id, r.seq));
-                                }
-                            }
+                            acked.extend(crate::acknowledged(&answer).map(|seq| (dev.id, seq)));
                             pending.retain(|op| op.seq > answer.last_applied);
                         }
                         Err(_) => break,
@@ -106,9 +102,7 @@ pub async fn run(tandem: &Path, db: &Path, fleet: &Fleet, devices: usize, cycles
         let _ = server.wait().await;
         for t in tasks {
             let (dev, owner, pending, acked) = t.await.expect("phone");
-            for a in acked {
-                acknowledged.insert(a, ());
-            }
+            acknowledged.extend(acked);
             phones.push((dev, owner, pending));
         }
         report.cycles += 1;
@@ -127,11 +121,7 @@ pub async fn run(tandem: &Path, db: &Path, fleet: &Fleet, devices: usize, cycles
                 break;
             }
             if let Ok((answer, _)) = dev.push(pending.clone()).await {
-                for r in &answer.results {
-                    if matches!(r.status, OpStatus::Applied | OpStatus::Merged | OpStatus::KeptAsConflict) {
-                        acknowledged.insert((dev.id, r.seq), ());
-                    }
-                }
+                acknowledged.extend(crate::acknowledged(&answer).map(|seq| (dev.id, seq)));
                 pending.retain(|op| op.seq > answer.last_applied);
             }
         }

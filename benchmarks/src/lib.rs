@@ -243,6 +243,30 @@ pub struct LoadReport {
     pub sse_connections: usize,
 }
 
+/// The operation numbers the server acknowledged (applied, merged, or kept as a conflict).
+pub fn acknowledged(answer: &PushResponse) -> impl Iterator<Item = u64> + '_ {
+    answer
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, OpStatus::Applied | OpStatus::Merged | OpStatus::KeptAsConflict))
+        .map(|r| r.seq)
+}
+
+impl LoadReport {
+    fn record_push(&mut self, device: DeviceId, outcome: Result<(PushResponse, Duration), String>) {
+        match outcome {
+            Ok((answer, t)) => {
+                self.push_latencies.push(t);
+                for seq in acknowledged(&answer) {
+                    self.ops_acknowledged += 1;
+                    self.acknowledged.push((device, seq));
+                }
+            }
+            Err(e) => self.errors.push(e),
+        }
+    }
+}
+
 /// Runs the load: `devices` phones (one per young person, up to the fleet's size; 1 in 10 is a
 /// key worker's laptop instead) each push `batches` batches of `ops_per_batch` operations, all at
 /// once; workers also edit their young people's goals (concurrent with the owners) and pull,
@@ -261,18 +285,8 @@ pub async fn run(base: &str, fleet: &Fleet, devices: usize, batches: usize, ops_
             for _ in 0..batches {
                 let (ops, _) = night_offline(&mut dev, owner, ops_per_batch);
                 r.ops_sent += ops.len();
-                match dev.push(ops).await {
-                    Ok((answer, t)) => {
-                        r.push_latencies.push(t);
-                        for res in answer.results {
-                            if matches!(res.status, OpStatus::Applied | OpStatus::Merged | OpStatus::KeptAsConflict) {
-                                r.ops_acknowledged += 1;
-                                r.acknowledged.push((dev.id, res.seq));
-                            }
-                        }
-                    }
-                    Err(e) => r.errors.push(e),
-                }
+                let outcome = dev.push(ops).await;
+                r.record_push(dev.id, outcome);
             }
             match dev.pull(0).await {
                 Ok((_, _, t)) => r.pull_latencies.push(t),
@@ -341,18 +355,8 @@ pub async fn run(base: &str, fleet: &Fleet, devices: usize, batches: usize, ops_
                     })
                     .collect();
                 r.ops_sent += ops.len();
-                match dev.push(ops).await {
-                    Ok((answer, t)) => {
-                        r.push_latencies.push(t);
-                        for res in answer.results {
-                            if matches!(res.status, OpStatus::Applied | OpStatus::Merged | OpStatus::KeptAsConflict) {
-                                r.ops_acknowledged += 1;
-                                r.acknowledged.push((dev.id, res.seq));
-                            }
-                        }
-                    }
-                    Err(e) => r.errors.push(e),
-                }
+                let outcome = dev.push(ops).await;
+                r.record_push(dev.id, outcome);
             }
             drop(stream);
             r

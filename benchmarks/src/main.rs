@@ -280,6 +280,11 @@ async fn tandem_peer_workload(tandem: &Path, template: &Path, fleet: &Fleet, dir
     PeerResult { name: "Tandem", insert_secs, update_secs, replicate_secs, changes_seen }
 }
 
+/// Sends a request to the peer and reads its JSON answer.
+async fn peer_json(req: reqwest::RequestBuilder) -> Result<serde_json::Value, String> {
+    req.send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())
+}
+
 async fn pouchdb_workload(dir: &Path) -> Result<PeerResult, String> {
     let peer_dir = Path::new("benchmarks/peer");
     if !peer_dir.join("node_modules/.bin/pouchdb-server").exists() {
@@ -315,28 +320,14 @@ async fn pouchdb_workload(dir: &Path) -> Result<PeerResult, String> {
     let t = Instant::now();
     for b in 0..100 {
         let docs: Vec<_> = (0..100).map(|i| serde_json::json!({"_id": format!("d{b:03}{i:03}"), "kind": "strength", "text": format!("doc {b}-{i}")})).collect();
-        let r: Vec<serde_json::Value> = http
-            .post(format!("{base}/bench/_bulk_docs"))
-            .json(&serde_json::json!({"docs": docs}))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
-        revs.extend(r.into_iter().map(|x| {
+        let r =
+            peer_json(http.post(format!("{base}/bench/_bulk_docs")).json(&serde_json::json!({"docs": docs}))).await?;
+        revs.extend(r.as_array().into_iter().flatten().map(|x| {
             (x["id"].as_str().unwrap_or_default().to_owned(), x["rev"].as_str().unwrap_or_default().to_owned())
         }));
     }
     let insert_secs = t.elapsed().as_secs_f64();
-    let info: serde_json::Value = http
-        .get(format!("{base}/bench"))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let info = peer_json(http.get(format!("{base}/bench"))).await?;
     let since = info["update_seq"].clone();
     let t = Instant::now();
     for b in 0..10 {
@@ -344,23 +335,13 @@ async fn pouchdb_workload(dir: &Path) -> Result<PeerResult, String> {
             .iter()
             .map(|(id, rev)| serde_json::json!({"_id": id, "_rev": rev, "kind": "strength", "text": "changed"}))
             .collect();
-        http.post(format!("{base}/bench/_bulk_docs"))
-            .json(&serde_json::json!({"docs": docs}))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
+        // Read each answer, as the Tandem run does, so both sides wait for the same thing.
+        peer_json(http.post(format!("{base}/bench/_bulk_docs")).json(&serde_json::json!({"docs": docs}))).await?;
     }
     let update_secs = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let since = since.as_str().map(str::to_owned).unwrap_or_else(|| since.to_string());
-    let changes: serde_json::Value = http
-        .get(format!("{base}/bench/_changes?since={since}&include_docs=true"))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let changes = peer_json(http.get(format!("{base}/bench/_changes?since={since}&include_docs=true"))).await?;
     let replicate_secs = t.elapsed().as_secs_f64();
     let _ = child.kill().await;
     Ok(PeerResult {

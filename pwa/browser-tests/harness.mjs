@@ -1,9 +1,12 @@
 // Starts the real `tandem serve --demo` on a free loopback port with a fresh database, and
 // Debian's Chromium through playwright-core.
+import AxeBuilder from '@axe-core/playwright';
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -47,6 +50,23 @@ export async function launch() {
   });
 }
 
+/**
+ * The real server and Chromium for one test file: started before its tests, stopped after.
+ * Read `env.server` and `env.browser` inside tests.
+ */
+export function serverAndBrowser() {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
+}
+
 /** Signs in through the real sign-in screen and waits for the home screen. */
 export async function signIn(page, base, name, secret, { shared = false } = {}) {
   await page.goto(base + '/');
@@ -55,6 +75,13 @@ export async function signIn(page, base, name, secret, { shared = false } = {}) 
   if (shared) await page.getByLabel(/shared tablet/).check();
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+/** axe-core, every rule: no serious or critical violation on the page as it stands. */
+export async function assertAccessible(page, screen) {
+  const result = await new AxeBuilder({ page }).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `${screen} has serious violations`);
 }
 
 /** Waits until the page's service worker is active and controls it, so it will start offline. */

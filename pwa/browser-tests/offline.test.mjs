@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { api, eventually, launch, signIn, startServer, waitForServiceWorker } from './harness.mjs';
+import { test } from 'node:test';
+import { api, eventually, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 test('the app starts offline, keeps what was written offline, and sends it when signal returns', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '1357');
   await waitForServiceWorker(page);
 
   await context.setOffline(true);
@@ -36,12 +27,12 @@ test('the app starts offline, keeps what was written offline, and sends it when 
   // Close the app and open it again, still offline.
   await page.close();
   const again = await context.newPage();
-  await again.goto(server.base + '/');
+  await again.goto(env.server.base + '/');
   await again.getByText('I cook for my little brother').first().waitFor();
   await again.getByRole('button', { name: /My goals/ }).click();
   await again.getByText('Pass my theory test').first().waitFor();
 
-  const kai = await api(server.base, 'kai', '1357');
+  const kai = await api(env.server.base, 'kai', '1357');
   assert.ok(!(await kai.texts()).includes('Pass my theory test'), 'nothing reached the server while offline');
 
   await context.setOffline(false);

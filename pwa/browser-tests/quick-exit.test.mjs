@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launch, signIn, startServer } from './harness.mjs';
+import { test } from 'node:test';
+import { serverAndBrowser, signIn } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 async function contextWithNeutralSite() {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   // The neutral site is on the internet; stand in for it so the test runs with no network.
   await context.route('https://www.bbc.co.uk/**', (route) => route.fulfill({ contentType: 'text/html', body: '<title>Weather</title><h1>Weather</h1>' }));
   return context;
@@ -25,7 +16,7 @@ for (const how of ['button', 'shift three times']) {
     const context = await contextWithNeutralSite();
     const page = await context.newPage();
     await page.goto('about:blank');
-    await signIn(page, server.base, 'ash', '2468');
+    await signIn(page, env.server.base, 'ash', '2468');
     await page.getByRole('button', { name: /My goals/ }).click();
     await page.getByRole('heading', { name: 'My goals' }).waitFor();
     if (how === 'button') {
@@ -38,7 +29,7 @@ for (const how of ['button', 'shift three times']) {
     await page.waitForURL('https://www.bbc.co.uk/weather');
     await page.goBack().catch(() => undefined);
     const url = page.url();
-    assert.ok(!url.startsWith(server.base), `Back returned to the app (${url})`);
+    assert.ok(!url.startsWith(env.server.base), `Back returned to the app (${url})`);
     await context.close();
   });
 }

@@ -1,31 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { api, eventually, launch, signIn, startServer } from './harness.mjs';
+import { test } from 'node:test';
+import { api, eventually, serverAndBrowser, signIn } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 test('an item left private never reaches the worker; sharing it makes it appear', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, server.base, 'ash', '2468');
+  await signIn(page, env.server.base, 'ash', '2468');
   await page.getByRole('button', { name: /What I want you to know/ }).click();
   await page.getByLabel('What you want people to know').fill('I need time before I answer questions');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByText('Only you can see it until you share it.').waitFor();
   await page.getByText('Everything is sent.').waitFor();
 
-  const ash = await api(server.base, 'ash', '2468');
+  const ash = await api(env.server.base, 'ash', '2468');
   await eventually(async () => (await ash.texts()).includes('I need time before I answer questions'), 10_000, 'on the server');
-  const sam = await api(server.base, 'sam', 'demo-worker-pass');
+  const sam = await api(env.server.base, 'sam', 'demo-worker-pass');
   assert.ok(!(await sam.texts()).includes('I need time before I answer questions'), 'private: the worker cannot pull it');
 
   const card = page.locator('li.card', { hasText: 'I need time before I answer questions' });

@@ -1,33 +1,17 @@
-import AxeBuilder from '@axe-core/playwright';
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { api, eventually, launch, signIn, startServer, waitForServiceWorker } from './harness.mjs';
+import { test } from 'node:test';
+import { api, assertAccessible, eventually, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function noSeriousViolations(page, screen) {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']).analyze();
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-  assert.deepEqual(bad, [], `${screen}`);
-}
+const env = serverAndBrowser();
 
 test("offline young person and online worker edit one title: the young person's words win; the worker is told theirs was kept", async () => {
-  const yp = await browser.newContext();
-  const wk = await browser.newContext();
+  const yp = await env.browser.newContext();
+  const wk = await env.browser.newContext();
   const ash = await yp.newPage();
   const sam = await wk.newPage();
-  await signIn(ash, server.base, 'ash', '2468');
+  await signIn(ash, env.server.base, 'ash', '2468');
   await waitForServiceWorker(ash);
-  await signIn(sam, server.base, 'sam', 'demo-worker-pass');
+  await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
   await sam.getByRole('button', { name: /Open ash/ }).click();
   await sam.getByText('Get my own place').waitFor();
 
@@ -62,15 +46,15 @@ test("offline young person and online worker edit one title: the young person's 
 });
 
 test("the worker's open caseload shows a newly shared statement within seconds, without a reload", async () => {
-  const yp = await browser.newContext();
-  const wk = await browser.newContext();
+  const yp = await env.browser.newContext();
+  const wk = await env.browser.newContext();
   const kai = await yp.newPage();
   const sam = await wk.newPage();
-  await signIn(sam, server.base, 'sam', 'demo-worker-pass');
+  await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
   const kaiCard = sam.locator('li.card', { hasText: 'kai' });
   await kaiCard.getByRole('button', { name: /Open kai/ }).click();
   await sam.getByRole('button', { name: '← All young people' }).click();
-  await signIn(kai, server.base, 'kai', '1357');
+  await signIn(kai, env.server.base, 'kai', '1357');
   await kai.getByRole('button', { name: /What I want you to know/ }).click();
   await kai.getByLabel('What you want people to know').fill('Text me before you call');
   await kai.getByRole('button', { name: 'Save', exact: true }).click();
@@ -80,23 +64,23 @@ test("the worker's open caseload shows a newly shared statement within seconds, 
   await kaiCard.getByTestId('new-count').waitFor({ timeout: 10_000 });
   await kaiCard.getByRole('button', { name: /Open kai/ }).click();
   await sam.getByText('Text me before you call').waitFor();
-  await noSeriousViolations(sam, 'worker: young person page');
+  await assertAccessible(sam, 'worker: young person page');
   await yp.close();
   await wk.close();
 });
 
 test("a worker's suggestion accepted by the young person becomes theirs", async () => {
-  const wk = await browser.newContext();
-  const yp = await browser.newContext();
+  const wk = await env.browser.newContext();
+  const yp = await env.browser.newContext();
   const sam = await wk.newPage();
-  await signIn(sam, server.base, 'sam', 'demo-worker-pass');
+  await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
   await sam.getByRole('button', { name: /Open ash/ }).click();
   await sam.getByLabel('Suggest a strength').fill('You never give up on people');
   await sam.getByRole('button', { name: 'Send suggestion' }).click();
   await sam.getByText('Everything is sent.').waitFor();
 
   const ash = await yp.newPage();
-  await signIn(ash, server.base, 'ash', '2468');
+  await signIn(ash, env.server.base, 'ash', '2468');
   await ash.getByRole('button', { name: /From my worker/ }).click();
   const s = ash.locator('li.card', { hasText: 'You never give up on people' });
   await s.getByRole('button', { name: 'Yes, keep it' }).click();
@@ -104,7 +88,7 @@ test("a worker's suggestion accepted by the young person becomes theirs", async 
   await ash.getByRole('button', { name: 'Home' }).click();
   await ash.locator('li.card', { hasText: 'You never give up on people' }).waitFor();
 
-  const api_ = await api(server.base, 'ash', '2468');
+  const api_ = await api(env.server.base, 'ash', '2468');
   await eventually(async () => {
     const r = (await api_.records()).find((x) => x.fields.text?.value.value === 'You never give up on people');
     return r && r.fields.accepted.value.value === true && r.fields.accepted.author.person === api_.person;
@@ -114,9 +98,9 @@ test("a worker's suggestion accepted by the young person becomes theirs", async 
 });
 
 test('the meeting page shows only the marked statements, verbatim, and prints on A4', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, server.base, 'mo', '9876');
+  await signIn(page, env.server.base, 'mo', '9876');
   await page.getByRole('button', { name: /What I want you to know/ }).click();
   const add = async (text, meeting) => {
     await page.getByLabel('What you want people to know').fill(text);
@@ -132,7 +116,7 @@ test('the meeting page shows only the marked statements, verbatim, and prints on
   const words = await page.locator('.meeting__words li').allInnerTexts();
   assert.deepEqual(words.sort(), ["I don't want my mum in the room.\nAsk me first.", 'I like working with Priya'].sort());
   assert.equal(await page.getByText('Not for the meeting').count(), 0);
-  await noSeriousViolations(page, 'meeting page');
+  await assertAccessible(page, 'meeting page');
   const pdf = await page.pdf({ format: 'A4', printBackground: false });
   const text = pdf.toString('latin1');
   const box = text.match(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/);
@@ -143,9 +127,9 @@ test('the meeting page shows only the marked statements, verbatim, and prints on
 });
 
 test('on a shared tablet, sign-out leaves nothing of the young person, and the next person sees none of it', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await page.goto(server.base + '/?idle=2');
+  await page.goto(env.server.base + '/?idle=2');
   await page.getByLabel('Your name').fill('kai');
   await page.getByLabel('Your PIN or password').fill('1357');
   await page.getByLabel(/shared tablet/).check();
@@ -158,7 +142,7 @@ test('on a shared tablet, sign-out leaves nothing of the young person, and the n
   // Left alone, the tablet locks and hides Kai's things.
   await page.getByRole('heading', { name: 'Locked' }).waitFor({ timeout: 10_000 });
   assert.equal(await page.getByText('Kai is brilliant with bikes').count(), 0);
-  await noSeriousViolations(page, 'tablet lock screen');
+  await assertAccessible(page, 'tablet lock screen');
   await page.getByLabel('Your PIN or password').fill('1357');
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByText('Kai is brilliant with bikes').first().waitFor();
@@ -193,7 +177,7 @@ test('on a shared tablet, sign-out leaves nothing of the young person, and the n
     }
     return { text: found.join('\n'), stored };
   });
-  const kaiId = (await api(server.base, 'kai', '1357')).person;
+  const kaiId = (await api(env.server.base, 'kai', '1357')).person;
   assert.ok(!left.text.includes('brilliant with bikes'), 'no words left in IndexedDB or Cache Storage');
   assert.ok(!left.text.includes(kaiId), "nothing naming Kai's account left behind");
   assert.deepEqual(left.stored, [], 'IndexedDB holds nothing: no records, outbox, session, tokens or PIN check');

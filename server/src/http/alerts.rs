@@ -29,12 +29,13 @@ pub struct RaiseAlert {
     pub raised_at: f64,
 }
 
+/// Tells the young person's open screens, and their workers', that something changed.
 fn notify(state: &AppState, owner: tandem_shared::PersonId) {
-    let cursor = state.store.clone();
+    let store = state.store.clone();
     let events = state.events.clone();
     tokio::spawn(async move {
-        let at = cursor.read(sync::current_change).await.unwrap_or(0);
-        events.publish(Notice { owner, cursor: at });
+        let cursor = store.read(sync::current_change).await.unwrap_or(0);
+        events.publish(Notice { owner, cursor });
     });
 }
 

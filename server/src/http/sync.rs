@@ -30,23 +30,23 @@ pub fn router() -> Router<AppState> {
 /// Most operations in one push; a phone offline for a week sends several batches.
 pub const MAX_OPS_PER_PUSH: usize = 500;
 
-/// Every sync request states its protocol and schema version (headers, or for push the body).
-fn check_version(headers: &HeaderMap, body: Option<(u32, u32)>) -> Result<()> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let (protocol, schema) = match body {
-        Some((p, s)) => (Some(p.to_string()), Some(s.to_string())),
-        None => (header("tandem-protocol"), header("tandem-schema")),
-    };
-    let ok = protocol.as_deref() == Some(&*PROTOCOL_VERSION.to_string())
-        && schema.as_deref() == Some(&*SCHEMA_VERSION.to_string());
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::UnsupportedVersion {
-            client: protocol.unwrap_or_else(|| "none".into()),
-            schema: schema.unwrap_or_else(|| "none".into()),
-        })
+/// Every sync request states its protocol and schema version: push in its body, the others in
+/// `tandem-protocol` / `tandem-schema` headers.
+fn check_version(protocol: Option<String>, schema: Option<String>) -> Result<()> {
+    if protocol.as_deref() == Some(&*PROTOCOL_VERSION.to_string())
+        && schema.as_deref() == Some(&*SCHEMA_VERSION.to_string())
+    {
+        return Ok(());
     }
+    Err(ApiError::UnsupportedVersion {
+        client: protocol.unwrap_or_else(|| "none".into()),
+        schema: schema.unwrap_or_else(|| "none".into()),
+    })
+}
+
+fn check_header_version(headers: &HeaderMap) -> Result<()> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    check_version(header("tandem-protocol"), header("tandem-schema"))
 }
 
 #[utoipa::path(post, path = "/api/sync/push", request_body = PushRequest, tag = "sync", security(("bearer" = [])),
@@ -57,7 +57,7 @@ pub async fn push(
     Syncer(caller): Syncer,
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>> {
-    check_version(&HeaderMap::new(), Some((req.protocol, req.schema)))?;
+    check_version(Some(req.protocol.to_string()), Some(req.schema.to_string()))?;
     if req.ops.iter().any(|op| op.seq == 0 || i64::try_from(op.seq).is_err()) {
         return Err(ApiError::BadRequest("operation numbers run from 1 to 2^63 - 1".into()));
     }
@@ -122,7 +122,7 @@ pub async fn pull(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<PullQuery>,
 ) -> Result<Json<PullResponse>> {
-    check_version(&headers, None)?;
+    check_header_version(&headers)?;
     if i64::try_from(q.since).is_err() {
         return Err(ApiError::BadRequest("`since` is out of range".into()));
     }
@@ -154,7 +154,7 @@ pub async fn events(
     Syncer(caller): Syncer,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    check_version(&headers, None)?;
+    check_header_version(&headers)?;
     let me = caller.person;
     let role = caller.role;
     let store = state.store.clone();

@@ -117,13 +117,6 @@ pub fn assign(conn: &Connection, worker: PersonId, young_person: PersonId, now: 
     Ok(())
 }
 
-pub fn unassign(conn: &Connection, worker: PersonId, young_person: PersonId) -> Result<bool> {
-    let n = conn
-        .prepare_cached("DELETE FROM assignments WHERE worker_id = ?1 AND young_person_id = ?2")?
-        .execute(params![worker.to_string(), young_person.to_string()])?;
-    Ok(n > 0)
-}
-
 pub fn is_assigned(conn: &Connection, worker: PersonId, young_person: PersonId) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM assignments WHERE worker_id = ?1 AND young_person_id = ?2")?
