@@ -104,6 +104,10 @@ pub struct ServeArgs {
     /// Failed sign-ins in a row before an account is locked for a while.
     #[arg(long, env = "TANDEM_LOCK_AFTER", default_value_t = 5)]
     pub lock_after: i64,
+    /// The address people reach Tandem at, through the TLS proxy (e.g. https://tandem.example.org).
+    /// When it is https, responses carry Strict-Transport-Security.
+    #[arg(long, env = "TANDEM_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 /// Settings handlers read at run time. Its Debug shows no secrets because it holds none.
@@ -115,6 +119,8 @@ pub struct Settings {
     pub lock_ms: i64,
     pub failure_delay_ms: u64,
     pub address_failure_limit: u32,
+    /// Served over TLS (by a proxy): tell browsers to use https only.
+    pub hsts: bool,
 }
 
 impl Default for Settings {
@@ -126,6 +132,7 @@ impl Default for Settings {
             lock_ms: 15 * 60 * 1000,
             failure_delay_ms: 100,
             address_failure_limit: 50,
+            hsts: false,
         }
     }
 }
@@ -135,7 +142,22 @@ impl From<&ServeArgs> for Settings {
         Settings {
             access_ttl_secs: args.access_minutes * 60,
             lock_after_failures: args.lock_after,
+            hsts: args.public_url.as_deref().is_some_and(|u| u.to_ascii_lowercase().starts_with("https://")),
             ..Settings::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_https_public_url_turns_hsts_on_and_http_or_none_does_not() {
+        let hsts = |args: &[&str]| Settings::from(&ServeArgs::parse_from(args)).hsts;
+        assert!(hsts(&["serve", "--public-url", "https://tandem.example.org"]));
+        assert!(hsts(&["serve", "--public-url", "HTTPS://tandem.example.org"]));
+        assert!(!hsts(&["serve", "--public-url", "http://tandem.example.org"]));
+        assert!(!hsts(&["serve"]));
     }
 }

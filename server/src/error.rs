@@ -8,6 +8,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use thiserror::Error;
 
+/// How long a client is asked to wait before retrying when storage is full or read-only.
+pub const STORAGE_RETRY_SECS: u64 = 30;
+
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 
 #[derive(Debug, Error)]
@@ -32,7 +35,9 @@ pub enum ApiError {
     TooManyAttempts { retry_after_secs: u64 },
     #[error("the request body is too large (the most is {limit} bytes)")]
     PayloadTooLarge { limit: usize },
-    #[error("the server's storage is not writable just now; try again later")]
+    #[error(
+        "the server can't save anything just now (its storage is full or read-only); what you sent is not lost: keep it and send it again later"
+    )]
     StorageUnavailable(String),
     #[error("something went wrong on the server; try again later")]
     Internal(String),
@@ -92,9 +97,12 @@ impl IntoResponse for ApiError {
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if let ApiError::TooManyAttempts { retry_after_secs } = self
-            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
-        {
+        let retry_after = match self {
+            ApiError::TooManyAttempts { retry_after_secs } => Some(retry_after_secs),
+            ApiError::StorageUnavailable(_) => Some(STORAGE_RETRY_SECS),
+            _ => None,
+        };
+        if let Some(v) = retry_after.and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok()) {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response

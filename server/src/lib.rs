@@ -73,11 +73,25 @@ async fn run_serve(db: &DbArgs, args: ServeArgs) -> Result<(), BoxError> {
         print_demo(address, code.as_deref());
     }
     tracing::info!(%address, db = %db.db.display(), "Tandem is listening");
-    serve(listener, state, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    serve(listener, state, stop_requested()).await?;
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM from a service manager: finish what is in flight, then stop.
+async fn stop_requested() {
+    let term = async {
+        #[cfg(unix)]
+        if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            term.recv().await;
+            return;
+        }
+        std::future::pending::<()>().await
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+    tracing::info!("stopping: finishing requests in flight");
 }
 
 fn print_demo(listen: SocketAddr, code: Option<&str>) {

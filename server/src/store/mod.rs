@@ -44,6 +44,11 @@ const GROUP_MAX: usize = 64;
 pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "the database {0} can't be written to (the file, its folder or the disk is read-only); \
+         Tandem changed nothing. Make it writable and start again."
+    )]
+    ReadOnly(PathBuf),
     #[error("{0}")]
     Invalid(String),
 }
@@ -64,7 +69,17 @@ impl Store {
     /// Opens (creating if needed) the database and applies any pending migrations.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let mut writer = Connection::open(path)?;
-        writer.pragma_update(None, "journal_mode", "WAL")?;
+        // SQLite quietly opens a write-protected file read-only; say so plainly instead of
+        // failing later on the first write with "attempt to write a readonly database".
+        if writer.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(StoreError::ReadOnly(path.to_owned()));
+        }
+        writer.pragma_update(None, "journal_mode", "WAL").map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen) => {
+                StoreError::ReadOnly(path.to_owned())
+            }
+            _ => StoreError::Sqlite(e),
+        })?;
         configure(&writer)?;
         // The writer never checkpoints: that copies pages and syncs inside whichever commit
         // happens to cross the threshold. A background thread does it instead (see below).
@@ -172,12 +187,18 @@ impl Store {
     }
 
     /// Copies the live database to `dest` with SQLite's online backup, while writes go on.
+    ///
+    /// One step copies every page inside one read transaction: a consistent snapshot that
+    /// writers don't wait for (WAL). Copying in small steps instead restarts whenever a write
+    /// lands between steps, which under steady load means it never finishes.
     pub fn backup_to(&self, dest: &Path) -> Result<(), StoreError> {
         let src = Connection::open_with_flags(&self.inner.path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         let mut out = Connection::open(dest)?;
         let backup = rusqlite::backup::Backup::new(&src, &mut out)?;
-        backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
-        Ok(())
+        match backup.step(-1)? {
+            rusqlite::backup::StepResult::Done => Ok(()),
+            other => Err(StoreError::Invalid(format!("the backup did not finish ({other:?}); try again"))),
+        }
     }
 }
 
@@ -188,6 +209,8 @@ fn in_savepoint<T>(tx: &Transaction, f: impl FnOnce(&Transaction) -> Result<T>) 
         .unwrap_or_else(|_| Err(ApiError::Internal("a write failed unexpectedly".into())));
     match &outcome {
         Ok(_) => tx.execute_batch("RELEASE job")?,
+        // SQLite already rolled everything back (full disk, I/O error): no savepoint is left.
+        Err(_) if tx.is_autocommit() => {}
         Err(_) => tx.execute_batch("ROLLBACK TO job; RELEASE job")?,
     }
     outcome
@@ -215,8 +238,18 @@ fn run_writer(mut conn: Connection, queue: std::sync::mpsc::Receiver<Job>) {
                 continue;
             }
         };
-        let answers: Vec<Deliver> = group.into_iter().map(|job| job(Some(&tx))).collect();
-        let commit = tx.commit().map_err(|e| e.to_string());
+        let mut answers: Vec<Deliver> = Vec::with_capacity(group.len());
+        for job in group {
+            // A full disk or an I/O error can make SQLite roll the whole transaction back. The
+            // jobs after that must not run outside it, where each would commit on its own.
+            let open = !tx.is_autocommit();
+            answers.push(job(open.then_some(&tx)));
+        }
+        let commit = if tx.is_autocommit() {
+            Err("the write was rolled back by the database (is the disk full?)".to_owned())
+        } else {
+            tx.commit().map_err(|e| e.to_string())
+        };
         for answer in answers {
             answer(commit.clone());
         }

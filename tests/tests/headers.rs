@@ -1,0 +1,34 @@
+//! Security headers on every response: API, errors and the app itself.
+
+use tandem_server::config::Settings;
+use tandem_tests::TestServer;
+
+async fn headers_of(server: &TestServer, path: &str) -> reqwest::header::HeaderMap {
+    reqwest::get(format!("{}{path}", server.base)).await.unwrap().headers().clone()
+}
+
+#[tokio::test]
+async fn every_response_forbids_framing_inline_script_sniffing_and_referrers() {
+    let server = TestServer::start().await;
+    for path in ["/api/health", "/api/nothing-here", "/", "/api/openapi.json"] {
+        let h = headers_of(&server, path).await;
+        let csp = h.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(h.get("referrer-policy").unwrap(), "no-referrer", "{path}");
+        assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff", "{path}");
+        assert_eq!(h.get("x-frame-options").unwrap(), "DENY", "{path}");
+        // Plain http on loopback: HSTS would be ignored, and would pin a developer's browser.
+        assert!(h.get("strict-transport-security").is_none(), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn behind_a_tls_proxy_every_response_carries_hsts() {
+    let server = TestServer::start_with(Settings { hsts: true, ..Settings::default() }).await;
+    for path in ["/api/health", "/api/nothing-here", "/"] {
+        let h = headers_of(&server, path).await;
+        let hsts = h.get("strict-transport-security").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(hsts.starts_with("max-age=31536000"), "{path}: {hsts:?}");
+    }
+}
