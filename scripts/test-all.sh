@@ -22,7 +22,7 @@ echo "== format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-echo "== Rust tests (domain, merge properties, server against a real loopback port)"
+echo "== Rust tests (domain, merge properties, the server on a real loopback port, crash and fault tests)"
 cargo test --workspace --quiet
 
 echo "== web app unit tests (outbox, retry, pull)"
@@ -34,5 +34,8 @@ cargo build --quiet -p tandem-server
 
 echo "== schemathesis against the running server's OpenAPI document"
 ./scripts/schemathesis.sh
+
+echo "== fuzzing the push decoder and the merge (30 seconds; ./scripts/reliability.sh runs longer)"
+./scripts/fuzz.sh 30
 
 echo "== all passed"

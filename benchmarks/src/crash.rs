@@ -3,14 +3,13 @@
 //! the database must pass `PRAGMA integrity_check`; devices then retry what was not acknowledged,
 //! with the same operation numbers, and everything converges.
 
+use crate::server::{Server, free_port};
 use crate::{Device, Fleet};
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 use tandem_shared::wire::Operation;
 use tandem_shared::{DeviceId, PersonId};
-use tokio::process::{Child, Command};
 
 pub struct CrashReport {
     pub cycles: usize,
@@ -18,26 +17,6 @@ pub struct CrashReport {
     pub lost: usize,
     pub duplicated: usize,
     pub integrity_failures: usize,
-}
-
-async fn start(tandem: &Path, db: &Path, port: u16) -> Child {
-    let child = Command::new(tandem)
-        .arg("--db")
-        .arg(db)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("TANDEM_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start tandem");
-    for _ in 0..400 {
-        if reqwest::get(format!("http://127.0.0.1:{port}/api/health")).await.is_ok_and(|r| r.status().is_success()) {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("tandem did not restart");
 }
 
 /// Counts how often each acknowledged operation is stored, and checks integrity.
@@ -59,7 +38,7 @@ fn check(db: &Path, acknowledged: &HashSet<(DeviceId, u64)>) -> (usize, usize, b
 
 /// Runs `cycles` kill-and-restart cycles with `devices` phones pushing continuously.
 pub async fn run(tandem: &Path, db: &Path, fleet: &Fleet, devices: usize, cycles: usize, seed: u64) -> CrashReport {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
     let mut phones: Vec<(Device, PersonId, Vec<Operation>)> =
@@ -74,7 +53,7 @@ pub async fn run(tandem: &Path, db: &Path, fleet: &Fleet, devices: usize, cycles
         rng
     };
     for _cycle in 0..cycles {
-        let mut server = start(tandem, db, port).await;
+        let server = Server::start(tandem, db, port).await;
         let kill_after = Duration::from_millis(50 + next() % 400);
         let deadline = tokio::time::Instant::now() + kill_after;
         // Every phone keeps pushing: first whatever was not acknowledged, then new work.
@@ -98,8 +77,7 @@ pub async fn run(tandem: &Path, db: &Path, fleet: &Fleet, devices: usize, cycles
             }));
         }
         tokio::time::sleep_until(deadline).await;
-        let _ = server.start_kill();
-        let _ = server.wait().await;
+        server.kill().await;
         for t in tasks {
             let (dev, owner, pending, acked) = t.await.expect("phone");
             acknowledged.extend(acked);
@@ -114,7 +92,7 @@ pub async fn run(tandem: &Path, db: &Path, fleet: &Fleet, devices: usize, cycles
         }
     }
     // Signal returns for good: every phone's retries go through, with the same numbers.
-    let mut server = start(tandem, db, port).await;
+    let server = Server::start(tandem, db, port).await;
     for (dev, _, pending) in &mut phones {
         for _ in 0..5 {
             if pending.is_empty() {
@@ -127,8 +105,7 @@ pub async fn run(tandem: &Path, db: &Path, fleet: &Fleet, devices: usize, cycles
         }
         report.lost += pending.len();
     }
-    let _ = server.start_kill();
-    let _ = server.wait().await;
+    server.kill().await;
     let (lost, duplicated, ok) = check(db, &acknowledged);
     report.lost = report.lost.max(lost);
     report.duplicated = report.duplicated.max(duplicated);

@@ -3,6 +3,8 @@
 //! Used by the `tandem-bench` binary and by a smoke test that checks correctness, not speed.
 
 pub mod crash;
+pub mod faults;
+pub mod server;
 
 use futures_util::StreamExt;
 use std::path::Path;
@@ -80,6 +82,8 @@ pub struct Device {
     pub id: DeviceId,
     pub seq: u64,
     pub clock: Hlc,
+    /// How wrong this device's wall clock is, in milliseconds (for the clock fault tests).
+    pub skew_ms: i64,
     http: reqwest::Client,
     base: String,
     token: String,
@@ -91,6 +95,7 @@ impl Device {
             id: DeviceId(Uuid::now_v7()),
             seq: 0,
             clock: Hlc::ZERO,
+            skew_ms: 0,
             http: http.clone(),
             base: base.to_owned(),
             token: token.to_owned(),
@@ -99,7 +104,7 @@ impl Device {
 
     pub fn op(&mut self, record: RecordId, kind: RecordKind, owner: PersonId, changes: Vec<FieldValue>) -> Operation {
         self.seq += 1;
-        self.clock = self.clock.tick(tandem_server::store::now_ms() as u64);
+        self.clock = self.clock.tick(self.wall_ms());
         Operation {
             seq: self.seq,
             record,
@@ -107,6 +112,44 @@ impl Device {
             owner,
             hlc: self.clock,
             changes: changes.into_iter().map(|set| Change { set, base: None }).collect(),
+        }
+    }
+
+    /// What this device's wall clock says now.
+    pub fn wall_ms(&self) -> u64 {
+        (tandem_server::store::now_ms() + self.skew_ms).max(0) as u64
+    }
+
+    /// Every record changed after `since` that this device may see, across pages, as the PWA
+    /// would hold them; the clock observes every stamp seen. Returns the new cursor too.
+    pub async fn pull_records(&mut self, since: u64) -> Result<(Vec<tandem_shared::Record>, u64), String> {
+        let mut since = since;
+        let mut records = Vec::new();
+        loop {
+            let resp = self
+                .http
+                .get(format!("{}/api/sync/pull?since={since}&device={}", self.base, self.id))
+                .bearer_auth(&self.token)
+                .header("tandem-protocol", PROTOCOL_VERSION.to_string())
+                .header("tandem-schema", SCHEMA_VERSION.to_string())
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if !resp.status().is_success() {
+                let status = resp.status();
+                return Err(format!("pull: {status} {}", resp.text().await.unwrap_or_default()));
+            }
+            let page: PullResponse = resp.json().await.map_err(|e| e.to_string())?;
+            for record in &page.records {
+                for state in record.fields.values().chain(&record.conflicts) {
+                    self.clock = self.clock.observe(state.stamp.hlc, self.wall_ms());
+                }
+            }
+            records.extend(page.records);
+            since = page.cursor;
+            if !page.more {
+                return Ok((records, since));
+            }
         }
     }
 
@@ -393,6 +436,32 @@ pub fn verify_acknowledged(db: &Path, acknowledged: &[(DeviceId, u64)]) -> Resul
         }
     }
     Ok(())
+}
+
+/// The machine the figures came from, for every report.
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpu
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .unwrap_or("unknown")
+        .trim()
+        .to_owned();
+    let mem = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let kb: f64 = mem
+        .lines()
+        .find(|l| l.starts_with("MemTotal"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    format!(
+        "{cores} cores ({model}), {:.1} GiB memory, {} {}",
+        kb / 1024.0 / 1024.0,
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
 }
 
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {

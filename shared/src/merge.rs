@@ -158,3 +158,29 @@ pub fn create(
     }
     Ok(record)
 }
+
+/// One operation from a device: every change lands on the record (made first if `existing` is
+/// None), or none does. Returns the record as it now is and each change's outcome.
+pub fn apply_operation(
+    existing: Option<&Record>,
+    op: &crate::wire::Operation,
+    author: Author,
+    stamp: Stamp,
+) -> Result<(Record, Vec<(FieldName, Outcome)>), Refusal> {
+    match existing {
+        None => {
+            let values = op.changes.iter().map(|c| c.set.clone()).collect();
+            let record = create(op.record, op.kind, op.owner, author, stamp, values)?;
+            Ok((record, op.changes.iter().map(|c| (c.set.name(), Outcome::Applied)).collect()))
+        }
+        Some(existing) => {
+            let mut record = existing.clone();
+            let mut outcomes = Vec::with_capacity(op.changes.len());
+            for change in &op.changes {
+                let write = FieldWrite { value: change.set.clone(), base: change.base, author, stamp };
+                outcomes.push((change.set.name(), apply(&mut record, write)?));
+            }
+            Ok((record, outcomes))
+        }
+    }
+}

@@ -8,8 +8,8 @@ use rusqlite::{Connection, params};
 use std::collections::{BTreeMap, HashSet};
 use tandem_shared::wire::{FieldResult, OpResult, OpStatus, Operation, PullResponse, PushRequest, PushResponse};
 use tandem_shared::{
-    Author, DeviceId, FieldName, FieldState, FieldWrite, Hlc, Outcome, PersonId, Record, RecordId, RecordKind, Refusal,
-    Role, Stamp, Visibility, merge,
+    Author, DeviceId, FieldName, FieldState, Hlc, Outcome, PersonId, Record, RecordId, RecordKind, Refusal, Role,
+    Stamp, Visibility, merge,
 };
 
 /// Who is syncing.
@@ -327,26 +327,9 @@ fn apply_op(
         return Ok(rejected(op, reason));
     }
 
-    let (after, outcomes) = match &before {
-        None => {
-            let values = op.changes.iter().map(|c| c.set.clone()).collect();
-            match merge::create(op.record, op.kind, op.owner, author, stamp, values) {
-                Ok(r) => (r, op.changes.iter().map(|c| (c.set.name(), Outcome::Applied)).collect::<Vec<_>>()),
-                Err(refusal) => return Ok(rejected(op, refusal_reason(&refusal))),
-            }
-        }
-        Some(existing) => {
-            let mut record = existing.clone();
-            let mut outcomes = Vec::with_capacity(op.changes.len());
-            for change in &op.changes {
-                let write = FieldWrite { value: change.set.clone(), base: change.base, author, stamp };
-                match merge::apply(&mut record, write) {
-                    Ok(outcome) => outcomes.push((change.set.name(), outcome)),
-                    Err(refusal) => return Ok(rejected(op, refusal_reason(&refusal))),
-                }
-            }
-            (record, outcomes)
-        }
+    let (after, outcomes) = match merge::apply_operation(before.as_ref(), op, author, stamp) {
+        Ok(applied) => applied,
+        Err(refusal) => return Ok(rejected(op, refusal_reason(&refusal))),
     };
     if before.as_ref() != Some(&after) {
         working.put(after);

@@ -1,0 +1,71 @@
+//! The real `tandem` binary as a child process: started, waited for, stopped or killed.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::{Child, Command};
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+}
+
+/// A loopback port nobody is using just now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// `tandem --db DB serve --listen 127.0.0.1:PORT`, with its key file beside the database.
+pub fn serve_command(tandem: &Path, db: &Path, port: u16) -> Command {
+    let mut cmd = Command::new(tandem);
+    cmd.arg("--db").arg(db).args(["serve", "--listen", &format!("127.0.0.1:{port}")]);
+    cmd
+}
+
+impl Server {
+    pub async fn start(tandem: &Path, db: &Path, port: u16) -> Server {
+        Server::spawn(serve_command(tandem, db, port), port).await.expect("tandem started")
+    }
+
+    /// Runs `cmd` (which must end up serving on `port`) and waits until it answers.
+    pub async fn spawn(mut cmd: Command, port: u16) -> Result<Server, String> {
+        let mut child = cmd
+            .env("TANDEM_LOG", std::env::var("TANDEM_LOG").unwrap_or_else(|_| "error".into()))
+            .stdout(Stdio::null())
+            .stderr(if std::env::var_os("TANDEM_SERVER_LOGS").is_some() { Stdio::inherit() } else { Stdio::null() })
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("could not start {cmd:?}: {e}"))?;
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..400 {
+            if reqwest::get(format!("{base}/api/health")).await.is_ok_and(|r| r.status().is_success()) {
+                return Ok(Server { child, base });
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(format!("tandem exited with {status} before answering"));
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        Err("tandem did not answer within 10 seconds".into())
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().unwrap_or(0)
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    pub async fn kill(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+
+    /// SIGTERM, as a service manager stops it: requests in flight finish, streams close.
+    pub async fn terminate(mut self) {
+        let pid = self.pid().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status().await;
+        if tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await.is_err() {
+            let _ = self.child.start_kill();
+            let _ = self.child.wait().await;
+        }
+    }
+}
