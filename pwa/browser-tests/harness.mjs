@@ -12,32 +12,48 @@ import { chromium } from 'playwright-core';
 const ROOT = resolve(import.meta.dirname, '../..');
 const BINARY = process.env.TANDEM_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'debug/tandem');
 
-export async function startServer() {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-browser-'));
-  const child = spawn(BINARY, ['serve', '--demo', '--listen', '127.0.0.1:0', '--db', join(dir, 'tandem.db')], {
+function spawnServer(dir, listen) {
+  const child = spawn(BINARY, ['serve', '--demo', '--listen', listen, '--db', join(dir, 'tandem.db')], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, TANDEM_LOG: 'warn' },
   });
   let out = '';
-  const base = await new Promise((resolveBase, reject) => {
+  const started = new Promise((resolveStarted, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
     child.stdout.on('data', (chunk) => {
       out += chunk;
       const m = out.match(/running at (http:\/\/[^/\s]+)\//);
-      if (m && out.includes('invite code')) {
+      if (m && /invite code|already in this database/.test(out)) {
         clearTimeout(timer);
-        resolveBase(m[1]);
+        resolveStarted({ base: m[1], invite: out.match(/invite code (\S+)/)?.[1] });
       }
     });
     child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
   });
-  const invite = out.match(/invite code (\S+)/)[1];
+  return { child, started };
+}
+
+async function stopChild(child, signal) {
+  const exited = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.on('exit', r)));
+  child.kill(signal);
+  await exited;
+}
+
+export async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-browser-'));
+  let { child, started } = spawnServer(dir, '127.0.0.1:0');
+  const { base, invite } = await started;
   return {
     base,
     invite,
+    /** Stops the server (SIGKILL: no warning; SIGTERM: graceful) and starts it again on the same address and database. */
+    async restart(signal = 'SIGKILL') {
+      await stopChild(child, signal);
+      ({ child, started } = spawnServer(dir, base.replace('http://', '')));
+      await started;
+    },
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
+      await stopChild(child, 'SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
   };

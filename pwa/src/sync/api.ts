@@ -3,7 +3,8 @@
 import { PROTOCOL_VERSION, SCHEMA_VERSION } from '../generated/tandem';
 
 export type Failure =
-  | { kind: 'retry'; message: string }
+  /** `offline`: no answer at all; `server`: the server answered that it can't take it now. */
+  | { kind: 'retry'; cause: 'offline' | 'server'; message: string }
   | { kind: 'rejected'; status: number; code: string; message: string }
   | { kind: 'update-needed'; message: string }
   | { kind: 'sign-in'; message: string };
@@ -44,7 +45,7 @@ export async function request<T>(auth: Auth | null, method: string, path: string
       cache: 'no-store',
     });
   } catch {
-    throw new ApiFailure({ kind: 'retry', message: 'No signal just now.' });
+    throw new ApiFailure({ kind: 'retry', cause: 'offline', message: 'No signal just now.' });
   }
   if (resp.ok) return (await resp.json()) as T;
   const error = (await resp.json().catch(() => ({}))) as { error?: string; message?: string };
@@ -55,7 +56,7 @@ export async function request<T>(auth: Auth | null, method: string, path: string
   }
   if (resp.status === 401) throw new ApiFailure({ kind: 'sign-in', message });
   if (error.error === 'unsupported_version') throw new ApiFailure({ kind: 'update-needed', message });
-  if (resp.status >= 500 || resp.status === 429 || resp.status === 408) throw new ApiFailure({ kind: 'retry', message });
+  if (resp.status >= 500 || resp.status === 429 || resp.status === 408) throw new ApiFailure({ kind: 'retry', cause: 'server', message });
   throw new ApiFailure({ kind: 'rejected', status: resp.status, code: error.error ?? 'unknown', message });
 }
 

@@ -14,7 +14,7 @@ import { uuidv7 } from './ids';
 export type SyncState =
   | { kind: 'idle'; unsent: number; lastSent: number | null }
   | { kind: 'sending'; unsent: number }
-  | { kind: 'waiting'; unsent: number; message: string }
+  | { kind: 'waiting'; unsent: number; cause: 'offline' | 'server'; message: string }
   | { kind: 'failed'; unsent: number; message: string };
 
 export interface EngineOptions {
@@ -98,7 +98,7 @@ export class SyncEngine {
       }
       const f = e.failure;
       if (f.kind === 'retry') {
-        this.o.onState({ kind: 'waiting', unsent: left, message: f.message });
+        this.o.onState({ kind: 'waiting', unsent: left, cause: f.cause, message: f.message });
         this.retryLater();
       } else if (f.kind === 'sign-in') {
         this.o.onState({ kind: 'failed', unsent: left, message: 'Please sign in again to send your changes. They are still saved here.' });

@@ -5,6 +5,7 @@ import { backoff } from './api';
 import { type Db, open } from './db';
 import { SyncEngine, type SyncState } from './engine';
 import { edit, view } from './local';
+import { syncWords } from '../ui/words';
 
 const ME = '0190a000-0000-7000-8000-000000000001';
 const OTHER = '0190a000-0000-7000-8000-000000000002';
@@ -126,6 +127,28 @@ describe('push', () => {
     e.stop();
   });
 
+  it('says the server is full, not that signal is missing, and sends once it has room again', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let full = true;
+    const storageFull = { status: 503, json: { error: 'storage_unavailable', message: "the server can't save anything just now" } };
+    fakeServer((path, body) => (path.includes('push') ? (full ? storageFull : { status: 200, json: applyAll(body) }) : { status: 200, json: emptyPull }));
+    await edit(db, { id: 'a', kind: 'goal', owner: ME }, [{ field: 'title', value: 'kept while the server is full' }]);
+    const states: SyncState[] = [];
+    const e = engine({ states });
+    await e.syncNow();
+    expect(await db.count('outbox')).toBe(1);
+    const waiting = states.at(-1)!;
+    expect(waiting).toMatchObject({ kind: 'waiting', cause: 'server', unsent: 1 });
+    const said = syncWords(waiting, true).text;
+    expect(said).toContain('Saved on this phone');
+    expect(said).not.toMatch(/signal/i);
+    full = false;
+    await vi.advanceTimersByTimeAsync(backoff(0, () => 0.5));
+    await vi.waitFor(async () => expect(await db.count('outbox')).toBe(0));
+    e.stop();
+    vi.useRealTimers();
+  });
+
   it('keeps everything and waits, with backoff, when there is no signal', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     let down = true;
@@ -137,7 +160,8 @@ describe('push', () => {
     const triedWhileDown = calls.length;
     expect(triedWhileDown).toBeGreaterThan(0);
     expect(await db.count('outbox')).toBe(1);
-    expect(states.at(-1)).toMatchObject({ kind: 'waiting', unsent: 1 });
+    expect(states.at(-1)).toMatchObject({ kind: 'waiting', cause: 'offline', unsent: 1 });
+    expect(syncWords(states.at(-1)!, false).text).toContain('Waiting for signal');
     down = false;
     await vi.advanceTimersByTimeAsync(backoff(0, () => 0.5));
     await vi.waitFor(async () => expect(await db.count('outbox')).toBe(0));
