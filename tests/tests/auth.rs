@@ -198,3 +198,24 @@ async fn an_invite_code_works_once_and_the_new_young_person_can_sign_in() {
     assert_eq!(server.fingerprint(), before);
     server.signed_in("river", "5555").await;
 }
+
+#[tokio::test]
+async fn the_signing_key_is_made_on_first_start_readable_only_by_its_owner_and_kept_out_of_the_database() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = TestServer::start().await;
+    let phone = server.signed_in(ASH.0, ASH.1).await;
+    let key = std::fs::read(server.key_path()).unwrap();
+    assert!(key.len() >= 32, "a key of {} bytes", key.len());
+    let mode = std::fs::metadata(server.key_path()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "key file mode {mode:o}");
+    // Neither the database nor its write-ahead log holds the key (so a backup can't mint tokens).
+    for suffix in ["", "-wal"] {
+        let path = format!("{}{suffix}", server.db_path().display());
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        assert!(!bytes.windows(32).any(|w| w == &key[..32]), "the key is inside {path}");
+    }
+    // A second start reads the same key: tokens issued before it still work.
+    let again = tandem_server::auth::tokens::Keys::load_or_create(&server.key_path()).unwrap();
+    assert!(again.verify_access(phone.token.as_deref().unwrap()).is_ok());
+    assert_eq!(std::fs::read(server.key_path()).unwrap(), key, "the key file was not rewritten");
+}
