@@ -34,6 +34,8 @@ pub const ALL: &[&str] = &[
 ];
 
 pub async fn run(name: &str, tandem: &Path, dir: &Path) -> Outcome {
+    // Absolute: some tests start it inside another mount namespace, where the cwd is "/".
+    let tandem = &std::fs::canonicalize(tandem).map_err(|e| format!("{}: {e}", tandem.display()))?;
     match name {
         "dropped-responses" => dropped_responses(tandem, dir).await,
         "duplicated-reordered" => duplicated_and_reordered(tandem, dir).await,
