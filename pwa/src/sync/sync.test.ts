@@ -142,6 +142,9 @@ describe('push', () => {
     const said = syncWords(waiting, true).text;
     expect(said).toContain('Saved on this phone');
     expect(said).not.toMatch(/signal/i);
+    // With nothing to send, neither message counts "0 changes".
+    expect(syncWords({ kind: 'waiting', cause: 'server', unsent: 0, message: '' }, true).text).not.toMatch(/\d/);
+    expect(syncWords({ kind: 'waiting', cause: 'offline', unsent: 0, message: '' }, false).text).toBe('No signal just now. Nothing is waiting to be sent.');
     full = false;
     await vi.advanceTimersByTimeAsync(backoff(0, () => 0.5));
     await vi.waitFor(async () => expect(await db.count('outbox')).toBe(0));

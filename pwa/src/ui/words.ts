@@ -32,8 +32,10 @@ export function syncWords(s: SyncState, online: boolean): { text: string; tone: 
     case 'waiting':
       // Only say "signal" when there was no answer: if the server answered "not now", the
       // person's signal is fine and they should not go looking for a better one.
-      if (s.cause === 'server') return { text: `Saved on this phone. Tandem can't take ${changes} just now; it will keep trying.`, tone: 'wait' };
-      return { text: `Saved on this phone. Waiting for signal to send ${changes}.`, tone: 'wait' };
+      if (s.cause === 'server') {
+        return { text: n > 0 ? `Saved on this phone. Tandem can't take ${changes} just now; it will keep trying.` : "Tandem can't answer just now; it will keep trying.", tone: 'wait' };
+      }
+      return { text: n > 0 ? `Saved on this phone. Waiting for signal to send ${changes}.` : 'No signal just now. Nothing is waiting to be sent.', tone: 'wait' };
     case 'failed':
       return { text: s.message, tone: 'problem' };
     case 'idle':
