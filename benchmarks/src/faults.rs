@@ -442,8 +442,13 @@ pub async fn restart_under_live_listeners(tandem: &Path, dir: &Path) -> Outcome 
     ))
 }
 
-/// A push that should fail because storage is full: its status, code and Retry-After.
-async fn push_status(phone: &Device, ops: Vec<Operation>) -> Result<(u16, Option<PushResponse>, String), String> {
+/// A push's answer whatever its status: the push response, or the error body and Retry-After.
+enum Answer {
+    Pushed(PushResponse),
+    Refused { status: u16, retry_after: Option<String>, body: String },
+}
+
+async fn push_answer(phone: &Device, ops: Vec<Operation>) -> Result<Answer, String> {
     let body = tandem_shared::wire::PushRequest {
         protocol: tandem_shared::wire::PROTOCOL_VERSION,
         schema: tandem_shared::wire::SCHEMA_VERSION,
@@ -459,12 +464,12 @@ async fn push_status(phone: &Device, ops: Vec<Operation>) -> Result<(u16, Option
         .await
         .map_err(|e| e.to_string())?;
     let status = resp.status().as_u16();
-    let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    let text = resp.text().await.map_err(|e| e.to_string())?;
+    let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let body = resp.text().await.map_err(|e| e.to_string())?;
     if status == 200 {
-        return Ok((status, Some(serde_json::from_str(&text).map_err(|e| e.to_string())?), retry_after));
+        return serde_json::from_str(&body).map(Answer::Pushed).map_err(|e| e.to_string());
     }
-    Ok((status, None, format!("{retry_after}|{text}")))
+    Ok(Answer::Refused { status, retry_after, body })
 }
 
 /// Runs `script` (sh) in a new user and mount namespace, where it may mount a small tmpfs.
@@ -521,8 +526,8 @@ pub async fn disk_full(tandem: &Path, dir: &Path) -> Outcome {
                 if fresh && pending.len() < 50 {
                     pending.extend(night_offline(&mut dev, owner, 50).0);
                 }
-                let r = push_status(&dev, pending.clone()).await;
-                if let Ok((200, Some(answer), _)) = &r {
+                let r = push_answer(&dev, pending.clone()).await;
+                if let Ok(Answer::Pushed(answer)) = &r {
                     pending.retain(|op| op.seq > answer.last_applied);
                 }
                 results.push((dev.id, r));
@@ -536,8 +541,10 @@ pub async fn disk_full(tandem: &Path, dir: &Path) -> Outcome {
     phones = next;
     for (device, r) in results {
         match r? {
-            (200, Some(answer), _) => acked.extend(acknowledged(&answer).map(|s| (device, s))),
-            (status, _, text) => return Err(format!("a push with space free answered {status}: {text}")),
+            Answer::Pushed(answer) => acked.extend(acknowledged(&answer).map(|s| (device, s))),
+            Answer::Refused { status, body, .. } => {
+                return Err(format!("a push with space free answered {status}: {body}"));
+            }
         }
     }
     // Fill the disk: ballast until the filesystem says no more, then the phones push on.
@@ -550,30 +557,30 @@ pub async fn disk_full(tandem: &Path, dir: &Path) -> Outcome {
         }
         let _ = file.sync_all();
     }
-    let mut error_seen = String::new();
+    let mut error_seen = None;
     for _ in 0..40 {
         let (next, results) = push_round(&mut phones, true).await;
         phones = next;
         for (device, r) in results {
             match r? {
-                (200, Some(answer), _) => acked.extend(acknowledged(&answer).map(|s| (device, s))),
-                (503, _, text) => {
+                Answer::Pushed(answer) => acked.extend(acknowledged(&answer).map(|s| (device, s))),
+                Answer::Refused { status: 503, retry_after, body } => {
                     refused += 1;
-                    error_seen = text;
+                    error_seen = Some((retry_after, body));
                 }
-                (status, _, text) => return Err(format!("a full disk answered {status}: {text}")),
+                Answer::Refused { status, body, .. } => return Err(format!("a full disk answered {status}: {body}")),
             }
         }
         if refused >= 4 {
             break;
         }
     }
-    ensure(refused > 0, || "the disk never filled".into())?;
-    let (retry_after, body) = error_seen.split_once('|').unwrap_or_default();
-    let body: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("error body: {e}: {body}"))?;
-    ensure(body["error"] == "storage_unavailable" && retry_after.parse::<u64>().is_ok(), || {
-        format!("a full disk's answer: {body} (Retry-After {retry_after:?})")
-    })?;
+    let Some((retry_after, body)) = error_seen else { return Err("the disk never filled".into()) };
+    let body: serde_json::Value = serde_json::from_str(&body).map_err(|e| format!("error body: {e}: {body}"))?;
+    ensure(
+        body["error"] == "storage_unavailable" && retry_after.as_deref().is_some_and(|s| s.parse::<u64>().is_ok()),
+        || format!("a full disk's answer: {body} (Retry-After {retry_after:?})"),
+    )?;
     // Reading still works while the disk is full.
     let mut reader = Device::new(&http, &server.base, &fleet.young[0].token);
     let (records, _) = reader.pull_records(0).await.map_err(|e| format!("reading while full: {e}"))?;
@@ -587,7 +594,7 @@ pub async fn disk_full(tandem: &Path, dir: &Path) -> Outcome {
         let (next, results) = push_round(&mut phones, false).await;
         phones = next;
         for (device, r) in results {
-            if let Ok((200, Some(answer), _)) = r {
+            if let Ok(Answer::Pushed(answer)) = r {
                 acked.extend(acknowledged(&answer).map(|s| (device, s)));
             }
         }
