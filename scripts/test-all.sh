@@ -2,9 +2,11 @@
 # Everything Tandem's CI checks, from a fresh clone. Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each stage prints the minutes so far, so a slow stage shows up in CI logs.
+stage() { printf '== [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$1"; }
 
 if [ ! -x /usr/bin/chromium ]; then
-  echo "== installing Debian's Chromium for the browser tests"
+  stage "installing Debian's Chromium for the browser tests"
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && apt-get install -y -qq chromium >/dev/null
   else
@@ -15,27 +17,27 @@ fi
 
 # `npm install --no-save` follows package-lock.json; `npm ci` refuses here because the registry
 # mirror lacks metadata for rollup's optional packages for other platforms.
-echo "== web app: install, type-check, build (prints first-load JavaScript size)"
+stage "web app: install, type-check, build (prints first-load JavaScript size)"
 (cd pwa && npm install --no-save --no-audit --no-fund --loglevel=error && npm run build)
 
-echo "== format and lints"
+stage "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-echo "== Rust tests (domain, merge properties, the server on a real loopback port, crash and fault tests)"
+stage "Rust tests (domain, merge properties, the server on a real loopback port, crash and fault tests)"
 cargo test --workspace --quiet
 
-echo "== web app unit tests (outbox, retry, pull)"
+stage "web app unit tests (outbox, retry, pull)"
 (cd pwa && npm test --silent)
 
-echo "== browser tests in Chromium against the real server"
+stage "browser tests in Chromium against the real server"
 cargo build --quiet -p tandem-server
 (cd pwa && npm run --silent test:browser)
 
-echo "== schemathesis against the running server's OpenAPI document"
+stage "schemathesis against the running server's OpenAPI document"
 ./scripts/schemathesis.sh
 
-echo "== fuzzing the push decoder and the merge (30 seconds; ./scripts/reliability.sh runs longer)"
+stage "fuzzing the push decoder and the merge (30 seconds; ./scripts/reliability.sh runs longer)"
 ./scripts/fuzz.sh 30
 
-echo "== all passed"
+stage "all passed"

@@ -3,6 +3,8 @@
 //! Pure: no I/O, no clock reads. Time comes in as arguments, so every rule here is
 //! testable as a function of its inputs.
 
+#![forbid(unsafe_code)]
+
 pub mod hlc;
 pub mod ids;
 pub mod merge;
