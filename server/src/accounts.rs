@@ -72,6 +72,15 @@ pub fn assign(conn: &Connection, worker: PersonId, young_person: PersonId, now: 
     sync::touch_all_of(conn, young_person)
 }
 
+/// Ends a key worker's assignment. Their next pull removes the young person's records from
+/// their devices, and nothing the young person writes afterwards reaches them.
+pub fn unassign(conn: &Connection, worker: PersonId, young_person: PersonId, now: i64) -> Result<()> {
+    if !people::unassign(conn, worker, young_person, now)? {
+        return Err(ApiError::NotFound("that key worker isn't assigned to that young person"));
+    }
+    sync::touch_all_of(conn, young_person)
+}
+
 pub fn revoke(conn: &Connection, person: PersonId, now: i64) -> Result<()> {
     people::by_id(conn, person)?.ok_or(ApiError::NotFound("no such person"))?;
     people::revoke_all(conn, person, now)

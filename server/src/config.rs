@@ -54,6 +54,13 @@ pub enum Command {
         #[arg(long)]
         young_person: String,
     },
+    /// Stop a key worker seeing a young person's things (names or ids); their devices drop them.
+    Unassign {
+        #[arg(long)]
+        worker: String,
+        #[arg(long)]
+        young_person: String,
+    },
     /// End every session of a person (lost phone, staff leaving).
     Revoke {
         #[arg(long)]

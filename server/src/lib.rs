@@ -162,6 +162,16 @@ fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
                 .map_err(err)?;
             println!("assigned");
         }
+        Command::Unassign { worker, young_person } => {
+            store
+                .write_now(move |tx| {
+                    let w = person_ref(tx, &worker).map_err(|e| error::ApiError::BadRequest(e.to_string()))?;
+                    let y = person_ref(tx, &young_person).map_err(|e| error::ApiError::BadRequest(e.to_string()))?;
+                    accounts::unassign(tx, w, y, now)
+                })
+                .map_err(err)?;
+            println!("unassigned: their devices drop this young person's things at their next sync");
+        }
         Command::Revoke { person } => {
             let who = person.clone();
             store

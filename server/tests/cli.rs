@@ -110,6 +110,13 @@ fn admin_commands_create_staff_invite_and_assign() {
     assert!(ok, "{out}");
     let (ok, out) = run(&["invite", "--display-name", "Robin", "--worker", "lee"]);
     assert!(ok && out.contains("invite code"), "{out}");
+    let robin = out.split('(').nth(1).and_then(|s| s.split(')').next()).expect("the new person's id").to_owned();
+    let (ok, out) = run(&["unassign", "--worker", "lee", "--young-person", &robin]);
+    assert!(ok && out.contains("unassigned"), "{out}");
+    let (ok, out) = run(&["unassign", "--worker", "lee", "--young-person", &robin]);
+    assert!(!ok && out.contains("isn't assigned"), "a second time says so: {out}");
+    let (ok, out) = run(&["assign", "--worker", "lee", "--young-person", &robin]);
+    assert!(ok, "{out}");
     let (ok, out) = run(&["create-staff", "--role", "key-worker", "--name", "lee", "--display-name", "Lee again"]);
     assert!(!ok && out.contains("taken"), "a clear error: {out}");
     let (ok, out) = run(&["revoke", "--person", "nobody-here"]);

@@ -75,6 +75,12 @@ async fn every_endpoint_answers_every_role_as_designed() {
         ),
         (
             Method::POST,
+            "/api/admin/assignments/end".into(),
+            Some(json!({"worker": sam_id, "young_person": ash_id})),
+            vec![Admin],
+        ),
+        (
+            Method::POST,
             "/api/admin/people".into(),
             Some(
                 json!({"role": "key_worker", "name": "new-worker-NAME", "display_name": "New", "password": "a long enough password"}),

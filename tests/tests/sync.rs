@@ -323,3 +323,98 @@ async fn a_newly_assigned_worker_sees_what_was_shared_before_so_nobody_retells_t
     assert_eq!(workers, vec!["Priya", "Sam"], "Ash is told who now sees their things");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn ending_an_assignment_removes_everything_from_the_old_workers_devices_and_nothing_new_reaches_them() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let mut sam = server.signed_in(SAM.0, SAM.1).await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let ash = phone.me();
+    let shared = new_record();
+    let op = phone.op(
+        shared,
+        RecordKind::Statement,
+        ash,
+        vec![FieldValue::Text("Only for Sam".into()), FieldValue::Visibility(Visibility::Worker)],
+    );
+    phone.push(vec![op]).await;
+    sam.pull().await;
+    let held: Vec<_> = sam.records.values().filter(|r| r.owner == ash).map(|r| r.id).collect();
+    assert!(held.contains(&shared) && held.len() > 1, "Sam holds Ash's shared things: {held:?}");
+
+    let (status, body) = admin
+        .call(Method::POST, "/api/admin/assignments/end", Some(json!({"worker": sam.me(), "young_person": ash})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let pages = sam.pull().await;
+    let removed: Vec<_> = pages.iter().flat_map(|p| p.removed.iter().copied()).collect();
+    for id in &held {
+        assert!(removed.contains(id), "Sam's device is told to drop {id}");
+    }
+    assert!(pages.iter().all(|p| p.records.iter().all(|r| r.owner != ash)), "and is sent none of Ash's words");
+    assert!(sam.records.values().all(|r| r.owner != ash));
+
+    // Ash shares something new: it doesn't reach Sam, and Ash is told who sees their things now.
+    let later = new_record();
+    let op = phone.op(
+        later,
+        RecordKind::Strength,
+        ash,
+        vec![FieldValue::Text("Said after Sam left".into()), FieldValue::Visibility(Visibility::Worker)],
+    );
+    phone.push(vec![op]).await;
+    let pages = sam.pull().await;
+    assert!(pages.iter().all(|p| p.records.iter().all(|r| r.owner != ash)));
+    let (_, me) = phone.call(Method::GET, "/api/me", None).await;
+    let workers: Vec<_> = me["workers"].as_array().unwrap().iter().map(|w| w["display_name"].clone()).collect();
+    assert!(!workers.iter().any(|n| n.as_str().is_some_and(|n| n.contains("Sam"))), "{workers:?}");
+
+    // Ending it twice is a clear 404, not a silent success.
+    let (status, body) = admin
+        .call(Method::POST, "/api/admin/assignments/end", Some(json!({"worker": sam.me(), "young_person": ash})))
+        .await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_newly_assigned_worker_gets_every_shared_record_even_across_many_pages() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(MO.0, MO.1).await;
+    let mut priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let mo = phone.me();
+    let mut made = std::collections::HashSet::new();
+    for batch in 0..3 {
+        let ops: Vec<_> = (0..200)
+            .map(|i| {
+                let id = new_record();
+                made.insert(id);
+                phone.op(
+                    id,
+                    RecordKind::Strength,
+                    mo,
+                    vec![FieldValue::Text(format!("Strength {batch}-{i}")), FieldValue::Visibility(Visibility::Worker)],
+                )
+            })
+            .collect();
+        phone.push(ops).await;
+    }
+    priya.pull().await;
+    let before = priya.records.values().filter(|r| r.owner == mo).count();
+    let (status, body) = admin
+        .call(Method::POST, "/api/admin/assignments", Some(json!({"worker": priya.me(), "young_person": mo})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let pages = priya.pull().await;
+    assert!(pages.len() >= 3, "several pages: {}", pages.len());
+    let seen: std::collections::HashSet<_> = priya.records.values().filter(|r| r.owner == mo).map(|r| r.id).collect();
+    assert!(
+        made.is_subset(&seen),
+        "{} of {} shared records reached the new worker (had {before})",
+        made.intersection(&seen).count(),
+        made.len()
+    );
+    server.stop().await;
+}

@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/people", get(list_people).post(create_staff))
         .route("/api/admin/invites", post(invite))
         .route("/api/admin/assignments", post(assign))
+        .route("/api/admin/assignments/end", post(end_assignment))
         .route("/api/admin/people/{id}/revoke", post(revoke))
 }
 
@@ -128,8 +129,32 @@ pub async fn assign(
     _admin: Admin,
     ApiJson(req): ApiJson<NewAssignment>,
 ) -> Result<Json<crate::auth::Done>> {
+    let young_person = req.young_person;
     state.store.write(move |tx| accounts::assign(tx, req.worker, req.young_person, store::now_ms())).await?;
+    notify_screens(&state, young_person).await?;
     Ok(Json(crate::auth::Done { ok: true }))
+}
+
+/// A key worker stops supporting a young person: their devices drop what was shared with them
+/// at their next pull (an open screen pulls at once), and nothing new reaches them.
+#[utoipa::path(post, path = "/api/admin/assignments/end", request_body = NewAssignment, tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn end_assignment(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiJson(req): ApiJson<NewAssignment>,
+) -> Result<Json<crate::auth::Done>> {
+    let young_person = req.young_person;
+    state.store.write(move |tx| accounts::unassign(tx, req.worker, req.young_person, store::now_ms())).await?;
+    notify_screens(&state, young_person).await?;
+    Ok(Json(crate::auth::Done { ok: true }))
+}
+
+/// Open screens that follow this young person pull now, so a change of worker shows at once.
+async fn notify_screens(state: &AppState, young_person: tandem_shared::PersonId) -> Result<()> {
+    let cursor = state.store.read(store::sync::current_change).await?;
+    state.events.publish(crate::events::Notice { owner: young_person, cursor });
+    Ok(())
 }
 
 #[utoipa::path(post, path = "/api/admin/people/{id}/revoke", tag = "admin", security(("bearer" = [])),

@@ -26,7 +26,7 @@ use utoipa::OpenApi;
         crate::auth::join, crate::auth::sign_in, crate::auth::refresh, crate::auth::sign_out, crate::auth::sign_out_everywhere,
         me::me, me::my_access_log, me::caseload,
         sync::push, sync::pull, sync::events,
-        admin::list_people, admin::create_staff, admin::invite, admin::assign, admin::revoke,
+        admin::list_people, admin::create_staff, admin::invite, admin::assign, admin::end_assignment, admin::revoke,
         alerts::raise, alerts::list, alerts::seen,
         health,
     ),

@@ -114,7 +114,24 @@ pub fn clear_failed_signins(conn: &Connection, id: PersonId) -> Result<()> {
 pub fn assign(conn: &Connection, worker: PersonId, young_person: PersonId, now: i64) -> Result<()> {
     conn.prepare_cached("INSERT OR IGNORE INTO assignments (worker_id, young_person_id, since) VALUES (?1, ?2, ?3)")?
         .execute(params![worker.to_string(), young_person.to_string(), now])?;
+    conn.prepare_cached("DELETE FROM former_assignments WHERE worker_id = ?1 AND young_person_id = ?2")?
+        .execute(params![worker.to_string(), young_person.to_string()])?;
     Ok(())
+}
+
+/// Ends an assignment; false if there was none.
+pub fn unassign(conn: &Connection, worker: PersonId, young_person: PersonId, now: i64) -> Result<bool> {
+    let ended = conn
+        .prepare_cached("DELETE FROM assignments WHERE worker_id = ?1 AND young_person_id = ?2")?
+        .execute(params![worker.to_string(), young_person.to_string()])?;
+    if ended == 0 {
+        return Ok(false);
+    }
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO former_assignments (worker_id, young_person_id, ended_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![worker.to_string(), young_person.to_string(), now])?;
+    Ok(true)
 }
 
 pub fn is_assigned(conn: &Connection, worker: PersonId, young_person: PersonId) -> Result<bool> {
@@ -137,7 +154,7 @@ pub fn workers_of(conn: &Connection, young_person: PersonId) -> Result<Vec<(Pers
 
 /// (id, display name) of the young people assigned to a worker.
 pub fn caseload_of(conn: &Connection, worker: PersonId) -> Result<Vec<(PersonId, String)>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT p.id, p.display_name FROM assignments a JOIN people p ON p.id = a.young_person_id
          WHERE a.worker_id = ?1 ORDER BY p.display_name",
     )?;

@@ -372,9 +372,11 @@ pub fn pull(
              ORDER BY changed_seq LIMIT ?3",
             |_| true,
         ),
+        // Former assignments too: what they were shown comes back to them as removals.
         Role::KeyWorker => (
             "SELECT id, changed_seq, visibility, deleted, owner_id FROM records
-             WHERE owner_id IN (SELECT young_person_id FROM assignments WHERE worker_id = ?1)
+             WHERE owner_id IN (SELECT young_person_id FROM assignments WHERE worker_id = ?1
+                                UNION SELECT young_person_id FROM former_assignments WHERE worker_id = ?1)
                AND changed_seq > ?2 AND widest_visibility != 'private'
              ORDER BY changed_seq LIMIT ?3",
             |v| v != Visibility::Private,
@@ -400,13 +402,18 @@ pub fn pull(
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let more = rows.len() > page;
+    let caseload: HashSet<PersonId> = match caller.role {
+        Role::KeyWorker => people::caseload_of(conn, caller.person)?.into_iter().map(|(id, _)| id).collect(),
+        _ => HashSet::new(),
+    };
+    let former = |owner: PersonId| caller.role == Role::KeyWorker && !caseload.contains(&owner);
     let mut records = Vec::new();
     let mut removed = Vec::new();
     let mut reads: BTreeMap<PersonId, usize> = BTreeMap::new();
     let mut cursor = since;
     for (id, seq, visibility, deleted, owner) in rows.into_iter().take(page) {
         cursor = seq as u64;
-        if deleted || !audience(visibility) {
+        if deleted || !audience(visibility) || former(owner) {
             removed.push(id);
         } else if let Some(record) = load_record(conn, id)? {
             if owner != caller.person {
@@ -428,10 +435,17 @@ pub fn pull(
 
 /// Gives every record of a young person a new change number, so a newly assigned worker's
 /// next pull brings what was shared before they were assigned.
+/// Each gets its own number: pages end at a change number, so records sharing one could be
+/// skipped by the next page.
 pub fn touch_all_of(conn: &Connection, young_person: PersonId) -> Result<()> {
-    let seq = next_change(conn)?;
-    conn.prepare_cached("UPDATE records SET changed_seq = ?2 WHERE owner_id = ?1")?
-        .execute(params![young_person.to_string(), seq])?;
+    let ids = conn
+        .prepare_cached("SELECT id FROM records WHERE owner_id = ?1 ORDER BY changed_seq")?
+        .query_map([young_person.to_string()], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut update = conn.prepare_cached("UPDATE records SET changed_seq = ?2 WHERE id = ?1")?;
+    for id in ids {
+        update.execute(params![id, next_change(conn)?])?;
+    }
     Ok(())
 }
 
