@@ -40,17 +40,33 @@ impl std::fmt::Debug for Keys {
     }
 }
 
+/// Shortest signing key accepted from a key file (HS256 wants at least 256 bits).
+const MIN_KEY_BYTES: usize = 32;
+
 impl Keys {
     pub fn from_secret(secret: &[u8]) -> Keys {
         Keys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
     }
 
     /// Reads the signing key at `path`, making a new random one (readable only by its owner) if absent.
+    /// A key file that exists but is too short is refused, never silently replaced: it may be a
+    /// damaged copy of the real one, and replacing it would sign everybody out.
     pub fn load_or_create(path: &Path) -> std::io::Result<Keys> {
-        if let Ok(existing) = std::fs::read(path)
-            && existing.len() >= 32
-        {
-            return Ok(Keys::from_secret(&existing));
+        match std::fs::read(path) {
+            Ok(existing) if existing.len() >= MIN_KEY_BYTES => return Ok(Keys::from_secret(&existing)),
+            Ok(existing) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "the signing key file {} holds {} bytes; it needs at least {MIN_KEY_BYTES}. \
+                         Restore it, or delete it and Tandem will make a new one.",
+                        path.display(),
+                        existing.len()
+                    ),
+                ));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
         }
         let mut secret = [0u8; 64];
         rand::rng().fill_bytes(&mut secret);
@@ -135,4 +151,23 @@ pub fn new_invite_code() -> String {
 pub fn normalise_invite_code(code: &str) -> String {
     let clean: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
     clean.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_key_file_is_made_and_a_damaged_one_is_refused_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tandem.key");
+        Keys::load_or_create(&path).unwrap();
+        let made = std::fs::read(&path).unwrap();
+        assert_eq!(made.len(), 64);
+
+        std::fs::write(&path, b"short").unwrap();
+        let refused = Keys::load_or_create(&path).err().expect("a 5-byte key is refused");
+        assert!(refused.to_string().contains("holds 5 bytes"), "{refused}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"short", "the damaged file is left for a person to look at");
+    }
 }
