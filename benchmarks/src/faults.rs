@@ -626,8 +626,7 @@ pub async fn disk_full(tandem: &Path, dir: &Path) -> Outcome {
         })?;
         stored += counts.len();
     }
-    let lost = acked.iter().filter(|(d, s)| !applied_counts(&db, *d).is_ok_and(|c| c.contains_key(s))).count();
-    ensure(lost == 0, || format!("{lost} acknowledged operations lost"))?;
+    crate::verify_acknowledged(&db, &acked.iter().copied().collect::<Vec<_>>())?;
     server.kill().await;
     Ok(format!(
         "disk full ({ballast_mib} × 64 KiB ballast on a 3 MiB filesystem): {refused} pushes refused with 503 storage_unavailable, reads went on; \

@@ -166,7 +166,7 @@ mod tests {
         assert_eq!(made.len(), 64);
 
         std::fs::write(&path, b"short").unwrap();
-        let refused = Keys::load_or_create(&path).err().expect("a 5-byte key is refused");
+        let Err(refused) = Keys::load_or_create(&path) else { panic!("a 5-byte key is refused") };
         assert!(refused.to_string().contains("holds 5 bytes"), "{refused}");
         assert_eq!(std::fs::read(&path).unwrap(), b"short", "the damaged file is left for a person to look at");
     }
