@@ -1,12 +1,15 @@
 //! Live change notices for open screens: "there are changes after cursor N for young person P".
 
-use tandem_shared::PersonId;
+use tandem_shared::{PersonId, Visibility};
 use tokio::sync::broadcast;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Notice {
     pub owner: PersonId,
     pub cursor: i64,
+    /// The widest audience any changed record ever had: who may even be told that something
+    /// changed. A private edit tells nobody but the young person's own devices.
+    pub audience: Visibility,
 }
 
 #[derive(Clone)]

@@ -418,3 +418,59 @@ async fn a_newly_assigned_worker_gets_every_shared_record_even_across_many_pages
     );
     server.stop().await;
 }
+
+/// An open live-event stream: waits for the connect event, then collects cursors.
+async fn listen(server: &TestServer, who: &Client) -> impl futures_util::Stream<Item = i64> + Unpin + use<> {
+    use futures_util::StreamExt;
+    let resp = who
+        .http
+        .get(format!("{}/api/sync/events", server.base))
+        .bearer_auth(who.token.as_ref().unwrap())
+        .header("tandem-protocol", "1")
+        .header("tandem-schema", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let cursors =
+        resp.bytes_stream().map(|chunk| String::from_utf8_lossy(&chunk.unwrap()).into_owned()).flat_map(|text| {
+            let found: Vec<i64> = text
+                .lines()
+                .filter_map(|l| l.strip_prefix("data:"))
+                .filter_map(|d| serde_json::from_str::<serde_json::Value>(d.trim()).ok())
+                .filter_map(|v| v["cursor"].as_i64())
+                .collect();
+            futures_util::stream::iter(found)
+        });
+    let mut cursors = Box::pin(cursors);
+    cursors.next().await.expect("the connect event");
+    cursors
+}
+
+#[tokio::test]
+async fn a_private_edit_is_not_even_announced_to_workers_or_drop_in_screens_and_a_shared_one_is() {
+    use futures_util::StreamExt;
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let (sam, dropin) = (server.signed_in(SAM.0, SAM.1).await, server.signed_in(DROPIN.0, DROPIN.1).await);
+    let mut sam_hears = listen(&server, &sam).await;
+    let mut dropin_hears = listen(&server, &dropin).await;
+    let ash = phone.me();
+    let private = phone.op(new_record(), RecordKind::Statement, ash, vec![FieldValue::Text("Just for me".into())]);
+    phone.push(vec![private]).await;
+    let team = phone.op(
+        new_record(),
+        RecordKind::Strength,
+        ash,
+        vec![FieldValue::Text("For everyone at the centre".into()), FieldValue::Visibility(Visibility::Team)],
+    );
+    phone.push(vec![team]).await;
+    phone.pull().await;
+    let after_team = phone.cursor as i64;
+    // Events arrive in order, so the first each hears must be the shared change, not the private one.
+    for hears in [&mut sam_hears, &mut dropin_hears] {
+        let first = tokio::time::timeout(std::time::Duration::from_secs(10), hears.next()).await.expect("an event");
+        assert_eq!(first, Some(after_team), "the private edit was announced");
+    }
+    server.stop().await;
+}

@@ -153,7 +153,8 @@ pub async fn end_assignment(
 /// Open screens that follow this young person pull now, so a change of worker shows at once.
 async fn notify_screens(state: &AppState, young_person: tandem_shared::PersonId) -> Result<()> {
     let cursor = state.store.read(store::sync::current_change).await?;
-    state.events.publish(crate::events::Notice { owner: young_person, cursor });
+    let audience = tandem_shared::Visibility::Worker;
+    state.events.publish(crate::events::Notice { owner: young_person, cursor, audience });
     Ok(())
 }
 

@@ -35,7 +35,8 @@ fn notify(state: &AppState, owner: tandem_shared::PersonId) {
     let events = state.events.clone();
     tokio::spawn(async move {
         let cursor = store.read(sync::current_change).await.unwrap_or(0);
-        events.publish(Notice { owner, cursor });
+        // An alert is for the young person's workers, whatever their records' sharing.
+        events.publish(Notice { owner, cursor, audience: tandem_shared::Visibility::Worker });
     });
 }
 

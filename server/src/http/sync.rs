@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use std::convert::Infallible;
 use std::sync::atomic::Ordering::Relaxed;
 use tandem_shared::wire::{OpStatus, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, SCHEMA_VERSION};
-use tandem_shared::{DeviceId, Role};
+use tandem_shared::{DeviceId, Role, Visibility};
 use utoipa::IntoParams;
 
 pub fn router() -> Router<AppState> {
@@ -79,8 +79,8 @@ pub async fn push(
             Ok(outcome)
         })
         .await?;
-    for (owner, cursor) in &outcome.changed {
-        state.events.publish(Notice { owner: *owner, cursor: *cursor });
+    for &(owner, cursor, audience) in &outcome.changed {
+        state.events.publish(Notice { owner, cursor, audience });
     }
     let m = &state.metrics;
     m.pushes.fetch_add(1, Relaxed);
@@ -192,18 +192,26 @@ pub async fn events(
             };
             let notice = match received {
                 Ok(n) => n,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Notice { owner: me, cursor: i64::MAX },
+                // Notices were missed: whoever this is, they should pull.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    Notice { owner: me, cursor: i64::MAX, audience: Visibility::Team }
+                }
                 Err(_) => return,
             };
+            // Only those who may see a change are told of it: even the timing of a private
+            // edit is the young person's own.
             let concerns_me = match role {
+                _ if notice.cursor == i64::MAX => true,
                 Role::YoungPerson => notice.owner == me,
+                Role::KeyWorker if notice.audience == Visibility::Private => false,
                 Role::KeyWorker => {
                     if !caseload.contains(&notice.owner) {
                         caseload = load_caseload().await.unwrap_or_default();
                     }
                     caseload.contains(&notice.owner)
                 }
-                _ => true,
+                Role::DropInStaff => notice.audience == Visibility::Team,
+                Role::Admin => false,
             };
             if concerns_me && tx.send(event(notice.cursor)).await.is_err() {
                 return;

@@ -25,8 +25,9 @@ pub const MAX_CHANGES_PER_OP: usize = 16;
 /// What a push did, for the caller and for live events.
 pub struct PushOutcome {
     pub response: PushResponse,
-    /// Young people whose records changed, and the change number reached.
-    pub changed: Vec<(PersonId, i64)>,
+    /// Young people whose records changed, the change number reached, and the widest
+    /// audience any of those records ever had.
+    pub changed: Vec<(PersonId, i64, Visibility)>,
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String> {
@@ -118,7 +119,8 @@ pub fn load_record(conn: &Connection, id: RecordId) -> Result<Option<Record>> {
 }
 
 /// Writes what changed between `before` and `after`, under change number `seq`.
-fn save_record(conn: &Connection, before: Option<&Record>, after: &Record, seq: i64) -> Result<()> {
+/// Returns the record's widest audience ever (its current one, or wider if it was narrowed).
+fn save_record(conn: &Connection, before: Option<&Record>, after: &Record, seq: i64) -> Result<Visibility> {
     let id = after.id.to_string();
     let visibility = after.visibility();
     let widest = match before {
@@ -160,7 +162,7 @@ fn save_record(conn: &Connection, before: Option<&Record>, after: &Record, seq: 
             put.execute(params![id, field_str(c.value.name())?, json(&c.stamp)?, json(c)?])?;
         }
     }
-    Ok(())
+    Ok(widest)
 }
 
 /// May `caller` write to records owned by `owner` (given the record, if it exists)?
@@ -203,7 +205,7 @@ pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hl
     };
 
     let mut results = Vec::with_capacity(req.ops.len());
-    let mut changed: BTreeMap<PersonId, i64> = BTreeMap::new();
+    let mut changed: BTreeMap<PersonId, (i64, Visibility)> = BTreeMap::new();
     let mut working = WorkingSet::default();
     let mut worker_changes: BTreeMap<PersonId, usize> = BTreeMap::new();
     let mut blocked = false;
@@ -248,8 +250,9 @@ pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hl
     for (before, after) in working.records.values() {
         if before.as_ref() != Some(after) {
             let seq = next_change(conn)?;
-            save_record(conn, before.as_ref(), after, seq)?;
-            changed.insert(after.owner, seq);
+            let widest = save_record(conn, before.as_ref(), after, seq)?;
+            let entry = changed.entry(after.owner).or_insert((seq, widest));
+            *entry = (seq, entry.1.max(widest));
         }
     }
     for (owner, n) in worker_changes {
@@ -257,7 +260,7 @@ pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hl
     }
     Ok(PushOutcome {
         response: PushResponse { results, last_applied: last_seq },
-        changed: changed.into_iter().collect(),
+        changed: changed.into_iter().map(|(owner, (seq, audience))| (owner, seq, audience)).collect(),
     })
 }
 
@@ -452,5 +455,5 @@ pub fn touch_all_of(conn: &Connection, young_person: PersonId) -> Result<()> {
 /// Stores a record made outside a push (demo data).
 pub fn insert_new(conn: &Connection, record: &Record) -> Result<()> {
     let seq = next_change(conn)?;
-    save_record(conn, None, record, seq)
+    save_record(conn, None, record, seq).map(|_| ())
 }
