@@ -76,7 +76,9 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
       const before = (await d.get('meta', 'me')) as Me | undefined;
       const ids = (m: Me | undefined) => (m?.workers ?? []).map((w) => w.id).sort().join();
       // A young person is told when who can see their shared things changes (a new key worker).
-      if (before && ids(before) !== ids(fresh)) setWorkersChanged(names(fresh.workers.map((w) => w.display_name)));
+      if (before && ids(before) !== ids(fresh)) {
+        setWorkersChanged(fresh.workers.length > 0 ? `Now ${names(fresh.workers.map((w) => w.display_name))} can see` : 'Now no key worker can see');
+      }
       await d.put('meta', { workers: fresh.workers, caseload: fresh.caseload }, 'me');
     } catch {
       // Offline: the cached list is used.
@@ -249,7 +251,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
         )}
         {workersChanged && session?.role === 'young_person' && (
           <div class="card notice" role="status">
-            <p>Who supports you has changed. Now {workersChanged} can see what you share with "my worker".</p>
+            <p>Who supports you has changed. {workersChanged} what you share with "my worker".</p>
             <button type="button" onClick={() => setWorkersChanged(null)}>OK</button>
           </div>
         )}
