@@ -21,8 +21,8 @@ pub struct CrashReport {
 
 /// Counts how often each acknowledged operation is stored, and checks integrity.
 fn check(db: &Path, acknowledged: &HashSet<(DeviceId, u64)>) -> (usize, usize, bool) {
+    let ok = crate::integrity(db).is_ok();
     let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open");
-    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity_check");
     let mut stmt = conn.prepare("SELECT count(*) FROM applied_ops WHERE device_id = ?1 AND seq = ?2").expect("prepare");
     let (mut lost, mut duplicated) = (0, 0);
     for (device, seq) in acknowledged {
@@ -33,7 +33,7 @@ fn check(db: &Path, acknowledged: &HashSet<(DeviceId, u64)>) -> (usize, usize, b
             duplicated += 1;
         }
     }
-    (lost, duplicated, ok == "ok")
+    (lost, duplicated, ok)
 }
 
 /// Runs `cycles` kill-and-restart cycles with `devices` phones pushing continuously.

@@ -9,7 +9,7 @@
 //! - `tandem backup` under load, then a server started from the backup.
 
 use crate::server::{Server, free_port, serve_command};
-use crate::{Device, Fleet, acknowledged, night_offline, prepare};
+use crate::{Answer, Device, Fleet, acknowledged, night_offline, prepare};
 use futures_util::StreamExt;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -69,13 +69,6 @@ fn applied_counts(db: &Path, device: DeviceId) -> Result<HashMap<u64, i64>, Stri
     rows.collect::<rusqlite::Result<_>>().map_err(|e| e.to_string())
 }
 
-fn integrity(db: &Path) -> Result<(), String> {
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| e.to_string())?;
-    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| e.to_string())?;
-    ensure(ok == "ok", || format!("integrity_check: {ok}"))
-}
-
 /// The value each field should hold after `ops` from one device are applied in order.
 fn expected_fields(ops: &[Operation]) -> HashMap<(RecordId, FieldName), FieldValue> {
     let mut out = HashMap::new();
@@ -87,12 +80,23 @@ fn expected_fields(ops: &[Operation]) -> HashMap<(RecordId, FieldName), FieldVal
     out
 }
 
-fn check_fields(records: &[Record], expected: &HashMap<(RecordId, FieldName), FieldValue>) -> Result<(), String> {
+/// Each of `ops` (all from `device`) is stored exactly once, and the records read back hold
+/// what delivering them in order gives, with no conflicts among one device's own edits.
+async fn applied_once_in_order(
+    db: &Path,
+    base: &str,
+    token: &str,
+    device: DeviceId,
+    ops: &[Operation],
+) -> Result<(), String> {
+    let counts = applied_counts(db, device)?;
+    ensure(counts.len() == ops.len() && counts.values().all(|&n| n == 1), || format!("stored: {counts:?}"))?;
+    let (records, _) = Device::new(&http(), base, token).pull_records(0).await?;
     let by_id: HashMap<RecordId, &Record> = records.iter().map(|r| (r.id, r)).collect();
-    for ((id, name), value) in expected {
-        let record = by_id.get(id).ok_or_else(|| format!("record {id} is missing"))?;
-        ensure(record.field(*name) == Some(value), || {
-            format!("record {id} {name:?} is {:?}, expected {value:?}", record.field(*name))
+    for ((id, name), value) in expected_fields(ops) {
+        let record = by_id.get(&id).ok_or_else(|| format!("record {id} is missing"))?;
+        ensure(record.field(name) == Some(&value), || {
+            format!("record {id} {name:?} is {:?}, expected {value:?}", record.field(name))
         })?;
         ensure(record.conflicts.is_empty(), || format!("record {id} has conflicts from one device's own edits"))?;
     }
@@ -163,11 +167,7 @@ pub async fn dropped_responses(tandem: &Path, dir: &Path) -> Outcome {
     ensure(dropped == 3, || format!("expected 3 answers dropped after commit, saw {dropped}"))?;
     ensure(answer.last_applied == 25, || format!("last_applied {} after the retries", answer.last_applied))?;
     ensure(acknowledged(&answer).count() == 25, || format!("the retry's answer: {:?}", answer.results))?;
-    let counts = applied_counts(&db, phone.id)?;
-    ensure(counts.len() == 25 && counts.values().all(|&n| n == 1), || format!("stored: {counts:?}"))?;
-    let mut reader = Device::new(&client, &server.base, &fleet.young[0].token);
-    let (records, _) = reader.pull_records(0).await?;
-    check_fields(&records, &expected_fields(&ops))?;
+    applied_once_in_order(&db, &server.base, &fleet.young[0].token, phone.id, &ops).await?;
     server.terminate().await;
     Ok(format!("{dropped} answers lost after commit, {attempts} attempts, 25 operations stored once each"))
 }
@@ -202,11 +202,7 @@ pub async fn duplicated_and_reordered(tandem: &Path, dir: &Path) -> Outcome {
         let (answer, _) = answer?;
         ensure(answer.last_applied == 40, || format!("last_applied {}", answer.last_applied))?;
     }
-    let counts = applied_counts(&db, phone.id)?;
-    ensure(counts.len() == 40 && counts.values().all(|&n| n == 1), || format!("stored: {counts:?}"))?;
-    let mut reader = Device::new(&http, &server.base, &fleet.young[0].token);
-    let (records, _) = reader.pull_records(0).await?;
-    check_fields(&records, &expected_fields(&all))?;
+    applied_once_in_order(&db, &server.base, &fleet.young[0].token, phone.id, &all).await?;
     server.terminate().await;
     Ok(format!(
         "{deliveries} deliveries of 4 batches (out of order, twice, 8 at once): 40 operations applied once, in order"
@@ -442,36 +438,6 @@ pub async fn restart_under_live_listeners(tandem: &Path, dir: &Path) -> Outcome 
     ))
 }
 
-/// A push's answer whatever its status: the push response, or the error body and Retry-After.
-enum Answer {
-    Pushed(PushResponse),
-    Refused { status: u16, retry_after: Option<String>, body: String },
-}
-
-async fn push_answer(phone: &Device, ops: Vec<Operation>) -> Result<Answer, String> {
-    let body = tandem_shared::wire::PushRequest {
-        protocol: tandem_shared::wire::PROTOCOL_VERSION,
-        schema: tandem_shared::wire::SCHEMA_VERSION,
-        device: phone.id,
-        ops,
-    };
-    let resp = phone
-        .http
-        .post(format!("{}/api/sync/push", phone.base))
-        .bearer_auth(&phone.token)
-        .json(&body)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let status = resp.status().as_u16();
-    let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let body = resp.text().await.map_err(|e| e.to_string())?;
-    if status == 200 {
-        return serde_json::from_str(&body).map(Answer::Pushed).map_err(|e| e.to_string());
-    }
-    Ok(Answer::Refused { status, retry_after, body })
-}
-
 /// Runs `script` (sh) in a new user and mount namespace, where it may mount a small tmpfs.
 fn in_namespace(script: &str, args: &[&std::ffi::OsStr]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new("unshare");
@@ -526,7 +492,7 @@ pub async fn disk_full(tandem: &Path, dir: &Path) -> Outcome {
                 if fresh && pending.len() < 50 {
                     pending.extend(night_offline(&mut dev, owner, 50).0);
                 }
-                let r = push_answer(&dev, pending.clone()).await;
+                let r = dev.send(pending.clone()).await;
                 if let Ok(Answer::Pushed(answer)) = &r {
                     pending.retain(|op| op.seq > answer.last_applied);
                 }
@@ -616,7 +582,7 @@ pub async fn disk_full(tandem: &Path, dir: &Path) -> Outcome {
         .status()
         .map_err(|e| format!("nsenter: {e}"))?;
     ensure(status.success(), || format!("backup after the disk was full: {status}"))?;
-    integrity(&db)?;
+    crate::integrity(&db)?;
     let mut stored = 0;
     for (dev, _, _) in &phones {
         let counts = applied_counts(&db, dev.id)?;
@@ -729,7 +695,7 @@ pub async fn backup_under_load(tandem: &Path, dir: &Path) -> Outcome {
     let mut cmd = serve_command(tandem, &copy, port);
     cmd.arg("--key-file").arg(crate::key_path(&db));
     let restored = Server::spawn(cmd, port).await?;
-    integrity(&copy)?;
+    crate::integrity(&copy)?;
     crate::verify_acknowledged(&copy, &before)?;
     let mut reader = Device::new(&http, &restored.base, &fleet.young[0].token);
     let (records, _) = reader.pull_records(0).await.map_err(|e| format!("from the backup: {e}"))?;

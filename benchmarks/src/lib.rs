@@ -77,6 +77,12 @@ pub fn key_path(db: &Path) -> std::path::PathBuf {
     p.into()
 }
 
+/// A push's answer whatever its status: the push response, or the error body and Retry-After.
+pub enum Answer {
+    Pushed(PushResponse),
+    Refused { status: u16, retry_after: Option<String>, body: String },
+}
+
 /// One device's client: its numbering and clock.
 pub struct Device {
     pub id: DeviceId,
@@ -120,26 +126,31 @@ impl Device {
         (tandem_server::store::now_ms() + self.skew_ms).max(0) as u64
     }
 
+    /// One page of changes after `since`.
+    async fn pull_page(&self, since: u64) -> Result<PullResponse, String> {
+        let resp = self
+            .http
+            .get(format!("{}/api/sync/pull?since={since}&device={}", self.base, self.id))
+            .bearer_auth(&self.token)
+            .header("tandem-protocol", PROTOCOL_VERSION.to_string())
+            .header("tandem-schema", SCHEMA_VERSION.to_string())
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !resp.status().is_success() {
+            let status = resp.status();
+            return Err(format!("pull: {status} {}", resp.text().await.unwrap_or_default()));
+        }
+        resp.json().await.map_err(|e| e.to_string())
+    }
+
     /// Every record changed after `since` that this device may see, across pages, as the PWA
     /// would hold them; the clock observes every stamp seen. Returns the new cursor too.
     pub async fn pull_records(&mut self, since: u64) -> Result<(Vec<tandem_shared::Record>, u64), String> {
         let mut since = since;
         let mut records = Vec::new();
         loop {
-            let resp = self
-                .http
-                .get(format!("{}/api/sync/pull?since={since}&device={}", self.base, self.id))
-                .bearer_auth(&self.token)
-                .header("tandem-protocol", PROTOCOL_VERSION.to_string())
-                .header("tandem-schema", SCHEMA_VERSION.to_string())
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            if !resp.status().is_success() {
-                let status = resp.status();
-                return Err(format!("pull: {status} {}", resp.text().await.unwrap_or_default()));
-            }
-            let page: PullResponse = resp.json().await.map_err(|e| e.to_string())?;
+            let page = self.pull_page(since).await?;
             for record in &page.records {
                 for state in record.fields.values().chain(&record.conflicts) {
                     self.clock = self.clock.observe(state.stamp.hlc, self.wall_ms());
@@ -153,9 +164,9 @@ impl Device {
         }
     }
 
-    pub async fn push(&self, ops: Vec<Operation>) -> Result<(PushResponse, Duration), String> {
+    /// Sends a push and returns the server's answer whatever its status.
+    pub async fn send(&self, ops: Vec<Operation>) -> Result<Answer, String> {
         let body = PushRequest { protocol: PROTOCOL_VERSION, schema: SCHEMA_VERSION, device: self.id, ops };
-        let start = Instant::now();
         let resp = self
             .http
             .post(format!("{}/api/sync/push", self.base))
@@ -164,12 +175,22 @@ impl Device {
             .send()
             .await
             .map_err(|e| e.to_string())?;
-        if !resp.status().is_success() {
-            let status = resp.status();
-            return Err(format!("push: {status} {}", resp.text().await.unwrap_or_default()));
+        let status = resp.status().as_u16();
+        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        if status == 200 {
+            return resp.json().await.map(Answer::Pushed).map_err(|e| e.to_string());
         }
-        let answer: PushResponse = resp.json().await.map_err(|e| e.to_string())?;
-        Ok((answer, start.elapsed()))
+        let body = resp.text().await.map_err(|e| e.to_string())?;
+        Ok(Answer::Refused { status, retry_after, body })
+    }
+
+    /// Sends a push that must be answered 200; returns the answer and how long it took.
+    pub async fn push(&self, ops: Vec<Operation>) -> Result<(PushResponse, Duration), String> {
+        let start = Instant::now();
+        match self.send(ops).await? {
+            Answer::Pushed(answer) => Ok((answer, start.elapsed())),
+            Answer::Refused { status, body, .. } => Err(format!("push: {status} {body}")),
+        }
     }
 
     /// Pulls every page after `since`; returns the last page and the time the whole pull took.
@@ -178,20 +199,7 @@ impl Device {
         let mut since = since;
         let mut records = 0;
         loop {
-            let resp = self
-                .http
-                .get(format!("{}/api/sync/pull?since={since}&device={}", self.base, self.id))
-                .bearer_auth(&self.token)
-                .header("tandem-protocol", PROTOCOL_VERSION.to_string())
-                .header("tandem-schema", SCHEMA_VERSION.to_string())
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            if !resp.status().is_success() {
-                let status = resp.status();
-                return Err(format!("pull: {status} {}", resp.text().await.unwrap_or_default()));
-            }
-            let page: PullResponse = resp.json().await.map_err(|e| e.to_string())?;
+            let page = self.pull_page(since).await?;
             records += page.records.len();
             since = page.cursor;
             if !page.more {
@@ -418,6 +426,14 @@ pub async fn run(base: &str, fleet: &Fleet, devices: usize, batches: usize, ops_
     }
     total.wall = start.elapsed();
     total
+}
+
+/// `PRAGMA integrity_check` of the database at `db`.
+pub fn integrity(db: &Path) -> Result<(), String> {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| e.to_string())?;
+    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| e.to_string())?;
+    if ok == "ok" { Ok(()) } else { Err(format!("integrity_check: {ok}")) }
 }
 
 /// Checks every acknowledged operation is recorded exactly once in the database.

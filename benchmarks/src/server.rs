@@ -27,7 +27,8 @@ impl Server {
         Server::spawn(serve_command(tandem, db, port), port).await.expect("tandem started")
     }
 
-    /// Runs `cmd` (which must end up serving on `port`) and waits until it answers.
+    /// Runs `cmd` (which must end up serving on `port`) and waits until it answers. Its logs are
+    /// dropped unless `TANDEM_SERVER_LOGS` is set (then shown, at `TANDEM_LOG`'s level).
     pub async fn spawn(mut cmd: Command, port: u16) -> Result<Server, String> {
         let mut child = cmd
             .env("TANDEM_LOG", std::env::var("TANDEM_LOG").unwrap_or_else(|_| "error".into()))

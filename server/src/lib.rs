@@ -108,11 +108,13 @@ fn print_demo(listen: SocketAddr, code: Option<&str>) {
 }
 
 /// Resolves a sign-in name or an id to a person.
-fn person_ref(conn: &rusqlite::Connection, text: &str) -> Result<PersonId, BoxError> {
+fn person_ref(conn: &rusqlite::Connection, text: &str) -> error::Result<PersonId> {
     if let Ok(id) = PersonId::parse(text) {
         return Ok(id);
     }
-    Ok(people::by_name(conn, text).map_err(|e| e.to_string())?.ok_or_else(|| format!("nobody is called {text:?}"))?.id)
+    Ok(people::by_name(conn, text)?
+        .ok_or_else(|| error::ApiError::BadRequest(format!("nobody is called {text:?}")))?
+        .id)
 }
 
 fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
@@ -134,10 +136,7 @@ fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
             let name = display_name.clone();
             let (id, code) = store
                 .write_now(move |tx| {
-                    let ids = workers
-                        .iter()
-                        .map(|w| person_ref(tx, w).map_err(|e| error::ApiError::BadRequest(e.to_string())))
-                        .collect::<Result<Vec<_>, _>>()?;
+                    let ids = workers.iter().map(|w| person_ref(tx, w)).collect::<Result<Vec<_>, _>>()?;
                     let admin = people::list(tx)?
                         .into_iter()
                         .find(|p| p.role == tandem_shared::Role::Admin)
@@ -155,9 +154,7 @@ fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
         Command::Assign { worker, young_person } => {
             store
                 .write_now(move |tx| {
-                    let w = person_ref(tx, &worker).map_err(|e| error::ApiError::BadRequest(e.to_string()))?;
-                    let y = person_ref(tx, &young_person).map_err(|e| error::ApiError::BadRequest(e.to_string()))?;
-                    accounts::assign(tx, w, y, now)
+                    accounts::assign(tx, person_ref(tx, &worker)?, person_ref(tx, &young_person)?, now)
                 })
                 .map_err(err)?;
             println!("assigned");
@@ -165,9 +162,7 @@ fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
         Command::Unassign { worker, young_person } => {
             store
                 .write_now(move |tx| {
-                    let w = person_ref(tx, &worker).map_err(|e| error::ApiError::BadRequest(e.to_string()))?;
-                    let y = person_ref(tx, &young_person).map_err(|e| error::ApiError::BadRequest(e.to_string()))?;
-                    accounts::unassign(tx, w, y, now)
+                    accounts::unassign(tx, person_ref(tx, &worker)?, person_ref(tx, &young_person)?, now)
                 })
                 .map_err(err)?;
             println!("unassigned: their devices drop this young person's things at their next sync");
@@ -176,7 +171,7 @@ fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
             let who = person.clone();
             store
                 .write_now(move |tx| {
-                    let p = person_ref(tx, &who).map_err(|e| error::ApiError::BadRequest(e.to_string()))?;
+                    let p = person_ref(tx, &who)?;
                     accounts::revoke(tx, p, now)
                 })
                 .map_err(err)?;

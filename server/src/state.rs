@@ -7,7 +7,7 @@ use crate::events::Events;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use std::sync::{Arc, Mutex};
-use tandem_shared::Hlc;
+use tandem_shared::{Hlc, PersonId, Visibility};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -22,6 +22,13 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Tells open screens that follow `owner` (and may see `audience`) to pull now.
+    pub async fn announce(&self, owner: PersonId, audience: Visibility) -> crate::error::Result<()> {
+        let cursor = self.store.read(crate::store::sync::current_change).await?;
+        self.events.publish(crate::events::Notice { owner, cursor, audience });
+        Ok(())
+    }
+
     pub fn new(store: Store, keys: Keys, settings: Settings) -> crate::error::Result<AppState> {
         let latest = store.write_now(|tx| crate::store::sync::latest_hlc(tx))?;
         let limiter = AddressLimiter::new(settings.address_failure_limit, std::time::Duration::from_secs(15 * 60));

@@ -264,22 +264,8 @@ async fn live_events_tell_an_open_worker_screen_about_a_new_share() {
     let server = TestServer::start().await;
     let mut phone = server.signed_in(ASH.0, ASH.1).await;
     let worker = server.signed_in(SAM.0, SAM.1).await;
-    let resp = worker
-        .http
-        .get(format!("{}/api/sync/events", server.base))
-        .bearer_auth(worker.token.as_ref().unwrap())
-        .header("tandem-protocol", "1")
-        .header("tandem-schema", "1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let mut stream = resp.bytes_stream();
-    let mut seen = String::new();
-    // The first event carries the current cursor.
-    while !seen.contains("event: changes") {
-        seen.push_str(&String::from_utf8_lossy(&stream.next().await.unwrap().unwrap()));
-    }
+    // `listen` has already read the first event, which carries the current cursor.
+    let mut hears = listen(&server, &worker).await;
     let ash = phone.me();
     let op = phone.op(
         new_record(),
@@ -288,14 +274,10 @@ async fn live_events_tell_an_open_worker_screen_about_a_new_share() {
         vec![FieldValue::Text("Ask me, not my mum".into()), FieldValue::Visibility(Visibility::Worker)],
     );
     phone.push(vec![op]).await;
-    let mut more = String::new();
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    while more.matches("event: changes").count() < 1 {
-        let chunk =
-            tokio::time::timeout_at(deadline, stream.next()).await.expect("an event within 10s").unwrap().unwrap();
-        more.push_str(&String::from_utf8_lossy(&chunk));
-    }
-    assert!(more.contains("cursor"));
+    phone.pull().await;
+    let heard =
+        tokio::time::timeout(std::time::Duration::from_secs(10), hears.next()).await.expect("an event within 10s");
+    assert_eq!(heard, Some(phone.cursor as i64), "the event names the cursor reached by the share");
     server.stop().await;
 }
 

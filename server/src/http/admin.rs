@@ -129,10 +129,7 @@ pub async fn assign(
     _admin: Admin,
     ApiJson(req): ApiJson<NewAssignment>,
 ) -> Result<Json<crate::auth::Done>> {
-    let young_person = req.young_person;
-    state.store.write(move |tx| accounts::assign(tx, req.worker, req.young_person, store::now_ms())).await?;
-    notify_screens(&state, young_person).await?;
-    Ok(Json(crate::auth::Done { ok: true }))
+    change_assignment(&state, req, accounts::assign).await
 }
 
 /// A key worker stops supporting a young person: their devices drop what was shared with them
@@ -144,18 +141,22 @@ pub async fn end_assignment(
     _admin: Admin,
     ApiJson(req): ApiJson<NewAssignment>,
 ) -> Result<Json<crate::auth::Done>> {
-    let young_person = req.young_person;
-    state.store.write(move |tx| accounts::unassign(tx, req.worker, req.young_person, store::now_ms())).await?;
-    notify_screens(&state, young_person).await?;
-    Ok(Json(crate::auth::Done { ok: true }))
+    change_assignment(&state, req, accounts::unassign).await
 }
 
-/// Open screens that follow this young person pull now, so a change of worker shows at once.
-async fn notify_screens(state: &AppState, young_person: tandem_shared::PersonId) -> Result<()> {
-    let cursor = state.store.read(store::sync::current_change).await?;
-    let audience = tandem_shared::Visibility::Worker;
-    state.events.publish(crate::events::Notice { owner: young_person, cursor, audience });
-    Ok(())
+type AssignmentChange = fn(&rusqlite::Connection, PersonId, PersonId, i64) -> Result<()>;
+
+/// Makes the change, then tells open screens that follow the young person to pull, so a change
+/// of worker shows at once on both sides.
+async fn change_assignment(
+    state: &AppState,
+    req: NewAssignment,
+    change: AssignmentChange,
+) -> Result<Json<crate::auth::Done>> {
+    let NewAssignment { worker, young_person } = req;
+    state.store.write(move |tx| change(tx, worker, young_person, store::now_ms())).await?;
+    state.announce(young_person, tandem_shared::Visibility::Worker).await?;
+    Ok(Json(crate::auth::Done { ok: true }))
 }
 
 #[utoipa::path(post, path = "/api/admin/people/{id}/revoke", tag = "admin", security(("bearer" = [])),

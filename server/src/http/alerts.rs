@@ -3,10 +3,9 @@
 
 use crate::auth::extract::{Caller, KeyWorker, YoungPerson};
 use crate::error::{ApiError, Result};
-use crate::events::Notice;
 use crate::http::json::ApiJson;
 use crate::state::AppState;
-use crate::store::{self, alerts, alerts::Alert, sync};
+use crate::store::{self, alerts, alerts::Alert};
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -29,15 +28,13 @@ pub struct RaiseAlert {
     pub raised_at: f64,
 }
 
-/// Tells the young person's open screens, and their workers', that something changed.
-fn notify(state: &AppState, owner: tandem_shared::PersonId) {
-    let store = state.store.clone();
-    let events = state.events.clone();
-    tokio::spawn(async move {
-        let cursor = store.read(sync::current_change).await.unwrap_or(0);
-        // An alert is for the young person's workers, whatever their records' sharing.
-        events.publish(Notice { owner, cursor, audience: tandem_shared::Visibility::Worker });
-    });
+/// Tells the young person's open screens, and their workers', that something changed. An alert
+/// is for the young person's workers, whatever their records' sharing. The alert is already
+/// stored; if the notice can't be sent, screens still see it at their next pull.
+async fn notify(state: &AppState, owner: tandem_shared::PersonId) {
+    if let Err(e) = state.announce(owner, tandem_shared::Visibility::Worker).await {
+        tracing::warn!(error = %e, "could not announce an alert");
+    }
 }
 
 #[utoipa::path(post, path = "/api/alerts", request_body = RaiseAlert, tag = "alerts", security(("bearer" = [])),
@@ -62,7 +59,7 @@ pub async fn raise(
         .await?;
     if fresh {
         tracing::warn!(young_person = %me, "a young person raised \"I don't feel safe\"");
-        notify(&state, me);
+        notify(&state, me).await;
     }
     Ok(Json(mine))
 }
@@ -90,6 +87,6 @@ pub async fn seen(
     let me = caller.person;
     let yp = state.store.write(move |tx| alerts::mark_seen(tx, &id, me, store::now_ms())).await?;
     let yp = yp.ok_or(ApiError::NotFound("no such alert from anyone you support"))?;
-    notify(&state, yp);
+    notify(&state, yp).await;
     Ok(Json(state.store.read(move |c| alerts::for_worker(c, me, store::now_ms())).await?))
 }

@@ -371,13 +371,14 @@ pub fn pull(
     let me = caller.person.to_string();
     let (sql, audience): (&str, fn(Visibility) -> bool) = match caller.role {
         Role::YoungPerson => (
-            "SELECT id, changed_seq, visibility, deleted, owner_id FROM records WHERE owner_id = ?1 AND changed_seq > ?2
+            "SELECT id, changed_seq, visibility, deleted, owner_id, 1 FROM records WHERE owner_id = ?1 AND changed_seq > ?2
              ORDER BY changed_seq LIMIT ?3",
             |_| true,
         ),
         // Former assignments too: what they were shown comes back to them as removals.
         Role::KeyWorker => (
-            "SELECT id, changed_seq, visibility, deleted, owner_id FROM records
+            "SELECT id, changed_seq, visibility, deleted, owner_id,
+                    owner_id IN (SELECT young_person_id FROM assignments WHERE worker_id = ?1) FROM records
              WHERE owner_id IN (SELECT young_person_id FROM assignments WHERE worker_id = ?1
                                 UNION SELECT young_person_id FROM former_assignments WHERE worker_id = ?1)
                AND changed_seq > ?2 AND widest_visibility != 'private'
@@ -385,7 +386,7 @@ pub fn pull(
             |v| v != Visibility::Private,
         ),
         Role::DropInStaff => (
-            "SELECT id, changed_seq, visibility, deleted, owner_id FROM records
+            "SELECT id, changed_seq, visibility, deleted, owner_id, 1 FROM records
              WHERE ?1 IS NOT NULL AND changed_seq > ?2 AND widest_visibility = 'team'
              ORDER BY changed_seq LIMIT ?3",
             |v| v == Visibility::Team,
@@ -401,22 +402,18 @@ pub fn pull(
                 vis_from(&r.get::<_, String>(2)?),
                 r.get::<_, bool>(3)?,
                 people::parse_id(&r.get::<_, String>(4)?),
+                r.get::<_, bool>(5)?,
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let more = rows.len() > page;
-    let caseload: HashSet<PersonId> = match caller.role {
-        Role::KeyWorker => people::caseload_of(conn, caller.person)?.into_iter().map(|(id, _)| id).collect(),
-        _ => HashSet::new(),
-    };
-    let former = |owner: PersonId| caller.role == Role::KeyWorker && !caseload.contains(&owner);
     let mut records = Vec::new();
     let mut removed = Vec::new();
     let mut reads: BTreeMap<PersonId, usize> = BTreeMap::new();
     let mut cursor = since;
-    for (id, seq, visibility, deleted, owner) in rows.into_iter().take(page) {
+    for (id, seq, visibility, deleted, owner, still_assigned) in rows.into_iter().take(page) {
         cursor = seq as u64;
-        if deleted || !audience(visibility) || former(owner) {
+        if deleted || !audience(visibility) || !still_assigned {
             removed.push(id);
         } else if let Some(record) = load_record(conn, id)? {
             if owner != caller.person {
