@@ -190,30 +190,32 @@ pub async fn events(
                 r = rx.recv() => r,
                 _ = closing.wait_for(|c| *c) => return,
             };
-            let notice = match received {
-                Ok(n) => n,
+            let cursor = match received {
                 // Notices were missed: whoever this is, they should pull.
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    Notice { owner: me, cursor: i64::MAX, audience: Visibility::Team }
-                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => i64::MAX,
                 Err(_) => return,
-            };
-            // Only those who may see a change are told of it: even the timing of a private
-            // edit is the young person's own.
-            let concerns_me = match role {
-                _ if notice.cursor == i64::MAX => true,
-                Role::YoungPerson => notice.owner == me,
-                Role::KeyWorker if notice.audience == Visibility::Private => false,
-                Role::KeyWorker => {
-                    if !caseload.contains(&notice.owner) {
-                        caseload = load_caseload().await.unwrap_or_default();
+                Ok(notice) => {
+                    // Only those who may see a change are told of it: even the timing of a
+                    // private edit is the young person's own.
+                    let concerns_me = match role {
+                        Role::YoungPerson => notice.owner == me,
+                        Role::KeyWorker if notice.audience == Visibility::Private => false,
+                        Role::KeyWorker => {
+                            if !caseload.contains(&notice.owner) {
+                                caseload = load_caseload().await.unwrap_or_default();
+                            }
+                            caseload.contains(&notice.owner)
+                        }
+                        Role::DropInStaff => notice.audience == Visibility::Team,
+                        Role::Admin => false,
+                    };
+                    if !concerns_me {
+                        continue;
                     }
-                    caseload.contains(&notice.owner)
+                    notice.cursor
                 }
-                Role::DropInStaff => notice.audience == Visibility::Team,
-                Role::Admin => false,
             };
-            if concerns_me && tx.send(event(notice.cursor)).await.is_err() {
+            if tx.send(event(cursor)).await.is_err() {
                 return;
             }
         }
