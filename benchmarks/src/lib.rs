@@ -318,20 +318,40 @@ impl LoadReport {
     }
 }
 
+/// When device `i` starts: at once if `spread` is zero, else at a random moment within `spread`
+/// (fixed per device, so runs are repeatable): phones regaining signal one by one.
+fn arrival(i: usize, spread: Duration) -> Duration {
+    let mut x = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^= x >> 31;
+    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^= x >> 29;
+    spread.mul_f64((x % 1_000_000) as f64 / 1_000_000.0)
+}
+
 /// Runs the load: `devices` phones (one per young person, up to the fleet's size; 1 in 10 is a
-/// key worker's laptop instead) each push `batches` batches of `ops_per_batch` operations, all at
-/// once; workers also edit their young people's goals (concurrent with the owners) and pull,
-/// while holding an SSE connection open.
-pub async fn run(base: &str, fleet: &Fleet, devices: usize, batches: usize, ops_per_batch: usize) -> LoadReport {
+/// key worker's laptop instead) each push `batches` batches of `ops_per_batch` operations, one
+/// after another; workers also edit their young people's goals (concurrent with the owners) and
+/// pull, while holding an SSE connection open. Every device starts at once when `spread` is
+/// zero, else at its own random moment within `spread`.
+pub async fn run(
+    base: &str,
+    fleet: &Fleet,
+    devices: usize,
+    batches: usize,
+    ops_per_batch: usize,
+    spread: Duration,
+) -> LoadReport {
     let http = reqwest::Client::builder().pool_max_idle_per_host(2048).build().expect("client");
     let workers = (devices / 10).clamp(1, fleet.workers.len());
     let phones = (devices - workers).min(fleet.young.len());
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for p in fleet.young.iter().take(phones) {
+    for (i, p) in fleet.young.iter().take(phones).enumerate() {
         let mut dev = Device::new(&http, base, &p.token);
         let owner = p.id;
+        let wait = arrival(i, spread);
         tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(wait).await;
             let mut r = LoadReport::default();
             for _ in 0..batches {
                 let (ops, _) = night_offline(&mut dev, owner, ops_per_batch);
@@ -353,7 +373,9 @@ pub async fn run(base: &str, fleet: &Fleet, devices: usize, batches: usize, ops_
         let http = http.clone();
         let base = base.to_owned();
         let token = person.token.clone();
+        let wait = arrival(phones + w, spread);
         tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(wait).await;
             let mut r = LoadReport::default();
             // Hold a live-event connection open for the whole run, as an open screen does.
             let sse = http

@@ -22,10 +22,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Tells open screens that follow `owner` (and may see `audience`) to pull now.
-    pub async fn announce(&self, owner: PersonId, audience: Visibility) -> crate::error::Result<()> {
+    /// Tells open screens that follow `owner` (and may see `audience`), and `worker` if named,
+    /// to pull now.
+    pub async fn announce(
+        &self,
+        owner: PersonId,
+        audience: Visibility,
+        worker: Option<PersonId>,
+    ) -> crate::error::Result<()> {
         let cursor = self.store.read(crate::store::sync::current_change).await?;
-        self.events.publish(crate::events::Notice { owner, cursor, audience });
+        self.events.publish(crate::events::Notice { owner, cursor, audience, worker });
         Ok(())
     }
 

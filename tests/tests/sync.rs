@@ -401,6 +401,62 @@ async fn a_newly_assigned_worker_gets_every_shared_record_even_across_many_pages
     server.stop().await;
 }
 
+#[tokio::test]
+async fn an_open_worker_screen_follows_caseload_changes_at_once_and_hears_nothing_of_someone_who_left() {
+    let server = TestServer::start().await;
+    let (mut ash, mut kai) = (server.signed_in(ASH.0, ASH.1).await, server.signed_in(KAI.0, KAI.1).await);
+    let (sam, priya) = (server.signed_in(SAM.0, SAM.1).await, server.signed_in(PRIYA.0, PRIYA.1).await);
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (mut sam_hears, mut priya_hears) = (listen(&server, &sam).await, listen(&server, &priya).await);
+    let share = |phone: &mut Client, text: &str| {
+        let me = phone.me();
+        phone.op(
+            new_record(),
+            RecordKind::Statement,
+            me,
+            vec![FieldValue::Text(text.into()), FieldValue::Visibility(Visibility::Worker)],
+        )
+    };
+
+    // Priya is given Ash: her open screen is told to pull, and then hears Ash's next share.
+    let (status, body) = admin
+        .call(Method::POST, "/api/admin/assignments", Some(json!({"worker": priya.me(), "young_person": ash.me()})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(next(&mut priya_hears).await.is_some(), "told of the new assignment");
+    let op = share(&mut ash, "Hello Priya");
+    ash.push(vec![op]).await;
+    ash.pull().await;
+    assert_eq!(next(&mut priya_hears).await, Some(ash.cursor as i64), "hears the new young person's share");
+
+    // Sam stops being Ash's worker: told once (so his devices drop Ash's things), then nothing.
+    let (status, body) = admin
+        .call(Method::POST, "/api/admin/assignments/end", Some(json!({"worker": sam.me(), "young_person": ash.me()})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    ash.pull().await;
+    let ended_at = ash.cursor as i64;
+    loop {
+        let heard = next(&mut sam_hears).await.expect("an event");
+        if heard >= ended_at {
+            break;
+        }
+    }
+    let op = share(&mut ash, "Not for Sam any more");
+    ash.push(vec![op]).await;
+    let op = share(&mut kai, "For Sam");
+    kai.push(vec![op]).await;
+    kai.pull().await;
+    assert_eq!(next(&mut sam_hears).await, Some(kai.cursor as i64), "the first Sam hears next is Kai's, not Ash's");
+    server.stop().await;
+}
+
+/// The next cursor an open stream hears, waiting at most 10 s.
+async fn next(hears: &mut (impl futures_util::Stream<Item = i64> + Unpin)) -> Option<i64> {
+    use futures_util::StreamExt;
+    tokio::time::timeout(std::time::Duration::from_secs(10), hears.next()).await.expect("an event within 10 s")
+}
+
 /// An open live-event stream: waits for the connect event, then collects cursors.
 async fn listen(server: &TestServer, who: &Client) -> impl futures_util::Stream<Item = i64> + Unpin + use<> {
     use futures_util::StreamExt;

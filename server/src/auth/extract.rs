@@ -35,7 +35,7 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or(ApiError::Unauthorized("please sign in"))?;
         let claims: AccessClaims = state.keys.verify_access(token.trim())?;
         let (person, sid, tv) = (claims.sub, claims.sid.clone(), claims.tv);
-        let live = state.store.read(move |conn| people::session_is_live(conn, &sid, person, tv)).await?;
+        let live = state.store.read_quick(move |conn| people::session_is_live(conn, &sid, person, tv)).await?;
         if !live {
             return Err(ApiError::Unauthorized("you have been signed out; please sign in again"));
         }

@@ -155,7 +155,8 @@ async fn change_assignment(
 ) -> Result<Json<crate::auth::Done>> {
     let NewAssignment { worker, young_person } = req;
     state.store.write(move |tx| change(tx, worker, young_person, store::now_ms())).await?;
-    state.announce(young_person, tandem_shared::Visibility::Worker).await?;
+    state.events.assignments_changed();
+    state.announce(young_person, tandem_shared::Visibility::Worker, Some(worker)).await?;
     Ok(Json(crate::auth::Done { ok: true }))
 }
 

@@ -32,7 +32,7 @@ pub struct RaiseAlert {
 /// is for the young person's workers, whatever their records' sharing. The alert is already
 /// stored; if the notice can't be sent, screens still see it at their next pull.
 async fn notify(state: &AppState, owner: tandem_shared::PersonId) {
-    if let Err(e) = state.announce(owner, tandem_shared::Visibility::Worker).await {
+    if let Err(e) = state.announce(owner, tandem_shared::Visibility::Worker, None).await {
         tracing::warn!(error = %e, "could not announce an alert");
     }
 }

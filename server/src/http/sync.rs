@@ -80,7 +80,7 @@ pub async fn push(
         })
         .await?;
     for &(owner, cursor, audience) in &outcome.changed {
-        state.events.publish(Notice { owner, cursor, audience });
+        state.events.publish(Notice { owner, cursor, audience, worker: None });
     }
     let m = &state.metrics;
     m.pushes.fetch_add(1, Relaxed);
@@ -172,7 +172,9 @@ pub async fn events(
             }
         }
     };
+    let mut assignments = state.events.assignments();
     let mut caseload = load_caseload().await?;
+    let mut loaded_at = std::time::Instant::now();
     let current = state.store.read(sync::current_change).await?;
     let mut rx = state.events.subscribe();
     let mut closing = state.events.closing();
@@ -200,9 +202,19 @@ pub async fn events(
                     let concerns_me = match role {
                         Role::YoungPerson => notice.owner == me,
                         Role::KeyWorker if notice.audience == Visibility::Private => false,
+                        Role::KeyWorker if notice.worker == Some(me) => true,
                         Role::KeyWorker => {
-                            if !caseload.contains(&notice.owner) {
-                                caseload = load_caseload().await.unwrap_or_default();
+                            // Reloaded when an assignment changes here, and now and then for
+                            // changes made with the admin command; not on every notice for
+                            // someone else's young person, which under load is nearly all.
+                            let changed = assignments.has_changed().unwrap_or(false);
+                            let unknown = !caseload.contains(&notice.owner);
+                            if changed || (unknown && loaded_at.elapsed() >= CASELOAD_REFRESH) {
+                                assignments.borrow_and_update();
+                                if let Ok(fresh) = load_caseload().await {
+                                    caseload = fresh;
+                                    loaded_at = std::time::Instant::now();
+                                }
                             }
                             caseload.contains(&notice.owner)
                         }
@@ -222,6 +234,10 @@ pub async fn events(
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15))))
 }
+
+/// How stale a worker stream's caseload may get when assignments change outside this server
+/// process (`tandem assign` on the command line).
+const CASELOAD_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
 
 struct SseGuard(std::sync::Arc<crate::metrics::Metrics>);
 impl Drop for SseGuard {

@@ -83,9 +83,18 @@ pub fn latest_hlc(conn: &Connection) -> Result<Hlc> {
 }
 
 pub fn load_record(conn: &Connection, id: RecordId) -> Result<Option<Record>> {
+    Ok(load(conn, id)?.map(|(record, _)| record))
+}
+
+/// A stored record and the widest audience it has ever had, in two queries: the head row, then
+/// its fields and kept conflicts together (this runs for every record a push or pull touches).
+fn load(conn: &Connection, id: RecordId) -> Result<Option<(Record, Visibility)>> {
+    let key = id.to_string();
     let head = conn
-        .prepare_cached("SELECT owner_id, kind, created_by, created_stamp, owner_touched FROM records WHERE id = ?1")?
-        .query_row([id.to_string()], |r| {
+        .prepare_cached(
+            "SELECT owner_id, kind, created_by, created_stamp, owner_touched, widest_visibility FROM records WHERE id = ?1",
+        )?
+        .query_row([&key], |r| {
             let kind: String = r.get(1)?;
             Ok((
                 people::parse_id(&r.get::<_, String>(0)?),
@@ -93,10 +102,11 @@ pub fn load_record(conn: &Connection, id: RecordId) -> Result<Option<Record>> {
                 from_json::<Author>(&r.get::<_, String>(2)?)?,
                 from_json::<Stamp>(&r.get::<_, String>(3)?)?,
                 r.get::<_, bool>(4)?,
+                vis_from(&r.get::<_, String>(5)?),
             ))
         })
         .optional()?;
-    let Some((owner, kind, created_by, created, owner_touched)) = head else {
+    let Some((owner, kind, created_by, created, owner_touched, widest)) = head else {
         return Ok(None);
     };
     let kind = match kind.as_str() {
@@ -105,54 +115,71 @@ pub fn load_record(conn: &Connection, id: RecordId) -> Result<Option<Record>> {
         _ => RecordKind::Statement,
     };
     let mut fields = BTreeMap::new();
-    let mut stmt = conn.prepare_cached("SELECT state FROM fields WHERE record_id = ?1")?;
-    for state in stmt.query_map([id.to_string()], |r| from_json::<FieldState>(&r.get::<_, String>(0)?))? {
-        let state = state?;
-        fields.insert(state.value.name(), state);
+    let mut conflicts = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT 0, state FROM fields WHERE record_id = ?1 UNION ALL SELECT 1, state FROM conflicts WHERE record_id = ?1",
+    )?;
+    let mut rows = stmt.query([&key])?;
+    while let Some(row) = rows.next()? {
+        let state = from_json::<FieldState>(row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?)?;
+        if row.get::<_, i64>(0)? == 0 {
+            fields.insert(state.value.name(), state);
+        } else {
+            conflicts.push(state);
+        }
     }
-    let mut stmt = conn.prepare_cached("SELECT state FROM conflicts WHERE record_id = ?1 ORDER BY field, stamp")?;
-    let mut conflicts = stmt
-        .query_map([id.to_string()], |r| from_json::<FieldState>(&r.get::<_, String>(0)?))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
     conflicts.sort_by_key(|c| (c.value.name(), c.stamp));
-    Ok(Some(Record { id, kind, owner, created_by, created, owner_touched, fields, conflicts }))
+    Ok(Some((Record { id, kind, owner, created_by, created, owner_touched, fields, conflicts }, widest)))
 }
 
-/// Writes what changed between `before` and `after`, under change number `seq`.
-/// Returns the record's widest audience ever (its current one, or wider if it was narrowed).
-fn save_record(conn: &Connection, before: Option<&Record>, after: &Record, seq: i64) -> Result<Visibility> {
+/// Writes what changed between `before` (as stored, with its widest audience) and `after`,
+/// under change number `seq`. Returns the record's widest audience ever (its current one, or
+/// wider if it was narrowed).
+fn save_record(
+    conn: &Connection,
+    before: Option<&(Record, Visibility)>,
+    after: &Record,
+    seq: i64,
+) -> Result<Visibility> {
     let id = after.id.to_string();
     let visibility = after.visibility();
-    let widest = match before {
-        Some(_) => {
-            let old: String = conn
-                .prepare_cached("SELECT widest_visibility FROM records WHERE id = ?1")?
-                .query_row([&id], |r| r.get(0))?;
-            vis_from(&old).max(visibility)
-        }
-        None => visibility,
+    let widest = before.map_or(visibility, |(_, widest)| visibility.max(*widest));
+    let before = before.map(|(record, _)| record);
+    // A plain INSERT or UPDATE, not an upsert: the caller knows which, and SQLite does less.
+    match before {
+        Some(_) => conn
+            .prepare_cached(
+                "UPDATE records SET owner_touched = ?2, visibility = ?3, widest_visibility = ?4, deleted = ?5,
+                 changed_seq = ?6 WHERE id = ?1",
+            )?
+            .execute(params![id, after.owner_touched, vis_str(visibility), vis_str(widest), after.is_deleted(), seq])?,
+        None => conn
+            .prepare_cached(
+                "INSERT INTO records (id, owner_id, kind, created_by, created_stamp, owner_touched, visibility,
+                 widest_visibility, deleted, changed_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                id,
+                after.owner.to_string(),
+                kind_str(after.kind),
+                json(&after.created_by)?,
+                json(&after.created)?,
+                after.owner_touched,
+                vis_str(visibility),
+                vis_str(widest),
+                after.is_deleted(),
+                seq
+            ])?,
     };
-    conn.prepare_cached("INSERT INTO records (id, owner_id, kind, created_by, created_stamp, owner_touched, visibility, widest_visibility, deleted, changed_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (id) DO UPDATE SET owner_touched = ?6, visibility = ?7, widest_visibility = ?8, deleted = ?9, changed_seq = ?10")?.execute(params![
-            id,
-            after.owner.to_string(),
-            kind_str(after.kind),
-            json(&after.created_by)?,
-            json(&after.created)?,
-            after.owner_touched,
-            vis_str(visibility),
-            vis_str(widest),
-            after.is_deleted(),
-            seq
-        ],
-    )?;
-    let mut put_field =
-        conn.prepare_cached("INSERT OR REPLACE INTO fields (record_id, name, state) VALUES (?1, ?2, ?3)")?;
+    let mut new_field = conn.prepare_cached("INSERT INTO fields (record_id, name, state) VALUES (?1, ?2, ?3)")?;
+    let mut changed_field = conn.prepare_cached("UPDATE fields SET state = ?3 WHERE record_id = ?1 AND name = ?2")?;
     for (name, state) in &after.fields {
-        if before.and_then(|b| b.fields.get(name)) != Some(state) {
-            put_field.execute(params![id, field_str(*name)?, json(state)?])?;
+        let stored = before.and_then(|b| b.fields.get(name));
+        if stored == Some(state) {
+            continue;
         }
+        let put = if stored.is_some() { &mut changed_field } else { &mut new_field };
+        put.execute(params![id, field_str(*name)?, json(state)?])?;
     }
     if before.map(|b| &b.conflicts) != Some(&after.conflicts) {
         conn.prepare_cached("DELETE FROM conflicts WHERE record_id = ?1")?.execute([&id])?;
@@ -247,14 +274,17 @@ pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hl
         results.push(result);
     }
     conn.prepare_cached("UPDATE devices SET last_seq = ?2 WHERE id = ?1")?.execute(params![device, last_seq as i64])?;
+    // Change numbers for the whole batch are taken at once (one writer: nobody else takes any).
+    let mut seq = current_change(conn)?;
     for (before, after) in working.records.values() {
-        if before.as_ref() != Some(after) {
-            let seq = next_change(conn)?;
+        if before.as_ref().map(|(record, _)| record) != Some(after) {
+            seq += 1;
             let widest = save_record(conn, before.as_ref(), after, seq)?;
             let entry = changed.entry(after.owner).or_insert((seq, widest));
             *entry = (seq, entry.1.max(widest));
         }
     }
+    conn.prepare_cached("UPDATE change_seq SET value = ?1")?.execute([seq])?;
     for (owner, n) in worker_changes {
         access_log::append(conn, owner, caller.person, Action::Change, n, now_ms as i64)?;
     }
@@ -272,16 +302,17 @@ fn rejected(op: &Operation, reason: impl Into<String>) -> OpResult {
 /// (a phone's batch often makes a goal and then edits it twice).
 #[derive(Default)]
 struct WorkingSet {
-    /// (as stored before this batch, as it is now)
-    records: BTreeMap<RecordId, (Option<Record>, Record)>,
+    /// (as stored before this batch with its widest audience, as it is now)
+    records: BTreeMap<RecordId, (Option<(Record, Visibility)>, Record)>,
 }
 
 impl WorkingSet {
     fn get(&mut self, conn: &Connection, id: RecordId) -> Result<Option<&Record>> {
         if let std::collections::btree_map::Entry::Vacant(slot) = self.records.entry(id) {
-            match load_record(conn, id)? {
-                Some(r) => {
-                    slot.insert((Some(r.clone()), r));
+            match load(conn, id)? {
+                Some((r, widest)) => {
+                    let now = r.clone();
+                    slot.insert((Some((r, widest)), now));
                 }
                 None => return Ok(None),
             }
@@ -315,26 +346,26 @@ fn apply_op(
         return Ok(rejected(op, "an operation may change each field only once"));
     }
     let stamp = Stamp { hlc: op.hlc.capped_at(server_clock), device: author.device };
-    let before = working.get(conn, op.record)?.cloned();
-    if let Some(r) = &before {
+    let before = working.get(conn, op.record)?;
+    if let Some(r) = before {
         if r.owner != op.owner || r.kind != op.kind {
             return Ok(rejected(op, "this doesn't match the record it names"));
         }
-    } else {
+    } else if !(caller.role == Role::YoungPerson && caller.person == op.owner) {
         match people::by_id(conn, op.owner)? {
             Some(p) if p.role == Role::YoungPerson => {}
             _ => return Ok(rejected(op, "a record must belong to a young person")),
         }
     }
-    if let Err(reason) = may_write(conn, caller, op.owner, before.as_ref())? {
+    if let Err(reason) = may_write(conn, caller, op.owner, before)? {
         return Ok(rejected(op, reason));
     }
 
-    let (after, outcomes) = match merge::apply_operation(before.as_ref(), op, author, stamp) {
+    let (after, outcomes) = match merge::apply_operation(before, op, author, stamp) {
         Ok(applied) => applied,
         Err(refusal) => return Ok(rejected(op, refusal_reason(&refusal))),
     };
-    if before.as_ref() != Some(&after) {
+    if before != Some(&after) {
         working.put(after);
     }
     let status = if outcomes.iter().any(|(_, o)| *o == Outcome::KeptAsConflict) {
