@@ -8,14 +8,16 @@ export function names(list: string[]): string {
   return `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}`;
 }
 
+// With no key worker, "my worker" reaches nobody yet: say so, not "you and your worker".
 export function whoCanSee(v: Visibility, workers: string[]): string {
+  const none = workers.length === 0;
   switch (v) {
     case 'private':
       return 'Only you';
     case 'worker':
-      return `You and ${names(workers)}`;
+      return none ? 'Only you for now. You have no key worker just now; when you get one, they will see it' : `You and ${names(workers)}`;
     case 'team':
-      return `You, ${names(workers)} and the drop-in team`;
+      return none ? 'You and the drop-in team. You have no key worker just now' : `You, ${workers.join(', ')} and the drop-in team`;
   }
 }
 

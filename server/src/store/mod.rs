@@ -6,6 +6,7 @@
 
 pub mod access_log;
 pub mod alerts;
+mod encode;
 pub mod people;
 pub mod sync;
 
@@ -19,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_alerts.sql"),
     include_str!("migrations/0003_former_assignments.sql"),
+    include_str!("migrations/0004_latest_clock.sql"),
 ];
 const READERS: usize = 4;
 

@@ -2,14 +2,15 @@
 
 use super::OptionalRow;
 use super::access_log::{self, Action};
+use super::encode;
 use super::people;
 use crate::error::{ApiError, Result};
 use rusqlite::{Connection, params};
 use std::collections::{BTreeMap, HashSet};
 use tandem_shared::wire::{FieldResult, OpResult, OpStatus, Operation, PullResponse, PushRequest, PushResponse};
 use tandem_shared::{
-    Author, DeviceId, FieldName, FieldState, Hlc, Outcome, PersonId, Record, RecordId, RecordKind, Refusal, Role,
-    Stamp, Visibility, merge,
+    Author, DeviceId, FieldName, Hlc, Outcome, PersonId, Record, RecordId, RecordKind, Refusal, Role, Stamp,
+    Visibility, merge,
 };
 
 /// Who is syncing.
@@ -74,12 +75,15 @@ pub fn current_change(conn: &Connection) -> Result<i64> {
 
 /// The highest clock stored, so the server's own clock never runs behind it after a restart.
 pub fn latest_hlc(conn: &Connection) -> Result<Hlc> {
-    let max: Option<String> = conn
-        .prepare_cached("SELECT max(json_extract(state, '$.stamp.hlc.ms')) FROM fields")?
-        .query_row([], |r| r.get(0))
-        .unwrap_or(None);
-    let ms = max.and_then(|m| m.parse::<u64>().ok()).unwrap_or(0);
-    Ok(Hlc { ms, count: u32::MAX / 2 })
+    let ms: i64 = conn.prepare_cached("SELECT ms FROM latest_clock")?.query_row([], |r| r.get(0))?;
+    Ok(Hlc { ms: ms.max(0) as u64, count: u32::MAX / 2 })
+}
+
+/// Keeps `latest_clock` at or past every stamp just stored.
+fn keep_latest_clock(conn: &Connection, clock: Hlc) -> Result<()> {
+    let ms = i64::try_from(clock.ms).unwrap_or(i64::MAX);
+    conn.prepare_cached("UPDATE latest_clock SET ms = max(ms, ?1)")?.execute([ms])?;
+    Ok(())
 }
 
 pub fn load_record(conn: &Connection, id: RecordId) -> Result<Option<Record>> {
@@ -121,7 +125,7 @@ fn load(conn: &Connection, id: RecordId) -> Result<Option<(Record, Visibility)>>
     )?;
     let mut rows = stmt.query([&key])?;
     while let Some(row) = rows.next()? {
-        let state = from_json::<FieldState>(row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?)?;
+        let state = encode::read_field_state(row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?)?;
         if row.get::<_, i64>(0)? == 0 {
             fields.insert(state.value.name(), state);
         } else {
@@ -179,14 +183,14 @@ fn save_record(
             continue;
         }
         let put = if stored.is_some() { &mut changed_field } else { &mut new_field };
-        put.execute(params![id, field_str(*name)?, json(state)?])?;
+        put.execute(params![id, field_str(*name)?, encode::field_state(state)?])?;
     }
     if before.map(|b| &b.conflicts) != Some(&after.conflicts) {
         conn.prepare_cached("DELETE FROM conflicts WHERE record_id = ?1")?.execute([&id])?;
         let mut put =
             conn.prepare_cached("INSERT INTO conflicts (record_id, field, stamp, state) VALUES (?1, ?2, ?3, ?4)")?;
         for c in &after.conflicts {
-            put.execute(params![id, field_str(c.value.name())?, json(&c.stamp)?, json(c)?])?;
+            put.execute(params![id, field_str(c.value.name())?, json(&c.stamp)?, encode::field_state(c)?])?;
         }
     }
     Ok(widest)
@@ -251,7 +255,7 @@ pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hl
         if op.seq <= last_seq {
             let earlier: Option<String> = stored.query_row(params![device, op.seq as i64], |r| r.get(0)).optional()?;
             let answer = match earlier {
-                Some(json) => serde_json::from_str(&json).map_err(|e| ApiError::Internal(e.to_string()))?,
+                Some(text) => encode::read_answer(op.seq, &text)?,
                 None => OpResult {
                     seq: op.seq,
                     status: OpStatus::Rejected,
@@ -269,7 +273,7 @@ pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hl
             *worker_changes.entry(op.owner).or_default() += 1;
         }
         conn.prepare_cached("INSERT INTO applied_ops (device_id, seq, result) VALUES (?1, ?2, ?3)")?
-            .execute(params![device, op.seq as i64, json(&result)?])?;
+            .execute(params![device, op.seq as i64, encode::answer(&result)?])?;
         last_seq = op.seq;
         results.push(result);
     }
@@ -285,6 +289,7 @@ pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hl
         }
     }
     conn.prepare_cached("UPDATE change_seq SET value = ?1")?.execute([seq])?;
+    keep_latest_clock(conn, *clock)?;
     for (owner, n) in worker_changes {
         access_log::append(conn, owner, caller.person, Action::Change, n, now_ms as i64)?;
     }
@@ -483,5 +488,9 @@ pub fn touch_all_of(conn: &Connection, young_person: PersonId) -> Result<()> {
 /// Stores a record made outside a push (demo data).
 pub fn insert_new(conn: &Connection, record: &Record) -> Result<()> {
     let seq = next_change(conn)?;
+    let stamps = record.fields.values().chain(&record.conflicts).map(|f| f.stamp.hlc);
+    if let Some(latest) = stamps.max() {
+        keep_latest_clock(conn, latest)?;
+    }
     save_record(conn, None, record, seq).map(|_| ())
 }

@@ -1,0 +1,77 @@
+//! A database written by an earlier Tandem (schema 3: field states stored as JSON objects) opens
+//! with this one: every record reads back as it was, and the server's clock starts past every
+//! stored write, losing values included.
+
+use rusqlite::{Connection, params};
+use tandem_server::store::{Store, sync};
+use tandem_shared::{Author, DeviceId, FieldState, FieldValue, Hlc, PersonId, RecordId, Role, Stamp};
+use uuid::Uuid;
+
+const EARLIER: &[&str] = &[
+    include_str!("../src/store/migrations/0001_init.sql"),
+    include_str!("../src/store/migrations/0002_alerts.sql"),
+    include_str!("../src/store/migrations/0003_former_assignments.sql"),
+];
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap()
+}
+
+fn state(value: FieldValue, ms: u64, author: Author) -> FieldState {
+    FieldState { value, stamp: Stamp { hlc: Hlc { ms, count: 0 }, device: author.device }, base: None, author }
+}
+
+#[test]
+fn a_schema_3_database_opens_with_its_records_intact_and_the_clock_past_every_stored_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tandem.db");
+    let (young, worker) = (PersonId(Uuid::now_v7()), PersonId(Uuid::now_v7()));
+    let record = RecordId(Uuid::now_v7());
+    let phone = Author { person: young, role: Role::YoungPerson, device: DeviceId(Uuid::now_v7()) };
+    let laptop = Author { person: worker, role: Role::KeyWorker, device: DeviceId(Uuid::now_v7()) };
+    let title = state(FieldValue::Title("Move into my own flat".into()), 1_000, phone);
+    let visibility = state(FieldValue::Visibility(tandem_shared::Visibility::Worker), 1_000, phone);
+    // The worker's losing version carries the later clock: the owner won anyway.
+    let kept = state(FieldValue::Title("Find a flat".into()), 5_000, laptop);
+    {
+        let conn = Connection::open(&path).unwrap();
+        for (i, sql) in EARLIER.iter().enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", (i + 1) as i64).unwrap();
+        }
+        for (id, role) in [(young, "young_person"), (worker, "key_worker")] {
+            conn.execute(
+                "INSERT INTO people (id, role, display_name, created_at) VALUES (?1, ?2, 'x', 0)",
+                params![id.to_string(), role],
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO records (id, owner_id, kind, created_by, created_stamp, owner_touched, visibility,
+             widest_visibility, deleted, changed_seq) VALUES (?1, ?2, 'goal', ?3, ?4, 1, 'worker', 'worker', 0, 1)",
+            params![record.to_string(), young.to_string(), json(&phone), json(&title.stamp)],
+        )
+        .unwrap();
+        for s in [&title, &visibility] {
+            conn.execute(
+                "INSERT INTO fields (record_id, name, state) VALUES (?1, ?2, ?3)",
+                params![record.to_string(), json(&s.value.name()), json(s)],
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO conflicts (record_id, field, stamp, state) VALUES (?1, ?2, ?3, ?4)",
+            params![record.to_string(), json(&kept.value.name()), json(&kept.stamp), json(&kept)],
+        )
+        .unwrap();
+    }
+
+    let store = Store::open(&path).unwrap();
+    let (loaded, latest) =
+        store.write_now(move |tx| Ok((sync::load_record(tx, record)?, sync::latest_hlc(tx)?))).unwrap();
+    let loaded = loaded.expect("the record is still there");
+    assert_eq!(loaded.fields.get(&title.value.name()), Some(&title));
+    assert_eq!(loaded.fields.get(&visibility.value.name()), Some(&visibility));
+    assert_eq!(loaded.conflicts, vec![kept.clone()]);
+    assert!(latest >= kept.stamp.hlc, "the clock starts at {latest:?}, behind a stored write");
+}
