@@ -65,10 +65,20 @@ pub fn prepare(db: &Path, young: usize, workers: usize) -> Fleet {
         })
         .expect("assign");
     drop(store);
-    // Fold the WAL into the main file, so a plain file copy of the template is complete.
+    // Fold the WAL into the main file, so a plain file copy of the template is complete. The
+    // store's threads close their connections just after it is dropped, and a checkpoint that
+    // meets one of them still busy reports it rather than failing: try until it is complete.
     let conn = rusqlite::Connection::open(db).expect("reopen");
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).expect("checkpoint");
-    Fleet { young, workers, caseloads }
+    for _ in 0..200 {
+        let (busy, log, done): (i64, i64, i64) = conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("checkpoint");
+        if busy == 0 && log == done {
+            return Fleet { young, workers, caseloads };
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the template database's log could not be folded in");
 }
 
 pub fn key_path(db: &Path) -> std::path::PathBuf {

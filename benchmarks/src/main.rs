@@ -462,13 +462,15 @@ fn write_targets(
     if let Some(b) = best {
         let _ = writeln!(
             md,
-            "- **Throughput** is bound by the single writer. At N = {} its thread was busy {:.0}% of the run \
-             on CPU alone, and the rest of its time goes to writing and syncing the WAL at each group \
-             commit (acknowledged means on disk: `synchronous=FULL`). Per operation the server spent \
-             {:.0} µs of CPU in all; most of the writer's share is SQLite inserting B-tree rows: each \
-             operation stores its record's changed fields as JSON rows (about 280 bytes each, writer \
-             and clock repeated per field), updates the record's change-feed indexes, and keeps the \
-             answer for exactly-once retries. The load generator shares the same two cores.",
+            "- **Throughput** is bound by the single writer, which applies every push in turn. At N = {} \
+             its thread was on the CPU {:.0}% of the run; most of the rest it spends waiting for the \
+             WAL to reach disk at each group commit (acknowledged means on disk: `synchronous=FULL`), \
+             a little waiting for work. Per operation the server spent {:.0} µs of CPU in all. Most \
+             of the writer's share is SQLite inserting B-tree rows: each operation stores its \
+             record's changed fields as rows of compact JSON (about 150 bytes for a short field: \
+             value, clock, device, writer), updates the record's change-feed indexes, and keeps its \
+             answer for exactly-once retries; ids are 36-character text keys. The load generator \
+             shares the same two cores.",
             b.n,
             b.writer_busy * 100.0,
             b.cpu_us_per_op
