@@ -9,6 +9,24 @@ use crate::error::{ApiError, Result};
 use tandem_shared::wire::{FieldResult, OpResult, OpStatus};
 use tandem_shared::{Author, DeviceId, FieldName, FieldState, FieldValue, Hlc, Outcome, PersonId, Role, Stamp};
 
+/// A field's name as stored in `fields.name` and `conflicts.field`: its JSON form, quotes and all
+/// (as the first version stored it), without encoding it on every write.
+pub fn field_key(name: FieldName) -> &'static str {
+    match name {
+        FieldName::Title => "\"title\"",
+        FieldName::Why => "\"why\"",
+        FieldName::Steps => "\"steps\"",
+        FieldName::Ratings => "\"ratings\"",
+        FieldName::Status => "\"status\"",
+        FieldName::Text => "\"text\"",
+        FieldName::NoticedBy => "\"noticed_by\"",
+        FieldName::Meeting => "\"meeting\"",
+        FieldName::Visibility => "\"visibility\"",
+        FieldName::Deleted => "\"deleted\"",
+        FieldName::Accepted => "\"accepted\"",
+    }
+}
+
 /// A stamp as `[ms, count, device]`.
 type StampRow = (u64, u32, DeviceId);
 
@@ -110,6 +128,14 @@ mod tests {
             let text = field_state(&state).unwrap();
             assert_eq!(read_field_state(&text).unwrap(), state);
             assert!(text.len() * 10 < serde_json::to_string(&state).unwrap().len() * 7, "{text}");
+        }
+    }
+
+    #[test]
+    fn field_keys_are_the_json_form_earlier_versions_stored() {
+        use FieldName::*;
+        for name in [Title, Why, Steps, Ratings, Status, Text, NoticedBy, Meeting, Visibility, Deleted, Accepted] {
+            assert_eq!(field_key(name), serde_json::to_string(&name).unwrap());
         }
     }
 

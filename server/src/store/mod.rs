@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_alerts.sql"),
     include_str!("migrations/0003_former_assignments.sql"),
     include_str!("migrations/0004_latest_clock.sql"),
+    include_str!("migrations/0005_team_change_index.sql"),
 ];
 const READERS: usize = 4;
 

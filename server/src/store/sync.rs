@@ -9,8 +9,7 @@ use rusqlite::{Connection, params};
 use std::collections::{BTreeMap, HashSet};
 use tandem_shared::wire::{FieldResult, OpResult, OpStatus, Operation, PullResponse, PushRequest, PushResponse};
 use tandem_shared::{
-    Author, DeviceId, FieldName, Hlc, Outcome, PersonId, Record, RecordId, RecordKind, Refusal, Role, Stamp,
-    Visibility, merge,
+    Author, DeviceId, Hlc, Outcome, PersonId, Record, RecordId, RecordKind, Refusal, Role, Stamp, Visibility, merge,
 };
 
 /// Who is syncing.
@@ -58,10 +57,6 @@ fn vis_from(s: &str) -> Visibility {
 
 fn kind_str(k: RecordKind) -> &'static str {
     tandem_shared::validate::kind_name(k)
-}
-
-fn field_str(f: FieldName) -> Result<String> {
-    json(&f)
 }
 
 /// Takes the next number of the change feed.
@@ -183,14 +178,14 @@ fn save_record(
             continue;
         }
         let put = if stored.is_some() { &mut changed_field } else { &mut new_field };
-        put.execute(params![id, field_str(*name)?, encode::field_state(state)?])?;
+        put.execute(params![id, encode::field_key(*name), encode::field_state(state)?])?;
     }
     if before.map(|b| &b.conflicts) != Some(&after.conflicts) {
         conn.prepare_cached("DELETE FROM conflicts WHERE record_id = ?1")?.execute([&id])?;
         let mut put =
             conn.prepare_cached("INSERT INTO conflicts (record_id, field, stamp, state) VALUES (?1, ?2, ?3, ?4)")?;
         for c in &after.conflicts {
-            put.execute(params![id, field_str(c.value.name())?, json(&c.stamp)?, encode::field_state(c)?])?;
+            put.execute(params![id, encode::field_key(c.value.name()), json(&c.stamp)?, encode::field_state(c)?])?;
         }
     }
     Ok(widest)
