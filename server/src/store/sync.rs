@@ -274,7 +274,8 @@ pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hl
     }
     conn.prepare_cached("UPDATE devices SET last_seq = ?2 WHERE id = ?1")?.execute(params![device, last_seq as i64])?;
     // Change numbers for the whole batch are taken at once (one writer: nobody else takes any).
-    let mut seq = current_change(conn)?;
+    let first = current_change(conn)?;
+    let mut seq = first;
     for (before, after) in working.records.values() {
         if before.as_ref().map(|(record, _)| record) != Some(after) {
             seq += 1;
@@ -283,8 +284,10 @@ pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hl
             *entry = (seq, entry.1.max(widest));
         }
     }
-    conn.prepare_cached("UPDATE change_seq SET value = ?1")?.execute([seq])?;
-    keep_latest_clock(conn, *clock)?;
+    if seq != first {
+        conn.prepare_cached("UPDATE change_seq SET value = ?1")?.execute([seq])?;
+        keep_latest_clock(conn, *clock)?;
+    }
     for (owner, n) in worker_changes {
         access_log::append(conn, owner, caller.person, Action::Change, n, now_ms as i64)?;
     }
