@@ -281,16 +281,40 @@ fn run_writer(mut conn: Connection, queue: std::sync::mpsc::Receiver<Job>) {
 
 /// Folds the WAL back into the database every half second with PASSIVE checkpoints, which never
 /// wait for or block the writer or readers. Stops when the store is dropped.
+///
+/// Under steady load the WAL only grows (it can't restart while readers are busy), so once it is
+/// all folded in and two seconds pass with no write, the file is truncated to give the space
+/// back. That attempt never waits: if anyone is reading or writing just then, it is skipped.
 fn spawn_checkpointer(path: &Path, store: std::sync::Weak<Inner>) -> Result<(), StoreError> {
+    const TICK: std::time::Duration = std::time::Duration::from_millis(500);
+    const QUIET_TICKS: u32 = 4;
     let conn = Connection::open(path)?;
     configure(&conn)?;
     std::thread::Builder::new()
         .name("tandem-checkpoint".into())
         .spawn(move || {
+            let (mut last_log, mut quiet) = (-1_i64, 0_u32);
             while store.strong_count() > 0 {
-                std::thread::sleep(std::time::Duration::from_millis(500));
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(error = %e, "checkpoint failed; will try again");
+                std::thread::sleep(TICK);
+                let folded = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                    Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                });
+                let (log, done) = match folded {
+                    Ok(frames) => frames,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "checkpoint failed; will try again");
+                        continue;
+                    }
+                };
+                quiet = if log == last_log { quiet + 1 } else { 0 };
+                last_log = log;
+                if log > 0 && log == done && quiet >= QUIET_TICKS {
+                    let _ = conn.busy_timeout(std::time::Duration::ZERO);
+                    // Busy (someone came along) is reported in the row, not as an error: next time.
+                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+                        tracing::debug!(error = %e, "could not truncate the log; will try again");
+                    }
+                    let _ = conn.busy_timeout(std::time::Duration::from_secs(5));
                 }
             }
         })
