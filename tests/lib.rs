@@ -190,16 +190,22 @@ impl Client {
         self.person.expect("signed in")
     }
 
-    /// Any request; returns status and JSON body (Null if the body isn't JSON).
-    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = self
+    /// A request to `path` with this client's sign-in and the protocol and schema versions.
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let req = self
             .http
             .request(method, format!("{}{}", self.base, path))
             .header("tandem-protocol", PROTOCOL_VERSION.to_string())
             .header("tandem-schema", SCHEMA_VERSION.to_string());
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t);
+        match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
         }
+    }
+
+    /// Any request; returns status and JSON body (Null if the body isn't JSON).
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.request(method, path);
         if let Some(b) = body {
             req = req.json(&b);
         }

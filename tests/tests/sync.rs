@@ -260,12 +260,11 @@ async fn worker_reads_and_changes_appear_in_the_young_persons_access_log() {
 
 #[tokio::test]
 async fn live_events_tell_an_open_worker_screen_about_a_new_share() {
-    use futures_util::StreamExt;
     let server = TestServer::start().await;
     let mut phone = server.signed_in(ASH.0, ASH.1).await;
     let worker = server.signed_in(SAM.0, SAM.1).await;
     // `listen` has already read the first event, which carries the current cursor.
-    let mut hears = listen(&server, &worker).await;
+    let mut hears = listen(&worker).await;
     let ash = phone.me();
     let op = phone.op(
         new_record(),
@@ -275,9 +274,7 @@ async fn live_events_tell_an_open_worker_screen_about_a_new_share() {
     );
     phone.push(vec![op]).await;
     phone.pull().await;
-    let heard =
-        tokio::time::timeout(std::time::Duration::from_secs(10), hears.next()).await.expect("an event within 10s");
-    assert_eq!(heard, Some(phone.cursor as i64), "the event names the cursor reached by the share");
+    assert_eq!(next(&mut hears).await, Some(phone.cursor as i64), "the event names the cursor reached by the share");
     server.stop().await;
 }
 
@@ -407,7 +404,7 @@ async fn an_open_worker_screen_follows_caseload_changes_at_once_and_hears_nothin
     let (mut ash, mut kai) = (server.signed_in(ASH.0, ASH.1).await, server.signed_in(KAI.0, KAI.1).await);
     let (sam, priya) = (server.signed_in(SAM.0, SAM.1).await, server.signed_in(PRIYA.0, PRIYA.1).await);
     let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
-    let (mut sam_hears, mut priya_hears) = (listen(&server, &sam).await, listen(&server, &priya).await);
+    let (mut sam_hears, mut priya_hears) = (listen(&sam).await, listen(&priya).await);
     let share = |phone: &mut Client, text: &str| {
         let me = phone.me();
         phone.op(
@@ -458,17 +455,9 @@ async fn next(hears: &mut (impl futures_util::Stream<Item = i64> + Unpin)) -> Op
 }
 
 /// An open live-event stream: waits for the connect event, then collects cursors.
-async fn listen(server: &TestServer, who: &Client) -> impl futures_util::Stream<Item = i64> + Unpin + use<> {
+async fn listen(who: &Client) -> impl futures_util::Stream<Item = i64> + Unpin + use<> {
     use futures_util::StreamExt;
-    let resp = who
-        .http
-        .get(format!("{}/api/sync/events", server.base))
-        .bearer_auth(who.token.as_ref().unwrap())
-        .header("tandem-protocol", "1")
-        .header("tandem-schema", "1")
-        .send()
-        .await
-        .unwrap();
+    let resp = who.request(Method::GET, "/api/sync/events").send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let cursors =
         resp.bytes_stream().map(|chunk| String::from_utf8_lossy(&chunk.unwrap()).into_owned()).flat_map(|text| {
@@ -487,12 +476,11 @@ async fn listen(server: &TestServer, who: &Client) -> impl futures_util::Stream<
 
 #[tokio::test]
 async fn a_private_edit_is_not_even_announced_to_workers_or_drop_in_screens_and_a_shared_one_is() {
-    use futures_util::StreamExt;
     let server = TestServer::start().await;
     let mut phone = server.signed_in(ASH.0, ASH.1).await;
     let (sam, dropin) = (server.signed_in(SAM.0, SAM.1).await, server.signed_in(DROPIN.0, DROPIN.1).await);
-    let mut sam_hears = listen(&server, &sam).await;
-    let mut dropin_hears = listen(&server, &dropin).await;
+    let mut sam_hears = listen(&sam).await;
+    let mut dropin_hears = listen(&dropin).await;
     let ash = phone.me();
     let private = phone.op(new_record(), RecordKind::Statement, ash, vec![FieldValue::Text("Just for me".into())]);
     phone.push(vec![private]).await;
@@ -507,8 +495,7 @@ async fn a_private_edit_is_not_even_announced_to_workers_or_drop_in_screens_and_
     let after_team = phone.cursor as i64;
     // Events arrive in order, so the first each hears must be the shared change, not the private one.
     for hears in [&mut sam_hears, &mut dropin_hears] {
-        let first = tokio::time::timeout(std::time::Duration::from_secs(10), hears.next()).await.expect("an event");
-        assert_eq!(first, Some(after_team), "the private edit was announced");
+        assert_eq!(next(hears).await, Some(after_team), "the private edit was announced");
     }
     server.stop().await;
 }

@@ -3,7 +3,8 @@
 //! Compact JSON arrays, not the wire's objects: every push writes a row per changed field and an
 //! answer per operation, and the object form repeated key names and the writer's device on every
 //! one (about 280 bytes for a one-word field). Rows written in the object form by earlier versions
-//! are still read: an array starts with `[`, an object with `{`.
+//! are still read: an array starts with `[`, an object with `{`. Other JSON columns (a record's
+//! creator and first stamp, a conflict's stamp) go through `to_text` and `from_text` here too.
 
 use crate::error::{ApiError, Result};
 use tandem_shared::wire::{FieldResult, OpResult, OpStatus};
@@ -44,11 +45,11 @@ fn stamp_of((ms, count, device): StampRow) -> Stamp {
     Stamp { hlc: Hlc { ms, count }, device }
 }
 
-fn to_text<T: serde::Serialize>(v: &T) -> Result<String> {
+pub fn to_text<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-fn from_text<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+pub fn from_text<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
     serde_json::from_str(s)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }

@@ -30,15 +30,6 @@ pub struct PushOutcome {
     pub changed: Vec<(PersonId, i64, Visibility)>,
 }
 
-fn json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| ApiError::Internal(e.to_string()))
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(s)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
-}
-
 fn vis_str(v: Visibility) -> &'static str {
     match v {
         Visibility::Private => "private",
@@ -98,8 +89,8 @@ fn load(conn: &Connection, id: RecordId) -> Result<Option<(Record, Visibility)>>
             Ok((
                 people::parse_id(&r.get::<_, String>(0)?),
                 kind,
-                from_json::<Author>(&r.get::<_, String>(2)?)?,
-                from_json::<Stamp>(&r.get::<_, String>(3)?)?,
+                encode::from_text::<Author>(&r.get::<_, String>(2)?)?,
+                encode::from_text::<Stamp>(&r.get::<_, String>(3)?)?,
                 r.get::<_, bool>(4)?,
                 vis_from(&r.get::<_, String>(5)?),
             ))
@@ -161,8 +152,8 @@ fn save_record(
                 id,
                 after.owner.to_string(),
                 kind_str(after.kind),
-                json(&after.created_by)?,
-                json(&after.created)?,
+                encode::to_text(&after.created_by)?,
+                encode::to_text(&after.created)?,
                 after.owner_touched,
                 vis_str(visibility),
                 vis_str(widest),
@@ -185,7 +176,12 @@ fn save_record(
         let mut put =
             conn.prepare_cached("INSERT INTO conflicts (record_id, field, stamp, state) VALUES (?1, ?2, ?3, ?4)")?;
         for c in &after.conflicts {
-            put.execute(params![id, encode::field_key(c.value.name()), json(&c.stamp)?, encode::field_state(c)?])?;
+            put.execute(params![
+                id,
+                encode::field_key(c.value.name()),
+                encode::to_text(&c.stamp)?,
+                encode::field_state(c)?
+            ])?;
         }
     }
     Ok(widest)
