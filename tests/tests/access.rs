@@ -115,15 +115,7 @@ async fn every_endpoint_answers_every_role_as_designed() {
         let (status, _) =
             c.call(Method::POST, "/api/sync/push", Some(serde_json::to_value(c.push_request(vec![])).unwrap())).await;
         assert_eq!(status, expect(who, &syncers), "{who:?} push");
-        let mut req = c
-            .http
-            .get(format!("{}/api/sync/events", server.base))
-            .header("tandem-protocol", "1")
-            .header("tandem-schema", "1");
-        if let Some(t) = &c.token {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().await.unwrap();
+        let resp = c.request(Method::GET, "/api/sync/events").send().await.unwrap();
         assert_eq!(resp.status(), expect(who, &syncers), "{who:?} events");
         drop(resp);
     }
