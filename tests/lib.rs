@@ -16,8 +16,33 @@ pub struct TestServer {
     pub base: String,
     pub dir: tempfile::TempDir,
     pub invite_code: String,
+    /// The database this server runs on: a SQLite path, or a `postgres://` URL.
+    pub db: String,
+    /// The server's own store, for looking at what it wrote.
+    pub store: tandem_server::store::Store,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// The PostgreSQL server the tests run on instead of SQLite, when `TANDEM_TEST_POSTGRES` names
+/// one (`postgres://user@host:port`; `scripts/test-all.sh` starts a throwaway cluster for it).
+pub fn postgres_server() -> Option<String> {
+    std::env::var("TANDEM_TEST_POSTGRES").ok().filter(|s| !s.is_empty())
+}
+
+/// A new, empty database for one test: a file in `dir`, or a fresh PostgreSQL database.
+pub async fn fresh_database(dir: &std::path::Path) -> String {
+    let Some(server) = postgres_server() else {
+        return dir.join("tandem.db").display().to_string();
+    };
+    let name = format!("t_{}", Uuid::now_v7().simple());
+    let (client, connection) =
+        tokio_postgres::connect(&format!("{server}/postgres"), tokio_postgres::NoTls).await.expect("reach PostgreSQL");
+    let driver = tokio::spawn(connection);
+    client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create a test database");
+    drop(client);
+    let _ = driver.await;
+    format!("{server}/{name}")
 }
 
 impl TestServer {
@@ -29,12 +54,16 @@ impl TestServer {
 
     pub async fn start_with(settings: Settings) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
-        let state = tandem_server::open_state(&dir.path().join("tandem.db"), None, settings).expect("open state");
+        let db = fresh_database(dir.path()).await;
+        let key = dir.path().join("tandem.db.key");
+        let state = tandem_server::open_state(&db, Some(&key), settings).await.expect("open state");
         let invite_code = state
             .store
-            .write_now(|tx| tandem_server::demo::seed(tx, tandem_server::store::now_ms()))
+            .write(|tx| tandem_server::demo::seed(tx, tandem_server::store::now_ms()))
+            .await
             .expect("seed")
             .expect("fresh database");
+        let store = state.store.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = oneshot::channel::<()>();
@@ -45,7 +74,7 @@ impl TestServer {
             .await
             .expect("serve");
         });
-        let server = TestServer { base, dir, invite_code, shutdown: Some(tx), handle: Some(handle) };
+        let server = TestServer { base, dir, invite_code, db, store, shutdown: Some(tx), handle: Some(handle) };
         server.wait_healthy().await;
         server
     }
@@ -73,28 +102,30 @@ impl TestServer {
     }
 
     /// Everything that matters in the database, to show a bad request changed nothing.
-    pub fn fingerprint(&self) -> String {
-        let conn = rusqlite::Connection::open(self.db_path()).expect("open db");
-        let mut out = String::new();
-        for sql in [
-            "SELECT count(*) || ':' || coalesce(sum(length(name || display_name || coalesce(secret_hash,'') || token_version || failed_signins)), 0) FROM people",
-            "SELECT count(*) || ':' || coalesce(sum(length(state)), 0) FROM fields",
-            "SELECT count(*) || ':' || coalesce(sum(changed_seq), 0) || ':' || coalesce(group_concat(visibility), '') FROM records",
-            "SELECT count(*) FROM conflicts",
-            "SELECT count(*) || ':' || coalesce(sum(last_seq), 0) FROM devices",
-            "SELECT count(*) FROM applied_ops",
-            "SELECT value FROM change_seq",
-            "SELECT count(*) FROM assignments",
-            "SELECT count(*) || ':' || coalesce(sum(used_at IS NOT NULL), 0) FROM invites",
-        ] {
-            let v: String = conn
-                .query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0))
-                .map(|v| format!("{v:?}"))
-                .expect(sql);
-            out.push_str(&v);
-            out.push('|');
-        }
-        out
+    pub async fn fingerprint(&self) -> String {
+        self.store
+            .read(|db| {
+                let mut out = String::new();
+                for sql in [
+                    "SELECT count(*), CAST(coalesce(sum(length(coalesce(name, '') || display_name || coalesce(secret_hash, ''))), 0) AS BIGINT),
+                            CAST(coalesce(sum(token_version + failed_signins), 0) AS BIGINT) FROM people",
+                    "SELECT count(*), CAST(coalesce(sum(length(state)), 0) AS BIGINT) FROM fields",
+                    "SELECT count(*), CAST(coalesce(sum(changed_seq), 0) AS BIGINT),
+                            CAST(coalesce(sum(CASE visibility WHEN 'private' THEN 1 WHEN 'worker' THEN 2 ELSE 3 END * changed_seq), 0) AS BIGINT)
+                     FROM records",
+                    "SELECT count(*) FROM conflicts",
+                    "SELECT count(*), CAST(coalesce(sum(last_seq), 0) AS BIGINT) FROM devices",
+                    "SELECT count(*) FROM applied_ops",
+                    "SELECT value FROM change_seq",
+                    "SELECT count(*) FROM assignments",
+                    "SELECT count(*), CAST(coalesce(sum(CASE WHEN used_at IS NULL THEN 0 ELSE 1 END), 0) AS BIGINT) FROM invites",
+                ] {
+                    out.push_str(&format!("{:?}|", db.query_one(sql, &[])?.0));
+                }
+                Ok(out)
+            })
+            .await
+            .expect("fingerprint")
     }
 
     pub async fn stop(mut self) {

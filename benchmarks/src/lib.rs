@@ -33,22 +33,39 @@ pub struct Fleet {
 /// Creates `young` young people and `workers` key workers (each young person assigned to one
 /// worker) with sessions, in the database at `db`, and signs their tokens with `db`'s key file.
 pub fn prepare(db: &Path, young: usize, workers: usize) -> Fleet {
-    let store = Store::open(db).expect("open database");
+    // Callers are sync or async alike; the store is async, so it runs on a runtime of its own.
+    let path = db.to_owned();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(make_fleet(&path, young, workers))
+    })
+    .join()
+    .expect("prepare the fleet")
+}
+
+async fn make_fleet(db: &Path, young: usize, workers: usize) -> Fleet {
+    let store = Store::open(&db.display().to_string()).await.expect("open database");
     let keys = std::sync::Arc::new(Keys::load_or_create(&key_path(db)).expect("key file"));
     let now = tandem_server::store::now_ms();
-    let make = |role: Role, name: String| -> Person {
+    let mut made = Vec::new();
+    for (role, name) in (0..workers.max(1))
+        .map(|i| (Role::KeyWorker, format!("worker{i}")))
+        .chain((0..young).map(|i| (Role::YoungPerson, format!("young{i}"))))
+    {
         let keys = keys.clone();
-        store
-            .write_now(move |tx| {
+        let person = store
+            .write(move |tx| {
                 let id = people::create(tx, role, Some(&name), &name, None, now)?;
                 let sid = people::create_session(tx, id, &Uuid::now_v7().to_string(), now)?;
                 let token = keys.issue_access(id, role, &sid, 0, (now / 1000) as u64, 4 * 3600)?;
                 Ok(Person { id, token })
             })
-            .expect("create person")
-    };
-    let workers: Vec<Person> = (0..workers.max(1)).map(|i| make(Role::KeyWorker, format!("worker{i}"))).collect();
-    let young: Vec<Person> = (0..young).map(|i| make(Role::YoungPerson, format!("young{i}"))).collect();
+            .await
+            .expect("create person");
+        made.push(person);
+    }
+    let young: Vec<Person> = made.split_off(workers.max(1));
+    let workers = made;
     let mut caseloads = vec![Vec::new(); workers.len()];
     let mut pairs = Vec::new();
     for (i, y) in young.iter().enumerate() {
@@ -57,12 +74,13 @@ pub fn prepare(db: &Path, young: usize, workers: usize) -> Fleet {
         caseloads[w].push(i);
     }
     store
-        .write_now(move |tx| {
-            for (w, y) in pairs {
+        .write(move |tx| {
+            for &(w, y) in &pairs {
                 people::assign(tx, w, y, now)?;
             }
             Ok(())
         })
+        .await
         .expect("assign");
     drop(store);
     // Fold the WAL into the main file, so a plain file copy of the template is complete. The

@@ -3,7 +3,7 @@
 use crate::auth::{check_name, check_secret, passwords, tokens};
 use crate::error::{ApiError, Result};
 use crate::store::{people, sync};
-use rusqlite::Connection;
+use crate::store::sql::Db;
 use tandem_shared::{PersonId, Role};
 
 /// Staff passwords are longer than young people's PINs.
@@ -11,7 +11,7 @@ pub const STAFF_PASSWORD_MIN: usize = 10;
 pub const INVITE_DAYS: i64 = 14;
 
 pub fn create_staff(
-    conn: &Connection,
+    conn: &dyn Db,
     role: Role,
     name: &str,
     display_name: &str,
@@ -32,7 +32,7 @@ pub fn create_staff(
 
 /// A young person who has not joined yet, with their first invite code and their key workers.
 pub fn invite_young_person(
-    conn: &Connection,
+    conn: &dyn Db,
     display_name: &str,
     by: PersonId,
     workers: &[PersonId],
@@ -50,7 +50,7 @@ pub fn invite_young_person(
     Ok((id, code))
 }
 
-pub fn new_invite(conn: &Connection, young_person: PersonId, by: PersonId, now: i64) -> Result<String> {
+pub fn new_invite(conn: &dyn Db, young_person: PersonId, by: PersonId, now: i64) -> Result<String> {
     match people::by_id(conn, young_person)? {
         Some(p) if p.role == Role::YoungPerson && p.secret_hash.is_none() => {}
         Some(p) if p.role == Role::YoungPerson => return Err(ApiError::Conflict("they have already joined")),
@@ -61,7 +61,7 @@ pub fn new_invite(conn: &Connection, young_person: PersonId, by: PersonId, now: 
     Ok(code)
 }
 
-pub fn assign(conn: &Connection, worker: PersonId, young_person: PersonId, now: i64) -> Result<()> {
+pub fn assign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i64) -> Result<()> {
     let w = people::by_id(conn, worker)?.ok_or(ApiError::NotFound("no such worker"))?;
     let y = people::by_id(conn, young_person)?.ok_or(ApiError::NotFound("no such young person"))?;
     if w.role != Role::KeyWorker || y.role != Role::YoungPerson {
@@ -74,14 +74,14 @@ pub fn assign(conn: &Connection, worker: PersonId, young_person: PersonId, now: 
 
 /// Ends a key worker's assignment. Their next pull removes the young person's records from
 /// their devices, and nothing the young person writes afterwards reaches them.
-pub fn unassign(conn: &Connection, worker: PersonId, young_person: PersonId, now: i64) -> Result<()> {
+pub fn unassign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i64) -> Result<()> {
     if !people::unassign(conn, worker, young_person, now)? {
         return Err(ApiError::NotFound("that key worker isn't assigned to that young person"));
     }
     sync::touch_all_of(conn, young_person)
 }
 
-pub fn revoke(conn: &Connection, person: PersonId, now: i64) -> Result<()> {
+pub fn revoke(conn: &dyn Db, person: PersonId, now: i64) -> Result<()> {
     people::by_id(conn, person)?.ok_or(ApiError::NotFound("no such person"))?;
     people::revoke_all(conn, person, now)
 }

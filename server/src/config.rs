@@ -18,9 +18,10 @@ pub struct Cli {
 
 #[derive(Args, Debug, Clone)]
 pub struct DbArgs {
-    /// The SQLite database file.
+    /// Where the data lives: a SQLite file (the default, one server), or a `postgres://` URL
+    /// (several replicas on one PostgreSQL; they must share one `--key-file`).
     #[arg(long, global = true, env = "TANDEM_DB", default_value = "tandem.db")]
-    pub db: PathBuf,
+    pub db: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -67,6 +68,7 @@ pub enum Command {
         person: String,
     },
     /// Copy the database to a file with SQLite's online backup; safe while the server runs.
+    /// (On PostgreSQL use pg_dump.)
     Backup {
         #[arg(long)]
         to: PathBuf,
@@ -102,7 +104,8 @@ pub struct ServeArgs {
     /// Seed a demo organisation (if the database is empty) and print how to sign in.
     #[arg(long, env = "TANDEM_DEMO")]
     pub demo: bool,
-    /// The token signing key file; made on first start. Defaults to the database path + `.key`.
+    /// The token signing key file; made on first start. Defaults to the database path + `.key`
+    /// for SQLite; required with PostgreSQL, and the same file for every replica.
     #[arg(long, env = "TANDEM_KEY_FILE")]
     pub key_file: Option<PathBuf>,
     /// Minutes an access token lasts.

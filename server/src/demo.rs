@@ -4,7 +4,7 @@
 use crate::accounts;
 use crate::error::Result;
 use crate::store::{people, sync};
-use rusqlite::Connection;
+use crate::store::sql::Db;
 use tandem_shared::wire::Change;
 use tandem_shared::{
     Author, DeviceId, FieldValue, GoalStatus, Hlc, NoticedBy, PersonId, RecordId, RecordKind, Role, Stamp, Step,
@@ -29,7 +29,7 @@ pub const LOGINS: &[DemoLogin] = &[
 ];
 
 /// Seeds the demo organisation if there is nobody yet. Returns the unused invite code.
-pub fn seed(conn: &Connection, now: i64) -> Result<Option<String>> {
+pub fn seed(conn: &dyn Db, now: i64) -> Result<Option<String>> {
     if !people::list(conn)?.is_empty() {
         return Ok(None);
     }

@@ -122,6 +122,27 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
+impl From<tokio_postgres::Error> for ApiError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        use tokio_postgres::error::SqlState;
+        if let Some(code) = e.code() {
+            let class = &code.code()[..2];
+            return if [SqlState::UNIQUE_VIOLATION, SqlState::FOREIGN_KEY_VIOLATION, SqlState::CHECK_VIOLATION]
+                .contains(code)
+            {
+                ApiError::Conflict("that would clash with something that already exists")
+            } else if matches!(class, "08" | "40" | "53" | "57") {
+                // Connection lost, deadlock after every retry, disk or memory full, shutting down.
+                ApiError::StorageUnavailable(e.to_string())
+            } else {
+                ApiError::Internal(e.to_string())
+            };
+        }
+        let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
+        if e.is_closed() || io { ApiError::StorageUnavailable(e.to_string()) } else { ApiError::Internal(e.to_string()) }
+    }
+}
+
 impl From<tokio::task::JoinError> for ApiError {
     fn from(e: tokio::task::JoinError) -> Self {
         ApiError::Internal(e.to_string())

@@ -1,9 +1,11 @@
 //! Live change notices for open screens: "there are changes after cursor N for young person P".
 
+use serde::{Deserialize, Serialize};
 use tandem_shared::{PersonId, Visibility};
 use tokio::sync::broadcast;
+use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Notice {
     pub owner: PersonId,
     pub cursor: i64,
@@ -15,9 +17,21 @@ pub struct Notice {
     pub worker: Option<PersonId>,
 }
 
+/// What one replica tells the others (PostgreSQL NOTIFY): ids and numbers, never words.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Broadcast {
+    Changes { from: Uuid, notice: Notice },
+    Assignments { from: Uuid },
+}
+
 #[derive(Clone)]
 pub struct Events {
+    /// This process, so it skips its own notices when they come back from the database.
+    replica: Uuid,
     tx: broadcast::Sender<Notice>,
+    /// Bumped when notices from other replicas may have been missed: every open screen pulls.
+    missed: tokio::sync::watch::Sender<u64>,
     /// Turns true when the server is shutting down, so open streams end and clients reconnect.
     closing: tokio::sync::watch::Sender<bool>,
     /// Bumped when an assignment starts or ends, so open worker streams reload their caseload.
@@ -29,7 +43,33 @@ impl Events {
         let (tx, _) = broadcast::channel(1024);
         let (closing, _) = tokio::sync::watch::channel(false);
         let (assignments, _) = tokio::sync::watch::channel(0);
-        Events { tx, closing, assignments }
+        let (missed, _) = tokio::sync::watch::channel(0);
+        Events { replica: Uuid::now_v7(), tx, missed, closing, assignments }
+    }
+
+    pub fn missed(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.missed.subscribe()
+    }
+
+    /// A notice for the other replicas, as text.
+    pub fn outgoing_changes(&self, notice: Notice) -> String {
+        serde_json::to_string(&Broadcast::Changes { from: self.replica, notice }).unwrap_or_default()
+    }
+
+    pub fn outgoing_assignments(&self) -> String {
+        serde_json::to_string(&Broadcast::Assignments { from: self.replica }).unwrap_or_default()
+    }
+
+    /// Something another replica said (`None`: we may have missed some), passed to the screens
+    /// open here.
+    pub fn incoming(&self, payload: Option<&str>) {
+        match payload.map(serde_json::from_str::<Broadcast>) {
+            None => self.missed.send_modify(|n| *n += 1),
+            Some(Ok(Broadcast::Changes { from, notice })) if from != self.replica => self.publish(notice),
+            Some(Ok(Broadcast::Assignments { from })) if from != self.replica => self.assignments_changed(),
+            Some(Ok(_)) => {}
+            Some(Err(e)) => tracing::warn!(error = %e, "a notice from another replica doesn't read"),
+        }
     }
 
     pub fn assignments_changed(&self) {

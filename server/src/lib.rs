@@ -18,6 +18,8 @@ use config::{Command, DbArgs, ServeArgs, Settings};
 use state::AppState;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::Path;
+use store::sql::Db;
 use store::{Store, people};
 use tandem_shared::PersonId;
 use tokio::net::TcpListener;
@@ -42,37 +44,37 @@ pub async fn serve(
 }
 
 /// Opens the database and signing key and builds the state for `serve`.
-pub fn open_state(
-    db: &std::path::Path,
-    key_file: Option<&std::path::Path>,
-    settings: Settings,
-) -> Result<AppState, BoxError> {
-    let store = Store::open(db)?;
-    let key_path = key_file.map(ToOwned::to_owned).unwrap_or_else(|| {
-        let mut p = db.as_os_str().to_owned();
-        p.push(".key");
-        p.into()
-    });
+pub async fn open_state(db: &str, key_file: Option<&Path>, settings: Settings) -> Result<AppState, BoxError> {
+    let key_path = match key_file {
+        Some(path) => path.to_owned(),
+        None if store::is_postgres_url(db) => {
+            return Err("with PostgreSQL, name the token signing key file with --key-file (or TANDEM_KEY_FILE): \
+                        every replica must use the same one, and it must not live in the database"
+                .into());
+        }
+        None => format!("{db}.key").into(),
+    };
+    let store = Store::open(db).await?;
     let keys = auth::tokens::Keys::load_or_create(&key_path)?;
-    Ok(AppState::new(store, keys, settings).map_err(|e| e.to_string())?)
+    Ok(AppState::new(store, keys, settings).await.map_err(|e| e.to_string())?)
 }
 
 pub async fn run(db: DbArgs, command: Command) -> Result<(), BoxError> {
     match command {
         Command::Serve(args) => run_serve(&db, args).await,
-        other => run_admin(&db, other),
+        other => run_admin(&db, other).await,
     }
 }
 
 async fn run_serve(db: &DbArgs, args: ServeArgs) -> Result<(), BoxError> {
-    let state = open_state(&db.db, args.key_file.as_deref(), Settings::from(&args))?;
+    let state = open_state(&db.db, args.key_file.as_deref(), Settings::from(&args)).await?;
     let listener = TcpListener::bind(args.listen).await?;
     let address = listener.local_addr()?;
     if args.demo {
-        let code = state.store.write_now(|tx| demo::seed(tx, store::now_ms())).map_err(|e| e.to_string())?;
+        let code = state.store.write(|tx| demo::seed(tx, store::now_ms())).await.map_err(|e| e.to_string())?;
         print_demo(address, code.as_deref());
     }
-    tracing::info!(%address, db = %db.db.display(), "Tandem is listening");
+    tracing::info!(%address, db = %state.store.describe(), "Tandem is listening");
     serve(listener, state, stop_requested()).await?;
     Ok(())
 }
@@ -108,7 +110,7 @@ fn print_demo(listen: SocketAddr, code: Option<&str>) {
 }
 
 /// Resolves a sign-in name or an id to a person.
-fn person_ref(conn: &rusqlite::Connection, text: &str) -> error::Result<PersonId> {
+fn person_ref(conn: &dyn Db, text: &str) -> error::Result<PersonId> {
     if let Ok(id) = PersonId::parse(text) {
         return Ok(id);
     }
@@ -117,25 +119,26 @@ fn person_ref(conn: &rusqlite::Connection, text: &str) -> error::Result<PersonId
         .id)
 }
 
-fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
-    let store = Store::open(&db.db)?;
+async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
+    let store = Store::open(&db.db).await?;
     let now = store::now_ms();
     let err = |e: error::ApiError| -> BoxError { e.to_string().into() };
     match command {
         Command::Serve(_) => unreachable!("handled by run"),
         Command::CreateStaff { role, name, display_name, password } => {
             let id = store
-                .write_now({
+                .write({
                     let (name, display_name) = (name.clone(), display_name.clone());
                     move |tx| accounts::create_staff(tx, role, &name, &display_name, &password, now)
                 })
+                .await
                 .map_err(err)?;
             println!("created {name} ({id})");
         }
         Command::Invite { display_name, workers } => {
             let name = display_name.clone();
             let (id, code) = store
-                .write_now(move |tx| {
+                .write(move |tx| {
                     let ids = workers.iter().map(|w| person_ref(tx, w)).collect::<Result<Vec<_>, _>>()?;
                     let admin = people::list(tx)?
                         .into_iter()
@@ -145,6 +148,7 @@ fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
                         .ok_or(error::ApiError::BadRequest("create an admin or name a worker first".into()))?;
                     accounts::invite_young_person(tx, &name, admin, &ids, now)
                 })
+                .await
                 .map_err(err)?;
             println!(
                 "invite code for {display_name} ({id}): {code}\nIt works once, for {} days.",
@@ -153,27 +157,30 @@ fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
         }
         Command::Assign { worker, young_person } => {
             store
-                .write_now(move |tx| {
+                .write(move |tx| {
                     accounts::assign(tx, person_ref(tx, &worker)?, person_ref(tx, &young_person)?, now)
                 })
+                .await
                 .map_err(err)?;
             println!("assigned");
         }
         Command::Unassign { worker, young_person } => {
             store
-                .write_now(move |tx| {
+                .write(move |tx| {
                     accounts::unassign(tx, person_ref(tx, &worker)?, person_ref(tx, &young_person)?, now)
                 })
+                .await
                 .map_err(err)?;
             println!("unassigned: their devices drop this young person's things at their next sync");
         }
         Command::Revoke { person } => {
             let who = person.clone();
             store
-                .write_now(move |tx| {
+                .write(move |tx| {
                     let p = person_ref(tx, &who)?;
                     accounts::revoke(tx, p, now)
                 })
+                .await
                 .map_err(err)?;
             println!("every session of {person} has ended");
         }

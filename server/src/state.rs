@@ -1,6 +1,5 @@
 //! What every handler can reach.
 
-use crate::auth::AddressLimiter;
 use crate::auth::tokens::Keys;
 use crate::config::Settings;
 use crate::events::Events;
@@ -17,7 +16,6 @@ pub struct AppState {
     pub events: Events,
     /// The server's hybrid logical clock; writes' clocks are capped at it.
     pub clock: Arc<Mutex<Hlc>>,
-    pub limiter: Arc<AddressLimiter>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -31,20 +29,48 @@ impl AppState {
         worker: Option<PersonId>,
     ) -> crate::error::Result<()> {
         let cursor = self.store.read(crate::store::sync::current_change).await?;
-        self.events.publish(crate::events::Notice { owner, cursor, audience, worker });
+        self.publish(crate::events::Notice { owner, cursor, audience, worker });
         Ok(())
     }
 
-    pub fn new(store: Store, keys: Keys, settings: Settings) -> crate::error::Result<AppState> {
-        let latest = store.write_now(|tx| crate::store::sync::latest_hlc(tx))?;
-        let limiter = AddressLimiter::new(settings.address_failure_limit, std::time::Duration::from_secs(15 * 60));
+    /// Tells open screens here, and through the database those on other replicas.
+    pub fn publish(&self, notice: crate::events::Notice) {
+        self.events.publish(notice);
+        self.tell_other_replicas(self.events.outgoing_changes(notice));
+    }
+
+    /// An assignment started or ended: open worker screens everywhere reload their caseload.
+    pub fn assignments_changed(&self) {
+        self.events.assignments_changed();
+        self.tell_other_replicas(self.events.outgoing_assignments());
+    }
+
+    fn tell_other_replicas(&self, payload: String) {
+        if let Store::Postgres(pg) = &self.store {
+            let pg = pg.clone();
+            // Not awaited: the answer to a push never waits on a notice (they carry no data,
+            // and a screen that misses one catches up at its next pull).
+            tokio::spawn(async move {
+                if let Err(e) = pg.notify(payload).await {
+                    tracing::warn!(error = %e, "could not tell other replicas about a change");
+                }
+            });
+        }
+    }
+
+    pub async fn new(store: Store, keys: Keys, settings: Settings) -> crate::error::Result<AppState> {
+        let latest = store.write(crate::store::sync::latest_hlc).await?;
+        let events = Events::new();
+        if let Store::Postgres(pg) = &store {
+            let events = events.clone();
+            pg.listen(move |payload| events.incoming(payload));
+        }
         Ok(AppState {
             store,
             keys: Arc::new(keys),
             settings: Arc::new(settings),
-            events: Events::new(),
+            events,
             clock: Arc::new(Mutex::new(latest)),
-            limiter: Arc::new(limiter),
             metrics: Arc::new(Metrics::default()),
         })
     }

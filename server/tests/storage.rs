@@ -7,9 +7,9 @@ use tandem_shared::{Author, DeviceId, FieldState, FieldValue, Hlc, PersonId, Rec
 use uuid::Uuid;
 
 const EARLIER: &[&str] = &[
-    include_str!("../src/store/migrations/0001_init.sql"),
-    include_str!("../src/store/migrations/0002_alerts.sql"),
-    include_str!("../src/store/migrations/0003_former_assignments.sql"),
+    include_str!("../src/store/migrations/sqlite/0001_init.sql"),
+    include_str!("../src/store/migrations/sqlite/0002_alerts.sql"),
+    include_str!("../src/store/migrations/sqlite/0003_former_assignments.sql"),
 ];
 
 fn json<T: serde::Serialize>(v: &T) -> String {
@@ -20,8 +20,8 @@ fn state(value: FieldValue, ms: u64, author: Author) -> FieldState {
     FieldState { value, stamp: Stamp { hlc: Hlc { ms, count: 0 }, device: author.device }, base: None, author }
 }
 
-#[test]
-fn a_schema_3_database_opens_with_its_records_intact_and_the_clock_past_every_stored_write() {
+#[tokio::test]
+async fn a_schema_3_database_opens_with_its_records_intact_and_the_clock_past_every_stored_write() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tandem.db");
     let (young, worker) = (PersonId(Uuid::now_v7()), PersonId(Uuid::now_v7()));
@@ -65,9 +65,9 @@ fn a_schema_3_database_opens_with_its_records_intact_and_the_clock_past_every_st
         .unwrap();
     }
 
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path.display().to_string()).await.unwrap();
     let (loaded, latest) =
-        store.write_now(move |tx| Ok((sync::load_record(tx, record)?, sync::latest_hlc(tx)?))).unwrap();
+        store.write(move |tx| Ok((sync::load_record(tx, record)?, sync::latest_hlc(tx)?))).await.unwrap();
     let loaded = loaded.expect("the record is still there");
     assert_eq!(loaded.fields.get(&title.value.name()), Some(&title));
     assert_eq!(loaded.fields.get(&visibility.value.name()), Some(&visibility));
@@ -75,20 +75,21 @@ fn a_schema_3_database_opens_with_its_records_intact_and_the_clock_past_every_st
     assert!(latest >= kept.stamp.hlc, "the clock starts at {latest:?}, behind a stored write");
 }
 
-#[test]
-fn after_a_burst_of_writes_and_a_quiet_moment_the_log_gives_its_space_back() {
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_burst_of_writes_and_a_quiet_moment_the_log_gives_its_space_back() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tandem.db");
     let wal = dir.path().join("tandem.db-wal");
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path.display().to_string()).await.unwrap();
     store
-        .write_now(|tx| {
+        .write(|tx| {
             for i in 0..2_000 {
                 let name = format!("person{i}");
                 people::create(tx, Role::YoungPerson, Some(&name), &name, None, 0)?;
             }
             Ok(())
         })
+        .await
         .unwrap();
     assert!(std::fs::metadata(&wal).unwrap().len() > 100_000, "the burst went through the log");
     // The checkpointer truncates it after a couple of quiet seconds; the deadline only stops a
@@ -102,6 +103,6 @@ fn after_a_burst_of_writes_and_a_quiet_moment_the_log_gives_its_space_back() {
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let stored: i64 = store.write_now(|tx| Ok(tx.query_row("SELECT count(*) FROM people", [], |r| r.get(0))?)).unwrap();
+    let stored = store.read(|db| db.query_one("SELECT count(*) FROM people", &[])?.int(0)).await.unwrap();
     assert_eq!(stored, 2_000, "nothing was lost with the log");
 }

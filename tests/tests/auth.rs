@@ -186,7 +186,7 @@ async fn an_invite_code_works_once_and_the_new_young_person_can_sign_in() {
     assert_eq!(me["role"], "young_person");
     assert_eq!(me["workers"][0]["display_name"], "Sam", "they are told who their worker is");
     let again = server.device();
-    let before = server.fingerprint();
+    let before = server.fingerprint().await;
     let (status, body) = again
         .call(
             Method::POST,
@@ -195,7 +195,7 @@ async fn an_invite_code_works_once_and_the_new_young_person_can_sign_in() {
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "a spent code is a failed credential: {body}");
-    assert_eq!(server.fingerprint(), before);
+    assert_eq!(server.fingerprint().await, before);
     server.signed_in("river", "5555").await;
 }
 

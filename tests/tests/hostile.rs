@@ -4,6 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tandem_tests::*;
+use tandem_server::store::sql::Db;
 
 enum Body {
     None,
@@ -257,7 +258,7 @@ async fn hostile_requests_get_a_4xx_json_error_and_change_nothing() {
     assert_eq!(s, StatusCode::OK);
 
     let http = reqwest::Client::new();
-    let before = server.fingerprint();
+    let before = server.fingerprint().await;
     for case in cases {
         let mut req = http
             .request(case.method.parse().unwrap(), format!("{}{}", server.base, case.path))
@@ -282,7 +283,7 @@ async fn hostile_requests_get_a_4xx_json_error_and_change_nothing() {
             "{}: {body}",
             case.name
         );
-        assert_eq!(server.fingerprint(), before, "{} changed the database", case.name);
+        assert_eq!(server.fingerprint().await, before, "{} changed the database", case.name);
     }
     server.stop().await;
 }
@@ -292,13 +293,13 @@ async fn the_access_log_cannot_be_edited_or_deleted_even_by_sql() {
     let server = TestServer::start().await;
     let mut sam = server.signed_in(SAM.0, SAM.1).await;
     sam.pull().await;
-    let conn = rusqlite::Connection::open(server.db_path()).unwrap();
-    let before: i64 = conn.query_row("SELECT count(*) FROM access_log", [], |r| r.get(0)).unwrap();
+    let count = |db: &dyn Db| db.query_one("SELECT count(*) FROM access_log", &[])?.int(0);
+    let before = server.store.read(count).await.unwrap();
     assert!(before > 0, "the worker's pull was logged");
-    assert!(conn.execute("UPDATE access_log SET action = 'read', records = 0", []).is_err());
-    assert!(conn.execute("DELETE FROM access_log", []).is_err());
-    let after: i64 = conn.query_row("SELECT count(*) FROM access_log", [], |r| r.get(0)).unwrap();
-    assert_eq!(before, after);
+    for sql in ["UPDATE access_log SET action = 'read', records = 0", "DELETE FROM access_log"] {
+        assert!(server.store.write(move |db| db.execute(sql, &[])).await.is_err(), "{sql} was allowed");
+    }
+    assert_eq!(server.store.read(count).await.unwrap(), before);
     // And no API route writes to it except by logging access.
     let (_, spec) = sam.call(reqwest::Method::GET, "/api/openapi.json", None).await;
     let paths = spec["paths"].as_object().unwrap();

@@ -62,11 +62,11 @@ async fn a_retried_push_is_applied_once_with_the_same_answer() {
         phone.op(b, RecordKind::Goal, ash, vec![title("Sleep better")]),
     ];
     let first = phone.push(ops.clone()).await;
-    let after_first = server.fingerprint();
+    let after_first = server.fingerprint().await;
     // The response was lost on the bus; the phone sends the same batch again.
     let retry = phone.push(ops).await;
     assert_eq!(first, retry);
-    assert_eq!(server.fingerprint(), after_first, "nothing applied twice");
+    assert_eq!(server.fingerprint().await, after_first, "nothing applied twice");
     assert_eq!(retry.last_applied, 2);
     server.stop().await;
 }
@@ -118,12 +118,12 @@ async fn a_client_with_an_unsupported_protocol_gets_a_clear_version_error() {
     let op = phone.op(new_record(), RecordKind::Goal, ash, vec![title("x")]);
     let mut req = serde_json::to_value(phone.push_request(vec![op])).unwrap();
     req["protocol"] = json!(99);
-    let before = server.fingerprint();
+    let before = server.fingerprint().await;
     let (status, body) = phone.call(Method::POST, "/api/sync/push", Some(req)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "unsupported_version");
     assert!(body["message"].as_str().unwrap().contains("update"));
-    assert_eq!(server.fingerprint(), before);
+    assert_eq!(server.fingerprint().await, before);
 
     let resp = phone
         .http

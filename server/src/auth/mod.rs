@@ -13,7 +13,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use extract::Caller;
 use serde::{Deserialize, Serialize};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use tandem_shared::{DeviceId, PersonId, Role};
 use utoipa::ToSchema;
 
@@ -93,7 +93,7 @@ pub fn check_secret(secret: &str, min: usize) -> Result<()> {
 
 /// Issues an access token and a first refresh token for a new session.
 fn open_session(
-    conn: &rusqlite::Connection,
+    conn: &dyn crate::store::sql::Db,
     state: &AppState,
     person: &people::Person,
     device: DeviceId,
@@ -104,7 +104,7 @@ fn open_session(
 }
 
 fn issue(
-    conn: &rusqlite::Connection,
+    conn: &dyn crate::store::sql::Db,
     state: &AppState,
     person: &people::Person,
     sid: &str,
@@ -168,15 +168,22 @@ pub async fn sign_in(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<Json<Tokens>> {
-    let ip = addr.ip();
-    state.limiter.check(ip)?;
+    let address = addr.ip().to_string();
+    let (limit, now) = (i64::from(state.settings.address_failure_limit), store::now_ms());
+    let blocked = {
+        let address = address.clone();
+        state.store.read_quick(move |db| people::address_blocked(db, &address, limit, ADDRESS_WINDOW_MS, now)).await?
+    };
+    if let Some(retry_after_secs) = blocked {
+        return Err(ApiError::TooManyAttempts { retry_after_secs: retry_after_secs as u64 });
+    }
     let name = req.name.trim().to_owned();
     let person = state.store.read(move |conn| people::by_name(conn, &name)).await?;
     let now = store::now_ms();
     let Some(person) = person.filter(|p| p.secret_hash.is_some()) else {
         let secret = req.secret;
         tokio::task::spawn_blocking(move || passwords::verify_dummy(&secret)).await?;
-        state.limiter.fail(ip);
+        state.store.write(move |tx| people::address_failed(tx, &address, ADDRESS_WINDOW_MS, now)).await?;
         return Err(ApiError::Unauthorized("that name and PIN don't match"));
     };
     if person.locked_until > now {
@@ -188,13 +195,15 @@ pub async fn sign_in(
     let ok = tokio::task::spawn_blocking(move || passwords::verify(&secret, &stored)).await?;
     let settings = state.settings.clone();
     if !ok {
-        state.limiter.fail(ip);
         let id = person.id;
         state
             .store
             .write({
                 let s = settings.clone();
-                move |tx| people::record_failed_signin(tx, id, now, s.lock_after_failures, s.lock_ms)
+                move |tx| {
+                    people::address_failed(tx, &address, ADDRESS_WINDOW_MS, now)?;
+                    people::record_failed_signin(tx, id, now, s.lock_after_failures, s.lock_ms)
+                }
             })
             .await?;
         // Each failure in a row costs a little more time, to slow guessing.
@@ -261,36 +270,5 @@ pub async fn sign_out_everywhere(State(state): State<AppState>, caller: Caller) 
     Ok(Json(Done { ok: true }))
 }
 
-/// Failed sign-ins per network address, so one address can't guess across many accounts.
-#[derive(Default)]
-pub struct AddressLimiter {
-    failures: std::sync::Mutex<std::collections::HashMap<IpAddr, (u32, std::time::Instant)>>,
-    pub limit: u32,
-    pub window: std::time::Duration,
-}
-
-impl AddressLimiter {
-    pub fn new(limit: u32, window: std::time::Duration) -> Self {
-        AddressLimiter { failures: Default::default(), limit, window }
-    }
-
-    pub fn check(&self, ip: IpAddr) -> Result<()> {
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((count, since)) = map.get(&ip) {
-            let elapsed = since.elapsed();
-            if *count >= self.limit && elapsed < self.window {
-                return Err(ApiError::TooManyAttempts { retry_after_secs: (self.window - elapsed).as_secs().max(1) });
-            }
-        }
-        Ok(())
-    }
-
-    pub fn fail(&self, ip: IpAddr) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = map.entry(ip).or_insert((0, std::time::Instant::now()));
-        if entry.1.elapsed() >= self.window {
-            *entry = (0, std::time::Instant::now());
-        }
-        entry.0 += 1;
-    }
-}
+/// How long failed sign-ins from one network address count towards its limit.
+const ADDRESS_WINDOW_MS: i64 = 15 * 60 * 1000;

@@ -144,7 +144,7 @@ pub async fn end_assignment(
     change_assignment(&state, req, accounts::unassign).await
 }
 
-type AssignmentChange = fn(&rusqlite::Connection, PersonId, PersonId, i64) -> Result<()>;
+type AssignmentChange = fn(&dyn crate::store::sql::Db, PersonId, PersonId, i64) -> Result<()>;
 
 /// Makes the change, then tells open screens that follow the young person to pull, so a change
 /// of worker shows at once on both sides.
@@ -155,7 +155,7 @@ async fn change_assignment(
 ) -> Result<Json<crate::auth::Done>> {
     let NewAssignment { worker, young_person } = req;
     state.store.write(move |tx| change(tx, worker, young_person, store::now_ms())).await?;
-    state.events.assignments_changed();
+    state.assignments_changed();
     state.announce(young_person, tandem_shared::Visibility::Worker, Some(worker)).await?;
     Ok(Json(crate::auth::Done { ok: true }))
 }

@@ -3,11 +3,10 @@
 use crate::auth::extract::{Caller, KeyWorker, YoungPerson};
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
-use crate::store::{access_log, people};
+use crate::store::{access_log, people, sync};
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use rusqlite::params;
 use serde::Serialize;
 use tandem_shared::{PersonId, Role};
 use utoipa::ToSchema;
@@ -81,26 +80,10 @@ pub struct CaseloadEntry {
 #[utoipa::path(get, path = "/api/caseload", tag = "me", security(("bearer" = [])),
     responses((status = 200, body = [CaseloadEntry]), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn caseload(State(state): State<AppState>, KeyWorker(caller): KeyWorker) -> Result<Json<Vec<CaseloadEntry>>> {
-    let entries = state
-        .store
-        .read(move |conn| {
-            let mut stmt = conn.prepare(
-                "SELECT p.id, p.display_name,
-                        (SELECT count(*) FROM records r WHERE r.owner_id = p.id AND r.visibility != 'private' AND r.deleted = 0),
-                        (SELECT coalesce(max(changed_seq), 0) FROM records r WHERE r.owner_id = p.id AND r.visibility != 'private')
-                 FROM assignments a JOIN people p ON p.id = a.young_person_id
-                 WHERE a.worker_id = ?1 ORDER BY p.display_name",
-            )?;
-            let rows = stmt.query_map(params![caller.person.to_string()], |r| {
-                Ok(CaseloadEntry {
-                    id: people::parse_id(&r.get::<_, String>(0)?),
-                    display_name: r.get(1)?,
-                    shared: r.get(2)?,
-                    latest_change: r.get(3)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-        .await?;
+    let entries = state.store.read(move |conn| sync::caseload_summary(conn, caller.person)).await?;
+    let entries = entries
+        .into_iter()
+        .map(|(id, display_name, shared, latest_change)| CaseloadEntry { id, display_name, shared, latest_change })
+        .collect();
     Ok(Json(entries))
 }

@@ -134,9 +134,17 @@ pub fn app(state: AppState) -> Router {
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
                    manifest-src 'self'; worker-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-#[utoipa::path(get, path = "/api/health", tag = "ops", responses((status = 200, description = "The server is up")))]
-pub async fn health() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok" }))
+#[utoipa::path(get, path = "/api/health", tag = "ops", responses(
+    (status = 200, description = "The server is up and reaches its database"),
+    (status = 503, description = "The server is up but can't reach its database; it reconnects by itself")))]
+pub async fn health(State(state): State<AppState>) -> Response {
+    let reachable = tokio::time::timeout(std::time::Duration::from_secs(3), state.store.reachable()).await;
+    if reachable.unwrap_or(false) {
+        Json(json!({ "status": "ok", "database": "ok" })).into_response()
+    } else {
+        let body = json!({ "status": "unavailable", "database": "unreachable" });
+        (axum::http::StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+    }
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

@@ -72,15 +72,18 @@ pub async fn push(
     let outcome = state
         .store
         .write(move |tx| {
-            let mut clock = clock.lock().unwrap_or_else(|p| p.into_inner());
-            let mut working = *clock;
+            // The clock is read, not held, while the batch is applied: on PostgreSQL several
+            // pushes run at once, and one waiting on a row lock must not stop the others. Two
+            // that start from the same reading only cap clocks the same way.
+            let mut working = *clock.lock().unwrap_or_else(|p| p.into_inner());
             let outcome = sync::push(tx, who, &req, &mut working, store::now_ms() as u64)?;
-            *clock = working;
+            let mut clock = clock.lock().unwrap_or_else(|p| p.into_inner());
+            *clock = (*clock).max(working);
             Ok(outcome)
         })
         .await?;
     for &(owner, cursor, audience) in &outcome.changed {
-        state.events.publish(Notice { owner, cursor, audience, worker: None });
+        state.publish(Notice { owner, cursor, audience, worker: None });
     }
     let m = &state.metrics;
     m.pushes.fetch_add(1, Relaxed);
@@ -134,7 +137,7 @@ pub async fn pull(
         state
             .store
             .write(move |tx| {
-                for (young_person, n) in reads {
+                for (&young_person, &n) in &reads {
                     access_log::append(tx, young_person, actor, access_log::Action::Read, n, store::now_ms())?;
                 }
                 Ok(())
@@ -177,6 +180,7 @@ pub async fn events(
     let mut loaded_at = std::time::Instant::now();
     let current = state.store.read(sync::current_change).await?;
     let mut rx = state.events.subscribe();
+    let mut missed = state.events.missed();
     let mut closing = state.events.closing();
     let metrics = state.metrics.clone();
     metrics.sse_clients.fetch_add(1, Relaxed);
@@ -190,6 +194,8 @@ pub async fn events(
         loop {
             let received = tokio::select! {
                 r = rx.recv() => r,
+                // Notices from other replicas may have been lost: pull to be sure.
+                Ok(()) = missed.changed() => Err(tokio::sync::broadcast::error::RecvError::Lagged(0)),
                 _ = closing.wait_for(|c| *c) => return,
             };
             let cursor = match received {

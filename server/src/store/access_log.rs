@@ -1,8 +1,8 @@
 //! The record of every worker's read or change of a young person's records.
 
 use super::people::parse_id;
+use super::sql::Db;
 use crate::error::Result;
-use rusqlite::{Connection, params};
 use serde::Serialize;
 use tandem_shared::PersonId;
 
@@ -13,7 +13,7 @@ pub enum Action {
 }
 
 pub fn append(
-    conn: &Connection,
+    conn: &dyn Db,
     young_person: PersonId,
     actor: PersonId,
     action: Action,
@@ -24,10 +24,10 @@ pub fn append(
         Action::Read => "read",
         Action::Change => "change",
     };
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO access_log (young_person_id, actor_id, action, records, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![young_person.to_string(), actor.to_string(), action, records as i64, now])?;
+        &[young_person.to_string().into(), actor.to_string().into(), action.into(), (records as i64).into(), now.into()],
+    )?;
     Ok(())
 }
 
@@ -45,21 +45,23 @@ pub struct Entry {
     pub at: i64,
 }
 
-pub fn for_young_person(conn: &Connection, young_person: PersonId, limit: i64) -> Result<Vec<Entry>> {
-    let mut stmt = conn.prepare(
+pub fn for_young_person(conn: &dyn Db, young_person: PersonId, limit: i64) -> Result<Vec<Entry>> {
+    let rows = conn.query(
         "SELECT l.actor_id, p.display_name, p.role, l.action, l.records, l.at
          FROM access_log l JOIN people p ON p.id = l.actor_id
          WHERE l.young_person_id = ?1 ORDER BY l.id DESC LIMIT ?2",
+        &[young_person.to_string().into(), limit.into()],
     )?;
-    let rows = stmt.query_map(params![young_person.to_string(), limit], |r| {
-        Ok(Entry {
-            who: parse_id(&r.get::<_, String>(0)?),
-            who_name: r.get(1)?,
-            role: r.get(2)?,
-            action: r.get(3)?,
-            records: r.get(4)?,
-            at: r.get(5)?,
+    rows.iter()
+        .map(|r| {
+            Ok(Entry {
+                who: parse_id(r.text(0)?),
+                who_name: r.string(1)?,
+                role: r.string(2)?,
+                action: r.string(3)?,
+                records: r.int(4)?,
+                at: r.int(5)?,
+            })
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        .collect()
 }

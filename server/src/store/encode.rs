@@ -49,9 +49,8 @@ pub fn to_text<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-pub fn from_text<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(s)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+pub fn from_text<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| ApiError::Internal(format!("a stored value doesn't read back: {e}")))
 }
 
 pub fn field_state(state: &FieldState) -> Result<String> {
@@ -69,7 +68,7 @@ pub fn field_state(state: &FieldState) -> Result<String> {
     to_text(&row)
 }
 
-pub fn read_field_state(text: &str) -> rusqlite::Result<FieldState> {
+pub fn read_field_state(text: &str) -> Result<FieldState> {
     if !text.starts_with('[') {
         return from_text(text);
     }
@@ -94,11 +93,10 @@ pub fn answer(result: &OpResult) -> Result<String> {
 }
 
 pub fn read_answer(seq: u64, text: &str) -> Result<OpResult> {
-    let internal = |e: rusqlite::Error| ApiError::Internal(e.to_string());
     if !text.starts_with('[') {
-        return from_text(text).map_err(internal);
+        return from_text(text);
     }
-    let (status, reason, stamp, fields): AnswerRow = from_text(text).map_err(internal)?;
+    let (status, reason, stamp, fields): AnswerRow = from_text(text)?;
     let fields = match stamp.map(stamp_of) {
         Some(stamp) => fields.into_iter().map(|(field, outcome)| FieldResult { field, outcome, stamp }).collect(),
         None => vec![],

@@ -1,8 +1,7 @@
 //! People, assignments, invites and sessions.
 
-use super::OptionalRow;
+use super::sql::{Db, Row};
 use crate::error::Result;
-use rusqlite::{Connection, params};
 use tandem_shared::{PersonId, Role};
 use uuid::Uuid;
 
@@ -40,26 +39,27 @@ pub fn parse_id(s: &str) -> PersonId {
     PersonId(Uuid::parse_str(s).unwrap_or_default())
 }
 
-const PERSON_COLUMNS: &str = "id, role, name, display_name, secret_hash, token_version, failed_signins, locked_until";
-// Spelled out (not format!) so they can be cached prepared statements.
-const BY_NAME: &str = "SELECT id, role, name, display_name, secret_hash, token_version, failed_signins, locked_until FROM people WHERE name = ?1";
+// Spelled out (not format!) so they can be cached prepared statements. Names match without
+// regard to case: "Ash" signs in as "ash".
+const BY_NAME: &str = "SELECT id, role, name, display_name, secret_hash, token_version, failed_signins, locked_until FROM people WHERE lower(name) = lower(?1)";
 const BY_ID: &str = "SELECT id, role, name, display_name, secret_hash, token_version, failed_signins, locked_until FROM people WHERE id = ?1";
+const ALL: &str = "SELECT id, role, name, display_name, secret_hash, token_version, failed_signins, locked_until FROM people ORDER BY created_at, id";
 
-fn person_from_row(row: &rusqlite::Row) -> rusqlite::Result<Person> {
+fn person_from_row(row: &Row) -> Result<Person> {
     Ok(Person {
-        id: parse_id(&row.get::<_, String>(0)?),
-        role: parse_role(&row.get::<_, String>(1)?),
-        name: row.get(2)?,
-        display_name: row.get(3)?,
-        secret_hash: row.get(4)?,
-        token_version: row.get(5)?,
-        failed_signins: row.get(6)?,
-        locked_until: row.get(7)?,
+        id: parse_id(row.text(0)?),
+        role: parse_role(row.text(1)?),
+        name: row.opt_text(2)?.map(str::to_owned),
+        display_name: row.string(3)?,
+        secret_hash: row.opt_text(4)?.map(str::to_owned),
+        token_version: row.int(5)?,
+        failed_signins: row.int(6)?,
+        locked_until: row.int(7)?,
     })
 }
 
 pub fn create(
-    conn: &Connection,
+    conn: &dyn Db,
     role: Role,
     name: Option<&str>,
     display_name: &str,
@@ -67,137 +67,143 @@ pub fn create(
     now: i64,
 ) -> Result<PersonId> {
     let id = PersonId(Uuid::now_v7());
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO people (id, role, name, display_name, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![id.to_string(), role_str(role), name, display_name, secret_hash, now])?;
+        &[id.to_string().into(), role_str(role).into(), name.into(), display_name.into(), secret_hash.into(), now.into()],
+    )?;
     Ok(id)
 }
 
-pub fn by_name(conn: &Connection, name: &str) -> Result<Option<Person>> {
-    conn.prepare_cached(BY_NAME)?.query_row([name], person_from_row).optional()
+pub fn by_name(conn: &dyn Db, name: &str) -> Result<Option<Person>> {
+    conn.query_opt(BY_NAME, &[name.into()])?.as_ref().map(person_from_row).transpose()
 }
 
-pub fn by_id(conn: &Connection, id: PersonId) -> Result<Option<Person>> {
-    conn.prepare_cached(BY_ID)?.query_row([id.to_string()], person_from_row).optional()
+pub fn by_id(conn: &dyn Db, id: PersonId) -> Result<Option<Person>> {
+    conn.query_opt(BY_ID, &[id.to_string().into()])?.as_ref().map(person_from_row).transpose()
 }
 
-pub fn list(conn: &Connection) -> Result<Vec<Person>> {
-    let mut stmt = conn.prepare(&format!("SELECT {PERSON_COLUMNS} FROM people ORDER BY created_at"))?;
-    let rows = stmt.query_map([], person_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+pub fn list(conn: &dyn Db) -> Result<Vec<Person>> {
+    conn.query(ALL, &[])?.iter().map(person_from_row).collect()
 }
 
-pub fn set_credentials(conn: &Connection, id: PersonId, name: &str, secret_hash: &str) -> Result<()> {
-    conn.prepare_cached("UPDATE people SET name = ?2, secret_hash = ?3, display_name = ?2 WHERE id = ?1")?
-        .execute(params![id.to_string(), name, secret_hash])?;
+pub fn set_credentials(conn: &dyn Db, id: PersonId, name: &str, secret_hash: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE people SET name = ?2, secret_hash = ?3, display_name = ?2 WHERE id = ?1",
+        &[id.to_string().into(), name.into(), secret_hash.into()],
+    )?;
     Ok(())
 }
 
 /// Counts a failed sign-in; locks the account for `lock_ms` once `limit` failures have built up.
-pub fn record_failed_signin(conn: &Connection, id: PersonId, now: i64, limit: i64, lock_ms: i64) -> Result<()> {
-    conn.prepare_cached(
+pub fn record_failed_signin(conn: &dyn Db, id: PersonId, now: i64, limit: i64, lock_ms: i64) -> Result<()> {
+    conn.execute(
         "UPDATE people SET failed_signins = failed_signins + 1,
              locked_until = CASE WHEN failed_signins + 1 >= ?2 THEN ?3 ELSE locked_until END
          WHERE id = ?1",
-    )?
-    .execute(params![id.to_string(), limit, now + lock_ms])?;
+        &[id.to_string().into(), limit.into(), (now + lock_ms).into()],
+    )?;
     Ok(())
 }
 
-pub fn clear_failed_signins(conn: &Connection, id: PersonId) -> Result<()> {
-    conn.prepare_cached("UPDATE people SET failed_signins = 0, locked_until = 0 WHERE id = ?1")?
-        .execute([id.to_string()])?;
+pub fn clear_failed_signins(conn: &dyn Db, id: PersonId) -> Result<()> {
+    conn.execute("UPDATE people SET failed_signins = 0, locked_until = 0 WHERE id = ?1", &[id.to_string().into()])?;
     Ok(())
 }
 
-pub fn assign(conn: &Connection, worker: PersonId, young_person: PersonId, now: i64) -> Result<()> {
-    conn.prepare_cached("INSERT OR IGNORE INTO assignments (worker_id, young_person_id, since) VALUES (?1, ?2, ?3)")?
-        .execute(params![worker.to_string(), young_person.to_string(), now])?;
-    conn.prepare_cached("DELETE FROM former_assignments WHERE worker_id = ?1 AND young_person_id = ?2")?
-        .execute(params![worker.to_string(), young_person.to_string()])?;
+pub fn assign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i64) -> Result<()> {
+    let (w, y) = (worker.to_string(), young_person.to_string());
+    conn.execute(
+        "INSERT INTO assignments (worker_id, young_person_id, since) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+        &[(&w).into(), (&y).into(), now.into()],
+    )?;
+    conn.execute("DELETE FROM former_assignments WHERE worker_id = ?1 AND young_person_id = ?2", &[w.into(), y.into()])?;
     Ok(())
 }
 
 /// Ends an assignment; false if there was none.
-pub fn unassign(conn: &Connection, worker: PersonId, young_person: PersonId, now: i64) -> Result<bool> {
-    let ended = conn
-        .prepare_cached("DELETE FROM assignments WHERE worker_id = ?1 AND young_person_id = ?2")?
-        .execute(params![worker.to_string(), young_person.to_string()])?;
+pub fn unassign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i64) -> Result<bool> {
+    let (w, y) = (worker.to_string(), young_person.to_string());
+    let ended =
+        conn.execute("DELETE FROM assignments WHERE worker_id = ?1 AND young_person_id = ?2", &[(&w).into(), (&y).into()])?;
     if ended == 0 {
         return Ok(false);
     }
-    conn.prepare_cached(
-        "INSERT OR REPLACE INTO former_assignments (worker_id, young_person_id, ended_at) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![worker.to_string(), young_person.to_string(), now])?;
+    conn.execute(
+        "INSERT INTO former_assignments (worker_id, young_person_id, ended_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (worker_id, young_person_id) DO UPDATE SET ended_at = excluded.ended_at",
+        &[w.into(), y.into(), now.into()],
+    )?;
     Ok(true)
 }
 
-pub fn is_assigned(conn: &Connection, worker: PersonId, young_person: PersonId) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM assignments WHERE worker_id = ?1 AND young_person_id = ?2")?
-        .query_row(params![worker.to_string(), young_person.to_string()], |_| Ok(()))
-        .optional()?
-        .is_some())
+pub fn is_assigned(conn: &dyn Db, worker: PersonId, young_person: PersonId) -> Result<bool> {
+    let found = conn.query_opt(
+        "SELECT 1 FROM assignments WHERE worker_id = ?1 AND young_person_id = ?2",
+        &[worker.to_string().into(), young_person.to_string().into()],
+    )?;
+    Ok(found.is_some())
+}
+
+fn id_and_name(row: &Row) -> Result<(PersonId, String)> {
+    Ok((parse_id(row.text(0)?), row.string(1)?))
 }
 
 /// (id, display name) of the workers assigned to a young person.
-pub fn workers_of(conn: &Connection, young_person: PersonId) -> Result<Vec<(PersonId, String)>> {
-    let mut stmt = conn.prepare(
+pub fn workers_of(conn: &dyn Db, young_person: PersonId) -> Result<Vec<(PersonId, String)>> {
+    conn.query(
         "SELECT p.id, p.display_name FROM assignments a JOIN people p ON p.id = a.worker_id
          WHERE a.young_person_id = ?1 ORDER BY p.display_name",
-    )?;
-    let rows = stmt.query_map([young_person.to_string()], |r| Ok((parse_id(&r.get::<_, String>(0)?), r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        &[young_person.to_string().into()],
+    )?
+    .iter()
+    .map(id_and_name)
+    .collect()
 }
 
 /// (id, display name) of the young people assigned to a worker.
-pub fn caseload_of(conn: &Connection, worker: PersonId) -> Result<Vec<(PersonId, String)>> {
-    let mut stmt = conn.prepare_cached(
+pub fn caseload_of(conn: &dyn Db, worker: PersonId) -> Result<Vec<(PersonId, String)>> {
+    conn.query(
         "SELECT p.id, p.display_name FROM assignments a JOIN people p ON p.id = a.young_person_id
          WHERE a.worker_id = ?1 ORDER BY p.display_name",
-    )?;
-    let rows = stmt.query_map([worker.to_string()], |r| Ok((parse_id(&r.get::<_, String>(0)?), r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        &[worker.to_string().into()],
+    )?
+    .iter()
+    .map(id_and_name)
+    .collect()
 }
 
-pub fn create_invite(
-    conn: &Connection,
-    code_hash: &str,
-    young_person: PersonId,
-    by: PersonId,
-    expires_at: i64,
-) -> Result<()> {
-    conn.prepare_cached(
+pub fn create_invite(conn: &dyn Db, code_hash: &str, young_person: PersonId, by: PersonId, expires_at: i64) -> Result<()> {
+    conn.execute(
         "INSERT INTO invites (code_hash, young_person_id, created_by, expires_at) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![code_hash, young_person.to_string(), by.to_string(), expires_at])?;
+        &[code_hash.into(), young_person.to_string().into(), by.to_string().into(), expires_at.into()],
+    )?;
     Ok(())
 }
 
 /// Spends an unused, unexpired invite; returns the young person it was for.
-pub fn take_invite(conn: &Connection, code_hash: &str, now: i64) -> Result<Option<PersonId>> {
-    let yp: Option<String> = conn
-        .prepare_cached(
-            "UPDATE invites SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2
-             RETURNING young_person_id",
-        )?
-        .query_row(params![code_hash, now], |r| r.get(0))
-        .optional()?;
-    Ok(yp.map(|s| parse_id(&s)))
+pub fn take_invite(conn: &dyn Db, code_hash: &str, now: i64) -> Result<Option<PersonId>> {
+    let row = conn.query_opt(
+        "UPDATE invites SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2
+         RETURNING young_person_id",
+        &[code_hash.into(), now.into()],
+    )?;
+    row.map(|r| Ok(parse_id(r.text(0)?))).transpose()
 }
 
-pub fn create_session(conn: &Connection, person: PersonId, device: &str, now: i64) -> Result<String> {
+pub fn create_session(conn: &dyn Db, person: PersonId, device: &str, now: i64) -> Result<String> {
     let id = Uuid::now_v7().to_string();
-    conn.prepare_cached("INSERT INTO sessions (id, person_id, device_id, created_at) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![id, person.to_string(), device, now])?;
+    conn.execute(
+        "INSERT INTO sessions (id, person_id, device_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+        &[(&id).into(), person.to_string().into(), device.into(), now.into()],
+    )?;
     Ok(id)
 }
 
-pub fn store_refresh_token(conn: &Connection, token_hash: &str, session: &str, expires_at: i64) -> Result<()> {
-    conn.prepare_cached("INSERT INTO refresh_tokens (token_hash, session_id, expires_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![token_hash, session, expires_at])?;
+pub fn store_refresh_token(conn: &dyn Db, token_hash: &str, session: &str, expires_at: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO refresh_tokens (token_hash, session_id, expires_at) VALUES (?1, ?2, ?3)",
+        &[token_hash.into(), session.into(), expires_at.into()],
+    )?;
     Ok(())
 }
 
@@ -211,54 +217,79 @@ pub enum RefreshUse {
 }
 
 /// Spends a refresh token. Re-use of a spent token revokes its whole session (the family).
-pub fn spend_refresh_token(conn: &Connection, token_hash: &str, now: i64) -> Result<RefreshUse> {
-    type TokenRow = (String, i64, Option<i64>, String, Option<i64>);
-    let row: Option<TokenRow> = conn
-        .prepare_cached(
-            "SELECT t.session_id, t.expires_at, t.used_at, s.person_id, s.revoked_at
-             FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ?1",
-        )?
-        .query_row([token_hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-        .optional()?;
-    let Some((session, expires_at, used_at, person, revoked_at)) = row else {
+///
+/// The token's row is locked as it is read, so two replicas given the same token at once take
+/// turns: one spends it, the other sees it spent and ends the session.
+pub fn spend_refresh_token(conn: &dyn Db, token_hash: &str, now: i64) -> Result<RefreshUse> {
+    let row = conn.query_opt(
+        "SELECT t.session_id, t.expires_at, t.used_at, s.person_id, s.revoked_at
+         FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ?1 FOR UPDATE",
+        &[token_hash.into()],
+    )?;
+    let Some(row) = row else {
         return Ok(RefreshUse::Invalid);
     };
-    if used_at.is_some() {
+    let session = row.string(0)?;
+    if row.opt_int(2)?.is_some() {
         revoke_session(conn, &session, now)?;
         return Ok(RefreshUse::Reused);
     }
-    if revoked_at.is_some() || expires_at <= now {
+    if row.opt_int(4)?.is_some() || row.int(1)? <= now {
         return Ok(RefreshUse::Invalid);
     }
-    conn.prepare_cached("UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1")?
-        .execute(params![token_hash, now])?;
-    Ok(RefreshUse::Fresh(session, parse_id(&person)))
+    conn.execute("UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1", &[token_hash.into(), now.into()])?;
+    Ok(RefreshUse::Fresh(session, parse_id(row.text(3)?)))
 }
 
-pub fn revoke_session(conn: &Connection, session: &str, now: i64) -> Result<()> {
-    conn.prepare_cached("UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL")?
-        .execute(params![session, now])?;
+pub fn revoke_session(conn: &dyn Db, session: &str, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        &[session.into(), now.into()],
+    )?;
     Ok(())
 }
 
 /// Ends every session of a person at once: revokes them and bumps the token version, so
 /// access tokens already handed out stop working too.
-pub fn revoke_all(conn: &Connection, person: PersonId, now: i64) -> Result<()> {
-    conn.prepare_cached("UPDATE sessions SET revoked_at = ?2 WHERE person_id = ?1 AND revoked_at IS NULL")?
-        .execute(params![person.to_string(), now])?;
-    conn.prepare_cached("UPDATE people SET token_version = token_version + 1 WHERE id = ?1")?
-        .execute([person.to_string()])?;
+pub fn revoke_all(conn: &dyn Db, person: PersonId, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE sessions SET revoked_at = ?2 WHERE person_id = ?1 AND revoked_at IS NULL",
+        &[person.to_string().into(), now.into()],
+    )?;
+    conn.execute("UPDATE people SET token_version = token_version + 1 WHERE id = ?1", &[person.to_string().into()])?;
     Ok(())
 }
 
 /// Whether an access token's session and token version still stand.
-pub fn session_is_live(conn: &Connection, session: &str, person: PersonId, token_version: i64) -> Result<bool> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT 1 FROM sessions s JOIN people p ON p.id = s.person_id
-             WHERE s.id = ?1 AND s.person_id = ?2 AND s.revoked_at IS NULL AND p.token_version = ?3",
-        )?
-        .query_row(params![session, person.to_string(), token_version], |_| Ok(()))
-        .optional()?
-        .is_some())
+pub fn session_is_live(conn: &dyn Db, session: &str, person: PersonId, token_version: i64) -> Result<bool> {
+    let found = conn.query_opt(
+        "SELECT 1 FROM sessions s JOIN people p ON p.id = s.person_id
+         WHERE s.id = ?1 AND s.person_id = ?2 AND s.revoked_at IS NULL AND p.token_version = ?3",
+        &[session.into(), person.to_string().into(), token_version.into()],
+    )?;
+    Ok(found.is_some())
+}
+
+/// Failed sign-ins from one network address within a window, kept in the database so the
+/// limit survives a restart and holds across replicas. `Some(seconds left)` once it is reached.
+pub fn address_blocked(conn: &dyn Db, address: &str, limit: i64, window_ms: i64, now: i64) -> Result<Option<i64>> {
+    let row = conn.query_opt(
+        "SELECT failures, window_start FROM signin_failures WHERE address = ?1",
+        &[address.into()],
+    )?;
+    let Some(row) = row else { return Ok(None) };
+    let (failures, since) = (row.int(0)?, row.int(1)?);
+    let left = since + window_ms - now;
+    Ok((failures >= limit && left > 0).then(|| (left / 1000).max(1)))
+}
+
+pub fn address_failed(conn: &dyn Db, address: &str, window_ms: i64, now: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO signin_failures (address, failures, window_start) VALUES (?1, 1, ?2)
+         ON CONFLICT (address) DO UPDATE SET
+             failures = CASE WHEN signin_failures.window_start <= ?3 THEN 1 ELSE signin_failures.failures + 1 END,
+             window_start = CASE WHEN signin_failures.window_start <= ?3 THEN ?2 ELSE signin_failures.window_start END",
+        &[address.into(), now.into(), (now - window_ms).into()],
+    )?;
+    Ok(())
 }

@@ -1,11 +1,10 @@
 //! Sync storage: applying a device's batch of operations, and the paged change feed.
 
-use super::OptionalRow;
 use super::access_log::{self, Action};
 use super::encode;
 use super::people;
+use super::sql::Db;
 use crate::error::{ApiError, Result};
-use rusqlite::{Connection, params};
 use std::collections::{BTreeMap, HashSet};
 use tandem_shared::wire::{FieldResult, OpResult, OpStatus, Operation, PullResponse, PushRequest, PushResponse};
 use tandem_shared::{
@@ -51,68 +50,73 @@ fn kind_str(k: RecordKind) -> &'static str {
 }
 
 /// Takes the next number of the change feed.
-pub fn next_change(conn: &Connection) -> Result<i64> {
-    Ok(conn.prepare_cached("UPDATE change_seq SET value = value + 1 RETURNING value")?.query_row([], |r| r.get(0))?)
+pub fn next_change(conn: &dyn Db) -> Result<i64> {
+    conn.query_one("UPDATE change_seq SET value = value + 1 RETURNING value", &[])?.int(0)
 }
 
-pub fn current_change(conn: &Connection) -> Result<i64> {
-    Ok(conn.prepare_cached("SELECT value FROM change_seq")?.query_row([], |r| r.get(0))?)
+pub fn current_change(conn: &dyn Db) -> Result<i64> {
+    conn.query_one("SELECT value FROM change_seq", &[])?.int(0)
+}
+
+/// The change counter, locked until this transaction ends.
+///
+/// This lock is what keeps a pull from skipping a change on PostgreSQL: whoever takes change
+/// numbers holds it until they commit, so transactions commit in the order of their numbers and
+/// no snapshot can hold number 12 without 11. (SQLite has one writer and needs no lock.)
+fn lock_change_counter(conn: &dyn Db) -> Result<i64> {
+    conn.query_one("SELECT value FROM change_seq FOR UPDATE", &[])?.int(0)
 }
 
 /// The highest clock stored, so the server's own clock never runs behind it after a restart.
-pub fn latest_hlc(conn: &Connection) -> Result<Hlc> {
-    let ms: i64 = conn.prepare_cached("SELECT ms FROM latest_clock")?.query_row([], |r| r.get(0))?;
+pub fn latest_hlc(conn: &dyn Db) -> Result<Hlc> {
+    let ms = conn.query_one("SELECT ms FROM latest_clock", &[])?.int(0)?;
     Ok(Hlc { ms: ms.max(0) as u64, count: u32::MAX / 2 })
 }
 
 /// Keeps `latest_clock` at or past every stamp just stored.
-fn keep_latest_clock(conn: &Connection, clock: Hlc) -> Result<()> {
+fn keep_latest_clock(conn: &dyn Db, clock: Hlc) -> Result<()> {
     let ms = i64::try_from(clock.ms).unwrap_or(i64::MAX);
-    conn.prepare_cached("UPDATE latest_clock SET ms = max(ms, ?1)")?.execute([ms])?;
+    conn.execute("UPDATE latest_clock SET ms = CASE WHEN ms < ?1 THEN ?1 ELSE ms END", &[ms.into()])?;
     Ok(())
 }
 
-pub fn load_record(conn: &Connection, id: RecordId) -> Result<Option<Record>> {
-    Ok(load(conn, id)?.map(|(record, _)| record))
+pub fn load_record(conn: &dyn Db, id: RecordId) -> Result<Option<Record>> {
+    Ok(load(conn, id, false)?.map(|(record, _)| record))
 }
+
+const RECORD_HEAD: &str =
+    "SELECT owner_id, kind, created_by, created_stamp, owner_touched, widest_visibility FROM records WHERE id = ?1";
+/// The same, with the record's row locked until the transaction ends: concurrent pushes to one
+/// record from different replicas take turns, so neither merges against a stale copy.
+const RECORD_HEAD_FOR_UPDATE: &str = "SELECT owner_id, kind, created_by, created_stamp, owner_touched, widest_visibility FROM records WHERE id = ?1 FOR UPDATE";
 
 /// A stored record and the widest audience it has ever had, in two queries: the head row, then
 /// its fields and kept conflicts together (this runs for every record a push or pull touches).
-fn load(conn: &Connection, id: RecordId) -> Result<Option<(Record, Visibility)>> {
+fn load(conn: &dyn Db, id: RecordId, for_update: bool) -> Result<Option<(Record, Visibility)>> {
     let key = id.to_string();
-    let head = conn
-        .prepare_cached(
-            "SELECT owner_id, kind, created_by, created_stamp, owner_touched, widest_visibility FROM records WHERE id = ?1",
-        )?
-        .query_row([&key], |r| {
-            let kind: String = r.get(1)?;
-            Ok((
-                people::parse_id(&r.get::<_, String>(0)?),
-                kind,
-                encode::from_text::<Author>(&r.get::<_, String>(2)?)?,
-                encode::from_text::<Stamp>(&r.get::<_, String>(3)?)?,
-                r.get::<_, bool>(4)?,
-                vis_from(&r.get::<_, String>(5)?),
-            ))
-        })
-        .optional()?;
-    let Some((owner, kind, created_by, created, owner_touched, widest)) = head else {
+    let head = conn.query_opt(if for_update { RECORD_HEAD_FOR_UPDATE } else { RECORD_HEAD }, &[(&key).into()])?;
+    let Some(head) = head else {
         return Ok(None);
     };
-    let kind = match kind.as_str() {
+    let owner = people::parse_id(head.text(0)?);
+    let kind = match head.text(1)? {
         "goal" => RecordKind::Goal,
         "strength" => RecordKind::Strength,
         _ => RecordKind::Statement,
     };
+    let created_by = encode::from_text::<Author>(head.text(2)?)?;
+    let created = encode::from_text::<Stamp>(head.text(3)?)?;
+    let owner_touched = head.bool(4)?;
+    let widest = vis_from(head.text(5)?);
     let mut fields = BTreeMap::new();
     let mut conflicts = Vec::new();
-    let mut stmt = conn.prepare_cached(
+    let rows = conn.query(
         "SELECT 0, state FROM fields WHERE record_id = ?1 UNION ALL SELECT 1, state FROM conflicts WHERE record_id = ?1",
+        &[key.into()],
     )?;
-    let mut rows = stmt.query([&key])?;
-    while let Some(row) = rows.next()? {
-        let state = encode::read_field_state(row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?)?;
-        if row.get::<_, i64>(0)? == 0 {
+    for row in &rows {
+        let state = encode::read_field_state(row.text(1)?)?;
+        if row.int(0)? == 0 {
             fields.insert(state.value.name(), state);
         } else {
             conflicts.push(state);
@@ -126,7 +130,7 @@ fn load(conn: &Connection, id: RecordId) -> Result<Option<(Record, Visibility)>>
 /// under change number `seq`. Returns the record's widest audience ever (its current one, or
 /// wider if it was narrowed).
 fn save_record(
-    conn: &Connection,
+    conn: &dyn Db,
     before: Option<&(Record, Visibility)>,
     after: &Record,
     seq: i64,
@@ -137,51 +141,59 @@ fn save_record(
     let before = before.map(|(record, _)| record);
     // A plain INSERT or UPDATE, not an upsert: the caller knows which, and SQLite does less.
     match before {
-        Some(_) => conn
-            .prepare_cached(
-                "UPDATE records SET owner_touched = ?2, visibility = ?3, widest_visibility = ?4, deleted = ?5,
-                 changed_seq = ?6 WHERE id = ?1",
-            )?
-            .execute(params![id, after.owner_touched, vis_str(visibility), vis_str(widest), after.is_deleted(), seq])?,
-        None => conn
-            .prepare_cached(
-                "INSERT INTO records (id, owner_id, kind, created_by, created_stamp, owner_touched, visibility,
-                 widest_visibility, deleted, changed_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                id,
-                after.owner.to_string(),
-                kind_str(after.kind),
-                encode::to_text(&after.created_by)?,
-                encode::to_text(&after.created)?,
-                after.owner_touched,
-                vis_str(visibility),
-                vis_str(widest),
-                after.is_deleted(),
-                seq
-            ])?,
+        Some(_) => conn.execute(
+            "UPDATE records SET owner_touched = ?2, visibility = ?3, widest_visibility = ?4, deleted = ?5,
+             changed_seq = ?6 WHERE id = ?1",
+            &[
+                (&id).into(),
+                after.owner_touched.into(),
+                vis_str(visibility).into(),
+                vis_str(widest).into(),
+                after.is_deleted().into(),
+                seq.into(),
+            ],
+        )?,
+        None => conn.execute(
+            "INSERT INTO records (id, owner_id, kind, created_by, created_stamp, owner_touched, visibility,
+             widest_visibility, deleted, changed_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            &[
+                (&id).into(),
+                after.owner.to_string().into(),
+                kind_str(after.kind).into(),
+                encode::to_text(&after.created_by)?.into(),
+                encode::to_text(&after.created)?.into(),
+                after.owner_touched.into(),
+                vis_str(visibility).into(),
+                vis_str(widest).into(),
+                after.is_deleted().into(),
+                seq.into(),
+            ],
+        )?,
     };
-    let mut new_field = conn.prepare_cached("INSERT INTO fields (record_id, name, state) VALUES (?1, ?2, ?3)")?;
-    let mut changed_field = conn.prepare_cached("UPDATE fields SET state = ?3 WHERE record_id = ?1 AND name = ?2")?;
     for (name, state) in &after.fields {
         let stored = before.and_then(|b| b.fields.get(name));
         if stored == Some(state) {
             continue;
         }
-        let put = if stored.is_some() { &mut changed_field } else { &mut new_field };
-        put.execute(params![id, encode::field_key(*name), encode::field_state(state)?])?;
+        let sql = if stored.is_some() {
+            "UPDATE fields SET state = ?3 WHERE record_id = ?1 AND name = ?2"
+        } else {
+            "INSERT INTO fields (record_id, name, state) VALUES (?1, ?2, ?3)"
+        };
+        conn.execute(sql, &[(&id).into(), encode::field_key(*name).into(), encode::field_state(state)?.into()])?;
     }
     if before.map(|b| &b.conflicts) != Some(&after.conflicts) {
-        conn.prepare_cached("DELETE FROM conflicts WHERE record_id = ?1")?.execute([&id])?;
-        let mut put =
-            conn.prepare_cached("INSERT INTO conflicts (record_id, field, stamp, state) VALUES (?1, ?2, ?3, ?4)")?;
+        conn.execute("DELETE FROM conflicts WHERE record_id = ?1", &[(&id).into()])?;
         for c in &after.conflicts {
-            put.execute(params![
-                id,
-                encode::field_key(c.value.name()),
-                encode::to_text(&c.stamp)?,
-                encode::field_state(c)?
-            ])?;
+            conn.execute(
+                "INSERT INTO conflicts (record_id, field, stamp, state) VALUES (?1, ?2, ?3, ?4)",
+                &[
+                    (&id).into(),
+                    encode::field_key(c.value.name()).into(),
+                    encode::to_text(&c.stamp)?.into(),
+                    encode::field_state(c)?.into(),
+                ],
+            )?;
         }
     }
     Ok(widest)
@@ -189,7 +201,7 @@ fn save_record(
 
 /// May `caller` write to records owned by `owner` (given the record, if it exists)?
 fn may_write(
-    conn: &Connection,
+    conn: &dyn Db,
     caller: Caller,
     owner: PersonId,
     record: Option<&Record>,
@@ -207,23 +219,35 @@ fn may_write(
     }
 }
 
+/// The device's row, locked until this transaction ends: a retry that reaches another replica
+/// while the first attempt is still running there waits for it, then sees its operations as
+/// applied. (person, last applied operation number)
+fn lock_device(conn: &dyn Db, device: &str) -> Result<Option<(String, i64)>> {
+    let row = conn.query_opt("SELECT person_id, last_seq FROM devices WHERE id = ?1 FOR UPDATE", &[device.into()])?;
+    row.map(|r| Ok((r.string(0)?, r.int(1)?))).transpose()
+}
+
 /// Applies one device's batch in the caller's transaction. `clock` is the server's HLC.
-pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hlc, now_ms: u64) -> Result<PushOutcome> {
+pub fn push(conn: &dyn Db, caller: Caller, req: &PushRequest, clock: &mut Hlc, now_ms: u64) -> Result<PushOutcome> {
     let device = req.device.to_string();
-    let registered: Option<(String, i64)> = conn
-        .prepare_cached("SELECT person_id, last_seq FROM devices WHERE id = ?1")?
-        .query_row([&device], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    let registered = match lock_device(conn, &device)? {
+        Some(found) => Some(found),
+        None => {
+            // Two first pushes from one new device can race (on two replicas): the second
+            // waits for the first's row, then finds it.
+            conn.execute(
+                "INSERT INTO devices (id, person_id) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
+                &[(&device).into(), caller.person.to_string().into()],
+            )?;
+            lock_device(conn, &device)?
+        }
+    };
     let mut last_seq = match registered {
         Some((person, _)) if person != caller.person.to_string() => {
             return Err(ApiError::Forbidden("this device is registered to someone else; sign out and in again"));
         }
         Some((_, last)) => last as u64,
-        None => {
-            conn.prepare_cached("INSERT INTO devices (id, person_id) VALUES (?1, ?2)")?
-                .execute(params![device, caller.person.to_string()])?;
-            0
-        }
+        None => return Err(ApiError::Internal("a device row vanished".into())),
     };
 
     let mut results = Vec::with_capacity(req.ops.len());
@@ -231,7 +255,6 @@ pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hl
     let mut working = WorkingSet::default();
     let mut worker_changes: BTreeMap<PersonId, usize> = BTreeMap::new();
     let mut blocked = false;
-    let mut stored = conn.prepare_cached("SELECT result FROM applied_ops WHERE device_id = ?1 AND seq = ?2")?;
     for op in &req.ops {
         if blocked || op.seq > last_seq + 1 {
             blocked = true;
@@ -244,9 +267,12 @@ pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hl
             continue;
         }
         if op.seq <= last_seq {
-            let earlier: Option<String> = stored.query_row(params![device, op.seq as i64], |r| r.get(0)).optional()?;
+            let earlier = conn.query_opt(
+                "SELECT result FROM applied_ops WHERE device_id = ?1 AND seq = ?2",
+                &[(&device).into(), (op.seq as i64).into()],
+            )?;
             let answer = match earlier {
-                Some(text) => encode::read_answer(op.seq, &text)?,
+                Some(row) => encode::read_answer(op.seq, row.text(0)?)?,
                 None => OpResult {
                     seq: op.seq,
                     status: OpStatus::Rejected,
@@ -263,25 +289,27 @@ pub fn push(conn: &Connection, caller: Caller, req: &PushRequest, clock: &mut Hl
         if result.status != OpStatus::Rejected && caller.person != op.owner {
             *worker_changes.entry(op.owner).or_default() += 1;
         }
-        conn.prepare_cached("INSERT INTO applied_ops (device_id, seq, result) VALUES (?1, ?2, ?3)")?
-            .execute(params![device, op.seq as i64, encode::answer(&result)?])?;
+        conn.execute(
+            "INSERT INTO applied_ops (device_id, seq, result) VALUES (?1, ?2, ?3)",
+            &[(&device).into(), (op.seq as i64).into(), encode::answer(&result)?.into()],
+        )?;
         last_seq = op.seq;
         results.push(result);
     }
-    conn.prepare_cached("UPDATE devices SET last_seq = ?2 WHERE id = ?1")?.execute(params![device, last_seq as i64])?;
-    // Change numbers for the whole batch are taken at once (one writer: nobody else takes any).
-    let first = current_change(conn)?;
-    let mut seq = first;
-    for (before, after) in working.records.values() {
-        if before.as_ref().map(|(record, _)| record) != Some(after) {
+    conn.execute("UPDATE devices SET last_seq = ?2 WHERE id = ?1", &[(&device).into(), (last_seq as i64).into()])?;
+    let dirty: Vec<_> =
+        working.records.values().filter(|(before, after)| before.as_ref().map(|(r, _)| r) != Some(after)).collect();
+    if !dirty.is_empty() {
+        // Change numbers for the whole batch are taken at once, under the counter's lock.
+        let first = lock_change_counter(conn)?;
+        let mut seq = first;
+        for (before, after) in dirty {
             seq += 1;
             let widest = save_record(conn, before.as_ref(), after, seq)?;
             let entry = changed.entry(after.owner).or_insert((seq, widest));
             *entry = (seq, entry.1.max(widest));
         }
-    }
-    if seq != first {
-        conn.prepare_cached("UPDATE change_seq SET value = ?1")?.execute([seq])?;
+        conn.execute("UPDATE change_seq SET value = ?1", &[seq.into()])?;
         keep_latest_clock(conn, *clock)?;
     }
     for (owner, n) in worker_changes {
@@ -306,9 +334,9 @@ struct WorkingSet {
 }
 
 impl WorkingSet {
-    fn get(&mut self, conn: &Connection, id: RecordId) -> Result<Option<&Record>> {
+    fn get(&mut self, conn: &dyn Db, id: RecordId) -> Result<Option<&Record>> {
         if let std::collections::btree_map::Entry::Vacant(slot) = self.records.entry(id) {
-            match load(conn, id)? {
+            match load(conn, id, true)? {
                 Some((r, widest)) => {
                     let now = r.clone();
                     slot.insert((Some((r, widest)), now));
@@ -330,7 +358,7 @@ impl WorkingSet {
 }
 
 fn apply_op(
-    conn: &Connection,
+    conn: &dyn Db,
     caller: Caller,
     author: Author,
     op: &Operation,
@@ -392,7 +420,7 @@ pub const PAGE: usize = 200;
 /// Changes after `since` that `caller` may see, one page, oldest first. Records the caller could
 /// see before but not now (narrowed, deleted) come back as removals.
 pub fn pull(
-    conn: &Connection,
+    conn: &dyn Db,
     caller: Caller,
     device: Option<DeviceId>,
     since: u64,
@@ -417,31 +445,22 @@ pub fn pull(
         ),
         Role::DropInStaff => (
             "SELECT id, changed_seq, visibility, deleted, owner_id, 1 FROM records
-             WHERE ?1 IS NOT NULL AND changed_seq > ?2 AND widest_visibility = 'team'
+             WHERE CAST(?1 AS TEXT) IS NOT NULL AND changed_seq > ?2 AND widest_visibility = 'team'
              ORDER BY changed_seq LIMIT ?3",
             |v| v == Visibility::Team,
         ),
         Role::Admin => return Err(ApiError::Forbidden("admins manage people and never read young people's records")),
     };
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt
-        .query_map(params![me, since as i64, (page + 1) as i64], |r| {
-            Ok((
-                RecordId(uuid::Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default()),
-                r.get::<_, i64>(1)?,
-                vis_from(&r.get::<_, String>(2)?),
-                r.get::<_, bool>(3)?,
-                people::parse_id(&r.get::<_, String>(4)?),
-                r.get::<_, bool>(5)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = conn.query(sql, &[(&me).into(), (since as i64).into(), ((page + 1) as i64).into()])?;
     let more = rows.len() > page;
     let mut records = Vec::new();
     let mut removed = Vec::new();
     let mut reads: BTreeMap<PersonId, usize> = BTreeMap::new();
     let mut cursor = since;
-    for (id, seq, visibility, deleted, owner, still_assigned) in rows.into_iter().take(page) {
+    for row in rows.iter().take(page) {
+        let id = RecordId(uuid::Uuid::parse_str(row.text(0)?).unwrap_or_default());
+        let (seq, visibility, deleted) = (row.int(1)?, vis_from(row.text(2)?), row.bool(3)?);
+        let (owner, still_assigned) = (people::parse_id(row.text(4)?), row.bool(5)?);
         cursor = seq as u64;
         if deleted || !audience(visibility) || !still_assigned {
             removed.push(id);
@@ -454,9 +473,9 @@ pub fn pull(
     }
     let last_applied = match device {
         Some(d) => conn
-            .prepare_cached("SELECT last_seq FROM devices WHERE id = ?1 AND person_id = ?2")?
-            .query_row(params![d.to_string(), me], |r| r.get::<_, i64>(0))
-            .optional()?
+            .query_opt("SELECT last_seq FROM devices WHERE id = ?1 AND person_id = ?2", &[d.to_string().into(), me.into()])?
+            .map(|r| r.int(0))
+            .transpose()?
             .unwrap_or(0) as u64,
         None => 0,
     };
@@ -467,24 +486,41 @@ pub fn pull(
 /// next pull brings what was shared before they were assigned.
 /// Each gets its own number: pages end at a change number, so records sharing one could be
 /// skipped by the next page.
-pub fn touch_all_of(conn: &Connection, young_person: PersonId) -> Result<()> {
-    let ids = conn
-        .prepare_cached("SELECT id FROM records WHERE owner_id = ?1 ORDER BY changed_seq")?
-        .query_map([young_person.to_string()], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut update = conn.prepare_cached("UPDATE records SET changed_seq = ?2 WHERE id = ?1")?;
-    for id in ids {
-        update.execute(params![id, next_change(conn)?])?;
+pub fn touch_all_of(conn: &dyn Db, young_person: PersonId) -> Result<()> {
+    // The counter first, then the records: the order a push takes them in reverse would let
+    // two transactions wait on each other.
+    lock_change_counter(conn)?;
+    let ids = conn.query(
+        "SELECT id FROM records WHERE owner_id = ?1 ORDER BY changed_seq",
+        &[young_person.to_string().into()],
+    )?;
+    for row in &ids {
+        let seq = next_change(conn)?;
+        conn.execute("UPDATE records SET changed_seq = ?2 WHERE id = ?1", &[row.text(0)?.into(), seq.into()])?;
     }
     Ok(())
 }
 
 /// Stores a record made outside a push (demo data).
-pub fn insert_new(conn: &Connection, record: &Record) -> Result<()> {
+pub fn insert_new(conn: &dyn Db, record: &Record) -> Result<()> {
     let seq = next_change(conn)?;
     let stamps = record.fields.values().chain(&record.conflicts).map(|f| f.stamp.hlc);
     if let Some(latest) = stamps.max() {
         keep_latest_clock(conn, latest)?;
     }
     save_record(conn, None, record, seq).map(|_| ())
+}
+
+/// A key worker's caseload with what each young person shares with workers and the latest
+/// change among it, for the caseload screen.
+pub fn caseload_summary(conn: &dyn Db, worker: PersonId) -> Result<Vec<(PersonId, String, i64, i64)>> {
+    let rows = conn.query(
+        "SELECT p.id, p.display_name,
+                (SELECT count(*) FROM records r WHERE r.owner_id = p.id AND r.visibility != 'private' AND NOT r.deleted),
+                (SELECT coalesce(max(changed_seq), 0) FROM records r WHERE r.owner_id = p.id AND r.visibility != 'private')
+         FROM assignments a JOIN people p ON p.id = a.young_person_id
+         WHERE a.worker_id = ?1 ORDER BY p.display_name",
+        &[worker.to_string().into()],
+    )?;
+    rows.iter().map(|r| Ok((people::parse_id(r.text(0)?), r.string(1)?, r.int(2)?, r.int(3)?))).collect()
 }
