@@ -30,9 +30,11 @@ pg_start() {
   [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
   PG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   pg_as_owner "$PG_BIN/initdb -D $PG_DIR/data -A trust -U tandem >/dev/null" || return 1
-  # fsync stays on (the default): acknowledged means durable here too.
-  pg_as_owner "$PG_BIN/pg_ctl -D $PG_DIR/data -l $PG_DIR/log -w \
-    -o \"-k $PG_DIR -c listen_addresses=127.0.0.1 -p $PG_PORT -c max_connections=400\" start >/dev/null" || {
+  # In the cluster's own configuration, so a plain `pg_ctl start` (a test restarting it) finds
+  # it again. fsync stays on (the default): acknowledged means durable here too.
+  pg_as_owner "printf '%s\n' \"listen_addresses = '127.0.0.1'\" 'port = $PG_PORT' \
+    \"unix_socket_directories = '$PG_DIR'\" 'max_connections = 400' >> $PG_DIR/data/postgresql.conf"
+  pg_as_owner "$PG_BIN/pg_ctl -D $PG_DIR/data -l $PG_DIR/log -w start >/dev/null" || {
     cat "$PG_DIR/log" >&2
     return 1
   }

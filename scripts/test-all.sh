@@ -24,8 +24,16 @@ stage "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-stage "Rust tests (domain, merge properties, the server on a real loopback port, crash and fault tests)"
-cargo test --workspace --quiet
+stage "Rust tests on SQLite (domain, merge properties, the server on a real loopback port, crash and fault tests)"
+# Tests named two_replicas_* need PostgreSQL; they run in the next stage.
+cargo test --workspace --quiet -- --skip two_replicas
+
+stage "the same server tests on PostgreSQL, and two replicas on one database (a throwaway cluster)"
+# shellcheck source=scripts/postgres.sh
+source scripts/postgres.sh
+pg_start
+cargo test -p tandem-tests --quiet
+pg_stop
 
 stage "web app unit tests (outbox, retry, pull)"
 (cd pwa && npm test --silent)

@@ -55,14 +55,33 @@ impl TestServer {
     pub async fn start_with(settings: Settings) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = fresh_database(dir.path()).await;
-        let key = dir.path().join("tandem.db.key");
+        TestServer::launch(dir, db, "tandem.db.key".into(), settings, true).await
+    }
+
+    /// A second replica on the same database with the same signing key, as a load balancer
+    /// would have behind it (PostgreSQL only: SQLite is one process).
+    pub async fn replica(&self) -> TestServer {
+        assert!(postgres_server().is_some(), "replicas need PostgreSQL: set TANDEM_TEST_POSTGRES");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = Settings { failure_delay_ms: 1, ..Settings::default() };
+        let mut replica = TestServer::launch(dir, self.db.clone(), self.key_path(), settings, false).await;
+        replica.invite_code = self.invite_code.clone();
+        replica
+    }
+
+    async fn launch(dir: tempfile::TempDir, db: String, key: PathBuf, settings: Settings, seed: bool) -> TestServer {
+        let key = dir.path().join(key);
         let state = tandem_server::open_state(&db, Some(&key), settings).await.expect("open state");
-        let invite_code = state
-            .store
-            .write(|tx| tandem_server::demo::seed(tx, tandem_server::store::now_ms()))
-            .await
-            .expect("seed")
-            .expect("fresh database");
+        let invite_code = if seed {
+            state
+                .store
+                .write(|tx| tandem_server::demo::seed(tx, tandem_server::store::now_ms()))
+                .await
+                .expect("seed")
+                .expect("fresh database")
+        } else {
+            String::new()
+        };
         let store = state.store.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -142,18 +161,7 @@ impl TestServer {
 
     /// A client for a new device, not yet signed in.
     pub fn device(&self) -> Client {
-        Client {
-            base: self.base.clone(),
-            http: reqwest::Client::new(),
-            device: DeviceId(Uuid::now_v7()),
-            token: None,
-            refresh: None,
-            person: None,
-            seq: 0,
-            clock: Hlc::ZERO,
-            cursor: 0,
-            records: Default::default(),
-        }
+        Client::new(&self.base)
     }
 
     pub async fn signed_in(&self, name: &str, secret: &str) -> Client {
@@ -199,6 +207,22 @@ pub fn now_ms() -> u64 {
 }
 
 impl Client {
+    /// A new device talking to `base`, not yet signed in.
+    pub fn new(base: &str) -> Client {
+        Client {
+            base: base.to_owned(),
+            http: reqwest::Client::new(),
+            device: DeviceId(Uuid::now_v7()),
+            token: None,
+            refresh: None,
+            person: None,
+            seq: 0,
+            clock: Hlc::ZERO,
+            cursor: 0,
+            records: Default::default(),
+        }
+    }
+
     pub async fn sign_in(&mut self, name: &str, secret: &str) {
         let (status, body) = self
             .call(
@@ -265,6 +289,18 @@ impl Client {
         PushRequest { protocol: PROTOCOL_VERSION, schema: SCHEMA_VERSION, device: self.device, ops }
     }
 
+    /// A push that may fail (server gone, 503): the answer, or what went wrong.
+    pub async fn try_push(&self, ops: Vec<Operation>) -> Result<PushResponse, String> {
+        let req = self.push_request(ops);
+        let resp = self.request(Method::POST, "/api/sync/push").json(&req).send().await.map_err(|e| e.to_string())?;
+        let status = resp.status();
+        let text = resp.text().await.map_err(|e| e.to_string())?;
+        if status != StatusCode::OK {
+            return Err(format!("{status}: {text}"));
+        }
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    }
+
     pub async fn push(&mut self, ops: Vec<Operation>) -> PushResponse {
         let req = self.push_request(ops);
         let (status, body) =
@@ -311,4 +347,71 @@ pub fn new_record() -> RecordId {
 
 pub fn stamp_of(record: &Record, field: tandem_shared::FieldName) -> Option<Stamp> {
     record.fields.get(&field).map(|f| f.stamp)
+}
+
+/// The next cursor an open stream hears, waiting at most 10 s.
+pub async fn next(hears: &mut (impl futures_util::Stream<Item = i64> + Unpin)) -> Option<i64> {
+    use futures_util::StreamExt;
+    tokio::time::timeout(std::time::Duration::from_secs(10), hears.next()).await.expect("an event within 10 s")
+}
+
+/// An open live-event stream: waits for the connect event, then collects cursors.
+pub async fn listen(who: &Client) -> impl futures_util::Stream<Item = i64> + Unpin + use<> {
+    use futures_util::StreamExt;
+    let resp = who.request(Method::GET, "/api/sync/events").send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let cursors =
+        resp.bytes_stream().map(|chunk| String::from_utf8_lossy(&chunk.unwrap()).into_owned()).flat_map(|text| {
+            let found: Vec<i64> = text
+                .lines()
+                .filter_map(|l| l.strip_prefix("data:"))
+                .filter_map(|d| serde_json::from_str::<serde_json::Value>(d.trim()).ok())
+                .filter_map(|v| v["cursor"].as_i64())
+                .collect();
+            futures_util::stream::iter(found)
+        });
+    let mut cursors = Box::pin(cursors);
+    cursors.next().await.expect("the connect event");
+    cursors
+}
+
+/// The real `tandem` binary as a child process (for SIGKILL), beside this test in target/.
+pub struct Process {
+    child: tokio::process::Child,
+    pub base: String,
+}
+
+impl Process {
+    pub async fn start(db: &str, key: &std::path::Path, demo: bool) -> Process {
+        let exe = std::env::current_exe().expect("test path");
+        let tandem = exe.parent().and_then(|d| d.parent()).expect("target dir").join("tandem");
+        assert!(tandem.exists(), "build the server first: {}", tandem.display());
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+        let mut cmd = tokio::process::Command::new(tandem);
+        cmd.args(["--db", db, "serve", "--listen", &format!("127.0.0.1:{port}"), "--key-file"]).arg(key);
+        if demo {
+            cmd.arg("--demo");
+        }
+        let child = cmd
+            .env("TANDEM_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start tandem");
+        let process = Process { child, base: format!("http://127.0.0.1:{port}") };
+        let http = reqwest::Client::new();
+        for _ in 0..400 {
+            if http.get(format!("{}/api/health", process.base)).send().await.is_ok_and(|r| r.status().is_success()) {
+                return process;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("tandem did not answer within 10 seconds");
+    }
+
+    /// SIGKILL: nothing in flight gets to finish.
+    pub async fn kill(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
 }

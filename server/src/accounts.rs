@@ -2,8 +2,8 @@
 
 use crate::auth::{check_name, check_secret, passwords, tokens};
 use crate::error::{ApiError, Result};
-use crate::store::{people, sync};
 use crate::store::sql::Db;
+use crate::store::{people, sync};
 use tandem_shared::{PersonId, Role};
 
 /// Staff passwords are longer than young people's PINs.

@@ -3,8 +3,8 @@
 
 use crate::accounts;
 use crate::error::Result;
-use crate::store::{people, sync};
 use crate::store::sql::Db;
+use crate::store::{people, sync};
 use tandem_shared::wire::Change;
 use tandem_shared::{
     Author, DeviceId, FieldValue, GoalStatus, Hlc, NoticedBy, PersonId, RecordId, RecordKind, Role, Stamp, Step,

@@ -139,7 +139,11 @@ impl From<tokio_postgres::Error> for ApiError {
             };
         }
         let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
-        if e.is_closed() || io { ApiError::StorageUnavailable(e.to_string()) } else { ApiError::Internal(e.to_string()) }
+        if e.is_closed() || io {
+            ApiError::StorageUnavailable(e.to_string())
+        } else {
+            ApiError::Internal(e.to_string())
+        }
     }
 }
 

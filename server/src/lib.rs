@@ -157,18 +157,14 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
         }
         Command::Assign { worker, young_person } => {
             store
-                .write(move |tx| {
-                    accounts::assign(tx, person_ref(tx, &worker)?, person_ref(tx, &young_person)?, now)
-                })
+                .write(move |tx| accounts::assign(tx, person_ref(tx, &worker)?, person_ref(tx, &young_person)?, now))
                 .await
                 .map_err(err)?;
             println!("assigned");
         }
         Command::Unassign { worker, young_person } => {
             store
-                .write(move |tx| {
-                    accounts::unassign(tx, person_ref(tx, &worker)?, person_ref(tx, &young_person)?, now)
-                })
+                .write(move |tx| accounts::unassign(tx, person_ref(tx, &worker)?, person_ref(tx, &young_person)?, now))
                 .await
                 .map_err(err)?;
             println!("unassigned: their devices drop this young person's things at their next sync");

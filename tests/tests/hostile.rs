@@ -3,8 +3,8 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tandem_tests::*;
 use tandem_server::store::sql::Db;
+use tandem_tests::*;
 
 enum Body {
     None,

@@ -448,32 +448,6 @@ async fn an_open_worker_screen_follows_caseload_changes_at_once_and_hears_nothin
     server.stop().await;
 }
 
-/// The next cursor an open stream hears, waiting at most 10 s.
-async fn next(hears: &mut (impl futures_util::Stream<Item = i64> + Unpin)) -> Option<i64> {
-    use futures_util::StreamExt;
-    tokio::time::timeout(std::time::Duration::from_secs(10), hears.next()).await.expect("an event within 10 s")
-}
-
-/// An open live-event stream: waits for the connect event, then collects cursors.
-async fn listen(who: &Client) -> impl futures_util::Stream<Item = i64> + Unpin + use<> {
-    use futures_util::StreamExt;
-    let resp = who.request(Method::GET, "/api/sync/events").send().await.unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let cursors =
-        resp.bytes_stream().map(|chunk| String::from_utf8_lossy(&chunk.unwrap()).into_owned()).flat_map(|text| {
-            let found: Vec<i64> = text
-                .lines()
-                .filter_map(|l| l.strip_prefix("data:"))
-                .filter_map(|d| serde_json::from_str::<serde_json::Value>(d.trim()).ok())
-                .filter_map(|v| v["cursor"].as_i64())
-                .collect();
-            futures_util::stream::iter(found)
-        });
-    let mut cursors = Box::pin(cursors);
-    cursors.next().await.expect("the connect event");
-    cursors
-}
-
 #[tokio::test]
 async fn a_private_edit_is_not_even_announced_to_workers_or_drop_in_screens_and_a_shared_one_is() {
     let server = TestServer::start().await;

@@ -26,7 +26,13 @@ pub fn append(
     };
     conn.execute(
         "INSERT INTO access_log (young_person_id, actor_id, action, records, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        &[young_person.to_string().into(), actor.to_string().into(), action.into(), (records as i64).into(), now.into()],
+        &[
+            young_person.to_string().into(),
+            actor.to_string().into(),
+            action.into(),
+            (records as i64).into(),
+            now.into(),
+        ],
     )?;
     Ok(())
 }

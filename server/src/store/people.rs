@@ -69,7 +69,14 @@ pub fn create(
     let id = PersonId(Uuid::now_v7());
     conn.execute(
         "INSERT INTO people (id, role, name, display_name, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        &[id.to_string().into(), role_str(role).into(), name.into(), display_name.into(), secret_hash.into(), now.into()],
+        &[
+            id.to_string().into(),
+            role_str(role).into(),
+            name.into(),
+            display_name.into(),
+            secret_hash.into(),
+            now.into(),
+        ],
     )?;
     Ok(id)
 }
@@ -116,15 +123,20 @@ pub fn assign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i64)
         "INSERT INTO assignments (worker_id, young_person_id, since) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
         &[(&w).into(), (&y).into(), now.into()],
     )?;
-    conn.execute("DELETE FROM former_assignments WHERE worker_id = ?1 AND young_person_id = ?2", &[w.into(), y.into()])?;
+    conn.execute(
+        "DELETE FROM former_assignments WHERE worker_id = ?1 AND young_person_id = ?2",
+        &[w.into(), y.into()],
+    )?;
     Ok(())
 }
 
 /// Ends an assignment; false if there was none.
 pub fn unassign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i64) -> Result<bool> {
     let (w, y) = (worker.to_string(), young_person.to_string());
-    let ended =
-        conn.execute("DELETE FROM assignments WHERE worker_id = ?1 AND young_person_id = ?2", &[(&w).into(), (&y).into()])?;
+    let ended = conn.execute(
+        "DELETE FROM assignments WHERE worker_id = ?1 AND young_person_id = ?2",
+        &[(&w).into(), (&y).into()],
+    )?;
     if ended == 0 {
         return Ok(false);
     }
@@ -172,7 +184,13 @@ pub fn caseload_of(conn: &dyn Db, worker: PersonId) -> Result<Vec<(PersonId, Str
     .collect()
 }
 
-pub fn create_invite(conn: &dyn Db, code_hash: &str, young_person: PersonId, by: PersonId, expires_at: i64) -> Result<()> {
+pub fn create_invite(
+    conn: &dyn Db,
+    code_hash: &str,
+    young_person: PersonId,
+    by: PersonId,
+    expires_at: i64,
+) -> Result<()> {
     conn.execute(
         "INSERT INTO invites (code_hash, young_person_id, created_by, expires_at) VALUES (?1, ?2, ?3, ?4)",
         &[code_hash.into(), young_person.to_string().into(), by.to_string().into(), expires_at.into()],
@@ -273,10 +291,8 @@ pub fn session_is_live(conn: &dyn Db, session: &str, person: PersonId, token_ver
 /// Failed sign-ins from one network address within a window, kept in the database so the
 /// limit survives a restart and holds across replicas. `Some(seconds left)` once it is reached.
 pub fn address_blocked(conn: &dyn Db, address: &str, limit: i64, window_ms: i64, now: i64) -> Result<Option<i64>> {
-    let row = conn.query_opt(
-        "SELECT failures, window_start FROM signin_failures WHERE address = ?1",
-        &[address.into()],
-    )?;
+    let row =
+        conn.query_opt("SELECT failures, window_start FROM signin_failures WHERE address = ?1", &[address.into()])?;
     let Some(row) = row else { return Ok(None) };
     let (failures, since) = (row.int(0)?, row.int(1)?);
     let left = since + window_ms - now;

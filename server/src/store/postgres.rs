@@ -34,7 +34,8 @@ const MIGRATION_LOCK: i64 = 0x7a6e_6465_6d00;
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
-    config: tokio_postgres::Config,
+    /// For the live-notice connection, which lives outside the pool.
+    config: std::sync::Arc<tokio_postgres::Config>,
 }
 
 impl ToSql for Value {
@@ -71,8 +72,12 @@ fn row_of(row: &tokio_postgres::Row) -> Result<Row> {
             Type::INT4 => row.try_get::<_, Option<i32>>(i)?.map(|v| Value::Int(v.into())),
             Type::INT2 => row.try_get::<_, Option<i16>>(i)?.map(|v| Value::Int(v.into())),
             Type::BOOL => row.try_get::<_, Option<bool>>(i)?.map(|v| Value::Int(v.into())),
-            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => row.try_get::<_, Option<String>>(i)?.map(Value::Text),
-            ref other => return Err(ApiError::Internal(format!("column {i} has type {other}, which store/ doesn't read"))),
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+                row.try_get::<_, Option<String>>(i)?.map(Value::Text)
+            }
+            ref other => {
+                return Err(ApiError::Internal(format!("column {i} has type {other}, which store/ doesn't read")));
+            }
         };
         values.push(value.unwrap_or(Value::Null));
     }
@@ -156,7 +161,7 @@ impl PgStore {
             .recycle_timeout(Some(Duration::from_secs(5)))
             .build()
             .map_err(|e| StoreError::Postgres(e.to_string()))?;
-        Ok(PgStore { pool, config })
+        Ok(PgStore { pool, config: config.into() })
     }
 
     pub fn describe(&self) -> String {
@@ -304,10 +309,7 @@ async fn migrate(config: &tokio_postgres::Config) -> Result<(), StoreError> {
     let driver = tokio::spawn(connection);
     let failed = |e: tokio_postgres::Error| StoreError::Postgres(format!("migrating the database failed: {e}"));
     client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).await.map_err(failed)?;
-    client
-        .batch_execute("CREATE TABLE IF NOT EXISTS tandem_schema (version BIGINT NOT NULL)")
-        .await
-        .map_err(failed)?;
+    client.batch_execute("CREATE TABLE IF NOT EXISTS tandem_schema (version BIGINT NOT NULL)").await.map_err(failed)?;
     let done: i64 = match client.query_opt("SELECT version FROM tandem_schema", &[]).await.map_err(failed)? {
         Some(row) => row.get(0),
         None => {

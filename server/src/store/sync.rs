@@ -129,12 +129,7 @@ fn load(conn: &dyn Db, id: RecordId, for_update: bool) -> Result<Option<(Record,
 /// Writes what changed between `before` (as stored, with its widest audience) and `after`,
 /// under change number `seq`. Returns the record's widest audience ever (its current one, or
 /// wider if it was narrowed).
-fn save_record(
-    conn: &dyn Db,
-    before: Option<&(Record, Visibility)>,
-    after: &Record,
-    seq: i64,
-) -> Result<Visibility> {
+fn save_record(conn: &dyn Db, before: Option<&(Record, Visibility)>, after: &Record, seq: i64) -> Result<Visibility> {
     let id = after.id.to_string();
     let visibility = after.visibility();
     let widest = before.map_or(visibility, |(_, widest)| visibility.max(*widest));
@@ -200,12 +195,7 @@ fn save_record(
 }
 
 /// May `caller` write to records owned by `owner` (given the record, if it exists)?
-fn may_write(
-    conn: &dyn Db,
-    caller: Caller,
-    owner: PersonId,
-    record: Option<&Record>,
-) -> Result<Result<(), String>> {
+fn may_write(conn: &dyn Db, caller: Caller, owner: PersonId, record: Option<&Record>) -> Result<Result<(), String>> {
     if caller.person == owner {
         return Ok(Ok(()));
     }
@@ -473,7 +463,10 @@ pub fn pull(
     }
     let last_applied = match device {
         Some(d) => conn
-            .query_opt("SELECT last_seq FROM devices WHERE id = ?1 AND person_id = ?2", &[d.to_string().into(), me.into()])?
+            .query_opt(
+                "SELECT last_seq FROM devices WHERE id = ?1 AND person_id = ?2",
+                &[d.to_string().into(), me.into()],
+            )?
             .map(|r| r.int(0))
             .transpose()?
             .unwrap_or(0) as u64,
@@ -490,10 +483,8 @@ pub fn touch_all_of(conn: &dyn Db, young_person: PersonId) -> Result<()> {
     // The counter first, then the records: the order a push takes them in reverse would let
     // two transactions wait on each other.
     lock_change_counter(conn)?;
-    let ids = conn.query(
-        "SELECT id FROM records WHERE owner_id = ?1 ORDER BY changed_seq",
-        &[young_person.to_string().into()],
-    )?;
+    let ids = conn
+        .query("SELECT id FROM records WHERE owner_id = ?1 ORDER BY changed_seq", &[young_person.to_string().into()])?;
     for row in &ids {
         let seq = next_change(conn)?;
         conn.execute("UPDATE records SET changed_seq = ?2 WHERE id = ?1", &[row.text(0)?.into(), seq.into()])?;
