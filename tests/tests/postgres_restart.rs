@@ -26,6 +26,35 @@ async fn two_replicas_ride_out_a_postgres_restart_and_lose_nothing_acknowledged(
     };
     let a = TestServer::start().await;
     let b = a.replica().await;
+    // Load throughout: phones on both replicas push a new statement, and on any refusal send
+    // the same batch again until it is acknowledged.
+    let finish = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut loaders = Vec::new();
+    for (who, server) in [(KAI, &a), (MO, &b), (KAI, &b), (MO, &a)] {
+        let mut phone = server.signed_in(who.0, who.1).await;
+        let finish = finish.clone();
+        loaders.push(tokio::spawn(async move {
+            let (mut acknowledged, mut refused) = (Vec::new(), 0);
+            while !finish.load(std::sync::atomic::Ordering::SeqCst) {
+                let op =
+                    phone.op(new_record(), RecordKind::Statement, phone.me(), vec![FieldValue::Text("load".into())]);
+                loop {
+                    match phone.try_push(vec![op.clone()]).await {
+                        Ok(answer) => {
+                            assert_eq!(answer.results[0].status, OpStatus::Applied, "{answer:?}");
+                            break;
+                        }
+                        Err(_) => {
+                            refused += 1;
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                    }
+                }
+                acknowledged.push(op.seq);
+            }
+            (phone.device, acknowledged, refused)
+        }));
+    }
     let mut phone = a.signed_in(ASH.0, ASH.1).await;
     let ash = phone.me();
     let mut acknowledged = Vec::new();
@@ -67,6 +96,29 @@ async fn two_replicas_ride_out_a_postgres_restart_and_lose_nothing_acknowledged(
     for id in &acknowledged {
         assert!(phone.records.contains_key(id), "acknowledged record {id:?} is there");
     }
+    finish.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut refusals = 0;
+    for loader in loaders {
+        let (device, acknowledged, refused) = loader.await.unwrap();
+        refusals += refused;
+        let device = device.to_string();
+        let stored = a
+            .store
+            .read(move |db| {
+                let rows = db.query(
+                    "SELECT seq, count(*) FROM applied_ops WHERE device_id = ?1 GROUP BY seq",
+                    &[device.into()],
+                )?;
+                rows.iter().map(|r| Ok((r.int(0)?, r.int(1)?))).collect::<Result<std::collections::BTreeMap<_, _>, _>>()
+            })
+            .await
+            .unwrap();
+        for seq in &acknowledged {
+            assert_eq!(stored.get(&(*seq as i64)), Some(&1), "acknowledged operation {seq} is stored once");
+        }
+        assert_eq!(stored.len(), acknowledged.len(), "nothing applied that wasn't acknowledged in the end");
+    }
+    assert!(refusals > 0, "the load met the outage");
     b.stop().await;
     a.stop().await;
 }
