@@ -32,6 +32,7 @@ stage "the same server tests on PostgreSQL, and two replicas on one database (a 
 # shellcheck source=scripts/postgres.sh
 source scripts/postgres.sh
 pg_start
+cargo build --quiet -p tandem-server # the replica and command-line tests run the real binary
 cargo test -p tandem-tests --quiet
 pg_stop
 
