@@ -14,7 +14,7 @@ pub mod sql;
 pub mod sqlite;
 pub mod sync;
 
-use crate::error::{ApiError, Result};
+use crate::error::Result;
 use postgres::PgStore;
 use sql::Db;
 use sqlite::SqliteStore;
@@ -40,12 +40,6 @@ pub enum StoreError {
     ReadOnly(PathBuf),
     #[error("{0}")]
     Invalid(String),
-}
-
-impl From<ApiError> for StoreError {
-    fn from(e: ApiError) -> Self {
-        StoreError::Invalid(e.to_string())
-    }
 }
 
 /// Where the data lives: a `postgres://` URL, or else a SQLite file path.

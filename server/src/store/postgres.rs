@@ -11,7 +11,7 @@
 //! and the pool reconnects by itself when it is back.
 
 use super::StoreError;
-use super::sql::{Backend, Db, Row, Value, numbered_dollar};
+use super::sql::{Db, Row, Value, numbered_dollar};
 use crate::error::{ApiError, Result};
 use deadpool_postgres::{ClientWrapper, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use futures_util::StreamExt;
@@ -133,10 +133,6 @@ impl Db for PgConn<'_> {
             let statement = self.client.prepare_cached(&sql).await?;
             self.client.execute(&statement, &params).await
         })
-    }
-
-    fn backend(&self) -> Backend {
-        Backend::Postgres
     }
 }
 

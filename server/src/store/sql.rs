@@ -90,18 +90,11 @@ impl Row {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
 /// A connection, or a transaction on one: what every storage function takes.
 pub trait Db {
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>>;
     /// Runs a statement; the number of rows it changed.
     fn execute(&self, sql: &str, params: &[Value]) -> Result<u64>;
-    fn backend(&self) -> Backend;
 }
 
 impl dyn Db + '_ {

@@ -5,7 +5,7 @@
 //! WAL readers and never wait for the writer.
 
 use super::StoreError;
-use super::sql::{Backend, Db, Row, Value, without_row_locks};
+use super::sql::{Db, Row, Value, without_row_locks};
 use crate::error::{ApiError, Result};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, Transaction};
@@ -60,10 +60,6 @@ impl Db for Connection {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<u64> {
         let n = self.prepare_cached(&without_row_locks(sql))?.execute(rusqlite::params_from_iter(params))?;
         Ok(n as u64)
-    }
-
-    fn backend(&self) -> Backend {
-        Backend::Sqlite
     }
 }
 
