@@ -1,7 +1,7 @@
 //! Security headers on every response: API, errors and the app itself.
 
 use tandem_server::config::Settings;
-use tandem_tests::TestServer;
+use tandem_tests::*;
 
 async fn headers_of(server: &TestServer, path: &str) -> reqwest::header::HeaderMap {
     reqwest::get(format!("{}{path}", server.base)).await.unwrap().headers().clone()
@@ -31,4 +31,24 @@ async fn behind_a_tls_proxy_every_response_carries_hsts() {
         let hsts = h.get("strict-transport-security").and_then(|v| v.to_str().ok()).unwrap_or_default();
         assert!(hsts.starts_with("max-age=31536000"), "{path}: {hsts:?}");
     }
+}
+
+#[tokio::test]
+async fn no_api_answer_may_be_cached_and_the_apps_own_files_keep_their_caching() {
+    let server = TestServer::start().await;
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    for path in ["/api/me", "/api/sync/pull?since=0", "/api/me/access-log", "/api/nothing-here", "/api/health"] {
+        let resp = ash.request(reqwest::Method::GET, path).send().await.unwrap();
+        let cache = resp.headers().get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert_eq!(cache, "no-store", "{path}");
+    }
+    let refused = reqwest::Client::new()
+        .post(format!("{}/api/auth/sign-in", server.base))
+        .json(&serde_json::json!({"name": "ash", "secret": "0000", "device": uuid::Uuid::now_v7()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.headers().get("cache-control").unwrap(), "no-store", "sign-in answers too");
+    let shell = headers_of(&server, "/").await;
+    assert_ne!(shell.get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "the app shell can be cached");
 }
