@@ -10,6 +10,8 @@ pub struct Metrics {
     pub ops_rejected: AtomicU64,
     pub pulls: AtomicU64,
     pub sse_clients: AtomicU64,
+    /// Sign-ins checked against a password hash: every one, whether or not the name exists.
+    pub password_checks: AtomicU64,
 }
 
 impl Metrics {
@@ -26,6 +28,12 @@ impl Metrics {
             ("tandem_ops_rejected_total", "Operations rejected or out of order.", "counter", &self.ops_rejected),
             ("tandem_pull_requests_total", "Pull requests answered.", "counter", &self.pulls),
             ("tandem_sse_clients", "Open live-event connections.", "gauge", &self.sse_clients),
+            (
+                "tandem_password_checks_total",
+                "Sign-ins checked against a password hash (unknown names too).",
+                "counter",
+                &self.password_checks,
+            ),
         ] {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}", v.load(Relaxed));
         }

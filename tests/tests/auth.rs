@@ -219,3 +219,56 @@ async fn the_signing_key_is_made_on_first_start_readable_only_by_its_owner_and_k
     assert!(again.verify_access(phone.token.as_deref().unwrap()).is_ok());
     assert_eq!(std::fs::read(server.key_path()).unwrap(), key, "the key file was not rewritten");
 }
+
+/// Whether a name belongs to someone must not show: an unknown name is checked against a
+/// password hash as a known one is, answered the same, and locked after the same failures.
+#[tokio::test]
+async fn an_unknown_name_goes_through_the_same_password_check_answer_and_lockout_as_a_known_one() {
+    let server = TestServer::start().await;
+    let c = server.device();
+    let checks = || async {
+        let text = reqwest::get(format!("{}/metrics", server.base)).await.unwrap().text().await.unwrap();
+        let line = text.lines().find(|l| l.starts_with("tandem_password_checks_total ")).expect("the counter");
+        line.rsplit(' ').next().unwrap().parse::<u64>().unwrap()
+    };
+    let mut answers = Vec::new();
+    for name in ["ash", "nobody-by-this-name"] {
+        for attempt in 1..=6 {
+            let before = checks().await;
+            let (status, body) = c
+                .call(
+                    Method::POST,
+                    "/api/auth/sign-in",
+                    Some(json!({"name": name, "secret": "0000", "device": c.device})),
+                )
+                .await;
+            let checked = checks().await - before;
+            answers.push((attempt, status, body["error"].clone(), body["message"].clone(), checked));
+        }
+    }
+    let (known, unknown) = answers.split_at(6);
+    assert_eq!(known, unknown, "a known and an unknown name were told apart");
+    assert_eq!(known[0].4, 1, "the password hash was checked");
+    assert_eq!(known[4].1, StatusCode::UNAUTHORIZED);
+    assert_eq!(known[5].1, StatusCode::TOO_MANY_REQUESTS, "locked after five failures, known or not");
+}
+
+#[tokio::test]
+async fn a_wrong_invite_code_never_says_whether_a_name_is_taken() {
+    let server = TestServer::start().await;
+    let c = server.device();
+    for name in ["ash", "nobody-by-this-name"] {
+        let (status, body) = c
+            .call(
+                Method::POST,
+                "/api/auth/join",
+                Some(json!({"code": "WRON-GCOD-E123", "name": name, "secret": "2580", "device": c.device})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}: {body}");
+    }
+    // With a real code, a taken name is refused and the code is still good for another name.
+    let join = |name: &str| json!({"code": server.invite_code, "name": name, "secret": "2580", "device": c.device});
+    assert_eq!(c.call(Method::POST, "/api/auth/join", Some(join("ash"))).await.0, StatusCode::CONFLICT);
+    assert_eq!(c.call(Method::POST, "/api/auth/join", Some(join("robin"))).await.0, StatusCode::OK);
+}

@@ -50,5 +50,9 @@ async fn no_api_answer_may_be_cached_and_the_apps_own_files_keep_their_caching()
         .unwrap();
     assert_eq!(refused.headers().get("cache-control").unwrap(), "no-store", "sign-in answers too");
     let shell = headers_of(&server, "/").await;
-    assert_ne!(shell.get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "the app shell can be cached");
+    assert_ne!(
+        shell.get("cache-control").map(|v| v.to_str().unwrap()),
+        Some("no-store"),
+        "the app shell can be cached"
+    );
 }

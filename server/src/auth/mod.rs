@@ -145,13 +145,15 @@ pub async fn join(State(state): State<AppState>, ApiJson(req): ApiJson<JoinReque
         .store
         .write(move |tx| {
             let now = store::now_ms();
-            if people::by_name(tx, &name)?.is_some() {
-                return Err(ApiError::Conflict("that name is taken; try another"));
-            }
-            // A wrong or spent code is a failed credential, like a wrong PIN.
+            // A wrong or spent code is a failed credential, like a wrong PIN. It is checked
+            // before the name, so only someone holding a real code learns whether a name is
+            // taken (and the code stays unspent: the refusal rolls this back).
             let yp = people::take_invite(tx, &code_hash, now)?.ok_or(ApiError::Unauthorized(
                 "that invite code isn't right, or has run out; ask your worker for a new one",
             ))?;
+            if people::by_name(tx, &name)?.is_some() {
+                return Err(ApiError::Conflict("that name is taken; try another"));
+            }
             people::set_credentials(tx, yp, &name, &hash)?;
             let person = people::by_id(tx, yp)?.ok_or(ApiError::Internal("invited person missing".into()))?;
             open_session(tx, &st, &person, req.device)
@@ -177,45 +179,50 @@ pub async fn sign_in(
     if let Some(retry_after_secs) = blocked {
         return Err(ApiError::TooManyAttempts { retry_after_secs: retry_after_secs as u64 });
     }
-    let name = req.name.trim().to_owned();
-    let person = state.store.read(move |conn| people::by_name(conn, &name)).await?;
-    let now = store::now_ms();
-    let Some(person) = person.filter(|p| p.secret_hash.is_some()) else {
-        let secret = req.secret;
-        tokio::task::spawn_blocking(move || passwords::verify_dummy(&secret)).await?;
-        state.store.write(move |tx| people::address_failed(tx, &address, ADDRESS_WINDOW_MS, now)).await?;
-        return Err(ApiError::Unauthorized("that name and PIN don't match"));
+    // One path for every name, known or not: the same lookups, the same password check (against
+    // a stand-in hash when nobody has the name), the same counting, locking, delay and message.
+    // Whether someone is supported by the service is itself sensitive.
+    let name = req.name.trim().to_lowercase();
+    let name_hash = tokens::hash_secret(&name);
+    let (person, (failures, locked_until)) = {
+        let name_hash = name_hash.clone();
+        state.store.read(move |db| Ok((people::by_name(db, &name)?, people::signin_attempts(db, &name_hash)?))).await?
     };
-    if person.locked_until > now {
-        let secs = ((person.locked_until - now) / 1000).max(1) as u64;
-        return Err(ApiError::TooManyAttempts { retry_after_secs: secs });
+    let now = store::now_ms();
+    if locked_until > now {
+        return Err(ApiError::TooManyAttempts { retry_after_secs: ((locked_until - now) / 1000).max(1) as u64 });
     }
-    let stored = person.secret_hash.clone().unwrap_or_default();
+    let person = person.filter(|p| p.secret_hash.is_some());
+    let stored = person.as_ref().and_then(|p| p.secret_hash.clone());
     let secret = req.secret;
-    let ok = tokio::task::spawn_blocking(move || passwords::verify(&secret, &stored)).await?;
+    state.metrics.password_checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let ok = tokio::task::spawn_blocking(move || match stored {
+        Some(stored) => passwords::verify(&secret, &stored),
+        None => passwords::verify_dummy(&secret),
+    })
+    .await?;
     let settings = state.settings.clone();
-    if !ok {
-        let id = person.id;
+    let Some(person) = person.filter(|_| ok) else {
         state
             .store
             .write({
-                let s = settings.clone();
+                let (s, name_hash) = (settings.clone(), name_hash.clone());
                 move |tx| {
                     people::address_failed(tx, &address, ADDRESS_WINDOW_MS, now)?;
-                    people::record_failed_signin(tx, id, now, s.lock_after_failures, s.lock_ms)
+                    people::record_failed_signin(tx, &name_hash, now, s.lock_after_failures, s.lock_ms)
                 }
             })
             .await?;
         // Each failure in a row costs a little more time, to slow guessing.
-        let delay = settings.failure_delay_ms * (person.failed_signins as u64 + 1).min(10);
+        let delay = settings.failure_delay_ms * (failures as u64 + 1).min(10);
         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
         return Err(ApiError::Unauthorized("that name and PIN don't match"));
-    }
+    };
     let st = state.clone();
     let tokens = state
         .store
         .write(move |tx| {
-            people::clear_failed_signins(tx, person.id)?;
+            people::clear_failed_signins(tx, &name_hash)?;
             open_session(tx, &st, &person, req.device)
         })
         .await?;

@@ -13,8 +13,6 @@ pub struct Person {
     pub display_name: String,
     pub secret_hash: Option<String>,
     pub token_version: i64,
-    pub failed_signins: i64,
-    pub locked_until: i64,
 }
 
 pub fn role_str(role: Role) -> &'static str {
@@ -41,9 +39,10 @@ pub fn parse_id(s: &str) -> PersonId {
 
 // Spelled out (not format!) so they can be cached prepared statements. Names match without
 // regard to case: "Ash" signs in as "ash".
-const BY_NAME: &str = "SELECT id, role, name, display_name, secret_hash, token_version, failed_signins, locked_until FROM people WHERE lower(name) = lower(?1)";
-const BY_ID: &str = "SELECT id, role, name, display_name, secret_hash, token_version, failed_signins, locked_until FROM people WHERE id = ?1";
-const ALL: &str = "SELECT id, role, name, display_name, secret_hash, token_version, failed_signins, locked_until FROM people ORDER BY created_at, id";
+const BY_NAME: &str =
+    "SELECT id, role, name, display_name, secret_hash, token_version FROM people WHERE lower(name) = lower(?1)";
+const BY_ID: &str = "SELECT id, role, name, display_name, secret_hash, token_version FROM people WHERE id = ?1";
+const ALL: &str = "SELECT id, role, name, display_name, secret_hash, token_version FROM people ORDER BY created_at, id";
 
 fn person_from_row(row: &Row) -> Result<Person> {
     Ok(Person {
@@ -53,8 +52,6 @@ fn person_from_row(row: &Row) -> Result<Person> {
         display_name: row.string(3)?,
         secret_hash: row.opt_text(4)?.map(str::to_owned),
         token_version: row.int(5)?,
-        failed_signins: row.int(6)?,
-        locked_until: row.int(7)?,
     })
 }
 
@@ -101,19 +98,27 @@ pub fn set_credentials(conn: &dyn Db, id: PersonId, name: &str, secret_hash: &st
     Ok(())
 }
 
-/// Counts a failed sign-in; locks the account for `lock_ms` once `limit` failures have built up.
-pub fn record_failed_signin(conn: &dyn Db, id: PersonId, now: i64, limit: i64, lock_ms: i64) -> Result<()> {
+/// Failed sign-ins in a row for a name (known or not) and until when it is locked.
+pub fn signin_attempts(conn: &dyn Db, name_hash: &str) -> Result<(i64, i64)> {
+    let row =
+        conn.query_opt("SELECT failures, locked_until FROM signin_attempts WHERE name_hash = ?1", &[name_hash.into()])?;
+    row.map_or(Ok((0, 0)), |r| Ok((r.int(0)?, r.int(1)?)))
+}
+
+/// Counts a failed sign-in for a name; locks it for `lock_ms` once `limit` failures have built up.
+pub fn record_failed_signin(conn: &dyn Db, name_hash: &str, now: i64, limit: i64, lock_ms: i64) -> Result<()> {
     conn.execute(
-        "UPDATE people SET failed_signins = failed_signins + 1,
-             locked_until = CASE WHEN failed_signins + 1 >= ?2 THEN ?3 ELSE locked_until END
-         WHERE id = ?1",
-        &[id.to_string().into(), limit.into(), (now + lock_ms).into()],
+        "INSERT INTO signin_attempts (name_hash, failures, locked_until) VALUES (?1, 1, ?4)
+         ON CONFLICT (name_hash) DO UPDATE SET
+             failures = signin_attempts.failures + 1,
+             locked_until = CASE WHEN signin_attempts.failures + 1 >= ?2 THEN ?3 ELSE signin_attempts.locked_until END",
+        &[name_hash.into(), limit.into(), (now + lock_ms).into(), (if limit <= 1 { now + lock_ms } else { 0 }).into()],
     )?;
     Ok(())
 }
 
-pub fn clear_failed_signins(conn: &dyn Db, id: PersonId) -> Result<()> {
-    conn.execute("UPDATE people SET failed_signins = 0, locked_until = 0 WHERE id = ?1", &[id.to_string().into()])?;
+pub fn clear_failed_signins(conn: &dyn Db, name_hash: &str) -> Result<()> {
+    conn.execute("DELETE FROM signin_attempts WHERE name_hash = ?1", &[name_hash.into()])?;
     Ok(())
 }
 

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0004_latest_clock.sql"),
     include_str!("migrations/sqlite/0005_team_change_index.sql"),
     include_str!("migrations/sqlite/0006_shared_sql.sql"),
+    include_str!("migrations/sqlite/0007_signin_attempts.sql"),
 ];
 const READERS: usize = 4;
 
