@@ -71,7 +71,9 @@ impl TestServer {
 
     async fn launch(dir: tempfile::TempDir, db: String, key: PathBuf, settings: Settings, seed: bool) -> TestServer {
         let key = dir.path().join(key);
-        let state = tandem_server::open_state(&db, Some(&key), settings).await.expect("open state");
+        // The data key sits beside the signing key (a replica names the first server's).
+        let data_key = key.with_extension("data-key");
+        let state = tandem_server::open_state(&db, Some(&key), Some(&data_key), settings).await.expect("open state");
         let invite_code = if seed {
             state
                 .store
@@ -120,6 +122,26 @@ impl TestServer {
         self.dir.path().join("tandem.db.key")
     }
 
+    /// The key file that seals words at rest.
+    pub fn data_key_path(&self) -> PathBuf {
+        self.key_path().with_extension("data-key")
+    }
+
+    /// What a copy of the database holds: the SQLite file and its write-ahead log, or a
+    /// `pg_dump` of the PostgreSQL database.
+    pub fn database_copy(&self) -> Vec<u8> {
+        if postgres_server().is_none() {
+            let mut bytes = std::fs::read(&self.db).unwrap_or_default();
+            bytes.extend(std::fs::read(format!("{}-wal", self.db)).unwrap_or_default());
+            assert!(!bytes.is_empty(), "no database file at {}", self.db);
+            return bytes;
+        }
+        let pg_bin = std::env::var("PG_BIN").expect("PG_BIN names PostgreSQL's tools (scripts/postgres.sh)");
+        let out = std::process::Command::new(format!("{pg_bin}/pg_dump")).arg(&self.db).output().expect("pg_dump");
+        assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    }
+
     /// Everything that matters in the database, to show a bad request changed nothing.
     pub async fn fingerprint(&self) -> String {
         self.store
@@ -147,7 +169,12 @@ impl TestServer {
             .expect("fingerprint")
     }
 
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
+        self.stop_keeping_files().await;
+    }
+
+    /// Stops the server but leaves its folder (database, key files) for the caller to look at.
+    pub async fn stop_keeping_files(mut self) -> tempfile::TempDir {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -157,6 +184,7 @@ impl TestServer {
                 .expect("server shut down within 10s")
                 .expect("server task");
         }
+        std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temporary folder"))
     }
 
     /// A client for a new device, not yet signed in.
@@ -381,14 +409,21 @@ pub struct Process {
     pub base: String,
 }
 
+/// The `tandem` binary built beside this test.
+pub fn tandem_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test path");
+    let tandem = exe.parent().and_then(|d| d.parent()).expect("target dir").join("tandem");
+    assert!(tandem.exists(), "build the server first: {}", tandem.display());
+    tandem
+}
+
 impl Process {
     pub async fn start(db: &str, key: &std::path::Path, demo: bool) -> Process {
-        let exe = std::env::current_exe().expect("test path");
-        let tandem = exe.parent().and_then(|d| d.parent()).expect("target dir").join("tandem");
-        assert!(tandem.exists(), "build the server first: {}", tandem.display());
+        let tandem = tandem_binary();
         let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
         let mut cmd = tokio::process::Command::new(tandem);
         cmd.args(["--db", db, "serve", "--listen", &format!("127.0.0.1:{port}"), "--key-file"]).arg(key);
+        cmd.arg("--data-key-file").arg(key.with_extension("data-key"));
         if demo {
             cmd.arg("--demo");
         }

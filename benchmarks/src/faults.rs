@@ -694,6 +694,7 @@ pub async fn backup_under_load(tandem: &Path, dir: &Path) -> Outcome {
     let port = free_port();
     let mut cmd = serve_command(tandem, &copy, port);
     cmd.arg("--key-file").arg(crate::key_path(&db));
+    cmd.arg("--data-key-file").arg(crate::data_key_path(&db));
     let restored = Server::spawn(cmd, port).await?;
     crate::integrity(&copy)?;
     crate::verify_acknowledged(&copy, &before)?;

@@ -44,7 +44,7 @@ pub fn prepare(db: &Path, young: usize, workers: usize) -> Fleet {
 }
 
 async fn make_fleet(db: &Path, young: usize, workers: usize) -> Fleet {
-    let store = Store::open(&db.display().to_string()).await.expect("open database");
+    let store = Store::open(&db.display().to_string(), None).await.expect("open database");
     let keys = std::sync::Arc::new(Keys::load_or_create(&key_path(db)).expect("key file"));
     let now = tandem_server::store::now_ms();
     let mut made = Vec::new();
@@ -97,6 +97,13 @@ async fn make_fleet(db: &Path, young: usize, workers: usize) -> Fleet {
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!("the template database's log could not be folded in");
+}
+
+/// The key file that seals words at rest, beside the database (the server's default).
+pub fn data_key_path(db: &Path) -> std::path::PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push(".data-key");
+    p.into()
 }
 
 pub fn key_path(db: &Path) -> std::path::PathBuf {

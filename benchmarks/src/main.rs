@@ -109,6 +109,7 @@ async fn wait_healthy(url: &str) {
 fn copy_db(template: &Path, to: &Path) {
     std::fs::copy(template, to).expect("copy template");
     std::fs::copy(tandem_bench::key_path(template), tandem_bench::key_path(to)).expect("copy key");
+    std::fs::copy(tandem_bench::data_key_path(template), tandem_bench::data_key_path(to)).expect("copy data key");
 }
 
 /// User + system CPU seconds from a `/proc/.../stat` line.

@@ -22,6 +22,11 @@ pub struct DbArgs {
     /// (several replicas on one PostgreSQL; they must share one `--key-file`).
     #[arg(long, global = true, env = "TANDEM_DB", default_value = "tandem.db")]
     pub db: String,
+    /// The key file that seals young people's words at rest; made on first start. Defaults to
+    /// the database path + `.data-key` for SQLite; required with PostgreSQL (one file for every
+    /// replica). Keep a copy apart from the database's backups: without it they can't be read.
+    #[arg(long, global = true, env = "TANDEM_DATA_KEY_FILE")]
+    pub data_key_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -67,6 +72,9 @@ pub enum Command {
         #[arg(long)]
         person: String,
     },
+    /// Seal every stored word under a new data key, while servers keep serving, then retire the
+    /// old key. Every replica picks up the new key from the shared key file by itself.
+    RotateKey,
     /// Copy the database to a file with SQLite's online backup; safe while the server runs.
     /// (On PostgreSQL use pg_dump.)
     Backup {

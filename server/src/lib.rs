@@ -44,7 +44,12 @@ pub async fn serve(
 }
 
 /// Opens the database and signing key and builds the state for `serve`.
-pub async fn open_state(db: &str, key_file: Option<&Path>, settings: Settings) -> Result<AppState, BoxError> {
+pub async fn open_state(
+    db: &str,
+    key_file: Option<&Path>,
+    data_key_file: Option<&Path>,
+    settings: Settings,
+) -> Result<AppState, BoxError> {
     let key_path = match key_file {
         Some(path) => path.to_owned(),
         None if store::is_postgres_url(db) => {
@@ -54,7 +59,7 @@ pub async fn open_state(db: &str, key_file: Option<&Path>, settings: Settings) -
         }
         None => format!("{db}.key").into(),
     };
-    let store = Store::open(db).await?;
+    let store = Store::open(db, data_key_file).await?;
     let keys = auth::tokens::Keys::load_or_create(&key_path)?;
     Ok(AppState::new(store, keys, settings).await.map_err(|e| e.to_string())?)
 }
@@ -67,7 +72,8 @@ pub async fn run(db: DbArgs, command: Command) -> Result<(), BoxError> {
 }
 
 async fn run_serve(db: &DbArgs, args: ServeArgs) -> Result<(), BoxError> {
-    let state = open_state(&db.db, args.key_file.as_deref(), Settings::from(&args)).await?;
+    let state =
+        open_state(&db.db, args.key_file.as_deref(), db.data_key_file.as_deref(), Settings::from(&args)).await?;
     let listener = TcpListener::bind(args.listen).await?;
     let address = listener.local_addr()?;
     if args.demo {
@@ -120,7 +126,7 @@ fn person_ref(conn: &dyn Db, text: &str) -> error::Result<PersonId> {
 }
 
 async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
-    let store = Store::open(&db.db).await?;
+    let store = Store::open(&db.db, db.data_key_file.as_deref()).await?;
     let now = store::now_ms();
     let err = |e: error::ApiError| -> BoxError { e.to_string().into() };
     match command {
@@ -179,6 +185,13 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
                 .await
                 .map_err(err)?;
             println!("every session of {person} has ended");
+        }
+        Command::RotateKey => {
+            let resealed = store::rotate::rotate_key(&store).await.map_err(err)?;
+            println!(
+                "every word is now sealed under the new data key ({resealed} values re-sealed); the old key is retired from {}",
+                store.keyring().path().display()
+            );
         }
         Command::Backup { to } => {
             store.backup_to(&to)?;

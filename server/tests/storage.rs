@@ -65,7 +65,7 @@ async fn a_schema_3_database_opens_with_its_records_intact_and_the_clock_past_ev
         .unwrap();
     }
 
-    let store = Store::open(&path.display().to_string()).await.unwrap();
+    let store = Store::open(&path.display().to_string(), None).await.unwrap();
     let (loaded, latest) =
         store.write(move |tx| Ok((sync::load_record(tx, record)?, sync::latest_hlc(tx)?))).await.unwrap();
     let loaded = loaded.expect("the record is still there");
@@ -80,7 +80,7 @@ async fn after_a_burst_of_writes_and_a_quiet_moment_the_log_gives_its_space_back
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tandem.db");
     let wal = dir.path().join("tandem.db-wal");
-    let store = Store::open(&path.display().to_string()).await.unwrap();
+    let store = Store::open(&path.display().to_string(), None).await.unwrap();
     store
         .write(|tx| {
             for i in 0..2_000 {

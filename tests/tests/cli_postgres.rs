@@ -12,10 +12,11 @@ async fn two_replicas_and_the_admin_commands_share_one_postgres_database() {
     let db = fresh_database(dir.path()).await;
     let key = dir.path().join("tandem.key");
     let server = Process::start(&db, &key, true).await;
-    let tandem = std::env::current_exe().unwrap().parent().and_then(|d| d.parent()).unwrap().join("tandem");
+    let tandem = tandem_binary();
     let run = |args: &[&str]| {
         let out = Command::new(&tandem)
-            .args(["--db", &db])
+            .args(["--db", &db, "--data-key-file"])
+            .arg(key.with_extension("data-key"))
             .args(args)
             .env("TANDEM_PASSWORD", "a long password here")
             .output()

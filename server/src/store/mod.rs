@@ -10,6 +10,8 @@ pub mod alerts;
 mod encode;
 pub mod people;
 pub mod postgres;
+pub mod rotate;
+pub mod seal;
 pub mod sql;
 pub mod sqlite;
 pub mod sync;
@@ -48,12 +50,29 @@ pub fn is_postgres_url(db: &str) -> bool {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database and applies any pending migrations.
-    pub async fn open(db: &str) -> Result<Store, StoreError> {
+    /// Opens (creating if needed) the database, applies any pending migrations, and loads the
+    /// data key that seals words at rest: `data_key`, or for SQLite the database path +
+    /// `.data-key` (with PostgreSQL it must be named, the same file for every replica).
+    pub async fn open(db: &str, data_key: Option<&Path>) -> Result<Store, StoreError> {
         if is_postgres_url(db) {
-            Ok(Store::Postgres(PgStore::open(db).await?))
+            let data_key = data_key.ok_or_else(|| {
+                StoreError::Invalid(
+                    "with PostgreSQL, name the data key file with --data-key-file (or TANDEM_DATA_KEY_FILE): \
+                     every replica must use the same one, and it must not live in the database"
+                        .into(),
+                )
+            })?;
+            Ok(Store::Postgres(PgStore::open(db, data_key).await?))
         } else {
-            Ok(Store::Sqlite(SqliteStore::open(Path::new(db))?))
+            let default = PathBuf::from(format!("{db}.data-key"));
+            Ok(Store::Sqlite(SqliteStore::open(Path::new(db), data_key.unwrap_or(&default))?))
+        }
+    }
+
+    pub fn keyring(&self) -> &std::sync::Arc<seal::Keyring> {
+        match self {
+            Store::Sqlite(s) => s.keyring(),
+            Store::Postgres(p) => p.keyring(),
         }
     }
 

@@ -11,11 +11,13 @@
 //! and the pool reconnects by itself when it is back.
 
 use super::StoreError;
+use super::seal::{self, Keyring};
 use super::sql::{Db, Row, Value, numbered_dollar};
 use crate::error::{ApiError, Result};
 use deadpool_postgres::{ClientWrapper, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use futures_util::StreamExt;
 use std::cell::Cell;
+use std::path::Path;
 use std::time::Duration;
 use tokio::runtime::Handle;
 use tokio_postgres::error::SqlState;
@@ -37,6 +39,7 @@ pub struct PgStore {
     pool: Pool,
     /// For the live-notice connection, which lives outside the pool.
     config: std::sync::Arc<tokio_postgres::Config>,
+    keys: std::sync::Arc<Keyring>,
 }
 
 impl ToSql for Value {
@@ -89,6 +92,7 @@ fn row_of(row: &tokio_postgres::Row) -> Result<Row> {
 struct PgConn<'a> {
     client: &'a ClientWrapper,
     rt: &'a Handle,
+    keys: &'a Keyring,
     /// The last error's code, so a write knows whether trying again can help.
     failed_with: Cell<Option<SqlState>>,
 }
@@ -135,11 +139,15 @@ impl Db for PgConn<'_> {
             self.client.execute(&statement, &params).await
         })
     }
+
+    fn keyring(&self) -> &Keyring {
+        self.keys
+    }
 }
 
 impl PgStore {
     /// Connects, applies pending migrations (one replica at a time) and builds the pool.
-    pub async fn open(url: &str) -> Result<PgStore, StoreError> {
+    pub async fn open(url: &str, data_key: &Path) -> Result<PgStore, StoreError> {
         let mut config: tokio_postgres::Config =
             url.parse().map_err(|e| StoreError::Postgres(format!("that database URL doesn't read: {e}")))?;
         // Acknowledged means durable: a commit returns once PostgreSQL has flushed it, whatever
@@ -158,7 +166,16 @@ impl PgStore {
             .recycle_timeout(Some(Duration::from_secs(5)))
             .build()
             .map_err(|e| StoreError::Postgres(e.to_string()))?;
-        Ok(PgStore { pool, config: config.into() })
+        let client = pool.get().await.map_err(|e| StoreError::Postgres(format!("can't reach the database: {e}")))?;
+        let sealed = client.query_opt(seal::ANY_SEALED, &[]).await.map_err(|e| StoreError::Postgres(e.to_string()))?;
+        drop(client);
+        let keys = std::sync::Arc::new(Keyring::open(data_key, sealed.is_some())?);
+        seal::watch(&keys);
+        Ok(PgStore { pool, config: config.into(), keys })
+    }
+
+    pub fn keyring(&self) -> &std::sync::Arc<Keyring> {
+        &self.keys
     }
 
     pub fn describe(&self) -> String {
@@ -189,9 +206,9 @@ impl PgStore {
         loop {
             attempt += 1;
             let client = self.client().await?;
-            let (rt, f) = (Handle::current(), f.clone());
+            let (rt, f, keys) = (Handle::current(), f.clone(), self.keys.clone());
             let (outcome, retry) = tokio::task::spawn_blocking(move || {
-                let conn = PgConn { client: &client, rt: &rt, failed_with: Cell::new(None) };
+                let conn = PgConn { client: &client, rt: &rt, keys: &keys, failed_with: Cell::new(None) };
                 let outcome = in_transaction(&conn, "BEGIN", |db| f(db));
                 let retry = outcome.is_err() && conn.may_retry();
                 (outcome, retry)
@@ -212,9 +229,9 @@ impl PgStore {
         F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
     {
         let client = self.client().await?;
-        let rt = Handle::current();
+        let (rt, keys) = (Handle::current(), self.keys.clone());
         tokio::task::spawn_blocking(move || {
-            let conn = PgConn { client: &client, rt: &rt, failed_with: Cell::new(None) };
+            let conn = PgConn { client: &client, rt: &rt, keys: &keys, failed_with: Cell::new(None) };
             // One snapshot for the whole read: a page of a pull and the records in it agree.
             in_transaction(&conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", f)
         })
@@ -227,9 +244,11 @@ impl PgStore {
         F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
     {
         let client = self.client().await?;
-        let rt = Handle::current();
-        tokio::task::spawn_blocking(move || f(&PgConn { client: &client, rt: &rt, failed_with: Cell::new(None) }))
-            .await?
+        let (rt, keys) = (Handle::current(), self.keys.clone());
+        tokio::task::spawn_blocking(move || {
+            f(&PgConn { client: &client, rt: &rt, keys: &keys, failed_with: Cell::new(None) })
+        })
+        .await?
     }
 
     /// Sends a notice to every replica (this one too). Content-free by design: it names a young

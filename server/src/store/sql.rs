@@ -8,6 +8,7 @@
 //! one record or one device across replicas).
 
 use crate::error::{ApiError, Result};
+use crate::store::seal::Keyring;
 
 /// A value crossing the storage boundary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +96,8 @@ pub trait Db {
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>>;
     /// Runs a statement; the number of rows it changed.
     fn execute(&self, sql: &str, params: &[Value]) -> Result<u64>;
+    /// The data keys that seal and open words at rest.
+    fn keyring(&self) -> &Keyring;
 }
 
 impl dyn Db + '_ {

@@ -5,6 +5,7 @@
 //! WAL readers and never wait for the writer.
 
 use super::StoreError;
+use super::seal::{self, Keyring};
 use super::sql::{Db, Row, Value, without_row_locks};
 use crate::error::{ApiError, Result};
 use rusqlite::types::ValueRef;
@@ -35,9 +36,15 @@ impl rusqlite::ToSql for Value {
     }
 }
 
-impl Db for Connection {
+/// A connection (or the writer's transaction) with the data keys.
+struct SqliteDb<'a> {
+    conn: &'a Connection,
+    keys: &'a Keyring,
+}
+
+impl Db for SqliteDb<'_> {
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        let mut stmt = self.prepare_cached(&without_row_locks(sql))?;
+        let mut stmt = self.conn.prepare_cached(&without_row_locks(sql))?;
         let columns = stmt.column_count();
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
         let mut out = Vec::new();
@@ -59,8 +66,12 @@ impl Db for Connection {
     }
 
     fn execute(&self, sql: &str, params: &[Value]) -> Result<u64> {
-        let n = self.prepare_cached(&without_row_locks(sql))?.execute(rusqlite::params_from_iter(params))?;
+        let n = self.conn.prepare_cached(&without_row_locks(sql))?.execute(rusqlite::params_from_iter(params))?;
         Ok(n as u64)
+    }
+
+    fn keyring(&self) -> &Keyring {
+        self.keys
     }
 }
 
@@ -71,6 +82,7 @@ pub struct SqliteStore {
 
 struct Inner {
     path: PathBuf,
+    keys: Arc<Keyring>,
     /// Jobs for the writer thread, which owns the one write connection.
     jobs: Mutex<std::sync::mpsc::Sender<Job>>,
     readers: Vec<Mutex<Connection>>,
@@ -82,7 +94,7 @@ struct Inner {
 
 /// Runs inside the shared transaction (None: it could not be started); returns what to do once
 /// the commit has (or hasn't) happened.
-type Job = Box<dyn FnOnce(Option<&Transaction>) -> Deliver + Send>;
+type Job = Box<dyn FnOnce(Option<(&Transaction, &Keyring)>) -> Deliver + Send>;
 type Deliver = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
 
 /// Most jobs folded into one commit.
@@ -104,7 +116,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database and applies any pending migrations.
-    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+    pub fn open(path: &Path, data_key: &Path) -> Result<SqliteStore, StoreError> {
         let mut writer = Connection::open(path)?;
         // SQLite quietly opens a write-protected file read-only; say so plainly instead of
         // failing later on the first write with "attempt to write a readonly database".
@@ -122,6 +134,9 @@ impl SqliteStore {
         // happens to cross the threshold. A background thread does it instead (see below).
         writer.pragma_update(None, "wal_autocheckpoint", 0)?;
         migrate(&mut writer)?;
+        let sealed = writer.query_row(seal::ANY_SEALED, [], |_| Ok(())).optional_row()?;
+        let keys = Arc::new(Keyring::open(data_key, sealed.is_some())?);
+        seal::watch(&keys);
         let open_reader = || -> rusqlite::Result<Mutex<Connection>> {
             let conn = Connection::open_with_flags(
                 path,
@@ -133,12 +148,14 @@ impl SqliteStore {
         let readers = (0..READERS).map(|_| open_reader()).collect::<rusqlite::Result<Vec<_>>>()?;
         let quick = open_reader()?;
         let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let writer_keys = keys.clone();
         std::thread::Builder::new()
             .name("tandem-writer".into())
-            .spawn(move || run_writer(writer, queue))
+            .spawn(move || run_writer(writer, &writer_keys, queue))
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let inner = Arc::new(Inner {
             path: path.to_owned(),
+            keys,
             jobs: Mutex::new(jobs),
             readers,
             next_reader: AtomicUsize::new(0),
@@ -152,6 +169,10 @@ impl SqliteStore {
         &self.inner.path
     }
 
+    pub fn keyring(&self) -> &Arc<Keyring> {
+        &self.inner.keys
+    }
+
     /// Runs `f` atomically on the writer and answers once it is committed to disk.
     ///
     /// Group commit: the writer thread takes every job waiting, runs each in its own SAVEPOINT
@@ -163,9 +184,9 @@ impl SqliteStore {
         F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
     {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |tx: Option<&Transaction>| {
+        let job: Job = Box::new(move |tx: Option<(&Transaction, &Keyring)>| {
             let outcome = match tx {
-                Some(tx) => in_savepoint(tx, f),
+                Some((tx, keys)) => in_savepoint(tx, keys, f),
                 None => Err(ApiError::StorageUnavailable("could not start a write".into())),
             };
             Box::new(move |commit: std::result::Result<(), String>| {
@@ -193,11 +214,11 @@ impl SqliteStore {
             // Take a free reader if there is one; otherwise wait for the next in turn.
             for i in 0..inner.readers.len() {
                 if let Ok(conn) = inner.readers[(start + i) % inner.readers.len()].try_lock() {
-                    return f(&*conn);
+                    return f(&SqliteDb { conn: &conn, keys: &inner.keys });
                 }
             }
             let conn = inner.readers[start % inner.readers.len()].lock().unwrap_or_else(|p| p.into_inner());
-            f(&*conn)
+            f(&SqliteDb { conn: &conn, keys: &inner.keys })
         })
         .await?
     }
@@ -210,7 +231,11 @@ impl SqliteStore {
         F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
     {
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || f(&*inner.quick.lock().unwrap_or_else(|p| p.into_inner()))).await?
+        tokio::task::spawn_blocking(move || {
+            let conn = inner.quick.lock().unwrap_or_else(|p| p.into_inner());
+            f(&SqliteDb { conn: &conn, keys: &inner.keys })
+        })
+        .await?
     }
 
     /// Copies the live database to `dest` with SQLite's online backup, while writes go on.
@@ -229,11 +254,11 @@ impl SqliteStore {
     }
 }
 
-fn in_savepoint<T>(tx: &Transaction, f: impl FnOnce(&dyn Db) -> Result<T>) -> Result<T> {
+fn in_savepoint<T>(tx: &Transaction, keys: &Keyring, f: impl FnOnce(&dyn Db) -> Result<T>) -> Result<T> {
     // Cached statements: a savepoint per push, so parsing them each time shows in profiles.
     tx.prepare_cached("SAVEPOINT job")?.execute([])?;
     // A panic in a job must not take the writer down with it.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&**tx)))
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&SqliteDb { conn: tx, keys })))
         .unwrap_or_else(|_| Err(ApiError::Internal("a write failed unexpectedly".into())));
     match &outcome {
         Ok(_) => _ = tx.prepare_cached("RELEASE job")?.execute([])?,
@@ -245,7 +270,7 @@ fn in_savepoint<T>(tx: &Transaction, f: impl FnOnce(&dyn Db) -> Result<T>) -> Re
 }
 
 /// The writer thread: takes what is waiting, runs it in one transaction, commits, answers.
-fn run_writer(mut conn: Connection, queue: std::sync::mpsc::Receiver<Job>) {
+fn run_writer(mut conn: Connection, keys: &Keyring, queue: std::sync::mpsc::Receiver<Job>) {
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         while group.len() < GROUP_MAX {
@@ -271,7 +296,7 @@ fn run_writer(mut conn: Connection, queue: std::sync::mpsc::Receiver<Job>) {
             // A full disk or an I/O error can make SQLite roll the whole transaction back. The
             // jobs after that must not run outside it, where each would commit on its own.
             let open = !tx.is_autocommit();
-            answers.push(job(open.then_some(&tx)));
+            answers.push(job(open.then_some((&tx, keys))));
         }
         let commit = if tx.is_autocommit() {
             Err("the write was rolled back by the database (is the disk full?)".to_owned())
@@ -343,4 +368,19 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         tx.commit()?;
     }
     Ok(())
+}
+
+/// rusqlite's "no rows" as `None`.
+trait OptionalRow<T> {
+    fn optional_row(self) -> rusqlite::Result<Option<T>>;
+}
+
+impl<T> OptionalRow<T> for rusqlite::Result<T> {
+    fn optional_row(self) -> rusqlite::Result<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
 }

@@ -112,10 +112,10 @@ fn load(conn: &dyn Db, id: RecordId, for_update: bool) -> Result<Option<(Record,
     let mut conflicts = Vec::new();
     let rows = conn.query(
         "SELECT 0, state FROM fields WHERE record_id = ?1 UNION ALL SELECT 1, state FROM conflicts WHERE record_id = ?1",
-        &[key.into()],
+        &[(&key).into()],
     )?;
     for row in &rows {
-        let state = encode::read_field_state(row.text(1)?)?;
+        let state = encode::read_field_state(&conn.keyring().open_text(row.text(1)?, &key)?)?;
         if row.int(0)? == 0 {
             fields.insert(state.value.name(), state);
         } else {
@@ -175,7 +175,8 @@ fn save_record(conn: &dyn Db, before: Option<&(Record, Visibility)>, after: &Rec
         } else {
             "INSERT INTO fields (record_id, name, state) VALUES (?1, ?2, ?3)"
         };
-        conn.execute(sql, &[(&id).into(), encode::field_key(*name).into(), encode::field_state(state)?.into()])?;
+        let sealed = conn.keyring().seal(&encode::field_state(state)?, &id)?;
+        conn.execute(sql, &[(&id).into(), encode::field_key(*name).into(), sealed.into()])?;
     }
     if before.map(|b| &b.conflicts) != Some(&after.conflicts) {
         conn.execute("DELETE FROM conflicts WHERE record_id = ?1", &[(&id).into()])?;
@@ -186,7 +187,7 @@ fn save_record(conn: &dyn Db, before: Option<&(Record, Visibility)>, after: &Rec
                     (&id).into(),
                     encode::field_key(c.value.name()).into(),
                     encode::to_text(&c.stamp)?.into(),
-                    encode::field_state(c)?.into(),
+                    conn.keyring().seal(&encode::field_state(c)?, &id)?.into(),
                 ],
             )?;
         }

@@ -1,0 +1,242 @@
+//! Words at rest: every field value and kept conflict is sealed with XChaCha20-Poly1305 under a
+//! data key kept in a file outside the database (like the token signing key), so a copy of the
+//! database, a backup or a `pg_dump` holds no words without that file.
+//!
+//! The key file holds one key per line, `ID BASE64`; the last is the one new writes use, the
+//! others still open what they sealed until `tandem rotate-key` has re-sealed it all. A sealed
+//! value is `s1.ID.BASE64(nonce ‖ ciphertext)`, with the record's id as associated data, so a
+//! sealed value moved to another record doesn't open. Values written before encryption (plain
+//! JSON) still read, and `rotate-key` seals them.
+//!
+//! Servers look at the key file every second, so a rotation reaches every replica that shares
+//! it without a restart.
+
+use super::StoreError;
+use crate::error::{ApiError, Result};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use std::time::SystemTime;
+
+const PREFIX: &str = "s1.";
+
+/// Finds a row if anything in the database is sealed (so a missing key file is an error).
+pub const ANY_SEALED: &str =
+    "SELECT 1 FROM fields WHERE state LIKE 's1.%' UNION ALL SELECT 1 FROM conflicts WHERE state LIKE 's1.%' LIMIT 1";
+
+struct Keys {
+    /// (id, cipher), oldest first; the last seals.
+    list: Vec<(u32, XChaCha20Poly1305)>,
+    modified: Option<SystemTime>,
+}
+
+pub struct Keyring {
+    path: PathBuf,
+    keys: RwLock<Keys>,
+}
+
+fn read_file(path: &Path) -> Result<Keys, StoreError> {
+    let bad = |why: &str| StoreError::Invalid(format!("the data key file {} {why}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| bad(&format!("can't be read ({e})")))?;
+    let mut list = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let (id, key) = line.trim().split_once(' ').ok_or_else(|| bad("is damaged (a line isn't `ID KEY`)"))?;
+        let id: u32 = id.parse().map_err(|_| bad("is damaged (a key id isn't a number)"))?;
+        let key = B64.decode(key.trim()).map_err(|_| bad("is damaged (a key isn't base64)"))?;
+        let cipher = XChaCha20Poly1305::new_from_slice(&key).map_err(|_| bad("is damaged (a key isn't 32 bytes)"))?;
+        list.push((id, cipher));
+    }
+    if list.is_empty() {
+        return Err(bad("holds no key"));
+    }
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    Ok(Keys { list, modified })
+}
+
+/// Writes key lines to `path` whole (a temporary file renamed over it), readable only by us.
+fn write_file(path: &Path, lines: &[String]) -> Result<(), StoreError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |e: std::io::Error| StoreError::Invalid(format!("can't write the data key file {}: {e}", path.display()));
+    let temp = path.with_extension("tmp");
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&temp).map_err(io)?;
+    file.write_all((lines.join("\n") + "\n").as_bytes()).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&temp, path).map_err(io)
+}
+
+fn new_key_line(id: u32) -> String {
+    format!("{id} {}", B64.encode(rand::random::<[u8; 32]>()))
+}
+
+impl Keyring {
+    /// Opens the key file, or makes one if it is missing and nothing in the database is sealed
+    /// yet. A database with sealed words and no key file is refused: a new key could never
+    /// open them, and writing under it would split the data between two keys.
+    pub fn open(path: &Path, database_has_sealed_words: bool) -> Result<Keyring, StoreError> {
+        if !path.exists() {
+            if database_has_sealed_words {
+                return Err(StoreError::Invalid(format!(
+                    "the words in this database are encrypted, and their key file {} is missing. \
+                     Tandem changed nothing. Restore the key file from where you keep its backup \
+                     (it is not in the database or its backups), or name it with --data-key-file.",
+                    path.display()
+                )));
+            }
+            write_file(path, &[new_key_line(1)])?;
+        }
+        Ok(Keyring { path: path.to_owned(), keys: RwLock::new(read_file(path)?) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads the key file again if it changed (a rotation). A damaged file is logged and the
+    /// keys already loaded are kept.
+    pub fn refresh(&self) {
+        let modified = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
+        if modified == self.keys.read().unwrap_or_else(|p| p.into_inner()).modified {
+            return;
+        }
+        match read_file(&self.path) {
+            Ok(keys) => *self.keys.write().unwrap_or_else(|p| p.into_inner()) = keys,
+            Err(e) => tracing::error!(error = %e, "kept the data keys already loaded"),
+        }
+    }
+
+    /// The id of the key new writes are sealed with.
+    pub fn current(&self) -> u32 {
+        self.keys.read().unwrap_or_else(|p| p.into_inner()).list.last().map_or(0, |(id, _)| *id)
+    }
+
+    /// Seals `plain` for the record `context`.
+    pub fn seal(&self, plain: &str, context: &str) -> Result<String> {
+        let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
+        let (id, cipher) = keys.list.last().ok_or_else(|| ApiError::Internal("no data key".into()))?;
+        let nonce: [u8; 24] = rand::random();
+        let sealed = cipher
+            .encrypt(&XNonce::from(nonce), Payload { msg: plain.as_bytes(), aad: context.as_bytes() })
+            .map_err(|_| ApiError::Internal("sealing failed".into()))?;
+        let mut bytes = nonce.to_vec();
+        bytes.extend_from_slice(&sealed);
+        Ok(format!("{PREFIX}{id}.{}", B64.encode(bytes)))
+    }
+
+    /// Opens a value stored for the record `context` (plain values from before encryption pass
+    /// through).
+    pub fn open_text(&self, stored: &str, context: &str) -> Result<String> {
+        let Some(rest) = stored.strip_prefix(PREFIX) else {
+            return Ok(stored.to_owned());
+        };
+        let damaged =
+            || ApiError::Internal("a sealed value doesn't open (damaged, or moved from another record)".into());
+        let (id, body) = rest.split_once('.').ok_or_else(damaged)?;
+        let id: u32 = id.parse().map_err(|_| damaged())?;
+        let bytes = B64.decode(body).map_err(|_| damaged())?;
+        if bytes.len() < 24 {
+            return Err(damaged());
+        }
+        let (nonce, sealed) = bytes.split_at(24);
+        let nonce = XNonce::from(<[u8; 24]>::try_from(nonce).map_err(|_| damaged())?);
+        let attempt = |keys: &Keys| {
+            keys.list
+                .iter()
+                .find(|(k, _)| *k == id)
+                .map(|(_, cipher)| cipher.decrypt(&nonce, Payload { msg: sealed, aad: context.as_bytes() }))
+        };
+        let mut opened = attempt(&self.keys.read().unwrap_or_else(|p| p.into_inner()));
+        if opened.is_none() {
+            // Sealed under a key this process hasn't loaded yet: another replica rotated.
+            self.refresh();
+            opened = attempt(&self.keys.read().unwrap_or_else(|p| p.into_inner()));
+        }
+        let plain = opened
+            .ok_or_else(|| {
+                ApiError::Internal(format!("a value is sealed under data key {id}, which the key file lacks"))
+            })?
+            .map_err(|_| damaged())?;
+        String::from_utf8(plain).map_err(|_| damaged())
+    }
+
+    /// Whether `stored` is sealed under the current key (else `rotate-key` re-seals it).
+    pub fn is_current(&self, stored: &str) -> bool {
+        stored
+            .strip_prefix(PREFIX)
+            .and_then(|r| r.split_once('.'))
+            .is_some_and(|(id, _)| id == self.current().to_string())
+    }
+
+    /// Adds a new key and makes it the one new writes use; older keys stay until `retire_old`.
+    pub fn add_key(&self) -> Result<u32, StoreError> {
+        let text = std::fs::read_to_string(&self.path).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let mut lines: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect();
+        let id =
+            self.keys.read().unwrap_or_else(|p| p.into_inner()).list.iter().map(|(id, _)| *id).max().unwrap_or(0) + 1;
+        lines.push(new_key_line(id));
+        write_file(&self.path, &lines)?;
+        *self.keys.write().unwrap_or_else(|p| p.into_inner()) = read_file(&self.path)?;
+        Ok(id)
+    }
+
+    /// Removes every key but the current one from the file (once nothing is sealed under them).
+    pub fn retire_old(&self) -> Result<(), StoreError> {
+        let text = std::fs::read_to_string(&self.path).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let last = text.lines().rfind(|l| !l.trim().is_empty()).map(str::to_owned);
+        write_file(&self.path, &last.into_iter().collect::<Vec<_>>())?;
+        *self.keys.write().unwrap_or_else(|p| p.into_inner()) = read_file(&self.path)?;
+        Ok(())
+    }
+}
+
+/// Looks at the key file every second for as long as `keyring` is in use.
+pub fn watch(keyring: &std::sync::Arc<Keyring>) {
+    let weak = std::sync::Arc::downgrade(keyring);
+    let _ = std::thread::Builder::new().name("tandem-keys".into()).spawn(move || {
+        while let Some(keyring) = weak.upgrade() {
+            keyring.refresh();
+            drop(keyring);
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_words_open_only_for_their_record_and_under_a_known_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.key");
+        let ring = Keyring::open(&path, false).unwrap();
+        let sealed = ring.seal("I want to choose who comes", "record-1").unwrap();
+        assert!(sealed.starts_with("s1.1.") && !sealed.contains("choose"), "{sealed}");
+        assert_eq!(ring.open_text(&sealed, "record-1").unwrap(), "I want to choose who comes");
+        assert!(ring.open_text(&sealed, "record-2").is_err(), "moved to another record");
+        assert_eq!(ring.open_text("[\"plain\"]", "record-1").unwrap(), "[\"plain\"]", "plain values from before");
+
+        let new = ring.add_key().unwrap();
+        assert_eq!((new, ring.current()), (2, 2));
+        assert!(!ring.is_current(&sealed));
+        assert_eq!(ring.open_text(&sealed, "record-1").unwrap(), "I want to choose who comes", "old keys still open");
+        let resealed = ring.seal("I want to choose who comes", "record-1").unwrap();
+        assert!(ring.is_current(&resealed));
+        ring.retire_old().unwrap();
+        assert!(ring.open_text(&sealed, "record-1").is_err(), "a retired key opens nothing");
+        assert_eq!(ring.open_text(&resealed, "record-1").unwrap(), "I want to choose who comes");
+    }
+
+    #[test]
+    fn a_database_with_sealed_words_and_no_key_file_is_refused_in_plain_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.key");
+        let err = Keyring::open(&path, true).err().expect("refused").to_string();
+        assert!(err.contains("encrypted") && err.contains("key file") && err.contains("missing"), "{err}");
+        assert!(!path.exists(), "no new key was made");
+    }
+}

@@ -1,0 +1,129 @@
+//! Words at rest, on both backends: stored sealed, refused without their key file, and re-sealed
+//! under a new key while phones keep pushing.
+
+use reqwest::Method;
+use tandem_shared::wire::OpStatus;
+use tandem_shared::{FieldName, FieldValue, RecordKind, Visibility};
+use tandem_tests::*;
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn a_copy_of_the_database_holds_none_of_the_words_young_people_and_workers_wrote() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let mut sam = server.signed_in(SAM.0, SAM.1).await;
+    let ash = phone.me();
+    let goal = new_record();
+    let op = phone.op(
+        goal,
+        RecordKind::Goal,
+        ash,
+        vec![FieldValue::Title("marmalade sky over the canal".into()), FieldValue::Visibility(Visibility::Worker)],
+    );
+    phone.push(vec![op]).await;
+    sam.pull().await;
+    // The worker's losing version is kept as a conflict: sealed too.
+    let from_sam = sam.op(goal, RecordKind::Goal, ash, vec![FieldValue::Title("tangerine harbour plan".into())]);
+    let from_ash = phone.op(goal, RecordKind::Goal, ash, vec![FieldValue::Title("violet lantern morning".into())]);
+    sam.push(vec![from_sam]).await;
+    assert_eq!(phone.push(vec![from_ash]).await.results[0].status, OpStatus::Merged);
+    phone.pull().await;
+    assert_eq!(phone.text_of(goal, FieldName::Title), Some(FieldValue::Title("violet lantern morning".into())));
+    let kept = &phone.records[&goal].conflicts;
+    assert_eq!(kept.len(), 1, "the worker's title is kept: {kept:?}");
+    assert!(format!("{kept:?}").contains("tangerine harbour plan"), "{kept:?}");
+
+    let copy = server.database_copy();
+    for words in ["marmalade sky", "tangerine harbour", "violet lantern", "good listener"] {
+        assert!(!contains(&copy, words), "{words:?} is readable in a copy of the database");
+    }
+    assert!(contains(&copy, "s1.1."), "the copy holds sealed values");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn without_its_data_key_file_an_encrypted_database_refuses_to_start_in_plain_words() {
+    let server = TestServer::start().await;
+    let (db, key) = (server.db.clone(), server.key_path());
+    let missing = server.dir.path().join("elsewhere.data-key");
+    let _files = server.stop_keeping_files().await;
+    let refused = tandem_server::open_state(&db, Some(&key), Some(&missing), Default::default())
+        .await
+        .err()
+        .expect("refused to start")
+        .to_string();
+    assert!(refused.contains("encrypted") && refused.contains("missing"), "{refused}");
+    assert!(refused.contains("elsewhere.data-key"), "names the file it looked for: {refused}");
+    assert!(!missing.exists(), "no new key was made over the old words");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotating_the_data_key_while_phones_push_loses_nothing_and_retires_the_old_key() {
+    let server = TestServer::start().await;
+    let finish = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut loaders = Vec::new();
+    for who in [ASH, KAI] {
+        let mut phone = server.signed_in(who.0, who.1).await;
+        let finish = finish.clone();
+        loaders.push(tokio::spawn(async move {
+            let mut written = Vec::new();
+            let mut n = 0;
+            while !finish.load(std::sync::atomic::Ordering::SeqCst) {
+                n += 1;
+                let (id, text) = (new_record(), format!("{} wrote this, number {n}", phone.me()));
+                let op = phone.op(id, RecordKind::Statement, phone.me(), vec![FieldValue::Text(text.clone())]);
+                assert_eq!(phone.push(vec![op]).await.results[0].status, OpStatus::Applied);
+                written.push((id, text));
+                // A phone saves as someone types, not in a tight loop.
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            (phone, written)
+        }));
+    }
+    // The command line, as an operator runs it, beside the running server.
+    let out = tokio::process::Command::new(tandem_binary())
+        .args(["--db", &server.db, "--data-key-file"])
+        .arg(server.data_key_path())
+        .arg("rotate-key")
+        .env("TANDEM_LOG", "error")
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "rotate-key: {}", String::from_utf8_lossy(&out.stderr));
+    // A little more load after the old key is gone.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    finish.store(true, std::sync::atomic::Ordering::SeqCst);
+
+    let keys = std::fs::read_to_string(server.data_key_path()).unwrap();
+    assert_eq!(keys.lines().count(), 1, "only the new key is left");
+    assert!(keys.starts_with("2 "), "{keys}");
+    let (total, sealed_new) = server
+        .store
+        .read(|db| {
+            let row = db.query_one(
+                "SELECT count(*), CAST(coalesce(sum(CASE WHEN state LIKE 's1.2.%' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM fields",
+                &[],
+            )?;
+            Ok((row.int(0)?, row.int(1)?))
+        })
+        .await
+        .unwrap();
+    assert_eq!(total, sealed_new, "every stored value is sealed under the new key");
+    for loader in loaders {
+        let (phone, written) = loader.await.unwrap();
+        assert!(!written.is_empty());
+        // A new device of the same person pulls everything they wrote, through the new key.
+        let mut again = server.device();
+        again.token = phone.token.clone();
+        again.pull().await;
+        for (id, text) in &written {
+            assert_eq!(again.text_of(*id, FieldName::Text), Some(FieldValue::Text(text.clone())), "{id:?} reads back");
+        }
+    }
+    let (status, _) = server.device().call(Method::GET, "/api/health", None).await;
+    assert!(status.is_success());
+    server.stop().await;
+}
