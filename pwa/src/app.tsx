@@ -2,7 +2,7 @@
 import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Ctx, type AccessEntry, type AppCtx, type PersonRef, type Route } from './context';
 import type { FieldValue, RecordKind, Visibility } from './generated/tandem';
-import { request } from './sync/api';
+import { ApiFailure, request } from './sync/api';
 import { type Db, open, type RejectedEntry, type Session } from './sync/db';
 import { SyncEngine, type SyncState } from './sync/engine';
 import { edit, type Item, newId, unsentCount, view } from './sync/local';
@@ -10,6 +10,7 @@ import { SessionManager } from './sync/session';
 import { QuickExit } from './ui/QuickExit';
 import { SyncStatus } from './ui/SyncStatus';
 import { Export } from './screens/Export';
+import { DeleteAccount } from './screens/DeleteAccount';
 import { FromWorker } from './screens/FromWorker';
 import { GoalEditor, Goals } from './screens/Goals';
 import { Home } from './screens/Home';
@@ -26,6 +27,8 @@ import { type AlertStatus, knownAlerts, type PendingAlert, pendingAlerts, raiseA
 interface Me {
   workers: PersonRef[];
   caseload: PersonRef[];
+  case_closed_at?: number | null;
+  erase_at?: number | null;
 }
 
 export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate: () => void }) {
@@ -43,6 +46,8 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
   const [unlockCheck, setUnlockCheck] = useState<UnlockCheck | null>(null);
   const [alerts, setAlerts] = useState<AlertStatus[]>([]);
   const [pending, setPending] = useState<PendingAlert[]>([]);
+  /** Said on the sign-in screen after an account is deleted or kept. */
+  const [farewell, setFarewell] = useState<string | null>(null);
   const sessions = useRef<SessionManager | null>(null);
   const engine = useRef<SyncEngine | null>(null);
 
@@ -79,7 +84,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
       if (before && ids(before) !== ids(fresh)) {
         setWorkersChanged(fresh.workers.length > 0 ? `Now ${names(fresh.workers.map((w) => w.display_name))} can see` : 'Now no key worker can see');
       }
-      await d.put('meta', { workers: fresh.workers, caseload: fresh.caseload }, 'me');
+      await d.put('meta', { workers: fresh.workers, caseload: fresh.caseload, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at }, 'me');
     } catch {
       // Offline: the cached list is used.
     }
@@ -172,6 +177,26 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
         await request(sessions.current, 'POST', `/api/alerts/${id}/seen`);
         void engine.current?.syncNow();
       },
+      plan: { caseClosedAt: me.case_closed_at ?? null, eraseAt: me.erase_at ?? null },
+      deleteAccount: async (now: boolean) => {
+        if (!now) {
+          // Signing out wipes this phone: send what is waiting first, or it would be lost.
+          await engine.current?.syncNow();
+          const left = await unsentCount(db);
+          if (left > 0) return `${left === 1 ? '1 change is' : `${left} changes are`} not sent yet. Wait for signal so nothing is lost, then try again. Nothing has been deleted.`;
+        }
+        let answer: { erased: boolean; erase_at: number | null };
+        try {
+          answer = await request(sessions.current, 'POST', '/api/me/erasure', { now });
+        } catch (e) {
+          const offline = e instanceof ApiFailure && e.failure.kind === 'retry';
+          return offline ? 'Deleting needs signal. Nothing has been deleted; try again when you are online.' : 'That did not work. Nothing has been deleted; please try again.';
+        }
+        const day = answer.erase_at ? new Date(answer.erase_at).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' }) : '';
+        await endSession(true);
+        setFarewell(answer.erased ? 'Your account has been deleted. Everything in it has gone.' : `Your account will be deleted on ${day}. You have been signed out. Changed your mind? Sign in before then and nothing is deleted.`);
+        return null;
+      },
     };
   }, [db, session, items, rejected, me, sync, online, lastLooked, alerts, pending]);
 
@@ -185,9 +210,15 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
       setConfirmSignOut(left);
       return;
     }
+    await endSession(false);
+  };
+
+  /** Stops syncing and wipes this device; `ended`: the server has ended the session already. */
+  const endSession = async (ended: boolean) => {
+    if (!sessions.current) return;
     engine.current?.stop();
     engine.current = null;
-    await sessions.current.signOut();
+    await sessions.current.signOut(ended);
     const d = await open();
     sessions.current = new SessionManager(d);
     setDb(d);
@@ -213,6 +244,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
       await db.put('meta', check, 'unlock');
       setUnlockCheck(check);
     }
+    setFarewell(sessions.current?.keptAccount ? 'Welcome back. Your account will not be deleted.' : null);
     setSession(s);
     await start(db);
   };
@@ -253,6 +285,12 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
           <div class="card notice" role="status">
             <p>Who supports you has changed. {workersChanged} what you share with "my worker".</p>
             <button type="button" onClick={() => setWorkersChanged(null)}>OK</button>
+          </div>
+        )}
+        {farewell && (
+          <div class="card notice" role="status" id="farewell">
+            <p>{farewell}</p>
+            <button type="button" onClick={() => setFarewell(null)}>OK</button>
           </div>
         )}
         {session && locked ? (
@@ -298,6 +336,8 @@ function Screen({ route }: { route: Route }) {
       return <Seen />;
     case 'export':
       return <Export />;
+    case 'delete-account':
+      return <DeleteAccount />;
     default:
       return <Home />;
   }

@@ -5,7 +5,7 @@ import type { SyncState } from './sync/engine';
 import type { Item } from './sync/local';
 import type { AlertStatus, PendingAlert } from './sync/alerts';
 
-export type Route = { name: 'home' } | { name: 'goals' } | { name: 'goal'; id: string } | { name: 'strengths' } | { name: 'statements' } | { name: 'from-worker' } | { name: 'seen' } | { name: 'export' } | { name: 'person'; id: string } | { name: 'meeting'; owner: string; meeting: string };
+export type Route = { name: 'home' } | { name: 'goals' } | { name: 'goal'; id: string } | { name: 'strengths' } | { name: 'statements' } | { name: 'from-worker' } | { name: 'seen' } | { name: 'export' } | { name: 'delete-account' } | { name: 'person'; id: string } | { name: 'meeting'; owner: string; meeting: string };
 
 export interface PersonRef {
   id: string;
@@ -35,6 +35,11 @@ export interface AppCtx {
   pendingAlerts: PendingAlert[];
   raiseAlert(): Promise<void>;
   markAlertSeen(id: string): Promise<void>;
+  /** When the young person's case closed and when their things will be erased (ms), if so. */
+  plan: { caseClosedAt: number | null; eraseAt: number | null };
+  /** Deletes the young person's account (now, or after the cooling-off) and wipes this device;
+   * resolves to what went wrong, in words they can act on, or null. */
+  deleteAccount(now: boolean): Promise<string | null>;
 }
 
 export interface AccessEntry {

@@ -2,8 +2,9 @@
 
 use crate::auth::{check_name, check_secret, passwords, tokens};
 use crate::error::{ApiError, Result};
+use crate::store::erasure::{self, Erased, Why};
 use crate::store::sql::Db;
-use crate::store::{people, sync};
+use crate::store::{audit, people, sync};
 use tandem_shared::{PersonId, Role};
 
 /// Staff passwords are longer than young people's PINs.
@@ -84,4 +85,48 @@ pub fn unassign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i6
 pub fn revoke(conn: &dyn Db, person: PersonId, now: i64) -> Result<()> {
     people::by_id(conn, person)?.ok_or(ApiError::NotFound("no such person"))?;
     people::revoke_all(conn, person, now)
+}
+
+/// Erases a young person and everything of theirs, and forgets failed sign-ins under their name.
+/// `None` if there is no such young person (already erased).
+pub fn erase_young_person(
+    conn: &dyn Db,
+    who: PersonId,
+    actor: Option<PersonId>,
+    why: Why,
+    now: i64,
+) -> Result<Option<Erased>> {
+    let erased = erasure::erase(conn, who, actor, why, now)?;
+    if let Some(name) = erased.as_ref().and_then(|e| e.name.as_deref()) {
+        people::clear_failed_signins(conn, &tokens::hash_secret(&name.to_lowercase()))?;
+    }
+    Ok(erased)
+}
+
+/// A young person asks to be erased after the cooling-off: every session ends now, and signing
+/// in again before the day withdraws the request.
+pub fn ask_to_be_erased(conn: &dyn Db, who: PersonId, now: i64) -> Result<()> {
+    erasure::ask(conn, who, now)?;
+    people::revoke_all(conn, who, now)?;
+    audit::append(
+        conn,
+        now,
+        Some(who),
+        "asked to be erased",
+        Some(who),
+        "after the cooling-off, unless they sign in again",
+    )
+}
+
+/// Closes or reopens a young person's case, for an admin.
+pub fn set_case_closed(conn: &dyn Db, admin: PersonId, who: PersonId, closed: bool, now: i64) -> Result<()> {
+    if !erasure::set_case_closed(conn, who, closed.then_some(now))? {
+        return Err(ApiError::NotFound("no young person with that id"));
+    }
+    let (action, detail) = if closed {
+        ("closed a case", "their data is erased when the retention period ends")
+    } else {
+        ("reopened a case", "no erasure is planned for the case")
+    };
+    audit::append(conn, now, Some(admin), action, Some(who), detail)
 }

@@ -122,6 +122,13 @@ pub struct ServeArgs {
     /// Failed sign-ins in a row before an account is locked for a while.
     #[arg(long, env = "TANDEM_LOCK_AFTER", default_value_t = 5)]
     pub lock_after: i64,
+    /// Days a young person's data is kept after their case is closed; then it is erased.
+    #[arg(long, env = "TANDEM_RETENTION_DAYS", default_value_t = 183)]
+    pub retention_days: u32,
+    /// Days between a young person asking to delete their account and it being erased (they
+    /// can change their mind by signing in); they can also ask for it at once.
+    #[arg(long, env = "TANDEM_COOLING_OFF_DAYS", default_value_t = 7)]
+    pub cooling_off_days: u32,
     /// The address people reach Tandem at, through the TLS proxy (e.g. https://tandem.example.org).
     /// When it is https, responses carry Strict-Transport-Security.
     #[arg(long, env = "TANDEM_PUBLIC_URL")]
@@ -139,7 +146,16 @@ pub struct Settings {
     pub address_failure_limit: u32,
     /// Served over TLS (by a proxy): tell browsers to use https only.
     pub hsts: bool,
+    /// How long a closed case's data is kept before it is erased.
+    pub retention_ms: i64,
+    /// How long a young person can change their mind after asking to be erased.
+    pub cooling_off_ms: i64,
+    /// How often each server looks for erasures that are due (every replica does; the first to
+    /// get there erases, the others find nothing left).
+    pub erasure_check_every: std::time::Duration,
 }
+
+const DAY_MS: i64 = 86_400_000;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -151,6 +167,9 @@ impl Default for Settings {
             failure_delay_ms: 100,
             address_failure_limit: 50,
             hsts: false,
+            retention_ms: 183 * DAY_MS,
+            cooling_off_ms: 7 * DAY_MS,
+            erasure_check_every: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -160,6 +179,8 @@ impl From<&ServeArgs> for Settings {
         Settings {
             access_ttl_secs: args.access_minutes * 60,
             lock_after_failures: args.lock_after,
+            retention_ms: i64::from(args.retention_days) * DAY_MS,
+            cooling_off_ms: i64::from(args.cooling_off_days) * DAY_MS,
             hsts: args.public_url.as_deref().is_some_and(|u| u.to_ascii_lowercase().starts_with("https://")),
             ..Settings::default()
         }

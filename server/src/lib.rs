@@ -10,6 +10,7 @@ pub mod events;
 pub mod http;
 pub mod metrics;
 pub mod pwa;
+pub mod retention;
 pub mod state;
 pub mod store;
 pub mod telemetry;
@@ -33,14 +34,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let events = state.events.clone();
+    let erasures = retention::spawn(state.clone());
     let app = http::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             // Live streams never finish by themselves; end them so shutdown can complete.
             events.close();
         })
-        .await
+        .await;
+    erasures.abort();
+    served
 }
 
 /// Opens the database and signing key and builds the state for `serve`.

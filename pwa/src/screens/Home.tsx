@@ -3,6 +3,7 @@ import { useContext } from 'preact/hooks';
 import { Ctx } from '../context';
 import { ReadAloud } from '../ui/ReadAloud';
 import { AddItem, ItemCard } from './Items';
+import { ClosedCaseNotice } from './DeleteAccount';
 
 export function Home() {
   const ctx = useContext(Ctx);
@@ -14,6 +15,7 @@ export function Home() {
   const intro = `Hi ${ctx.session.displayName}. Here are good things about you.`;
   return (
     <section>
+      <ClosedCaseNotice />
       <h1>Good things about you</h1>
       <p>
         {intro} <ReadAloud text={`${intro} ${strengths.map((s) => String(s.values.text)).join('. ')}`} label="Read this page out loud" />
@@ -26,6 +28,7 @@ export function Home() {
         <button type="button" class="tile" onClick={() => ctx.go({ name: 'from-worker' })}>From my worker ({fromWorker})</button>
         <button type="button" class="tile" onClick={() => ctx.go({ name: 'seen' })}>Who has seen my things</button>
         <button type="button" class="tile" onClick={() => ctx.go({ name: 'export' })}>Save or print my things</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'delete-account' })}>Delete my account</button>
       </nav>
     </section>
   );

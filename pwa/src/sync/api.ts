@@ -21,6 +21,8 @@ export interface Tokens {
   person: string;
   role: 'young_person' | 'key_worker' | 'drop_in_staff' | 'admin';
   display_name: string;
+  /** This sign-in withdrew the young person's request to delete their account. */
+  erasure_cancelled?: boolean;
 }
 
 export interface Auth {

@@ -6,6 +6,8 @@ import { uuidv7 } from './ids';
 
 export class SessionManager implements Auth {
   access: string | null = null;
+  /** The last sign-in kept an account that was waiting to be deleted. */
+  keptAccount = false;
 
   constructor(private db: Db) {}
 
@@ -42,6 +44,7 @@ export class SessionManager implements Auth {
   async signIn(name: string, secret: string, sharedDevice = false): Promise<Session> {
     const device = await this.device();
     const tokens = await request<Tokens>(null, 'POST', '/api/auth/sign-in', { name, secret, device });
+    this.keptAccount = tokens.erasure_cancelled === true;
     return this.keep(tokens, sharedDevice);
   }
 
@@ -69,10 +72,11 @@ export class SessionManager implements Auth {
     return locks ? locks.request('tandem-refresh', run) : run();
   }
 
-  /** Ends the session on the server (if it can be reached) and removes everything from this device. */
-  async signOut(): Promise<void> {
+  /** Ends the session on the server (if it can be reached) and removes everything from this device.
+   * `ended`: the server has ended it already (the account is being deleted). */
+  async signOut(ended = false): Promise<void> {
     try {
-      if (this.access) await request(this, 'POST', '/api/auth/sign-out');
+      if (this.access && !ended) await request(this, 'POST', '/api/auth/sign-out');
     } catch {
       // Offline: the server session expires on its own; the local wipe below still happens.
     }

@@ -70,6 +70,9 @@ pub struct Tokens {
     #[schema(value_type = String)]
     pub role: Role,
     pub display_name: String,
+    /// This sign-in withdrew the young person's request to delete their account.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub erasure_cancelled: bool,
 }
 
 pub const PIN_MIN: usize = 4;
@@ -128,6 +131,7 @@ fn issue(
         person: person.id,
         role: person.role,
         display_name: person.display_name.clone(),
+        erasure_cancelled: false,
     })
 }
 
@@ -223,7 +227,20 @@ pub async fn sign_in(
         .store
         .write(move |tx| {
             people::clear_failed_signins(tx, &name_hash)?;
-            open_session(tx, &st, &person, req.device)
+            // Signing in is how a young person changes their mind about deleting their account.
+            let cancelled = crate::store::erasure::cancel_request(tx, person.id)?;
+            if cancelled {
+                let now = store::now_ms();
+                crate::store::audit::append(
+                    tx,
+                    now,
+                    Some(person.id),
+                    "kept their account",
+                    Some(person.id),
+                    "signed in before the erasure",
+                )?;
+            }
+            Ok(Tokens { erasure_cancelled: cancelled, ..open_session(tx, &st, &person, req.device)? })
         })
         .await?;
     tracing::info!(person = %tokens.person, "signed in");

@@ -6,7 +6,7 @@ use crate::auth::extract::Admin;
 use crate::error::Result;
 use crate::http::json::ApiJson;
 use crate::state::AppState;
-use crate::store::{self, people};
+use crate::store::{self, audit, people};
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -21,6 +21,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/assignments", post(assign))
         .route("/api/admin/assignments/end", post(end_assignment))
         .route("/api/admin/people/{id}/revoke", post(revoke))
+        .route("/api/admin/people/{id}/close-case", post(close_case))
+        .route("/api/admin/people/{id}/reopen-case", post(reopen_case))
+        .route("/api/admin/audit", get(audit_log))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -68,13 +71,16 @@ pub struct Created {
     responses((status = 200, body = Created), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn create_staff(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(admin): Admin,
     ApiJson(req): ApiJson<NewStaff>,
 ) -> Result<Json<Created>> {
     let id = state
         .store
         .write(move |tx| {
-            accounts::create_staff(tx, req.role, &req.name, &req.display_name, &req.password, store::now_ms())
+            let now = store::now_ms();
+            let id = accounts::create_staff(tx, req.role, &req.name, &req.display_name, &req.password, now)?;
+            audit::append(tx, now, Some(admin.person), "created staff", Some(id), people::role_str(req.role))?;
+            Ok(id)
         })
         .await?;
     Ok(Json(Created { id }))
@@ -107,7 +113,10 @@ pub async fn invite(
     let (young_person, code) = state
         .store
         .write(move |tx| {
-            accounts::invite_young_person(tx, &req.display_name, admin.person, &req.workers, store::now_ms())
+            let now = store::now_ms();
+            let (id, code) = accounts::invite_young_person(tx, &req.display_name, admin.person, &req.workers, now)?;
+            audit::append(tx, now, Some(admin.person), "invited a young person", Some(id), "a one-time invite code")?;
+            Ok((id, code))
         })
         .await?;
     Ok(Json(Invite { young_person, code }))
@@ -126,10 +135,10 @@ pub struct NewAssignment {
     responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn assign(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(admin): Admin,
     ApiJson(req): ApiJson<NewAssignment>,
 ) -> Result<Json<crate::auth::Done>> {
-    change_assignment(&state, req, accounts::assign).await
+    change_assignment(&state, admin.person, req, ("assigned", accounts::assign)).await
 }
 
 /// A key worker stops supporting a young person: their devices drop what was shared with them
@@ -138,10 +147,10 @@ pub async fn assign(
     responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn end_assignment(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(admin): Admin,
     ApiJson(req): ApiJson<NewAssignment>,
 ) -> Result<Json<crate::auth::Done>> {
-    change_assignment(&state, req, accounts::unassign).await
+    change_assignment(&state, admin.person, req, ("ended an assignment", accounts::unassign)).await
 }
 
 type AssignmentChange = fn(&dyn crate::store::sql::Db, PersonId, PersonId, i64) -> Result<()>;
@@ -150,11 +159,19 @@ type AssignmentChange = fn(&dyn crate::store::sql::Db, PersonId, PersonId, i64) 
 /// of worker shows at once on both sides.
 async fn change_assignment(
     state: &AppState,
+    admin: PersonId,
     req: NewAssignment,
-    change: AssignmentChange,
+    (action, change): (&'static str, AssignmentChange),
 ) -> Result<Json<crate::auth::Done>> {
     let NewAssignment { worker, young_person } = req;
-    state.store.write(move |tx| change(tx, worker, young_person, store::now_ms())).await?;
+    state
+        .store
+        .write(move |tx| {
+            let now = store::now_ms();
+            change(tx, worker, young_person, now)?;
+            audit::append(tx, now, Some(admin), action, Some(young_person), &format!("key worker {worker}"))
+        })
+        .await?;
     state.assignments_changed();
     state.announce(young_person, tandem_shared::Visibility::Worker, Some(worker)).await?;
     Ok(Json(crate::auth::Done { ok: true }))
@@ -165,11 +182,60 @@ async fn change_assignment(
     responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(admin): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<crate::auth::Done>> {
-    let person =
-        PersonId::parse(&id).map_err(|_| crate::error::ApiError::BadRequest("that isn't a valid id".into()))?;
-    state.store.write(move |tx| accounts::revoke(tx, person, store::now_ms())).await?;
+    let person = person_id(&id)?;
+    state
+        .store
+        .write(move |tx| {
+            let now = store::now_ms();
+            accounts::revoke(tx, person, now)?;
+            audit::append(tx, now, Some(admin.person), "ended every session", Some(person), "lost device or leaving")
+        })
+        .await?;
     Ok(Json(crate::auth::Done { ok: true }))
+}
+
+fn person_id(text: &str) -> Result<PersonId> {
+    PersonId::parse(text).map_err(|_| crate::error::ApiError::BadRequest("that isn't a valid id".into()))
+}
+
+/// Support has ended: the young person is told on their phone, and everything of theirs is
+/// erased when the organisation's retention period has passed (unless the case is reopened).
+#[utoipa::path(post, path = "/api/admin/people/{id}/close-case", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn close_case(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<crate::auth::Done>> {
+    set_case_closed(&state, admin.person, &id, true).await
+}
+
+#[utoipa::path(post, path = "/api/admin/people/{id}/reopen-case", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn reopen_case(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<crate::auth::Done>> {
+    set_case_closed(&state, admin.person, &id, false).await
+}
+
+async fn set_case_closed(state: &AppState, admin: PersonId, id: &str, closed: bool) -> Result<Json<crate::auth::Done>> {
+    let person = person_id(id)?;
+    state.store.write(move |tx| accounts::set_case_closed(tx, admin, person, closed, store::now_ms())).await?;
+    // Their open screens look at /api/me again and show (or take down) the notice.
+    state.announce(person, tandem_shared::Visibility::Private, None).await?;
+    Ok(Json(crate::auth::Done { ok: true }))
+}
+
+/// What admins did and what was erased, newest first. Nobody can change it.
+#[utoipa::path(get, path = "/api/admin/audit", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = [audit::AuditEntry])))]
+pub async fn audit_log(State(state): State<AppState>, _admin: Admin) -> Result<Json<Vec<audit::AuditEntry>>> {
+    Ok(Json(state.store.read(|db| audit::latest(db, 500)).await?))
 }

@@ -1,13 +1,14 @@
-//! `GET /api/me`, `GET /api/me/access-log`, `GET /api/caseload`.
+//! `GET /api/me`, `GET /api/me/access-log`, `POST /api/me/erasure`, `GET /api/caseload`.
 
 use crate::auth::extract::{Caller, KeyWorker, YoungPerson};
 use crate::error::{ApiError, Result};
+use crate::http::json::ApiJson;
 use crate::state::AppState;
-use crate::store::{access_log, people, sync};
+use crate::store::{access_log, erasure, people, sync};
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tandem_shared::{PersonId, Role};
 use utoipa::ToSchema;
 
@@ -15,6 +16,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/me", get(me))
         .route("/api/me/access-log", get(my_access_log))
+        .route("/api/me/erasure", post(erase_me))
         .route("/api/caseload", get(caseload))
 }
 
@@ -36,6 +38,10 @@ pub struct Me {
     pub workers: Vec<PersonRef>,
     /// For a key worker: the young people you support.
     pub caseload: Vec<PersonRef>,
+    /// For a young person: when the service closed your case (unix ms), if it has.
+    pub case_closed_at: Option<i64>,
+    /// For a young person: when everything of yours will be erased (unix ms), if it will.
+    pub erase_at: Option<i64>,
 }
 
 fn refs(list: Vec<(PersonId, String)>) -> Vec<PersonRef> {
@@ -44,16 +50,72 @@ fn refs(list: Vec<(PersonId, String)>) -> Vec<PersonRef> {
 
 #[utoipa::path(get, path = "/api/me", tag = "me", security(("bearer" = [])), responses((status = 200, body = Me), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>> {
+    let settings = state.settings.clone();
     let me = state
         .store
         .read(move |conn| {
             let p = people::by_id(conn, caller.person)?.ok_or(ApiError::Unauthorized("please sign in again"))?;
             let workers = if p.role == Role::YoungPerson { refs(people::workers_of(conn, p.id)?) } else { vec![] };
             let caseload = if p.role == Role::KeyWorker { refs(people::caseload_of(conn, p.id)?) } else { vec![] };
-            Ok(Me { id: p.id, role: p.role, display_name: p.display_name, workers, caseload })
+            let plan = erasure::plan_of(conn, p.id)?;
+            Ok(Me {
+                id: p.id,
+                role: p.role,
+                display_name: p.display_name,
+                workers,
+                caseload,
+                case_closed_at: plan.case_closed_at,
+                erase_at: erase_at(&settings, plan),
+            })
         })
         .await?;
     Ok(Json(me))
+}
+
+/// The day a plan comes due under today's settings: the earlier of its two clocks.
+fn erase_at(settings: &crate::config::Settings, plan: erasure::Plan) -> Option<i64> {
+    let asked = plan.erasure_asked_at.map(|t| t + settings.cooling_off_ms);
+    let closed = plan.case_closed_at.map(|t| t + settings.retention_ms);
+    asked.into_iter().chain(closed).min()
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EraseMe {
+    /// Erase everything at once, with no time to change your mind.
+    pub now: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Erasure {
+    /// Everything of yours has gone.
+    pub erased: bool,
+    /// When it will go (unix ms), unless you sign in before then.
+    pub erase_at: Option<i64>,
+}
+
+/// A young person deletes their account: at once, or after the cooling-off. Either way every
+/// session of theirs ends now; signing in before the day keeps the account.
+#[utoipa::path(post, path = "/api/me/erasure", request_body = EraseMe, tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = Erasure), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn erase_me(
+    State(state): State<AppState>,
+    YoungPerson(caller): YoungPerson,
+    ApiJson(req): ApiJson<EraseMe>,
+) -> Result<Json<Erasure>> {
+    let (who, now) = (caller.person, crate::store::now_ms());
+    if req.now {
+        state
+            .store
+            .write(move |tx| crate::accounts::erase_young_person(tx, who, Some(who), erasure::Why::Asked, now))
+            .await?;
+        tracing::info!(person = %who, "a young person erased their account");
+        crate::retention::tell_screens(&state, who).await;
+        state.store.forget_erased().await;
+        return Ok(Json(Erasure { erased: true, erase_at: None }));
+    }
+    state.store.write(move |tx| crate::accounts::ask_to_be_erased(tx, who, now)).await?;
+    Ok(Json(Erasure { erased: false, erase_at: Some(now + state.settings.cooling_off_ms) }))
 }
 
 #[utoipa::path(get, path = "/api/me/access-log", tag = "me", security(("bearer" = [])),

@@ -7,7 +7,9 @@
 
 pub mod access_log;
 pub mod alerts;
+pub mod audit;
 mod encode;
+pub mod erasure;
 pub mod people;
 pub mod postgres;
 pub mod rotate;
@@ -73,6 +75,17 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.keyring(),
             Store::Postgres(p) => p.keyring(),
+        }
+    }
+
+    /// After an erasure: makes sure the erased rows are gone from the files, not only from the
+    /// tables. SQLite empties its write-ahead log; PostgreSQL's dumps hold live rows only, and
+    /// autovacuum reclaims the dead ones.
+    pub async fn forget_erased(&self) {
+        if let Store::Sqlite(s) = self
+            && !s.truncate_log().await
+        {
+            tracing::warn!("the write-ahead log could not be emptied after an erasure; the checkpointer will");
         }
     }
 

@@ -24,8 +24,11 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{AsyncMessage, NoTls};
 
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/postgres/0001_init.sql"), include_str!("migrations/postgres/0002_signin_attempts.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/postgres/0001_init.sql"),
+    include_str!("migrations/postgres/0002_signin_attempts.sql"),
+    include_str!("migrations/postgres/0003_erasure.sql"),
+];
 /// The channel live notices travel on between replicas.
 pub const CHANNEL: &str = "tandem_changes";
 /// How often a transaction is tried again after a deadlock or a lost insert race.

@@ -3,7 +3,7 @@
 use super::access_log::{self, Action};
 use super::encode;
 use super::people;
-use super::sql::Db;
+use super::sql::{Db, Row};
 use crate::error::{ApiError, Result};
 use std::collections::{BTreeMap, HashSet};
 use tandem_shared::wire::{FieldResult, OpResult, OpStatus, Operation, PullResponse, PushRequest, PushResponse};
@@ -65,6 +65,13 @@ pub fn current_change(conn: &dyn Db) -> Result<i64> {
 /// no snapshot can hold number 12 without 11. (SQLite has one writer and needs no lock.)
 fn lock_change_counter(conn: &dyn Db) -> Result<i64> {
     conn.query_one("SELECT value FROM change_seq FOR UPDATE", &[])?.int(0)
+}
+
+/// Takes `n` consecutive change numbers under the counter's lock; returns the first.
+pub fn take_change_numbers(conn: &dyn Db, n: i64) -> Result<i64> {
+    let last = lock_change_counter(conn)?;
+    conn.execute("UPDATE change_seq SET value = ?1", &[(last + n).into()])?;
+    Ok(last + 1)
 }
 
 /// The highest clock stored, so the server's own clock never runs behind it after a restart.
@@ -442,14 +449,35 @@ pub fn pull(
         ),
         Role::Admin => return Err(ApiError::Forbidden("admins manage people and never read young people's records")),
     };
-    let rows = conn.query(sql, &[(&me).into(), (since as i64).into(), ((page + 1) as i64).into()])?;
-    let more = rows.len() > page;
+    let limit = ((page + 1) as i64).into();
+    let rows = conn.query(sql, &[(&me).into(), (since as i64).into(), limit])?;
+    // Staff devices may hold records of a young person since erased: they drop them. (The young
+    // person's own devices were signed out when they were erased.)
+    let erased = if caller.role == Role::YoungPerson {
+        Vec::new()
+    } else {
+        conn.query(
+            "SELECT record_id, changed_seq FROM erased_records WHERE changed_seq > ?1 ORDER BY changed_seq LIMIT ?2",
+            &[(since as i64).into(), ((page + 1) as i64).into()],
+        )?
+    };
+    let more = rows.len() + erased.len() > page;
+    // Both lists are in change order and each holds at least a page (or all there is), so the
+    // first page of their merge is the first page of all changes.
+    let mut changes: Vec<(&Row, bool)> =
+        rows.iter().map(|r| (r, false)).chain(erased.iter().map(|r| (r, true))).collect();
+    changes.sort_by_key(|(r, _)| r.int(1).unwrap_or(i64::MAX));
     let mut records = Vec::new();
     let mut removed = Vec::new();
     let mut reads: BTreeMap<PersonId, usize> = BTreeMap::new();
     let mut cursor = since;
-    for row in rows.iter().take(page) {
+    for (row, was_erased) in changes.into_iter().take(page) {
         let id = RecordId(uuid::Uuid::parse_str(row.text(0)?).unwrap_or_default());
+        if was_erased {
+            cursor = row.int(1)? as u64;
+            removed.push(id);
+            continue;
+        }
         let (seq, visibility, deleted) = (row.int(1)?, vis_from(row.text(2)?), row.bool(3)?);
         let (owner, still_assigned) = (people::parse_id(row.text(4)?), row.bool(5)?);
         cursor = seq as u64;

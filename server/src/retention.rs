@@ -1,0 +1,57 @@
+//! The erasure job: every server looks, once a minute, for young people whose data is due to go
+//! (their case closed longer ago than the retention period, or they asked and the cooling-off
+//! passed) and erases them. Each erasure is one transaction that checks again under the row's
+//! lock, so replicas racing for the same person erase them once.
+
+use crate::accounts;
+use crate::error::Result;
+use crate::state::AppState;
+use crate::store::{self, erasure};
+use tandem_shared::PersonId;
+
+/// Runs the job until the server stops.
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(state.settings.erasure_check_every).await;
+            if let Err(e) = erase_due(&state).await {
+                // A database outage: the next round tries again.
+                tracing::warn!(error = %e, "erasures that are due could not be done yet");
+            }
+        }
+    })
+}
+
+/// Erases everyone whose erasure is due; returns how many were erased.
+pub async fn erase_due(state: &AppState) -> Result<usize> {
+    let now = store::now_ms();
+    let (asked_before, closed_before) = (now - state.settings.cooling_off_ms, now - state.settings.retention_ms);
+    let due = state.store.read(move |db| erasure::due(db, asked_before, closed_before)).await?;
+    let mut erased = 0;
+    for who in due {
+        let done = state
+            .store
+            .write(move |tx| match erasure::still_due(tx, who, asked_before, closed_before)? {
+                Some(why) => accounts::erase_young_person(tx, who, None, why, now),
+                None => Ok(None),
+            })
+            .await?;
+        if done.is_some() {
+            tracing::info!(person = %who, "erased a young person whose erasure was due");
+            erased += 1;
+            tell_screens(state, who).await;
+        }
+    }
+    if erased > 0 {
+        state.store.forget_erased().await;
+    }
+    Ok(erased)
+}
+
+/// Open screens that showed the erased person pull now and drop them.
+pub async fn tell_screens(state: &AppState, who: PersonId) {
+    state.assignments_changed();
+    if let Err(e) = state.announce(who, tandem_shared::Visibility::Team, None).await {
+        tracing::debug!(error = %e, "could not tell screens about an erasure; they catch up at their next pull");
+    }
+}

@@ -1,0 +1,267 @@
+//! A young person's data has an end, on both backends: they delete their account (at once, or
+//! after a cooling-off they can cancel by signing in), or support ends and the retention period
+//! passes. Then every row of theirs goes, their workers' devices drop their records, and a copy
+//! of the database holds neither their name nor anything they wrote.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tandem_server::config::Settings;
+use tandem_shared::wire::OpStatus;
+use tandem_shared::{FieldValue, PersonId, RecordId, RecordKind, Visibility};
+use tandem_tests::*;
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// A young person with a name nothing else in the database could hold, joined on their phone,
+/// supported by Sam, who holds a record they wrote (shared with workers), a suggestion Sam made
+/// for them, an alert they raised, and an access log of Sam's reads.
+struct Supported {
+    phone: Client,
+    sam: Client,
+    admin: Client,
+    id: PersonId,
+    records: Vec<RecordId>,
+    display_name: &'static str,
+    name: &'static str,
+}
+
+async fn supported_young_person(server: &TestServer) -> Supported {
+    let (display_name, name) = ("Oriel Quillfeather", "oriel.quill");
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let mut sam = server.signed_in(SAM.0, SAM.1).await;
+    let (status, invite) = admin
+        .call(Method::POST, "/api/admin/invites", Some(json!({"display_name": display_name, "workers": [sam.me()]})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{invite}");
+    let mut phone = server.device();
+    let (status, tokens) = phone
+        .call(
+            Method::POST,
+            "/api/auth/join",
+            Some(json!({"code": invite["code"], "name": name, "secret": "8642", "device": phone.device})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    phone.take_tokens(&tokens);
+    let id = phone.me();
+
+    let (mine, suggestion) = (new_record(), new_record());
+    let op = phone.op(
+        mine,
+        RecordKind::Statement,
+        id,
+        vec![
+            FieldValue::Text("I feel safest at my nan's on Sundays".into()),
+            FieldValue::Visibility(Visibility::Worker),
+        ],
+    );
+    assert_eq!(phone.push(vec![op]).await.results[0].status, OpStatus::Applied);
+    let op = sam.op(suggestion, RecordKind::Goal, id, vec![FieldValue::Title("Visit the college open day".into())]);
+    assert_eq!(sam.push(vec![op]).await.results[0].status, OpStatus::Applied);
+    let (status, _) =
+        phone.call(Method::POST, "/api/alerts", Some(json!({"id": uuid::Uuid::now_v7(), "raised_at": now_ms()}))).await;
+    assert_eq!(status, StatusCode::OK);
+    sam.pull().await;
+    assert!(sam.records.contains_key(&mine) && sam.records.contains_key(&suggestion));
+    let (_, log) = phone.call(Method::GET, "/api/me/access-log", None).await;
+    assert!(!log.as_array().unwrap().is_empty(), "Sam's reads are logged: {log}");
+    let copy = server.database_copy();
+    assert!(contains(&copy, name), "the search below can find them");
+    Supported { phone, sam, admin, id, records: vec![mine, suggestion], display_name, name }
+}
+
+/// Every table row that names the person, or holds one of their records.
+async fn rows_left(server: &TestServer, who: PersonId, records: &[RecordId]) -> i64 {
+    let (who, records) = (who.to_string(), records.iter().map(|r| r.to_string()).collect::<Vec<_>>());
+    server
+        .store
+        .read(move |db| {
+            let mut n = 0;
+            for sql in [
+                "SELECT count(*) FROM people WHERE id = ?1",
+                "SELECT count(*) FROM records WHERE owner_id = ?1",
+                "SELECT count(*) FROM sessions WHERE person_id = ?1",
+                "SELECT count(*) FROM devices WHERE person_id = ?1",
+                "SELECT count(*) FROM assignments WHERE young_person_id = ?1",
+                "SELECT count(*) FROM former_assignments WHERE young_person_id = ?1",
+                "SELECT count(*) FROM invites WHERE young_person_id = ?1",
+                "SELECT count(*) FROM alerts WHERE young_person_id = ?1",
+                "SELECT count(*) FROM access_log WHERE young_person_id = ?1",
+            ] {
+                n += db.query_one(sql, &[(&who).into()])?.int(0)?;
+            }
+            for record in &records {
+                for sql in [
+                    "SELECT count(*) FROM fields WHERE record_id = ?1",
+                    "SELECT count(*) FROM conflicts WHERE record_id = ?1",
+                ] {
+                    n += db.query_one(sql, &[record.into()])?.int(0)?;
+                }
+            }
+            Ok(n)
+        })
+        .await
+        .unwrap()
+}
+
+/// After an erasure: nothing of theirs in the tables or in a copy of the database, their
+/// sessions are over, Sam's device drops their records and his caseload no longer has them, and
+/// the audit log says it happened without saying who they were.
+async fn assert_erased(server: &TestServer, yp: &mut Supported) {
+    assert_eq!(rows_left(server, yp.id, &yp.records).await, 0, "every row of theirs is gone");
+    let copy = server.database_copy();
+    for trace in [yp.display_name, yp.name, "Quillfeather"] {
+        assert!(!contains(&copy, trace), "{trace:?} is still in a copy of the database");
+    }
+    let (status, _) = yp.phone.call(Method::GET, "/api/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "their sessions have ended");
+    let pages = yp.sam.pull().await;
+    let removed: Vec<_> = pages.iter().flat_map(|p| p.removed.clone()).collect();
+    for record in &yp.records {
+        assert!(removed.contains(record), "Sam's device is told to drop {record:?}");
+        assert!(!yp.sam.records.contains_key(record));
+    }
+    let (_, me) = yp.sam.call(Method::GET, "/api/me", None).await;
+    assert!(!me["caseload"].to_string().contains(&yp.id.to_string()), "{me}");
+    // A change Sam made offline to their record is refused plainly, not a server error.
+    let op = yp.sam.op(yp.records[1], RecordKind::Goal, yp.id, vec![FieldValue::Title("late edit".into())]);
+    assert_eq!(yp.sam.push(vec![op]).await.results[0].status, OpStatus::Rejected);
+
+    let (_, audit) = yp.admin.call(Method::GET, "/api/admin/audit", None).await;
+    let erased: Vec<&Value> = audit.as_array().unwrap().iter().filter(|e| e["action"] == "erased").collect();
+    assert_eq!(erased.len(), 1, "{audit}");
+    assert_eq!(erased[0]["subject"], yp.id.to_string());
+    assert!(erased[0]["detail"].as_str().unwrap().contains("2 records"), "{audit}");
+    assert!(!audit.to_string().contains("Oriel"), "the audit log doesn't name them: {audit}");
+}
+
+#[tokio::test]
+async fn a_young_person_who_deletes_their_account_at_once_leaves_no_trace() {
+    let server = TestServer::start().await;
+    let mut yp = supported_young_person(&server).await;
+    let (status, body) = yp.phone.call(Method::POST, "/api/me/erasure", Some(json!({"now": true}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["erased"], true);
+    assert_erased(&server, &mut yp).await;
+    // Their name is free and nothing answers differently for it.
+    let again = server.device();
+    let (status, _) = again
+        .call(
+            Method::POST,
+            "/api/auth/sign-in",
+            Some(json!({"name": yp.name, "secret": "8642", "device": again.device})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn asking_to_be_deleted_signs_out_everywhere_and_signing_in_again_keeps_the_account() {
+    let server = TestServer::start().await;
+    let yp = supported_young_person(&server).await;
+    let before = now_ms() as i64;
+    let (status, body) = yp.phone.call(Method::POST, "/api/me/erasure", Some(json!({"now": false}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["erased"], false);
+    let week = 7 * 86_400_000;
+    let erase_at = body["erase_at"].as_i64().unwrap();
+    assert!((before + week..=now_ms() as i64 + week).contains(&erase_at), "a week from now: {body}");
+    assert_eq!(yp.phone.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED, "signed out");
+    assert!(rows_left(&server, yp.id, &yp.records).await > 0, "nothing is erased during the cooling-off");
+
+    let mut phone = server.device();
+    let (status, tokens) = phone
+        .call(
+            Method::POST,
+            "/api/auth/sign-in",
+            Some(json!({"name": yp.name, "secret": "8642", "device": phone.device})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(tokens["erasure_cancelled"], true, "they are told their account stays: {tokens}");
+    phone.take_tokens(&tokens);
+    let (_, me) = phone.call(Method::GET, "/api/me", None).await;
+    assert!(me["erase_at"].is_null(), "{me}");
+    phone.pull().await;
+    assert!(phone.records.contains_key(&yp.records[0]), "their things are all still there");
+    // A later sign-in says nothing of it.
+    let (_, tokens) = phone
+        .call(
+            Method::POST,
+            "/api/auth/sign-in",
+            Some(json!({"name": yp.name, "secret": "8642", "device": phone.device})),
+        )
+        .await;
+    assert!(tokens.get("erasure_cancelled").is_none(), "{tokens}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn after_the_cooling_off_the_erasure_job_erases_them() {
+    let settings =
+        Settings { cooling_off_ms: 0, erasure_check_every: Duration::from_millis(50), ..Settings::default() };
+    let server = TestServer::start_with(settings).await;
+    let mut yp = supported_young_person(&server).await;
+    let (status, _) = yp.phone.call(Method::POST, "/api/me/erasure", Some(json!({"now": false}))).await;
+    assert_eq!(status, StatusCode::OK);
+    wait_until_erased(&server, &yp).await;
+    assert_erased(&server, &mut yp).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_closed_case_is_shown_to_the_young_person_and_erased_after_the_retention_period() {
+    // A long retention first: the young person sees when their things will go.
+    let server = TestServer::start().await;
+    let yp = supported_young_person(&server).await;
+    let closed_at = now_ms() as i64;
+    let (status, body) = yp.admin.call(Method::POST, &format!("/api/admin/people/{}/close-case", yp.id), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, me) = yp.phone.call(Method::GET, "/api/me", None).await;
+    let retention = Settings::default().retention_ms;
+    assert!(me["case_closed_at"].as_i64().unwrap() >= closed_at, "{me}");
+    assert_eq!(me["erase_at"].as_i64().unwrap(), me["case_closed_at"].as_i64().unwrap() + retention);
+    // Reopened: no erasure planned.
+    let (status, _) = yp.admin.call(Method::POST, &format!("/api/admin/people/{}/reopen-case", yp.id), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, me) = yp.phone.call(Method::GET, "/api/me", None).await;
+    assert!(me["erase_at"].is_null() && me["case_closed_at"].is_null(), "{me}");
+    // Only admins close cases, and only young people's.
+    let (status, _) = yp.sam.call(Method::POST, &format!("/api/admin/people/{}/close-case", yp.id), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = yp.admin.call(Method::POST, &format!("/api/admin/people/{}/close-case", yp.sam.me()), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = yp.admin.call(Method::POST, "/api/admin/people/not-an-id/close-case", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    server.stop().await;
+
+    // A retention period of nothing: the job erases them as soon as the case closes.
+    let settings = Settings { retention_ms: 0, erasure_check_every: Duration::from_millis(50), ..Settings::default() };
+    let server = TestServer::start_with(settings).await;
+    let mut yp = supported_young_person(&server).await;
+    let (status, _) = yp.admin.call(Method::POST, &format!("/api/admin/people/{}/close-case", yp.id), None).await;
+    assert_eq!(status, StatusCode::OK);
+    wait_until_erased(&server, &yp).await;
+    assert_erased(&server, &mut yp).await;
+    let (_, audit) = yp.admin.call(Method::GET, "/api/admin/audit", None).await;
+    let erased = audit.as_array().unwrap().iter().find(|e| e["action"] == "erased").unwrap();
+    assert!(erased["actor"].is_null(), "the server did it: {erased}");
+    assert!(erased["detail"].as_str().unwrap().contains("retention"), "{erased}");
+    assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "closed a case"), "{audit}");
+    server.stop().await;
+}
+
+async fn wait_until_erased(server: &TestServer, yp: &Supported) {
+    for _ in 0..400 {
+        let (_, people) = yp.admin.call(Method::GET, "/api/admin/people", None).await;
+        if !people.to_string().contains(&yp.id.to_string()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the erasure job never erased {}", server.base);
+}
