@@ -3,7 +3,9 @@
 //! Used by the `tandem-bench` binary and by a smoke test that checks correctness, not speed.
 
 pub mod crash;
+pub mod data_life;
 pub mod faults;
+pub mod postgres;
 pub mod server;
 
 use futures_util::StreamExt;
@@ -33,19 +35,25 @@ pub struct Fleet {
 /// Creates `young` young people and `workers` key workers (each young person assigned to one
 /// worker) with sessions, in the database at `db`, and signs their tokens with `db`'s key file.
 pub fn prepare(db: &Path, young: usize, workers: usize) -> Fleet {
+    prepare_in(&db.display().to_string(), &key_path(db), None, young, workers)
+}
+
+/// The same, in any database Tandem runs on (a SQLite path or a `postgres://` URL), signing
+/// tokens with the key file `key`.
+pub fn prepare_in(db: &str, key: &Path, data_key: Option<&Path>, young: usize, workers: usize) -> Fleet {
     // Callers are sync or async alike; the store is async, so it runs on a runtime of its own.
-    let path = db.to_owned();
+    let (db, key, data_key) = (db.to_owned(), key.to_owned(), data_key.map(Path::to_owned));
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        rt.block_on(make_fleet(&path, young, workers))
+        rt.block_on(make_fleet(&db, &key, data_key.as_deref(), young, workers))
     })
     .join()
     .expect("prepare the fleet")
 }
 
-async fn make_fleet(db: &Path, young: usize, workers: usize) -> Fleet {
-    let store = Store::open(&db.display().to_string(), None).await.expect("open database");
-    let keys = std::sync::Arc::new(Keys::load_or_create(&key_path(db)).expect("key file"));
+async fn make_fleet(db: &str, key: &Path, data_key: Option<&Path>, young: usize, workers: usize) -> Fleet {
+    let store = Store::open(db, data_key).await.expect("open database");
+    let keys = std::sync::Arc::new(Keys::load_or_create(key).expect("key file"));
     let now = tandem_server::store::now_ms();
     let mut made = Vec::new();
     for (role, name) in (0..workers.max(1))
@@ -83,6 +91,9 @@ async fn make_fleet(db: &Path, young: usize, workers: usize) -> Fleet {
         .await
         .expect("assign");
     drop(store);
+    if tandem_server::store::is_postgres_url(db) {
+        return Fleet { young, workers, caseloads };
+    }
     // Fold the WAL into the main file, so a plain file copy of the template is complete. The
     // store's threads close their connections just after it is dropped, and a checkpoint that
     // meets one of them still busy reports it rather than failing: try until it is complete.
@@ -369,7 +380,7 @@ fn arrival(i: usize, spread: Duration) -> Duration {
 /// pull, while holding an SSE connection open. Every device starts at once when `spread` is
 /// zero, else at its own random moment within `spread`.
 pub async fn run(
-    base: &str,
+    bases: &[String],
     fleet: &Fleet,
     devices: usize,
     batches: usize,
@@ -381,8 +392,10 @@ pub async fn run(
     let phones = (devices - workers).min(fleet.young.len());
     let start = Instant::now();
     let mut tasks = Vec::new();
+    // Behind a load balancer: devices spread over the replicas in turn.
+    let base_of = |i: usize| bases[i % bases.len()].as_str();
     for (i, p) in fleet.young.iter().take(phones).enumerate() {
-        let mut dev = Device::new(&http, base, &p.token);
+        let mut dev = Device::new(&http, base_of(i), &p.token);
         let owner = p.id;
         let wait = arrival(i, spread);
         tasks.push(tokio::spawn(async move {
@@ -402,6 +415,7 @@ pub async fn run(
         }));
     }
     for (w, person) in fleet.workers.iter().take(workers).enumerate() {
+        let base = base_of(w + 1);
         let mut dev = Device::new(&http, base, &person.token);
         let caseload: Vec<PersonId> =
             fleet.caseloads[w].iter().filter(|&&i| i < phones).map(|&i| fleet.young[i].id).collect();
@@ -509,6 +523,31 @@ pub fn verify_acknowledged(db: &Path, acknowledged: &[(DeviceId, u64)]) -> Resul
         }
     }
     Ok(())
+}
+
+/// The same check in any database Tandem runs on, through its own storage layer.
+pub async fn verify_acknowledged_in(db: &str, data_key: &Path, acknowledged: &[(DeviceId, u64)]) -> Result<(), String> {
+    let store = Store::open(db, Some(data_key)).await.map_err(|e| e.to_string())?;
+    let acknowledged = acknowledged.to_vec();
+    store
+        .read(move |conn| {
+            for (device, seq) in &acknowledged {
+                let n = conn
+                    .query_one(
+                        "SELECT count(*) FROM applied_ops WHERE device_id = ?1 AND seq = ?2",
+                        &[device.to_string().into(), (*seq as i64).into()],
+                    )?
+                    .int(0)?;
+                if n != 1 {
+                    return Err(tandem_server::error::ApiError::Internal(format!(
+                        "operation {seq} of device {device} is stored {n} times"
+                    )));
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// The machine the figures came from, for every report.

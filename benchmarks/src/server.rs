@@ -54,6 +54,16 @@ impl Server {
         self.child.id().unwrap_or(0)
     }
 
+    /// CPU time the process has used so far (user + system), in seconds.
+    pub fn cpu_secs(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
+        let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let f: Vec<&str> = after.split_whitespace().collect();
+        // Fields 14 and 15 (utime, stime) are at 11 and 12 after the command name and state.
+        let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        (tick(11) + tick(12)) / 100.0
+    }
+
     /// SIGKILL: no chance to finish anything.
     pub async fn kill(mut self) {
         let _ = self.child.start_kill();

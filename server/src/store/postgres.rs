@@ -164,7 +164,9 @@ impl PgStore {
         let pool = Pool::builder(manager)
             .max_size(16)
             .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(Duration::from_secs(5)))
+            // Under a burst, a request waits its turn for a connection as on SQLite's writer queue,
+            // rather than being refused after a few seconds and retried by the phone.
+            .wait_timeout(Some(Duration::from_secs(30)))
             .create_timeout(Some(Duration::from_secs(5)))
             .recycle_timeout(Some(Duration::from_secs(5)))
             .build()

@@ -1,0 +1,92 @@
+//! Figures for protecting a young person's data: whether sign-in time gives away which names
+//! exist, and what sealing words at rest costs.
+
+use crate::server::{Server, free_port};
+use crate::{ms, percentile, prepare};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tandem_server::store::seal::Keyring;
+
+/// Tries of each kind of name.
+pub const TRIES: usize = 20;
+
+pub struct SigninTimes {
+    pub known_ms: f64,
+    pub unknown_ms: f64,
+}
+
+impl SigninTimes {
+    /// Median time for an unknown name ÷ for a known one (goal: 0.9–1.1).
+    pub fn ratio(&self) -> f64 {
+        self.unknown_ms / self.known_ms
+    }
+}
+
+/// `TRIES` real names (each has a PIN and is tried once with a wrong one) and `TRIES` names
+/// nobody has, taken in turn against the real server. Every try is refused; only time differs.
+pub async fn signin_times(tandem: &Path, dir: &Path) -> Result<SigninTimes, String> {
+    let db = dir.join("signin.db");
+    let _ = prepare(&db, TRIES, 1);
+    let hash = tandem_server::auth::passwords::hash("2468").map_err(|e| e.to_string())?;
+    let conn = rusqlite::Connection::open(&db).map_err(|e| e.to_string())?;
+    conn.execute("UPDATE people SET secret_hash = ?1 WHERE role = 'young_person'", [hash]).map_err(|e| e.to_string())?;
+    drop(conn);
+    let port = free_port();
+    let server = Server::start(tandem, &db, port).await;
+    let http = reqwest::Client::new();
+    let try_once = |name: String| {
+        let (http, base) = (http.clone(), server.base.clone());
+        async move {
+            let body = serde_json::json!({"name": name, "secret": "0000", "device": uuid::Uuid::now_v7()});
+            let started = Instant::now();
+            let resp = http.post(format!("{base}/api/auth/sign-in")).json(&body).send().await.map_err(|e| e.to_string())?;
+            let took = started.elapsed();
+            if resp.status() != reqwest::StatusCode::UNAUTHORIZED {
+                return Err(format!("a wrong PIN for {name} was answered {}", resp.status()));
+            }
+            Ok::<Duration, String>(took)
+        }
+    };
+    // One of each first, so neither kind pays for a cold start.
+    try_once("warm-up-known".into()).await?;
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    for i in 0..TRIES {
+        known.push(try_once(format!("young{i}")).await?);
+        unknown.push(try_once(format!("nobody-called-{i}")).await?);
+    }
+    server.terminate().await;
+    known.sort();
+    unknown.sort();
+    Ok(SigninTimes { known_ms: ms(percentile(&known, 0.5)), unknown_ms: ms(percentile(&unknown, 0.5)) })
+}
+
+pub struct SealCost {
+    pub seal_us: f64,
+    pub open_us: f64,
+    pub plain_bytes: usize,
+    pub sealed_bytes: usize,
+}
+
+/// Sealing and opening a statement of typical length (XChaCha20-Poly1305, as the server does
+/// for every field value and kept conflict), on one core.
+pub fn seal_cost(dir: &Path) -> Result<SealCost, String> {
+    const N: u32 = 20_000;
+    let keys = Keyring::open(&dir.join("seal-bench.data-key"), false).map_err(|e| e.to_string())?;
+    let record = uuid::Uuid::now_v7().to_string();
+    let plain = r#"{"value":{"field":"text","value":"I want you to know that I find mornings hard and I do better when you text before you come round"},"stamp":"0000019a-0000-0000-0000-000000000000"}"#;
+    let started = Instant::now();
+    let mut sealed = String::new();
+    for _ in 0..N {
+        sealed = keys.seal(plain, &record).map_err(|e| e.to_string())?;
+    }
+    let seal_us = started.elapsed().as_secs_f64() * 1e6 / f64::from(N);
+    let started = Instant::now();
+    for _ in 0..N {
+        let opened = keys.open_text(&sealed, &record).map_err(|e| e.to_string())?;
+        if opened.len() != plain.len() {
+            return Err("a sealed value did not open to what was sealed".into());
+        }
+    }
+    let open_us = started.elapsed().as_secs_f64() * 1e6 / f64::from(N);
+    Ok(SealCost { seal_us, open_us, plain_bytes: plain.len(), sealed_bytes: sealed.len() })
+}
