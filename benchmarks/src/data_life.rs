@@ -29,7 +29,8 @@ pub async fn signin_times(tandem: &Path, dir: &Path) -> Result<SigninTimes, Stri
     let _ = prepare(&db, TRIES, 1);
     let hash = tandem_server::auth::passwords::hash("2468").map_err(|e| e.to_string())?;
     let conn = rusqlite::Connection::open(&db).map_err(|e| e.to_string())?;
-    conn.execute("UPDATE people SET secret_hash = ?1 WHERE role = 'young_person'", [hash]).map_err(|e| e.to_string())?;
+    conn.execute("UPDATE people SET secret_hash = ?1 WHERE role = 'young_person'", [hash])
+        .map_err(|e| e.to_string())?;
     drop(conn);
     let port = free_port();
     let server = Server::start(tandem, &db, port).await;
@@ -39,7 +40,8 @@ pub async fn signin_times(tandem: &Path, dir: &Path) -> Result<SigninTimes, Stri
         async move {
             let body = serde_json::json!({"name": name, "secret": "0000", "device": uuid::Uuid::now_v7()});
             let started = Instant::now();
-            let resp = http.post(format!("{base}/api/auth/sign-in")).json(&body).send().await.map_err(|e| e.to_string())?;
+            let resp =
+                http.post(format!("{base}/api/auth/sign-in")).json(&body).send().await.map_err(|e| e.to_string())?;
             let took = started.elapsed();
             if resp.status() != reqwest::StatusCode::UNAUTHORIZED {
                 return Err(format!("a wrong PIN for {name} was answered {}", resp.status()));

@@ -54,7 +54,17 @@ async fn extras(args: &Args, dir: &Path, sqlite: &[LoadRow]) -> String {
         let _ = writeln!(
             md,
             "| SQLite | 1 | {} | {} | {:.0} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.2} | {} |",
-            r.n, r.ops, r.ops_per_sec, r.push[0], r.push[1], r.push[2], r.pull[0], r.pull[1], r.pull[2], r.server_cores, r.errors
+            r.n,
+            r.ops,
+            r.ops_per_sec,
+            r.push[0],
+            r.push[1],
+            r.push[2],
+            r.pull[0],
+            r.pull[1],
+            r.pull[2],
+            r.server_cores,
+            r.errors
         );
     }
     match &args.postgres {
@@ -67,11 +77,25 @@ async fn extras(args: &Args, dir: &Path, sqlite: &[LoadRow]) -> String {
                     eprintln!("PostgreSQL: {replicas} replica(s), N = {n}…");
                     match tandem_bench::postgres::load(&args.tandem, server, dir, replicas, n).await {
                         Ok(r) => {
-                            eprintln!("  {:.0} ops/s, push p99 {:.1} ms, {} errors", r.ops_per_sec, r.push[2], r.errors);
+                            eprintln!(
+                                "  {:.0} ops/s, push p99 {:.1} ms, {} errors",
+                                r.ops_per_sec, r.push[2], r.errors
+                            );
                             let _ = writeln!(
                                 md,
                                 "| PostgreSQL | {} | {} | {} | {:.0} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.2} | {} |",
-                                r.replicas, r.n, r.ops, r.ops_per_sec, r.push[0], r.push[1], r.push[2], r.pull[0], r.pull[1], r.pull[2], r.tandem_cores, r.errors
+                                r.replicas,
+                                r.n,
+                                r.ops,
+                                r.ops_per_sec,
+                                r.push[0],
+                                r.push[1],
+                                r.push[2],
+                                r.pull[0],
+                                r.pull[1],
+                                r.pull[2],
+                                r.tandem_cores,
+                                r.errors
                             );
                         }
                         Err(e) => {
@@ -87,7 +111,11 @@ async fn extras(args: &Args, dir: &Path, sqlite: &[LoadRow]) -> String {
         "\nWhat bounds each figure: on this 2-core machine PostgreSQL, the replicas and the load generator (1,000 concurrent clients) share the same two cores, so a second replica adds no CPU; its row shows what coordination costs (each push holds the change counter's row lock until it commits, so pushes commit one at a time, and each commit waits for PostgreSQL's WAL flush), not what a second machine would add. SQLite's single writer folds concurrent pushes into one fsync (group commit), which PostgreSQL does only through its own commit grouping. Replicas on their own machines, with PostgreSQL on another, are what the second row stands for in production."
     );
 
-    eprintln!("sign-in: {} known and {} unknown names…", tandem_bench::data_life::TRIES, tandem_bench::data_life::TRIES);
+    eprintln!(
+        "sign-in: {} known and {} unknown names…",
+        tandem_bench::data_life::TRIES,
+        tandem_bench::data_life::TRIES
+    );
     let _ = writeln!(md, "\n## Sign-in gives nothing away\n");
     match tandem_bench::data_life::signin_times(&args.tandem, dir).await {
         Ok(t) => {

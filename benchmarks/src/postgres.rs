@@ -20,7 +20,8 @@ pub struct PgRow {
 }
 
 async fn psql(server: &str, sql: &str) -> Result<(), String> {
-    let bin = std::env::var("PG_BIN").map_err(|_| "PG_BIN names PostgreSQL's tools (scripts/postgres.sh)".to_owned())?;
+    let bin =
+        std::env::var("PG_BIN").map_err(|_| "PG_BIN names PostgreSQL's tools (scripts/postgres.sh)".to_owned())?;
     let out = Command::new(format!("{bin}/psql"))
         .args([&format!("{server}/postgres"), "-qc", sql])
         .output()

@@ -15,7 +15,8 @@ async fn a_small_load_is_fully_acknowledged_and_every_acknowledged_operation_is_
     }));
 
     // Devices start at random moments within 0.3 s, so the staggered-arrival path runs too.
-    let report = tandem_bench::run(std::slice::from_ref(&base), &fleet, 10, 3, 20, std::time::Duration::from_millis(300)).await;
+    let report =
+        tandem_bench::run(std::slice::from_ref(&base), &fleet, 10, 3, 20, std::time::Duration::from_millis(300)).await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(report.devices, 10);
     assert!(report.ops_sent >= 9 * 3 * 20);
