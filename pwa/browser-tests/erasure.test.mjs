@@ -101,6 +101,8 @@ test('a closed case: the young person is told when their things will go, and can
   // Reopened: the notice goes at the next start.
   await boss.post(`/api/admin/people/${ash}/reopen-case`);
   await page.reload();
+  await page.getByRole('heading', { name: 'Save or print my things' }).waitFor();
+  await page.getByRole('button', { name: 'Home' }).click();
   await page.getByRole('heading', { name: 'Good things about you' }).waitFor();
   await eventually(async () => (await notice.count()) === 0, 15_000, 'the notice to go');
   await context.close();

@@ -30,6 +30,11 @@ for (const how of ['button', 'shift three times']) {
     await page.goBack().catch(() => undefined);
     const url = page.url();
     assert.ok(!url.startsWith(env.server.base), `Back returned to the app (${url})`);
+    // Nor does Forward (twice): an app entry left behind leaves again before drawing anything.
+    for (let i = 0; i < 2; i++) {
+      await page.goForward().catch(() => undefined);
+      await page.waitForURL('https://www.bbc.co.uk/weather');
+    }
     await context.close();
   });
 }

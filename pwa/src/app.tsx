@@ -1,253 +1,24 @@
-// The app shell: opens the store, signs in, runs sync, and shows the right screens for the role.
-import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { Ctx, type AccessEntry, type AppCtx, type PersonRef, type Route } from './context';
-import type { FieldValue, RecordKind, Visibility } from './generated/tandem';
-import { ApiFailure, request } from './sync/api';
-import { type Db, open, type RejectedEntry, type Session } from './sync/db';
-import { SyncEngine, type SyncState } from './sync/engine';
-import { edit, type Item, newId, unsentCount, view } from './sync/local';
-import { SessionManager } from './sync/session';
-import { QuickExit } from './ui/QuickExit';
-import { SyncStatus } from './ui/SyncStatus';
-import { Export } from './screens/Export';
-import { DeleteAccount } from './screens/DeleteAccount';
-import { FromWorker } from './screens/FromWorker';
-import { GoalEditor, Goals } from './screens/Goals';
-import { Home } from './screens/Home';
-import { ItemList } from './screens/Items';
-import { Seen } from './screens/Seen';
+// The app shell: the header, quick exit, notices, sign-in, and each role's screens. The session
+// and sync wiring is in shell/useTandem.ts; each role's screens are in roles/.
+import { Ctx, type Route } from './context';
+import { useRoute } from './navigation';
+import { AdminScreens } from './roles/Admin';
+import { DropInScreens } from './roles/DropIn';
+import { KeyWorkerScreens } from './roles/KeyWorker';
+import { YoungPersonScreens } from './roles/YoungPerson';
 import { SignIn } from './screens/SignIn';
-import { Caseload, Person } from './screens/Worker';
-import { Meeting } from './screens/Meeting';
-import { idleMs, LockScreen, makeUnlockCheck, type UnlockCheck, useIdleLock } from './ui/IdleLock';
-import { names } from './ui/words';
+import { useTandem } from './shell/useTandem';
+import type { Session } from './sync/db';
+import type { SessionManager } from './sync/session';
+import { LockScreen } from './ui/IdleLock';
+import { QuickExit } from './ui/QuickExit';
 import { AlertBanner, SafetyButton } from './ui/Safety';
-import { type AlertStatus, knownAlerts, type PendingAlert, pendingAlerts, raiseAlert } from './sync/alerts';
-
-interface Me {
-  workers: PersonRef[];
-  caseload: PersonRef[];
-  case_closed_at?: number | null;
-  erase_at?: number | null;
-}
+import { SyncStatus } from './ui/SyncStatus';
 
 export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate: () => void }) {
-  const [db, setDb] = useState<Db | null>(null);
-  const [session, setSession] = useState<Session | null | undefined>(undefined);
-  const [items, setItems] = useState<Item[]>([]);
-  const [rejected, setRejected] = useState<RejectedEntry[]>([]);
-  const [me, setMe] = useState<Me>({ workers: [], caseload: [] });
-  const [sync, setSync] = useState<SyncState>({ kind: 'idle', unsent: 0, lastSent: null });
-  const [online, setOnline] = useState(navigator.onLine);
-  const [route, setRoute] = useState<Route>({ name: 'home' });
-  const [confirmSignOut, setConfirmSignOut] = useState(0);
-  const [lastLooked, setLastLooked] = useState<{ [person: string]: number }>({});
-  const [workersChanged, setWorkersChanged] = useState<string | null>(null);
-  const [unlockCheck, setUnlockCheck] = useState<UnlockCheck | null>(null);
-  const [alerts, setAlerts] = useState<AlertStatus[]>([]);
-  const [pending, setPending] = useState<PendingAlert[]>([]);
-  /** Said on the sign-in screen after an account is deleted or kept. */
-  const [farewell, setFarewell] = useState<string | null>(null);
-  const sessions = useRef<SessionManager | null>(null);
-  const engine = useRef<SyncEngine | null>(null);
-
-  const refresh = async (d: Db) => {
-    const [v, r, n] = await Promise.all([view(d), d.getAll('rejected'), unsentCount(d)]);
-    setItems(v);
-    setRejected(r);
-    setSync((s) => ({ ...s, unsent: n }));
-    const cached = (await d.get('meta', 'me')) as Me | undefined;
-    if (cached) setMe(cached);
-    setLastLooked(((await d.get('meta', 'looked')) as { [p: string]: number } | undefined) ?? {});
-    setUnlockCheck(((await d.get('meta', 'unlock')) as UnlockCheck | undefined) ?? null);
-    setAlerts(await knownAlerts(d));
-    setPending(await pendingAlerts(d));
-  };
-
-  const start = async (d: Db) => {
-    const mgr = sessions.current as SessionManager;
-    engine.current?.stop();
-    const e = new SyncEngine({
-      db: d,
-      auth: mgr,
-      onChange: () => void refresh(d),
-      onState: setSync,
-      onSignedOut: () => undefined,
-    });
-    engine.current = e;
-    if (!mgr.access) await mgr.refresh();
-    try {
-      const fresh = await request<Me>(mgr, 'GET', '/api/me');
-      const before = (await d.get('meta', 'me')) as Me | undefined;
-      const ids = (m: Me | undefined) => (m?.workers ?? []).map((w) => w.id).sort().join();
-      // A young person is told when who can see their shared things changes (a new key worker).
-      if (before && ids(before) !== ids(fresh)) {
-        setWorkersChanged(fresh.workers.length > 0 ? `Now ${names(fresh.workers.map((w) => w.display_name))} can see` : 'Now no key worker can see');
-      }
-      await d.put('meta', { workers: fresh.workers, caseload: fresh.caseload, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at }, 'me');
-    } catch {
-      // Offline: the cached list is used.
-    }
-    await refresh(d);
-    void e.syncNow();
-    e.listen();
-  };
-
-  useEffect(() => {
-    let cancelled = false;
-    void (async () => {
-      const d = await open();
-      if (cancelled) return;
-      sessions.current = new SessionManager(d);
-      setDb(d);
-      const s = await sessions.current.current();
-      setSession(s);
-      await refresh(d);
-      if (s) await start(d);
-    })();
-    const up = () => {
-      setOnline(true);
-      void engine.current?.syncNow();
-    };
-    const down = () => setOnline(false);
-    const visible = () => document.visibilityState === 'visible' && void engine.current?.syncNow();
-    window.addEventListener('online', up);
-    window.addEventListener('offline', down);
-    document.addEventListener('visibilitychange', visible);
-    window.addEventListener('focus', visible);
-    return () => {
-      cancelled = true;
-      window.removeEventListener('online', up);
-      window.removeEventListener('offline', down);
-      document.removeEventListener('visibilitychange', visible);
-      window.removeEventListener('focus', visible);
-      engine.current?.stop();
-    };
-  }, []);
-
-  const ctx = useMemo<AppCtx | null>(() => {
-    if (!db || !session) return null;
-    const save = async (item: { id: string; kind: RecordKind; owner: string }, changes: FieldValue[]) => {
-      await edit(db, item, changes);
-      engine.current?.announce();
-      void engine.current?.syncNow();
-    };
-    return {
-      session,
-      items,
-      rejected,
-      workers: me.workers,
-      caseload: me.caseload,
-      sync,
-      online,
-      go: (r) => {
-        setRoute(r);
-        window.scrollTo(0, 0);
-      },
-      save,
-      create: async (kind: RecordKind, changes: FieldValue[], owner?: string, visibility?: Visibility) => {
-        const id = newId();
-        const extra: FieldValue[] = visibility ? [{ field: 'visibility', value: visibility }] : [];
-        await save({ id, kind, owner: owner ?? session.person }, [...changes, ...extra]);
-        return id;
-      },
-      dismissRejected: async (seq) => {
-        await db.delete('rejected', seq);
-        await refresh(db);
-      },
-      syncNow: () => void engine.current?.syncNow(),
-      signOut: () => void signOut(false),
-      accessLog: () => request<AccessEntry[]>(sessions.current, 'GET', '/api/me/access-log'),
-      lastLooked,
-      markLooked: (person: string) => {
-        const latest = Math.max(0, ...items.filter((i) => i.owner === person).map((i) => i.changedAt));
-        if ((lastLooked[person] ?? 0) >= latest) return;
-        const next = { ...lastLooked, [person]: latest };
-        setLastLooked(next);
-        void db.put('meta', next, 'looked');
-      },
-      alerts,
-      pendingAlerts: pending,
-      raiseAlert: async () => {
-        await raiseAlert(db);
-        await refresh(db);
-        void engine.current?.syncNow();
-      },
-      markAlertSeen: async (id: string) => {
-        await request(sessions.current, 'POST', `/api/alerts/${id}/seen`);
-        void engine.current?.syncNow();
-      },
-      plan: { caseClosedAt: me.case_closed_at ?? null, eraseAt: me.erase_at ?? null },
-      deleteAccount: async (now: boolean) => {
-        if (!now) {
-          // Signing out wipes this phone: send what is waiting first, or it would be lost.
-          await engine.current?.syncNow();
-          const left = await unsentCount(db);
-          if (left > 0) return `${left === 1 ? '1 change is' : `${left} changes are`} not sent yet. Wait for signal so nothing is lost, then try again. Nothing has been deleted.`;
-        }
-        let answer: { erased: boolean; erase_at: number | null };
-        try {
-          answer = await request(sessions.current, 'POST', '/api/me/erasure', { now });
-        } catch (e) {
-          const offline = e instanceof ApiFailure && e.failure.kind === 'retry';
-          return offline ? 'Deleting needs signal. Nothing has been deleted; try again when you are online.' : 'That did not work. Nothing has been deleted; please try again.';
-        }
-        const day = answer.erase_at ? new Date(answer.erase_at).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' }) : '';
-        await endSession(true);
-        setFarewell(answer.erased ? 'Your account has been deleted. Everything in it has gone.' : `Your account will be deleted on ${day}. You have been signed out. Changed your mind? Sign in before then and nothing is deleted.`);
-        return null;
-      },
-    };
-  }, [db, session, items, rejected, me, sync, online, lastLooked, alerts, pending]);
-
-  const [locked, unlock] = useIdleLock(!!session?.sharedDevice, idleMs(), () => void visitOver());
-
-  const signOut = async (force: boolean) => {
-    if (!db || !sessions.current) return;
-    await engine.current?.syncNow();
-    const left = await unsentCount(db);
-    if (left > 0 && !force) {
-      setConfirmSignOut(left);
-      return;
-    }
-    await endSession(false);
-  };
-
-  /** Stops syncing and wipes this device; `ended`: the server has ended the session already. */
-  const endSession = async (ended: boolean) => {
-    if (!sessions.current) return;
-    engine.current?.stop();
-    engine.current = null;
-    await sessions.current.signOut(ended);
-    const d = await open();
-    sessions.current = new SessionManager(d);
-    setDb(d);
-    setItems([]);
-    setRejected([]);
-    setMe({ workers: [], caseload: [] });
-    setConfirmSignOut(0);
-    setRoute({ name: 'home' });
-    setSession(null);
-  };
-
-  /** The visit timed out on a shared tablet: wipe once everything is sent; never drop unsent words. */
-  const visitOver = async () => {
-    if (!db) return;
-    await engine.current?.syncNow();
-    if ((await unsentCount(db)) === 0) await signOut(true);
-  };
-
-  const signedIn = async (s: Session, secret?: string) => {
-    if (!db) return;
-    if (s.sharedDevice && secret) {
-      const check = await makeUnlockCheck(secret);
-      await db.put('meta', check, 'unlock');
-      setUnlockCheck(check);
-    }
-    setFarewell(sessions.current?.keptAccount ? 'Welcome back. Your account will not be deleted.' : null);
-    setSession(s);
-    await start(db);
-  };
+  const [route, go, resetRoute] = useRoute();
+  const t = useTandem(go, resetRoute);
+  const { session, ctx, sync, online, confirmSignOut, setConfirmSignOut, workersChanged, setWorkersChanged, farewell, setFarewell, locked, unlock, unlockCheck, signOut, signedIn, sessions, engine } = t;
 
   if (session === undefined) {
     return <main id="main"><p>Opening…</p></main>;
@@ -260,7 +31,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
         <span class="brand">Tandem</span>
         {session && (
           <nav aria-label="Main" class="top__nav">
-            <button type="button" class="link-button" onClick={() => setRoute({ name: 'home' })}>Home</button>
+            <button type="button" class="link-button" onClick={() => go({ name: 'home' })}>Home</button>
             <button type="button" class="link-button" onClick={() => void signOut(false)}>Sign out</button>
           </nav>
         )}
@@ -297,14 +68,19 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
           <LockScreen check={unlockCheck} onUnlock={unlock} onSignOut={() => void signOut(false)} />
         ) : !session || !ctx ? (
           <SignIn
+            code={route.name === 'join' ? (route.code ?? '') : undefined}
+            forVisit={t.lending}
             onSignIn={async (n, p, shared) => signedIn(await (sessions.current as SessionManager).signIn(n, p, shared), p)}
-            onJoin={async (c, n, p) => signedIn(await (sessions.current as SessionManager).join(c, n, p))}
+            onJoin={async (c, n, p) => {
+              await signedIn(await (sessions.current as SessionManager).join(c, n, p));
+              go({ name: 'home' });
+            }}
           />
         ) : (
           <Ctx.Provider value={ctx}>
-            {session.role === 'young_person' ? <SafetyButton /> : <AlertBanner />}
-            <SyncStatus state={sync} online={online} onRetry={ctx.syncNow} />
-            <Screen route={route} />
+            {session.role === 'young_person' ? <SafetyButton /> : session.role === 'admin' ? null : <AlertBanner />}
+            {session.role !== 'admin' && <SyncStatus state={sync} online={online} onRetry={ctx.syncNow} />}
+            <Screens role={session.role} route={route} />
           </Ctx.Provider>
         )}
       </main>
@@ -312,34 +88,15 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
   );
 }
 
-function Screen({ route }: { route: Route }) {
-  const ctx = useContext(Ctx);
-  if (route.name === 'meeting') return <Meeting owner={route.owner} meeting={route.meeting} />;
-  if (ctx.session.role !== 'young_person') {
-    if (route.name === 'person') return <Person id={route.id} />;
-    return <Caseload />;
-  }
-  switch (route.name) {
-    case 'goals':
-      return <Goals />;
-    case 'goal': {
-      const item = ctx.items.find((i) => i.id === route.id);
-      return item ? <GoalEditor item={item} /> : <Goals />;
-    }
-    case 'strengths':
-      return <ItemList kind="strength" title="Good things about me" intro="Things you are good at, or that people like about you." />;
-    case 'statements':
-      return <ItemList kind="statement" title="What I want you to know" intro="Things you want the people who support you to know, in your words." />;
-    case 'from-worker':
-      return <FromWorker />;
-    case 'seen':
-      return <Seen />;
-    case 'export':
-      return <Export />;
-    case 'delete-account':
-      return <DeleteAccount />;
+function Screens({ role, route }: { role: Session['role']; route: Route }) {
+  switch (role) {
+    case 'young_person':
+      return <YoungPersonScreens route={route} />;
+    case 'key_worker':
+      return <KeyWorkerScreens route={route} />;
+    case 'drop_in_staff':
+      return <DropInScreens route={route} />;
     default:
-      return <Home />;
+      return <AdminScreens route={route} />;
   }
 }
-

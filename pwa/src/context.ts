@@ -5,7 +5,7 @@ import type { SyncState } from './sync/engine';
 import type { Item } from './sync/local';
 import type { AlertStatus, PendingAlert } from './sync/alerts';
 
-export type Route = { name: 'home' } | { name: 'goals' } | { name: 'goal'; id: string } | { name: 'strengths' } | { name: 'statements' } | { name: 'from-worker' } | { name: 'seen' } | { name: 'export' } | { name: 'delete-account' } | { name: 'person'; id: string } | { name: 'meeting'; owner: string; meeting: string };
+export type Route = { name: 'home' } | { name: 'goals' } | { name: 'goal'; id: string } | { name: 'strengths' } | { name: 'statements' } | { name: 'from-worker' } | { name: 'seen' } | { name: 'export' } | { name: 'delete-account' } | { name: 'invite' } | { name: 'people' } | { name: 'assignments' } | { name: 'audit' } | { name: 'alert-routing' } | { name: 'sessions'; id: string } | { name: 'join'; code?: string } | { name: 'person'; id: string } | { name: 'meeting'; owner: string; meeting: string };
 
 export interface PersonRef {
   id: string;
@@ -27,6 +27,10 @@ export interface AppCtx {
   dismissRejected(seq: number): Promise<void>;
   syncNow(): void;
   signOut(): void;
+  /** Drop-in staff hand the tablet to a young person: sign out, then a shared-tablet sign-in. */
+  lendTablet(): void;
+  /** The signed-in person's own requests to the API (admin screens, invites). */
+  api<T>(method: string, path: string, body?: unknown): Promise<T>;
   accessLog(): Promise<AccessEntry[]>;
   /** When this worker last opened each young person's page (ms). */
   lastLooked: { [person: string]: number };

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { Workbox } from 'workbox-window';
 import { App } from './app';
+import { leave, wasLeft } from './ui/QuickExit';
 import './styles.css';
 
 let updateReady = false;
@@ -10,16 +11,20 @@ function draw() {
   render(<App updateReady={updateReady} onUpdate={() => wb?.messageSkipWaiting()} />, document.getElementById('app') as HTMLElement);
 }
 
-// The service worker lets the app start with no signal. A new version waits until the person
-// says so: unsent edits live in IndexedDB, so updating never loses them.
-if ('serviceWorker' in navigator && import.meta.env.PROD) {
-  wb = new Workbox('/sw.js');
-  wb.addEventListener('waiting', () => {
-    updateReady = true;
-    draw();
-  });
-  wb.addEventListener('controlling', () => window.location.reload());
-  void wb.register();
+if (wasLeft()) {
+  // Forward (or Back) into a screen quick exit left from: leave again, drawing nothing.
+  leave();
+} else {
+  // The service worker lets the app start with no signal. A new version waits until the person
+  // says so: unsent edits live in IndexedDB, so updating never loses them.
+  if ('serviceWorker' in navigator && import.meta.env.PROD) {
+    wb = new Workbox('/sw.js');
+    wb.addEventListener('waiting', () => {
+      updateReady = true;
+      draw();
+    });
+    wb.addEventListener('controlling', () => window.location.reload());
+    void wb.register();
+  }
+  draw();
 }
-
-draw();

@@ -9,7 +9,8 @@ use tandem_shared::{PersonId, Role};
 
 /// Staff passwords are longer than young people's PINs.
 pub const STAFF_PASSWORD_MIN: usize = 10;
-pub const INVITE_DAYS: i64 = 14;
+/// An invite code works once, for a week (a lost card is useless after that).
+pub const INVITE_DAYS: i64 = 7;
 
 pub fn create_staff(
     conn: &dyn Db,

@@ -40,6 +40,7 @@ async fn every_endpoint_answers_every_role_as_designed() {
     let server = TestServer::start().await;
     let ash_id = client(&server, Ash).await.me();
     let sam_id = client(&server, Sam).await.me();
+    let priya_id = client(&server, Priya).await.me();
     let ok = StatusCode::OK;
     let (no, forbidden) = (StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN);
     let expect = |who: Who, allowed: &[Who]| {
@@ -75,10 +76,27 @@ async fn every_endpoint_answers_every_role_as_designed() {
         ),
         (
             Method::POST,
-            "/api/admin/assignments/end".into(),
-            Some(json!({"worker": sam_id, "young_person": ash_id})),
+            "/api/admin/assignments/hand-over".into(),
+            Some(json!({"young_person": ash_id, "from": sam_id, "to": priya_id})),
             vec![Admin],
         ),
+        (
+            Method::POST,
+            "/api/admin/assignments/end".into(),
+            Some(json!({"worker": priya_id, "young_person": ash_id})),
+            vec![Admin],
+        ),
+        (Method::GET, "/api/admin/assignments".into(), None, vec![Admin]),
+        (Method::GET, "/api/admin/audit".into(), None, vec![Admin]),
+        (Method::GET, format!("/api/admin/people/{ash_id}/sessions"), None, vec![Admin]),
+        (Method::POST, format!("/api/admin/people/{ash_id}/sessions/no-such-session/end"), None, vec![]),
+        (Method::POST, format!("/api/admin/people/{}/close-case", uuid::Uuid::now_v7()), None, vec![]),
+        (Method::POST, format!("/api/admin/people/{}/reopen-case", uuid::Uuid::now_v7()), None, vec![]),
+        (Method::GET, "/api/invites".into(), None, vec![Sam, Priya]),
+        (Method::POST, "/api/invites".into(), Some(json!({"display_name": "Invited by NAME"})), vec![Sam, Priya]),
+        (Method::POST, format!("/api/invites/{}/cancel", uuid::Uuid::now_v7()), None, vec![]),
+        // A wrong body: only a young person gets as far as being told so (deleting is in erasure.rs).
+        (Method::POST, "/api/me/erasure".into(), Some(json!({"now": "yes"})), vec![]),
         (
             Method::POST,
             "/api/admin/people".into(),
@@ -97,8 +115,17 @@ async fn every_endpoint_answers_every_role_as_designed() {
                 serde_json::from_str(&b.to_string().replace("NAME", &format!("{who:?}").to_lowercase())).unwrap()
             });
             let (status, resp) = c.call(method.clone(), &path, body).await;
-            let want =
-                if path.contains("/revoke") && who == Admin { StatusCode::NOT_FOUND } else { expect(who, &allowed) };
+            // Allowed in, then refused for what was asked: nothing of that id, or a wrong body.
+            let refused_inside = match who {
+                Admin => ["/revoke", "/sessions/no-such-session/end", "-case"]
+                    .iter()
+                    .any(|p| path.contains(p))
+                    .then_some(StatusCode::NOT_FOUND),
+                Sam | Priya => path.ends_with("/cancel").then_some(StatusCode::NOT_FOUND),
+                Ash | Kai => path.ends_with("/erasure").then_some(StatusCode::BAD_REQUEST),
+                _ => None,
+            };
+            let want = refused_inside.unwrap_or_else(|| expect(who, &allowed));
             assert_eq!(status, want, "{who:?} {method} {path}: {resp}");
             if !status.is_success() {
                 assert!(

@@ -1,12 +1,21 @@
 import { useState } from 'preact/hooks';
 import { ApiFailure } from '../sync/api';
 
-export function SignIn({ onSignIn, onJoin }: { onSignIn: (name: string, secret: string, shared: boolean) => Promise<void>; onJoin: (code: string, name: string, secret: string) => Promise<void> }) {
-  const [mode, setMode] = useState<'sign-in' | 'join'>('sign-in');
+interface Props {
+  /** Opened from an invite card's link: join, with this code filled in. */
+  code?: string;
+  /** Drop-in staff just handed over the tablet: a shared-tablet sign-in for a visit. */
+  forVisit?: boolean;
+  onSignIn: (name: string, secret: string, shared: boolean) => Promise<void>;
+  onJoin: (code: string, name: string, secret: string) => Promise<void>;
+}
+
+export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Props) {
+  const [mode, setMode] = useState<'sign-in' | 'join'>(given === undefined ? 'sign-in' : 'join');
   const [name, setName] = useState('');
   const [secret, setSecret] = useState('');
-  const [code, setCode] = useState('');
-  const [shared, setShared] = useState(false);
+  const [code, setCode] = useState(given ?? '');
+  const [shared, setShared] = useState(forVisit);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
@@ -25,7 +34,8 @@ export function SignIn({ onSignIn, onJoin }: { onSignIn: (name: string, secret: 
   };
   return (
     <section class="narrow">
-      <h1>{mode === 'sign-in' ? 'Sign in' : 'Join with a code'}</h1>
+      <h1>{mode === 'join' ? 'Join with a code' : forVisit ? 'Sign in for your visit' : 'Sign in'}</h1>
+      {forVisit && mode === 'sign-in' && <p>This is the drop-in's tablet. Nothing of yours stays on it after you sign out, or after a few minutes without use.</p>}
       <form class="stack" onSubmit={submit}>
         {mode === 'join' && (
           <>

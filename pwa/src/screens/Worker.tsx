@@ -11,6 +11,9 @@ export function Caseload() {
   return (
     <section>
       <h1>Young people you support</h1>
+      <p>
+        <button type="button" onClick={() => ctx.go({ name: 'invite' })}>Invite a young person</button>
+      </p>
       {ctx.caseload.length === 0 ? <p>Nobody is assigned to you yet.</p> : (
         <ul class="cards">
           {ctx.caseload.map((p) => {
@@ -68,7 +71,7 @@ export function Person({ id }: { id: string }) {
       {group('strength', 'Strengths')}
       {group('goal', 'Goals')}
       {group('statement', 'What they want you to know')}
-      <AddItem kind="strength" owner={id} />
+      {ctx.session.role === 'key_worker' && <AddItem kind="strength" owner={id} />}
     </section>
   );
 }

@@ -7,7 +7,25 @@ export const NEUTRAL_SITE = 'https://www.bbc.co.uk/weather';
 export function leave() {
   document.title = 'Weather';
   document.body.replaceChildren();
-  window.location.replace(NEUTRAL_SITE);
+  const away = () => window.location.replace(NEUTRAL_SITE);
+  const depth = () => (window.history.state as { depth?: number } | null)?.depth ?? 0;
+  // Screens are history entries (navigation.ts). Walk back through them, marking each as left,
+  // and replace the first: Back from the neutral site can't reach the app, and Forward into a
+  // marked entry leaves again before anything is drawn (main.tsx).
+  const step = () => {
+    if (depth() <= 0) return away();
+    window.history.replaceState({ left: true }, '', '#/');
+    window.addEventListener('popstate', step, { once: true });
+    window.history.back();
+  };
+  // Whatever happens on the way, leave.
+  window.setTimeout(away, 1000);
+  step();
+}
+
+/** True when this page is a history entry quick exit left from: leave again, drawing nothing. */
+export function wasLeft(): boolean {
+  return (window.history.state as { left?: boolean } | null)?.left === true;
 }
 
 export function QuickExit() {

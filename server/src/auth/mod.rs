@@ -123,7 +123,7 @@ fn issue(
         s.access_ttl_secs,
     )?;
     let (refresh, hash) = tokens::new_refresh_token();
-    people::store_refresh_token(conn, &hash, sid, now + (s.refresh_ttl_secs as i64) * 1000)?;
+    people::store_refresh_token(conn, &hash, sid, now, now + (s.refresh_ttl_secs as i64) * 1000)?;
     Ok(Tokens {
         access_token: access,
         refresh_token: refresh,

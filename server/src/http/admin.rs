@@ -18,8 +18,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/admin/people", get(list_people).post(create_staff))
         .route("/api/admin/invites", post(invite))
-        .route("/api/admin/assignments", post(assign))
+        .route("/api/admin/assignments", get(assignments).post(assign))
         .route("/api/admin/assignments/end", post(end_assignment))
+        .route("/api/admin/assignments/hand-over", post(hand_over))
+        .route("/api/admin/people/{id}/sessions", get(sessions))
+        .route("/api/admin/people/{id}/sessions/{session}/end", post(end_session))
         .route("/api/admin/people/{id}/revoke", post(revoke))
         .route("/api/admin/people/{id}/close-case", post(close_case))
         .route("/api/admin/people/{id}/reopen-case", post(reopen_case))
@@ -34,21 +37,31 @@ pub struct PersonSummary {
     pub role: Role,
     pub display_name: String,
     pub joined: bool,
+    /// For a young person whose case is closed: when (unix ms).
+    pub case_closed_at: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/admin/people", tag = "admin", security(("bearer" = [])), responses((status = 200, body = [PersonSummary])))]
 pub async fn list_people(State(state): State<AppState>, _admin: Admin) -> Result<Json<Vec<PersonSummary>>> {
-    let list = state.store.read(people::list).await?;
-    Ok(Json(
-        list.into_iter()
-            .map(|p| PersonSummary {
-                id: p.id,
-                role: p.role,
-                display_name: p.display_name,
-                joined: p.secret_hash.is_some(),
-            })
-            .collect(),
-    ))
+    let list = state
+        .store
+        .read(|db| {
+            people::list(db)?
+                .into_iter()
+                .map(|p| {
+                    let plan = store::erasure::plan_of(db, p.id)?;
+                    Ok(PersonSummary {
+                        id: p.id,
+                        role: p.role,
+                        display_name: p.display_name,
+                        joined: p.secret_hash.is_some(),
+                        case_closed_at: plan.case_closed_at,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()
+        })
+        .await?;
+    Ok(Json(list))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -238,4 +251,143 @@ async fn set_case_closed(state: &AppState, admin: PersonId, id: &str, closed: bo
     responses((status = 200, body = [audit::AuditEntry])))]
 pub async fn audit_log(State(state): State<AppState>, _admin: Admin) -> Result<Json<Vec<audit::AuditEntry>>> {
     Ok(Json(state.store.read(|db| audit::latest(db, 500)).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Assigned {
+    #[schema(value_type = String, format = Uuid)]
+    pub young_person: PersonId,
+    pub display_name: String,
+    pub workers: Vec<crate::http::me::PersonRef>,
+}
+
+/// Every young person and their key workers.
+#[utoipa::path(get, path = "/api/admin/assignments", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = [Assigned])))]
+pub async fn assignments(State(state): State<AppState>, _admin: Admin) -> Result<Json<Vec<Assigned>>> {
+    let table = state.store.read(people::assignment_table).await?;
+    Ok(Json(
+        table
+            .into_iter()
+            .map(|(young_person, display_name, workers)| Assigned {
+                young_person,
+                display_name,
+                workers: workers
+                    .into_iter()
+                    .map(|(id, display_name)| crate::http::me::PersonRef { id, display_name })
+                    .collect(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandOver {
+    #[schema(value_type = String, format = Uuid)]
+    pub young_person: PersonId,
+    #[schema(value_type = String, format = Uuid)]
+    pub from: PersonId,
+    #[schema(value_type = String, format = Uuid)]
+    pub to: PersonId,
+}
+
+/// One worker hands a young person over to another in one step: the new worker sees what was
+/// shared with workers, the old one's devices drop it, and the young person is told who can see.
+#[utoipa::path(post, path = "/api/admin/assignments/hand-over", request_body = HandOver, tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = crate::auth::Done), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn hand_over(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiJson(req): ApiJson<HandOver>,
+) -> Result<Json<crate::auth::Done>> {
+    let HandOver { young_person, from, to } = req;
+    if from == to {
+        return Err(crate::error::ApiError::BadRequest("choose a different key worker to hand over to".into()));
+    }
+    state
+        .store
+        .write(move |tx| {
+            let now = store::now_ms();
+            accounts::unassign(tx, from, young_person, now)?;
+            accounts::assign(tx, to, young_person, now)?;
+            audit::append(
+                tx,
+                now,
+                Some(admin.person),
+                "handed over",
+                Some(young_person),
+                &format!("from key worker {from} to {to}"),
+            )
+        })
+        .await?;
+    state.assignments_changed();
+    state.announce(young_person, tandem_shared::Visibility::Worker, Some(from)).await?;
+    state.announce(young_person, tandem_shared::Visibility::Worker, Some(to)).await?;
+    Ok(Json(crate::auth::Done { ok: true }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionSummary {
+    pub id: String,
+    /// The random id the device gave itself (the first part is enough to tell devices apart).
+    pub device: String,
+    /// Unix ms.
+    pub started_at: i64,
+    /// When it last renewed its sign-in (unix ms); at most one access-token lifetime ago if in use.
+    pub last_seen_at: Option<i64>,
+}
+
+/// A person's signed-in devices.
+#[utoipa::path(get, path = "/api/admin/people/{id}/sessions", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = [SessionSummary]), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn sessions(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<SessionSummary>>> {
+    let person = person_id(&id)?;
+    let list = state
+        .store
+        .read(move |db| {
+            people::by_id(db, person)?.ok_or(crate::error::ApiError::NotFound("no such person"))?;
+            people::live_sessions(db, person)
+        })
+        .await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|(id, device, started_at, last_seen_at)| SessionSummary { id, device, started_at, last_seen_at })
+            .collect(),
+    ))
+}
+
+/// Ends one device's session (a lost phone): it is signed out at its next request.
+#[utoipa::path(post, path = "/api/admin/people/{id}/sessions/{session}/end", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid), ("session" = String, Path)),
+    responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn end_session(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path((id, session)): Path<(String, String)>,
+) -> Result<Json<crate::auth::Done>> {
+    let person = person_id(&id)?;
+    state
+        .store
+        .write(move |tx| {
+            let now = store::now_ms();
+            if !people::end_session(tx, person, &session, now)? {
+                return Err(crate::error::ApiError::NotFound("no such signed-in device"));
+            }
+            audit::append(
+                tx,
+                now,
+                Some(admin.person),
+                "ended a device's session",
+                Some(person),
+                "lost device or leaving",
+            )
+        })
+        .await?;
+    Ok(Json(crate::auth::Done { ok: true }))
 }

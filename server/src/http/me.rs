@@ -36,7 +36,8 @@ pub struct Me {
     pub display_name: String,
     /// For a young person: the key workers who can see what you share with "my worker".
     pub workers: Vec<PersonRef>,
-    /// For a key worker: the young people you support.
+    /// For a key worker: the young people you support. For drop-in staff: the young people who
+    /// share something with the team.
     pub caseload: Vec<PersonRef>,
     /// For a young person: when the service closed your case (unix ms), if it has.
     pub case_closed_at: Option<i64>,
@@ -56,7 +57,11 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
         .read(move |conn| {
             let p = people::by_id(conn, caller.person)?.ok_or(ApiError::Unauthorized("please sign in again"))?;
             let workers = if p.role == Role::YoungPerson { refs(people::workers_of(conn, p.id)?) } else { vec![] };
-            let caseload = if p.role == Role::KeyWorker { refs(people::caseload_of(conn, p.id)?) } else { vec![] };
+            let caseload = match p.role {
+                Role::KeyWorker => refs(people::caseload_of(conn, p.id)?),
+                Role::DropInStaff => refs(people::sharing_with_team(conn)?),
+                _ => vec![],
+            };
             let plan = erasure::plan_of(conn, p.id)?;
             Ok(Me {
                 id: p.id,

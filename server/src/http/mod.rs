@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod alerts;
+pub mod invites;
 pub mod json;
 pub mod me;
 pub mod sync;
@@ -28,6 +29,8 @@ use utoipa::OpenApi;
         sync::push, sync::pull, sync::events,
         admin::list_people, admin::create_staff, admin::invite, admin::assign, admin::end_assignment, admin::revoke,
         admin::close_case, admin::reopen_case, admin::audit_log,
+        admin::assignments, admin::hand_over, admin::sessions, admin::end_session,
+        invites::create, invites::list, invites::cancel,
         alerts::raise, alerts::list, alerts::seen,
         health,
     ),
@@ -113,6 +116,7 @@ pub fn app(state: AppState) -> Router {
         .merge(me::router())
         .merge(sync::router())
         .merge(admin::router())
+        .merge(invites::router())
         .merge(alerts::router())
         .route("/api/health", get(health))
         .route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))

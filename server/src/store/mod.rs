@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod audit;
 mod encode;
 pub mod erasure;
+pub mod invites;
 pub mod people;
 pub mod postgres;
 pub mod rotate;

@@ -222,11 +222,73 @@ pub fn create_session(conn: &dyn Db, person: PersonId, device: &str, now: i64) -
     Ok(id)
 }
 
-pub fn store_refresh_token(conn: &dyn Db, token_hash: &str, session: &str, expires_at: i64) -> Result<()> {
+/// A session that has not ended: (id, device, started, last seen).
+pub type LiveSession = (String, String, i64, Option<i64>);
+/// A young person, and their key workers: (id, name, [(worker id, worker name)]).
+pub type AssignedRow = (PersonId, String, Vec<(PersonId, String)>);
+
+/// The sessions of `person` that have not ended, most recently seen first.
+pub fn live_sessions(conn: &dyn Db, person: PersonId) -> Result<Vec<LiveSession>> {
+    conn.query(
+        "SELECT id, device_id, created_at, last_seen_at FROM sessions WHERE person_id = ?1 AND revoked_at IS NULL
+         ORDER BY coalesce(last_seen_at, created_at) DESC",
+        &[person.to_string().into()],
+    )?
+    .iter()
+    .map(|r| Ok((r.string(0)?, r.string(1)?, r.int(2)?, r.opt_int(3)?)))
+    .collect()
+}
+
+/// Young people who share at least one thing with the team, for drop-in staff.
+pub fn sharing_with_team(conn: &dyn Db) -> Result<Vec<(PersonId, String)>> {
+    conn.query(
+        "SELECT p.id, p.display_name FROM people p
+         WHERE EXISTS (SELECT 1 FROM records r WHERE r.owner_id = p.id AND r.visibility = 'team' AND NOT r.deleted)
+         ORDER BY p.display_name",
+        &[],
+    )?
+    .iter()
+    .map(id_and_name)
+    .collect()
+}
+
+/// Every young person with the key workers assigned to them, for admins.
+pub fn assignment_table(conn: &dyn Db) -> Result<Vec<AssignedRow>> {
+    let rows = conn.query(
+        "SELECT y.id, y.display_name, w.id, w.display_name FROM people y
+         LEFT JOIN assignments a ON a.young_person_id = y.id LEFT JOIN people w ON w.id = a.worker_id
+         WHERE y.role = 'young_person' ORDER BY y.display_name, y.id, w.display_name",
+        &[],
+    )?;
+    let mut table: Vec<AssignedRow> = Vec::new();
+    for r in &rows {
+        let id = parse_id(r.text(0)?);
+        if table.last().is_none_or(|(last, _, _)| *last != id) {
+            table.push((id, r.string(1)?, Vec::new()));
+        }
+        if let (Some(w), Some(name)) = (r.opt_text(2)?, r.opt_text(3)?) {
+            table.last_mut().expect("pushed above").2.push((parse_id(w), name.to_owned()));
+        }
+    }
+    Ok(table)
+}
+
+/// Ends one session of `person`; false if it isn't theirs or already ended.
+pub fn end_session(conn: &dyn Db, person: PersonId, session: &str, now: i64) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE sessions SET revoked_at = ?3 WHERE id = ?2 AND person_id = ?1 AND revoked_at IS NULL",
+        &[person.to_string().into(), session.into(), now.into()],
+    )?;
+    Ok(n > 0)
+}
+
+/// Keeps a new refresh token of `session` and notes the session was seen `now`.
+pub fn store_refresh_token(conn: &dyn Db, token_hash: &str, session: &str, now: i64, expires_at: i64) -> Result<()> {
     conn.execute(
         "INSERT INTO refresh_tokens (token_hash, session_id, expires_at) VALUES (?1, ?2, ?3)",
         &[token_hash.into(), session.into(), expires_at.into()],
     )?;
+    conn.execute("UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1", &[session.into(), now.into()])?;
     Ok(())
 }
 

@@ -1,0 +1,308 @@
+// The admin console: people, assignments and hand-overs, devices and sessions, and the audit
+// log. Admins manage people and never see anything a young person wrote: nothing here syncs.
+import { useContext, useEffect, useState } from 'preact/hooks';
+import { Ctx, type Route } from '../context';
+import { ApiFailure } from '../sync/api';
+
+interface Person {
+  id: string;
+  role: 'young_person' | 'key_worker' | 'drop_in_staff' | 'admin';
+  display_name: string;
+  joined: boolean;
+  case_closed_at: number | null;
+}
+interface Assigned {
+  young_person: string;
+  display_name: string;
+  workers: { id: string; display_name: string }[];
+}
+interface SessionRow {
+  id: string;
+  device: string;
+  started_at: number;
+  last_seen_at: number | null;
+}
+interface AuditRow {
+  at: number;
+  actor_name: string | null;
+  action: string;
+  subject_name: string | null;
+  detail: string;
+}
+
+const ROLE_WORDS: Record<Person['role'], string> = {
+  young_person: 'Young person',
+  key_worker: 'Key worker',
+  drop_in_staff: 'Drop-in staff',
+  admin: 'Admin',
+};
+const when = (ms: number) => new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export function AdminScreens({ route }: { route: Route }) {
+  switch (route.name) {
+    case 'people':
+      return <People />;
+    case 'assignments':
+      return <Assignments />;
+    case 'sessions':
+      return <Sessions id={route.id} />;
+    case 'audit':
+      return <Audit />;
+    default:
+      return <AdminHome />;
+  }
+}
+
+/** Calls the API and keeps a plain-words problem for the screen. */
+function useCall() {
+  const ctx = useContext(Ctx);
+  const [problem, setProblem] = useState<string | null>(null);
+  const call = async <T,>(method: string, path: string, body?: unknown): Promise<T | null> => {
+    setProblem(null);
+    try {
+      return await ctx.api<T>(method, path, body);
+    } catch (e) {
+      setProblem(e instanceof ApiFailure && e.failure.kind === 'retry' ? 'This needs a connection. Try again in a moment.' : e instanceof ApiFailure ? e.failure.message : 'That did not work. Please try again.');
+      return null;
+    }
+  };
+  return { call, problem, ctx };
+}
+
+function Problem({ text }: { text: string | null }) {
+  return text ? <p class="problem" role="alert">{text}</p> : null;
+}
+
+function AdminHome() {
+  const ctx = useContext(Ctx);
+  return (
+    <section>
+      <h1>Running the service</h1>
+      <p>You manage people, assignments and devices. You never see what young people write.</p>
+      <nav aria-label="Admin" class="tiles">
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'people' })}>People</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'assignments' })}>Assignments and hand-overs</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'audit' })}>Audit log</button>
+      </nav>
+    </section>
+  );
+}
+
+function usePeople(call: ReturnType<typeof useCall>['call']) {
+  const [people, setPeople] = useState<Person[] | null>(null);
+  const load = async () => setPeople((await call<Person[]>('GET', '/api/admin/people')) ?? people);
+  useEffect(() => void load(), []);
+  return { people, load };
+}
+
+function People() {
+  const { call, problem, ctx } = useCall();
+  const { people, load } = usePeople(call);
+  const [code, setCode] = useState<{ name: string; code: string } | null>(null);
+  const [staff, setStaff] = useState({ role: 'key_worker', name: '', display_name: '', password: '' });
+  const [invitee, setInvitee] = useState({ display_name: '', worker: '' });
+  const workers = (people ?? []).filter((p) => p.role === 'key_worker');
+
+  const addStaff = async (e: Event) => {
+    e.preventDefault();
+    if (await call('POST', '/api/admin/people', staff)) {
+      setStaff({ role: 'key_worker', name: '', display_name: '', password: '' });
+      await load();
+    }
+  };
+  const invite = async (e: Event) => {
+    e.preventDefault();
+    const made = await call<{ code: string }>('POST', '/api/admin/invites', { display_name: invitee.display_name, workers: invitee.worker ? [invitee.worker] : [] });
+    if (made) {
+      setCode({ name: invitee.display_name, code: made.code });
+      setInvitee({ display_name: '', worker: '' });
+      await load();
+    }
+  };
+  const setCase = async (p: Person, closed: boolean) => {
+    if (await call('POST', `/api/admin/people/${p.id}/${closed ? 'close-case' : 'reopen-case'}`)) await load();
+  };
+
+  return (
+    <section>
+      <h1>People</h1>
+      <Problem text={problem} />
+      {people === null ? <p>Loading…</p> : (
+        <table class="table">
+          <caption class="visually-hidden">Everyone in the service</caption>
+          <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
+          <tbody>
+            {people.map((p) => (
+              <tr key={p.id}>
+                <td>{p.display_name}</td>
+                <td>{ROLE_WORDS[p.role]}</td>
+                <td>{!p.joined ? 'Invited, not joined yet' : p.case_closed_at ? `Case closed ${when(p.case_closed_at)}` : 'Active'}</td>
+                <td class="row">
+                  <button type="button" onClick={() => ctx.go({ name: 'sessions', id: p.id })}>Devices <span class="visually-hidden">of {p.display_name}</span></button>
+                  {p.role === 'young_person' && p.joined && (
+                    <button type="button" onClick={() => void setCase(p, !p.case_closed_at)}>
+                      {p.case_closed_at ? 'Reopen case' : 'Close case'} <span class="visually-hidden">of {p.display_name}</span>
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <h2>Add staff</h2>
+      <form class="stack narrow" onSubmit={addStaff}>
+        <label for="staff-role">Role</label>
+        <select id="staff-role" value={staff.role} onChange={(e) => setStaff({ ...staff, role: e.currentTarget.value })}>
+          <option value="key_worker">Key worker</option>
+          <option value="drop_in_staff">Drop-in staff</option>
+          <option value="admin">Admin</option>
+        </select>
+        <label for="staff-name">Sign-in name</label>
+        <input id="staff-name" autocomplete="off" value={staff.name} onInput={(e) => setStaff({ ...staff, name: e.currentTarget.value })} required />
+        <label for="staff-display">Name others see</label>
+        <input id="staff-display" autocomplete="off" value={staff.display_name} onInput={(e) => setStaff({ ...staff, display_name: e.currentTarget.value })} required />
+        <label for="staff-password">First password (at least 10 characters; give it to them in person)</label>
+        <input id="staff-password" type="password" autocomplete="new-password" value={staff.password} onInput={(e) => setStaff({ ...staff, password: e.currentTarget.value })} required minLength={10} />
+        <button type="submit">Add staff member</button>
+      </form>
+
+      <h2>Invite a young person</h2>
+      {code && (
+        <div class="card notice" role="status">
+          <p>Code for {code.name} (works once, for 7 days; it is not shown again):</p>
+          <p class="invite-card__code" data-testid="admin-invite-code">{code.code}</p>
+          <button type="button" onClick={() => setCode(null)}>Done</button>
+        </div>
+      )}
+      <form class="stack narrow" onSubmit={invite}>
+        <label for="invitee-name">What staff call them until they choose their own name</label>
+        <input id="invitee-name" autocomplete="off" value={invitee.display_name} onInput={(e) => setInvitee({ ...invitee, display_name: e.currentTarget.value })} required maxLength={60} />
+        <label for="invitee-worker">Key worker</label>
+        <select id="invitee-worker" value={invitee.worker} onChange={(e) => setInvitee({ ...invitee, worker: e.currentTarget.value })}>
+          <option value="">Nobody yet</option>
+          {workers.map((w) => <option key={w.id} value={w.id}>{w.display_name}</option>)}
+        </select>
+        <button type="submit">Make an invite code</button>
+      </form>
+    </section>
+  );
+}
+
+function Assignments() {
+  const { call, problem } = useCall();
+  const { people } = usePeople(call);
+  const [table, setTable] = useState<Assigned[] | null>(null);
+  const [choice, setChoice] = useState<Record<string, string>>({});
+  const load = async () => setTable((await call<Assigned[]>('GET', '/api/admin/assignments')) ?? table);
+  useEffect(() => void load(), []);
+  const workers = (people ?? []).filter((p) => p.role === 'key_worker');
+  const pick = (key: string) => choice[key] ?? '';
+  const act = async (path: string, body: unknown) => {
+    if (await call('POST', path, body)) {
+      setChoice({});
+      await load();
+    }
+  };
+
+  return (
+    <section>
+      <h1>Assignments and hand-overs</h1>
+      <p>A key worker sees what a young person shares with "my worker". When a worker changes, the young person is told who can now see.</p>
+      <Problem text={problem} />
+      {table === null ? <p>Loading…</p> : (
+        <ul class="cards">
+          {table.map((y) => (
+            <li class="card" key={y.young_person}>
+              <h2>{y.display_name}</h2>
+              {y.workers.length === 0 ? <p>No key worker.</p> : y.workers.map((w) => (
+                <div class="row" key={w.id}>
+                  <span>Key worker: {w.display_name}</span>
+                  <label for={`to-${y.young_person}-${w.id}`} class="visually-hidden">Hand {y.display_name} over from {w.display_name} to</label>
+                  <select id={`to-${y.young_person}-${w.id}`} value={pick(`${y.young_person}-${w.id}`)} onChange={(e) => setChoice({ ...choice, [`${y.young_person}-${w.id}`]: e.currentTarget.value })}>
+                    <option value="">Choose a worker…</option>
+                    {workers.filter((o) => !y.workers.some((x) => x.id === o.id)).map((o) => <option key={o.id} value={o.id}>{o.display_name}</option>)}
+                  </select>
+                  <button type="button" disabled={!pick(`${y.young_person}-${w.id}`)} onClick={() => void act('/api/admin/assignments/hand-over', { young_person: y.young_person, from: w.id, to: pick(`${y.young_person}-${w.id}`) })}>
+                    Hand over <span class="visually-hidden">{y.display_name} from {w.display_name}</span>
+                  </button>
+                  <button type="button" onClick={() => void act('/api/admin/assignments/end', { worker: w.id, young_person: y.young_person })}>
+                    End <span class="visually-hidden">{w.display_name}'s assignment to {y.display_name}</span>
+                  </button>
+                </div>
+              ))}
+              <div class="row">
+                <label for={`add-${y.young_person}`} class="visually-hidden">Add a key worker for {y.display_name}</label>
+                <select id={`add-${y.young_person}`} value={pick(y.young_person)} onChange={(e) => setChoice({ ...choice, [y.young_person]: e.currentTarget.value })}>
+                  <option value="">Add a key worker…</option>
+                  {workers.filter((o) => !y.workers.some((x) => x.id === o.id)).map((o) => <option key={o.id} value={o.id}>{o.display_name}</option>)}
+                </select>
+                <button type="button" disabled={!pick(y.young_person)} onClick={() => void act('/api/admin/assignments', { worker: pick(y.young_person), young_person: y.young_person })}>
+                  Assign <span class="visually-hidden">to {y.display_name}</span>
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Sessions({ id }: { id: string }) {
+  const { call, problem } = useCall();
+  const { people } = usePeople(call);
+  const [list, setList] = useState<SessionRow[] | null>(null);
+  const load = async () => setList((await call<SessionRow[]>('GET', `/api/admin/people/${id}/sessions`)) ?? list);
+  useEffect(() => void load(), [id]);
+  const who = people?.find((p) => p.id === id)?.display_name ?? 'This person';
+  const endOne = async (s: SessionRow) => {
+    if (await call('POST', `/api/admin/people/${id}/sessions/${s.id}/end`)) await load();
+  };
+  const endAll = async () => {
+    if (await call('POST', `/api/admin/people/${id}/revoke`)) await load();
+  };
+  return (
+    <section>
+      <h1>{who}: signed-in devices</h1>
+      <p>End a device's session when a phone is lost or someone leaves: it is signed out the next time it connects.</p>
+      <Problem text={problem} />
+      {list === null ? <p>Loading…</p> : list.length === 0 ? <p>No signed-in devices.</p> : (
+        <>
+          <ul class="cards">
+            {list.map((s) => (
+              <li class="card" key={s.id}>
+                <p>Device {s.device.slice(-6)}: signed in {when(s.started_at)}{s.last_seen_at ? `, last seen ${when(s.last_seen_at)}` : ''}</p>
+                <button type="button" onClick={() => void endOne(s)}>End this session <span class="visually-hidden">on device {s.device.slice(-6)}</span></button>
+              </li>
+            ))}
+          </ul>
+          <button type="button" onClick={() => void endAll()}>End every session of {who}</button>
+        </>
+      )}
+    </section>
+  );
+}
+
+function Audit() {
+  const { call, problem } = useCall();
+  const [rows, setRows] = useState<AuditRow[] | null>(null);
+  useEffect(() => void call<AuditRow[]>('GET', '/api/admin/audit').then(setRows), []);
+  return (
+    <section>
+      <h1>Audit log</h1>
+      <p>Everything admins did, and everything erased. Nobody can change it. It never holds anything young people wrote.</p>
+      <Problem text={problem} />
+      {rows === null ? <p>Loading…</p> : rows.length === 0 ? <p>Nothing yet.</p> : (
+        <ul class="cards">
+          {rows.map((r, i) => (
+            <li class="card" key={i}>
+              {when(r.at)}: {r.actor_name ?? 'The server'} {r.action}{r.subject_name ? ` (${r.subject_name})` : ''}. <span class="muted">{r.detail}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

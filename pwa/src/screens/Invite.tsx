@@ -1,0 +1,115 @@
+// A key worker invites a young person they will support: a one-time code, shown large once, on
+// a card to print or show as a QR code. The card names nobody and no organisation, so a card
+// found in a pocket gives nothing away. Open invites can be cancelled.
+import { useContext, useEffect, useState } from 'preact/hooks';
+import { Ctx } from '../context';
+import { ApiFailure } from '../sync/api';
+
+interface Created {
+  young_person: string;
+  code: string;
+  expires_at: number;
+}
+interface Open {
+  young_person: string;
+  display_name: string;
+  expires_at: number;
+}
+
+const day = (ms: number) => new Date(ms).toLocaleDateString(undefined, { day: 'numeric', month: 'long' });
+
+export function Invite() {
+  const ctx = useContext(Ctx);
+  const [name, setName] = useState('');
+  const [made, setMade] = useState<Created | null>(null);
+  const [open, setOpen] = useState<Open[] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const load = () => ctx.api<Open[]>('GET', '/api/invites').then(setOpen, () => setOpen(null));
+  useEffect(() => void load(), []);
+
+  const say = (e: unknown) =>
+    setProblem(e instanceof ApiFailure && e.failure.kind === 'retry' ? 'This needs signal. Try again when you are online.' : e instanceof ApiFailure ? e.failure.message : 'That did not work. Please try again.');
+
+  const make = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setProblem(null);
+    try {
+      setMade(await ctx.api<Created>('POST', '/api/invites', { display_name: name.trim() }));
+      setName('');
+      void load();
+    } catch (err) {
+      say(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const cancel = async (id: string) => {
+    try {
+      await ctx.api('POST', `/api/invites/${id}/cancel`);
+      if (made?.young_person === id) setMade(null);
+      void load();
+    } catch (err) {
+      say(err);
+    }
+  };
+
+  return (
+    <section>
+      <h1>Invite a young person</h1>
+      {made ? (
+        <InviteCard invite={made} onDone={() => setMade(null)} />
+      ) : (
+        <form class="stack narrow" onSubmit={make}>
+          <p>You get a code to give them. When they join with it, they are in your list of young people you support.</p>
+          <label for="invite-name">What you call them (only you and your team see this; it is not on the card)</label>
+          <input id="invite-name" value={name} onInput={(e) => setName(e.currentTarget.value)} required maxLength={60} autocomplete="off" />
+          {problem && <p class="problem" role="alert">{problem}</p>}
+          <button type="submit" disabled={busy}>Make a code</button>
+        </form>
+      )}
+      <h2>Codes not used yet</h2>
+      {open === null ? (
+        <p>This needs signal.</p>
+      ) : open.length === 0 ? (
+        <p>None.</p>
+      ) : (
+        <ul class="cards">
+          {open.map((i) => (
+            <li class="card" key={i.young_person}>
+              <p>For {i.display_name}, works until {day(i.expires_at)}.</p>
+              <button type="button" onClick={() => void cancel(i.young_person)}>Cancel this code <span class="visually-hidden">for {i.display_name}</span></button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function InviteCard({ invite, onDone }: { invite: Created; onDone: () => void }) {
+  const [qr, setQr] = useState<string | null>(null);
+  const link = `${window.location.origin}/#/join/${encodeURIComponent(invite.code)}`;
+  useEffect(() => {
+    // Loaded only here, so the app's first load stays small.
+    void import('uqr').then(({ renderSVG }) => setQr(renderSVG(link, { border: 2 })));
+  }, [link]);
+  return (
+    <div class="invite-card" id="invite-card">
+      <p class="no-print">Show or give this to them now. It is shown only once, works once, and stops working on {day(invite.expires_at)}.</p>
+      <div class="card invite-card__print">
+        <p>Your code for Tandem</p>
+        <p class="invite-card__code" data-testid="invite-code">{invite.code}</p>
+        {qr && <div class="invite-card__qr" role="img" aria-label="QR code that opens the app with this code" dangerouslySetInnerHTML={{ __html: qr }} />}
+        <p>Open {window.location.host}, choose "I have a code", or scan the square.</p>
+      </div>
+      <div class="row no-print">
+        <button type="button" onClick={() => window.print()}>Print the card</button>
+        <button type="button" onClick={onDone}>Done</button>
+      </div>
+    </div>
+  );
+}

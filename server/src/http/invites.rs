@@ -1,0 +1,108 @@
+//! `/api/invites`: a key worker invites a young person they will support (the code is shown
+//! once, on a card with no name or organisation on it), sees their open invites, and cancels one.
+
+use crate::accounts;
+use crate::auth::extract::KeyWorker;
+use crate::error::{ApiError, Result};
+use crate::http::json::ApiJson;
+use crate::state::AppState;
+use crate::store::{self, audit, invites};
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tandem_shared::PersonId;
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/invites", get(list).post(create))
+        .route("/api/invites/{young_person}/cancel", post(cancel))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvite {
+    /// What you call them until they choose their own name. Not on the card.
+    pub display_name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedInvite {
+    #[schema(value_type = String, format = Uuid)]
+    pub young_person: PersonId,
+    /// Give this to the young person; it works once, until `expires_at`. It is never shown again.
+    pub code: String,
+    /// Unix ms.
+    pub expires_at: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OpenInvite {
+    #[schema(value_type = String, format = Uuid)]
+    pub young_person: PersonId,
+    pub display_name: String,
+    pub expires_at: i64,
+}
+
+/// Makes a one-time code for a new young person, who is assigned to you when they join.
+#[utoipa::path(post, path = "/api/invites", request_body = NewInvite, tag = "invites", security(("bearer" = [])),
+    responses((status = 200, body = CreatedInvite), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    KeyWorker(me): KeyWorker,
+    ApiJson(req): ApiJson<NewInvite>,
+) -> Result<Json<CreatedInvite>> {
+    let now = store::now_ms();
+    let (young_person, code) = state
+        .store
+        .write(move |tx| {
+            let (id, code) = accounts::invite_young_person(tx, &req.display_name, me.person, &[me.person], now)?;
+            audit::append(tx, now, Some(me.person), "invited a young person", Some(id), "a one-time invite code")?;
+            Ok((id, code))
+        })
+        .await?;
+    state.assignments_changed();
+    Ok(Json(CreatedInvite { young_person, code, expires_at: now + accounts::INVITE_DAYS * 86_400_000 }))
+}
+
+/// Your invites nobody has used yet.
+#[utoipa::path(get, path = "/api/invites", tag = "invites", security(("bearer" = [])),
+    responses((status = 200, body = [OpenInvite]), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list(State(state): State<AppState>, KeyWorker(me): KeyWorker) -> Result<Json<Vec<OpenInvite>>> {
+    let now = store::now_ms();
+    let open = state.store.read(move |db| invites::open_by(db, me.person, now)).await?;
+    Ok(Json(
+        open.into_iter()
+            .map(|i| OpenInvite {
+                young_person: i.young_person,
+                display_name: i.display_name,
+                expires_at: i.expires_at,
+            })
+            .collect(),
+    ))
+}
+
+/// Cancels an invite of yours that nobody has used: the code stops working.
+#[utoipa::path(post, path = "/api/invites/{young_person}/cancel", tag = "invites", security(("bearer" = [])),
+    params(("young_person" = String, Path, format = Uuid)),
+    responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    KeyWorker(me): KeyWorker,
+    Path(young_person): Path<String>,
+) -> Result<Json<crate::auth::Done>> {
+    let yp = PersonId::parse(&young_person).map_err(|_| ApiError::BadRequest("that isn't a valid id".into()))?;
+    let now = store::now_ms();
+    state
+        .store
+        .write(move |tx| {
+            if !invites::cancel(tx, me.person, yp)? {
+                return Err(ApiError::NotFound("no open invite of yours for that id"));
+            }
+            audit::append(tx, now, Some(me.person), "cancelled an invite", None, "the code no longer works")
+        })
+        .await?;
+    state.assignments_changed();
+    Ok(Json(crate::auth::Done { ok: true }))
+}

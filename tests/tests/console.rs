@@ -1,0 +1,132 @@
+//! What the admin console and a key worker's invite screen stand on: a worker's own invites,
+//! hand-over in one step, and ending one device's session.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use tandem_shared::{FieldValue, RecordKind, Visibility};
+use tandem_tests::*;
+
+async fn join(server: &TestServer, code: &str, name: &str) -> (StatusCode, Client) {
+    let mut phone = server.device();
+    let (status, tokens) = phone
+        .call(
+            Method::POST,
+            "/api/auth/join",
+            Some(json!({"code": code, "name": name, "secret": "1397", "device": phone.device})),
+        )
+        .await;
+    if status.is_success() {
+        phone.take_tokens(&tokens);
+    }
+    (status, phone)
+}
+
+#[tokio::test]
+async fn a_key_worker_invites_a_young_person_who_joins_into_their_caseload_and_can_cancel_another() {
+    let server = TestServer::start().await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    let (status, made) = sam.call(Method::POST, "/api/invites", Some(json!({"display_name": "River"}))).await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let week = 7 * 86_400_000;
+    assert!((made["expires_at"].as_i64().unwrap() - now_ms() as i64 - week).abs() < 60_000, "a week: {made}");
+    let (_, open) = sam.call(Method::GET, "/api/invites", None).await;
+    assert_eq!(open.as_array().unwrap().len(), 1, "{open}");
+    assert_eq!(open[0]["display_name"], "River");
+    let (_, open_for_priya) = priya.call(Method::GET, "/api/invites", None).await;
+    assert_eq!(open_for_priya.as_array().unwrap().len(), 0, "only Sam's own invites: {open_for_priya}");
+
+    let (status, river) = join(&server, made["code"].as_str().unwrap(), "river.j").await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, me) = sam.call(Method::GET, "/api/me", None).await;
+    assert!(me["caseload"].to_string().contains(&river.me().to_string()), "in Sam's caseload: {me}");
+    let (_, open) = sam.call(Method::GET, "/api/invites", None).await;
+    assert_eq!(open.as_array().unwrap().len(), 0, "a used code is no longer open: {open}");
+
+    // A second invite, cancelled: the code stops working; only its maker can cancel it.
+    let (_, second) = sam.call(Method::POST, "/api/invites", Some(json!({"display_name": "Skye"}))).await;
+    let id = second["young_person"].as_str().unwrap();
+    let (status, _) = priya.call(Method::POST, &format!("/api/invites/{id}/cancel"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = sam.call(Method::POST, &format!("/api/invites/{id}/cancel"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = join(&server, second["code"].as_str().unwrap(), "skye.k").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a cancelled code does not work");
+    let (status, body) = sam.call(Method::POST, "/api/invites", Some(json!({"display_name": ""}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_hand_over_moves_a_young_person_from_one_worker_to_another_in_one_step() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let mut ash = server.signed_in(ASH.0, ASH.1).await;
+    let mut sam = server.signed_in(SAM.0, SAM.1).await;
+    let mut priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    let goal = new_record();
+    let op = ash.op(
+        goal,
+        RecordKind::Goal,
+        ash.me(),
+        vec![FieldValue::Title("Get my CSCS card".into()), FieldValue::Visibility(Visibility::Worker)],
+    );
+    ash.push(vec![op]).await;
+    sam.pull().await;
+    priya.pull().await;
+    assert!(sam.records.contains_key(&goal) && !priya.records.contains_key(&goal));
+
+    let body = json!({"young_person": ash.me(), "from": sam.me(), "to": priya.me()});
+    let (status, resp) = admin.call(Method::POST, "/api/admin/assignments/hand-over", Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{resp}");
+    sam.pull().await;
+    priya.pull().await;
+    assert!(!sam.records.contains_key(&goal), "Sam's devices drop it");
+    assert!(priya.records.contains_key(&goal), "Priya sees what was shared with workers");
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    let workers: Vec<&str> =
+        me["workers"].as_array().unwrap().iter().map(|w| w["display_name"].as_str().unwrap()).collect();
+    assert_eq!(workers, ["Priya"], "{me}");
+    let (_, table) = admin.call(Method::GET, "/api/admin/assignments", None).await;
+    let row = table.as_array().unwrap().iter().find(|r| r["young_person"] == ash.me().to_string()).unwrap();
+    assert_eq!(row["workers"].as_array().unwrap().len(), 1, "{row}");
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    assert_eq!(audit[0]["action"], "handed over", "{audit}");
+    assert!(!audit.to_string().contains("CSCS"), "no content in the audit log");
+
+    // From someone who isn't their worker: refused, nothing changes.
+    let body = json!({"young_person": ash.me(), "from": sam.me(), "to": priya.me()});
+    let (status, _) = admin.call(Method::POST, "/api/admin/assignments/hand-over", Some(body)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let body = json!({"young_person": ash.me(), "from": priya.me(), "to": priya.me()});
+    let (status, _) = admin.call(Method::POST, "/api/admin/assignments/hand-over", Some(body)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_admin_sees_a_persons_devices_and_ends_one_without_touching_the_other() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let phone = server.signed_in(KAI.0, KAI.1).await;
+    let tablet = server.signed_in(KAI.0, KAI.1).await;
+    let kai = phone.me();
+    let (_, list) = admin.call(Method::GET, &format!("/api/admin/people/{kai}/sessions"), None).await;
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert!(list.iter().all(|s| s["last_seen_at"].as_i64().is_some()));
+    let lost = list.iter().find(|s| s["device"] == phone.device.to_string()).expect("the phone is listed");
+    let (status, _) = admin
+        .call(Method::POST, &format!("/api/admin/people/{kai}/sessions/{}/end", lost["id"].as_str().unwrap()), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        phone.call(Method::GET, "/api/me", None).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the lost phone is signed out"
+    );
+    assert_eq!(tablet.call(Method::GET, "/api/me", None).await.0, StatusCode::OK, "the other device is not");
+    let (_, list) = admin.call(Method::GET, &format!("/api/admin/people/{kai}/sessions"), None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    server.stop().await;
+}
