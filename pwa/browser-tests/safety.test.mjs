@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertAccessible, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
+import { assertAccessible, eventually, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -31,7 +31,8 @@ test("\"I don't feel safe\" raised offline reaches the worker's open screen on r
 
   await sam.getByRole('button', { name: "I've seen this" }).click();
   await ash.getByText("Sam has seen that you don't feel safe.").waitFor({ timeout: 15_000 });
-  assert.equal(await sam.getByText(/said they don't feel safe/).count(), 0, 'acknowledged alerts stop flagging');
+  // Wait for the state expected: the flag goes once the worker's screen has caught up.
+  await eventually(async () => (await sam.getByText(/said they don't feel safe/).count()) === 0, 15_000, 'acknowledged alerts to stop flagging');
   await yp.close();
   await wk.close();
 });

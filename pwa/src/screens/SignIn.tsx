@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiFailure } from '../sync/api';
 
 interface Props {
@@ -16,6 +16,10 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Prop
   const [secret, setSecret] = useState('');
   const [code, setCode] = useState(given ?? '');
   const [shared, setShared] = useState(forVisit);
+  // The tablet was just lent: this sign-in is a shared-tablet one.
+  useEffect(() => {
+    if (forVisit) setShared(true);
+  }, [forVisit]);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {

@@ -1,0 +1,188 @@
+// Running a service from the browser: an admin's console, a key worker inviting a young person,
+// drop-in staff's screen, and Back moving between screens inside the app.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { api, assertAccessible, eventually, serverAndBrowser, signIn } from './harness.mjs';
+
+const env = serverAndBrowser();
+
+/** Joins with an invite code through the card's link, on a new phone. */
+async function joinWithLink(context, code, name) {
+  const page = await context.newPage();
+  await page.goto(`${env.server.base}/#/join/${encodeURIComponent(code)}`);
+  await page.getByRole('heading', { name: 'Join with a code' }).waitFor();
+  assert.equal(await page.getByLabel(/Your code/).inputValue(), code, 'the code is filled in from the link');
+  await page.getByLabel('Choose a name to sign in with').fill(name);
+  await page.getByLabel(/Choose a PIN/).fill('8642');
+  await page.getByRole('button', { name: 'Join' }).click();
+  await page.getByRole('heading', { name: 'Good things about you' }).waitFor();
+  return page;
+}
+
+test('an admin adds a key worker, invites and assigns a young person, hands them over, ends a device, and never sees a word', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'admin', 'demo-admin-pass');
+  await page.getByRole('heading', { name: 'Running the service' }).waitFor();
+  assert.equal(await page.getByText(/Nobody is assigned to you/).count(), 0, 'not the key worker screen');
+  await assertAccessible(page, 'admin home');
+
+  await page.getByRole('button', { name: 'People' }).click();
+  await page.getByRole('heading', { name: 'People' }).waitFor();
+  await page.getByLabel('Role').selectOption('key_worker');
+  await page.getByLabel('Sign-in name').fill('jo.worker');
+  await page.getByLabel('Name others see').fill('Jo');
+  await page.getByLabel(/First password/).fill('a first password for Jo');
+  await page.getByRole('button', { name: 'Add staff member' }).click();
+  await page.getByRole('cell', { name: 'Jo', exact: true }).waitFor();
+  await assertAccessible(page, 'people');
+
+  await page.getByLabel(/What staff call them/).fill('Rowan');
+  await page.getByLabel('Key worker', { exact: true }).selectOption({ label: 'Jo' });
+  await page.getByRole('button', { name: 'Make an invite code' }).click();
+  const code = (await page.getByTestId('admin-invite-code').textContent()).trim();
+  const phoneContext = await env.browser.newContext();
+  const phone = await joinWithLink(phoneContext, code, 'rowan.b');
+  const jo = await api(env.server.base, 'jo.worker', 'a first password for Jo');
+  assert.ok(jo.person, 'Jo can sign in');
+
+  // Hand Rowan over from Jo to Sam in one step.
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByRole('button', { name: 'Assignments and hand-overs' }).click();
+  const rowan = page.locator('li.card', { has: page.getByRole('heading', { name: 'rowan.b' }) });
+  await rowan.getByText('Key worker: Jo').waitFor();
+  await assertAccessible(page, 'assignments');
+  await rowan.getByLabel(/Hand rowan.b over from Jo to/).selectOption({ label: 'Sam' });
+  await rowan.getByRole('button', { name: /Hand over/ }).click();
+  await rowan.getByText('Key worker: Sam').waitFor();
+  assert.equal(await rowan.getByText('Key worker: Jo').count(), 0);
+
+  // Rowan's phone is lost: end that device's session.
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByRole('button', { name: 'People' }).click();
+  await page.getByRole('button', { name: 'Devices of rowan.b' }).click();
+  await page.getByRole('heading', { name: 'rowan.b: signed-in devices' }).waitFor();
+  await assertAccessible(page, 'devices');
+  await page.getByRole('button', { name: /End this session/ }).click();
+  await page.getByText('No signed-in devices.').waitFor();
+  await phone.reload();
+  await phone.getByText(/Please sign in again|Sign in/).first().waitFor();
+
+  // Everything an admin did is in the audit log; nothing anyone wrote is on any admin screen.
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByRole('button', { name: 'Audit log' }).click();
+  await page.getByText(/handed over \(rowan\.b\)/).waitFor();
+  await page.getByText(/ended a device's session/).waitFor();
+  await assertAccessible(page, 'audit log');
+  const words = await (await api(env.server.base, 'ash', '2468')).texts();
+  assert.ok(words.length > 0);
+  for (const screen of ['People', 'Assignments and hand-overs', 'Audit log']) {
+    await page.getByRole('button', { name: 'Home' }).click();
+    await page.getByRole('button', { name: screen }).click();
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    const shown = await page.locator('main').innerText();
+    for (const w of words) assert.ok(!shown.includes(w), `${screen} shows a young person's words: ${w}`);
+  }
+  await phoneContext.close();
+  await context.close();
+});
+
+test('a key worker invites a young person, who joins on a phone and appears in their caseload', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'priya', 'demo-worker-pass');
+  await page.getByRole('button', { name: 'Invite a young person' }).click();
+  await page.getByLabel(/What you call them/).fill('Ellis');
+  await page.getByRole('button', { name: 'Make a code' }).click();
+  const code = (await page.getByTestId('invite-code').textContent()).trim();
+  await page.getByRole('img', { name: /QR code/ }).waitFor();
+  const card = await page.locator('.invite-card__print').innerText();
+  assert.ok(!card.includes('Ellis') && !card.includes('Priya'), `the card names nobody: ${card}`);
+  await assertAccessible(page, 'invite card');
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByText(/For Ellis, works until/).waitFor();
+
+  const phoneContext = await env.browser.newContext();
+  await joinWithLink(phoneContext, code, 'ellis.t');
+  await page.getByRole('button', { name: 'Home' }).click();
+  await eventually(async () => {
+    await page.reload();
+    return (await page.getByRole('heading', { name: 'ellis.t' }).count()) > 0;
+  }, 15_000, 'the new young person in Priya\'s caseload');
+  await phoneContext.close();
+  await context.close();
+});
+
+test('drop-in staff see only what young people shared with the team', async () => {
+  // Ash shares one thing with the team and one with their worker only, on their phone.
+  const phoneContext = await env.browser.newContext();
+  const phone = await phoneContext.newPage();
+  await signIn(phone, env.server.base, 'ash', '2468');
+  await phone.getByRole('button', { name: /What I want you to know/ }).click();
+  const share = async (text, choice, now) => {
+    await phone.getByLabel('What you want people to know').fill(text);
+    await phone.getByRole('button', { name: 'Save', exact: true }).click();
+    const card = phone.locator('li.card', { hasText: text });
+    await card.getByText(/Who can see this: Only you/).click();
+    await card.getByLabel(choice).check();
+    await card.getByText(now).waitFor();
+  };
+  await share('Everyone at the drop-in can know I like football', 'Me, my worker and drop-in staff', 'Right now: You, Sam and the drop-in team.');
+  await share('Only my worker should know about my court date', 'Me and my worker', 'Right now: You and Sam.');
+  await phone.getByText('Everything is sent.').waitFor();
+  await phoneContext.close();
+
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'dropin', 'demo-dropin-pass');
+  await page.getByRole('heading', { name: 'Shared with the team' }).waitFor();
+  assert.equal(await page.getByText(/Young people you support/).count(), 0);
+  await assertAccessible(page, 'drop-in home');
+  await page.getByRole('button', { name: 'Open ash' }).click();
+  await page.getByText('Everyone at the drop-in can know I like football').waitFor();
+  assert.equal(await page.getByText(/court date/).count(), 0, 'what was shared with the worker only is not here');
+  await assertAccessible(page, "a young person's team-shared things");
+
+  // Lending the tablet: staff sign out, and the sign-in is a shared-tablet one for the visit.
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByRole('button', { name: 'Hand the tablet to a young person' }).click();
+  await page.getByRole('heading', { name: 'Sign in for your visit' }).waitFor();
+  assert.ok(await page.getByLabel(/shared tablet/).isChecked());
+  await context.close();
+});
+
+test('Back moves between screens inside the app, and a link to a screen opens it after sign-in', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.goto('about:blank');
+  await signIn(page, env.server.base, 'kai', '1357');
+  await page.getByRole('button', { name: /My goals/ }).click();
+  await page.getByRole('heading', { name: 'My goals' }).waitFor();
+  assert.match(page.url(), /#\/goals$/, 'a neutral address');
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByRole('button', { name: 'Who has seen my things' }).click();
+  await page.getByRole('heading', { name: 'Who has seen my things' }).waitFor();
+
+  await page.goBack();
+  await page.getByRole('heading', { name: 'Good things about you' }).waitFor();
+  await page.goBack();
+  await page.getByRole('heading', { name: 'My goals' }).waitFor();
+  await page.goBack();
+  await page.getByRole('heading', { name: 'Good things about you' }).waitFor();
+  assert.ok(page.url().startsWith(env.server.base), 'still in the app');
+  await page.goForward();
+  await page.getByRole('heading', { name: 'My goals' }).waitFor();
+
+  // A link to an inner screen, opened signed out: sign in, land there, and Back goes Home.
+  const fresh = await env.browser.newContext();
+  const linked = await fresh.newPage();
+  await linked.goto(`${env.server.base}/#/seen`);
+  await linked.getByLabel('Your name').fill('kai');
+  await linked.getByLabel('Your PIN or password').fill('1357');
+  await linked.getByRole('button', { name: 'Sign in' }).click();
+  await linked.getByRole('heading', { name: 'Who has seen my things' }).waitFor();
+  await linked.goBack();
+  await linked.getByRole('heading', { name: 'Good things about you' }).waitFor();
+  await fresh.close();
+  await context.close();
+});
