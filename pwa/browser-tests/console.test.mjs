@@ -43,8 +43,21 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   const code = (await page.getByTestId('admin-invite-code').textContent()).trim();
   const phoneContext = await env.browser.newContext();
   const phone = await joinWithLink(phoneContext, code, 'rowan.b');
-  const jo = await api(env.server.base, 'jo.worker', 'a first password for Jo');
-  assert.ok(jo.person, 'Jo can sign in');
+  // Jo signs in with the first password and must choose their own before anything else.
+  const joContext = await env.browser.newContext();
+  const joPage = await joContext.newPage();
+  await joPage.goto(env.server.base + '/');
+  await joPage.getByLabel('Your name').fill('jo.worker');
+  await joPage.getByLabel('Your PIN or password').fill('a first password for Jo');
+  await joPage.getByRole('button', { name: 'Sign in' }).click();
+  await joPage.getByRole('heading', { name: 'Choose your own password' }).waitFor();
+  await assertAccessible(joPage, 'choose your own password');
+  await joPage.getByLabel('The password you were given').fill('a first password for Jo');
+  await joPage.getByLabel('Your new password', { exact: true }).fill('only Jo knows this one');
+  await joPage.getByLabel('Your new password again').fill('only Jo knows this one');
+  await joPage.getByRole('button', { name: 'Save my password' }).click();
+  await joPage.getByRole('heading', { name: 'Young people you support' }).waitFor();
+  await joContext.close();
 
   // Hand Rowan over from Jo to Sam in one step.
   await page.getByRole('button', { name: 'Home' }).click();
@@ -68,6 +81,14 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   await phone.reload();
   await phone.getByText(/Please sign in again|Sign in/).first().waitFor();
 
+  // Who is told when a young person with no key worker says they don't feel safe.
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByRole('button', { name: 'Safety alerts' }).click();
+  await page.getByLabel('Duty worker').selectOption({ label: 'Priya' });
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Saved.').waitFor();
+  await assertAccessible(page, 'safety alerts routing');
+
   // Everything an admin did is in the audit log; nothing anyone wrote is on any admin screen.
   await page.getByRole('button', { name: 'Home' }).click();
   await page.getByRole('button', { name: 'Audit log' }).click();
@@ -76,7 +97,7 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   await assertAccessible(page, 'audit log');
   const words = await (await api(env.server.base, 'ash', '2468')).texts();
   assert.ok(words.length > 0);
-  for (const screen of ['People', 'Assignments and hand-overs', 'Audit log']) {
+  for (const screen of ['People', 'Assignments and hand-overs', 'Safety alerts', 'Audit log']) {
     await page.getByRole('button', { name: 'Home' }).click();
     await page.getByRole('button', { name: screen }).click();
     await page.getByRole('heading', { level: 1 }).waitFor();

@@ -6,6 +6,7 @@ import { AdminScreens } from './roles/Admin';
 import { DropInScreens } from './roles/DropIn';
 import { KeyWorkerScreens } from './roles/KeyWorker';
 import { YoungPersonScreens } from './roles/YoungPerson';
+import { ChangePassword } from './screens/ChangePassword';
 import { SignIn } from './screens/SignIn';
 import { useTandem } from './shell/useTandem';
 import type { Session } from './sync/db';
@@ -64,7 +65,9 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
             <button type="button" onClick={() => setFarewell(null)}>OK</button>
           </div>
         )}
-        {session && locked ? (
+        {session && t.mustChange ? (
+          <ChangePassword onChange={t.changePassword} />
+        ) : session && locked ? (
           <LockScreen check={unlockCheck} onUnlock={unlock} onSignOut={() => void signOut(false)} />
         ) : !session || !ctx ? (
           <SignIn

@@ -18,6 +18,8 @@ export interface AppCtx {
   rejected: RejectedEntry[];
   workers: PersonRef[];
   caseload: PersonRef[];
+  /** Who is told if the young person presses "I don't feel safe": their workers, or the duty worker. */
+  alertsGoTo: PersonRef[];
   sync: SyncState;
   online: boolean;
   go(route: Route): void;

@@ -92,6 +92,12 @@ async fn every_endpoint_answers_every_role_as_designed() {
         (Method::POST, format!("/api/admin/people/{ash_id}/sessions/no-such-session/end"), None, vec![]),
         (Method::POST, format!("/api/admin/people/{}/close-case", uuid::Uuid::now_v7()), None, vec![]),
         (Method::POST, format!("/api/admin/people/{}/reopen-case", uuid::Uuid::now_v7()), None, vec![]),
+        (Method::POST, format!("/api/admin/people/{}/deactivate", uuid::Uuid::now_v7()), None, vec![]),
+        (Method::POST, format!("/api/admin/people/{}/reactivate", uuid::Uuid::now_v7()), None, vec![]),
+        (Method::POST, format!("/api/admin/people/{}/new-invite", uuid::Uuid::now_v7()), None, vec![]),
+        (Method::GET, "/api/admin/settings".into(), None, vec![Admin]),
+        (Method::PUT, "/api/admin/settings".into(), Some(json!({"duty_worker": null})), vec![Admin]),
+        (Method::POST, "/api/me/password".into(), Some(json!({"current": 1})), vec![]),
         (Method::GET, "/api/invites".into(), None, vec![Sam, Priya]),
         (Method::POST, "/api/invites".into(), Some(json!({"display_name": "Invited by NAME"})), vec![Sam, Priya]),
         (Method::POST, format!("/api/invites/{}/cancel", uuid::Uuid::now_v7()), None, vec![]),
@@ -117,7 +123,8 @@ async fn every_endpoint_answers_every_role_as_designed() {
             let (status, resp) = c.call(method.clone(), &path, body).await;
             // Allowed in, then refused for what was asked: nothing of that id, or a wrong body.
             let refused_inside = match who {
-                Admin => ["/revoke", "/sessions/no-such-session/end", "-case"]
+                _ if path == "/api/me/password" && who != Anon => Some(StatusCode::BAD_REQUEST),
+                Admin => ["/revoke", "/sessions/no-such-session/end", "-case", "activate", "/new-invite"]
                     .iter()
                     .any(|p| path.contains(p))
                     .then_some(StatusCode::NOT_FOUND),

@@ -130,3 +130,152 @@ async fn an_admin_sees_a_persons_devices_and_ends_one_without_touching_the_other
     assert_eq!(list.as_array().unwrap().len(), 1);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_deactivated_person_is_signed_out_and_refused_exactly_as_an_unknown_name_until_reactivated() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    let path = |what: &str| format!("/api/admin/people/{}/{what}", priya.me());
+    assert_eq!(admin.call(Method::POST, &path("deactivate"), None).await.0, StatusCode::OK);
+    assert_eq!(priya.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED, "signed out at once");
+    let mut again = server.device();
+    let (status, refused) = again
+        .call(
+            Method::POST,
+            "/api/auth/sign-in",
+            Some(json!({"name": PRIYA.0, "secret": PRIYA.1, "device": again.device})),
+        )
+        .await;
+    let (_, unknown) = again
+        .call(
+            Method::POST,
+            "/api/auth/sign-in",
+            Some(json!({"name": "nobody-here", "secret": PRIYA.1, "device": again.device})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused, unknown, "the same answer as for a name nobody has");
+    let (_, people) = admin.call(Method::GET, "/api/admin/people", None).await;
+    let row = people.as_array().unwrap().iter().find(|p| p["id"] == priya.me().to_string()).unwrap();
+    assert_eq!(row["deactivated"], true);
+    assert_eq!(admin.call(Method::POST, &path("reactivate"), None).await.0, StatusCode::OK);
+    again.sign_in(PRIYA.0, PRIYA.1).await;
+    let (status, _) = admin.call(Method::POST, &format!("/api/admin/people/{}/deactivate", admin.me()), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "not yourself");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn staff_an_admin_adds_choose_their_own_password_before_anything_else() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let body =
+        json!({"role": "key_worker", "name": "morgan", "display_name": "Morgan", "password": "given by the admin"});
+    assert_eq!(admin.call(Method::POST, "/api/admin/people", Some(body)).await.0, StatusCode::OK);
+    let mut morgan = server.device();
+    let (status, tokens) = morgan
+        .call(
+            Method::POST,
+            "/api/auth/sign-in",
+            Some(json!({"name": "morgan", "secret": "given by the admin", "device": morgan.device})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(tokens["must_change_password"], true);
+    morgan.take_tokens(&tokens);
+    let (status, body) = morgan.call(Method::GET, "/api/caseload", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("password"), "{body}");
+    assert_eq!(morgan.call(Method::GET, "/api/me", None).await.0, StatusCode::OK);
+    let (status, _) = morgan
+        .call(Method::POST, "/api/me/password", Some(json!({"current": "wrong one", "new": "only morgan knows this"})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = morgan
+        .call(Method::POST, "/api/me/password", Some(json!({"current": "given by the admin", "new": "short"})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = morgan
+        .call(
+            Method::POST,
+            "/api/me/password",
+            Some(json!({"current": "given by the admin", "new": "only morgan knows this"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(morgan.call(Method::GET, "/api/caseload", None).await.0, StatusCode::OK);
+    let later = server.device();
+    let (status, tokens) = later
+        .call(
+            Method::POST,
+            "/api/auth/sign-in",
+            Some(json!({"name": "morgan", "secret": "only morgan knows this", "device": later.device})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(tokens.get("must_change_password").is_none(), "{tokens}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_new_code_for_a_young_person_who_joined_resets_their_pin_and_ends_their_old_sessions() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let old_phone = server.signed_in(ASH.0, ASH.1).await;
+    let (status, made) =
+        admin.call(Method::POST, &format!("/api/admin/people/{}/new-invite", old_phone.me()), None).await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let (status, phone) = join(&server, made["code"].as_str().unwrap(), ASH.0).await;
+    assert_eq!(status, StatusCode::OK, "they keep their name");
+    assert_eq!(phone.me(), old_phone.me(), "the same person, with everything of theirs");
+    assert_eq!(
+        old_phone.call(Method::GET, "/api/me", None).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the old phone is signed out"
+    );
+    let mut with_old_pin = server.device();
+    let (status, _) = with_old_pin
+        .call(
+            Method::POST,
+            "/api/auth/sign-in",
+            Some(json!({"name": ASH.0, "secret": ASH.1, "device": with_old_pin.device})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    with_old_pin.sign_in(ASH.0, "1397").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_young_person_with_no_key_worker_reaches_the_duty_worker_when_the_service_names_one() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    let (_, made) =
+        admin.call(Method::POST, "/api/admin/invites", Some(json!({"display_name": "Noor", "workers": []}))).await;
+    let (_, noor) = join(&server, made["code"].as_str().unwrap(), "noor.a").await;
+    let (_, me) = noor.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["alerts_go_to"], json!([]), "nobody to tell yet: {me}");
+
+    let (status, _) = admin.call(Method::PUT, "/api/admin/settings", Some(json!({"duty_worker": noor.me()}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "only a key worker can be the duty worker");
+    let (status, _) = admin.call(Method::PUT, "/api/admin/settings", Some(json!({"duty_worker": priya.me()}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, me) = noor.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["alerts_go_to"][0]["display_name"], "Priya", "{me}");
+
+    let alert = uuid::Uuid::now_v7();
+    let (status, _) = noor.call(Method::POST, "/api/alerts", Some(json!({"id": alert, "raised_at": now_ms()}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, for_priya) = priya.call(Method::GET, "/api/alerts", None).await;
+    assert_eq!(for_priya[0]["young_person_name"], "noor.a", "{for_priya}");
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let (_, for_sam) = sam.call(Method::GET, "/api/alerts", None).await;
+    assert!(!for_sam.to_string().contains("noor.a"), "not Sam's: {for_sam}");
+    let (status, _) = priya.call(Method::POST, &format!("/api/alerts/{alert}/seen"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, mine) = noor.call(Method::GET, "/api/alerts", None).await;
+    assert_eq!(mine[0]["seen_by_name"], "Priya", "{mine}");
+    server.stop().await;
+}

@@ -9,6 +9,7 @@ interface Person {
   role: 'young_person' | 'key_worker' | 'drop_in_staff' | 'admin';
   display_name: string;
   joined: boolean;
+  deactivated: boolean;
   case_closed_at: number | null;
 }
 interface Assigned {
@@ -48,6 +49,8 @@ export function AdminScreens({ route }: { route: Route }) {
       return <Sessions id={route.id} />;
     case 'audit':
       return <Audit />;
+    case 'alert-routing':
+      return <AlertRouting />;
     default:
       return <AdminHome />;
   }
@@ -82,6 +85,7 @@ function AdminHome() {
       <nav aria-label="Admin" class="tiles">
         <button type="button" class="tile" onClick={() => ctx.go({ name: 'people' })}>People</button>
         <button type="button" class="tile" onClick={() => ctx.go({ name: 'assignments' })}>Assignments and hand-overs</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'alert-routing' })}>Safety alerts</button>
         <button type="button" class="tile" onClick={() => ctx.go({ name: 'audit' })}>Audit log</button>
       </nav>
     </section>
@@ -122,11 +126,25 @@ function People() {
   const setCase = async (p: Person, closed: boolean) => {
     if (await call('POST', `/api/admin/people/${p.id}/${closed ? 'close-case' : 'reopen-case'}`)) await load();
   };
+  const setActive = async (p: Person, active: boolean) => {
+    if (await call('POST', `/api/admin/people/${p.id}/${active ? 'reactivate' : 'deactivate'}`)) await load();
+  };
+  const newCode = async (p: Person) => {
+    const made = await call<{ code: string }>('POST', `/api/admin/people/${p.id}/new-invite`);
+    if (made) setCode({ name: p.display_name, code: made.code });
+  };
 
   return (
     <section>
       <h1>People</h1>
       <Problem text={problem} />
+      {code && (
+        <div class="card notice" role="status">
+          <p>Code for {code.name} (works once, for 7 days; it is not shown again). If they joined before, it lets them choose a new PIN.</p>
+          <p class="invite-card__code" data-testid="admin-invite-code">{code.code}</p>
+          <button type="button" onClick={() => setCode(null)}>Done</button>
+        </div>
+      )}
       {people === null ? <p>Loading…</p> : (
         <table class="table">
           <caption class="visually-hidden">Everyone in the service</caption>
@@ -136,9 +154,19 @@ function People() {
               <tr key={p.id}>
                 <td>{p.display_name}</td>
                 <td>{ROLE_WORDS[p.role]}</td>
-                <td>{!p.joined ? 'Invited, not joined yet' : p.case_closed_at ? `Case closed ${when(p.case_closed_at)}` : 'Active'}</td>
+                <td>{p.deactivated ? 'Deactivated' : !p.joined ? 'Invited, not joined yet' : p.case_closed_at ? `Case closed ${when(p.case_closed_at)}` : 'Active'}</td>
                 <td class="row">
                   <button type="button" onClick={() => ctx.go({ name: 'sessions', id: p.id })}>Devices <span class="visually-hidden">of {p.display_name}</span></button>
+                  {p.role === 'young_person' && (
+                    <button type="button" onClick={() => void newCode(p)}>
+                      {p.joined ? 'New code (forgotten PIN)' : 'New invite code'} <span class="visually-hidden">for {p.display_name}</span>
+                    </button>
+                  )}
+                  {p.id !== ctx.session.person && (
+                    <button type="button" onClick={() => void setActive(p, p.deactivated)}>
+                      {p.deactivated ? 'Reactivate' : 'Deactivate'} <span class="visually-hidden">{p.display_name}</span>
+                    </button>
+                  )}
                   {p.role === 'young_person' && p.joined && (
                     <button type="button" onClick={() => void setCase(p, !p.case_closed_at)}>
                       {p.case_closed_at ? 'Reopen case' : 'Close case'} <span class="visually-hidden">of {p.display_name}</span>
@@ -169,13 +197,6 @@ function People() {
       </form>
 
       <h2>Invite a young person</h2>
-      {code && (
-        <div class="card notice" role="status">
-          <p>Code for {code.name} (works once, for 7 days; it is not shown again):</p>
-          <p class="invite-card__code" data-testid="admin-invite-code">{code.code}</p>
-          <button type="button" onClick={() => setCode(null)}>Done</button>
-        </div>
-      )}
       <form class="stack narrow" onSubmit={invite}>
         <label for="invitee-name">What staff call them until they choose their own name</label>
         <input id="invitee-name" autocomplete="off" value={invitee.display_name} onInput={(e) => setInvitee({ ...invitee, display_name: e.currentTarget.value })} required maxLength={60} />
@@ -302,6 +323,38 @@ function Audit() {
             </li>
           ))}
         </ul>
+      )}
+    </section>
+  );
+}
+
+function AlertRouting() {
+  const { call, problem } = useCall();
+  const { people } = usePeople(call);
+  const [duty, setDuty] = useState<string | null | undefined>(undefined);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => void call<{ duty_worker: string | null }>('GET', '/api/admin/settings').then((s) => s && setDuty(s.duty_worker)), []);
+  const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setSaved(false);
+    if (await call('PUT', '/api/admin/settings', { duty_worker: duty ?? null })) setSaved(true);
+  };
+  return (
+    <section>
+      <h1>Safety alerts</h1>
+      <p>When a young person presses "I don't feel safe right now", their key workers are told. Choose who is told when a young person has no key worker: a duty worker. If nobody is chosen, the app tells the young person that Tandem can't tell anyone for them, and to tell a member of staff.</p>
+      <Problem text={problem} />
+      {duty === undefined ? <p>Loading…</p> : (
+        <form class="stack narrow" onSubmit={save}>
+          <label for="duty">Duty worker</label>
+          <select id="duty" value={duty ?? ''} onChange={(e) => { setDuty(e.currentTarget.value || null); setSaved(false); }}>
+            <option value="">Nobody</option>
+            {workers.map((w) => <option key={w.id} value={w.id}>{w.display_name}</option>)}
+          </select>
+          <button type="submit">Save</button>
+          {saved && <p role="status">Saved.</p>}
+        </form>
       )}
     </section>
   );

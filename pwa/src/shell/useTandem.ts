@@ -15,6 +15,7 @@ import { type AlertStatus, knownAlerts, type PendingAlert, pendingAlerts, raiseA
 interface Me {
   workers: PersonRef[];
   caseload: PersonRef[];
+  alerts_go_to?: PersonRef[];
   case_closed_at?: number | null;
   erase_at?: number | null;
 }
@@ -37,6 +38,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [farewell, setFarewell] = useState<string | null>(null);
   /** Drop-in staff just handed the tablet over: the sign-in screen is for a visit. */
   const [lending, setLending] = useState(false);
+  /** Signed in with a first password an admin set: nothing else until they choose their own. */
+  const [mustChange, setMustChange] = useState(false);
   const sessions = useRef<SessionManager | null>(null);
   const engine = useRef<SyncEngine | null>(null);
 
@@ -79,7 +82,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       if (before && ids(before) !== ids(fresh)) {
         setWorkersChanged(fresh.workers.length > 0 ? `Now ${names(fresh.workers.map((w) => w.display_name))} can see` : 'Now no key worker can see');
       }
-      await d.put('meta', { workers: fresh.workers, caseload: fresh.caseload, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at }, 'me');
+      await d.put('meta', { workers: fresh.workers, caseload: fresh.caseload, alerts_go_to: fresh.alerts_go_to, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at }, 'me');
     } catch {
       // Offline: the cached list is used.
     }
@@ -102,7 +105,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     })();
     const up = () => {
       setOnline(true);
-      void engine.current?.syncNow();
+      engine.current?.resume();
     };
     const down = () => setOnline(false);
     const visible = () => document.visibilityState === 'visible' && void engine.current?.syncNow();
@@ -133,6 +136,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       rejected,
       workers: me.workers,
       caseload: me.caseload,
+      alertsGoTo: me.alerts_go_to ?? me.workers,
       sync,
       online,
       go,
@@ -241,6 +245,10 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setFarewell(sessions.current?.keptAccount ? 'Welcome back. Your account will not be deleted.' : null);
     setLending(false);
     setSession(s);
+    if (sessions.current?.mustChangePassword) {
+      setMustChange(true);
+      return;
+    }
     await start(db, s.role);
   };
 
@@ -260,6 +268,12 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     farewell,
     setFarewell,
     lending,
+    mustChange,
+    changePassword: async (current: string, next: string) => {
+      await request(sessions.current, 'POST', '/api/me/password', { current, new: next });
+      setMustChange(false);
+      if (db && session) await start(db, session.role);
+    },
     locked,
     unlock,
     unlockCheck,

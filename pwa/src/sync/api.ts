@@ -23,6 +23,8 @@ export interface Tokens {
   display_name: string;
   /** This sign-in withdrew the young person's request to delete their account. */
   erasure_cancelled?: boolean;
+  /** The password was set by an admin: the person chooses their own before anything else. */
+  must_change_password?: boolean;
 }
 
 export interface Auth {

@@ -112,6 +112,15 @@ export class SyncEngine {
     this.announce();
   }
 
+  /** Signal is back: start the retries again from the shortest wait, not from where a long
+   * time offline had pushed them (the first try may still meet the network waking up). */
+  resume(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.attempt = 0;
+    void this.syncNow();
+  }
+
   private retryLater() {
     if (this.timer || this.stopped) return;
     const delay = backoff(this.attempt++, this.o.random);

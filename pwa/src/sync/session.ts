@@ -8,6 +8,8 @@ export class SessionManager implements Auth {
   access: string | null = null;
   /** The last sign-in kept an account that was waiting to be deleted. */
   keptAccount = false;
+  /** The last sign-in used a first password an admin set. */
+  mustChangePassword = false;
 
   constructor(private db: Db) {}
 
@@ -45,6 +47,7 @@ export class SessionManager implements Auth {
     const device = await this.device();
     const tokens = await request<Tokens>(null, 'POST', '/api/auth/sign-in', { name, secret, device });
     this.keptAccount = tokens.erasure_cancelled === true;
+    this.mustChangePassword = tokens.must_change_password === true;
     return this.keep(tokens, sharedDevice);
   }
 

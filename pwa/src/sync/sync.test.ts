@@ -152,6 +152,31 @@ describe('push', () => {
     vi.useRealTimers();
   });
 
+  it('when signal returns after a long time offline, retries start again from the shortest wait', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let down = true;
+    const calls = fakeServer((path, body) => (down ? 'network-down' : path.includes('push') ? { status: 200, json: applyAll(body) } : { status: 200, json: emptyPull }));
+    await edit(db, { id: 'a', kind: 'strength', owner: ME }, [{ field: 'text', value: 'written on the bus' }]);
+    const states: SyncState[] = [];
+    const e = engine({ states });
+    await e.syncNow();
+    // Hours offline: the wait between tries has grown to its cap.
+    for (let i = 0; i < 8; i++) await vi.advanceTimersByTimeAsync(backoff(i, () => 0.5));
+    expect(backoff(8, () => 0.5)).toBeGreaterThan(20_000);
+    // Signal returns while the network is still waking up: the first try fails again...
+    const [triedBefore, statesBefore] = [calls.length, states.length];
+    e.resume();
+    await vi.waitFor(() => expect(calls.length).toBeGreaterThan(triedBefore));
+    await vi.waitFor(() => expect(states.slice(statesBefore).some((st) => st.kind === 'waiting')).toBe(true));
+    expect(await db.count('outbox')).toBe(1);
+    down = false;
+    // ...and the next comes after the shortest wait, not a minute later.
+    await vi.advanceTimersByTimeAsync(backoff(0, () => 0.5));
+    await vi.waitFor(async () => expect(await db.count('outbox')).toBe(0));
+    e.stop();
+    vi.useRealTimers();
+  });
+
   it('keeps everything and waits, with backoff, when there is no signal', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     let down = true;

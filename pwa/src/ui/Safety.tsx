@@ -7,7 +7,7 @@ import { names } from './words';
 export function SafetyButton() {
   const ctx = useContext(Ctx);
   const [open, setOpen] = useState(false);
-  const workers = names(ctx.workers.map((w) => w.display_name));
+  const workers = names(ctx.alertsGoTo.map((w) => w.display_name));
   const latest = ctx.alerts[0];
   const waiting = ctx.pendingAlerts.length > 0;
   return (
@@ -15,14 +15,14 @@ export function SafetyButton() {
       <button type="button" class="safety__button" aria-expanded={open} onClick={() => setOpen(!open)}>
         I don't feel safe right now
       </button>
-      {open && ctx.workers.length === 0 && (
+      {open && ctx.alertsGoTo.length === 0 && (
         <div class="card safety__panel" role="region" aria-label="I don't feel safe right now">
           <p><strong>If you are in danger now, call 999.</strong></p>
           <p>You don't have a key worker in Tandem right now, so Tandem can't tell anyone for you. Please tell a member of staff you trust.</p>
           <button type="button" onClick={() => setOpen(false)}>Close</button>
         </div>
       )}
-      {open && ctx.workers.length > 0 && (
+      {open && ctx.alertsGoTo.length > 0 && (
         <div class="card safety__panel" role="region" aria-label="I don't feel safe right now">
           <p><strong>If you are in danger now, call 999.</strong></p>
           <p>If you carry on, Tandem will tell {workers} straight away that you don't feel safe right now. They will see it when they next look at Tandem. It does not call anyone for you.</p>

@@ -35,9 +35,14 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or(ApiError::Unauthorized("please sign in"))?;
         let claims: AccessClaims = state.keys.verify_access(token.trim())?;
         let (person, sid, tv) = (claims.sub, claims.sid.clone(), claims.tv);
-        let live = state.store.read_quick(move |conn| people::session_is_live(conn, &sid, person, tv)).await?;
-        if !live {
+        let live = state.store.read_quick(move |conn| people::session_state(conn, &sid, person, tv)).await?;
+        let Some(must_change_password) = live else {
             return Err(ApiError::Unauthorized("you have been signed out; please sign in again"));
+        };
+        // A first password an admin set is for one thing: choosing one's own.
+        const WHILE_CHANGING: [&str; 3] = ["/api/me", "/api/me/password", "/api/auth/sign-out"];
+        if must_change_password && !WHILE_CHANGING.contains(&parts.uri.path()) {
+            return Err(ApiError::Forbidden("choose your own password first"));
         }
         Ok(Caller { person: claims.sub, role: claims.role, session: claims.sid })
     }

@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/refresh", post(refresh))
         .route("/api/auth/sign-out", post(sign_out))
         .route("/api/auth/sign-out-everywhere", post(sign_out_everywhere))
+        .route("/api/me/password", post(change_password))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -73,6 +74,9 @@ pub struct Tokens {
     /// This sign-in withdrew the young person's request to delete their account.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub erasure_cancelled: bool,
+    /// The password was set by an admin: choose your own (`POST /api/me/password`) first.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub must_change_password: bool,
 }
 
 pub const PIN_MIN: usize = 4;
@@ -132,6 +136,7 @@ fn issue(
         role: person.role,
         display_name: person.display_name.clone(),
         erasure_cancelled: false,
+        must_change_password: person.must_change_password,
     })
 }
 
@@ -155,8 +160,12 @@ pub async fn join(State(state): State<AppState>, ApiJson(req): ApiJson<JoinReque
             let yp = people::take_invite(tx, &code_hash, now)?.ok_or(ApiError::Unauthorized(
                 "that invite code isn't right, or has run out; ask your worker for a new one",
             ))?;
-            if people::by_name(tx, &name)?.is_some() {
+            // A code for someone who joined before resets their PIN (and may keep their name).
+            if people::by_name(tx, &name)?.is_some_and(|p| p.id != yp) {
                 return Err(ApiError::Conflict("that name is taken; try another"));
+            }
+            if people::by_id(tx, yp)?.is_some_and(|p| p.secret_hash.is_some()) {
+                people::revoke_all(tx, yp, now)?;
             }
             people::set_credentials(tx, yp, &name, &hash)?;
             let person = people::by_id(tx, yp)?.ok_or(ApiError::Internal("invited person missing".into()))?;
@@ -196,7 +205,8 @@ pub async fn sign_in(
     if locked_until > now {
         return Err(ApiError::TooManyAttempts { retry_after_secs: ((locked_until - now) / 1000).max(1) as u64 });
     }
-    let person = person.filter(|p| p.secret_hash.is_some());
+    // Deactivated people take the stand-in path too: refused exactly as an unknown name.
+    let person = person.filter(|p| p.secret_hash.is_some() && !p.deactivated);
     let stored = person.as_ref().and_then(|p| p.secret_hash.clone());
     let secret = req.secret;
     state.metrics.password_checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -296,3 +306,41 @@ pub async fn sign_out_everywhere(State(state): State<AppState>, caller: Caller) 
 
 /// How long failed sign-ins from one network address count towards its limit.
 const ADDRESS_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    pub current: String,
+    pub new: String,
+}
+
+/// Choose a new password (or PIN), giving the current one. Required after an admin set a first one.
+#[utoipa::path(post, path = "/api/me/password", request_body = NewPassword, tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Done), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: extract::Caller,
+    ApiJson(req): ApiJson<NewPassword>,
+) -> Result<Json<Done>> {
+    let min = if caller.role == Role::YoungPerson { PIN_MIN } else { crate::accounts::STAFF_PASSWORD_MIN };
+    check_secret(&req.new, min)?;
+    if req.new == req.current {
+        return Err(ApiError::BadRequest("choose a different one from the one you have now".into()));
+    }
+    let who = caller.person;
+    let person = state
+        .store
+        .read(move |db| people::by_id(db, who))
+        .await?
+        .ok_or(ApiError::Unauthorized("please sign in again"))?;
+    let stored = person.secret_hash.clone().unwrap_or_default();
+    let (current, new) = (req.current, req.new);
+    let (ok, hash) =
+        tokio::task::spawn_blocking(move || (passwords::verify(&current, &stored), passwords::hash(&new))).await?;
+    if !ok {
+        return Err(ApiError::BadRequest("your current password isn't right".into()));
+    }
+    let hash = hash?;
+    state.store.write(move |tx| people::set_password(tx, who, &hash)).await?;
+    Ok(Json(Done { ok: true }))
+}

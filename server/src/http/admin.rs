@@ -27,6 +27,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/people/{id}/close-case", post(close_case))
         .route("/api/admin/people/{id}/reopen-case", post(reopen_case))
         .route("/api/admin/audit", get(audit_log))
+        .route("/api/admin/people/{id}/deactivate", post(deactivate))
+        .route("/api/admin/people/{id}/reactivate", post(reactivate))
+        .route("/api/admin/people/{id}/new-invite", post(new_invite))
+        .route("/api/admin/settings", get(settings).put(update_settings))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -37,6 +41,8 @@ pub struct PersonSummary {
     pub role: Role,
     pub display_name: String,
     pub joined: bool,
+    /// Deactivated: can't sign in.
+    pub deactivated: bool,
     /// For a young person whose case is closed: when (unix ms).
     pub case_closed_at: Option<i64>,
 }
@@ -55,6 +61,7 @@ pub async fn list_people(State(state): State<AppState>, _admin: Admin) -> Result
                         role: p.role,
                         display_name: p.display_name,
                         joined: p.secret_hash.is_some(),
+                        deactivated: p.deactivated,
                         case_closed_at: plan.case_closed_at,
                     })
                 })
@@ -92,6 +99,8 @@ pub async fn create_staff(
         .write(move |tx| {
             let now = store::now_ms();
             let id = accounts::create_staff(tx, req.role, &req.name, &req.display_name, &req.password, now)?;
+            // A first password the admin knows: they choose their own at first sign-in.
+            people::require_password_change(tx, id)?;
             audit::append(tx, now, Some(admin.person), "created staff", Some(id), people::role_str(req.role))?;
             Ok(id)
         })
@@ -390,4 +399,125 @@ pub async fn end_session(
         })
         .await?;
     Ok(Json(crate::auth::Done { ok: true }))
+}
+
+/// Someone leaves: they can't sign in and every session ends; what they did stays on record.
+#[utoipa::path(post, path = "/api/admin/people/{id}/deactivate", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = crate::auth::Done), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn deactivate(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<crate::auth::Done>> {
+    set_active(&state, admin.person, &id, false).await
+}
+
+#[utoipa::path(post, path = "/api/admin/people/{id}/reactivate", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn reactivate(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<crate::auth::Done>> {
+    set_active(&state, admin.person, &id, true).await
+}
+
+async fn set_active(state: &AppState, admin: PersonId, id: &str, active: bool) -> Result<Json<crate::auth::Done>> {
+    let person = person_id(id)?;
+    if person == admin {
+        return Err(crate::error::ApiError::BadRequest("you can't deactivate yourself; ask another admin".into()));
+    }
+    state
+        .store
+        .write(move |tx| {
+            let now = store::now_ms();
+            if !people::set_deactivated(tx, person, (!active).then_some(now))? {
+                return Err(crate::error::ApiError::NotFound("no such person"));
+            }
+            if active {
+                audit::append(tx, now, Some(admin), "reactivated", Some(person), "can sign in again")
+            } else {
+                people::revoke_all(tx, person, now)?;
+                audit::append(tx, now, Some(admin), "deactivated", Some(person), "can't sign in; every session ended")
+            }
+        })
+        .await?;
+    Ok(Json(crate::auth::Done { ok: true }))
+}
+
+/// A new one-time code for a young person: to join, or, if they joined before and forgot their
+/// PIN, to choose a new one (their other sessions end when they use it).
+#[utoipa::path(post, path = "/api/admin/people/{id}/new-invite", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Invite), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn new_invite(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Invite>> {
+    let person = person_id(&id)?;
+    let code = state
+        .store
+        .write(move |tx| {
+            let now = store::now_ms();
+            let code = accounts::new_invite(tx, person, admin.person, now)?;
+            audit::append(
+                tx,
+                now,
+                Some(admin.person),
+                "made a new invite code",
+                Some(person),
+                "to join or reset a PIN",
+            )?;
+            Ok(code)
+        })
+        .await?;
+    Ok(Json(Invite { young_person: person, code }))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSettings {
+    /// The key worker told when a young person with no key worker says they don't feel safe.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub duty_worker: Option<PersonId>,
+}
+
+#[utoipa::path(get, path = "/api/admin/settings", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = ServiceSettings)))]
+pub async fn settings(State(state): State<AppState>, _admin: Admin) -> Result<Json<ServiceSettings>> {
+    Ok(Json(ServiceSettings { duty_worker: state.store.read(people::duty_worker).await? }))
+}
+
+#[utoipa::path(put, path = "/api/admin/settings", request_body = ServiceSettings, tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = ServiceSettings), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn update_settings(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiJson(req): ApiJson<ServiceSettings>,
+) -> Result<Json<ServiceSettings>> {
+    let duty = req.duty_worker;
+    state
+        .store
+        .write(move |tx| {
+            if let Some(w) = duty
+                && !people::by_id(tx, w)?.is_some_and(|p| p.role == Role::KeyWorker && !p.deactivated)
+            {
+                return Err(crate::error::ApiError::BadRequest("the duty worker must be an active key worker".into()));
+            }
+            people::set_duty_worker(tx, duty)?;
+            let detail = if duty.is_some() { "a duty worker is told" } else { "nobody is told" };
+            audit::append(
+                tx,
+                store::now_ms(),
+                Some(admin.person),
+                "set who is told of alerts from young people with no key worker",
+                duty,
+                detail,
+            )
+        })
+        .await?;
+    Ok(Json(ServiceSettings { duty_worker: duty }))
 }

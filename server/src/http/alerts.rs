@@ -32,7 +32,16 @@ pub struct RaiseAlert {
 /// is for the young person's workers, whatever their records' sharing. The alert is already
 /// stored; if the notice can't be sent, screens still see it at their next pull.
 async fn notify(state: &AppState, owner: tandem_shared::PersonId) {
-    if let Err(e) = state.announce(owner, tandem_shared::Visibility::Worker, None).await {
+    // With no key worker, the duty worker (if the service named one) is told instead.
+    let duty = state
+        .store
+        .read(move |db| {
+            let unassigned = crate::store::people::workers_of(db, owner)?.is_empty();
+            if unassigned { crate::store::people::duty_worker(db) } else { Ok(None) }
+        })
+        .await
+        .unwrap_or(None);
+    if let Err(e) = state.announce(owner, tandem_shared::Visibility::Worker, duty).await {
         tracing::warn!(error = %e, "could not announce an alert");
     }
 }

@@ -39,6 +39,9 @@ pub struct Me {
     /// For a key worker: the young people you support. For drop-in staff: the young people who
     /// share something with the team.
     pub caseload: Vec<PersonRef>,
+    /// For a young person: who is told if you press "I don't feel safe": your key workers, or
+    /// the service's duty worker when you have none (empty: nobody can be told through Tandem).
+    pub alerts_go_to: Vec<PersonRef>,
     /// For a young person: when the service closed your case (unix ms), if it has.
     pub case_closed_at: Option<i64>,
     /// For a young person: when everything of yours will be erased (unix ms), if it will.
@@ -63,12 +66,26 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 _ => vec![],
             };
             let plan = erasure::plan_of(conn, p.id)?;
+            let alerts_go_to = match (p.role, workers.is_empty()) {
+                (Role::YoungPerson, false) => {
+                    workers.iter().map(|w| PersonRef { id: w.id, display_name: w.display_name.clone() }).collect()
+                }
+                (Role::YoungPerson, true) => match people::duty_worker(conn)? {
+                    Some(d) => people::by_id(conn, d)?
+                        .map(|w| PersonRef { id: w.id, display_name: w.display_name })
+                        .into_iter()
+                        .collect(),
+                    None => vec![],
+                },
+                _ => vec![],
+            };
             Ok(Me {
                 id: p.id,
                 role: p.role,
                 display_name: p.display_name,
                 workers,
                 caseload,
+                alerts_go_to,
                 case_closed_at: plan.case_closed_at,
                 erase_at: erase_at(&settings, plan),
             })

@@ -52,12 +52,16 @@ pub fn of_young_person(conn: &dyn Db, young_person: PersonId) -> Result<Vec<Aler
     conn.query(&sql, &[young_person.to_string().into()])?.iter().map(row).collect()
 }
 
-/// Alerts from a worker's caseload: every unseen one, and those seen in the last week.
+/// The young people whose alerts reach worker ?1: their caseload, and, for the duty worker,
+/// young people with no key worker at all.
+const ROUTED_TO: &str = "(a.young_person_id IN (SELECT young_person_id FROM assignments WHERE worker_id = ?1)
+     OR (NOT EXISTS (SELECT 1 FROM assignments x WHERE x.young_person_id = a.young_person_id)
+         AND EXISTS (SELECT 1 FROM service_settings s WHERE s.duty_worker_id = ?1)))";
+
+/// Alerts routed to a worker: every unseen one, and those seen in the last week.
 pub fn for_worker(conn: &dyn Db, worker: PersonId, now: i64) -> Result<Vec<Alert>> {
-    let sql = format!(
-        "{SELECT} WHERE a.young_person_id IN (SELECT young_person_id FROM assignments WHERE worker_id = ?1)
-           AND (a.seen_at IS NULL OR a.seen_at > ?2) ORDER BY a.received_at DESC"
-    );
+    let sql =
+        format!("{SELECT} WHERE {ROUTED_TO} AND (a.seen_at IS NULL OR a.seen_at > ?2) ORDER BY a.received_at DESC");
     conn.query(&sql, &[worker.to_string().into(), (now - 7 * 86_400_000).into()])?.iter().map(row).collect()
 }
 
@@ -66,7 +70,9 @@ pub fn for_worker(conn: &dyn Db, worker: PersonId, now: i64) -> Result<Vec<Alert
 pub fn mark_seen(conn: &dyn Db, id: &str, worker: PersonId, now: i64) -> Result<Option<PersonId>> {
     let row = conn.query_opt(
         "UPDATE alerts SET seen_by = coalesce(seen_by, ?2), seen_at = coalesce(seen_at, ?3)
-         WHERE id = ?1 AND young_person_id IN (SELECT young_person_id FROM assignments WHERE worker_id = ?2)
+         WHERE id = ?1 AND (young_person_id IN (SELECT young_person_id FROM assignments WHERE worker_id = ?2)
+           OR (NOT EXISTS (SELECT 1 FROM assignments x WHERE x.young_person_id = alerts.young_person_id)
+               AND EXISTS (SELECT 1 FROM service_settings s WHERE s.duty_worker_id = ?2)))
          RETURNING young_person_id",
         &[id.into(), worker.to_string().into(), now.into()],
     )?;

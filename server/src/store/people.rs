@@ -13,6 +13,10 @@ pub struct Person {
     pub display_name: String,
     pub secret_hash: Option<String>,
     pub token_version: i64,
+    /// Deactivated by an admin: can't sign in.
+    pub deactivated: bool,
+    /// Signed in with a first password an admin set: must choose their own before anything else.
+    pub must_change_password: bool,
 }
 
 pub fn role_str(role: Role) -> &'static str {
@@ -40,9 +44,14 @@ pub fn parse_id(s: &str) -> PersonId {
 // Spelled out (not format!) so they can be cached prepared statements. Names match without
 // regard to case: "Ash" signs in as "ash".
 const BY_NAME: &str =
-    "SELECT id, role, name, display_name, secret_hash, token_version FROM people WHERE lower(name) = lower(?1)";
-const BY_ID: &str = "SELECT id, role, name, display_name, secret_hash, token_version FROM people WHERE id = ?1";
-const ALL: &str = "SELECT id, role, name, display_name, secret_hash, token_version FROM people ORDER BY created_at, id";
+    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at IS NOT NULL, must_change_password
+     FROM people WHERE lower(name) = lower(?1)";
+const BY_ID: &str =
+    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at IS NOT NULL, must_change_password
+     FROM people WHERE id = ?1";
+const ALL: &str =
+    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at IS NOT NULL, must_change_password
+     FROM people ORDER BY created_at, id";
 
 fn person_from_row(row: &Row) -> Result<Person> {
     Ok(Person {
@@ -52,6 +61,8 @@ fn person_from_row(row: &Row) -> Result<Person> {
         display_name: row.string(3)?,
         secret_hash: row.opt_text(4)?.map(str::to_owned),
         token_version: row.int(5)?,
+        deactivated: row.bool(6)?,
+        must_change_password: row.bool(7)?,
     })
 }
 
@@ -88,6 +99,41 @@ pub fn by_id(conn: &dyn Db, id: PersonId) -> Result<Option<Person>> {
 
 pub fn list(conn: &dyn Db) -> Result<Vec<Person>> {
     conn.query(ALL, &[])?.iter().map(person_from_row).collect()
+}
+
+/// Deactivates (`Some(now)`) or reactivates (`None`) someone; false if there is no such person.
+pub fn set_deactivated(conn: &dyn Db, id: PersonId, at: Option<i64>) -> Result<bool> {
+    let n = conn.execute("UPDATE people SET deactivated_at = ?2 WHERE id = ?1", &[id.to_string().into(), at.into()])?;
+    Ok(n > 0)
+}
+
+/// A new password of their own: the first one an admin set no longer has to be changed.
+pub fn set_password(conn: &dyn Db, id: PersonId, secret_hash: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE people SET secret_hash = ?2, must_change_password = FALSE WHERE id = ?1",
+        &[id.to_string().into(), secret_hash.into()],
+    )?;
+    Ok(())
+}
+
+/// Marks that the person's current password was set by an admin.
+pub fn require_password_change(conn: &dyn Db, id: PersonId) -> Result<()> {
+    conn.execute("UPDATE people SET must_change_password = TRUE WHERE id = ?1", &[id.to_string().into()])?;
+    Ok(())
+}
+
+/// The key worker told when a young person with no key worker says they don't feel safe.
+pub fn duty_worker(conn: &dyn Db) -> Result<Option<PersonId>> {
+    let row = conn.query_opt("SELECT duty_worker_id FROM service_settings WHERE id = 1", &[])?;
+    Ok(row.and_then(|r| r.opt_text(0).ok().flatten().map(parse_id)))
+}
+
+pub fn set_duty_worker(conn: &dyn Db, worker: Option<PersonId>) -> Result<()> {
+    conn.execute(
+        "UPDATE service_settings SET duty_worker_id = ?1 WHERE id = 1",
+        &[worker.map(|w| w.to_string()).into()],
+    )?;
+    Ok(())
 }
 
 pub fn set_credentials(conn: &dyn Db, id: PersonId, name: &str, secret_hash: &str) -> Result<()> {
@@ -346,13 +392,15 @@ pub fn revoke_all(conn: &dyn Db, person: PersonId, now: i64) -> Result<()> {
 }
 
 /// Whether an access token's session and token version still stand.
-pub fn session_is_live(conn: &dyn Db, session: &str, person: PersonId, token_version: i64) -> Result<bool> {
+/// Whether the session is live, and if so whether its person must change their password first.
+pub fn session_state(conn: &dyn Db, session: &str, person: PersonId, token_version: i64) -> Result<Option<bool>> {
     let found = conn.query_opt(
-        "SELECT 1 FROM sessions s JOIN people p ON p.id = s.person_id
-         WHERE s.id = ?1 AND s.person_id = ?2 AND s.revoked_at IS NULL AND p.token_version = ?3",
+        "SELECT p.must_change_password FROM sessions s JOIN people p ON p.id = s.person_id
+         WHERE s.id = ?1 AND s.person_id = ?2 AND s.revoked_at IS NULL AND p.token_version = ?3
+           AND p.deactivated_at IS NULL",
         &[session.into(), person.to_string().into(), token_version.into()],
     )?;
-    Ok(found.is_some())
+    found.map(|r| r.bool(0)).transpose()
 }
 
 /// Failed sign-ins from one network address within a window, kept in the database so the

@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0002_signin_attempts.sql"),
     include_str!("migrations/postgres/0003_erasure.sql"),
     include_str!("migrations/postgres/0004_session_last_seen.sql"),
+    include_str!("migrations/postgres/0005_people_admin.sql"),
 ];
 /// The channel live notices travel on between replicas.
 pub const CHANNEL: &str = "tandem_changes";

@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0007_signin_attempts.sql"),
     include_str!("migrations/sqlite/0008_erasure.sql"),
     include_str!("migrations/sqlite/0009_session_last_seen.sql"),
+    include_str!("migrations/sqlite/0010_people_admin.sql"),
 ];
 const READERS: usize = 4;
 
