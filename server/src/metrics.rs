@@ -37,6 +37,11 @@ impl Metrics {
         ] {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}", v.load(Relaxed));
         }
+        let commits = crate::store::sqlite::COMMITS.load(Relaxed);
+        let _ = writeln!(
+            out,
+            "# HELP tandem_sqlite_commits_total SQLite group commits (each one sync).\n# TYPE tandem_sqlite_commits_total counter\ntandem_sqlite_commits_total {commits}"
+        );
         out
     }
 }

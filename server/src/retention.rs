@@ -44,6 +44,8 @@ pub async fn erase_due(state: &AppState) -> Result<usize> {
     }
     if erased > 0 {
         state.store.forget_erased().await;
+    } else {
+        state.store.forget_erased_if_pending().await;
     }
     Ok(erased)
 }

@@ -86,7 +86,16 @@ impl Store {
         if let Store::Sqlite(s) = self
             && !s.truncate_log().await
         {
-            tracing::warn!("the write-ahead log could not be emptied after an erasure; the checkpointer will");
+            tracing::warn!("the write-ahead log could not be emptied after an erasure; the erasure job tries again");
+        }
+    }
+
+    /// Finishes an earlier `forget_erased` that readers kept from finishing.
+    pub async fn forget_erased_if_pending(&self) {
+        if let Store::Sqlite(s) = self
+            && s.log_holds_erased()
+        {
+            self.forget_erased().await;
         }
     }
 

@@ -11,7 +11,7 @@ use crate::error::{ApiError, Result};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, Transaction};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 const MIGRATIONS: &[&str] = &[
@@ -93,12 +93,18 @@ struct Inner {
     /// A reader kept for one-row lookups made on every request (is this session still live?),
     /// so they never queue behind a long pull for a pooled reader.
     quick: Mutex<Connection>,
+    /// An erasure's write-ahead log could not be emptied yet (readers were busy): the erasure
+    /// job tries again until it can, as the log would otherwise keep the erased words.
+    log_holds_erased: AtomicBool,
 }
 
 /// Runs inside the shared transaction (None: it could not be started); returns what to do once
 /// the commit has (or hasn't) happened.
 type Job = Box<dyn FnOnce(Option<(&Transaction, &Keyring)>) -> Deliver + Send>;
 type Deliver = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
+
+/// Group commits made by this process's SQLite writers (for /metrics: writes per commit).
+pub static COMMITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Most jobs folded into one commit.
 const GROUP_MAX: usize = 64;
@@ -166,6 +172,7 @@ impl SqliteStore {
             readers,
             next_reader: AtomicUsize::new(0),
             quick,
+            log_holds_erased: AtomicBool::new(false),
         });
         spawn_checkpointer(path, Arc::downgrade(&inner))?;
         Ok(SqliteStore { inner })
@@ -262,7 +269,14 @@ impl SqliteStore {
             Ok(false)
         })
         .await;
-        matches!(done, Ok(Ok(true)))
+        let emptied = matches!(done, Ok(Ok(true)));
+        self.inner.log_holds_erased.store(!emptied, Ordering::Relaxed);
+        emptied
+    }
+
+    /// Whether an earlier `truncate_log` after an erasure did not finish.
+    pub fn log_holds_erased(&self) -> bool {
+        self.inner.log_holds_erased.load(Ordering::Relaxed)
     }
 
     /// Copies the live database to `dest` with SQLite's online backup, while writes go on.
@@ -330,6 +344,9 @@ fn run_writer(mut conn: Connection, keys: &Keyring, queue: std::sync::mpsc::Rece
         } else {
             tx.commit().map_err(|e| e.to_string())
         };
+        if commit.is_ok() {
+            COMMITS.fetch_add(1, Ordering::Relaxed);
+        }
         for answer in answers {
             answer(commit.clone());
         }
