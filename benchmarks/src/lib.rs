@@ -2,6 +2,7 @@
 //! once, key workers editing the same records and pulling while holding live-event connections.
 //! Used by the `tandem-bench` binary and by a smoke test that checks correctness, not speed.
 
+pub mod ceiling;
 pub mod crash;
 pub mod data_life;
 pub mod faults;

@@ -265,6 +265,35 @@ struct LoadRow {
     writer_busy: f64,
     /// Server CPU time per acknowledged operation, in microseconds (all threads).
     cpu_us_per_op: f64,
+    /// What the run wrote, and how fast a bare loop writes the same (see ceiling.rs).
+    ceiling: Option<Ceiling>,
+}
+
+struct Ceiling {
+    rows: u64,
+    bytes: u64,
+    commits: u64,
+    bare: Duration,
+    tandem: Duration,
+}
+
+impl Ceiling {
+    /// Tandem's rate as a fraction of the bare loop's, for the same rows and commits.
+    fn fraction(&self) -> f64 {
+        self.bare.as_secs_f64() / self.tandem.as_secs_f64()
+    }
+}
+
+/// The SQLite group commits the server has made so far (its /metrics).
+async fn commits(base: &str) -> u64 {
+    let text = match reqwest::get(format!("{base}/metrics")).await {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(_) => return 0,
+    };
+    text.lines()
+        .find_map(|l| l.strip_prefix("tandem_sqlite_commits_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 async fn load_run(tandem: &Path, template: &Path, fleet: &Fleet, dir: &Path, n: usize, spread: Duration) -> LoadRow {
@@ -273,10 +302,12 @@ async fn load_run(tandem: &Path, template: &Path, fleet: &Fleet, dir: &Path, n: 
     let server = Server::start(tandem, &db).await;
     let cpu_before = server.cpu_secs();
     let writer_before = server.writer_cpu_secs();
+    let commits_before = commits(&server.base).await;
     let report = tandem_bench::run(std::slice::from_ref(&server.base), fleet, n, 5, 20, spread).await;
     let peak = server.peak_mib();
     let server_cpu = server.cpu_secs() - cpu_before;
     let writer_cpu = server.writer_cpu_secs() - writer_before;
+    let run_commits = commits(&server.base).await - commits_before;
     server.stop().await;
     let mut kinds: Vec<&String> = report.errors.iter().collect();
     kinds.dedup();
@@ -286,6 +317,10 @@ async fn load_run(tandem: &Path, template: &Path, fleet: &Fleet, dir: &Path, n: 
     if let Err(e) = tandem_bench::verify_acknowledged(&db, &report.acknowledged) {
         panic!("N={n}: {e}");
     }
+    let ceiling = tandem_bench::ceiling::written(&db).ok().and_then(|w| {
+        let bare = tandem_bench::ceiling::bare_loop(dir, w.rows, w.bytes, run_commits).ok()?;
+        Some(Ceiling { rows: w.rows, bytes: w.bytes, commits: run_commits, bare, tandem: report.wall })
+    });
     let mut push = report.push_latencies.clone();
     push.sort();
     let mut pull = report.pull_latencies.clone();
@@ -303,6 +338,7 @@ async fn load_run(tandem: &Path, template: &Path, fleet: &Fleet, dir: &Path, n: 
         server_cores: server_cpu / report.wall.as_secs_f64(),
         writer_busy: writer_cpu / report.wall.as_secs_f64(),
         cpu_us_per_op: server_cpu * 1e6 / report.ops_acknowledged.max(1) as f64,
+        ceiling,
     }
 }
 
@@ -653,6 +689,17 @@ async fn main() {
                 r.writer_busy * 100.0,
                 r.cpu_us_per_op
             );
+            if let Some(c) = &r.ceiling {
+                eprintln!(
+                    "  wrote {} rows ({:.0} bytes each) in {} commits; a bare loop takes {:.2} s, Tandem {:.2} s: {:.2} of the limit",
+                    c.rows,
+                    c.bytes as f64 / c.rows.max(1) as f64,
+                    c.commits,
+                    c.bare.as_secs_f64(),
+                    c.tandem.as_secs_f64(),
+                    c.fraction()
+                );
+            }
         }
         let _ = std::fs::remove_dir_all(&dir);
         return;
@@ -768,6 +815,26 @@ async fn main() {
         }
         Err(e) => {
             let _ = writeln!(md, "| pouchdb-server | – | – | – | – | not run: {e} |");
+        }
+    }
+    let _ = writeln!(
+        md,
+        "\n## The physical limit\n\nFor each load row, a bare rusqlite loop on the same disk writes as many rows, of the same total size, in as many commits, with the same durability (WAL, `synchronous=FULL`), and nothing else: no HTTP, no JSON, no authorisation, no merge, no indexes. Tandem's wall time for the run ÷ the loop's is the fraction of the limit Tandem reaches (goal ≥ ⅓).\n\n| devices | rows written | bytes per row | commits (rows per commit) | bare loop (s) | Tandem (s) | fraction of the limit |\n|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for r in &loads {
+        if let Some(c) = &r.ceiling {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {:.0} | {} ({:.0}) | {:.2} | {:.2} | **{:.2}** |",
+                r.n,
+                c.rows,
+                c.bytes as f64 / c.rows.max(1) as f64,
+                c.commits,
+                c.rows as f64 / c.commits.max(1) as f64,
+                c.bare.as_secs_f64(),
+                c.tandem.as_secs_f64(),
+                c.fraction()
+            );
         }
     }
     md.push_str(&extras(&args, &dir, &loads).await);

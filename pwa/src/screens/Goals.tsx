@@ -6,6 +6,7 @@ import { ReadAloud } from '../ui/ReadAloud';
 import { WhoCanSee } from '../ui/WhoCanSee';
 import { Ctx } from '../context';
 import { Authorship } from './Items';
+import { Recent } from '../ui/Recent';
 
 const STATUS_WORDS: Record<GoalStatus, string> = { active: 'Working on it', achieved: 'Done it!', paused: 'Taking a break', let_go: 'Let it go' };
 
@@ -32,8 +33,9 @@ export function Goals() {
       {goals.length === 0 ? (
         <p>No goals yet. That's fine.</p>
       ) : (
+        <Recent items={goals}>{(shown) => (
         <ul class="cards">
-          {goals.map((g) => (
+          {shown.map((g) => (
             <li class="card" key={g.id}>
               <div class="card__head">
                 <Authorship item={g} field="title" />
@@ -47,6 +49,7 @@ export function Goals() {
             </li>
           ))}
         </ul>
+        )}</Recent>
       )}
     </section>
   );

@@ -7,6 +7,7 @@ import { WhoCanSee } from '../ui/WhoCanSee';
 import { whoCanSee } from '../ui/words';
 import { Ctx } from '../context';
 import { meetingsOf } from './Meeting';
+import { Recent } from '../ui/Recent';
 
 export function textOf(item: Item): string {
   return String(item.values.text ?? item.values.title ?? '');
@@ -120,7 +121,7 @@ export function ItemList({ kind, title, intro }: { kind: 'strength' | 'statement
       {kind === 'statement' && meetingsOf(items, ctx.session.person).map((m) => (
         <button key={m} type="button" class="tile" onClick={() => ctx.go({ name: 'meeting', owner: ctx.session.person, meeting: m })}>Meeting page: {m}</button>
       ))}
-      {items.length === 0 ? <p>Nothing here yet. That's fine.</p> : <ul class="cards">{items.map((i) => <ItemCard key={i.id} item={i} />)}</ul>}
+      {items.length === 0 ? <p>Nothing here yet. That's fine.</p> : <Recent items={items}>{(shown) => <ul class="cards">{shown.map((i) => <ItemCard key={i.id} item={i} />)}</ul>}</Recent>}
     </section>
   );
 }

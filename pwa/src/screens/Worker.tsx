@@ -5,6 +5,7 @@ import { useContext, useEffect } from 'preact/hooks';
 import { Ctx } from '../context';
 import { AddItem, ItemCard, textOf } from './Items';
 import { meetingsOf } from './Meeting';
+import { Recent } from '../ui/Recent';
 
 export function Caseload() {
   const ctx = useContext(Ctx);
@@ -46,7 +47,7 @@ export function Person({ id }: { id: string }) {
     return (
       <>
         <h2>{title}</h2>
-        {list.length === 0 ? <p>Nothing shared yet.</p> : <ul class="cards">{list.map((i) => <ItemCard key={i.id} item={i} />)}</ul>}
+        {list.length === 0 ? <p>Nothing shared yet.</p> : <Recent items={list}>{(shown) => <ul class="cards">{shown.map((i) => <ItemCard key={i.id} item={i} />)}</ul>}</Recent>}
       </>
     );
   };

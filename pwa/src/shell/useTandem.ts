@@ -6,7 +6,7 @@ import type { FieldValue, RecordKind, Visibility } from '../generated/tandem';
 import { ApiFailure, request } from '../sync/api';
 import { type Db, open, type RejectedEntry, type Session } from '../sync/db';
 import { SyncEngine, type SyncState } from '../sync/engine';
-import { edit, type Item, newId, unsentCount, view } from '../sync/local';
+import { edit, type Item, newId, unsentCount, view, withEdit } from '../sync/local';
 import { SessionManager } from '../sync/session';
 import { idleMs, makeUnlockCheck, type UnlockCheck, useIdleLock } from '../ui/IdleLock';
 import { names } from '../ui/words';
@@ -126,8 +126,11 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const ctx = useMemo<AppCtx | null>(() => {
     if (!db || !session) return null;
     const save = async (item: { id: string; kind: RecordKind; owner: string }, changes: FieldValue[]) => {
-      await edit(db, item, changes);
-      engine.current?.announce();
+      const entry = await edit(db, item, changes);
+      // The words are on screen now; the store is read again when the sync engine reports.
+      setItems((shown) => withEdit(shown, entry));
+      setSync((s) => ({ ...s, unsent: s.unsent + 1 }));
+      engine.current?.announce({ shownHere: true });
       void engine.current?.syncNow();
     };
     return {

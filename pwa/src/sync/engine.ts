@@ -44,10 +44,10 @@ export class SyncEngine {
     if (this.channel) this.channel.onmessage = () => o.onChange();
   }
 
-  /** Tells other tabs that the store changed. */
-  announce() {
+  /** Tells other tabs that the store changed, and this one unless it has shown the change itself. */
+  announce({ shownHere = false } = {}) {
     this.channel?.postMessage('changed');
-    this.o.onChange();
+    if (!shownHere) this.o.onChange();
   }
 
   /** Runs a sync round soon; rounds never overlap, and a request during one runs another after. */

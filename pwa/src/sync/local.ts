@@ -137,6 +137,17 @@ export async function view(db: Db): Promise<Item[]> {
   return [...items.values()].filter((i) => !i.deleted);
 }
 
+/**
+ * The view after one more local edit, without reading the store again: what `view` would give,
+ * in time for the next frame however many records the phone holds.
+ */
+export function withEdit(items: Item[], entry: OutboxEntry): Item[] {
+  const at = items.findIndex((i) => i.id === entry.op.record);
+  const next = replay(at >= 0 ? items[at] : undefined, entry);
+  if (at < 0) return next.deleted ? items : [...items, next];
+  return next.deleted ? items.filter((_, i) => i !== at) : items.map((item, i) => (i === at ? next : item));
+}
+
 export async function unsentCount(db: Db): Promise<number> {
   return db.count('outbox');
 }

@@ -4,7 +4,7 @@ import type { PullResponse, PushRequest, PushResponse, Record as ServerRecord } 
 import { backoff } from './api';
 import { type Db, open } from './db';
 import { SyncEngine, type SyncState } from './engine';
-import { edit, view } from './local';
+import { edit, view, withEdit } from './local';
 import { syncWords } from '../ui/words';
 
 const ME = '0190a000-0000-7000-8000-000000000001';
@@ -93,6 +93,22 @@ describe('the outbox', () => {
     await edit(db, { id: 'g1', kind: 'goal', owner: ME }, [{ field: 'title', value: 'My newer words' }]);
     const [goal] = await view(db);
     expect(goal.values.title).toBe('My newer words');
+  });
+
+  it('updates the screen in memory exactly as reading the store again would', async () => {
+    await db.put('records', serverGoal('Server words'));
+    let shown = await view(db);
+    const edits = [
+      { id: 'g1', changes: [{ field: 'title' as const, value: 'Changed on the bus' }] },
+      { id: 'g2', changes: [{ field: 'title' as const, value: 'A new goal' }] },
+      { id: 'g2', changes: [{ field: 'why' as const, value: 'Because' }] },
+      { id: 'g1', changes: [{ field: 'deleted' as const, value: true }] },
+    ];
+    for (const { id, changes } of edits) {
+      shown = withEdit(shown, await edit(db, { id, kind: 'goal', owner: ME }, changes));
+      expect(shown).toEqual(await view(db));
+    }
+    expect(shown.map((i) => i.id)).toEqual(['g2']);
   });
 });
 
