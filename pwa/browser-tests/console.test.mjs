@@ -207,3 +207,45 @@ test('Back moves between screens inside the app, and a link to a screen opens it
   await fresh.close();
   await context.close();
 });
+
+test('an admin registers this tablet by name: its sign-in screen says so, every sign-in on it is a shared one, and admins see it used and can remove it', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'admin', 'demo-admin-pass');
+  await page.getByRole('button', { name: 'Shared tablets' }).click();
+  await page.getByRole('heading', { name: 'Shared tablets' }).waitFor();
+  await page.getByLabel(/Register this device as a shared tablet/).fill('Front desk tablet');
+  await page.getByRole('button', { name: 'Register this device' }).click();
+  await page.getByText('This device is registered as').waitFor();
+  await page.getByText(/Front desk tablet: registered .*, not used yet/).waitFor();
+  await assertAccessible(page, 'shared tablets');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByText('This is Front desk tablet, shared by everyone who visits.').waitFor();
+  assert.equal(await page.getByLabel(/This is a shared tablet/).count(), 0, 'no choice to make: it is shared');
+  await assertAccessible(page, 'a registered tablet\'s sign-in');
+  await page.getByLabel('Your name').fill('kai');
+  await page.getByLabel('Your PIN or password').fill('1357');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  const shared = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const open = indexedDB.open('tandem');
+        open.onsuccess = () => {
+          const get = open.result.transaction('meta').objectStore('meta').get('session');
+          get.onsuccess = () => resolve(get.result?.sharedDevice);
+        };
+      }),
+  );
+  assert.equal(shared, true, 'the visit is a shared-tablet session though nobody ticked a box');
+
+  const office = await (await env.browser.newContext()).newPage();
+  await signIn(office, env.server.base, 'admin', 'demo-admin-pass');
+  await office.getByRole('button', { name: 'Shared tablets' }).click();
+  await office.getByText(/Front desk tablet: registered .*, last used/).waitFor();
+  await office.getByRole('button', { name: 'Remove Front desk tablet' }).click();
+  await office.getByText('No shared tablets yet.').waitFor();
+  await office.context().close();
+  await context.close();
+});

@@ -17,6 +17,7 @@ const SIMPLE = [
   'assignments',
   'audit',
   'alert-routing',
+  'tablets',
 ] as const;
 
 export function routeToHash(r: Route): string {

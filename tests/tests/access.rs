@@ -97,6 +97,9 @@ async fn every_endpoint_answers_every_role_as_designed() {
         (Method::POST, format!("/api/admin/people/{}/new-invite", uuid::Uuid::now_v7()), None, vec![]),
         (Method::GET, "/api/admin/settings".into(), None, vec![Admin]),
         (Method::PUT, "/api/admin/settings".into(), Some(json!({"duty_worker": null})), vec![Admin]),
+        (Method::GET, "/api/admin/tablets".into(), None, vec![Admin]),
+        (Method::POST, "/api/admin/tablets".into(), Some(json!({"name": "Tablet NAME"})), vec![Admin]),
+        (Method::POST, "/api/admin/tablets/no-such-tablet/remove".into(), None, vec![]),
         (Method::POST, "/api/me/password".into(), Some(json!({"current": 1})), vec![]),
         (Method::GET, "/api/invites".into(), None, vec![Sam, Priya]),
         (Method::POST, "/api/invites".into(), Some(json!({"display_name": "Invited by NAME"})), vec![Sam, Priya]),
@@ -124,7 +127,7 @@ async fn every_endpoint_answers_every_role_as_designed() {
             // Allowed in, then refused for what was asked: nothing of that id, or a wrong body.
             let refused_inside = match who {
                 _ if path == "/api/me/password" && who != Anon => Some(StatusCode::BAD_REQUEST),
-                Admin => ["/revoke", "/sessions/no-such-session/end", "-case", "activate", "/new-invite"]
+                Admin => ["/revoke", "/sessions/no-such-session/end", "-case", "activate", "/new-invite", "/remove"]
                     .iter()
                     .any(|p| path.contains(p))
                     .then_some(StatusCode::NOT_FOUND),

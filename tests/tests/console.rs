@@ -279,3 +279,57 @@ async fn a_young_person_with_no_key_worker_reaches_the_duty_worker_when_the_serv
     assert_eq!(mine[0]["seen_by_name"], "Priya", "{mine}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_registered_shared_tablet_is_named_at_sign_in_seen_by_admins_and_removed_with_its_sessions() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (status, tablet) =
+        admin.call(Method::POST, "/api/admin/tablets", Some(json!({"name": "  Front desk tablet "}))).await;
+    assert_eq!(status, StatusCode::OK, "{tablet}");
+    assert_eq!(tablet["name"], "Front desk tablet");
+    let key = tablet["key"].as_str().unwrap().to_owned();
+    // Names are unique and not empty; a wrong body is a 400, not a 500.
+    let (status, _) = admin.call(Method::POST, "/api/admin/tablets", Some(json!({"name": "Front desk tablet"}))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = admin.call(Method::POST, "/api/admin/tablets", Some(json!({"name": "  "}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = admin.call(Method::POST, "/api/admin/tablets", Some(json!({"name": 7}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // A young person signs in on it: the session is the tablet's, and says so.
+    let mut visit = server.device();
+    let sign_in =
+        |key: Option<&str>, device| json!({"name": KAI.0, "secret": KAI.1, "device": device, "tablet_key": key});
+    let (status, tokens) = visit.call(Method::POST, "/api/auth/sign-in", Some(sign_in(Some(&key), visit.device))).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(tokens["tablet"], "Front desk tablet");
+    visit.take_tokens(&tokens);
+    // A phone, or a made-up key, is no tablet.
+    let phone = server.device();
+    let (_, tokens) = phone.call(Method::POST, "/api/auth/sign-in", Some(sign_in(None, phone.device))).await;
+    assert!(tokens.get("tablet").is_none(), "{tokens}");
+    let (_, tokens) = phone.call(Method::POST, "/api/auth/sign-in", Some(sign_in(Some("made-up"), phone.device))).await;
+    assert!(tokens.get("tablet").is_none(), "{tokens}");
+
+    let (_, list) = admin.call(Method::GET, "/api/admin/tablets", None).await;
+    let listed = &list.as_array().unwrap()[0];
+    assert_eq!(listed["name"], "Front desk tablet");
+    assert!(listed["last_seen_at"].as_i64().is_some(), "someone used it: {list}");
+    assert!(listed.get("key").is_none(), "the key is shown once only: {list}");
+
+    // Lost: removing it ends the visit's session, and the key names nothing any more.
+    let id = listed["id"].as_str().unwrap();
+    let (status, _) = admin.call(Method::POST, &format!("/api/admin/tablets/{id}/remove"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(visit.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED);
+    let (_, tokens) = phone.call(Method::POST, "/api/auth/sign-in", Some(sign_in(Some(&key), phone.device))).await;
+    assert!(tokens.get("tablet").is_none(), "{tokens}");
+    let (status, _) = admin.call(Method::POST, &format!("/api/admin/tablets/{id}/remove"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    for action in ["registered a shared tablet", "removed a shared tablet"] {
+        assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == action), "{action}: {audit}");
+    }
+    server.stop().await;
+}

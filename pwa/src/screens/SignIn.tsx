@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiFailure } from '../sync/api';
+import { thisTablet } from '../sync/tablet';
 
 interface Props {
   /** Opened from an invite card's link: join, with this code filled in. */
@@ -16,6 +17,9 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Prop
   const [secret, setSecret] = useState('');
   const [code, setCode] = useState(given ?? '');
   const [shared, setShared] = useState(forVisit);
+  /** This device's name if an admin registered it as the service's shared tablet. */
+  const [tablet, setTablet] = useState<string | null>(null);
+  useEffect(() => void thisTablet().then((t) => setTablet(t?.name ?? null)), []);
   // The tablet was just lent: this sign-in is a shared-tablet one.
   useEffect(() => {
     if (forVisit) setShared(true);
@@ -39,7 +43,11 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Prop
   return (
     <section class="narrow">
       <h1>{mode === 'join' ? 'Join with a code' : forVisit ? 'Sign in for your visit' : 'Sign in'}</h1>
-      {forVisit && mode === 'sign-in' && <p>This is the drop-in's tablet. Nothing of yours stays on it after you sign out, or after a few minutes without use.</p>}
+      {(forVisit || tablet) && mode === 'sign-in' && (
+        <p>
+          This is {tablet ? <strong>{tablet}</strong> : "the drop-in's tablet"}, shared by everyone who visits. Nothing of yours stays on it after you sign out, or after a few minutes without use.
+        </p>
+      )}
       <form class="stack" onSubmit={submit}>
         {mode === 'join' && (
           <>
@@ -51,7 +59,7 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Prop
         <input id="name" autocomplete="username" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
         <label for="secret">{mode === 'join' ? 'Choose a PIN or password (at least 4 characters)' : 'Your PIN or password'}</label>
         <input id="secret" type="password" autocomplete={mode === 'join' ? 'new-password' : 'current-password'} value={secret} onInput={(e) => setSecret(e.currentTarget.value)} required minLength={4} />
-        {mode === 'sign-in' && (
+        {mode === 'sign-in' && !tablet && (
           <label class="check">
             <input type="checkbox" checked={shared} onChange={(e) => setShared(e.currentTarget.checked)} />
             This is a shared tablet (nothing is kept after you sign out)

@@ -25,6 +25,8 @@ export interface Tokens {
   erasure_cancelled?: boolean;
   /** The password was set by an admin: the person chooses their own before anything else. */
   must_change_password?: boolean;
+  /** Signed in on this registered shared tablet (its name). */
+  tablet?: string;
 }
 
 export interface Auth {

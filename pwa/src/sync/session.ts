@@ -3,6 +3,7 @@
 import { type Auth, request, type Tokens } from './api';
 import { DB_NAME, type Db, readMeta, type Session } from './db';
 import { uuidv7 } from './ids';
+import { forgetThisTablet, thisTablet } from './tablet';
 
 export class SessionManager implements Auth {
   access: string | null = null;
@@ -43,12 +44,16 @@ export class SessionManager implements Auth {
     return session;
   }
 
+  /** On a registered shared tablet every sign-in is a shared one, whatever was ticked. */
   async signIn(name: string, secret: string, sharedDevice = false): Promise<Session> {
     const device = await this.device();
-    const tokens = await request<Tokens>(null, 'POST', '/api/auth/sign-in', { name, secret, device });
+    const tablet = await thisTablet();
+    const tokens = await request<Tokens>(null, 'POST', '/api/auth/sign-in', { name, secret, device, ...(tablet ? { tablet_key: tablet.key } : {}) });
+    // An admin removed this tablet's registration: it is an ordinary device again.
+    if (tablet && !tokens.tablet) await forgetThisTablet();
     this.keptAccount = tokens.erasure_cancelled === true;
     this.mustChangePassword = tokens.must_change_password === true;
-    return this.keep(tokens, sharedDevice);
+    return this.keep(tokens, sharedDevice || tokens.tablet !== undefined);
   }
 
   async join(code: string, name: string, secret: string): Promise<Session> {

@@ -51,6 +51,9 @@ pub struct SignInRequest {
     pub secret: String,
     #[schema(value_type = String, format = Uuid)]
     pub device: DeviceId,
+    /// The key a registered shared tablet keeps: the session is then that tablet's.
+    #[serde(default)]
+    pub tablet_key: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -77,6 +80,10 @@ pub struct Tokens {
     /// The password was set by an admin: choose your own (`POST /api/me/password`) first.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub must_change_password: bool,
+    /// Signed in on this registered shared tablet (its name); absent on a phone, or when the
+    /// tablet's registration was removed (the app then forgets it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tablet: Option<String>,
 }
 
 pub const PIN_MIN: usize = 4;
@@ -104,10 +111,11 @@ fn open_session(
     state: &AppState,
     person: &people::Person,
     device: DeviceId,
+    tablet: Option<(String, String)>,
 ) -> Result<Tokens> {
     let now = store::now_ms();
-    let sid = people::create_session(conn, person.id, &device.to_string(), now)?;
-    issue(conn, state, person, &sid, now)
+    let sid = people::create_session(conn, person.id, &device.to_string(), tablet.as_ref().map(|t| t.0.as_str()), now)?;
+    Ok(Tokens { tablet: tablet.map(|t| t.1), ..issue(conn, state, person, &sid, now)? })
 }
 
 fn issue(
@@ -137,6 +145,7 @@ fn issue(
         display_name: person.display_name.clone(),
         erasure_cancelled: false,
         must_change_password: person.must_change_password,
+        tablet: None,
     })
 }
 
@@ -169,7 +178,7 @@ pub async fn join(State(state): State<AppState>, ApiJson(req): ApiJson<JoinReque
             }
             people::set_credentials(tx, yp, &name, &hash)?;
             let person = people::by_id(tx, yp)?.ok_or(ApiError::Internal("invited person missing".into()))?;
-            open_session(tx, &st, &person, req.device)
+            open_session(tx, &st, &person, req.device, None)
         })
         .await?;
     tracing::info!(person = %tokens.person, "young person joined");
@@ -233,10 +242,15 @@ pub async fn sign_in(
         return Err(ApiError::Unauthorized("that name and PIN don't match"));
     };
     let st = state.clone();
+    let tablet_key = req.tablet_key.map(|k| tokens::hash_secret(k.trim()));
     let tokens = state
         .store
         .write(move |tx| {
             people::clear_failed_signins(tx, &name_hash)?;
+            let tablet = match &tablet_key {
+                Some(hash) => crate::store::tablets::by_key(tx, hash)?,
+                None => None,
+            };
             // Signing in is how a young person changes their mind about deleting their account.
             let cancelled = crate::store::erasure::cancel_request(tx, person.id)?;
             if cancelled {
@@ -250,7 +264,7 @@ pub async fn sign_in(
                     "signed in before the erasure",
                 )?;
             }
-            Ok(Tokens { erasure_cancelled: cancelled, ..open_session(tx, &st, &person, req.device)? })
+            Ok(Tokens { erasure_cancelled: cancelled, ..open_session(tx, &st, &person, req.device, tablet.clone())? })
         })
         .await?;
     tracing::info!(person = %tokens.person, "signed in");

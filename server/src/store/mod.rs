@@ -18,6 +18,7 @@ pub mod seal;
 pub mod sql;
 pub mod sqlite;
 pub mod sync;
+pub mod tablets;
 
 use crate::error::Result;
 use postgres::PgStore;

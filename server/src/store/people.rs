@@ -259,11 +259,12 @@ pub fn take_invite(conn: &dyn Db, code_hash: &str, now: i64) -> Result<Option<Pe
     row.map(|r| Ok(parse_id(r.text(0)?))).transpose()
 }
 
-pub fn create_session(conn: &dyn Db, person: PersonId, device: &str, now: i64) -> Result<String> {
+/// A new session for `person` on `device`, which is the registered shared tablet `tablet` if given.
+pub fn create_session(conn: &dyn Db, person: PersonId, device: &str, tablet: Option<&str>, now: i64) -> Result<String> {
     let id = Uuid::now_v7().to_string();
     conn.execute(
-        "INSERT INTO sessions (id, person_id, device_id, created_at) VALUES (?1, ?2, ?3, ?4)",
-        &[(&id).into(), person.to_string().into(), device.into(), now.into()],
+        "INSERT INTO sessions (id, person_id, device_id, created_at, tablet_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+        &[(&id).into(), person.to_string().into(), device.into(), now.into(), tablet.into()],
     )?;
     Ok(id)
 }

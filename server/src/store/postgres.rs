@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0003_erasure.sql"),
     include_str!("migrations/postgres/0004_session_last_seen.sql"),
     include_str!("migrations/postgres/0005_people_admin.sql"),
+    include_str!("migrations/postgres/0006_tablets.sql"),
 ];
 /// The channel live notices travel on between replicas.
 pub const CHANNEL: &str = "tandem_changes";

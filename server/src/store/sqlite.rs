@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0008_erasure.sql"),
     include_str!("migrations/sqlite/0009_session_last_seen.sql"),
     include_str!("migrations/sqlite/0010_people_admin.sql"),
+    include_str!("migrations/sqlite/0011_tablets.sql"),
 ];
 const READERS: usize = 4;
 
