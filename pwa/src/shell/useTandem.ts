@@ -6,7 +6,7 @@ import type { FieldValue, RecordKind, Visibility } from '../generated/tandem';
 import { ApiFailure, request } from '../sync/api';
 import { type Db, open, type RejectedEntry, type Session } from '../sync/db';
 import { SyncEngine, type SyncState } from '../sync/engine';
-import { edit, type Item, newId, unsentCount, view, withEdit } from '../sync/local';
+import { edit, type Item, newId, readItems, unsentCount, view, withEdit, withItems } from '../sync/local';
 import { SessionManager } from '../sync/session';
 import { idleMs, makeUnlockCheck, type UnlockCheck, useIdleLock } from '../ui/IdleLock';
 import { names } from '../ui/words';
@@ -43,9 +43,11 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const sessions = useRef<SessionManager | null>(null);
   const engine = useRef<SyncEngine | null>(null);
 
-  const refresh = async (d: Db) => {
-    const [v, r, n] = await Promise.all([view(d), d.getAll('rejected'), unsentCount(d)]);
-    setItems(v);
+  /** Reads the store again for the screen: only `records` if the sync engine says which changed
+   * (a save or a round touches a few; reading all of a thousand takes a slow phone a while). */
+  const refresh = async (d: Db, records?: string[]) => {
+    const [v, r, n] = await Promise.all([records && records.length <= 100 ? readItems(d, records) : view(d), d.getAll('rejected'), unsentCount(d)]);
+    setItems((shown) => (v instanceof Map ? withItems(shown, v) : v));
     setRejected(r);
     setSync((s) => ({ ...s, unsent: n }));
     const cached = (await d.get('meta', 'me')) as Me | undefined;
@@ -68,7 +70,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     const e = new SyncEngine({
       db: d,
       auth: mgr,
-      onChange: () => void refresh(d),
+      onChange: (records) => void refresh(d, records),
       onState: setSync,
       onSignedOut: () => undefined,
     });
@@ -130,7 +132,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       // The words are on screen now; the store is read again when the sync engine reports.
       setItems((shown) => withEdit(shown, entry));
       setSync((s) => ({ ...s, unsent: s.unsent + 1 }));
-      engine.current?.announce({ shownHere: true });
+      engine.current?.announce({ shownHere: true, records: [item.id] });
       void engine.current?.syncNow();
     };
     return {

@@ -20,7 +20,9 @@ export type SyncState =
 export interface EngineOptions {
   db: Db;
   auth: Auth;
-  onChange: () => void;
+  /** The store changed: `records` are the ids whose stored copy or unsent edits changed
+   * (undefined: anything may have). */
+  onChange: (records?: string[]) => void;
   onState: (s: SyncState) => void;
   onSignedOut: () => void;
   channelName?: string;
@@ -41,13 +43,16 @@ export class SyncEngine {
 
   constructor(private o: EngineOptions) {
     this.channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(o.channelName ?? 'tandem');
-    if (this.channel) this.channel.onmessage = () => o.onChange();
+    if (this.channel) this.channel.onmessage = (e: MessageEvent) => o.onChange(Array.isArray(e.data) ? (e.data as string[]) : undefined);
   }
 
+  /** Records this round has changed in the store, so the screen re-reads only those. */
+  private touched = new Set<string>();
+
   /** Tells other tabs that the store changed, and this one unless it has shown the change itself. */
-  announce({ shownHere = false } = {}) {
-    this.channel?.postMessage('changed');
-    if (!shownHere) this.o.onChange();
+  announce({ shownHere = false, records }: { shownHere?: boolean; records?: string[] } = {}) {
+    this.channel?.postMessage(records ?? null);
+    if (!shownHere) this.o.onChange(records);
   }
 
   /** Runs a sync round soon; rounds never overlap, and a request during one runs another after. */
@@ -75,6 +80,7 @@ export class SyncEngine {
   }
 
   private async round() {
+    this.touched = new Set();
     const unsent = await this.o.db.count('outbox');
     this.o.onState({ kind: 'sending', unsent });
     try {
@@ -109,7 +115,7 @@ export class SyncEngine {
         this.o.onState({ kind: 'failed', unsent: left, message: f.message });
       }
     }
-    this.announce();
+    this.announce({ records: [...this.touched] });
   }
 
   /** Signal is back: start the retries again from the shortest wait, not from where a long
@@ -149,9 +155,14 @@ export class SyncEngine {
           await tx.objectStore('rejected').put({ ...entry, reason: result.reason ?? 'The server would not take this change.' });
         }
         await tx.objectStore('outbox').delete(entry.seq);
+        this.touched.add(entry.op.record);
       }
       // Anything the server already has (a lost response) is done too.
-      for (const entry of batch) if (entry.seq <= answer.last_applied) await tx.objectStore('outbox').delete(entry.seq);
+      for (const entry of batch) {
+        if (entry.seq > answer.last_applied) continue;
+        await tx.objectStore('outbox').delete(entry.seq);
+        this.touched.add(entry.op.record);
+      }
       await tx.done;
       if (answer.results.some((r) => r.status === 'out_of_order')) {
         throw new ApiFailure({ kind: 'rejected', status: 409, code: 'out_of_order', message: 'Some changes are waiting for earlier ones.' });
@@ -170,10 +181,14 @@ export class SyncEngine {
       const tx = db.transaction(['records', 'meta'], 'readwrite');
       let clock = meta.clock;
       for (const r of page.records) {
+        this.touched.add(r.id);
         await tx.objectStore('records').put(r);
         for (const f of Object.values(r.fields)) if (f) clock = later(clock, f.stamp.hlc);
       }
-      for (const id of page.removed) await tx.objectStore('records').delete(id);
+      for (const id of page.removed) {
+        this.touched.add(id);
+        await tx.objectStore('records').delete(id);
+      }
       await tx.objectStore('meta').put(page.cursor, 'cursor');
       await tx.objectStore('meta').put(clock, 'clock');
       await tx.done;

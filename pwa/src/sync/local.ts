@@ -148,6 +148,30 @@ export function withEdit(items: Item[], entry: OutboxEntry): Item[] {
   return next.deleted ? items.filter((_, i) => i !== at) : items.map((item, i) => (i === at ? next : item));
 }
 
+/** The records `ids` as the screen shows them now, read from the store (undefined: not shown). */
+export async function readItems(db: Db, ids: string[]): Promise<Map<string, Item | undefined>> {
+  const tx = db.transaction(['records', 'outbox'], 'readonly');
+  const [records, outbox] = await Promise.all([Promise.all(ids.map((id) => tx.objectStore('records').get(id))), tx.objectStore('outbox').getAll()]);
+  const fresh = new Map<string, Item | undefined>(ids.map((id, i) => [id, records[i] ? fromServer(records[i]) : undefined]));
+  for (const entry of outbox.sort((a, b) => a.seq - b.seq)) {
+    if (fresh.has(entry.op.record)) fresh.set(entry.op.record, replay(fresh.get(entry.op.record), entry));
+  }
+  return fresh;
+}
+
+/** `items` with some records replaced by `fresh` ones: new ones at the end, deleted ones gone. */
+export function withItems(items: Item[], fresh: Map<string, Item | undefined>): Item[] {
+  if (fresh.size === 0) return items;
+  const out = items.flatMap((item) => {
+    if (!fresh.has(item.id)) return [item];
+    const next = fresh.get(item.id);
+    return next && !next.deleted ? [next] : [];
+  });
+  const shown = new Set(items.map((i) => i.id));
+  for (const [id, next] of fresh) if (!shown.has(id) && next && !next.deleted) out.push(next);
+  return out;
+}
+
 export async function unsentCount(db: Db): Promise<number> {
   return db.count('outbox');
 }

@@ -4,7 +4,7 @@ import type { PullResponse, PushRequest, PushResponse, Record as ServerRecord } 
 import { backoff } from './api';
 import { type Db, open } from './db';
 import { SyncEngine, type SyncState } from './engine';
-import { edit, view, withEdit } from './local';
+import { edit, readItems, view, withEdit, withItems } from './local';
 import { syncWords } from '../ui/words';
 
 const ME = '0190a000-0000-7000-8000-000000000001';
@@ -254,6 +254,43 @@ describe('push', () => {
     expect(sent).toEqual([1]);
     expect((await db.getAll('outbox')).map((o) => o.seq)).toEqual([9]);
     e.stop();
+  });
+});
+
+describe('the screen after a sync round', () => {
+  it('re-reads only the records the round touched, and shows what reading everything would', async () => {
+    await db.put('records', { ...serverGoal('Stays as it is'), id: 'g0' });
+    await db.put('records', serverGoal('Server words'));
+    await edit(db, { id: 'g1', kind: 'goal', owner: ME }, [{ field: 'title', value: 'Sent from the bus' }]);
+    await edit(db, { id: 'g2', kind: 'goal', owner: ME }, [{ field: 'title', value: 'A new goal' }]);
+    let shown = await view(db);
+    const untouched = shown.find((i) => i.id === 'g0');
+    const reports: (string[] | undefined)[] = [];
+    fakeServer((path, body) => {
+      if (path.startsWith('/api/sync/push')) return { status: 200, json: applyAll(body) };
+      if (path.startsWith('/api/alerts')) return { status: 200, json: [] };
+      // The server's copy of g1 with the words sent, a worker's new suggestion, and g0 unchanged.
+      const g1 = { ...serverGoal('Sent from the bus', 9), id: 'g1' };
+      const suggestion = { ...serverGoal('From Sam', 9), id: 'g3' };
+      return { status: 200, json: { ...emptyPull, records: [g1, suggestion], cursor: 2 } };
+    });
+    const e = new SyncEngine({
+      db,
+      auth: { access: 'a1', refresh: async () => null },
+      onChange: (records) => reports.push(records),
+      onState: () => undefined,
+      onSignedOut: () => undefined,
+      channelName: `test-${n}`,
+      random: () => 0.5,
+    });
+    await e.syncNow();
+    const touched = reports.at(-1);
+    expect(touched && [...touched].sort()).toEqual(['g1', 'g2', 'g3']);
+    shown = withItems(shown, await readItems(db, touched ?? []));
+    const byId = (items: typeof shown) => [...items].sort((a, b) => a.id.localeCompare(b.id));
+    expect(byId(shown)).toEqual(byId(await view(db)));
+    expect(shown.find((i) => i.id === 'g0')).toBe(untouched);
+    expect(shown.find((i) => i.id === 'g1')?.unsent).toBe(false);
   });
 });
 
