@@ -4,8 +4,8 @@
 // calls saved is pushed eventually, from any tab, after a crash or a reload. The view is the
 // server's records with this device's unsent operations replayed on top, so the screen always
 // shows the young person's latest words.
-import type { Author, FieldName, FieldValue, PersonId, Record, RecordKind, Stamp, Visibility } from '../generated/tandem';
-import { type Db, type OutboxEntry, readMeta } from './db';
+import type { Author, FieldName, FieldValue, Hlc, PersonId, Record, RecordKind, Stamp, Visibility } from '../generated/tandem';
+import type { Db, OutboxEntry, Session } from './db';
 import { tick } from './hlc';
 import { uuidv7 } from './ids';
 
@@ -32,15 +32,23 @@ export async function edit(
   changes: FieldValue[],
   now = Date.now(),
 ): Promise<OutboxEntry> {
+  // As few requests as the edit needs: each is a round trip to the browser's storage process,
+  // and this transaction is what a tap on Save waits for.
   const tx = db.transaction(['records', 'outbox', 'meta'], 'readwrite');
-  const meta = await readMeta(tx.objectStore('meta'), uuidv7);
-  if (!meta.session) throw new Error('Sign in first.');
-  const server = await tx.objectStore('records').get(target.id);
-  const seq = meta.seq + 1;
-  const clock = tick(meta.clock, now);
+  const meta = tx.objectStore('meta');
+  const [storedSeq, storedClock, storedDevice, session, server] = await Promise.all([
+    meta.get('seq') as Promise<number | undefined>,
+    meta.get('clock') as Promise<Hlc | undefined>,
+    meta.get('device') as Promise<string | undefined>,
+    meta.get('session') as Promise<Session | undefined>,
+    tx.objectStore('records').get(target.id),
+  ]);
+  if (!session) throw new Error('Sign in first.');
+  const seq = (storedSeq ?? 0) + 1;
+  const clock = tick(storedClock ?? { ms: 0, count: 0 }, now);
   const entry: OutboxEntry = {
     seq,
-    person: meta.session.person,
+    person: session.person,
     madeAt: now,
     op: {
       seq,
@@ -53,9 +61,9 @@ export async function edit(
   };
   await Promise.all([
     tx.objectStore('outbox').put(entry),
-    tx.objectStore('meta').put(seq, 'seq'),
-    tx.objectStore('meta').put(clock, 'clock'),
-    tx.objectStore('meta').put(meta.device, 'device'),
+    meta.put(seq, 'seq'),
+    meta.put(clock, 'clock'),
+    storedDevice ? undefined : meta.put(uuidv7(), 'device'),
     tx.done,
   ]);
   return entry;

@@ -149,6 +149,10 @@ impl Db for PgConn<'_> {
     fn keyring(&self) -> &Keyring {
         self.keys
     }
+
+    fn has_concurrent_writers(&self) -> bool {
+        true
+    }
 }
 
 impl PgStore {

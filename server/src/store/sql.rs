@@ -98,6 +98,10 @@ pub trait Db {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<u64>;
     /// The data keys that seal and open words at rest.
     fn keyring(&self) -> &Keyring;
+    /// Whether other transactions may write at the same time (PostgreSQL; SQLite has one writer).
+    fn has_concurrent_writers(&self) -> bool {
+        false
+    }
 }
 
 impl dyn Db + '_ {

@@ -63,6 +63,10 @@ pub fn current_change(conn: &dyn Db) -> Result<i64> {
 /// This lock is what keeps a pull from skipping a change on PostgreSQL: whoever takes change
 /// numbers holds it until they commit, so transactions commit in the order of their numbers and
 /// no snapshot can hold number 12 without 11. (SQLite has one writer and needs no lock.)
+/// A record's change number while its transaction writes it, before the counter is locked: never
+/// seen outside that transaction, which sets the real one before it commits.
+const NOT_YET_NUMBERED: i64 = -1;
+
 fn lock_change_counter(conn: &dyn Db) -> Result<i64> {
     conn.query_one("SELECT value FROM change_seq FOR UPDATE", &[])?.int(0)
 }
@@ -297,21 +301,43 @@ pub fn push(conn: &dyn Db, caller: Caller, req: &PushRequest, clock: &mut Hlc, n
     conn.execute("UPDATE devices SET last_seq = ?2 WHERE id = ?1", &[(&device).into(), (last_seq as i64).into()])?;
     let dirty: Vec<_> =
         working.records.values().filter(|(before, after)| before.as_ref().map(|(r, _)| r) != Some(after)).collect();
-    if !dirty.is_empty() {
-        // Change numbers for the whole batch are taken at once, under the counter's lock.
-        let first = lock_change_counter(conn)?;
-        let mut seq = first;
-        for (before, after) in dirty {
-            seq += 1;
-            let widest = save_record(conn, before.as_ref(), after, seq)?;
-            let entry = changed.entry(after.owner).or_insert((seq, widest));
-            *entry = (seq, entry.1.max(widest));
-        }
-        conn.execute("UPDATE change_seq SET value = ?1", &[seq.into()])?;
-        keep_latest_clock(conn, *clock)?;
-    }
     for (owner, n) in worker_changes {
         access_log::append(conn, owner, caller.person, Action::Change, n, now_ms as i64)?;
+    }
+    if !dirty.is_empty() {
+        // Change numbers for the whole batch are taken at once, under the counter's lock, which
+        // every other push then waits for until this one commits. With other writers (replicas
+        // on PostgreSQL) the records are written first and numbered in one statement last, so
+        // the lock is held for the numbering and the commit only.
+        let seq = if conn.has_concurrent_writers() {
+            let mut saved = Vec::with_capacity(dirty.len());
+            for (before, after) in &dirty {
+                saved.push((after.owner, save_record(conn, before.as_ref(), after, NOT_YET_NUMBERED)?));
+            }
+            let first = lock_change_counter(conn)? + 1;
+            let ids: Vec<String> = dirty.iter().map(|(_, after)| after.id.to_string()).collect();
+            conn.execute(
+                "UPDATE records SET changed_seq = CAST(?1 AS BIGINT) - 1 + array_position(string_to_array(?2, ','), id)
+                 WHERE id = ANY(string_to_array(?2, ','))",
+                &[first.into(), ids.join(",").into()],
+            )?;
+            for (i, (owner, widest)) in saved.into_iter().enumerate() {
+                let entry = changed.entry(owner).or_insert((0, widest));
+                *entry = (first + i as i64, entry.1.max(widest));
+            }
+            first + ids.len() as i64 - 1
+        } else {
+            let mut seq = lock_change_counter(conn)?;
+            for (before, after) in dirty {
+                seq += 1;
+                let widest = save_record(conn, before.as_ref(), after, seq)?;
+                let entry = changed.entry(after.owner).or_insert((seq, widest));
+                *entry = (seq, entry.1.max(widest));
+            }
+            seq
+        };
+        conn.execute("UPDATE change_seq SET value = ?1", &[seq.into()])?;
+        keep_latest_clock(conn, *clock)?;
     }
     Ok(PushOutcome {
         response: PushResponse { results, last_applied: last_seq },
