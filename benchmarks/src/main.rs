@@ -108,7 +108,7 @@ async fn extras(args: &Args, dir: &Path, sqlite: &[LoadRow]) -> String {
     }
     let _ = writeln!(
         md,
-        "\nWhat bounds each figure: on this 2-core machine PostgreSQL, the replicas and the load generator (1,000 concurrent clients) share the same two cores, so a second replica adds no CPU; its row shows what coordination costs (each push holds the change counter's row lock until it commits, so pushes commit one at a time, and each commit waits for PostgreSQL's WAL flush), not what a second machine would add. SQLite's single writer folds concurrent pushes into one fsync (group commit), which PostgreSQL does only through its own commit grouping. Replicas on their own machines, with PostgreSQL on another, are what the second row stands for in production."
+        "\nWhat bounds each figure: on this 2-core machine PostgreSQL, the replicas and the load generator (1,000 concurrent clients) share the same two cores, so a second replica adds no CPU; its row shows what coordination costs (a push writes its records first, then takes the change counter's row lock to number them and holds it until it commits, so pushes commit one at a time and each waits for PostgreSQL's WAL flush under that lock), not what a second machine would add. SQLite's single writer folds concurrent pushes into one fsync (group commit), which PostgreSQL does only through its own commit grouping. Replicas on their own machines, with PostgreSQL on another, are what the second row stands for in production."
     );
 
     eprintln!(

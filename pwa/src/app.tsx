@@ -1,6 +1,6 @@
 // The app shell: the header, quick exit, notices, sign-in, and each role's screens. The session
 // and sync wiring is in shell/useTandem.ts; each role's screens are in roles/.
-import { Ctx, type Route } from './context';
+import { CardCtx, type CardCtxValue, Ctx, type Route } from './context';
 import { useRoute } from './navigation';
 import { AdminScreens } from './roles/Admin';
 import { DropInScreens } from './roles/DropIn';
@@ -81,9 +81,11 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
           />
         ) : (
           <Ctx.Provider value={ctx}>
+            <CardCtx.Provider value={t.cardCtx as CardCtxValue}>
             {session.role === 'young_person' ? <SafetyButton /> : session.role === 'admin' ? null : <AlertBanner />}
             {session.role !== 'admin' && <SyncStatus state={sync} online={online} onRetry={ctx.syncNow} />}
             <Screens role={session.role} route={route} />
+            </CardCtx.Provider>
           </Ctx.Provider>
         )}
       </main>

@@ -57,3 +57,13 @@ export interface AccessEntry {
 }
 
 export const Ctx = createContext<AppCtx>(null as unknown as AppCtx);
+
+/** What a card needs besides its item. It changes rarely, so on a phone holding hundreds of
+ * records a save redraws the one card it changed, not every card on the screen. */
+export interface CardCtxValue {
+  me: string;
+  workers: PersonRef[];
+  save: AppCtx['save'];
+}
+
+export const CardCtx = createContext<CardCtxValue>(null as unknown as CardCtxValue);

@@ -21,7 +21,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
 use store::sql::Db;
-use store::{Store, people};
+use store::{Store, audit, people};
 use tandem_shared::PersonId;
 use tokio::net::TcpListener;
 
@@ -129,6 +129,11 @@ fn person_ref(conn: &dyn Db, text: &str) -> error::Result<PersonId> {
         .id)
 }
 
+/// An audit entry's detail for something done at the server's command line (no admin signed in).
+fn from_cli(detail: &str) -> String {
+    format!("{detail} (from the command line)")
+}
+
 async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
     let store = Store::open(&db.db, db.data_key_file.as_deref()).await?;
     let now = store::now_ms();
@@ -139,7 +144,11 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
             let id = store
                 .write({
                     let (name, display_name) = (name.clone(), display_name.clone());
-                    move |tx| accounts::create_staff(tx, role, &name, &display_name, &password, now)
+                    move |tx| {
+                        let id = accounts::create_staff(tx, role, &name, &display_name, &password, now)?;
+                        audit::append(tx, now, None, "created staff", Some(id), &from_cli(people::role_str(role)))?;
+                        Ok(id)
+                    }
                 })
                 .await
                 .map_err(err)?;
@@ -156,7 +165,16 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
                         .map(|p| p.id)
                         .or(ids.first().copied())
                         .ok_or(error::ApiError::BadRequest("create an admin or name a worker first".into()))?;
-                    accounts::invite_young_person(tx, &name, admin, &ids, now)
+                    let (id, code) = accounts::invite_young_person(tx, &name, admin, &ids, now)?;
+                    audit::append(
+                        tx,
+                        now,
+                        None,
+                        "invited a young person",
+                        Some(id),
+                        &from_cli("a one-time invite code"),
+                    )?;
+                    Ok((id, code))
                 })
                 .await
                 .map_err(err)?;
@@ -167,14 +185,36 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
         }
         Command::Assign { worker, young_person } => {
             store
-                .write(move |tx| accounts::assign(tx, person_ref(tx, &worker)?, person_ref(tx, &young_person)?, now))
+                .write(move |tx| {
+                    let (worker, young_person) = (person_ref(tx, &worker)?, person_ref(tx, &young_person)?);
+                    accounts::assign(tx, worker, young_person, now)?;
+                    audit::append(
+                        tx,
+                        now,
+                        None,
+                        "assigned",
+                        Some(young_person),
+                        &from_cli(&format!("key worker {worker}")),
+                    )
+                })
                 .await
                 .map_err(err)?;
             println!("assigned");
         }
         Command::Unassign { worker, young_person } => {
             store
-                .write(move |tx| accounts::unassign(tx, person_ref(tx, &worker)?, person_ref(tx, &young_person)?, now))
+                .write(move |tx| {
+                    let (worker, young_person) = (person_ref(tx, &worker)?, person_ref(tx, &young_person)?);
+                    accounts::unassign(tx, worker, young_person, now)?;
+                    audit::append(
+                        tx,
+                        now,
+                        None,
+                        "ended an assignment",
+                        Some(young_person),
+                        &from_cli(&format!("key worker {worker}")),
+                    )
+                })
                 .await
                 .map_err(err)?;
             println!("unassigned: their devices drop this young person's things at their next sync");
@@ -184,7 +224,8 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
             store
                 .write(move |tx| {
                     let p = person_ref(tx, &who)?;
-                    accounts::revoke(tx, p, now)
+                    accounts::revoke(tx, p, now)?;
+                    audit::append(tx, now, None, "ended every session", Some(p), &from_cli("lost device or leaving"))
                 })
                 .await
                 .map_err(err)?;

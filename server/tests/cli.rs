@@ -121,4 +121,24 @@ fn admin_commands_create_staff_invite_and_assign() {
     assert!(!ok && out.contains("taken"), "a clear error: {out}");
     let (ok, out) = run(&["revoke", "--person", "nobody-here"]);
     assert!(!ok && out.contains("nobody"), "{out}");
+    let (ok, out) = run(&["revoke", "--person", "lee"]);
+    assert!(ok, "{out}");
+
+    // Every change is in the audit log, marked as made at the command line; refusals are not.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT action FROM audit_log WHERE actor_id IS NULL AND detail LIKE '%(from the command line)' ORDER BY id")
+        .unwrap();
+    let actions: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(
+        actions,
+        [
+            "created staff",
+            "created staff",
+            "invited a young person",
+            "ended an assignment",
+            "assigned",
+            "ended every session"
+        ]
+    );
 }

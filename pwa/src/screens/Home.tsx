@@ -4,6 +4,7 @@ import { Ctx } from '../context';
 import { ReadAloud } from '../ui/ReadAloud';
 import { AddItem, ItemCard } from './Items';
 import { ClosedCaseNotice } from './DeleteAccount';
+import { Recent } from '../ui/Recent';
 
 export function Home() {
   const ctx = useContext(Ctx);
@@ -20,7 +21,7 @@ export function Home() {
       <p>
         {intro} <ReadAloud text={`${intro} ${strengths.map((s) => String(s.values.text)).join('. ')}`} label="Read this page out loud" />
       </p>
-      {strengths.length === 0 ? <p>Nothing here yet. You can add something whenever you like.</p> : <ul class="cards">{strengths.map((s) => <ItemCard key={s.id} item={s} />)}</ul>}
+      {strengths.length === 0 ? <p>Nothing here yet. You can add something whenever you like.</p> : <Recent items={strengths}>{(shown) => <ul class="cards">{shown.map((s) => <ItemCard key={s.id} item={s} />)}</ul>}</Recent>}
       <AddItem kind="strength" />
       <nav aria-label="More" class="tiles">
         <button type="button" class="tile" onClick={() => ctx.go({ name: 'goals' })}>My goals ({goals})</button>

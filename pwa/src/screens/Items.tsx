@@ -1,11 +1,12 @@
 // Cards for strengths and statements, and the forms to add them.
+import { Component } from 'preact';
 import { useContext, useState } from 'preact/hooks';
 import type { NoticedBy, RecordKind } from '../generated/tandem';
 import type { Item } from '../sync/local';
 import { ReadAloud } from '../ui/ReadAloud';
 import { WhoCanSee } from '../ui/WhoCanSee';
 import { whoCanSee } from '../ui/words';
-import { Ctx } from '../context';
+import { CardCtx, Ctx } from '../context';
 import { meetingsOf } from './Meeting';
 import { Recent } from '../ui/Recent';
 
@@ -15,20 +16,31 @@ export function textOf(item: Item): string {
 
 /** "In my words" when the young person wrote it; otherwise says who did. */
 export function Authorship({ item, field }: { item: Item; field: 'text' | 'title' }) {
-  const ctx = useContext(Ctx);
+  const ctx = useContext(CardCtx);
   const writer = item.writers[field];
   const mine = writer === null || writer === undefined || writer.person === item.owner;
-  if (mine) return <span class="tag tag--mine">{ctx.session.person === item.owner ? 'In my words' : 'In their words'}</span>;
-  const name = ctx.workers.find((w) => w.id === writer.person)?.display_name ?? (writer.person === ctx.session.person ? 'you' : 'a worker');
+  if (mine) return <span class="tag tag--mine">{ctx.me === item.owner ? 'In my words' : 'In their words'}</span>;
+  const name = ctx.workers.find((w) => w.id === writer.person)?.display_name ?? (writer.person === ctx.me ? 'you' : 'a worker');
   return <span class="tag tag--worker">Written by {name}</span>;
 }
 
-export function ItemCard({ item }: { item: Item }) {
-  const ctx = useContext(Ctx);
+/** A card redraws when its own item changes (or what every card shows does), not when another does. */
+export class ItemCard extends Component<{ item: Item }> {
+  shouldComponentUpdate(next: { item: Item }) {
+    return next.item !== this.props.item;
+  }
+
+  render() {
+    return <Card item={this.props.item} />;
+  }
+}
+
+function Card({ item }: { item: Item }) {
+  const ctx = useContext(CardCtx);
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(textOf(item));
   const workers = ctx.workers.map((w) => w.display_name);
-  const isOwner = ctx.session.person === item.owner;
+  const isOwner = ctx.me === item.owner;
   const save = async () => {
     await ctx.save(item, [item.kind === 'goal' ? { field: 'title', value: draft } : { field: 'text', value: draft }]);
     setEditing(false);

@@ -1,7 +1,7 @@
 // The session and sync wiring every role's screens run on: opens the store, signs in and out,
 // runs sync, and builds the context the screens read. No screens here.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { AccessEntry, AppCtx, PersonRef, Route } from '../context';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { AccessEntry, AppCtx, CardCtxValue, PersonRef, Route } from '../context';
 import type { FieldValue, RecordKind, Visibility } from '../generated/tandem';
 import { ApiFailure, request } from '../sync/api';
 import { type Db, open, type RejectedEntry, type Session } from '../sync/db';
@@ -125,16 +125,27 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     };
   }, []);
 
-  const ctx = useMemo<AppCtx | null>(() => {
-    if (!db || !session) return null;
-    const save = async (item: { id: string; kind: RecordKind; owner: string }, changes: FieldValue[]) => {
+  const save = useCallback(
+    async (item: { id: string; kind: RecordKind; owner: string }, changes: FieldValue[]) => {
+      if (!db) return;
       const entry = await edit(db, item, changes);
       // The words are on screen now; the store is read again when the sync engine reports.
       setItems((shown) => withEdit(shown, entry));
       setSync((s) => ({ ...s, unsent: s.unsent + 1 }));
       engine.current?.announce({ shownHere: true, records: [item.id] });
       void engine.current?.syncNow();
-    };
+    },
+    [db],
+  );
+  // The workers' list is read again after every sync; by value, so cards don't redraw for it.
+  const workersKey = JSON.stringify(me.workers);
+  const cardCtx = useMemo<CardCtxValue | null>(
+    () => (session ? { me: session.person, workers: me.workers, save } : null),
+    [session, workersKey, save],
+  );
+
+  const ctx = useMemo<AppCtx | null>(() => {
+    if (!db || !session) return null;
     return {
       session,
       items,
@@ -201,7 +212,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         return null;
       },
     };
-  }, [db, session, items, rejected, me, sync, online, lastLooked, alerts, pending]);
+  }, [db, session, items, rejected, me, sync, online, lastLooked, alerts, pending, save]);
 
   const [locked, unlock] = useIdleLock(!!session?.sharedDevice, idleMs(), () => void visitOver());
 
@@ -262,6 +273,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     db,
     session,
     ctx,
+    cardCtx,
     sync,
     online,
     sessions,
