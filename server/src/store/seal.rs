@@ -1,35 +1,53 @@
-//! Words at rest: every field value and kept conflict is sealed with XChaCha20-Poly1305 under a
+//! Words at rest: every field value and kept conflict is sealed with AES-256-GCM-SIV under a
 //! data key kept in a file outside the database (like the token signing key), so a copy of the
 //! database, a backup or a `pg_dump` holds no words without that file.
 //!
 //! The key file holds one key per line, `ID BASE64`; the last is the one new writes use, the
 //! others still open what they sealed until `tandem rotate-key` has re-sealed it all. A sealed
-//! value is `s1.ID.BASE64(nonce ‖ ciphertext)`, with the record's id as associated data, so a
-//! sealed value moved to another record doesn't open. Values written before encryption (plain
-//! JSON) still read, and `rotate-key` seals them.
+//! value is `s2.ID.BASE64(nonce ‖ ciphertext)`, with the record's id as associated data, so a
+//! sealed value moved to another record doesn't open.
+//!
+//! AES-GCM-SIV (RFC 8452) with a random 96-bit nonce per value: misuse-resistant, so even a
+//! repeated nonce reveals no more than that two values were equal, and with the processor's AES
+//! instructions about a quarter of the time XChaCha20-Poly1305 took here (sealing was a tenth of
+//! the server's work per operation). Values sealed by earlier versions (`s1.`, XChaCha20-Poly1305)
+//! and written before encryption (plain JSON) still read, and `rotate-key` re-seals them.
 //!
 //! Servers look at the key file every second, so a rotation reaches every replica that shares
 //! it without a restart.
 
 use super::StoreError;
 use crate::error::{ApiError, Result};
+use aes_gcm_siv::Aes256GcmSiv;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 use std::time::SystemTime;
 
-const PREFIX: &str = "s1.";
+/// What new writes are sealed as.
+const PREFIX: &str = "s2.";
+/// Sealed by earlier versions, with XChaCha20-Poly1305: opened, never written.
+const PREFIX_V1: &str = "s1.";
 
 /// Finds a row if anything in the database is sealed (so a missing key file is an error).
 pub const ANY_SEALED: &str =
-    "SELECT 1 FROM fields WHERE state LIKE 's1.%' UNION ALL SELECT 1 FROM conflicts WHERE state LIKE 's1.%' LIMIT 1";
+    "SELECT 1 FROM fields WHERE state LIKE 's_.%' UNION ALL SELECT 1 FROM conflicts WHERE state LIKE 's_.%' LIMIT 1";
+
+/// One data key, as each format uses it.
+struct Key {
+    id: u32,
+    /// Its own key, derived from the data key, so no key serves two algorithms.
+    siv: Aes256GcmSiv,
+    v1: XChaCha20Poly1305,
+}
 
 struct Keys {
-    /// (id, cipher), oldest first; the last seals.
-    list: Vec<(u32, XChaCha20Poly1305)>,
+    /// Oldest first; the last seals.
+    list: Vec<Key>,
     modified: Option<SystemTime>,
 }
 
@@ -46,8 +64,11 @@ fn read_file(path: &Path) -> Result<Keys, StoreError> {
         let (id, key) = line.trim().split_once(' ').ok_or_else(|| bad("is damaged (a line isn't `ID KEY`)"))?;
         let id: u32 = id.parse().map_err(|_| bad("is damaged (a key id isn't a number)"))?;
         let key = B64.decode(key.trim()).map_err(|_| bad("is damaged (a key isn't base64)"))?;
-        let cipher = XChaCha20Poly1305::new_from_slice(&key).map_err(|_| bad("is damaged (a key isn't 32 bytes)"))?;
-        list.push((id, cipher));
+        let v1 = XChaCha20Poly1305::new_from_slice(&key).map_err(|_| bad("is damaged (a key isn't 32 bytes)"))?;
+        let derived =
+            Sha256::new().chain_update(b"tandem data key for AES-256-GCM-SIV\0").chain_update(&key).finalize();
+        let siv = Aes256GcmSiv::new_from_slice(&derived).map_err(|_| bad("is damaged"))?;
+        list.push(Key { id, siv, v1 });
     }
     if list.is_empty() {
         return Err(bad("holds no key"));
@@ -111,43 +132,53 @@ impl Keyring {
 
     /// The id of the key new writes are sealed with.
     pub fn current(&self) -> u32 {
-        self.keys.read().unwrap_or_else(|p| p.into_inner()).list.last().map_or(0, |(id, _)| *id)
+        self.keys.read().unwrap_or_else(|p| p.into_inner()).list.last().map_or(0, |k| k.id)
     }
 
     /// Seals `plain` for the record `context`.
     pub fn seal(&self, plain: &str, context: &str) -> Result<String> {
         let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
-        let (id, cipher) = keys.list.last().ok_or_else(|| ApiError::Internal("no data key".into()))?;
-        let nonce: [u8; 24] = rand::random();
-        let sealed = cipher
-            .encrypt(&XNonce::from(nonce), Payload { msg: plain.as_bytes(), aad: context.as_bytes() })
+        let key = keys.list.last().ok_or_else(|| ApiError::Internal("no data key".into()))?;
+        let nonce: [u8; 12] = rand::random();
+        let sealed = key
+            .siv
+            .encrypt(&nonce.into(), Payload { msg: plain.as_bytes(), aad: context.as_bytes() })
             .map_err(|_| ApiError::Internal("sealing failed".into()))?;
         let mut bytes = nonce.to_vec();
         bytes.extend_from_slice(&sealed);
-        Ok(format!("{PREFIX}{id}.{}", B64.encode(bytes)))
+        Ok(format!("{PREFIX}{}.{}", key.id, B64.encode(bytes)))
     }
 
     /// Opens a value stored for the record `context` (plain values from before encryption pass
     /// through).
     pub fn open_text(&self, stored: &str, context: &str) -> Result<String> {
-        let Some(rest) = stored.strip_prefix(PREFIX) else {
-            return Ok(stored.to_owned());
+        let (v1, rest) = match (stored.strip_prefix(PREFIX), stored.strip_prefix(PREFIX_V1)) {
+            (Some(rest), _) => (false, rest),
+            (None, Some(rest)) => (true, rest),
+            (None, None) => return Ok(stored.to_owned()),
         };
         let damaged =
             || ApiError::Internal("a sealed value doesn't open (damaged, or moved from another record)".into());
         let (id, body) = rest.split_once('.').ok_or_else(damaged)?;
         let id: u32 = id.parse().map_err(|_| damaged())?;
         let bytes = B64.decode(body).map_err(|_| damaged())?;
-        if bytes.len() < 24 {
+        let nonce_len = if v1 { 24 } else { 12 };
+        if bytes.len() < nonce_len {
             return Err(damaged());
         }
-        let (nonce, sealed) = bytes.split_at(24);
-        let nonce = XNonce::from(<[u8; 24]>::try_from(nonce).map_err(|_| damaged())?);
+        let (nonce, sealed) = bytes.split_at(nonce_len);
         let attempt = |keys: &Keys| {
-            keys.list
-                .iter()
-                .find(|(k, _)| *k == id)
-                .map(|(_, cipher)| cipher.decrypt(&nonce, Payload { msg: sealed, aad: context.as_bytes() }))
+            keys.list.iter().find(|k| k.id == id).map(|k| {
+                let payload = Payload { msg: sealed, aad: context.as_bytes() };
+                let wrong_size = |_| chacha20poly1305::aead::Error;
+                if v1 {
+                    let nonce: [u8; 24] = nonce.try_into().map_err(wrong_size)?;
+                    k.v1.decrypt(&XNonce::from(nonce), payload)
+                } else {
+                    let nonce: [u8; 12] = nonce.try_into().map_err(wrong_size)?;
+                    k.siv.decrypt(&nonce.into(), payload)
+                }
+            })
         };
         let mut opened = attempt(&self.keys.read().unwrap_or_else(|p| p.into_inner()));
         if opened.is_none() {
@@ -175,8 +206,7 @@ impl Keyring {
     pub fn add_key(&self) -> Result<u32, StoreError> {
         let text = std::fs::read_to_string(&self.path).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut lines: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect();
-        let id =
-            self.keys.read().unwrap_or_else(|p| p.into_inner()).list.iter().map(|(id, _)| *id).max().unwrap_or(0) + 1;
+        let id = self.keys.read().unwrap_or_else(|p| p.into_inner()).list.iter().map(|k| k.id).max().unwrap_or(0) + 1;
         lines.push(new_key_line(id));
         write_file(&self.path, &lines)?;
         *self.keys.write().unwrap_or_else(|p| p.into_inner()) = read_file(&self.path)?;
@@ -215,7 +245,7 @@ mod tests {
         let path = dir.path().join("data.key");
         let ring = Keyring::open(&path, false).unwrap();
         let sealed = ring.seal("I want to choose who comes", "record-1").unwrap();
-        assert!(sealed.starts_with("s1.1.") && !sealed.contains("choose"), "{sealed}");
+        assert!(sealed.starts_with("s2.1.") && !sealed.contains("choose"), "{sealed}");
         assert_eq!(ring.open_text(&sealed, "record-1").unwrap(), "I want to choose who comes");
         assert!(ring.open_text(&sealed, "record-2").is_err(), "moved to another record");
         assert_eq!(ring.open_text("[\"plain\"]", "record-1").unwrap(), "[\"plain\"]", "plain values from before");
@@ -229,6 +259,23 @@ mod tests {
         ring.retire_old().unwrap();
         assert!(ring.open_text(&sealed, "record-1").is_err(), "a retired key opens nothing");
         assert_eq!(ring.open_text(&resealed, "record-1").unwrap(), "I want to choose who comes");
+    }
+
+    #[test]
+    fn values_sealed_by_earlier_versions_still_open_and_are_resealed_by_a_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.key");
+        let ring = Keyring::open(&path, false).unwrap();
+        // What versions before AES-GCM-SIV wrote: XChaCha20-Poly1305 under the data key itself.
+        let key = B64.decode(std::fs::read_to_string(&path).unwrap().trim().split_once(' ').unwrap().1).unwrap();
+        let nonce: [u8; 24] = rand::random();
+        let cipher = XChaCha20Poly1305::new_from_slice(&key).unwrap();
+        let sealed = cipher.encrypt(&XNonce::from(nonce), Payload { msg: b"my own words", aad: b"record-1" }).unwrap();
+        let old = format!("s1.1.{}", B64.encode([nonce.as_slice(), &sealed].concat()));
+        assert_eq!(ring.open_text(&old, "record-1").unwrap(), "my own words");
+        assert!(ring.open_text(&old, "record-2").is_err(), "still bound to its record");
+        assert!(!ring.is_current(&old), "rotate-key re-seals it in today's format");
+        assert!(ring.is_current(&ring.seal("my own words", "record-1").unwrap()));
     }
 
     #[test]
