@@ -50,7 +50,7 @@ export class SessionManager implements Auth {
     const tablet = await thisTablet();
     const tokens = await request<Tokens>(null, 'POST', '/api/auth/sign-in', { name, secret, device, ...(tablet ? { tablet_key: tablet.key } : {}) });
     // An admin removed this tablet's registration: it is an ordinary device again.
-    if (tablet && !tokens.tablet) await forgetThisTablet();
+    if (tablet && !tokens.tablet) await forgetThisTablet().catch(() => undefined);
     this.keptAccount = tokens.erasure_cancelled === true;
     this.mustChangePassword = tokens.must_change_password === true;
     return this.keep(tokens, sharedDevice || tokens.tablet !== undefined);

@@ -27,8 +27,15 @@ const open = () =>
     },
   });
 
-export const thisTablet = (): Promise<TabletRegistration | null> =>
-  withStore(async (db) => ((await db.get('tablet', 'this')) as TabletRegistration | undefined) ?? null);
+/** This device's registration, or null (also when the browser keeps no storage: then it is no
+ * registered tablet, and signing in must still work). */
+export async function thisTablet(): Promise<TabletRegistration | null> {
+  try {
+    return await withStore(async (db) => ((await db.get('tablet', 'this')) as TabletRegistration | undefined) ?? null);
+  } catch {
+    return null;
+  }
+}
 
 export const registerThisTablet = (t: TabletRegistration): Promise<void> => withStore(async (db) => void (await db.put('tablet', t, 'this')));
 
