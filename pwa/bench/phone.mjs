@@ -152,7 +152,7 @@ async function main() {
       `| open with no signal → first screen, ${RECORDS} records stored | ${(offlineStart / 1000).toFixed(2)} s | < 1 s | ${mark(offlineStart < 1000)} |`,
       `| JavaScript heap after syncing and ${SAVES} saves | ${heap.toFixed(1)} MiB | | |`,
       '',
-      `What bounds a save: the IndexedDB transaction that makes the words and their outbox entry durable together. One of the same shape (five reads, then three writes), alone in the same slowed page, takes p50 / p95 ${pct(bare, 0.5).toFixed(1)} / ${pct(bare, 0.95).toFixed(1)} ms; the rest is the tap's event reaching the form and the screen redrawn. First sync is bound by the server's pull pages and writing 1,000 records to IndexedDB; offline start by loading the app from the service worker's cache and reading the stored records.`,
+      `What bounds a save: not IndexedDB itself (a transaction of the edit's shape, five reads then three writes, alone in the same slowed page: p50 / p95 ${pct(bare, 0.5).toFixed(1)} / ${pct(bare, 0.95).toFixed(1)} ms) but the order things happen in: the click and submit are dispatched, the browser draws a frame for the pressed button while the edit's reads come back, the writes commit, and the list is redrawn (a Chromium trace of this is in \`benchmarks/NOTES.md\`). First sync is bound by the server's pull pages and writing 1,000 records to IndexedDB; offline start by loading the app from the service worker's cache and reading the stored records.`,
       '',
     ];
     console.log(lines.join('\n'));
