@@ -470,6 +470,66 @@ async fn tandem_peer_workload(tandem: &Path, template: &Path, fleet: &Fleet, dir
     PeerResult { name: "Tandem", insert_secs, update_secs, replicate_secs, changes_seen }
 }
 
+/// The N = 100 load while one more device pushes the largest batches a push may carry (500
+/// operations) back to back for the whole run: how long the others wait behind it.
+struct Fairness {
+    /// The 100 devices' push p50 / p99 (ms), beside the heavy device.
+    push: [f64; 2],
+    heavy_batches: usize,
+    /// The heavy device's push p50 (ms): one large batch's time.
+    heavy_p50: f64,
+    errors: usize,
+}
+
+async fn fairness_run(tandem: &Path, template: &Path, fleet: &Fleet, dir: &Path) -> Fairness {
+    let db = dir.join("fairness.db");
+    copy_db(template, &db);
+    let server = Server::start(tandem, &db).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let heavy = {
+        let (stop, base) = (stop.clone(), server.base.clone());
+        let person = fleet.young.last().expect("a fleet");
+        let (owner, token) = (person.id, person.token.clone());
+        tokio::spawn(async move {
+            let mut device = Device::new(&reqwest::Client::new(), &base, &token);
+            let mut took = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let ops = (0..500)
+                    .map(|i| {
+                        let text = format!("a long week written up offline, part {i}");
+                        device.op(
+                            RecordId(uuid::Uuid::now_v7()),
+                            RecordKind::Statement,
+                            owner,
+                            vec![FieldValue::Text(text)],
+                        )
+                    })
+                    .collect();
+                match device.push(ops).await {
+                    Ok((_, t)) => took.push(t),
+                    Err(e) => panic!("the heavy device's push was refused: {e}"),
+                }
+            }
+            took
+        })
+    };
+    // The heavy device starts first, so every small push meets its batches.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let report = tandem_bench::run(std::slice::from_ref(&server.base), fleet, 100, 5, 20, Duration::ZERO).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut heavy = heavy.await.expect("heavy device");
+    server.stop().await;
+    heavy.sort();
+    let mut push = report.push_latencies.clone();
+    push.sort();
+    Fairness {
+        push: [ms(percentile(&push, 0.5)), ms(percentile(&push, 0.99))],
+        heavy_batches: heavy.len(),
+        heavy_p50: ms(percentile(&heavy, 0.5)),
+        errors: report.errors.len(),
+    }
+}
+
 /// Sends a request to the peer and reads its JSON answer.
 async fn peer_json(req: reqwest::RequestBuilder) -> Result<serde_json::Value, String> {
     req.send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())
@@ -781,6 +841,9 @@ async fn main() {
     eprintln!("load: N = 1000 devices arriving over {} s…", STEADY.as_secs());
     let steady = load_run(&args.tandem, &template, &fleet, &dir, 1000, STEADY).await;
     eprintln!("  push p99 {:.1} ms", steady.push[2]);
+    eprintln!("fairness: N = 100 beside a device pushing batches of 500…");
+    let fairness = fairness_run(&args.tandem, &template, &fleet, &dir).await;
+    eprintln!("  push p99 {:.1} ms beside it", fairness.push[1]);
     eprintln!("growth: 1,000 and 100,000 stored records…");
     let growth = growth_run(&args.tandem, &template, &fleet, &dir).await;
     eprintln!("peer workload: Tandem…");
@@ -843,6 +906,20 @@ async fn main() {
         steady.ops as f64 / STEADY.as_secs_f64(),
         row(&steady)
     );
+    if let Some(alone) = loads.iter().find(|r| r.n == 100) {
+        let _ = writeln!(
+            md,
+            "\n## Fairness between devices\n\nThe N = 100 load again, while one more device pushes the largest batches a push may carry (500 operations, as a phone back from a long time offline sends) back to back for the whole run. The writer takes pushes in arrival order, so a small push waits for at most the batches already queued.\n\n| the 100 devices' pushes | p50 (ms) | p99 (ms) | errors |\n|---|---:|---:|---:|\n| alone (the N = 100 row above) | {:.1} | {:.1} | {} |\n| beside the heavy device ({} batches of 500, each {:.1} ms at p50) | {:.1} | {:.1} | {} |",
+            alone.push[0],
+            alone.push[2],
+            alone.errors,
+            fairness.heavy_batches,
+            fairness.heavy_p50,
+            fairness.push[0],
+            fairness.push[1],
+            fairness.errors
+        );
+    }
     let _ = writeln!(
         md,
         "\n## Growth\n\nThe measured young person owns the same ~200 records throughout; other young people's records fill the database.\n\n| stored records | no-change pull p50 / p99 (ms) | 100-change pull p50 / p99 (ms) | worker no-change pull p50 (ms) |\n|---:|---|---|---:|"
