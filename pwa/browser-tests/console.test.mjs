@@ -224,10 +224,7 @@ test('an admin registers this tablet by name: its sign-in screen says so, every 
   await page.getByText('This is Front desk tablet, shared by everyone who visits.').waitFor();
   assert.equal(await page.getByLabel(/This is a shared tablet/).count(), 0, 'no choice to make: it is shared');
   await assertAccessible(page, 'a registered tablet\'s sign-in');
-  await page.getByLabel('Your name').fill('kai');
-  await page.getByLabel('Your PIN or password').fill('1357');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await signIn(page, env.server.base, 'kai', '1357');
   const shared = await page.evaluate(
     () =>
       new Promise((resolve) => {

@@ -82,9 +82,9 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
         ) : (
           <Ctx.Provider value={ctx}>
             <CardCtx.Provider value={t.cardCtx as CardCtxValue}>
-            {session.role === 'young_person' ? <SafetyButton /> : session.role === 'admin' ? null : <AlertBanner />}
-            {session.role !== 'admin' && <SyncStatus state={sync} online={online} onRetry={ctx.syncNow} />}
-            <Screens role={session.role} route={route} />
+              {session.role === 'young_person' ? <SafetyButton /> : session.role === 'admin' ? null : <AlertBanner />}
+              {session.role !== 'admin' && <SyncStatus state={sync} online={online} onRetry={ctx.syncNow} />}
+              <Screens role={session.role} route={route} />
             </CardCtx.Provider>
           </Ctx.Provider>
         )}

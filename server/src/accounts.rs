@@ -63,6 +63,9 @@ pub fn new_invite(conn: &dyn Db, young_person: PersonId, by: PersonId, now: i64)
     Ok(code)
 }
 
+/// `assign` or `unassign`.
+pub type AssignmentChange = fn(&dyn Db, PersonId, PersonId, i64) -> Result<()>;
+
 pub fn assign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i64) -> Result<()> {
     let w = people::by_id(conn, worker)?.ok_or(ApiError::NotFound("no such worker"))?;
     let y = people::by_id(conn, young_person)?.ok_or(ApiError::NotFound("no such young person"))?;

@@ -134,6 +134,23 @@ fn from_cli(detail: &str) -> String {
     format!("{detail} (from the command line)")
 }
 
+/// Assigns or unassigns at the command line, with its audit entry.
+async fn change_assignment(
+    store: &Store,
+    worker: String,
+    young_person: String,
+    (action, change): (&'static str, accounts::AssignmentChange),
+    now: i64,
+) -> error::Result<()> {
+    store
+        .write(move |tx| {
+            let (worker, young_person) = (person_ref(tx, &worker)?, person_ref(tx, &young_person)?);
+            change(tx, worker, young_person, now)?;
+            audit::append(tx, now, None, action, Some(young_person), &from_cli(&format!("key worker {worker}")))
+        })
+        .await
+}
+
 async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
     let store = Store::open(&db.db, db.data_key_file.as_deref()).await?;
     let now = store::now_ms();
@@ -184,37 +201,11 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
             );
         }
         Command::Assign { worker, young_person } => {
-            store
-                .write(move |tx| {
-                    let (worker, young_person) = (person_ref(tx, &worker)?, person_ref(tx, &young_person)?);
-                    accounts::assign(tx, worker, young_person, now)?;
-                    audit::append(
-                        tx,
-                        now,
-                        None,
-                        "assigned",
-                        Some(young_person),
-                        &from_cli(&format!("key worker {worker}")),
-                    )
-                })
-                .await
-                .map_err(err)?;
+            change_assignment(&store, worker, young_person, ("assigned", accounts::assign), now).await.map_err(err)?;
             println!("assigned");
         }
         Command::Unassign { worker, young_person } => {
-            store
-                .write(move |tx| {
-                    let (worker, young_person) = (person_ref(tx, &worker)?, person_ref(tx, &young_person)?);
-                    accounts::unassign(tx, worker, young_person, now)?;
-                    audit::append(
-                        tx,
-                        now,
-                        None,
-                        "ended an assignment",
-                        Some(young_person),
-                        &from_cli(&format!("key worker {worker}")),
-                    )
-                })
+            change_assignment(&store, worker, young_person, ("ended an assignment", accounts::unassign), now)
                 .await
                 .map_err(err)?;
             println!("unassigned: their devices drop this young person's things at their next sync");

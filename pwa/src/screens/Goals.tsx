@@ -33,23 +33,25 @@ export function Goals() {
       {goals.length === 0 ? (
         <p>No goals yet. That's fine.</p>
       ) : (
-        <Recent items={goals}>{(shown) => (
-        <ul class="cards">
-          {shown.map((g) => (
-            <li class="card" key={g.id}>
-              <div class="card__head">
-                <Authorship item={g} field="title" />
-                {g.unsent && <span class="tag tag--unsent">Saved on this phone</span>}
-              </div>
-              <p class="card__text">{String(g.values.title ?? '')}</p>
-              <p class="card__meta">{STATUS_WORDS[(g.values.status as GoalStatus) ?? 'active']}</p>
-              <button type="button" onClick={() => ctx.go({ name: 'goal', id: g.id })}>
-                Open <span class="visually-hidden">{String(g.values.title ?? '')}</span>
-              </button>
-            </li>
-          ))}
-        </ul>
-        )}</Recent>
+        <Recent items={goals}>
+          {(shown) => (
+            <ul class="cards">
+              {shown.map((g) => (
+                <li class="card" key={g.id}>
+                  <div class="card__head">
+                    <Authorship item={g} field="title" />
+                    {g.unsent && <span class="tag tag--unsent">Saved on this phone</span>}
+                  </div>
+                  <p class="card__text">{String(g.values.title ?? '')}</p>
+                  <p class="card__meta">{STATUS_WORDS[(g.values.status as GoalStatus) ?? 'active']}</p>
+                  <button type="button" onClick={() => ctx.go({ name: 'goal', id: g.id })}>
+                    Open <span class="visually-hidden">{String(g.values.title ?? '')}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Recent>
       )}
     </section>
   );

@@ -145,17 +145,6 @@ export async function view(db: Db): Promise<Item[]> {
   return [...items.values()].filter((i) => !i.deleted);
 }
 
-/**
- * The view after one more local edit, without reading the store again: what `view` would give,
- * in time for the next frame however many records the phone holds.
- */
-export function withEdit(items: Item[], entry: OutboxEntry): Item[] {
-  const at = items.findIndex((i) => i.id === entry.op.record);
-  const next = replay(at >= 0 ? items[at] : undefined, entry);
-  if (at < 0) return next.deleted ? items : [...items, next];
-  return next.deleted ? items.filter((_, i) => i !== at) : items.map((item, i) => (i === at ? next : item));
-}
-
 /** The records `ids` as the screen shows them now, read from the store (undefined: not shown). */
 export async function readItems(db: Db, ids: string[]): Promise<Map<string, Item | undefined>> {
   const tx = db.transaction(['records', 'outbox'], 'readonly');
@@ -178,6 +167,15 @@ export function withItems(items: Item[], fresh: Map<string, Item | undefined>): 
   const shown = new Set(items.map((i) => i.id));
   for (const [id, next] of fresh) if (!shown.has(id) && next && !next.deleted) out.push(next);
   return out;
+}
+
+/**
+ * The view after one more local edit, without reading the store again: what `view` would give,
+ * in time for the next frame however many records the phone holds.
+ */
+export function withEdit(items: Item[], entry: OutboxEntry): Item[] {
+  const id = entry.op.record;
+  return withItems(items, new Map([[id, replay(items.find((i) => i.id === id), entry)]]));
 }
 
 export async function unsentCount(db: Db): Promise<number> {

@@ -134,7 +134,7 @@ fn issue(
         (now / 1000) as u64,
         s.access_ttl_secs,
     )?;
-    let (refresh, hash) = tokens::new_refresh_token();
+    let (refresh, hash) = tokens::new_secret();
     people::store_refresh_token(conn, &hash, sid, now, now + (s.refresh_ttl_secs as i64) * 1000)?;
     Ok(Tokens {
         access_token: access,

@@ -125,8 +125,8 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, bytes)
 }
 
-/// A new random token (refresh token or invite code part) and the hash that is stored.
-pub fn new_refresh_token() -> (String, String) {
+/// A new random secret (a refresh token, a shared tablet's key) and the hash that is stored.
+pub fn new_secret() -> (String, String) {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);

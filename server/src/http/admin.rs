@@ -177,15 +177,13 @@ pub async fn end_assignment(
     change_assignment(&state, admin.person, req, ("ended an assignment", accounts::unassign)).await
 }
 
-type AssignmentChange = fn(&dyn crate::store::sql::Db, PersonId, PersonId, i64) -> Result<()>;
-
 /// Makes the change, then tells open screens that follow the young person to pull, so a change
 /// of worker shows at once on both sides.
 async fn change_assignment(
     state: &AppState,
     admin: PersonId,
     req: NewAssignment,
-    (action, change): (&'static str, AssignmentChange),
+    (action, change): (&'static str, accounts::AssignmentChange),
 ) -> Result<Json<crate::auth::Done>> {
     let NewAssignment { worker, young_person } = req;
     state
@@ -563,7 +561,7 @@ pub async fn register_tablet(
     if name.is_empty() || name.chars().count() > 60 {
         return Err(crate::error::ApiError::BadRequest("a tablet's name is 1 to 60 characters".into()));
     }
-    let (key, key_hash) = crate::auth::tokens::new_refresh_token();
+    let (key, key_hash) = crate::auth::tokens::new_secret();
     let id = {
         let name = name.clone();
         state

@@ -58,15 +58,15 @@ pub fn current_change(conn: &dyn Db) -> Result<i64> {
     conn.query_one("SELECT value FROM change_seq", &[])?.int(0)
 }
 
+/// A record's change number while its transaction writes it, before the counter is locked: never
+/// seen outside that transaction, which sets the real one before it commits.
+const NOT_YET_NUMBERED: i64 = -1;
+
 /// The change counter, locked until this transaction ends.
 ///
 /// This lock is what keeps a pull from skipping a change on PostgreSQL: whoever takes change
 /// numbers holds it until they commit, so transactions commit in the order of their numbers and
 /// no snapshot can hold number 12 without 11. (SQLite has one writer and needs no lock.)
-/// A record's change number while its transaction writes it, before the counter is locked: never
-/// seen outside that transaction, which sets the real one before it commits.
-const NOT_YET_NUMBERED: i64 = -1;
-
 fn lock_change_counter(conn: &dyn Db) -> Result<i64> {
     conn.query_one("SELECT value FROM change_seq FOR UPDATE", &[])?.int(0)
 }
@@ -309,8 +309,8 @@ pub fn push(conn: &dyn Db, caller: Caller, req: &PushRequest, clock: &mut Hlc, n
         // every other push then waits for until this one commits. With other writers (replicas
         // on PostgreSQL) the records are written first and numbered in one statement last, so
         // the lock is held for the numbering and the commit only.
-        let seq = if conn.has_concurrent_writers() {
-            let mut saved = Vec::with_capacity(dirty.len());
+        let mut saved = Vec::with_capacity(dirty.len());
+        let first = if conn.has_concurrent_writers() {
             for (before, after) in &dirty {
                 saved.push((after.owner, save_record(conn, before.as_ref(), after, NOT_YET_NUMBERED)?));
             }
@@ -321,21 +321,19 @@ pub fn push(conn: &dyn Db, caller: Caller, req: &PushRequest, clock: &mut Hlc, n
                  WHERE id = ANY(string_to_array(?2, ','))",
                 &[first.into(), ids.join(",").into()],
             )?;
-            for (i, (owner, widest)) in saved.into_iter().enumerate() {
-                let entry = changed.entry(owner).or_insert((0, widest));
-                *entry = (first + i as i64, entry.1.max(widest));
-            }
-            first + ids.len() as i64 - 1
+            first
         } else {
-            let mut seq = lock_change_counter(conn)?;
-            for (before, after) in dirty {
-                seq += 1;
-                let widest = save_record(conn, before.as_ref(), after, seq)?;
-                let entry = changed.entry(after.owner).or_insert((seq, widest));
-                *entry = (seq, entry.1.max(widest));
+            let first = lock_change_counter(conn)? + 1;
+            for (i, (before, after)) in dirty.iter().enumerate() {
+                saved.push((after.owner, save_record(conn, before.as_ref(), after, first + i as i64)?));
             }
-            seq
+            first
         };
+        for (i, (owner, widest)) in saved.into_iter().enumerate() {
+            let entry = changed.entry(owner).or_insert((0, widest));
+            *entry = (first + i as i64, entry.1.max(widest));
+        }
+        let seq = first + dirty.len() as i64 - 1;
         conn.execute("UPDATE change_seq SET value = ?1", &[seq.into()])?;
         keep_latest_clock(conn, *clock)?;
     }
