@@ -54,3 +54,37 @@ test('two tabs open at once send each edit exactly once', async () => {
   for (const w of words) assert.equal(texts.filter((t) => t === w).length, 1, `${w} stored once`);
   await context.close();
 });
+
+test('words typed while the last save is still writing are kept, and a second tap saves once', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'kai', '1357');
+  // Hold the store busy, as a slow phone does, so the save waits while the next words are typed.
+  await page.evaluate(() => new Promise((started) => {
+    const req = indexedDB.open('tandem');
+    req.onsuccess = () => {
+      const store = req.result.transaction('meta', 'readwrite').objectStore('meta');
+      const spin = () => {
+        if (!window.releaseStore) store.get('seq').onsuccess = spin;
+      };
+      window.releaseStore = false;
+      spin();
+      started();
+    };
+  }));
+  const box = page.getByLabel('Something good about you');
+  await box.fill('I keep going');
+  const save = page.getByRole('button', { name: 'Save', exact: true });
+  await save.click();
+  await save.click();
+  await box.fill('I am kind to animals');
+  await page.evaluate(() => { window.releaseStore = true; });
+  await page.getByText('I keep going', { exact: true }).first().waitFor();
+  await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  assert.equal(await box.inputValue(), 'I am kind to animals', 'the words typed during the save are still in the box');
+  const kai = await api(env.server.base, 'kai', '1357');
+  await eventually(async () => (await kai.texts()).includes('I keep going'), 20_000, 'the first words on the server');
+  await page.getByText('Everything is sent.').waitFor();
+  assert.equal((await kai.texts()).filter((t) => t === 'I keep going').length, 1, 'two taps saved it once');
+  await context.close();
+});

@@ -1,5 +1,5 @@
 // Goals: a title, why it matters, small steps, progress 0–10 over time, and a status.
-import { useContext, useState } from 'preact/hooks';
+import { useContext, useRef, useState } from 'preact/hooks';
 import type { GoalStatus, Rating, Step } from '../generated/tandem';
 import type { Item } from '../sync/local';
 import { ReadAloud } from '../ui/ReadAloud';
@@ -14,12 +14,19 @@ export function Goals() {
   const ctx = useContext(Ctx);
   const [title, setTitle] = useState('');
   const goals = ctx.items.filter((i) => i.kind === 'goal' && i.owner === ctx.session.person && !i.suggestion);
+  // A second tap while the first save is still writing would make the goal twice.
+  const saving = useRef(false);
   const add = async (e: Event) => {
     e.preventDefault();
-    if (!title.trim()) return;
-    const id = await ctx.create('goal', [{ field: 'title', value: title }]);
-    setTitle('');
-    ctx.go({ name: 'goal', id });
+    if (!title.trim() || saving.current) return;
+    saving.current = true;
+    try {
+      const id = await ctx.create('goal', [{ field: 'title', value: title }]);
+      setTitle('');
+      ctx.go({ name: 'goal', id });
+    } finally {
+      saving.current = false;
+    }
   };
   return (
     <section>

@@ -1,6 +1,6 @@
 // Cards for strengths and statements, and the forms to add them.
 import { Component } from 'preact';
-import { useContext, useState } from 'preact/hooks';
+import { useContext, useRef, useState } from 'preact/hooks';
 import type { NoticedBy, RecordKind } from '../generated/tandem';
 import type { Item } from '../sync/local';
 import { ReadAloud } from '../ui/ReadAloud';
@@ -87,13 +87,22 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
   const [meeting, setMeeting] = useState('');
   const [saved, setSaved] = useState(false);
   const label = kind === 'strength' ? 'Something good about you' : 'What you want people to know';
+  /** The words a save is writing now: a second tap on them is not a second thing to save. */
+  const saving = useRef<string | null>(null);
   const add = async (e: Event) => {
     e.preventDefault();
-    if (!text.trim()) return;
-    const extra = kind === 'strength' ? [{ field: 'noticed_by' as const, value: noticed }] : meeting.trim() ? [{ field: 'meeting' as const, value: meeting }] : [];
-    await ctx.create(kind, [{ field: 'text', value: text }, ...extra], owner);
-    setText('');
-    setMeeting('');
+    if (!text.trim() || saving.current === text) return;
+    const [sentText, sentMeeting] = [text, meeting];
+    saving.current = sentText;
+    const extra = kind === 'strength' ? [{ field: 'noticed_by' as const, value: noticed }] : sentMeeting.trim() ? [{ field: 'meeting' as const, value: sentMeeting }] : [];
+    try {
+      await ctx.create(kind, [{ field: 'text', value: sentText }, ...extra], owner);
+    } finally {
+      if (saving.current === sentText) saving.current = null;
+    }
+    // On a slow phone the next words may already be typed while this saved: clear only what was saved.
+    setText((t) => (t === sentText ? '' : t));
+    setMeeting((m) => (m === sentMeeting ? '' : m));
     setSaved(true);
   };
   return (

@@ -3,7 +3,7 @@
 // One tab at a time syncs: each round runs under a Web Lock, and reads the outbox inside it,
 // so two open tabs never send the same edit twice. Other tabs hear about changes over a
 // BroadcastChannel and re-read IndexedDB.
-import type { PullResponse, PushRequest, PushResponse } from '../generated/tandem';
+import type { Hlc, PullResponse, PushRequest, PushResponse } from '../generated/tandem';
 import { PROTOCOL_VERSION, SCHEMA_VERSION } from '../generated/tandem';
 import { ApiFailure, type Auth, backoff, request } from './api';
 import { type Db, readMeta } from './db';
@@ -179,7 +179,9 @@ export class SyncEngine {
     for (;;) {
       const page = await request<PullResponse>(this.o.auth, 'GET', `/api/sync/pull?since=${meta.cursor}&device=${meta.device}`);
       const tx = db.transaction(['records', 'meta'], 'readwrite');
-      let clock = meta.clock;
+      // Read the clock again inside this transaction: an edit made while the page was on its
+      // way has moved it on, and writing back the older one would let the clock run backwards.
+      let clock = ((await tx.objectStore('meta').get('clock')) as Hlc | undefined) ?? meta.clock;
       for (const r of page.records) {
         this.touched.add(r.id);
         await tx.objectStore('records').put(r);

@@ -319,6 +319,20 @@ describe('pull', () => {
     expect(await db.count('records')).toBe(1);
     e.stop();
   });
+
+  it('never moves the clock back past an edit made while the page was on its way', async () => {
+    vi.stubGlobal('fetch', async () => {
+      // The young person saves while the pull is in flight.
+      await edit(db, { id: 'g2', kind: 'goal', owner: ME }, [{ field: 'title', value: 'typed meanwhile' }], 9_000);
+      return new Response(JSON.stringify({ ...emptyPull, records: [serverGoal('older', 5)], cursor: 3 }), { status: 200 });
+    });
+    const e = engine();
+    await e.pull();
+    expect(await db.get('meta', 'clock')).toEqual({ ms: 9_000, count: 0 });
+    const next = await edit(db, { id: 'g2', kind: 'goal', owner: ME }, [{ field: 'title', value: 'and again' }], 9_000);
+    expect(next.op.hlc).toEqual({ ms: 9_000, count: 1 });
+    e.stop();
+  });
 });
 
 describe('backoff', () => {
