@@ -102,7 +102,7 @@ pub fn erase_young_person(
 ) -> Result<Option<Erased>> {
     let erased = erasure::erase(conn, who, actor, why, now)?;
     if let Some(name) = erased.as_ref().and_then(|e| e.name.as_deref()) {
-        people::clear_failed_signins(conn, &tokens::hash_secret(&name.to_lowercase()))?;
+        people::clear_failed_signins(conn, &conn.keyring().name_key(&name.to_lowercase()))?;
     }
     Ok(erased)
 }

@@ -1,7 +1,8 @@
 //! Words at rest, on both backends: stored sealed, refused without their key file, and re-sealed
 //! under a new key while phones keep pushing.
 
-use reqwest::Method;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
 use tandem_shared::wire::OpStatus;
 use tandem_shared::{FieldName, FieldValue, RecordKind, Visibility};
 use tandem_tests::*;
@@ -125,5 +126,28 @@ async fn rotating_the_data_key_while_phones_push_loses_nothing_and_retires_the_o
     }
     let (status, _) = server.device().call(Method::GET, "/api/health", None).await;
     assert!(status.is_success());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn names_typed_at_a_failed_sign_in_are_kept_only_under_a_keyed_hash() {
+    let server = TestServer::start().await;
+    let c = server.device();
+    // Someone tries a young person's full name who has no account; it is counted toward a lockout.
+    let typed = "Zainab Okafor-Reid";
+    for attempt in 1..=6 {
+        let (status, _) = c
+            .call(Method::POST, "/api/auth/sign-in", Some(json!({"name": typed, "secret": "0000", "device": c.device})))
+            .await;
+        // Counted under the same key every time: locked after five, as any name is.
+        let expected = if attempt <= 5 { StatusCode::UNAUTHORIZED } else { StatusCode::TOO_MANY_REQUESTS };
+        assert_eq!(status, expected, "attempt {attempt}");
+    }
+    let copy = server.database_copy();
+    let lowered = typed.to_lowercase();
+    assert!(!contains(&copy, &lowered) && !contains(&copy, typed), "the typed name is in a copy of the database");
+    // A plain hash would be reversed by hashing a list of names: it must not be what is stored.
+    let plain_hash = tandem_server::auth::tokens::hash_secret(&lowered);
+    assert!(!contains(&copy, &plain_hash), "the attempts are keyed by an unkeyed hash of the name");
     server.stop().await;
 }

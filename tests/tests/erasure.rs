@@ -68,9 +68,27 @@ async fn supported_young_person(server: &TestServer) -> Supported {
     assert!(sam.records.contains_key(&mine) && sam.records.contains_key(&suggestion));
     let (_, log) = phone.call(Method::GET, "/api/me/access-log", None).await;
     assert!(!log.as_array().unwrap().is_empty(), "Sam's reads are logged: {log}");
+    // A mistyped PIN is counted under their name: that count is theirs too.
+    let (status, _) = phone
+        .call(Method::POST, "/api/auth/sign-in", Some(json!({"name": name, "secret": "0000", "device": phone.device})))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(failed_sign_ins_under(server, name).await, 1);
     let copy = server.database_copy();
     assert!(contains(&copy, name), "the search below can find them");
     Supported { phone, sam, admin, id, records: vec![mine, suggestion], display_name, name }
+}
+
+/// Rows counting failed sign-ins under `name` (kept under a hash keyed by the data key).
+async fn failed_sign_ins_under(server: &TestServer, name: &'static str) -> i64 {
+    server
+        .store
+        .read(move |db| {
+            let key = db.keyring().name_key(name);
+            db.query_one("SELECT count(*) FROM signin_attempts WHERE name_hash = ?1", &[(&key).into()])?.int(0)
+        })
+        .await
+        .unwrap()
 }
 
 /// Every table row that names the person, or holds one of their records.
@@ -112,6 +130,7 @@ async fn rows_left(server: &TestServer, who: PersonId, records: &[RecordId]) -> 
 /// the audit log says it happened without saying who they were.
 async fn assert_erased(server: &TestServer, yp: &mut Supported) {
     assert_eq!(rows_left(server, yp.id, &yp.records).await, 0, "every row of theirs is gone");
+    assert_eq!(failed_sign_ins_under(server, yp.name).await, 0, "failed sign-ins under their name are forgotten");
     // The files follow the tables once the write-ahead log is emptied, which the job does just
     // after its commit and which waits for readers: give it a few seconds.
     let traces = [yp.display_name, yp.name, "Quillfeather"];

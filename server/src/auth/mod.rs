@@ -205,7 +205,7 @@ pub async fn sign_in(
     // a stand-in hash when nobody has the name), the same counting, locking, delay and message.
     // Whether someone is supported by the service is itself sensitive.
     let name = req.name.trim().to_lowercase();
-    let name_hash = tokens::hash_secret(&name);
+    let name_hash = state.store.keyring().name_key(&name);
     let (person, (failures, locked_until)) = {
         let name_hash = name_hash.clone();
         state.store.read(move |db| Ok((people::by_name(db, &name)?, people::signin_attempts(db, &name_hash)?))).await?

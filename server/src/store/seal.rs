@@ -43,6 +43,9 @@ struct Key {
     /// Its own key, derived from the data key, so no key serves two algorithms.
     siv: Aes256GcmSiv,
     v1: XChaCha20Poly1305,
+    /// Keys the hash of a name someone typed at sign-in, so failed attempts are counted per name
+    /// without a table anyone could reverse by hashing a list of first names.
+    names: [u8; 32],
 }
 
 struct Keys {
@@ -68,7 +71,9 @@ fn read_file(path: &Path) -> Result<Keys, StoreError> {
         let derived =
             Sha256::new().chain_update(b"tandem data key for AES-256-GCM-SIV\0").chain_update(&key).finalize();
         let siv = Aes256GcmSiv::new_from_slice(&derived).map_err(|_| bad("is damaged"))?;
-        list.push(Key { id, siv, v1 });
+        let names =
+            Sha256::new().chain_update(b"tandem data key for sign-in names\0").chain_update(&key).finalize().into();
+        list.push(Key { id, siv, v1, names });
     }
     if list.is_empty() {
         return Err(bad("holds no key"));
@@ -133,6 +138,14 @@ impl Keyring {
     /// The id of the key new writes are sealed with.
     pub fn current(&self) -> u32 {
         self.keys.read().unwrap_or_else(|p| p.into_inner()).list.last().map_or(0, |k| k.id)
+    }
+
+    /// What a sign-in attempt on `name` is counted under: a hash keyed by the current data key.
+    /// After a key rotation the count starts again, as it does when a lockout ends.
+    pub fn name_key(&self, name: &str) -> String {
+        let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
+        let secret = keys.list.last().map_or([0; 32], |k| k.names);
+        B64.encode(Sha256::new().chain_update(secret).chain_update(name.as_bytes()).finalize())
     }
 
     /// Seals `plain` for the record `context`.

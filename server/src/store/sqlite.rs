@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0009_session_last_seen.sql"),
     include_str!("migrations/sqlite/0010_people_admin.sql"),
     include_str!("migrations/sqlite/0011_tablets.sql"),
+    include_str!("migrations/sqlite/0012_keyed_signin_names.sql"),
 ];
 const READERS: usize = 4;
 
