@@ -134,7 +134,7 @@ fn from_cli(detail: &str) -> String {
     format!("{detail} (from the command line)")
 }
 
-/// Assigns or unassigns at the command line, with its audit entry.
+/// Assigns or unassigns at the command line, with its audit entry, and tells the servers.
 async fn change_assignment(
     store: &Store,
     worker: String,
@@ -142,13 +142,35 @@ async fn change_assignment(
     (action, change): (&'static str, accounts::AssignmentChange),
     now: i64,
 ) -> error::Result<()> {
-    store
+    let (worker, young_person) = store
         .write(move |tx| {
             let (worker, young_person) = (person_ref(tx, &worker)?, person_ref(tx, &young_person)?);
             change(tx, worker, young_person, now)?;
-            audit::append(tx, now, None, action, Some(young_person), &from_cli(&format!("key worker {worker}")))
+            audit::append(tx, now, None, action, Some(young_person), &from_cli(&format!("key worker {worker}")))?;
+            Ok((worker, young_person))
         })
-        .await
+        .await?;
+    // Replicas on PostgreSQL hear it as they hear each other, so the worker's open screens add
+    // or drop the young person now. (A SQLite server is another process that isn't told: the
+    // worker's devices pick the change up at their next sync.)
+    if let Store::Postgres(pg) = store {
+        let events = events::Events::new();
+        let cursor = store.read(store::sync::current_change).await?;
+        let notice = events::Notice {
+            owner: young_person,
+            cursor,
+            audience: tandem_shared::Visibility::Worker,
+            worker: Some(worker),
+        };
+        for payload in [events.outgoing_assignments(), events.outgoing_changes(notice)] {
+            if let Err(e) = pg.notify(payload).await {
+                eprintln!(
+                    "done, but the running servers could not be told ({e}); open screens catch up at their next sync"
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {

@@ -57,6 +57,20 @@ async fn two_replicas_and_the_admin_commands_share_one_postgres_database() {
     let (status, caseload) = lee.call(reqwest::Method::GET, "/api/caseload", None).await;
     assert_eq!(status, reqwest::StatusCode::OK);
     assert_eq!(caseload[0]["id"].as_str(), Some(robin.as_str()), "{caseload}");
+    // Assignments changed at the command line reach Lee's open screen on the running server at
+    // once (through the database, as replicas tell each other), and his caseload follows.
+    let mut hears = listen(&lee).await;
+    let (ok, out) = run(&["unassign", "--worker", "lee", "--young-person", &robin]);
+    assert!(ok, "{out}");
+    next(&mut hears).await.expect("Lee's open screen is told to sync after the unassignment");
+    let (_, caseload) = lee.call(reqwest::Method::GET, "/api/caseload", None).await;
+    assert_eq!(caseload.as_array().map(Vec::len), Some(0), "{caseload}");
+    let (ok, out) = run(&["assign", "--worker", "lee", "--young-person", &robin]);
+    assert!(ok, "{out}");
+    next(&mut hears).await.expect("and again after the assignment");
+    let (_, caseload) = lee.call(reqwest::Method::GET, "/api/caseload", None).await;
+    assert_eq!(caseload[0]["id"].as_str(), Some(robin.as_str()), "{caseload}");
+
     let (ok, out) = run(&["revoke", "--person", "robin"]);
     assert!(ok, "{out}");
     let (status, _) = robin_phone.call(reqwest::Method::GET, "/api/me", None).await;
