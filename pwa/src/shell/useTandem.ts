@@ -58,6 +58,44 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setPending(await pendingAlerts(d));
   };
 
+  /** Asks the server who this person works with and what is planned for their account. */
+  const loadMe = async (d: Db, mgr: SessionManager) => {
+    try {
+      const fresh = await request<Me>(mgr, 'GET', '/api/me');
+      const before = (await d.get('meta', 'me')) as Me | undefined;
+      const ids = (m: Me | undefined) => (m?.workers ?? []).map((w) => w.id).sort().join();
+      // A young person is told when who can see their shared things changes (a new key worker).
+      if (before && ids(before) !== ids(fresh)) {
+        setWorkersChanged(fresh.workers.length > 0 ? `Now ${names(fresh.workers.map((w) => w.display_name))} can see` : 'Now no key worker can see');
+      }
+      const kept: Me = { workers: fresh.workers, caseload: fresh.caseload, alerts_go_to: fresh.alerts_go_to, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at };
+      await d.put('meta', kept, 'me');
+      return kept;
+    } catch {
+      // Offline: the cached list is used.
+      return null;
+    }
+  };
+  /** loadMe after a live notice: one request at a time, and one more if notices came meanwhile. */
+  const meReload = useRef({ running: false, again: false });
+  const reloadMe = async (d: Db, mgr: SessionManager) => {
+    const r = meReload.current;
+    if (r.running) {
+      r.again = true;
+      return;
+    }
+    r.running = true;
+    try {
+      do {
+        r.again = false;
+        const fresh = await loadMe(d, mgr);
+        if (fresh && sessions.current === mgr) setMe(fresh);
+      } while (r.again);
+    } finally {
+      r.running = false;
+    }
+  };
+
   const start = async (d: Db, role: Session['role']) => {
     const mgr = sessions.current as SessionManager;
     engine.current?.stop();
@@ -73,21 +111,12 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       onChange: (records) => void refresh(d, records),
       onState: setSync,
       onSignedOut: () => undefined,
+      // Who they work with, a closed case: shown as it happens, not at the next start.
+      onNotice: () => void reloadMe(d, mgr),
     });
     engine.current = e;
     if (!mgr.access) await mgr.refresh();
-    try {
-      const fresh = await request<Me>(mgr, 'GET', '/api/me');
-      const before = (await d.get('meta', 'me')) as Me | undefined;
-      const ids = (m: Me | undefined) => (m?.workers ?? []).map((w) => w.id).sort().join();
-      // A young person is told when who can see their shared things changes (a new key worker).
-      if (before && ids(before) !== ids(fresh)) {
-        setWorkersChanged(fresh.workers.length > 0 ? `Now ${names(fresh.workers.map((w) => w.display_name))} can see` : 'Now no key worker can see');
-      }
-      await d.put('meta', { workers: fresh.workers, caseload: fresh.caseload, alerts_go_to: fresh.alerts_go_to, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at }, 'me');
-    } catch {
-      // Offline: the cached list is used.
-    }
+    await loadMe(d, mgr);
     await refresh(d);
     void e.syncNow();
     e.listen();

@@ -25,6 +25,8 @@ export interface EngineOptions {
   onChange: (records?: string[]) => void;
   onState: (s: SyncState) => void;
   onSignedOut: () => void;
+  /** The server said something this person may see changed (a record, or who they work with). */
+  onNotice?: () => void;
   channelName?: string;
   random?: () => number;
 }
@@ -228,6 +230,7 @@ export class SyncEngine {
               if (buffer.includes('event: changes')) {
                 buffer = '';
                 void this.syncNow();
+                this.o.onNotice?.();
               }
             }
           }
