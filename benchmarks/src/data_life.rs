@@ -69,7 +69,7 @@ pub struct SealCost {
     pub sealed_bytes: usize,
 }
 
-/// Sealing and opening a statement of typical length (AES-256-GCM-SIV, as the server does
+/// Sealing and opening a statement of typical length (AES-256-GCM, as the server does
 /// for every field value and kept conflict), on one core.
 pub fn seal_cost(dir: &Path) -> Result<SealCost, String> {
     const N: u32 = 20_000;

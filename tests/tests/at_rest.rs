@@ -41,7 +41,7 @@ async fn a_copy_of_the_database_holds_none_of_the_words_young_people_and_workers
     for words in ["marmalade sky", "tangerine harbour", "violet lantern", "good listener"] {
         assert!(!contains(&copy, words), "{words:?} is readable in a copy of the database");
     }
-    assert!(contains(&copy, "s2.1."), "the copy holds sealed values");
+    assert!(contains(&copy, "s3.1."), "the copy holds sealed values");
     server.stop().await;
 }
 
@@ -105,7 +105,7 @@ async fn rotating_the_data_key_while_phones_push_loses_nothing_and_retires_the_o
         .store
         .read(|db| {
             let row = db.query_one(
-                "SELECT count(*), CAST(coalesce(sum(CASE WHEN state LIKE 's2.2.%' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM fields",
+                "SELECT count(*), CAST(coalesce(sum(CASE WHEN state LIKE 's3.2.%' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM fields",
                 &[],
             )?;
             Ok((row.int(0)?, row.int(1)?))
