@@ -58,6 +58,13 @@ impl TestServer {
         TestServer::launch(dir, db, "tandem.db.key".into(), settings, true).await
     }
 
+    /// Starts a server seeded with the demo organisation on the database at `db` (a URL).
+    pub async fn start_on(db: String) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = Settings { failure_delay_ms: 1, ..Settings::default() };
+        TestServer::launch(dir, db, "tandem.db.key".into(), settings, true).await
+    }
+
     /// A second replica on the same database with the same signing key, as a load balancer
     /// would have behind it (PostgreSQL only: SQLite is one process).
     pub async fn replica(&self) -> TestServer {

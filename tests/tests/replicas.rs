@@ -284,3 +284,55 @@ async fn two_replicas_one_killed_under_load_loses_nothing_acknowledged_and_retri
     }
     b.kill().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_reach_postgres_over_tls_and_check_its_certificate() {
+    let ca = std::env::var("TANDEM_TEST_POSTGRES_CA").expect("scripts/postgres.sh names the cluster's certificate");
+    let dir = tempfile::tempdir().unwrap();
+    let plain = fresh_database(dir.path()).await;
+    let (signing, data) = (dir.path().join("tandem.key"), dir.path().join("tandem.data-key"));
+    // The cluster's certificate is signed by itself: without its CA it isn't trusted, and
+    // nothing is sent over a connection that could be someone else's.
+    let untrusted =
+        tandem_server::open_state(&format!("{plain}?sslmode=require"), Some(&signing), Some(&data), Default::default())
+            .await
+            .err()
+            .expect("refused")
+            .to_string();
+    assert!(untrusted.contains("certificate") && untrusted.contains("sslrootcert"), "{untrusted}");
+
+    let a = TestServer::start_on(format!("{plain}?sslmode=verify-full&sslrootcert={ca}")).await;
+    let b = a.replica().await;
+    let mut phone = a.signed_in(ASH.0, ASH.1).await;
+    let sam = b.signed_in(SAM.0, SAM.1).await;
+    let mut sam_hears = listen(&sam).await;
+    let op = phone.op(
+        new_record(),
+        RecordKind::Goal,
+        phone.me(),
+        vec![title("Learn to drive"), FieldValue::Visibility(Visibility::Worker)],
+    );
+    assert_eq!(phone.push(vec![op]).await.results[0].status, OpStatus::Applied);
+    phone.pull().await;
+    assert_eq!(next(&mut sam_hears).await, Some(phone.cursor as i64), "live notices cross replicas over TLS");
+
+    // Every connection the replicas hold to this database is encrypted.
+    let name = plain.rsplit('/').next().unwrap().to_owned();
+    let (client, connection) = tokio_postgres::connect(&plain, tokio_postgres::NoTls).await.unwrap();
+    let driver = tokio::spawn(connection);
+    let row = client
+        .query_one(
+            "SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid)
+             WHERE a.application_name = 'tandem' AND a.datname = $1",
+            &[&name],
+        )
+        .await
+        .unwrap();
+    let (encrypted, all): (i64, i64) = (row.get(0), row.get(1));
+    assert!(all >= 3, "both replicas' pools and live-notice connections: {all}");
+    assert_eq!(encrypted, all, "a replica connected in the clear");
+    drop(client);
+    let _ = driver.await;
+    b.stop().await;
+    a.stop().await;
+}

@@ -12,6 +12,7 @@ mod encode;
 pub mod erasure;
 pub mod invites;
 pub mod people;
+mod pg_tls;
 pub mod postgres;
 pub mod rotate;
 pub mod seal;

@@ -11,6 +11,7 @@
 //! and the pool reconnects by itself when it is back.
 
 use super::StoreError;
+use super::pg_tls::{self, Tls};
 use super::seal::{self, Keyring};
 use super::sql::{Db, Row, Value, numbered_dollar};
 use crate::error::{ApiError, Result};
@@ -21,8 +22,9 @@ use std::path::Path;
 use std::time::Duration;
 use tokio::runtime::Handle;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::{AsyncMessage, NoTls, Socket};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0001_init.sql"),
@@ -46,6 +48,7 @@ pub struct PgStore {
     pool: Pool,
     /// For the live-notice connection, which lives outside the pool.
     config: std::sync::Arc<tokio_postgres::Config>,
+    tls: Tls,
     keys: std::sync::Arc<Keyring>,
 }
 
@@ -159,6 +162,7 @@ impl Db for PgConn<'_> {
 impl PgStore {
     /// Connects, applies pending migrations (one replica at a time) and builds the pool.
     pub async fn open(url: &str, data_key: &Path) -> Result<PgStore, StoreError> {
+        let (url, tls) = pg_tls::from_url(url)?;
         let mut config: tokio_postgres::Config =
             url.parse().map_err(|e| StoreError::Postgres(format!("that database URL doesn't read: {e}")))?;
         // Acknowledged means durable: a commit returns once PostgreSQL has flushed it, whatever
@@ -166,9 +170,17 @@ impl PgStore {
         config.options("-c synchronous_commit=on");
         config.application_name("tandem");
         config.connect_timeout(Duration::from_secs(5));
-        migrate(&config).await?;
-        let manager =
-            Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let recycling = || ManagerConfig { recycling_method: RecyclingMethod::Fast };
+        let manager = match &tls {
+            Tls::Off => {
+                migrate(&config, NoTls).await?;
+                Manager::from_config(config.clone(), NoTls, recycling())
+            }
+            Tls::Verified(connector) => {
+                migrate(&config, connector.clone()).await?;
+                Manager::from_config(config.clone(), connector.clone(), recycling())
+            }
+        };
         let pool = Pool::builder(manager)
             .max_size(16)
             .runtime(Runtime::Tokio1)
@@ -184,7 +196,7 @@ impl PgStore {
         drop(client);
         let keys = std::sync::Arc::new(Keyring::open(data_key, sealed.is_some())?);
         seal::watch(&keys);
-        Ok(PgStore { pool, config: config.into(), keys })
+        Ok(PgStore { pool, config: config.into(), tls, keys })
     }
 
     pub fn keyring(&self) -> &std::sync::Arc<Keyring> {
@@ -277,40 +289,64 @@ impl PgStore {
     /// connection was lost and is back): open screens should pull.
     pub fn listen(&self, on_notice: impl Fn(Option<&str>) + Send + 'static) {
         let config = self.config.clone();
-        tokio::spawn(async move {
-            let mut first = true;
-            loop {
-                match config.connect(NoTls).await {
-                    Ok((client, mut connection)) => {
-                        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-                        let driver = tokio::spawn(async move {
-                            let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
-                            while let Some(Ok(message)) = messages.next().await {
-                                if let AsyncMessage::Notification(n) = message
-                                    && tx.send(n.payload().to_owned()).is_err()
-                                {
-                                    return;
-                                }
-                            }
-                        });
-                        if client.batch_execute(&format!("LISTEN {CHANNEL}")).await.is_ok() {
-                            if !first {
-                                tracing::info!("live notices between replicas are back");
-                                on_notice(None);
-                            }
-                            while let Some(payload) = rx.recv().await {
-                                on_notice(Some(&payload));
-                            }
+        match self.tls.clone() {
+            Tls::Off => tokio::spawn(listen_with(config, NoTls, on_notice)),
+            Tls::Verified(connector) => tokio::spawn(listen_with(config, connector, on_notice)),
+        };
+    }
+}
+
+/// What a connector must be for connections handed between tasks.
+pub trait Connector: MakeTlsConnect<Socket, Stream: Send + 'static, TlsConnect: Send> + Clone + Send + 'static
+where
+    <Self::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
+}
+impl<T> Connector for T
+where
+    T: MakeTlsConnect<Socket, Stream: Send + 'static, TlsConnect: Send> + Clone + Send + 'static,
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
+}
+
+async fn listen_with<T: Connector>(
+    config: std::sync::Arc<tokio_postgres::Config>,
+    tls: T,
+    on_notice: impl Fn(Option<&str>),
+) where
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
+    let mut first = true;
+    loop {
+        match config.connect(tls.clone()).await {
+            Ok((client, mut connection)) => {
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                let driver = tokio::spawn(async move {
+                    let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                    while let Some(Ok(message)) = messages.next().await {
+                        if let AsyncMessage::Notification(n) = message
+                            && tx.send(n.payload().to_owned()).is_err()
+                        {
+                            return;
                         }
-                        driver.abort();
-                        tracing::warn!("lost the database connection for live notices; reconnecting");
                     }
-                    Err(e) => tracing::debug!(error = %e, "can't reach the database for live notices yet"),
+                });
+                if client.batch_execute(&format!("LISTEN {CHANNEL}")).await.is_ok() {
+                    if !first {
+                        tracing::info!("live notices between replicas are back");
+                        on_notice(None);
+                    }
+                    while let Some(payload) = rx.recv().await {
+                        on_notice(Some(&payload));
+                    }
                 }
-                first = false;
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                driver.abort();
+                tracing::warn!("lost the database connection for live notices; reconnecting");
             }
-        });
+            Err(e) => tracing::debug!(error = %e, "can't reach the database for live notices yet"),
+        }
+        first = false;
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
@@ -332,9 +368,21 @@ fn in_transaction<T>(conn: &PgConn, begin: &str, f: impl FnOnce(&dyn Db) -> Resu
     }
 }
 
-async fn migrate(config: &tokio_postgres::Config) -> Result<(), StoreError> {
-    let unreachable = |e: tokio_postgres::Error| StoreError::Postgres(format!("can't reach the database: {e}"));
-    let (mut client, connection) = config.connect(NoTls).await.map_err(unreachable)?;
+async fn migrate<T: Connector>(config: &tokio_postgres::Config, tls: T) -> Result<(), StoreError>
+where
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
+    let unreachable = |e: tokio_postgres::Error| {
+        // tokio-postgres puts what went wrong in a TLS handshake in the error's source.
+        let cause = std::error::Error::source(&e).map(|s| format!(" ({s})")).unwrap_or_default();
+        let hint = if cause.contains("certificate") {
+            ": its TLS certificate isn't trusted; name the CA that signed it with sslrootcert=/path/ca.pem in the URL"
+        } else {
+            ""
+        };
+        StoreError::Postgres(format!("can't reach the database: {e}{cause}{hint}"))
+    };
+    let (mut client, connection) = config.connect(tls).await.map_err(unreachable)?;
     let driver = tokio::spawn(connection);
     let failed = |e: tokio_postgres::Error| StoreError::Postgres(format!("migrating the database failed: {e}"));
     client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).await.map_err(failed)?;
