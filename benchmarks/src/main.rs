@@ -38,6 +38,10 @@ struct Args {
     /// Run only the PostgreSQL rows, sign-in timing and sealing cost; print them, write nothing.
     #[arg(long)]
     only_extras: bool,
+    /// Run only the pull timings at 1,000 and 100,000 stored records (for profiling pulls);
+    /// print them, write nothing.
+    #[arg(long)]
+    only_pulls: bool,
 }
 
 /// Device counts of the PostgreSQL rows (the SQLite rows have the same counts among theirs).
@@ -799,6 +803,16 @@ async fn main() {
     if args.only_extras {
         let sqlite: Vec<LoadRow> = Vec::new();
         println!("{}", extras(&args, &dir, &sqlite).await);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
+    if args.only_pulls {
+        for r in growth_run(&args.tandem, &template, &fleet, &dir).await {
+            eprintln!(
+                "{} records: no-change pull p50/p99 {:.2}/{:.2} ms, 100-change pull p50/p99 {:.2}/{:.2} ms, worker no-change p50 {:.2} ms",
+                r.records, r.no_change[0], r.no_change[1], r.hundred[0], r.hundred[1], r.worker_no_change
+            );
+        }
         let _ = std::fs::remove_dir_all(&dir);
         return;
     }

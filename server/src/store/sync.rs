@@ -109,32 +109,50 @@ fn load(conn: &dyn Db, id: RecordId, for_update: bool) -> Result<Option<(Record,
     let Some(head) = head else {
         return Ok(None);
     };
-    let owner = people::parse_id(head.text(0)?);
-    let kind = match head.text(1)? {
+    let mut record = empty_record(id, &head, 0)?;
+    let widest = vis_from(head.text(5)?);
+    let rows = conn.query(
+        "SELECT record_id, 0, state FROM fields WHERE record_id = ?1
+         UNION ALL SELECT record_id, 1, state FROM conflicts WHERE record_id = ?1",
+        &[(&key).into()],
+    )?;
+    for row in &rows {
+        add_stored_state(conn, &mut record, &key, row)?;
+    }
+    record.conflicts.sort_by_key(|c| (c.value.name(), c.stamp));
+    Ok(Some((record, widest)))
+}
+
+/// A record with no fields yet, from the head columns `owner_id, kind, created_by,
+/// created_stamp, owner_touched` starting at column `at`.
+fn empty_record(id: RecordId, head: &Row, at: usize) -> Result<Record> {
+    let kind = match head.text(at + 1)? {
         "goal" => RecordKind::Goal,
         "strength" => RecordKind::Strength,
         _ => RecordKind::Statement,
     };
-    let created_by = encode::from_text::<Author>(head.text(2)?)?;
-    let created = encode::from_text::<Stamp>(head.text(3)?)?;
-    let owner_touched = head.bool(4)?;
-    let widest = vis_from(head.text(5)?);
-    let mut fields = BTreeMap::new();
-    let mut conflicts = Vec::new();
-    let rows = conn.query(
-        "SELECT 0, state FROM fields WHERE record_id = ?1 UNION ALL SELECT 1, state FROM conflicts WHERE record_id = ?1",
-        &[(&key).into()],
-    )?;
-    for row in &rows {
-        let state = encode::read_field_state(&conn.keyring().open_text(row.text(1)?, &key)?)?;
-        if row.int(0)? == 0 {
-            fields.insert(state.value.name(), state);
-        } else {
-            conflicts.push(state);
-        }
+    Ok(Record {
+        id,
+        kind,
+        owner: people::parse_id(head.text(at)?),
+        created_by: encode::from_text::<Author>(head.text(at + 2)?)?,
+        created: encode::from_text::<Stamp>(head.text(at + 3)?)?,
+        owner_touched: head.bool(at + 4)?,
+        fields: BTreeMap::new(),
+        conflicts: Vec::new(),
+    })
+}
+
+/// Opens one stored field state (`record_id, 0 for a field or 1 for a kept conflict, state`)
+/// into `record`.
+fn add_stored_state(conn: &dyn Db, record: &mut Record, key: &str, row: &Row) -> Result<()> {
+    let state = encode::read_field_state(&conn.keyring().open_text(row.text(2)?, key)?)?;
+    if row.int(1)? == 0 {
+        record.fields.insert(state.value.name(), state);
+    } else {
+        record.conflicts.push(state);
     }
-    conflicts.sort_by_key(|c| (c.value.name(), c.stamp));
-    Ok(Some((Record { id, kind, owner, created_by, created, owner_touched, fields, conflicts }, widest)))
+    Ok(())
 }
 
 /// Writes what changed between `before` (as stored, with its widest audience) and `after`,
@@ -449,32 +467,31 @@ pub fn pull(
     page: usize,
 ) -> Result<(PullResponse, BTreeMap<PersonId, usize>)> {
     let me = caller.person.to_string();
-    let (sql, audience): (&str, fn(Visibility) -> bool) = match caller.role {
-        Role::YoungPerson => (
-            "SELECT id, changed_seq, visibility, deleted, owner_id, 1 FROM records WHERE owner_id = ?1 AND changed_seq > ?2
-             ORDER BY changed_seq LIMIT ?3",
-            |_| true,
-        ),
+    // Which records the caller may be told about, as a condition on `records` (?1: the caller).
+    let (scope, still_assigned, audience): (&str, &str, fn(Visibility) -> bool) = match caller.role {
+        Role::YoungPerson => ("owner_id = ?1", "1", |_| true),
         // Former assignments too: what they were shown comes back to them as removals.
         Role::KeyWorker => (
-            "SELECT id, changed_seq, visibility, deleted, owner_id,
-                    owner_id IN (SELECT young_person_id FROM assignments WHERE worker_id = ?1) FROM records
-             WHERE owner_id IN (SELECT young_person_id FROM assignments WHERE worker_id = ?1
-                                UNION SELECT young_person_id FROM former_assignments WHERE worker_id = ?1)
-               AND changed_seq > ?2 AND widest_visibility != 'private'
-             ORDER BY changed_seq LIMIT ?3",
+            "owner_id IN (SELECT young_person_id FROM assignments WHERE worker_id = ?1
+                          UNION SELECT young_person_id FROM former_assignments WHERE worker_id = ?1)
+             AND widest_visibility != 'private'",
+            "owner_id IN (SELECT young_person_id FROM assignments WHERE worker_id = ?1)",
             |v| v != Visibility::Private,
         ),
-        Role::DropInStaff => (
-            "SELECT id, changed_seq, visibility, deleted, owner_id, 1 FROM records
-             WHERE CAST(?1 AS TEXT) IS NOT NULL AND changed_seq > ?2 AND widest_visibility = 'team'
-             ORDER BY changed_seq LIMIT ?3",
-            |v| v == Visibility::Team,
-        ),
+        Role::DropInStaff => {
+            ("CAST(?1 AS TEXT) IS NOT NULL AND widest_visibility = 'team'", "1", |v| v == Visibility::Team)
+        }
         Role::Admin => return Err(ApiError::Forbidden("admins manage people and never read young people's records")),
     };
     let limit = ((page + 1) as i64).into();
-    let rows = conn.query(sql, &[(&me).into(), (since as i64).into(), limit])?;
+    let rows = conn.query(
+        &format!(
+            "SELECT id, changed_seq, visibility, deleted, {still_assigned},
+                    owner_id, kind, created_by, created_stamp, owner_touched
+             FROM records WHERE {scope} AND changed_seq > ?2 ORDER BY changed_seq LIMIT ?3"
+        ),
+        &[(&me).into(), (since as i64).into(), limit],
+    )?;
     // Staff devices may hold records of a young person since erased: they drop them. (The young
     // person's own devices were signed out when they were erased.)
     let erased = if caller.role == Role::YoungPerson {
@@ -497,21 +514,44 @@ pub fn pull(
     let mut cursor = since;
     for (row, was_erased) in changes.into_iter().take(page) {
         let id = RecordId(uuid::Uuid::parse_str(row.text(0)?).unwrap_or_default());
+        cursor = row.int(1)? as u64;
         if was_erased {
-            cursor = row.int(1)? as u64;
             removed.push(id);
             continue;
         }
-        let (seq, visibility, deleted) = (row.int(1)?, vis_from(row.text(2)?), row.bool(3)?);
-        let (owner, still_assigned) = (people::parse_id(row.text(4)?), row.bool(5)?);
-        cursor = seq as u64;
+        let (visibility, deleted, still_assigned) = (vis_from(row.text(2)?), row.bool(3)?, row.bool(4)?);
         if deleted || !audience(visibility) || !still_assigned {
             removed.push(id);
-        } else if let Some(record) = load_record(conn, id)? {
-            if owner != caller.person {
-                *reads.entry(owner).or_default() += 1;
+            continue;
+        }
+        let record = empty_record(id, row, 5)?;
+        if record.owner != caller.person {
+            *reads.entry(record.owner).or_default() += 1;
+        }
+        records.push(record);
+    }
+    // Every field of the page's records in one query, not two queries a record: the same
+    // scope, up to the page's last change.
+    if !records.is_empty() {
+        let in_page = format!("SELECT id FROM records WHERE {scope} AND changed_seq > ?2 AND changed_seq <= ?3");
+        let rows = conn.query(
+            &format!(
+                "SELECT record_id, 0, state FROM fields WHERE record_id IN ({in_page})
+                 UNION ALL SELECT record_id, 1, state FROM conflicts WHERE record_id IN ({in_page})"
+            ),
+            &[(&me).into(), (since as i64).into(), (cursor as i64).into()],
+        )?;
+        let keys: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
+        let at: std::collections::HashMap<&str, usize> =
+            keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+        for row in &rows {
+            // Records in the same range this caller is told to drop are left unopened.
+            if let Some(&i) = at.get(row.text(0)?) {
+                add_stored_state(conn, &mut records[i], &keys[i], row)?;
             }
-            records.push(record);
+        }
+        for record in &mut records {
+            record.conflicts.sort_by_key(|c| (c.value.name(), c.stamp));
         }
     }
     let last_applied = match device {
