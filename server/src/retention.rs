@@ -1,12 +1,13 @@
 //! The erasure job: every server looks, once a minute, for young people whose data is due to go
 //! (their case closed longer ago than the retention period, or they asked and the cooling-off
 //! passed) and erases them. Each erasure is one transaction that checks again under the row's
-//! lock, so replicas racing for the same person erase them once.
+//! lock, so replicas racing for the same person erase them once. The same round forgets the
+//! network addresses of failed sign-ins once their window has passed.
 
 use crate::accounts;
 use crate::error::Result;
 use crate::state::AppState;
-use crate::store::{self, erasure};
+use crate::store::{self, Store, erasure, people};
 use tandem_shared::PersonId;
 
 /// Runs the job until the server stops.
@@ -17,6 +18,9 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
             if let Err(e) = erase_due(&state).await {
                 // A database outage: the next round tries again.
                 tracing::warn!(error = %e, "erasures that are due could not be done yet");
+            }
+            if let Err(e) = forget_old_addresses(&state.store, store::now_ms()).await {
+                tracing::warn!(error = %e, "old sign-in failures could not be forgotten yet");
             }
         }
     })
@@ -56,4 +60,13 @@ pub async fn tell_screens(state: &AppState, who: PersonId) {
     if let Err(e) = state.announce(who, tandem_shared::Visibility::Team, None).await {
         tracing::debug!(error = %e, "could not tell screens about an erasure; they catch up at their next pull");
     }
+}
+
+/// Forgets the addresses of failed sign-ins whose 15-minute window has passed (as of `now`).
+pub async fn forget_old_addresses(store: &Store, now: i64) -> Result<u64> {
+    let before = now - crate::auth::ADDRESS_WINDOW_MS;
+    if !store.read(move |db| people::has_old_address_failures(db, before)).await? {
+        return Ok(0);
+    }
+    store.write(move |tx| people::forget_old_address_failures(tx, before)).await
 }

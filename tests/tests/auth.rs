@@ -272,3 +272,24 @@ async fn a_wrong_invite_code_never_says_whether_a_name_is_taken() {
     assert_eq!(c.call(Method::POST, "/api/auth/join", Some(join("ash"))).await.0, StatusCode::CONFLICT);
     assert_eq!(c.call(Method::POST, "/api/auth/join", Some(join("robin"))).await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_address_of_a_failed_sign_in_is_forgotten_once_its_window_has_passed() {
+    let server = TestServer::start().await;
+    let c = server.device();
+    let (status, _) = c
+        .call(Method::POST, "/api/auth/sign-in", Some(json!({"name": "ash", "secret": "0000", "device": c.device})))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let kept = || async {
+        server.store.read(|db| db.query_one("SELECT count(*) FROM signin_failures", &[])?.int(0)).await.unwrap()
+    };
+    assert_eq!(kept().await, 1, "counted toward this address's limit");
+    let now = tandem_server::store::now_ms();
+    let forget = |at| tandem_server::retention::forget_old_addresses(&server.store, at);
+    assert_eq!(forget(now).await.unwrap(), 0, "still inside its window: kept");
+    assert_eq!(kept().await, 1);
+    let later = now + tandem_server::auth::ADDRESS_WINDOW_MS + 1_000;
+    assert_eq!(forget(later).await.unwrap(), 1, "its window has passed: forgotten");
+    assert_eq!(kept().await, 0);
+}

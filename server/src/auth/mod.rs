@@ -324,7 +324,7 @@ pub async fn sign_out_everywhere(State(state): State<AppState>, caller: Caller) 
 }
 
 /// How long failed sign-ins from one network address count towards its limit.
-const ADDRESS_WINDOW_MS: i64 = 15 * 60 * 1000;
+pub const ADDRESS_WINDOW_MS: i64 = 15 * 60 * 1000;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

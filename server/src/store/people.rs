@@ -415,6 +415,18 @@ pub fn address_blocked(conn: &dyn Db, address: &str, limit: i64, window_ms: i64,
     Ok((failures >= limit && left > 0).then(|| (left / 1000).max(1)))
 }
 
+/// Forgets network addresses whose window of failed sign-ins ended before `before`: they no
+/// longer count toward anything, and an address is personal data. Returns how many.
+pub fn forget_old_address_failures(conn: &dyn Db, before: i64) -> Result<u64> {
+    conn.execute("DELETE FROM signin_failures WHERE window_start <= ?1", &[before.into()])
+}
+
+/// Whether [`forget_old_address_failures`] would forget anything (read first, so a quiet server
+/// writes nothing).
+pub fn has_old_address_failures(conn: &dyn Db, before: i64) -> Result<bool> {
+    Ok(conn.query_opt("SELECT 1 FROM signin_failures WHERE window_start <= ?1 LIMIT 1", &[before.into()])?.is_some())
+}
+
 pub fn address_failed(conn: &dyn Db, address: &str, window_ms: i64, now: i64) -> Result<()> {
     conn.execute(
         "INSERT INTO signin_failures (address, failures, window_start) VALUES (?1, 1, ?2)
