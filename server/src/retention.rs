@@ -1,8 +1,8 @@
 //! The erasure job: every server looks, once a minute, for young people whose data is due to go
 //! (their case closed longer ago than the retention period, or they asked and the cooling-off
 //! passed) and erases them. Each erasure is one transaction that checks again under the row's
-//! lock, so replicas racing for the same person erase them once. The same round forgets the
-//! network addresses of failed sign-ins once their window has passed.
+//! lock, so replicas racing for the same person erase them once. The same round forgets failed
+//! sign-ins that no longer count.
 
 use crate::accounts;
 use crate::error::Result;
@@ -19,7 +19,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
                 // A database outage: the next round tries again.
                 tracing::warn!(error = %e, "erasures that are due could not be done yet");
             }
-            if let Err(e) = forget_old_addresses(&state.store, store::now_ms()).await {
+            if let Err(e) = forget_old_sign_in_failures(&state.store, store::now_ms()).await {
                 tracing::warn!(error = %e, "old sign-in failures could not be forgotten yet");
             }
         }
@@ -62,11 +62,15 @@ pub async fn tell_screens(state: &AppState, who: PersonId) {
     }
 }
 
-/// Forgets the addresses of failed sign-ins whose 15-minute window has passed (as of `now`).
-pub async fn forget_old_addresses(store: &Store, now: i64) -> Result<u64> {
-    let before = now - crate::auth::ADDRESS_WINDOW_MS;
-    if !store.read(move |db| people::has_old_address_failures(db, before)).await? {
+/// How long a name's count of failed sign-ins is kept after its last failure (unless locked).
+pub const NAME_FAILURES_KEPT_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Forgets failed sign-ins that no longer count, as of `now`: a network address once its
+/// 15-minute window has passed, a name's count a day after its last failure unless locked.
+pub async fn forget_old_sign_in_failures(store: &Store, now: i64) -> Result<u64> {
+    let bounds = (now - crate::auth::ADDRESS_WINDOW_MS, now - NAME_FAILURES_KEPT_MS, now);
+    if !store.read(move |db| people::has_old_sign_in_failures(db, bounds)).await? {
         return Ok(0);
     }
-    store.write(move |tx| people::forget_old_address_failures(tx, before)).await
+    store.write(move |tx| people::forget_old_sign_in_failures(tx, bounds)).await
 }

@@ -274,22 +274,41 @@ async fn a_wrong_invite_code_never_says_whether_a_name_is_taken() {
 }
 
 #[tokio::test]
-async fn the_address_of_a_failed_sign_in_is_forgotten_once_its_window_has_passed() {
+async fn failed_sign_ins_are_forgotten_once_they_no_longer_count() {
     let server = TestServer::start().await;
     let c = server.device();
-    let (status, _) = c
-        .call(Method::POST, "/api/auth/sign-in", Some(json!({"name": "ash", "secret": "0000", "device": c.device})))
-        .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let kept = || async {
-        server.store.read(|db| db.query_one("SELECT count(*) FROM signin_failures", &[])?.int(0)).await.unwrap()
+    let fail = |name: &'static str| {
+        let c = &c;
+        async move {
+            let body = json!({"name": name, "secret": "0000", "device": c.device});
+            c.call(Method::POST, "/api/auth/sign-in", Some(body)).await.0
+        }
     };
-    assert_eq!(kept().await, 1, "counted toward this address's limit");
+    assert_eq!(fail("ash").await, StatusCode::UNAUTHORIZED);
+    // Five in a row lock a name for 15 minutes.
+    for _ in 0..5 {
+        fail("kai").await;
+    }
+    assert_eq!(fail("kai").await, StatusCode::TOO_MANY_REQUESTS);
+    let kept = || async {
+        server
+            .store
+            .read(|db| {
+                let addresses = db.query_one("SELECT count(*) FROM signin_failures", &[])?.int(0)?;
+                let names = db.query_one("SELECT count(*) FROM signin_attempts", &[])?.int(0)?;
+                Ok((addresses, names))
+            })
+            .await
+            .unwrap()
+    };
+    assert_eq!(kept().await, (1, 2), "one address, two names counted");
+    let forget = |at| tandem_server::retention::forget_old_sign_in_failures(&server.store, at);
     let now = tandem_server::store::now_ms();
-    let forget = |at| tandem_server::retention::forget_old_addresses(&server.store, at);
-    assert_eq!(forget(now).await.unwrap(), 0, "still inside its window: kept");
-    assert_eq!(kept().await, 1);
-    let later = now + tandem_server::auth::ADDRESS_WINDOW_MS + 1_000;
-    assert_eq!(forget(later).await.unwrap(), 1, "its window has passed: forgotten");
-    assert_eq!(kept().await, 0);
+    assert_eq!(forget(now).await.unwrap(), 0, "everything still counts");
+    let window = tandem_server::auth::ADDRESS_WINDOW_MS;
+    assert_eq!(forget(now + window + 1_000).await.unwrap(), 1, "the address's window has passed: forgotten");
+    assert_eq!(kept().await, (0, 2), "the names' counts still hold");
+    let day_later = now + tandem_server::retention::NAME_FAILURES_KEPT_MS + 1_000;
+    assert_eq!(forget(day_later).await.unwrap(), 2, "a day after their last failure, with no lock left");
+    assert_eq!(kept().await, (0, 0));
 }

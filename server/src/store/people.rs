@@ -154,11 +154,18 @@ pub fn signin_attempts(conn: &dyn Db, name_hash: &str) -> Result<(i64, i64)> {
 /// Counts a failed sign-in for a name; locks it for `lock_ms` once `limit` failures have built up.
 pub fn record_failed_signin(conn: &dyn Db, name_hash: &str, now: i64, limit: i64, lock_ms: i64) -> Result<()> {
     conn.execute(
-        "INSERT INTO signin_attempts (name_hash, failures, locked_until) VALUES (?1, 1, ?4)
+        "INSERT INTO signin_attempts (name_hash, failures, locked_until, last_failure_at) VALUES (?1, 1, ?4, ?5)
          ON CONFLICT (name_hash) DO UPDATE SET
              failures = signin_attempts.failures + 1,
-             locked_until = CASE WHEN signin_attempts.failures + 1 >= ?2 THEN ?3 ELSE signin_attempts.locked_until END",
-        &[name_hash.into(), limit.into(), (now + lock_ms).into(), (if limit <= 1 { now + lock_ms } else { 0 }).into()],
+             locked_until = CASE WHEN signin_attempts.failures + 1 >= ?2 THEN ?3 ELSE signin_attempts.locked_until END,
+             last_failure_at = ?5",
+        &[
+            name_hash.into(),
+            limit.into(),
+            (now + lock_ms).into(),
+            (if limit <= 1 { now + lock_ms } else { 0 }).into(),
+            now.into(),
+        ],
     )?;
     Ok(())
 }
@@ -415,16 +422,33 @@ pub fn address_blocked(conn: &dyn Db, address: &str, limit: i64, window_ms: i64,
     Ok((failures >= limit && left > 0).then(|| (left / 1000).max(1)))
 }
 
-/// Forgets network addresses whose window of failed sign-ins ended before `before`: they no
-/// longer count toward anything, and an address is personal data. Returns how many.
-pub fn forget_old_address_failures(conn: &dyn Db, before: i64) -> Result<u64> {
-    conn.execute("DELETE FROM signin_failures WHERE window_start <= ?1", &[before.into()])
+/// Failed sign-ins that no longer count: network addresses whose window ended before
+/// `window_before` (an address is personal data), and names not locked now whose last failure
+/// was before `name_before`.
+const OLD_FAILURES: [&str; 2] = [
+    "FROM signin_failures WHERE window_start <= ?1 AND CAST(?2 AS BIGINT) IS NOT NULL AND CAST(?3 AS BIGINT) IS NOT NULL",
+    "FROM signin_attempts WHERE last_failure_at <= ?2 AND locked_until <= ?3 AND CAST(?1 AS BIGINT) IS NOT NULL",
+];
+
+/// Forgets the [`OLD_FAILURES`] as of `now`; returns how many rows went.
+pub fn forget_old_sign_in_failures(conn: &dyn Db, (window_before, name_before, now): (i64, i64, i64)) -> Result<u64> {
+    let mut gone = 0;
+    for rows in OLD_FAILURES {
+        gone += conn.execute(&format!("DELETE {rows}"), &[window_before.into(), name_before.into(), now.into()])?;
+    }
+    Ok(gone)
 }
 
-/// Whether [`forget_old_address_failures`] would forget anything (read first, so a quiet server
+/// Whether [`forget_old_sign_in_failures`] would forget anything (read first, so a quiet server
 /// writes nothing).
-pub fn has_old_address_failures(conn: &dyn Db, before: i64) -> Result<bool> {
-    Ok(conn.query_opt("SELECT 1 FROM signin_failures WHERE window_start <= ?1 LIMIT 1", &[before.into()])?.is_some())
+pub fn has_old_sign_in_failures(conn: &dyn Db, (window_before, name_before, now): (i64, i64, i64)) -> Result<bool> {
+    for rows in OLD_FAILURES {
+        let params = [window_before.into(), name_before.into(), now.into()];
+        if conn.query_opt(&format!("SELECT 1 {rows} LIMIT 1"), &params)?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 pub fn address_failed(conn: &dyn Db, address: &str, window_ms: i64, now: i64) -> Result<()> {

@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0010_people_admin.sql"),
     include_str!("migrations/sqlite/0011_tablets.sql"),
     include_str!("migrations/sqlite/0012_keyed_signin_names.sql"),
+    include_str!("migrations/sqlite/0013_signin_attempts_age.sql"),
 ];
 const READERS: usize = 4;
 
