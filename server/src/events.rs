@@ -15,6 +15,10 @@ pub struct Notice {
     /// A key worker who must pull too, whatever their caseload says: one just given or just
     /// moved away from this young person (their devices add or drop the records).
     pub worker: Option<PersonId>,
+    /// Who works with whom, or what is planned for an account, changed too: open screens ask
+    /// for `/api/me` again (a caseload, a young person's workers, a closed case).
+    #[serde(default)]
+    pub people: bool,
 }
 
 /// What one replica tells the others (PostgreSQL NOTIFY): ids and numbers, never words.

@@ -161,6 +161,7 @@ async fn change_assignment(
             cursor,
             audience: tandem_shared::Visibility::Worker,
             worker: Some(worker),
+            people: true,
         };
         for payload in [events.outgoing_assignments(), events.outgoing_changes(notice)] {
             if let Err(e) = pg.notify(payload).await {

@@ -57,7 +57,7 @@ pub async fn erase_due(state: &AppState) -> Result<usize> {
 /// Open screens that showed the erased person pull now and drop them.
 pub async fn tell_screens(state: &AppState, who: PersonId) {
     state.assignments_changed();
-    if let Err(e) = state.announce(who, tandem_shared::Visibility::Team, None).await {
+    if let Err(e) = state.announce_people(who, tandem_shared::Visibility::Team, None).await {
         tracing::debug!(error = %e, "could not tell screens about an erasure; they catch up at their next pull");
     }
 }

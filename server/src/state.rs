@@ -29,7 +29,20 @@ impl AppState {
         worker: Option<PersonId>,
     ) -> crate::error::Result<()> {
         let cursor = self.store.read(crate::store::sync::current_change).await?;
-        self.publish(crate::events::Notice { owner, cursor, audience, worker });
+        self.publish(crate::events::Notice { owner, cursor, audience, worker, people: false });
+        Ok(())
+    }
+
+    /// The same, for a change to who works with whom or to `owner`'s account (assigned, joined,
+    /// case closed, erased): open screens also ask who they work with again.
+    pub async fn announce_people(
+        &self,
+        owner: PersonId,
+        audience: Visibility,
+        worker: Option<PersonId>,
+    ) -> crate::error::Result<()> {
+        let cursor = self.store.read(crate::store::sync::current_change).await?;
+        self.publish(crate::events::Notice { owner, cursor, audience, worker, people: true });
         Ok(())
     }
 

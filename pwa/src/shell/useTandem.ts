@@ -76,7 +76,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       return null;
     }
   };
-  /** loadMe after a live notice: one request at a time, and one more if notices came meanwhile. */
+  /** loadMe after a `people` notice: one request at a time, and one more if notices came meanwhile. */
   const meReload = useRef({ running: false, again: false });
   const reloadMe = async (d: Db, mgr: SessionManager) => {
     const r = meReload.current;
@@ -112,7 +112,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       onState: setSync,
       onSignedOut: () => undefined,
       // Who they work with, a closed case: shown as it happens, not at the next start.
-      onNotice: () => void reloadMe(d, mgr),
+      onPeople: () => void reloadMe(d, mgr),
     });
     engine.current = e;
     if (!mgr.access) await mgr.refresh();

@@ -25,8 +25,9 @@ export interface EngineOptions {
   onChange: (records?: string[]) => void;
   onState: (s: SyncState) => void;
   onSignedOut: () => void;
-  /** The server said something this person may see changed (a record, or who they work with). */
-  onNotice?: () => void;
+  /** The server said who this person works with, or their account, changed (or it may have:
+   * the stream was lost and is back). */
+  onPeople?: () => void;
   channelName?: string;
   random?: () => number;
 }
@@ -207,6 +208,7 @@ export class SyncEngine {
     const controller = new AbortController();
     this.events = controller;
     let attempt = 0;
+    let connections = 0;
     const connect = async () => {
       while (!controller.signal.aborted) {
         try {
@@ -221,16 +223,19 @@ export class SyncEngine {
           if (resp.status === 401) await this.o.auth.refresh();
           if (resp.ok && resp.body) {
             attempt = 0;
+            // Back after losing the stream: whatever changed meanwhile was not heard.
+            if (connections++ > 0) this.o.onPeople?.();
             const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
             let buffer = '';
             for (;;) {
               const { value, done } = await reader.read();
               if (done) break;
               buffer += value;
-              if (buffer.includes('event: changes')) {
+              const people = buffer.includes('event: people');
+              if (people || buffer.includes('event: changes')) {
                 buffer = '';
                 void this.syncNow();
-                this.o.onNotice?.();
+                if (people) this.o.onPeople?.();
               }
             }
           }

@@ -184,7 +184,7 @@ pub async fn join(State(state): State<AppState>, ApiJson(req): ApiJson<JoinReque
     tracing::info!(person = %tokens.person, "young person joined");
     // Their key workers' open screens show them as joined now. The join has happened whether or
     // not the notice goes out: a screen that misses it catches up at its next start.
-    if let Err(e) = state.announce(tokens.person, tandem_shared::Visibility::Worker, None).await {
+    if let Err(e) = state.announce_people(tokens.person, tandem_shared::Visibility::Worker, None).await {
         tracing::warn!(error = %e, "could not tell open screens about a join");
     }
     Ok(Json(tokens))

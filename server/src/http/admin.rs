@@ -195,7 +195,7 @@ async fn change_assignment(
         })
         .await?;
     state.assignments_changed();
-    state.announce(young_person, tandem_shared::Visibility::Worker, Some(worker)).await?;
+    state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(worker)).await?;
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
@@ -251,7 +251,7 @@ async fn set_case_closed(state: &AppState, admin: PersonId, id: &str, closed: bo
     let person = person_id(id)?;
     state.store.write(move |tx| accounts::set_case_closed(tx, admin, person, closed, store::now_ms())).await?;
     // Their open screens look at /api/me again and show (or take down) the notice.
-    state.announce(person, tandem_shared::Visibility::Private, None).await?;
+    state.announce_people(person, tandem_shared::Visibility::Private, None).await?;
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
@@ -331,8 +331,8 @@ pub async fn hand_over(
         })
         .await?;
     state.assignments_changed();
-    state.announce(young_person, tandem_shared::Visibility::Worker, Some(from)).await?;
-    state.announce(young_person, tandem_shared::Visibility::Worker, Some(to)).await?;
+    state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(from)).await?;
+    state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(to)).await?;
     Ok(Json(crate::auth::Done { ok: true }))
 }
 

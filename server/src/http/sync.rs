@@ -83,7 +83,7 @@ pub async fn push(
         })
         .await?;
     for &(owner, cursor, audience) in &outcome.changed {
-        state.publish(Notice { owner, cursor, audience, worker: None });
+        state.publish(Notice { owner, cursor, audience, worker: None, people: false });
     }
     let m = &state.metrics;
     m.pushes.fetch_add(1, Relaxed);
@@ -149,9 +149,10 @@ pub async fn pull(
 }
 
 /// Server-sent events: `changes` with `{"cursor": N}` whenever something the caller may see
-/// changes, so an open screen pulls at once. Sent also on connect, with the current cursor.
+/// changes, so an open screen pulls at once (sent also on connect, with the current cursor), and
+/// `people`, with the same data, when who the caller works with or their account changed too.
 #[utoipa::path(get, path = "/api/sync/events", tag = "sync", security(("bearer" = [])),
-    responses((status = 200, description = "text/event-stream of `changes` events"), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "text/event-stream of `changes` and `people` events"), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
     Syncer(caller): Syncer,
@@ -187,8 +188,12 @@ pub async fn events(
     let guard = SseGuard(metrics);
     let stream = async_stream(move |tx| async move {
         let _guard = guard;
-        let event = |cursor: i64| Event::default().event("changes").data(format!("{{\"cursor\":{cursor}}}"));
-        if tx.send(event(current)).await.is_err() {
+        // `people`: who works with whom or an account changed too, so the screen asks for
+        // /api/me again as well as pulling.
+        let event = |cursor: i64, people: bool| {
+            Event::default().event(if people { "people" } else { "changes" }).data(format!("{{\"cursor\":{cursor}}}"))
+        };
+        if tx.send(event(current, false)).await.is_err() {
             return;
         }
         loop {
@@ -198,9 +203,9 @@ pub async fn events(
                 Ok(()) = missed.changed() => Err(tokio::sync::broadcast::error::RecvError::Lagged(0)),
                 _ = closing.wait_for(|c| *c) => return,
             };
-            let cursor = match received {
+            let (cursor, people) = match received {
                 // Notices were missed: whoever this is, they should pull.
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => i64::MAX,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => (i64::MAX, true),
                 Err(_) => return,
                 Ok(notice) => {
                     // Only those who may see a change are told of it: even the timing of a
@@ -230,10 +235,10 @@ pub async fn events(
                     if !concerns_me {
                         continue;
                     }
-                    notice.cursor
+                    (notice.cursor, notice.people)
                 }
             };
-            if tx.send(event(cursor)).await.is_err() {
+            if tx.send(event(cursor, people)).await.is_err() {
                 return;
             }
         }
