@@ -208,7 +208,6 @@ export class SyncEngine {
     const controller = new AbortController();
     this.events = controller;
     let attempt = 0;
-    let connections = 0;
     const connect = async () => {
       while (!controller.signal.aborted) {
         try {
@@ -223,8 +222,9 @@ export class SyncEngine {
           if (resp.status === 401) await this.o.auth.refresh();
           if (resp.ok && resp.body) {
             attempt = 0;
-            // Back after losing the stream: whatever changed meanwhile was not heard.
-            if (connections++ > 0) this.o.onPeople?.();
+            // Connected (or back): whatever changed before the stream was listening was not
+            // heard, so ask once now; from here on each change comes as an event.
+            this.o.onPeople?.();
             const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
             let buffer = '';
             for (;;) {
