@@ -76,7 +76,13 @@ impl AppState {
         let events = Events::new();
         if let Store::Postgres(pg) = &store {
             let events = events.clone();
-            pg.listen(move |payload| events.incoming(payload));
+            let listening = pg.listen(move |payload| events.incoming(payload));
+            // Serve once this replica hears the others, so a screen that connects to it from the
+            // start hears every change made on them. A database slow to answer doesn't stop it
+            // starting: notices begin when the connection does.
+            if tokio::time::timeout(std::time::Duration::from_secs(10), listening).await.is_err() {
+                tracing::warn!("not yet listening for other replicas' changes; serving meanwhile");
+            }
         }
         Ok(AppState {
             store,

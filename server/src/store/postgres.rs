@@ -287,13 +287,16 @@ impl PgStore {
 
     /// Listens for notices from every replica for as long as the process runs, reconnecting
     /// when the database goes away. `on_notice(None)` means notices may have been missed (the
-    /// connection was lost and is back): open screens should pull.
-    pub fn listen(&self, on_notice: impl Fn(Option<&str>) + Send + 'static) {
+    /// connection was lost and is back): open screens should pull. The answer resolves once
+    /// this replica is listening.
+    pub fn listen(&self, on_notice: impl Fn(Option<&str>) + Send + 'static) -> tokio::sync::oneshot::Receiver<()> {
         let config = self.config.clone();
+        let (ready, listening) = tokio::sync::oneshot::channel();
         match self.tls.clone() {
-            Tls::Off => tokio::spawn(listen_with(config, NoTls, on_notice)),
-            Tls::Verified(connector) => tokio::spawn(listen_with(config, connector, on_notice)),
+            Tls::Off => tokio::spawn(listen_with(config, NoTls, on_notice, ready)),
+            Tls::Verified(connector) => tokio::spawn(listen_with(config, connector, on_notice, ready)),
         };
+        listening
     }
 }
 
@@ -314,10 +317,12 @@ async fn listen_with<T: Connector>(
     config: std::sync::Arc<tokio_postgres::Config>,
     tls: T,
     on_notice: impl Fn(Option<&str>),
+    ready: tokio::sync::oneshot::Sender<()>,
 ) where
     <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
 {
     let mut first = true;
+    let mut ready = Some(ready);
     loop {
         match config.connect(tls.clone()).await {
             Ok((client, mut connection)) => {
@@ -333,6 +338,9 @@ async fn listen_with<T: Connector>(
                     }
                 });
                 if client.batch_execute(&format!("LISTEN {CHANNEL}")).await.is_ok() {
+                    if let Some(ready) = ready.take() {
+                        let _ = ready.send(());
+                    }
                     if !first {
                         tracing::info!("live notices between replicas are back");
                         on_notice(None);
