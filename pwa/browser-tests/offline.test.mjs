@@ -40,7 +40,11 @@ test('the app starts offline, keeps what was written offline, and sends it when 
   await eventually(async () => {
     const texts = await kai.texts();
     return texts.includes('Pass my theory test') && texts.includes('I cook for my little brother');
-  }, 20_000, 'both edits on the server');
+  }, 20_000, 'both edits on the server').catch(async (e) => {
+    // What the screen showed, for whoever reads a failed run.
+    console.error('the screen said:', (await again.locator('body').innerText()).slice(0, 500));
+    throw e;
+  });
   await again.getByText('Everything is sent.').waitFor();
   await context.close();
 });

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { Workbox } from 'workbox-window';
 import { App } from './app';
+import { Fallback } from './ui/Fallback';
 import { leave, wasLeft } from './ui/QuickExit';
 import './styles.css';
 
@@ -8,7 +9,12 @@ let updateReady = false;
 let wb: Workbox | null = null;
 
 function draw() {
-  render(<App updateReady={updateReady} onUpdate={() => wb?.messageSkipWaiting()} />, document.getElementById('app') as HTMLElement);
+  render(
+    <Fallback>
+      <App updateReady={updateReady} onUpdate={() => wb?.messageSkipWaiting()} />
+    </Fallback>,
+    document.getElementById('app') as HTMLElement,
+  );
 }
 
 if (wasLeft()) {
