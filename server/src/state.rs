@@ -2,6 +2,7 @@
 
 use crate::auth::tokens::Keys;
 use crate::config::Settings;
+use crate::error::Result;
 use crate::events::Events;
 use crate::metrics::Metrics;
 use crate::store::Store;
@@ -22,27 +23,25 @@ pub struct AppState {
 impl AppState {
     /// Tells open screens that follow `owner` (and may see `audience`), and `worker` if named,
     /// to pull now.
-    pub async fn announce(
-        &self,
-        owner: PersonId,
-        audience: Visibility,
-        worker: Option<PersonId>,
-    ) -> crate::error::Result<()> {
-        let cursor = self.store.read(crate::store::sync::current_change).await?;
-        self.publish(crate::events::Notice { owner, cursor, audience, worker, people: false });
-        Ok(())
+    pub async fn announce(&self, owner: PersonId, audience: Visibility, worker: Option<PersonId>) -> Result<()> {
+        self.announce_notice(owner, audience, worker, false).await
     }
 
     /// The same, for a change to who works with whom or to `owner`'s account (assigned, joined,
     /// case closed, erased): open screens also ask who they work with again.
-    pub async fn announce_people(
+    pub async fn announce_people(&self, owner: PersonId, audience: Visibility, worker: Option<PersonId>) -> Result<()> {
+        self.announce_notice(owner, audience, worker, true).await
+    }
+
+    async fn announce_notice(
         &self,
         owner: PersonId,
         audience: Visibility,
         worker: Option<PersonId>,
-    ) -> crate::error::Result<()> {
+        people: bool,
+    ) -> Result<()> {
         let cursor = self.store.read(crate::store::sync::current_change).await?;
-        self.publish(crate::events::Notice { owner, cursor, audience, worker, people: true });
+        self.publish(crate::events::Notice { owner, cursor, audience, worker, people });
         Ok(())
     }
 
@@ -71,7 +70,7 @@ impl AppState {
         }
     }
 
-    pub async fn new(store: Store, keys: Keys, settings: Settings) -> crate::error::Result<AppState> {
+    pub async fn new(store: Store, keys: Keys, settings: Settings) -> Result<AppState> {
         let latest = store.write(crate::store::sync::latest_hlc).await?;
         let events = Events::new();
         if let Store::Postgres(pg) = &store {

@@ -5,6 +5,7 @@ import type { AccessEntry, AppCtx, CardCtxValue, PersonRef, Route } from '../con
 import type { FieldValue, RecordKind, Visibility } from '../generated/tandem';
 import { ApiFailure, request } from '../sync/api';
 import { type Db, open, type RejectedEntry, type Session } from '../sync/db';
+import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
 import { edit, type Item, newId, readItems, unsentCount, view, withEdit, withItems } from '../sync/local';
 import { SessionManager } from '../sync/session';
@@ -76,25 +77,6 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       return null;
     }
   };
-  /** loadMe after a `people` notice: one request at a time, and one more if notices came meanwhile. */
-  const meReload = useRef({ running: false, again: false });
-  const reloadMe = async (d: Db, mgr: SessionManager) => {
-    const r = meReload.current;
-    if (r.running) {
-      r.again = true;
-      return;
-    }
-    r.running = true;
-    try {
-      do {
-        r.again = false;
-        const fresh = await loadMe(d, mgr);
-        if (fresh && sessions.current === mgr) setMe(fresh);
-      } while (r.again);
-    } finally {
-      r.running = false;
-    }
-  };
 
   const start = async (d: Db, role: Session['role']) => {
     const mgr = sessions.current as SessionManager;
@@ -105,6 +87,11 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       if (!mgr.access) await mgr.refresh();
       return;
     }
+    // After a `people` notice: one request at a time, and one more if notices came meanwhile.
+    const reloadMe = coalesced(async () => {
+      const fresh = await loadMe(d, mgr);
+      if (fresh && sessions.current === mgr) setMe(fresh);
+    });
     const e = new SyncEngine({
       db: d,
       auth: mgr,
@@ -112,7 +99,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       onState: setSync,
       onSignedOut: () => undefined,
       // Who they work with, a closed case: shown as it happens, not at the next start.
-      onPeople: () => void reloadMe(d, mgr),
+      onPeople: () => void reloadMe(),
     });
     engine.current = e;
     if (!mgr.access) await mgr.refresh();

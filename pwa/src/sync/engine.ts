@@ -8,6 +8,7 @@ import { PROTOCOL_VERSION, SCHEMA_VERSION } from '../generated/tandem';
 import { ApiFailure, type Auth, backoff, request } from './api';
 import { type Db, readMeta } from './db';
 import { syncAlerts } from './alerts';
+import { coalesced } from './coalesce';
 import { later } from './hlc';
 import { uuidv7 } from './ids';
 
@@ -37,8 +38,6 @@ const PUSH_BATCH = 200;
 export class SyncEngine {
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private running = false;
-  private again = false;
   private stopped = false;
   private channel: BroadcastChannel | null;
   private events: AbortController | null = null;
@@ -58,22 +57,14 @@ export class SyncEngine {
     if (!shownHere) this.o.onChange(records);
   }
 
+  private rounds = coalesced(
+    () => this.withLock(() => this.round()),
+    () => !this.stopped,
+  );
+
   /** Runs a sync round soon; rounds never overlap, and a request during one runs another after. */
   async syncNow(): Promise<void> {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    try {
-      do {
-        this.again = false;
-        await this.withLock(() => this.round());
-      } while (this.again && !this.stopped);
-    } finally {
-      this.running = false;
-    }
+    if (!this.stopped) await this.rounds();
   }
 
   private async withLock(f: () => Promise<void>) {
