@@ -65,6 +65,13 @@ impl TestServer {
         TestServer::launch(dir, db, "tandem.db.key".into(), settings, true).await
     }
 
+    /// Starts a server on a database that already exists (no demo seed), with the signing and
+    /// data keys found in `dir` (`tandem.db.key`, `tandem.db.data-key`).
+    pub async fn start_existing(dir: tempfile::TempDir, db: String) -> TestServer {
+        let settings = Settings { failure_delay_ms: 1, ..Settings::default() };
+        TestServer::launch(dir, db, "tandem.db.key".into(), settings, false).await
+    }
+
     /// A second replica on the same database with the same signing key, as a load balancer
     /// would have behind it (PostgreSQL only: SQLite is one process).
     pub async fn replica(&self) -> TestServer {

@@ -1,0 +1,55 @@
+//! A database written by an earlier Tandem opens in this one: its migrations run on start, and
+//! every young person's words read back exactly as that version served them, on both backends.
+//! The fixtures and how they were made: tests/fixtures/README.md.
+
+use tandem_shared::{FieldName, FieldValue, RecordKind};
+use tandem_tests::*;
+
+/// Copies the fixture made at schema `version` into a new folder and starts a server on it.
+async fn upgraded_server(version: &str) -> (TestServer, serde_json::Value) {
+    let backend = if postgres_server().is_some() { "postgres" } else { "sqlite" };
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(version).join(backend);
+    let dir = tempfile::tempdir().unwrap();
+    for key in ["tandem.db.key", "tandem.db.data-key"] {
+        std::fs::copy(fixture.join(key), dir.path().join(key)).unwrap();
+    }
+    let db = fresh_database(dir.path()).await;
+    if postgres_server().is_some() {
+        let pg_bin = std::env::var("PG_BIN").expect("PG_BIN names PostgreSQL's tools (scripts/postgres.sh)");
+        let restored = std::process::Command::new(format!("{pg_bin}/psql"))
+            .args(["-q", "-v", "ON_ERROR_STOP=1", "-d", &db, "-f"])
+            .arg(fixture.join("dump.sql"))
+            .output()
+            .unwrap();
+        assert!(restored.status.success(), "restore: {}", String::from_utf8_lossy(&restored.stderr));
+    } else {
+        std::fs::copy(fixture.join("tandem.db"), &db).unwrap();
+    }
+    let expected = serde_json::from_str(&std::fs::read_to_string(fixture.join("pulls.json")).unwrap()).unwrap();
+    (TestServer::start_existing(dir, db).await, expected)
+}
+
+#[tokio::test]
+async fn a_database_from_schema_13_reads_back_every_record_and_conflict_and_takes_new_edits() {
+    let (server, expected) = upgraded_server("schema-13").await;
+    let mut ash = server.signed_in(ASH.0, ASH.1).await;
+    let mut sam = server.signed_in(SAM.0, SAM.1).await;
+    ash.pull().await;
+    sam.pull().await;
+    for (who, client) in [("ash", &ash), ("sam", &sam)] {
+        let got = serde_json::to_value(client.records.values().collect::<Vec<_>>()).unwrap();
+        assert_eq!(got, expected[who], "{who}'s records as the earlier version served them");
+    }
+    let kept = ash.records.values().filter(|r| !r.conflicts.is_empty()).count();
+    assert!(kept >= 1, "the fixture holds a kept conflict");
+
+    // The upgraded records take new edits, which reach the worker.
+    let goal = ash.records.values().find(|r| r.kind == RecordKind::Goal && !r.conflicts.is_empty()).unwrap().id;
+    let me = ash.me();
+    let edit = ash.op(goal, RecordKind::Goal, me, vec![FieldValue::Why("So I can get to college".into())]);
+    ash.push(vec![edit]).await;
+    sam.pull().await;
+    assert_eq!(sam.text_of(goal, FieldName::Why), Some(FieldValue::Why("So I can get to college".into())));
+    assert_eq!(sam.records[&goal].conflicts, ash.records[&goal].conflicts, "kept versions unchanged by the edit");
+    server.stop().await;
+}
