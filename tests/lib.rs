@@ -164,11 +164,9 @@ impl TestServer {
                 for sql in [
                     "SELECT count(*), CAST(coalesce(sum(length(coalesce(name, '') || display_name || coalesce(secret_hash, ''))), 0) AS BIGINT),
                             CAST(coalesce(sum(token_version), 0) AS BIGINT) FROM people",
-                    "SELECT count(*), CAST(coalesce(sum(length(state)), 0) AS BIGINT) FROM fields",
-                    "SELECT count(*), CAST(coalesce(sum(changed_seq), 0) AS BIGINT),
+                    "SELECT count(*), CAST(coalesce(sum(changed_seq), 0) AS BIGINT), CAST(coalesce(sum(length(body)), 0) AS BIGINT),
                             CAST(coalesce(sum(CASE visibility WHEN 'private' THEN 1 WHEN 'worker' THEN 2 ELSE 3 END * changed_seq), 0) AS BIGINT)
                      FROM records",
-                    "SELECT count(*) FROM conflicts",
                     "SELECT count(*), CAST(coalesce(sum(last_seq), 0) AS BIGINT) FROM devices",
                     "SELECT count(*) FROM applied_ops",
                     "SELECT value FROM change_seq",

@@ -19,10 +19,8 @@ pub fn written(db: &Path) -> Result<Written, String> {
     let tables = [
         (
             "records",
-            "length(id) + length(owner_id) + length(kind) + length(created_by) + length(created_stamp) + length(visibility) + length(widest_visibility) + 24",
+            "length(id) + length(owner_id) + length(kind) + length(created_by) + length(created_stamp) + length(visibility) + length(widest_visibility) + length(body) + 24",
         ),
-        ("fields", "length(record_id) + length(name) + length(state)"),
-        ("conflicts", "length(record_id) + length(field) + length(stamp) + length(state)"),
         ("applied_ops", "length(device_id) + length(result) + 8"),
         ("access_log", "length(young_person_id) + length(actor_id) + length(action) + 24"),
     ];

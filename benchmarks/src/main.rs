@@ -142,13 +142,13 @@ async fn extras(args: &Args, dir: &Path, sqlite: &[LoadRow]) -> String {
             let per_op = sqlite.iter().find(|r| r.n == 100).map(|r| r.cpu_us_per_op);
             let _ = writeln!(
                 md,
-                "Every field value and kept conflict is stored sealed (AES-256-GCM with a random nonce, bound to its record; XChaCha20-Poly1305 before the third pass, at 1.9–2.6 µs to seal; AES-256-GCM-SIV in it, at 0.73 µs) and opened when read. One typical stored value ({} bytes of JSON; {} bytes sealed): **{:.2} µs to seal, {:.2} µs to open**, on one core.{}",
+                "A record's fields and kept conflicts are stored as one sealed value (AES-256-GCM with a random nonce, bound to its record; each field was sealed on its own before the fifth pass; XChaCha20-Poly1305 before the third, AES-256-GCM-SIV in it) and opened when read. One typical record (a statement with five fields: {} bytes of JSON; {} bytes sealed): **{:.2} µs to seal, {:.2} µs to open**, on one core.{}",
                 c.plain_bytes,
                 c.sealed_bytes,
                 c.seal_us,
                 c.open_us,
                 per_op.map_or(String::new(), |us| format!(
-                    " An operation writes one to three values and a pull reads each once, against {us:.0} µs of server CPU per acknowledged operation in the N = 100 load row above (which includes sealing). With XChaCha20-Poly1305 a profile put sealing and opening at about a fifth of the server's CPU (`benchmarks/NOTES.md`), which is why it changed."
+                    " A push seals each record it changes once, and a pull opens each record once, against {us:.0} µs of server CPU per acknowledged operation in the N = 100 load row above (which includes sealing). With XChaCha20-Poly1305 a profile put sealing and opening at about a fifth of the server's CPU (`benchmarks/NOTES.md`), which is why it changed."
                 ))
             );
         }

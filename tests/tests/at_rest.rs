@@ -105,7 +105,7 @@ async fn rotating_the_data_key_while_phones_push_loses_nothing_and_retires_the_o
         .store
         .read(|db| {
             let row = db.query_one(
-                "SELECT count(*), CAST(coalesce(sum(CASE WHEN state LIKE 's3.2.%' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM fields",
+                "SELECT count(*), CAST(coalesce(sum(CASE WHEN body LIKE 's3.2.%' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM records",
                 &[],
             )?;
             Ok((row.int(0)?, row.int(1)?))

@@ -40,6 +40,18 @@ async fn a_database_from_schema_13_reads_back_every_record_and_conflict_and_take
         let got = serde_json::to_value(client.records.values().collect::<Vec<_>>()).unwrap();
         assert_eq!(got, expected[who], "{who}'s records as the earlier version served them");
     }
+    // Every record's fields now live in its one sealed body; the per-field rows are gone.
+    let (bodies, records, rows_left) = server
+        .store
+        .read(|db| {
+            let sealed = db.query_one("SELECT count(*) FROM records WHERE body LIKE 's3.%'", &[])?.int(0)?;
+            let records = db.query_one("SELECT count(*) FROM records", &[])?.int(0)?;
+            let left = db.query_one("SELECT (SELECT count(*) FROM fields) + (SELECT count(*) FROM conflicts)", &[])?;
+            Ok((sealed, records, left.int(0)?))
+        })
+        .await
+        .unwrap();
+    assert_eq!((bodies, rows_left), (records, 0), "every record folded into a sealed body");
     let kept = ash.records.values().filter(|r| !r.conflicts.is_empty()).count();
     assert!(kept >= 1, "the fixture holds a kept conflict");
 

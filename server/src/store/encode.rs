@@ -1,32 +1,16 @@
-//! How field states and stored answers are written to their TEXT columns.
+//! How records and stored answers are written to their TEXT columns.
 //!
-//! Compact JSON arrays, not the wire's objects: every push writes a row per changed field and an
-//! answer per operation, and the object form repeated key names and the writer's device on every
-//! one (about 280 bytes for a one-word field). Rows written in the object form by earlier versions
-//! are still read: an array starts with `[`, an object with `{`. Other JSON columns (a record's
-//! creator and first stamp, a conflict's stamp) go through `to_text` and `from_text` here too.
+//! A record's fields and kept conflicts are one value, `records.body` (sealed as a whole, see
+//! store::seal): `[[field, ...], [conflict, ...]]`, each a compact JSON array, not the wire's
+//! object, which repeated key names and the writer's device on every field (about 280 bytes for
+//! a one-word field). Before schema 14 each field was a row of its own in `fields` or
+//! `conflicts`, in the same array form or, earlier still, the object form; those still read (an
+//! array starts with `[`, an object with `{`) so the server can fold them into bodies on start.
+//! Other JSON columns (a record's creator and first stamp) go through `to_text` and `from_text`.
 
 use crate::error::{ApiError, Result};
 use tandem_shared::wire::{FieldResult, OpResult, OpStatus};
 use tandem_shared::{Author, DeviceId, FieldName, FieldState, FieldValue, Hlc, Outcome, PersonId, Role, Stamp};
-
-/// A field's name as stored in `fields.name` and `conflicts.field`: its JSON form, quotes and all
-/// (as the first version stored it), without encoding it on every write.
-pub fn field_key(name: FieldName) -> &'static str {
-    match name {
-        FieldName::Title => "\"title\"",
-        FieldName::Why => "\"why\"",
-        FieldName::Steps => "\"steps\"",
-        FieldName::Ratings => "\"ratings\"",
-        FieldName::Status => "\"status\"",
-        FieldName::Text => "\"text\"",
-        FieldName::NoticedBy => "\"noticed_by\"",
-        FieldName::Meeting => "\"meeting\"",
-        FieldName::Visibility => "\"visibility\"",
-        FieldName::Deleted => "\"deleted\"",
-        FieldName::Accepted => "\"accepted\"",
-    }
-}
 
 /// A stamp as `[ms, count, device]`.
 type StampRow = (u64, u32, DeviceId);
@@ -53,9 +37,26 @@ pub fn from_text<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| ApiError::Internal(format!("a stored value doesn't read back: {e}")))
 }
 
-pub fn field_state(state: &FieldState) -> Result<String> {
+/// A record's fields and kept conflicts, as `records.body` holds them before sealing.
+type BodyRow = (Vec<FieldRow>, Vec<FieldRow>);
+
+pub fn record_body<'a>(
+    fields: impl IntoIterator<Item = &'a FieldState>,
+    conflicts: impl IntoIterator<Item = &'a FieldState>,
+) -> Result<String> {
+    let body: BodyRow = (fields.into_iter().map(field_row).collect(), conflicts.into_iter().map(field_row).collect());
+    to_text(&body)
+}
+
+/// (fields, kept conflicts) from a `records.body` once opened.
+pub fn read_record_body(text: &str) -> Result<(Vec<FieldState>, Vec<FieldState>)> {
+    let (fields, conflicts): BodyRow = from_text(text)?;
+    Ok((fields.into_iter().map(field_state_of).collect(), conflicts.into_iter().map(field_state_of).collect()))
+}
+
+fn field_row(state: &FieldState) -> FieldRow {
     let author_device = (state.author.device != state.stamp.device).then_some(state.author.device);
-    let row: FieldRow = (
+    (
         state.value.clone(),
         state.stamp.hlc.ms,
         state.stamp.hlc.count,
@@ -64,21 +65,24 @@ pub fn field_state(state: &FieldState) -> Result<String> {
         state.author.person,
         state.author.role,
         author_device,
-    );
-    to_text(&row)
+    )
 }
 
-pub fn read_field_state(text: &str) -> Result<FieldState> {
-    if !text.starts_with('[') {
-        return from_text(text);
-    }
-    let (value, ms, count, device, base, person, role, author_device): FieldRow = from_text(text)?;
-    Ok(FieldState {
+fn field_state_of((value, ms, count, device, base, person, role, author_device): FieldRow) -> FieldState {
+    FieldState {
         value,
         stamp: stamp_of((ms, count, device)),
         base: base.map(stamp_of),
         author: Author { person, role, device: author_device.unwrap_or(device) },
-    })
+    }
+}
+
+/// One field as a row of the `fields` or `conflicts` tables held it before schema 14.
+pub fn read_field_state(text: &str) -> Result<FieldState> {
+    if !text.starts_with('[') {
+        return from_text(text);
+    }
+    from_text(text).map(field_state_of)
 }
 
 /// An operation's answer, kept so a retry gets the same one. Its number is the row's key.
@@ -114,7 +118,7 @@ mod tests {
     }
 
     #[test]
-    fn a_field_state_reads_back_the_same_and_is_far_smaller_than_the_wire_form() {
+    fn a_record_body_reads_back_the_same_and_is_far_smaller_than_the_wire_form() {
         let (phone, laptop) = (DeviceId(Uuid::now_v7()), DeviceId(Uuid::now_v7()));
         let person = PersonId(Uuid::now_v7());
         for author_device in [phone, laptop] {
@@ -124,17 +128,14 @@ mod tests {
                 base: Some(stamp(1_600_000_000_000, laptop)),
                 author: Author { person, role: Role::YoungPerson, device: author_device },
             };
-            let text = field_state(&state).unwrap();
-            assert_eq!(read_field_state(&text).unwrap(), state);
-            assert!(text.len() * 10 < serde_json::to_string(&state).unwrap().len() * 7, "{text}");
-        }
-    }
-
-    #[test]
-    fn field_keys_are_the_json_form_earlier_versions_stored() {
-        use FieldName::*;
-        for name in [Title, Why, Steps, Ratings, Status, Text, NoticedBy, Meeting, Visibility, Deleted, Accepted] {
-            assert_eq!(field_key(name), serde_json::to_string(&name).unwrap());
+            let kept = FieldState { value: FieldValue::Title("Get a flat".into()), ..state.clone() };
+            let text = record_body([&state], [&kept]).unwrap();
+            assert_eq!(read_record_body(&text).unwrap(), (vec![state.clone()], vec![kept.clone()]));
+            let wire = serde_json::to_string(&(&state, &kept)).unwrap();
+            assert!(text.len() * 10 < wire.len() * 7, "{text}");
+            // Rows of the per-field tables before schema 14 held one such array each.
+            let row = serde_json::to_string(&field_row(&state)).unwrap();
+            assert_eq!(read_field_state(&row).unwrap(), state);
         }
     }
 

@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod audit;
 mod encode;
 pub mod erasure;
+mod fold;
 pub mod invites;
 pub mod people;
 mod pg_tls;
@@ -59,7 +60,7 @@ impl Store {
     /// data key that seals words at rest: `data_key`, or for SQLite the database path +
     /// `.data-key` (with PostgreSQL it must be named, the same file for every replica).
     pub async fn open(db: &str, data_key: Option<&Path>) -> Result<Store, StoreError> {
-        if is_postgres_url(db) {
+        let store = if is_postgres_url(db) {
             let data_key = data_key.ok_or_else(|| {
                 StoreError::Invalid(
                     "with PostgreSQL, name the data key file with --data-key-file (or TANDEM_DATA_KEY_FILE): \
@@ -67,11 +68,18 @@ impl Store {
                         .into(),
                 )
             })?;
-            Ok(Store::Postgres(PgStore::open(db, data_key).await?))
+            Store::Postgres(PgStore::open(db, data_key).await?)
         } else {
             let default = PathBuf::from(format!("{db}.data-key"));
-            Ok(Store::Sqlite(SqliteStore::open(Path::new(db), data_key.unwrap_or(&default))?))
+            Store::Sqlite(SqliteStore::open(Path::new(db), data_key.unwrap_or(&default))?)
+        };
+        let folded = fold::fold_field_rows(&store)
+            .await
+            .map_err(|e| StoreError::Invalid(format!("records from before schema 14 could not be folded: {e}")))?;
+        if folded > 0 {
+            tracing::info!(folded, "records from an earlier version now keep their fields in one sealed value");
         }
+        Ok(store)
     }
 
     pub fn keyring(&self) -> &std::sync::Arc<seal::Keyring> {

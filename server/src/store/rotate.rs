@@ -9,7 +9,7 @@
 //!    could still have written one), then the old keys are taken out of the file.
 
 use super::Store;
-use super::sql::{Db, Value};
+use super::sql::Db;
 use crate::error::{ApiError, Result};
 use std::time::Duration;
 
@@ -20,28 +20,10 @@ const BUSY_RETRIES: u32 = 300;
 /// Long enough for every server to have read the key file again (they look every second).
 const NOTICE: Duration = Duration::from_secs(3);
 
-/// The two tables that hold sealed values, with their keys.
-struct Table {
-    select: &'static str,
-    update: &'static str,
-    key_columns: usize,
-}
-
-const TABLES: [Table; 2] = [
-    Table {
-        // ?3 is not a key here; it is named so every batch binds the same parameters.
-        select: "SELECT record_id, name, state FROM fields WHERE (record_id, name) > (?1, ?2) AND CAST(?3 AS TEXT) IS NOT NULL
-                 ORDER BY record_id, name LIMIT ?4",
-        update: "UPDATE fields SET state = ?3 WHERE record_id = ?1 AND name = ?2 AND state = ?4",
-        key_columns: 2,
-    },
-    Table {
-        select: "SELECT record_id, field, stamp, state FROM conflicts WHERE (record_id, field, stamp) > (?1, ?2, ?3)
-                 ORDER BY record_id, field, stamp LIMIT ?4",
-        update: "UPDATE conflicts SET state = ?4 WHERE record_id = ?1 AND field = ?2 AND stamp = ?3 AND state = ?5",
-        key_columns: 3,
-    },
-];
+/// Record bodies after `?1`, in id order.
+const SELECT: &str = "SELECT id, body FROM records WHERE id > ?1 AND body IS NOT NULL ORDER BY id LIMIT ?2";
+/// A body re-sealed, unless it changed meanwhile.
+const UPDATE: &str = "UPDATE records SET body = ?2 WHERE id = ?1 AND body = ?3";
 
 /// Adds a new key, re-seals everything under it, retires the old keys. Returns how many values
 /// were re-sealed.
@@ -53,16 +35,13 @@ pub async fn rotate_key(store: &Store) -> Result<u64> {
     let mut resealed = 0;
     loop {
         let mut stale = 0;
-        for table in 0..TABLES.len() {
-            let mut after: Vec<String> = vec![String::new(); 3];
-            loop {
-                let from = after.clone();
-                let (seen, sealed, last) = reseal_with_retries(store, table, from).await?;
-                stale += sealed;
-                match last {
-                    Some(last) if seen > 0 => after = last,
-                    _ => break,
-                }
+        let mut after = String::new();
+        loop {
+            let (sealed, last) = reseal_with_retries(store, after.clone()).await?;
+            stale += sealed;
+            match last {
+                Some(last) => after = last,
+                None => break,
             }
         }
         resealed += stale;
@@ -77,15 +56,11 @@ pub async fn rotate_key(store: &Store) -> Result<u64> {
 
 /// A batch that found the database busy (the server holding SQLite's one writer slot, or a
 /// PostgreSQL restart) is tried again: rotation is slow work and can wait its turn.
-async fn reseal_with_retries(
-    store: &Store,
-    table: usize,
-    from: Vec<String>,
-) -> Result<(usize, u64, Option<Vec<String>>)> {
+async fn reseal_with_retries(store: &Store, from: String) -> Result<(u64, Option<String>)> {
     let mut attempts = 0;
     loop {
         let from = from.clone();
-        match store.write(move |db| reseal_batch(db, &TABLES[table], &from)).await {
+        match store.write(move |db| reseal_batch(db, &from)).await {
             Err(ApiError::StorageUnavailable(cause)) if attempts < BUSY_RETRIES => {
                 attempts += 1;
                 tracing::debug!(%cause, attempts, "database busy; re-sealing this batch again shortly");
@@ -96,33 +71,21 @@ async fn reseal_with_retries(
     }
 }
 
-/// One batch after the key `after`: (rows seen, rows found under an old key, the last key seen).
-/// A stale row that changed meanwhile is counted but not written: the next pass looks again.
-fn reseal_batch(db: &dyn Db, table: &Table, after: &[String]) -> Result<(usize, u64, Option<Vec<String>>)> {
-    let n = table.key_columns;
-    let mut params: Vec<Value> = after.iter().map(Value::from).collect();
-    params.push(BATCH.into());
-    let rows = db.query(table.select, &params)?;
+/// One batch after the id `after`: (bodies found under an old key, the last id seen or `None`
+/// past the end). A stale body that changed meanwhile is counted but not written: the next pass
+/// looks again.
+fn reseal_batch(db: &dyn Db, after: &str) -> Result<(u64, Option<String>)> {
+    let rows = db.query(SELECT, &[after.into(), BATCH.into()])?;
     let mut sealed = 0;
     let mut last = None;
     for row in &rows {
-        let key: Vec<String> = (0..n).map(|i| row.string(i)).collect::<Result<_>>()?;
-        let stored = row.text(n)?;
+        let (id, stored) = (row.string(0)?, row.text(1)?);
         if !db.keyring().is_current(stored) {
-            let record = &key[0];
-            let fresh = db.keyring().seal(&db.keyring().open_text(stored, record)?, record)?;
-            let mut update: Vec<Value> = key.iter().map(Value::from).collect();
-            update.push(fresh.into());
-            update.push(stored.into());
-            db.execute(table.update, &update)?;
+            let fresh = db.keyring().seal(&db.keyring().open_text(stored, &id)?, &id)?;
+            db.execute(UPDATE, &[(&id).into(), fresh.into(), stored.into()])?;
             sealed += 1;
         }
-        last = Some(key);
+        last = Some(id);
     }
-    // Pad to three key columns (the fields table has two; its query ignores the third).
-    let last = last.map(|mut k| {
-        k.resize(3, String::new());
-        k
-    });
-    Ok((rows.len(), sealed, last))
+    Ok((sealed, last))
 }

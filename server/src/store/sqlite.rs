@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0011_tablets.sql"),
     include_str!("migrations/sqlite/0012_keyed_signin_names.sql"),
     include_str!("migrations/sqlite/0013_signin_attempts_age.sql"),
+    include_str!("migrations/sqlite/0014_record_body.sql"),
 ];
 const READERS: usize = 4;
 

@@ -95,14 +95,13 @@ pub fn load_record(conn: &dyn Db, id: RecordId) -> Result<Option<Record>> {
     Ok(load(conn, id, false)?.map(|(record, _)| record))
 }
 
-const RECORD_HEAD: &str =
-    "SELECT owner_id, kind, created_by, created_stamp, owner_touched, widest_visibility FROM records WHERE id = ?1";
+const RECORD_HEAD: &str = "SELECT owner_id, kind, created_by, created_stamp, owner_touched, widest_visibility, body FROM records WHERE id = ?1";
 /// The same, with the record's row locked until the transaction ends: concurrent pushes to one
 /// record from different replicas take turns, so neither merges against a stale copy.
-const RECORD_HEAD_FOR_UPDATE: &str = "SELECT owner_id, kind, created_by, created_stamp, owner_touched, widest_visibility FROM records WHERE id = ?1 FOR UPDATE";
+const RECORD_HEAD_FOR_UPDATE: &str = "SELECT owner_id, kind, created_by, created_stamp, owner_touched, widest_visibility, body FROM records WHERE id = ?1 FOR UPDATE";
 
-/// A stored record and the widest audience it has ever had, in two queries: the head row, then
-/// its fields and kept conflicts together (this runs for every record a push or pull touches).
+/// A stored record and the widest audience it has ever had: one row, one value to open (this
+/// runs for every record a push touches).
 fn load(conn: &dyn Db, id: RecordId, for_update: bool) -> Result<Option<(Record, Visibility)>> {
     let key = id.to_string();
     let head = conn.query_opt(if for_update { RECORD_HEAD_FOR_UPDATE } else { RECORD_HEAD }, &[(&key).into()])?;
@@ -111,15 +110,7 @@ fn load(conn: &dyn Db, id: RecordId, for_update: bool) -> Result<Option<(Record,
     };
     let mut record = empty_record(id, &head, 0)?;
     let widest = vis_from(head.text(5)?);
-    let rows = conn.query(
-        "SELECT record_id, 0, state FROM fields WHERE record_id = ?1
-         UNION ALL SELECT record_id, 1, state FROM conflicts WHERE record_id = ?1",
-        &[(&key).into()],
-    )?;
-    for row in &rows {
-        add_stored_state(conn, &mut record, &key, row)?;
-    }
-    record.conflicts.sort_by_key(|c| (c.value.name(), c.stamp));
+    fill_body(conn, &mut record, &key, head.opt_text(6)?)?;
     Ok(Some((record, widest)))
 }
 
@@ -143,15 +134,16 @@ fn empty_record(id: RecordId, head: &Row, at: usize) -> Result<Record> {
     })
 }
 
-/// Opens one stored field state (`record_id, 0 for a field or 1 for a kept conflict, state`)
-/// into `record`.
-fn add_stored_state(conn: &dyn Db, record: &mut Record, key: &str, row: &Row) -> Result<()> {
-    let state = encode::read_field_state(&conn.keyring().open_text(row.text(2)?, key)?)?;
-    if row.int(1)? == 0 {
-        record.fields.insert(state.value.name(), state);
-    } else {
-        record.conflicts.push(state);
-    }
+/// Opens a record's sealed body (its fields and kept conflicts) into `record`. (A record from
+/// before schema 14 that never had a field row has no body: it has nothing to open.)
+fn fill_body(conn: &dyn Db, record: &mut Record, key: &str, sealed: Option<&str>) -> Result<()> {
+    let Some(sealed) = sealed else {
+        return Ok(());
+    };
+    let (fields, conflicts) = encode::read_record_body(&conn.keyring().open_text(sealed, key)?)?;
+    record.fields = fields.into_iter().map(|state| (state.value.name(), state)).collect();
+    record.conflicts = conflicts;
+    record.conflicts.sort_by_key(|c| (c.value.name(), c.stamp));
     Ok(())
 }
 
@@ -163,9 +155,27 @@ fn save_record(conn: &dyn Db, before: Option<&(Record, Visibility)>, after: &Rec
     let visibility = after.visibility();
     let widest = before.map_or(visibility, |(_, widest)| visibility.max(*widest));
     let before = before.map(|(record, _)| record);
+    // The body is sealed again only when a field or kept conflict changed.
+    let body = match before {
+        Some(b) if b.fields == after.fields && b.conflicts == after.conflicts => None,
+        _ => Some(conn.keyring().seal(&encode::record_body(after.fields.values(), &after.conflicts)?, &id)?),
+    };
     // A plain INSERT or UPDATE, not an upsert: the caller knows which, and SQLite does less.
-    match before {
-        Some(_) => conn.execute(
+    match (before, body) {
+        (Some(_), Some(body)) => conn.execute(
+            "UPDATE records SET owner_touched = ?2, visibility = ?3, widest_visibility = ?4, deleted = ?5,
+             changed_seq = ?6, body = ?7 WHERE id = ?1",
+            &[
+                (&id).into(),
+                after.owner_touched.into(),
+                vis_str(visibility).into(),
+                vis_str(widest).into(),
+                after.is_deleted().into(),
+                seq.into(),
+                body.into(),
+            ],
+        )?,
+        (Some(_), None) => conn.execute(
             "UPDATE records SET owner_touched = ?2, visibility = ?3, widest_visibility = ?4, deleted = ?5,
              changed_seq = ?6 WHERE id = ?1",
             &[
@@ -177,9 +187,9 @@ fn save_record(conn: &dyn Db, before: Option<&(Record, Visibility)>, after: &Rec
                 seq.into(),
             ],
         )?,
-        None => conn.execute(
+        (None, body) => conn.execute(
             "INSERT INTO records (id, owner_id, kind, created_by, created_stamp, owner_touched, visibility,
-             widest_visibility, deleted, changed_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             widest_visibility, deleted, changed_seq, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             &[
                 (&id).into(),
                 after.owner.to_string().into(),
@@ -191,36 +201,10 @@ fn save_record(conn: &dyn Db, before: Option<&(Record, Visibility)>, after: &Rec
                 vis_str(widest).into(),
                 after.is_deleted().into(),
                 seq.into(),
+                body.into(),
             ],
         )?,
     };
-    for (name, state) in &after.fields {
-        let stored = before.and_then(|b| b.fields.get(name));
-        if stored == Some(state) {
-            continue;
-        }
-        let sql = if stored.is_some() {
-            "UPDATE fields SET state = ?3 WHERE record_id = ?1 AND name = ?2"
-        } else {
-            "INSERT INTO fields (record_id, name, state) VALUES (?1, ?2, ?3)"
-        };
-        let sealed = conn.keyring().seal(&encode::field_state(state)?, &id)?;
-        conn.execute(sql, &[(&id).into(), encode::field_key(*name).into(), sealed.into()])?;
-    }
-    if before.map(|b| &b.conflicts) != Some(&after.conflicts) {
-        conn.execute("DELETE FROM conflicts WHERE record_id = ?1", &[(&id).into()])?;
-        for c in &after.conflicts {
-            conn.execute(
-                "INSERT INTO conflicts (record_id, field, stamp, state) VALUES (?1, ?2, ?3, ?4)",
-                &[
-                    (&id).into(),
-                    encode::field_key(c.value.name()).into(),
-                    encode::to_text(&c.stamp)?.into(),
-                    conn.keyring().seal(&encode::field_state(c)?, &id)?.into(),
-                ],
-            )?;
-        }
-    }
     Ok(widest)
 }
 
@@ -487,7 +471,7 @@ pub fn pull(
     let rows = conn.query(
         &format!(
             "SELECT id, changed_seq, visibility, deleted, {still_assigned},
-                    owner_id, kind, created_by, created_stamp, owner_touched
+                    owner_id, kind, created_by, created_stamp, owner_touched, body
              FROM records WHERE {scope} AND changed_seq > ?2 ORDER BY changed_seq LIMIT ?3"
         ),
         &[(&me).into(), (since as i64).into(), limit],
@@ -524,35 +508,12 @@ pub fn pull(
             removed.push(id);
             continue;
         }
-        let record = empty_record(id, row, 5)?;
+        let mut record = empty_record(id, row, 5)?;
+        fill_body(conn, &mut record, row.text(0)?, row.opt_text(10)?)?;
         if record.owner != caller.person {
             *reads.entry(record.owner).or_default() += 1;
         }
         records.push(record);
-    }
-    // Every field of the page's records in one query, not two queries a record: the same
-    // scope, up to the page's last change.
-    if !records.is_empty() {
-        let in_page = format!("SELECT id FROM records WHERE {scope} AND changed_seq > ?2 AND changed_seq <= ?3");
-        let rows = conn.query(
-            &format!(
-                "SELECT record_id, 0, state FROM fields WHERE record_id IN ({in_page})
-                 UNION ALL SELECT record_id, 1, state FROM conflicts WHERE record_id IN ({in_page})"
-            ),
-            &[(&me).into(), (since as i64).into(), (cursor as i64).into()],
-        )?;
-        let keys: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
-        let at: std::collections::HashMap<&str, usize> =
-            keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
-        for row in &rows {
-            // Records in the same range this caller is told to drop are left unopened.
-            if let Some(&i) = at.get(row.text(0)?) {
-                add_stored_state(conn, &mut records[i], &keys[i], row)?;
-            }
-        }
-        for record in &mut records {
-            record.conflicts.sort_by_key(|c| (c.value.name(), c.stamp));
-        }
     }
     let last_applied = match device {
         Some(d) => conn
