@@ -755,12 +755,13 @@ fn write_targets(
             "- **Throughput** is bound by the single writer, which applies every push in turn. At N = {} \
              its thread was on the CPU {:.0}% of the run; most of the rest it spends waiting for the \
              WAL to reach disk at each group commit (acknowledged means on disk: `synchronous=FULL`), \
-             a little waiting for work. Per operation the server spent {:.0} µs of CPU in all. Most \
-             of the writer's share is SQLite inserting B-tree rows: each operation stores its \
-             record's changed fields as rows of compact JSON (about 150 bytes for a short field: \
-             value, clock, device, writer), updates the record's change-feed indexes, and keeps its \
-             answer for exactly-once retries; ids are 36-character text keys. The load generator \
-             shares the same two cores.",
+             a little waiting for work. Per operation the server spent {:.0} µs of CPU in all: in a \
+             profile (`benchmarks/NOTES.md`) about half on the writer, mostly SQLite inserting B-tree \
+             rows (each record a push changes, with its fields and kept conflicts as one sealed \
+             value; its change-feed index entries; each operation's answer, kept for exactly-once \
+             retries; ids are 36-character text keys), and half serving requests: reading pushes' \
+             JSON, and pulls reading rows, opening each record's sealed value and writing it out as \
+             JSON. The load generator shares the same two cores.",
             b.n,
             b.writer_busy * 100.0,
             b.cpu_us_per_op
@@ -784,8 +785,8 @@ fn write_targets(
     let _ = writeln!(
         md,
         "- **Pull** reads only rows after the caller's cursor through the `records(owner_id, changed_seq)` \
-         index, so stored volume does not change its cost; a 100-change pull is bound by decoding the \
-         JSON of each record's fields.\n\nWhat was changed to move each figure, measured step by step, \
+         index, so stored volume does not change its cost; a 100-change pull is bound by reading each \
+         record's row and opening and decoding its sealed value.\n\nWhat was changed to move each figure, measured step by step, \
          and what is left to try, is in `benchmarks/NOTES.md`."
     );
 }
