@@ -168,7 +168,7 @@ impl TestServer {
                             CAST(coalesce(sum(CASE visibility WHEN 'private' THEN 1 WHEN 'worker' THEN 2 ELSE 3 END * changed_seq), 0) AS BIGINT)
                      FROM records",
                     "SELECT count(*), CAST(coalesce(sum(last_seq), 0) AS BIGINT) FROM devices",
-                    "SELECT count(*) FROM applied_ops",
+                    "SELECT count(*), CAST(coalesce(sum(last_seq - first_seq + 1), 0) AS BIGINT) FROM applied_batches",
                     "SELECT value FROM change_seq",
                     "SELECT count(*) FROM assignments",
                     "SELECT count(*), CAST(coalesce(sum(CASE WHEN used_at IS NULL THEN 0 ELSE 1 END), 0) AS BIGINT) FROM invites",
@@ -179,6 +179,31 @@ impl TestServer {
             })
             .await
             .expect("fingerprint")
+    }
+
+    /// How many times each of `device`'s operations is kept as applied (each push keeps the run
+    /// of operation numbers it applied).
+    pub async fn applied_counts(&self, device: DeviceId) -> std::collections::BTreeMap<u64, u32> {
+        let runs = self
+            .store
+            .read(move |db| {
+                let rows = db.query(
+                    "SELECT first_seq, last_seq FROM applied_batches WHERE device_id = ?1",
+                    &[device.to_string().into()],
+                )?;
+                rows.iter()
+                    .map(|r| Ok((r.int(0)? as u64, r.int(1)? as u64)))
+                    .collect::<tandem_server::error::Result<Vec<_>>>()
+            })
+            .await
+            .expect("applied runs");
+        let mut counts = std::collections::BTreeMap::new();
+        for (first, last) in runs {
+            for seq in first..=last {
+                *counts.entry(seq).or_default() += 1;
+            }
+        }
+        counts
     }
 
     pub async fn stop(self) {

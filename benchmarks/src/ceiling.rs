@@ -21,7 +21,7 @@ pub fn written(db: &Path) -> Result<Written, String> {
             "records",
             "length(id) + length(owner_id) + length(kind) + length(created_by) + length(created_stamp) + length(visibility) + length(widest_visibility) + length(body) + 24",
         ),
-        ("applied_ops", "length(device_id) + length(result) + 8"),
+        ("applied_batches", "length(device_id) + length(results) + 16"),
         ("access_log", "length(young_person_id) + length(actor_id) + length(action) + 24"),
     ];
     let (mut rows, mut bytes) = (0u64, 0u64);

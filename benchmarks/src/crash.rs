@@ -23,7 +23,9 @@ pub struct CrashReport {
 fn check(db: &Path, acknowledged: &HashSet<(DeviceId, u64)>) -> (usize, usize, bool) {
     let ok = crate::integrity(db).is_ok();
     let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open");
-    let mut stmt = conn.prepare("SELECT count(*) FROM applied_ops WHERE device_id = ?1 AND seq = ?2").expect("prepare");
+    let mut stmt = conn
+        .prepare("SELECT count(*) FROM applied_batches WHERE device_id = ?1 AND first_seq <= ?2 AND last_seq >= ?2")
+        .expect("prepare");
     let (mut lost, mut duplicated) = (0, 0);
     for (device, seq) in acknowledged {
         let n: i64 = stmt.query_row(rusqlite::params![device.to_string(), *seq as i64], |r| r.get(0)).expect("count");

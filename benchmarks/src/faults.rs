@@ -61,12 +61,19 @@ fn applied_counts(db: &Path, device: DeviceId) -> Result<HashMap<u64, i64>, Stri
     let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| e.to_string())?;
     let mut stmt = conn
-        .prepare("SELECT seq, count(*) FROM applied_ops WHERE device_id = ?1 GROUP BY seq")
+        .prepare("SELECT first_seq, last_seq FROM applied_batches WHERE device_id = ?1")
         .map_err(|e| e.to_string())?;
-    let rows = stmt
-        .query_map([device.to_string()], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)?)))
+    let runs = stmt
+        .query_map([device.to_string()], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))
         .map_err(|e| e.to_string())?;
-    rows.collect::<rusqlite::Result<_>>().map_err(|e| e.to_string())
+    let mut counts = HashMap::new();
+    for run in runs {
+        let (first, last) = run.map_err(|e| e.to_string())?;
+        for seq in first..=last {
+            *counts.entry(seq).or_default() += 1;
+        }
+    }
+    Ok(counts)
 }
 
 /// The value each field should hold after `ops` from one device are applied in order.

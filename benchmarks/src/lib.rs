@@ -513,7 +513,7 @@ pub fn verify_acknowledged(db: &Path, acknowledged: &[(DeviceId, u64)]) -> Resul
     let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| e.to_string())?;
     let mut stmt = conn
-        .prepare("SELECT count(*) FROM applied_ops WHERE device_id = ?1 AND seq = ?2")
+        .prepare("SELECT count(*) FROM applied_batches WHERE device_id = ?1 AND first_seq <= ?2 AND last_seq >= ?2")
         .map_err(|e| e.to_string())?;
     for (device, seq) in acknowledged {
         let n: i64 = stmt
@@ -535,7 +535,7 @@ pub async fn verify_acknowledged_in(db: &str, data_key: &Path, acknowledged: &[(
             for (device, seq) in &acknowledged {
                 let n = conn
                     .query_one(
-                        "SELECT count(*) FROM applied_ops WHERE device_id = ?1 AND seq = ?2",
+                        "SELECT count(*) FROM applied_batches WHERE device_id = ?1 AND first_seq <= ?2 AND last_seq >= ?2",
                         &[device.to_string().into(), (*seq as i64).into()],
                     )?
                     .int(0)?;

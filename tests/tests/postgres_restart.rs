@@ -101,20 +101,9 @@ async fn two_replicas_ride_out_a_postgres_restart_and_lose_nothing_acknowledged(
     for loader in loaders {
         let (device, acknowledged, refused) = loader.await.unwrap();
         refusals += refused;
-        let device = device.to_string();
-        let stored = a
-            .store
-            .read(move |db| {
-                let rows = db.query(
-                    "SELECT seq, count(*) FROM applied_ops WHERE device_id = ?1 GROUP BY seq",
-                    &[device.into()],
-                )?;
-                rows.iter().map(|r| Ok((r.int(0)?, r.int(1)?))).collect::<Result<std::collections::BTreeMap<_, _>, _>>()
-            })
-            .await
-            .unwrap();
+        let stored = a.applied_counts(device).await;
         for seq in &acknowledged {
-            assert_eq!(stored.get(&(*seq as i64)), Some(&1), "acknowledged operation {seq} is stored once");
+            assert_eq!(stored.get(seq), Some(&1), "acknowledged operation {seq} is stored once");
         }
         assert_eq!(stored.len(), acknowledged.len(), "nothing applied that wasn't acknowledged in the end");
     }

@@ -30,7 +30,7 @@ async fn upgraded_server(version: &str) -> (TestServer, serde_json::Value) {
 }
 
 #[tokio::test]
-async fn a_database_from_schema_13_reads_back_every_record_and_conflict_and_takes_new_edits() {
+async fn a_database_from_schema_13_reads_back_every_record_conflict_and_kept_answer_and_takes_new_edits() {
     let (server, expected) = upgraded_server("schema-13").await;
     let mut ash = server.signed_in(ASH.0, ASH.1).await;
     let mut sam = server.signed_in(SAM.0, SAM.1).await;
@@ -55,9 +55,34 @@ async fn a_database_from_schema_13_reads_back_every_record_and_conflict_and_take
     let kept = ash.records.values().filter(|r| !r.conflicts.is_empty()).count();
     assert!(kept >= 1, "the fixture holds a kept conflict");
 
+    // A phone that retries operations it sent before the upgrade gets the answers it got then
+    // (kept one row per operation before schema 15, one row per push since).
+    let me = ash.me();
+    let earlier = server
+        .store
+        .read(move |db| {
+            let row = db.query_one(
+                "SELECT a.device_id, a.first_seq FROM applied_batches a JOIN devices d ON d.id = a.device_id
+                 WHERE d.person_id = ?1 ORDER BY a.first_seq LIMIT 1",
+                &[me.to_string().into()],
+            )?;
+            Ok((row.string(0)?, row.int(1)? as u64))
+        })
+        .await
+        .unwrap();
+    let mut old_phone = server.signed_in(ASH.0, ASH.1).await;
+    old_phone.device = tandem_shared::DeviceId(earlier.0.parse().unwrap());
+    old_phone.seq = earlier.1 - 1;
+    let goal_id = ash.records.values().find(|r| r.kind == RecordKind::Goal).unwrap().id;
+    let retry = old_phone.op(goal_id, RecordKind::Goal, me, vec![FieldValue::Title("not applied again".into())]);
+    let answer = old_phone.push(vec![retry]).await;
+    assert_eq!(answer.results.len(), 1);
+    assert!(answer.results[0].reason.is_none() && !answer.results[0].fields.is_empty(), "{answer:?}");
+    ash.pull().await;
+    assert_ne!(ash.text_of(goal_id, FieldName::Title), Some(FieldValue::Title("not applied again".into())));
+
     // The upgraded records take new edits, which reach the worker.
     let goal = ash.records.values().find(|r| r.kind == RecordKind::Goal && !r.conflicts.is_empty()).unwrap().id;
-    let me = ash.me();
     let edit = ash.op(goal, RecordKind::Goal, me, vec![FieldValue::Why("So I can get to college".into())]);
     ash.push(vec![edit]).await;
     sam.pull().await;

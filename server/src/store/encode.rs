@@ -85,8 +85,14 @@ pub fn read_field_state(text: &str) -> Result<FieldState> {
     from_text(text).map(field_state_of)
 }
 
-/// An operation's answer, kept so a retry gets the same one. Its number is the row's key.
-pub fn answer(result: &OpResult) -> Result<String> {
+/// A push's answers to the run of operations it applied, kept so a retry gets the same ones:
+/// a JSON array, in order (the first operation's number is the row's key).
+pub fn answers(results: &[OpResult]) -> Result<String> {
+    let each: Vec<String> = results.iter().map(answer).collect::<Result<_>>()?;
+    Ok(format!("[{}]", each.join(",")))
+}
+
+fn answer(result: &OpResult) -> Result<String> {
     let stamp = result.fields.first().map(|f| f.stamp);
     if result.fields.iter().any(|f| Some(f.stamp) != stamp) {
         // Never made by a push today (one operation, one stamp), but kept whole if it were.
@@ -96,16 +102,30 @@ pub fn answer(result: &OpResult) -> Result<String> {
     to_text(&(result.status, result.reason.clone(), stamp.map(stamp_row), fields) as &AnswerRow)
 }
 
-pub fn read_answer(seq: u64, text: &str) -> Result<OpResult> {
-    if !text.starts_with('[') {
-        return from_text(text);
-    }
-    let (status, reason, stamp, fields): AnswerRow = from_text(text)?;
-    let fields = match stamp.map(stamp_of) {
-        Some(stamp) => fields.into_iter().map(|(field, outcome)| FieldResult { field, outcome, stamp }).collect(),
-        None => vec![],
-    };
-    Ok(OpResult { seq, status, reason, fields })
+/// One kept answer: the compact array, or the wire's object (earlier versions stored some).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum StoredAnswer {
+    Compact(AnswerRow),
+    Whole(OpResult),
+}
+
+/// The answers kept by `answers`, numbered from `first_seq`.
+pub fn read_answers(first_seq: u64, text: &str) -> Result<Vec<OpResult>> {
+    let stored: Vec<StoredAnswer> = from_text(text)?;
+    let numbered = (first_seq..).zip(stored).map(|(seq, answer)| match answer {
+        StoredAnswer::Whole(result) => OpResult { seq, ..result },
+        StoredAnswer::Compact((status, reason, stamp, fields)) => {
+            let fields = match stamp.map(stamp_of) {
+                Some(stamp) => {
+                    fields.into_iter().map(|(field, outcome)| FieldResult { field, outcome, stamp }).collect()
+                }
+                None => vec![],
+            };
+            OpResult { seq, status, reason, fields }
+        }
+    });
+    Ok(numbered.collect())
 }
 
 #[cfg(test)]
@@ -152,7 +172,7 @@ mod tests {
     }
 
     #[test]
-    fn answers_read_back_the_same_in_either_form() {
+    fn a_runs_answers_read_back_the_same_in_either_form() {
         let s = stamp(42, DeviceId(Uuid::now_v7()));
         let applied = OpResult {
             seq: 7,
@@ -165,15 +185,19 @@ mod tests {
         };
         let rejected = OpResult { seq: 8, status: OpStatus::Rejected, reason: Some("too long".into()), fields: vec![] };
         let mixed = OpResult {
+            seq: 9,
             fields: vec![
                 applied.fields[0].clone(),
                 FieldResult { stamp: stamp(43, s.device), ..applied.fields[1].clone() },
             ],
             ..applied.clone()
         };
-        for result in [applied, rejected, mixed] {
-            assert_eq!(read_answer(result.seq, &answer(&result).unwrap()).unwrap(), result);
-            assert_eq!(read_answer(result.seq, &serde_json::to_string(&result).unwrap()).unwrap(), result);
+        let run = [applied, rejected, mixed];
+        assert_eq!(read_answers(7, &answers(&run).unwrap()).unwrap(), run);
+        // Earlier versions kept some answers whole, one per row; migration 15 made each a run of one.
+        for result in &run {
+            let whole = format!("[{}]", serde_json::to_string(result).unwrap());
+            assert_eq!(read_answers(result.seq, &whole).unwrap(), std::slice::from_ref(result));
         }
     }
 }

@@ -55,7 +55,7 @@ pub fn erase(db: &dyn Db, who: PersonId, actor: Option<PersonId>, why: Why, now:
         "DELETE FROM conflicts WHERE record_id IN (SELECT id FROM records WHERE owner_id = ?1)",
         "DELETE FROM fields WHERE record_id IN (SELECT id FROM records WHERE owner_id = ?1)",
         "DELETE FROM records WHERE owner_id = ?1",
-        "DELETE FROM applied_ops WHERE device_id IN (SELECT id FROM devices WHERE person_id = ?1)",
+        "DELETE FROM applied_batches WHERE device_id IN (SELECT id FROM devices WHERE person_id = ?1)",
         "DELETE FROM devices WHERE person_id = ?1",
         "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions WHERE person_id = ?1)",
         "DELETE FROM sessions WHERE person_id = ?1",

@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0012_keyed_signin_names.sql"),
     include_str!("migrations/sqlite/0013_signin_attempts_age.sql"),
     include_str!("migrations/sqlite/0014_record_body.sql"),
+    include_str!("migrations/sqlite/0015_applied_batches.sql"),
 ];
 const READERS: usize = 4;
 

@@ -259,6 +259,9 @@ pub fn push(conn: &dyn Db, caller: Caller, req: &PushRequest, clock: &mut Hlc, n
     let mut working = WorkingSet::default();
     let mut worker_changes: BTreeMap<PersonId, usize> = BTreeMap::new();
     let mut blocked = false;
+    // The operations this push applies, a run of consecutive numbers, answered and kept together.
+    let mut applied: Vec<OpResult> = Vec::new();
+    let mut kept = KeptAnswers::default();
     for op in &req.ops {
         if blocked || op.seq > last_seq + 1 {
             blocked = true;
@@ -271,20 +274,17 @@ pub fn push(conn: &dyn Db, caller: Caller, req: &PushRequest, clock: &mut Hlc, n
             continue;
         }
         if op.seq <= last_seq {
-            let earlier = conn.query_opt(
-                "SELECT result FROM applied_ops WHERE device_id = ?1 AND seq = ?2",
-                &[(&device).into(), (op.seq as i64).into()],
-            )?;
-            let answer = match earlier {
-                Some(row) => encode::read_answer(op.seq, row.text(0)?)?,
-                None => OpResult {
-                    seq: op.seq,
-                    status: OpStatus::Rejected,
-                    reason: Some("already received".into()),
-                    fields: vec![],
-                },
+            let answer = match applied.iter().find(|a| a.seq == op.seq) {
+                // The same operation twice in one push: answered as the first time.
+                Some(answer) => Some(answer.clone()),
+                None => kept.answer(conn, &device, op.seq)?,
             };
-            results.push(answer);
+            results.push(answer.unwrap_or_else(|| OpResult {
+                seq: op.seq,
+                status: OpStatus::Rejected,
+                reason: Some("already received".into()),
+                fields: vec![],
+            }));
             continue;
         }
         *clock = clock.tick(now_ms);
@@ -293,14 +293,17 @@ pub fn push(conn: &dyn Db, caller: Caller, req: &PushRequest, clock: &mut Hlc, n
         if result.status != OpStatus::Rejected && caller.person != op.owner {
             *worker_changes.entry(op.owner).or_default() += 1;
         }
-        conn.execute(
-            "INSERT INTO applied_ops (device_id, seq, result) VALUES (?1, ?2, ?3)",
-            &[(&device).into(), (op.seq as i64).into(), encode::answer(&result)?.into()],
-        )?;
         last_seq = op.seq;
+        applied.push(result.clone());
         results.push(result);
     }
-    conn.execute("UPDATE devices SET last_seq = ?2 WHERE id = ?1", &[(&device).into(), (last_seq as i64).into()])?;
+    if let (Some(first), Some(last)) = (applied.first(), applied.last()) {
+        conn.execute(
+            "INSERT INTO applied_batches (device_id, first_seq, last_seq, results) VALUES (?1, ?2, ?3, ?4)",
+            &[(&device).into(), (first.seq as i64).into(), (last.seq as i64).into(), encode::answers(&applied)?.into()],
+        )?;
+        conn.execute("UPDATE devices SET last_seq = ?2 WHERE id = ?1", &[(&device).into(), (last_seq as i64).into()])?;
+    }
     let dirty: Vec<_> =
         working.records.values().filter(|(before, after)| before.as_ref().map(|(r, _)| r) != Some(after)).collect();
     for (owner, n) in worker_changes {
@@ -343,6 +346,30 @@ pub fn push(conn: &dyn Db, caller: Caller, req: &PushRequest, clock: &mut Hlc, n
         response: PushResponse { results, last_applied: last_seq },
         changed: changed.into_iter().map(|(owner, (seq, audience))| (owner, seq, audience)).collect(),
     })
+}
+
+/// Answers kept by earlier pushes, read a run at a time (a retried push asks for a whole run).
+#[derive(Default)]
+struct KeptAnswers {
+    run: Vec<OpResult>,
+}
+
+impl KeptAnswers {
+    /// The answer given to `device`'s operation `seq`, if it is still kept.
+    fn answer(&mut self, conn: &dyn Db, device: &str, seq: u64) -> Result<Option<OpResult>> {
+        if !self.run.iter().any(|a| a.seq == seq) {
+            let row = conn.query_opt(
+                "SELECT first_seq, results FROM applied_batches WHERE device_id = ?1 AND first_seq <= ?2
+                 ORDER BY first_seq DESC LIMIT 1",
+                &[device.into(), (seq as i64).into()],
+            )?;
+            self.run = match row {
+                Some(row) => encode::read_answers(row.int(0)? as u64, row.text(1)?)?,
+                None => Vec::new(),
+            };
+        }
+        Ok(self.run.iter().find(|a| a.seq == seq).cloned())
+    }
 }
 
 fn rejected(op: &Operation, reason: impl Into<String>) -> OpResult {
