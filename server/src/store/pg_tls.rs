@@ -29,7 +29,7 @@ pub fn from_url(url: &str) -> Result<(String, Tls), StoreError> {
     let (mut kept, mut root, mut verify) = (Vec::new(), None, false);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         match pair.split_once('=') {
-            Some(("sslrootcert", path)) => root = Some(path.to_owned()),
+            Some(("sslrootcert", path)) => root = Some(percent_decoded(path)?),
             Some(("sslmode", "require" | "verify-ca" | "verify-full")) => {
                 verify = true;
                 kept.push("sslmode=require");
@@ -48,6 +48,24 @@ pub fn from_url(url: &str) -> Result<(String, Tls), StoreError> {
         return Ok((rest, Tls::Off));
     }
     Ok((rest, Tls::Verified(connector(root.as_deref())?)))
+}
+
+/// A URL's `%XX` escapes undone (a CA path with a space is written `%20` in the URL).
+fn percent_decoded(text: &str) -> Result<String, StoreError> {
+    let bad = || StoreError::Postgres(format!("the database URL's sslrootcert ({text}) has a broken %-escape"));
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        if b != b'%' {
+            bytes.push(b);
+            continue;
+        }
+        let hex = rest.get(..2).and_then(|h| std::str::from_utf8(h).ok()).ok_or_else(bad)?;
+        bytes.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
+        rest = &rest[2..];
+    }
+    String::from_utf8(bytes).map_err(|_| bad())
 }
 
 fn connector(root: Option<&str>) -> Result<MakeRustlsConnect, StoreError> {
@@ -92,5 +110,9 @@ mod tests {
         assert!(missing.contains("/nowhere.pem") && missing.contains("can't be read"), "{missing}");
         let half = from_url("postgres://h/db?sslrootcert=/ca.pem").err().unwrap().to_string();
         assert!(half.contains("sslmode=require"), "{half}");
+        let spaced = from_url("postgres://h/db?sslmode=require&sslrootcert=/my%20certs/ca%2B1.pem").err().unwrap();
+        assert!(spaced.to_string().contains("file /my certs/ca+1.pem (sslrootcert) can't be read"), "{spaced}");
+        let broken = from_url("postgres://h/db?sslmode=require&sslrootcert=/ca%2").err().unwrap().to_string();
+        assert!(broken.contains("broken %-escape"), "{broken}");
     }
 }
