@@ -22,17 +22,13 @@ pub struct CrashReport {
 /// Counts how often each acknowledged operation is stored, and checks integrity.
 fn check(db: &Path, acknowledged: &HashSet<(DeviceId, u64)>) -> (usize, usize, bool) {
     let ok = crate::integrity(db).is_ok();
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open");
-    let mut stmt = conn
-        .prepare("SELECT count(*) FROM applied_batches WHERE device_id = ?1 AND first_seq <= ?2 AND last_seq >= ?2")
-        .expect("prepare");
+    let counts = crate::applied_runs(db).expect("read the kept runs");
     let (mut lost, mut duplicated) = (0, 0);
     for (device, seq) in acknowledged {
-        let n: i64 = stmt.query_row(rusqlite::params![device.to_string(), *seq as i64], |r| r.get(0)).expect("count");
-        if n == 0 {
-            lost += 1;
-        } else if n > 1 {
-            duplicated += 1;
+        match counts.get(&(device.to_string(), *seq)).copied().unwrap_or(0) {
+            0 => lost += 1,
+            1 => {}
+            _ => duplicated += 1,
         }
     }
     (lost, duplicated, ok)
