@@ -26,6 +26,7 @@ pub async fn fold_field_rows(store: &Store) -> Result<u64> {
     if !pending {
         return Ok(0);
     }
+    tracing::info!("folding records from an earlier version into one sealed value each (once; it serves after)");
     let mut folded = 0;
     let mut after = String::new();
     loop {
