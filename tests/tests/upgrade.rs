@@ -7,6 +7,13 @@ use tandem_tests::*;
 
 /// Copies the fixture made at schema `version` into a new folder and starts a server on it.
 async fn upgraded_server(version: &str) -> (TestServer, serde_json::Value) {
+    let (db, keys, expected) = restored(version).await;
+    (TestServer::start_existing(keys, db).await, expected)
+}
+
+/// The fixture's database restored (a file copy, or a fresh PostgreSQL database), a folder
+/// holding its keys, and what each person's pull said before the upgrade.
+async fn restored(version: &str) -> (String, tempfile::TempDir, serde_json::Value) {
     let backend = if postgres_server().is_some() { "postgres" } else { "sqlite" };
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(version).join(backend);
     let dir = tempfile::tempdir().unwrap();
@@ -26,7 +33,38 @@ async fn upgraded_server(version: &str) -> (TestServer, serde_json::Value) {
         std::fs::copy(fixture.join("tandem.db"), &db).unwrap();
     }
     let expected = serde_json::from_str(&std::fs::read_to_string(fixture.join("pulls.json")).unwrap()).unwrap();
-    (TestServer::start_existing(dir, db).await, expected)
+    (db, dir, expected)
+}
+
+/// A folder with a copy of the keys in `from`, for a second replica.
+fn keys_copy(from: &std::path::Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for key in ["tandem.db.key", "tandem.db.data-key"] {
+        std::fs::copy(from.join(key), dir.path().join(key)).unwrap();
+    }
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_starting_together_on_a_schema_13_database_fold_it_once_and_serve_the_same() {
+    assert!(postgres_server().is_some(), "replicas need PostgreSQL: set TANDEM_TEST_POSTGRES");
+    let (db, keys, expected) = restored("schema-13").await;
+    let other_keys = keys_copy(keys.path());
+    let (a, b) = tokio::join!(TestServer::start_existing(keys, db.clone()), TestServer::start_existing(other_keys, db));
+    for server in [&a, &b] {
+        let mut ash = server.signed_in(ASH.0, ASH.1).await;
+        ash.pull().await;
+        let got = serde_json::to_value(ash.records.values().collect::<Vec<_>>()).unwrap();
+        assert_eq!(got, expected["ash"], "each replica serves what the earlier version did");
+    }
+    let left = a
+        .store
+        .read(|db| db.query_one("SELECT (SELECT count(*) FROM fields) + (SELECT count(*) FROM conflicts)", &[])?.int(0))
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    b.stop().await;
+    a.stop().await;
 }
 
 #[tokio::test]

@@ -16,14 +16,21 @@ use crate::error::Result;
 /// Records folded in one transaction.
 const BATCH: i64 = 200;
 
+/// Field rows of a record not folded yet. (Rows of a record with a body can only have been
+/// written by an older replica left running, which the README says to stop first; they are not
+/// waited for.)
+const PENDING: &str = "SELECT 1 FROM fields f JOIN records r ON r.id = f.record_id WHERE r.body IS NULL
+     UNION ALL SELECT 1 FROM conflicts c JOIN records r ON r.id = c.record_id WHERE r.body IS NULL LIMIT 1";
+
+async fn pending(store: &Store) -> Result<bool> {
+    store.read(|db| Ok(db.query_opt(PENDING, &[])?.is_some())).await
+}
+
 /// Folds every record still without a body; returns how many.
 pub async fn fold_field_rows(store: &Store) -> Result<u64> {
     // Looked for first with a read: commands run beside a serving server (`tandem backup`) open
     // the store too, and must not queue for SQLite's one writer when there is nothing to fold.
-    let pending = store
-        .read(|db| Ok(db.query_opt("SELECT 1 FROM fields UNION ALL SELECT 1 FROM conflicts LIMIT 1", &[])?.is_some()))
-        .await?;
-    if !pending {
+    if !pending(store).await? {
         return Ok(0);
     }
     tracing::info!("folding records from an earlier version into one sealed value each (once; it serves after)");
@@ -35,6 +42,12 @@ pub async fn fold_field_rows(store: &Store) -> Result<u64> {
             Some((n, last)) => {
                 folded += n;
                 after = last;
+            }
+            None if pending(store).await? => {
+                // Another replica starting beside this one holds the rest: this one serves only
+                // once every record is folded, so it waits for that one and looks again.
+                after.clear();
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             }
             None => return Ok(folded),
         }
