@@ -73,6 +73,19 @@ impl AppState {
     pub async fn new(store: Store, keys: Keys, settings: Settings) -> Result<AppState> {
         let latest = store.write(crate::store::sync::latest_hlc).await?;
         let events = Events::new();
+        if let Store::Sqlite(sqlite) = &store {
+            // A command run beside the server (`tandem assign`, `tandem erase`) changed who sees
+            // what: open screens pull and ask who they work with again, as when notices from
+            // another replica may have been missed.
+            let mut outside = sqlite.outside_writes();
+            let events = events.clone();
+            tokio::spawn(async move {
+                while outside.changed().await.is_ok() {
+                    events.assignments_changed();
+                    events.incoming(None);
+                }
+            });
+        }
         if let Store::Postgres(pg) = &store {
             let events = events.clone();
             let listening = pg.listen(move |payload| events.incoming(payload));

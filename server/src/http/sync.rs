@@ -215,9 +215,10 @@ pub async fn events(
                         Role::KeyWorker if notice.audience == Visibility::Private => false,
                         Role::KeyWorker if notice.worker == Some(me) => true,
                         Role::KeyWorker => {
-                            // Reloaded when an assignment changes here, and now and then for
-                            // changes made with the admin command; not on every notice for
-                            // someone else's young person, which under load is nearly all.
+                            // Reloaded when word comes that an assignment changed (here, on
+                            // another replica, or by a command), and now and then in case such
+                            // word was lost; not on every notice for someone else's young
+                            // person, which under load is nearly all.
                             let changed = assignments.has_changed().unwrap_or(false);
                             let unknown = !caseload.contains(&notice.owner);
                             if changed || (unknown && loaded_at.elapsed() >= CASELOAD_REFRESH) {
@@ -246,8 +247,8 @@ pub async fn events(
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15))))
 }
 
-/// How stale a worker stream's caseload may get when assignments change outside this server
-/// process (`tandem assign` on the command line).
+/// How stale a worker stream's caseload may get if word of an assignment changed elsewhere (on
+/// another replica, or by a command) was lost on the way.
 const CASELOAD_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
 
 struct SseGuard(std::sync::Arc<crate::metrics::Metrics>);

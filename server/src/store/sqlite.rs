@@ -95,6 +95,8 @@ struct Inner {
     jobs: Mutex<std::sync::mpsc::Sender<Job>>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// Bumped when another process has written to the database (see `run_writer`).
+    outside_writes: tokio::sync::watch::Receiver<u64>,
     /// A reader kept for one-row lookups made on every request (is this session still live?),
     /// so they never queue behind a long pull for a pooled reader.
     quick: Mutex<Connection>,
@@ -166,9 +168,11 @@ impl SqliteStore {
         let quick = open_reader()?;
         let (jobs, queue) = std::sync::mpsc::channel::<Job>();
         let writer_keys = keys.clone();
+        let (outside, _) = tokio::sync::watch::channel(0);
+        let outside_writes = outside.subscribe();
         std::thread::Builder::new()
             .name("tandem-writer".into())
-            .spawn(move || run_writer(writer, &writer_keys, queue))
+            .spawn(move || run_writer(writer, &writer_keys, queue, outside))
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let inner = Arc::new(Inner {
             path: path.to_owned(),
@@ -178,6 +182,7 @@ impl SqliteStore {
             next_reader: AtomicUsize::new(0),
             quick,
             log_holds_erased: AtomicBool::new(false),
+            outside_writes,
         });
         spawn_checkpointer(path, Arc::downgrade(&inner))?;
         Ok(SqliteStore { inner })
@@ -189,6 +194,11 @@ impl SqliteStore {
 
     pub fn keyring(&self) -> &Arc<Keyring> {
         &self.inner.keys
+    }
+
+    /// Changes when another process (a `tandem` command) has written to the database.
+    pub fn outside_writes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.outside_writes.clone()
     }
 
     /// Runs `f` atomically on the writer and answers once it is committed to disk.
@@ -316,8 +326,30 @@ fn in_savepoint<T>(tx: &Transaction, keys: &Keyring, f: impl FnOnce(&dyn Db) -> 
 }
 
 /// The writer thread: takes what is waiting, runs it in one transaction, commits, answers.
-fn run_writer(mut conn: Connection, keys: &Keyring, queue: std::sync::mpsc::Receiver<Job>) {
-    while let Ok(first) = queue.recv() {
+///
+/// Between groups, and at least every second, it also looks whether another process (a `tandem`
+/// command: assign, erase, rotate-key) has written to the database, and says so on `outside`.
+fn run_writer(
+    mut conn: Connection,
+    keys: &Keyring,
+    queue: std::sync::mpsc::Receiver<Job>,
+    outside: tokio::sync::watch::Sender<u64>,
+) {
+    // Changes only when another connection commits; never for this one's own writes.
+    let data_version = |conn: &Connection| conn.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0)).ok();
+    let mut seen = data_version(&conn);
+    loop {
+        let first = match queue.recv_timeout(std::time::Duration::from_secs(1)) {
+            Ok(job) => Some(job),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+        };
+        let now = data_version(&conn);
+        if now != seen {
+            seen = now;
+            outside.send_modify(|n| *n += 1);
+        }
+        let Some(first) = first else { continue };
         let mut group = vec![first];
         while group.len() < GROUP_MAX {
             match queue.try_recv() {

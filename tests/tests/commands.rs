@@ -1,0 +1,64 @@
+//! A `tandem` command run beside a serving server, on either backend: what it changes reaches
+//! open screens at once, not at their next sync. (PostgreSQL: the command's notice, as replicas
+//! tell each other; SQLite: the server sees another process wrote to its file.)
+
+use std::process::Command;
+use tandem_tests::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assignment_ended_at_the_command_line_reaches_the_workers_open_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database(dir.path()).await;
+    let key = dir.path().join("tandem.key");
+    let server = Process::start(&db, &key, true).await;
+    let mut sam = Client::new(&server.base);
+    sam.sign_in(SAM.0, SAM.1).await;
+    let (_, caseload) = sam.call(reqwest::Method::GET, "/api/caseload", None).await;
+    let before = caseload.as_array().map(Vec::len).unwrap_or(0);
+    let ash = caseload
+        .as_array()
+        .and_then(|c| c.iter().find(|p| p["display_name"] == "ash" || p["name"] == "ash"))
+        .and_then(|p| p["id"].as_str())
+        .unwrap_or_else(|| panic!("ash is in Sam's caseload: {caseload}"))
+        .to_owned();
+
+    let mut hears = listen(&sam).await;
+    // The server's own writes (Ash's private notes, which Sam is never told of) and its
+    // checkpoints are not taken for a command's.
+    let mut phone = Client::new(&server.base);
+    phone.sign_in(ASH.0, ASH.1).await;
+    let me = phone.me();
+    let writing = async {
+        for i in 0..25 {
+            let op = phone.op(
+                new_record(),
+                tandem_shared::RecordKind::Strength,
+                me,
+                vec![tandem_shared::FieldValue::Text(format!("private note {i}"))],
+            );
+            phone.push(vec![op]).await;
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    let heard = tokio::select! {
+        () = writing => None,
+        heard = next_cursor(&mut hears) => Some(heard),
+    };
+    assert_eq!(heard, None, "Sam's screen was told of something while only the server wrote");
+
+    let out = Command::new(tandem_binary())
+        .args(["--db", &db, "--data-key-file"])
+        .arg(key.with_extension("data-key"))
+        .args(["unassign", "--worker", "sam", "--young-person", &ash])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    next(&mut hears).await.expect("Sam's open screen is told at once");
+    let (_, caseload) = sam.call(reqwest::Method::GET, "/api/caseload", None).await;
+    assert_eq!(caseload.as_array().map(Vec::len), Some(before - 1), "{caseload}");
+    server.kill().await;
+}
+
+async fn next_cursor(hears: &mut (impl futures_util::Stream<Item = i64> + Unpin)) -> Option<i64> {
+    futures_util::StreamExt::next(hears).await
+}
