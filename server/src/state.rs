@@ -74,7 +74,7 @@ impl AppState {
         let latest = store.write(crate::store::sync::latest_hlc).await?;
         let events = Events::new();
         if let Store::Sqlite(sqlite) = &store {
-            // A command run beside the server (`tandem assign`, `tandem erase`) changed who sees
+            // A command run beside the server (`tandem assign`, `tandem unassign`) changed who sees
             // what: open screens pull and ask who they work with again, as when notices from
             // another replica may have been missed.
             let mut outside = sqlite.outside_writes();
