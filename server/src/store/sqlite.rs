@@ -328,7 +328,7 @@ fn in_savepoint<T>(tx: &Transaction, keys: &Keyring, f: impl FnOnce(&dyn Db) -> 
 /// The writer thread: takes what is waiting, runs it in one transaction, commits, answers.
 ///
 /// Between groups, and at least every second, it also looks whether another process (a `tandem`
-/// command: assign, erase, rotate-key) has written to the database, and says so on `outside`.
+/// command: assign, unassign, revoke, rotate-key) has written to the database, and says so on `outside`.
 fn run_writer(
     mut conn: Connection,
     keys: &Keyring,
