@@ -57,23 +57,10 @@ fn http() -> reqwest::Client {
 }
 
 /// How many times each of `device`'s operations is recorded, read straight from the database.
-fn applied_counts(db: &Path, device: DeviceId) -> Result<HashMap<u64, i64>, String> {
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| e.to_string())?;
-    let mut stmt = conn
-        .prepare("SELECT first_seq, last_seq FROM applied_batches WHERE device_id = ?1")
-        .map_err(|e| e.to_string())?;
-    let runs = stmt
-        .query_map([device.to_string()], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))
-        .map_err(|e| e.to_string())?;
-    let mut counts = HashMap::new();
-    for run in runs {
-        let (first, last) = run.map_err(|e| e.to_string())?;
-        for seq in first..=last {
-            *counts.entry(seq).or_default() += 1;
-        }
-    }
-    Ok(counts)
+fn applied_counts(db: &Path, device: DeviceId) -> Result<HashMap<u64, u32>, String> {
+    let device = device.to_string();
+    let all = crate::applied_runs(db)?;
+    Ok(all.into_iter().filter(|((d, _), _)| *d == device).map(|((_, seq), n)| (seq, n)).collect())
 }
 
 /// The value each field should hold after `ops` from one device are applied in order.

@@ -68,12 +68,20 @@ impl Events {
     /// open here.
     pub fn incoming(&self, payload: Option<&str>) {
         match payload.map(serde_json::from_str::<Broadcast>) {
-            None => self.missed.send_modify(|n| *n += 1),
+            None => self.may_have_missed(),
             Some(Ok(Broadcast::Changes { from, notice })) if from != self.replica => self.publish(notice),
             Some(Ok(Broadcast::Assignments { from })) if from != self.replica => self.assignments_changed(),
             Some(Ok(_)) => {}
             Some(Err(e)) => tracing::warn!(error = %e, "a notice from another replica doesn't read"),
         }
+    }
+
+    /// Changes made elsewhere may not have been heard of (a lost connection to the other replicas,
+    /// a command run beside this server): every open screen pulls and asks who it works with
+    /// again, and workers' streams reload their caseloads (an assignment may be among them).
+    pub fn may_have_missed(&self) {
+        self.assignments_changed();
+        self.missed.send_modify(|n| *n += 1);
     }
 
     pub fn assignments_changed(&self) {

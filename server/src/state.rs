@@ -75,14 +75,12 @@ impl AppState {
         let events = Events::new();
         if let Store::Sqlite(sqlite) = &store {
             // A command run beside the server (`tandem assign`, `tandem unassign`) changed who sees
-            // what: open screens pull and ask who they work with again, as when notices from
-            // another replica may have been missed.
+            // what: handled as notices from other replicas that may have been missed.
             let mut outside = sqlite.outside_writes();
             let events = events.clone();
             tokio::spawn(async move {
                 while outside.changed().await.is_ok() {
-                    events.assignments_changed();
-                    events.incoming(None);
+                    events.may_have_missed();
                 }
             });
         }

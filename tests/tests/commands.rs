@@ -17,7 +17,7 @@ async fn an_assignment_ended_at_the_command_line_reaches_the_workers_open_screen
     let before = caseload.as_array().map(Vec::len).unwrap_or(0);
     let ash = caseload
         .as_array()
-        .and_then(|c| c.iter().find(|p| p["display_name"] == "ash" || p["name"] == "ash"))
+        .and_then(|c| c.iter().find(|p| p["display_name"] == "ash"))
         .and_then(|p| p["id"].as_str())
         .unwrap_or_else(|| panic!("ash is in Sam's caseload: {caseload}"))
         .to_owned();

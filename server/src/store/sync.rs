@@ -161,10 +161,11 @@ fn save_record(conn: &dyn Db, before: Option<&(Record, Visibility)>, after: &Rec
         _ => Some(conn.keyring().seal(&encode::record_body(after.fields.values(), &after.conflicts)?, &id)?),
     };
     // A plain INSERT or UPDATE, not an upsert: the caller knows which, and SQLite does less.
-    match (before, body) {
-        (Some(_), Some(body)) => conn.execute(
+    match before {
+        // An unchanged body is kept as stored (NULL here).
+        Some(_) => conn.execute(
             "UPDATE records SET owner_touched = ?2, visibility = ?3, widest_visibility = ?4, deleted = ?5,
-             changed_seq = ?6, body = ?7 WHERE id = ?1",
+             changed_seq = ?6, body = coalesce(?7, body) WHERE id = ?1",
             &[
                 (&id).into(),
                 after.owner_touched.into(),
@@ -175,19 +176,7 @@ fn save_record(conn: &dyn Db, before: Option<&(Record, Visibility)>, after: &Rec
                 body.into(),
             ],
         )?,
-        (Some(_), None) => conn.execute(
-            "UPDATE records SET owner_touched = ?2, visibility = ?3, widest_visibility = ?4, deleted = ?5,
-             changed_seq = ?6 WHERE id = ?1",
-            &[
-                (&id).into(),
-                after.owner_touched.into(),
-                vis_str(visibility).into(),
-                vis_str(widest).into(),
-                after.is_deleted().into(),
-                seq.into(),
-            ],
-        )?,
-        (None, body) => conn.execute(
+        None => conn.execute(
             "INSERT INTO records (id, owner_id, kind, created_by, created_stamp, owner_touched, visibility,
              widest_visibility, deleted, changed_seq, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             &[
