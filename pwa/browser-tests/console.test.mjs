@@ -122,12 +122,15 @@ test('a key worker invites a young person, who joins on a phone and appears in t
   await assertAccessible(page, 'invite card');
   await page.getByRole('button', { name: 'Done' }).click();
   await page.getByText(/For Ellis, works until/).waitFor();
+  // In the caseload already, said plainly to be waiting for them to join.
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.locator('li.card', { hasText: 'Ellis' }).getByText("Hasn't joined yet").waitFor();
 
   const phoneContext = await env.browser.newContext();
   await joinWithLink(phoneContext, code, 'ellis.t');
-  await page.getByRole('button', { name: 'Home' }).click();
   // Priya's open screen shows them joined without a reload.
   await page.getByRole('heading', { name: 'ellis.t' }).waitFor({ timeout: 15_000 });
+  await page.locator('li.card', { hasText: 'ellis.t' }).getByText('0 things shared with you').waitFor();
   await phoneContext.close();
   await context.close();
 });

@@ -10,6 +10,8 @@ export type Route = { name: 'home' } | { name: 'goals' } | { name: 'goal'; id: s
 export interface PersonRef {
   id: string;
   display_name: string;
+  /** In a key worker's caseload: false while their invite is unused. */
+  joined?: boolean;
 }
 
 export interface AppCtx {

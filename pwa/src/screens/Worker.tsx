@@ -23,7 +23,9 @@ export function Caseload() {
             return (
               <li class="card" key={p.id}>
                 <h2>{p.display_name}</h2>
-                <p>{shared.length === 1 ? '1 thing shared with you' : `${shared.length} things shared with you`}</p>
+                {p.joined === false && shared.length === 0
+                  ? <p>Hasn't joined yet: their invite code is unused.</p>
+                  : <p>{shared.length === 1 ? '1 thing shared with you' : `${shared.length} things shared with you`}</p>}
                 {ctx.alerts.some((a) => a.young_person === p.id && !a.seen_at) && <p class="problem">Said they don't feel safe right now</p>}
                 {fresh > 0 && <p class="tag tag--worker" data-testid="new-count">New since you last looked: {fresh}</p>}
                 <button type="button" onClick={() => ctx.go({ name: 'person', id: p.id })}>Open <span class="visually-hidden">{p.display_name}</span></button>

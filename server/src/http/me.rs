@@ -25,6 +25,9 @@ pub struct PersonRef {
     #[schema(value_type = String, format = Uuid)]
     pub id: PersonId,
     pub display_name: String,
+    /// In a key worker's caseload: whether they have joined (false: their invite is unused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub joined: Option<bool>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -49,7 +52,7 @@ pub struct Me {
 }
 
 fn refs(list: Vec<(PersonId, String)>) -> Vec<PersonRef> {
-    list.into_iter().map(|(id, display_name)| PersonRef { id, display_name }).collect()
+    list.into_iter().map(|(id, display_name)| PersonRef { id, display_name, joined: None }).collect()
 }
 
 #[utoipa::path(get, path = "/api/me", tag = "me", security(("bearer" = [])), responses((status = 200, body = Me), (status = 401, body = crate::error::ErrorBody)))]
@@ -61,18 +64,22 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
             let p = people::by_id(conn, caller.person)?.ok_or(ApiError::Unauthorized("please sign in again"))?;
             let workers = if p.role == Role::YoungPerson { refs(people::workers_of(conn, p.id)?) } else { vec![] };
             let caseload = match p.role {
-                Role::KeyWorker => refs(people::caseload_of(conn, p.id)?),
+                Role::KeyWorker => people::caseload_of(conn, p.id)?
+                    .into_iter()
+                    .map(|(id, display_name, joined)| PersonRef { id, display_name, joined: Some(joined) })
+                    .collect(),
                 Role::DropInStaff => refs(people::sharing_with_team(conn)?),
                 _ => vec![],
             };
             let plan = erasure::plan_of(conn, p.id)?;
             let alerts_go_to = match (p.role, workers.is_empty()) {
-                (Role::YoungPerson, false) => {
-                    workers.iter().map(|w| PersonRef { id: w.id, display_name: w.display_name.clone() }).collect()
-                }
+                (Role::YoungPerson, false) => workers
+                    .iter()
+                    .map(|w| PersonRef { id: w.id, display_name: w.display_name.clone(), joined: None })
+                    .collect(),
                 (Role::YoungPerson, true) => match people::duty_worker(conn)? {
                     Some(d) => people::by_id(conn, d)?
-                        .map(|w| PersonRef { id: w.id, display_name: w.display_name })
+                        .map(|w| PersonRef { id: w.id, display_name: w.display_name, joined: None })
                         .into_iter()
                         .collect(),
                     None => vec![],

@@ -168,7 +168,7 @@ pub async fn events(
             if role == Role::KeyWorker {
                 store
                     .read(move |c| {
-                        Ok(people::caseload_of(c, me)?.into_iter().map(|(id, _)| id).collect::<HashSet<_>>())
+                        Ok(people::caseload_of(c, me)?.into_iter().map(|(id, _, _)| id).collect::<HashSet<_>>())
                     })
                     .await
             } else {

@@ -230,15 +230,16 @@ pub fn workers_of(conn: &dyn Db, young_person: PersonId) -> Result<Vec<(PersonId
     .collect()
 }
 
-/// (id, display name) of the young people assigned to a worker.
-pub fn caseload_of(conn: &dyn Db, worker: PersonId) -> Result<Vec<(PersonId, String)>> {
+/// (id, display name, joined yet) of the young people assigned to a worker. (Someone invited has
+/// no sign-in name until they use their code.)
+pub fn caseload_of(conn: &dyn Db, worker: PersonId) -> Result<Vec<(PersonId, String, bool)>> {
     conn.query(
-        "SELECT p.id, p.display_name FROM assignments a JOIN people p ON p.id = a.young_person_id
+        "SELECT p.id, p.display_name, p.name IS NOT NULL FROM assignments a JOIN people p ON p.id = a.young_person_id
          WHERE a.worker_id = ?1 ORDER BY p.display_name",
         &[worker.to_string().into()],
     )?
     .iter()
-    .map(id_and_name)
+    .map(|row| Ok((parse_id(row.text(0)?), row.string(1)?, row.bool(2)?)))
     .collect()
 }
 
