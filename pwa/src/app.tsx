@@ -24,11 +24,13 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
   if (session === undefined) {
     return <main id="main"><p>Opening…</p></main>;
   }
+  // The admin console is used at desks and on tablets: its tables get the width.
+  const wide = session?.role === 'admin';
 
   return (
     <>
       <QuickExit />
-      <header class="top">
+      <header class={wide ? 'top wide' : 'top'}>
         <span class="brand">Tandem</span>
         {session && (
           <nav aria-label="Main" class="top__nav">
@@ -42,7 +44,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
           A new version of the app is ready. Your changes are safe. <button type="button" onClick={onUpdate}>Update now</button>
         </p>
       )}
-      <main id="main">
+      <main id="main" class={wide ? 'wide' : undefined}>
         {confirmSignOut > 0 && (
           <div class="card notice" role="alertdialog" aria-labelledby="unsent-title">
             <h2 id="unsent-title">{confirmSignOut === 1 ? '1 change is' : `${confirmSignOut} changes are`} not sent yet</h2>

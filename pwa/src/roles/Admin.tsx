@@ -150,6 +150,7 @@ function People() {
         </div>
       )}
       {people === null ? <p>Loading…</p> : (
+        <div class="table-scroll">
         <table class="table">
           <caption class="visually-hidden">Everyone in the service</caption>
           <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
@@ -159,7 +160,7 @@ function People() {
                 <td>{p.display_name}</td>
                 <td>{ROLE_WORDS[p.role]}</td>
                 <td>{p.deactivated ? 'Deactivated' : !p.joined ? 'Invited, not joined yet' : p.case_closed_at ? `Case closed ${when(p.case_closed_at)}` : 'Active'}</td>
-                <td class="row">
+                <td><div class="row">
                   <button type="button" onClick={() => ctx.go({ name: 'sessions', id: p.id })}>Devices <span class="visually-hidden">of {p.display_name}</span></button>
                   {p.role === 'young_person' && (
                     <button type="button" onClick={() => void newCode(p)}>
@@ -176,11 +177,12 @@ function People() {
                       {p.case_closed_at ? 'Reopen case' : 'Close case'} <span class="visually-hidden">of {p.display_name}</span>
                     </button>
                   )}
-                </td>
+                </div></td>
               </tr>
             ))}
           </tbody>
         </table>
+        </div>
       )}
 
       <h2>Add staff</h2>
