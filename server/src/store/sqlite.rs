@@ -1,8 +1,9 @@
 //! The SQLite backend: the default, one process on one file.
 //!
-//! rusqlite is blocking, so calls run on tokio's blocking threads. Writes go through one writer
-//! connection (SQLite allows one writer; a batch is one transaction); reads use a small pool of
-//! WAL readers and never wait for the writer.
+//! rusqlite is blocking, so every connection lives on a thread of its own and requests hand it
+//! work through a queue. Writes go through one writer thread (SQLite allows one writer; waiting
+//! pushes are committed together); reads go to a few WAL reader threads and never wait for the
+//! writer.
 
 use super::StoreError;
 use super::seal::{self, Keyring};
