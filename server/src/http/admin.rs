@@ -283,7 +283,7 @@ pub async fn assignments(State(state): State<AppState>, _admin: Admin) -> Result
                 display_name,
                 workers: workers
                     .into_iter()
-                    .map(|(id, display_name)| crate::http::me::PersonRef { id, display_name, joined: None })
+                    .map(|(id, display_name)| crate::http::me::PersonRef::new(id, display_name))
                     .collect(),
             })
             .collect(),

@@ -20,7 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/caseload", get(caseload))
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct PersonRef {
     #[schema(value_type = String, format = Uuid)]
     pub id: PersonId,
@@ -51,8 +51,15 @@ pub struct Me {
     pub erase_at: Option<i64>,
 }
 
+impl PersonRef {
+    /// Someone named, outside a caseload (whether they joined isn't said).
+    pub fn new(id: PersonId, display_name: String) -> PersonRef {
+        PersonRef { id, display_name, joined: None }
+    }
+}
+
 fn refs(list: Vec<(PersonId, String)>) -> Vec<PersonRef> {
-    list.into_iter().map(|(id, display_name)| PersonRef { id, display_name, joined: None }).collect()
+    list.into_iter().map(|(id, display_name)| PersonRef::new(id, display_name)).collect()
 }
 
 #[utoipa::path(get, path = "/api/me", tag = "me", security(("bearer" = [])), responses((status = 200, body = Me), (status = 401, body = crate::error::ErrorBody)))]
@@ -73,15 +80,11 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
             };
             let plan = erasure::plan_of(conn, p.id)?;
             let alerts_go_to = match (p.role, workers.is_empty()) {
-                (Role::YoungPerson, false) => workers
-                    .iter()
-                    .map(|w| PersonRef { id: w.id, display_name: w.display_name.clone(), joined: None })
-                    .collect(),
+                (Role::YoungPerson, false) => workers.clone(),
                 (Role::YoungPerson, true) => match people::duty_worker(conn)? {
-                    Some(d) => people::by_id(conn, d)?
-                        .map(|w| PersonRef { id: w.id, display_name: w.display_name, joined: None })
-                        .into_iter()
-                        .collect(),
+                    Some(d) => {
+                        people::by_id(conn, d)?.map(|w| PersonRef::new(w.id, w.display_name)).into_iter().collect()
+                    }
                     None => vec![],
                 },
                 _ => vec![],

@@ -97,7 +97,7 @@ struct Inner {
     path: PathBuf,
     keys: Arc<Keyring>,
     /// Jobs for the writer thread, which owns the one write connection.
-    jobs: Mutex<std::sync::mpsc::Sender<Job>>,
+    jobs: std::sync::mpsc::Sender<Job>,
     /// Reads for the pool of reader threads, each owning one WAL reader connection.
     readers: std::sync::mpsc::Sender<ReadJob>,
     /// Bumped when another process has written to the database (see `run_writer`).
@@ -185,7 +185,7 @@ impl SqliteStore {
         let inner = Arc::new(Inner {
             path: path.to_owned(),
             keys,
-            jobs: Mutex::new(jobs),
+            jobs,
             readers,
             quick,
             log_holds_erased: AtomicBool::new(false),
@@ -232,7 +232,7 @@ impl SqliteStore {
                 });
             })
         });
-        let sent = self.inner.jobs.lock().unwrap_or_else(|p| p.into_inner()).send(job);
+        let sent = self.inner.jobs.send(job);
         sent.map_err(|_| ApiError::Internal("the writer stopped".into()))?;
         answer.await.map_err(|_| ApiError::Internal("the writer stopped".into()))?
     }
@@ -372,7 +372,9 @@ fn run_writer(
     outside: tokio::sync::watch::Sender<u64>,
 ) {
     // Changes only when another connection commits; never for this one's own writes.
-    let data_version = |conn: &Connection| conn.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0)).ok();
+    let data_version = |conn: &Connection| {
+        conn.prepare_cached("PRAGMA data_version").and_then(|mut q| q.query_row([], |r| r.get::<_, i64>(0))).ok()
+    };
     let mut seen = data_version(&conn);
     loop {
         let first = match queue.recv_timeout(std::time::Duration::from_secs(1)) {
