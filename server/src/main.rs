@@ -1,5 +1,8 @@
 use tandem_server::config::Cli;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tandem_server::telemetry::init();
