@@ -821,7 +821,7 @@ async fn main() {
         for n in args.only_load {
             let r = load_run(&args.tandem, &template, &fleet, &dir, n, Duration::from_secs(args.spread)).await;
             eprintln!(
-                "N={n}: {:.0} ops/s, push p50/p99 {:.1}/{:.1} ms, pull p50 {:.1} ms, errors {}, server busy {:.2} cores, writer thread busy {:.0}%, {:.0} µs server CPU per op",
+                "N={n}: {:.0} ops/s, push p50/p99 {:.1}/{:.1} ms, pull p50 {:.1} ms, errors {}, server busy {:.2} cores, writer thread busy {:.0}%, {:.0} µs server CPU per op, peak memory {:.1} MiB",
                 r.ops_per_sec,
                 r.push[0],
                 r.push[2],
@@ -829,7 +829,8 @@ async fn main() {
                 r.errors,
                 r.server_cores,
                 r.writer_busy * 100.0,
-                r.cpu_us_per_op
+                r.cpu_us_per_op,
+                r.peak_mib
             );
             if let Some(c) = &r.ceiling {
                 eprintln!(
