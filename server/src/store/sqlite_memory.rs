@@ -4,12 +4,12 @@
 //! A profile of the server under load spent about a sixth of its CPU in glibc's malloc and free
 //! (SQLite's page cache and statements on five threads, and the server's own buffers), and SQLite
 //! counted each allocation under one process-wide lock for statistics Tandem never reads, so its
-//! threads woke one another for it. mimalloc keeps a heap per thread. It is built without asking
-//! for transparent huge pages (`no_thp`): with them each thread's heap faulted in 2 MiB at a time,
-//! zeroed by the kernel (9% of a profile's samples), and peak memory rose by 30–60 MiB. Rust's allocations reach it
+//! threads woke one another for it. mimalloc keeps a heap per thread. Rust's allocations reach it
 //! through `#[global_allocator]` in `main.rs`; SQLite's through `SQLITE_CONFIG_MALLOC` here. (The
 //! crate's `override` feature would swap `malloc` itself, but libc would still free what it
-//! allocated with its own, e.g. `realpath`'s result, through the wrong one.)
+//! allocated with its own, e.g. `realpath`'s result, through the wrong one.) It is built without
+//! asking for transparent huge pages (`no_thp`): with them each thread's heap faulted in 2 MiB at
+//! a time, zeroed by the kernel (9% of a profile's samples), and peak memory rose by 30–60 MiB.
 
 use libmimalloc_sys::{mi_free, mi_malloc, mi_realloc, mi_usable_size};
 use rusqlite::ffi;
