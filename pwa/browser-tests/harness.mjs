@@ -18,6 +18,7 @@ function spawnServer(dir, listen) {
     env: { ...process.env, TANDEM_LOG: 'warn' },
   });
   let out = '';
+  if (process.env.SHOW_SERVER_LOG) child.stderr.on('data', (c) => process.stderr.write(c));
   const started = new Promise((resolveStarted, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
     child.stdout.on('data', (chunk) => {

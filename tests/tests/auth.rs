@@ -92,13 +92,18 @@ async fn refresh_tokens_rotate_and_reuse_of_a_spent_one_ends_the_session() {
     let second = phone.refresh.clone().unwrap();
     assert_ne!(first, second);
     assert_eq!(phone.call(Method::GET, "/api/me", None).await.0, StatusCode::OK);
+    let (status, body) = phone.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": second}))).await;
+    assert_eq!(status, StatusCode::OK);
+    phone.take_tokens(&body);
+    let third = phone.refresh.clone().unwrap();
 
-    // Someone replays the first (stolen) token: refused, and the whole session ends.
+    // Someone replays the first (stolen) token after the phone has moved on: refused, and the
+    // whole session ends.
     let (status, body) = phone.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": first}))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "unauthorized");
     assert_eq!(
-        phone.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": second}))).await.0,
+        phone.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": third}))).await.0,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
@@ -106,6 +111,28 @@ async fn refresh_tokens_rotate_and_reuse_of_a_spent_one_ends_the_session() {
         StatusCode::UNAUTHORIZED,
         "the access token died with its session"
     );
+}
+
+#[tokio::test]
+async fn a_refresh_retried_after_its_answer_was_lost_is_answered_again_and_the_lost_answer_withdrawn() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let first = phone.refresh.clone().unwrap();
+    // The server spends the token and answers, but the answer never reaches the phone.
+    let (status, lost) = phone.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": first}))).await;
+    assert_eq!(status, StatusCode::OK);
+    // Signal back: the phone tries again with the token it still holds, and is answered.
+    let (status, body) = phone.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": first}))).await;
+    assert_eq!(status, StatusCode::OK, "a retry is not a theft: {body}");
+    assert_ne!(body["refresh_token"], lost["refresh_token"]);
+    phone.take_tokens(&body);
+    assert_eq!(phone.call(Method::GET, "/api/me", None).await.0, StatusCode::OK);
+
+    // The lost answer's token was withdrawn: whoever presents it ends the session.
+    let (status, _) =
+        phone.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": lost["refresh_token"]}))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(phone.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED, "the session ended");
 }
 
 #[tokio::test]

@@ -71,9 +71,14 @@ async fn two_replicas_share_refresh_token_reuse_lockout_and_address_limits() {
     let a = TestServer::start().await;
     let b = a.replica().await;
     let phone = a.signed_in(ASH.0, ASH.1).await;
-    // Spent on A, then replayed on B: B sees it spent and ends the session.
+    // Spent on A, its successor spent on A too, then the first replayed on B: B sees it spent
+    // (and not a retry: what it was exchanged for has been used) and ends the session.
     let refresh = serde_json::json!({ "refresh_token": phone.refresh.clone().unwrap() });
     let (status, fresh) = phone.call(Method::POST, "/api/auth/refresh", Some(refresh.clone())).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, fresh) = phone
+        .call(Method::POST, "/api/auth/refresh", Some(serde_json::json!({ "refresh_token": fresh["refresh_token"] })))
+        .await;
     assert_eq!(status, StatusCode::OK);
     let mut on_b = b.device();
     on_b.token = phone.token.clone();

@@ -84,7 +84,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     engine.current = null;
     if (role === 'admin') {
       // Admins manage people and never read records: nothing to sync, nothing kept here.
-      if (!mgr.access) await mgr.refresh();
+      // No signal now: the console asks again when it is used.
+      if (!mgr.access) await mgr.refresh().catch(() => null);
       return;
     }
     // After a `people` notice: one request at a time, and one more if notices came meanwhile.
@@ -102,7 +103,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       onPeople: () => void reloadMe(),
     });
     engine.current = e;
-    if (!mgr.access) await mgr.refresh();
+    // Opened with no signal: the engine's first round meets it too, and says so.
+    if (!mgr.access) await mgr.refresh().catch(() => null);
     await loadMe(d, mgr);
     await refresh(d);
     void e.syncNow();

@@ -1,6 +1,6 @@
 // Signing in and out. The access token lives only in memory; the refresh token is kept in
 // IndexedDB so the app opens offline tomorrow. Sign-out wipes this device's copy.
-import { type Auth, request, type Tokens } from './api';
+import { ApiFailure, type Auth, request, type Tokens } from './api';
 import { DB_NAME, type Db, readMeta, type Session } from './db';
 import { uuidv7 } from './ids';
 import { forgetThisTablet, thisTablet } from './tablet';
@@ -40,7 +40,7 @@ export class SessionManager implements Auth {
     this.access = tokens.access_token;
     await this.db.put('meta', session, 'session');
     // Ask the browser not to evict what was written here.
-    void navigator.storage?.persist?.().catch(() => undefined);
+    void (globalThis.navigator as Navigator | undefined)?.storage?.persist?.().catch(() => undefined);
     return session;
   }
 
@@ -62,7 +62,12 @@ export class SessionManager implements Auth {
     return this.keep(tokens, false);
   }
 
-  /** Rotates the refresh token. Serialised across tabs: two tabs spending one token would end the session. */
+  /**
+   * Rotates the refresh token. Serialised across tabs: two tabs spending one token would end the session.
+   * Null: the session has ended (sign in again). Throws a `retry` failure when there was no signal or the
+   * server couldn't answer: the session may well be fine, and a young person on a bus must not be sent
+   * to the sign-in screen for a lost connection (the server takes the same token again as a retry).
+   */
   async refresh(): Promise<string | null> {
     const run = async () => {
       const session = await this.current();
@@ -71,12 +76,13 @@ export class SessionManager implements Auth {
         const tokens = await request<Tokens>(null, 'POST', '/api/auth/refresh', { refresh_token: session.refreshToken });
         await this.keep(tokens, session.sharedDevice);
         return tokens.access_token;
-      } catch {
+      } catch (e) {
+        if (e instanceof ApiFailure && e.failure.kind === 'retry') throw e;
         this.access = null;
         return null;
       }
     };
-    const locks = navigator.locks;
+    const locks = (globalThis.navigator as Navigator | undefined)?.locks;
     return locks ? locks.request('tandem-refresh', run) : run();
   }
 

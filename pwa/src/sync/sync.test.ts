@@ -5,6 +5,7 @@ import { backoff } from './api';
 import { type Db, open } from './db';
 import { SyncEngine, type SyncState } from './engine';
 import { edit, readItems, view, withEdit, withItems } from './local';
+import { SessionManager } from './session';
 import { syncWords } from '../ui/words';
 
 const ME = '0190a000-0000-7000-8000-000000000001';
@@ -241,6 +242,28 @@ describe('push', () => {
     await e.syncNow();
     expect(signedOut).toHaveBeenCalled();
     expect(await db.count('outbox')).toBe(1);
+    e.stop();
+  });
+
+  it('a refresh that meets no signal is a wait, not a sign-out: the session and outbox stay', async () => {
+    let refreshes = 0;
+    fakeServer((path) => {
+      if (path === '/api/auth/refresh') return ++refreshes === 1 ? 'network-down' : { status: 200, json: { access_token: 'a2', refresh_token: 'r2', person: ME, role: 'young_person', display_name: 'Ash' } };
+      return { status: 401, json: { error: 'unauthorized', message: 'expired' } };
+    });
+    await edit(db, { id: 'a', kind: 'strength', owner: ME }, [{ field: 'text', value: 'hello' }]);
+    const states: SyncState[] = [];
+    const signedOut = vi.fn();
+    const sessions = new SessionManager(db);
+    const e = new SyncEngine({ db, auth: sessions, onChange: () => undefined, onState: (st) => states.push(st), onSignedOut: signedOut, channelName: `test-${n}`, random: () => 0.5 });
+    await e.syncNow();
+    expect(states.at(-1)).toMatchObject({ kind: 'waiting', cause: 'offline' });
+    expect(signedOut).not.toHaveBeenCalled();
+    expect((await sessions.current())?.refreshToken).toBe('r1');
+    expect(await db.count('outbox')).toBe(1);
+    // Signal back: the same token is spent (the server takes it as a retry) and kept rotated.
+    await expect(sessions.refresh()).resolves.toBe('a2');
+    expect((await sessions.current())?.refreshToken).toBe('r2');
     e.stop();
   });
 

@@ -356,7 +356,18 @@ pub enum RefreshUse {
     Invalid,
 }
 
-/// Spends a refresh token. Re-use of a spent token revokes its whole session (the family).
+/// How long after a refresh token is spent it may be presented again as a retry: the answer to a
+/// refresh can be lost on the way back (a phone on a bus losing signal), and the phone then tries
+/// again with the token it still holds. Industry practice is 10–60 s (Okta's grace period,
+/// Auth0's reuse interval, Supabase's reuse interval).
+pub const REFRESH_RETRY_GRACE_MS: i64 = 60_000;
+
+/// Spends a refresh token. Re-use of a spent token revokes its whole session (the family), with
+/// one exception: presented again within [`REFRESH_RETRY_GRACE_MS`] of being spent while the
+/// token it was exchanged for has not been used, it is a retry whose answer was lost. That unused
+/// successor is then withdrawn (marked spent at time 0, so presenting it later is re-use) and a
+/// new pair issued. A thief racing the phone is still caught: whichever of them holds the
+/// withdrawn or spent token ends the session at its next refresh.
 ///
 /// The token's row is locked as it is read, so two replicas given the same token at once take
 /// turns: one spends it, the other sees it spent and ends the session.
@@ -370,7 +381,22 @@ pub fn spend_refresh_token(conn: &dyn Db, token_hash: &str, now: i64) -> Result<
         return Ok(RefreshUse::Invalid);
     };
     let session = row.string(0)?;
-    if row.opt_int(2)?.is_some() {
+    if let Some(spent_at) = row.opt_int(2)? {
+        let live = row.opt_int(4)?.is_none() && row.int(1)? > now;
+        if live && now - spent_at <= REFRESH_RETRY_GRACE_MS {
+            // Its successor is the session's unused token, provided no token of the session was
+            // spent after this one (else the phone has moved on and this is a replay).
+            let withdrawn = conn.execute(
+                "UPDATE refresh_tokens SET used_at = 0
+                 WHERE session_id = ?1 AND used_at IS NULL AND expires_at > ?2
+                   AND NOT EXISTS (SELECT 1 FROM refresh_tokens o
+                                   WHERE o.session_id = ?1 AND o.used_at >= ?3 AND o.token_hash != ?4)",
+                &[session.as_str().into(), now.into(), spent_at.into(), token_hash.into()],
+            )?;
+            if withdrawn == 1 {
+                return Ok(RefreshUse::Fresh(session, parse_id(row.text(3)?)));
+            }
+        }
         revoke_session(conn, &session, now)?;
         return Ok(RefreshUse::Reused);
     }
