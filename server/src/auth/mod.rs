@@ -65,7 +65,8 @@ pub struct RefreshRequest {
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct Tokens {
     pub access_token: String,
-    /// Single use: each refresh returns a new one. Using a spent one ends the session.
+    /// Single use: each refresh returns a new one. Using a spent one ends the session, unless it is
+    /// a retry within 60 s whose answer was lost (the new one it was exchanged for not yet used).
     pub refresh_token: String,
     /// Seconds until the access token expires.
     pub expires_in: u64,
