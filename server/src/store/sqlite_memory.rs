@@ -60,8 +60,9 @@ pub fn configure() {
             xShutdown: Some(shutdown),
             pAppData: std::ptr::null_mut(),
         };
-        // SAFETY: both options take the arguments given (SQLite copies the methods); sqlite3_config
-        // is unsafe only while SQLite is in use on another thread, and before its first use it isn't.
+        // SAFETY: both options take the arguments given (SQLite copies the methods). sqlite3_config
+        // must not run while another thread uses SQLite: in the server nothing touches SQLite
+        // before the store opens, and once SQLite is initialised the call is refused untouched.
         let refused = unsafe {
             ffi::sqlite3_config(ffi::SQLITE_CONFIG_MALLOC, &methods as *const ffi::sqlite3_mem_methods)
                 | ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int)
