@@ -282,27 +282,32 @@ pub async fn sign_in(
 pub async fn refresh(State(state): State<AppState>, ApiJson(req): ApiJson<RefreshRequest>) -> Result<Json<Tokens>> {
     let hash = tokens::hash_secret(req.refresh_token.trim());
     let st = state.clone();
-    // Spending happens in its own transaction so a re-use revokes the session even though the
-    // request then fails.
-    let spent = state.store.write(move |tx| people::spend_refresh_token(tx, &hash, store::now_ms())).await?;
+    // Spent and replaced in one transaction, so a token is never spent without its successor
+    // being kept (a retry of it can then withdraw that successor; see spend_refresh_token). A
+    // re-use is answered from a committed transaction, so the session stays ended although the
+    // request fails.
+    let spent = state
+        .store
+        .write(move |tx| {
+            let now = store::now_ms();
+            Ok(match people::spend_refresh_token(tx, &hash, now)? {
+                RefreshUse::Fresh(sid, person) => match people::by_id(tx, person)? {
+                    Some(p) => Ok(issue(tx, &st, &p, &sid, now)?),
+                    None => Err(RefreshUse::Invalid),
+                },
+                refused => Err(refused),
+            })
+        })
+        .await?;
     match spent {
-        RefreshUse::Fresh(sid, person) => {
-            let tokens = state
-                .store
-                .write(move |tx| {
-                    let p = people::by_id(tx, person)?.ok_or(ApiError::Unauthorized("please sign in again"))?;
-                    issue(tx, &st, &p, &sid, store::now_ms())
-                })
-                .await?;
-            Ok(Json(tokens))
-        }
-        RefreshUse::Reused => {
+        Ok(tokens) => Ok(Json(tokens)),
+        Err(RefreshUse::Reused) => {
             tracing::warn!("a spent refresh token was used again; its session is ended");
             Err(ApiError::Unauthorized(
                 "this sign-in was used somewhere else, so it has been ended; please sign in again",
             ))
         }
-        RefreshUse::Invalid => Err(ApiError::Unauthorized("please sign in again")),
+        Err(_) => Err(ApiError::Unauthorized("please sign in again")),
     }
 }
 
