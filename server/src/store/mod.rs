@@ -19,7 +19,7 @@ pub mod rotate;
 pub mod seal;
 pub mod sql;
 pub mod sqlite;
-mod sqlite_memory;
+pub mod sqlite_memory;
 pub mod sync;
 pub mod tablets;
 

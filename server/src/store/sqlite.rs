@@ -147,7 +147,6 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 impl SqliteStore {
     /// Opens (creating if needed) the database and applies any pending migrations.
     pub fn open(path: &Path, data_key: &Path) -> Result<SqliteStore, StoreError> {
-        super::sqlite_memory::configure();
         let mut writer = Connection::open(path)?;
         // SQLite quietly opens a write-protected file read-only; say so plainly instead of
         // failing later on the first write with "attempt to write a readonly database".

@@ -45,8 +45,11 @@ extern "C" fn init(_: *mut c_void) -> c_int {
 
 extern "C" fn shutdown(_: *mut c_void) {}
 
-/// Must run before SQLite's first use in the process (later it is refused and changes nothing,
-/// which is only slower); the SQLite store calls it before opening its first connection.
+/// For the server binary's `main`, first thing, before any thread could touch SQLite: SQLite's
+/// allocator may only be set before its first use, and setting it while another thread is
+/// initialising SQLite would mix two allocators. Library users and in-process tests don't call
+/// it and keep the system allocator (a test that opened a database file while another test
+/// opened a store crashed that way). Once SQLite is in use the call is refused and changes nothing.
 pub fn configure() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -61,8 +64,7 @@ pub fn configure() {
             pAppData: std::ptr::null_mut(),
         };
         // SAFETY: both options take the arguments given (SQLite copies the methods). sqlite3_config
-        // must not run while another thread uses SQLite: in the server nothing touches SQLite
-        // before the store opens, and once SQLite is initialised the call is refused untouched.
+        // must not run while another thread uses SQLite; `main` calls this before anything does.
         let refused = unsafe {
             ffi::sqlite3_config(ffi::SQLITE_CONFIG_MALLOC, &methods as *const ffi::sqlite3_mem_methods)
                 | ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int)
