@@ -370,7 +370,8 @@ pub const REFRESH_RETRY_GRACE_MS: i64 = 60_000;
 /// withdrawn or spent token ends the session at its next refresh.
 ///
 /// The token's row is locked as it is read, so two replicas given the same token at once take
-/// turns: one spends it, the other sees it spent and ends the session.
+/// turns: one spends it, the other sees it spent (and, within the grace, withdraws the first
+/// answer's token as for any retry; whoever holds that one ends the session when they use it).
 pub fn spend_refresh_token(conn: &dyn Db, token_hash: &str, now: i64) -> Result<RefreshUse> {
     let row = conn.query_opt(
         "SELECT t.session_id, t.expires_at, t.used_at, s.person_id, s.revoked_at
