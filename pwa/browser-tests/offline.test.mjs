@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, eventually, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
+import { api, assertAccessible, eventually, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -46,5 +46,42 @@ test('the app starts offline, keeps what was written offline, and sends it when 
     throw e;
   });
   await again.getByText('Everything is sent.').waitFor();
+  await context.close();
+});
+
+test('a session ended elsewhere hides the screens until the same person signs in again; nothing written offline is lost', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'mo', '9876');
+  await context.setOffline(true);
+  await page.getByLabel('Something good about you').fill('I ride my bike to the centre');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('I ride my bike to the centre').first().waitFor();
+
+  // Mo signs out everywhere from another device (a lost phone): this one's session ends.
+  const headers = { 'content-type': 'application/json', 'tandem-protocol': '1', 'tandem-schema': '1' };
+  const other = await (await fetch(`${env.server.base}/api/auth/sign-in`, { method: 'POST', headers, body: JSON.stringify({ name: 'mo', secret: '9876', device: crypto.randomUUID() }) })).json();
+  const ended = await fetch(`${env.server.base}/api/auth/sign-out-everywhere`, { method: 'POST', headers: { ...headers, authorization: `Bearer ${other.access_token}` } });
+  assert.equal(ended.status, 200);
+
+  await context.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.getByRole('heading', { name: 'Sign in again' }).waitFor();
+  assert.equal(await page.getByText('I ride my bike to the centre').count(), 0, 'what was written is hidden while signed out');
+  await assertAccessible(page, 'sign in again');
+
+  // Someone else can't sign in over Mo's unsent words.
+  await page.getByLabel('Your name').fill('kai');
+  await page.getByLabel('Your PIN or password').fill('1357');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: "someone else's things" }).waitFor();
+
+  await page.getByLabel('Your name').fill('mo');
+  await page.getByLabel('Your PIN or password').fill('9876');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('I ride my bike to the centre').first().waitFor();
+  const mo = await api(env.server.base, 'mo', '9876');
+  await eventually(async () => (await mo.texts()).includes('I ride my bike to the centre'), 20_000, 'the offline words on the server');
+  await page.getByText('Everything is sent.').waitFor();
   await context.close();
 });

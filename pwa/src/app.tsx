@@ -8,6 +8,7 @@ import { KeyWorkerScreens } from './roles/KeyWorker';
 import { YoungPersonScreens } from './roles/YoungPerson';
 import { ChangePassword } from './screens/ChangePassword';
 import { SignIn } from './screens/SignIn';
+import { SignInAgain } from './screens/SignInAgain';
 import { useTandem } from './shell/useTandem';
 import type { Session } from './sync/db';
 import type { SessionManager } from './sync/session';
@@ -71,6 +72,8 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
           <ChangePassword onChange={t.changePassword} />
         ) : session && locked ? (
           <LockScreen check={unlockCheck} onUnlock={unlock} onSignOut={() => void signOut(false)} />
+        ) : session && t.ended ? (
+          <SignInAgain onSignIn={t.signInAgain} onRemove={() => void signOut(false)} />
         ) : !session || !ctx ? (
           <SignIn
             code={route.name === 'join' ? (route.code ?? '') : undefined}

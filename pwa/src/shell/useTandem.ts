@@ -39,6 +39,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [farewell, setFarewell] = useState<string | null>(null);
   /** Drop-in staff just handed the tablet over: the sign-in screen is for a visit. */
   const [lending, setLending] = useState(false);
+  /** The server ended this session: the screens are hidden until the same person signs in again. */
+  const [ended, setEnded] = useState(false);
   /** Signed in with a first password an admin set: nothing else until they choose their own. */
   const [mustChange, setMustChange] = useState(false);
   const sessions = useRef<SessionManager | null>(null);
@@ -98,7 +100,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       auth: mgr,
       onChange: (records) => void refresh(d, records),
       onState: setSync,
-      onSignedOut: () => undefined,
+      onSignedOut: () => setEnded(true),
       // Who they work with, a closed case: shown as it happens, not at the next start.
       onPeople: () => void reloadMe(),
     });
@@ -258,8 +260,18 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setRejected([]);
     setMe({ workers: [], caseload: [] });
     setConfirmSignOut(0);
+    setEnded(false);
     resetRoute();
     setSession(null);
+  };
+
+  /** Signed in again after the session ended: the same person carries on where they were. */
+  const signInAgain = async (name: string, secret: string) => {
+    if (!db || !session || !sessions.current) return;
+    const s = await sessions.current.signIn(name, secret, session.sharedDevice, session.person);
+    setEnded(false);
+    setSession(s);
+    await start(db, s.role);
   };
 
   /** The visit timed out on a shared tablet: wipe once everything is sent; never drop unsent words. */
@@ -314,5 +326,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     unlockCheck,
     signOut,
     signedIn,
+    ended,
+    signInAgain,
   };
 }

@@ -44,11 +44,19 @@ export class SessionManager implements Auth {
     return session;
   }
 
-  /** On a registered shared tablet every sign-in is a shared one, whatever was ticked. */
-  async signIn(name: string, secret: string, sharedDevice = false): Promise<Session> {
+  /**
+   * On a registered shared tablet every sign-in is a shared one, whatever was ticked.
+   * `sameAs`: signing in again after the session ended, on a device holding that person's words;
+   * anyone else is refused (and their new session ended) so they never see or send them.
+   */
+  async signIn(name: string, secret: string, sharedDevice = false, sameAs?: string): Promise<Session> {
     const device = await this.device();
     const tablet = await thisTablet();
     const tokens = await request<Tokens>(null, 'POST', '/api/auth/sign-in', { name, secret, device, ...(tablet ? { tablet_key: tablet.key } : {}) });
+    if (sameAs && tokens.person !== sameAs) {
+      await request({ access: tokens.access_token, refresh: async () => null }, 'POST', '/api/auth/sign-out').catch(() => undefined);
+      throw new ApiFailure({ kind: 'rejected', status: 403, code: 'someone_else', message: "This phone holds someone else's things. Only they can sign in here, or remove everything from this phone first." });
+    }
     // An admin removed this tablet's registration: it is an ordinary device again.
     if (tablet && !tokens.tablet) await forgetThisTablet().catch(() => undefined);
     this.keptAccount = tokens.erasure_cancelled === true;
