@@ -100,7 +100,12 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       auth: mgr,
       onChange: (records) => void refresh(d, records),
       onState: setSync,
-      onSignedOut: () => setEnded(true),
+      onSignedOut: () => {
+        setEnded(true);
+        // Nothing more to send or hear until they sign in again (which starts a new engine); not
+        // stopped inside the round that found out, which still tells other tabs what it did.
+        setTimeout(() => e.stop(), 0);
+      },
       // Who they work with, a closed case: shown as it happens, not at the next start.
       onPeople: () => void reloadMe(),
     });
