@@ -2,7 +2,7 @@
 // log. Admins manage people and never see anything a young person wrote: nothing here syncs.
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx, type Route } from '../context';
-import { ApiFailure } from '../sync/api';
+import { problemWords } from '../ui/useSubmit';
 import { forgetThisTablet, registerThisTablet, thisTablet, type TabletRegistration } from '../sync/tablet';
 
 interface Person {
@@ -68,7 +68,7 @@ function useCall() {
     try {
       return await ctx.api<T>(method, path, body);
     } catch (e) {
-      setProblem(e instanceof ApiFailure && e.failure.kind === 'retry' ? 'This needs a connection. Try again in a moment.' : e instanceof ApiFailure ? e.failure.message : 'That did not work. Please try again.');
+      setProblem(problemWords(e, 'This needs a connection. Try again in a moment.'));
       return null;
     }
   };

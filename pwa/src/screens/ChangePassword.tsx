@@ -1,26 +1,16 @@
 // First sign-in with a password an admin set: choose your own before anything else.
 import { useState } from 'preact/hooks';
-import { ApiFailure } from '../sync/api';
+import { useSubmit } from '../ui/useSubmit';
 
 export function ChangePassword({ onChange }: { onChange: (current: string, next: string) => Promise<void> }) {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
+  const { problem, setProblem, busy, submit: run } = useSubmit('This needs a connection. Try again in a moment.');
+  const submit = (e: Event) => {
     e.preventDefault();
     if (next !== again) return setProblem('The two new passwords are different. Type the same one twice.');
-    setBusy(true);
-    setProblem(null);
-    try {
-      await onChange(current, next);
-    } catch (err) {
-      const f = err instanceof ApiFailure ? err.failure : null;
-      setProblem(f?.kind === 'retry' ? 'This needs a connection. Try again in a moment.' : (f?.message ?? 'That did not work. Please try again.'));
-    } finally {
-      setBusy(false);
-    }
+    void run(() => onChange(current, next));
   };
   return (
     <section class="narrow">

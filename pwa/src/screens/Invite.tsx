@@ -3,7 +3,7 @@
 // found in a pocket gives nothing away. Open invites can be cancelled.
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx } from '../context';
-import { ApiFailure } from '../sync/api';
+import { problemWords } from '../ui/useSubmit';
 
 interface Created {
   young_person: string;
@@ -29,8 +29,7 @@ export function Invite() {
   const load = () => ctx.api<Open[]>('GET', '/api/invites').then(setOpen, () => setOpen(null));
   useEffect(() => void load(), []);
 
-  const say = (e: unknown) =>
-    setProblem(e instanceof ApiFailure && e.failure.kind === 'retry' ? 'This needs signal. Try again when you are online.' : e instanceof ApiFailure ? e.failure.message : 'That did not work. Please try again.');
+  const say = (e: unknown) => setProblem(problemWords(e, 'This needs signal. Try again when you are online.'));
 
   const make = async (e: Event) => {
     e.preventDefault();

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiFailure } from '../sync/api';
+import { useSubmit } from '../ui/useSubmit';
 import { thisTablet } from '../sync/tablet';
+
+export const NO_SIGNAL = 'You need signal to sign in. Try again when you have some.';
 
 interface Props {
   /** Opened from an invite card's link: join, with this code filled in. */
@@ -24,21 +26,10 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Prop
   useEffect(() => {
     if (forVisit) setShared(true);
   }, [forVisit]);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
+  const { problem, busy, submit: run } = useSubmit(NO_SIGNAL);
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
-      if (mode === 'sign-in') await onSignIn(name.trim(), secret, shared);
-      else await onJoin(code, name.trim(), secret);
-    } catch (err) {
-      const f = err instanceof ApiFailure ? err.failure : null;
-      setProblem(f?.kind === 'retry' ? 'You need signal to sign in. Try again when you have some.' : (f?.message ?? 'That did not work. Please try again.'));
-    } finally {
-      setBusy(false);
-    }
+    void run(() => (mode === 'sign-in' ? onSignIn(name.trim(), secret, shared) : onJoin(code, name.trim(), secret)));
   };
   return (
     <section class="narrow">

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { ApiFailure } from '../sync/api';
+import { useSubmit } from '../ui/useSubmit';
+import { NO_SIGNAL } from './SignIn';
 
 /**
  * The server ended this phone's session (signed out everywhere, a device ended by an admin, a
@@ -9,20 +10,10 @@ import { ApiFailure } from '../sync/api';
 export function SignInAgain({ onSignIn, onRemove }: { onSignIn: (name: string, secret: string) => Promise<void>; onRemove: () => void }) {
   const [name, setName] = useState('');
   const [secret, setSecret] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
+  const { problem, busy, submit: run } = useSubmit(NO_SIGNAL);
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
-      await onSignIn(name.trim(), secret);
-    } catch (err) {
-      const f = err instanceof ApiFailure ? err.failure : null;
-      setProblem(f?.kind === 'retry' ? 'You need signal to sign in. Try again when you have some.' : (f?.message ?? 'That did not work. Please try again.'));
-    } finally {
-      setBusy(false);
-    }
+    void run(() => onSignIn(name.trim(), secret));
   };
   return (
     <section class="narrow">
