@@ -233,6 +233,10 @@ async fn wait_healthy(url: &str) {
 }
 
 fn copy_db(template: &Path, to: &Path) {
+    // A write-ahead log left by an earlier run on the same path would be replayed onto the copy.
+    for stale in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{stale}", to.display()));
+    }
     std::fs::copy(template, to).expect("copy template");
     std::fs::copy(tandem_bench::key_path(template), tandem_bench::key_path(to)).expect("copy key");
     std::fs::copy(tandem_bench::data_key_path(template), tandem_bench::data_key_path(to)).expect("copy data key");
