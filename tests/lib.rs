@@ -5,6 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use tandem_server::config::Settings;
+use tandem_shared::compact::CompactPullResponse;
 use tandem_shared::wire::{
     Change, Operation, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, SCHEMA_VERSION,
 };
@@ -374,15 +375,21 @@ impl Client {
         serde_json::from_value(body).expect("push response")
     }
 
-    /// Pulls every page since the cursor into `records`.
+    /// Pulls every page since the cursor into `records`, in the compact form.
     pub async fn pull(&mut self) -> Vec<PullResponse> {
         let mut pages = Vec::new();
         loop {
             let (status, body) = self
-                .call(Method::GET, &format!("/api/sync/pull?since={}&device={}", self.cursor, self.device), None)
+                .call(
+                    Method::GET,
+                    &format!("/api/sync/pull?since={}&device={}&form=compact", self.cursor, self.device),
+                    None,
+                )
                 .await;
             assert_eq!(status, StatusCode::OK, "pull: {body}");
-            let page: PullResponse = serde_json::from_value(body).expect("pull response");
+            // The form phones ask for; `compact_and_full_pulls_bring_the_same_records` checks the other.
+            let page: CompactPullResponse = serde_json::from_value(body).expect("pull response");
+            let page = page.into_full();
             for r in &page.records {
                 if let Some(hlc) = r.fields.values().map(|f| f.stamp.hlc).max() {
                     self.clock = self.clock.observe(hlc, now_ms());

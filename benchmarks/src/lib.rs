@@ -174,11 +174,11 @@ impl Device {
         (tandem_server::store::now_ms() + self.skew_ms).max(0) as u64
     }
 
-    /// One page of changes after `since`.
+    /// One page of changes after `since`, as the PWA reads it.
     async fn pull_page(&self, since: u64) -> Result<PullResponse, String> {
         let resp = self
             .http
-            .get(format!("{}/api/sync/pull?since={since}&device={}", self.base, self.id))
+            .get(format!("{}/api/sync/pull?since={since}&device={}&form=compact", self.base, self.id))
             .bearer_auth(&self.token)
             .header("tandem-protocol", PROTOCOL_VERSION.to_string())
             .header("tandem-schema", SCHEMA_VERSION.to_string())
@@ -189,7 +189,9 @@ impl Device {
             let status = resp.status();
             return Err(format!("pull: {status} {}", resp.text().await.unwrap_or_default()));
         }
-        resp.json().await.map_err(|e| e.to_string())
+        // The compact form, as the PWA asks for it.
+        let page: tandem_shared::compact::CompactPullResponse = resp.json().await.map_err(|e| e.to_string())?;
+        Ok(page.into_full())
     }
 
     /// Every record changed after `since` that this device may see, across pages, as the PWA

@@ -3,13 +3,20 @@ use tandem_server::config::Cli;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     tandem_server::telemetry::init();
-    // Before anything touches SQLite (tokio's threads are idle until the server starts).
+    // Before anything touches SQLite, on the only thread there is yet.
     tandem_server::store::sqlite_memory::configure();
     let (db, command) = Cli::from_env();
-    match tandem_server::run(db, command).await {
+    // Named threads, so a profile tells the server's request handling from its load generator's.
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("tandem-http").build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("tandem: cannot start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(tandem_server::run(db, command)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tandem: {e}");

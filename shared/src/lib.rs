@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod compact;
 pub mod hlc;
 pub mod ids;
 pub mod merge;

@@ -1,5 +1,6 @@
 //! The TypeScript the PWA uses, generated from these types so the two can't drift apart.
 
+use crate::compact::{CompactPullResponse, CompactRecord, FieldRow, RecordBody, StampRow};
 use crate::hlc::{Hlc, Stamp};
 use crate::ids::{DeviceId, PersonId, RecordId};
 use crate::merge::Outcome;
@@ -38,6 +39,11 @@ pub fn bindings() -> String {
         OpResult::decl(&cfg),
         PushResponse::decl(&cfg),
         PullResponse::decl(&cfg),
+        StampRow::decl(&cfg),
+        FieldRow::decl(&cfg),
+        RecordBody::decl(&cfg),
+        CompactRecord::decl(&cfg),
+        CompactPullResponse::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the tandem-shared crate. Do not edit: run\n// `TANDEM_WRITE_TS=1 cargo test -p tandem-shared --test typescript`.\n\n",

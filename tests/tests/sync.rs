@@ -3,7 +3,8 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use tandem_shared::wire::OpStatus;
+use tandem_shared::compact::CompactPullResponse;
+use tandem_shared::wire::{OpStatus, PullResponse};
 use tandem_shared::{FieldName, FieldValue, Outcome, RecordKind, Visibility};
 use tandem_tests::*;
 
@@ -47,6 +48,59 @@ async fn young_person_on_two_offline_devices_and_a_worker_edit_one_goal_and_the_
         assert!(kept.contains(&(title("Apply to college (worker's wording)"), sam)), "worker's words kept: {kept:?}");
         assert!(kept.contains(&(title("Start college in September"), ash)), "the phone's words kept too");
     }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn compact_and_full_pulls_bring_the_same_records() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let mut worker = server.signed_in(SAM.0, SAM.1).await;
+    let dropin = server.signed_in(DROPIN.0, DROPIN.1).await;
+    let ash = phone.me();
+    let (goal, strength, private) = (new_record(), new_record(), new_record());
+    let ops = vec![
+        phone.op(goal, RecordKind::Goal, ash, vec![title("Start college"), FieldValue::Visibility(Visibility::Worker)]),
+        phone.op(
+            strength,
+            RecordKind::Strength,
+            ash,
+            vec![FieldValue::Text("Drawing".into()), FieldValue::Visibility(Visibility::Team)],
+        ),
+        phone.op(private, RecordKind::Statement, ash, vec![FieldValue::Text("Only mine".into())]),
+    ];
+    phone.push(ops).await;
+    worker.pull().await;
+    // A conflict kept, so bodies carry conflicts as well as fields.
+    let suggestion = worker.op(goal, RecordKind::Goal, ash, vec![title("Apply to college")]);
+    let mine = phone.op(goal, RecordKind::Goal, ash, vec![title("Start college in September")]);
+    worker.push(vec![suggestion]).await;
+    phone.push(vec![mine]).await;
+
+    let everything = [goal, strength, private];
+    for (who, client, sees) in
+        [("Ash", &phone, &everything[..]), ("Sam", &worker, &everything[..2]), ("drop-in", &dropin, &everything[1..2])]
+    {
+        let pull = |form: &'static str| async move {
+            let (status, body) = client.call(Method::GET, &format!("/api/sync/pull?since=0{form}"), None).await;
+            assert_eq!(status, StatusCode::OK, "{who}: {body}");
+            body
+        };
+        let (full, compact) = (pull("").await, pull("&form=compact").await);
+        let (full_bytes, compact_bytes) = (full.to_string().len(), compact.to_string().len());
+        let full: PullResponse = serde_json::from_value(full).unwrap();
+        let compact: CompactPullResponse = serde_json::from_value(compact).unwrap();
+        let got: Vec<_> = everything.iter().filter(|id| full.records.iter().any(|r| r.id == **id)).collect();
+        assert_eq!(got, sees.iter().collect::<Vec<_>>(), "{who}");
+        assert_eq!(compact.into_full(), full, "{who}");
+        assert!(compact_bytes * 10 < full_bytes * 7, "{who}: {compact_bytes} against {full_bytes} bytes");
+        if who == "Ash" {
+            assert!(full.records.iter().any(|r| !r.conflicts.is_empty()), "a kept conflict is among them");
+        }
+    }
+    let (status, body) = phone.call(Method::GET, "/api/sync/pull?since=0&form=tiny", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["message"].as_str().unwrap_or("").contains("form"), "{body}");
     server.stop().await;
 }
 

@@ -142,3 +142,13 @@ more: boolean,
  * The highest operation number the server has from the calling device.
  */
 last_applied: number, };
+
+export type StampRow = [number, number, DeviceId];
+
+export type FieldRow = [FieldValue, number, number, DeviceId, StampRow | null, PersonId, Role, DeviceId | null];
+
+export type RecordBody = [Array<FieldRow>, Array<FieldRow>];
+
+export type CompactRecord = { id: RecordId, kind: RecordKind, owner: PersonId, created_by: Author, created: Stamp, owner_touched: boolean, body: RecordBody, };
+
+export type CompactPullResponse = { records: Array<CompactRecord>, removed: Array<RecordId>, cursor: number, more: boolean, last_applied: number, };

@@ -3,12 +3,13 @@
 // One tab at a time syncs: each round runs under a Web Lock, and reads the outbox inside it,
 // so two open tabs never send the same edit twice. Other tabs hear about changes over a
 // BroadcastChannel and re-read IndexedDB.
-import type { Hlc, PullResponse, PushRequest, PushResponse } from '../generated/tandem';
+import type { CompactPullResponse, Hlc, PushRequest, PushResponse } from '../generated/tandem';
 import { PROTOCOL_VERSION, SCHEMA_VERSION } from '../generated/tandem';
 import { ApiFailure, type Auth, backoff, request } from './api';
 import { type Db, readMeta } from './db';
 import { syncAlerts } from './alerts';
 import { coalesced } from './coalesce';
+import { recordOf } from './compact';
 import { later } from './hlc';
 import { uuidv7 } from './ids';
 
@@ -171,12 +172,13 @@ export class SyncEngine {
     let meta = await readMeta(db.transaction('meta').store, uuidv7);
     if (meta.cursor > 0 && (await db.count('records')) === 0) meta = { ...meta, cursor: 0 };
     for (;;) {
-      const page = await request<PullResponse>(this.o.auth, 'GET', `/api/sync/pull?since=${meta.cursor}&device=${meta.device}`);
+      const page = await request<CompactPullResponse>(this.o.auth, 'GET', `/api/sync/pull?since=${meta.cursor}&device=${meta.device}&form=compact`);
       const tx = db.transaction(['records', 'meta'], 'readwrite');
       // Read the clock again inside this transaction: an edit made while the page was on its
       // way has moved it on, and writing back the older one would let the clock run backwards.
       let clock = ((await tx.objectStore('meta').get('clock')) as Hlc | undefined) ?? meta.clock;
-      for (const r of page.records) {
+      for (const compact of page.records) {
+        const r = recordOf(compact);
         this.touched.add(r.id);
         await tx.objectStore('records').put(r);
         for (const f of Object.values(r.fields)) if (f) clock = later(clock, f.stamp.hlc);

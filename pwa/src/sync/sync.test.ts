@@ -1,11 +1,12 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { PullResponse, PushRequest, PushResponse, Record as ServerRecord } from '../generated/tandem';
+import type { CompactPullResponse, CompactRecord, FieldRow, FieldState, PullResponse, PushRequest, PushResponse, Record as ServerRecord, StampRow } from '../generated/tandem';
 import { backoff } from './api';
 import { type Db, open } from './db';
 import { SyncEngine, type SyncState } from './engine';
 import { edit, readItems, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
+import { recordOf } from './compact';
 import { syncWords } from '../ui/words';
 
 const ME = '0190a000-0000-7000-8000-000000000001';
@@ -51,7 +52,19 @@ function engine(opts: Partial<{ refresh: () => Promise<string | null>; states: S
   });
 }
 
-const emptyPull: PullResponse = { records: [], removed: [], cursor: 0, more: false, last_applied: 0 };
+const emptyPull: CompactPullResponse = { records: [], removed: [], cursor: 0, more: false, last_applied: 0 };
+
+/** A record as the server sends it in a compact pull. */
+function compact(r: ServerRecord): CompactRecord {
+  const row = (f: FieldState): FieldRow => {
+    const base: StampRow | null = f.base ? [f.base.hlc.ms, f.base.hlc.count, f.base.device] : null;
+    const authorDevice = f.author.device === f.stamp.device ? null : f.author.device;
+    return [f.value, f.stamp.hlc.ms, f.stamp.hlc.count, f.stamp.device, base, f.author.person, f.author.role, authorDevice];
+  };
+  const { fields, conflicts, ...head } = r;
+  return { ...head, body: [Object.values(fields).flatMap((f) => (f ? [row(f)] : [])), conflicts.map(row)] };
+}
+const page = (p: PullResponse): CompactPullResponse => ({ ...p, records: p.records.map(compact) });
 function applyAll(body: unknown): PushResponse {
   const req = body as PushRequest;
   return { results: req.ops.map((op) => ({ seq: op.seq, status: 'applied', reason: null, fields: [] })), last_applied: req.ops[req.ops.length - 1]?.seq ?? 0 };
@@ -295,7 +308,7 @@ describe('the screen after a sync round', () => {
       // The server's copy of g1 with the words sent, a worker's new suggestion, and g0 unchanged.
       const g1 = { ...serverGoal('Sent from the bus', 9), id: 'g1' };
       const suggestion = { ...serverGoal('From Sam', 9), id: 'g3' };
-      return { status: 200, json: { ...emptyPull, records: [g1, suggestion], cursor: 2 } };
+      return { status: 200, json: { ...emptyPull, records: [g1, suggestion].map(compact), cursor: 2 } };
     });
     const e = new SyncEngine({
       db,
@@ -318,24 +331,42 @@ describe('the screen after a sync round', () => {
 });
 
 describe('pull', () => {
+  it('reads a compact record back as the full one, kept conflicts in stamp order', () => {
+    const full = serverGoal('My words', 20);
+    const title = full.fields.title as FieldState;
+    const worker = { person: OTHER, role: 'key_worker' as const, device: DEVICE };
+    const kept = (ms: number): FieldState => ({
+      value: { field: 'title', value: `suggested at ${ms}` },
+      stamp: { hlc: { ms, count: 0 }, device: OTHER },
+      base: title.stamp,
+      author: worker,
+    });
+    const record = { ...full, conflicts: [kept(12), kept(11)] };
+    const back = recordOf(compact(record));
+    expect(back).toEqual({ ...record, conflicts: [kept(11), kept(12)] });
+    // The author's device travels only when it differs from the stamp's.
+    expect(compact(record).body[1][0][7]).toBe(DEVICE);
+    expect(compact(record).body[0][0][7]).toBeNull();
+  });
+
   it('follows pages, applies removals and keeps the cursor', async () => {
     await db.put('records', { ...serverGoal('to be removed'), id: 'gone' });
-    const pages: PullResponse[] = [
+    const pages = [
       { records: [serverGoal('page one')], removed: [], cursor: 5, more: true, last_applied: 0 },
       { records: [], removed: ['gone'], cursor: 9, more: false, last_applied: 0 },
-    ];
+    ].map(page);
     const calls = fakeServer(() => ({ status: 200, json: pages.shift() }));
     const e = engine();
     await e.pull();
-    expect(calls.map((c) => c.path)).toEqual([`/api/sync/pull?since=0&device=${DEVICE}`, `/api/sync/pull?since=5&device=${DEVICE}`]);
+    expect(calls.map((c) => c.path)).toEqual([`/api/sync/pull?since=0&device=${DEVICE}&form=compact`, `/api/sync/pull?since=5&device=${DEVICE}&form=compact`]);
     expect(await db.get('meta', 'cursor')).toBe(9);
-    expect((await db.getAll('records')).map((r) => r.id)).toEqual(['g1']);
+    expect(await db.getAll('records')).toEqual([serverGoal('page one')]);
     e.stop();
   });
 
   it('rebuilds from the start when it finds its store emptied, rather than trusting the cursor', async () => {
     await db.put('meta', 40, 'cursor');
-    const calls = fakeServer(() => ({ status: 200, json: { ...emptyPull, records: [serverGoal('back again')], cursor: 41 } }));
+    const calls = fakeServer(() => ({ status: 200, json: { ...emptyPull, records: [compact(serverGoal('back again'))], cursor: 41 } }));
     const e = engine();
     await e.pull();
     expect(calls[0].path).toContain('since=0');
@@ -347,7 +378,7 @@ describe('pull', () => {
     vi.stubGlobal('fetch', async () => {
       // The young person saves while the pull is in flight.
       await edit(db, { id: 'g2', kind: 'goal', owner: ME }, [{ field: 'title', value: 'typed meanwhile' }], 9_000);
-      return new Response(JSON.stringify({ ...emptyPull, records: [serverGoal('older', 5)], cursor: 3 }), { status: 200 });
+      return new Response(JSON.stringify({ ...emptyPull, records: [compact(serverGoal('older', 5))], cursor: 3 }), { status: 200 });
     });
     const e = engine();
     await e.pull();

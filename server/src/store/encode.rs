@@ -1,33 +1,19 @@
 //! How records and stored answers are written to their TEXT columns.
 //!
 //! A record's fields and kept conflicts are one value, `records.body` (sealed as a whole, see
-//! store::seal): `[[field, ...], [conflict, ...]]`, each a compact JSON array, not the wire's
-//! object, which repeated key names and the writer's device on every field (about 280 bytes for
-//! a one-word field). Before schema 14 each field was a row of its own in `fields` or
+//! store::seal), in the compact form compact pulls send (`tandem_shared::compact::RecordBody`),
+//! so a pull can send a body as it opened it. Before schema 14 each field was a row of its own in `fields` or
 //! `conflicts`, in the same array form or, earlier still, the object form; those still read (an
 //! array starts with `[`, an object with `{`) so the server can fold them into bodies on start.
 //! Other JSON columns (a record's creator and first stamp) go through `to_text` and `from_text`.
 
 use crate::error::{ApiError, Result};
+use tandem_shared::compact::{FieldRow, RecordBody, StampRow};
 use tandem_shared::wire::{FieldResult, OpResult, OpStatus};
-use tandem_shared::{Author, DeviceId, FieldName, FieldState, FieldValue, Hlc, Outcome, PersonId, Role, Stamp};
-
-/// A stamp as `[ms, count, device]`.
-type StampRow = (u64, u32, DeviceId);
-
-/// `[value, ms, count, device, base, person, role, author's device if not the stamp's]`.
-type FieldRow = (FieldValue, u64, u32, DeviceId, Option<StampRow>, PersonId, Role, Option<DeviceId>);
+use tandem_shared::{FieldName, FieldState, Outcome, Stamp};
 
 /// `[status, reason, stamp shared by every field, [[field, outcome], ...]]`.
 type AnswerRow = (OpStatus, Option<String>, Option<StampRow>, Vec<(FieldName, Outcome)>);
-
-fn stamp_row(s: Stamp) -> StampRow {
-    (s.hlc.ms, s.hlc.count, s.device)
-}
-
-fn stamp_of((ms, count, device): StampRow) -> Stamp {
-    Stamp { hlc: Hlc { ms, count }, device }
-}
 
 pub fn to_text<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| ApiError::Internal(e.to_string()))
@@ -38,43 +24,16 @@ pub fn from_text<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
 }
 
 /// A record's fields and kept conflicts, as `records.body` holds them before sealing.
-type BodyRow = (Vec<FieldRow>, Vec<FieldRow>);
-
 pub fn record_body<'a>(
     fields: impl IntoIterator<Item = &'a FieldState>,
     conflicts: impl IntoIterator<Item = &'a FieldState>,
 ) -> Result<String> {
-    let body: BodyRow = (fields.into_iter().map(field_row).collect(), conflicts.into_iter().map(field_row).collect());
-    to_text(&body)
+    to_text(&RecordBody::of(fields, conflicts))
 }
 
 /// (fields, kept conflicts) from a `records.body` once opened.
-pub fn read_record_body(text: &str) -> Result<(Vec<FieldState>, Vec<FieldState>)> {
-    let (fields, conflicts): BodyRow = from_text(text)?;
-    Ok((fields.into_iter().map(field_state_of).collect(), conflicts.into_iter().map(field_state_of).collect()))
-}
-
-fn field_row(state: &FieldState) -> FieldRow {
-    let author_device = (state.author.device != state.stamp.device).then_some(state.author.device);
-    (
-        state.value.clone(),
-        state.stamp.hlc.ms,
-        state.stamp.hlc.count,
-        state.stamp.device,
-        state.base.map(stamp_row),
-        state.author.person,
-        state.author.role,
-        author_device,
-    )
-}
-
-fn field_state_of((value, ms, count, device, base, person, role, author_device): FieldRow) -> FieldState {
-    FieldState {
-        value,
-        stamp: stamp_of((ms, count, device)),
-        base: base.map(stamp_of),
-        author: Author { person, role, device: author_device.unwrap_or(device) },
-    }
+pub fn read_record_body(text: &str) -> Result<RecordBody> {
+    from_text(text)
 }
 
 /// One field as a row of the `fields` or `conflicts` tables held it before schema 14.
@@ -82,7 +41,7 @@ pub fn read_field_state(text: &str) -> Result<FieldState> {
     if !text.starts_with('[') {
         return from_text(text);
     }
-    from_text(text).map(field_state_of)
+    from_text(text).map(|row: FieldRow| FieldState::from(row))
 }
 
 /// A push's answers to the run of operations it applied, kept so a retry gets the same ones:
@@ -99,7 +58,7 @@ fn answer(result: &OpResult) -> Result<String> {
         return to_text(result);
     }
     let fields = result.fields.iter().map(|f| (f.field, f.outcome)).collect();
-    to_text(&(result.status, result.reason.clone(), stamp.map(stamp_row), fields) as &AnswerRow)
+    to_text(&(result.status, result.reason.clone(), stamp.map(StampRow::from), fields) as &AnswerRow)
 }
 
 /// One kept answer: the compact array, or the wire's object (earlier versions stored some).
@@ -116,7 +75,7 @@ pub fn read_answers(first_seq: u64, text: &str) -> Result<Vec<OpResult>> {
     let numbered = (first_seq..).zip(stored).map(|(seq, answer)| match answer {
         StoredAnswer::Whole(result) => OpResult { seq, ..result },
         StoredAnswer::Compact((status, reason, stamp, fields)) => {
-            let fields = match stamp.map(stamp_of) {
+            let fields = match stamp.map(Stamp::from) {
                 Some(stamp) => {
                     fields.into_iter().map(|(field, outcome)| FieldResult { field, outcome, stamp }).collect()
                 }
@@ -131,6 +90,7 @@ pub fn read_answers(first_seq: u64, text: &str) -> Result<Vec<OpResult>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tandem_shared::{Author, DeviceId, FieldValue, Hlc, PersonId, Role};
     use uuid::Uuid;
 
     fn stamp(ms: u64, device: DeviceId) -> Stamp {
@@ -150,11 +110,13 @@ mod tests {
             };
             let kept = FieldState { value: FieldValue::Title("Get a flat".into()), ..state.clone() };
             let text = record_body([&state], [&kept]).unwrap();
-            assert_eq!(read_record_body(&text).unwrap(), (vec![state.clone()], vec![kept.clone()]));
+            let RecordBody(fields, conflicts) = read_record_body(&text).unwrap();
+            let states = |rows: Vec<FieldRow>| rows.into_iter().map(FieldState::from).collect::<Vec<_>>();
+            assert_eq!((states(fields), states(conflicts)), (vec![state.clone()], vec![kept.clone()]));
             let wire = serde_json::to_string(&(&state, &kept)).unwrap();
             assert!(text.len() * 10 < wire.len() * 7, "{text}");
             // Rows of the per-field tables before schema 14 held one such array each.
-            let row = serde_json::to_string(&field_row(&state)).unwrap();
+            let row = serde_json::to_string(&FieldRow::from(&state)).unwrap();
             assert_eq!(read_field_state(&row).unwrap(), state);
         }
     }

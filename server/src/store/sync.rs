@@ -137,13 +137,9 @@ fn empty_record(id: RecordId, head: &Row, at: usize) -> Result<Record> {
 /// Opens a record's sealed body (its fields and kept conflicts) into `record`. (A record from
 /// before schema 14 that never had a field row has no body: it has nothing to open.)
 fn fill_body(conn: &dyn Db, record: &mut Record, key: &str, sealed: Option<&str>) -> Result<()> {
-    let Some(sealed) = sealed else {
-        return Ok(());
-    };
-    let (fields, conflicts) = encode::read_record_body(&conn.keyring().open_text(sealed, key)?)?;
-    record.fields = fields.into_iter().map(|state| (state.value.name(), state)).collect();
-    record.conflicts = conflicts;
-    record.conflicts.sort_by_key(|c| (c.value.name(), c.stamp));
+    if let Some(sealed) = sealed {
+        encode::read_record_body(&conn.keyring().open_text(sealed, key)?)?.fill(record);
+    }
     Ok(())
 }
 
@@ -465,7 +461,7 @@ pub fn pull(
     device: Option<DeviceId>,
     since: u64,
     page: usize,
-) -> Result<(PullResponse, BTreeMap<PersonId, usize>)> {
+) -> Result<(Page, BTreeMap<PersonId, usize>)> {
     let me = caller.person.to_string();
     // Which records the caller may be told about, as a condition on `records` (?1: the caller).
     let (scope, still_assigned, audience): (&str, &str, fn(Visibility) -> bool) = match caller.role {
@@ -524,12 +520,15 @@ pub fn pull(
             removed.push(id);
             continue;
         }
-        let mut record = empty_record(id, row, 5)?;
-        fill_body(conn, &mut record, row.text(0)?, row.opt_text(10)?)?;
+        let record = empty_record(id, row, 5)?;
+        let body = match row.opt_text(10)? {
+            Some(sealed) => conn.keyring().open_text(sealed, row.text(0)?)?,
+            None => NO_BODY.to_owned(),
+        };
         if record.owner != caller.person {
             *reads.entry(record.owner).or_default() += 1;
         }
-        records.push(record);
+        records.push((record, body));
     }
     let last_applied = match device {
         Some(d) => conn
@@ -542,7 +541,42 @@ pub fn pull(
             .unwrap_or(0) as u64,
         None => 0,
     };
-    Ok((PullResponse { records, removed, cursor, more, last_applied }, reads))
+    Ok((Page { records, removed, cursor, more, last_applied }, reads))
+}
+
+/// The body of a record that has none (made before schema 14 and never given a field).
+const NO_BODY: &str = "[[],[]]";
+
+/// One page of the change feed. Each record comes without its fields, beside its body as
+/// opened (`tandem_shared::compact::RecordBody` as JSON): a compact pull sends the body as it
+/// is, a full one reads it into the record's fields.
+pub struct Page {
+    pub records: Vec<(Record, String)>,
+    pub removed: Vec<RecordId>,
+    pub cursor: u64,
+    pub more: bool,
+    pub last_applied: u64,
+}
+
+impl Page {
+    /// The page in the full form.
+    pub fn full(self) -> Result<PullResponse> {
+        let records = self
+            .records
+            .into_iter()
+            .map(|(mut record, body)| {
+                encode::read_record_body(&body)?.fill(&mut record);
+                Ok(record)
+            })
+            .collect::<Result<_>>()?;
+        Ok(PullResponse {
+            records,
+            removed: self.removed,
+            cursor: self.cursor,
+            more: self.more,
+            last_applied: self.last_applied,
+        })
+    }
 }
 
 /// Gives every record of a young person a new change number, so a newly assigned worker's
