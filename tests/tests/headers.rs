@@ -56,3 +56,41 @@ async fn no_api_answer_may_be_cached_and_the_apps_own_files_keep_their_caching()
         "the app shell can be cached"
     );
 }
+
+#[tokio::test]
+async fn the_apps_files_go_gzipped_to_a_browser_that_asks_and_api_answers_never_do() {
+    let server = TestServer::start().await;
+    let http = reqwest::Client::new();
+    let get = |path: String, gzip: bool| {
+        let mut req = http.get(format!("{}{path}", server.base));
+        if gzip {
+            req = req.header("accept-encoding", "gzip");
+        }
+        async move {
+            let resp = req.send().await.unwrap();
+            let encoding = resp.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_owned());
+            (encoding, resp.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (_, shell) = get("/".into(), false).await;
+    let shell = String::from_utf8(shell).unwrap();
+    let script =
+        shell.split('"').find(|s| s.starts_with("/assets/") && s.ends_with(".js")).expect("the shell loads a script");
+    let (plain_encoding, plain) = get(script.into(), false).await;
+    let (encoding, zipped) = get(script.into(), true).await;
+    assert_eq!(plain_encoding, None, "only when asked");
+    assert_eq!(encoding.as_deref(), Some("gzip"));
+    assert!(zipped.len() * 2 < plain.len(), "{} gzipped against {} bytes", zipped.len(), plain.len());
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&zipped[..]), &mut unzipped).unwrap();
+    assert_eq!(unzipped, plain);
+
+    // A pull holds a worker's suggestions beside the young person's words: its length must not
+    // depend on how alike they are.
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    for path in ["/api/sync/pull?since=0", "/api/sync/pull?since=0&form=compact", "/api/me"] {
+        let resp = ash.request(reqwest::Method::GET, path).header("accept-encoding", "gzip").send().await.unwrap();
+        assert_eq!(resp.headers().get("content-encoding"), None, "{path}");
+        assert!(resp.json::<serde_json::Value>().await.is_ok(), "{path}");
+    }
+}
