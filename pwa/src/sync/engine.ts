@@ -3,7 +3,7 @@
 // One tab at a time syncs: each round runs under a Web Lock, and reads the outbox inside it,
 // so two open tabs never send the same edit twice. Other tabs hear about changes over a
 // BroadcastChannel and re-read IndexedDB.
-import type { CompactPullResponse, Hlc, PushRequest, PushResponse } from '../generated/tandem';
+import type { CompactPullResponse, Hlc, PullResponse, PushRequest, PushResponse } from '../generated/tandem';
 import { PROTOCOL_VERSION, SCHEMA_VERSION } from '../generated/tandem';
 import { ApiFailure, type Auth, backoff, request } from './api';
 import { type Db, readMeta } from './db';
@@ -42,6 +42,9 @@ export class SyncEngine {
   private stopped = false;
   private channel: BroadcastChannel | null;
   private events: AbortController | null = null;
+  /** Set when the server refused `form=compact`: a replica from before it, while an
+   * organisation replaces its replicas one by one. */
+  private fullPulls = false;
   lastSent: number | null = null;
 
   constructor(private o: EngineOptions) {
@@ -172,13 +175,13 @@ export class SyncEngine {
     let meta = await readMeta(db.transaction('meta').store, uuidv7);
     if (meta.cursor > 0 && (await db.count('records')) === 0) meta = { ...meta, cursor: 0 };
     for (;;) {
-      const page = await request<CompactPullResponse>(this.o.auth, 'GET', `/api/sync/pull?since=${meta.cursor}&device=${meta.device}&form=compact`);
+      const page = await this.pullPage(meta.cursor, meta.device);
       const tx = db.transaction(['records', 'meta'], 'readwrite');
       // Read the clock again inside this transaction: an edit made while the page was on its
       // way has moved it on, and writing back the older one would let the clock run backwards.
       let clock = ((await tx.objectStore('meta').get('clock')) as Hlc | undefined) ?? meta.clock;
-      for (const compact of page.records) {
-        const r = recordOf(compact);
+      for (const sent of page.records) {
+        const r = 'body' in sent ? recordOf(sent) : sent;
         this.touched.add(r.id);
         await tx.objectStore('records').put(r);
         for (const f of Object.values(r.fields)) if (f) clock = later(clock, f.stamp.hlc);
@@ -193,6 +196,21 @@ export class SyncEngine {
       meta = { ...meta, cursor: page.cursor, clock };
       if (!page.more) return;
     }
+  }
+
+  /** One page, in the compact form unless this server has said it doesn't know it. */
+  private async pullPage(since: number, device: string): Promise<CompactPullResponse | PullResponse> {
+    const path = `/api/sync/pull?since=${since}&device=${device}`;
+    if (!this.fullPulls) {
+      try {
+        return await request<CompactPullResponse>(this.o.auth, 'GET', `${path}&form=compact`);
+      } catch (e) {
+        const f = e instanceof ApiFailure ? e.failure : null;
+        if (f?.kind !== 'rejected' || f.status !== 400 || !f.message.includes('form')) throw e;
+        this.fullPulls = true;
+      }
+    }
+    return request<PullResponse>(this.o.auth, 'GET', path);
   }
 
   /** Listens for "changes after cursor N" and pulls; reconnects with backoff. */

@@ -364,6 +364,24 @@ describe('pull', () => {
     e.stop();
   });
 
+  it('asks for the full form from a server that does not know the compact one (an older replica)', async () => {
+    const calls = fakeServer((path) =>
+      path.includes('form=compact')
+        ? { status: 400, json: { error: 'invalid_request', message: 'unknown field `form`, expected one of `since`, `device`, `limit`' } }
+        : { status: 200, json: { ...emptyPull, records: [serverGoal('from an older server')], cursor: 4 } },
+    );
+    const e = engine();
+    await e.pull();
+    await e.pull();
+    expect(calls.map((c) => c.path)).toEqual([
+      `/api/sync/pull?since=0&device=${DEVICE}&form=compact`,
+      `/api/sync/pull?since=0&device=${DEVICE}`,
+      `/api/sync/pull?since=4&device=${DEVICE}`,
+    ]);
+    expect(await db.getAll('records')).toEqual([serverGoal('from an older server')]);
+    e.stop();
+  });
+
   it('rebuilds from the start when it finds its store emptied, rather than trusting the cursor', async () => {
     await db.put('meta', 40, 'cursor');
     const calls = fakeServer(() => ({ status: 200, json: { ...emptyPull, records: [compact(serverGoal('back again'))], cursor: 41 } }));
