@@ -307,3 +307,31 @@ async fn the_access_log_cannot_be_edited_or_deleted_even_by_sql() {
     assert!(log.get("put").is_none() && log.get("delete").is_none() && log.get("post").is_none());
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_body_that_is_wrong_is_told_where_and_one_that_is_right_in_any_json_content_type_is_read() {
+    let server = TestServer::start().await;
+    let mut ash = server.signed_in(ASH.0, ASH.1).await;
+    let me = ash.me();
+    let op = ash.op(new_record(), tandem_shared::RecordKind::Goal, me, vec![]);
+    let mut body = serde_json::to_value(ash.push_request(vec![op])).unwrap();
+    let send = |content_type: &'static str, body: Value| {
+        let req = ash.request(reqwest::Method::POST, "/api/sync/push").header("content-type", content_type);
+        async move {
+            let resp = req.body(body.to_string()).send().await.unwrap();
+            (resp.status(), resp.json::<Value>().await.unwrap())
+        }
+    };
+    let mut wrong = body.clone();
+    wrong["ops"][0]["hlc"]["ms"] = json!("soon");
+    let (status, answer) = send("application/json", wrong).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(answer["message"].as_str().unwrap().contains("ops[0].hlc.ms"), "{answer}");
+    let (status, answer) = send("text/json", body.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    body["ops"][0]["changes"] = json!([{"set": {"field": "title", "value": "hello"}, "base": null}]);
+    let (status, answer) = send("application/json; charset=utf-8", body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["results"][0]["status"], "applied", "{answer}");
+    server.stop().await;
+}
