@@ -12,6 +12,8 @@ use tandem_shared::wire::OpStatus;
 use tandem_shared::{FieldValue, RecordId, RecordKind};
 use tokio::process::{Child, Command};
 
+/// How many times the N = 100 load runs; its row is the median.
+const N100_RUNS: usize = 5;
 /// The steady run: 1,000 devices each come online at a random moment within this time.
 const STEADY: Duration = Duration::from_secs(20);
 
@@ -855,8 +857,15 @@ async fn main() {
     let mut loads = Vec::new();
     for n in [10, 100, 1000] {
         eprintln!("load: N = {n} devices…");
-        let row = load_run(&args.tandem, &template, &fleet, &dir, n, Duration::ZERO).await;
-        eprintln!("  {:.0} ops/s, push p99 {:.1} ms", row.ops_per_sec, row.push[2]);
+        // N = 100 lasts ~0.15 s, and the kernel counts CPU in 10 ms ticks: its row is the median
+        // of several runs by CPU per operation, not one run's luck.
+        let mut runs = Vec::new();
+        for _ in 0..if n == 100 { N100_RUNS } else { 1 } {
+            runs.push(load_run(&args.tandem, &template, &fleet, &dir, n, Duration::ZERO).await);
+        }
+        runs.sort_by(|a, b| a.cpu_us_per_op.total_cmp(&b.cpu_us_per_op));
+        let row = runs.swap_remove(runs.len() / 2);
+        eprintln!("  {:.0} ops/s, push p99 {:.1} ms, {:.0} µs per op", row.ops_per_sec, row.push[2], row.cpu_us_per_op);
         loads.push(row);
     }
     eprintln!("load: N = 1000 devices arriving over {} s…", STEADY.as_secs());
@@ -919,6 +928,11 @@ async fn main() {
     for r in &loads {
         let _ = writeln!(md, "{}", row(r));
     }
+    let _ = writeln!(
+        md,
+        "\nThe N = 100 row is the median of {N100_RUNS} runs by server CPU per operation (one lasts about a \
+         sixth of a second, and the kernel counts CPU in 10 ms ticks)."
+    );
     let _ = writeln!(
         md,
         "\n## Load: arriving over {} seconds\n\nThe same 1,000 devices and work, but each device comes online at its own random moment within {} s, as phones regaining signal through a morning do; this offers about {:.0} ops/s on average.\n\n| devices | ops acknowledged | applied ops/s | push p50 / p95 / p99 (ms) | pull p50 / p95 / p99 (ms) | server peak memory (MiB) | database (MiB) | server CPU (cores busy) | writer thread busy | server CPU per op (µs) | errors |\n|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|\n{}",
