@@ -44,6 +44,9 @@ struct Args {
     /// print them, write nothing.
     #[arg(long)]
     only_pulls: bool,
+    /// Run only Tandem's side of the peer workload (for profiling); print it, write nothing
+    #[arg(long)]
+    only_peer: bool,
 }
 
 /// Device counts of the PostgreSQL rows (the SQLite rows have the same counts among theirs).
@@ -811,6 +814,15 @@ async fn main() {
     if args.only_extras {
         let sqlite: Vec<LoadRow> = Vec::new();
         println!("{}", extras(&args, &dir, &sqlite).await);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
+    if args.only_peer {
+        let r = tandem_peer_workload(&args.tandem, &template, &fleet, &dir).await;
+        eprintln!(
+            "Tandem: insert {:.3} s, changes {:.3} s, pull changes {:.3} s ({} seen)",
+            r.insert_secs, r.update_secs, r.replicate_secs, r.changes_seen
+        );
         let _ = std::fs::remove_dir_all(&dir);
         return;
     }
