@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod invites;
 pub mod json;
 pub mod me;
+pub mod pull_answer;
 pub mod sync;
 
 use crate::error::{ApiError, ErrorBody};

@@ -4,26 +4,22 @@ use crate::auth::extract::Syncer;
 use crate::error::{ApiError, Result};
 use crate::events::Notice;
 use crate::http::json::{ApiJson, ApiQuery};
+use crate::http::pull_answer::{PullAnswer, PullForm};
 use crate::state::AppState;
 use crate::store::{self, access_log, people, sync};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::Stream;
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+use serde::Deserialize;
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::sync::atomic::Ordering::Relaxed;
-use tandem_shared::compact::CompactPullResponse;
-use tandem_shared::wire::{OpStatus, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, SCHEMA_VERSION};
-use tandem_shared::{Author, DeviceId, PersonId, RecordId, RecordKind, Role, Stamp, Visibility};
+use tandem_shared::wire::{OpStatus, PROTOCOL_VERSION, PushRequest, PushResponse, SCHEMA_VERSION};
+use tandem_shared::{DeviceId, Role, Visibility};
 use utoipa::IntoParams;
-use utoipa::openapi::schema::{AnyOfBuilder, Schema};
-use utoipa::openapi::{Ref, RefOr};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -125,98 +121,6 @@ pub struct PullQuery {
     #[serde(default)]
     #[param(inline)]
     pub form: PullForm,
-}
-
-#[derive(Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PullForm {
-    #[default]
-    Full,
-    Compact,
-}
-
-/// A pull's answer in the form asked for.
-#[derive(Serialize)]
-#[serde(untagged)]
-pub enum PullAnswer {
-    Full(PullResponse),
-    Compact(CompactPage),
-}
-
-/// Either form (`anyOf`, not the derive's `oneOf`: an empty page fits both).
-impl utoipa::PartialSchema for PullAnswer {
-    fn schema() -> RefOr<Schema> {
-        AnyOfBuilder::new()
-            .item(Ref::from_schema_name("PullResponse"))
-            .item(Ref::from_schema_name("CompactPullResponse"))
-            .description(Some("`PullResponse`, or `CompactPullResponse` with `form=compact`."))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for PullAnswer {
-    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        use utoipa::PartialSchema;
-        schemas.push(("PullResponse".into(), PullResponse::schema()));
-        schemas.push(("CompactPullResponse".into(), CompactPullResponse::schema()));
-        <PullResponse as utoipa::ToSchema>::schemas(schemas);
-        <CompactPullResponse as utoipa::ToSchema>::schemas(schemas);
-    }
-}
-
-/// `CompactPullResponse` with each body as the store opened it: already in the compact form,
-/// so it is sent without being read and written again.
-#[derive(Serialize)]
-pub struct CompactPage {
-    records: Vec<CompactRecordOut>,
-    removed: Vec<RecordId>,
-    cursor: u64,
-    more: bool,
-    last_applied: u64,
-}
-
-#[derive(Serialize)]
-struct CompactRecordOut {
-    id: RecordId,
-    kind: RecordKind,
-    owner: PersonId,
-    created_by: Author,
-    created: Stamp,
-    owner_touched: bool,
-    body: Box<RawValue>,
-}
-
-impl PullAnswer {
-    fn of(page: sync::Page, form: PullForm) -> Result<PullAnswer> {
-        if let PullForm::Full = form {
-            return page.full().map(PullAnswer::Full);
-        }
-        let records = page
-            .records
-            .into_iter()
-            .map(|(r, body)| {
-                let body = RawValue::from_string(body)
-                    .map_err(|e| ApiError::Internal(format!("a stored body isn't JSON: {e}")))?;
-                Ok(CompactRecordOut {
-                    id: r.id,
-                    kind: r.kind,
-                    owner: r.owner,
-                    created_by: r.created_by,
-                    created: r.created,
-                    owner_touched: r.owner_touched,
-                    body,
-                })
-            })
-            .collect::<Result<_>>()?;
-        let (removed, cursor, more, last_applied) = (page.removed, page.cursor, page.more, page.last_applied);
-        Ok(PullAnswer::Compact(CompactPage { records, removed, cursor, more, last_applied }))
-    }
-}
-
-impl IntoResponse for PullAnswer {
-    fn into_response(self) -> Response {
-        Json(self).into_response()
-    }
 }
 
 #[utoipa::path(get, path = "/api/sync/pull", params(PullQuery), tag = "sync", security(("bearer" = [])),
