@@ -41,7 +41,7 @@ pub fn read_field_state(text: &str) -> Result<FieldState> {
     if !text.starts_with('[') {
         return from_text(text);
     }
-    from_text(text).map(|row: FieldRow| FieldState::from(row))
+    from_text::<FieldRow>(text).map(FieldState::from)
 }
 
 /// A push's answers to the run of operations it applied, kept so a retry gets the same ones:
