@@ -1,8 +1,16 @@
 //! Live change notices for open screens: "there are changes after cursor N for young person P".
+//!
+//! A notice goes only to the screens that may hear of it, looked up by young person, rather than
+//! being broadcast to every open screen for each to judge: with a hundred key workers' screens
+//! open, a broadcast woke all of them for every push, and that was a fifth of the server's
+//! request-handling CPU. Each screen keeps one pending "pull from here" that later notices fold
+//! into, so a slow screen never falls behind and one wake-up covers any number of changes.
 
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tandem_shared::{PersonId, Visibility};
-use tokio::sync::broadcast;
+use tokio::sync::Notify;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -33,7 +41,7 @@ enum Broadcast {
 pub struct Events {
     /// This process, so it skips its own notices when they come back from the database.
     replica: Uuid,
-    tx: broadcast::Sender<Notice>,
+    routes: Arc<Mutex<Routes>>,
     /// Bumped when notices from other replicas may have been missed: every open screen pulls.
     missed: tokio::sync::watch::Sender<u64>,
     /// Turns true when the server is shutting down, so open streams end and clients reconnect.
@@ -44,11 +52,10 @@ pub struct Events {
 
 impl Events {
     pub fn new() -> Events {
-        let (tx, _) = broadcast::channel(1024);
         let (closing, _) = tokio::sync::watch::channel(false);
         let (assignments, _) = tokio::sync::watch::channel(0);
         let (missed, _) = tokio::sync::watch::channel(0);
-        Events { replica: Uuid::now_v7(), tx, missed, closing, assignments }
+        Events { replica: Uuid::now_v7(), routes: Arc::default(), missed, closing, assignments }
     }
 
     pub fn missed(&self) -> tokio::sync::watch::Receiver<u64> {
@@ -100,18 +107,286 @@ impl Events {
         self.closing.subscribe()
     }
 
+    /// Tells the screens open here that may hear of this change.
     pub fn publish(&self, notice: Notice) {
-        // No listeners is fine: nobody has a screen open.
-        let _ = self.tx.send(notice);
+        let routes = self.routes();
+        let shared = notice.audience != Visibility::Private;
+        let tell = |screens: Option<&Vec<Screen>>, everyone: bool| {
+            for screen in screens.into_iter().flatten().filter(|s| everyone || s.private_too) {
+                screen.inbox.offer(notice.cursor, notice.people);
+            }
+        };
+        // Key workers follow a young person for what is shared with them; the young person's own
+        // screens for everything, private edits too (even the timing of those is theirs).
+        tell(routes.following.get(&notice.owner), shared);
+        if notice.audience == Visibility::Team {
+            tell(Some(&routes.team), true);
+        }
+        if let (true, Some(worker)) = (shared, notice.worker) {
+            tell(routes.workers.get(&worker), true);
+        }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
-        self.tx.subscribe()
+    /// An open screen, told of what `listener` may hear of until it is dropped.
+    pub fn listen(&self, listener: Listener) -> Subscription {
+        let mut routes = self.routes();
+        routes.next_id += 1;
+        let id = routes.next_id;
+        let inbox = Arc::<Inbox>::default();
+        let screen = |private_too| Screen { id, inbox: inbox.clone(), private_too };
+        let (following, worker, team) = match listener {
+            Listener::YoungPerson(me) => {
+                routes.following.entry(me).or_default().push(screen(true));
+                (vec![me], None, false)
+            }
+            Listener::KeyWorker(me) => {
+                routes.workers.entry(me).or_default().push(screen(false));
+                (Vec::new(), Some(me), false)
+            }
+            Listener::DropInStaff => {
+                routes.team.push(screen(false));
+                (Vec::new(), None, true)
+            }
+            Listener::Nobody => (Vec::new(), None, false),
+        };
+        drop(routes);
+        Subscription { routes: self.routes.clone(), id, inbox, following, worker, team }
+    }
+
+    fn routes(&self) -> MutexGuard<'_, Routes> {
+        lock(&self.routes)
+    }
+}
+
+// A panic elsewhere while holding the lock leaves the routes whole (each change is one push or
+// retain), so carry on rather than take every open screen down with it.
+fn lock(routes: &Mutex<Routes>) -> MutexGuard<'_, Routes> {
+    routes.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Who an open screen belongs to, for what it may hear of.
+pub enum Listener {
+    YoungPerson(PersonId),
+    /// Follows their caseload once `Subscription::follow` is given it.
+    KeyWorker(PersonId),
+    DropInStaff,
+    /// Admins never hear of records; they still hear "you may have missed something".
+    Nobody,
+}
+
+/// Which open screens hear of which changes.
+#[derive(Default)]
+struct Routes {
+    next_id: u64,
+    /// By young person: their own screens, and their key workers'.
+    following: HashMap<PersonId, Vec<Screen>>,
+    /// Drop-in staff's screens, told of what is shared with the team.
+    team: Vec<Screen>,
+    /// Key workers' screens by worker, told when they are given or moved away from someone.
+    workers: HashMap<PersonId, Vec<Screen>>,
+}
+
+struct Screen {
+    id: u64,
+    inbox: Arc<Inbox>,
+    /// The young person's own screen, told of private edits too.
+    private_too: bool,
+}
+
+/// One screen's pending "pull from here".
+#[derive(Default)]
+struct Inbox {
+    pending: Mutex<Option<Pending>>,
+    ready: Notify,
+}
+
+/// The highest cursor told, and whether who works with whom changed among what was told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pending {
+    pub cursor: i64,
+    pub people: bool,
+}
+
+impl Inbox {
+    fn offer(&self, cursor: i64, people: bool) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        *pending = Some(match *pending {
+            Some(was) => Pending { cursor: was.cursor.max(cursor), people: was.people || people },
+            None => Pending { cursor, people },
+        });
+        drop(pending);
+        self.ready.notify_one();
+    }
+
+    fn take(&self) -> Option<Pending> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
+/// An open screen's place in the routes; dropping it (the screen went) takes it out.
+pub struct Subscription {
+    routes: Arc<Mutex<Routes>>,
+    id: u64,
+    inbox: Arc<Inbox>,
+    following: Vec<PersonId>,
+    worker: Option<PersonId>,
+    team: bool,
+}
+
+impl Subscription {
+    /// Waits for the next change this screen may hear of. Cancel-safe: what was told stays
+    /// pending until it is taken here.
+    pub async fn next(&self) -> Pending {
+        loop {
+            if let Some(pending) = self.inbox.take() {
+                return pending;
+            }
+            self.inbox.ready.notified().await;
+        }
+    }
+
+    /// A key worker's screen follows the young people of this caseload (and no others) from now.
+    pub fn follow(&mut self, caseload: &HashSet<PersonId>) {
+        let mut routes = lock(&self.routes);
+        let id = self.id;
+        for person in &self.following {
+            unfollow(&mut routes.following, person, id);
+        }
+        for &person in caseload {
+            routes.following.entry(person).or_default().push(Screen {
+                id,
+                inbox: self.inbox.clone(),
+                private_too: false,
+            });
+        }
+        self.following = caseload.iter().copied().collect();
+    }
+}
+
+fn unfollow(map: &mut HashMap<PersonId, Vec<Screen>>, person: &PersonId, id: u64) {
+    if let Some(screens) = map.get_mut(person) {
+        screens.retain(|s| s.id != id);
+        if screens.is_empty() {
+            map.remove(person);
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut routes = lock(&self.routes);
+        let id = self.id;
+        for person in std::mem::take(&mut self.following) {
+            unfollow(&mut routes.following, &person, id);
+        }
+        if let Some(worker) = self.worker {
+            unfollow(&mut routes.workers, &worker, id);
+        }
+        if self.team {
+            routes.team.retain(|s| s.id != id);
+        }
     }
 }
 
 impl Default for Events {
     fn default() -> Self {
         Events::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person() -> PersonId {
+        PersonId(Uuid::now_v7())
+    }
+
+    fn notice(owner: PersonId, cursor: i64, audience: Visibility) -> Notice {
+        Notice { owner, cursor, audience, worker: None, people: false }
+    }
+
+    /// What a screen was told since it was last asked, without waiting.
+    fn told(subscription: &Subscription) -> Option<Pending> {
+        subscription.inbox.take()
+    }
+
+    #[test]
+    fn each_change_reaches_only_those_who_may_hear_of_it() {
+        let events = Events::new();
+        let (ash, kai, sam, priya) = (person(), person(), person(), person());
+        let ash_phone = events.listen(Listener::YoungPerson(ash));
+        let kai_phone = events.listen(Listener::YoungPerson(kai));
+        let mut sam_laptop = events.listen(Listener::KeyWorker(sam));
+        sam_laptop.follow(&HashSet::from([ash]));
+        let priya_laptop = events.listen(Listener::KeyWorker(priya));
+        let drop_in = events.listen(Listener::DropInStaff);
+        let admin = events.listen(Listener::Nobody);
+
+        events.publish(notice(ash, 1, Visibility::Private));
+        assert_eq!(told(&ash_phone), Some(Pending { cursor: 1, people: false }));
+        assert_eq!(told(&sam_laptop), None, "a private edit tells nobody but the young person");
+        assert_eq!(told(&drop_in), None);
+
+        events.publish(notice(ash, 2, Visibility::Worker));
+        assert_eq!(told(&ash_phone).map(|p| p.cursor), Some(2));
+        assert_eq!(told(&sam_laptop).map(|p| p.cursor), Some(2), "Ash's worker");
+        assert_eq!(told(&priya_laptop), None, "not Ash's worker");
+        assert_eq!(told(&drop_in), None, "shared with the worker only");
+
+        events.publish(notice(ash, 3, Visibility::Team));
+        assert_eq!(told(&sam_laptop).map(|p| p.cursor), Some(3));
+        assert_eq!(told(&drop_in).map(|p| p.cursor), Some(3));
+        assert_eq!(told(&ash_phone).map(|p| p.cursor), Some(3));
+
+        // Priya is given Ash: the notice names her, whatever her caseload said.
+        events.publish(Notice { worker: Some(priya), people: true, ..notice(ash, 4, Visibility::Worker) });
+        assert_eq!(told(&priya_laptop), Some(Pending { cursor: 4, people: true }));
+
+        for screen in [&kai_phone, &admin] {
+            assert_eq!(told(screen), None, "nothing of Ash's");
+        }
+    }
+
+    #[test]
+    fn notices_fold_into_the_highest_cursor() {
+        let events = Events::new();
+        let ash = person();
+        let phone = events.listen(Listener::YoungPerson(ash));
+        events.publish(notice(ash, 7, Visibility::Worker));
+        events.publish(Notice { people: true, ..notice(ash, 5, Visibility::Private) });
+        events.publish(notice(ash, 9, Visibility::Private));
+        assert_eq!(told(&phone), Some(Pending { cursor: 9, people: true }));
+        assert_eq!(told(&phone), None);
+    }
+
+    #[tokio::test]
+    async fn a_waiting_screen_wakes_when_told() {
+        let events = Events::new();
+        let ash = person();
+        let phone = events.listen(Listener::YoungPerson(ash));
+        let waiting = tokio::spawn(async move { phone.next().await });
+        tokio::task::yield_now().await;
+        events.publish(notice(ash, 12, Visibility::Private));
+        assert_eq!(waiting.await.expect("the wait ends").cursor, 12);
+    }
+
+    #[test]
+    fn a_worker_follows_their_caseload_as_it_changes_and_a_closed_screen_leaves_no_trace() {
+        let events = Events::new();
+        let (ash, kai, sam) = (person(), person(), person());
+        let mut laptop = events.listen(Listener::KeyWorker(sam));
+        laptop.follow(&HashSet::from([ash]));
+        laptop.follow(&HashSet::from([kai]));
+        events.publish(notice(ash, 1, Visibility::Team));
+        assert_eq!(told(&laptop), None, "moved away from Ash");
+        events.publish(notice(kai, 2, Visibility::Worker));
+        assert_eq!(told(&laptop).map(|p| p.cursor), Some(2));
+
+        let phone = events.listen(Listener::YoungPerson(kai));
+        let drop_in = events.listen(Listener::DropInStaff);
+        drop((laptop, phone, drop_in));
+        let routes = events.routes();
+        assert!(routes.following.is_empty() && routes.workers.is_empty() && routes.team.is_empty());
     }
 }

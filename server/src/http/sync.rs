@@ -2,7 +2,7 @@
 
 use crate::auth::extract::Syncer;
 use crate::error::{ApiError, Result};
-use crate::events::Notice;
+use crate::events::{Listener, Notice, Pending};
 use crate::http::json::{ApiJson, ApiQuery};
 use crate::http::pull_answer::{PullAnswer, PullForm};
 use crate::state::AppState;
@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use std::convert::Infallible;
 use std::sync::atomic::Ordering::Relaxed;
 use tandem_shared::wire::{OpStatus, PROTOCOL_VERSION, PushRequest, PushResponse, SCHEMA_VERSION};
-use tandem_shared::{DeviceId, Role, Visibility};
+use tandem_shared::{DeviceId, Role};
 use utoipa::IntoParams;
 
 pub fn router() -> Router<AppState> {
@@ -177,24 +177,27 @@ pub async fn events(
     let load_caseload = move || {
         let store = store.clone();
         async move {
-            if role == Role::KeyWorker {
-                store
-                    .read(move |c| {
-                        Ok(people::caseload_of(c, me)?.into_iter().map(|(id, _, _)| id).collect::<HashSet<_>>())
-                    })
-                    .await
-            } else {
-                Ok(HashSet::new())
-            }
+            store
+                .read(move |c| Ok(people::caseload_of(c, me)?.into_iter().map(|(id, _, _)| id).collect::<HashSet<_>>()))
+                .await
         }
     };
+    let is_worker = role == Role::KeyWorker;
+    // Listening starts before the caseload and the cursor are read, so nothing that changes
+    // between those reads and the first event goes untold.
     let mut assignments = state.events.assignments();
-    let mut caseload = load_caseload().await?;
-    let mut loaded_at = std::time::Instant::now();
-    let current = state.store.read(sync::current_change).await?;
-    let mut rx = state.events.subscribe();
     let mut missed = state.events.missed();
     let mut closing = state.events.closing();
+    let mut subscription = state.events.listen(match role {
+        Role::YoungPerson => Listener::YoungPerson(me),
+        Role::KeyWorker => Listener::KeyWorker(me),
+        Role::DropInStaff => Listener::DropInStaff,
+        Role::Admin => Listener::Nobody,
+    });
+    if is_worker {
+        subscription.follow(&load_caseload().await?);
+    }
+    let current = state.store.read(sync::current_change).await?;
     let metrics = state.metrics.clone();
     metrics.sse_clients.fetch_add(1, Relaxed);
     let guard = SseGuard(metrics);
@@ -208,50 +211,24 @@ pub async fn events(
         if tx.send(event(current, false)).await.is_err() {
             return;
         }
+        // In case word that an assignment changed (on another replica, or by a command) was lost.
+        let mut refresh = tokio::time::interval_at(tokio::time::Instant::now() + CASELOAD_REFRESH, CASELOAD_REFRESH);
         loop {
-            let received = tokio::select! {
-                r = rx.recv() => r,
+            let told = tokio::select! {
+                told = subscription.next() => Some(told),
                 // Notices from other replicas may have been lost: pull to be sure.
-                Ok(()) = missed.changed() => Err(tokio::sync::broadcast::error::RecvError::Lagged(0)),
+                Ok(()) = missed.changed() => Some(Pending { cursor: i64::MAX, people: true }),
                 _ = closing.wait_for(|c| *c) => return,
+                Ok(()) = assignments.changed(), if is_worker => None,
+                _ = refresh.tick(), if is_worker => None,
             };
-            let (cursor, people) = match received {
-                // Notices were missed: whoever this is, they should pull.
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => (i64::MAX, true),
-                Err(_) => return,
-                Ok(notice) => {
-                    // Only those who may see a change are told of it: even the timing of a
-                    // private edit is the young person's own.
-                    let concerns_me = match role {
-                        Role::YoungPerson => notice.owner == me,
-                        Role::KeyWorker if notice.audience == Visibility::Private => false,
-                        Role::KeyWorker if notice.worker == Some(me) => true,
-                        Role::KeyWorker => {
-                            // Reloaded when word comes that an assignment changed (here, on
-                            // another replica, or by a command), and now and then in case such
-                            // word was lost; not on every notice for someone else's young
-                            // person, which under load is nearly all.
-                            let changed = assignments.has_changed().unwrap_or(false);
-                            let unknown = !caseload.contains(&notice.owner);
-                            if changed || (unknown && loaded_at.elapsed() >= CASELOAD_REFRESH) {
-                                assignments.borrow_and_update();
-                                if let Ok(fresh) = load_caseload().await {
-                                    caseload = fresh;
-                                    loaded_at = std::time::Instant::now();
-                                }
-                            }
-                            caseload.contains(&notice.owner)
-                        }
-                        Role::DropInStaff => notice.audience == Visibility::Team,
-                        Role::Admin => false,
-                    };
-                    if !concerns_me {
-                        continue;
-                    }
-                    (notice.cursor, notice.people)
+            let Some(told) = told else {
+                if let Ok(caseload) = load_caseload().await {
+                    subscription.follow(&caseload);
                 }
+                continue;
             };
-            if tx.send(event(cursor, people)).await.is_err() {
+            if tx.send(event(told.cursor, told.people)).await.is_err() {
                 return;
             }
         }
