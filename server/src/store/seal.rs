@@ -75,8 +75,8 @@ fn read_file(path: &Path) -> Result<Keys, StoreError> {
         let key = B64.decode(key.trim()).map_err(|_| bad("is damaged (a key isn't base64)"))?;
         let v1 = XChaCha20Poly1305::new_from_slice(&key).map_err(|_| bad("is damaged (a key isn't 32 bytes)"))?;
         let derive = |label: &[u8]| Sha256::new().chain_update(label).chain_update(&key).finalize();
-        let gcm =
-            Aes256Gcm::new_from_slice(&derive(b"tandem data key for AES-256-GCM\0")).map_err(|_| bad("is damaged"))?;
+        let gcm = <Aes256Gcm as aes_gcm::KeyInit>::new_from_slice(&derive(b"tandem data key for AES-256-GCM\0"))
+            .map_err(|_| bad("is damaged"))?;
         let siv = Aes256GcmSiv::new_from_slice(&derive(b"tandem data key for AES-256-GCM-SIV\0"))
             .map_err(|_| bad("is damaged"))?;
         let names = derive(b"tandem data key for sign-in names\0").into();
@@ -199,7 +199,12 @@ impl Keyring {
                 if format == PREFIX_SIV {
                     k.siv.decrypt(&nonce.into(), payload)
                 } else {
-                    k.gcm.decrypt(&nonce.into(), payload)
+                    aes_gcm::aead::Aead::decrypt(
+                        &k.gcm,
+                        &nonce.into(),
+                        aes_gcm::aead::Payload { msg: sealed, aad: context.as_bytes() },
+                    )
+                    .map_err(|_| chacha20poly1305::aead::Error)
                 }
             })
         };
