@@ -2,9 +2,9 @@
 //!
 //! A notice goes only to the screens that may hear of it, looked up by young person, rather than
 //! being broadcast to every open screen for each to judge: with a hundred key workers' screens
-//! open, a broadcast woke all of them for every push, and that was a fifth of the server's
-//! request-handling CPU. Each screen keeps one pending "pull from here" that later notices fold
-//! into, so a slow screen never falls behind and one wake-up covers any number of changes.
+//! open, a broadcast woke every one of them for every push, to find it was someone else's. Each
+//! screen keeps one pending "pull from here" that later notices fold into, so a slow screen never
+//! falls behind and one wake-up covers any number of changes.
 
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
