@@ -222,12 +222,16 @@ pub async fn events(
                 Ok(()) = assignments.changed(), if is_worker => None,
                 _ = refresh.tick(), if is_worker => None,
             };
-            let Some(told) = told else {
+            // Who works with whom changed: a worker's screen follows its new caseload before it is
+            // told, so whatever changes after the pull this prompts, it hears of.
+            let caseload_changed = told.is_none_or(|t| t.people) || assignments.has_changed().unwrap_or(false);
+            if is_worker && caseload_changed {
+                assignments.borrow_and_update();
                 if let Ok(caseload) = load_caseload().await {
                     subscription.follow(&caseload);
                 }
-                continue;
-            };
+            }
+            let Some(told) = told else { continue };
             if tx.send(event(told.cursor, told.people)).await.is_err() {
                 return;
             }
