@@ -7,6 +7,8 @@ import { WhoCanSee } from '../ui/WhoCanSee';
 import { Ctx } from '../context';
 import { Authorship } from './Items';
 import { Recent } from '../ui/Recent';
+import { LengthHint } from '../ui/LengthHint';
+import { fits, LIMITS } from '../ui/limits';
 
 const STATUS_WORDS: Record<GoalStatus, string> = { active: 'Working on it', achieved: 'Done it!', paused: 'Taking a break', let_go: 'Let it go' };
 
@@ -18,7 +20,7 @@ export function Goals() {
   const saving = useRef(false);
   const add = async (e: Event) => {
     e.preventDefault();
-    if (!title.trim() || saving.current) return;
+    if (!title.trim() || saving.current || !fits(title, LIMITS.title)) return;
     saving.current = true;
     try {
       const id = await ctx.create('goal', [{ field: 'title', value: title }]);
@@ -34,7 +36,8 @@ export function Goals() {
       <p>Things you want to do. Go at your own pace.</p>
       <form class="card card--form stack" onSubmit={add}>
         <label for="new-goal">A new goal</label>
-        <input id="new-goal" value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
+        <input id="new-goal" value={title} aria-describedby="new-goal-length" onInput={(e) => setTitle(e.currentTarget.value)} />
+        <LengthHint id="new-goal-length" words={title} max={LIMITS.title} />
         <button type="submit">Add goal</button>
       </form>
       {goals.length === 0 ? (
@@ -102,11 +105,13 @@ export function GoalEditor({ item }: { item: Item }) {
       <div class="card stack">
         <Authorship item={item} field="title" />
         <label for="goal-title">My goal</label>
-        <input id="goal-title" value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
+        <input id="goal-title" value={title} aria-describedby="goal-title-length" onInput={(e) => setTitle(e.currentTarget.value)} />
+        <LengthHint id="goal-title-length" words={title} max={LIMITS.title} />
         <label for="goal-why">Why it matters to me (you can leave this empty)</label>
-        <textarea id="goal-why" rows={3} value={why} onInput={(e) => setWhy(e.currentTarget.value)} />
+        <textarea id="goal-why" rows={3} value={why} aria-describedby="goal-why-length" onInput={(e) => setWhy(e.currentTarget.value)} />
+        <LengthHint id="goal-why-length" words={why} max={LIMITS.why} />
         <div class="row">
-          <button type="button" onClick={() => save([{ field: 'title', value: title }, { field: 'why', value: why }])}>Save</button>
+          <button type="button" onClick={() => { if (fits(title, LIMITS.title) && fits(why, LIMITS.why)) void save([{ field: 'title', value: title }, { field: 'why', value: why }]); }}>Save</button>
           <ReadAloud text={`${title}. ${why}`} />
         </div>
       </div>
@@ -126,8 +131,9 @@ export function GoalEditor({ item }: { item: Item }) {
           </ul>
         )}
         <label for="new-step">Add a small step</label>
-        <input id="new-step" value={newStep} onInput={(e) => setNewStep(e.currentTarget.value)} />
-        <button type="button" onClick={() => { if (newStep.trim()) { void save([{ field: 'steps', value: [...steps, { text: newStep, done: false }] }]); setNewStep(''); } }}>Add step</button>
+        <input id="new-step" value={newStep} aria-describedby="new-step-length" onInput={(e) => setNewStep(e.currentTarget.value)} />
+        <LengthHint id="new-step-length" words={newStep} max={LIMITS.step} />
+        <button type="button" onClick={() => { if (newStep.trim() && fits(newStep, LIMITS.step)) { void save([{ field: 'steps', value: [...steps, { text: newStep, done: false }] }]); setNewStep(''); } }}>Add step</button>
       </div>
 
       <div class="card stack">

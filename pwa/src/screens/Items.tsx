@@ -9,6 +9,8 @@ import { whoCanSee } from '../ui/words';
 import { CardCtx, Ctx } from '../context';
 import { meetingsOf } from './Meeting';
 import { Recent } from '../ui/Recent';
+import { LengthHint } from '../ui/LengthHint';
+import { fits, LIMITS } from '../ui/limits';
 
 export function textOf(item: Item): string {
   return String(item.values.text ?? item.values.title ?? '');
@@ -41,7 +43,12 @@ function Card({ item }: { item: Item }) {
   const [draft, setDraft] = useState(textOf(item));
   const workers = ctx.workers.map((w) => w.display_name);
   const isOwner = ctx.me === item.owner;
+  const max = item.kind === 'goal' ? LIMITS.title : LIMITS.text;
   const save = async () => {
+    if (!fits(draft, max)) {
+      document.getElementById(`edit-${item.id}`)?.focus();
+      return;
+    }
     await ctx.save(item, [item.kind === 'goal' ? { field: 'title', value: draft } : { field: 'text', value: draft }]);
     setEditing(false);
   };
@@ -55,7 +62,8 @@ function Card({ item }: { item: Item }) {
       {editing ? (
         <div class="stack">
           <label for={`edit-${item.id}`}>Change the words</label>
-          <textarea id={`edit-${item.id}`} value={draft} onInput={(e) => setDraft(e.currentTarget.value)} rows={3} />
+          <textarea id={`edit-${item.id}`} value={draft} onInput={(e) => setDraft(e.currentTarget.value)} rows={3} aria-describedby={`edit-${item.id}-length`} />
+          <LengthHint id={`edit-${item.id}-length`} words={draft} max={max} />
           <div class="row">
             <button type="button" onClick={save}>Save</button>
             <button type="button" onClick={() => setEditing(false)}>Cancel</button>
@@ -92,6 +100,11 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
   const add = async (e: Event) => {
     e.preventDefault();
     if (!text.trim() || saving.current === text) return;
+    // Too long: the words stay where they are, and the field (described by its count) takes focus.
+    if (!fits(text, LIMITS.text) || !fits(meeting, LIMITS.meeting)) {
+      document.getElementById(fits(text, LIMITS.text) ? 'meeting' : `new-${kind}`)?.focus();
+      return;
+    }
     const [sentText, sentMeeting] = [text, meeting];
     saving.current = sentText;
     const extra = kind === 'strength' ? [{ field: 'noticed_by' as const, value: noticed }] : sentMeeting.trim() ? [{ field: 'meeting' as const, value: sentMeeting }] : [];
@@ -108,7 +121,8 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
   return (
     <form class="card card--form stack" onSubmit={add}>
       <label for={`new-${kind}`}>{owner ? (kind === 'strength' ? 'Suggest a strength' : 'Suggest something') : label}</label>
-      <textarea id={`new-${kind}`} value={text} rows={3} onInput={(e) => { setText(e.currentTarget.value); setSaved(false); }} />
+      <textarea id={`new-${kind}`} value={text} rows={3} aria-describedby={`new-${kind}-length`} onInput={(e) => { setText(e.currentTarget.value); setSaved(false); }} />
+      <LengthHint id={`new-${kind}-length`} words={text} max={LIMITS.text} />
       {kind === 'strength' && !owner && (
         <>
           <label for="noticed">Who noticed it?</label>
@@ -122,7 +136,8 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
       {kind === 'statement' && (
         <>
           <label for="meeting">For a meeting? (you can leave this empty)</label>
-          <input id="meeting" value={meeting} onInput={(e) => setMeeting(e.currentTarget.value)} />
+          <input id="meeting" value={meeting} aria-describedby="meeting-length" onInput={(e) => setMeeting(e.currentTarget.value)} />
+          <LengthHint id="meeting-length" words={meeting} max={LIMITS.meeting} />
         </>
       )}
       <button type="submit">{owner ? 'Send suggestion' : 'Save'}</button>

@@ -10,6 +10,7 @@ import { SyncEngine, type SyncState } from '../sync/engine';
 import { edit, type Item, newId, readItems, unsentCount, view, withEdit, withItems } from '../sync/local';
 import { SessionManager } from '../sync/session';
 import { idleMs, makeUnlockCheck, type UnlockCheck, useIdleLock } from '../ui/IdleLock';
+import { tidyChange } from '../ui/limits';
 import { names } from '../ui/words';
 import { type AlertStatus, knownAlerts, type PendingAlert, pendingAlerts, raiseAlert } from '../sync/alerts';
 
@@ -153,7 +154,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const save = useCallback(
     async (item: { id: string; kind: RecordKind; owner: string }, changes: FieldValue[]) => {
       if (!db) return;
-      const entry = await edit(db, item, changes);
+      const entry = await edit(db, item, changes.map(tidyChange));
       // The words are on screen now; the store is read again when the sync engine reports.
       setItems((shown) => withEdit(shown, entry));
       setSync((s) => ({ ...s, unsent: s.unsent + 1 }));
