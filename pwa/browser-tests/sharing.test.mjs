@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, eventually, serverAndBrowser, signIn } from './harness.mjs';
+import { api, assertAccessible, eventually, serverAndBrowser, signIn } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -25,4 +25,45 @@ test('an item left private never reaches the worker; sharing it makes it appear'
   await card.getByText('Right now: You and Sam.').waitFor();
   await eventually(async () => (await sam.texts()).includes('I need time before I answer questions'), 10_000, 'the worker sees it once shared');
   await context.close();
+});
+
+test("a worker's change to something the young person stopped sharing meanwhile is shown as not sent, with the worker's words", async () => {
+  const base = env.server.base;
+  const worker = await env.browser.newContext();
+  const laptop = await worker.newPage();
+  await signIn(laptop, base, 'sam', 'demo-worker-pass');
+  await laptop.getByRole('button', { name: 'Open ash' }).click();
+  const card = laptop.locator('li.card', { hasText: "I'm a good listener" });
+  await card.getByRole('button', { name: 'Change' }).click();
+  await worker.setOffline(true);
+  await laptop.getByLabel('Change the words').fill('Ash listens well and friends trust them.');
+  await laptop.getByRole('button', { name: 'Save', exact: true }).click();
+  await laptop.locator('li.card', { hasText: 'Ash listens well' }).getByText('Saved on this phone').waitFor();
+
+  // Meanwhile Ash makes it private.
+  const young = await env.browser.newContext();
+  const phone = await young.newPage();
+  await signIn(phone, base, 'ash', '2468');
+  const mine = phone.locator('li.card', { hasText: "I'm a good listener" });
+  await mine.getByText(/^Who can see this:/).click();
+  await mine.getByLabel('Just me').check();
+  await phone.getByText('Everything is sent.').waitFor();
+  const sam = await api(base, 'sam', 'demo-worker-pass');
+  await eventually(async () => !(await sam.texts()).some((t) => t?.startsWith("I'm a good listener")), 10_000, 'private again');
+
+  // Sam's signal returns: the server refuses his change, and his screen says so with his words.
+  await worker.setOffline(false);
+  const refused = laptop.getByRole('region', { name: "Changes that couldn't be sent" });
+  await refused.getByText("this isn't shared with you").waitFor();
+  assert.ok(await refused.getByText('What you wrote: Ash listens well and friends trust them.').isVisible());
+  // Once that sync is done, Ash's thing has gone from his screen (it is hers alone now), and only
+  // the note keeps his words.
+  await laptop.getByText('Everything is sent.').waitFor();
+  assert.equal(await laptop.locator('li.card', { hasText: "I'm a good listener" }).count(), 0);
+  assert.equal(await laptop.locator('li.card', { hasText: 'Ash listens well' }).count(), 1);
+  await assertAccessible(laptop, 'a change that could not be sent');
+  await refused.getByRole('button', { name: 'OK, remove this note' }).click();
+  await refused.waitFor({ state: 'detached' });
+  await young.close();
+  await worker.close();
 });

@@ -3,6 +3,7 @@
 import { useContext } from 'preact/hooks';
 import { Ctx } from '../context';
 import { textOf } from './Items';
+import { Refused } from '../ui/Refused';
 
 export function FromWorker() {
   const ctx = useContext(Ctx);
@@ -45,20 +46,7 @@ export function FromWorker() {
           ))}
         </ul>
       )}
-      {ctx.rejected.length > 0 && (
-        <>
-          <h2>Changes that couldn't be sent</h2>
-          <ul class="cards">
-            {ctx.rejected.map((r) => (
-              <li class="card" key={r.seq}>
-                <p>{r.reason}</p>
-                <p>What you wrote: {r.op.changes.map((c) => String(c.set.value)).join(', ')}</p>
-                <button type="button" onClick={() => ctx.dismissRejected(r.seq)}>OK, remove this note</button>
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
+      <Refused />
     </section>
   );
 }

@@ -6,12 +6,14 @@ import { Ctx } from '../context';
 import { AddItem, ItemCard, textOf } from './Items';
 import { meetingsOf } from './Meeting';
 import { Recent } from '../ui/Recent';
+import { Refused } from '../ui/Refused';
 
 export function Caseload() {
   const ctx = useContext(Ctx);
   return (
     <section>
       <h1>Young people you support</h1>
+      <Refused />
       <p>
         <button type="button" onClick={() => ctx.go({ name: 'invite' })}>Invite a young person</button>
       </p>
@@ -58,6 +60,7 @@ export function Person({ id }: { id: string }) {
     <section>
       <button type="button" class="link-button" onClick={() => ctx.go({ name: 'home' })}>← All young people</button>
       <h1>{person?.display_name ?? 'Young person'}</h1>
+      <Refused owner={id} />
       {kept.length > 0 && (
         <div class="card notice" role="status">
           <h2>Your version was kept as a suggestion</h2>
