@@ -130,10 +130,16 @@ export function GoalEditor({ item }: { item: Item }) {
             ))}
           </ul>
         )}
-        <label for="new-step">Add a small step</label>
-        <input id="new-step" value={newStep} aria-describedby="new-step-length" onInput={(e) => setNewStep(e.currentTarget.value)} />
-        <LengthHint id="new-step-length" words={newStep} max={LIMITS.step} />
-        <button type="button" onClick={() => { if (newStep.trim() && fits(newStep, LIMITS.step)) { void save([{ field: 'steps', value: [...steps, { text: newStep, done: false }] }]); setNewStep(''); } }}>Add step</button>
+        {steps.length >= LIMITS.steps ? (
+          <p>That's {LIMITS.steps} steps, the most one goal can hold. For more, make a new goal for the next part.</p>
+        ) : (
+          <>
+            <label for="new-step">Add a small step</label>
+            <input id="new-step" value={newStep} aria-describedby="new-step-length" onInput={(e) => setNewStep(e.currentTarget.value)} />
+            <LengthHint id="new-step-length" words={newStep} max={LIMITS.step} />
+            <button type="button" onClick={() => { if (newStep.trim() && fits(newStep, LIMITS.step)) { void save([{ field: 'steps', value: [...steps, { text: newStep, done: false }] }]); setNewStep(''); } }}>Add step</button>
+          </>
+        )}
       </div>
 
       <div class="card stack">
