@@ -98,6 +98,8 @@ export function GoalEditor({ item }: { item: Item }) {
   const workers = ctx.workers.map((w) => w.display_name);
   const save = (changes: Parameters<typeof ctx.save>[1]) => ctx.save(item, changes);
   const today = new Date().toISOString().slice(0, 10);
+  // One rating a day; today's can always change, a new day's can't be added past the most.
+  const ratingsFull = ratings.length >= LIMITS.ratings && !ratings.some((r) => r.date === today);
   return (
     <section>
       <button type="button" class="link-button" onClick={() => ctx.go({ name: 'goals' })}>← Back to my goals</button>
@@ -145,13 +147,17 @@ export function GoalEditor({ item }: { item: Item }) {
       <div class="card stack">
         <h2>How is it going?</h2>
         <p id="rate-help">0 means not started. 10 means done.</p>
-        <div class="scale" role="group" aria-describedby="rate-help">
-          {Array.from({ length: 11 }, (_, n) => (
-            <button type="button" key={n} class="scale__n" aria-label={`${n} out of 10`} onClick={() => save([{ field: 'ratings', value: [...ratings.filter((r) => r.date !== today), { date: today, score: n }] }])}>
-              {n}
-            </button>
-          ))}
-        </div>
+        {ratingsFull ? (
+          <p>This goal holds {LIMITS.ratings} days of ratings, the most it can. Make a new goal to keep rating how it goes.</p>
+        ) : (
+          <div class="scale" role="group" aria-describedby="rate-help">
+            {Array.from({ length: 11 }, (_, n) => (
+              <button type="button" key={n} class="scale__n" aria-label={`${n} out of 10`} onClick={() => save([{ field: 'ratings', value: [...ratings.filter((r) => r.date !== today), { date: today, score: n }] }])}>
+                {n}
+              </button>
+            ))}
+          </div>
+        )}
         <RatingChart ratings={ratings} />
       </div>
 

@@ -5,7 +5,7 @@ import { characters, fits, lengthWords, LIMITS, tidy, tidyChange } from './limit
 describe('limits on words', () => {
   it('are the server’s own numbers', () => {
     const limit = (name: string) => Number(rust.match(new RegExp(`pub const ${name}: usize = (\\d+);`))?.[1]);
-    expect(LIMITS).toEqual({ title: limit('TITLE_MAX'), text: limit('TEXT_MAX'), why: limit('TEXT_MAX'), step: limit('STEP_TEXT_MAX'), meeting: limit('MEETING_MAX'), steps: limit('STEPS_MAX') });
+    expect(LIMITS).toEqual({ title: limit('TITLE_MAX'), text: limit('TEXT_MAX'), why: limit('TEXT_MAX'), step: limit('STEP_TEXT_MAX'), meeting: limit('MEETING_MAX'), steps: limit('STEPS_MAX'), ratings: limit('RATINGS_MAX') });
   });
 
   it('count characters as the server does: trimmed, an emoji as one', () => {

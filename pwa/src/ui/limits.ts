@@ -4,7 +4,7 @@
 import type { FieldValue } from '../generated/tandem';
 
 /** Most characters per field, as the server counts them. */
-export const LIMITS = { title: 120, text: 2000, why: 2000, step: 200, meeting: 80, steps: 30 } as const;
+export const LIMITS = { title: 120, text: 2000, why: 2000, step: 200, meeting: 80, steps: 30, ratings: 500 } as const;
 
 /** Characters as the server counts them: Unicode characters (an emoji is one), after trimming. */
 export function characters(words: string): number {
