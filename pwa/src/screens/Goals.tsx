@@ -5,6 +5,7 @@ import type { Item } from '../sync/local';
 import { ReadAloud } from '../ui/ReadAloud';
 import { WhoCanSee } from '../ui/WhoCanSee';
 import { Ctx } from '../context';
+import { localDate } from '../ui/words';
 import { Authorship } from './Items';
 import { Recent } from '../ui/Recent';
 import { LengthHint } from '../ui/LengthHint';
@@ -97,7 +98,7 @@ export function GoalEditor({ item }: { item: Item }) {
   const ratings = (item.values.ratings as Rating[] | undefined) ?? [];
   const workers = ctx.workers.map((w) => w.display_name);
   const save = (changes: Parameters<typeof ctx.save>[1]) => ctx.save(item, changes);
-  const today = new Date().toISOString().slice(0, 10);
+  const today = localDate(new Date());
   // One rating a day; today's can always change, a new day's can't be added past the most.
   const ratingsFull = ratings.length >= LIMITS.ratings && !ratings.some((r) => r.date === today);
   return (

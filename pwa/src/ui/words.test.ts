@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { whoCanSee } from './words';
+import { localDate, whoCanSee } from './words';
 
 describe('who can see', () => {
   it('names the key workers who will see a shared item', () => {
@@ -11,5 +11,12 @@ describe('who can see', () => {
     expect(whoCanSee('worker', [])).toMatch(/^Only you for now/);
     expect(whoCanSee('team', [])).toMatch(/^You and the drop-in team/);
     for (const v of ['private', 'worker', 'team'] as const) expect(whoCanSee(v, [])).not.toMatch(/your worker/);
+  });
+});
+
+describe('the date of a rating', () => {
+  it('is the date on the phone, written as the server stores it', () => {
+    expect(localDate(new Date(2026, 0, 5, 0, 30))).toBe('2026-01-05');
+    expect(localDate(new Date(2026, 11, 31, 23, 59))).toBe('2026-12-31');
   });
 });

@@ -45,3 +45,10 @@ export function syncWords(s: SyncState, online: boolean): { text: string; tone: 
       return { text: s.lastSent ? 'Everything is sent.' : 'Everything is saved.', tone: 'ok' };
   }
 }
+
+/** The date where the young person is (a rating at half past midnight in summer is today's, not
+ * yesterday's as a UTC date would make it), as the server stores it: YYYY-MM-DD. */
+export function localDate(d: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+}
