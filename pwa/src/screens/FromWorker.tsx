@@ -1,9 +1,8 @@
-// Suggestions from my worker (accept, change, or no thanks), notices where my words and a
-// worker's collided (mine kept, theirs shown), and changes the server could not take.
+// Suggestions from my worker (accept, change, or no thanks), and notices where my words and a
+// worker's collided (mine kept, theirs shown).
 import { useContext } from 'preact/hooks';
 import { Ctx } from '../context';
 import { textOf } from './Items';
-import { Refused } from '../ui/Refused';
 
 export function FromWorker() {
   const ctx = useContext(Ctx);
@@ -46,7 +45,6 @@ export function FromWorker() {
           ))}
         </ul>
       )}
-      <Refused />
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { ReadAloud } from '../ui/ReadAloud';
 import { AddItem, ItemCard } from './Items';
 import { ClosedCaseNotice } from './DeleteAccount';
 import { Recent } from '../ui/Recent';
+import { Refused } from '../ui/Refused';
 
 export function Home() {
   const ctx = useContext(Ctx);
@@ -12,11 +13,12 @@ export function Home() {
   const strengths = ctx.items.filter((i) => i.kind === 'strength' && i.owner === me && !i.suggestion);
   const goals = ctx.items.filter((i) => i.kind === 'goal' && i.owner === me && !i.suggestion).length;
   const statements = ctx.items.filter((i) => i.kind === 'statement' && i.owner === me && !i.suggestion).length;
-  const fromWorker = ctx.items.filter((i) => i.owner === me && (i.suggestion || i.conflicts.some((c) => c.author.person !== me))).length + ctx.rejected.length;
+  const fromWorker = ctx.items.filter((i) => i.owner === me && (i.suggestion || i.conflicts.some((c) => c.author.person !== me))).length;
   const intro = `Hi ${ctx.session.displayName}. Here are good things about you.`;
   return (
     <section>
       <ClosedCaseNotice />
+      <Refused />
       <h1>Good things about you</h1>
       <p>
         {intro} <ReadAloud text={`${intro} ${strengths.map((s) => String(s.values.text)).join('. ')}`} label="Read this page out loud" />
