@@ -3,7 +3,7 @@
 // rule as `shared/src/validate.rs` (limits.test.ts reads the numbers from there).
 import type { FieldValue } from '../generated/tandem';
 
-/** Most characters per field, as the server counts them. */
+/** Most characters per field, as the server counts them; and most steps and ratings a goal holds. */
 export const LIMITS = { title: 120, text: 2000, why: 2000, step: 200, meeting: 80, steps: 30, ratings: 500 } as const;
 
 /** Characters as the server counts them: Unicode characters (an emoji is one), after trimming. */
