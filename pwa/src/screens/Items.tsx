@@ -101,8 +101,9 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
     e.preventDefault();
     if (!text.trim() || saving.current === text) return;
     // Too long: the words stay where they are, and the field (described by its count) takes focus.
-    if (!fits(text, LIMITS.text) || !fits(meeting, LIMITS.meeting)) {
-      document.getElementById(fits(text, LIMITS.text) ? 'meeting' : `new-${kind}`)?.focus();
+    const tooLong = !fits(text, LIMITS.text) ? `new-${kind}` : !fits(meeting, LIMITS.meeting) ? 'meeting' : null;
+    if (tooLong) {
+      document.getElementById(tooLong)?.focus();
       return;
     }
     const [sentText, sentMeeting] = [text, meeting];
