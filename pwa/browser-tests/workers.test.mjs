@@ -76,7 +76,7 @@ test("a worker's suggestion accepted by the young person becomes theirs", async 
   await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
   await sam.getByRole('button', { name: /Open ash/ }).click();
   await sam.getByLabel('Suggest a strength').fill('You never give up on people');
-  await sam.getByRole('button', { name: 'Send suggestion' }).click();
+  await sam.getByRole('button', { name: 'Send suggestion of a strength' }).click();
   await sam.getByText('Everything is sent.').waitFor();
 
   const ash = await yp.newPage();
@@ -86,13 +86,48 @@ test("a worker's suggestion accepted by the young person becomes theirs", async 
   await s.getByRole('button', { name: 'Yes, keep it' }).click();
   await ash.getByText('No suggestions right now.').waitFor();
   await ash.getByRole('button', { name: 'Home' }).click();
-  await ash.locator('li.card', { hasText: 'You never give up on people' }).waitFor();
+  // Kept as Ash's, and it says who noticed it.
+  await ash.locator('li.card', { hasText: 'You never give up on people' }).getByText('My worker noticed this').waitFor();
 
   const api_ = await api(env.server.base, 'ash', '2468');
   await eventually(async () => {
     const r = (await api_.records()).find((x) => x.fields.text?.value.value === 'You never give up on people');
     return r && r.fields.accepted.value.value === true && r.fields.accepted.author.person === api_.person;
   }, 10_000, 'accepted by Ash on the server');
+  await yp.close();
+  await wk.close();
+});
+
+test("a worker suggests a goal; the young person says yes and it is among their goals", async () => {
+  const wk = await env.browser.newContext();
+  const yp = await env.browser.newContext();
+  const sam = await wk.newPage();
+  await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
+  await sam.getByRole('button', { name: /Open ash/ }).click();
+  await sam.getByLabel('Suggest a goal').fill('Register with a GP');
+  await sam.getByRole('button', { name: 'Send suggestion of a goal' }).click();
+  await sam.locator('li.card', { hasText: 'Register with a GP' }).getByText('Your suggestion, waiting').waitFor();
+  await sam.getByText('Everything is sent.').waitFor();
+
+  const ash = await yp.newPage();
+  await signIn(ash, env.server.base, 'ash', '2468');
+  await ash.getByRole('button', { name: /From my worker/ }).click();
+  await ash.locator('li.card', { hasText: 'Register with a GP' }).waitFor();
+  await ash.getByRole('button', { name: 'Home' }).click();
+  await ash.getByRole('button', { name: /My goals/ }).click();
+  await ash.locator('li.card').first().waitFor(); // Ash's own goal (its title changes in the first test)
+  assert.equal(await ash.locator('li.card', { hasText: 'Register with a GP' }).count(), 0, 'a suggestion is not among my goals until I say yes');
+  await ash.getByRole('button', { name: 'Home' }).click();
+  await ash.getByRole('button', { name: /From my worker/ }).click();
+  await ash.locator('li.card', { hasText: 'Register with a GP' }).getByRole('button', { name: 'Yes, keep it' }).click();
+  await ash.getByText('No suggestions right now.').waitFor();
+  await ash.getByRole('button', { name: 'Home' }).click();
+  await ash.getByRole('button', { name: /My goals/ }).click();
+  await ash.locator('li.card', { hasText: 'Register with a GP' }).getByText('Written by Sam').waitFor();
+
+  // Sam's screen follows: no longer waiting.
+  const card = sam.locator('li.card', { hasText: 'Register with a GP' });
+  await eventually(async () => (await card.getByText('Your suggestion, waiting').count()) === 0, 15_000, "Sam's screen to see it accepted");
   await yp.close();
   await wk.close();
 });

@@ -16,6 +16,13 @@ export function textOf(item: Item): string {
   return String(item.values.text ?? item.values.title ?? '');
 }
 
+/** Who noticed a strength, said from where the reader stands. */
+function noticedWords(noticed: NoticedBy, owner: boolean): string {
+  if (noticed === 'my_worker') return owner ? 'My worker noticed this' : 'Their worker noticed this';
+  if (noticed === 'someone_else') return 'Someone else noticed this';
+  return owner ? 'I noticed this' : 'They noticed this themselves';
+}
+
 /** "In my words" when the young person wrote it; otherwise says who did. */
 export function Authorship({ item, field }: { item: Item; field: 'text' | 'title' }) {
   const ctx = useContext(CardCtx);
@@ -73,6 +80,7 @@ function Card({ item }: { item: Item }) {
         <p class="card__text">{textOf(item)}</p>
       )}
       {item.kind === 'statement' && item.values.meeting && <p class="card__meta">For: {String(item.values.meeting)}</p>}
+      {item.kind === 'strength' && item.values.noticed_by && <p class="card__meta">{noticedWords(item.values.noticed_by as NoticedBy, isOwner)}</p>}
       <div class="row">
         {!editing && (isOwner || item.visibility !== 'private') && <button type="button" class="link-button" onClick={() => setEditing(true)}>Change</button>}
         <ReadAloud text={textOf(item)} />
@@ -94,23 +102,30 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
   const [noticed, setNoticed] = useState<NoticedBy>('me');
   const [meeting, setMeeting] = useState('');
   const [saved, setSaved] = useState(false);
-  const label = kind === 'strength' ? 'Something good about you' : 'What you want people to know';
+  const label = owner
+    ? { strength: 'Suggest a strength', goal: 'Suggest a goal', statement: 'Suggest something' }[kind]
+    : kind === 'strength' ? 'Something good about you' : 'What you want people to know';
+  // A goal is named by its title; strengths and statements are their text.
+  const [field, max] = kind === 'goal' ? (['title', LIMITS.title] as const) : (['text', LIMITS.text] as const);
   /** The words a save is writing now: a second tap on them is not a second thing to save. */
   const saving = useRef<string | null>(null);
   const add = async (e: Event) => {
     e.preventDefault();
     if (!text.trim() || saving.current === text) return;
     // Too long: the words stay where they are, and the field (described by its count) takes focus.
-    const tooLong = !fits(text, LIMITS.text) ? `new-${kind}` : !fits(meeting, LIMITS.meeting) ? 'meeting' : null;
+    const tooLong = !fits(text, max) ? `new-${kind}` : !fits(meeting, LIMITS.meeting) ? 'meeting' : null;
     if (tooLong) {
       document.getElementById(tooLong)?.focus();
       return;
     }
     const [sentText, sentMeeting] = [text, meeting];
     saving.current = sentText;
-    const extra = kind === 'strength' ? [{ field: 'noticed_by' as const, value: noticed }] : sentMeeting.trim() ? [{ field: 'meeting' as const, value: sentMeeting }] : [];
+    // A worker's suggested strength is one their worker noticed.
+    const extra = kind === 'strength'
+      ? [{ field: 'noticed_by' as const, value: owner ? 'my_worker' : noticed }]
+      : kind === 'statement' && sentMeeting.trim() ? [{ field: 'meeting' as const, value: sentMeeting }] : [];
     try {
-      await ctx.create(kind, [{ field: 'text', value: sentText }, ...extra], owner);
+      await ctx.create(kind, [{ field, value: sentText }, ...extra], owner);
     } finally {
       if (saving.current === sentText) saving.current = null;
     }
@@ -121,9 +136,11 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
   };
   return (
     <form class="card card--form stack" onSubmit={add}>
-      <label for={`new-${kind}`}>{owner ? (kind === 'strength' ? 'Suggest a strength' : 'Suggest something') : label}</label>
-      <textarea id={`new-${kind}`} value={text} rows={3} aria-describedby={`new-${kind}-length`} onInput={(e) => { setText(e.currentTarget.value); setSaved(false); }} />
-      <LengthHint id={`new-${kind}-length`} words={text} max={LIMITS.text} />
+      <label for={`new-${kind}`}>{label}</label>
+      {kind === 'goal'
+        ? <input id={`new-${kind}`} value={text} aria-describedby={`new-${kind}-length`} onInput={(e) => { setText(e.currentTarget.value); setSaved(false); }} />
+        : <textarea id={`new-${kind}`} value={text} rows={3} aria-describedby={`new-${kind}-length`} onInput={(e) => { setText(e.currentTarget.value); setSaved(false); }} />}
+      <LengthHint id={`new-${kind}-length`} words={text} max={max} />
       {kind === 'strength' && !owner && (
         <>
           <label for="noticed">Who noticed it?</label>
@@ -141,7 +158,7 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
           <LengthHint id="meeting-length" words={meeting} max={LIMITS.meeting} />
         </>
       )}
-      <button type="submit">{owner ? 'Send suggestion' : 'Save'}</button>
+      <button type="submit">{owner ? <>Send suggestion<span class="visually-hidden"> of a {kind}</span></> : 'Save'}</button>
       {saved && <p role="status">Saved. {owner ? 'They will see it as a suggestion.' : 'Only you can see it until you share it.'}</p>}
     </form>
   );

@@ -2,6 +2,7 @@
 // The young person's words are shown as theirs; the worker can suggest, and where their edit
 // collided with the young person's, they are told their version was kept as a suggestion.
 import { useContext, useEffect } from 'preact/hooks';
+import type { RecordKind } from '../generated/tandem';
 import { Ctx } from '../context';
 import { AddItem, ItemCard, textOf } from './Items';
 import { meetingsOf } from './Meeting';
@@ -46,12 +47,15 @@ export function Person({ id }: { id: string }) {
   const items = ctx.items.filter((i) => i.owner === id);
   const kept = items.flatMap((i) => i.conflicts.filter((c) => c.author.person === ctx.session.person).map((c) => ({ i, c })));
   useEffect(() => ctx.markLooked(id), [id, items.length]);
-  const group = (kind: string, title: string) => {
+  // A key worker can suggest a strength or a goal; what a young person wants known is theirs to say.
+  const canSuggest = (kind: RecordKind) => ctx.session.role === 'key_worker' && kind !== 'statement';
+  const group = (kind: RecordKind, title: string) => {
     const list = items.filter((i) => i.kind === kind);
     return (
       <>
         <h2>{title}</h2>
         {list.length === 0 ? <p>Nothing shared yet.</p> : <Recent items={list}>{(shown) => <ul class="cards">{shown.map((i) => <ItemCard key={i.id} item={i} />)}</ul>}</Recent>}
+        {canSuggest(kind) && <AddItem kind={kind} owner={id} />}
       </>
     );
   };
@@ -77,7 +81,6 @@ export function Person({ id }: { id: string }) {
       {group('strength', 'Strengths')}
       {group('goal', 'Goals')}
       {group('statement', 'What they want you to know')}
-      {ctx.session.role === 'key_worker' && <AddItem kind="strength" owner={id} />}
     </section>
   );
 }
