@@ -4,7 +4,7 @@ use crate::auth::{check_name, check_secret, passwords, tokens};
 use crate::error::{ApiError, Result};
 use crate::store::erasure::{self, Erased, Why};
 use crate::store::sql::Db;
-use crate::store::{audit, people, sync};
+use crate::store::{audit, invites, people, sync};
 use tandem_shared::{PersonId, Role};
 
 /// Staff passwords are longer than young people's PINs.
@@ -58,6 +58,8 @@ pub fn new_invite(conn: &dyn Db, young_person: PersonId, by: PersonId, now: i64)
         Some(p) if p.role == Role::YoungPerson => {}
         _ => return Err(ApiError::NotFound("no young person with that id")),
     }
+    // The newest code is the only one that works: an earlier one may be on a lost card.
+    invites::retire_codes(conn, young_person, now)?;
     let code = tokens::new_invite_code();
     people::create_invite(conn, &tokens::hash_secret(&code), young_person, by, now + INVITE_DAYS * 86_400_000)?;
     Ok(code)

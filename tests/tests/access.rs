@@ -104,6 +104,7 @@ async fn every_endpoint_answers_every_role_as_designed() {
         (Method::GET, "/api/invites".into(), None, vec![Sam, Priya]),
         (Method::POST, "/api/invites".into(), Some(json!({"display_name": "Invited by NAME"})), vec![Sam, Priya]),
         (Method::POST, format!("/api/invites/{}/cancel", uuid::Uuid::now_v7()), None, vec![]),
+        (Method::POST, format!("/api/invites/{}/new-code", uuid::Uuid::now_v7()), None, vec![]),
         // A wrong body: only a young person gets as far as being told so (deleting is in erasure.rs).
         (Method::POST, "/api/me/erasure".into(), Some(json!({"now": "yes"})), vec![]),
         (
@@ -131,7 +132,9 @@ async fn every_endpoint_answers_every_role_as_designed() {
                     .iter()
                     .any(|p| path.contains(p))
                     .then_some(StatusCode::NOT_FOUND),
-                Sam | Priya => path.ends_with("/cancel").then_some(StatusCode::NOT_FOUND),
+                Sam | Priya => {
+                    (path.ends_with("/cancel") || path.ends_with("/new-code")).then_some(StatusCode::NOT_FOUND)
+                }
                 Ash | Kai => path.ends_with("/erasure").then_some(StatusCode::BAD_REQUEST),
                 _ => None,
             };

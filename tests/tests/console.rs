@@ -1,5 +1,5 @@
-//! What the admin console and a key worker's invite screen stand on: a worker's own invites,
-//! hand-over in one step, and ending one device's session.
+//! What the admin console and a key worker's invite screen stand on: a worker's invites and the
+//! young people waiting to join, hand-over in one step, and ending one device's session.
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -30,20 +30,21 @@ async fn a_key_worker_invites_a_young_person_who_joins_into_their_caseload_and_c
     assert_eq!(status, StatusCode::OK, "{made}");
     let week = 7 * 86_400_000;
     assert!((made["expires_at"].as_i64().unwrap() - now_ms() as i64 - week).abs() < 60_000, "a week: {made}");
+    let waiting =
+        |list: &serde_json::Value, name: &str| list.as_array().unwrap().iter().any(|i| i["display_name"] == name);
     let (_, open) = sam.call(Method::GET, "/api/invites", None).await;
-    assert_eq!(open.as_array().unwrap().len(), 1, "{open}");
-    assert_eq!(open[0]["display_name"], "River");
+    assert!(waiting(&open, "River"), "{open}");
     let (_, open_for_priya) = priya.call(Method::GET, "/api/invites", None).await;
-    assert_eq!(open_for_priya.as_array().unwrap().len(), 0, "only Sam's own invites: {open_for_priya}");
+    assert!(!waiting(&open_for_priya, "River"), "only the young people Sam supports: {open_for_priya}");
 
     let (status, river) = join(&server, made["code"].as_str().unwrap(), "river.j").await;
     assert_eq!(status, StatusCode::OK);
     let (_, me) = sam.call(Method::GET, "/api/me", None).await;
     assert!(me["caseload"].to_string().contains(&river.me().to_string()), "in Sam's caseload: {me}");
     let (_, open) = sam.call(Method::GET, "/api/invites", None).await;
-    assert_eq!(open.as_array().unwrap().len(), 0, "a used code is no longer open: {open}");
+    assert!(!waiting(&open, "River"), "someone who joined is no longer waiting: {open}");
 
-    // A second invite, cancelled: the code stops working; only its maker can cancel it.
+    // A second invite, cancelled: the code stops working; only a worker who supports them can cancel it.
     let (_, second) = sam.call(Method::POST, "/api/invites", Some(json!({"display_name": "Skye"}))).await;
     let id = second["young_person"].as_str().unwrap();
     let (status, _) = priya.call(Method::POST, &format!("/api/invites/{id}/cancel"), None).await;
@@ -54,6 +55,54 @@ async fn a_key_worker_invites_a_young_person_who_joins_into_their_caseload_and_c
     assert_eq!(status, StatusCode::UNAUTHORIZED, "a cancelled code does not work");
     let (status, body) = sam.call(Method::POST, "/api/invites", Some(json!({"display_name": ""}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_worker_makes_a_new_code_for_someone_waiting_to_join_and_only_the_newest_code_works() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    // Invited by the service, for Sam to hand over: Sam sees them waiting.
+    let (status, first) = admin
+        .call(Method::POST, "/api/admin/invites", Some(json!({"display_name": "Noor", "workers": [sam.me()]})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let id = first["young_person"].as_str().unwrap().to_string();
+    let (_, open) = sam.call(Method::GET, "/api/invites", None).await;
+    let noor = open.as_array().unwrap().iter().find(|i| i["young_person"] == id.as_str()).cloned();
+    assert!(
+        noor.is_some_and(|n| n["display_name"] == "Noor" && n["expires_at"].as_i64() > Some(now_ms() as i64)),
+        "{open}"
+    );
+
+    // The card is lost: a new code from Sam; the lost one stops working. Priya doesn't support Noor.
+    let (status, _) = priya.call(Method::POST, &format!("/api/invites/{id}/new-code"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, second) = sam.call(Method::POST, &format!("/api/invites/{id}/new-code"), None).await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    assert_eq!(second["young_person"], id.as_str());
+    assert_ne!(second["code"], first["code"]);
+    let (status, _) = join(&server, first["code"].as_str().unwrap(), "noor.lost").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the lost card's code no longer works");
+    let (status, noor) = join(&server, second["code"].as_str().unwrap(), "noor.a").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(noor.me().to_string(), id);
+    let (status, _) = sam.call(Method::POST, &format!("/api/invites/{id}/new-code"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "joined: a new PIN is the service's to give");
+
+    // The same holds for a PIN reset: of two codes made in turn, only the second resets it.
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    let reset = format!("/api/admin/people/{}/new-invite", ash.me());
+    let (_, older) = admin.call(Method::POST, &reset, None).await;
+    let (_, newer) = admin.call(Method::POST, &reset, None).await;
+    let (status, _) = join(&server, older["code"].as_str().unwrap(), "ash.taken").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "an older reset code can't take over the account");
+    let (status, _) = join(&server, newer["code"].as_str().unwrap(), "ash.again").await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    assert!(audit.to_string().contains("made a new invite code"), "{audit}");
     server.stop().await;
 }
 

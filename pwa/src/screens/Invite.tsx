@@ -1,6 +1,7 @@
 // A key worker invites a young person they will support: a one-time code, shown large once, on
 // a card to print or show as a QR code. The card names nobody and no organisation, so a card
-// found in a pocket gives nothing away. Open invites can be cancelled.
+// found in a pocket gives nothing away. Those who haven't joined yet are listed: a new code for a
+// lost card or one that ran out (the old one stops working), or the invite cancelled.
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx } from '../context';
 import { problemWords } from '../ui/useSubmit';
@@ -56,6 +57,16 @@ export function Invite() {
     }
   };
 
+  const renew = async (id: string) => {
+    setProblem(null);
+    try {
+      setMade(await ctx.api<Created>('POST', `/api/invites/${id}/new-code`));
+      void load();
+    } catch (err) {
+      say(err);
+    }
+  };
+
   return (
     <section>
       <h1>Invite a young person</h1>
@@ -70,21 +81,26 @@ export function Invite() {
           <button type="submit" disabled={busy}>Make a code</button>
         </form>
       )}
-      <h2>Codes not used yet</h2>
+      <h2>Waiting to join</h2>
       {open === null ? (
         <p>This needs signal.</p>
       ) : open.length === 0 ? (
-        <p>None.</p>
+        <p>Nobody.</p>
       ) : (
         <ul class="cards">
           {open.map((i) => (
             <li class="card" key={i.young_person}>
-              <p>For {i.display_name}, works until {day(i.expires_at)}.</p>
-              <button type="button" onClick={() => void cancel(i.young_person)}>Cancel this code <span class="visually-hidden">for {i.display_name}</span></button>
+              <h3>{i.display_name}</h3>
+              <p>{i.expires_at > Date.now() ? `Their code works until ${day(i.expires_at)}.` : 'Their code has run out. Make a new one to give them.'}</p>
+              <div class="row">
+                <button type="button" onClick={() => void renew(i.young_person)}>Make a new code <span class="visually-hidden">for {i.display_name}</span></button>
+                <button type="button" class="link-button" onClick={() => void cancel(i.young_person)}>Cancel the invite <span class="visually-hidden">for {i.display_name}</span></button>
+              </div>
             </li>
           ))}
         </ul>
       )}
+      {open && open.length > 0 && <p>A new code stops their earlier code working, so a lost card can't be used.</p>}
     </section>
   );
 }

@@ -1,5 +1,6 @@
 //! `/api/invites`: a key worker invites a young person they will support (the code is shown
-//! once, on a card with no name or organisation on it), sees their open invites, and cancels one.
+//! once, on a card with no name or organisation on it), sees who hasn't joined yet, makes a new
+//! code for one (a lost card, a code run out), and cancels one.
 
 use crate::accounts;
 use crate::auth::extract::KeyWorker;
@@ -17,6 +18,7 @@ use utoipa::ToSchema;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/invites", get(list).post(create))
+        .route("/api/invites/{young_person}/new-code", post(new_code))
         .route("/api/invites/{young_person}/cancel", post(cancel))
 }
 
@@ -42,6 +44,7 @@ pub struct OpenInvite {
     #[schema(value_type = String, format = Uuid)]
     pub young_person: PersonId,
     pub display_name: String,
+    /// When their newest code stops working (unix ms); in the past when it has run out.
     pub expires_at: i64,
 }
 
@@ -66,14 +69,14 @@ pub async fn create(
     Ok(Json(CreatedInvite { young_person, code, expires_at: now + accounts::INVITE_DAYS * 86_400_000 }))
 }
 
-/// Your invites nobody has used yet.
+/// Young people assigned to you who haven't joined yet, with when their code stops working.
 #[utoipa::path(get, path = "/api/invites", tag = "invites", security(("bearer" = [])),
     responses((status = 200, body = [OpenInvite]), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, KeyWorker(me): KeyWorker) -> Result<Json<Vec<OpenInvite>>> {
-    let now = store::now_ms();
-    let open = state.store.read(move |db| invites::open_by(db, me.person, now)).await?;
+    let waiting = state.store.read(move |db| invites::waiting_to_join(db, me.person)).await?;
     Ok(Json(
-        open.into_iter()
+        waiting
+            .into_iter()
             .map(|i| OpenInvite {
                 young_person: i.young_person,
                 display_name: i.display_name,
@@ -83,7 +86,43 @@ pub async fn list(State(state): State<AppState>, KeyWorker(me): KeyWorker) -> Re
     ))
 }
 
-/// Cancels an invite of yours that nobody has used: the code stops working.
+/// A new code for a young person assigned to you who hasn't joined yet; their earlier codes stop working.
+#[utoipa::path(post, path = "/api/invites/{young_person}/new-code", tag = "invites", security(("bearer" = [])),
+    params(("young_person" = String, Path, format = Uuid)),
+    responses((status = 200, body = CreatedInvite), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn new_code(
+    State(state): State<AppState>,
+    KeyWorker(me): KeyWorker,
+    Path(young_person): Path<String>,
+) -> Result<Json<CreatedInvite>> {
+    let yp = invitee(&young_person)?;
+    let now = store::now_ms();
+    let code = state
+        .store
+        .write(move |tx| {
+            if !invites::is_waiting_for(tx, me.person, yp)? {
+                return Err(ApiError::NotFound("nobody you support is waiting to join with that id"));
+            }
+            let code = accounts::new_invite(tx, yp, me.person, now)?;
+            audit::append(
+                tx,
+                now,
+                Some(me.person),
+                "made a new invite code",
+                Some(yp),
+                "earlier codes no longer work",
+            )?;
+            Ok(code)
+        })
+        .await?;
+    Ok(Json(CreatedInvite { young_person: yp, code, expires_at: now + accounts::INVITE_DAYS * 86_400_000 }))
+}
+
+fn invitee(id: &str) -> Result<PersonId> {
+    PersonId::parse(id).map_err(|_| ApiError::BadRequest("that isn't a valid id".into()))
+}
+
+/// Cancels the invite of a young person assigned to you who hasn't joined: the code stops working.
 #[utoipa::path(post, path = "/api/invites/{young_person}/cancel", tag = "invites", security(("bearer" = [])),
     params(("young_person" = String, Path, format = Uuid)),
     responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
@@ -92,13 +131,13 @@ pub async fn cancel(
     KeyWorker(me): KeyWorker,
     Path(young_person): Path<String>,
 ) -> Result<Json<crate::auth::Done>> {
-    let yp = PersonId::parse(&young_person).map_err(|_| ApiError::BadRequest("that isn't a valid id".into()))?;
+    let yp = invitee(&young_person)?;
     let now = store::now_ms();
     state
         .store
         .write(move |tx| {
             if !invites::cancel(tx, me.person, yp)? {
-                return Err(ApiError::NotFound("no open invite of yours for that id"));
+                return Err(ApiError::NotFound("nobody you support is waiting to join with that id"));
             }
             audit::append(tx, now, Some(me.person), "cancelled an invite", None, "the code no longer works")
         })

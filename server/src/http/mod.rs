@@ -35,7 +35,7 @@ use utoipa::OpenApi;
         admin::deactivate, admin::reactivate, admin::new_invite, admin::settings, admin::update_settings,
         admin::tablets, admin::register_tablet, admin::remove_tablet,
         crate::auth::change_password,
-        invites::create, invites::list, invites::cancel,
+        invites::create, invites::list, invites::new_code, invites::cancel,
         alerts::raise, alerts::list, alerts::seen,
         health,
     ),

@@ -1,4 +1,5 @@
-//! Invites a key worker has open: who for, until when; and cancelling one.
+//! Young people a key worker has invited who haven't joined yet: who, until when their code
+//! works; cancelling one; and retiring a code when a newer one is made or one is used.
 
 use super::people::parse_id;
 use super::sql::Db;
@@ -8,34 +9,57 @@ use tandem_shared::PersonId;
 pub struct OpenInvite {
     pub young_person: PersonId,
     pub display_name: String,
+    /// When their newest code stops (or stopped) working, unix ms.
     pub expires_at: i64,
 }
 
-/// Invites `by` made that are neither used nor expired, newest first.
-pub fn open_by(conn: &dyn Db, by: PersonId, now: i64) -> Result<Vec<OpenInvite>> {
+/// Young people assigned to `worker` who have not joined yet (whoever invited them: an admin, or
+/// a worker who has since handed them over), each with their newest code's expiry, soonest to
+/// join first.
+pub fn waiting_to_join(conn: &dyn Db, worker: PersonId) -> Result<Vec<OpenInvite>> {
     conn.query(
-        "SELECT i.young_person_id, p.display_name, i.expires_at FROM invites i JOIN people p ON p.id = i.young_person_id
-         WHERE i.created_by = ?1 AND i.used_at IS NULL AND i.expires_at > ?2 AND p.secret_hash IS NULL
-         ORDER BY i.expires_at DESC",
-        &[by.to_string().into(), now.into()],
+        "SELECT p.id, p.display_name, coalesce(max(i.expires_at), 0) AS until FROM assignments a
+         JOIN people p ON p.id = a.young_person_id
+         LEFT JOIN invites i ON i.young_person_id = p.id AND i.used_at IS NULL
+         WHERE a.worker_id = ?1 AND p.secret_hash IS NULL AND p.deactivated_at IS NULL
+         GROUP BY p.id, p.display_name ORDER BY until DESC",
+        &[worker.to_string().into()],
     )?
     .iter()
     .map(|r| Ok(OpenInvite { young_person: parse_id(r.text(0)?), display_name: r.string(1)?, expires_at: r.int(2)? }))
     .collect()
 }
 
-/// Cancels the invites `by` made for `young_person` who has not joined, and removes that
-/// not-yet-person (they never wrote anything). False if there is no such invite of theirs.
-pub fn cancel(conn: &dyn Db, by: PersonId, young_person: PersonId) -> Result<bool> {
-    let (by, yp) = (by.to_string(), young_person.to_string());
-    let theirs = conn.query_opt(
-        "SELECT 1 FROM invites i JOIN people p ON p.id = i.young_person_id
-         WHERE i.young_person_id = ?1 AND i.created_by = ?2 AND p.secret_hash IS NULL FOR UPDATE",
-        &[(&yp).into(), (&by).into()],
+/// Whether `young_person` is assigned to `worker` and has not joined yet: whose invite the
+/// worker may renew or cancel.
+pub fn is_waiting_for(conn: &dyn Db, worker: PersonId, young_person: PersonId) -> Result<bool> {
+    Ok(conn
+        .query_opt(
+            "SELECT 1 FROM assignments a JOIN people p ON p.id = a.young_person_id
+             WHERE a.worker_id = ?1 AND a.young_person_id = ?2 AND p.secret_hash IS NULL AND p.deactivated_at IS NULL
+             FOR UPDATE",
+            &[worker.to_string().into(), young_person.to_string().into()],
+        )?
+        .is_some())
+}
+
+/// Stops every unused code for `young_person` working: a lost card's code must not outlive the
+/// code that replaced it, nor the one they joined or reset their PIN with.
+pub fn retire_codes(conn: &dyn Db, young_person: PersonId, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE invites SET expires_at = ?2 WHERE young_person_id = ?1 AND used_at IS NULL AND expires_at > ?2",
+        &[young_person.to_string().into(), now.into()],
     )?;
-    if theirs.is_none() {
+    Ok(())
+}
+
+/// Cancels the invites for `young_person`, assigned to `worker` and not joined, and removes that
+/// not-yet-person (they never wrote anything). False if `worker` may not.
+pub fn cancel(conn: &dyn Db, worker: PersonId, young_person: PersonId) -> Result<bool> {
+    if !is_waiting_for(conn, worker, young_person)? {
         return Ok(false);
     }
+    let yp = young_person.to_string();
     for statement in [
         "DELETE FROM invites WHERE young_person_id = ?1",
         "DELETE FROM assignments WHERE young_person_id = ?1",

@@ -257,14 +257,18 @@ pub fn create_invite(
     Ok(())
 }
 
-/// Spends an unused, unexpired invite; returns the young person it was for.
+/// Spends an unused, unexpired invite and retires their other codes; returns the young person it was for.
 pub fn take_invite(conn: &dyn Db, code_hash: &str, now: i64) -> Result<Option<PersonId>> {
     let row = conn.query_opt(
         "UPDATE invites SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2
          RETURNING young_person_id",
         &[code_hash.into(), now.into()],
     )?;
-    row.map(|r| Ok(parse_id(r.text(0)?))).transpose()
+    let Some(row) = row else { return Ok(None) };
+    let young_person = parse_id(row.text(0)?);
+    // Any other code for them (an older card) stops working once one is used.
+    super::invites::retire_codes(conn, young_person, now)?;
+    Ok(Some(young_person))
 }
 
 /// A new session for `person` on `device`, which is the registered shared tablet `tablet` if given.
