@@ -196,6 +196,30 @@ async fn one_address_guessing_across_many_names_is_slowed_to_a_stop() {
 }
 
 #[tokio::test]
+async fn one_address_guessing_invite_codes_is_stopped_too() {
+    let settings =
+        tandem_server::config::Settings { failure_delay_ms: 0, address_failure_limit: 8, ..Default::default() };
+    let server = TestServer::start_with(settings).await;
+    let c = server.device();
+    let join = |code: String| {
+        let body = json!({"code": code, "name": "guesser", "secret": "0000", "device": c.device});
+        c.call(Method::POST, "/api/auth/join", Some(body))
+    };
+    for i in 0..8 {
+        let (status, body) = join(format!("WRONG-CODE-{i:04}")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert!(body["message"].as_str().unwrap().contains("ask your worker for a new one"), "{body}");
+    }
+    let (status, body) = join(server.invite_code.clone()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "even a real code, from this address, for now: {body}");
+    let (status, _) = server
+        .device()
+        .call(Method::POST, "/api/auth/sign-in", Some(json!({"name": "kai", "secret": KAI.1, "device": c.device})))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "one count for the address, whatever was guessed");
+}
+
+#[tokio::test]
 async fn an_invite_code_works_once_and_the_new_young_person_can_sign_in() {
     let server = TestServer::start().await;
     let mut c = server.device();

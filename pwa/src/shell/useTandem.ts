@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { AccessEntry, AppCtx, CardCtxValue, PersonRef, Route } from '../context';
 import type { FieldValue, RecordKind, Visibility } from '../generated/tandem';
-import { ApiFailure, request } from '../sync/api';
+import { request } from '../sync/api';
 import { type Db, open, type RejectedEntry, type Session } from '../sync/db';
 import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
@@ -11,6 +11,7 @@ import { edit, type Item, newId, readItems, unsentCount, view, withEdit, withIte
 import { SessionManager } from '../sync/session';
 import { idleMs, makeUnlockCheck, type UnlockCheck, useIdleLock } from '../ui/IdleLock';
 import { tidyChange } from '../ui/limits';
+import { problemWords } from '../ui/useSubmit';
 import { names } from '../ui/words';
 import { type AlertStatus, knownAlerts, type PendingAlert, pendingAlerts, raiseAlert } from '../sync/alerts';
 
@@ -229,8 +230,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         try {
           answer = await request(sessions.current, 'POST', '/api/me/erasure', { now });
         } catch (e) {
-          const offline = e instanceof ApiFailure && e.failure.kind === 'retry';
-          return offline ? 'Deleting needs signal. Nothing has been deleted; try again when you are online.' : 'That did not work. Nothing has been deleted; please try again.';
+          return `${problemWords(e, 'Deleting needs signal: try again when you are online.')} Nothing has been deleted.`;
         }
         const day = answer.erase_at ? new Date(answer.erase_at).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' }) : '';
         await endSession(true);

@@ -3,8 +3,9 @@
 import { PROTOCOL_VERSION, SCHEMA_VERSION } from '../generated/tandem';
 
 export type Failure =
-  /** `offline`: no answer at all; `server`: the server answered that it can't take it now. */
-  | { kind: 'retry'; cause: 'offline' | 'server'; message: string }
+  /** `offline`: no answer at all; `server`: the server answered that it can't take it now (and
+   *  may say, in seconds, when to come back: too many tries from here, or its storage is down). */
+  | { kind: 'retry'; cause: 'offline' | 'server'; message: string; retryAfterSecs?: number }
   | { kind: 'rejected'; status: number; code: string; message: string }
   | { kind: 'update-needed'; message: string }
   | { kind: 'sign-in'; message: string };
@@ -62,7 +63,10 @@ export async function request<T>(auth: Auth | null, method: string, path: string
   }
   if (resp.status === 401) throw new ApiFailure({ kind: 'sign-in', message });
   if (error.error === 'unsupported_version') throw new ApiFailure({ kind: 'update-needed', message });
-  if (resp.status >= 500 || resp.status === 429 || resp.status === 408) throw new ApiFailure({ kind: 'retry', cause: 'server', message });
+  if (resp.status >= 500 || resp.status === 429 || resp.status === 408) {
+    const retryAfterSecs = Number(resp.headers.get('retry-after')) || undefined;
+    throw new ApiFailure({ kind: 'retry', cause: 'server', message, retryAfterSecs });
+  }
   throw new ApiFailure({ kind: 'rejected', status: resp.status, code: error.error ?? 'unknown', message });
 }
 

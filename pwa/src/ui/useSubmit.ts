@@ -2,10 +2,16 @@
 import { useState } from 'preact/hooks';
 import { ApiFailure } from '../sync/api';
 
-/** The words for a failed request: `noSignal` when it never reached the server, else the server's own. */
+/** The words for a failed request: `noSignal` when it never reached the server; when the server
+ *  asks to be tried later, when that is, in minutes; else the server's own words. */
 export function problemWords(err: unknown, noSignal: string): string {
   const f = err instanceof ApiFailure ? err.failure : null;
-  return f?.kind === 'retry' ? noSignal : (f?.message ?? 'That did not work. Please try again.');
+  if (!f) return 'That did not work. Please try again.';
+  if (f.kind !== 'retry') return f.message;
+  if (f.cause === 'offline') return noSignal;
+  if (f.retryAfterSecs === undefined) return "Tandem can't take this just now. Please try again in a few minutes.";
+  const minutes = Math.ceil(f.retryAfterSecs / 60);
+  return `Tandem can't take this just now. Please try again in ${minutes <= 1 ? 'a minute' : `${minutes} minutes`}.`;
 }
 
 export function useSubmit(noSignal: string) {

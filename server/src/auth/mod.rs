@@ -150,26 +150,53 @@ fn issue(
     })
 }
 
+const WRONG_CODE: ApiError =
+    ApiError::Unauthorized("that invite code isn't right, or has run out; ask your worker for a new one");
+
+/// Too many failed sign-ins or joins from this address lately: turned away before any work.
+async fn refuse_blocked_address(state: &AppState, address: &str) -> Result<()> {
+    let (limit, now, address) = (i64::from(state.settings.address_failure_limit), store::now_ms(), address.to_owned());
+    match state.store.read_quick(move |db| people::address_blocked(db, &address, limit, ADDRESS_WINDOW_MS, now)).await? {
+        Some(retry_after_secs) => Err(ApiError::TooManyAttempts { retry_after_secs: retry_after_secs as u64 }),
+        None => Ok(()),
+    }
+}
+
 #[utoipa::path(post, path = "/api/auth/join", request_body = JoinRequest, tag = "auth",
     responses((status = 200, body = Tokens), (status = 400, body = crate::error::ErrorBody),
               (status = 401, description = "The invite code is wrong or spent", body = crate::error::ErrorBody),
-              (status = 409, body = crate::error::ErrorBody)))]
-pub async fn join(State(state): State<AppState>, ApiJson(req): ApiJson<JoinRequest>) -> Result<Json<Tokens>> {
+              (status = 409, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
+pub async fn join(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<JoinRequest>,
+) -> Result<Json<Tokens>> {
     let name = check_name(&req.name)?;
     check_secret(&req.secret, PIN_MIN)?;
-    let hash = tokio::task::spawn_blocking(move || passwords::hash(&req.secret)).await??;
     let code_hash = tokens::hash_secret(&tokens::normalise_invite_code(&req.code));
+    // A wrong code counts against the address as a wrong PIN does, and is turned away before the
+    // password hash runs: guessing codes costs the guesser, not the server's cores.
+    let address = addr.ip().to_string();
+    refuse_blocked_address(&state, &address).await?;
+    let usable = {
+        let code_hash = code_hash.clone();
+        state.store.read_quick(move |db| people::invite_usable(db, &code_hash, store::now_ms())).await?
+    };
+    if !usable {
+        state.store.write(move |tx| people::address_failed(tx, &address, ADDRESS_WINDOW_MS, store::now_ms())).await?;
+        tokio::time::sleep(std::time::Duration::from_millis(state.settings.failure_delay_ms)).await;
+        return Err(WRONG_CODE);
+    }
+    let hash = tokio::task::spawn_blocking(move || passwords::hash(&req.secret)).await??;
     let st = state.clone();
     let tokens = state
         .store
         .write(move |tx| {
             let now = store::now_ms();
-            // A wrong or spent code is a failed credential, like a wrong PIN. It is checked
+            // Spent here, in case another join took it since the check above. It is checked
             // before the name, so only someone holding a real code learns whether a name is
             // taken (and the code stays unspent: the refusal rolls this back).
-            let yp = people::take_invite(tx, &code_hash, now)?.ok_or(ApiError::Unauthorized(
-                "that invite code isn't right, or has run out; ask your worker for a new one",
-            ))?;
+            let yp = people::take_invite(tx, &code_hash, now)?.ok_or(WRONG_CODE)?;
             // A code for someone who joined before resets their PIN (and may keep their name).
             if people::by_name(tx, &name)?.is_some_and(|p| p.id != yp) {
                 return Err(ApiError::Conflict("that name is taken; try another"));
@@ -199,14 +226,7 @@ pub async fn sign_in(
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<Json<Tokens>> {
     let address = addr.ip().to_string();
-    let (limit, now) = (i64::from(state.settings.address_failure_limit), store::now_ms());
-    let blocked = {
-        let address = address.clone();
-        state.store.read_quick(move |db| people::address_blocked(db, &address, limit, ADDRESS_WINDOW_MS, now)).await?
-    };
-    if let Some(retry_after_secs) = blocked {
-        return Err(ApiError::TooManyAttempts { retry_after_secs: retry_after_secs as u64 });
-    }
+    refuse_blocked_address(&state, &address).await?;
     // One path for every name, known or not: the same lookups, the same password check (against
     // a stand-in hash when nobody has the name), the same counting, locking, delay and message.
     // Whether someone is supported by the service is itself sensitive.

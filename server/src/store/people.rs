@@ -257,6 +257,16 @@ pub fn create_invite(
     Ok(())
 }
 
+/// Whether a code is one that would work now (unused, unexpired), without spending it.
+pub fn invite_usable(conn: &dyn Db, code_hash: &str, now: i64) -> Result<bool> {
+    Ok(conn
+        .query_opt(
+            "SELECT 1 FROM invites WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+            &[code_hash.into(), now.into()],
+        )?
+        .is_some())
+}
+
 /// Spends an unused, unexpired invite and retires their other codes; returns the young person it was for.
 pub fn take_invite(conn: &dyn Db, code_hash: &str, now: i64) -> Result<Option<PersonId>> {
     let row = conn.query_opt(
