@@ -156,7 +156,8 @@ const WRONG_CODE: ApiError =
 /// Too many failed sign-ins or joins from this address lately: turned away before any work.
 async fn refuse_blocked_address(state: &AppState, address: &str) -> Result<()> {
     let (limit, now, address) = (i64::from(state.settings.address_failure_limit), store::now_ms(), address.to_owned());
-    let blocked = state.store.read_quick(move |db| people::address_blocked(db, &address, limit, ADDRESS_WINDOW_MS, now));
+    let blocked =
+        state.store.read_quick(move |db| people::address_blocked(db, &address, limit, ADDRESS_WINDOW_MS, now));
     match blocked.await? {
         Some(retry_after_secs) => Err(ApiError::TooManyAttempts { retry_after_secs: retry_after_secs as u64 }),
         None => Ok(()),
