@@ -196,6 +196,47 @@ async fn one_address_guessing_across_many_names_is_slowed_to_a_stop() {
 }
 
 #[tokio::test]
+async fn a_signed_in_phone_cannot_be_used_to_guess_its_owners_pin() {
+    let settings = tandem_server::config::Settings { failure_delay_ms: 0, ..Default::default() };
+    let server = TestServer::start_with(settings).await;
+    let kai = server.signed_in(KAI.0, KAI.1).await;
+    let change = |current: &str| json!({"current": current, "new": "86420"});
+    for guess in ["0000", "1111", "2222", "3333", "4444"] {
+        let (status, body) = kai.call(Method::POST, "/api/me/password", Some(change(guess))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    }
+    let (status, body) = kai.call(Method::POST, "/api/me/password", Some(change(KAI.1))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "locked after five wrong PINs, even the right one: {body}");
+    let other = server.device();
+    let (status, _) = other
+        .call(Method::POST, "/api/auth/sign-in", Some(json!({"name": KAI.0, "secret": KAI.1, "device": other.device})))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the same lock as signing in");
+}
+
+#[tokio::test]
+async fn changing_a_pin_with_the_right_one_clears_earlier_wrong_tries() {
+    let settings = tandem_server::config::Settings { failure_delay_ms: 0, ..Default::default() };
+    let server = TestServer::start_with(settings).await;
+    let kai = server.signed_in(KAI.0, KAI.1).await;
+    for guess in ["0000", "1111", "2222", "3333"] {
+        let (status, _) = kai.call(Method::POST, "/api/me/password", Some(json!({"current": guess, "new": "86420"}))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+    let (status, body) = kai.call(Method::POST, "/api/me/password", Some(json!({"current": KAI.1, "new": "86420"}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let other = server.device();
+    let (status, _) = other
+        .call(Method::POST, "/api/auth/sign-in", Some(json!({"name": KAI.0, "secret": "9999", "device": other.device})))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "one wrong sign-in after: counted from nothing, not locked");
+    let (status, _) = other
+        .call(Method::POST, "/api/auth/sign-in", Some(json!({"name": KAI.0, "secret": "86420", "device": other.device})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn one_address_guessing_invite_codes_is_stopped_too() {
     let settings =
         tandem_server::config::Settings { failure_delay_ms: 0, address_failure_limit: 8, ..Default::default() };

@@ -363,9 +363,10 @@ pub struct NewPassword {
 
 /// Choose a new password (or PIN), giving the current one. Required after an admin set a first one.
 #[utoipa::path(post, path = "/api/me/password", request_body = NewPassword, tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = Done), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Done), (status = 400, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 pub async fn change_password(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     caller: extract::Caller,
     ApiJson(req): ApiJson<NewPassword>,
 ) -> Result<Json<Done>> {
@@ -374,20 +375,48 @@ pub async fn change_password(
     if req.new == req.current {
         return Err(ApiError::BadRequest("choose a different one from the one you have now".into()));
     }
+    // A phone left signed in must not become a way to learn its owner's PIN by trying them all
+    // here: a wrong current one counts as a failed sign-in, for the name and for the address.
+    let address = addr.ip().to_string();
+    refuse_blocked_address(&state, &address).await?;
     let who = caller.person;
     let person = state
         .store
         .read(move |db| people::by_id(db, who))
         .await?
         .ok_or(ApiError::Unauthorized("please sign in again"))?;
+    let name_hash = state.store.keyring().name_key(&person.name.clone().unwrap_or_default().to_lowercase());
+    let (failures, locked_until) = {
+        let name_hash = name_hash.clone();
+        state.store.read(move |db| people::signin_attempts(db, &name_hash)).await?
+    };
+    let now = store::now_ms();
+    if locked_until > now {
+        return Err(ApiError::TooManyAttempts { retry_after_secs: ((locked_until - now) / 1000).max(1) as u64 });
+    }
     let stored = person.secret_hash.clone().unwrap_or_default();
     let (current, new) = (req.current, req.new);
-    let (ok, hash) =
-        tokio::task::spawn_blocking(move || (passwords::verify(&current, &stored), passwords::hash(&new))).await?;
-    if !ok {
+    state.metrics.password_checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if !tokio::task::spawn_blocking(move || passwords::verify(&current, &stored)).await? {
+        let settings = state.settings.clone();
+        state
+            .store
+            .write(move |tx| {
+                people::address_failed(tx, &address, ADDRESS_WINDOW_MS, now)?;
+                people::record_failed_signin(tx, &name_hash, now, settings.lock_after_failures, settings.lock_ms)
+            })
+            .await?;
+        let delay = state.settings.failure_delay_ms * (failures as u64 + 1).min(10);
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
         return Err(ApiError::BadRequest("your current password isn't right".into()));
     }
-    let hash = hash?;
-    state.store.write(move |tx| people::set_password(tx, who, &hash)).await?;
+    let hash = tokio::task::spawn_blocking(move || passwords::hash(&new)).await??;
+    state
+        .store
+        .write(move |tx| {
+            people::clear_failed_signins(tx, &name_hash)?;
+            people::set_password(tx, who, &hash)
+        })
+        .await?;
     Ok(Json(Done { ok: true }))
 }
