@@ -220,10 +220,12 @@ async fn changing_a_pin_with_the_right_one_clears_earlier_wrong_tries() {
     let server = TestServer::start_with(settings).await;
     let kai = server.signed_in(KAI.0, KAI.1).await;
     for guess in ["0000", "1111", "2222", "3333"] {
-        let (status, _) = kai.call(Method::POST, "/api/me/password", Some(json!({"current": guess, "new": "86420"}))).await;
+        let (status, _) =
+            kai.call(Method::POST, "/api/me/password", Some(json!({"current": guess, "new": "86420"}))).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
     }
-    let (status, body) = kai.call(Method::POST, "/api/me/password", Some(json!({"current": KAI.1, "new": "86420"}))).await;
+    let (status, body) =
+        kai.call(Method::POST, "/api/me/password", Some(json!({"current": KAI.1, "new": "86420"}))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let other = server.device();
     let (status, _) = other
@@ -231,7 +233,11 @@ async fn changing_a_pin_with_the_right_one_clears_earlier_wrong_tries() {
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "one wrong sign-in after: counted from nothing, not locked");
     let (status, _) = other
-        .call(Method::POST, "/api/auth/sign-in", Some(json!({"name": KAI.0, "secret": "86420", "device": other.device})))
+        .call(
+            Method::POST,
+            "/api/auth/sign-in",
+            Some(json!({"name": KAI.0, "secret": "86420", "device": other.device})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
 }
