@@ -55,6 +55,9 @@ pub fn invite_young_person(
 pub fn new_invite(conn: &dyn Db, young_person: PersonId, by: PersonId, now: i64) -> Result<String> {
     // For someone who joined already, the code resets their PIN when they use it.
     match people::by_id(conn, young_person)? {
+        Some(p) if p.role == Role::YoungPerson && p.deactivated => {
+            return Err(ApiError::BadRequest("they are deactivated: reactivate them first".into()));
+        }
         Some(p) if p.role == Role::YoungPerson => {}
         _ => return Err(ApiError::NotFound("no young person with that id")),
     }

@@ -103,6 +103,15 @@ async fn a_worker_makes_a_new_code_for_someone_waiting_to_join_and_only_the_newe
     assert_eq!(status, StatusCode::OK);
     let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
     assert!(audit.to_string().contains("made a new invite code"), "{audit}");
+
+    // Someone deactivated can't come back in with a code made before (or after) it.
+    let (_, spare) = admin.call(Method::POST, &reset, None).await;
+    let (status, _) = admin.call(Method::POST, &format!("/api/admin/people/{}/deactivate", ash.me()), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = join(&server, spare["code"].as_str().unwrap(), "ash.back").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a deactivated person's code does not work");
+    let (status, body) = admin.call(Method::POST, &reset, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "no new code for someone deactivated: {body}");
     server.stop().await;
 }
 

@@ -203,7 +203,12 @@ pub async fn join(
             if people::by_name(tx, &name)?.is_some_and(|p| p.id != yp) {
                 return Err(ApiError::Conflict("that name is taken; try another"));
             }
-            if people::by_id(tx, yp)?.is_some_and(|p| p.secret_hash.is_some()) {
+            let before = people::by_id(tx, yp)?;
+            // Deactivation retires their codes; this holds even for one that slipped past.
+            if before.as_ref().is_some_and(|p| p.deactivated) {
+                return Err(WRONG_CODE);
+            }
+            if before.is_some_and(|p| p.secret_hash.is_some()) {
                 people::revoke_all(tx, yp, now)?;
             }
             people::set_credentials(tx, yp, &name, &hash)?;

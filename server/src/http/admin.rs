@@ -440,6 +440,7 @@ async fn set_active(state: &AppState, admin: PersonId, id: &str, active: bool) -
                 audit::append(tx, now, Some(admin), "reactivated", Some(person), "can sign in again")
             } else {
                 people::revoke_all(tx, person, now)?;
+                store::invites::retire_codes(tx, person, now)?;
                 audit::append(tx, now, Some(admin), "deactivated", Some(person), "can't sign in; every session ended")
             }
         })
