@@ -162,7 +162,7 @@ function People() {
                 <td>{p.deactivated ? 'Deactivated' : !p.joined ? 'Invited, not joined yet' : p.case_closed_at ? `Case closed ${when(p.case_closed_at)}` : 'Active'}</td>
                 <td><div class="row">
                   <button type="button" onClick={() => ctx.go({ name: 'sessions', id: p.id })}>Devices <span class="visually-hidden">of {p.display_name}</span></button>
-                  {p.role === 'young_person' && (
+                  {p.role === 'young_person' && !p.deactivated && (
                     <button type="button" onClick={() => void newCode(p)}>
                       {p.joined ? 'New code (forgotten PIN)' : 'New invite code'} <span class="visually-hidden">for {p.display_name}</span>
                     </button>
