@@ -70,6 +70,21 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   await rowan.getByText('Key worker: Sam').waitFor();
   assert.equal(await rowan.getByText('Key worker: Jo').count(), 0);
 
+  // Jo leaves: deactivating says what it does, and waits for a yes.
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByRole('button', { name: 'People' }).click();
+  const joRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'Jo', exact: true }) });
+  await joRow.getByRole('button', { name: 'Deactivate Jo' }).click();
+  const asking = page.getByRole('alertdialog', { name: 'Deactivate Jo?' });
+  await asking.getByText(/assign them a new key worker/).waitFor();
+  await assertAccessible(page, 'deactivate, asking first');
+  await asking.getByRole('button', { name: 'Cancel' }).click();
+  await asking.waitFor({ state: 'detached' });
+  assert.equal(await joRow.getByRole('cell', { name: 'Active' }).count(), 1, 'nothing done on cancel');
+  await joRow.getByRole('button', { name: 'Deactivate Jo' }).click();
+  await asking.getByRole('button', { name: 'Yes, deactivate' }).click();
+  await joRow.getByRole('cell', { name: 'Deactivated' }).waitFor();
+
   // Rowan's phone is lost: end that device's session.
   await page.getByRole('button', { name: 'Home' }).click();
   await page.getByRole('button', { name: 'People' }).click();

@@ -339,6 +339,44 @@ async fn a_young_person_with_no_key_worker_reaches_the_duty_worker_when_the_serv
 }
 
 #[tokio::test]
+async fn a_deactivated_key_worker_is_nobodys_worker_so_a_safety_alert_reaches_someone_who_can_answer() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["alerts_go_to"][0]["display_name"], "Sam", "{me}");
+    let (status, _) = admin.call(Method::PUT, "/api/admin/settings", Some(json!({"duty_worker": priya.me()}))).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Sam leaves the service.
+    let (status, _) = admin.call(Method::POST, &format!("/api/admin/people/{}/deactivate", sam.me()), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["workers"], json!([]), "Sam is no longer Ash's worker: {me}");
+    assert_eq!(me["alerts_go_to"][0]["display_name"], "Priya", "the duty worker is told instead: {me}");
+    let alert = uuid::Uuid::now_v7();
+    let (status, _) = ash.call(Method::POST, "/api/alerts", Some(json!({"id": alert, "raised_at": now_ms()}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, for_priya) = priya.call(Method::GET, "/api/alerts", None).await;
+    assert!(for_priya.to_string().contains(&alert.to_string()), "{for_priya}");
+    let (_, assignments) = admin.call(Method::GET, "/api/admin/assignments", None).await;
+    assert!(!assignments.to_string().contains(&sam.me().to_string()), "{assignments}");
+
+    // The duty worker leaves too: nobody is named, and the young person's app can say so.
+    let (status, _) = admin.call(Method::POST, &format!("/api/admin/people/{}/deactivate", priya.me()), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, settings) = admin.call(Method::GET, "/api/admin/settings", None).await;
+    assert!(settings["duty_worker"].is_null(), "{settings}");
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["alerts_go_to"], json!([]), "{me}");
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    assert!(audit.to_string().contains("their key worker was deactivated"), "{audit}");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_registered_shared_tablet_is_named_at_sign_in_seen_by_admins_and_removed_with_its_sessions() {
     let server = TestServer::start().await;
     let admin = server.signed_in(ADMIN.0, ADMIN.1).await;

@@ -107,6 +107,8 @@ function People() {
   const { call, problem, ctx } = useCall();
   const { people, load } = usePeople(call);
   const [code, setCode] = useState<{ name: string; code: string } | null>(null);
+  /** A step that is hard to undo, waiting for the admin to say yes having read what it does. */
+  const [asking, setAsking] = useState<{ person: Person; step: 'deactivate' | 'close' } | null>(null);
   const [staff, setStaff] = useState({ role: 'key_worker', name: '', display_name: '', password: '' });
   const [invitee, setInvitee] = useState({ display_name: '', worker: '' });
   const workers = (people ?? []).filter((p) => p.role === 'key_worker');
@@ -149,6 +151,24 @@ function People() {
           <button type="button" onClick={() => setCode(null)}>Done</button>
         </div>
       )}
+      {asking && (
+        <div class="card notice stack" role="alertdialog" aria-labelledby="asking-title" aria-describedby="asking-what">
+          <h2 id="asking-title" tabIndex={-1} ref={(h) => h?.focus()}>{asking.step === 'deactivate' ? `Deactivate ${asking.person.display_name}?` : `Close ${asking.person.display_name}'s case?`}</h2>
+          <p id="asking-what">
+            {asking.step === 'close'
+              ? 'Their phone tells them, and offers them a copy of their things. At the end of the service’s retention period everything of theirs is erased for good. You can reopen the case before then.'
+              : asking.person.role === 'key_worker'
+                ? 'They are signed out everywhere and can’t sign in. The young people they support stop being theirs: assign them a new key worker. Until then a safety alert from them goes to the duty worker.'
+                : 'They are signed out everywhere and can’t sign in, and any invite code of theirs stops working. Nothing of theirs is deleted; you can reactivate them.'}
+          </p>
+          <div class="row">
+            <button type="button" onClick={() => { const a = asking; setAsking(null); void (a.step === 'close' ? setCase(a.person, true) : setActive(a.person, false)); }}>
+              {asking.step === 'deactivate' ? 'Yes, deactivate' : 'Yes, close the case'}
+            </button>
+            <button type="button" class="link-button" onClick={() => setAsking(null)}>Cancel</button>
+          </div>
+        </div>
+      )}
       {people === null ? <p>Loading…</p> : (
         <div class="table-scroll">
         <table class="table">
@@ -168,12 +188,12 @@ function People() {
                     </button>
                   )}
                   {p.id !== ctx.session.person && (
-                    <button type="button" onClick={() => void setActive(p, p.deactivated)}>
+                    <button type="button" onClick={() => (p.deactivated ? void setActive(p, true) : setAsking({ person: p, step: 'deactivate' }))}>
                       {p.deactivated ? 'Reactivate' : 'Deactivate'} <span class="visually-hidden">{p.display_name}</span>
                     </button>
                   )}
                   {p.role === 'young_person' && p.joined && (
-                    <button type="button" onClick={() => void setCase(p, !p.case_closed_at)}>
+                    <button type="button" onClick={() => (p.case_closed_at ? void setCase(p, false) : setAsking({ person: p, step: 'close' }))}>
                       {p.case_closed_at ? 'Reopen case' : 'Close case'} <span class="visually-hidden">of {p.display_name}</span>
                     </button>
                   )}

@@ -429,7 +429,7 @@ async fn set_active(state: &AppState, admin: PersonId, id: &str, active: bool) -
     if person == admin {
         return Err(crate::error::ApiError::BadRequest("you can't deactivate yourself; ask another admin".into()));
     }
-    state
+    let released = state
         .store
         .write(move |tx| {
             let now = store::now_ms();
@@ -437,14 +437,50 @@ async fn set_active(state: &AppState, admin: PersonId, id: &str, active: bool) -
                 return Err(crate::error::ApiError::NotFound("no such person"));
             }
             if active {
-                audit::append(tx, now, Some(admin), "reactivated", Some(person), "can sign in again")
-            } else {
-                people::revoke_all(tx, person, now)?;
-                store::invites::retire_codes(tx, person, now)?;
-                audit::append(tx, now, Some(admin), "deactivated", Some(person), "can't sign in; every session ended")
+                audit::append(tx, now, Some(admin), "reactivated", Some(person), "can sign in again")?;
+                return Ok(Vec::new());
             }
+            people::revoke_all(tx, person, now)?;
+            store::invites::retire_codes(tx, person, now)?;
+            // A key worker who can't sign in can't answer a safety alert: their young people stop
+            // being theirs, so an alert goes to the duty worker (or the app says nobody can be
+            // told) instead of to nobody, and the admin sees them unassigned.
+            let caseload: Vec<PersonId> = people::caseload_of(tx, person)?.into_iter().map(|(id, ..)| id).collect();
+            for young_person in &caseload {
+                accounts::unassign(tx, person, *young_person, now)?;
+                audit::append(
+                    tx,
+                    now,
+                    Some(admin),
+                    "ended an assignment",
+                    Some(*young_person),
+                    "their key worker was deactivated",
+                )?;
+            }
+            if people::duty_worker(tx)? == Some(person) {
+                people::set_duty_worker(tx, None)?;
+                audit::append(
+                    tx,
+                    now,
+                    Some(admin),
+                    "named no duty worker",
+                    Some(person),
+                    "the duty worker was deactivated",
+                )?;
+            }
+            audit::append(tx, now, Some(admin), "deactivated", Some(person), "can't sign in; every session ended")?;
+            Ok(caseload)
         })
         .await?;
+    if !released.is_empty() {
+        state.assignments_changed();
+    }
+    for young_person in released {
+        // Done whether or not the notice goes out: a screen that misses it catches up at its next start.
+        if let Err(e) = state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(person)).await {
+            tracing::warn!(error = %e, "could not tell open screens about an ended assignment");
+        }
+    }
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
