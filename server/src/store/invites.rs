@@ -1,5 +1,5 @@
-//! Young people a key worker has invited who haven't joined yet: who, until when their code
-//! works; cancelling one; and retiring a code when a newer one is made or one is used.
+//! Young people assigned to a key worker who haven't joined yet: who, until when their code
+//! works; cancelling one; and retiring codes when a newer one is made or one is used.
 
 use super::people::parse_id;
 use super::sql::Db;
@@ -14,8 +14,8 @@ pub struct OpenInvite {
 }
 
 /// Young people assigned to `worker` who have not joined yet (whoever invited them: an admin, or
-/// a worker who has since handed them over), each with their newest code's expiry, soonest to
-/// join first.
+/// a worker who has since handed them over), each with their newest code's expiry, the latest
+/// first.
 pub fn waiting_to_join(conn: &dyn Db, worker: PersonId) -> Result<Vec<OpenInvite>> {
     conn.query(
         "SELECT p.id, p.display_name, coalesce(max(i.expires_at), 0) AS until FROM assignments a
