@@ -164,6 +164,36 @@ async fn refuse_blocked_address(state: &AppState, address: &str) -> Result<()> {
     }
 }
 
+/// The name's failures and lock (`people::signin_attempts`): refused while it is locked.
+fn refuse_locked((_, locked_until): (i64, i64), now: i64) -> Result<()> {
+    if locked_until > now {
+        return Err(ApiError::TooManyAttempts { retry_after_secs: ((locked_until - now) / 1000).max(1) as u64 });
+    }
+    Ok(())
+}
+
+/// A wrong PIN or password, counted for the name and for the address; then a wait that grows
+/// with each failure in a row, to slow guessing.
+async fn count_wrong_secret(
+    state: &AppState,
+    address: String,
+    name_hash: String,
+    failures: i64,
+    now: i64,
+) -> Result<()> {
+    let s = state.settings.clone();
+    state
+        .store
+        .write(move |tx| {
+            people::address_failed(tx, &address, ADDRESS_WINDOW_MS, now)?;
+            people::record_failed_signin(tx, &name_hash, now, s.lock_after_failures, s.lock_ms)
+        })
+        .await?;
+    let delay = state.settings.failure_delay_ms * (failures as u64 + 1).min(10);
+    tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    Ok(())
+}
+
 #[utoipa::path(post, path = "/api/auth/join", request_body = JoinRequest, tag = "auth",
     responses((status = 200, body = Tokens), (status = 400, body = crate::error::ErrorBody),
               (status = 401, description = "The invite code is wrong or spent", body = crate::error::ErrorBody),
@@ -244,9 +274,7 @@ pub async fn sign_in(
         state.store.read(move |db| Ok((people::by_name(db, &name)?, people::signin_attempts(db, &name_hash)?))).await?
     };
     let now = store::now_ms();
-    if locked_until > now {
-        return Err(ApiError::TooManyAttempts { retry_after_secs: ((locked_until - now) / 1000).max(1) as u64 });
-    }
+    refuse_locked((failures, locked_until), now)?;
     // Deactivated people take the stand-in path too: refused exactly as an unknown name.
     let person = person.filter(|p| p.secret_hash.is_some() && !p.deactivated);
     let stored = person.as_ref().and_then(|p| p.secret_hash.clone());
@@ -257,21 +285,8 @@ pub async fn sign_in(
         None => passwords::verify_dummy(&secret),
     })
     .await?;
-    let settings = state.settings.clone();
     let Some(person) = person.filter(|_| ok) else {
-        state
-            .store
-            .write({
-                let (s, name_hash) = (settings.clone(), name_hash.clone());
-                move |tx| {
-                    people::address_failed(tx, &address, ADDRESS_WINDOW_MS, now)?;
-                    people::record_failed_signin(tx, &name_hash, now, s.lock_after_failures, s.lock_ms)
-                }
-            })
-            .await?;
-        // Each failure in a row costs a little more time, to slow guessing.
-        let delay = settings.failure_delay_ms * (failures as u64 + 1).min(10);
-        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        count_wrong_secret(&state, address, name_hash, failures, now).await?;
         return Err(ApiError::Unauthorized("that name and PIN don't match"));
     };
     let st = state.clone();
@@ -391,28 +406,17 @@ pub async fn change_password(
         .await?
         .ok_or(ApiError::Unauthorized("please sign in again"))?;
     let name_hash = state.store.keyring().name_key(&person.name.clone().unwrap_or_default().to_lowercase());
-    let (failures, locked_until) = {
+    let attempts = {
         let name_hash = name_hash.clone();
         state.store.read(move |db| people::signin_attempts(db, &name_hash)).await?
     };
     let now = store::now_ms();
-    if locked_until > now {
-        return Err(ApiError::TooManyAttempts { retry_after_secs: ((locked_until - now) / 1000).max(1) as u64 });
-    }
+    refuse_locked(attempts, now)?;
     let stored = person.secret_hash.clone().unwrap_or_default();
     let (current, new) = (req.current, req.new);
     state.metrics.password_checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if !tokio::task::spawn_blocking(move || passwords::verify(&current, &stored)).await? {
-        let settings = state.settings.clone();
-        state
-            .store
-            .write(move |tx| {
-                people::address_failed(tx, &address, ADDRESS_WINDOW_MS, now)?;
-                people::record_failed_signin(tx, &name_hash, now, settings.lock_after_failures, settings.lock_ms)
-            })
-            .await?;
-        let delay = state.settings.failure_delay_ms * (failures as u64 + 1).min(10);
-        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        count_wrong_secret(&state, address, name_hash.clone(), attempts.0, now).await?;
         return Err(ApiError::BadRequest("your current password isn't right".into()));
     }
     let hash = tokio::task::spawn_blocking(move || passwords::hash(&new)).await??;
