@@ -77,6 +77,10 @@ pub fn assign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i64)
     if w.role != Role::KeyWorker || y.role != Role::YoungPerson {
         return Err(ApiError::BadRequest("assign a key worker to a young person".into()));
     }
+    // A worker who can't sign in can't answer the young person (or their safety alert).
+    if w.deactivated {
+        return Err(ApiError::BadRequest("that key worker is deactivated: reactivate them first".into()));
+    }
     people::assign(conn, worker, young_person, now)?;
     // The new worker's next pull brings what the young person already shared with workers.
     sync::touch_all_of(conn, young_person)

@@ -363,6 +363,9 @@ async fn a_deactivated_key_worker_is_nobodys_worker_so_a_safety_alert_reaches_so
     assert!(for_priya.to_string().contains(&alert.to_string()), "{for_priya}");
     let (_, assignments) = admin.call(Method::GET, "/api/admin/assignments", None).await;
     assert!(!assignments.to_string().contains(&sam.me().to_string()), "{assignments}");
+    let body = json!({"worker": sam.me(), "young_person": ash.me()});
+    let (status, body) = admin.call(Method::POST, "/api/admin/assignments", Some(body)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "nobody is assigned to a deactivated worker: {body}");
 
     // The duty worker leaves too: nobody is named, and the young person's app can say so.
     let (status, _) = admin.call(Method::POST, &format!("/api/admin/people/{}/deactivate", priya.me()), None).await;

@@ -111,7 +111,7 @@ function People() {
   const [asking, setAsking] = useState<{ person: Person; step: 'deactivate' | 'close' } | null>(null);
   const [staff, setStaff] = useState({ role: 'key_worker', name: '', display_name: '', password: '' });
   const [invitee, setInvitee] = useState({ display_name: '', worker: '' });
-  const workers = (people ?? []).filter((p) => p.role === 'key_worker');
+  const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
 
   const addStaff = async (e: Event) => {
     e.preventDefault();
@@ -244,7 +244,7 @@ function Assignments() {
   const [choice, setChoice] = useState<Record<string, string>>({});
   const load = async () => setTable((await call<Assigned[]>('GET', '/api/admin/assignments')) ?? table);
   useEffect(() => void load(), []);
-  const workers = (people ?? []).filter((p) => p.role === 'key_worker');
+  const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
   const pick = (key: string) => choice[key] ?? '';
   const act = async (path: string, body: unknown) => {
     if (await call('POST', path, body)) {
@@ -263,7 +263,7 @@ function Assignments() {
           {table.map((y) => (
             <li class="card" key={y.young_person}>
               <h2>{y.display_name}</h2>
-              {y.workers.length === 0 ? <p>No key worker.</p> : y.workers.map((w) => (
+              {y.workers.length === 0 ? <p>No key worker: assign one. Until then a safety alert from them goes to the duty worker, if one is named.</p> : y.workers.map((w) => (
                 <div class="row" key={w.id}>
                   <span>Key worker: {w.display_name}</span>
                   <label for={`to-${y.young_person}-${w.id}`} class="visually-hidden">Hand {y.display_name} over from {w.display_name} to</label>
