@@ -27,7 +27,7 @@ export function Caseload() {
               <li class="card" key={p.id}>
                 <h2>{p.display_name}</h2>
                 {p.joined === false && shared.length === 0
-                  ? <p>Hasn't joined yet: their invite code is unused.</p>
+                  ? <p>Hasn't joined yet: their invite code is unused. <button type="button" class="link-button" onClick={() => ctx.go({ name: 'invite' })}>A new code<span class="visually-hidden"> for {p.display_name}</span></button></p>
                   : <p>{shared.length === 1 ? '1 thing shared with you' : `${shared.length} things shared with you`}</p>}
                 {ctx.alerts.some((a) => a.young_person === p.id && !a.seen_at) && <p class="problem">Said they don't feel safe right now</p>}
                 {fresh > 0 && <p class="tag tag--worker" data-testid="new-count">New since you last looked: {fresh}</p>}
