@@ -158,7 +158,7 @@ function People() {
             {asking.step === 'close'
               ? 'Their phone tells them, and offers them a copy of their things. At the end of the service’s retention period everything of theirs is erased for good. You can reopen the case before then.'
               : asking.person.role === 'key_worker'
-                ? 'They are signed out everywhere and can’t sign in. The young people they support stop being theirs: assign them a new key worker. Until then a safety alert from them goes to the duty worker.'
+                ? 'They are signed out everywhere and can’t sign in. The young people they support stop being theirs: assign them a new key worker. Until then a safety alert from them goes to the duty worker, if one is named.'
                 : 'They are signed out everywhere and can’t sign in, and any invite code of theirs stops working. Nothing of theirs is deleted; you can reactivate them.'}
           </p>
           <div class="row">
