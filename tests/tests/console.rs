@@ -116,6 +116,28 @@ async fn a_worker_makes_a_new_code_for_someone_waiting_to_join_and_only_the_newe
 }
 
 #[tokio::test]
+async fn cancelling_an_invite_takes_the_suggestions_made_for_them_too() {
+    let server = TestServer::start().await;
+    let mut sam = server.signed_in(SAM.0, SAM.1).await;
+    let (_, made) = sam.call(Method::POST, "/api/invites", Some(json!({"display_name": "Remy"}))).await;
+    let remy: tandem_shared::PersonId = serde_json::from_value(made["young_person"].clone()).unwrap();
+    // Sam suggests a goal before Remy has joined.
+    let goal = new_record();
+    let op = sam.op(goal, RecordKind::Goal, remy, vec![FieldValue::Title("Get a bus pass".into())]);
+    assert_eq!(sam.push(vec![op]).await.results[0].status, tandem_shared::wire::OpStatus::Applied);
+    sam.pull().await;
+    assert!(sam.records.contains_key(&goal));
+
+    let (status, body) = sam.call(Method::POST, &format!("/api/invites/{remy}/cancel"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    sam.pull().await;
+    assert!(!sam.records.contains_key(&goal), "the suggestion went with the invite");
+    let (_, open) = sam.call(Method::GET, "/api/invites", None).await;
+    assert!(!open.to_string().contains("Remy"), "{open}");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_hand_over_moves_a_young_person_from_one_worker_to_another_in_one_step() {
     let server = TestServer::start().await;
     let admin = server.signed_in(ADMIN.0, ADMIN.1).await;

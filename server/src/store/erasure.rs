@@ -7,11 +7,13 @@ use super::{audit, sync};
 use crate::error::Result;
 use tandem_shared::PersonId;
 
-/// Why someone's data is erased: they asked, or their case was closed long enough ago.
+/// Why someone's data is erased: they asked, their case was closed long enough ago, or their
+/// invite was cancelled before they joined (what a worker suggested for them goes with it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Why {
     Asked,
     CaseClosed,
+    InviteCancelled,
 }
 
 /// What went, for the audit log and the caller.
@@ -71,6 +73,7 @@ pub fn erase(db: &dyn Db, who: PersonId, actor: Option<PersonId>, why: Why, now:
     let because = match why {
         Why::Asked => "they asked",
         Why::CaseClosed => "their case was closed and the retention period ended",
+        Why::InviteCancelled => "their invite was cancelled before they joined",
     };
     let detail = format!(
         "erased a young person and everything of theirs ({} records, {alerts} alerts): {because}",

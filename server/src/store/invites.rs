@@ -53,20 +53,13 @@ pub fn retire_codes(conn: &dyn Db, young_person: PersonId, now: i64) -> Result<(
     Ok(())
 }
 
-/// Cancels the invites for `young_person`, assigned to `worker` and not joined, and removes that
-/// not-yet-person (they never wrote anything). False if `worker` may not.
-pub fn cancel(conn: &dyn Db, worker: PersonId, young_person: PersonId) -> Result<bool> {
+/// Cancels the invite of `young_person`, assigned to `worker` and not joined: that not-yet-person
+/// is erased with anything a worker suggested for them, so those devices drop it too. False if
+/// `worker` may not.
+pub fn cancel(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i64) -> Result<bool> {
     if !is_waiting_for(conn, worker, young_person)? {
         return Ok(false);
     }
-    let yp = young_person.to_string();
-    for statement in [
-        "DELETE FROM invites WHERE young_person_id = ?1",
-        "DELETE FROM assignments WHERE young_person_id = ?1",
-        "DELETE FROM former_assignments WHERE young_person_id = ?1",
-        "DELETE FROM people WHERE id = ?1 AND secret_hash IS NULL",
-    ] {
-        conn.execute(statement, &[(&yp).into()])?;
-    }
+    super::erasure::erase(conn, young_person, Some(worker), super::erasure::Why::InviteCancelled, now)?;
     Ok(true)
 }
