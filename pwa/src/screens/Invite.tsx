@@ -100,7 +100,7 @@ export function Invite() {
           ))}
         </ul>
       )}
-      {open && open.length > 0 && <p>A new code stops their earlier code working, so a lost card can't be used.</p>}
+      {open && open.length > 0 && <p>A new code stops their earlier code working, so a lost card can't be used. Cancelling takes them off your list, with anything suggested for them.</p>}
     </section>
   );
 }
