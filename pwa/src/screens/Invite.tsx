@@ -108,6 +108,8 @@ export function Invite() {
 function InviteCard({ invite, onDone }: { invite: Created; onDone: () => void }) {
   const [qr, setQr] = useState<string | null>(null);
   const link = `${window.location.origin}/#/join/${encodeURIComponent(invite.code)}`;
+  // Made from further down the list: the card is where the eye goes next.
+  useEffect(() => document.getElementById('invite-card')?.scrollIntoView({ block: 'start' }), [invite.code]);
   useEffect(() => {
     // Loaded only here, so the app's first load stays small.
     void import('uqr').then(({ renderSVG }) => setQr(renderSVG(link, { border: 2 })));
