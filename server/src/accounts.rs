@@ -95,6 +95,34 @@ pub fn unassign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i6
     sync::touch_all_of(conn, young_person)
 }
 
+/// What deactivating `person` (already marked so) takes with it: every session, every unused
+/// invite code, and, for a key worker, their assignments and being the duty worker. A worker
+/// who can't sign in can't answer a safety alert: their young people's alerts go to the duty
+/// worker instead (or the app says nobody can be told), and the admin sees them unassigned.
+/// Returns the young people no longer theirs, for their open screens to be told.
+pub fn deactivate(conn: &dyn Db, admin: PersonId, person: PersonId, now: i64) -> Result<Vec<PersonId>> {
+    people::revoke_all(conn, person, now)?;
+    invites::retire_codes(conn, person, now)?;
+    let caseload: Vec<PersonId> = people::caseload_of(conn, person)?.into_iter().map(|(id, ..)| id).collect();
+    for young_person in &caseload {
+        unassign(conn, person, *young_person, now)?;
+        audit::append(
+            conn,
+            now,
+            Some(admin),
+            "ended an assignment",
+            Some(*young_person),
+            "their key worker was deactivated",
+        )?;
+    }
+    if people::duty_worker(conn)? == Some(person) {
+        people::set_duty_worker(conn, None)?;
+        audit::append(conn, now, Some(admin), "named no duty worker", Some(person), "the duty worker was deactivated")?;
+    }
+    audit::append(conn, now, Some(admin), "deactivated", Some(person), "can't sign in; every session ended")?;
+    Ok(caseload)
+}
+
 pub fn revoke(conn: &dyn Db, person: PersonId, now: i64) -> Result<()> {
     people::by_id(conn, person)?.ok_or(ApiError::NotFound("no such person"))?;
     people::revoke_all(conn, person, now)

@@ -400,16 +400,17 @@ pub async fn change_password(
     let address = addr.ip().to_string();
     refuse_blocked_address(&state, &address).await?;
     let who = caller.person;
-    let person = state
+    // The person, and the failures counted against their name, in one read.
+    let (person, name_hash, attempts) = state
         .store
-        .read(move |db| people::by_id(db, who))
+        .read(move |db| {
+            let Some(person) = people::by_id(db, who)? else { return Ok(None) };
+            let name_hash = db.keyring().name_key(&person.name.clone().unwrap_or_default().to_lowercase());
+            let attempts = people::signin_attempts(db, &name_hash)?;
+            Ok(Some((person, name_hash, attempts)))
+        })
         .await?
         .ok_or(ApiError::Unauthorized("please sign in again"))?;
-    let name_hash = state.store.keyring().name_key(&person.name.clone().unwrap_or_default().to_lowercase());
-    let attempts = {
-        let name_hash = name_hash.clone();
-        state.store.read(move |db| people::signin_attempts(db, &name_hash)).await?
-    };
     let now = store::now_ms();
     refuse_locked(attempts, now)?;
     let stored = person.secret_hash.clone().unwrap_or_default();

@@ -440,36 +440,7 @@ async fn set_active(state: &AppState, admin: PersonId, id: &str, active: bool) -
                 audit::append(tx, now, Some(admin), "reactivated", Some(person), "can sign in again")?;
                 return Ok(Vec::new());
             }
-            people::revoke_all(tx, person, now)?;
-            store::invites::retire_codes(tx, person, now)?;
-            // A key worker who can't sign in can't answer a safety alert: their young people stop
-            // being theirs, so an alert goes to the duty worker (or the app says nobody can be
-            // told) instead of to nobody, and the admin sees them unassigned.
-            let caseload: Vec<PersonId> = people::caseload_of(tx, person)?.into_iter().map(|(id, ..)| id).collect();
-            for young_person in &caseload {
-                accounts::unassign(tx, person, *young_person, now)?;
-                audit::append(
-                    tx,
-                    now,
-                    Some(admin),
-                    "ended an assignment",
-                    Some(*young_person),
-                    "their key worker was deactivated",
-                )?;
-            }
-            if people::duty_worker(tx)? == Some(person) {
-                people::set_duty_worker(tx, None)?;
-                audit::append(
-                    tx,
-                    now,
-                    Some(admin),
-                    "named no duty worker",
-                    Some(person),
-                    "the duty worker was deactivated",
-                )?;
-            }
-            audit::append(tx, now, Some(admin), "deactivated", Some(person), "can't sign in; every session ended")?;
-            Ok(caseload)
+            accounts::deactivate(tx, admin, person, now)
         })
         .await?;
     if !released.is_empty() {
