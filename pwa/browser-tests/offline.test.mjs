@@ -85,3 +85,58 @@ test('a session ended elsewhere hides the screens until the same person signs in
   await page.getByText('Everything is sent.').waitFor();
   await context.close();
 });
+
+test('signed out with words still on the phone and the PIN forgotten: a new code lets the same person back in, and nothing is lost', async () => {
+  const base = env.server.base;
+  const headers = { 'content-type': 'application/json', 'tandem-protocol': '1', 'tandem-schema': '1' };
+  const post = async (path, body, token) => {
+    const r = await fetch(base + path, { method: 'POST', headers: token ? { ...headers, authorization: `Bearer ${token}` } : headers, body: JSON.stringify(body ?? {}) });
+    return { status: r.status, body: await r.json() };
+  };
+  const admin = (await post('/api/auth/sign-in', { name: 'admin', secret: 'demo-admin-pass', device: crypto.randomUUID() })).body;
+  const invite = async (name) => (await post('/api/admin/invites', { display_name: name, workers: [] }, admin.access_token)).body;
+  const robin = await invite('Robin');
+
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(base + '/');
+  await page.getByRole('button', { name: 'I have a code from my worker' }).click();
+  await page.getByLabel('Your code').fill(robin.code);
+  await page.getByLabel('Choose a name to sign in with').fill('robin.b');
+  await page.getByLabel('Choose a PIN or password').fill('4826');
+  await page.getByRole('button', { name: 'Join' }).click();
+  await page.getByLabel('Something good about you').waitFor();
+
+  await context.setOffline(true);
+  await page.getByLabel('Something good about you').fill('I look after my dog');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('I look after my dog').first().waitFor();
+
+  // Robin's session ends elsewhere, and Robin has forgotten the PIN.
+  const other = (await post('/api/auth/sign-in', { name: 'robin.b', secret: '4826', device: crypto.randomUUID() })).body;
+  assert.equal((await post('/api/auth/sign-out-everywhere', {}, other.access_token)).status, 200);
+  await context.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.getByRole('heading', { name: 'Sign in again' }).waitFor();
+  await page.getByRole('button', { name: /Forgot your PIN/ }).click();
+  await assertAccessible(page, 'sign in again with a new code');
+
+  // A code for someone else is refused on this phone, and stays good for them.
+  const noor = await invite('Noor');
+  await page.getByLabel('Your new code').fill(noor.code);
+  await page.getByLabel('Your name').fill('robin.b');
+  await page.getByLabel('Choose a new PIN or password').fill('7391');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: "someone else's things" }).waitFor();
+  assert.equal(await page.getByText('I look after my dog').count(), 0, 'still hidden');
+
+  const reset = (await post(`/api/admin/people/${other.person}/new-invite`, {}, admin.access_token)).body;
+  await page.getByLabel('Your new code').fill(reset.code);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('I look after my dog').first().waitFor();
+  const robinNow = await api(base, 'robin.b', '7391');
+  await eventually(async () => (await robinNow.texts()).includes('I look after my dog'), 20_000, 'the offline words on the server');
+  await page.getByText('Everything is sent.').waitFor();
+  assert.equal((await post('/api/auth/join', { code: noor.code, name: 'noor.a', secret: '5151', device: crypto.randomUUID() })).status, 200, "Noor's code was not spent");
+  await context.close();
+});

@@ -73,7 +73,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
         ) : session && locked ? (
           <LockScreen check={unlockCheck} onUnlock={unlock} onSignOut={() => void signOut(false)} />
         ) : session && t.ended ? (
-          <SignInAgain onSignIn={t.signInAgain} onRemove={() => void signOut(false)} />
+          <SignInAgain onSignIn={t.signInAgain} onJoin={session.role === 'young_person' ? t.joinAgain : undefined} onRemove={() => void signOut(false)} />
         ) : !session || !ctx ? (
           <SignIn
             code={route.name === 'join' ? (route.code ?? '') : undefined}

@@ -327,6 +327,43 @@ async fn a_new_code_for_a_young_person_who_joined_resets_their_pin_and_ends_thei
     server.stop().await;
 }
 
+/// A young person signed out on a phone still holding unsent words, their PIN forgotten: a new
+/// code lets them back in on that phone, and what waited there is sent. A code for anyone else is
+/// refused without being spent, so nobody else takes over those words.
+#[tokio::test]
+async fn a_forgotten_pin_is_reset_on_the_phone_holding_unsent_words_and_only_by_their_own_code() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let ash = phone.me();
+    let (first, second) = (new_record(), new_record());
+    let sent = phone.op(first, RecordKind::Strength, ash, vec![FieldValue::Text("I listen well".into())]);
+    phone.push(vec![sent]).await;
+    let waiting = phone.op(second, RecordKind::Strength, ash, vec![FieldValue::Text("I keep going".into())]);
+    assert_eq!(phone.call(Method::POST, "/api/auth/sign-out-everywhere", None).await.0, StatusCode::OK);
+
+    let (_, noor) =
+        admin.call(Method::POST, "/api/admin/invites", Some(json!({"display_name": "Noor", "workers": []}))).await;
+    let (_, reset) = admin.call(Method::POST, &format!("/api/admin/people/{ash}/new-invite"), None).await;
+    let join_here = |code: &serde_json::Value| json!({"code": code, "name": ASH.0, "secret": "8642", "device": phone.device, "for_person": ash});
+    let before = server.fingerprint().await;
+    let (status, body) = phone.call(Method::POST, "/api/auth/join", Some(join_here(&noor["code"]))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("has not been used"), "{body}");
+    assert_eq!(server.fingerprint().await, before, "nothing changed, and Noor's code is unspent");
+    assert_eq!(join(&server, noor["code"].as_str().unwrap(), "noor.a").await.0, StatusCode::OK);
+
+    let (status, tokens) = phone.call(Method::POST, "/api/auth/join", Some(join_here(&reset["code"]))).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    phone.take_tokens(&tokens);
+    assert_eq!(phone.me(), ash);
+    let answer = phone.push(vec![waiting]).await;
+    assert_eq!(answer.results[0].status, tandem_shared::wire::OpStatus::Applied, "{:?}", answer.results);
+    phone.pull().await;
+    assert!(phone.records.contains_key(&first) && phone.records.contains_key(&second));
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn a_young_person_with_no_key_worker_reaches_the_duty_worker_when_the_service_names_one() {
     let server = TestServer::start().await;

@@ -59,6 +59,13 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Prop
         {problem && <p class="problem" role="alert">{problem}</p>}
         <button type="submit" disabled={busy}>{mode === 'sign-in' ? 'Sign in' : 'Join'}</button>
       </form>
+      {mode === 'sign-in' && (
+        <details class="forgot">
+          <summary>Forgot your PIN or password?</summary>
+          <p>Ask your worker for a new code, then choose "I have a code from my worker". You can keep your name, and everything you wrote is still there.</p>
+          <p>Staff: ask your service's admin to set you a new password.</p>
+        </details>
+      )}
       <p>
         {mode === 'sign-in' ? (
           <button type="button" class="link-button" onClick={() => setMode('join')}>I have a code from my worker</button>

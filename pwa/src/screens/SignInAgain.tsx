@@ -2,31 +2,61 @@ import { useState } from 'preact/hooks';
 import { useSubmit } from '../ui/useSubmit';
 import { NO_SIGNAL } from './SignIn';
 
+interface Props {
+  onSignIn: (name: string, secret: string) => Promise<void>;
+  /** A young person's way back in with a new code when the PIN is forgotten; staff have none. */
+  onJoin?: (code: string, name: string, secret: string) => Promise<void>;
+  onRemove: () => void;
+}
+
 /**
  * The server ended this phone's session (signed out everywhere, a device ended by an admin, a
  * sign-in unused for too long). What was written here stays, hidden until the same person signs
  * in again, and is then sent; a finder of a lost phone sees nothing.
  */
-export function SignInAgain({ onSignIn, onRemove }: { onSignIn: (name: string, secret: string) => Promise<void>; onRemove: () => void }) {
+export function SignInAgain({ onSignIn, onJoin, onRemove }: Props) {
+  const [withCode, setWithCode] = useState(false);
+  const [code, setCode] = useState('');
   const [name, setName] = useState('');
   const [secret, setSecret] = useState('');
-  const { problem, busy, submit: run } = useSubmit(NO_SIGNAL);
+  const { problem, setProblem, busy, submit: run } = useSubmit(NO_SIGNAL);
   const submit = (e: Event) => {
     e.preventDefault();
-    void run(() => onSignIn(name.trim(), secret));
+    void run(() => (withCode && onJoin ? onJoin(code, name.trim(), secret) : onSignIn(name.trim(), secret)));
+  };
+  const switchTo = (code: boolean) => {
+    setWithCode(code);
+    setSecret('');
+    setProblem(null);
   };
   return (
     <section class="narrow">
       <h1>Sign in again</h1>
       <p>You were signed out on this phone. Anything you wrote is still saved here, and is sent once you sign in.</p>
+      {withCode && <p>Use the new code your worker gave you. You can keep the same name. Choose a new PIN: your old one stops working.</p>}
       <form class="stack" onSubmit={submit}>
+        {withCode && (
+          <>
+            <label for="again-code">Your new code</label>
+            <input id="again-code" autocomplete="off" value={code} onInput={(e) => setCode(e.currentTarget.value)} required />
+          </>
+        )}
         <label for="again-name">Your name</label>
         <input id="again-name" autocomplete="username" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
-        <label for="again-secret">Your PIN or password</label>
-        <input id="again-secret" type="password" autocomplete="current-password" value={secret} onInput={(e) => setSecret(e.currentTarget.value)} required minLength={4} />
+        <label for="again-secret">{withCode ? 'Choose a new PIN or password (at least 4 characters)' : 'Your PIN or password'}</label>
+        <input id="again-secret" type="password" autocomplete={withCode ? 'new-password' : 'current-password'} value={secret} onInput={(e) => setSecret(e.currentTarget.value)} required minLength={4} />
         {problem && <p class="problem" role="alert">{problem}</p>}
         <button type="submit" disabled={busy}>Sign in</button>
       </form>
+      {onJoin && (
+        <p>
+          {withCode ? (
+            <button type="button" class="link-button" onClick={() => switchTo(false)}>I remember my PIN</button>
+          ) : (
+            <button type="button" class="link-button" onClick={() => switchTo(true)}>Forgot your PIN? Use a new code from your worker</button>
+          )}
+        </p>
+      )}
       <p>
         <button type="button" class="link-button" onClick={onRemove}>Not you? Remove everything from this phone</button>
       </p>

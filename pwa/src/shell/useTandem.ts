@@ -280,6 +280,15 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     await start(db, s.role);
   };
 
+  /** Signed out with words still here and the PIN forgotten: a new code from their worker. */
+  const joinAgain = async (code: string, name: string, secret: string) => {
+    if (!db || !session || !sessions.current) return;
+    const s = await sessions.current.join(code, name, secret, session.person, session.sharedDevice);
+    setEnded(false);
+    setSession(s);
+    await start(db, s.role);
+  };
+
   /** The visit timed out on a shared tablet: wipe once everything is sent; never drop unsent words. */
   const visitOver = async () => {
     if (!db) return;
@@ -334,5 +343,6 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     signedIn,
     ended,
     signInAgain,
+    joinAgain,
   };
 }

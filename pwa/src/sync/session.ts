@@ -64,10 +64,12 @@ export class SessionManager implements Auth {
     return this.keep(tokens, sharedDevice || tokens.tablet !== undefined);
   }
 
-  async join(code: string, name: string, secret: string): Promise<Session> {
+  /** `forPerson`: joining again (a new code for a forgotten PIN) on a device holding that person's
+   *  words; the server refuses anyone else's code without spending it. */
+  async join(code: string, name: string, secret: string, forPerson?: string, sharedDevice = false): Promise<Session> {
     const device = await this.device();
-    const tokens = await request<Tokens>(null, 'POST', '/api/auth/join', { code, name, secret, device });
-    return this.keep(tokens, false);
+    const tokens = await request<Tokens>(null, 'POST', '/api/auth/join', { code, name, secret, device, ...(forPerson ? { for_person: forPerson } : {}) });
+    return this.keep(tokens, sharedDevice);
   }
 
   /**

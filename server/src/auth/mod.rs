@@ -41,6 +41,11 @@ pub struct JoinRequest {
     pub secret: String,
     #[schema(value_type = String, format = Uuid)]
     pub device: DeviceId,
+    /// Set by a phone that still holds someone's unsent words (their PIN forgotten, a new code in
+    /// hand): the code must be theirs, or nothing happens and the code stays unspent.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub for_person: Option<PersonId>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -153,6 +158,10 @@ fn issue(
 const WRONG_CODE: ApiError =
     ApiError::Unauthorized("that invite code isn't right, or has run out; ask your worker for a new one");
 
+const SOMEONE_ELSES_CODE: ApiError = ApiError::Forbidden(
+    "this phone holds someone else's things, and that code is for another person; it has not been used",
+);
+
 /// Too many failed sign-ins or joins from this address lately: turned away before any work.
 async fn refuse_blocked_address(state: &AppState, address: &str) -> Result<()> {
     let (limit, now, address) = (i64::from(state.settings.address_failure_limit), store::now_ms(), address.to_owned());
@@ -229,6 +238,9 @@ pub async fn join(
             // before the name, so only someone holding a real code learns whether a name is
             // taken (and the code stays unspent: the refusal rolls this back).
             let yp = people::take_invite(tx, &code_hash, now)?.ok_or(WRONG_CODE)?;
+            if req.for_person.is_some_and(|p| p != yp) {
+                return Err(SOMEONE_ELSES_CODE);
+            }
             // A code for someone who joined before resets their PIN (and may keep their name).
             if people::by_name(tx, &name)?.is_some_and(|p| p.id != yp) {
                 return Err(ApiError::Conflict("that name is taken; try another"));
