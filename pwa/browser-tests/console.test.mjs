@@ -70,10 +70,26 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   await rowan.getByText('Key worker: Sam').waitFor();
   assert.equal(await rowan.getByText('Key worker: Jo').count(), 0);
 
-  // Jo leaves: deactivating says what it does, and waits for a yes.
+  // Jo forgot that password: the admin gives a first one again, and Jo chooses their own.
   await page.getByRole('button', { name: 'Home' }).click();
   await page.getByRole('button', { name: 'People' }).click();
   const joRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'Jo', exact: true }) });
+  await joRow.getByRole('button', { name: 'New password for Jo' }).click();
+  await page.getByRole('heading', { name: 'A new password for Jo' }).waitFor();
+  await assertAccessible(page, 'a new password for staff');
+  await page.getByLabel(/A first password for them/).fill('given again at the desk');
+  await page.getByRole('button', { name: 'Set this password' }).click();
+  await page.getByRole('status').filter({ hasText: 'Jo can sign in with that password now' }).waitFor();
+  const joAgain = await env.browser.newContext();
+  const joAgainPage = await joAgain.newPage();
+  await joAgainPage.goto(env.server.base + '/');
+  await joAgainPage.getByLabel('Your name').fill('jo.worker');
+  await joAgainPage.getByLabel('Your PIN or password').fill('given again at the desk');
+  await joAgainPage.getByRole('button', { name: 'Sign in' }).click();
+  await joAgainPage.getByRole('heading', { name: 'Choose your own password' }).waitFor();
+  await joAgain.close();
+
+  // Jo leaves: deactivating says what it does, and waits for a yes.
   await joRow.getByRole('button', { name: 'Deactivate Jo' }).click();
   const asking = page.getByRole('alertdialog', { name: 'Deactivate Jo?' });
   await asking.getByText(/assign them a new key worker/).waitFor();

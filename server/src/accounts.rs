@@ -12,24 +12,57 @@ pub const STAFF_PASSWORD_MIN: usize = 10;
 /// An invite code works once, for a week (a lost card is useless after that).
 pub const INVITE_DAYS: i64 = 7;
 
+/// A staff password that is long enough, hashed. Made before a write transaction, so the
+/// password hash (a third of a second, on purpose) never holds up the writer.
+pub struct StaffPassword(String);
+
+impl StaffPassword {
+    pub fn new(password: &str) -> Result<StaffPassword> {
+        check_secret(password, STAFF_PASSWORD_MIN)?;
+        Ok(StaffPassword(passwords::hash(password)?))
+    }
+}
+
 pub fn create_staff(
     conn: &dyn Db,
     role: Role,
     name: &str,
     display_name: &str,
-    password: &str,
+    password: &StaffPassword,
     now: i64,
 ) -> Result<PersonId> {
     if role == Role::YoungPerson {
         return Err(ApiError::BadRequest("young people join with an invite code; create an invite instead".into()));
     }
     let name = check_name(name)?;
-    check_secret(password, STAFF_PASSWORD_MIN)?;
     if people::by_name(conn, &name)?.is_some() {
         return Err(ApiError::Conflict("that name is taken"));
     }
-    let hash = passwords::hash(password)?;
-    people::create(conn, role, Some(&name), display_name.trim(), Some(&hash), now)
+    people::create(conn, role, Some(&name), display_name.trim(), Some(&password.0), now)
+}
+
+/// What the audit log says of a new first password.
+pub const NEW_PASSWORD_DETAIL: &str = "every session ended; they choose their own password when they next sign in";
+
+/// A staff member forgot their password: an admin sets a first one again, which they must
+/// change when they next sign in. Every session of theirs ends (whoever knew the old password is
+/// out), and a lockout from their own wrong guesses is lifted. Young people get a new invite code
+/// instead, and choose their own PIN with it.
+pub fn new_staff_password(conn: &dyn Db, person: PersonId, password: &StaffPassword, now: i64) -> Result<()> {
+    let p = people::by_id(conn, person)?.ok_or(ApiError::NotFound("no such person"))?;
+    if p.role == Role::YoungPerson {
+        return Err(ApiError::BadRequest("young people choose their own PIN: make them a new invite code".into()));
+    }
+    if p.deactivated {
+        return Err(ApiError::BadRequest("they are deactivated: reactivate them first".into()));
+    }
+    people::set_password(conn, person, &password.0)?;
+    people::require_password_change(conn, person)?;
+    people::revoke_all(conn, person, now)?;
+    if let Some(name) = p.name.as_deref() {
+        people::clear_failed_signins(conn, &conn.keyring().name_key(&name.to_lowercase()))?;
+    }
+    Ok(())
 }
 
 /// A young person who has not joined yet, with their first invite code and their key workers.

@@ -67,6 +67,16 @@ pub enum Command {
         #[arg(long)]
         young_person: String,
     },
+    /// Set a staff member's password when they have forgotten it (the only admin, too); they must
+    /// choose their own when they next sign in, and every session of theirs ends.
+    NewPassword {
+        /// Their sign-in name or id.
+        #[arg(long)]
+        person: String,
+        /// Read from TANDEM_PASSWORD if not given, so it stays out of shell history.
+        #[arg(long, env = "TANDEM_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
     /// End every session of a person (lost phone, staff leaving).
     Revoke {
         #[arg(long)]

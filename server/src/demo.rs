@@ -33,10 +33,13 @@ pub fn seed(conn: &dyn Db, now: i64) -> Result<Option<String>> {
     if !people::list(conn)?.is_empty() {
         return Ok(None);
     }
-    let admin = accounts::create_staff(conn, Role::Admin, "admin", "Alex (admin)", "demo-admin-pass", now)?;
-    let sam = accounts::create_staff(conn, Role::KeyWorker, "sam", "Sam", "demo-worker-pass", now)?;
-    let priya = accounts::create_staff(conn, Role::KeyWorker, "priya", "Priya", "demo-worker-pass", now)?;
-    accounts::create_staff(conn, Role::DropInStaff, "dropin", "Drop-in desk", "demo-dropin-pass", now)?;
+    let staff = |role, name, display_name, password| {
+        accounts::create_staff(conn, role, name, display_name, &accounts::StaffPassword::new(password)?, now)
+    };
+    let admin = staff(Role::Admin, "admin", "Alex (admin)", "demo-admin-pass")?;
+    let sam = staff(Role::KeyWorker, "sam", "Sam", "demo-worker-pass")?;
+    let priya = staff(Role::KeyWorker, "priya", "Priya", "demo-worker-pass")?;
+    staff(Role::DropInStaff, "dropin", "Drop-in desk", "demo-dropin-pass")?;
     let young = |name: &str, pin: &str| -> Result<PersonId> {
         let hash = crate::auth::passwords::hash(pin)?;
         people::create(conn, Role::YoungPerson, Some(name), name, Some(&hash), now)

@@ -181,6 +181,7 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
     match command {
         Command::Serve(_) => unreachable!("handled by run"),
         Command::CreateStaff { role, name, display_name, password } => {
+            let password = accounts::StaffPassword::new(&password).map_err(err)?;
             let id = store
                 .write({
                     let (name, display_name) = (name.clone(), display_name.clone());
@@ -232,6 +233,26 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
                 .await
                 .map_err(err)?;
             println!("unassigned: their devices drop this young person's things at their next sync");
+        }
+        Command::NewPassword { person, password } => {
+            let password = accounts::StaffPassword::new(&password).map_err(err)?;
+            let who = person.clone();
+            store
+                .write(move |tx| {
+                    let p = person_ref(tx, &who)?;
+                    accounts::new_staff_password(tx, p, &password, now)?;
+                    audit::append(
+                        tx,
+                        now,
+                        None,
+                        "set a new first password",
+                        Some(p),
+                        &from_cli(accounts::NEW_PASSWORD_DETAIL),
+                    )
+                })
+                .await
+                .map_err(err)?;
+            println!("{person} can sign in with that password now, and must choose their own at once");
         }
         Command::Revoke { person } => {
             let who = person.clone();

@@ -95,6 +95,12 @@ async fn every_endpoint_answers_every_role_as_designed() {
         (Method::POST, format!("/api/admin/people/{}/deactivate", uuid::Uuid::now_v7()), None, vec![]),
         (Method::POST, format!("/api/admin/people/{}/reactivate", uuid::Uuid::now_v7()), None, vec![]),
         (Method::POST, format!("/api/admin/people/{}/new-invite", uuid::Uuid::now_v7()), None, vec![]),
+        (
+            Method::POST,
+            format!("/api/admin/people/{}/new-password", uuid::Uuid::now_v7()),
+            Some(json!({"password": "a long enough password"})),
+            vec![],
+        ),
         (Method::GET, "/api/admin/settings".into(), None, vec![Admin]),
         (Method::PUT, "/api/admin/settings".into(), Some(json!({"duty_worker": null})), vec![Admin]),
         (Method::GET, "/api/admin/tablets".into(), None, vec![Admin]),
@@ -128,10 +134,18 @@ async fn every_endpoint_answers_every_role_as_designed() {
             // Allowed in, then refused for what was asked: nothing of that id, or a wrong body.
             let refused_inside = match who {
                 _ if path == "/api/me/password" && who != Anon => Some(StatusCode::BAD_REQUEST),
-                Admin => ["/revoke", "/sessions/no-such-session/end", "-case", "activate", "/new-invite", "/remove"]
-                    .iter()
-                    .any(|p| path.contains(p))
-                    .then_some(StatusCode::NOT_FOUND),
+                Admin => [
+                    "/revoke",
+                    "/sessions/no-such-session/end",
+                    "-case",
+                    "activate",
+                    "/new-invite",
+                    "/new-password",
+                    "/remove",
+                ]
+                .iter()
+                .any(|p| path.contains(p))
+                .then_some(StatusCode::NOT_FOUND),
                 Sam | Priya => {
                     (path.ends_with("/cancel") || path.ends_with("/new-code")).then_some(StatusCode::NOT_FOUND)
                 }

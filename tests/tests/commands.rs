@@ -62,3 +62,30 @@ async fn an_assignment_ended_at_the_command_line_reaches_the_workers_open_screen
 async fn next_cursor(hears: &mut (impl futures_util::Stream<Item = i64> + Unpin)) -> Option<i64> {
     futures_util::StreamExt::next(hears).await
 }
+
+/// The only admin forgot their password: the command line gives them a first one again, beside a
+/// serving server, and they must choose their own at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_gives_a_locked_out_admin_a_first_password_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database(dir.path()).await;
+    let key = dir.path().join("tandem.key");
+    let server = Process::start(&db, &key, true).await;
+    let mut old = Client::new(&server.base);
+    old.sign_in(ADMIN.0, ADMIN.1).await;
+    let out = Command::new(tandem_binary())
+        .args(["--db", &db, "--data-key-file"])
+        .arg(key.with_extension("data-key"))
+        .args(["new-password", "--person", "admin"])
+        .env("TANDEM_PASSWORD", "written on paper once")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(old.call(reqwest::Method::GET, "/api/me", None).await.0, reqwest::StatusCode::UNAUTHORIZED);
+    let fresh = Client::new(&server.base);
+    let body = serde_json::json!({"name": "admin", "secret": "written on paper once", "device": fresh.device});
+    let (status, tokens) = fresh.call(reqwest::Method::POST, "/api/auth/sign-in", Some(body)).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{tokens}");
+    assert_eq!(tokens["must_change_password"], true);
+    server.kill().await;
+}

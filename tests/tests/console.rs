@@ -3,7 +3,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use tandem_shared::{FieldValue, RecordKind, Visibility};
+use tandem_shared::{FieldValue, PersonId, RecordKind, Visibility};
 use tandem_tests::*;
 
 async fn join(server: &TestServer, code: &str, name: &str) -> (StatusCode, Client) {
@@ -324,6 +324,62 @@ async fn a_new_code_for_a_young_person_who_joined_resets_their_pin_and_ends_thei
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     with_old_pin.sign_in(ASH.0, "1397").await;
+    server.stop().await;
+}
+
+/// A key worker who forgot their password (and locked themselves out guessing) is given a first
+/// one again from the console: whoever held their old sessions is out, they choose their own at
+/// once, and the audit log says it happened without the password.
+#[tokio::test]
+async fn an_admin_gives_staff_who_forgot_their_password_a_first_one_again() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let old_laptop = server.signed_in(SAM.0, SAM.1).await;
+    let sam = old_laptop.me();
+    let guesser = server.device();
+    for _ in 0..6 {
+        let body = json!({"name": SAM.0, "secret": "not it at all", "device": guesser.device});
+        guesser.call(Method::POST, "/api/auth/sign-in", Some(body)).await;
+    }
+    let new_password = |who: PersonId, password: &'static str| {
+        let admin = &admin;
+        async move {
+            let path = format!("/api/admin/people/{who}/new-password");
+            admin.call(Method::POST, &path, Some(json!({"password": password}))).await
+        }
+    };
+    let before = server.fingerprint().await;
+    for (who, password, why) in [
+        (sam, "short", "too short"),
+        (server.signed_in(ASH.0, ASH.1).await.me(), "a long enough password", "young people get a code"),
+        (admin.me(), "a long enough password", "not their own"),
+    ] {
+        let (status, body) = new_password(who, password).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{why}: {body}");
+    }
+    assert_eq!(server.fingerprint().await, before, "a refusal changes nothing");
+
+    let (status, body) = new_password(sam, "given at the desk today").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(old_laptop.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED, "old sessions end");
+    let mut laptop = server.device();
+    let (status, tokens) = laptop
+        .call(
+            Method::POST,
+            "/api/auth/sign-in",
+            Some(json!({"name": SAM.0, "secret": "given at the desk today", "device": laptop.device})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "the lockout from the guesses is lifted: {tokens}");
+    assert_eq!(tokens["must_change_password"], true);
+    laptop.take_tokens(&tokens);
+    assert_eq!(laptop.call(Method::GET, "/api/caseload", None).await.0, StatusCode::FORBIDDEN, "not until they choose");
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    assert_eq!(audit[0]["action"], "set a new first password", "{audit}");
+    assert!(!audit.to_string().contains("given at the desk"), "{audit}");
+
+    assert_eq!(admin.call(Method::POST, &format!("/api/admin/people/{sam}/deactivate"), None).await.0, StatusCode::OK);
+    assert_eq!(new_password(sam, "another long password").await.0, StatusCode::BAD_REQUEST, "reactivate first");
     server.stop().await;
 }
 

@@ -111,6 +111,9 @@ function People() {
   const [asking, setAsking] = useState<{ person: Person; step: 'deactivate' | 'close' } | null>(null);
   const [staff, setStaff] = useState({ role: 'key_worker', name: '', display_name: '', password: '' });
   const [invitee, setInvitee] = useState({ display_name: '', worker: '' });
+  /** A staff member who forgot their password, and the first one the admin is giving them. */
+  const [resetting, setResetting] = useState<{ person: Person; password: string } | null>(null);
+  const [done, setDone] = useState<string | null>(null);
   const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
 
   const addStaff = async (e: Event) => {
@@ -135,6 +138,15 @@ function People() {
   const setActive = async (p: Person, active: boolean) => {
     if (await call('POST', `/api/admin/people/${p.id}/${active ? 'reactivate' : 'deactivate'}`)) await load();
   };
+  const newPassword = async (e: Event) => {
+    e.preventDefault();
+    if (!resetting) return;
+    const { person, password } = resetting;
+    if (await call('POST', `/api/admin/people/${person.id}/new-password`, { password })) {
+      setResetting(null);
+      setDone(`${person.display_name} can sign in with that password now, and will choose their own straight away. Every device they were signed in on has been signed out.`);
+    }
+  };
   const newCode = async (p: Person) => {
     const made = await call<{ code: string }>('POST', `/api/admin/people/${p.id}/new-invite`);
     if (made) setCode({ name: p.display_name, code: made.code });
@@ -150,6 +162,24 @@ function People() {
           <p class="invite-card__code" data-testid="admin-invite-code">{code.code}</p>
           <button type="button" onClick={() => setCode(null)}>Done</button>
         </div>
+      )}
+      {done && (
+        <div class="card notice" role="status">
+          <p>{done}</p>
+          <button type="button" onClick={() => setDone(null)}>OK</button>
+        </div>
+      )}
+      {resetting && (
+        <form class="card notice stack" aria-labelledby="resetting-title" onSubmit={newPassword}>
+          <h2 id="resetting-title" tabIndex={-1} ref={(h) => h?.focus()}>A new password for {resetting.person.display_name}</h2>
+          <p>For staff who forgot theirs. They are signed out everywhere, and choose their own password when they next sign in.</p>
+          <label for="reset-password">A first password for them (at least 10 characters; give it to them in person)</label>
+          <input id="reset-password" type="password" autocomplete="new-password" value={resetting.password} onInput={(e) => setResetting({ ...resetting, password: e.currentTarget.value })} required minLength={10} />
+          <div class="row">
+            <button type="submit">Set this password</button>
+            <button type="button" class="link-button" onClick={() => setResetting(null)}>Cancel</button>
+          </div>
+        </form>
       )}
       {asking && (
         <div class="card notice stack" role="alertdialog" aria-labelledby="asking-title" aria-describedby="asking-what">
@@ -185,6 +215,11 @@ function People() {
                   {p.role === 'young_person' && !p.deactivated && (
                     <button type="button" onClick={() => void newCode(p)}>
                       {p.joined ? 'New code (forgotten PIN)' : 'New invite code'} <span class="visually-hidden">for {p.display_name}</span>
+                    </button>
+                  )}
+                  {p.role !== 'young_person' && !p.deactivated && p.id !== ctx.session.person && (
+                    <button type="button" onClick={() => { setDone(null); setResetting({ person: p, password: '' }); }}>
+                      New password <span class="visually-hidden">for {p.display_name}</span>
                     </button>
                   )}
                   {p.id !== ctx.session.person && (

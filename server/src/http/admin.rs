@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/people/{id}/deactivate", post(deactivate))
         .route("/api/admin/people/{id}/reactivate", post(reactivate))
         .route("/api/admin/people/{id}/new-invite", post(new_invite))
+        .route("/api/admin/people/{id}/new-password", post(new_password))
         .route("/api/admin/settings", get(settings).put(update_settings))
         .route("/api/admin/tablets", get(tablets).post(register_tablet))
         .route("/api/admin/tablets/{id}/remove", post(remove_tablet))
@@ -96,11 +97,12 @@ pub async fn create_staff(
     Admin(admin): Admin,
     ApiJson(req): ApiJson<NewStaff>,
 ) -> Result<Json<Created>> {
+    let password = staff_password(req.password).await?;
     let id = state
         .store
         .write(move |tx| {
             let now = store::now_ms();
-            let id = accounts::create_staff(tx, req.role, &req.name, &req.display_name, &req.password, now)?;
+            let id = accounts::create_staff(tx, req.role, &req.name, &req.display_name, &password, now)?;
             // A first password the admin knows: they choose their own at first sign-in.
             people::require_password_change(tx, id)?;
             audit::append(tx, now, Some(admin.person), "created staff", Some(id), people::role_str(req.role))?;
@@ -108,6 +110,50 @@ pub async fn create_staff(
         })
         .await?;
     Ok(Json(Created { id }))
+}
+
+/// Checked and hashed off the async threads, before the write.
+async fn staff_password(password: String) -> Result<accounts::StaffPassword> {
+    tokio::task::spawn_blocking(move || accounts::StaffPassword::new(&password)).await?
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    /// A first password (at least 10 characters) to give them; they choose their own at once.
+    pub password: String,
+}
+
+#[utoipa::path(post, path = "/api/admin/people/{id}/new-password", request_body = NewPassword, tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = crate::auth::Done), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn new_password(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<NewPassword>,
+) -> Result<Json<crate::auth::Done>> {
+    let person = person_id(&id)?;
+    if person == admin.person {
+        return Err(crate::error::ApiError::BadRequest("change your own password from your own screen".into()));
+    }
+    let password = staff_password(req.password).await?;
+    state
+        .store
+        .write(move |tx| {
+            let now = store::now_ms();
+            accounts::new_staff_password(tx, person, &password, now)?;
+            audit::append(
+                tx,
+                now,
+                Some(admin.person),
+                "set a new first password",
+                Some(person),
+                accounts::NEW_PASSWORD_DETAIL,
+            )
+        })
+        .await?;
+    Ok(Json(crate::auth::Done { ok: true }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -123,7 +169,7 @@ pub struct NewInvite {
 pub struct Invite {
     #[schema(value_type = String, format = Uuid)]
     pub young_person: PersonId,
-    /// Give this to the young person; it works once, for 14 days.
+    /// Give this to the young person; it works once, for 7 days.
     pub code: String,
 }
 
