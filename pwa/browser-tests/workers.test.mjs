@@ -225,3 +225,51 @@ test('on a shared tablet, sign-out leaves nothing of the young person, and the n
   assert.equal(await page.getByText('Kai is brilliant with bikes').count(), 0, 'the next person sees none of it');
   await context.close();
 });
+
+test('a shared tablet left with unsent words keeps them until they are sent, then clears itself for the next visitor', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(env.server.base + '/?idle=1');
+  await page.getByLabel('Your name').fill('mo');
+  await page.getByLabel('Your PIN or password').fill('9876');
+  await page.getByLabel(/shared tablet/).check();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Everything is').waitFor();
+  await context.setOffline(true);
+  await page.getByLabel('Something good about you').fill('Mo makes everyone laugh');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Mo makes everyone laugh').first().waitFor();
+
+  // Mo walks away with the drop-in's signal down: the visit ends, but the words are not dropped.
+  await page.getByRole('heading', { name: 'Locked' }).waitFor({ timeout: 10_000 });
+  await page.getByRole('status').filter({ hasText: 'clears this tablet as soon as they are sent' }).waitFor({ timeout: 20_000 });
+  await assertAccessible(page, 'tablet locked, waiting to send');
+
+  await context.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 20_000 });
+  const mo = await api(env.server.base, 'mo', '9876');
+  assert.ok((await mo.texts()).includes('Mo makes everyone laugh'), 'sent before the tablet cleared itself');
+  const left = await page.evaluate(async () => {
+    const found = [];
+    for (const info of await indexedDB.databases()) {
+      const db = await new Promise((res, rej) => {
+        const r = indexedDB.open(info.name);
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      for (const store of db.objectStoreNames) {
+        const all = await new Promise((res) => {
+          const r = db.transaction(store).objectStore(store).getAll();
+          r.onsuccess = () => res(r.result);
+        });
+        found.push(JSON.stringify(all));
+      }
+      db.close();
+    }
+    return found.join('\n');
+  });
+  assert.ok(!left.includes('everyone laugh') && !left.includes(mo.person), 'nothing of Mo left on the tablet');
+  assert.equal(await page.getByText('Mo makes everyone laugh').count(), 0);
+  await context.close();
+});

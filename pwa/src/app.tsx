@@ -71,7 +71,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
         {session && t.mustChange ? (
           <ChangePassword onChange={t.changePassword} />
         ) : session && locked ? (
-          <LockScreen check={unlockCheck} onUnlock={unlock} onSignOut={() => void signOut(false)} />
+          <LockScreen check={unlockCheck} onUnlock={unlock} onSignOut={() => void signOut(false)} waitingToClear={t.visitEnded} />
         ) : session && t.ended ? (
           <SignInAgain onSignIn={t.signInAgain} onJoin={session.role === 'young_person' ? t.joinAgain : undefined} onRemove={() => void signOut(false)} />
         ) : !session || !ctx ? (

@@ -45,6 +45,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [ended, setEnded] = useState(false);
   /** Signed in with a first password an admin set: nothing else until they choose their own. */
   const [mustChange, setMustChange] = useState(false);
+  /** A shared tablet's visit timed out with words unsent: it clears itself once they are sent. */
+  const [visitEnded, setVisitEnded] = useState(false);
   const sessions = useRef<SessionManager | null>(null);
   const engine = useRef<SyncEngine | null>(null);
 
@@ -240,7 +242,17 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     };
   }, [db, session, items, rejected, me, sync, online, lastLooked, alerts, pending, save]);
 
-  const [locked, unlock] = useIdleLock(!!session?.sharedDevice, idleMs(), () => void visitOver());
+  const [locked, unlockScreen] = useIdleLock(!!session?.sharedDevice, idleMs(), () => void visitOver());
+  const unlock = () => {
+    setVisitEnded(false);
+    unlockScreen();
+  };
+  useEffect(() => {
+    if (visitEnded && sync.kind === 'idle' && sync.unsent === 0) {
+      setVisitEnded(false);
+      void signOut(true);
+    }
+  }, [visitEnded, sync]);
 
   const signOut = async (force: boolean) => {
     if (!db || !sessions.current) return;
@@ -294,6 +306,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     if (!db) return;
     await engine.current?.syncNow();
     if ((await unsentCount(db)) === 0) await signOut(true);
+    else setVisitEnded(true);
   };
 
   const signedIn = async (s: Session, secret?: string) => {
@@ -338,6 +351,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     },
     locked,
     unlock,
+    visitEnded,
     unlockCheck,
     signOut,
     signedIn,

@@ -64,7 +64,15 @@ export function useIdleLock(active: boolean, timeoutMs: number, onVisitOver: () 
   return [locked, unlock];
 }
 
-export function LockScreen({ check, onUnlock, onSignOut }: { check: UnlockCheck | null; onUnlock: () => void; onSignOut: () => void }) {
+interface LockProps {
+  check: UnlockCheck | null;
+  onUnlock: () => void;
+  onSignOut: () => void;
+  /** The visit is over but some changes are not sent yet: the tablet clears itself once they are. */
+  waitingToClear: boolean;
+}
+
+export function LockScreen({ check, onUnlock, onSignOut, waitingToClear }: LockProps) {
   const [pin, setPin] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const submit = async (e: Event) => {
@@ -80,6 +88,9 @@ export function LockScreen({ check, onUnlock, onSignOut }: { check: UnlockCheck 
     <section class="narrow">
       <h1>Locked</h1>
       <p>This tablet locked because nobody used it for a while. Your things are hidden.</p>
+      {waitingToClear && (
+        <p role="status">Some of your changes are not sent yet. Tandem keeps trying, and clears this tablet as soon as they are sent.</p>
+      )}
       <form class="stack" onSubmit={submit}>
         <label for="unlock-pin">Your PIN or password</label>
         <input id="unlock-pin" type="password" autocomplete="current-password" value={pin} onInput={(e) => setPin(e.currentTarget.value)} />
