@@ -24,6 +24,15 @@ test('an item left private never reaches the worker; sharing it makes it appear'
   await card.getByLabel('Me and my worker').check();
   await card.getByText('Right now: You and Sam.').waitFor();
   await eventually(async () => (await sam.texts()).includes('I need time before I answer questions'), 10_000, 'the worker sees it once shared');
+
+  // Ash can see that Sam fetched it today, said once however many times Sam's devices pulled.
+  await sam.texts();
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByRole('button', { name: 'Who has seen my things' }).click();
+  const today = page.getByRole('region', { name: 'Today' });
+  await today.getByText(/^Sam looked at (your things \d+ times|your things twice|\d+ of your things)$/).waitFor();
+  assert.equal(await today.getByText(/^Sam looked at/).count(), 1, 'one line for Sam today');
+  await assertAccessible(page, 'who has seen my things');
   await context.close();
 });
 

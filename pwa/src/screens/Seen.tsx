@@ -1,29 +1,44 @@
-// "Who has seen my stuff": the young person's access log, in plain words.
+// "Who has seen my stuff": the young person's access log, in plain words, a day at a time.
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx, type AccessEntry } from '../context';
+import { problemWords } from '../ui/useSubmit';
+import { seenDays } from '../ui/words';
 
 export function Seen() {
   const ctx = useContext(Ctx);
   const [log, setLog] = useState<AccessEntry[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const load = () => {
+    setProblem(null);
+    ctx.accessLog().then(setLog, (e) => setProblem(problemWords(e, 'This needs signal. Try again when you are online.')));
+  };
+  useEffect(load, []);
+  // Signal came back while this was open: ask again rather than leave the problem showing.
   useEffect(() => {
-    ctx.accessLog().then(setLog, () => setProblem('This needs signal. Try again when you are online.'));
-  }, []);
+    if (ctx.online && problem && !log) load();
+  }, [ctx.online]);
   return (
     <section>
       <h1>Who has seen my things</h1>
       <p>Every time a worker looks at or changes your things, it shows here.</p>
-      {problem && <p>{problem}</p>}
-      {log && log.length === 0 && <p>Nobody has looked yet.</p>}
-      {log && log.length > 0 && (
-        <ul class="cards">
-          {log.map((e, i) => (
-            <li class="card" key={i}>
-              {e.who_name} {e.action === 'read' ? 'looked at' : 'changed'} {e.records === 1 ? '1 thing' : `${e.records} things`} on {new Date(e.at).toLocaleString()}
-            </li>
-          ))}
-        </ul>
+      {problem && (
+        <div class="row">
+          <p>{problem}</p>
+          <button type="button" onClick={load}>Try again</button>
+        </div>
       )}
+      {log && log.length === 0 && <p>Nobody has looked yet.</p>}
+      {log &&
+        seenDays(log).map((d) => (
+          <section key={d.day} aria-label={d.day}>
+            <h2>{d.day}</h2>
+            <ul class="cards">
+              {d.lines.map((line) => (
+                <li class="card" key={line}>{line}</li>
+              ))}
+            </ul>
+          </section>
+        ))}
     </section>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localDate, whoCanSee } from './words';
+import { localDate, seenDays, whoCanSee } from './words';
 
 describe('who can see', () => {
   it('names the key workers who will see a shared item', () => {
@@ -18,5 +18,37 @@ describe('the date of a rating', () => {
   it('is the date on the phone, written as the server stores it', () => {
     expect(localDate(new Date(2026, 0, 5, 0, 30))).toBe('2026-01-05');
     expect(localDate(new Date(2026, 11, 31, 23, 59))).toBe('2026-12-31');
+  });
+});
+
+describe('who has seen my things', () => {
+  const now = new Date(2026, 10, 30, 15, 0);
+  const at = (day: number, hour: number) => new Date(2026, 10, day, hour).getTime();
+  const entry = (who_name: string, action: 'read' | 'change', records: number, when: number, role = 'key_worker') => ({ who_name, role, action, records, at: when });
+
+  it('says once a day what each person did, however many devices fetched it', () => {
+    const days = seenDays(
+      [
+        entry('Sam', 'read', 1, at(30, 14)),
+        entry('Sam', 'read', 3, at(30, 11)),
+        entry('Sam', 'change', 1, at(30, 10)),
+        entry('Desk', 'read', 2, at(30, 9), 'drop_in_staff'),
+        entry('Sam', 'read', 2, at(29, 18)),
+        entry('Priya', 'read', 1, at(27, 12)),
+        entry('Priya', 'read', 1, at(27, 11)),
+        entry('Priya', 'read', 1, at(27, 10)),
+      ],
+      now,
+    );
+    expect(days.map((d) => d.day)).toEqual(['Today', 'Yesterday', new Date(2026, 10, 27).toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long' })]);
+    expect(days[0].lines).toEqual(['Sam looked at your things twice', 'Sam changed 1 of your things', 'Desk (drop-in staff) looked at 2 of your things']);
+    expect(days[1].lines).toEqual(['Sam looked at 2 of your things']);
+    expect(days[2].lines).toEqual(['Priya looked at your things 3 times']);
+  });
+
+  it('names the year only when it is not this one', () => {
+    const [day] = seenDays([entry('Sam', 'read', 1, new Date(2025, 2, 4).getTime())], now);
+    expect(day.day).toMatch(/2025/);
+    expect(seenDays([], now)).toEqual([]);
   });
 });

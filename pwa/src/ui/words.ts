@@ -52,3 +52,50 @@ export function localDate(d: Date): string {
   const two = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
 }
+
+export interface SeenEntry {
+  who_name: string;
+  role: string;
+  action: 'read' | 'change';
+  records: number;
+  at: number;
+}
+
+/** One day of the access log: who looked or changed, and how often, in plain words. */
+export interface SeenDay {
+  day: string;
+  lines: string[];
+}
+
+/** The access log (newest first) as days, each saying once per person and kind what they did:
+ *  a worker's laptop and phone each fetching the same things is one line, not a list. */
+export function seenDays(entries: SeenEntry[], now = new Date()): SeenDay[] {
+  type Tally = { who: string; action: SeenEntry['action']; times: number; records: number };
+  const days: { day: string; tally: Map<string, Tally> }[] = [];
+  for (const e of entries) {
+    const day = dayWords(new Date(e.at), now);
+    if (days[days.length - 1]?.day !== day) days.push({ day, tally: new Map() });
+    const { tally } = days[days.length - 1];
+    const who = e.role === 'drop_in_staff' ? `${e.who_name} (drop-in staff)` : e.who_name;
+    const key = `${who}\u0000${e.action}`;
+    const t = tally.get(key) ?? { who, action: e.action, times: 0, records: 0 };
+    t.times += 1;
+    t.records += e.records;
+    tally.set(key, t);
+  }
+  return days.map(({ day, tally }) => ({ day, lines: [...tally.values()].map(seenLine) }));
+}
+
+function seenLine(t: { who: string; action: 'read' | 'change'; times: number; records: number }): string {
+  const verb = t.action === 'read' ? 'looked at' : 'changed';
+  if (t.times === 1) return `${t.who} ${verb} ${t.records === 1 ? '1 of your things' : `${t.records} of your things`}`;
+  return `${t.who} ${verb} your things ${t.times === 2 ? 'twice' : `${t.times} times`}`;
+}
+
+function dayWords(d: Date, now: Date): string {
+  const start = (x: Date) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
+  const ago = Math.round((start(now) - start(d)) / 86_400_000);
+  if (ago === 0) return 'Today';
+  if (ago === 1) return 'Yesterday';
+  return d.toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long', ...(d.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }) });
+}
