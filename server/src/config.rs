@@ -4,8 +4,8 @@ use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-/// Largest request body accepted (a week offline is a few hundred KB of operations).
-pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Largest request body accepted (phones split their outbox to fit; see `PUSH_BODY_MAX`).
+pub const BODY_LIMIT: usize = tandem_shared::wire::PUSH_BODY_MAX;
 
 #[derive(Parser, Debug)]
 #[command(name = "tandem", version, about = "Tandem: young people's own words, shared on their terms.")]

@@ -49,7 +49,7 @@ pub fn bindings() -> String {
         "// Generated from the tandem-shared crate. Do not edit: run\n// `TANDEM_WRITE_TS=1 cargo test -p tandem-shared --test typescript`.\n\n",
     );
     out.push_str(&format!(
-        "export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\nexport const SCHEMA_VERSION = {SCHEMA_VERSION};\n\n"
+        "export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\nexport const SCHEMA_VERSION = {SCHEMA_VERSION};\nexport const PUSH_BODY_MAX = {PUSH_BODY_MAX};\n\n"
     ));
     for decl in decls {
         out.push_str("export ");

@@ -11,6 +11,9 @@ use ts_rs::TS;
 pub const PROTOCOL_VERSION: u32 = 1;
 /// Bumped when record kinds or fields change incompatibly.
 pub const SCHEMA_VERSION: u32 = 1;
+/// The largest request body a server takes, in bytes; a phone sends its outbox in pushes well
+/// under it.
+pub const PUSH_BODY_MAX: usize = 1024 * 1024;
 
 /// One field change inside an operation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -3,6 +3,7 @@
 
 export const PROTOCOL_VERSION = 1;
 export const SCHEMA_VERSION = 1;
+export const PUSH_BODY_MAX = 1048576;
 
 export type PersonId = string;
 

@@ -3,8 +3,8 @@
 // One tab at a time syncs: each round runs under a Web Lock, and reads the outbox inside it,
 // so two open tabs never send the same edit twice. Other tabs hear about changes over a
 // BroadcastChannel and re-read IndexedDB.
-import type { CompactPullResponse, Hlc, PullResponse, PushRequest, PushResponse } from '../generated/tandem';
-import { PROTOCOL_VERSION, SCHEMA_VERSION } from '../generated/tandem';
+import type { CompactPullResponse, Hlc, Operation, PullResponse, PushRequest, PushResponse } from '../generated/tandem';
+import { PROTOCOL_VERSION, PUSH_BODY_MAX, SCHEMA_VERSION } from '../generated/tandem';
 import { ApiFailure, type Auth, backoff, request } from './api';
 import { type Db, readMeta } from './db';
 import { syncAlerts } from './alerts';
@@ -35,9 +35,29 @@ export interface EngineOptions {
 }
 
 const PUSH_BATCH = 200;
+/** Bytes of operations in one push: half the most a server takes, leaving room for the rest of
+ *  the request. A week offline of long statements in any script still goes, a push at a time. */
+const PUSH_BYTES = PUSH_BODY_MAX / 2;
+
+/** The oldest entries that fit in one push: at most `maxOps`, and at most `maxBytes` of JSON
+ *  (always at least one: no single change is near the limit, as the app holds back long words). */
+export function takeBatch<T extends { op: Operation }>(entries: T[], maxBytes: number, maxOps = PUSH_BATCH): T[] {
+  const utf8 = new TextEncoder();
+  const out: T[] = [];
+  let bytes = 0;
+  for (const e of entries) {
+    const size = utf8.encode(JSON.stringify(e.op)).length + 1;
+    if (out.length > 0 && (out.length >= maxOps || bytes + size > maxBytes)) break;
+    out.push(e);
+    bytes += size;
+  }
+  return out;
+}
 
 export class SyncEngine {
   private attempt = 0;
+  /** Lowered when something on the way (a proxy) refuses a push as too large. */
+  private pushBytes = PUSH_BYTES;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   private channel: BroadcastChannel | null;
@@ -142,9 +162,19 @@ export class SyncEngine {
       if (!meta.session) return;
       const mine = (await db.getAll('outbox')).filter((e) => e.person === meta.session?.person).sort((a, b) => a.seq - b.seq);
       if (mine.length === 0) return;
-      const batch = mine.slice(0, PUSH_BATCH);
+      const batch = takeBatch(mine, this.pushBytes);
       const body: PushRequest = { protocol: PROTOCOL_VERSION, schema: SCHEMA_VERSION, device: meta.device, ops: batch.map((e) => e.op) };
-      const answer = await request<PushResponse>(this.o.auth, 'POST', '/api/sync/push', body);
+      let answer: PushResponse;
+      try {
+        answer = await request<PushResponse>(this.o.auth, 'POST', '/api/sync/push', body);
+      } catch (e) {
+        // Too large for something on the way: send less at a time, at once.
+        if (e instanceof ApiFailure && e.failure.kind === 'rejected' && e.failure.status === 413 && batch.length > 1) {
+          this.pushBytes = Math.max(1, Math.floor(this.pushBytes / 2));
+          continue;
+        }
+        throw e;
+      }
       const tx = db.transaction(['outbox', 'rejected'], 'readwrite');
       for (const result of answer.results) {
         const entry = batch.find((e) => e.seq === result.seq);
@@ -165,7 +195,7 @@ export class SyncEngine {
       if (answer.results.some((r) => r.status === 'out_of_order')) {
         throw new ApiFailure({ kind: 'rejected', status: 409, code: 'out_of_order', message: 'Some changes are waiting for earlier ones.' });
       }
-      if (mine.length <= PUSH_BATCH) return;
+      if (batch.length === mine.length) return;
     }
   }
 

@@ -1,9 +1,10 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PUSH_BODY_MAX } from '../generated/tandem';
 import type { CompactPullResponse, CompactRecord, FieldRow, FieldState, PullResponse, PushRequest, PushResponse, Record as ServerRecord, StampRow } from '../generated/tandem';
 import { backoff } from './api';
 import { type Db, open } from './db';
-import { SyncEngine, type SyncState } from './engine';
+import { SyncEngine, type SyncState, takeBatch } from './engine';
 import { edit, readItems, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
 import { recordOf } from './compact';
@@ -138,6 +139,44 @@ describe('push', () => {
     expect(push.device).toBe(DEVICE);
     expect(await db.count('outbox')).toBe(0);
     e.stop();
+  });
+
+  it('sends a long time offline of long words in pushes the server can take, all of it, in order', async () => {
+    const calls = fakeServer((path, body) => (path.includes('push') ? { status: 200, json: applyAll(body) } : { status: 200, json: emptyPull }));
+    // 150 statements of 2,000 characters, each 4 bytes in UTF-8: 1.2 MB in all.
+    for (let i = 0; i < 150; i++) await edit(db, { id: `s${i}`, kind: 'statement', owner: ME }, [{ field: 'text', value: '😊'.repeat(1000) + String(i).padStart(1000, '.') }]);
+    const e = engine();
+    await e.syncNow();
+    const pushes = calls.filter((c) => c.path.includes('push'));
+    expect(pushes.length).toBeGreaterThan(1);
+    for (const p of pushes) expect(new TextEncoder().encode(JSON.stringify(p.body)).length).toBeLessThanOrEqual(PUSH_BODY_MAX);
+    expect(pushes.flatMap((p) => (p.body as PushRequest).ops.map((o) => o.seq))).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+    expect(await db.count('outbox')).toBe(0);
+    e.stop();
+  });
+
+  it('sends less at a time when something on the way refuses a push as too large', async () => {
+    const calls = fakeServer((path, body) => {
+      if (!path.includes('push')) return { status: 200, json: emptyPull };
+      const ops = (body as PushRequest).ops.length;
+      return ops > 2 ? { status: 413, json: { error: 'payload_too_large', message: 'too large' } } : { status: 200, json: applyAll(body) };
+    });
+    for (let i = 0; i < 5; i++) await edit(db, { id: `s${i}`, kind: 'strength', owner: ME }, [{ field: 'text', value: 'x'.repeat(100_000 / 5) }]);
+    const states: SyncState[] = [];
+    const e = engine({ states });
+    await e.syncNow();
+    expect(await db.count('outbox')).toBe(0);
+    const sent = calls.filter((c) => c.path.includes('push') && (c.body as PushRequest).ops.length <= 2);
+    expect(sent.flatMap((c) => (c.body as PushRequest).ops.map((o) => o.seq))).toEqual([1, 2, 3, 4, 5]);
+    expect(states.some((s) => s.kind === 'failed')).toBe(false);
+    e.stop();
+  });
+
+  it('takes at least one change into a push, however small the budget', () => {
+    const entries = [1, 2, 3].map((seq) => ({ op: { seq } as unknown as import('../generated/tandem').Operation }));
+    expect(takeBatch(entries, 1).length).toBe(1);
+    expect(takeBatch(entries, 1_000_000).length).toBe(3);
+    expect(takeBatch(entries, 1_000_000, 2).length).toBe(2);
   });
 
   it('keeps a rejected operation to show, and still sends the ones behind it', async () => {
