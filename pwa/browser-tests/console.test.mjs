@@ -286,3 +286,40 @@ test('an admin registers this tablet by name: its sign-in screen says so, every 
   await office.context().close();
   await context.close();
 });
+
+test('a worker given a first password again, with a suggestion still unsent on their laptop, chooses their own and the suggestion is sent', async () => {
+  const base = env.server.base;
+  const laptop = await env.browser.newContext();
+  const page = await laptop.newPage();
+  await signIn(page, base, 'priya', 'demo-worker-pass');
+  await page.getByRole('button', { name: /Open mo/ }).click();
+  await laptop.setOffline(true);
+  await page.getByLabel('Suggest a strength').fill('You always turn up on time');
+  await page.getByRole('button', { name: 'Send suggestion of a strength' }).click();
+  await page.getByText(/Waiting for signal/).first().waitFor();
+
+  // Priya forgot her password (the laptop's session is still live): the admin sets a first one.
+  const headers = { 'content-type': 'application/json', 'tandem-protocol': '1', 'tandem-schema': '1' };
+  const post = async (path, body, token) =>
+    fetch(base + path, { method: 'POST', headers: token ? { ...headers, authorization: `Bearer ${token}` } : headers, body: JSON.stringify(body) });
+  const admin = await (await post('/api/auth/sign-in', { name: 'admin', secret: 'demo-admin-pass', device: crypto.randomUUID() })).json();
+  const people = await (await fetch(base + '/api/admin/people', { headers: { ...headers, authorization: `Bearer ${admin.access_token}` } })).json();
+  const priya = people.find((p) => p.display_name === 'Priya');
+  assert.equal((await post(`/api/admin/people/${priya.id}/new-password`, { password: 'given at the desk today' }, admin.access_token)).status, 200);
+
+  await laptop.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.getByRole('heading', { name: 'Sign in again' }).waitFor();
+  await page.getByLabel('Your name').fill('priya');
+  await page.getByLabel('Your PIN or password').fill('given at the desk today');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Choose your own password' }).waitFor();
+  await page.getByLabel('The password you were given').fill('given at the desk today');
+  await page.getByLabel('Your new password', { exact: true }).fill('only Priya knows this');
+  await page.getByLabel('Your new password again').fill('only Priya knows this');
+  await page.getByRole('button', { name: 'Save my password' }).click();
+  await page.getByText('Everything is sent.').waitFor({ timeout: 20_000 });
+  const mo = await api(base, 'mo', '9876');
+  await eventually(async () => (await mo.texts()).includes('You always turn up on time'), 20_000, 'the suggestion reached Mo');
+  await laptop.close();
+});

@@ -289,6 +289,11 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     const s = await sessions.current.signIn(name, secret, session.sharedDevice, session.person);
     setEnded(false);
     setSession(s);
+    // An admin gave them a first password again: their own comes first, then what waited is sent.
+    if (sessions.current.mustChangePassword) {
+      setMustChange(true);
+      return;
+    }
     await start(db, s.role);
   };
 
