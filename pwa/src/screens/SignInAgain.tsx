@@ -29,10 +29,12 @@ export function SignInAgain({ onSignIn, onJoin, onRemove }: Props) {
     setSecret('');
     setProblem(null);
   };
+  // Young people are on their phones; staff are often on a laptop.
+  const device = onJoin ? 'phone' : 'device';
   return (
     <section class="narrow">
       <h1>Sign in again</h1>
-      <p>You were signed out on this phone. Anything you wrote is still saved here, and is sent once you sign in.</p>
+      <p>You were signed out on this {device}. Anything you wrote is still saved here, and is sent once you sign in.</p>
       {withCode && <p>Use the new code your worker gave you. You can keep the same name. Choose a new PIN: your old one stops working.</p>}
       <form class="stack" onSubmit={submit}>
         {withCode && (
@@ -58,7 +60,7 @@ export function SignInAgain({ onSignIn, onJoin, onRemove }: Props) {
         </p>
       )}
       <p>
-        <button type="button" class="link-button" onClick={onRemove}>Not you? Remove everything from this phone</button>
+        <button type="button" class="link-button" onClick={onRemove}>Not you? Remove everything from this {device}</button>
       </p>
     </section>
   );
