@@ -90,8 +90,13 @@ test('a closed case: the young person is told when their things will go, and can
   const page = await context.newPage();
   await signIn(page, env.server.base, 'ash', '2468');
   await page.getByRole('heading', { name: 'Good things about you' }).waitFor();
-  // Closed while their app is open: the notice comes to the open screen.
+  const office = await env.browser.newContext();
+  const sam = await office.newPage();
+  await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
+  await sam.getByRole('heading', { name: 'Young people you support' }).waitFor();
+  // Closed while their app is open: the notice comes to the open screen, and to their worker's.
   await boss.post(`/api/admin/people/${ash}/close-case`);
+  await sam.locator('li.card', { has: sam.getByRole('heading', { name: 'ash' }) }).getByText(/Case closed on .*Their things will be erased on/).waitFor();
   const notice = page.locator('#closed-case');
   await notice.getByText('Your support here has ended').waitFor();
   const expected = new Date(Date.now() + 183 * 86_400_000).getFullYear();
@@ -105,5 +110,7 @@ test('a closed case: the young person is told when their things will go, and can
   await page.getByRole('button', { name: 'Home' }).click();
   await page.getByRole('heading', { name: 'Good things about you' }).waitFor();
   await eventually(async () => (await notice.count()) === 0, 15_000, 'the notice to go');
+  await eventually(async () => (await sam.getByText(/Case closed on/).count()) === 0, 15_000, "the worker's line to go");
+  await office.close();
   await context.close();
 });

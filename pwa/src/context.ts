@@ -12,6 +12,9 @@ export interface PersonRef {
   display_name: string;
   /** In a key worker's caseload: false while their invite is unused. */
   joined?: boolean;
+  /** In a key worker's caseload: when the service closed their case, and when it erases their things. */
+  case_closed_at?: number;
+  erase_at?: number;
 }
 
 export interface AppCtx {

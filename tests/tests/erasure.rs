@@ -196,6 +196,9 @@ async fn asking_to_be_deleted_signs_out_everywhere_and_signing_in_again_keeps_th
     assert!((before + week..=now_ms() as i64 + week).contains(&erase_at), "a week from now: {body}");
     assert_eq!(yp.phone.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED, "signed out");
     assert!(rows_left(&server, yp.id, &yp.records).await > 0, "nothing is erased during the cooling-off");
+    let (_, sams) = yp.sam.call(Method::GET, "/api/me", None).await;
+    let entry = sams["caseload"].as_array().unwrap().iter().find(|p| p["id"] == json!(yp.id)).cloned().unwrap();
+    assert!(entry.get("erase_at").is_none(), "asking to be deleted is the young person's own business: {entry}");
 
     let mut phone = server.device();
     let (status, tokens) = phone
@@ -249,11 +252,20 @@ async fn a_closed_case_is_shown_to_the_young_person_and_erased_after_the_retenti
     let retention = Settings::default().retention_ms;
     assert!(me["case_closed_at"].as_i64().unwrap() >= closed_at, "{me}");
     assert_eq!(me["erase_at"].as_i64().unwrap(), me["case_closed_at"].as_i64().unwrap() + retention);
+    // Their key worker is told too, so nobody goes on working with them unaware.
+    let entry = |me: &serde_json::Value| {
+        me["caseload"].as_array().unwrap().iter().find(|p| p["id"] == json!(yp.id)).cloned().expect("in the caseload")
+    };
+    let (_, sams) = yp.sam.call(Method::GET, "/api/me", None).await;
+    assert_eq!(entry(&sams)["case_closed_at"], me["case_closed_at"], "{sams}");
+    assert_eq!(entry(&sams)["erase_at"], me["erase_at"], "{sams}");
     // Reopened: no erasure planned.
     let (status, _) = yp.admin.call(Method::POST, &format!("/api/admin/people/{}/reopen-case", yp.id), None).await;
     assert_eq!(status, StatusCode::OK);
     let (_, me) = yp.phone.call(Method::GET, "/api/me", None).await;
     assert!(me["erase_at"].is_null() && me["case_closed_at"].is_null(), "{me}");
+    let (_, sams) = yp.sam.call(Method::GET, "/api/me", None).await;
+    assert!(entry(&sams).get("case_closed_at").is_none(), "{sams}");
     // Only admins close cases, and only young people's.
     let (status, _) = yp.sam.call(Method::POST, &format!("/api/admin/people/{}/close-case", yp.id), None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);

@@ -3,7 +3,7 @@
 // collided with the young person's, they are told their version was kept as a suggestion.
 import { useContext, useEffect } from 'preact/hooks';
 import type { RecordKind } from '../generated/tandem';
-import { Ctx } from '../context';
+import { Ctx, type PersonRef } from '../context';
 import { AddItem, ItemCard, textOf } from './Items';
 import { meetingsOf } from './Meeting';
 import { Recent } from '../ui/Recent';
@@ -29,6 +29,7 @@ export function Caseload() {
                 {p.joined === false && shared.length === 0
                   ? <p>Hasn't joined yet: their invite code is unused. <button type="button" class="link-button" onClick={() => ctx.go({ name: 'invite' })}>A new code<span class="visually-hidden"> for {p.display_name}</span></button></p>
                   : <p>{shared.length === 1 ? '1 thing shared with you' : `${shared.length} things shared with you`}</p>}
+                <CaseClosed person={p} />
                 {ctx.alerts.some((a) => a.young_person === p.id && !a.seen_at) && <p class="problem">Said they don't feel safe right now</p>}
                 {fresh > 0 && <p class="tag tag--worker" data-testid="new-count">New since you last looked: {fresh}</p>}
                 <button type="button" onClick={() => ctx.go({ name: 'person', id: p.id })}>Open <span class="visually-hidden">{p.display_name}</span></button>
@@ -64,6 +65,7 @@ export function Person({ id }: { id: string }) {
     <section>
       <button type="button" class="link-button" onClick={() => ctx.go({ name: 'home' })}>← All young people</button>
       <h1>{person?.display_name ?? 'Young person'}</h1>
+      {person && <CaseClosed person={person} />}
       <Refused owner={id} />
       {kept.length > 0 && (
         <div class="card notice" role="status">
@@ -83,4 +85,11 @@ export function Person({ id }: { id: string }) {
       {group('statement', 'What they want you to know')}
     </section>
   );
+}
+
+/** The service closed this young person's case: say so, and when their things go. */
+function CaseClosed({ person }: { person: PersonRef }) {
+  if (!person.case_closed_at || !person.erase_at) return null;
+  const day = (ms: number) => new Date(ms).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' });
+  return <p class="tag">Case closed on {day(person.case_closed_at)}. Their things will be erased on {day(person.erase_at)}.</p>;
 }

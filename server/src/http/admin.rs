@@ -296,8 +296,9 @@ pub async fn reopen_case(
 async fn set_case_closed(state: &AppState, admin: PersonId, id: &str, closed: bool) -> Result<Json<crate::auth::Done>> {
     let person = person_id(id)?;
     state.store.write(move |tx| accounts::set_case_closed(tx, admin, person, closed, store::now_ms())).await?;
-    // Their open screens look at /api/me again and show (or take down) the notice.
-    state.announce_people(person, tandem_shared::Visibility::Private, None).await?;
+    // Their open screens, and their key workers', look at /api/me again and show (or take down)
+    // the notice.
+    state.announce_people(person, tandem_shared::Visibility::Worker, None).await?;
     Ok(Json(crate::auth::Done { ok: true }))
 }
 

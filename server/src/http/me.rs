@@ -28,6 +28,13 @@ pub struct PersonRef {
     /// In a key worker's caseload: whether they have joined (false: their invite is unused).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub joined: Option<bool>,
+    /// In a key worker's caseload: when the service closed their case (unix ms), and when
+    /// everything of theirs will be erased for it. (A young person's own request to be deleted
+    /// is theirs, and not told to anyone.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_closed_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub erase_at: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -54,7 +61,7 @@ pub struct Me {
 impl PersonRef {
     /// Someone named, outside a caseload (whether they joined isn't said).
     pub fn new(id: PersonId, display_name: String) -> PersonRef {
-        PersonRef { id, display_name, joined: None }
+        PersonRef { id, display_name, joined: None, case_closed_at: None, erase_at: None }
     }
 }
 
@@ -73,8 +80,17 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
             let caseload = match p.role {
                 Role::KeyWorker => people::caseload_of(conn, p.id)?
                     .into_iter()
-                    .map(|(id, display_name, joined)| PersonRef { id, display_name, joined: Some(joined) })
-                    .collect(),
+                    .map(|(id, display_name, joined)| {
+                        let closed = erasure::plan_of(conn, id)?.case_closed_at;
+                        Ok(PersonRef {
+                            id,
+                            display_name,
+                            joined: Some(joined),
+                            case_closed_at: closed,
+                            erase_at: closed.map(|t| t + settings.retention_ms),
+                        })
+                    })
+                    .collect::<Result<_>>()?,
                 Role::DropInStaff => refs(people::sharing_with_team(conn)?),
                 _ => vec![],
             };
