@@ -273,3 +273,45 @@ test('a shared tablet left with unsent words keeps them until they are sent, the
   assert.equal(await page.getByText('Mo makes everyone laugh').count(), 0);
   await context.close();
 });
+
+test("a step added on a phone offline and another on the drop-in's tablet: both stay on the goal", async () => {
+  const phoneContext = await env.browser.newContext();
+  const tabletContext = await env.browser.newContext();
+  const phone = await phoneContext.newPage();
+  const tablet = await tabletContext.newPage();
+  const openGoal = async (page) => {
+    await page.getByRole('button', { name: /My goals/ }).click();
+    await page.getByRole('button', { name: /Open Get my own place/ }).click();
+    await page.getByRole('heading', { name: 'Small steps' }).waitFor();
+  };
+  await signIn(phone, env.server.base, 'ash', '2468');
+  await openGoal(phone);
+  await phoneContext.setOffline(true);
+  await phone.getByLabel('Add a small step').fill('Ask about a deposit scheme');
+  await phone.getByRole('button', { name: 'Add step' }).click();
+  await phone.getByText('Ask about a deposit scheme').waitFor();
+
+  await signIn(tablet, env.server.base, 'ash', '2468', { shared: true });
+  await openGoal(tablet);
+  await tablet.getByLabel('Add a small step').fill('Visit the housing office');
+  await tablet.getByRole('button', { name: 'Add step' }).click();
+  await tablet.getByText('Everything is sent.').waitFor();
+
+  await phoneContext.setOffline(false);
+  await phone.evaluate(() => window.dispatchEvent(new Event('online')));
+  const ash = await api(env.server.base, 'ash', '2468');
+  const steps = async () => {
+    const goal = (await ash.records()).find((r) => r.fields.title?.value.value === 'Get my own place');
+    return (goal?.fields.steps?.value.value ?? []).map((s) => s.text);
+  };
+  await eventually(async () => {
+    const now = await steps();
+    return now.includes('Ask about a deposit scheme') && now.includes('Visit the housing office');
+  }, 20_000, 'both steps on the server');
+  await phone.getByText('Visit the housing office').waitFor();
+  await phone.getByText('Ask about a deposit scheme').waitFor();
+  // The tablet's open screen hears of it live.
+  await tablet.getByText('Ask about a deposit scheme').waitFor({ timeout: 15_000 });
+  await phoneContext.close();
+  await tabletContext.close();
+});

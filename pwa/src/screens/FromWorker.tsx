@@ -2,6 +2,8 @@
 // worker's collided (mine kept, theirs shown).
 import { useContext } from 'preact/hooks';
 import { Ctx } from '../context';
+import type { FieldValue } from '../generated/tandem';
+import { fieldName, valueWords } from '../ui/words';
 import { textOf } from './Items';
 
 export function FromWorker() {
@@ -35,14 +37,23 @@ export function FromWorker() {
       <h2>When you both changed the same thing</h2>
       {collisions.length === 0 ? <p>Nothing to show.</p> : (
         <ul class="cards">
-          {collisions.map(({ item, conflict }) => (
+          {collisions.map(({ item, conflict }) => {
+            const current = (field: FieldValue['field']) => {
+              const value = item.values[field];
+              return value === undefined ? textOf(item) : valueWords({ field, value } as FieldValue);
+            };
+            return (
             <li class="card" key={`${item.id}-${conflict.stamp.hlc.ms}-${conflict.stamp.hlc.count}`}>
-              <p>You and {workerName(conflict.author.person)} both changed this. <strong>Your words were kept:</strong></p>
-              <p class="card__text">{textOf(item)}</p>
+              <p>
+                You and {workerName(conflict.author.person)} both changed {fieldName(conflict.value.field)}
+                {item.kind === 'goal' && conflict.value.field !== 'title' ? ` of “${textOf(item)}”` : ''}. <strong>Yours was kept:</strong>
+              </p>
+              <p class="card__text">{current(conflict.value.field)}</p>
               <p>Their version, kept for you to see:</p>
-              <blockquote>{String(conflict.value.value)}</blockquote>
+              <blockquote>{valueWords(conflict.value)}</blockquote>
             </li>
-          ))}
+            );
+          })}
         </ul>
       )}
     </section>

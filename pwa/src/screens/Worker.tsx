@@ -2,7 +2,9 @@
 // The young person's words are shown as theirs; the worker can suggest, and where their edit
 // collided with the young person's, they are told their version was kept as a suggestion.
 import { useContext, useEffect } from 'preact/hooks';
-import type { RecordKind } from '../generated/tandem';
+import type { FieldValue, RecordKind } from '../generated/tandem';
+import type { Item } from '../sync/local';
+import { fieldName, valueWords } from '../ui/words';
 import { Ctx, type PersonRef } from '../context';
 import { AddItem, ItemCard, textOf } from './Items';
 import { meetingsOf } from './Meeting';
@@ -71,7 +73,11 @@ export function Person({ id }: { id: string }) {
         <div class="card notice" role="status">
           <h2>Your version was kept as a suggestion</h2>
           {kept.map(({ i, c }) => (
-            <p key={`${i.id}${c.stamp.hlc.ms}`}>You wrote “{String(c.value.value)}”. {person?.display_name ?? 'They'} wrote “{textOf(i)}” at the same time, and their words stay.</p>
+            <p key={`${i.id}${c.stamp.hlc.ms}`}>
+              {c.value.field === 'title' || c.value.field === 'text' || c.value.field === 'why'
+                ? <>You wrote “{valueWords(c.value)}”. {person?.display_name ?? 'They'} wrote “{keptNow(i, c.value.field)}” at the same time, and their words stay.</>
+                : <>You changed {fieldName(c.value.field)}{i.kind === 'goal' ? ` of “${textOf(i)}”` : ''} to: {valueWords(c.value)}. {person?.display_name ?? 'They'} changed it at the same time, and theirs stays: {keptNow(i, c.value.field)}.</>}
+            </p>
           ))}
         </div>
       )}
@@ -85,6 +91,12 @@ export function Person({ id }: { id: string }) {
       {group('statement', 'What they want you to know')}
     </section>
   );
+}
+
+/** What a field holds now, in words (the young person's version, when theirs and a worker's met). */
+function keptNow(item: Item, field: FieldValue['field']): string {
+  const value = item.values[field];
+  return value === undefined ? textOf(item) : valueWords({ field, value } as FieldValue);
 }
 
 /** The service closed this young person's case: say so, and when their things go. */

@@ -12,6 +12,7 @@ import { coalesced } from './coalesce';
 import { recordOf } from './compact';
 import { later } from './hlc';
 import { uuidv7 } from './ids';
+import { edit, ownListMends } from './local';
 
 export type SyncState =
   | { kind: 'idle'; unsent: number; lastSent: number | null }
@@ -107,6 +108,10 @@ export class SyncEngine {
       if (session) await syncAlerts(this.o.db, this.o.auth, session.role);
       await this.push();
       await this.pull();
+      if (session?.role === 'young_person' && (await this.mendLists(session.person))) {
+        await this.push();
+        await this.pull();
+      }
       this.attempt = 0;
       const left = await this.o.db.count('outbox');
       // Nothing waiting and the server just answered: everything is on the server, whichever
@@ -197,6 +202,25 @@ export class SyncEngine {
       }
       if (batch.length === mine.length) return;
     }
+  }
+
+  /** Writes back steps or ratings a young person's other device added at the same time (see
+   *  `ownListMends`), for records this round touched. True if it wrote anything. */
+  private async mendLists(me: string): Promise<boolean> {
+    const db = this.o.db;
+    // What is still waiting to be sent is replayed on top anyway; mend once it has gone.
+    const waiting = new Set((await db.getAll('outbox')).map((e) => e.op.record));
+    let wrote = false;
+    for (const id of this.touched) {
+      if (waiting.has(id)) continue;
+      const r = await db.get('records', id);
+      if (!r) continue;
+      const mends = ownListMends(r, me);
+      if (mends.length === 0) continue;
+      await edit(db, { id: r.id, kind: r.kind, owner: r.owner }, mends);
+      wrote = true;
+    }
+    return wrote;
   }
 
   /** Pulls every page after the cursor. An empty store rebuilds from the start, never deletes. */

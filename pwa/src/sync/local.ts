@@ -8,6 +8,7 @@ import type { Author, FieldName, FieldValue, Hlc, PersonId, Record, RecordKind, 
 import type { Db, OutboxEntry, Session } from './db';
 import { tick } from './hlc';
 import { uuidv7 } from './ids';
+import { LIMITS } from '../ui/limits';
 
 export interface Item {
   id: string;
@@ -180,4 +181,36 @@ export function withEdit(items: Item[], entry: OutboxEntry): Item[] {
 
 export async function unsentCount(db: Db): Promise<number> {
   return db.count('outbox');
+}
+
+/**
+ * A young person's small steps or ratings, changed on two of their devices at once (a phone
+ * offline and the drop-in's tablet): the merge keeps one list and the other as a conflict, so a
+ * rating or a step added on one device would drop out of sight. These lists only grow, so the
+ * way to keep every word is the union: what is there now, plus whatever their other version
+ * had that it lacks (a step by its words, a rating by its day; where both have one, what is there
+ * now stays). Returns the writes that would mend `r`, none once nothing is missing.
+ */
+export function ownListMends(r: Record, me: PersonId): FieldValue[] {
+  if (r.owner !== me) return [];
+  const mends: FieldValue[] = [];
+  for (const field of ['steps', 'ratings'] as const) {
+    const now = r.fields[field]?.value;
+    const theirs = r.conflicts.filter((c) => c.author.person === me && c.value.field === field).map((c) => c.value);
+    if (theirs.length === 0) continue;
+    let mended: FieldValue;
+    if (field === 'steps') {
+      const steps = now?.field === 'steps' ? [...now.value] : [];
+      for (const v of theirs) if (v.field === 'steps') for (const s of v.value) if (!steps.some((x) => x.text === s.text)) steps.push(s);
+      // Past the most a goal holds, the rest stay findable as the kept version.
+      mended = { field: 'steps', value: steps.slice(0, LIMITS.steps) };
+    } else {
+      const ratings = now?.field === 'ratings' ? [...now.value] : [];
+      for (const v of theirs) if (v.field === 'ratings') for (const x of v.value) if (!ratings.some((y) => y.date === x.date)) ratings.push(x);
+      ratings.sort((a, b) => a.date.localeCompare(b.date));
+      mended = { field: 'ratings', value: ratings.slice(-LIMITS.ratings) };
+    }
+    if (JSON.stringify(mended.value) !== JSON.stringify(now?.value ?? [])) mends.push(mended);
+  }
+  return mends;
 }

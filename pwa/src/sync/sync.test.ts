@@ -5,7 +5,7 @@ import type { CompactPullResponse, CompactRecord, FieldRow, FieldState, PullResp
 import { backoff } from './api';
 import { type Db, open } from './db';
 import { SyncEngine, type SyncState, takeBatch } from './engine';
-import { edit, readItems, view, withEdit, withItems } from './local';
+import { edit, ownListMends, readItems, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
 import { recordOf } from './compact';
 import { syncWords } from '../ui/words';
@@ -82,6 +82,67 @@ function serverGoal(title: string, stampMs = 5): ServerRecord {
     },
   };
 }
+
+describe("a young person's two devices at once", () => {
+  /** A goal whose ratings a tablet and this phone both added to: the tablet's list won. */
+  function ratedOnTwoDevices(current: { date: string; score: number }[], kept: { date: string; score: number }[]): ServerRecord {
+    const g = serverGoal('Go to college');
+    const at = (ms: number, device: string) => ({ hlc: { ms, count: 0 }, device });
+    const author = (device: string) => ({ person: ME, role: 'young_person' as const, device });
+    g.fields.ratings = { value: { field: 'ratings', value: current }, stamp: at(20, OTHER), base: at(10, OTHER), author: author(OTHER) };
+    g.conflicts = [{ value: { field: 'ratings', value: kept }, stamp: at(15, DEVICE), base: at(10, OTHER), author: author(DEVICE) }];
+    return g;
+  }
+
+  it('writes back a rating the other device lost sight of, once, and keeps what is there', async () => {
+    const record = ratedOnTwoDevices([{ date: '2026-11-02', score: 6 }], [{ date: '2026-11-01', score: 3 }, { date: '2026-11-02', score: 9 }]);
+    let served = false;
+    const calls = fakeServer((path, body) => {
+      if (path.includes('push')) return { status: 200, json: applyAll(body) };
+      if (path.startsWith('/api/alerts')) return { status: 200, json: [] };
+      if (served) return { status: 200, json: emptyPull };
+      served = true;
+      return { status: 200, json: page({ records: [record], removed: [], cursor: 3, more: false, last_applied: 0 }) };
+    });
+    const e = engine();
+    await e.syncNow();
+    const pushes = calls.filter((c) => c.path.includes('push')).map((c) => c.body as PushRequest);
+    expect(pushes).toHaveLength(1);
+    const [change] = pushes[0].ops[0].changes;
+    expect(change.set).toEqual({ field: 'ratings', value: [{ date: '2026-11-01', score: 3 }, { date: '2026-11-02', score: 6 }] });
+    expect(change.base).toEqual(record.fields.ratings?.stamp);
+    expect(await db.count('outbox')).toBe(0);
+    e.stop();
+  });
+
+  it('writes nothing when nothing is missing, and nothing for a worker\'s kept version', async () => {
+    const mended = ratedOnTwoDevices([{ date: '2026-11-01', score: 3 }, { date: '2026-11-02', score: 6 }], [{ date: '2026-11-01', score: 3 }]);
+    const workers = ratedOnTwoDevices([{ date: '2026-11-02', score: 6 }], [{ date: '2026-11-01', score: 3 }]);
+    workers.id = 'g2';
+    workers.conflicts[0].author = { person: OTHER, role: 'key_worker', device: OTHER };
+    const calls = fakeServer((path) => ({ status: 200, json: path.startsWith('/api/alerts') ? [] : page({ records: [mended, workers], removed: [], cursor: 3, more: false, last_applied: 0 }) }));
+    const states: SyncState[] = [];
+    const e = engine({ states });
+    await e.syncNow();
+    expect(states[states.length - 1].kind).toBe('idle');
+    expect(await db.get('records', 'g2')).toBeTruthy();
+    expect(calls.filter((c) => c.path.includes('push'))).toHaveLength(0);
+    e.stop();
+  });
+
+  it('adds a step from the other version, and never goes past the most a goal holds', () => {
+    const g = serverGoal('Go to college');
+    const author = { person: ME, role: 'young_person' as const, device: DEVICE };
+    const stamp = { hlc: { ms: 9, count: 0 }, device: DEVICE };
+    const steps = (texts: string[]) => texts.map((text) => ({ text, done: false }));
+    g.fields.steps = { value: { field: 'steps', value: [{ text: 'Get the form', done: true }] }, stamp, base: null, author };
+    g.conflicts = [{ value: { field: 'steps', value: steps(['Get the form', 'Book a visit']) }, stamp, base: null, author }];
+    expect(ownListMends(g, ME)).toEqual([{ field: 'steps', value: [{ text: 'Get the form', done: true }, { text: 'Book a visit', done: false }] }]);
+    g.fields.steps.value = { field: 'steps', value: steps(Array.from({ length: 30 }, (_, i) => `step ${i}`)) };
+    expect(ownListMends(g, ME)).toEqual([]);
+    expect(ownListMends(g, OTHER)).toEqual([]);
+  });
+});
 
 describe('the outbox', () => {
   it('writes the change and its numbered outbox entry together', async () => {

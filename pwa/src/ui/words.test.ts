@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { localDate, seenDays, whoCanSee } from './words';
+import type { FieldValue } from '../generated/tandem';
+import { fieldName, localDate, seenDays, valueWords, whoCanSee } from './words';
 
 describe('who can see', () => {
   it('names the key workers who will see a shared item', () => {
@@ -50,5 +51,20 @@ describe('who has seen my things', () => {
     const [day] = seenDays([entry('Sam', 'read', 1, new Date(2025, 2, 4).getTime())], now);
     expect(day.day).toMatch(/2025/);
     expect(seenDays([], now)).toEqual([]);
+  });
+});
+
+describe('a kept version in words', () => {
+  it('reads lists and choices as words, never as code', () => {
+    expect(valueWords({ field: 'steps', value: [{ text: 'Call the college', done: true }, { text: 'Get the form', done: false }] })).toBe('Call the college (done); Get the form');
+    expect(valueWords({ field: 'ratings', value: [{ date: '2026-11-01', score: 3 }, { date: '2026-11-02', score: 6 }] })).toBe('6 out of 10 on 2026-11-02');
+    expect(valueWords({ field: 'status', value: 'let_go' })).toBe('let it go');
+    expect(valueWords({ field: 'title', value: 'Get a job' })).toBe('Get a job');
+    expect(valueWords({ field: 'meeting', value: null })).toBe('no meeting');
+    expect(fieldName('steps')).toBe('the small steps');
+    const odd: FieldValue[] = [{ field: 'steps', value: [] }, { field: 'ratings', value: [] }, { field: 'deleted', value: true }];
+    for (const v of odd) {
+      expect(valueWords(v)).not.toMatch(/object|undefined|true|false/);
+    }
   });
 });

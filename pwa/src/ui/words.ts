@@ -1,5 +1,5 @@
 // Plain words, in one place, so they can be read and checked together (aim: reading age 9).
-import type { Visibility } from '../generated/tandem';
+import type { FieldValue, Visibility } from '../generated/tandem';
 import type { SyncState } from '../sync/engine';
 
 export function names(list: string[]): string {
@@ -98,4 +98,48 @@ function dayWords(d: Date, now: Date): string {
   if (ago === 0) return 'Today';
   if (ago === 1) return 'Yesterday';
   return d.toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long', ...(d.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }) });
+}
+
+/** What a field is, said as part of a sentence ("both changed the small steps"). */
+export function fieldName(field: FieldValue['field']): string {
+  const names: { [K in FieldValue['field']]: string } = {
+    title: 'the goal',
+    why: 'why it matters',
+    steps: 'the small steps',
+    ratings: 'how it is going',
+    status: 'where you are with it',
+    text: 'the words',
+    noticed_by: 'who noticed it',
+    meeting: 'the meeting',
+    visibility: 'who can see it',
+    deleted: 'whether it is kept',
+    accepted: 'whether it was accepted',
+  };
+  return names[field];
+}
+
+/** A field's value in words, whatever its kind: lists and choices read as sentences, not code. */
+export function valueWords(v: FieldValue): string {
+  switch (v.field) {
+    case 'steps':
+      return v.value.length === 0 ? 'no steps' : v.value.map((s) => `${s.text}${s.done ? ' (done)' : ''}`).join('; ');
+    case 'ratings': {
+      const last = v.value[v.value.length - 1];
+      return last ? `${last.score} out of 10 on ${last.date}` : 'no ratings';
+    }
+    case 'status':
+      return { active: 'working on it', achieved: 'done it', paused: 'taking a break', let_go: 'let it go' }[v.value];
+    case 'noticed_by':
+      return { me: 'they noticed it', my_worker: 'their worker noticed it', someone_else: 'someone else noticed it' }[v.value];
+    case 'meeting':
+      return v.value ?? 'no meeting';
+    case 'visibility':
+      return shareChoice(v.value);
+    case 'deleted':
+      return v.value ? 'deleted' : 'kept';
+    case 'accepted':
+      return v.value ? 'accepted' : 'not accepted';
+    default:
+      return v.value;
+  }
 }
