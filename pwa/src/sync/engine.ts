@@ -75,6 +75,8 @@ export class SyncEngine {
 
   /** Records this round has changed in the store, so the screen re-reads only those. */
   private touched = new Set<string>();
+  /** Pulled records holding a young person's own steps or ratings that dropped from sight. */
+  private mendable = new Set<string>();
 
   /** Tells other tabs that the store changed, and this one unless it has shown the change itself. */
   announce({ shownHere = false, records }: { shownHere?: boolean; records?: string[] } = {}) {
@@ -100,6 +102,7 @@ export class SyncEngine {
 
   private async round() {
     this.touched = new Set();
+    this.mendable = new Set();
     const unsent = await this.o.db.count('outbox');
     this.o.onState({ kind: 'sending', unsent });
     try {
@@ -207,19 +210,19 @@ export class SyncEngine {
   /** Writes back steps or ratings a young person's other device added at the same time (see
    *  `ownListMends`), for records this round touched. True if it wrote anything. */
   private async mendLists(me: string): Promise<boolean> {
+    if (this.mendable.size === 0) return false;
     const db = this.o.db;
     // What is still waiting to be sent is replayed on top anyway; mend once it has gone.
     const waiting = new Set((await db.getAll('outbox')).map((e) => e.op.record));
     let wrote = false;
-    for (const id of this.touched) {
-      if (waiting.has(id)) continue;
-      const r = await db.get('records', id);
-      if (!r) continue;
-      const mends = ownListMends(r, me);
-      if (mends.length === 0) continue;
+    for (const id of this.mendable) {
+      const r = waiting.has(id) ? undefined : await db.get('records', id);
+      const mends = r ? ownListMends(r, me) : [];
+      if (!r || mends.length === 0) continue;
       await edit(db, { id: r.id, kind: r.kind, owner: r.owner }, mends);
       wrote = true;
     }
+    this.mendable.clear();
     return wrote;
   }
 
@@ -237,6 +240,7 @@ export class SyncEngine {
       for (const sent of page.records) {
         const r = 'body' in sent ? recordOf(sent) : sent;
         this.touched.add(r.id);
+        if (meta.session?.role === 'young_person' && ownListMends(r, meta.session.person).length > 0) this.mendable.add(r.id);
         await tx.objectStore('records').put(r);
         for (const f of Object.values(r.fields)) if (f) clock = later(clock, f.stamp.hlc);
       }
