@@ -41,6 +41,20 @@ test("offline young person and online worker edit one title: the young person's 
   await sam.getByRole('heading', { name: 'Your version was kept as a suggestion' }).waitFor({ timeout: 15_000 });
   await sam.locator('li.card', { hasText: 'Get my own flat by summer' }).waitFor();
   assert.ok(await sam.getByText(/You wrote “Find supported housing”/).isVisible());
+  // Read, and put away: it stays away on this device.
+  await sam.getByRole('button', { name: 'OK, got it' }).click();
+  await sam.getByRole('heading', { name: 'Your version was kept as a suggestion' }).waitFor({ state: 'detached' });
+  await sam.reload();
+  await sam.locator('li.card', { hasText: 'Get my own flat by summer' }).waitFor();
+  assert.equal(await sam.getByRole('heading', { name: 'Your version was kept as a suggestion' }).count(), 0);
+
+  // Ash sees Sam's version, in words, and can put it away too.
+  await ash.getByRole('button', { name: 'Home' }).click();
+  await ash.getByRole('button', { name: /From my worker/ }).click();
+  const collision = ash.locator('li.card', { hasText: 'You and Sam both changed the goal' });
+  await collision.getByText('Find supported housing').waitFor();
+  await collision.getByRole('button', { name: 'OK, got it' }).click();
+  await ash.getByText('Nothing to show.').waitFor();
   await yp.close();
   await wk.close();
 });

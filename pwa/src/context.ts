@@ -41,6 +41,9 @@ export interface AppCtx {
   accessLog(): Promise<AccessEntry[]>;
   /** When this worker last opened each young person's page (ms). */
   lastLooked: { [person: string]: number };
+  /** Collision notices put away on this device ("OK"), by `collisionKey`. */
+  putAway: string[];
+  putAwayNotices(keys: string[]): void;
   markLooked(person: string): void;
   alerts: AlertStatus[];
   pendingAlerts: PendingAlert[];
@@ -72,3 +75,8 @@ export interface CardCtxValue {
 }
 
 export const CardCtx = createContext<CardCtxValue>(null as unknown as CardCtxValue);
+
+/** Names one kept version of one field of one record, for putting its notice away. */
+export function collisionKey(record: string, c: { value: { field: string }; stamp: { hlc: { ms: number; count: number }; device: string } }): string {
+  return `${record}/${c.value.field}/${c.stamp.hlc.ms}.${c.stamp.hlc.count}/${c.stamp.device}`;
+}

@@ -1,7 +1,7 @@
 // Suggestions from my worker (accept, change, or no thanks), and notices where my words and a
 // worker's collided (mine kept, theirs shown).
 import { useContext } from 'preact/hooks';
-import { Ctx } from '../context';
+import { collisionKey, Ctx } from '../context';
 import type { FieldValue } from '../generated/tandem';
 import { fieldName, valueWords } from '../ui/words';
 import { textOf } from './Items';
@@ -11,7 +11,7 @@ export function FromWorker() {
   const me = ctx.session.person;
   const suggestions = ctx.items.filter((i) => i.owner === me && i.suggestion);
   const collisions = ctx.items.flatMap((i) =>
-    i.owner === me ? i.conflicts.filter((c) => c.author.person !== me).map((c) => ({ item: i, conflict: c })) : [],
+    i.owner === me ? i.conflicts.filter((c) => c.author.person !== me && !ctx.putAway.includes(collisionKey(i.id, c))).map((c) => ({ item: i, conflict: c })) : [],
   );
   const workerName = (id: string) => ctx.workers.find((w) => w.id === id)?.display_name ?? 'Your worker';
   return (
@@ -51,6 +51,7 @@ export function FromWorker() {
               <p class="card__text">{current(conflict.value.field)}</p>
               <p>Their version, kept for you to see:</p>
               <blockquote>{valueWords(conflict.value)}</blockquote>
+              <button type="button" onClick={() => ctx.putAwayNotices([collisionKey(item.id, conflict)])}>OK, got it</button>
             </li>
             );
           })}

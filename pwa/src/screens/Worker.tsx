@@ -5,7 +5,7 @@ import { useContext, useEffect } from 'preact/hooks';
 import type { FieldValue, RecordKind } from '../generated/tandem';
 import type { Item } from '../sync/local';
 import { fieldName, valueWords } from '../ui/words';
-import { Ctx, type PersonRef } from '../context';
+import { collisionKey, Ctx, type PersonRef } from '../context';
 import { AddItem, ItemCard, textOf } from './Items';
 import { meetingsOf } from './Meeting';
 import { Recent } from '../ui/Recent';
@@ -48,7 +48,7 @@ export function Person({ id }: { id: string }) {
   const ctx = useContext(Ctx);
   const person = ctx.caseload.find((p) => p.id === id);
   const items = ctx.items.filter((i) => i.owner === id);
-  const kept = items.flatMap((i) => i.conflicts.filter((c) => c.author.person === ctx.session.person).map((c) => ({ i, c })));
+  const kept = items.flatMap((i) => i.conflicts.filter((c) => c.author.person === ctx.session.person && !ctx.putAway.includes(collisionKey(i.id, c))).map((c) => ({ i, c })));
   useEffect(() => ctx.markLooked(id), [id, items.length]);
   // A key worker can suggest a strength or a goal; what a young person wants known is theirs to say.
   const canSuggest = (kind: RecordKind) => ctx.session.role === 'key_worker' && kind !== 'statement';
@@ -79,6 +79,7 @@ export function Person({ id }: { id: string }) {
                 : <>You changed {fieldName(c.value.field)}{i.kind === 'goal' ? ` of “${textOf(i)}”` : ''} to: {valueWords(c.value)}. {person?.display_name ?? 'They'} changed it at the same time, and theirs stays: {keptNow(i, c.value.field)}.</>}
             </p>
           ))}
+          <button type="button" onClick={() => ctx.putAwayNotices(kept.map(({ i, c }) => collisionKey(i.id, c)))}>OK, got it</button>
         </div>
       )}
       {meetings.length > 0 && (

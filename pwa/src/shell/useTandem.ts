@@ -33,6 +33,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [online, setOnline] = useState(navigator.onLine);
   const [confirmSignOut, setConfirmSignOut] = useState(0);
   const [lastLooked, setLastLooked] = useState<{ [person: string]: number }>({});
+  /** Collision notices read and put away on this device (see `collisionKey`). */
+  const [putAway, setPutAway] = useState<string[]>([]);
   const [workersChanged, setWorkersChanged] = useState<string | null>(null);
   const [unlockCheck, setUnlockCheck] = useState<UnlockCheck | null>(null);
   const [alerts, setAlerts] = useState<AlertStatus[]>([]);
@@ -60,6 +62,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     const cached = (await d.get('meta', 'me')) as Me | undefined;
     if (cached) setMe(cached);
     setLastLooked(((await d.get('meta', 'looked')) as { [p: string]: number } | undefined) ?? {});
+    setPutAway(((await d.get('meta', 'put-away')) as string[] | undefined) ?? []);
     setUnlockCheck(((await d.get('meta', 'unlock')) as UnlockCheck | undefined) ?? null);
     setAlerts(await knownAlerts(d));
     setPending(await pendingAlerts(d));
@@ -202,6 +205,12 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       api: <T,>(method: string, path: string, body?: unknown) => request<T>(sessions.current, method, path, body),
       accessLog: () => request<AccessEntry[]>(sessions.current, 'GET', '/api/me/access-log'),
       lastLooked,
+      putAway,
+      putAwayNotices: (keys: string[]) => {
+        const next = [...new Set([...putAway, ...keys])];
+        setPutAway(next);
+        void db.put('meta', next, 'put-away');
+      },
       markLooked: (person: string) => {
         const latest = Math.max(0, ...items.filter((i) => i.owner === person).map((i) => i.changedAt));
         if ((lastLooked[person] ?? 0) >= latest) return;
@@ -240,7 +249,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         return null;
       },
     };
-  }, [db, session, items, rejected, me, sync, online, lastLooked, alerts, pending, save]);
+  }, [db, session, items, rejected, me, sync, online, lastLooked, putAway, alerts, pending, save]);
 
   const [locked, unlockScreen] = useIdleLock(!!session?.sharedDevice, idleMs(), () => void visitOver());
   const unlock = () => {
