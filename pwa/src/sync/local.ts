@@ -188,8 +188,8 @@ export async function unsentCount(db: Db): Promise<number> {
  * offline and the drop-in's tablet): the merge keeps one list and the other as a conflict, so a
  * rating or a step added on one device would drop out of sight. These lists only grow, so the
  * way to keep every word is the union: what is there now, plus whatever their other version
- * had that it lacks (a step by its words, a rating by its day; where both have one, what is there
- * now stays). Returns the writes that would mend `r`, none once nothing is missing.
+ * had that it lacks (a step by its words, a rating by its day; where both have a rating for a
+ * day, what is there now stays; a step done in either is done). Returns the writes that would mend `r`, none once nothing is missing.
  */
 export function ownListMends(r: Record, me: PersonId): FieldValue[] {
   if (r.owner !== me) return [];
@@ -201,7 +201,17 @@ export function ownListMends(r: Record, me: PersonId): FieldValue[] {
     let mended: FieldValue;
     if (field === 'steps') {
       const steps = now?.field === 'steps' ? [...now.value] : [];
-      for (const v of theirs) if (v.field === 'steps') for (const s of v.value) if (!steps.some((x) => x.text === s.text)) steps.push(s);
+      for (const v of theirs) {
+        if (v.field !== 'steps') continue;
+        for (const s of v.value) {
+          const i = steps.findIndex((x) => x.text === s.text);
+          if (i < 0) steps.push(s);
+          // A step ticked on either device is done: progress made on the bus isn't lost to a
+          // step added at the drop-in. (An untick on one device meeting such a change is the
+          // rarer loss, and is one tap to redo.)
+          else if (s.done && !steps[i].done) steps[i] = { ...steps[i], done: true };
+        }
+      }
       // Past the most a goal holds, the rest stay findable as the kept version.
       mended = { field: 'steps', value: steps.slice(0, LIMITS.steps) };
     } else {

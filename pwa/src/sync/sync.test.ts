@@ -138,6 +138,9 @@ describe("a young person's two devices at once", () => {
     g.fields.steps = { value: { field: 'steps', value: [{ text: 'Get the form', done: true }] }, stamp, base: null, author };
     g.conflicts = [{ value: { field: 'steps', value: steps(['Get the form', 'Book a visit']) }, stamp, base: null, author }];
     expect(ownListMends(g, ME)).toEqual([{ field: 'steps', value: [{ text: 'Get the form', done: true }, { text: 'Book a visit', done: false }] }]);
+    // Ticked on the phone while the tablet added a step: the tick stays.
+    g.conflicts.push({ value: { field: 'steps', value: [{ text: 'Get the form', done: true }, { text: 'Book a visit', done: true }] }, stamp, base: null, author });
+    expect(ownListMends(g, ME)).toEqual([{ field: 'steps', value: [{ text: 'Get the form', done: true }, { text: 'Book a visit', done: true }] }]);
     g.fields.steps.value = { field: 'steps', value: steps(Array.from({ length: 30 }, (_, i) => `step ${i}`)) };
     expect(ownListMends(g, ME)).toEqual([]);
     expect(ownListMends(g, OTHER)).toEqual([]);
