@@ -295,10 +295,15 @@ test("a step added on a phone offline and another on the drop-in's tablet: both 
   const tablet = await tabletContext.newPage();
   const openGoal = async (page) => {
     await page.getByRole('button', { name: /My goals/ }).click();
-    await page.getByRole('button', { name: /Open Get my own place/ }).click();
+    await page.getByRole('button', { name: /Open Sort out my bank card/ }).click();
     await page.getByRole('heading', { name: 'Small steps' }).waitFor();
   };
   await signIn(phone, env.server.base, 'ash', '2468');
+  await phone.getByRole('button', { name: /My goals/ }).click();
+  await phone.getByLabel('A new goal').fill('Sort out my bank card');
+  await phone.getByRole('button', { name: 'Add goal' }).click();
+  await phone.getByText('Everything is sent.').waitFor();
+  await phone.getByRole('button', { name: 'Home' }).click();
   await openGoal(phone);
   await phoneContext.setOffline(true);
   await phone.getByLabel('Add a small step').fill('Ask about a deposit scheme');
@@ -315,7 +320,7 @@ test("a step added on a phone offline and another on the drop-in's tablet: both 
   await phone.evaluate(() => window.dispatchEvent(new Event('online')));
   const ash = await api(env.server.base, 'ash', '2468');
   const steps = async () => {
-    const goal = (await ash.records()).find((r) => r.fields.title?.value.value === 'Get my own place');
+    const goal = (await ash.records()).find((r) => r.fields.title?.value.value === 'Sort out my bank card');
     return (goal?.fields.steps?.value.value ?? []).map((s) => s.text);
   };
   await eventually(async () => {

@@ -55,14 +55,20 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   /** Reads the store again for the screen: only `records` if the sync engine says which changed
    * (a save or a round touches a few; reading all of a thousand takes a slow phone a while). */
   const refresh = async (d: Db, records?: string[]) => {
-    const [v, r, n] = await Promise.all([records && records.length <= 100 ? readItems(d, records) : view(d), d.getAll('rejected'), unsentCount(d)]);
+    const [v, r, n, away] = await Promise.all([
+      records && records.length <= 100 ? readItems(d, records) : view(d),
+      d.getAll('rejected'),
+      unsentCount(d),
+      d.get('meta', 'put-away') as Promise<string[] | undefined>,
+    ]);
+    // With the items, so a notice put away never shows for a moment on opening.
+    setPutAway(away ?? []);
     setItems((shown) => (v instanceof Map ? withItems(shown, v) : v));
     setRejected(r);
     setSync((s) => ({ ...s, unsent: n }));
     const cached = (await d.get('meta', 'me')) as Me | undefined;
     if (cached) setMe(cached);
     setLastLooked(((await d.get('meta', 'looked')) as { [p: string]: number } | undefined) ?? {});
-    setPutAway(((await d.get('meta', 'put-away')) as string[] | undefined) ?? []);
     setUnlockCheck(((await d.get('meta', 'unlock')) as UnlockCheck | undefined) ?? null);
     setAlerts(await knownAlerts(d));
     setPending(await pendingAlerts(d));
@@ -208,8 +214,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       putAway,
       putAwayNotices: (keys: string[]) => {
         const next = [...new Set([...putAway, ...keys])];
-        setPutAway(next);
-        void db.put('meta', next, 'put-away');
+        // Hidden once stored, so a reload straight after can't bring it back.
+        void db.put('meta', next, 'put-away').then(() => setPutAway(next));
       },
       markLooked: (person: string) => {
         const latest = Math.max(0, ...items.filter((i) => i.owner === person).map((i) => i.changedAt));
