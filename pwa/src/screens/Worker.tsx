@@ -90,6 +90,15 @@ export function Person({ id }: { id: string }) {
       {group('strength', 'Strengths')}
       {group('goal', 'Goals')}
       {group('statement', 'What they want you to know')}
+      {ctx.session.role === 'key_worker' && person?.joined && (
+        <details class="forgot">
+          <summary>If {person.display_name} forgets their PIN</summary>
+          <p>
+            Ask your service's admin for a new code for them (Admin, then People). With it they choose a new PIN and
+            keep their name and everything they wrote, even words still waiting on their phone. Give it to them in person.
+          </p>
+        </details>
+      )}
     </section>
   );
 }
