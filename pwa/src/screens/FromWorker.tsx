@@ -3,16 +3,28 @@
 import { useContext } from 'preact/hooks';
 import { collisionKey, Ctx } from '../context';
 import type { FieldValue } from '../generated/tandem';
+import type { Item } from '../sync/local';
 import { fieldName, valueWords } from '../ui/words';
 import { textOf } from './Items';
+
+/** Where a worker's version met mine and mine stayed (null writer: my own edit, not sent yet),
+ *  less those put away on this device. */
+export function collisionsFor(items: Item[], me: string, putAway: string[]) {
+  return items.flatMap((i) =>
+    i.owner === me
+      ? i.conflicts
+          .filter((c) => c.author.person !== me && (i.writers[c.value.field] === null || i.writers[c.value.field]?.person === me))
+          .filter((c) => !putAway.includes(collisionKey(i.id, c)))
+          .map((c) => ({ item: i, conflict: c }))
+      : [],
+  );
+}
 
 export function FromWorker() {
   const ctx = useContext(Ctx);
   const me = ctx.session.person;
   const suggestions = ctx.items.filter((i) => i.owner === me && i.suggestion);
-  const collisions = ctx.items.flatMap((i) =>
-    i.owner === me ? i.conflicts.filter((c) => c.author.person !== me && !ctx.putAway.includes(collisionKey(i.id, c))).map((c) => ({ item: i, conflict: c })) : [],
-  );
+  const collisions = collisionsFor(ctx.items, me, ctx.putAway);
   const workerName = (id: string) => ctx.workers.find((w) => w.id === id)?.display_name ?? 'Your worker';
   return (
     <section>

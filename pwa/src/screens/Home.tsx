@@ -1,6 +1,7 @@
 // The young person's home: good things first, then everything else, at their pace.
 import { useContext } from 'preact/hooks';
-import { collisionKey, Ctx } from '../context';
+import { Ctx } from '../context';
+import { collisionsFor } from './FromWorker';
 import { ReadAloud } from '../ui/ReadAloud';
 import { AddItem, ItemCard } from './Items';
 import { ClosedCaseNotice } from './DeleteAccount';
@@ -13,7 +14,8 @@ export function Home() {
   const strengths = ctx.items.filter((i) => i.kind === 'strength' && i.owner === me && !i.suggestion);
   const goals = ctx.items.filter((i) => i.kind === 'goal' && i.owner === me && !i.suggestion).length;
   const statements = ctx.items.filter((i) => i.kind === 'statement' && i.owner === me && !i.suggestion).length;
-  const fromWorker = ctx.items.filter((i) => i.owner === me && (i.suggestion || i.conflicts.some((c) => c.author.person !== me && !ctx.putAway.includes(collisionKey(i.id, c))))).length;
+  const collided = new Set(collisionsFor(ctx.items, me, ctx.putAway).map((c) => c.item.id));
+  const fromWorker = ctx.items.filter((i) => i.owner === me && (i.suggestion || collided.has(i.id))).length;
   const intro = `Hi ${ctx.session.displayName}. Here are good things about you.`;
   return (
     <section>

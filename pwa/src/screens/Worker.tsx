@@ -48,7 +48,16 @@ export function Person({ id }: { id: string }) {
   const ctx = useContext(Ctx);
   const person = ctx.caseload.find((p) => p.id === id);
   const items = ctx.items.filter((i) => i.owner === id);
-  const kept = items.flatMap((i) => i.conflicts.filter((c) => c.author.person === ctx.session.person && !ctx.putAway.includes(collisionKey(i.id, c))).map((c) => ({ i, c })));
+  // My version kept because the young person's won (not one of my own devices' beating another).
+  const lostToThem = (i: Item, field: FieldValue['field']) => {
+    const writer = i.writers[field];
+    return !!writer && writer.person !== ctx.session.person;
+  };
+  const kept = items.flatMap((i) =>
+    i.conflicts
+      .filter((c) => c.author.person === ctx.session.person && lostToThem(i, c.value.field) && !ctx.putAway.includes(collisionKey(i.id, c)))
+      .map((c) => ({ i, c })),
+  );
   useEffect(() => ctx.markLooked(id), [id, items.length]);
   // A key worker can suggest a strength or a goal; what a young person wants known is theirs to say.
   const canSuggest = (kind: RecordKind) => ctx.session.role === 'key_worker' && kind !== 'statement';
