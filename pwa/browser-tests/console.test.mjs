@@ -2,7 +2,7 @@
 // drop-in staff's screen, and Back moving between screens inside the app.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, assertAccessible, eventually, serverAndBrowser, signIn } from './harness.mjs';
+import { api, asAdmin, assertAccessible, eventually, serverAndBrowser, signIn } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -299,13 +299,8 @@ test('a worker given a first password again, with a suggestion still unsent on t
   await page.getByText(/Waiting for signal/).first().waitFor();
 
   // Priya forgot her password (the laptop's session is still live): the admin sets a first one.
-  const headers = { 'content-type': 'application/json', 'tandem-protocol': '1', 'tandem-schema': '1' };
-  const post = async (path, body, token) =>
-    fetch(base + path, { method: 'POST', headers: token ? { ...headers, authorization: `Bearer ${token}` } : headers, body: JSON.stringify(body) });
-  const admin = await (await post('/api/auth/sign-in', { name: 'admin', secret: 'demo-admin-pass', device: crypto.randomUUID() })).json();
-  const people = await (await fetch(base + '/api/admin/people', { headers: { ...headers, authorization: `Bearer ${admin.access_token}` } })).json();
-  const priya = people.find((p) => p.display_name === 'Priya');
-  assert.equal((await post(`/api/admin/people/${priya.id}/new-password`, { password: 'given at the desk today' }, admin.access_token)).status, 200);
+  const admin = await asAdmin(base);
+  await admin.post(`/api/admin/people/${await admin.idOf('Priya')}/new-password`, { password: 'given at the desk today' });
 
   await laptop.setOffline(false);
   await page.evaluate(() => window.dispatchEvent(new Event('online')));

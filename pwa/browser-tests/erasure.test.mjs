@@ -3,29 +3,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { api, assertAccessible, eventually, serverAndBrowser, signIn } from './harness.mjs';
+import { api, asAdmin, assertAccessible, eventually, serverAndBrowser, signIn } from './harness.mjs';
 
 const env = serverAndBrowser();
-
-async function admin(base) {
-  const headers = { 'content-type': 'application/json', 'tandem-protocol': '1', 'tandem-schema': '1' };
-  const r = await fetch(`${base}/api/auth/sign-in`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ name: 'admin', secret: 'demo-admin-pass', device: crypto.randomUUID() }),
-  });
-  const auth = { ...headers, authorization: `Bearer ${(await r.json()).access_token}` };
-  return {
-    async idOf(name) {
-      const people = await (await fetch(`${base}/api/admin/people`, { headers: auth })).json();
-      return people.find((p) => p.display_name === name)?.id;
-    },
-    async post(path) {
-      const resp = await fetch(`${base}${path}`, { method: 'POST', headers: auth });
-      assert.equal(resp.status, 200, `${path}: ${await resp.text()}`);
-    },
-  };
-}
 
 test('deleting my account: what goes, a copy first, a week to change my mind by signing in', async () => {
   const context = await env.browser.newContext({ acceptDownloads: true });
@@ -77,13 +57,13 @@ test('deleting my account now: everything goes at once', async () => {
   await page.getByText('Your account has been deleted. Everything in it has gone.').waitFor();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
   await assert.rejects(api(env.server.base, 'mo', '9876'), /sign in mo: 401/);
-  const boss = await admin(env.server.base);
+  const boss = await asAdmin(env.server.base);
   assert.equal(await boss.idOf('mo'), undefined, 'gone from the service');
   await context.close();
 });
 
 test('a closed case: the young person is told when their things will go, and can save a copy', async () => {
-  const boss = await admin(env.server.base);
+  const boss = await asAdmin(env.server.base);
   const ash = await boss.idOf('ash');
   assert.ok(ash, 'ash is in the demo');
   const context = await env.browser.newContext();

@@ -112,10 +112,36 @@ export async function waitForServiceWorker(page) {
   }
 }
 
+const HEADERS = { 'content-type': 'application/json', 'tandem-protocol': '1', 'tandem-schema': '1' };
+
+/** A POST to the API from outside the browser (signed in with `token`, if given): its status and JSON. */
+export async function post(base, path, body = {}, token) {
+  const headers = token ? { ...HEADERS, authorization: `Bearer ${token}` } : HEADERS;
+  const r = await fetch(base + path, { method: 'POST', headers, body: JSON.stringify(body) });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+
+/** The demo's admin, from outside the browser: people's ids by name, and admin actions that must succeed. */
+export async function asAdmin(base) {
+  const { access_token: token } = (await post(base, '/api/auth/sign-in', { name: 'admin', secret: 'demo-admin-pass', device: crypto.randomUUID() })).body;
+  return {
+    async idOf(name) {
+      const people = await (await fetch(`${base}/api/admin/people`, { headers: { ...HEADERS, authorization: `Bearer ${token}` } })).json();
+      return people.find((p) => p.display_name === name)?.id;
+    },
+    async post(path, body) {
+      const answer = await post(base, path, body, token);
+      assert.equal(answer.status, 200, `${path}: ${JSON.stringify(answer.body)}`);
+      return answer.body;
+    },
+  };
+}
+
 /** The same API the PWA uses, from outside the browser, to check what reached the server. */
 export async function api(base, name, secret) {
   const device = crypto.randomUUID();
-  const headers = { 'content-type': 'application/json', 'tandem-protocol': '1', 'tandem-schema': '1' };
+  const headers = HEADERS;
   const r = await fetch(`${base}/api/auth/sign-in`, { method: 'POST', headers, body: JSON.stringify({ name, secret, device }) });
   if (!r.ok) throw new Error(`sign in ${name}: ${r.status}`);
   const tokens = await r.json();
@@ -136,6 +162,39 @@ export async function api(base, name, secret) {
       return (await this.records()).map((r) => r.fields.text?.value.value ?? r.fields.title?.value.value);
     },
   };
+}
+
+/** Everything the page's origin keeps: `text`, every IndexedDB store and cache entry as text
+ *  (to search for words or ids), and `stored`, every IndexedDB value. */
+export async function keptOnDevice(page) {
+  return page.evaluate(async () => {
+    const found = [];
+    const stored = [];
+    for (const info of await indexedDB.databases()) {
+      const db = await new Promise((res, rej) => {
+        const r = indexedDB.open(info.name);
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      for (const store of db.objectStoreNames) {
+        const all = await new Promise((res) => {
+          const r = db.transaction(store).objectStore(store).getAll();
+          r.onsuccess = () => res(r.result);
+        });
+        found.push(JSON.stringify(all));
+        stored.push(...all);
+      }
+      db.close();
+    }
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      for (const req of await cache.keys()) {
+        const body = await (await cache.match(req)).text();
+        found.push(req.url + body);
+      }
+    }
+    return { text: found.join('\n'), stored };
+  });
 }
 
 export async function metric(base, name) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, assertAccessible, eventually, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
+import { api, asAdmin, assertAccessible, eventually, post, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -59,10 +59,8 @@ test('a session ended elsewhere hides the screens until the same person signs in
   await page.getByText('I ride my bike to the centre').first().waitFor();
 
   // Mo signs out everywhere from another device (a lost phone): this one's session ends.
-  const headers = { 'content-type': 'application/json', 'tandem-protocol': '1', 'tandem-schema': '1' };
-  const other = await (await fetch(`${env.server.base}/api/auth/sign-in`, { method: 'POST', headers, body: JSON.stringify({ name: 'mo', secret: '9876', device: crypto.randomUUID() }) })).json();
-  const ended = await fetch(`${env.server.base}/api/auth/sign-out-everywhere`, { method: 'POST', headers: { ...headers, authorization: `Bearer ${other.access_token}` } });
-  assert.equal(ended.status, 200);
+  const other = (await post(env.server.base, '/api/auth/sign-in', { name: 'mo', secret: '9876', device: crypto.randomUUID() })).body;
+  assert.equal((await post(env.server.base, '/api/auth/sign-out-everywhere', {}, other.access_token)).status, 200);
 
   await context.setOffline(false);
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
@@ -88,13 +86,8 @@ test('a session ended elsewhere hides the screens until the same person signs in
 
 test('signed out with words still on the phone and the PIN forgotten: a new code lets the same person back in, and nothing is lost', async () => {
   const base = env.server.base;
-  const headers = { 'content-type': 'application/json', 'tandem-protocol': '1', 'tandem-schema': '1' };
-  const post = async (path, body, token) => {
-    const r = await fetch(base + path, { method: 'POST', headers: token ? { ...headers, authorization: `Bearer ${token}` } : headers, body: JSON.stringify(body ?? {}) });
-    return { status: r.status, body: await r.json() };
-  };
-  const admin = (await post('/api/auth/sign-in', { name: 'admin', secret: 'demo-admin-pass', device: crypto.randomUUID() })).body;
-  const invite = async (name) => (await post('/api/admin/invites', { display_name: name, workers: [] }, admin.access_token)).body;
+  const admin = await asAdmin(base);
+  const invite = (name) => admin.post('/api/admin/invites', { display_name: name, workers: [] });
   const robin = await invite('Robin');
 
   const context = await env.browser.newContext();
@@ -113,8 +106,8 @@ test('signed out with words still on the phone and the PIN forgotten: a new code
   await page.getByText('I look after my dog').first().waitFor();
 
   // Robin's session ends elsewhere, and Robin has forgotten the PIN.
-  const other = (await post('/api/auth/sign-in', { name: 'robin.b', secret: '4826', device: crypto.randomUUID() })).body;
-  assert.equal((await post('/api/auth/sign-out-everywhere', {}, other.access_token)).status, 200);
+  const other = (await post(base, '/api/auth/sign-in', { name: 'robin.b', secret: '4826', device: crypto.randomUUID() })).body;
+  assert.equal((await post(base, '/api/auth/sign-out-everywhere', {}, other.access_token)).status, 200);
   await context.setOffline(false);
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
   await page.getByRole('heading', { name: 'Sign in again' }).waitFor();
@@ -130,13 +123,13 @@ test('signed out with words still on the phone and the PIN forgotten: a new code
   await page.getByRole('alert').filter({ hasText: "someone else's things" }).waitFor();
   assert.equal(await page.getByText('I look after my dog').count(), 0, 'still hidden');
 
-  const reset = (await post(`/api/admin/people/${other.person}/new-invite`, {}, admin.access_token)).body;
+  const reset = await admin.post(`/api/admin/people/${other.person}/new-invite`);
   await page.getByLabel('Your new code').fill(reset.code);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText('I look after my dog').first().waitFor();
   const robinNow = await api(base, 'robin.b', '7391');
   await eventually(async () => (await robinNow.texts()).includes('I look after my dog'), 20_000, 'the offline words on the server');
   await page.getByText('Everything is sent.').waitFor();
-  assert.equal((await post('/api/auth/join', { code: noor.code, name: 'noor.a', secret: '5151', device: crypto.randomUUID() })).status, 200, "Noor's code was not spent");
+  assert.equal((await post(base, '/api/auth/join', { code: noor.code, name: 'noor.a', secret: '5151', device: crypto.randomUUID() })).status, 200, "Noor's code was not spent");
   await context.close();
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, assertAccessible, eventually, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
+import { api, assertAccessible, eventually, keptOnDevice, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -198,34 +198,7 @@ test('on a shared tablet, sign-out leaves nothing of the young person, and the n
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-  const left = await page.evaluate(async () => {
-    const found = [];
-    const stored = [];
-    for (const info of await indexedDB.databases()) {
-      const db = await new Promise((res, rej) => {
-        const r = indexedDB.open(info.name);
-        r.onsuccess = () => res(r.result);
-        r.onerror = () => rej(r.error);
-      });
-      for (const store of db.objectStoreNames) {
-        const all = await new Promise((res) => {
-          const r = db.transaction(store).objectStore(store).getAll();
-          r.onsuccess = () => res(r.result);
-        });
-        found.push(JSON.stringify(all));
-        stored.push(...all);
-      }
-      db.close();
-    }
-    for (const name of await caches.keys()) {
-      const cache = await caches.open(name);
-      for (const req of await cache.keys()) {
-        const body = await (await cache.match(req)).text();
-        found.push(req.url + body);
-      }
-    }
-    return { text: found.join('\n'), stored };
-  });
+  const left = await keptOnDevice(page);
   const kaiId = (await api(env.server.base, 'kai', '1357')).person;
   assert.ok(!left.text.includes('brilliant with bikes'), 'no words left in IndexedDB or Cache Storage');
   assert.ok(!left.text.includes(kaiId), "nothing naming Kai's account left behind");
@@ -264,26 +237,8 @@ test('a shared tablet left with unsent words keeps them until they are sent, the
   await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 20_000 });
   const mo = await api(env.server.base, 'mo', '9876');
   assert.ok((await mo.texts()).includes('Mo makes everyone laugh'), 'sent before the tablet cleared itself');
-  const left = await page.evaluate(async () => {
-    const found = [];
-    for (const info of await indexedDB.databases()) {
-      const db = await new Promise((res, rej) => {
-        const r = indexedDB.open(info.name);
-        r.onsuccess = () => res(r.result);
-        r.onerror = () => rej(r.error);
-      });
-      for (const store of db.objectStoreNames) {
-        const all = await new Promise((res) => {
-          const r = db.transaction(store).objectStore(store).getAll();
-          r.onsuccess = () => res(r.result);
-        });
-        found.push(JSON.stringify(all));
-      }
-      db.close();
-    }
-    return found.join('\n');
-  });
-  assert.ok(!left.includes('everyone laugh') && !left.includes(mo.person), 'nothing of Mo left on the tablet');
+  const left = await keptOnDevice(page);
+  assert.ok(!left.text.includes('everyone laugh') && !left.text.includes(mo.person), 'nothing of Mo left on the tablet');
   assert.equal(await page.getByText('Mo makes everyone laugh').count(), 0);
   await context.close();
 });

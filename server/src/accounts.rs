@@ -136,7 +136,7 @@ pub fn unassign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i6
 pub fn deactivate(conn: &dyn Db, admin: PersonId, person: PersonId, now: i64) -> Result<Vec<PersonId>> {
     people::revoke_all(conn, person, now)?;
     invites::retire_codes(conn, person, now)?;
-    let caseload: Vec<PersonId> = people::caseload_of(conn, person)?.into_iter().map(|(id, ..)| id).collect();
+    let caseload: Vec<PersonId> = people::caseload_of(conn, person)?.into_iter().map(|p| p.id).collect();
     for young_person in &caseload {
         unassign(conn, person, *young_person, now)?;
         audit::append(

@@ -303,13 +303,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     if (!db || !session || !sessions.current) return;
     const s = await sessions.current.signIn(name, secret, session.sharedDevice, session.person);
     setEnded(false);
-    setSession(s);
-    // An admin gave them a first password again: their own comes first, then what waited is sent.
-    if (sessions.current.mustChangePassword) {
-      setMustChange(true);
-      return;
-    }
-    await start(db, s.role);
+    await carryOn(db, s);
   };
 
   /** Signed out with words still here and the PIN forgotten: a new code from their worker. */
@@ -317,8 +311,18 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     if (!db || !session || !sessions.current) return;
     const s = await sessions.current.join(code, name, secret, session.person, session.sharedDevice);
     setEnded(false);
+    await carryOn(db, s);
+  };
+
+  /** Signed in: a first password an admin set is changed before anything else (then what waited
+   *  here is sent); otherwise syncing starts. */
+  const carryOn = async (d: Db, s: Session) => {
     setSession(s);
-    await start(db, s.role);
+    if (sessions.current?.mustChangePassword) {
+      setMustChange(true);
+      return;
+    }
+    await start(d, s.role);
   };
 
   /** The visit timed out on a shared tablet: wipe once everything is sent; never drop unsent words. */
@@ -338,12 +342,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     }
     setFarewell(sessions.current?.keptAccount ? 'Welcome back. Your account will not be deleted.' : null);
     setLending(false);
-    setSession(s);
-    if (sessions.current?.mustChangePassword) {
-      setMustChange(true);
-      return;
-    }
-    await start(db, s.role);
+    await carryOn(db, s);
   };
 
 

@@ -69,6 +69,7 @@ export class SessionManager implements Auth {
   async join(code: string, name: string, secret: string, forPerson?: string, sharedDevice = false): Promise<Session> {
     const device = await this.device();
     const tokens = await request<Tokens>(null, 'POST', '/api/auth/join', { code, name, secret, device, ...(forPerson ? { for_person: forPerson } : {}) });
+    this.mustChangePassword = false;
     return this.keep(tokens, sharedDevice);
   }
 

@@ -80,17 +80,14 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
             let caseload = match p.role {
                 Role::KeyWorker => people::caseload_of(conn, p.id)?
                     .into_iter()
-                    .map(|(id, display_name, joined)| {
-                        let closed = erasure::plan_of(conn, id)?.case_closed_at;
-                        Ok(PersonRef {
-                            id,
-                            display_name,
-                            joined: Some(joined),
-                            case_closed_at: closed,
-                            erase_at: closed.map(|t| t + settings.retention_ms),
-                        })
+                    .map(|p| PersonRef {
+                        id: p.id,
+                        display_name: p.display_name,
+                        joined: Some(p.joined),
+                        case_closed_at: p.case_closed_at,
+                        erase_at: p.case_closed_at.map(|t| t + settings.retention_ms),
                     })
-                    .collect::<Result<_>>()?,
+                    .collect(),
                 Role::DropInStaff => refs(people::sharing_with_team(conn)?),
                 _ => vec![],
             };

@@ -177,9 +177,7 @@ pub async fn events(
     let load_caseload = move || {
         let store = store.clone();
         async move {
-            store
-                .read(move |c| Ok(people::caseload_of(c, me)?.into_iter().map(|(id, _, _)| id).collect::<HashSet<_>>()))
-                .await
+            store.read(move |c| Ok(people::caseload_of(c, me)?.into_iter().map(|p| p.id).collect::<HashSet<_>>())).await
         }
     };
     let is_worker = role == Role::KeyWorker;

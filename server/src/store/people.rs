@@ -232,14 +232,32 @@ pub fn workers_of(conn: &dyn Db, young_person: PersonId) -> Result<Vec<(PersonId
 
 /// (id, display name, joined yet) of the young people assigned to a worker. (Someone invited has
 /// no sign-in name until they use their code.)
-pub fn caseload_of(conn: &dyn Db, worker: PersonId) -> Result<Vec<(PersonId, String, bool)>> {
+/// One young person in a key worker's caseload.
+pub struct CaseloadEntry {
+    pub id: PersonId,
+    pub display_name: String,
+    /// False while their invite is unused.
+    pub joined: bool,
+    /// When the service closed their case (unix ms), if it has.
+    pub case_closed_at: Option<i64>,
+}
+
+pub fn caseload_of(conn: &dyn Db, worker: PersonId) -> Result<Vec<CaseloadEntry>> {
     conn.query(
-        "SELECT p.id, p.display_name, p.name IS NOT NULL FROM assignments a JOIN people p ON p.id = a.young_person_id
+        "SELECT p.id, p.display_name, p.name IS NOT NULL, p.case_closed_at
+         FROM assignments a JOIN people p ON p.id = a.young_person_id
          WHERE a.worker_id = ?1 ORDER BY p.display_name",
         &[worker.to_string().into()],
     )?
     .iter()
-    .map(|row| Ok((parse_id(row.text(0)?), row.string(1)?, row.bool(2)?)))
+    .map(|row| {
+        Ok(CaseloadEntry {
+            id: parse_id(row.text(0)?),
+            display_name: row.string(1)?,
+            joined: row.bool(2)?,
+            case_closed_at: row.opt_int(3)?,
+        })
+    })
     .collect()
 }
 
