@@ -59,6 +59,60 @@ test("offline young person and online worker edit one title: the young person's 
   await wk.close();
 });
 
+test("the young person can take their worker's version instead of their own; then neither of them is told of the collision", async () => {
+  const yp = await env.browser.newContext();
+  const wk = await env.browser.newContext();
+  const mo = await yp.newPage();
+  const priya = await wk.newPage();
+  await signIn(mo, env.server.base, 'mo', '9876');
+  await waitForServiceWorker(mo);
+  await mo.getByLabel('Something good about you').fill('I make people laugh');
+  await mo.getByRole('button', { name: 'Save', exact: true }).click();
+  const moCard = mo.locator('li.card', { hasText: 'I make people laugh' });
+  await moCard.locator('summary').click();
+  await moCard.getByLabel('Me and my worker').check();
+  await signIn(priya, env.server.base, 'priya', 'demo-worker-pass');
+  await priya.getByRole('button', { name: /Open mo/ }).click();
+  await priya.locator('li.card', { hasText: 'I make people laugh' }).waitFor({ timeout: 15_000 });
+
+  // Mo, offline, rewords it; Priya, online, rewords it too.
+  await yp.setOffline(true);
+  await moCard.getByRole('button', { name: 'Change', exact: true }).click();
+  const moEditing = mo.locator('li.card', { has: mo.getByLabel('Change the words') });
+  await moEditing.getByLabel('Change the words').fill('I cheer people up');
+  await moEditing.getByRole('button', { name: 'Save', exact: true }).click();
+  await mo.getByText(/Waiting for signal/).first().waitFor();
+  await priya.locator('li.card', { hasText: 'I make people laugh' }).getByRole('button', { name: 'Change', exact: true }).click();
+  const priyaEditing = priya.locator('li.card', { has: priya.getByLabel('Change the words') });
+  await priyaEditing.getByLabel('Change the words').fill('Mo makes the whole group laugh');
+  await priyaEditing.getByRole('button', { name: 'Save', exact: true }).click();
+  await priya.getByText('Mo makes the whole group laugh').first().waitFor();
+
+  // Mo gets signal: Mo's words win, and Priya is told hers were kept.
+  await yp.setOffline(false);
+  await mo.evaluate(() => window.dispatchEvent(new Event('online')));
+  await mo.getByText('Everything is sent.').waitFor();
+  await priya.getByRole('heading', { name: 'Your version was kept as a suggestion' }).waitFor({ timeout: 15_000 });
+
+  // Mo likes Priya's words better and takes them.
+  await mo.getByRole('button', { name: /From my worker/ }).click();
+  const collision = mo.locator('li.card', { hasText: 'You and Priya both changed the words' });
+  await collision.getByText('Mo makes the whole group laugh').waitFor();
+  await collision.getByRole('button', { name: "Use Priya's version" }).click();
+  await mo.getByText('Nothing to show.').waitFor();
+  await mo.getByRole('button', { name: 'Home' }).click();
+  await mo.locator('li.card', { hasText: 'Mo makes the whole group laugh' }).waitFor();
+  assert.equal(await mo.locator('li.card', { hasText: 'I cheer people up' }).count(), 0);
+  await mo.getByText('Everything is sent.').waitFor();
+
+  // Priya's open screen follows: the words are Mo's choice now, and her notice has nothing left
+  // to say.
+  await priya.getByRole('heading', { name: 'Your version was kept as a suggestion' }).waitFor({ state: 'detached', timeout: 15_000 });
+  await priya.locator('li.card', { hasText: 'Mo makes the whole group laugh' }).waitFor();
+  await yp.close();
+  await wk.close();
+});
+
 test("the worker's open caseload shows a newly shared statement within seconds, without a reload", async () => {
   const yp = await env.browser.newContext();
   const wk = await env.browser.newContext();

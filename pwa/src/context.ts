@@ -80,3 +80,21 @@ export const CardCtx = createContext<CardCtxValue>(null as unknown as CardCtxVal
 export function collisionKey(record: string, c: { value: { field: string }; stamp: { hlc: { ms: number; count: number }; device: string } }): string {
   return `${record}/${c.value.field}/${c.stamp.hlc.ms}.${c.stamp.hlc.count}/${c.stamp.device}`;
 }
+
+/** Does a kept version still say something other than what the record says now? Once the young
+ *  person has taken the other side's version, there is nothing left to tell either of them. */
+export function stillDiffers(values: { [field: string]: unknown }, kept: { field: string; value: unknown }): boolean {
+  return !sameValue(values[kept.field], kept.value);
+}
+
+/** Equal as JSON values, whatever order their keys came in (a step is `{text, done}` on one side
+ *  and may be `{done, text}` on the other). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  const ra = a as { [k: string]: unknown };
+  const rb = b as { [k: string]: unknown };
+  return ka.length === kb.length && ka.every((k) => k in rb && sameValue(ra[k], rb[k]));
+}

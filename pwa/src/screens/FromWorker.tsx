@@ -1,23 +1,29 @@
 // Suggestions from my worker (accept, change, or no thanks), and notices where my words and a
 // worker's collided (mine kept, theirs shown).
 import { useContext } from 'preact/hooks';
-import { collisionKey, Ctx } from '../context';
+import { collisionKey, Ctx, stillDiffers } from '../context';
 import type { FieldValue } from '../generated/tandem';
 import type { Item } from '../sync/local';
 import { fieldName, valueWords } from '../ui/words';
 import { textOf } from './Items';
 
 /** Where a worker's version met mine and mine stayed (null writer: my own edit, not sent yet),
- *  less those put away on this device. */
+ *  less those put away on this device and those I have since taken as mine. */
 export function collisionsFor(items: Item[], me: string, putAway: string[]) {
   return items.flatMap((i) =>
     i.owner === me
       ? i.conflicts
           .filter((c) => c.author.person !== me && (i.writers[c.value.field] === null || i.writers[c.value.field]?.person === me))
-          .filter((c) => !putAway.includes(collisionKey(i.id, c)))
+          .filter((c) => !putAway.includes(collisionKey(i.id, c)) && stillDiffers(i.values, c.value))
           .map((c) => ({ item: i, conflict: c }))
       : [],
   );
+}
+
+/** Fields whose other version can simply be taken: words and choices. Who can see a thing, and
+ *  whether it is kept at all, are changed where they are shown, never from a notice. */
+function takeable(field: FieldValue['field']): boolean {
+  return !['visibility', 'deleted', 'accepted', 'ratings'].includes(field);
 }
 
 export function FromWorker() {
@@ -63,7 +69,14 @@ export function FromWorker() {
               <p class="card__text">{current(conflict.value.field)}</p>
               <p>Their version, kept for you to see:</p>
               <blockquote>{valueWords(conflict.value)}</blockquote>
-              <button type="button" onClick={() => ctx.putAwayNotices([collisionKey(item.id, conflict)])}>OK, got it</button>
+              <div class="row row--equal">
+                {/* Taking their version is my own edit, so it wins like any other; the notice then
+                    has nothing left to say, on either side (stillDiffers). */}
+                {takeable(conflict.value.field) && (
+                  <button type="button" onClick={() => ctx.save(item, [conflict.value])}>Use {workerName(conflict.author.person)}'s version</button>
+                )}
+                <button type="button" onClick={() => ctx.putAwayNotices([collisionKey(item.id, conflict)])}>OK, got it</button>
+              </div>
             </li>
             );
           })}

@@ -5,7 +5,7 @@ import { useContext, useEffect } from 'preact/hooks';
 import type { FieldValue, RecordKind } from '../generated/tandem';
 import type { Item } from '../sync/local';
 import { fieldName, valueWords } from '../ui/words';
-import { collisionKey, Ctx, type PersonRef } from '../context';
+import { collisionKey, Ctx, type PersonRef, stillDiffers } from '../context';
 import { AddItem, ItemCard, textOf } from './Items';
 import { meetingsOf } from './Meeting';
 import { Recent } from '../ui/Recent';
@@ -55,7 +55,13 @@ export function Person({ id }: { id: string }) {
   };
   const kept = items.flatMap((i) =>
     i.conflicts
-      .filter((c) => c.author.person === ctx.session.person && lostToThem(i, c.value.field) && !ctx.putAway.includes(collisionKey(i.id, c)))
+      .filter(
+        (c) =>
+          c.author.person === ctx.session.person &&
+          lostToThem(i, c.value.field) &&
+          !ctx.putAway.includes(collisionKey(i.id, c)) &&
+          stillDiffers(i.values, c.value),
+      )
       .map((c) => ({ i, c })),
   );
   useEffect(() => ctx.markLooked(id), [id, items.length]);
