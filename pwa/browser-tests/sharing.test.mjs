@@ -76,3 +76,33 @@ test("a worker's change to something the young person stopped sharing meanwhile 
   await young.close();
   await worker.close();
 });
+
+test('removing something asks first; kept, it stays; removed, it goes from the worker too', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'kai', '1357');
+  await page.getByRole('button', { name: /What I want you to know/ }).click();
+  await page.getByLabel('What you want people to know').fill('Please knock before coming in');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  const card = page.locator('li.card', { hasText: 'Please knock before coming in' });
+  await card.getByText(/Who can see this: Only you/).click();
+  await card.getByLabel('Me and my worker').check();
+  const sam = await api(env.server.base, 'sam', 'demo-worker-pass');
+  await eventually(async () => (await sam.texts()).includes('Please knock before coming in'), 10_000, 'the worker sees it once shared');
+
+  // A tap on "Remove this" only asks; the safe answer has the focus.
+  await card.getByRole('button', { name: 'Remove this' }).click();
+  await card.getByText('Remove this? It goes from your things, and from what you shared.').waitFor();
+  await page.waitForFunction(() => document.activeElement?.textContent === 'Keep it');
+  await assertAccessible(page, 'asking before removing');
+  await card.getByRole('button', { name: 'Keep it' }).click();
+  await card.getByRole('button', { name: 'Remove this' }).waitFor();
+  assert.ok(await card.getByText('Please knock before coming in').isVisible(), 'kept');
+
+  await card.getByRole('button', { name: 'Remove this' }).click();
+  await card.getByRole('button', { name: 'Yes, remove it' }).click();
+  await card.waitFor({ state: 'detached' });
+  await page.getByText('Everything is sent.').waitFor();
+  await eventually(async () => !(await sam.texts()).includes('Please knock before coming in'), 10_000, 'gone from the worker');
+  await context.close();
+});

@@ -19,7 +19,7 @@ pub struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct DbArgs {
     /// Where the data lives: a SQLite file (the default, one server), or a `postgres://` URL
-    /// (several replicas on one PostgreSQL; they must share one `--key-file`).
+    /// (several replicas on one PostgreSQL; every replica serves with the same `--key-file` and `--data-key-file`).
     #[arg(long, global = true, env = "TANDEM_DB", default_value = "tandem.db")]
     pub db: String,
     /// The key file that seals young people's words at rest; made on first start. Defaults to
