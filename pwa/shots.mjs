@@ -1,0 +1,18 @@
+import { chromium } from 'playwright-core';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 1 });
+const page = await ctx.newPage();
+const base = 'http://127.0.0.1:8090';
+await page.goto(base + '/');
+await page.getByLabel('Your name').fill('ash');
+await page.getByLabel(/PIN|password/i).first().fill('2468');
+await page.getByRole('button', { name: /Sign in/ }).click();
+await page.getByRole('button', { name: /My goals/ }).waitFor();
+await page.screenshot({ path: '/tmp/s1-home.png', fullPage: true });
+await page.getByRole('button', { name: /My goals/ }).click();
+await page.waitForTimeout(500);
+await page.screenshot({ path: '/tmp/s2-goals.png', fullPage: true });
+await page.getByRole('button', { name: /Open / }).first().click();
+await page.waitForTimeout(500);
+await page.screenshot({ path: '/tmp/s3-goal.png', fullPage: true });
+await browser.close();
