@@ -106,3 +106,28 @@ test('removing something asks first; kept, it stays; removed, it goes from the w
   await eventually(async () => !(await sam.texts()).includes('Please knock before coming in'), 10_000, 'gone from the worker');
   await context.close();
 });
+
+test('removing a goal asks first too, then it goes from the goals list and from the worker', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'kai', '1357');
+  await page.getByRole('button', { name: /My goals/ }).click();
+  await page.getByLabel('A new goal').fill('Save up for a bike');
+  await page.getByRole('button', { name: 'Add goal' }).click();
+  await page.getByRole('heading', { name: 'Save up for a bike' }).waitFor();
+  await page.getByLabel('Me and my worker').check();
+  const sam = await api(env.server.base, 'sam', 'demo-worker-pass');
+  await eventually(async () => (await sam.texts()).includes('Save up for a bike'), 10_000, 'the worker sees it once shared');
+
+  await page.getByRole('button', { name: 'Remove this goal' }).click();
+  await page.getByText('Remove this goal, its steps and ratings? It goes from your goals, and from what you shared.').waitFor();
+  await page.getByRole('button', { name: 'Keep it' }).click();
+  await page.getByRole('button', { name: 'Remove this goal' }).click();
+  await page.getByRole('button', { name: 'Yes, remove it' }).click();
+  await page.getByRole('heading', { name: 'My goals' }).waitFor();
+  await page.getByLabel('A new goal').waitFor();
+  await page.getByRole('button', { name: /Open Save up for a bike/ }).waitFor({ state: 'detached' });
+  await page.getByText('Everything is sent.').waitFor();
+  await eventually(async () => !(await sam.texts()).includes('Save up for a bike'), 10_000, 'gone from the worker');
+  await context.close();
+});

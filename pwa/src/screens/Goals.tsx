@@ -3,6 +3,7 @@ import { useContext, useRef, useState } from 'preact/hooks';
 import type { GoalStatus, Rating, Step } from '../generated/tandem';
 import type { Item } from '../sync/local';
 import { ReadAloud } from '../ui/ReadAloud';
+import { RemoveThis } from '../ui/RemoveThis';
 import { WhoCanSee } from '../ui/WhoCanSee';
 import { Ctx } from '../context';
 import { localDate } from '../ui/words';
@@ -168,8 +169,18 @@ export function GoalEditor({ item }: { item: Item }) {
           {(Object.keys(STATUS_WORDS) as GoalStatus[]).map((s) => <option key={s} value={s}>{STATUS_WORDS[s]}</option>)}
         </select>
       </div>
-      <div class="card">
+      <div class="card stack">
         <WhoCanSee id={item.id} value={item.visibility} workers={workers} onChange={(v) => save([{ field: 'visibility', value: v }])} />
+        {/* "Let it go" keeps a goal that mattered; this is for one that shouldn't be here at all. */}
+        <RemoveThis
+          id={item.id}
+          label="Remove this goal"
+          question={`Remove this goal, its steps and ratings? It goes from your goals${item.visibility === 'private' ? '' : ', and from what you shared'}.`}
+          onRemove={() => {
+            void save([{ field: 'deleted', value: true }]);
+            ctx.go({ name: 'goals' });
+          }}
+        />
       </div>
     </section>
   );

@@ -1,9 +1,10 @@
 // Cards for strengths and statements, and the forms to add them.
 import { Component } from 'preact';
-import { useContext, useEffect, useRef, useState } from 'preact/hooks';
+import { useContext, useRef, useState } from 'preact/hooks';
 import type { NoticedBy, RecordKind } from '../generated/tandem';
 import type { Item } from '../sync/local';
 import { ReadAloud } from '../ui/ReadAloud';
+import { RemoveThis } from '../ui/RemoveThis';
 import { WhoCanSee } from '../ui/WhoCanSee';
 import { whoCanSee } from '../ui/words';
 import { CardCtx, Ctx } from '../context';
@@ -47,12 +48,6 @@ export class ItemCard extends Component<{ item: Item }> {
 function Card({ item }: { item: Item }) {
   const ctx = useContext(CardCtx);
   const [editing, setEditing] = useState(false);
-  const [removing, setRemoving] = useState(false);
-  const keepIt = useRef<HTMLButtonElement>(null);
-  // The button pressed has gone: focus moves to the safe answer, not to the top of the page.
-  useEffect(() => {
-    if (removing) keepIt.current?.focus();
-  }, [removing]);
   const [draft, setDraft] = useState(textOf(item));
   const workers = ctx.workers.map((w) => w.display_name);
   const isOwner = ctx.me === item.owner;
@@ -95,20 +90,12 @@ function Card({ item }: { item: Item }) {
         <details class="who-details">
           <summary>Who can see this: {whoCanSee(item.visibility, workers)}</summary>
           <WhoCanSee id={item.id} value={item.visibility} workers={workers} onChange={(v) => ctx.save(item, [{ field: 'visibility', value: v }])} />
-          {/* One tap inside "who can see this" must not take someone's words away: asked first. */}
-          {removing ? (
-            <div class="stack" role="group" aria-labelledby={`remove-${item.id}`}>
-              <p id={`remove-${item.id}`}>
-                Remove this? It goes from your things{item.visibility === 'private' ? '' : ', and from what you shared'}.
-              </p>
-              <div class="row">
-                <button type="button" onClick={() => ctx.save(item, [{ field: 'deleted', value: true }])}>Yes, remove it</button>
-                <button type="button" ref={keepIt} onClick={() => setRemoving(false)}>Keep it</button>
-              </div>
-            </div>
-          ) : (
-            <button type="button" class="link-button" onClick={() => setRemoving(true)}>Remove this</button>
-          )}
+          <RemoveThis
+            id={item.id}
+            label="Remove this"
+            question={`Remove this? It goes from your things${item.visibility === 'private' ? '' : ', and from what you shared'}.`}
+            onRemove={() => ctx.save(item, [{ field: 'deleted', value: true }])}
+          />
         </details>
       ) : null}
     </li>
