@@ -6,6 +6,7 @@ import { AdminScreens } from './roles/Admin';
 import { DropInScreens } from './roles/DropIn';
 import { KeyWorkerScreens } from './roles/KeyWorker';
 import { YoungPersonScreens } from './roles/YoungPerson';
+import { Account } from './screens/Account';
 import { ChangePassword } from './screens/ChangePassword';
 import { SignIn } from './screens/SignIn';
 import { SignInAgain } from './screens/SignInAgain';
@@ -36,6 +37,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
         {session && (
           <nav aria-label="Main" class="top__nav">
             <button type="button" class="link-button" onClick={() => go({ name: 'home' })}>Home</button>
+            <button type="button" class="link-button" onClick={() => go({ name: 'account' })}>Account</button>
             <button type="button" class="link-button" onClick={() => void signOut(false)}>Sign out</button>
           </nav>
         )}
@@ -99,6 +101,8 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
 }
 
 function Screens({ role, route }: { role: Session['role']; route: Route }) {
+  // Everyone's own account: where they are signed in, and a new PIN or password.
+  if (route.name === 'account') return <Account />;
   switch (role) {
     case 'young_person':
       return <YoungPersonScreens route={route} />;

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Route } from './context';
 
 const SIMPLE = [
+  'account',
   'goals',
   'strengths',
   'statements',

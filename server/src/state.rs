@@ -21,6 +21,14 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Now, and how long an access token lasts: which sessions count as signed in.
+    pub fn signed_in_at(&self) -> crate::store::people::SignedInAt {
+        crate::store::people::SignedInAt {
+            now: crate::store::now_ms(),
+            access_ms: i64::try_from(self.settings.access_ttl_secs).unwrap_or(i64::MAX / 2_000) * 1000,
+        }
+    }
+
     /// Tells open screens that follow `owner` (and may see `audience`), and `worker` if named,
     /// to pull now.
     pub async fn announce(&self, owner: PersonId, audience: Visibility, worker: Option<PersonId>) -> Result<()> {

@@ -59,6 +59,7 @@ async fn every_endpoint_answers_every_role_as_designed() {
     let rows: Vec<Row> = vec![
         (Method::GET, "/api/me".into(), None, everyone_signed_in.to_vec()),
         (Method::GET, "/api/me/access-log".into(), None, vec![Ash, Kai]),
+        (Method::GET, "/api/me/sessions".into(), None, everyone_signed_in.to_vec()),
         (Method::GET, "/api/caseload".into(), None, vec![Sam, Priya]),
         (Method::GET, "/api/sync/pull?since=0".into(), None, syncers.to_vec()),
         (Method::GET, "/api/admin/people".into(), None, vec![Admin]),

@@ -151,6 +151,58 @@ async fn sign_out_ends_this_device_and_sign_out_everywhere_ends_all() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
+/// Someone who fears another person has their phone, or left it signed in somewhere, can see
+/// where they are signed in and end it there; never anyone else's.
+#[tokio::test]
+async fn a_person_signs_out_one_of_their_own_devices_and_never_anyone_elses() {
+    let server = TestServer::start().await;
+    let phone = server.signed_in(ASH.0, ASH.1).await;
+    let taken = server.signed_in(ASH.0, ASH.1).await;
+    let kai = server.signed_in(KAI.0, KAI.1).await;
+    let (status, list) = phone.call(Method::GET, "/api/me/sessions", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert_eq!(list.iter().filter(|s| s["this_device"] == true).count(), 1, "{list:?}");
+    let other = list.iter().find(|s| s["this_device"] == false).unwrap()["id"].as_str().unwrap().to_owned();
+    let end = format!("/api/me/sessions/{other}/end");
+
+    // Another person can neither end it nor learn that it exists.
+    let (status, body) = kai.call(Method::POST, &end, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert_eq!(taken.call(Method::GET, "/api/me", None).await.0, StatusCode::OK);
+
+    assert_eq!(phone.call(Method::POST, &end, None).await.0, StatusCode::OK);
+    assert_eq!(taken.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED);
+    let (status, _) =
+        taken.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": taken.refresh}))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(phone.call(Method::GET, "/api/me", None).await.0, StatusCode::OK, "this phone stays signed in");
+    let (_, list) = phone.call(Method::GET, "/api/me/sessions", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(phone.call(Method::POST, &end, None).await.0, StatusCode::NOT_FOUND, "already ended");
+}
+
+/// A device left unused until it can no longer renew its sign-in is not listed as signed in
+/// (to its owner or to an admin): the list says where someone really can be signed in.
+#[tokio::test]
+async fn a_sign_in_past_its_renewal_is_not_listed_as_signed_in() {
+    let settings = tandem_server::config::Settings { access_ttl_secs: 2, refresh_ttl_secs: 2, ..Default::default() };
+    let server = TestServer::start_with(settings).await;
+    let _old = server.signed_in(ASH.0, ASH.1).await;
+    let ash = _old.me();
+    tokio::time::sleep(std::time::Duration::from_millis(3_000)).await;
+    let phone = server.signed_in(ASH.0, ASH.1).await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (status, list) = phone.call(Method::GET, "/api/me/sessions", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["this_device"], true);
+    let (_, listed) = admin.call(Method::GET, &format!("/api/admin/people/{ash}/sessions"), None).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+}
+
 #[tokio::test]
 async fn repeated_bad_pins_lock_the_account_even_against_the_right_pin() {
     let server = TestServer::start().await;

@@ -18,9 +18,11 @@ describe('problemWords', () => {
     expect(problemWords(unsaid, NO_SIGNAL)).toBe("Tandem can't take this just now. Please try again in a few minutes.");
   });
 
-  it("passes on the server's own words for a refusal", () => {
+  it("passes on the server's own words for a refusal, as a sentence", () => {
     const wrong = new ApiFailure({ kind: 'sign-in', message: "that name and PIN don't match" });
-    expect(problemWords(wrong, NO_SIGNAL)).toBe("that name and PIN don't match");
+    expect(problemWords(wrong, NO_SIGNAL)).toBe("That name and PIN don't match.");
+    const asked = new ApiFailure({ kind: 'rejected', status: 400, code: 'bad_request', message: 'Too many tries. Wait a minute!' });
+    expect(problemWords(asked, NO_SIGNAL)).toBe('Too many tries. Wait a minute!');
     expect(problemWords(new Error('boom'), NO_SIGNAL)).toBe('That did not work. Please try again.');
   });
 });

@@ -7,11 +7,17 @@ import { ApiFailure } from '../sync/api';
 export function problemWords(err: unknown, noSignal: string): string {
   const f = err instanceof ApiFailure ? err.failure : null;
   if (!f) return 'That did not work. Please try again.';
-  if (f.kind !== 'retry') return f.message;
+  if (f.kind !== 'retry') return sentence(f.message);
   if (f.cause === 'offline') return noSignal;
   if (f.retryAfterSecs === undefined) return "Tandem can't take this just now. Please try again in a few minutes.";
   const minutes = Math.ceil(f.retryAfterSecs / 60);
   return `Tandem can't take this just now. Please try again in ${minutes <= 1 ? 'a minute' : `${minutes} minutes`}.`;
+}
+
+/** The server's words start lower-case (they also go into logs and API clients' errors). */
+function sentence(words: string): string {
+  const s = words.charAt(0).toUpperCase() + words.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
 }
 
 export function useSubmit(noSignal: string) {

@@ -92,7 +92,7 @@ function seenLine(t: { who: string; action: 'read' | 'change'; times: number; re
   return `${t.who} ${verb} your things ${t.times === 2 ? 'twice' : `${t.times} times`}`;
 }
 
-function dayWords(d: Date, now: Date): string {
+export function dayWords(d: Date, now: Date): string {
   const start = (x: Date) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
   const ago = Math.round((start(now) - start(d)) / 86_400_000);
   if (ago === 0) return 'Today';

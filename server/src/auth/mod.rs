@@ -430,7 +430,8 @@ pub async fn change_password(
     state.metrics.password_checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if !tokio::task::spawn_blocking(move || passwords::verify(&current, &stored)).await? {
         count_wrong_secret(&state, address, name_hash.clone(), attempts.0, now).await?;
-        return Err(ApiError::BadRequest("your current password isn't right".into()));
+        let what = if caller.role == Role::YoungPerson { "PIN" } else { "password" };
+        return Err(ApiError::BadRequest(format!("your current {what} isn't right")));
     }
     let hash = tokio::task::spawn_blocking(move || passwords::hash(&new)).await??;
     state

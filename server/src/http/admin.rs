@@ -404,11 +404,12 @@ pub async fn sessions(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<SessionSummary>>> {
     let person = person_id(&id)?;
+    let state_at = state.signed_in_at();
     let list = state
         .store
         .read(move |db| {
             people::by_id(db, person)?.ok_or(crate::error::ApiError::NotFound("no such person"))?;
-            people::live_sessions(db, person)
+            people::live_sessions(db, person, state_at)
         })
         .await?;
     Ok(Json(

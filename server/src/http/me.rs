@@ -1,4 +1,5 @@
-//! `GET /api/me`, `GET /api/me/access-log`, `POST /api/me/erasure`, `GET /api/caseload`.
+//! `GET /api/me`, `GET /api/me/access-log`, `POST /api/me/erasure`, `GET /api/caseload`, and a
+//! person's own signed-in devices (`GET /api/me/sessions`, `POST /api/me/sessions/{id}/end`).
 
 use crate::auth::extract::{Caller, KeyWorker, YoungPerson};
 use crate::error::{ApiError, Result};
@@ -18,6 +19,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/me/access-log", get(my_access_log))
         .route("/api/me/erasure", post(erase_me))
         .route("/api/caseload", get(caseload))
+        .route("/api/me/sessions", get(my_sessions))
+        .route("/api/me/sessions/{session}/end", post(end_my_session))
 }
 
 #[derive(Clone, Serialize, ToSchema)]
@@ -171,6 +174,58 @@ pub async fn my_access_log(
 ) -> Result<Json<Vec<access_log::Entry>>> {
     let entries = state.store.read(move |conn| access_log::for_young_person(conn, caller.person, 500)).await?;
     Ok(Json(entries))
+}
+
+/// One of my signed-in devices.
+#[derive(Serialize, ToSchema)]
+pub struct MySession {
+    pub id: String,
+    /// The device asking.
+    pub this_device: bool,
+    /// A shared tablet's name, if it is a registered one.
+    pub tablet: Option<String>,
+    /// Unix ms.
+    pub started_at: i64,
+    /// When it last renewed its sign-in (unix ms).
+    pub last_seen_at: Option<i64>,
+}
+
+/// Where I am signed in: someone who fears another person has their phone can see it and end it.
+#[utoipa::path(get, path = "/api/me/sessions", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = [MySession]), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn my_sessions(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<MySession>>> {
+    let (person, at) = (caller.person, state.signed_in_at());
+    let list = state.store.read(move |conn| people::own_sessions(conn, person, at)).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|(id, tablet, started_at, last_seen_at)| MySession {
+                this_device: id == caller.session,
+                id,
+                tablet,
+                started_at,
+                last_seen_at,
+            })
+            .collect(),
+    ))
+}
+
+/// Signs one of my devices out: it is signed out at its next request, and what it holds stays
+/// hidden behind signing in again.
+#[utoipa::path(post, path = "/api/me/sessions/{session}/end", tag = "me", security(("bearer" = [])),
+    params(("session" = String, Path)),
+    responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn end_my_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(session): axum::extract::Path<String>,
+) -> Result<Json<crate::auth::Done>> {
+    let person = caller.person;
+    let ended = state.store.write(move |tx| people::end_session(tx, person, &session, crate::store::now_ms())).await?;
+    // Someone else's session (or one already ended) reads as not found: nothing to learn from it.
+    if !ended {
+        return Err(ApiError::NotFound("no such signed-in device of yours"));
+    }
+    Ok(Json(crate::auth::Done { ok: true }))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -314,15 +314,49 @@ pub type LiveSession = (String, String, i64, Option<i64>);
 /// A young person, and their key workers: (id, name, [(worker id, worker name)]).
 pub type AssignedRow = (PersonId, String, Vec<(PersonId, String)>);
 
+/// A session `s` that has not ended and can still be used: its last access token is still good
+/// (issued after `?3`), or it can still renew it. One left unused past its refresh token's life
+/// is over in all but name, and shows nowhere as signed in.
+const USABLE: &str = "s.revoked_at IS NULL
+    AND (coalesce(s.last_seen_at, s.created_at) > ?3
+         OR EXISTS (SELECT 1 FROM refresh_tokens rt WHERE rt.session_id = s.id AND rt.used_at IS NULL AND rt.expires_at > ?2))";
+
+/// When a session counts as signed in: `now`, and how long an access token lasts.
+#[derive(Clone, Copy)]
+pub struct SignedInAt {
+    pub now: i64,
+    pub access_ms: i64,
+}
+
 /// The sessions of `person` that have not ended, most recently seen first.
-pub fn live_sessions(conn: &dyn Db, person: PersonId) -> Result<Vec<LiveSession>> {
+pub fn live_sessions(conn: &dyn Db, person: PersonId, at: SignedInAt) -> Result<Vec<LiveSession>> {
     conn.query(
-        "SELECT id, device_id, created_at, last_seen_at FROM sessions WHERE person_id = ?1 AND revoked_at IS NULL
-         ORDER BY coalesce(last_seen_at, created_at) DESC",
-        &[person.to_string().into()],
+        &format!(
+            "SELECT s.id, s.device_id, s.created_at, s.last_seen_at FROM sessions s WHERE s.person_id = ?1 AND {USABLE}
+             ORDER BY coalesce(s.last_seen_at, s.created_at) DESC"
+        ),
+        &[person.to_string().into(), at.now.into(), (at.now - at.access_ms).into()],
     )?
     .iter()
     .map(|r| Ok((r.string(0)?, r.string(1)?, r.int(2)?, r.opt_int(3)?)))
+    .collect()
+}
+
+/// One of a person's own signed-in devices: (session id, the registered tablet's name if it is
+/// one, started, last seen).
+pub type OwnSession = (String, Option<String>, i64, Option<i64>);
+
+/// A person's own signed-in devices, most recently used first.
+pub fn own_sessions(conn: &dyn Db, person: PersonId, at: SignedInAt) -> Result<Vec<OwnSession>> {
+    conn.query(
+        &format!(
+            "SELECT s.id, t.name, s.created_at, s.last_seen_at FROM sessions s LEFT JOIN tablets t ON t.id = s.tablet_id
+             WHERE s.person_id = ?1 AND {USABLE} ORDER BY coalesce(s.last_seen_at, s.created_at) DESC"
+        ),
+        &[person.to_string().into(), at.now.into(), (at.now - at.access_ms).into()],
+    )?
+    .iter()
+    .map(|r| Ok((r.string(0)?, r.opt_text(1)?.map(str::to_owned), r.int(2)?, r.opt_int(3)?)))
     .collect()
 }
 

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assertAccessible, serverAndBrowser, signIn } from './harness.mjs';
+
+const env = serverAndBrowser();
+
+test('a young person signs out a phone someone else has, from their own, and chooses a new PIN', async () => {
+  const mine = await env.browser.newContext();
+  const phone = await mine.newPage();
+  const elsewhere = [];
+  for (let i = 0; i < 3; i++) {
+    const other = await (await env.browser.newContext()).newPage();
+    await signIn(other, env.server.base, 'mo', '9876');
+    elsewhere.push(other);
+  }
+  await signIn(phone, env.server.base, 'mo', '9876');
+
+  await phone.getByRole('button', { name: 'Account', exact: true }).click();
+  await phone.getByRole('heading', { name: 'Where you are signed in' }).waitFor();
+  const cards = phone.locator('li.card');
+  const others = cards.filter({ hasText: 'Another device' });
+  await others.nth(2).waitFor();
+  assert.equal(await cards.count(), 4);
+  assert.equal(await cards.filter({ hasText: 'This device' }).getByRole('button').count(), 0, 'no way to sign out this one from the list');
+  assert.ok(await cards.filter({ hasText: 'This device' }).getByText('Signed in today, last used today').isVisible());
+  await assertAccessible(phone, 'your account');
+
+  // One of them...
+  await others.first().getByRole('button', { name: /Sign out there/ }).click();
+  await phone.getByText(/^Signed out on another device\./).waitFor();
+  await others.nth(2).waitFor({ state: 'detached' });
+  // ...then every other at once.
+  await phone.getByRole('button', { name: 'Sign out everywhere except here' }).click();
+  await phone.getByText(/^Signed out on 2 other devices\./).waitFor();
+  await phone.getByText('Nowhere else: you are only signed in here.').waitFor();
+  // The other phones find out at their next request, and show nothing of Mo's without the PIN.
+  for (const other of elsewhere) {
+    await other.reload();
+    await other.getByRole('heading', { name: 'Sign in again' }).waitFor();
+  }
+
+  // A wrong PIN now is said plainly; the right one lets Mo choose a new one.
+  const form = phone.getByRole('form', { name: 'Change your PIN' });
+  await form.getByLabel('Your PIN now').fill('1111');
+  await form.getByLabel('Your new PIN', { exact: true }).fill('5724');
+  await form.getByLabel('Your new PIN again').fill('5724');
+  await form.getByRole('button', { name: 'Save my new PIN' }).click();
+  await form.getByRole('alert').filter({ hasText: "Your current PIN isn't right." }).waitFor();
+  await form.getByLabel('Your PIN now').fill('9876');
+  await form.getByRole('button', { name: 'Save my new PIN' }).click();
+  await form.getByText('Your PIN is changed. Use the new one next time you sign in.').waitFor();
+
+  const fresh = await (await env.browser.newContext()).newPage();
+  await signIn(fresh, env.server.base, 'mo', '5724');
+  await mine.close();
+  for (const page of [...elsewhere, fresh]) await page.context().close();
+});
+
+test('staff see the same account screen, worded for a device and a password', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'priya', 'demo-worker-pass');
+  await page.getByRole('button', { name: 'Account', exact: true }).click();
+  await page.getByText('Nowhere else: you are only signed in here.').waitFor();
+  await page.getByRole('form', { name: 'Change your password' }).waitFor();
+  // Back returns to the worker's own screen, inside the app.
+  await page.goBack();
+  await page.getByRole('heading', { name: 'Young people you support' }).waitFor();
+  await context.close();
+});

@@ -1,0 +1,139 @@
+// Your account: every device signed in as you, with a way to sign one out (a phone someone else
+// has, the drop-in's tablet left signed in), and choosing a new PIN or password. What a signed-out
+// device holds stays hidden behind signing in again there.
+import { useContext, useEffect, useState } from 'preact/hooks';
+import { Ctx } from '../context';
+import { problemWords, useSubmit } from '../ui/useSubmit';
+import { dayWords } from '../ui/words';
+
+interface MySession {
+  id: string;
+  this_device: boolean;
+  tablet: string | null;
+  started_at: number;
+  last_seen_at: number | null;
+}
+
+/** "today", "yesterday", "on Tuesday 1 December". */
+function when(ms: number): string {
+  const words = dayWords(new Date(ms), new Date());
+  return words === 'Today' || words === 'Yesterday' ? words.toLowerCase() : `on ${words}`;
+}
+
+export function Account() {
+  const ctx = useContext(Ctx);
+  const young = ctx.session.role === 'young_person';
+  const [list, setList] = useState<MySession[] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const load = () => {
+    setProblem(null);
+    ctx.api<MySession[]>('GET', '/api/me/sessions').then(setList, (e) => setProblem(problemWords(e, 'This needs signal. Try again when you are online.')));
+  };
+  useEffect(load, []);
+  // Signal came back while this was open: ask again rather than leave the problem showing.
+  useEffect(() => {
+    if (ctx.online && problem && !list) load();
+  }, [ctx.online]);
+  const others = list?.filter((s) => !s.this_device) ?? [];
+  const signOut = async (which: MySession[]) => {
+    setDone(null);
+    try {
+      for (const s of which) await ctx.api('POST', `/api/me/sessions/${s.id}/end`);
+      const where = which.length === 1 ? name(which[0]).toLowerCase() : `${which.length} other devices`;
+      setDone(`Signed out on ${where}. Nothing of yours shows there until someone signs in as you again.`);
+    } catch (e) {
+      setProblem(problemWords(e, 'Signing out there needs signal. Try again when you are online.'));
+    }
+    load();
+  };
+  return (
+    <section>
+      <h1>Your account</h1>
+      <h2>Where you are signed in</h2>
+      <p>
+        Every {young ? 'phone, tablet or computer' : 'device'} signed in as you. If one isn't {young ? 'yours' : 'in your hands'} any more, or someone else
+        might be using it, sign it out here.
+      </p>
+      {problem && (
+        <div class="row">
+          <p>{problem}</p>
+          <button type="button" onClick={load}>Try again</button>
+        </div>
+      )}
+      <p role="status">{done}</p>
+      {list && (
+        <ul class="cards">
+          {list.map((s) => (
+            <li class="card" key={s.id}>
+              <p class="card__text">{name(s)}</p>
+              <p class="card__meta">
+                Signed in {when(s.started_at)}
+                {s.last_seen_at ? `, last used ${when(s.last_seen_at)}` : ''}
+              </p>
+              {!s.this_device && (
+                <button type="button" onClick={() => void signOut([s])}>
+                  Sign out there<span class="visually-hidden"> ({name(s)}, signed in {when(s.started_at)})</span>
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {others.length > 1 && (
+        <button type="button" onClick={() => void signOut(others)}>
+          Sign out everywhere except here
+        </button>
+      )}
+      {list && others.length === 0 && <p>Nowhere else: you are only signed in here.</p>}
+      <NewSecret young={young} />
+    </section>
+  );
+}
+
+function name(s: MySession): string {
+  if (s.this_device) return 'This device';
+  return s.tablet ? `The shared tablet "${s.tablet}"` : 'Another device';
+}
+
+/** A new PIN (young people) or password (staff), giving the one they have now. */
+function NewSecret({ young }: { young: boolean }) {
+  const ctx = useContext(Ctx);
+  const word = young ? 'PIN' : 'password';
+  const min = young ? 4 : 10;
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [again, setAgain] = useState('');
+  const [changed, setChanged] = useState(false);
+  const { problem, setProblem, busy, submit: run } = useSubmit(`Changing your ${word} needs signal. Try again when you are online.`);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    setChanged(false);
+    if (next !== again) return setProblem(`The two new ${word}s are different. Type the same one twice.`);
+    void run(async () => {
+      await ctx.api('POST', '/api/me/password', { current, new: next });
+      setCurrent('');
+      setNext('');
+      setAgain('');
+      setChanged(true);
+    });
+  };
+  return (
+    <form class="card card--form stack" onSubmit={submit} aria-labelledby="new-secret-title">
+      <h2 id="new-secret-title">Change your {word}</h2>
+      <p>
+        If you think someone knows your {word}, choose a new one{young ? ' (at least 4 characters)' : ' (at least 10 characters)'}, and sign out anywhere above
+        that isn't you.
+      </p>
+      <label for="secret-now">Your {word} now</label>
+      <input id="secret-now" type="password" autocomplete="current-password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} required />
+      <label for="secret-new">Your new {word}</label>
+      <input id="secret-new" type="password" autocomplete="new-password" value={next} onInput={(e) => setNext(e.currentTarget.value)} required minLength={min} />
+      <label for="secret-again">Your new {word} again</label>
+      <input id="secret-again" type="password" autocomplete="new-password" value={again} onInput={(e) => setAgain(e.currentTarget.value)} required minLength={min} />
+      {problem && <p class="problem" role="alert">{problem}</p>}
+      {changed && <p role="status">Your {word} is changed. Use the new one next time you sign in.</p>}
+      <button type="submit" disabled={busy}>Save my new {word}</button>
+    </form>
+  );
+}
