@@ -131,3 +131,47 @@ test('removing a goal asks first too, then it goes from the goals list and from 
   await eventually(async () => !(await sam.texts()).includes('Save up for a bike'), 10_000, 'gone from the worker');
   await context.close();
 });
+
+test("a goal's steps can be reworded and removed, saved together or not at all", async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'kai', '1357');
+  await page.getByRole('button', { name: /My goals/ }).click();
+  await page.getByLabel('A new goal').fill('Get a bus pass');
+  await page.getByRole('button', { name: 'Add goal' }).click();
+  await page.getByRole('heading', { name: 'Get a bus pass' }).waitFor();
+  for (const step of ['Find my birth certifcate', 'Get a photo taken', 'Ask at the libary']) {
+    await page.getByLabel('Add a small step').fill(step);
+    await page.getByRole('button', { name: 'Add step' }).click();
+    await page.getByLabel(step).waitFor();
+  }
+  await page.getByLabel('Get a photo taken').check();
+
+  // Cancel keeps everything as it was.
+  await page.getByRole('button', { name: 'Change or remove steps' }).click();
+  await page.getByRole('button', { name: 'Remove step 1' }).click();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByLabel('Find my birth certifcate').waitFor();
+
+  // Reword one, remove one (an emptied step goes too), and save.
+  await page.getByRole('button', { name: 'Change or remove steps' }).click();
+  await assertAccessible(page, 'changing steps');
+  await page.getByLabel('Step 1', { exact: true }).fill('Find my birth certificate');
+  await page.getByLabel('Step 2 (done)').waitFor();
+  await page.getByLabel('Step 3').fill('');
+  await page.getByRole('button', { name: 'Save steps' }).click();
+  await page.getByLabel('Find my birth certificate').waitFor();
+  assert.ok(await page.getByLabel('Get a photo taken').isChecked(), 'a done step stays done');
+  assert.equal(await page.getByLabel('Ask at the libary').count(), 0);
+  await page.getByText('Everything is sent.').waitFor();
+
+  const kai = await api(env.server.base, 'kai', '1357');
+  await eventually(async () => {
+    const goal = (await kai.records()).find((r) => r.fields.title?.value.value === 'Get a bus pass');
+    return JSON.stringify(goal?.fields.steps?.value.value) === JSON.stringify([
+      { text: 'Find my birth certificate', done: false },
+      { text: 'Get a photo taken', done: true },
+    ]);
+  }, 10_000, 'the server holds the reworded steps');
+  await context.close();
+});

@@ -69,6 +69,36 @@ export function Goals() {
   );
 }
 
+/** Every step as words to change, each with a way to remove it; nothing is saved until Save. */
+function StepsEditor({ drafts, onChange, onSave, onCancel }: { drafts: Step[]; onChange(d: Step[]): void; onSave(kept: Step[]): void; onCancel(): void }) {
+  const set = (i: number, text: string) => onChange(drafts.map((d, j) => (j === i ? { ...d, text } : d)));
+  const save = () => {
+    const tooLong = drafts.findIndex((d) => !fits(d.text, LIMITS.step));
+    if (tooLong >= 0) return document.getElementById(`step-${tooLong}`)?.focus();
+    // A step emptied is a step removed.
+    onSave(drafts.filter((d) => d.text.trim() !== ''));
+  };
+  return (
+    <div class="stack">
+      {drafts.length === 0 && <p>No steps left. Save to remove them all, or cancel to keep them.</p>}
+      {drafts.map((d, i) => (
+        <div class="stack" key={i}>
+          <label for={`step-${i}`}>Step {i + 1}{d.done ? ' (done)' : ''}</label>
+          <input id={`step-${i}`} value={d.text} aria-describedby={`step-${i}-length`} onInput={(e) => set(i, e.currentTarget.value)} />
+          <LengthHint id={`step-${i}-length`} words={d.text} max={LIMITS.step} />
+          <button type="button" class="link-button" onClick={() => onChange(drafts.filter((_, j) => j !== i))}>
+            Remove step {i + 1}
+          </button>
+        </div>
+      ))}
+      <div class="row">
+        <button type="button" onClick={save}>Save steps</button>
+        <button type="button" onClick={onCancel}>Cancel</button>
+      </div>
+    </div>
+  );
+}
+
 export function RatingChart({ ratings }: { ratings: Rating[] }) {
   if (ratings.length === 0) return <p>No ratings yet.</p>;
   const w = 280;
@@ -95,6 +125,8 @@ export function GoalEditor({ item }: { item: Item }) {
   const [title, setTitle] = useState(String(item.values.title ?? ''));
   const [why, setWhy] = useState(String(item.values.why ?? ''));
   const [newStep, setNewStep] = useState('');
+  // The steps while they are being reworded or removed: saved together, or not at all.
+  const [stepDrafts, setStepDrafts] = useState<Step[] | null>(null);
   const steps = (item.values.steps as Step[] | undefined) ?? [];
   const ratings = (item.values.ratings as Rating[] | undefined) ?? [];
   const workers = ctx.workers.map((w) => w.display_name);
@@ -122,7 +154,17 @@ export function GoalEditor({ item }: { item: Item }) {
 
       <div class="card stack">
         <h2>Small steps</h2>
-        {steps.length > 0 && (
+        {stepDrafts ? (
+          <StepsEditor
+            drafts={stepDrafts}
+            onChange={setStepDrafts}
+            onSave={(kept) => {
+              void save([{ field: 'steps', value: kept }]);
+              setStepDrafts(null);
+            }}
+            onCancel={() => setStepDrafts(null)}
+          />
+        ) : steps.length > 0 && (
           <ul class="steps">
             {steps.map((s, i) => (
               <li key={i}>
@@ -134,7 +176,10 @@ export function GoalEditor({ item }: { item: Item }) {
             ))}
           </ul>
         )}
-        {steps.length >= LIMITS.steps ? (
+        {!stepDrafts && steps.length > 0 && (
+          <button type="button" class="link-button" onClick={() => setStepDrafts(steps.map((x) => ({ ...x })))}>Change or remove steps</button>
+        )}
+        {stepDrafts ? null : steps.length >= LIMITS.steps ? (
           <p>That's {LIMITS.steps} steps, the most one goal can hold. For more, make a new goal for the next part.</p>
         ) : (
           <>
