@@ -175,3 +175,32 @@ test("a goal's steps can be reworded and removed, saved together or not at all",
   }, 10_000, 'the server holds the reworded steps');
   await context.close();
 });
+
+test("a worker sees a shared goal's why, steps and how it is going, not only its title", async () => {
+  const yp = await env.browser.newContext();
+  const wk = await env.browser.newContext();
+  const ash = await yp.newPage();
+  const sam = await wk.newPage();
+  await signIn(ash, env.server.base, 'ash', '2468');
+  await ash.getByRole('button', { name: /My goals/ }).click();
+  await ash.getByRole('button', { name: /Open Get my own place/ }).click();
+  await ash.getByRole('button', { name: '6 out of 10' }).click();
+  await ash.getByText('Everything is sent.').waitFor();
+
+  await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
+  await sam.getByRole('button', { name: /Open ash/ }).click();
+  const card = sam.locator('li.card', { hasText: 'Get my own place' });
+  await card.getByText('Why it matters: So I can feel safe and have my own key.').waitFor();
+  await card.getByText('Where they are with it: working on it').waitFor();
+  await card.getByText('Small steps (1 of 2 done):').waitFor();
+  assert.equal(await card.getByRole('listitem').filter({ hasText: 'Ring the housing office (done)' }).count(), 1);
+  assert.equal(await card.getByRole('listitem').filter({ hasText: 'Fill in the form with Sam' }).filter({ hasText: '(done)' }).count(), 0);
+  await card.getByText('How it is going: 6 out of 10 today').waitFor();
+  await assertAccessible(sam, "a worker's view of a young person's goal");
+
+  // Ash ticks the second step; Sam's open screen follows.
+  await ash.getByLabel('Fill in the form with Sam').check();
+  await card.getByText('Small steps (2 of 2 done):').waitFor({ timeout: 15_000 });
+  await yp.close();
+  await wk.close();
+});

@@ -6,7 +6,7 @@ import type { Item } from '../sync/local';
 import { ReadAloud } from '../ui/ReadAloud';
 import { RemoveThis } from '../ui/RemoveThis';
 import { WhoCanSee } from '../ui/WhoCanSee';
-import { whoCanSee } from '../ui/words';
+import { valueWords, whoCanSee } from '../ui/words';
 import { CardCtx, Ctx } from '../context';
 import { meetingsOf } from './Meeting';
 import { Recent } from '../ui/Recent';
@@ -80,6 +80,7 @@ function Card({ item }: { item: Item }) {
       ) : (
         <p class="card__text">{textOf(item)}</p>
       )}
+      {item.kind === 'goal' && !isOwner && <GoalDetails item={item} />}
       {item.kind === 'statement' && item.values.meeting && <p class="card__meta">For: {String(item.values.meeting)}</p>}
       {item.kind === 'strength' && item.values.noticed_by && <p class="card__meta">{noticedWords(item.values.noticed_by as NoticedBy, isOwner)}</p>}
       <div class="row">
@@ -99,6 +100,35 @@ function Card({ item }: { item: Item }) {
         </details>
       ) : null}
     </li>
+  );
+}
+
+/** What a worker sees of a shared goal besides its title: why it matters, where they are with
+ *  it, the small steps (done or not) and the latest rating, in their words. */
+function GoalDetails({ item }: { item: Item }) {
+  const v = item.values;
+  const steps = v.steps ?? [];
+  const ratings = v.ratings ?? [];
+  return (
+    <>
+      {v.why && <p class="card__meta">Why it matters: {v.why}</p>}
+      <p class="card__meta">Where they are with it: {valueWords({ field: 'status', value: v.status ?? 'active' })}</p>
+      {steps.length > 0 && (
+        <>
+          <p class="card__meta">Small steps ({steps.filter((s) => s.done).length} of {steps.length} done):</p>
+          <ul class="steps">
+            {steps.map((s, i) => (
+              <li key={i}>
+                <span aria-hidden="true">{s.done ? '☑ ' : '☐ '}</span>
+                {s.text}
+                {s.done && <span class="visually-hidden"> (done)</span>}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {ratings.length > 0 && <p class="card__meta">How it is going: {valueWords({ field: 'ratings', value: ratings })}</p>}
+    </>
   );
 }
 

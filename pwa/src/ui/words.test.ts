@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldValue } from '../generated/tandem';
-import { fieldName, localDate, seenDays, valueWords, whoCanSee } from './words';
+import { fieldName, localDate, ratingDay, seenDays, valueWords, whoCanSee } from './words';
 
 describe('who can see', () => {
   it('names the key workers who will see a shared item', () => {
@@ -57,7 +57,7 @@ describe('who has seen my things', () => {
 describe('a kept version in words', () => {
   it('reads lists and choices as words, never as code', () => {
     expect(valueWords({ field: 'steps', value: [{ text: 'Call the college', done: true }, { text: 'Get the form', done: false }] })).toBe('Call the college (done); Get the form');
-    expect(valueWords({ field: 'ratings', value: [{ date: '2026-11-01', score: 3 }, { date: '2026-11-02', score: 6 }] })).toBe('6 out of 10 on 2026-11-02');
+    expect(valueWords({ field: 'ratings', value: [{ date: '2026-11-01', score: 3 }, { date: '2026-11-02', score: 6 }] })).toMatch(/^6 out of 10 on Monday,? (2 November|November 2)/);
     expect(valueWords({ field: 'status', value: 'let_go' })).toBe('let it go');
     expect(valueWords({ field: 'title', value: 'Get a job' })).toBe('Get a job');
     expect(valueWords({ field: 'meeting', value: null })).toBe('no meeting');
@@ -66,5 +66,15 @@ describe('a kept version in words', () => {
     for (const v of odd) {
       expect(valueWords(v)).not.toMatch(/object|undefined|true|false/);
     }
+  });
+});
+
+describe('ratingDay', () => {
+  it('says a rating day as a person would', () => {
+    const now = new Date(2026, 10, 30, 12);
+    expect(ratingDay('2026-11-30', now)).toBe('today');
+    expect(ratingDay('2026-11-29', now)).toBe('yesterday');
+    expect(ratingDay('2026-11-28', now)).toMatch(/^on Saturday,? (28 November|November 28)$/);
+    expect(ratingDay('not a day', now)).toBe('on not a day');
   });
 });

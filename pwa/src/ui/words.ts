@@ -92,6 +92,15 @@ function seenLine(t: { who: string; action: 'read' | 'change'; times: number; re
   return `${t.who} ${verb} your things ${t.times === 2 ? 'twice' : `${t.times} times`}`;
 }
 
+/** A rating's day (`YYYY-MM-DD`, the rater's own calendar) as "today", "yesterday" or "on
+ *  Saturday 28 November". */
+export function ratingDay(date: string, now = new Date()): string {
+  const [y, m, d] = date.split('-').map(Number);
+  if (!y || !m || !d) return `on ${date}`;
+  const words = dayWords(new Date(y, m - 1, d), now);
+  return words === 'Today' || words === 'Yesterday' ? words.toLowerCase() : `on ${words}`;
+}
+
 export function dayWords(d: Date, now: Date): string {
   const start = (x: Date) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
   const ago = Math.round((start(now) - start(d)) / 86_400_000);
@@ -125,7 +134,7 @@ export function valueWords(v: FieldValue): string {
       return v.value.length === 0 ? 'no steps' : v.value.map((s) => `${s.text}${s.done ? ' (done)' : ''}`).join('; ');
     case 'ratings': {
       const last = v.value[v.value.length - 1];
-      return last ? `${last.score} out of 10 on ${last.date}` : 'no ratings';
+      return last ? `${last.score} out of 10 ${ratingDay(last.date)}` : 'no ratings';
     }
     case 'status':
       return { active: 'working on it', achieved: 'done it', paused: 'taking a break', let_go: 'let it go' }[v.value];
