@@ -343,3 +343,23 @@ test("a step added on a phone offline and another on the drop-in's tablet: both 
   await phoneContext.close();
   await tabletContext.close();
 });
+
+test("a worker's new device says it is checking, never 'nothing shared', until its first pull has come back", async () => {
+  const context = await env.browser.newContext();
+  const sam = await context.newPage();
+  // Hold the first pull: the caseload is known (from /api/me) before what anyone shared is.
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await sam.route('**/api/sync/pull*', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
+  const kai = sam.locator('li.card', { hasText: 'kai' });
+  await kai.getByText('Checking what they have shared…').waitFor();
+  assert.equal(await sam.getByText(/^0 things shared with you$/).count(), 0);
+  release();
+  await kai.getByText(/^\d+ things? shared with you$/).waitFor();
+  await assertAccessible(sam, "a worker's caseload");
+  await context.close();
+});

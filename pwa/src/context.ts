@@ -41,6 +41,9 @@ export interface AppCtx {
   accessLog(): Promise<AccessEntry[]>;
   /** When this worker last opened each young person's page (ms). */
   lastLooked: { [person: string]: number };
+  /** This device has fetched from the server at least once: until then, what others shared is
+   *  not known here, and no count of it may say "none". */
+  pulled: boolean;
   /** Collision notices put away on this device ("OK"), by `collisionKey`. */
   putAway: string[];
   putAwayNotices(keys: string[]): void;

@@ -30,7 +30,7 @@ export function Caseload() {
                 <h2>{p.display_name}</h2>
                 {p.joined === false && shared.length === 0
                   ? <p>Hasn't joined yet: their invite code is unused. <button type="button" class="link-button" onClick={() => ctx.go({ name: 'invite' })}>A new code<span class="visually-hidden"> for {p.display_name}</span></button></p>
-                  : <p>{shared.length === 1 ? '1 thing shared with you' : `${shared.length} things shared with you`}</p>}
+                  : <p>{!ctx.pulled && shared.length === 0 ? 'Checking what they have shared…' : shared.length === 1 ? '1 thing shared with you' : `${shared.length} things shared with you`}</p>}
                 <CaseClosed person={p} />
                 {ctx.alerts.some((a) => a.young_person === p.id && !a.seen_at) && <p class="problem">Said they don't feel safe right now</p>}
                 {fresh > 0 && <p class="tag tag--worker" data-testid="new-count">New since you last looked: {fresh}</p>}
@@ -72,7 +72,7 @@ export function Person({ id }: { id: string }) {
     return (
       <>
         <h2>{title}</h2>
-        {list.length === 0 ? <p>Nothing shared yet.</p> : <Recent items={list}>{(shown) => <ul class="cards">{shown.map((i) => <ItemCard key={i.id} item={i} />)}</ul>}</Recent>}
+        {list.length === 0 ? <p>{ctx.pulled ? 'Nothing shared yet.' : 'Checking what they have shared…'}</p> : <Recent items={list}>{(shown) => <ul class="cards">{shown.map((i) => <ItemCard key={i.id} item={i} />)}</ul>}</Recent>}
         {canSuggest(kind) && <AddItem kind={kind} owner={id} />}
       </>
     );

@@ -35,6 +35,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [lastLooked, setLastLooked] = useState<{ [person: string]: number }>({});
   /** Collision notices read and put away on this device (see `collisionKey`). */
   const [putAway, setPutAway] = useState<string[]>([]);
+  // Whether this device has fetched from the server at least once (a cursor is stored).
+  const [pulled, setPulled] = useState(false);
   const [workersChanged, setWorkersChanged] = useState<string | null>(null);
   const [unlockCheck, setUnlockCheck] = useState<UnlockCheck | null>(null);
   const [alerts, setAlerts] = useState<AlertStatus[]>([]);
@@ -55,12 +57,14 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   /** Reads the store again for the screen: only `records` if the sync engine says which changed
    * (a save or a round touches a few; reading all of a thousand takes a slow phone a while). */
   const refresh = async (d: Db, records?: string[]) => {
-    const [v, r, n, away] = await Promise.all([
+    const [v, r, n, away, cursor] = await Promise.all([
       records && records.length <= 100 ? readItems(d, records) : view(d),
       d.getAll('rejected'),
       unsentCount(d),
       d.get('meta', 'put-away') as Promise<string[] | undefined>,
+      d.get('meta', 'cursor'),
     ]);
+    setPulled(cursor !== undefined);
     // With the items, so a notice put away never shows for a moment on opening.
     setPutAway(away ?? []);
     setItems((shown) => (v instanceof Map ? withItems(shown, v) : v));
@@ -211,6 +215,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       api: <T,>(method: string, path: string, body?: unknown) => request<T>(sessions.current, method, path, body),
       accessLog: () => request<AccessEntry[]>(sessions.current, 'GET', '/api/me/access-log'),
       lastLooked,
+      pulled,
       putAway,
       putAwayNotices: (keys: string[]) => {
         const next = [...new Set([...putAway, ...keys])];
@@ -255,7 +260,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         return null;
       },
     };
-  }, [db, session, items, rejected, me, sync, online, lastLooked, putAway, alerts, pending, save]);
+  }, [db, session, items, rejected, me, sync, online, lastLooked, pulled, putAway, alerts, pending, save]);
 
   const [locked, unlockScreen] = useIdleLock(!!session?.sharedDevice, idleMs(), () => void visitOver());
   const unlock = () => {
