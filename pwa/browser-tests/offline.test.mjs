@@ -133,3 +133,22 @@ test('signed out with words still on the phone and the PIN forgotten: a new code
   assert.equal((await post(base, '/api/auth/join', { code: noor.code, name: 'noor.a', secret: '5151', device: crypto.randomUUID() })).status, 200, "Noor's code was not spent");
   await context.close();
 });
+
+test("a young person's new phone says it is getting their things, never that there are none, until they arrive", async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route('**/api/sync/pull*', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await signIn(page, env.server.base, 'ash', '2468');
+  await page.getByText('Getting your things… They show here as soon as they arrive.').waitFor();
+  assert.equal(await page.getByText(/Nothing here yet/).count(), 0);
+  assert.ok(await page.getByRole('button', { name: 'My goals', exact: true }).isVisible(), 'no count of 0 before the first fetch');
+  release();
+  await page.getByText("I'm a good listener. My mates come to me.").waitFor();
+  await page.getByRole('button', { name: /^My goals \(\d+\)$/ }).waitFor();
+  await context.close();
+});

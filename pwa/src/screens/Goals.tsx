@@ -6,7 +6,7 @@ import { ReadAloud } from '../ui/ReadAloud';
 import { RemoveThis } from '../ui/RemoveThis';
 import { WhoCanSee } from '../ui/WhoCanSee';
 import { Ctx } from '../context';
-import { localDate } from '../ui/words';
+import { GETTING, localDate } from '../ui/words';
 import { Authorship } from './Items';
 import { Recent } from '../ui/Recent';
 import { LengthHint } from '../ui/LengthHint';
@@ -43,7 +43,7 @@ export function Goals() {
         <button type="submit">Add goal</button>
       </form>
       {goals.length === 0 ? (
-        <p>No goals yet. That's fine.</p>
+        <p>{ctx.pulled ? "No goals yet. That's fine." : GETTING}</p>
       ) : (
         <Recent items={goals}>
           {(shown) => (

@@ -7,6 +7,7 @@ import { AddItem, ItemCard } from './Items';
 import { ClosedCaseNotice } from './DeleteAccount';
 import { Recent } from '../ui/Recent';
 import { Refused } from '../ui/Refused';
+import { GETTING } from '../ui/words';
 
 export function Home() {
   const ctx = useContext(Ctx);
@@ -17,6 +18,8 @@ export function Home() {
   const collided = new Set(collisionsFor(ctx.items, me, ctx.putAway).map((c) => c.item.id));
   const fromWorker = ctx.items.filter((i) => i.owner === me && (i.suggestion || collided.has(i.id))).length;
   const intro = `Hi ${ctx.session.displayName}. Here are good things about you.`;
+  // Before this phone's first fetch, a count of 0 would say their things are gone.
+  const count = (n: number) => (ctx.pulled || n > 0 ? ` (${n})` : '');
   return (
     <section>
       <ClosedCaseNotice />
@@ -25,12 +28,12 @@ export function Home() {
       <p>
         {intro} <ReadAloud text={`${intro} ${strengths.map((s) => String(s.values.text)).join('. ')}`} label="Read this page out loud" />
       </p>
-      {strengths.length === 0 ? <p>Nothing here yet. You can add something whenever you like.</p> : <Recent items={strengths}>{(shown) => <ul class="cards">{shown.map((s) => <ItemCard key={s.id} item={s} />)}</ul>}</Recent>}
+      {strengths.length === 0 ? <p>{ctx.pulled ? 'Nothing here yet. You can add something whenever you like.' : GETTING}</p> : <Recent items={strengths}>{(shown) => <ul class="cards">{shown.map((s) => <ItemCard key={s.id} item={s} />)}</ul>}</Recent>}
       <AddItem kind="strength" />
       <nav aria-label="More" class="tiles">
-        <button type="button" class="tile" onClick={() => ctx.go({ name: 'goals' })}>My goals ({goals})</button>
-        <button type="button" class="tile" onClick={() => ctx.go({ name: 'statements' })}>What I want you to know ({statements})</button>
-        <button type="button" class="tile" onClick={() => ctx.go({ name: 'from-worker' })}>From my worker ({fromWorker})</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'goals' })}>My goals{count(goals)}</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'statements' })}>What I want you to know{count(statements)}</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'from-worker' })}>From my worker{count(fromWorker)}</button>
         <button type="button" class="tile" onClick={() => ctx.go({ name: 'seen' })}>Who has seen my things</button>
         <button type="button" class="tile" onClick={() => ctx.go({ name: 'export' })}>Save or print my things</button>
         <button type="button" class="tile" onClick={() => ctx.go({ name: 'delete-account' })}>Delete my account</button>

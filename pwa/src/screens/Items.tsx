@@ -6,7 +6,7 @@ import type { Item } from '../sync/local';
 import { ReadAloud } from '../ui/ReadAloud';
 import { RemoveThis } from '../ui/RemoveThis';
 import { WhoCanSee } from '../ui/WhoCanSee';
-import { valueWords, whoCanSee } from '../ui/words';
+import { GETTING, valueWords, whoCanSee } from '../ui/words';
 import { CardCtx, Ctx } from '../context';
 import { meetingsOf } from './Meeting';
 import { Recent } from '../ui/Recent';
@@ -211,7 +211,7 @@ export function ItemList({ kind, title, intro }: { kind: 'strength' | 'statement
       {kind === 'statement' && meetingsOf(items, ctx.session.person).map((m) => (
         <button key={m} type="button" class="tile" onClick={() => ctx.go({ name: 'meeting', owner: ctx.session.person, meeting: m })}>Meeting page: {m}</button>
       ))}
-      {items.length === 0 ? <p>Nothing here yet. That's fine.</p> : <Recent items={items}>{(shown) => <ul class="cards">{shown.map((i) => <ItemCard key={i.id} item={i} />)}</ul>}</Recent>}
+      {items.length === 0 ? <p>{ctx.pulled ? "Nothing here yet. That's fine." : GETTING}</p> : <Recent items={items}>{(shown) => <ul class="cards">{shown.map((i) => <ItemCard key={i.id} item={i} />)}</ul>}</Recent>}
     </section>
   );
 }

@@ -92,6 +92,10 @@ function seenLine(t: { who: string; action: 'read' | 'change'; times: number; re
   return `${t.who} ${verb} your things ${t.times === 2 ? 'twice' : `${t.times} times`}`;
 }
 
+/** Said where a young person's list is empty only because this phone hasn't fetched anything
+ *  yet: "nothing here" would tell them their words are gone. */
+export const GETTING = 'Getting your things… They show here as soon as they arrive.';
+
 /** A rating's day (`YYYY-MM-DD`, the rater's own calendar) as "today", "yesterday" or "on
  *  Saturday 28 November". */
 export function ratingDay(date: string, now = new Date()): string {
