@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, asAdmin, assertAccessible, eventually, post, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
+import { api, asAdmin, assertAccessible, eventually, keptOnDevice, post, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -150,5 +150,29 @@ test("a young person's new phone says it is getting their things, never that the
   release();
   await page.getByText("I'm a good listener. My mates come to me.").waitFor();
   await page.getByRole('button', { name: /^My goals \(\d+\)$/ }).waitFor();
+  await context.close();
+});
+
+test('words being typed are kept on the phone before Save, and come back after the page is lost', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'kai', '1357');
+  const field = page.getByLabel('Something good about you');
+  await field.fill('I taught my cousin to fix a puncture');
+  // Kept on the phone as it is typed (a moment after the typing stops).
+  await eventually(async () => (await keptOnDevice(page)).text.includes('I taught my cousin to fix a puncture'), 10_000, 'the draft kept on the phone');
+
+  // The browser drops the page (a phone call, a closed tab): the words are still there.
+  await page.reload();
+  await page.getByText('Your words from before are still here. They are not saved until you press Save.').waitFor();
+  assert.equal(await page.getByLabel('Something good about you').inputValue(), 'I taught my cousin to fix a puncture');
+
+  // Saved, the draft is gone: a reload shows an empty field and no note.
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Saved. Only you can see it until you share it.').waitFor();
+  await page.reload();
+  await page.locator('li.card', { hasText: 'I taught my cousin to fix a puncture' }).waitFor();
+  assert.equal(await page.getByLabel('Something good about you').inputValue(), '');
+  assert.equal(await page.getByText('Your words from before are still here.').count(), 0);
   await context.close();
 });

@@ -41,6 +41,8 @@ export interface AppCtx {
   accessLog(): Promise<AccessEntry[]>;
   /** When this worker last opened each young person's page (ms). */
   lastLooked: { [person: string]: number };
+  /** Words typed and not yet saved, kept on this device by `key` ('' forgets them). */
+  drafts: { read(key: string): Promise<string | undefined>; keep(key: string, words: string): Promise<void> };
   /** This device has fetched from the server at least once: until then, what others shared is
    *  not known here, and no count of it may say "none". */
   pulled: boolean;

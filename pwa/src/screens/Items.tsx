@@ -5,6 +5,7 @@ import type { NoticedBy, RecordKind } from '../generated/tandem';
 import type { Item } from '../sync/local';
 import { ReadAloud } from '../ui/ReadAloud';
 import { RemoveThis } from '../ui/RemoveThis';
+import { useDraft } from '../ui/useDraft';
 import { WhoCanSee } from '../ui/WhoCanSee';
 import { GETTING, valueWords, whoCanSee } from '../ui/words';
 import { CardCtx, Ctx } from '../context';
@@ -134,7 +135,7 @@ function GoalDetails({ item }: { item: Item }) {
 
 export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
   const ctx = useContext(Ctx);
-  const [text, setText] = useState('');
+  const [text, setText, restored] = useDraft(`${kind}/${owner ?? 'mine'}`);
   const [noticed, setNoticed] = useState<NoticedBy>('me');
   const [meeting, setMeeting] = useState('');
   const [saved, setSaved] = useState(false);
@@ -166,17 +167,19 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
       if (saving.current === sentText) saving.current = null;
     }
     // On a slow phone the next words may already be typed while this saved: clear only what was saved.
-    setText((t) => (t === sentText ? '' : t));
     setMeeting((m) => (m === sentMeeting ? '' : m));
+    // "Saved" once the draft of these words is forgotten too, so nothing brings them back.
+    await setText((t) => (t === sentText ? '' : t));
     setSaved(true);
   };
   return (
     <form class="card card--form stack" onSubmit={add}>
       <label for={`new-${kind}`}>{label}</label>
       {kind === 'goal'
-        ? <input id={`new-${kind}`} value={text} aria-describedby={`new-${kind}-length`} onInput={(e) => { setText(e.currentTarget.value); setSaved(false); }} />
-        : <textarea id={`new-${kind}`} value={text} rows={3} aria-describedby={`new-${kind}-length`} onInput={(e) => { setText(e.currentTarget.value); setSaved(false); }} />}
+        ? <input id={`new-${kind}`} value={text} aria-describedby={`new-${kind}-length`} onInput={(e) => { void setText(e.currentTarget.value); setSaved(false); }} />
+        : <textarea id={`new-${kind}`} value={text} rows={3} aria-describedby={`new-${kind}-length`} onInput={(e) => { void setText(e.currentTarget.value); setSaved(false); }} />}
       <LengthHint id={`new-${kind}-length`} words={text} max={max} />
+      {restored && <p class="hint">Your words from before are still here. They are not saved until you press {owner ? 'Send suggestion' : 'Save'}.</p>}
       {kind === 'strength' && !owner && (
         <>
           <label for="noticed">Who noticed it?</label>

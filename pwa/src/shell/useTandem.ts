@@ -215,6 +215,13 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       api: <T,>(method: string, path: string, body?: unknown) => request<T>(sessions.current, method, path, body),
       accessLog: () => request<AccessEntry[]>(sessions.current, 'GET', '/api/me/access-log'),
       lastLooked,
+      drafts: {
+        read: async (key: string) => (await db.get('meta', `draft/${key}`)) as string | undefined,
+        keep: async (key: string, words: string) => {
+          if (words) await db.put('meta', words, `draft/${key}`);
+          else await db.delete('meta', `draft/${key}`);
+        },
+      },
       pulled,
       putAway,
       putAwayNotices: (keys: string[]) => {
