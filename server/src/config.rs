@@ -67,6 +67,13 @@ pub enum Command {
         #[arg(long)]
         young_person: String,
     },
+    /// Make a young person a new one-time code (a lost card, a forgotten PIN): with it they choose
+    /// a new PIN and keep everything of theirs; their earlier codes stop working.
+    NewCode {
+        /// Their sign-in name or id.
+        #[arg(long)]
+        person: String,
+    },
     /// Set a staff member's password when they have forgotten it (the only admin, too); they must
     /// choose their own when they next sign in, and every session of theirs ends.
     NewPassword {

@@ -129,6 +129,16 @@ fn person_ref(conn: &dyn Db, text: &str) -> error::Result<PersonId> {
         .id)
 }
 
+/// Who an invite made at the command line is recorded as made by: the first admin (the invites
+/// table names a person; the audit log says it came from the command line).
+fn first_admin(conn: &dyn Db) -> error::Result<PersonId> {
+    people::list(conn)?
+        .into_iter()
+        .find(|p| p.role == tandem_shared::Role::Admin)
+        .map(|p| p.id)
+        .ok_or(error::ApiError::BadRequest("create an admin first (tandem create-staff --role admin)".into()))
+}
+
 /// An audit entry's detail for something done at the server's command line (no admin signed in).
 fn from_cli(detail: &str) -> String {
     format!("{detail} (from the command line)")
@@ -233,6 +243,30 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
                 .await
                 .map_err(err)?;
             println!("unassigned: their devices drop this young person's things at their next sync");
+        }
+        Command::NewCode { person } => {
+            let who = person.clone();
+            let code = store
+                .write(move |tx| {
+                    let p = person_ref(tx, &who)?;
+                    let by = first_admin(tx)?;
+                    let code = accounts::new_invite(tx, p, by, now)?;
+                    audit::append(
+                        tx,
+                        now,
+                        None,
+                        "made a new invite code",
+                        Some(p),
+                        &from_cli("to join or reset a PIN"),
+                    )?;
+                    Ok(code)
+                })
+                .await
+                .map_err(err)?;
+            println!(
+                "new code for {person}: {code}\nIt works once, for {} days; their earlier codes no longer work.",
+                accounts::INVITE_DAYS
+            );
         }
         Command::NewPassword { person, password } => {
             let password = accounts::StaffPassword::new(&password).map_err(err)?;

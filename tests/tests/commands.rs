@@ -89,3 +89,58 @@ async fn the_command_line_gives_a_locked_out_admin_a_first_password_again() {
     assert_eq!(tokens["must_change_password"], true);
     server.kill().await;
 }
+
+/// A young person forgot their PIN and no admin is signed in: the command line makes them a new
+/// code, beside a serving server. With it they choose a new PIN and keep their things; the old
+/// PIN stops working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_makes_a_young_person_a_new_code_for_a_forgotten_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database(dir.path()).await;
+    let key = dir.path().join("tandem.key");
+    let server = Process::start(&db, &key, true).await;
+    let mut before = Client::new(&server.base);
+    before.sign_in(ASH.0, ASH.1).await;
+    let had = before.pull().await.iter().map(|p| p.records.len()).sum::<usize>();
+    assert!(had > 0, "the demo gives ash things");
+
+    let out = Command::new(tandem_binary())
+        .args(["--db", &db, "--data-key-file"])
+        .arg(key.with_extension("data-key"))
+        .args(["new-code", "--person", "ash"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    let code = said.split_whitespace().nth(4).expect("the code is printed").to_owned();
+
+    let mut phone = Client::new(&server.base);
+    let body = serde_json::json!({"code": code, "name": "ash", "secret": "8080", "device": phone.device});
+    let (status, tokens) = phone.call(reqwest::Method::POST, "/api/auth/join", Some(body)).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{said} {tokens}");
+    phone.take_tokens(&tokens);
+    let has = phone.pull().await.iter().map(|p| p.records.len()).sum::<usize>();
+    assert_eq!(has, had, "everything of theirs is still theirs");
+    let stale = Client::new(&server.base);
+    let body = serde_json::json!({"name": "ash", "secret": ASH.1, "device": stale.device});
+    assert_eq!(
+        stale.call(reqwest::Method::POST, "/api/auth/sign-in", Some(body)).await.0,
+        reqwest::StatusCode::UNAUTHORIZED,
+        "the old PIN stops working"
+    );
+
+    // Nobody of that name: said plainly, nothing made.
+    let out = Command::new(tandem_binary())
+        .args(["--db", &db, "--data-key-file"])
+        .arg(key.with_extension("data-key"))
+        .args(["new-code", "--person", "nobody-here"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("nobody is called"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server.kill().await;
+}
