@@ -526,6 +526,19 @@ async fn a_registered_shared_tablet_is_named_at_sign_in_seen_by_admins_and_remov
     let (_, tokens) = phone.call(Method::POST, "/api/auth/sign-in", Some(sign_in(Some("made-up"), phone.device))).await;
     assert!(tokens.get("tablet").is_none(), "{tokens}");
 
+    // Kai's own list of devices, and the admin's, name the tablet; the phone is just a device.
+    let kai = visit.me();
+    let (_, mine) = visit.call(Method::GET, "/api/me/sessions", None).await;
+    let here = mine.as_array().unwrap().iter().find(|s| s["this_device"] == true).unwrap();
+    assert_eq!(here["tablet"], "Front desk tablet", "{mine}");
+    assert_eq!(
+        mine.as_array().unwrap().iter().filter(|s| s["tablet"].is_null()).count(),
+        2,
+        "the phone signed in twice: {mine}"
+    );
+    let (_, seen) = admin.call(Method::GET, &format!("/api/admin/people/{kai}/sessions"), None).await;
+    assert_eq!(seen.as_array().unwrap().iter().filter(|s| s["tablet"] == "Front desk tablet").count(), 1, "{seen}");
+
     let (_, list) = admin.call(Method::GET, "/api/admin/tablets", None).await;
     let listed = &list.as_array().unwrap()[0];
     assert_eq!(listed["name"], "Front desk tablet");

@@ -21,6 +21,7 @@ interface Assigned {
 interface SessionRow {
   id: string;
   device: string;
+  tablet: string | null;
   started_at: number;
   last_seen_at: number | null;
 }
@@ -332,6 +333,11 @@ function Assignments() {
   );
 }
 
+/** A registered tablet by its name; any other device by the end of the id it gave itself. */
+function deviceName(s: SessionRow): string {
+  return s.tablet ? `Shared tablet "${s.tablet}"` : `Device ${s.device.slice(-6)}`;
+}
+
 function Sessions({ id }: { id: string }) {
   const { call, problem } = useCall();
   const { people } = usePeople(call);
@@ -355,8 +361,8 @@ function Sessions({ id }: { id: string }) {
           <ul class="cards">
             {list.map((s) => (
               <li class="card" key={s.id}>
-                <p>Device {s.device.slice(-6)}: signed in {when(s.started_at)}{s.last_seen_at ? `, last seen ${when(s.last_seen_at)}` : ''}</p>
-                <button type="button" onClick={() => void endOne(s)}>End this session <span class="visually-hidden">on device {s.device.slice(-6)}</span></button>
+                <p>{deviceName(s)}: signed in {when(s.started_at)}{s.last_seen_at ? `, last seen ${when(s.last_seen_at)}` : ''}</p>
+                <button type="button" onClick={() => void endOne(s)}>End this session <span class="visually-hidden">on {deviceName(s)}</span></button>
               </li>
             ))}
           </ul>

@@ -388,6 +388,8 @@ pub struct SessionSummary {
     pub id: String,
     /// The random id the device gave itself (the first part is enough to tell devices apart).
     pub device: String,
+    /// A shared tablet's name, if it is a registered one.
+    pub tablet: Option<String>,
     /// Unix ms.
     pub started_at: i64,
     /// When it last renewed its sign-in (unix ms); at most one access-token lifetime ago if in use.
@@ -414,7 +416,13 @@ pub async fn sessions(
         .await?;
     Ok(Json(
         list.into_iter()
-            .map(|(id, device, started_at, last_seen_at)| SessionSummary { id, device, started_at, last_seen_at })
+            .map(|(id, device, tablet, started_at, last_seen_at)| SessionSummary {
+                id,
+                device,
+                tablet,
+                started_at,
+                last_seen_at,
+            })
             .collect(),
     ))
 }

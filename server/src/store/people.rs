@@ -309,8 +309,9 @@ pub fn create_session(conn: &dyn Db, person: PersonId, device: &str, tablet: Opt
     Ok(id)
 }
 
-/// A session that has not ended: (id, device, started, last seen).
-pub type LiveSession = (String, String, i64, Option<i64>);
+/// A session that has not ended: (id, device, the registered tablet's name if it is one,
+/// started, last seen).
+pub type LiveSession = (String, String, Option<String>, i64, Option<i64>);
 /// A young person, and their key workers: (id, name, [(worker id, worker name)]).
 pub type AssignedRow = (PersonId, String, Vec<(PersonId, String)>);
 
@@ -332,13 +333,14 @@ pub struct SignedInAt {
 pub fn live_sessions(conn: &dyn Db, person: PersonId, at: SignedInAt) -> Result<Vec<LiveSession>> {
     conn.query(
         &format!(
-            "SELECT s.id, s.device_id, s.created_at, s.last_seen_at FROM sessions s WHERE s.person_id = ?1 AND {USABLE}
+            "SELECT s.id, s.device_id, t.name, s.created_at, s.last_seen_at FROM sessions s
+             LEFT JOIN tablets t ON t.id = s.tablet_id WHERE s.person_id = ?1 AND {USABLE}
              ORDER BY coalesce(s.last_seen_at, s.created_at) DESC"
         ),
         &[person.to_string().into(), at.now.into(), (at.now - at.access_ms).into()],
     )?
     .iter()
-    .map(|r| Ok((r.string(0)?, r.string(1)?, r.int(2)?, r.opt_int(3)?)))
+    .map(|r| Ok((r.string(0)?, r.string(1)?, r.opt_text(2)?.map(str::to_owned), r.int(3)?, r.opt_int(4)?)))
     .collect()
 }
 
