@@ -53,7 +53,8 @@ export function Account() {
       <h2>Where you are signed in</h2>
       <p>
         Every {young ? 'phone, tablet or computer' : 'device'} signed in as you. If one isn't {young ? 'yours' : 'in your hands'} any more, or someone else
-        might be using it, sign it out here.
+        might be using it, sign it out here. Nothing of yours shows there until someone signs in as you again; anything it
+        hadn't sent yet waits there, hidden, and is sent if you do.
       </p>
       {problem && (
         <div class="row">
