@@ -164,6 +164,18 @@ export async function api(base, name, secret) {
   };
 }
 
+/** Holds the page's pulls until the returned function is called: what a device shows before its
+ *  first fetch has come back. */
+export async function holdPulls(page) {
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route('**/api/sync/pull*', async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
+}
+
 /** Everything the page's origin keeps: `text`, every IndexedDB store and cache entry as text
  *  (to search for words or ids), and `stored`, every IndexedDB value. */
 export async function keptOnDevice(page) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, asAdmin, assertAccessible, eventually, keptOnDevice, post, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
+import { api, asAdmin, assertAccessible, eventually, holdPulls, keptOnDevice, post, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -137,12 +137,7 @@ test('signed out with words still on the phone and the PIN forgotten: a new code
 test("a young person's new phone says it is getting their things, never that there are none, until they arrive", async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  let release;
-  const held = new Promise((resolve) => (release = resolve));
-  await page.route('**/api/sync/pull*', async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdPulls(page);
   await signIn(page, env.server.base, 'ash', '2468');
   await page.getByText('Getting your things… They show here as soon as they arrive.').waitFor();
   assert.equal(await page.getByText(/Nothing here yet/).count(), 0);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, assertAccessible, eventually, keptOnDevice, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
+import { api, assertAccessible, eventually, holdPulls, keptOnDevice, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -348,12 +348,7 @@ test("a worker's new device says it is checking, never 'nothing shared', until i
   const context = await env.browser.newContext();
   const sam = await context.newPage();
   // Hold the first pull: the caseload is known (from /api/me) before what anyone shared is.
-  let release;
-  const held = new Promise((resolve) => (release = resolve));
-  await sam.route('**/api/sync/pull*', async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdPulls(sam);
   await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
   const kai = sam.locator('li.card', { hasText: 'kai' });
   await kai.getByText('Checking what they have shared…').waitFor();

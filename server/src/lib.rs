@@ -131,12 +131,9 @@ fn person_ref(conn: &dyn Db, text: &str) -> error::Result<PersonId> {
 
 /// Who an invite made at the command line is recorded as made by: the first admin (the invites
 /// table names a person; the audit log says it came from the command line).
-fn first_admin(conn: &dyn Db) -> error::Result<PersonId> {
-    people::list(conn)?
-        .into_iter()
-        .find(|p| p.role == tandem_shared::Role::Admin)
-        .map(|p| p.id)
-        .ok_or(error::ApiError::BadRequest("create an admin first (tandem create-staff --role admin)".into()))
+/// (`invite` falls back to the first worker named, for a service set up before any admin.)
+fn first_admin(conn: &dyn Db) -> error::Result<Option<PersonId>> {
+    Ok(people::list(conn)?.into_iter().find(|p| p.role == tandem_shared::Role::Admin).map(|p| p.id))
 }
 
 /// An audit entry's detail for something done at the server's command line (no admin signed in).
@@ -210,10 +207,7 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
             let (id, code) = store
                 .write(move |tx| {
                     let ids = workers.iter().map(|w| person_ref(tx, w)).collect::<Result<Vec<_>, _>>()?;
-                    let admin = people::list(tx)?
-                        .into_iter()
-                        .find(|p| p.role == tandem_shared::Role::Admin)
-                        .map(|p| p.id)
+                    let admin = first_admin(tx)?
                         .or(ids.first().copied())
                         .ok_or(error::ApiError::BadRequest("create an admin or name a worker first".into()))?;
                     let (id, code) = accounts::invite_young_person(tx, &name, admin, &ids, now)?;
@@ -249,7 +243,9 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
             let code = store
                 .write(move |tx| {
                     let p = person_ref(tx, &who)?;
-                    let by = first_admin(tx)?;
+                    let by = first_admin(tx)?.ok_or(error::ApiError::BadRequest(
+                        "create an admin first (tandem create-staff --role admin)".into(),
+                    ))?;
                     let code = accounts::new_invite(tx, p, by, now)?;
                     audit::append(
                         tx,

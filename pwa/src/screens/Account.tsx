@@ -3,8 +3,9 @@
 // device holds stays hidden behind signing in again there.
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx } from '../context';
-import { problemWords, useSubmit } from '../ui/useSubmit';
-import { dayWords } from '../ui/words';
+import { problemWords } from '../ui/useSubmit';
+import { NewSecretForm, SECRET_MIN } from './ChangePassword';
+import { onDay } from '../ui/words';
 
 interface MySession {
   id: string;
@@ -14,11 +15,7 @@ interface MySession {
   last_seen_at: number | null;
 }
 
-/** "today", "yesterday", "on Tuesday 1 December". */
-function when(ms: number): string {
-  const words = dayWords(new Date(ms), new Date());
-  return words === 'Today' || words === 'Yesterday' ? words.toLowerCase() : `on ${words}`;
-}
+const when = (ms: number) => onDay(new Date(ms));
 
 export function Account() {
   const ctx = useContext(Ctx);
@@ -101,40 +98,21 @@ function name(s: MySession): string {
 function NewSecret({ young }: { young: boolean }) {
   const ctx = useContext(Ctx);
   const word = young ? 'PIN' : 'password';
-  const min = young ? 4 : 10;
-  const [current, setCurrent] = useState('');
-  const [next, setNext] = useState('');
-  const [again, setAgain] = useState('');
-  const [changed, setChanged] = useState(false);
-  const { problem, setProblem, busy, submit: run } = useSubmit(`Changing your ${word} needs signal. Try again when you are online.`);
-  const submit = (e: Event) => {
-    e.preventDefault();
-    setChanged(false);
-    if (next !== again) return setProblem(`The two new ${word}s are different. Type the same one twice.`);
-    void run(async () => {
-      await ctx.api('POST', '/api/me/password', { current, new: next });
-      setCurrent('');
-      setNext('');
-      setAgain('');
-      setChanged(true);
-    });
-  };
   return (
-    <form class="card card--form stack" onSubmit={submit} aria-labelledby="new-secret-title">
+    <NewSecretForm
+      word={word}
+      currentLabel={`Your ${word} now`}
+      submitLabel={`Save my new ${word}`}
+      noSignal={`Changing your ${word} needs signal. Try again when you are online.`}
+      onChange={(current, next) => ctx.api('POST', '/api/me/password', { current, new: next })}
+      labelledBy="new-secret-title"
+      class="card card--form stack"
+    >
       <h2 id="new-secret-title">Change your {word}</h2>
       <p>
-        If you think someone knows your {word}, choose a new one{young ? ' (at least 4 characters)' : ' (at least 10 characters)'}, and sign out anywhere above
-        that isn't you.
+        If you think someone knows your {word}, choose a new one (at least {SECRET_MIN[word]} characters), and sign out anywhere
+        above that isn't you.
       </p>
-      <label for="secret-now">Your {word} now</label>
-      <input id="secret-now" type="password" autocomplete="current-password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} required />
-      <label for="secret-new">Your new {word}</label>
-      <input id="secret-new" type="password" autocomplete="new-password" value={next} onInput={(e) => setNext(e.currentTarget.value)} required minLength={min} />
-      <label for="secret-again">Your new {word} again</label>
-      <input id="secret-again" type="password" autocomplete="new-password" value={again} onInput={(e) => setAgain(e.currentTarget.value)} required minLength={min} />
-      {problem && <p class="problem" role="alert">{problem}</p>}
-      {changed && <p role="status">Your {word} is changed. Use the new one next time you sign in.</p>}
-      <button type="submit" disabled={busy}>Save my new {word}</button>
-    </form>
+    </NewSecretForm>
   );
 }

@@ -1,31 +1,72 @@
-// First sign-in with a password an admin set: choose your own before anything else.
+// Choosing a new password or PIN, giving the one you have now: at the first sign-in with a
+// password an admin set (before anything else), and from "Your account" at any time.
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { useSubmit } from '../ui/useSubmit';
 
 export function ChangePassword({ onChange }: { onChange: (current: string, next: string) => Promise<void> }) {
-  const [current, setCurrent] = useState('');
-  const [next, setNext] = useState('');
-  const [again, setAgain] = useState('');
-  const { problem, setProblem, busy, submit: run } = useSubmit('This needs a connection. Try again in a moment.');
-  const submit = (e: Event) => {
-    e.preventDefault();
-    if (next !== again) return setProblem('The two new passwords are different. Type the same one twice.');
-    void run(() => onChange(current, next));
-  };
   return (
     <section class="narrow">
       <h1>Choose your own password</h1>
       <p>You signed in with a first password someone else set. Choose one only you know (at least 10 characters).</p>
-      <form class="stack" onSubmit={submit}>
-        <label for="pw-current">The password you were given</label>
-        <input id="pw-current" type="password" autocomplete="current-password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} required />
-        <label for="pw-new">Your new password</label>
-        <input id="pw-new" type="password" autocomplete="new-password" value={next} onInput={(e) => setNext(e.currentTarget.value)} required minLength={10} />
-        <label for="pw-again">Your new password again</label>
-        <input id="pw-again" type="password" autocomplete="new-password" value={again} onInput={(e) => setAgain(e.currentTarget.value)} required minLength={10} />
-        {problem && <p class="problem" role="alert">{problem}</p>}
-        <button type="submit" disabled={busy}>Save my password</button>
-      </form>
+      <NewSecretForm
+        word="password"
+        currentLabel="The password you were given"
+        submitLabel="Save my password"
+        noSignal="This needs a connection. Try again in a moment."
+        onChange={onChange}
+      />
     </section>
+  );
+}
+
+/** The server's shortest: a young person's PIN, or a staff password. */
+export const SECRET_MIN = { PIN: 4, password: 10 } as const;
+
+interface NewSecretProps {
+  word: 'PIN' | 'password';
+  currentLabel: string;
+  submitLabel: string;
+  noSignal: string;
+  onChange: (current: string, next: string) => Promise<void>;
+  /** Shown at the top of the form, and naming it when `labelledBy` says which element. */
+  children?: ComponentChildren;
+  labelledBy?: string;
+  class?: string;
+}
+
+/** The one they have now, then a new one twice; said plainly when the two differ. */
+export function NewSecretForm({ word, currentLabel, submitLabel, noSignal, onChange, children, labelledBy, class: cls = 'stack' }: NewSecretProps) {
+  const min = SECRET_MIN[word];
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [again, setAgain] = useState('');
+  const [changed, setChanged] = useState(false);
+  const { problem, setProblem, busy, submit: run } = useSubmit(noSignal);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    setChanged(false);
+    if (next !== again) return setProblem(`The two new ${word}s are different. Type the same one twice.`);
+    void run(async () => {
+      await onChange(current, next);
+      setCurrent('');
+      setNext('');
+      setAgain('');
+      setChanged(true);
+    });
+  };
+  return (
+    <form class={cls} onSubmit={submit} aria-labelledby={labelledBy}>
+      {children}
+      <label for="secret-now">{currentLabel}</label>
+      <input id="secret-now" type="password" autocomplete="current-password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} required />
+      <label for="secret-new">Your new {word}</label>
+      <input id="secret-new" type="password" autocomplete="new-password" value={next} onInput={(e) => setNext(e.currentTarget.value)} required minLength={min} />
+      <label for="secret-again">Your new {word} again</label>
+      <input id="secret-again" type="password" autocomplete="new-password" value={again} onInput={(e) => setAgain(e.currentTarget.value)} required minLength={min} />
+      {problem && <p class="problem" role="alert">{problem}</p>}
+      {changed && <p role="status">Your {word} is changed. Use the new one next time you sign in.</p>}
+      <button type="submit" disabled={busy}>{submitLabel}</button>
+    </form>
   );
 }

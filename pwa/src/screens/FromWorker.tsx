@@ -5,7 +5,7 @@ import { collisionKey, Ctx, stillDiffers } from '../context';
 import type { FieldValue } from '../generated/tandem';
 import type { Item } from '../sync/local';
 import { fieldName, valueWords } from '../ui/words';
-import { textOf } from './Items';
+import { fieldWords, textOf } from './Items';
 
 /** Where a worker's version met mine and mine stayed (null writer: my own edit, not sent yet),
  *  less those put away on this device and those I have since taken as mine. */
@@ -55,18 +55,13 @@ export function FromWorker() {
       <h2>When you both changed the same thing</h2>
       {collisions.length === 0 ? <p>Nothing to show.</p> : (
         <ul class="cards">
-          {collisions.map(({ item, conflict }) => {
-            const current = (field: FieldValue['field']) => {
-              const value = item.values[field];
-              return value === undefined ? textOf(item) : valueWords({ field, value } as FieldValue);
-            };
-            return (
+          {collisions.map(({ item, conflict }) => (
             <li class="card" key={`${item.id}-${conflict.stamp.hlc.ms}-${conflict.stamp.hlc.count}`}>
               <p>
                 You and {workerName(conflict.author.person)} both changed {fieldName(conflict.value.field)}
                 {item.kind === 'goal' && conflict.value.field !== 'title' ? ` of “${textOf(item)}”` : ''}. <strong>Yours was kept:</strong>
               </p>
-              <p class="card__text">{current(conflict.value.field)}</p>
+              <p class="card__text">{fieldWords(item, conflict.value.field)}</p>
               <p>Their version, kept for you to see:</p>
               <blockquote>{valueWords(conflict.value)}</blockquote>
               <div class="row row--equal">
@@ -78,8 +73,7 @@ export function FromWorker() {
                 <button type="button" onClick={() => ctx.putAwayNotices([collisionKey(item.id, conflict)])}>OK, got it</button>
               </div>
             </li>
-            );
-          })}
+          ))}
         </ul>
       )}
     </section>

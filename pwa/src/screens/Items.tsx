@@ -1,7 +1,7 @@
 // Cards for strengths and statements, and the forms to add them.
 import { Component } from 'preact';
 import { useContext, useRef, useState } from 'preact/hooks';
-import type { NoticedBy, RecordKind } from '../generated/tandem';
+import type { FieldValue, NoticedBy, RecordKind } from '../generated/tandem';
 import type { Item } from '../sync/local';
 import { ReadAloud } from '../ui/ReadAloud';
 import { RemoveThis } from '../ui/RemoveThis';
@@ -16,6 +16,12 @@ import { fits, LIMITS } from '../ui/limits';
 
 export function textOf(item: Item): string {
   return String(item.values.text ?? item.values.title ?? '');
+}
+
+/** What one field of an item holds now, in words (its text when the field is unset). */
+export function fieldWords(item: Item, field: FieldValue['field']): string {
+  const value = item.values[field];
+  return value === undefined ? textOf(item) : valueWords({ field, value } as FieldValue);
 }
 
 /** Who noticed a strength, said from where the reader stands. */

@@ -6,7 +6,7 @@ import type { FieldValue, RecordKind } from '../generated/tandem';
 import type { Item } from '../sync/local';
 import { fieldName, valueWords } from '../ui/words';
 import { collisionKey, Ctx, type PersonRef, stillDiffers } from '../context';
-import { AddItem, ItemCard, textOf } from './Items';
+import { AddItem, fieldWords, ItemCard, textOf } from './Items';
 import { meetingsOf } from './Meeting';
 import { Recent } from '../ui/Recent';
 import { Refused } from '../ui/Refused';
@@ -90,8 +90,8 @@ export function Person({ id }: { id: string }) {
           {kept.map(({ i, c }) => (
             <p key={`${i.id}${c.stamp.hlc.ms}`}>
               {c.value.field === 'title' || c.value.field === 'text' || c.value.field === 'why'
-                ? <>You wrote “{valueWords(c.value)}”. {person?.display_name ?? 'They'} wrote “{keptNow(i, c.value.field)}” at the same time, and their words stay.</>
-                : <>You changed {fieldName(c.value.field)}{i.kind === 'goal' ? ` of “${textOf(i)}”` : ''} to: {valueWords(c.value)}. {person?.display_name ?? 'They'} changed it at the same time, and theirs stays: {keptNow(i, c.value.field)}.</>}
+                ? <>You wrote “{valueWords(c.value)}”. {person?.display_name ?? 'They'} wrote “{fieldWords(i, c.value.field)}” at the same time, and their words stay.</>
+                : <>You changed {fieldName(c.value.field)}{i.kind === 'goal' ? ` of “${textOf(i)}”` : ''} to: {valueWords(c.value)}. {person?.display_name ?? 'They'} changed it at the same time, and theirs stays: {fieldWords(i, c.value.field)}.</>}
             </p>
           ))}
           <button type="button" onClick={() => ctx.putAwayNotices(kept.map(({ i, c }) => collisionKey(i.id, c)))}>OK, got it</button>
@@ -118,11 +118,6 @@ export function Person({ id }: { id: string }) {
   );
 }
 
-/** What a field holds now, in words (the young person's version, when theirs and a worker's met). */
-function keptNow(item: Item, field: FieldValue['field']): string {
-  const value = item.values[field];
-  return value === undefined ? textOf(item) : valueWords({ field, value } as FieldValue);
-}
 
 /** The service closed this young person's case: say so, and when their things go. */
 function CaseClosed({ person }: { person: PersonRef }) {

@@ -187,10 +187,11 @@ export async function unsentCount(db: Db): Promise<number> {
  * A young person's small steps or ratings, changed on two of their devices at once (a phone
  * offline and the drop-in's tablet): the merge keeps one list and the other as a conflict, so a
  * rating or a step added on one device would drop out of sight. These lists mostly grow, so the
- * way to keep every word is the union (a step reworded or removed on one device then comes back
- * beside the new words: one more tap to remove, never words lost): what is there now, plus whatever their other version
- * had that it lacks (a step by its words, a rating by its day; where both have a rating for a
- * day, what is there now stays; a step done in either is done). Returns the writes that would mend `r`, none once nothing is missing.
+ * way to keep every word is the union: what is there now, plus whatever their other version had
+ * that it lacks (a step by its words, a rating by its day; where both have a rating for a day,
+ * what is there now stays; a step done in either is done). A step reworded or removed on one
+ * device then comes back beside the new words: one more tap to remove, never words lost.
+ * Returns the writes that would mend `r`, none once nothing is missing.
  */
 export function ownListMends(r: Record, me: PersonId): FieldValue[] {
   if (r.owner !== me) return [];

@@ -100,12 +100,16 @@ export const GETTING = 'Getting your things… They show here as soon as they ar
  *  Saturday 28 November". */
 export function ratingDay(date: string, now = new Date()): string {
   const [y, m, d] = date.split('-').map(Number);
-  if (!y || !m || !d) return `on ${date}`;
-  const words = dayWords(new Date(y, m - 1, d), now);
+  return y && m && d ? onDay(new Date(y, m - 1, d), now) : `on ${date}`;
+}
+
+/** A day inside a sentence: "today", "yesterday", "on Tuesday 1 December". */
+export function onDay(d: Date, now = new Date()): string {
+  const words = dayWords(d, now);
   return words === 'Today' || words === 'Yesterday' ? words.toLowerCase() : `on ${words}`;
 }
 
-export function dayWords(d: Date, now: Date): string {
+function dayWords(d: Date, now: Date): string {
   const start = (x: Date) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
   const ago = Math.round((start(now) - start(d)) / 86_400_000);
   if (ago === 0) return 'Today';

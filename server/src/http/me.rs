@@ -195,10 +195,10 @@ pub struct MySession {
     responses((status = 200, body = [MySession]), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn my_sessions(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<MySession>>> {
     let (person, at) = (caller.person, state.signed_in_at());
-    let list = state.store.read(move |conn| people::own_sessions(conn, person, at)).await?;
+    let list = state.store.read(move |conn| people::live_sessions(conn, person, at)).await?;
     Ok(Json(
         list.into_iter()
-            .map(|(id, tablet, started_at, last_seen_at)| MySession {
+            .map(|(id, _device, tablet, started_at, last_seen_at)| MySession {
                 this_device: id == caller.session,
                 id,
                 tablet,

@@ -230,8 +230,6 @@ pub fn workers_of(conn: &dyn Db, young_person: PersonId) -> Result<Vec<(PersonId
     .collect()
 }
 
-/// (id, display name, joined yet) of the young people assigned to a worker. (Someone invited has
-/// no sign-in name until they use their code.)
 /// One young person in a key worker's caseload.
 pub struct CaseloadEntry {
     pub id: PersonId,
@@ -242,6 +240,8 @@ pub struct CaseloadEntry {
     pub case_closed_at: Option<i64>,
 }
 
+/// The young people assigned to a worker. (Someone invited has no sign-in name until they use
+/// their code.)
 pub fn caseload_of(conn: &dyn Db, worker: PersonId) -> Result<Vec<CaseloadEntry>> {
     conn.query(
         "SELECT p.id, p.display_name, p.name IS NOT NULL, p.case_closed_at
@@ -329,7 +329,8 @@ pub struct SignedInAt {
     pub access_ms: i64,
 }
 
-/// The sessions of `person` that have not ended, most recently seen first.
+/// The sessions of `person` that can still be used, most recently seen first (an admin's view of
+/// someone's devices, and a person's own).
 pub fn live_sessions(conn: &dyn Db, person: PersonId, at: SignedInAt) -> Result<Vec<LiveSession>> {
     conn.query(
         &format!(
@@ -341,24 +342,6 @@ pub fn live_sessions(conn: &dyn Db, person: PersonId, at: SignedInAt) -> Result<
     )?
     .iter()
     .map(|r| Ok((r.string(0)?, r.string(1)?, r.opt_text(2)?.map(str::to_owned), r.int(3)?, r.opt_int(4)?)))
-    .collect()
-}
-
-/// One of a person's own signed-in devices: (session id, the registered tablet's name if it is
-/// one, started, last seen).
-pub type OwnSession = (String, Option<String>, i64, Option<i64>);
-
-/// A person's own signed-in devices, most recently used first.
-pub fn own_sessions(conn: &dyn Db, person: PersonId, at: SignedInAt) -> Result<Vec<OwnSession>> {
-    conn.query(
-        &format!(
-            "SELECT s.id, t.name, s.created_at, s.last_seen_at FROM sessions s LEFT JOIN tablets t ON t.id = s.tablet_id
-             WHERE s.person_id = ?1 AND {USABLE} ORDER BY coalesce(s.last_seen_at, s.created_at) DESC"
-        ),
-        &[person.to_string().into(), at.now.into(), (at.now - at.access_ms).into()],
-    )?
-    .iter()
-    .map(|r| Ok((r.string(0)?, r.opt_text(1)?.map(str::to_owned), r.int(2)?, r.opt_int(3)?)))
     .collect()
 }
 
