@@ -171,3 +171,68 @@ test('words being typed are kept on the phone before Save, and come back after t
   assert.equal(await page.getByText('Your words from before are still here.').count(), 0);
   await context.close();
 });
+
+test("a change to a card's words is kept as it is typed, and the card opens again where it was after the page is lost", async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'kai', '1357');
+  await page.getByLabel('Something good about you').fill('I can change a tyre');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Saved. Only you can see it until you share it.').waitFor();
+
+  const card = page.locator('li.card', { hasText: 'I can change a tyre' });
+  await card.getByRole('button', { name: 'Change', exact: true }).click();
+  await page.getByLabel('Change the words').fill('I can change a tyre in ten minutes');
+  await eventually(async () => (await keptOnDevice(page)).text.includes('I can change a tyre in ten minutes'), 10_000, 'the change kept on the phone');
+
+  await page.reload();
+  await page.getByText('Your changes from before are still here. They are not saved until you press Save.').waitFor();
+  assert.equal(await page.getByLabel('Change the words').inputValue(), 'I can change a tyre in ten minutes');
+
+  // Cancelled: the saved words stand, and nothing brings the change back.
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.locator('li.card p.card__text', { hasText: /^I can change a tyre$/ }).waitFor();
+  await eventually(async () => !(await keptOnDevice(page)).text.includes('in ten minutes'), 10_000, 'the change forgotten');
+  await page.reload();
+  await page.locator('li.card', { hasText: 'I can change a tyre' }).waitFor();
+  assert.equal(await page.getByLabel('Change the words').count(), 0);
+  await context.close();
+});
+
+test("a goal's words being changed are kept, the goal says so in the list, and Save says it is saved", async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'kai', '1357');
+  await page.getByRole('button', { name: /My goals/ }).click();
+  await page.getByLabel('A new goal').fill('Swim a whole length');
+  await page.getByRole('button', { name: 'Add goal' }).click();
+  await page.getByRole('heading', { name: 'Swim a whole length' }).waitFor();
+  await page.getByLabel('Why it matters to me (you can leave this empty)').fill('So I can go to the pool with my mates');
+  await eventually(async () => (await keptOnDevice(page)).text.includes('with my mates'), 10_000, 'the change kept on the phone');
+
+  // Left without saving: the list tells the truth about it.
+  await page.getByRole('button', { name: '← Back to my goals' }).click();
+  const listed = page.locator('li.card', { hasText: 'Swim a whole length' });
+  await listed.getByText('Changes not saved yet').waitFor();
+
+  await page.reload();
+  await page.locator('li.card', { hasText: 'Swim a whole length' }).getByText('Changes not saved yet').waitFor();
+  await page.locator('li.card', { hasText: 'Swim a whole length' }).getByRole('button', { name: /Open/ }).click();
+  await page.getByText('Your changes from before are still here. They are not saved until you press Save.').waitFor();
+  const why = page.getByLabel('Why it matters to me (you can leave this empty)');
+  assert.equal(await why.inputValue(), 'So I can go to the pool with my mates');
+
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: /^Saved\.$/ }).waitFor();
+  await page.getByRole('button', { name: '← Back to my goals' }).click();
+  await page.locator('li.card', { hasText: 'Swim a whole length' }).waitFor();
+  await eventually(async () => (await page.locator('li.card', { hasText: 'Swim a whole length' }).getByText('Changes not saved yet').count()) === 0, 10_000, 'the tag gone once saved');
+
+  // Saved: opened again, the words are the goal's own, with no note about a change.
+  await page.reload();
+  await page.locator('li.card', { hasText: 'Swim a whole length' }).getByRole('button', { name: /Open/ }).click();
+  await page.getByRole('heading', { name: 'Swim a whole length' }).waitFor();
+  await eventually(async () => (await page.getByLabel('Why it matters to me (you can leave this empty)').inputValue()) === 'So I can go to the pool with my mates', 10_000, 'the saved why');
+  assert.equal(await page.getByText('Your changes from before are still here.').count(), 0);
+  await context.close();
+});

@@ -41,8 +41,8 @@ export interface AppCtx {
   accessLog(): Promise<AccessEntry[]>;
   /** When this worker last opened each young person's page (ms). */
   lastLooked: { [person: string]: number };
-  /** Words typed and not yet saved, kept on this device by `key` ('' forgets them). */
-  drafts: { read(key: string): Promise<string | undefined>; keep(key: string, words: string): Promise<void> };
+  /** Saved items with changes typed on this device and not saved yet. */
+  drafted: ReadonlySet<string>;
   /** This device has fetched from the server at least once: until then, what others shared is
    *  not known here, and no count of it may say "none". */
   pulled: boolean;
@@ -77,6 +77,10 @@ export interface CardCtxValue {
   me: string;
   workers: PersonRef[];
   save: AppCtx['save'];
+  /** Words typed and not yet saved, kept on this device by `key` ('' forgets them). */
+  drafts: { read(key: string): Promise<string | undefined>; keep(key: string, words: string): Promise<void> };
+  /** Items whose changes were being typed when the app opened: their cards open where they were. */
+  resume: ReadonlySet<string>;
 }
 
 export const CardCtx = createContext<CardCtxValue>(null as unknown as CardCtxValue);

@@ -8,6 +8,7 @@ import { WhoCanSee } from '../ui/WhoCanSee';
 import { Ctx } from '../context';
 import { GETTING, localDate } from '../ui/words';
 import { Authorship } from './Items';
+import { editKey, useDraft } from '../ui/useDraft';
 import { Recent } from '../ui/Recent';
 import { LengthHint } from '../ui/LengthHint';
 import { fits, LIMITS } from '../ui/limits';
@@ -16,7 +17,7 @@ const STATUS_WORDS: Record<GoalStatus, string> = { active: 'Working on it', achi
 
 export function Goals() {
   const ctx = useContext(Ctx);
-  const [title, setTitle] = useState('');
+  const { words: title, set: setTitle, restored } = useDraft('goal/mine');
   const goals = ctx.items.filter((i) => i.kind === 'goal' && i.owner === ctx.session.person && !i.suggestion);
   // A second tap while the first save is still writing would make the goal twice.
   const saving = useRef(false);
@@ -26,7 +27,7 @@ export function Goals() {
     saving.current = true;
     try {
       const id = await ctx.create('goal', [{ field: 'title', value: title }]);
-      setTitle('');
+      await setTitle('');
       ctx.go({ name: 'goal', id });
     } finally {
       saving.current = false;
@@ -38,8 +39,9 @@ export function Goals() {
       <p>Things you want to do. Go at your own pace.</p>
       <form class="card card--form stack" onSubmit={add}>
         <label for="new-goal">A new goal</label>
-        <input id="new-goal" value={title} aria-describedby="new-goal-length" onInput={(e) => setTitle(e.currentTarget.value)} />
+        <input id="new-goal" value={title} aria-describedby="new-goal-length" onInput={(e) => void setTitle(e.currentTarget.value)} />
         <LengthHint id="new-goal-length" words={title} max={LIMITS.title} />
+        {restored && <p class="hint">Your words from before are still here. They are not saved until you press Add goal.</p>}
         <button type="submit">Add goal</button>
       </form>
       {goals.length === 0 ? (
@@ -53,6 +55,7 @@ export function Goals() {
                   <div class="card__head">
                     <Authorship item={g} field="title" />
                     {g.unsent && <span class="tag tag--unsent">Saved on this phone</span>}
+                    {ctx.drafted.has(g.id) && <span class="tag tag--unsent">Changes not saved yet</span>}
                   </div>
                   <p class="card__text">{String(g.values.title ?? '')}</p>
                   <p class="card__meta">{STATUS_WORDS[(g.values.status as GoalStatus) ?? 'active']}</p>
@@ -122,15 +125,33 @@ export function RatingChart({ ratings }: { ratings: Rating[] }) {
 
 export function GoalEditor({ item }: { item: Item }) {
   const ctx = useContext(Ctx);
-  const [title, setTitle] = useState(String(item.values.title ?? ''));
-  const [why, setWhy] = useState(String(item.values.why ?? ''));
-  const [newStep, setNewStep] = useState('');
+  const title = useDraft(editKey(item.id, 'title'), String(item.values.title ?? ''));
+  const why = useDraft(editKey(item.id, 'why'), String(item.values.why ?? ''));
+  const newStep = useDraft(`step/${item.id}`);
+  const [saved, setSaved] = useState(false);
   // The steps while they are being reworded or removed: saved together, or not at all.
   const [stepDrafts, setStepDrafts] = useState<Step[] | null>(null);
   const steps = (item.values.steps as Step[] | undefined) ?? [];
   const ratings = (item.values.ratings as Rating[] | undefined) ?? [];
   const workers = ctx.workers.map((w) => w.display_name);
   const save = (changes: Parameters<typeof ctx.save>[1]) => ctx.save(item, changes);
+  const saveWords = async () => {
+    // Too long: the words stay, and the field (described by its count) takes focus.
+    const tooLong = !fits(title.words, LIMITS.title) ? 'goal-title' : !fits(why.words, LIMITS.why) ? 'goal-why' : null;
+    if (tooLong) {
+      document.getElementById(tooLong)?.focus();
+      return;
+    }
+    await save([{ field: 'title', value: title.words }, { field: 'why', value: why.words }]);
+    await Promise.all([title.forget(), why.forget()]);
+    setSaved(true);
+  };
+  const addStep = async () => {
+    const words = newStep.words;
+    if (!words.trim() || !fits(words, LIMITS.step)) return;
+    await save([{ field: 'steps', value: [...steps, { text: words, done: false }] }]);
+    await newStep.set((now) => (now === words ? '' : now));
+  };
   const today = localDate(new Date());
   // One rating a day; today's can always change, a new day's can't be added past the most.
   const ratingsFull = ratings.length >= LIMITS.ratings && !ratings.some((r) => r.date === today);
@@ -141,15 +162,17 @@ export function GoalEditor({ item }: { item: Item }) {
       <div class="card stack">
         <Authorship item={item} field="title" />
         <label for="goal-title">My goal</label>
-        <input id="goal-title" value={title} aria-describedby="goal-title-length" onInput={(e) => setTitle(e.currentTarget.value)} />
-        <LengthHint id="goal-title-length" words={title} max={LIMITS.title} />
+        <input id="goal-title" value={title.words} aria-describedby="goal-title-length" onInput={(e) => { void title.set(e.currentTarget.value); setSaved(false); }} />
+        <LengthHint id="goal-title-length" words={title.words} max={LIMITS.title} />
         <label for="goal-why">Why it matters to me (you can leave this empty)</label>
-        <textarea id="goal-why" rows={3} value={why} aria-describedby="goal-why-length" onInput={(e) => setWhy(e.currentTarget.value)} />
-        <LengthHint id="goal-why-length" words={why} max={LIMITS.why} />
+        <textarea id="goal-why" rows={3} value={why.words} aria-describedby="goal-why-length" onInput={(e) => { void why.set(e.currentTarget.value); setSaved(false); }} />
+        <LengthHint id="goal-why-length" words={why.words} max={LIMITS.why} />
+        {(title.restored || why.restored) && <p class="hint">Your changes from before are still here. They are not saved until you press Save.</p>}
         <div class="row">
-          <button type="button" onClick={() => { if (fits(title, LIMITS.title) && fits(why, LIMITS.why)) void save([{ field: 'title', value: title }, { field: 'why', value: why }]); }}>Save</button>
-          <ReadAloud text={`${title}. ${why}`} />
+          <button type="button" onClick={saveWords}>Save</button>
+          <ReadAloud text={`${title.words}. ${why.words}`} />
         </div>
+        {saved && <p role="status">Saved.</p>}
       </div>
 
       <div class="card stack">
@@ -184,9 +207,9 @@ export function GoalEditor({ item }: { item: Item }) {
         ) : (
           <>
             <label for="new-step">Add a small step</label>
-            <input id="new-step" value={newStep} aria-describedby="new-step-length" onInput={(e) => setNewStep(e.currentTarget.value)} />
-            <LengthHint id="new-step-length" words={newStep} max={LIMITS.step} />
-            <button type="button" onClick={() => { if (newStep.trim() && fits(newStep, LIMITS.step)) { void save([{ field: 'steps', value: [...steps, { text: newStep, done: false }] }]); setNewStep(''); } }}>Add step</button>
+            <input id="new-step" value={newStep.words} aria-describedby="new-step-length" onInput={(e) => void newStep.set(e.currentTarget.value)} />
+            <LengthHint id="new-step-length" words={newStep.words} max={LIMITS.step} />
+            <button type="button" onClick={addStep}>Add step</button>
           </>
         )}
       </div>

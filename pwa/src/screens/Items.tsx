@@ -5,7 +5,7 @@ import type { FieldValue, NoticedBy, RecordKind } from '../generated/tandem';
 import type { Item } from '../sync/local';
 import { ReadAloud } from '../ui/ReadAloud';
 import { RemoveThis } from '../ui/RemoveThis';
-import { useDraft } from '../ui/useDraft';
+import { editKey, useDraft } from '../ui/useDraft';
 import { WhoCanSee } from '../ui/WhoCanSee';
 import { GETTING, valueWords, whoCanSee } from '../ui/words';
 import { CardCtx, Ctx } from '../context';
@@ -54,19 +54,10 @@ export class ItemCard extends Component<{ item: Item }> {
 
 function Card({ item }: { item: Item }) {
   const ctx = useContext(CardCtx);
-  const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState(textOf(item));
+  // Words being changed when the page was lost open again where they were.
+  const [editing, setEditing] = useState(() => ctx.resume.has(item.id));
   const workers = ctx.workers.map((w) => w.display_name);
   const isOwner = ctx.me === item.owner;
-  const max = item.kind === 'goal' ? LIMITS.title : LIMITS.text;
-  const save = async () => {
-    if (!fits(draft, max)) {
-      document.getElementById(`edit-${item.id}`)?.focus();
-      return;
-    }
-    await ctx.save(item, [item.kind === 'goal' ? { field: 'title', value: draft } : { field: 'text', value: draft }]);
-    setEditing(false);
-  };
   return (
     <li class="card">
       <div class="card__head">
@@ -74,19 +65,7 @@ function Card({ item }: { item: Item }) {
         {item.suggestion && !isOwner && <span class="tag tag--worker">Your suggestion, waiting</span>}
         {item.unsent && <span class="tag tag--unsent">Saved on this phone</span>}
       </div>
-      {editing ? (
-        <div class="stack">
-          <label for={`edit-${item.id}`}>Change the words</label>
-          <textarea id={`edit-${item.id}`} value={draft} onInput={(e) => setDraft(e.currentTarget.value)} rows={3} aria-describedby={`edit-${item.id}-length`} />
-          <LengthHint id={`edit-${item.id}-length`} words={draft} max={max} />
-          <div class="row">
-            <button type="button" onClick={save}>Save</button>
-            <button type="button" onClick={() => setEditing(false)}>Cancel</button>
-          </div>
-        </div>
-      ) : (
-        <p class="card__text">{textOf(item)}</p>
-      )}
+      {editing ? <ChangeWords item={item} done={() => setEditing(false)} /> : <p class="card__text">{textOf(item)}</p>}
       {item.kind === 'goal' && !isOwner && <GoalDetails item={item} />}
       {item.kind === 'statement' && item.values.meeting && <p class="card__meta">For: {String(item.values.meeting)}</p>}
       {item.kind === 'strength' && item.values.noticed_by && <p class="card__meta">{noticedWords(item.values.noticed_by as NoticedBy, isOwner)}</p>}
@@ -107,6 +86,38 @@ function Card({ item }: { item: Item }) {
         </details>
       ) : null}
     </li>
+  );
+}
+
+/** A card's words being changed: kept on the device as they are typed, until Save or Cancel. */
+function ChangeWords({ item, done }: { item: Item; done(): void }) {
+  const ctx = useContext(CardCtx);
+  const [field, max] = item.kind === 'goal' ? (['title', LIMITS.title] as const) : (['text', LIMITS.text] as const);
+  const draft = useDraft(editKey(item.id, field), textOf(item));
+  const save = async () => {
+    if (!fits(draft.words, max)) {
+      document.getElementById(`edit-${item.id}`)?.focus();
+      return;
+    }
+    await ctx.save(item, [{ field, value: draft.words }]);
+    await draft.forget();
+    done();
+  };
+  const cancel = async () => {
+    await draft.forget();
+    done();
+  };
+  return (
+    <div class="stack">
+      <label for={`edit-${item.id}`}>Change the words</label>
+      <textarea id={`edit-${item.id}`} value={draft.words} onInput={(e) => void draft.set(e.currentTarget.value)} rows={3} aria-describedby={`edit-${item.id}-length`} />
+      <LengthHint id={`edit-${item.id}-length`} words={draft.words} max={max} />
+      {draft.restored && <p class="hint">Your changes from before are still here. They are not saved until you press Save.</p>}
+      <div class="row">
+        <button type="button" onClick={save}>Save</button>
+        <button type="button" onClick={cancel}>Cancel</button>
+      </div>
+    </div>
   );
 }
 
@@ -141,7 +152,7 @@ function GoalDetails({ item }: { item: Item }) {
 
 export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
   const ctx = useContext(Ctx);
-  const [text, setText, restored] = useDraft(`${kind}/${owner ?? 'mine'}`);
+  const { words: text, set: setText, restored } = useDraft(`${kind}/${owner ?? 'mine'}`);
   const [noticed, setNoticed] = useState<NoticedBy>('me');
   const [meeting, setMeeting] = useState('');
   const [saved, setSaved] = useState(false);

@@ -51,6 +51,10 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [mustChange, setMustChange] = useState(false);
   /** A shared tablet's visit timed out with words unsent: it clears itself once they are sent. */
   const [visitEnded, setVisitEnded] = useState(false);
+  /** Saved items with changes kept on this device and not saved yet (see `useDraft`). */
+  const [drafted, setDrafted] = useState<ReadonlySet<string>>(new Set());
+  /** Those there were when the app opened: their cards open again where the words were. */
+  const resume = useRef<ReadonlySet<string>>(new Set());
   const sessions = useRef<SessionManager | null>(null);
   const engine = useRef<SyncEngine | null>(null);
 
@@ -142,6 +146,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       if (cancelled) return;
       sessions.current = new SessionManager(d);
       setDb(d);
+      resume.current = await changedItems(d);
+      setDrafted(resume.current);
       const s = await sessions.current.current();
       setSession(s);
       await refresh(d);
@@ -179,11 +185,25 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     },
     [db],
   );
+  const drafts = useMemo(() => {
+    if (!db) return null;
+    return {
+      read: async (key: string) => (await db.get('meta', `draft/${key}`)) as string | undefined,
+      keep: async (key: string, words: string) => {
+        if (words) await db.put('meta', words, `draft/${key}`);
+        else await db.delete('meta', `draft/${key}`);
+        if (key.startsWith('edit/')) {
+          const now = await changedItems(db);
+          setDrafted((was) => (same(was, now) ? was : now));
+        }
+      },
+    };
+  }, [db]);
   // The workers' list is read again after every sync; by value, so cards don't redraw for it.
   const workersKey = JSON.stringify(me.workers);
   const cardCtx = useMemo<CardCtxValue | null>(
-    () => (session ? { me: session.person, workers: me.workers, save } : null),
-    [session, workersKey, save],
+    () => (session && drafts ? { me: session.person, workers: me.workers, save, drafts, resume: resume.current } : null),
+    [session, workersKey, save, drafts],
   );
 
   const ctx = useMemo<AppCtx | null>(() => {
@@ -215,13 +235,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       api: <T,>(method: string, path: string, body?: unknown) => request<T>(sessions.current, method, path, body),
       accessLog: () => request<AccessEntry[]>(sessions.current, 'GET', '/api/me/access-log'),
       lastLooked,
-      drafts: {
-        read: async (key: string) => (await db.get('meta', `draft/${key}`)) as string | undefined,
-        keep: async (key: string, words: string) => {
-          if (words) await db.put('meta', words, `draft/${key}`);
-          else await db.delete('meta', `draft/${key}`);
-        },
-      },
+      drafted,
       pulled,
       putAway,
       putAwayNotices: (keys: string[]) => {
@@ -267,7 +281,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         return null;
       },
     };
-  }, [db, session, items, rejected, me, sync, online, lastLooked, pulled, putAway, alerts, pending, save]);
+  }, [db, session, items, rejected, me, sync, online, lastLooked, pulled, putAway, alerts, pending, save, drafted]);
 
   const [locked, unlockScreen] = useIdleLock(!!session?.sharedDevice, idleMs(), () => void visitOver());
   const unlock = () => {
@@ -302,6 +316,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     sessions.current = new SessionManager(d);
     setDb(d);
     setItems([]);
+    setDrafted(new Set());
     setRejected([]);
     setMe({ workers: [], caseload: [] });
     setConfirmSignOut(0);
@@ -391,3 +406,11 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     joinAgain,
   };
 }
+
+/** The saved items with a change kept as a draft on this device (keys `draft/edit/<item>/<field>`). */
+async function changedItems(db: Db): Promise<ReadonlySet<string>> {
+  const keys = await db.getAllKeys('meta', IDBKeyRange.bound('draft/edit/', 'draft/edit/\uffff'));
+  return new Set(keys.map((k) => String(k).split('/')[2]));
+}
+
+const same = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((x) => b.has(x));
