@@ -44,3 +44,44 @@ test('no serious or critical violations on the worker screens', async () => {
   await assertAccessible(page, 'young person');
   await context.close();
 });
+
+test("every staff screen fits a 320 px phone: nothing scrolls sideways", async () => {
+  const context = await env.browser.newContext({ viewport: { width: 320, height: 640 } });
+  let page = await context.newPage();
+  const fits = async (screen) => {
+    const [wide, view] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(wide <= view, `${screen} is ${wide} px wide on a ${view} px screen`);
+  };
+  await signIn(page, env.server.base, 'admin', 'demo-admin-pass');
+  for (const [tile, heading] of [['People', 'People'], ['Assignments and hand-overs', 'Assignments and hand-overs'], ['Shared tablets', /tablets/i], ['Safety alerts', /alert/i], ['Audit log', /Audit/]]) {
+    await page.getByRole('button', { name: 'Home' }).click();
+    await page.getByRole('button', { name: tile, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    // The screen's list has arrived before it is measured.
+    if (tile === 'People') await page.getByRole('cell', { name: 'Priya', exact: true }).waitFor();
+    if (tile.startsWith('Assignments')) await page.getByRole('heading', { name: 'mo', exact: true }).waitFor();
+    await fits(tile);
+  }
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByRole('button', { name: 'People', exact: true }).click();
+  await page.getByRole('button', { name: 'Devices of Sam' }).click();
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  await fits("a person's devices");
+  await page.getByRole('button', { name: 'Account' }).click();
+  await page.getByRole('heading', { name: 'Account', level: 1 }).waitFor();
+  await page.getByText('This device').first().waitFor();
+  await fits('account');
+
+  await context.close();
+
+  const worker = await env.browser.newContext({ viewport: { width: 320, height: 640 } });
+  page = await worker.newPage();
+  await signIn(page, env.server.base, 'sam', 'demo-worker-pass');
+  await page.getByRole('heading', { name: 'Young people you support' }).waitFor();
+  await page.getByRole('button', { name: /Open ash/ }).waitFor();
+  await fits('caseload');
+  await page.getByRole('button', { name: /Open ash/ }).click();
+  await page.getByRole('heading', { level: 1, name: /ash/ }).waitFor();
+  await fits('a young person');
+  await worker.close();
+});

@@ -202,15 +202,15 @@ function People() {
       )}
       {people === null ? <p>Loading…</p> : (
         <div class="table-scroll">
-        <table class="table">
+        <table class="table table--stack">
           <caption class="visually-hidden">Everyone in the service</caption>
           <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
           <tbody>
             {people.map((p) => (
               <tr key={p.id}>
                 <td>{p.display_name}</td>
-                <td>{ROLE_WORDS[p.role]}</td>
-                <td>{p.deactivated ? 'Deactivated' : !p.joined ? 'Invited, not joined yet' : p.case_closed_at ? `Case closed ${when(p.case_closed_at)}` : 'Active'}</td>
+                <td data-label="Role">{ROLE_WORDS[p.role]}</td>
+                <td data-label="Status">{p.deactivated ? 'Deactivated' : !p.joined ? 'Invited, not joined yet' : p.case_closed_at ? `Case closed ${when(p.case_closed_at)}` : 'Active'}</td>
                 <td><div class="row">
                   <button type="button" onClick={() => ctx.go({ name: 'sessions', id: p.id })}>Devices <span class="visually-hidden">of {p.display_name}</span></button>
                   {p.role === 'young_person' && !p.deactivated && (
