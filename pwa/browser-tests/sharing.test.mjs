@@ -185,6 +185,10 @@ test("a worker sees a shared goal's why, steps and how it is going, not only its
   await ash.getByRole('button', { name: /My goals/ }).click();
   await ash.getByRole('button', { name: /Open Get my own place/ }).click();
   await ash.getByRole('button', { name: '6 out of 10' }).click();
+  // Today's rating shows as chosen, and can be changed.
+  await ash.getByText('Today: 6 out of 10. Tap another number to change it.').waitFor();
+  assert.equal(await ash.getByRole('button', { name: '6 out of 10' }).getAttribute('aria-pressed'), 'true');
+  assert.equal(await ash.getByRole('button', { name: '5 out of 10' }).getAttribute('aria-pressed'), 'false');
   await ash.getByText('Everything is sent.').waitFor();
 
   await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');

@@ -154,6 +154,7 @@ export function GoalEditor({ item }: { item: Item }) {
   };
   const today = localDate(new Date());
   // One rating a day; today's can always change, a new day's can't be added past the most.
+  const todays = ratings.find((r) => r.date === today)?.score;
   const ratingsFull = ratings.length >= LIMITS.ratings && !ratings.some((r) => r.date === today);
   return (
     <section>
@@ -222,12 +223,13 @@ export function GoalEditor({ item }: { item: Item }) {
         ) : (
           <div class="scale" role="group" aria-describedby="rate-help">
             {Array.from({ length: 11 }, (_, n) => (
-              <button type="button" key={n} class="scale__n" aria-label={`${n} out of 10`} onClick={() => save([{ field: 'ratings', value: [...ratings.filter((r) => r.date !== today), { date: today, score: n }] }])}>
+              <button type="button" key={n} class="scale__n" aria-label={`${n} out of 10`} aria-pressed={todays === n} onClick={() => save([{ field: 'ratings', value: [...ratings.filter((r) => r.date !== today), { date: today, score: n }] }])}>
                 {n}
               </button>
             ))}
           </div>
         )}
+        {todays !== undefined && <p role="status">Today: {todays} out of 10. Tap another number to change it.</p>}
         <RatingChart ratings={ratings} />
       </div>
 
