@@ -2,7 +2,7 @@
 //! (their case closed longer ago than the retention period, or they asked and the cooling-off
 //! passed) and erases them. Each erasure is one transaction that checks again under the row's
 //! lock, so replicas racing for the same person erase them once. The same round forgets failed
-//! sign-ins that no longer count.
+//! sign-ins that no longer count, and sign-ins past their renewal.
 
 use crate::accounts;
 use crate::error::Result;
@@ -21,6 +21,9 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
             }
             if let Err(e) = forget_old_sign_in_failures(&state.store, store::now_ms()).await {
                 tracing::warn!(error = %e, "old sign-in failures could not be forgotten yet");
+            }
+            if let Err(e) = forget_expired_sign_ins(&state.store, store::now_ms()).await {
+                tracing::warn!(error = %e, "expired sign-ins could not be forgotten yet");
             }
         }
     })
@@ -73,4 +76,13 @@ pub async fn forget_old_sign_in_failures(store: &Store, now: i64) -> Result<u64>
         return Ok(0);
     }
     store.write(move |tx| people::forget_old_sign_in_failures(tx, bounds)).await
+}
+
+/// Forgets refresh tokens expired by `now` and the sessions they leave over; returns (tokens,
+/// sessions) forgotten.
+pub async fn forget_expired_sign_ins(store: &Store, now: i64) -> Result<(u64, u64)> {
+    if !store.read(move |db| people::has_expired_refresh_tokens(db, now)).await? {
+        return Ok((0, 0));
+    }
+    store.write(move |tx| people::forget_expired_sign_ins(tx, now)).await
 }

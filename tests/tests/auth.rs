@@ -462,3 +462,57 @@ async fn failed_sign_ins_are_forgotten_once_they_no_longer_count() {
     assert_eq!(forget(day_later).await.unwrap(), 2, "a day after their last failure, with no lock left");
     assert_eq!(kept().await, (0, 0));
 }
+
+/// Every renewal adds a refresh token; once expired they are forgotten, with the sessions they
+/// leave over, except the last one seen on a shared tablet (its "last used").
+#[tokio::test]
+async fn expired_sign_ins_are_forgotten_except_a_tablets_last_use() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (status, tablet) =
+        admin.call(Method::POST, "/api/admin/tablets", Some(json!({"name": "Drop-in tablet"}))).await;
+    assert_eq!(status, StatusCode::OK, "{tablet}");
+    let key = tablet["key"].as_str().unwrap().to_owned();
+    // Two visits on the tablet, then a phone that renews its sign-in twice.
+    for _ in 0..2 {
+        let visit = server.device();
+        let body = json!({"name": KAI.0, "secret": KAI.1, "device": visit.device, "tablet_key": key});
+        assert_eq!(visit.call(Method::POST, "/api/auth/sign-in", Some(body)).await.0, StatusCode::OK);
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    for _ in 0..2 {
+        let token = phone.refresh.clone().unwrap();
+        let (status, body) = phone.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": token}))).await;
+        assert_eq!(status, StatusCode::OK);
+        phone.take_tokens(&body);
+    }
+    let kept = || async {
+        server
+            .store
+            .read(|db| {
+                let tokens = db.query_one("SELECT count(*) FROM refresh_tokens", &[])?.int(0)?;
+                let sessions = db.query_one("SELECT count(*) FROM sessions", &[])?.int(0)?;
+                let tablet = db.query_one("SELECT count(*) FROM sessions WHERE tablet_id IS NOT NULL", &[])?.int(0)?;
+                Ok((tokens, sessions, tablet))
+            })
+            .await
+            .unwrap()
+    };
+    // Admin 1 + tablet 2 + phone 3 tokens; admin, two visits and the phone.
+    assert_eq!(kept().await, (6, 4, 2));
+    let forget = |at| tandem_server::retention::forget_expired_sign_ins(&server.store, at);
+    let now = tandem_server::store::now_ms();
+    assert_eq!(forget(now).await.unwrap(), (0, 0), "nothing has expired");
+    assert_eq!(kept().await, (6, 4, 2));
+    assert_eq!(phone.call(Method::GET, "/api/me", None).await.0, StatusCode::OK, "still signed in");
+
+    let ttl = tandem_server::config::Settings::default().refresh_ttl_secs;
+    let expired = now + i64::try_from(ttl).unwrap() * 1000 + 1_000;
+    assert_eq!(forget(expired).await.unwrap(), (6, 3), "every token; the admin, the phone and the first visit");
+    assert_eq!(kept().await, (0, 1, 1), "the tablet's last visit stays");
+    assert_eq!(forget(expired).await.unwrap(), (0, 0), "nothing left to forget");
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (_, list) = admin.call(Method::GET, "/api/admin/tablets", None).await;
+    assert!(list[0]["last_seen_at"].is_i64(), "the tablet still says when it was last used: {list}");
+}

@@ -467,6 +467,35 @@ pub fn revoke_session(conn: &dyn Db, session: &str, now: i64) -> Result<()> {
     Ok(())
 }
 
+/// Whether a refresh token had expired by `now` (read first, so a quiet server writes nothing).
+pub fn has_expired_refresh_tokens(conn: &dyn Db, now: i64) -> Result<bool> {
+    Ok(conn.query_opt("SELECT 1 FROM refresh_tokens WHERE expires_at <= ?1 LIMIT 1", &[now.into()])?.is_some())
+}
+
+/// Forgets refresh tokens that expired by `now`: each renewal adds one (a phone, every quarter of
+/// an hour it is in use), and past its life a token signs nobody in and proves no theft. A
+/// session left with none is over and listed nowhere, so it goes too, unless it is the last one
+/// seen on a shared tablet (the tablet's "last used"). Returns (tokens, sessions) forgotten.
+pub fn forget_expired_sign_ins(conn: &dyn Db, now: i64) -> Result<(u64, u64)> {
+    let ended: Vec<String> = conn
+        .query("SELECT DISTINCT session_id FROM refresh_tokens WHERE expires_at <= ?1", &[now.into()])?
+        .iter()
+        .map(|r| r.string(0))
+        .collect::<Result<_>>()?;
+    let tokens = conn.execute("DELETE FROM refresh_tokens WHERE expires_at <= ?1", &[now.into()])?;
+    let mut sessions = 0;
+    for session in &ended {
+        sessions += conn.execute(
+            "DELETE FROM sessions WHERE id = ?1
+               AND NOT EXISTS (SELECT 1 FROM refresh_tokens rt WHERE rt.session_id = sessions.id)
+               AND (tablet_id IS NULL OR last_seen_at IS NULL
+                    OR last_seen_at < (SELECT max(o.last_seen_at) FROM sessions o WHERE o.tablet_id = sessions.tablet_id))",
+            &[session.as_str().into()],
+        )?;
+    }
+    Ok((tokens, sessions))
+}
+
 /// Ends every session of a person at once: revokes them and bumps the token version, so
 /// access tokens already handed out stop working too.
 pub fn revoke_all(conn: &dyn Db, person: PersonId, now: i64) -> Result<()> {

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0008_signin_attempts_age.sql"),
     include_str!("migrations/postgres/0009_record_body.sql"),
     include_str!("migrations/postgres/0010_applied_batches.sql"),
+    include_str!("migrations/postgres/0011_refresh_token_expiry.sql"),
 ];
 /// The channel live notices travel on between replicas.
 pub const CHANNEL: &str = "tandem_changes";

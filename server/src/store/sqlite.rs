@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0013_signin_attempts_age.sql"),
     include_str!("migrations/sqlite/0014_record_body.sql"),
     include_str!("migrations/sqlite/0015_applied_batches.sql"),
+    include_str!("migrations/sqlite/0016_refresh_token_expiry.sql"),
 ];
 const READERS: usize = 4;
 
