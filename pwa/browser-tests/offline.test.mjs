@@ -236,3 +236,36 @@ test("a goal's words being changed are kept, the goal says so in the list, and S
   assert.equal(await page.getByText('Your changes from before are still here.').count(), 0);
   await context.close();
 });
+
+test("a phone whose storage is full says the words were not saved and keeps them on the screen, then saves them once there is space", async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  // The browser's storage refuses writes as a full phone's does. (Chromium here ignores a quota
+  // override for IndexedDB, so its refusal is made at the API: the same error, from the same call.)
+  await page.addInitScript(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (...args) {
+      if (globalThis.storageFull) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return put.apply(this, args);
+    };
+  });
+  await signIn(page, env.server.base, 'kai', '1357');
+  await page.getByRole('heading', { name: 'Good things about you' }).waitFor();
+  await page.evaluate(() => { globalThis.storageFull = true; });
+
+  const field = page.getByLabel('Something good about you');
+  await field.fill('I helped at the food bank');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: "That change was not saved: this phone's storage is full." }).waitFor();
+  assert.equal(await field.inputValue(), 'I helped at the food bank', 'the words stay where they were typed');
+  assert.equal(await page.getByText(/^Saved\./).count(), 0, 'nothing says it was saved');
+  assert.equal(await page.locator('li.card', { hasText: 'I helped at the food bank' }).count(), 0);
+
+  // Space again: the same Save works, and the notice goes.
+  await page.evaluate(() => { globalThis.storageFull = false; });
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Saved. Only you can see it until you share it.').waitFor();
+  await page.locator('li.card', { hasText: 'I helped at the food bank' }).waitFor();
+  assert.equal(await page.getByRole('alert').filter({ hasText: 'That change was not saved' }).count(), 0);
+  await context.close();
+});

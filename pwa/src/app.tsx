@@ -64,6 +64,12 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
             <button type="button" onClick={() => setWorkersChanged(null)}>OK</button>
           </div>
         )}
+        {t.saveProblem && (
+          <div class="card notice notice--pinned" role="alert">
+            <p>{t.saveProblem}</p>
+            <button type="button" onClick={() => t.setSaveProblem(null)}>OK</button>
+          </div>
+        )}
         {farewell && (
           <div class="card notice" role="status" id="farewell">
             <p>{farewell}</p>

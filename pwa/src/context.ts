@@ -28,9 +28,11 @@ export interface AppCtx {
   sync: SyncState;
   online: boolean;
   go(route: Route): void;
-  /** Saves changes to an item (on this phone at once; sent when there is signal). */
-  save(item: { id: string; kind: RecordKind; owner: string }, changes: FieldValue[]): Promise<void>;
-  create(kind: RecordKind, changes: FieldValue[], owner?: string, visibility?: Visibility): Promise<string>;
+  /** Saves changes to an item (on this phone at once; sent when there is signal). False if this
+   *  device could not store them: nothing was saved, and the app says why. */
+  save(item: { id: string; kind: RecordKind; owner: string }, changes: FieldValue[]): Promise<boolean>;
+  /** A new item's id, or null if it could not be saved (as for `save`). */
+  create(kind: RecordKind, changes: FieldValue[], owner?: string, visibility?: Visibility): Promise<string | null>;
   dismissRejected(seq: number): Promise<void>;
   syncNow(): void;
   signOut(): void;

@@ -25,13 +25,11 @@ export function Goals() {
     e.preventDefault();
     if (!title.trim() || saving.current || !fits(title, LIMITS.title)) return;
     saving.current = true;
-    try {
-      const id = await ctx.create('goal', [{ field: 'title', value: title }]);
-      await setTitle('');
-      ctx.go({ name: 'goal', id });
-    } finally {
-      saving.current = false;
-    }
+    const id = await ctx.create('goal', [{ field: 'title', value: title }]);
+    saving.current = false;
+    if (!id) return;
+    await setTitle('');
+    ctx.go({ name: 'goal', id });
   };
   return (
     <section>
@@ -73,7 +71,7 @@ export function Goals() {
 }
 
 /** Every step as words to change, each with a way to remove it; nothing is saved until Save. */
-function StepsEditor({ drafts, onChange, onSave, onCancel }: { drafts: Step[]; onChange(d: Step[]): void; onSave(kept: Step[]): void; onCancel(): void }) {
+function StepsEditor({ drafts, onChange, onSave, onCancel }: { drafts: Step[]; onChange(d: Step[]): void; onSave(kept: Step[]): void | Promise<void>; onCancel(): void }) {
   const set = (i: number, text: string) => onChange(drafts.map((d, j) => (j === i ? { ...d, text } : d)));
   const save = () => {
     const tooLong = drafts.findIndex((d) => !fits(d.text, LIMITS.step));
@@ -142,14 +140,14 @@ export function GoalEditor({ item }: { item: Item }) {
       document.getElementById(tooLong)?.focus();
       return;
     }
-    await save([{ field: 'title', value: title.words }, { field: 'why', value: why.words }]);
+    if (!(await save([{ field: 'title', value: title.words }, { field: 'why', value: why.words }]))) return;
     await Promise.all([title.forget(), why.forget()]);
     setSaved(true);
   };
   const addStep = async () => {
     const words = newStep.words;
     if (!words.trim() || !fits(words, LIMITS.step)) return;
-    await save([{ field: 'steps', value: [...steps, { text: words, done: false }] }]);
+    if (!(await save([{ field: 'steps', value: [...steps, { text: words, done: false }] }]))) return;
     await newStep.set((now) => (now === words ? '' : now));
   };
   const today = localDate(new Date());
@@ -182,9 +180,9 @@ export function GoalEditor({ item }: { item: Item }) {
           <StepsEditor
             drafts={stepDrafts}
             onChange={setStepDrafts}
-            onSave={(kept) => {
-              void save([{ field: 'steps', value: kept }]);
-              setStepDrafts(null);
+            onSave={async (kept) => {
+              // Not stored: the steps stay open as they were typed.
+              if (await save([{ field: 'steps', value: kept }])) setStepDrafts(null);
             }}
             onCancel={() => setStepDrafts(null)}
           />

@@ -99,7 +99,7 @@ function ChangeWords({ item, done }: { item: Item; done(): void }) {
       document.getElementById(`edit-${item.id}`)?.focus();
       return;
     }
-    await ctx.save(item, [{ field, value: draft.words }]);
+    if (!(await ctx.save(item, [{ field, value: draft.words }]))) return;
     await draft.forget();
     done();
   };
@@ -178,11 +178,10 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
     const extra = kind === 'strength'
       ? [{ field: 'noticed_by' as const, value: owner ? 'my_worker' : noticed }]
       : kind === 'statement' && sentMeeting.trim() ? [{ field: 'meeting' as const, value: sentMeeting }] : [];
-    try {
-      await ctx.create(kind, [{ field, value: sentText }, ...extra], owner);
-    } finally {
-      if (saving.current === sentText) saving.current = null;
-    }
+    const made = await ctx.create(kind, [{ field, value: sentText }, ...extra], owner);
+    if (saving.current === sentText) saving.current = null;
+    // Not stored on this device: the words stay in the field, and the app says why.
+    if (!made) return;
     // On a slow phone the next words may already be typed while this saved: clear only what was saved.
     setMeeting((m) => (m === sentMeeting ? '' : m));
     // "Saved" once the draft of these words is forgotten too, so nothing brings them back.

@@ -51,6 +51,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [mustChange, setMustChange] = useState(false);
   /** A shared tablet's visit timed out with words unsent: it clears itself once they are sent. */
   const [visitEnded, setVisitEnded] = useState(false);
+  /** The last save could not be written on this device (its storage full or failing), in words. */
+  const [saveProblem, setSaveProblem] = useState<string | null>(null);
   /** Saved items with changes kept on this device and not saved yet (see `useDraft`). */
   const [drafted, setDrafted] = useState<ReadonlySet<string>>(new Set());
   /** Those there were when the app opened: their cards open again where the words were. */
@@ -175,13 +177,22 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
 
   const save = useCallback(
     async (item: { id: string; kind: RecordKind; owner: string }, changes: FieldValue[]) => {
-      if (!db) return;
-      const entry = await edit(db, item, changes.map(tidyChange));
+      if (!db) return false;
+      let entry;
+      try {
+        entry = await edit(db, item, changes.map(tidyChange));
+      } catch (e) {
+        // Not saved: said plainly, and no screen says "Saved." for it.
+        setSaveProblem(notSavedWords(e));
+        return false;
+      }
+      setSaveProblem(null);
       // The words are on screen now; the store is read again when the sync engine reports.
       setItems((shown) => withEdit(shown, entry));
       setSync((s) => ({ ...s, unsent: s.unsent + 1 }));
       engine.current?.announce({ shownHere: true, records: [item.id] });
       void engine.current?.syncNow();
+      return true;
     },
     [db],
   );
@@ -190,8 +201,13 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     return {
       read: async (key: string) => (await db.get('meta', `draft/${key}`)) as string | undefined,
       keep: async (key: string, words: string) => {
-        if (words) await db.put('meta', words, `draft/${key}`);
-        else await db.delete('meta', `draft/${key}`);
+        try {
+          if (words) await db.put('meta', words, `draft/${key}`);
+          else await db.delete('meta', `draft/${key}`);
+        } catch {
+          // Storage full or failing: the words are still in their field, and Save says so.
+          return;
+        }
         if (key.startsWith('edit/')) {
           const now = await changedItems(db);
           setDrafted((was) => (same(was, now) ? was : now));
@@ -222,8 +238,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       create: async (kind: RecordKind, changes: FieldValue[], owner?: string, visibility?: Visibility) => {
         const id = newId();
         const extra: FieldValue[] = visibility ? [{ field: 'visibility', value: visibility }] : [];
-        await save({ id, kind, owner: owner ?? session.person }, [...changes, ...extra]);
-        return id;
+        return (await save({ id, kind, owner: owner ?? session.person }, [...changes, ...extra])) ? id : null;
       },
       dismissRejected: async (seq) => {
         await db.delete('rejected', seq);
@@ -317,6 +332,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setDb(d);
     setItems([]);
     setDrafted(new Set());
+    setSaveProblem(null);
     setRejected([]);
     setMe({ workers: [], caseload: [] });
     setConfirmSignOut(0);
@@ -388,6 +404,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setWorkersChanged,
     farewell,
     setFarewell,
+    saveProblem,
+    setSaveProblem,
     lending,
     mustChange,
     changePassword: async (current: string, next: string) => {
@@ -414,3 +432,11 @@ async function changedItems(db: Db): Promise<ReadonlySet<string>> {
 }
 
 const same = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+
+/** Why a change could not be written on this device, in words a young person can act on. */
+export function notSavedWords(e: unknown): string {
+  const full = e instanceof DOMException && (e.name === 'QuotaExceededError' || (e.name === 'AbortError' && /quota/i.test(e.message)));
+  return full
+    ? "That change was not saved: this phone's storage is full. Anything you typed is still on the screen. Make some space (delete photos, videos or apps you don't need), then press Save again."
+    : 'That change was not saved: something went wrong with storage on this device. Anything you typed is still on the screen. Press Save again; if it keeps happening, close Tandem and open it again.';
+}
