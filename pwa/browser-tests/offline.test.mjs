@@ -269,3 +269,38 @@ test("a phone whose storage is full says the words were not saved and keeps them
   assert.equal(await page.getByRole('alert').filter({ hasText: 'That change was not saved' }).count(), 0);
   await context.close();
 });
+
+test("'I don't feel safe' on a phone with no storage left goes straight to the worker, and with no signal either says what to do instead", async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (...args) {
+      if (globalThis.storageFull) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return put.apply(this, args);
+    };
+  });
+  await signIn(page, env.server.base, 'kai', '1357');
+  await page.getByText('Everything is sent.').waitFor();
+  await page.evaluate(() => { globalThis.storageFull = true; });
+
+  // No signal and no space: nothing can carry it, and the young person is told what to do.
+  await context.setOffline(true);
+  await page.getByRole('button', { name: "I don't feel safe right now" }).click();
+  await page.getByRole('button', { name: 'Yes, tell Sam' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Tandem could not send this, and this phone has no space to keep it' }).waitFor();
+  assert.ok(await page.getByText('If you are in danger now, call 999.').first().isVisible());
+
+  // Signal again: the same button sends it straight to the server.
+  await context.setOffline(false);
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await page.getByText('Sent to Sam. Waiting for them to see it.').waitFor();
+  const sam = await fetch(`${env.server.base}/api/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'sam', secret: 'demo-worker-pass', device: crypto.randomUUID() }),
+  }).then((r) => r.json());
+  const alerts = await fetch(`${env.server.base}/api/alerts`, { headers: { authorization: `Bearer ${sam.access_token}` } }).then((r) => r.json());
+  assert.equal(alerts.filter((a) => a.young_person_name === 'kai' && !a.seen_at).length, 1, JSON.stringify(alerts));
+  await context.close();
+});

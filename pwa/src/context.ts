@@ -54,7 +54,8 @@ export interface AppCtx {
   markLooked(person: string): void;
   alerts: AlertStatus[];
   pendingAlerts: PendingAlert[];
-  raiseAlert(): Promise<void>;
+  /** False if it could be neither sent nor kept on this device to send. */
+  raiseAlert(): Promise<boolean>;
   markAlertSeen(id: string): Promise<void>;
   /** When the young person's case closed and when their things will be erased (ms), if so. */
   plan: { caseClosedAt: number | null; eraseAt: number | null };

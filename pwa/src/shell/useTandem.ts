@@ -13,7 +13,7 @@ import { idleMs, makeUnlockCheck, type UnlockCheck, useIdleLock } from '../ui/Id
 import { tidyChange } from '../ui/limits';
 import { problemWords } from '../ui/useSubmit';
 import { names } from '../ui/words';
-import { type AlertStatus, knownAlerts, type PendingAlert, pendingAlerts, raiseAlert } from '../sync/alerts';
+import { type AlertStatus, knownAlerts, type PendingAlert, pendingAlerts, raiseAlert, sendAlertNow } from '../sync/alerts';
 
 interface Me {
   workers: PersonRef[];
@@ -268,9 +268,20 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       alerts,
       pendingAlerts: pending,
       raiseAlert: async () => {
-        await raiseAlert(db);
+        try {
+          await raiseAlert(db);
+        } catch {
+          // Not kept on this device: straight to the server, or the young person is told.
+          try {
+            setAlerts(await sendAlertNow(sessions.current as SessionManager));
+            return true;
+          } catch {
+            return false;
+          }
+        }
         await refresh(db);
         void engine.current?.syncNow();
+        return true;
       },
       markAlertSeen: async (id: string) => {
         await request(sessions.current, 'POST', `/api/alerts/${id}/seen`);

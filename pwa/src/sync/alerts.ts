@@ -52,3 +52,9 @@ export async function syncAlerts(db: Db, auth: Auth, role: string): Promise<void
     await db.put('meta', await request<AlertStatus[]>(auth, 'GET', '/api/alerts'), 'alerts');
   }
 }
+
+/** This device could not keep the alert (its storage full or failing): it goes to the server now,
+ *  and the answer says who it went to. Throws if there is no signal either. */
+export async function sendAlertNow(auth: Auth, now = Date.now()): Promise<AlertStatus[]> {
+  return request<AlertStatus[]>(auth, 'POST', '/api/alerts', { id: uuidv7(now), raised_at: now });
+}

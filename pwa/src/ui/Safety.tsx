@@ -7,12 +7,18 @@ import { names } from './words';
 export function SafetyButton() {
   const ctx = useContext(Ctx);
   const [open, setOpen] = useState(false);
+  const [failed, setFailed] = useState(false);
+  const tell = async () => {
+    const done = await ctx.raiseAlert();
+    setFailed(!done);
+    if (done) setOpen(false);
+  };
   const workers = names(ctx.alertsGoTo.map((w) => w.display_name));
   const latest = ctx.alerts[0];
   const waiting = ctx.pendingAlerts.length > 0;
   return (
     <div class="safety">
-      <button type="button" class="safety__button" aria-expanded={open} onClick={() => setOpen(!open)}>
+      <button type="button" class="safety__button" aria-expanded={open} onClick={() => { setOpen(!open); setFailed(false); }}>
         I don't feel safe right now
       </button>
       {open && ctx.alertsGoTo.length === 0 && (
@@ -27,8 +33,13 @@ export function SafetyButton() {
           <p><strong>If you are in danger now, call 999.</strong></p>
           <p>If you carry on, Tandem will tell {workers} straight away that you don't feel safe right now. They will see it when they next look at Tandem. It does not call anyone for you.</p>
           <p>Nothing else you wrote is shared by this.</p>
+          {failed && (
+            <p class="problem" role="alert">
+              Tandem could not send this, and this phone has no space to keep it until it can. If you are in danger now, call 999. Please tell a member of staff you trust, or try again.
+            </p>
+          )}
           <div class="row row--equal">
-            <button type="button" onClick={async () => { await ctx.raiseAlert(); setOpen(false); }}>Yes, tell {workers}</button>
+            <button type="button" onClick={tell}>{failed ? 'Try again' : `Yes, tell ${workers}`}</button>
             <button type="button" onClick={() => setOpen(false)}>Not now</button>
           </div>
         </div>
