@@ -4,14 +4,14 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type { AccessEntry, AppCtx, CardCtxValue, PersonRef, Route } from '../context';
 import type { FieldValue, RecordKind, Visibility } from '../generated/tandem';
 import { request } from '../sync/api';
-import { type Db, open, type RejectedEntry, type Session } from '../sync/db';
+import { type Db, isStorageFull, open, type RejectedEntry, type Session } from '../sync/db';
 import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
 import { edit, type Item, newId, readItems, unsentCount, view, withEdit, withItems } from '../sync/local';
 import { SessionManager } from '../sync/session';
 import { idleMs, makeUnlockCheck, type UnlockCheck, useIdleLock } from '../ui/IdleLock';
 import { tidyChange } from '../ui/limits';
-import { problemWords } from '../ui/useSubmit';
+import { MAKE_SPACE, problemWords } from '../ui/useSubmit';
 import { names } from '../ui/words';
 import { type AlertStatus, knownAlerts, type PendingAlert, pendingAlerts, raiseAlert, sendAlertNow } from '../sync/alerts';
 
@@ -446,8 +446,7 @@ const same = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.si
 
 /** Why a change could not be written on this device, in words a young person can act on. */
 export function notSavedWords(e: unknown): string {
-  const full = e instanceof DOMException && (e.name === 'QuotaExceededError' || (e.name === 'AbortError' && /quota/i.test(e.message)));
-  return full
-    ? "That change was not saved: this phone's storage is full. Anything you typed is still on the screen. Make some space (delete photos, videos or apps you don't need), then press Save again."
+  return isStorageFull(e)
+    ? `That change was not saved: this phone's storage is full. Anything you typed is still on the screen. ${MAKE_SPACE}, then press Save again.`
     : 'That change was not saved: something went wrong with storage on this device. Anything you typed is still on the screen. Press Save again; if it keeps happening, close Tandem and open it again.';
 }

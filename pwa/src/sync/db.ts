@@ -70,3 +70,8 @@ export async function readMeta(store: MetaStore, newDevice: () => string): Promi
     session: (session as Session | undefined) ?? null,
   };
 }
+
+/** The browser refused a write because this device's storage is full. */
+export function isStorageFull(e: unknown): boolean {
+  return e instanceof DOMException && (e.name === 'QuotaExceededError' || (e.name === 'AbortError' && /quota/i.test(e.message)));
+}

@@ -25,4 +25,11 @@ describe('problemWords', () => {
     expect(problemWords(asked, NO_SIGNAL)).toBe('Too many tries. Wait a minute!');
     expect(problemWords(new Error('boom'), NO_SIGNAL)).toBe('That did not work. Please try again.');
   });
+
+  it('tells someone whose phone is full what to do, whichever way the browser says it', () => {
+    const full = "This phone's storage is full, so Tandem can't keep what it needs on it. Make some space (delete photos, videos or apps you don't need), then try again.";
+    expect(problemWords(new DOMException('The quota has been exceeded.', 'QuotaExceededError'), NO_SIGNAL)).toBe(full);
+    expect(problemWords(new DOMException('Transaction aborted: quota exceeded', 'AbortError'), NO_SIGNAL)).toBe(full);
+    expect(problemWords(new DOMException('The transaction was aborted.', 'AbortError'), NO_SIGNAL)).toBe('That did not work. Please try again.');
+  });
 });

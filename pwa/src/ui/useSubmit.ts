@@ -1,11 +1,17 @@
 // A form's submit: busy while it runs, and what went wrong in words a person can act on.
 import { useState } from 'preact/hooks';
 import { ApiFailure } from '../sync/api';
+import { isStorageFull } from '../sync/db';
+
+/** What someone with a full phone can do about it. */
+export const MAKE_SPACE = "Make some space (delete photos, videos or apps you don't need)";
 
 /** The words for a failed request: `noSignal` when it never reached the server; when the server
- *  asks to be tried later, when that is, in minutes; else the server's own words. */
+ *  asks to be tried later, when that is, in minutes; a full phone, what to do; else the server's
+ *  own words. */
 export function problemWords(err: unknown, noSignal: string): string {
   const f = err instanceof ApiFailure ? err.failure : null;
+  if (isStorageFull(err)) return `This phone's storage is full, so Tandem can't keep what it needs on it. ${MAKE_SPACE}, then try again.`;
   if (!f) return 'That did not work. Please try again.';
   if (f.kind !== 'retry') return sentence(f.message);
   if (f.cause === 'offline') return noSignal;
