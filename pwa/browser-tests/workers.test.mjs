@@ -133,6 +133,22 @@ test("the worker's open caseload shows a newly shared statement within seconds, 
   await kaiCard.getByRole('button', { name: /Open kai/ }).click();
   await sam.getByText('Text me before you call').waitFor();
   await assertAccessible(sam, 'worker: young person page');
+  // What is new since Sam last looked says so on its card; what Sam had seen does not.
+  const statement = sam.locator('li.card', { hasText: 'Text me before you call' });
+  await statement.getByText('New since you last looked').waitFor();
+  await sam.locator('li.card', { hasText: "I'm good at fixing bikes" }).waitFor();
+  assert.equal(await sam.locator('li.card', { hasText: "I'm good at fixing bikes" }).getByText('New since you last looked').count(), 0);
+
+  // Sam's own change is not news to Sam: back on the caseload, nothing is counted as new.
+  await statement.getByRole('button', { name: 'Change', exact: true }).click();
+  await sam.getByLabel('Change the words').fill('Text me before you call, please');
+  await sam.getByRole('button', { name: 'Save', exact: true }).click();
+  await sam.locator('li.card p.card__text', { hasText: 'Text me before you call, please' }).waitFor();
+  await sam.getByText('Everything is sent.').waitFor();
+  await sam.getByRole('button', { name: '← All young people' }).click();
+  await kaiCard.getByRole('button', { name: /Open kai/ }).waitFor();
+  await sam.getByText('Everything is sent.').waitFor();
+  assert.equal(await kaiCard.getByTestId('new-count').count(), 0);
   await yp.close();
   await wk.close();
 });

@@ -42,17 +42,18 @@ export function Authorship({ item, field }: { item: Item; field: 'text' | 'title
 }
 
 /** A card redraws when its own item changes (or what every card shows does), not when another does. */
-export class ItemCard extends Component<{ item: Item }> {
-  shouldComponentUpdate(next: { item: Item }) {
-    return next.item !== this.props.item;
+export class ItemCard extends Component<{ item: Item; fresh?: boolean }> {
+  shouldComponentUpdate(next: { item: Item; fresh?: boolean }) {
+    return next.item !== this.props.item || next.fresh !== this.props.fresh;
   }
 
   render() {
-    return <Card item={this.props.item} />;
+    return <Card item={this.props.item} fresh={this.props.fresh} />;
   }
 }
 
-function Card({ item }: { item: Item }) {
+/** `fresh`: someone else changed it since this worker last looked. */
+function Card({ item, fresh }: { item: Item; fresh?: boolean }) {
   const ctx = useContext(CardCtx);
   // Words being changed when the page was lost open again where they were.
   const [editing, setEditing] = useState(() => ctx.resume.has(item.id));
@@ -64,6 +65,7 @@ function Card({ item }: { item: Item }) {
         <Authorship item={item} field={item.kind === 'goal' ? 'title' : 'text'} />
         {item.suggestion && !isOwner && <span class="tag tag--worker">Your suggestion, waiting</span>}
         {item.unsent && <span class="tag tag--unsent">Saved on this phone</span>}
+        {fresh && <span class="tag tag--worker">New since you last looked</span>}
       </div>
       {editing ? <ChangeWords item={item} done={() => setEditing(false)} /> : <p class="card__text">{textOf(item)}</p>}
       {item.kind === 'goal' && !isOwner && <GoalDetails item={item} />}

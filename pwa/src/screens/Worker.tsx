@@ -1,9 +1,9 @@
 // A key worker's view: the young people they support and what each has chosen to share.
 // The young person's words are shown as theirs; the worker can suggest, and where their edit
 // collided with the young person's, they are told their version was kept as a suggestion.
-import { useContext, useEffect } from 'preact/hooks';
+import { useContext, useEffect, useMemo } from 'preact/hooks';
 import type { FieldValue, RecordKind } from '../generated/tandem';
-import type { Item } from '../sync/local';
+import { changedByOthers, type Item } from '../sync/local';
 import { fieldName, valueWords } from '../ui/words';
 import { collisionKey, Ctx, type PersonRef, stillDiffers } from '../context';
 import { AddItem, fieldWords, ItemCard, textOf } from './Items';
@@ -24,7 +24,7 @@ export function Caseload() {
         <ul class="cards">
           {ctx.caseload.map((p) => {
             const shared = ctx.items.filter((i) => i.owner === p.id);
-            const fresh = shared.filter((i) => i.changedAt > (ctx.lastLooked[p.id] ?? 0)).length;
+            const fresh = shared.filter((i) => changedByOthers(i, ctx.session.person) > (ctx.lastLooked[p.id] ?? 0)).length;
             return (
               <li class="card" key={p.id}>
                 <h2>{p.display_name}</h2>
@@ -64,6 +64,8 @@ export function Person({ id }: { id: string }) {
       )
       .map((c) => ({ i, c })),
   );
+  // What changed since the last visit is marked for this visit, though the visit counts as a look.
+  const since = useMemo(() => ctx.lastLooked[id] ?? 0, [id]);
   useEffect(() => ctx.markLooked(id), [id, items.length]);
   // A key worker can suggest a strength or a goal; what a young person wants known is theirs to say.
   const canSuggest = (kind: RecordKind) => ctx.session.role === 'key_worker' && kind !== 'statement';
@@ -72,7 +74,7 @@ export function Person({ id }: { id: string }) {
     return (
       <>
         <h2>{title}</h2>
-        {list.length === 0 ? <p>{ctx.pulled ? 'Nothing shared yet.' : 'Checking what they have shared…'}</p> : <Recent items={list}>{(shown) => <ul class="cards">{shown.map((i) => <ItemCard key={i.id} item={i} />)}</ul>}</Recent>}
+        {list.length === 0 ? <p>{ctx.pulled ? 'Nothing shared yet.' : 'Checking what they have shared…'}</p> : <Recent items={list}>{(shown) => <ul class="cards">{shown.map((i) => <ItemCard key={i.id} item={i} fresh={changedByOthers(i, ctx.session.person) > since} />)}</ul>}</Recent>}
         {canSuggest(kind) && <AddItem kind={kind} owner={id} />}
       </>
     );

@@ -63,13 +63,16 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   /** Reads the store again for the screen: only `records` if the sync engine says which changed
    * (a save or a round touches a few; reading all of a thousand takes a slow phone a while). */
   const refresh = async (d: Db, records?: string[]) => {
-    const [v, r, n, away, cursor] = await Promise.all([
+    const [v, r, n, away, cursor, looked] = await Promise.all([
       records && records.length <= 100 ? readItems(d, records) : view(d),
       d.getAll('rejected'),
       unsentCount(d),
       d.get('meta', 'put-away') as Promise<string[] | undefined>,
       d.get('meta', 'cursor'),
+      d.get('meta', 'looked') as Promise<{ [p: string]: number } | undefined>,
     ]);
+    // With the items, so a worker's page opened straight away knows what they have seen.
+    setLastLooked(looked ?? {});
     setPulled(cursor !== undefined);
     // With the items, so a notice put away never shows for a moment on opening.
     setPutAway(away ?? []);
@@ -78,7 +81,6 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setSync((s) => ({ ...s, unsent: n }));
     const cached = (await d.get('meta', 'me')) as Me | undefined;
     if (cached) setMe(cached);
-    setLastLooked(((await d.get('meta', 'looked')) as { [p: string]: number } | undefined) ?? {});
     setUnlockCheck(((await d.get('meta', 'unlock')) as UnlockCheck | undefined) ?? null);
     setAlerts(await knownAlerts(d));
     setPending(await pendingAlerts(d));

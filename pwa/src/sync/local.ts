@@ -25,6 +25,16 @@ export interface Item {
   visibility: Visibility;
   /** When it last changed on the server (ms), for "new since you last looked". */
   changedAt: number;
+  /** When each person last changed it, by the fields they were last to write (ms). */
+  changedBy: { [person: PersonId]: number };
+}
+
+/** When someone other than `me` last changed the item (0: only `me` has): a worker's own edits
+ *  are not news to them. */
+export function changedByOthers(item: Item, me: PersonId): number {
+  let latest = 0;
+  for (const [person, at] of Object.entries(item.changedBy)) if (person !== me && at > latest) latest = at;
+  return latest;
 }
 
 export async function edit(
@@ -84,10 +94,12 @@ function isDeleted(r: Record): boolean {
 export function fromServer(r: Record): Item {
   const values: Item['values'] = {};
   const writers: Item['writers'] = {};
+  const changedBy: Item['changedBy'] = {};
   for (const [name, state] of Object.entries(r.fields)) {
     if (!state) continue;
     (values as { [k: string]: unknown })[name] = state.value.value;
     (writers as { [k: string]: unknown })[name] = state.author;
+    changedBy[state.author.person] = Math.max(changedBy[state.author.person] ?? 0, state.stamp.hlc.ms);
   }
   return {
     id: r.id,
@@ -102,6 +114,7 @@ export function fromServer(r: Record): Item {
     deleted: isDeleted(r),
     visibility: (values.visibility as Visibility | undefined) ?? 'private',
     changedAt: Math.max(0, ...Object.values(r.fields).map((f) => f?.stamp.hlc.ms ?? 0)),
+    changedBy,
   };
 }
 
@@ -123,6 +136,7 @@ export function replay(item: Item | undefined, entry: OutboxEntry): Item {
         deleted: false,
         visibility: entry.person === op.owner ? 'private' : 'worker',
         changedAt: entry.madeAt,
+        changedBy: {},
       };
   for (const change of op.changes) {
     (base.values as { [k: string]: unknown })[change.set.field] = change.set.value;
