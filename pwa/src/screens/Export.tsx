@@ -1,28 +1,78 @@
-// My data: a JSON file to keep, and a page to print.
-import { useContext, useMemo } from 'preact/hooks';
+// My data: a file to keep, and a page to print, with everything of mine (not only the words).
+import { useContext, useEffect, useMemo } from 'preact/hooks';
 import { Ctx } from '../context';
-import { textOf } from './Items';
+import { myCopy } from '../ui/myCopy';
+import { ratingDay } from '../ui/words';
 
 export function Export() {
   const ctx = useContext(Ctx);
-  const mine = ctx.items.filter((i) => i.owner === ctx.session.person && !i.suggestion);
-  const href = useMemo(() => URL.createObjectURL(new Blob([JSON.stringify({ exported: new Date().toISOString(), items: mine }, null, 2)], { type: 'application/json' })), [mine]);
-  const section = (kind: string, title: string) => (
-    <section class="print-section">
-      <h2>{title}</h2>
-      <ul>{mine.filter((i) => i.kind === kind).map((i) => <li key={i.id}>{textOf(i)}</li>)}</ul>
-    </section>
+  const copy = useMemo(() => {
+    const mine = ctx.items.filter((i) => i.owner === ctx.session.person && !i.suggestion);
+    return myCopy(mine, Object.fromEntries(ctx.workers.map((w) => [w.id, w.display_name])), new Date());
+  }, [ctx.items, ctx.workers]);
+  const href = useMemo(() => URL.createObjectURL(new Blob([JSON.stringify(copy, null, 2)], { type: 'application/json' })), [copy]);
+  useEffect(() => () => URL.revokeObjectURL(href), [href]);
+  const who = (c: { who_can_see: string; written_by: string }) => (
+    <p class="card__meta">Who can see it: {c.who_can_see}.{c.written_by === 'Me' ? '' : ` Written by ${c.written_by}.`}</p>
   );
   return (
     <section>
       <h1>Save or print my things</h1>
+      <p class="no-print">A copy of everything you wrote here, and what you chose about it, to keep for yourself.</p>
       <div class="row no-print">
         <a class="button" href={href} download="my-tandem.json">Download my things</a>
         <button type="button" onClick={() => window.print()}>Print</button>
       </div>
-      {section('strength', 'Good things about me')}
-      {section('goal', 'My goals')}
-      {section('statement', 'What I want you to know')}
+      <section class="print-section">
+        <h2>Good things about me</h2>
+        {copy.strengths.length === 0 ? <p>Nothing here yet.</p> : (
+          <ul class="copy">
+            {copy.strengths.map((s, n) => (
+              <li key={n}>
+                <p class="card__text">{s.text}</p>
+                {s.who_noticed && <p class="card__meta">{s.who_noticed}.</p>}
+                {who(s)}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section class="print-section">
+        <h2>My goals</h2>
+        {copy.goals.length === 0 ? <p>No goals yet.</p> : (
+          <ul class="copy">
+            {copy.goals.map((g, n) => (
+              <li key={n}>
+                <p class="card__text">{g.title}</p>
+                {g.why && <p>Why it matters to me: {g.why}</p>}
+                <p>Where I am with it: {g.where_i_am}</p>
+                {g.steps.length > 0 && (
+                  <>
+                    <p>Small steps:</p>
+                    <ul>{g.steps.map((s, k) => <li key={k}>{s.text}{s.done ? ' (done)' : ''}</li>)}</ul>
+                  </>
+                )}
+                {g.ratings.length > 0 && <p>How it went: {g.ratings.map((r) => `${r.score} out of 10 ${ratingDay(r.date)}`).join('; ')}</p>}
+                {who(g)}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section class="print-section">
+        <h2>What I want you to know</h2>
+        {copy.statements.length === 0 ? <p>Nothing here yet.</p> : (
+          <ul class="copy">
+            {copy.statements.map((s, n) => (
+              <li key={n}>
+                <p class="card__text">{s.text}</p>
+                {s.meeting && <p class="card__meta">For: {s.meeting}</p>}
+                {who(s)}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
     </section>
   );
 }
