@@ -20,11 +20,13 @@ test('deleting my account: what goes, a copy first, a week to change my mind by 
 
   // A copy first: the download holds their things.
   await page.getByRole('button', { name: 'Save a copy of my things first' }).click();
+  await page.getByText('The file also says who has seen your things.').waitFor();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download my things' }).click()]);
   const copy = JSON.parse(readFileSync(await download.path(), 'utf8'));
   assert.ok(copy.strengths.some((s) => s.text === "I'm good at fixing bikes." && s.who_can_see), JSON.stringify(copy));
   assert.ok(copy.goals.some((g) => g.title === 'Learn to drive' && g.where_i_am), JSON.stringify(copy));
   assert.ok(!JSON.stringify(copy).includes('"device"'), 'no device ids in their copy');
+  assert.ok(Array.isArray(copy.who_has_seen), `online, the copy holds who has seen their things: ${JSON.stringify(copy.who_has_seen)}`);
 
   await page.getByRole('button', { name: 'Home' }).click();
   await page.getByRole('button', { name: 'Delete my account' }).click();

@@ -1,15 +1,20 @@
 // My data: a file to keep, and a page to print, with everything of mine (not only the words).
-import { useContext, useEffect, useMemo } from 'preact/hooks';
-import { Ctx } from '../context';
+import { useContext, useEffect, useMemo, useState } from 'preact/hooks';
+import { type AccessEntry, Ctx } from '../context';
 import { myCopy } from '../ui/myCopy';
 import { ratingDay } from '../ui/words';
 
 export function Export() {
   const ctx = useContext(Ctx);
+  // Who has seen their things is kept on the server: asked for when there is signal.
+  const [seen, setSeen] = useState<AccessEntry[] | null>(null);
+  useEffect(() => {
+    if (ctx.online && !seen) ctx.accessLog().then(setSeen, () => undefined);
+  }, [ctx.online]);
   const copy = useMemo(() => {
     const mine = ctx.items.filter((i) => i.owner === ctx.session.person && !i.suggestion);
-    return myCopy(mine, Object.fromEntries(ctx.workers.map((w) => [w.id, w.display_name])), new Date());
-  }, [ctx.items, ctx.workers]);
+    return myCopy(mine, Object.fromEntries(ctx.workers.map((w) => [w.id, w.display_name])), seen, new Date());
+  }, [ctx.items, ctx.workers, seen]);
   const href = useMemo(() => URL.createObjectURL(new Blob([JSON.stringify(copy, null, 2)], { type: 'application/json' })), [copy]);
   useEffect(() => () => URL.revokeObjectURL(href), [href]);
   const who = (c: { who_can_see: string; written_by: string }) => (
@@ -18,7 +23,10 @@ export function Export() {
   return (
     <section>
       <h1>Save or print my things</h1>
-      <p class="no-print">A copy of everything you wrote here, and what you chose about it, to keep for yourself.</p>
+      <p class="no-print">
+        A copy of everything you wrote here, and what you chose about it, to keep for yourself.
+        {seen ? ' The file also says who has seen your things.' : ' Who has seen your things is added to the file when there is signal.'}
+      </p>
       <div class="row no-print">
         <a class="button" href={href} download="my-tandem.json">Download my things</a>
         <button type="button" onClick={() => window.print()}>Print</button>
