@@ -27,12 +27,15 @@ test("\"I don't feel safe\" raised offline reaches the worker's open screen on r
   await yp.setOffline(false);
   await ash.evaluate(() => window.dispatchEvent(new Event('online')));
   await sam.getByText("ash said they don't feel safe right now").waitFor({ timeout: 15_000 });
+  // A worker with Tandem in a background tab sees it in the tab's title; no name is in it.
+  await eventually(async () => (await sam.title()) === "(1) Someone doesn't feel safe: Tandem", 10_000, 'the alert in the tab title');
   await ash.getByText('Sent to Sam. Waiting for them to see it.').waitFor();
 
   await sam.getByRole('button', { name: "I've seen this" }).click();
   await ash.getByText("Sam has seen that you don't feel safe.").waitFor({ timeout: 15_000 });
   // Wait for the state expected: the flag goes once the worker's screen has caught up.
   await eventually(async () => (await sam.getByText(/said they don't feel safe/).count()) === 0, 15_000, 'acknowledged alerts to stop flagging');
+  await eventually(async () => (await sam.title()) === 'Tandem', 10_000, 'the title back to Tandem');
   await yp.close();
   await wk.close();
 });

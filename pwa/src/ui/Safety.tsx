@@ -1,6 +1,6 @@
 // "I don't feel safe right now". First it says honestly what will happen and who will be told;
 // only if the young person goes on are their key workers alerted.
-import { useContext, useState } from 'preact/hooks';
+import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx } from '../context';
 import { names } from './words';
 
@@ -58,6 +58,11 @@ export function SafetyButton() {
 export function AlertBanner() {
   const ctx = useContext(Ctx);
   const open = ctx.alerts.filter((a) => !a.seen_at);
+  // Said in the tab's title too, so a worker with Tandem in a background tab sees it there.
+  useEffect(() => {
+    document.title = open.length === 0 ? 'Tandem' : `(${open.length}) Someone doesn't feel safe: Tandem`;
+  }, [open.length]);
+  useEffect(() => () => void (document.title = 'Tandem'), []);
   if (open.length === 0) return null;
   return (
     <div class="card alert" role="alert">
