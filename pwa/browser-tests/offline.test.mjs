@@ -185,6 +185,12 @@ test("a change to a card's words is kept as it is typed, and the card opens agai
   await page.getByLabel('Change the words').fill('I can change a tyre in ten minutes');
   await eventually(async () => (await keptOnDevice(page)).text.includes('I can change a tyre in ten minutes'), 10_000, 'the change kept on the phone');
 
+  // Away to another screen and back: the card is still open with the change.
+  await page.getByRole('button', { name: /My goals/ }).click();
+  await page.getByRole('heading', { name: 'My goals' }).waitFor();
+  await page.getByRole('button', { name: 'Home' }).click();
+  await eventually(async () => (await page.getByLabel('Change the words').inputValue()) === 'I can change a tyre in ten minutes', 10_000, 'the card open with the change');
+
   await page.reload();
   await page.getByText('Your changes from before are still here. They are not saved until you press Save.').waitFor();
   assert.equal(await page.getByLabel('Change the words').inputValue(), 'I can change a tyre in ten minutes');
@@ -302,5 +308,41 @@ test("'I don't feel safe' on a phone with no storage left goes straight to the w
   }).then((r) => r.json());
   const alerts = await fetch(`${env.server.base}/api/alerts`, { headers: { authorization: `Bearer ${sam.access_token}` } }).then((r) => r.json());
   assert.equal(alerts.filter((a) => a.young_person_name === 'kai' && !a.seen_at).length, 1, JSON.stringify(alerts));
+  await context.close();
+});
+
+test('signing out asks first when it would lose words: typed and not saved, or saved and not sent', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'kai', '1357');
+  await page.getByText('Everything is sent.').waitFor();
+
+  // Typed a moment ago, not saved: asked, and "Go back" keeps them.
+  await page.getByLabel('Something good about you').fill('I can juggle three balls');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  const asking = page.getByRole('alertdialog', { name: 'Some words you typed are not saved' });
+  await asking.waitFor();
+  await asking.getByRole('button', { name: 'Go back to them' }).click();
+  await asking.waitFor({ state: 'detached' });
+  assert.equal(await page.getByLabel('Something good about you').inputValue(), 'I can juggle three balls');
+
+  // Saved with no signal: not sent yet, so asked again, for that.
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Saved. Only you can see it until you share it.').waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  const unsent = page.getByRole('alertdialog', { name: '1 change is not sent yet' });
+  await unsent.waitFor();
+  assert.equal(await unsent.getByText(/words you typed/).count(), 0, 'the saved words are not counted as typed');
+  await unsent.getByRole('button', { name: 'Wait and send' }).click();
+  await unsent.waitFor({ state: 'detached' });
+
+  // Sent: signing out asks nothing.
+  await context.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.getByText('Everything is sent.').waitFor({ timeout: 15_000 });
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  assert.equal(await page.getByRole('alertdialog').count(), 0);
   await context.close();
 });

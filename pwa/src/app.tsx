@@ -48,16 +48,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
         </p>
       )}
       <main id="main" class={wide ? 'wide' : undefined}>
-        {confirmSignOut > 0 && (
-          <div class="card notice" role="alertdialog" aria-labelledby="unsent-title">
-            <h2 id="unsent-title">{confirmSignOut === 1 ? '1 change is' : `${confirmSignOut} changes are`} not sent yet</h2>
-            <p>If you sign out now, {confirmSignOut === 1 ? 'it' : 'they'} will be lost from this device. Wait for signal to send {confirmSignOut === 1 ? 'it' : 'them'} first?</p>
-            <div class="row row--equal">
-              <button type="button" onClick={() => { setConfirmSignOut(0); void engine.current?.syncNow(); }}>Wait and send</button>
-              <button type="button" onClick={() => void signOut(true)}>Sign out anyway</button>
-            </div>
-          </div>
-        )}
+        {confirmSignOut && <ConfirmSignOut unsent={confirmSignOut.unsent} typed={confirmSignOut.typed} onWait={() => { setConfirmSignOut(null); void engine.current?.syncNow(); }} onBack={() => setConfirmSignOut(null)} onSignOut={() => void signOut(true)} />}
         {workersChanged && session?.role === 'young_person' && (
           <div class="card notice" role="status">
             <p>Who supports you has changed. {workersChanged} what you share with "my worker".</p>
@@ -119,4 +110,32 @@ function Screens({ role, route }: { role: Session['role']; route: Route }) {
     default:
       return <AdminScreens route={route} />;
   }
+}
+
+/** Signing out would lose something from this device: changes not sent yet (wait for signal?),
+ *  or words typed and not saved (go back to them?). */
+function ConfirmSignOut({ unsent, typed, onWait, onBack, onSignOut }: { unsent: number; typed: number; onWait(): void; onBack(): void; onSignOut(): void }) {
+  const changes = unsent === 1 ? '1 change is' : `${unsent} changes are`;
+  const them = unsent === 1 ? 'it' : 'them';
+  return (
+    <div class="card notice" role="alertdialog" aria-labelledby="unsent-title">
+      {unsent > 0 ? (
+        <>
+          <h2 id="unsent-title">{changes} not sent yet</h2>
+          <p>
+            If you sign out now, {them} will be lost from this device{typed > 0 ? ', and so will words you typed and did not save' : ''}. Wait for signal to send {them} first?
+          </p>
+        </>
+      ) : (
+        <>
+          <h2 id="unsent-title">Some words you typed are not saved</h2>
+          <p>If you sign out now, they will be lost from this device. Go back and save them first?</p>
+        </>
+      )}
+      <div class="row row--equal">
+        {unsent > 0 ? <button type="button" onClick={onWait}>Wait and send</button> : <button type="button" onClick={onBack}>Go back to them</button>}
+        <button type="button" onClick={onSignOut}>Sign out anyway</button>
+      </div>
+    </div>
+  );
 }

@@ -80,10 +80,9 @@ export interface CardCtxValue {
   me: string;
   workers: PersonRef[];
   save: AppCtx['save'];
-  /** Words typed and not yet saved, kept on this device by `key` ('' forgets them). */
-  drafts: { read(key: string): Promise<string | undefined>; keep(key: string, words: string): Promise<void> };
-  /** Items whose changes were being typed when the app opened: their cards open where they were. */
-  resume: ReadonlySet<string>;
+  /** Words typed and not yet saved, kept on this device by `key` ('' forgets them); `hasDraft`:
+   *  whether a saved item has a change kept (its card opens where the words were). */
+  drafts: { read(key: string): Promise<string | undefined>; keep(key: string, words: string): Promise<void>; hasDraft(item: string): boolean };
 }
 
 export const CardCtx = createContext<CardCtxValue>(null as unknown as CardCtxValue);

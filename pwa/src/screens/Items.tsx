@@ -55,8 +55,8 @@ export class ItemCard extends Component<{ item: Item; fresh?: boolean }> {
 /** `fresh`: someone else changed it since this worker last looked. */
 function Card({ item, fresh }: { item: Item; fresh?: boolean }) {
   const ctx = useContext(CardCtx);
-  // Words being changed when the page was lost open again where they were.
-  const [editing, setEditing] = useState(() => ctx.resume.has(item.id));
+  // Words being changed, and left or lost with the page, open again where they were.
+  const [editing, setEditing] = useState(() => ctx.drafts.hasDraft(item.id));
   const workers = ctx.workers.map((w) => w.display_name);
   const isOwner = ctx.me === item.owner;
   return (

@@ -11,6 +11,7 @@ import { edit, type Item, newId, readItems, unsentCount, view, withEdit, withIte
 import { SessionManager } from '../sync/session';
 import { idleMs, makeUnlockCheck, type UnlockCheck, useIdleLock } from '../ui/IdleLock';
 import { tidyChange } from '../ui/limits';
+import { FLUSH_DRAFTS } from '../ui/useDraft';
 import { MAKE_SPACE, problemWords } from '../ui/useSubmit';
 import { names } from '../ui/words';
 import { type AlertStatus, knownAlerts, type PendingAlert, pendingAlerts, raiseAlert, sendAlertNow } from '../sync/alerts';
@@ -31,7 +32,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [me, setMe] = useState<Me>({ workers: [], caseload: [] });
   const [sync, setSync] = useState<SyncState>({ kind: 'idle', unsent: 0, lastSent: null });
   const [online, setOnline] = useState(navigator.onLine);
-  const [confirmSignOut, setConfirmSignOut] = useState(0);
+  /** Signing out would lose changes not sent yet, or words typed and not saved: asked first. */
+  const [confirmSignOut, setConfirmSignOut] = useState<{ unsent: number; typed: number } | null>(null);
   const [lastLooked, setLastLooked] = useState<{ [person: string]: number }>({});
   /** Collision notices read and put away on this device (see `collisionKey`). */
   const [putAway, setPutAway] = useState<string[]>([]);
@@ -55,8 +57,11 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [saveProblem, setSaveProblem] = useState<string | null>(null);
   /** Saved items with changes kept on this device and not saved yet (see `useDraft`). */
   const [drafted, setDrafted] = useState<ReadonlySet<string>>(new Set());
-  /** Those there were when the app opened: their cards open again where the words were. */
-  const resume = useRef<ReadonlySet<string>>(new Set());
+  /** The same, for cards as they open (read, not watched: a card opens where its words were,
+   *  and no card redraws when another's draft starts). */
+  const draftedNow = useRef<ReadonlySet<string>>(new Set());
+  /** Drafts being written down now: signing out waits for them before counting what is unsaved. */
+  const writing = useRef(new Set<Promise<void>>());
   const sessions = useRef<SessionManager | null>(null);
   const engine = useRef<SyncEngine | null>(null);
 
@@ -150,8 +155,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       if (cancelled) return;
       sessions.current = new SessionManager(d);
       setDb(d);
-      resume.current = await changedItems(d);
-      setDrafted(resume.current);
+      draftedNow.current = await changedItems(d);
+      setDrafted(draftedNow.current);
       const s = await sessions.current.current();
       setSession(s);
       await refresh(d);
@@ -203,24 +208,31 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     return {
       read: async (key: string) => (await db.get('meta', `draft/${key}`)) as string | undefined,
       keep: async (key: string, words: string) => {
-        try {
-          if (words) await db.put('meta', words, `draft/${key}`);
-          else await db.delete('meta', `draft/${key}`);
-        } catch {
-          // Storage full or failing: the words are still in their field, and Save says so.
-          return;
-        }
-        if (key.startsWith('edit/')) {
-          const now = await changedItems(db);
-          setDrafted((was) => (same(was, now) ? was : now));
-        }
+        const write = (async () => {
+          try {
+            if (words) await db.put('meta', words, `draft/${key}`);
+            else await db.delete('meta', `draft/${key}`);
+          } catch {
+            // Storage full or failing: the words are still in their field, and Save says so.
+            return;
+          }
+          if (key.startsWith('edit/')) {
+            const now = await changedItems(db);
+            draftedNow.current = now;
+            setDrafted((was) => (same(was, now) ? was : now));
+          }
+        })();
+        writing.current.add(write);
+        await write;
+        writing.current.delete(write);
       },
+      hasDraft: (item: string) => draftedNow.current.has(item),
     };
   }, [db]);
   // The workers' list is read again after every sync; by value, so cards don't redraw for it.
   const workersKey = JSON.stringify(me.workers);
   const cardCtx = useMemo<CardCtxValue | null>(
-    () => (session && drafts ? { me: session.person, workers: me.workers, save, drafts, resume: resume.current } : null),
+    () => (session && drafts ? { me: session.person, workers: me.workers, save, drafts } : null),
     [session, workersKey, save, drafts],
   );
 
@@ -325,10 +337,13 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
 
   const signOut = async (force: boolean) => {
     if (!db || !sessions.current) return;
+    // Words typed a moment ago are written down first, so they are counted.
+    window.dispatchEvent(new Event(FLUSH_DRAFTS));
+    await Promise.all([...writing.current]);
     await engine.current?.syncNow();
-    const left = await unsentCount(db);
-    if (left > 0 && !force) {
-      setConfirmSignOut(left);
+    const [unsent, typed] = await Promise.all([unsentCount(db), db.count('meta', IDBKeyRange.bound('draft/', 'draft/\uffff'))]);
+    if ((unsent > 0 || typed > 0) && !force) {
+      setConfirmSignOut({ unsent, typed });
       return;
     }
     await endSession(false);
@@ -348,7 +363,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setSaveProblem(null);
     setRejected([]);
     setMe({ workers: [], caseload: [] });
-    setConfirmSignOut(0);
+    setConfirmSignOut(null);
     setEnded(false);
     resetRoute();
     setSession(null);

@@ -7,6 +7,9 @@ import { CardCtx } from '../context';
 /** Typing is written down a moment after it pauses, and at once when the page is hidden. */
 const PAUSE_MS = 400;
 
+/** Sent on `window` to write down every draft's latest words now (before signing out). */
+export const FLUSH_DRAFTS = 'tandem:flush-drafts';
+
 /** The draft key of a change being made to one field of a saved item. */
 export const editKey = (item: string, field: string) => `edit/${item}/${field}`;
 
@@ -55,11 +58,13 @@ export function useDraft(key: string, saved = ''): Draft {
     const hidden = () => document.visibilityState === 'hidden' && flush();
     document.addEventListener('visibilitychange', hidden);
     window.addEventListener('pagehide', flush);
+    window.addEventListener(FLUSH_DRAFTS, flush);
     return () => {
       live = false;
       flush();
       document.removeEventListener('visibilitychange', hidden);
       window.removeEventListener('pagehide', flush);
+      window.removeEventListener(FLUSH_DRAFTS, flush);
     };
   }, [key]);
   const forget = () => {
