@@ -68,3 +68,55 @@ test('staff see the same account screen, worded for a device and a password', as
   await page.getByRole('heading', { name: 'Young people you support' }).waitFor();
   await context.close();
 });
+
+test('a young person locks Tandem on their phone with a code: asked on opening and after time away, and can stop', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'ash', '2468');
+  await page.getByText("I'm a good listener. My mates come to me.").waitFor();
+  await page.getByRole('button', { name: 'Account', exact: true }).click();
+  const lock = page.getByRole('region', { name: 'Lock Tandem on this phone' });
+  await lock.getByLabel(/Choose a lock code/).fill('2580');
+  await lock.getByLabel('Type it again').fill('2581');
+  await lock.getByRole('button', { name: 'Lock Tandem with this code' }).click();
+  await lock.getByText("The two codes aren't the same.").waitFor();
+  await lock.getByLabel('Type it again').fill('2580');
+  await lock.getByRole('button', { name: 'Lock Tandem with this code' }).click();
+  await lock.getByText('Done. Tandem asks for this code when it opens, and after a minute away.').waitFor();
+  await assertAccessible(page, 'account with the phone lock on');
+
+  // Opened again: locked, and nothing of theirs is on the page.
+  await page.goto(env.server.base + '/?away=1');
+  await page.getByRole('heading', { name: 'Locked' }).waitFor();
+  await page.getByText('Tandem is locked. Your things are hidden.').waitFor();
+  await assertAccessible(page, 'the phone lock');
+  assert.equal(await page.getByText(/good listener/).count(), 0, 'their words are hidden');
+  await page.getByLabel('Your lock code').fill('1111');
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByText("That code didn't match. Try again.").waitFor();
+  await page.getByLabel('Your lock code').fill('2580');
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByText("I'm a good listener. My mates come to me.").waitFor();
+
+  // Away (another app, the screen off) longer than the time allowed: locked on coming back.
+  const visibility = (state) =>
+    page.evaluate((s) => {
+      Object.defineProperty(document, 'visibilityState', { value: s, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, state);
+  await visibility('hidden');
+  await new Promise((r) => setTimeout(r, 1_200));
+  await visibility('visible');
+  await page.getByRole('heading', { name: 'Locked' }).waitFor();
+  await page.getByLabel('Your lock code').fill('2580');
+  await page.getByRole('button', { name: 'Unlock' }).click();
+
+  // Stopped: opened again, nothing is asked.
+  await page.getByRole('button', { name: 'Account', exact: true }).click();
+  await lock.getByRole('button', { name: 'Stop asking for a lock code' }).click();
+  await lock.getByText('Tandem no longer asks for a lock code on this phone.').waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: 'Your account' }).waitFor();
+  assert.equal(await page.getByRole('heading', { name: 'Locked' }).count(), 0);
+  await context.close();
+});

@@ -71,6 +71,8 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
           <ChangePassword onChange={t.changePassword} />
         ) : session && locked ? (
           <LockScreen check={unlockCheck} onUnlock={unlock} onSignOut={() => void signOut(false)} waitingToClear={t.visitEnded} />
+        ) : session && t.phoneLocked ? (
+          <LockScreen phone check={t.phoneLock} onUnlock={t.unlockPhone} onSignOut={() => void signOut(false)} waitingToClear={false} />
         ) : session && t.ended ? (
           <SignInAgain onSignIn={t.signInAgain} onJoin={session.role === 'young_person' ? t.joinAgain : undefined} onRemove={() => void signOut(false)} />
         ) : !session || !ctx ? (

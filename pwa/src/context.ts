@@ -59,6 +59,9 @@ export interface AppCtx {
   markAlertSeen(id: string): Promise<void>;
   /** When the young person's case closed and when their things will be erased (ms), if so. */
   plan: { caseClosedAt: number | null; eraseAt: number | null };
+  /** A lock code for Tandem on this phone (a young person's choice): asked for when it opens and
+   *  after a minute away. */
+  phoneLock: { on: boolean; turnOn(code: string): Promise<void>; turnOff(): Promise<void> };
   /** Deletes the young person's account (now, or after the cooling-off) and wipes this device;
    * resolves to what went wrong, in words they can act on, or null. */
   deleteAccount(now: boolean): Promise<string | null>;

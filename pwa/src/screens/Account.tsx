@@ -84,6 +84,7 @@ export function Account() {
         </button>
       )}
       {list && others.length === 0 && <p>Nowhere else: you are only signed in here.</p>}
+      {young && !ctx.session.sharedDevice && <PhoneLock />}
       <NewSecret young={young} />
     </section>
   );
@@ -114,5 +115,54 @@ function NewSecret({ young }: { young: boolean }) {
         above that isn't you.
       </p>
     </NewSecretForm>
+  );
+}
+
+/** The shortest lock code: a PIN's length. */
+const LOCK_MIN = 4;
+
+/** A lock code for Tandem on this phone, for someone whose phone others may pick up. It stays
+ *  on this phone (nothing is sent), and signing out removes it. */
+function PhoneLock() {
+  const ctx = useContext(Ctx);
+  const [code, setCode] = useState('');
+  const [again, setAgain] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const turnOn = async (e: Event) => {
+    e.preventDefault();
+    if (code.length < LOCK_MIN) return setProblem(`Choose at least ${LOCK_MIN} numbers or letters.`);
+    if (code !== again) return setProblem("The two codes aren't the same. Type it again in both.");
+    setProblem(null);
+    await ctx.phoneLock.turnOn(code);
+    setCode('');
+    setAgain('');
+    setDone('Done. Tandem asks for this code when it opens, and after a minute away.');
+  };
+  const turnOff = async () => {
+    await ctx.phoneLock.turnOff();
+    setDone('Tandem no longer asks for a lock code on this phone.');
+  };
+  return (
+    <section class="card stack" aria-labelledby="phone-lock-title">
+      <h2 id="phone-lock-title">Lock Tandem on this phone</h2>
+      {ctx.phoneLock.on ? (
+        <>
+          <p>Tandem asks for your lock code when it opens, and after a minute away. If you forget it, sign out from the lock screen and sign in with your name and PIN.</p>
+          <button type="button" onClick={() => void turnOff()}>Stop asking for a lock code</button>
+        </>
+      ) : (
+        <form class="stack" onSubmit={turnOn}>
+          <p>If someone else might pick up your phone, Tandem can ask for a code when it opens and after a minute away. The code stays on this phone.</p>
+          <label for="lock-code">Choose a lock code (at least {LOCK_MIN} numbers or letters)</label>
+          <input id="lock-code" type="password" autocomplete="new-password" value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+          <label for="lock-again">Type it again</label>
+          <input id="lock-again" type="password" autocomplete="new-password" value={again} onInput={(e) => setAgain(e.currentTarget.value)} />
+          {problem && <p class="problem" role="alert">{problem}</p>}
+          <button type="submit">Lock Tandem with this code</button>
+        </form>
+      )}
+      <p role="status">{done}</p>
+    </section>
   );
 }

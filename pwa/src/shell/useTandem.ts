@@ -9,7 +9,7 @@ import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
 import { edit, type Item, newId, readItems, unsentCount, view, withEdit, withItems } from '../sync/local';
 import { SessionManager } from '../sync/session';
-import { idleMs, makeUnlockCheck, type UnlockCheck, useIdleLock } from '../ui/IdleLock';
+import { awayMs, idleMs, makeUnlockCheck, type UnlockCheck, useAwayLock, useIdleLock } from '../ui/IdleLock';
 import { tidyChange } from '../ui/limits';
 import { FLUSH_DRAFTS } from '../ui/useDraft';
 import { MAKE_SPACE, problemWords } from '../ui/useSubmit';
@@ -53,6 +53,9 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [mustChange, setMustChange] = useState(false);
   /** A shared tablet's visit timed out with words unsent: it clears itself once they are sent. */
   const [visitEnded, setVisitEnded] = useState(false);
+  /** A young person chose a lock code for Tandem on this phone: its check, and whether it is locked. */
+  const [phoneLock, setPhoneLock] = useState<UnlockCheck | null>(null);
+  const [phoneLocked, setPhoneLocked] = useState(false);
   /** The last save could not be written on this device (its storage full or failing), in words. */
   const [saveProblem, setSaveProblem] = useState<string | null>(null);
   /** Saved items with changes kept on this device and not saved yet (see `useDraft`). */
@@ -157,6 +160,10 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       setDb(d);
       draftedNow.current = await changedItems(d);
       setDrafted(draftedNow.current);
+      // Locked before anything of theirs is drawn.
+      const lock = ((await d.get('meta', 'phone-lock')) as UnlockCheck | undefined) ?? null;
+      setPhoneLock(lock);
+      setPhoneLocked(lock !== null);
       const s = await sessions.current.current();
       setSession(s);
       await refresh(d);
@@ -302,6 +309,18 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         void engine.current?.syncNow();
       },
       plan: { caseClosedAt: me.case_closed_at ?? null, eraseAt: me.erase_at ?? null },
+      phoneLock: {
+        on: phoneLock !== null,
+        turnOn: async (code: string) => {
+          const check = await makeUnlockCheck(code);
+          await db.put('meta', check, 'phone-lock');
+          setPhoneLock(check);
+        },
+        turnOff: async () => {
+          await db.delete('meta', 'phone-lock');
+          setPhoneLock(null);
+        },
+      },
       deleteAccount: async (now: boolean) => {
         if (!now) {
           // Signing out wipes this phone: send what is waiting first, or it would be lost.
@@ -321,7 +340,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         return null;
       },
     };
-  }, [db, session, items, rejected, me, sync, online, lastLooked, pulled, putAway, alerts, pending, save, drafted]);
+  }, [db, session, items, rejected, me, sync, online, lastLooked, pulled, putAway, alerts, pending, save, drafted, phoneLock]);
+  useAwayLock(phoneLock !== null && !!session && !session.sharedDevice, awayMs(), () => setPhoneLocked(true));
 
   const [locked, unlockScreen] = useIdleLock(!!session?.sharedDevice, idleMs(), () => void visitOver());
   const unlock = () => {
@@ -360,6 +380,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setDb(d);
     setItems([]);
     setDrafted(new Set());
+    setPhoneLock(null);
+    setPhoneLocked(false);
     setSaveProblem(null);
     setRejected([]);
     setMe({ workers: [], caseload: [] });
@@ -443,6 +465,9 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     },
     locked,
     unlock,
+    phoneLock,
+    phoneLocked,
+    unlockPhone: () => setPhoneLocked(false),
     visitEnded,
     unlockCheck,
     signOut,

@@ -1,5 +1,7 @@
 // On a lent tablet: after a short idle time the screen locks and asks for the PIN; if the visit
-// times out, the app signs out and wipes this person's data once their edits are sent.
+// times out, the app signs out and wipes this person's data once their edits are sent. On a
+// young person's own phone, if they choose: a lock code asked for when Tandem opens and after a
+// minute away.
 import { useEffect, useRef, useState } from 'preact/hooks';
 
 const ITERATIONS = 100_000;
@@ -26,11 +28,36 @@ async function matches(secret: string, check: UnlockCheck): Promise<boolean> {
   return (await derive(secret, salt)) === check.hash;
 }
 
-/** Idle time before locking, in ms: 2 minutes, or `?idle=SECONDS` set by staff when lending. */
-export function idleMs(): number {
-  const fromUrl = Number(new URLSearchParams(location.search).get('idle'));
-  return Number.isFinite(fromUrl) && fromUrl > 0 ? fromUrl * 1000 : 120_000;
+/** Seconds from the page's address (`?name=SECONDS`), in ms, or `fallback`. */
+function secondsParam(name: string, fallback: number): number {
+  const fromUrl = Number(new URLSearchParams(location.search).get(name));
+  return Number.isFinite(fromUrl) && fromUrl > 0 ? fromUrl * 1000 : fallback;
 }
+
+/** Idle time before locking, in ms: 2 minutes, or `?idle=SECONDS` set by staff when lending. */
+export const idleMs = () => secondsParam('idle', 120_000);
+
+/** Time away from Tandem (another app, the screen off) before a locked phone asks again: a
+ *  minute, or `?away=SECONDS`. */
+export const awayMs = () => secondsParam('away', 60_000);
+
+/** While `active`: locks when the page comes back after `timeoutMs` or more hidden. */
+export function useAwayLock(active: boolean, timeoutMs: number, lock: () => void) {
+  useEffect(() => {
+    if (!active) return;
+    let hiddenAt: number | null = null;
+    const changed = () => {
+      if (document.visibilityState === 'hidden') hiddenAt = Date.now();
+      else if (hiddenAt !== null && Date.now() - hiddenAt >= timeoutMs) lock();
+    };
+    document.addEventListener('visibilitychange', changed);
+    return () => document.removeEventListener('visibilitychange', changed);
+  }, [active, timeoutMs]);
+}
+
+/** Wrong codes in a row before each further try must wait; and how long. */
+const FREE_TRIES = 5;
+const WAIT_MS = 30_000;
 
 export function useIdleLock(active: boolean, timeoutMs: number, onVisitOver: () => void): [boolean, () => void] {
   const [locked, setLocked] = useState(false);
@@ -70,29 +97,41 @@ interface LockProps {
   onSignOut: () => void;
   /** The visit is over but some changes are not sent yet: the tablet clears itself once they are. */
   waitingToClear: boolean;
+  /** A young person's own phone, locked with the code they chose (not a lent tablet). */
+  phone?: boolean;
 }
 
-export function LockScreen({ check, onUnlock, onSignOut, waitingToClear }: LockProps) {
+export function LockScreen({ check, onUnlock, onSignOut, waitingToClear, phone = false }: LockProps) {
   const [pin, setPin] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
+  // Guessing is slowed: after a few wrong codes in a row, each try waits.
+  const wrong = useRef(0);
+  const waitUntil = useRef(0);
   const submit = async (e: Event) => {
     e.preventDefault();
+    if (Date.now() < waitUntil.current) {
+      setProblem(`Too many tries. Wait ${Math.ceil((waitUntil.current - Date.now()) / 1000)} seconds, then try again.`);
+      return;
+    }
     if (check && (await matches(pin, check))) {
+      wrong.current = 0;
       setPin('');
       onUnlock();
-    } else {
-      setProblem("That PIN didn't match. Try again, or sign out.");
+      return;
     }
+    wrong.current += 1;
+    if (wrong.current >= FREE_TRIES) waitUntil.current = Date.now() + WAIT_MS;
+    setProblem(phone ? "That code didn't match. Try again." : "That PIN didn't match. Try again, or sign out.");
   };
   return (
     <section class="narrow">
       <h1>Locked</h1>
-      <p>This tablet locked because nobody used it for a while. Your things are hidden.</p>
+      <p>{phone ? 'Tandem is locked. Your things are hidden.' : 'This tablet locked because nobody used it for a while. Your things are hidden.'}</p>
       {waitingToClear && (
         <p role="status">Some of your changes are not sent yet. Tandem keeps trying, and clears this tablet as soon as they are sent.</p>
       )}
       <form class="stack" onSubmit={submit}>
-        <label for="unlock-pin">Your PIN or password</label>
+        <label for="unlock-pin">{phone ? 'Your lock code' : 'Your PIN or password'}</label>
         <input id="unlock-pin" type="password" autocomplete="current-password" value={pin} onInput={(e) => setPin(e.currentTarget.value)} />
         {problem && <p class="problem" role="alert">{problem}</p>}
         <div class="row row--equal">
@@ -100,6 +139,7 @@ export function LockScreen({ check, onUnlock, onSignOut, waitingToClear }: LockP
           <button type="button" onClick={onSignOut}>Sign out</button>
         </div>
       </form>
+      {phone && <p>Forgotten your lock code? Sign out, then sign in with your name and PIN: your things come back.</p>}
     </section>
   );
 }
