@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after, before } from 'node:test';
+import { after, afterEach, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -76,6 +76,18 @@ export function serverAndBrowser() {
   before(async () => {
     env.server = await startServer();
     env.browser = await launch();
+    // Every page's uncaught errors are kept: a test fails if its pages threw anything.
+    const newContext = env.browser.newContext.bind(env.browser);
+    env.browser.newContext = async (...args) => {
+      const context = await newContext(...args);
+      context.on('page', (page) => page.on('pageerror', (e) => uncaught.push(`${e.name}: ${e.message} ${(e.stack ?? '').split('\n')[1] ?? ''}`)));
+      return context;
+    };
+  });
+  const uncaught = [];
+  afterEach(() => {
+    const thrown = uncaught.splice(0);
+    assert.deepEqual(thrown, [], 'nothing in the page threw without being caught');
   });
   after(async () => {
     await env.browser?.close();

@@ -80,6 +80,8 @@ export class SyncEngine {
 
   /** Tells other tabs that the store changed, and this one unless it has shown the change itself. */
   announce({ shownHere = false, records }: { shownHere?: boolean; records?: string[] } = {}) {
+    // Stopped (signed out): the channel is closed and the store is going.
+    if (this.stopped) return;
     this.channel?.postMessage(records ?? null);
     if (!shownHere) this.o.onChange(records);
   }
@@ -101,11 +103,12 @@ export class SyncEngine {
   }
 
   private async round() {
+    // Stopped while waiting for the sync lock (signed out in this tab or another).
+    if (this.stopped) return;
     this.touched = new Set();
     this.mendable = new Set();
-    const unsent = await this.o.db.count('outbox');
-    this.o.onState({ kind: 'sending', unsent });
     try {
+      this.o.onState({ kind: 'sending', unsent: await this.o.db.count('outbox') });
       const session = (await readMeta(this.o.db.transaction('meta').store, uuidv7)).session;
       // Alerts first: they matter more than anything else waiting to be sent.
       if (session) await syncAlerts(this.o.db, this.o.auth, session.role);
@@ -122,6 +125,8 @@ export class SyncEngine {
       if (left === 0) this.lastSent = Date.now();
       this.o.onState({ kind: 'idle', unsent: left, lastSent: this.lastSent });
     } catch (e) {
+      // Signed out while this round ran: its store is closing, and there is nobody to tell.
+      if (this.stopped) return;
       const left = await this.o.db.count('outbox');
       if (!(e instanceof ApiFailure)) {
         this.o.onState({ kind: 'failed', unsent: left, message: 'Something went wrong. Your changes are still saved on this phone.' });
