@@ -21,7 +21,7 @@ import { SyncStatus } from './ui/SyncStatus';
 export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate: () => void }) {
   const [route, go, resetRoute] = useRoute();
   const t = useTandem(go, resetRoute);
-  const { session, ctx, sync, online, confirmSignOut, setConfirmSignOut, workersChanged, setWorkersChanged, farewell, setFarewell, locked, unlock, unlockCheck, signOut, signedIn, sessions, engine } = t;
+  const { session, ctx, sync, online, confirmSignOut, workersChanged, setWorkersChanged, farewell, setFarewell, locked, unlock, unlockCheck, signOut, signedIn, sessions, engine } = t;
 
   if (session === undefined) {
     return <main id="main"><p>Opening…</p></main>;
@@ -48,7 +48,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
         </p>
       )}
       <main id="main" class={wide ? 'wide' : undefined}>
-        {confirmSignOut && <ConfirmSignOut unsent={confirmSignOut.unsent} typed={confirmSignOut.typed} onWait={() => { setConfirmSignOut(null); void engine.current?.syncNow(); }} onBack={() => setConfirmSignOut(null)} onSignOut={() => void signOut(true)} />}
+        {confirmSignOut && <ConfirmSignOut unsent={confirmSignOut.unsent} typed={confirmSignOut.typed} onWait={() => { t.keepSignedIn(); void engine.current?.syncNow(); }} onBack={t.keepSignedIn} onSignOut={() => void signOut(true)} />}
         {workersChanged && session?.role === 'young_person' && (
           <div class="card notice" role="status">
             <p>Who supports you has changed. {workersChanged} what you share with "my worker".</p>

@@ -47,6 +47,9 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [farewell, setFarewell] = useState<string | null>(null);
   /** Drop-in staff just handed the tablet over: the sign-in screen is for a visit. */
   const [lending, setLending] = useState(false);
+  /** Staff asked to hand the tablet over: the sign-in that follows signing out is for a visit
+   *  (if they sign out after being asked about unsent words, too; not if they go back). */
+  const lendAfterSignOut = useRef(false);
   /** The server ended this session: the screens are hidden until the same person signs in again. */
   const [ended, setEnded] = useState(false);
   /** Signed in with a first password an admin set: nothing else until they choose their own. */
@@ -267,7 +270,10 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       },
       syncNow: () => void engine.current?.syncNow(),
       signOut: () => void signOut(false),
-      lendTablet: () => void signOut(false).then(() => setLending(true)),
+      lendTablet: () => {
+        lendAfterSignOut.current = true;
+        void signOut(false);
+      },
       api: <T,>(method: string, path: string, body?: unknown) => request<T>(sessions.current, method, path, body),
       accessLog: () => request<AccessEntry[]>(sessions.current, 'GET', '/api/me/access-log'),
       lastLooked,
@@ -387,6 +393,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setMe({ workers: [], caseload: [] });
     setConfirmSignOut(null);
     setEnded(false);
+    setLending(lendAfterSignOut.current);
+    lendAfterSignOut.current = false;
     resetRoute();
     setSession(null);
   };
@@ -449,7 +457,11 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     sessions,
     engine,
     confirmSignOut,
-    setConfirmSignOut,
+    /** Asked about what signing out would lose, they stay: nothing else waits on signing out. */
+    keepSignedIn: () => {
+      lendAfterSignOut.current = false;
+      setConfirmSignOut(null);
+    },
     workersChanged,
     setWorkersChanged,
     farewell,
