@@ -7,11 +7,11 @@ import { request } from '../sync/api';
 import { type Db, isStorageFull, open, type RejectedEntry, type Session } from '../sync/db';
 import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
+import { useDrafts } from './useDrafts';
 import { edit, type Item, newId, readItems, unsentCount, view, withEdit, withItems } from '../sync/local';
 import { SessionManager } from '../sync/session';
 import { awayMs, idleMs, makeUnlockCheck, type UnlockCheck, useAwayLock, useIdleLock } from '../ui/IdleLock';
 import { tidyChange } from '../ui/limits';
-import { FLUSH_DRAFTS } from '../ui/useDraft';
 import { MAKE_SPACE, problemWords } from '../ui/useSubmit';
 import { names } from '../ui/words';
 import { type AlertStatus, knownAlerts, type PendingAlert, pendingAlerts, raiseAlert, sendAlertNow } from '../sync/alerts';
@@ -61,13 +61,6 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [phoneLocked, setPhoneLocked] = useState(false);
   /** The last save could not be written on this device (its storage full or failing), in words. */
   const [saveProblem, setSaveProblem] = useState<string | null>(null);
-  /** Saved items with changes kept on this device and not saved yet (see `useDraft`). */
-  const [drafted, setDrafted] = useState<ReadonlySet<string>>(new Set());
-  /** The same, for cards as they open (read, not watched: a card opens where its words were,
-   *  and no card redraws when another's draft starts). */
-  const draftedNow = useRef<ReadonlySet<string>>(new Set());
-  /** Drafts being written down now: signing out waits for them before counting what is unsaved. */
-  const writing = useRef(new Set<Promise<void>>());
   const sessions = useRef<SessionManager | null>(null);
   const engine = useRef<SyncEngine | null>(null);
 
@@ -161,8 +154,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       if (cancelled) return;
       sessions.current = new SessionManager(d);
       setDb(d);
-      draftedNow.current = await changedItems(d);
-      setDrafted(draftedNow.current);
+      await typed.load(d);
       // Locked before anything of theirs is drawn.
       const lock = ((await d.get('meta', 'phone-lock')) as UnlockCheck | undefined) ?? null;
       setPhoneLock(lock);
@@ -213,32 +205,10 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     },
     [db],
   );
-  const drafts = useMemo(() => {
-    if (!db) return null;
-    return {
-      read: async (key: string) => (await db.get('meta', `draft/${key}`)) as string | undefined,
-      keep: async (key: string, words: string) => {
-        const write = (async () => {
-          try {
-            if (words) await db.put('meta', words, `draft/${key}`);
-            else await db.delete('meta', `draft/${key}`);
-          } catch {
-            // Storage full or failing: the words are still in their field, and Save says so.
-            return;
-          }
-          if (key.startsWith('edit/')) {
-            const now = await changedItems(db);
-            draftedNow.current = now;
-            setDrafted((was) => (same(was, now) ? was : now));
-          }
-        })();
-        writing.current.add(write);
-        await write;
-        writing.current.delete(write);
-      },
-      hasDraft: (item: string) => draftedNow.current.has(item),
-    };
-  }, [db]);
+  /** Words typed and not yet saved, kept on this device. */
+  const typed = useDrafts(db);
+  const drafts = typed.store;
+  const drafted = typed.drafted;
   // The workers' list is read again after every sync; by value, so cards don't redraw for it.
   const workersKey = JSON.stringify(me.workers);
   const cardCtx = useMemo<CardCtxValue | null>(
@@ -363,13 +333,11 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
 
   const signOut = async (force: boolean) => {
     if (!db || !sessions.current) return;
-    // Words typed a moment ago are written down first, so they are counted.
-    window.dispatchEvent(new Event(FLUSH_DRAFTS));
-    await Promise.all([...writing.current]);
+    const notSaved = await typed.flushAndCount(db);
     await engine.current?.syncNow();
-    const [unsent, typed] = await Promise.all([unsentCount(db), db.count('meta', IDBKeyRange.bound('draft/', 'draft/\uffff'))]);
-    if ((unsent > 0 || typed > 0) && !force) {
-      setConfirmSignOut({ unsent, typed });
+    const unsent = await unsentCount(db);
+    if ((unsent > 0 || notSaved > 0) && !force) {
+      setConfirmSignOut({ unsent, typed: notSaved });
       return;
     }
     await endSession(false);
@@ -385,7 +353,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     sessions.current = new SessionManager(d);
     setDb(d);
     setItems([]);
-    setDrafted(new Set());
+    typed.clear();
     setPhoneLock(null);
     setPhoneLocked(false);
     setSaveProblem(null);
@@ -489,14 +457,6 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     joinAgain,
   };
 }
-
-/** The saved items with a change kept as a draft on this device (keys `draft/edit/<item>/<field>`). */
-async function changedItems(db: Db): Promise<ReadonlySet<string>> {
-  const keys = await db.getAllKeys('meta', IDBKeyRange.bound('draft/edit/', 'draft/edit/\uffff'));
-  return new Set(keys.map((k) => String(k).split('/')[2]));
-}
-
-const same = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((x) => b.has(x));
 
 /** Why a change could not be written on this device, in words a young person can act on. */
 export function notSavedWords(e: unknown): string {
