@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, assertAccessible, eventually, serverAndBrowser, signIn } from './harness.mjs';
+import { api, assertAccessible, eventually, keptOnDevice, serverAndBrowser, signIn } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -157,6 +157,12 @@ test("a goal's steps can be reworded and removed, saved together or not at all",
   await page.getByRole('button', { name: 'Change or remove steps' }).click();
   await assertAccessible(page, 'changing steps');
   await page.getByLabel('Step 1', { exact: true }).fill('Find my birth certificate');
+  // Kept on the phone as they are typed: the page lost and opened again, the steps are still
+  // being changed, with the change.
+  await eventually(async () => (await keptOnDevice(page)).text.includes('Find my birth certificate'), 10_000, 'the steps kept on the phone');
+  await page.reload();
+  await page.getByText('Your changes to the steps from before are still here. They are not saved until you press Save steps.').waitFor();
+  assert.equal(await page.getByLabel('Step 1', { exact: true }).inputValue(), 'Find my birth certificate');
   await page.getByLabel('Step 2 (done)').waitFor();
   await page.getByLabel('Step 3').fill('');
   await page.getByRole('button', { name: 'Save steps' }).click();

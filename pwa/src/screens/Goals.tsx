@@ -70,8 +70,18 @@ export function Goals() {
   );
 }
 
+/** Steps kept as a draft (JSON), or the saved ones if the draft can't be read. */
+function stepsFrom(words: string, saved: Step[]): Step[] {
+  try {
+    const kept: unknown = JSON.parse(words);
+    return Array.isArray(kept) ? (kept as Step[]) : saved;
+  } catch {
+    return saved;
+  }
+}
+
 /** Every step as words to change, each with a way to remove it; nothing is saved until Save. */
-function StepsEditor({ drafts, onChange, onSave, onCancel }: { drafts: Step[]; onChange(d: Step[]): void; onSave(kept: Step[]): void | Promise<void>; onCancel(): void }) {
+function StepsEditor({ drafts, onChange, onSave, onCancel, restored }: { drafts: Step[]; onChange(d: Step[]): void; onSave(kept: Step[]): void | Promise<void>; onCancel(): void; restored: boolean }) {
   const set = (i: number, text: string) => onChange(drafts.map((d, j) => (j === i ? { ...d, text } : d)));
   const save = () => {
     const tooLong = drafts.findIndex((d) => !fits(d.text, LIMITS.step));
@@ -81,6 +91,7 @@ function StepsEditor({ drafts, onChange, onSave, onCancel }: { drafts: Step[]; o
   };
   return (
     <div class="stack">
+      {restored && <p class="hint">Your changes to the steps from before are still here. They are not saved until you press Save steps.</p>}
       {drafts.length === 0 && <p>No steps left. Save to remove them all, or cancel to keep them.</p>}
       {drafts.map((d, i) => (
         <div class="stack" key={i}>
@@ -127,9 +138,12 @@ export function GoalEditor({ item }: { item: Item }) {
   const why = useDraft(editKey(item.id, 'why'), String(item.values.why ?? ''));
   const newStep = useDraft(`step/${item.id}`);
   const [saved, setSaved] = useState(false);
-  // The steps while they are being reworded or removed: saved together, or not at all.
-  const [stepDrafts, setStepDrafts] = useState<Step[] | null>(null);
   const steps = (item.values.steps as Step[] | undefined) ?? [];
+  // The steps while they are being reworded or removed: saved together, or not at all, and kept
+  // on the device meanwhile like any words being typed (as JSON).
+  const stepsDraft = useDraft(editKey(item.id, 'steps'), JSON.stringify(steps));
+  const [stepsOpen, setStepsOpen] = useState(false);
+  const stepDrafts: Step[] | null = stepsOpen || stepsDraft.restored ? stepsFrom(stepsDraft.words, steps) : null;
   const ratings = (item.values.ratings as Rating[] | undefined) ?? [];
   const workers = ctx.workers.map((w) => w.display_name);
   const save = (changes: Parameters<typeof ctx.save>[1]) => ctx.save(item, changes);
@@ -179,12 +193,18 @@ export function GoalEditor({ item }: { item: Item }) {
         {stepDrafts ? (
           <StepsEditor
             drafts={stepDrafts}
-            onChange={setStepDrafts}
+            onChange={(d) => void stepsDraft.set(JSON.stringify(d))}
             onSave={async (kept) => {
               // Not stored: the steps stay open as they were typed.
-              if (await save([{ field: 'steps', value: kept }])) setStepDrafts(null);
+              if (!(await save([{ field: 'steps', value: kept }]))) return;
+              await stepsDraft.reset();
+              setStepsOpen(false);
             }}
-            onCancel={() => setStepDrafts(null)}
+            onCancel={async () => {
+              await stepsDraft.reset();
+              setStepsOpen(false);
+            }}
+            restored={stepsDraft.restored}
           />
         ) : steps.length > 0 && (
           <ul class="steps">
@@ -199,7 +219,7 @@ export function GoalEditor({ item }: { item: Item }) {
           </ul>
         )}
         {!stepDrafts && steps.length > 0 && (
-          <button type="button" class="link-button" onClick={() => setStepDrafts(steps.map((x) => ({ ...x })))}>Change or remove steps</button>
+          <button type="button" class="link-button" onClick={() => setStepsOpen(true)}>Change or remove steps</button>
         )}
         {stepDrafts ? null : steps.length >= LIMITS.steps ? (
           <p>That's {LIMITS.steps} steps, the most one goal can hold. For more, make a new goal for the next part.</p>

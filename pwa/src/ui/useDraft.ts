@@ -21,6 +21,8 @@ export interface Draft {
   restored: boolean;
   /** Saved or cancelled: nothing brings these words back. */
   forget(): Promise<void>;
+  /** Cancelled: back to the saved words, and nothing brings these back. */
+  reset(): Promise<void>;
 }
 
 /** `saved`: what the field holds when nothing is being changed (empty for something new). While
@@ -80,5 +82,10 @@ export function useDraft(key: string, saved = ''): Draft {
     if (timer.current !== null) window.clearTimeout(timer.current);
     timer.current = window.setTimeout(() => void write(latest.current), PAUSE_MS);
   };
-  return { words, set, restored, forget };
+  const reset = () => {
+    latest.current = base.current;
+    setWords(base.current);
+    return forget();
+  };
+  return { words, set, restored, forget, reset };
 }
