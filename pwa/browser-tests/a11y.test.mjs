@@ -83,5 +83,16 @@ test("every staff screen fits a 320 px phone: nothing scrolls sideways", async (
   await page.getByRole('button', { name: /Open ash/ }).click();
   await page.getByRole('heading', { level: 1, name: /ash/ }).waitFor();
   await fits('a young person');
+  // An invite's code, large, on one line on the smallest phone.
+  await page.getByRole('button', { name: '← All young people' }).click();
+  await page.getByRole('button', { name: 'Invite a young person' }).click();
+  await page.getByLabel(/What you call them/).fill('Jordan');
+  await page.getByRole('button', { name: 'Make a code' }).click();
+  const code = page.getByTestId('invite-code');
+  await code.waitFor();
+  await fits('an invite card');
+  const box = await code.boundingBox();
+  const lineHeight = await code.evaluate((e) => parseFloat(getComputedStyle(e).lineHeight) || parseFloat(getComputedStyle(e).fontSize) * 1.6);
+  assert.ok(box.height < lineHeight * 1.5, `the code is on one line (${box.height} px high, a line is ${lineHeight} px)`);
   await worker.close();
 });
