@@ -22,6 +22,8 @@ for (const scheme of ['light', 'dark']) {
       await page.getByRole('button', { name: button }).click();
       await page.locator('h1').first().waitFor();
       await assertAccessible(page, screen);
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+      assert.equal(wide, false, `nothing on ${screen} scrolls sideways at 320 px`);
     }
     await page.getByRole('button', { name: 'Home' }).click();
     await page.getByRole('button', { name: /My goals/ }).click();
