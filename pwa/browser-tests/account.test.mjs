@@ -91,6 +91,7 @@ test('a young person locks Tandem on their phone with a code: asked on opening a
   await page.getByText('Tandem is locked. Your things are hidden.').waitFor();
   await assertAccessible(page, 'the phone lock');
   assert.equal(await page.getByText(/good listener/).count(), 0, 'their words are hidden');
+  assert.equal(await page.getByRole('button', { name: 'Account', exact: true }).count(), 0, 'nowhere to go until unlocked');
   await page.getByLabel('Your lock code').fill('1111');
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByText("That code didn't match. Try again.").waitFor();

@@ -36,8 +36,13 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
         <span class="brand">Tandem</span>
         {session && (
           <nav aria-label="Main" class="top__nav">
-            <button type="button" class="link-button" onClick={() => go({ name: 'home' })}>Home</button>
-            <button type="button" class="link-button" onClick={() => go({ name: 'account' })}>Account</button>
+            {/* Locked: nothing to go to until it is unlocked; signing out is still there. */}
+            {!locked && !t.phoneLocked && (
+              <>
+                <button type="button" class="link-button" onClick={() => go({ name: 'home' })}>Home</button>
+                <button type="button" class="link-button" onClick={() => go({ name: 'account' })}>Account</button>
+              </>
+            )}
             <button type="button" class="link-button" onClick={() => void signOut(false)}>Sign out</button>
           </nav>
         )}
