@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type { AccessEntry, AppCtx, CardCtxValue, PersonRef, Route } from '../context';
 import type { FieldValue, RecordKind, Visibility } from '../generated/tandem';
 import { request } from '../sync/api';
-import { type Db, isStorageFull, open, type RejectedEntry, type Session } from '../sync/db';
+import { type Db, isStorageFull, MAKE_SPACE, open, type RejectedEntry, type Session } from '../sync/db';
 import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
 import { useDrafts } from './useDrafts';
@@ -12,7 +12,7 @@ import { edit, type Item, newId, readItems, unsentCount, view, withEdit, withIte
 import { SessionManager } from '../sync/session';
 import { awayMs, idleMs, makeUnlockCheck, type UnlockCheck, useAwayLock, useIdleLock } from '../ui/IdleLock';
 import { tidyChange } from '../ui/limits';
-import { MAKE_SPACE, problemWords } from '../ui/useSubmit';
+import { problemWords } from '../ui/useSubmit';
 import { names } from '../ui/words';
 import { type AlertStatus, knownAlerts, type PendingAlert, pendingAlerts, raiseAlert, sendAlertNow } from '../sync/alerts';
 

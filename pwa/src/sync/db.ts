@@ -71,6 +71,9 @@ export async function readMeta(store: MetaStore, newDevice: () => string): Promi
   };
 }
 
+/** What someone whose phone is full can do about it, said wherever that stops Tandem. */
+export const MAKE_SPACE = "Make some space (delete photos, videos or apps you don't need)";
+
 /** The browser refused a write because this device's storage is full. */
 export function isStorageFull(e: unknown): boolean {
   return e instanceof DOMException && (e.name === 'QuotaExceededError' || (e.name === 'AbortError' && /quota/i.test(e.message)));

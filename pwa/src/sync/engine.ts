@@ -6,7 +6,7 @@
 import type { CompactPullResponse, Hlc, Operation, PullResponse, PushRequest, PushResponse } from '../generated/tandem';
 import { PROTOCOL_VERSION, PUSH_BODY_MAX, SCHEMA_VERSION } from '../generated/tandem';
 import { ApiFailure, type Auth, backoff, request } from './api';
-import { type Db, readMeta } from './db';
+import { type Db, isStorageFull, MAKE_SPACE, readMeta } from './db';
 import { syncAlerts } from './alerts';
 import { coalesced } from './coalesce';
 import { recordOf } from './compact';
@@ -129,7 +129,10 @@ export class SyncEngine {
       if (this.stopped) return;
       const left = await this.o.db.count('outbox');
       if (!(e instanceof ApiFailure)) {
-        this.o.onState({ kind: 'failed', unsent: left, message: 'Something went wrong. Your changes are still saved on this phone.' });
+        const message = isStorageFull(e)
+          ? `This phone's storage is full, so Tandem can't bring in new things. Your changes are still saved on it. ${MAKE_SPACE}.`
+          : 'Something went wrong. Your changes are still saved on this phone.';
+        this.o.onState({ kind: 'failed', unsent: left, message });
         this.retryLater();
         return;
       }

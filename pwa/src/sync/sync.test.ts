@@ -24,6 +24,7 @@ beforeEach(async () => {
 afterEach(() => {
   vi.useRealTimers();
   vi.unstubAllGlobals();
+  vi.restoreAllMocks();
   db.close();
 });
 
@@ -450,6 +451,22 @@ describe('pull', () => {
     // The author's device travels only when it differs from the stamp's.
     expect(compact(record).body[1][0][7]).toBe(DEVICE);
     expect(compact(record).body[0][0][7]).toBeNull();
+  });
+
+  it("says a full phone is full, and what to do, rather than that something went wrong", async () => {
+    fakeServer((path) => (path.startsWith('/api/sync/pull') ? { status: 200, json: page({ records: [serverGoal('new words')], removed: [], cursor: 5, more: false, last_applied: 0 }) } : { status: 200, json: [] }));
+    const states: SyncState[] = [];
+    const e = engine({ states });
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(() => {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    });
+    await e.syncNow();
+    const last = states[states.length - 1];
+    expect(last.kind).toBe('failed');
+    expect(last.kind === 'failed' && last.message).toBe(
+      "This phone's storage is full, so Tandem can't bring in new things. Your changes are still saved on it. Make some space (delete photos, videos or apps you don't need).",
+    );
+    e.stop();
   });
 
   it('follows pages, applies removals and keeps the cursor', async () => {

@@ -1,10 +1,7 @@
 // A form's submit: busy while it runs, and what went wrong in words a person can act on.
 import { useState } from 'preact/hooks';
 import { ApiFailure } from '../sync/api';
-import { isStorageFull } from '../sync/db';
-
-/** What someone with a full phone can do about it. */
-export const MAKE_SPACE = "Make some space (delete photos, videos or apps you don't need)";
+import { isStorageFull, MAKE_SPACE } from '../sync/db';
 
 /** The words for a failed request: `noSignal` when it never reached the server; when the server
  *  asks to be tried later, when that is, in minutes; a full phone, what to do; else the server's
