@@ -214,3 +214,33 @@ test("a worker sees a shared goal's why, steps and how it is going, not only its
   await yp.close();
   await wk.close();
 });
+
+test('a past rating can be put right or removed (asked first)', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'kai', '1357');
+  await page.getByRole('button', { name: /My goals/ }).click();
+  await page.getByLabel('A new goal').fill('Sleep before midnight');
+  await page.getByRole('button', { name: 'Add goal' }).click();
+  await page.getByRole('heading', { name: 'Sleep before midnight' }).waitFor();
+  await page.getByRole('button', { name: '4 out of 10' }).click();
+  await page.getByText('Today: 4 out of 10. Tap another number to change it.').waitFor();
+  await page.getByText('Everything is sent.').waitFor();
+  assert.equal(await page.getByText('Change or remove a past rating').count(), 0, 'only today so far: nothing past to change');
+
+  // The next day: yesterday's rating can be changed, then removed.
+  await page.clock.install({ time: Date.now() + 86_400_000 });
+  await page.reload();
+  await page.getByRole('heading', { name: 'Sleep before midnight' }).waitFor();
+  await page.getByText('Change or remove a past rating').click();
+  const yesterday = page.getByLabel('Yesterday', { exact: true });
+  assert.equal(await yesterday.inputValue(), '4');
+  await yesterday.selectOption('7');
+  await page.getByText('Latest: 7 out of 10').waitFor();
+  await assertAccessible(page, 'changing a past rating');
+  await page.getByRole('button', { name: 'Remove the rating from yesterday' }).click();
+  await page.getByText('Remove the rating of 7 yesterday?').waitFor();
+  await page.getByRole('button', { name: 'Yes, remove it' }).click();
+  await page.getByText('No ratings yet.').waitFor();
+  await context.close();
+});

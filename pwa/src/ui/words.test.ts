@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldValue } from '../generated/tandem';
-import { fieldName, localDate, ratingDay, seenDays, valueWords, whoCanSee } from './words';
+import { fieldName, localDate, ratingDay, ratingDayName, seenDays, valueWords, whoCanSee } from './words';
 
 describe('who can see', () => {
   it('names the key workers who will see a shared item', () => {
@@ -66,6 +66,15 @@ describe('a kept version in words', () => {
     for (const v of odd) {
       expect(valueWords(v)).not.toMatch(/object|undefined|true|false/);
     }
+  });
+});
+
+describe('ratingDayName', () => {
+  it('names a day on its own, as a label', () => {
+    const now = new Date(2026, 10, 30, 12);
+    expect(ratingDayName('2026-11-29', now)).toBe('Yesterday');
+    expect(ratingDayName('2026-11-27', now)).toBe(new Date(2026, 10, 27).toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long' }));
+    expect(ratingDayName('not a date', now)).toBe('not a date');
   });
 });
 

@@ -103,6 +103,12 @@ export function ratingDay(date: string, now = new Date()): string {
   return y && m && d ? onDay(new Date(y, m - 1, d), now) : `on ${date}`;
 }
 
+/** A rating's day on its own, as a label: "Yesterday", "Saturday 28 November". */
+export function ratingDayName(date: string, now = new Date()): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return y && m && d ? dayWords(new Date(y, m - 1, d), now) : date;
+}
+
 /** A day inside a sentence: "today", "yesterday", "on Tuesday 1 December". */
 export function onDay(d: Date, now = new Date()): string {
   const words = dayWords(d, now);
