@@ -13,8 +13,8 @@ export function Export() {
   }, [ctx.online]);
   const copy = useMemo(() => {
     const mine = ctx.items.filter((i) => i.owner === ctx.session.person && !i.suggestion);
-    return myCopy(mine, Object.fromEntries(ctx.workers.map((w) => [w.id, w.display_name])), seen, new Date());
-  }, [ctx.items, ctx.workers, seen]);
+    return myCopy(mine, Object.fromEntries(ctx.workers.map((w) => [w.id, w.display_name])), ctx.alerts, seen, new Date());
+  }, [ctx.items, ctx.workers, ctx.alerts, seen]);
   const href = useMemo(() => URL.createObjectURL(new Blob([JSON.stringify(copy, null, 2)], { type: 'application/json' })), [copy]);
   useEffect(() => () => URL.revokeObjectURL(href), [href]);
   const who = (c: { who_can_see: string; written_by: string }) => (

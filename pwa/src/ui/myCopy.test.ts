@@ -18,6 +18,7 @@ describe('myCopy', () => {
       item('statement', { text: 'Text before you call', meeting: 'Review', visibility: 'team' }),
     ],
     { [SAM]: 'Sam' },
+    [{ id: 'a1', young_person: ME, young_person_name: 'Ash', raised_at: Date.parse('2026-11-29T22:00:00Z'), received_at: 0, seen_by_name: 'Sam', seen_at: Date.parse('2026-11-29T22:05:00Z') }],
     [{ who_name: 'Sam', role: 'key_worker', action: 'read', records: 3, at: Date.parse('2026-11-30T09:00:00Z') }],
     new Date('2026-12-01T10:00:00Z'),
   );
@@ -29,11 +30,12 @@ describe('myCopy', () => {
       { title: 'Get my own place', why: 'A key of my own', where_i_am: 'Taking a break', steps: [{ text: 'Ring the office', done: true }], ratings: [{ date: '2026-11-30', score: 6 }], who_can_see: 'Just me', written_by: 'Me' },
     ]);
     expect(copy.statements).toEqual([{ text: 'Text before you call', meeting: 'Review', who_can_see: 'Me, my worker and drop-in staff', written_by: 'Me' }]);
+    expect(copy.times_i_said_i_did_not_feel_safe).toEqual([{ when: '2026-11-29T22:00:00.000Z', seen_by: 'Sam', seen: '2026-11-29T22:05:00.000Z' }]);
     expect(copy.who_has_seen).toEqual([{ who: 'Sam', did: 'looked at', how_many_things: 3, when: '2026-11-30T09:00:00.000Z' }]);
   });
 
   it('says so when the log of who has seen them could not be fetched', () => {
-    expect(myCopy([], {}, null, new Date()).who_has_seen).toBe(SEEN_NEEDS_SIGNAL);
+    expect(myCopy([], {}, [], null, new Date()).who_has_seen).toBe(SEEN_NEEDS_SIGNAL);
   });
 
   it("carries none of the app's internals (device ids, clocks, record ids)", () => {

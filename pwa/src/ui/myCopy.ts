@@ -1,6 +1,7 @@
 // A young person's own copy of their things: their words and choices in plain fields, readable
 // without Tandem (not the app's internal records, which carry device ids and clocks).
 import type { GoalStatus, NoticedBy, Rating, Step } from '../generated/tandem';
+import type { AlertStatus } from '../sync/alerts';
 import type { Item } from '../sync/local';
 import { type SeenEntry, shareChoice, valueWords } from './words';
 
@@ -11,6 +12,8 @@ export interface MyCopy {
   strengths: { text: string; who_noticed?: string; who_can_see: string; written_by: string }[];
   goals: { title: string; why?: string; where_i_am: string; steps: Step[]; ratings: Rating[]; who_can_see: string; written_by: string }[];
   statements: { text: string; meeting?: string; who_can_see: string; written_by: string }[];
+  /** Each time they said they didn't feel safe, and who saw it. */
+  times_i_said_i_did_not_feel_safe: { when: string; seen_by?: string; seen?: string }[];
   /** The access log, or why it is not in this copy. */
   who_has_seen: { who: string; did: string; how_many_things: number; when: string }[] | string;
 }
@@ -18,9 +21,10 @@ export interface MyCopy {
 /** Said in a copy made without the access log (it is only on the server). */
 export const SEEN_NEEDS_SIGNAL = 'Not in this copy: it was made without signal. Download again when you are online to include it.';
 
-/** `names`: display names of the people who may have written words (their workers); `seen`: the
- *  access log, null if it could not be fetched. */
-export function myCopy(items: Item[], names: { [person: string]: string }, seen: SeenEntry[] | null, exported: Date): MyCopy {
+/** `names`: display names of the people who may have written words (their workers); `alerts`:
+ *  the "I don't feel safe" alerts this device knows of; `seen`: the access log, null if it could
+ *  not be fetched. */
+export function myCopy(items: Item[], names: { [person: string]: string }, alerts: AlertStatus[], seen: SeenEntry[] | null, exported: Date): MyCopy {
   const of = (kind: Item['kind']) => items.filter((i) => i.kind === kind);
   const byWhom = (i: Item, field: 'text' | 'title') => {
     const writer = i.writers[field];
@@ -50,6 +54,10 @@ export function myCopy(items: Item[], names: { [person: string]: string }, seen:
       ...(i.values.meeting ? { meeting: String(i.values.meeting) } : {}),
       who_can_see: canSee(i),
       written_by: byWhom(i, 'text'),
+    })),
+    times_i_said_i_did_not_feel_safe: alerts.map((a) => ({
+      when: new Date(a.raised_at).toISOString(),
+      ...(a.seen_at ? { seen_by: a.seen_by_name ?? 'A worker', seen: new Date(a.seen_at).toISOString() } : {}),
     })),
     who_has_seen: seen
       ? seen.map((e) => ({
