@@ -8,6 +8,9 @@
 //! 3. The losing value is never dropped: it is kept in `Record::conflicts`, shown to both.
 //!    The exception is a device's own earlier draft: a later write from the same device, based on
 //!    the same version, replaces it without a conflict (it is one person changing their mind).
+//!    The young person's words (a title, a text, a why) that a worker writes over under rule 1
+//!    are kept the same way, so the young person can see them and take them back; they go once
+//!    the young person writes again from them.
 //! 4. Deletion is the `deleted` field and merges like any other. A worker may delete only a
 //!    record they made, and their delete counts only while the young person has written nothing
 //!    to it (`Record::is_deleted`): once the young person's words are in it, a worker's delete
@@ -102,10 +105,21 @@ pub fn apply(record: &mut Record, write: FieldWrite) -> Result<Outcome, Refusal>
 
     if side == Side::Owner {
         record.owner_touched = true;
+        // Their own words kept when a worker wrote over them are superseded by what they write
+        // from them now (whichever of the two arrived first).
+        let owner = record.owner;
+        record.conflicts.retain(|c| c.value.name() != name || c.author.person != owner || Some(c.stamp) != write.base);
     }
 
     if write.base == Some(current.stamp) || is_later_draft(&write, &current) {
+        let writes_over_their_words = side == Side::Worker
+            && write.base == Some(current.stamp)
+            && record.side_of(current.author.person) == Side::Owner
+            && matches!(name, FieldName::Title | FieldName::Text | FieldName::Why);
         record.fields.insert(name, write);
+        if writes_over_their_words {
+            keep_conflict(record, current);
+        }
         Ok(Outcome::Applied)
     } else if priority(record, &write) > priority(record, &current) {
         record.fields.insert(name, write);

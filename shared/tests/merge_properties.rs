@@ -177,6 +177,24 @@ proptest! {
         });
     }
 
+    /// The young person's words are never dropped by a worker's write: words of theirs that a
+    /// round starts with are still current, or kept as a conflict, unless they wrote again.
+    #[test]
+    fn a_workers_write_never_drops_the_young_persons_words(s in scenario(), k in keys()) {
+        let mut record = fresh(&s);
+        for round in concrete(&s) {
+            let start = record.clone();
+            let accepted = deliver(&mut record, &round, &order_from(&k, round.len()));
+            for name in [FieldName::Title, FieldName::Why] {
+                let Some(theirs) = start.fields.get(&name).filter(|f| start.side_of(f.author.person) == Side::Owner) else { continue };
+                let current = record.fields[&name].stamp == theirs.stamp;
+                let kept = record.conflicts.iter().any(|c| c.stamp == theirs.stamp && c.value == theirs.value);
+                let wrote_again = accepted.iter().any(|w| w.value.name() == name && w.author.person == OWNER);
+                prop_assert!(current || kept || wrote_again, "{:?} of theirs dropped", theirs.value);
+            }
+        }
+    }
+
     /// A write delivered twice within a sync counts once: the result equals delivering it once.
     #[test]
     fn a_write_delivered_twice_counts_once(s in scenario(), k in keys(), dup in prop::collection::vec(any::<bool>(), 10), extra in keys()) {

@@ -14,19 +14,55 @@ fn title_of(r: &tandem_shared::Record) -> &FieldValue {
 fn rule1_a_write_based_on_the_current_version_is_applied() {
     let mut goal = goal_by(owner_on(1));
     let base = base_of(&goal, FieldName::Title);
-    assert_eq!(apply(&mut goal, write(worker_on(1), 5, title("Get a bike"), base)), Ok(Outcome::Applied));
+    assert_eq!(apply(&mut goal, write(owner_on(2), 5, title("Get a bike"), base)), Ok(Outcome::Applied));
     assert_eq!(title_of(&goal), &title("Get a bike"));
-    assert!(goal.conflicts.is_empty());
+    assert!(goal.conflicts.is_empty(), "the young person writing over their own words keeps nothing");
 }
 
 #[test]
-fn rule1_a_worker_edit_based_on_the_owners_current_words_is_applied() {
+fn rule1_a_worker_edit_based_on_the_owners_current_words_is_applied_and_their_words_kept() {
     let mut goal = goal_by(owner_on(1));
     let b0 = base_of(&goal, FieldName::Title);
     apply(&mut goal, write(owner_on(1), 5, title("mine"), b0)).unwrap();
     let b1 = base_of(&goal, FieldName::Title);
     assert_eq!(apply(&mut goal, write(worker_on(1), 6, title("typo fixed"), b1)), Ok(Outcome::Applied));
     assert_eq!(title_of(&goal), &title("typo fixed"));
+    // Their words are not lost: kept for them to see, and to take back.
+    assert_eq!(goal.conflicts.len(), 1);
+    assert_eq!((goal.conflicts[0].value.clone(), goal.conflicts[0].author), (title("mine"), owner_on(1)));
+}
+
+#[test]
+fn rule1_the_young_persons_kept_words_go_once_they_write_again_from_them() {
+    let mut goal = goal_by(owner_on(1));
+    let b0 = base_of(&goal, FieldName::Title);
+    apply(&mut goal, write(owner_on(1), 5, title("mine"), b0)).unwrap();
+    let b1 = base_of(&goal, FieldName::Title);
+    // A worker's edit and the young person's own, both from "mine", in either order.
+    let theirs = write(worker_on(1), 6, title("typo fixed"), b1);
+    let again = write(owner_on(2), 7, title("mine, better"), b1);
+    let mut other = goal.clone();
+    apply(&mut goal, theirs.clone()).unwrap();
+    apply(&mut goal, again.clone()).unwrap();
+    apply(&mut other, again).unwrap();
+    apply(&mut other, theirs).unwrap();
+    assert_eq!(goal, other);
+    assert_eq!(title_of(&goal), &title("mine, better"));
+    let kept: Vec<_> = goal.conflicts.iter().map(|c| c.value.clone()).collect();
+    assert_eq!(kept, vec![title("typo fixed")], "the worker's version kept; the words they wrote from, not");
+}
+
+#[test]
+fn rule1_a_worker_ticking_a_step_or_changing_the_status_keeps_no_copy() {
+    let mut goal = goal_by(owner_on(1));
+    let status = |s| FieldValue::Status(s);
+    apply(&mut goal, write(owner_on(1), 5, status(tandem_shared::GoalStatus::Paused), None)).unwrap();
+    let b1 = base_of(&goal, FieldName::Status);
+    assert_eq!(
+        apply(&mut goal, write(worker_on(1), 6, status(tandem_shared::GoalStatus::Active), b1)),
+        Ok(Outcome::Applied)
+    );
+    assert!(goal.conflicts.is_empty(), "only their words are kept when a worker writes over them");
 }
 
 #[test]
