@@ -141,6 +141,7 @@ test("the worker's open caseload shows a newly shared statement within seconds, 
 
   // Sam's own change is not news to Sam: back on the caseload, nothing is counted as new.
   await statement.getByRole('button', { name: 'Change', exact: true }).click();
+  await sam.getByText('These are their words. They will see your change, and their words are kept for them to take back.').waitFor();
   await sam.getByLabel('Change the words').fill('Text me before you call, please');
   await sam.getByRole('button', { name: 'Save', exact: true }).click();
   await sam.locator('li.card p.card__text', { hasText: 'Text me before you call, please' }).waitFor();
@@ -149,6 +150,22 @@ test("the worker's open caseload shows a newly shared statement within seconds, 
   await kaiCard.getByRole('button', { name: /Open kai/ }).waitFor();
   await sam.getByText('Everything is sent.').waitFor();
   assert.equal(await kaiCard.getByTestId('new-count').count(), 0);
+
+  // Kai's words were not lost: kept for Kai, who takes them back.
+  await kai.getByRole('button', { name: 'Home' }).click();
+  await kai.getByRole('button', { name: /From my worker \(1\)/ }).click({ timeout: 15_000 });
+  const notice = kai.locator('li.card', { hasText: 'Sam changed the words' });
+  await notice.getByText('Text me before you call, please').waitFor();
+  await notice.locator('blockquote', { hasText: /^Text me before you call$/ }).waitFor();
+  await assertAccessible(kai, 'where your worker changed your words');
+  await notice.getByRole('button', { name: 'Use my words again' }).click();
+  await notice.waitFor({ state: 'detached' });
+  await kai.getByRole('button', { name: 'Home' }).click();
+  await kai.getByRole('button', { name: /What I want you to know/ }).click();
+  await kai.locator('li.card p.card__text', { hasText: /^Text me before you call$/ }).waitFor();
+  // Sam's open screen follows: the words are Kai's again.
+  await kaiCard.getByRole('button', { name: /Open kai/ }).click();
+  await sam.locator('li.card', { hasText: /^In their words/ }).filter({ has: sam.locator('p.card__text', { hasText: /^Text me before you call$/ }) }).waitFor({ timeout: 15_000 });
   await yp.close();
   await wk.close();
 });
@@ -286,7 +303,8 @@ test('on a shared tablet, sign-out leaves nothing of the young person, and the n
 test('a shared tablet left with unsent words keeps them until they are sent, then clears itself for the next visitor', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await page.goto(env.server.base + '/?idle=1');
+  // Locks after 2 s idle (typing into a field is not a tap; one second left no room on a busy machine).
+  await page.goto(env.server.base + '/?idle=2');
   await page.getByLabel('Your name').fill('mo');
   await page.getByLabel('Your PIN or password').fill('9876');
   await page.getByLabel(/shared tablet/).check();

@@ -20,6 +20,23 @@ export function collisionsFor(items: Item[], me: string, putAway: string[]) {
   );
 }
 
+/** Where a worker wrote over my words (a title, a text, a why) and mine were kept for me, less
+ *  those put away on this device, those I have taken back, and empty ones. */
+export function overwrittenFor(items: Item[], me: string, putAway: string[]) {
+  return items.flatMap((i) =>
+    i.owner === me
+      ? i.conflicts
+          .filter((c) => c.author.person === me && ['title', 'text', 'why'].includes(c.value.field))
+          .filter((c) => {
+            const writer = i.writers[c.value.field];
+            return !!writer && writer.person !== me && String(c.value.value).trim() !== '';
+          })
+          .filter((c) => !putAway.includes(collisionKey(i.id, c)) && stillDiffers(i.values, c.value))
+          .map((c) => ({ item: i, conflict: c }))
+      : [],
+  );
+}
+
 /** Fields whose other version can simply be taken: words and choices. Who can see a thing, and
  *  whether it is kept at all, are changed where they are shown, never from a notice. */
 function takeable(field: FieldValue['field']): boolean {
@@ -31,6 +48,7 @@ export function FromWorker() {
   const me = ctx.session.person;
   const suggestions = ctx.items.filter((i) => i.owner === me && i.suggestion);
   const collisions = collisionsFor(ctx.items, me, ctx.putAway);
+  const overwritten = overwrittenFor(ctx.items, me, ctx.putAway);
   const workerName = (id: string) => ctx.workers.find((w) => w.id === id)?.display_name ?? 'Your worker';
   return (
     <section>
@@ -51,6 +69,32 @@ export function FromWorker() {
             </li>
           ))}
         </ul>
+      )}
+      {overwritten.length > 0 && (
+        <>
+          <h2>Where your worker changed your words</h2>
+          <ul class="cards">
+            {overwritten.map(({ item, conflict }) => {
+              const who = workerName(item.writers[conflict.value.field]?.person ?? '');
+              return (
+                <li class="card" key={collisionKey(item.id, conflict)}>
+                  <p>
+                    {who} changed {fieldName(conflict.value.field)}
+                    {item.kind === 'goal' && conflict.value.field !== 'title' ? ` of “${textOf(item)}”` : ''}. It says now:
+                  </p>
+                  <p class="card__text">{fieldWords(item, conflict.value.field)}</p>
+                  <p>Your words, kept for you:</p>
+                  <blockquote>{valueWords(conflict.value)}</blockquote>
+                  <div class="row row--equal">
+                    {/* Taking mine back is my own edit, from my kept words: the notice then goes. */}
+                    <button type="button" onClick={() => ctx.save(item, [conflict.value])}>Use my words again</button>
+                    <button type="button" onClick={() => ctx.putAwayNotices([collisionKey(item.id, conflict)])}>Keep {who}'s</button>
+                  </div>
+                </li>
+              );
+            })}
+          </ul>
+        </>
       )}
       <h2>When you both changed the same thing</h2>
       {collisions.length === 0 ? <p>Nothing to show.</p> : (

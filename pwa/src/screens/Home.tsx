@@ -1,7 +1,7 @@
 // The young person's home: good things first, then everything else, at their pace.
 import { useContext } from 'preact/hooks';
 import { Ctx } from '../context';
-import { collisionsFor } from './FromWorker';
+import { collisionsFor, overwrittenFor } from './FromWorker';
 import { ReadAloud } from '../ui/ReadAloud';
 import { AddItem, ItemCard } from './Items';
 import { ClosedCaseNotice } from './DeleteAccount';
@@ -15,7 +15,7 @@ export function Home() {
   const strengths = ctx.items.filter((i) => i.kind === 'strength' && i.owner === me && !i.suggestion);
   const goals = ctx.items.filter((i) => i.kind === 'goal' && i.owner === me && !i.suggestion).length;
   const statements = ctx.items.filter((i) => i.kind === 'statement' && i.owner === me && !i.suggestion).length;
-  const collided = new Set(collisionsFor(ctx.items, me, ctx.putAway).map((c) => c.item.id));
+  const collided = new Set([...collisionsFor(ctx.items, me, ctx.putAway), ...overwrittenFor(ctx.items, me, ctx.putAway)].map((c) => c.item.id));
   const fromWorker = ctx.items.filter((i) => i.owner === me && (i.suggestion || collided.has(i.id))).length;
   const intro = `Hi ${ctx.session.displayName}. Here are good things about you.`;
   // Before this phone's first fetch, a count of 0 would say their things are gone.

@@ -115,6 +115,9 @@ function ChangeWords({ item, done }: { item: Item; done(): void }) {
       <textarea id={`edit-${item.id}`} value={draft.words} onInput={(e) => void draft.set(e.currentTarget.value)} rows={3} aria-describedby={`edit-${item.id}-length`} />
       <LengthHint id={`edit-${item.id}-length`} words={draft.words} max={max} />
       {draft.restored && <p class="hint">Your changes from before are still here. They are not saved until you press Save.</p>}
+      {ctx.me !== item.owner && item.writers[field]?.person === item.owner && (
+        <p class="hint">These are their words. They will see your change, and their words are kept for them to take back.</p>
+      )}
       <div class="row">
         <button type="button" onClick={save}>Save</button>
         <button type="button" onClick={cancel}>Cancel</button>
