@@ -51,6 +51,44 @@ async fn young_person_on_two_offline_devices_and_a_worker_edit_one_goal_and_the_
     server.stop().await;
 }
 
+/// A worker changing a young person's words when nothing collided: applied (rule 1), and the
+/// young person's words kept for them, through the real server and back to every device; the
+/// young person taking them back lets the kept copy go from sight (it says what the goal says).
+#[tokio::test]
+async fn a_worker_changing_the_young_persons_words_keeps_theirs_for_them() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let mut worker = server.signed_in(SAM.0, SAM.1).await;
+    let ash = phone.me();
+    let goal = new_record();
+    let op = phone.op(
+        goal,
+        RecordKind::Goal,
+        ash,
+        vec![title("Get my own plaec"), FieldValue::Visibility(Visibility::Worker)],
+    );
+    phone.push(vec![op]).await;
+    worker.pull().await;
+
+    let fixed = worker.op(goal, RecordKind::Goal, ash, vec![title("Get my own place")]);
+    assert_eq!(worker.push(vec![fixed]).await.results[0].status, OpStatus::Applied);
+    for c in [&mut phone, &mut worker] {
+        c.pull().await;
+        assert_eq!(c.text_of(goal, FieldName::Title), Some(title("Get my own place")));
+        let kept: Vec<_> = c.records[&goal].conflicts.iter().map(|k| (k.value.clone(), k.author.person)).collect();
+        assert_eq!(kept, vec![(title("Get my own plaec"), ash)], "the young person's words kept");
+    }
+
+    // Taking them back is the young person's own write: theirs again, the worker's wording not kept.
+    let back = phone.op(goal, RecordKind::Goal, ash, vec![title("Get my own plaec")]);
+    assert_eq!(phone.push(vec![back]).await.results[0].status, OpStatus::Applied);
+    phone.pull().await;
+    let record = &phone.records[&goal];
+    assert_eq!(record.field(FieldName::Title), Some(&title("Get my own plaec")));
+    assert_eq!(record.fields[&FieldName::Title].author.person, ash);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn compact_and_full_pulls_bring_the_same_records() {
     let server = TestServer::start().await;
