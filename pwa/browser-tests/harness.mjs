@@ -176,6 +176,20 @@ export async function api(base, name, secret) {
   };
 }
 
+/** Lets a test fill the page's storage: from `full(true)` on, IndexedDB writes are refused as on
+ *  a phone with no space left. (Chromium here ignores a quota override for IndexedDB, so the
+ *  refusal is made at the API: the same error, from the same call.) Call before the page loads. */
+export async function fillableStorage(page) {
+  await page.addInitScript(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (...args) {
+      if (globalThis.storageFull) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return put.apply(this, args);
+    };
+  });
+  return (yes) => page.evaluate((f) => { globalThis.storageFull = f; }, yes);
+}
+
 /** Holds the page's pulls until the returned function is called: what a device shows before its
  *  first fetch has come back. */
 export async function holdPulls(page) {

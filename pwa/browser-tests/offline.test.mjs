@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, asAdmin, assertAccessible, eventually, holdPulls, keptOnDevice, post, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
+import { api, asAdmin, assertAccessible, eventually, fillableStorage, holdPulls, keptOnDevice, post, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -246,18 +246,10 @@ test("a goal's words being changed are kept, the goal says so in the list, and S
 test("a phone whose storage is full says the words were not saved and keeps them on the screen, then saves them once there is space", async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  // The browser's storage refuses writes as a full phone's does. (Chromium here ignores a quota
-  // override for IndexedDB, so its refusal is made at the API: the same error, from the same call.)
-  await page.addInitScript(() => {
-    const put = IDBObjectStore.prototype.put;
-    IDBObjectStore.prototype.put = function (...args) {
-      if (globalThis.storageFull) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-      return put.apply(this, args);
-    };
-  });
+  const full = await fillableStorage(page);
   await signIn(page, env.server.base, 'kai', '1357');
   await page.getByRole('heading', { name: 'Good things about you' }).waitFor();
-  await page.evaluate(() => { globalThis.storageFull = true; });
+  await full(true);
 
   const field = page.getByLabel('Something good about you');
   await field.fill('I helped at the food bank');
@@ -268,7 +260,7 @@ test("a phone whose storage is full says the words were not saved and keeps them
   assert.equal(await page.locator('li.card', { hasText: 'I helped at the food bank' }).count(), 0);
 
   // Space again: the same Save works, and the notice goes.
-  await page.evaluate(() => { globalThis.storageFull = false; });
+  await full(false);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByText('Saved. Only you can see it until you share it.').waitFor();
   await page.locator('li.card', { hasText: 'I helped at the food bank' }).waitFor();
@@ -279,16 +271,10 @@ test("a phone whose storage is full says the words were not saved and keeps them
 test("'I don't feel safe' on a phone with no storage left goes straight to the worker, and with no signal either says what to do instead", async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await page.addInitScript(() => {
-    const put = IDBObjectStore.prototype.put;
-    IDBObjectStore.prototype.put = function (...args) {
-      if (globalThis.storageFull) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-      return put.apply(this, args);
-    };
-  });
+  const full = await fillableStorage(page);
   await signIn(page, env.server.base, 'kai', '1357');
   await page.getByText('Everything is sent.').waitFor();
-  await page.evaluate(() => { globalThis.storageFull = true; });
+  await full(true);
 
   // No signal and no space: nothing can carry it, and the young person is told what to do.
   await context.setOffline(true);

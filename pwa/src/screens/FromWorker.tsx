@@ -7,34 +7,35 @@ import type { Item } from '../sync/local';
 import { fieldName, valueWords } from '../ui/words';
 import { fieldWords, textOf } from './Items';
 
-/** Where a worker's version met mine and mine stayed (null writer: my own edit, not sent yet),
- *  less those put away on this device and those I have since taken as mine. */
-export function collisionsFor(items: Item[], me: string, putAway: string[]) {
+type Conflict = Item['conflicts'][number];
+
+/** My things' kept versions that `shows` picks out, less those put away on this device and those
+ *  that now say what the thing says (taken, on either side). */
+function noticesFor(items: Item[], me: string, putAway: string[], shows: (item: Item, c: Conflict) => boolean) {
   return items.flatMap((i) =>
     i.owner === me
       ? i.conflicts
-          .filter((c) => c.author.person !== me && (i.writers[c.value.field] === null || i.writers[c.value.field]?.person === me))
-          .filter((c) => !putAway.includes(collisionKey(i.id, c)) && stillDiffers(i.values, c.value))
+          .filter((c) => shows(i, c) && !putAway.includes(collisionKey(i.id, c)) && stillDiffers(i.values, c.value))
           .map((c) => ({ item: i, conflict: c }))
       : [],
   );
 }
 
-/** Where a worker wrote over my words (a title, a text, a why) and mine were kept for me, less
- *  those put away on this device, those I have taken back, and empty ones. */
+/** Where a worker's version met mine and mine stayed (null writer: my own edit, not sent yet). */
+export function collisionsFor(items: Item[], me: string, putAway: string[]) {
+  return noticesFor(items, me, putAway, (i, c) => {
+    const writer = i.writers[c.value.field];
+    return c.author.person !== me && (writer === null || writer?.person === me);
+  });
+}
+
+/** Where a worker wrote over my words (a title, a text, a why) and mine were kept for me (not
+ *  empty ones). */
 export function overwrittenFor(items: Item[], me: string, putAway: string[]) {
-  return items.flatMap((i) =>
-    i.owner === me
-      ? i.conflicts
-          .filter((c) => c.author.person === me && ['title', 'text', 'why'].includes(c.value.field))
-          .filter((c) => {
-            const writer = i.writers[c.value.field];
-            return !!writer && writer.person !== me && String(c.value.value).trim() !== '';
-          })
-          .filter((c) => !putAway.includes(collisionKey(i.id, c)) && stillDiffers(i.values, c.value))
-          .map((c) => ({ item: i, conflict: c }))
-      : [],
-  );
+  return noticesFor(items, me, putAway, (i, c) => {
+    const writer = i.writers[c.value.field];
+    return c.author.person === me && ['title', 'text', 'why'].includes(c.value.field) && !!writer && writer.person !== me && String(c.value.value).trim() !== '';
+  });
 }
 
 /** Fields whose other version can simply be taken: words and choices. Who can see a thing, and

@@ -154,9 +154,10 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       if (cancelled) return;
       sessions.current = new SessionManager(d);
       setDb(d);
-      await typed.load(d);
-      // Locked before anything of theirs is drawn.
-      const lock = ((await d.get('meta', 'phone-lock')) as UnlockCheck | undefined) ?? null;
+      // Read together (one wait, not two, on a slow phone's start), before anything is drawn:
+      // which cards open mid-change, and whether Tandem is locked.
+      const [, kept] = await Promise.all([typed.load(d), d.get('meta', 'phone-lock') as Promise<UnlockCheck | undefined>]);
+      const lock = kept ?? null;
       setPhoneLock(lock);
       setPhoneLocked(lock !== null);
       const s = await sessions.current.current();
