@@ -22,17 +22,18 @@ export function useDrafts(db: Db | null) {
   const store = useMemo<CardCtxValue['drafts'] | null>(() => {
     if (!db) return null;
     return {
-      read: async (key) => (await db.get('meta', `draft/${key}`)) as string | undefined,
+      // Unreadable (failing, or signed out meanwhile): the field starts from what is saved.
+      read: async (key) => (await db.get('meta', `draft/${key}`).catch(() => undefined)) as string | undefined,
       keep: async (key, words) => {
         const write = (async () => {
           try {
             if (words) await db.put('meta', words, `draft/${key}`);
             else await db.delete('meta', `draft/${key}`);
+            if (key.startsWith('edit/')) noted(await changedItems(db));
           } catch {
-            // Storage full or failing: the words are still in their field, and Save says so.
-            return;
+            // Storage full or failing, or signed out meanwhile: the words are still in their
+            // field, and Save says so.
           }
-          if (key.startsWith('edit/')) noted(await changedItems(db));
         })();
         writing.current.add(write);
         await write;

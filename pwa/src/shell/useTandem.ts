@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type { AccessEntry, AppCtx, CardCtxValue, PersonRef, Route } from '../context';
 import type { FieldValue, RecordKind, Visibility } from '../generated/tandem';
 import { request } from '../sync/api';
-import { type Db, isStorageFull, MAKE_SPACE, open, type RejectedEntry, type Session } from '../sync/db';
+import { type Db, isStorageFull, MAKE_SPACE, open, type RejectedEntry, type Session, whileOpen } from '../sync/db';
 import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
 import { useDrafts } from './useDrafts';
@@ -127,7 +127,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     const e = new SyncEngine({
       db: d,
       auth: mgr,
-      onChange: (records) => void refresh(d, records),
+      onChange: (records) => void whileOpen(d, () => refresh(d, records)),
       onState: setSync,
       onSignedOut: () => {
         setEnded(true);
@@ -253,15 +253,18 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       putAway,
       putAwayNotices: (keys: string[]) => {
         const next = [...new Set([...putAway, ...keys])];
-        // Hidden once stored, so a reload straight after can't bring it back.
-        void db.put('meta', next, 'put-away').then(() => setPutAway(next));
+        // Hidden once stored, so a reload straight after can't bring it back; hidden for now
+        // even if it could not be stored (full, or signed out meanwhile).
+        const hide = () => setPutAway(next);
+        void db.put('meta', next, 'put-away').then(hide, hide);
       },
       markLooked: (person: string) => {
         const latest = Math.max(0, ...items.filter((i) => i.owner === person).map((i) => i.changedAt));
         if ((lastLooked[person] ?? 0) >= latest) return;
         const next = { ...lastLooked, [person]: latest };
         setLastLooked(next);
-        void db.put('meta', next, 'looked');
+        // Only a marker: if it can't be kept (full, or signed out meanwhile), things show as new again.
+        void db.put('meta', next, 'looked').catch(() => undefined);
       },
       alerts,
       pendingAlerts: pending,

@@ -52,6 +52,27 @@ export function open(name = DB_NAME): Promise<Db> {
   });
 }
 
+/** Stores closed for good: the person signed out, and the store is being wiped. */
+const closed = new WeakSet<Db>();
+
+/** Closes `db` for good (signing out). Work still under way on it (a screen re-reading after a
+ *  sync round, a draft being written) then fails, and {@link whileOpen} lets it go quietly. */
+export function closeForGood(db: Db): void {
+  closed.add(db);
+  db.close();
+}
+
+/** Runs `f` on `db`. If `db` was closed for good meanwhile, what `f` was doing is for a person
+ *  who has signed out, so it ends quietly; any other failure is still thrown. */
+export async function whileOpen<T>(db: Db, f: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await f();
+  } catch (e) {
+    if (closed.has(db)) return undefined;
+    throw e;
+  }
+}
+
 type MetaStore = { get(key: string): Promise<unknown> };
 
 export async function readMeta(store: MetaStore, newDevice: () => string): Promise<Meta> {

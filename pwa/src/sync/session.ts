@@ -1,7 +1,7 @@
 // Signing in and out. The access token lives only in memory; the refresh token is kept in
 // IndexedDB so the app opens offline tomorrow. Sign-out wipes this device's copy.
 import { ApiFailure, type Auth, request, type Tokens } from './api';
-import { DB_NAME, type Db, readMeta, type Session } from './db';
+import { closeForGood, DB_NAME, type Db, readMeta, type Session } from './db';
 import { uuidv7 } from './ids';
 import { forgetThisTablet, thisTablet } from './tablet';
 
@@ -112,7 +112,7 @@ export class SessionManager implements Auth {
 
 /** Removes every trace of the signed-in person: IndexedDB and any cached user data. */
 export async function wipeDevice(db: Db): Promise<void> {
-  db.close();
+  closeForGood(db);
   await new Promise<void>((resolve) => {
     const req = indexedDB.deleteDatabase(DB_NAME);
     req.onsuccess = req.onerror = req.onblocked = () => resolve();

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PUSH_BODY_MAX } from '../generated/tandem';
 import type { CompactPullResponse, CompactRecord, FieldRow, FieldState, PullResponse, PushRequest, PushResponse, Record as ServerRecord, StampRow } from '../generated/tandem';
 import { backoff } from './api';
-import { type Db, open } from './db';
+import { closeForGood, type Db, open, whileOpen } from './db';
 import { SyncEngine, type SyncState, takeBatch } from './engine';
 import { edit, ownListMends, readItems, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
@@ -145,6 +145,22 @@ describe("a young person's two devices at once", () => {
     g.fields.steps.value = { field: 'steps', value: steps(Array.from({ length: 30 }, (_, i) => `step ${i}`)) };
     expect(ownListMends(g, ME)).toEqual([]);
     expect(ownListMends(g, OTHER)).toEqual([]);
+  });
+});
+
+describe('a store closed for good (signed out)', () => {
+  it('lets work still under way on it end quietly, and still throws any other failure', async () => {
+    const mine = await open(`test-closing-${++n}`);
+    const pending = whileOpen(mine, async () => {
+      await new Promise((r) => setTimeout(r, 0));
+      return mine.get('meta', 'session');
+    });
+    closeForGood(mine);
+    await expect(pending).resolves.toBeUndefined();
+    // The same failure on a store nobody closed on purpose is a bug, and says so.
+    const other = await open(`test-closing-${++n}`);
+    other.close();
+    await expect(whileOpen(other, () => other.get('meta', 'session'))).rejects.toThrow();
   });
 });
 
