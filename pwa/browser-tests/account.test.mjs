@@ -121,3 +121,49 @@ test('a young person locks Tandem on their phone with a code: asked on opening a
   assert.equal(await page.getByRole('heading', { name: 'Locked' }).count(), 0);
   await context.close();
 });
+
+test('guessing a phone lock code is slowed: after five wrong codes each try waits, and opening Tandem again does not start afresh', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'kai', '1357');
+  await page.getByRole('button', { name: 'Account', exact: true }).click();
+  const lock = page.getByRole('region', { name: 'Lock Tandem on this phone' });
+  await lock.getByLabel(/Choose a lock code/).fill('1470');
+  await lock.getByLabel('Type it again').fill('1470');
+  await lock.getByRole('button', { name: 'Lock Tandem with this code' }).click();
+  await lock.getByText(/^Done\./).waitFor();
+
+  await page.reload();
+  await page.getByRole('heading', { name: 'Locked' }).waitFor();
+  const guess = async (code, answer) => {
+    await page.getByLabel('Your lock code').fill(code);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.getByRole('alert').filter({ hasText: answer }).waitFor();
+  };
+  for (const code of ['0000', '1111', '2222', '3333']) await guess(code, "That code didn't match. Try again.");
+  await guess('4444', "That code didn't match. Too many tries. Wait 30 seconds, then try again.");
+  // The right code is not even checked while the wait runs.
+  await guess('1470', /^Too many tries\. Wait \d+ seconds, then try again\.$/);
+
+  // Closing and opening Tandem again: still waiting, and told so before typing.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Locked' }).waitFor();
+  await page.getByRole('alert').filter({ hasText: /^Too many tries\. Wait \d+ seconds/ }).waitFor();
+
+  // The wait over, one more wrong code waits twice as long.
+  await page.clock.install({ time: Date.now() + 60_000 });
+  await page.reload();
+  await page.getByRole('heading', { name: 'Locked' }).waitFor();
+  assert.equal(await page.getByRole('alert').count(), 0, 'nothing to wait for any more');
+  await guess('5555', "That code didn't match. Too many tries. Wait 1 minute, then try again.");
+
+  // That wait over, the right code opens it, and the count starts again from nothing.
+  await page.clock.fastForward(61_000);
+  await page.getByLabel('Your lock code').fill('1470');
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByRole('heading', { name: 'Your account' }).waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: 'Locked' }).waitFor();
+  await guess('6666', "That code didn't match. Try again.");
+  await context.close();
+});

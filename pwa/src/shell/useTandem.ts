@@ -10,7 +10,7 @@ import { SyncEngine, type SyncState } from '../sync/engine';
 import { useDrafts } from './useDrafts';
 import { edit, type Item, newId, readItems, unsentCount, view, withEdit, withItems } from '../sync/local';
 import { SessionManager } from '../sync/session';
-import { awayMs, idleMs, makeUnlockCheck, type UnlockCheck, useAwayLock, useIdleLock } from '../ui/IdleLock';
+import { awayMs, idleMs, type LockTries, makeUnlockCheck, NO_TRIES, type UnlockCheck, useAwayLock, useIdleLock } from '../ui/IdleLock';
 import { tidyChange } from '../ui/limits';
 import { problemWords } from '../ui/useSubmit';
 import { names } from '../ui/words';
@@ -59,6 +59,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   /** A young person chose a lock code for Tandem on this phone: its check, and whether it is locked. */
   const [phoneLock, setPhoneLock] = useState<UnlockCheck | null>(null);
   const [phoneLocked, setPhoneLocked] = useState(false);
+  /** Wrong lock codes (or PINs, on a lent tablet) in a row, kept so a reload can't reset them. */
+  const [lockTries, setLockTries] = useState<LockTries>(NO_TRIES);
   /** The last save could not be written on this device (its storage full or failing), in words. */
   const [saveProblem, setSaveProblem] = useState<string | null>(null);
   const sessions = useRef<SessionManager | null>(null);
@@ -156,8 +158,13 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       setDb(d);
       // Read together (one wait, not two, on a slow phone's start), before anything is drawn:
       // which cards open mid-change, and whether Tandem is locked.
-      const [, kept] = await Promise.all([typed.load(d), d.get('meta', 'phone-lock') as Promise<UnlockCheck | undefined>]);
+      const [, kept, tries] = await Promise.all([
+        typed.load(d),
+        d.get('meta', 'phone-lock') as Promise<UnlockCheck | undefined>,
+        d.get('meta', 'lock-tries') as Promise<LockTries | undefined>,
+      ]);
       const lock = kept ?? null;
+      setLockTries(tries ?? NO_TRIES);
       setPhoneLock(lock);
       setPhoneLocked(lock !== null);
       const s = await sessions.current.current();
@@ -360,6 +367,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     typed.clear();
     setPhoneLock(null);
     setPhoneLocked(false);
+    setLockTries(NO_TRIES);
     setSaveProblem(null);
     setRejected([]);
     setMe({ workers: [], caseload: [] });
@@ -452,6 +460,12 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     phoneLock,
     phoneLocked,
     unlockPhone: () => setPhoneLocked(false),
+    lockTries,
+    keepLockTries: (t: LockTries) => {
+      setLockTries(t);
+      // Not kept (storage full): the count still holds until Tandem is closed.
+      void db?.put('meta', t, 'lock-tries').catch(() => undefined);
+    },
     visitEnded,
     unlockCheck,
     signOut,

@@ -55,9 +55,35 @@ export function useAwayLock(active: boolean, timeoutMs: number, lock: () => void
   }, [active, timeoutMs]);
 }
 
-/** Wrong codes in a row before each further try must wait; and how long. */
+/** Wrong codes in a row before each further try must wait; the first wait, doubling with each
+ *  further wrong code up to the longest. A four-digit code then takes months to guess. */
 const FREE_TRIES = 5;
 const WAIT_MS = 30_000;
+const LONGEST_WAIT_MS = 15 * 60_000;
+
+/** Wrong codes in a row, and when the next try may be made: kept on the device, so closing and
+ *  opening Tandem again does not start the count afresh. */
+export interface LockTries {
+  wrong: number;
+  until: number;
+}
+
+export const NO_TRIES: LockTries = { wrong: 0, until: 0 };
+
+/** After one more wrong code. */
+export function wrongTry(t: LockTries, now = Date.now()): LockTries {
+  const wrong = t.wrong + 1;
+  if (wrong < FREE_TRIES) return { wrong, until: 0 };
+  return { wrong, until: now + Math.min(LONGEST_WAIT_MS, WAIT_MS * 2 ** (wrong - FREE_TRIES)) };
+}
+
+/** How long to wait before trying, in words a person can act on. */
+export function waitWords(ms: number): string {
+  const seconds = Math.ceil(ms / 1000);
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+}
 
 export function useIdleLock(active: boolean, timeoutMs: number, onVisitOver: () => void): [boolean, () => void] {
   const [locked, setLocked] = useState(false);
@@ -99,29 +125,42 @@ interface LockProps {
   waitingToClear: boolean;
   /** A young person's own phone, locked with the code they chose (not a lent tablet). */
   phone?: boolean;
+  /** Wrong codes so far, and keeping them (on the device). */
+  tries: LockTries;
+  onTries: (t: LockTries) => void;
 }
 
-export function LockScreen({ check, onUnlock, onSignOut, waitingToClear, phone = false }: LockProps) {
+export function LockScreen({ check, onUnlock, onSignOut, waitingToClear, phone = false, tries, onTries }: LockProps) {
   const [pin, setPin] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
-  // Guessing is slowed: after a few wrong codes in a row, each try waits.
-  const wrong = useRef(0);
-  const waitUntil = useRef(0);
+  const tooMany = (until: number) => `Too many tries. Wait ${waitWords(until - Date.now())}, then try again.`;
+  // Opened again while a wait is still running: say so before they type.
+  useEffect(() => {
+    if (Date.now() < tries.until) setProblem(tooMany(tries.until));
+  }, []);
+  // Guessing is slowed: after a few wrong codes in a row, each try waits, longer each time.
+  // One check at a time: taps while a code is being checked are not extra guesses.
+  const checking = useRef(false);
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (Date.now() < waitUntil.current) {
-      setProblem(`Too many tries. Wait ${Math.ceil((waitUntil.current - Date.now()) / 1000)} seconds, then try again.`);
+    if (checking.current) return;
+    if (Date.now() < tries.until) {
+      setProblem(tooMany(tries.until));
       return;
     }
-    if (check && (await matches(pin, check))) {
-      wrong.current = 0;
+    checking.current = true;
+    const right = check !== null && (await matches(pin, check));
+    checking.current = false;
+    if (right) {
+      onTries(NO_TRIES);
       setPin('');
       onUnlock();
       return;
     }
-    wrong.current += 1;
-    if (wrong.current >= FREE_TRIES) waitUntil.current = Date.now() + WAIT_MS;
-    setProblem(phone ? "That code didn't match. Try again." : "That PIN didn't match. Try again, or sign out.");
+    const next = wrongTry(tries);
+    onTries(next);
+    const again = phone ? "That code didn't match." : "That PIN didn't match.";
+    setProblem(next.until > 0 ? `${again} ${tooMany(next.until)}` : phone ? `${again} Try again.` : `${again} Try again, or sign out.`);
   };
   return (
     <section class="narrow">
