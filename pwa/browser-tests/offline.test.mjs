@@ -332,3 +332,55 @@ test('signing out asks first when it would lose words: typed and not saved, or s
   assert.equal(await page.getByRole('alertdialog').count(), 0);
   await context.close();
 });
+
+test('when the server no longer takes this version, the app gets the new one and offers it; updating keeps the unsent words and sends them', async () => {
+  const context = await env.browser.newContext();
+  // The version installed here differs from the server's (its service worker script has one more
+  // line), so the next time the browser checks it finds a new version. (Chromium fetches for an
+  // update check past Playwright's routing; either way, only the first fetch is changed.)
+  let served = 0;
+  await context.route('**/sw.js', async (route) => {
+    const response = await route.fetch();
+    const body = (await response.text()) + (served++ === 0 ? '\n// the version installed before\n' : '');
+    await route.fulfill({ response, body });
+  });
+  const page = await context.newPage();
+  // Counts the app's own asks for a new version (the browser also checks by itself, at times).
+  await page.addInitScript(() => {
+    const update = ServiceWorkerRegistration.prototype.update;
+    window.updateChecks = 0;
+    ServiceWorkerRegistration.prototype.update = function () {
+      window.updateChecks += 1;
+      return update.call(this);
+    };
+  });
+  await signIn(page, env.server.base, 'kai', '1357');
+  await waitForServiceWorker(page);
+  await page.getByText('Everything is sent.').waitFor();
+  assert.equal(await page.evaluate(() => window.updateChecks), 0, 'nothing asked for a new version while the server took this one');
+
+  // The server refuses this version's changes from now on.
+  let refusing = true;
+  await context.route('**/api/sync/push', (route) =>
+    refusing
+      ? route.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ error: 'unsupported_version', message: 'This version of the app is too old.' }) })
+      : route.fallback(),
+  );
+  await page.getByLabel('Something good about you').fill('I kept going when it was hard');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText(/Tandem needs updating before it can send\. Your changes are still saved here\./).waitFor();
+  await page.waitForFunction(() => window.updateChecks > 0);
+  const update = page.getByRole('button', { name: 'Update now' });
+  await update.waitFor({ timeout: 20_000 });
+  await assertAccessible(page, 'a new version offered');
+
+  // The new version takes over (the page reloads), the words are still here, and they are sent.
+  refusing = false;
+  await update.click();
+  await page.getByRole('button', { name: 'Update now' }).waitFor({ state: 'detached' });
+  await page.getByText('I kept going when it was hard').first().waitFor();
+  await page.getByText('Everything is sent.').waitFor({ timeout: 15_000 });
+  const kai = await api(env.server.base, 'kai', '1357');
+  assert.ok((await kai.texts()).includes('I kept going when it was hard'));
+  await context.close();
+});

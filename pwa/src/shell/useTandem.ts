@@ -139,6 +139,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       },
       // Who they work with, a closed case: shown as it happens, not at the next start.
       onPeople: () => void reloadMe(),
+      // The service worker fetches the new version; once it waits, the app offers "Update now".
+      onUpdateNeeded: () => void navigator.serviceWorker?.getRegistration().then((r) => r?.update()).catch(() => undefined),
     });
     engine.current = e;
     // Opened with no signal: the engine's first round meets it too, and says so.

@@ -31,6 +31,9 @@ export interface EngineOptions {
   /** The server said who this person works with, or their account, changed (or it may have:
    * the stream was lost and is back). */
   onPeople?: () => void;
+  /** The server no longer takes this version's changes: get the new version of the app now, so
+   *  the person is offered "Update now" instead of waiting for the browser's next check. */
+  onUpdateNeeded?: () => void;
   channelName?: string;
   random?: () => number;
 }
@@ -144,7 +147,12 @@ export class SyncEngine {
         this.o.onState({ kind: 'failed', unsent: left, message: 'Please sign in again to send your changes. They are still saved here.' });
         this.o.onSignedOut();
       } else if (f.kind === 'update-needed') {
-        this.o.onState({ kind: 'failed', unsent: left, message: 'This app needs updating before it can send. Your changes are still saved here.' });
+        this.o.onUpdateNeeded?.();
+        this.o.onState({
+          kind: 'failed',
+          unsent: left,
+          message: 'Tandem needs updating before it can send. Your changes are still saved here. Tap Update now when it appears, or close Tandem and open it again.',
+        });
       } else {
         this.o.onState({ kind: 'failed', unsent: left, message: f.message });
       }

@@ -367,6 +367,19 @@ describe('push', () => {
     e.stop();
   });
 
+  it('asks for the new version of the app when the server no longer takes this one, and keeps the outbox', async () => {
+    fakeServer(() => ({ status: 400, json: { error: 'unsupported_version', message: 'protocol 1 is no longer supported' } }));
+    await edit(db, { id: 'a', kind: 'strength', owner: ME }, [{ field: 'text', value: 'hello' }]);
+    const states: SyncState[] = [];
+    const updateNeeded = vi.fn();
+    const e = new SyncEngine({ db, auth: { access: 'a1', refresh: async () => null }, onChange: () => undefined, onState: (st) => states.push(st), onSignedOut: () => undefined, onUpdateNeeded: updateNeeded, channelName: `test-${n}` });
+    await e.syncNow();
+    expect(updateNeeded).toHaveBeenCalledOnce();
+    expect(states.at(-1)).toMatchObject({ kind: 'failed', unsent: 1, message: expect.stringContaining('Update now') });
+    expect(await db.count('outbox')).toBe(1);
+    e.stop();
+  });
+
   it('asks to sign in again when the session is gone, and keeps the outbox', async () => {
     fakeServer(() => ({ status: 401, json: { error: 'unauthorized', message: 'signed out' } }));
     await edit(db, { id: 'a', kind: 'strength', owner: ME }, [{ field: 'text', value: 'hello' }]);
