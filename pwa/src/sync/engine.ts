@@ -134,7 +134,7 @@ export class SyncEngine {
       if (!(e instanceof ApiFailure)) {
         const message = isStorageFull(e)
           ? `This phone's storage is full, so Tandem can't bring in new things. Your changes are still saved on it. ${MAKE_SPACE}.`
-          : 'Something went wrong. Your changes are still saved on this phone.';
+          : 'Something went wrong while sending. Your changes are still saved on this phone, and Tandem will try again by itself.';
         this.o.onState({ kind: 'failed', unsent: left, message });
         this.retryLater();
         return;
