@@ -384,3 +384,22 @@ test('when the server no longer takes this version, the app gets the new one and
   assert.ok((await kai.texts()).includes('I kept going when it was hard'));
   await context.close();
 });
+
+test("a browser that lets Tandem keep nothing says it can't keep words safe there and what to do, and never sits at 'Opening…'", async () => {
+  const context = await env.browser.newContext();
+  // As in a private window of some browsers, or with site storage turned off.
+  await context.addInitScript(() => {
+    IDBFactory.prototype.open = function () {
+      throw new DOMException('The user denied permission to access the database.', 'SecurityError');
+    };
+  });
+  const page = await context.newPage();
+  await page.goto(env.server.base + '/');
+  await page.getByRole('heading', { name: "Tandem can't open in this window" }).waitFor();
+  await page.getByText('Open Tandem in a normal browser window').waitFor();
+  assert.equal(await page.getByText('Opening…').count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Sign in' }).count(), 0, 'no sign-in that could keep nothing');
+  await page.getByRole('button', { name: 'Leave quickly' }).waitFor();
+  await assertAccessible(page, 'storage blocked');
+  await context.close();
+});

@@ -23,6 +23,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
   const t = useTandem(go, resetRoute);
   const { session, ctx, sync, online, confirmSignOut, workersChanged, setWorkersChanged, farewell, setFarewell, locked, unlock, unlockCheck, signOut, signedIn, sessions, engine } = t;
 
+  if (t.noStorage) return <NoStorage />;
   if (session === undefined) {
     return <main id="main"><p>Opening…</p></main>;
   }
@@ -144,5 +145,22 @@ function ConfirmSignOut({ unsent, typed, onWait, onBack, onSignOut }: { unsent: 
         <button type="button" onClick={onSignOut}>Sign out anyway</button>
       </div>
     </div>
+  );
+}
+
+/** Nothing can be kept on this device, so nothing typed here would be safe: say why, and what to do. */
+function NoStorage() {
+  return (
+    <>
+      <QuickExit />
+      <main id="main">
+        <section class="narrow stack">
+          <h1>Tandem can't open in this window</h1>
+          <p>This browser isn't letting Tandem keep anything on this device, so it can't keep your words safe. This happens in a private or incognito window, or when website storage is turned off.</p>
+          <p>Open Tandem in a normal browser window, or turn website storage back on in your browser's settings. Then open it again.</p>
+          <button type="button" onClick={() => window.location.reload()}>Open it again</button>
+        </section>
+      </main>
+    </>
   );
 }

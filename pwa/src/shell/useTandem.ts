@@ -26,6 +26,9 @@ interface Me {
 
 export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [db, setDb] = useState<Db | null>(null);
+  /** The browser lets Tandem keep nothing on this device (a private window in some browsers, or
+   *  site storage turned off): it can't keep anyone's words safe here, and says so. */
+  const [noStorage, setNoStorage] = useState(false);
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [items, setItems] = useState<Item[]>([]);
   const [rejected, setRejected] = useState<RejectedEntry[]>([]);
@@ -154,7 +157,13 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   useEffect(() => {
     let cancelled = false;
     void (async () => {
-      const d = await open();
+      let d: Db;
+      try {
+        d = await open();
+      } catch {
+        if (!cancelled) setNoStorage(true);
+        return;
+      }
       if (cancelled) return;
       sessions.current = new SessionManager(d);
       setDb(d);
@@ -431,6 +440,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
 
   return {
     db,
+    noStorage,
     session,
     ctx,
     cardCtx,
