@@ -279,6 +279,17 @@ test('on a shared tablet, sign-out leaves nothing of the young person, and the n
   await page.getByRole('heading', { name: 'Locked' }).waitFor({ timeout: 10_000 });
   assert.equal(await page.getByText('Kai is brilliant with bikes').count(), 0);
   await assertAccessible(page, 'tablet lock screen');
+
+  // Reloading, or the browser closed and opened again, does not get past the lock.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Locked' }).waitFor();
+  assert.equal(await page.getByText('Kai is brilliant with bikes').count(), 0, 'hidden after a reload');
+  const reopened = await context.newPage();
+  await reopened.goto(env.server.base + '/');
+  await reopened.getByRole('heading', { name: 'Locked' }).waitFor();
+  assert.equal(await reopened.getByText('Kai is brilliant with bikes').count(), 0, 'hidden when opened again');
+  await reopened.close();
+
   await page.getByLabel('Your PIN or password').fill('1357');
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByText('Kai is brilliant with bikes').first().waitFor();
@@ -328,6 +339,13 @@ test('a shared tablet left with unsent words keeps them until they are sent, the
   const left = await keptOnDevice(page);
   assert.ok(!left.text.includes('everyone laugh') && !left.text.includes(mo.person), 'nothing of Mo left on the tablet');
   assert.equal(await page.getByText('Mo makes everyone laugh').count(), 0);
+
+  // The next visitor starts on their own things, not on Mo's lock screen.
+  await page.getByLabel('Your name').fill('kai');
+  await page.getByLabel('Your PIN or password').fill('1357');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Something good about you').waitFor();
+  assert.equal(await page.getByRole('heading', { name: 'Locked' }).count(), 0);
   await context.close();
 });
 

@@ -169,16 +169,26 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       setDb(d);
       // Read together (one wait, not two, on a slow phone's start), before anything is drawn:
       // which cards open mid-change, and whether Tandem is locked.
-      const [, kept, tries] = await Promise.all([
+      const [, kept, tries, tabletCheck, lockedAt] = await Promise.all([
         typed.load(d),
         d.get('meta', 'phone-lock') as Promise<UnlockCheck | undefined>,
         d.get('meta', 'lock-tries') as Promise<LockTries | undefined>,
+        d.get('meta', 'unlock') as Promise<UnlockCheck | undefined>,
+        d.get('meta', 'locked-at') as Promise<number | undefined>,
       ]);
       const lock = kept ?? null;
       setLockTries(tries ?? NO_TRIES);
+      setUnlockCheck(tabletCheck ?? null);
       setPhoneLock(lock);
       setPhoneLocked(lock !== null);
       const s = await sessions.current.current();
+      // A lent tablet opened again (reloaded, or the browser closed and opened) is locked: whoever
+      // holds it now gives the PIN before seeing anything, and a visit already locked still ends
+      // when it would have.
+      if (s?.sharedDevice) {
+        if (lockedAt === undefined) await d.put('meta', Date.now(), 'locked-at').catch(() => undefined);
+        idleLock.lock(lockedAt ?? Date.now());
+      }
       setSession(s);
       await refresh(d);
       if (s) await start(d, s.role);
@@ -341,7 +351,12 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   }, [db, session, items, rejected, me, sync, online, lastLooked, pulled, putAway, alerts, pending, save, drafted, phoneLock]);
   useAwayLock(phoneLock !== null && !!session && !session.sharedDevice, awayMs(), () => setPhoneLocked(true));
 
-  const [locked, unlockScreen] = useIdleLock(!!session?.sharedDevice, idleMs(), () => void visitOver());
+  const idleLock = useIdleLock(!!session?.sharedDevice, idleMs(), () => void visitOver(), (at) => {
+    // Kept so that opening the tablet again carries on the lock (and the visit's end) from then.
+    if (!db) return;
+    void (at === null ? db.delete('meta', 'locked-at') : db.put('meta', at, 'locked-at')).catch(() => undefined);
+  });
+  const { locked, unlock: unlockScreen } = idleLock;
   const unlock = () => {
     setVisitEnded(false);
     unlockScreen();

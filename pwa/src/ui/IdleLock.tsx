@@ -85,36 +85,54 @@ export function waitWords(ms: number): string {
   return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }
 
-export function useIdleLock(active: boolean, timeoutMs: number, onVisitOver: () => void): [boolean, () => void] {
+/** On a lent tablet: locks after `timeoutMs` with nobody using it; once locked, the visit is over
+ *  five idle periods after it locked. `lock(at)` locks now, as if it had locked at `at` (a tablet
+ *  opened again carries on from when it locked); `onLocked` is told when it locks and unlocks
+ *  (null), so the time can be kept on the device. */
+export function useIdleLock(active: boolean, timeoutMs: number, onVisitOver: () => void, onLocked: (at: number | null) => void) {
   const [locked, setLocked] = useState(false);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  // The latest callbacks, for timers set on an earlier draw.
+  const over = useRef(onVisitOver);
+  over.current = onVisitOver;
+  const told = useRef(onLocked);
+  told.current = onLocked;
   const visit = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const endVisitTimer = () => {
+    if (visit.current) clearTimeout(visit.current);
+    visit.current = null;
+  };
+  const lock = (at = Date.now()) => {
+    setLocked(true);
+    told.current(at);
+    endVisitTimer();
+    visit.current = setTimeout(() => over.current(), Math.max(0, at + timeoutMs * 5 - Date.now()));
+  };
   useEffect(() => {
-    if (!active) return;
-    const arm = () => {
-      if (timer.current) clearTimeout(timer.current);
-      timer.current = setTimeout(() => {
-        setLocked(true);
-        // Locked and left: the visit is over after five more idle periods.
-        visit.current = setTimeout(onVisitOver, timeoutMs * 5);
-      }, timeoutMs);
-    };
+    if (!active) {
+      // Signed out: the next person starts unlocked, and no timer ends their visit.
+      endVisitTimer();
+      setLocked(false);
+      return;
+    }
+    if (locked) return;
+    let timer = setTimeout(() => lock(), timeoutMs);
     const activity = () => {
-      if (!locked) arm();
+      clearTimeout(timer);
+      timer = setTimeout(() => lock(), timeoutMs);
     };
-    arm();
     const events = ['pointerdown', 'keydown', 'touchstart', 'scroll'] as const;
     for (const e of events) window.addEventListener(e, activity, { passive: true });
     return () => {
-      if (timer.current) clearTimeout(timer.current);
+      clearTimeout(timer);
       for (const e of events) window.removeEventListener(e, activity);
     };
   }, [active, locked, timeoutMs]);
   const unlock = () => {
-    if (visit.current) clearTimeout(visit.current);
+    endVisitTimer();
     setLocked(false);
+    told.current(null);
   };
-  return [locked, unlock];
+  return { locked, lock, unlock };
 }
 
 interface LockProps {
