@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, eventually, metric, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
+import { api, eventually, keptOnDevice, metric, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -86,5 +86,31 @@ test('words typed while the last save is still writing are kept, and a second ta
   await eventually(async () => (await kai.texts()).includes('I keep going'), 20_000, 'the first words on the server');
   await page.getByText('Everything is sent.').waitFor();
   assert.equal((await kai.texts()).filter((t) => t === 'I keep going').length, 1, 'two taps saved it once');
+  await context.close();
+});
+
+test('signing out in one tab signs out the other tabs too, and leaves nothing on the device', async () => {
+  const context = await env.browser.newContext();
+  const first = await context.newPage();
+  await signIn(first, env.server.base, 'kai', '1357', { shared: true });
+  await first.getByLabel('Something good about you').fill('I fixed the bike chain myself');
+  await first.getByRole('button', { name: 'Save', exact: true }).click();
+  await first.getByText('Everything is sent.').waitFor();
+  const second = await context.newPage();
+  await second.goto(env.server.base + '/');
+  // The second tab opens locked (a lent tablet): unlocked, it shows the same things.
+  await second.getByRole('heading', { name: 'Locked' }).waitFor();
+  await second.getByLabel('Your PIN or password').fill('1357');
+  await second.getByRole('button', { name: 'Unlock' }).click();
+  await second.getByText('I fixed the bike chain myself').first().waitFor();
+
+  await first.getByRole('button', { name: 'Sign out' }).click();
+  await first.getByRole('heading', { name: 'Sign in' }).waitFor();
+  // The other tab shows none of it either, without anyone touching it.
+  await second.getByRole('heading', { name: 'Sign in' }).waitFor();
+  assert.equal(await second.getByText('I fixed the bike chain myself').count(), 0);
+  const left = await keptOnDevice(first);
+  assert.ok(!left.text.includes('bike chain'), 'no words left in IndexedDB or Cache Storage');
+  assert.deepEqual(left.stored, [], 'IndexedDB holds nothing');
   await context.close();
 });

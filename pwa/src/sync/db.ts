@@ -42,14 +42,24 @@ export type Db = IDBPDatabase<TandemDB>;
 export const DB_NAME = 'tandem';
 
 export function open(name = DB_NAME): Promise<Db> {
-  return openDB<TandemDB>(name, 1, {
+  const opening = openDB<TandemDB>(name, 1, {
     upgrade(db) {
       db.createObjectStore('records', { keyPath: 'id' });
       db.createObjectStore('outbox', { keyPath: 'seq' });
       db.createObjectStore('rejected', { keyPath: 'seq' });
       db.createObjectStore('meta');
     },
+    // Another tab is deleting the store (its person signed out) or opening a newer version of
+    // it. Holding on would keep the store from going, and this tab would go on showing (and
+    // writing for) a person who has signed out: let go, and open afresh.
+    blocking() {
+      void opening.then((db) => {
+        closeForGood(db);
+        globalThis.location?.reload();
+      });
+    },
   });
+  return opening;
 }
 
 /** Stores closed for good: the person signed out, and the store is being wiped. */

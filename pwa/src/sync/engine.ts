@@ -6,7 +6,7 @@
 import type { CompactPullResponse, Hlc, Operation, PullResponse, PushRequest, PushResponse } from '../generated/tandem';
 import { PROTOCOL_VERSION, PUSH_BODY_MAX, SCHEMA_VERSION } from '../generated/tandem';
 import { ApiFailure, type Auth, backoff, request } from './api';
-import { type Db, isStorageFull, MAKE_SPACE, readMeta } from './db';
+import { type Db, isStorageFull, MAKE_SPACE, readMeta, whileOpen } from './db';
 import { syncAlerts } from './alerts';
 import { coalesced } from './coalesce';
 import { recordOf } from './compact';
@@ -96,7 +96,8 @@ export class SyncEngine {
 
   /** Runs a sync round soon; rounds never overlap, and a request during one runs another after. */
   async syncNow(): Promise<void> {
-    if (!this.stopped) await this.rounds();
+    // The store closed for good under a round (another tab signed out): nothing is left to sync.
+    if (!this.stopped) await whileOpen(this.o.db, () => this.rounds());
   }
 
   private async withLock(f: () => Promise<void>) {
