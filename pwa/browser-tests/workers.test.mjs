@@ -269,6 +269,9 @@ test('on a shared tablet, sign-out leaves nothing of the young person, and the n
   await page.getByLabel('Your name').fill('kai');
   await page.getByLabel('Your PIN or password').fill('1357');
   await page.getByLabel(/shared tablet/).check();
+  // The browser is asked not to keep the name or PIN for the next visitor to see.
+  assert.equal(await page.getByLabel('Your name').getAttribute('autocomplete'), 'off');
+  assert.equal(await page.getByLabel('Your PIN or password').getAttribute('autocomplete'), 'off');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   await page.getByLabel('Something good about you').fill('Kai is brilliant with bikes');

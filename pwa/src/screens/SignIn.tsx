@@ -26,6 +26,9 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Prop
   useEffect(() => {
     if (forVisit) setShared(true);
   }, [forVisit]);
+  // On a shared tablet the browser is asked not to keep or suggest names and PINs: the next
+  // visitor would see who came before them.
+  const keepNothing = shared || tablet !== null;
   const { problem, busy, submit: run } = useSubmit(NO_SIGNAL);
   const submit = (e: Event) => {
     e.preventDefault();
@@ -47,9 +50,9 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Prop
           </>
         )}
         <label for="name">{mode === 'join' ? 'Choose a name to sign in with' : 'Your name'}</label>
-        <input id="name" autocomplete="username" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+        <input id="name" autocomplete={keepNothing ? 'off' : 'username'} value={name} onInput={(e) => setName(e.currentTarget.value)} required />
         <label for="secret">{mode === 'join' ? 'Choose a PIN or password (at least 4 characters)' : 'Your PIN or password'}</label>
-        <input id="secret" type="password" autocomplete={mode === 'join' ? 'new-password' : 'current-password'} value={secret} onInput={(e) => setSecret(e.currentTarget.value)} required minLength={4} />
+        <input id="secret" type="password" autocomplete={keepNothing ? 'off' : mode === 'join' ? 'new-password' : 'current-password'} value={secret} onInput={(e) => setSecret(e.currentTarget.value)} required minLength={4} />
         {mode === 'sign-in' && !tablet && (
           <label class="check">
             <input type="checkbox" checked={shared} onChange={(e) => setShared(e.currentTarget.checked)} />

@@ -189,7 +189,7 @@ export function LockScreen({ check, onUnlock, onSignOut, waitingToClear, phone =
       )}
       <form class="stack" onSubmit={submit}>
         <label for="unlock-pin">{phone ? 'Your lock code' : 'Your PIN or password'}</label>
-        <input id="unlock-pin" type="password" autocomplete="current-password" value={pin} onInput={(e) => setPin(e.currentTarget.value)} />
+        <input id="unlock-pin" type="password" autocomplete="off" value={pin} onInput={(e) => setPin(e.currentTarget.value)} />
         {problem && <p class="problem" role="alert">{problem}</p>}
         <div class="row row--equal">
           <button type="submit">Unlock</button>
