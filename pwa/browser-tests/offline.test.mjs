@@ -53,6 +53,11 @@ test('a session ended elsewhere hides the screens until the same person signs in
   const context = await env.browser.newContext();
   const page = await context.newPage();
   await signIn(page, env.server.base, 'mo', '9876');
+  await page.getByLabel('Something good about you').fill('I make the best toast at the centre');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  const moBefore = await api(env.server.base, 'mo', '9876');
+  await eventually(async () => (await moBefore.texts()).includes('I make the best toast at the centre'), 20_000, 'the first words sent');
+  await page.getByText('Everything is sent.').waitFor();
   await context.setOffline(true);
   await page.getByLabel('Something good about you').fill('I ride my bike to the centre');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
@@ -67,6 +72,9 @@ test('a session ended elsewhere hides the screens until the same person signs in
   await page.getByRole('heading', { name: 'Sign in again' }).waitFor();
   assert.equal(await page.getByText('I ride my bike to the centre').count(), 0, 'what was written is hidden while signed out');
   await assertAccessible(page, 'sign in again');
+  // What came from the server goes from the phone now; what is not sent yet stays for Mo.
+  await eventually(async () => !(await keptOnDevice(page)).text.includes('best toast'), 10_000, 'the sent words gone from the phone');
+  assert.ok((await keptOnDevice(page)).text.includes('I ride my bike to the centre'), 'the unsent words kept');
 
   // Someone else can't sign in over Mo's unsent words.
   await page.getByLabel('Your name').fill('kai');
@@ -78,6 +86,7 @@ test('a session ended elsewhere hides the screens until the same person signs in
   await page.getByLabel('Your PIN or password').fill('9876');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText('I ride my bike to the centre').first().waitFor();
+  await page.getByText('I make the best toast at the centre').first().waitFor();
   const mo = await api(env.server.base, 'mo', '9876');
   await eventually(async () => (await mo.texts()).includes('I ride my bike to the centre'), 20_000, 'the offline words on the server');
   await page.getByText('Everything is sent.').waitFor();

@@ -8,7 +8,7 @@ import { type Db, isStorageFull, MAKE_SPACE, open, type RejectedEntry, type Sess
 import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
 import { useDrafts } from './useDrafts';
-import { edit, type Item, newId, readItems, unsentCount, view, withEdit, withItems } from '../sync/local';
+import { edit, forgetPulled, type Item, newId, readItems, unsentCount, view, withEdit, withItems } from '../sync/local';
 import { SessionManager } from '../sync/session';
 import { awayMs, idleMs, type LockTries, makeUnlockCheck, NO_TRIES, type UnlockCheck, useAwayLock, useIdleLock } from '../ui/IdleLock';
 import { tidyChange } from '../ui/limits';
@@ -136,6 +136,13 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       onState: setSync,
       onSignedOut: () => {
         setEnded(true);
+        // A lost phone's session ended from elsewhere: what it pulled goes now, while whoever
+        // holds it sees only "Sign in again"; what is not sent yet stays for the same person.
+        void whileOpen(d, async () => {
+          await forgetPulled(d);
+          setMe({ workers: [], caseload: [] });
+          await refresh(d);
+        });
         // Nothing more to send or hear until they sign in again (which starts a new engine); not
         // stopped inside the round that found out, which still tells other tabs what it did.
         setTimeout(() => e.stop(), 0);

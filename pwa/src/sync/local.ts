@@ -193,6 +193,23 @@ export function withEdit(items: Item[], entry: OutboxEntry): Item[] {
   return withItems(items, new Map([[id, replay(items.find((i) => i.id === id), entry)]]));
 }
 
+/** What this device keeps from the server, in `meta`: gone with the records below. */
+const PULLED_META = ['cursor', 'me', 'looked', 'put-away', 'alerts'];
+
+/** The session ended elsewhere (signed out everywhere, a lost phone, a device ended by an admin):
+ *  what came from the server goes from this device now, not when someone next signs in. Only
+ *  what is not sent yet stays (the records it changes with it), to go when the same person signs
+ *  in again; everything else comes back then, pulled afresh. */
+export async function forgetPulled(db: Db): Promise<void> {
+  const tx = db.transaction(['records', 'outbox', 'rejected', 'meta'], 'readwrite');
+  const waiting = [...(await tx.objectStore('outbox').getAll()), ...(await tx.objectStore('rejected').getAll())];
+  const keep = new Set(waiting.map((e) => e.op.record));
+  const records = tx.objectStore('records');
+  for (const id of await records.getAllKeys()) if (!keep.has(id)) await records.delete(id);
+  for (const key of PULLED_META) await tx.objectStore('meta').delete(key);
+  await tx.done;
+}
+
 export async function unsentCount(db: Db): Promise<number> {
   return db.count('outbox');
 }

@@ -5,7 +5,7 @@ import type { CompactPullResponse, CompactRecord, FieldRow, FieldState, PullResp
 import { backoff } from './api';
 import { closeForGood, type Db, open, whileOpen } from './db';
 import { SyncEngine, type SyncState, takeBatch } from './engine';
-import { edit, ownListMends, readItems, view, withEdit, withItems } from './local';
+import { edit, forgetPulled, ownListMends, readItems, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
 import { recordOf } from './compact';
 import { syncWords } from '../ui/words';
@@ -161,6 +161,30 @@ describe('a store closed for good (signed out)', () => {
     const other = await open(`test-closing-${++n}`);
     other.close();
     await expect(whileOpen(other, () => other.get('meta', 'session'))).rejects.toThrow();
+  });
+});
+
+describe('a session ended elsewhere (a lost phone)', () => {
+  it('leaves only what is not sent yet: the records it changes, the session and the words being typed', async () => {
+    const pulled = (id: string, title: string): ServerRecord => ({ ...serverGoal(title), id });
+    await db.put('records', pulled('sent', 'Already on the server'));
+    await db.put('records', pulled('changing', 'Being changed offline'));
+    await edit(db, { id: 'changing', kind: 'goal', owner: ME }, [{ field: 'title', value: 'Changed offline' }]);
+    await edit(db, { id: 'new', kind: 'goal', owner: ME }, [{ field: 'title', value: 'Written offline' }]);
+    await db.put('meta', 7, 'cursor');
+    await db.put('meta', { workers: [{ id: OTHER, display_name: 'Sam' }], caseload: [] }, 'me');
+    await db.put('meta', 'half a sentence', 'draft/new/strength');
+
+    await forgetPulled(db);
+
+    expect((await db.getAllKeys('records')).sort()).toEqual(['changing']);
+    expect(await db.count('outbox')).toBe(2);
+    expect(await db.get('meta', 'cursor')).toBeUndefined();
+    expect(await db.get('meta', 'me')).toBeUndefined();
+    expect(await db.get('meta', 'session')).toMatchObject({ person: ME });
+    expect(await db.get('meta', 'draft/new/strength')).toBe('half a sentence');
+    const titles = (await view(db)).map((i) => i.values.title).sort();
+    expect(titles).toEqual(['Changed offline', 'Written offline']);
   });
 });
 
