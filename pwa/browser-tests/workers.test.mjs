@@ -366,6 +366,10 @@ test("a step added on a phone offline and another on the drop-in's tablet: both 
   await phone.getByRole('button', { name: /My goals/ }).click();
   await phone.getByLabel('A new goal').fill('Sort out my bank card');
   await phone.getByRole('button', { name: 'Add goal' }).click();
+  // On the server before the phone loses signal ("Everything is sent." may still be the words
+  // from before the tap).
+  const ash = await api(env.server.base, 'ash', '2468');
+  await eventually(async () => (await ash.texts()).includes('Sort out my bank card'), 20_000, 'the goal sent');
   await phone.getByText('Everything is sent.').waitFor();
   await phone.getByRole('button', { name: 'Home' }).click();
   await openGoal(phone);
@@ -382,7 +386,6 @@ test("a step added on a phone offline and another on the drop-in's tablet: both 
 
   await phoneContext.setOffline(false);
   await phone.evaluate(() => window.dispatchEvent(new Event('online')));
-  const ash = await api(env.server.base, 'ash', '2468');
   const steps = async () => {
     const goal = (await ash.records()).find((r) => r.fields.title?.value.value === 'Sort out my bank card');
     return (goal?.fields.steps?.value.value ?? []).map((s) => s.text);
