@@ -1,5 +1,6 @@
 //! All configuration in one place: defaults, then command-line flags or `TANDEM_*` variables.
 
+use crate::auth::address::IpRange;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -150,6 +151,11 @@ pub struct ServeArgs {
     /// When it is https, responses carry Strict-Transport-Security.
     #[arg(long, env = "TANDEM_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// A load balancer or TLS proxy in front (an address or a block like 10.0.0.0/8; repeat, or
+    /// comma-separate in the variable). Sign-in limits then count the address it reports in
+    /// `X-Forwarded-For`, not its own, which would stand for everyone.
+    #[arg(long = "trusted-proxy", env = "TANDEM_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpRange>,
 }
 
 /// Settings handlers read at run time. Its Debug shows no secrets because it holds none.
@@ -161,6 +167,8 @@ pub struct Settings {
     pub lock_ms: i64,
     pub failure_delay_ms: u64,
     pub address_failure_limit: u32,
+    /// Proxies whose `X-Forwarded-For` says where a sign-in came from.
+    pub trusted_proxies: Vec<IpRange>,
     /// Served over TLS (by a proxy): tell browsers to use https only.
     pub hsts: bool,
     /// How long a closed case's data is kept before it is erased.
@@ -183,6 +191,7 @@ impl Default for Settings {
             lock_ms: 15 * 60 * 1000,
             failure_delay_ms: 100,
             address_failure_limit: 50,
+            trusted_proxies: Vec::new(),
             hsts: false,
             retention_ms: 183 * DAY_MS,
             cooling_off_ms: 7 * DAY_MS,
@@ -199,6 +208,7 @@ impl From<&ServeArgs> for Settings {
             retention_ms: i64::from(args.retention_days) * DAY_MS,
             cooling_off_ms: i64::from(args.cooling_off_days) * DAY_MS,
             hsts: args.public_url.as_deref().is_some_and(|u| u.to_ascii_lowercase().starts_with("https://")),
+            trusted_proxies: args.trusted_proxies.clone(),
             ..Settings::default()
         }
     }
@@ -215,5 +225,16 @@ mod tests {
         assert!(hsts(&["serve", "--public-url", "HTTPS://tandem.example.org"]));
         assert!(!hsts(&["serve", "--public-url", "http://tandem.example.org"]));
         assert!(!hsts(&["serve"]));
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_blocks_and_anything_else_is_refused() {
+        let args =
+            ServeArgs::try_parse_from(["serve", "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "192.0.2.10"])
+                .unwrap();
+        assert_eq!(Settings::from(&args).trusted_proxies.len(), 2);
+        assert!(ServeArgs::try_parse_from(["serve"]).unwrap().trusted_proxies.is_empty());
+        let refused = ServeArgs::try_parse_from(["serve", "--trusted-proxy", "the-load-balancer"]).unwrap_err();
+        assert!(refused.to_string().contains("not an IP address or block"), "{refused}");
     }
 }

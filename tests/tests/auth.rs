@@ -247,6 +247,62 @@ async fn one_address_guessing_across_many_names_is_slowed_to_a_stop() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
 }
 
+/// Sign-in with a wrong PIN, the request arriving as if through a proxy that says it came from `from`.
+async fn wrong_pin_from(c: &Client, from: &str, secret: &str) -> StatusCode {
+    let body = json!({"name": "kai", "secret": secret, "device": c.device});
+    let resp = c.request(Method::POST, "/api/auth/sign-in").header("x-forwarded-for", from).json(&body).send().await;
+    resp.expect("request").status()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_one_persons_guesses_do_not_turn_away_everyone_else() {
+    // The test's own connections come from 127.0.0.1: here, the load balancer.
+    let settings = tandem_server::config::Settings {
+        failure_delay_ms: 0,
+        address_failure_limit: 3,
+        lock_after_failures: 100,
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..Default::default()
+    };
+    let server = TestServer::start_with(settings).await;
+    let c = server.device();
+    for _ in 0..3 {
+        assert_eq!(wrong_pin_from(&c, "203.0.113.7", "0000").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(wrong_pin_from(&c, "203.0.113.7", KAI.1).await, StatusCode::TOO_MANY_REQUESTS, "the guesser is stopped");
+    assert_eq!(
+        wrong_pin_from(&c, "198.51.100.20", KAI.1).await,
+        StatusCode::OK,
+        "someone else, through the same proxy, is not"
+    );
+    // What a caller writes left of the proxy's own entry is not believed.
+    assert_eq!(
+        wrong_pin_from(&c, "198.51.100.20, 203.0.113.7", KAI.1).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the proxy saw 203.0.113.7"
+    );
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_the_forwarded_header_hides_nobody() {
+    let settings = tandem_server::config::Settings {
+        failure_delay_ms: 0,
+        address_failure_limit: 3,
+        lock_after_failures: 100,
+        ..Default::default()
+    };
+    let server = TestServer::start_with(settings).await;
+    let c = server.device();
+    for i in 0..3 {
+        assert_eq!(wrong_pin_from(&c, &format!("203.0.113.{i}"), "0000").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        wrong_pin_from(&c, "198.51.100.20", KAI.1).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a made-up X-Forwarded-For changes nothing: the connection's own address is counted"
+    );
+}
+
 #[tokio::test]
 async fn a_signed_in_phone_cannot_be_used_to_guess_its_owners_pin() {
     let settings = tandem_server::config::Settings { failure_delay_ms: 0, ..Default::default() };

@@ -1,5 +1,6 @@
 //! Joining, signing in, refreshing and signing out.
 
+pub mod address;
 pub mod extract;
 pub mod passwords;
 pub mod tokens;
@@ -8,12 +9,12 @@ use crate::error::{ApiError, Result};
 use crate::http::json::ApiJson;
 use crate::state::AppState;
 use crate::store::{self, people, people::RefreshUse};
-use axum::extract::{ConnectInfo, State};
+use address::ClientAddress;
+use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use extract::Caller;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use tandem_shared::{DeviceId, PersonId, Role};
 use utoipa::ToSchema;
 
@@ -209,7 +210,7 @@ async fn count_wrong_secret(
               (status = 409, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 pub async fn join(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     ApiJson(req): ApiJson<JoinRequest>,
 ) -> Result<Json<Tokens>> {
     let name = check_name(&req.name)?;
@@ -217,7 +218,6 @@ pub async fn join(
     let code_hash = tokens::hash_secret(&tokens::normalise_invite_code(&req.code));
     // A wrong code counts against the address as a wrong PIN does, and is turned away before the
     // password hash runs: guessing codes costs the guesser, not the server's cores.
-    let address = addr.ip().to_string();
     refuse_blocked_address(&state, &address).await?;
     let usable = {
         let code_hash = code_hash.clone();
@@ -271,10 +271,9 @@ pub async fn join(
     responses((status = 200, body = Tokens), (status = 401, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 pub async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<Json<Tokens>> {
-    let address = addr.ip().to_string();
     refuse_blocked_address(&state, &address).await?;
     // One path for every name, known or not: the same lookups, the same password check (against
     // a stand-in hash when nobody has the name), the same counting, locking, delay and message.
@@ -398,7 +397,7 @@ pub struct NewPassword {
     responses((status = 200, body = Done), (status = 400, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 pub async fn change_password(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     caller: extract::Caller,
     ApiJson(req): ApiJson<NewPassword>,
 ) -> Result<Json<Done>> {
@@ -409,7 +408,6 @@ pub async fn change_password(
     }
     // A phone left signed in must not become a way to learn its owner's PIN by trying them all
     // here: a wrong current one counts as a failed sign-in, for the name and for the address.
-    let address = addr.ip().to_string();
     refuse_blocked_address(&state, &address).await?;
     let who = caller.person;
     // The person, and the failures counted against their name, in one read.
