@@ -11,8 +11,9 @@ interface Props {
 
 /**
  * The server ended this phone's session (signed out everywhere, a device ended by an admin, a
- * sign-in unused for too long). What was written here stays, hidden until the same person signs
- * in again, and is then sent; a finder of a lost phone sees nothing.
+ * sign-in unused for too long). What came from the server is gone from the phone; what was
+ * written and not sent stays, hidden until the same person signs in again, and is then sent. A
+ * finder of a lost phone sees nothing.
  */
 export function SignInAgain({ onSignIn, onJoin, onRemove }: Props) {
   const [withCode, setWithCode] = useState(false);
@@ -34,7 +35,7 @@ export function SignInAgain({ onSignIn, onJoin, onRemove }: Props) {
   return (
     <section class="narrow">
       <h1>Sign in again</h1>
-      <p>You were signed out on this {device}. Anything you wrote is still saved here, and is sent once you sign in.</p>
+      <p>You were signed out on this {device}. Nothing you wrote is lost: anything not sent yet is kept here and sent once you sign in, and everything else comes back then.</p>
       {withCode && <p>Use the new code your worker gave you. You can keep the same name. Choose a new PIN: your old one stops working.</p>}
       <form class="stack" onSubmit={submit}>
         {withCode && (
