@@ -183,7 +183,7 @@ export function LockScreen({ check, onUnlock, onSignOut, waitingToClear, phone =
   return (
     <section class="narrow">
       <h1>Locked</h1>
-      <p>{phone ? 'Tandem is locked. Your things are hidden.' : 'This tablet locked because nobody used it for a while. Your things are hidden.'}</p>
+      <p>{phone ? 'Tandem is locked. Your things are hidden.' : 'This tablet is locked: it locks when nobody uses it for a while, and when Tandem is opened again. Your things are hidden.'}</p>
       {waitingToClear && (
         <p role="status">Some of your changes are not sent yet. Tandem keeps trying, and clears this tablet as soon as they are sent.</p>
       )}
