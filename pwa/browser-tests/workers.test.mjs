@@ -297,6 +297,13 @@ test('on a shared tablet, sign-out leaves nothing of the young person, and the n
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByText('Kai is brilliant with bikes').first().waitFor();
 
+  // A copy of their things can be printed here, not downloaded: a file would stay on the tablet.
+  await page.getByRole('button', { name: 'Save or print my things' }).click();
+  await page.getByText('This is a shared tablet, so there is no download here').waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Download my things' }).count(), 0);
+  await page.getByRole('button', { name: 'Print' }).waitFor();
+  await page.getByRole('button', { name: 'Home' }).click();
+
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   const left = await keptOnDevice(page);

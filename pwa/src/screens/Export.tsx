@@ -27,10 +27,21 @@ export function Export() {
         A copy of everything you wrote here, and what you chose about it, to keep for yourself.
         {seen ? ' The file also says who has seen your things.' : ' Who has seen your things is added to the file when there is signal.'}
       </p>
-      <div class="row no-print">
-        <a class="button" href={href} download="my-tandem.json">Download my things</a>
-        <button type="button" onClick={() => window.print()}>Print</button>
-      </div>
+      {ctx.session.sharedDevice ? (
+        // A file saved here would stay in the tablet's downloads after the visit, where signing
+        // out can't reach it, for the next visitor to find.
+        <div class="stack no-print">
+          <p>This is a shared tablet, so there is no download here: a file saved on it would stay for the next person. Save your copy on your own phone, or print it.</p>
+          <div class="row">
+            <button type="button" onClick={() => window.print()}>Print</button>
+          </div>
+        </div>
+      ) : (
+        <div class="row no-print">
+          <a class="button" href={href} download="my-tandem.json">Download my things</a>
+          <button type="button" onClick={() => window.print()}>Print</button>
+        </div>
+      )}
       <section class="print-section">
         <h2>Good things about me</h2>
         {copy.strengths.length === 0 ? <p>Nothing here yet.</p> : (
