@@ -31,7 +31,7 @@ export function Export() {
         // A file saved here would stay in the tablet's downloads after the visit, where signing
         // out can't reach it, for the next visitor to find.
         <div class="stack no-print">
-          <p>This is a shared tablet, so there is no download here: a file saved on it would stay for the next person. Save your copy on your own phone, or print it.</p>
+          <p>This is a shared tablet, so there is no download here: a file saved on it would stay for the next person. Save your copy on your own phone, or print it on the drop-in's printer (not "Save as PDF", which would keep a file here too).</p>
           <div class="row">
             <button type="button" onClick={() => window.print()}>Print</button>
           </div>
