@@ -121,6 +121,9 @@ test("the worker's open caseload shows a newly shared statement within seconds, 
   await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
   const kaiCard = sam.locator('li.card', { hasText: 'kai' });
   await kaiCard.getByRole('button', { name: /Open kai/ }).click();
+  // Sam sees what Kai had shared (on a busy machine the first pull can land after the page
+  // opens; what arrives after Sam leaves is rightly new to him).
+  await sam.getByText("I'm good at fixing bikes").waitFor();
   await sam.getByRole('button', { name: '← All young people' }).click();
   await signIn(kai, env.server.base, 'kai', '1357');
   await kai.getByRole('button', { name: /What I want you to know/ }).click();
