@@ -156,6 +156,10 @@ pub struct ServeArgs {
     /// `X-Forwarded-For`, not its own, which would stand for everyone.
     #[arg(long = "trusted-proxy", env = "TANDEM_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpRange>,
+    /// Who may read `/metrics` besides this machine itself: your monitoring's address or block
+    /// (repeat, or comma-separate in the variable). Never through a trusted proxy.
+    #[arg(long = "metrics-from", env = "TANDEM_METRICS_FROM", value_delimiter = ',')]
+    pub metrics_from: Vec<IpRange>,
 }
 
 /// Settings handlers read at run time. Its Debug shows no secrets because it holds none.
@@ -169,6 +173,8 @@ pub struct Settings {
     pub address_failure_limit: u32,
     /// Proxies whose `X-Forwarded-For` says where a sign-in came from.
     pub trusted_proxies: Vec<IpRange>,
+    /// Besides this machine, who may read `/metrics`.
+    pub metrics_from: Vec<IpRange>,
     /// Served over TLS (by a proxy): tell browsers to use https only.
     pub hsts: bool,
     /// How long a closed case's data is kept before it is erased.
@@ -178,6 +184,16 @@ pub struct Settings {
     /// How often each server looks for erasures that are due (every replica does; the first to
     /// get there erases, the others find nothing left).
     pub erasure_check_every: std::time::Duration,
+}
+
+impl Settings {
+    /// `/metrics` says when people use Tandem (its counters move), which in a small service says
+    /// too much to the world: only this machine and named monitoring may read it, and never a
+    /// request that came through the proxy in front (that is someone out there).
+    pub fn may_read_metrics(&self, peer: std::net::IpAddr) -> bool {
+        let through_proxy = self.trusted_proxies.iter().any(|r| r.contains(peer));
+        !through_proxy && (peer.is_loopback() || self.metrics_from.iter().any(|r| r.contains(peer)))
+    }
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -192,6 +208,7 @@ impl Default for Settings {
             failure_delay_ms: 100,
             address_failure_limit: 50,
             trusted_proxies: Vec::new(),
+            metrics_from: Vec::new(),
             hsts: false,
             retention_ms: 183 * DAY_MS,
             cooling_off_ms: 7 * DAY_MS,
@@ -209,6 +226,7 @@ impl From<&ServeArgs> for Settings {
             cooling_off_ms: i64::from(args.cooling_off_days) * DAY_MS,
             hsts: args.public_url.as_deref().is_some_and(|u| u.to_ascii_lowercase().starts_with("https://")),
             trusted_proxies: args.trusted_proxies.clone(),
+            metrics_from: args.metrics_from.clone(),
             ..Settings::default()
         }
     }
@@ -236,5 +254,17 @@ mod tests {
         assert!(ServeArgs::try_parse_from(["serve"]).unwrap().trusted_proxies.is_empty());
         let refused = ServeArgs::try_parse_from(["serve", "--trusted-proxy", "the-load-balancer"]).unwrap_err();
         assert!(refused.to_string().contains("not an IP address or block"), "{refused}");
+    }
+
+    #[test]
+    fn metrics_are_for_this_machine_and_named_monitoring_never_through_the_proxy() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let settings = |args: &[&str]| Settings::from(&ServeArgs::parse_from([&["serve"], args].concat()));
+        let alone = settings(&[]);
+        assert!(alone.may_read_metrics(ip("127.0.0.1")) && alone.may_read_metrics(ip("::1")));
+        assert!(!alone.may_read_metrics(ip("203.0.113.7")), "the world may not");
+        let behind = settings(&["--trusted-proxy", "127.0.0.1", "--metrics-from", "10.9.0.0/16"]);
+        assert!(!behind.may_read_metrics(ip("127.0.0.1")), "a proxy on this machine relays the world");
+        assert!(behind.may_read_metrics(ip("10.9.3.4")) && !behind.may_read_metrics(ip("10.8.0.1")));
     }
 }

@@ -94,3 +94,23 @@ async fn the_apps_files_go_gzipped_to_a_browser_that_asks_and_api_answers_never_
         assert!(resp.json::<serde_json::Value>().await.is_ok(), "{path}");
     }
 }
+
+#[tokio::test]
+async fn metrics_answer_this_machine_but_not_anyone_through_the_proxy() {
+    let get = |base: String| async move {
+        let resp = reqwest::get(format!("{base}/metrics")).await.unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    };
+    let alone = TestServer::start().await;
+    let (status, body) = get(alone.base.clone()).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert!(body.contains("tandem_push_requests_total"), "{body}");
+
+    // The test's connections come from 127.0.0.1: here, the proxy that relays the world.
+    let behind =
+        TestServer::start_with(Settings { trusted_proxies: vec!["127.0.0.1".parse().unwrap()], ..Settings::default() })
+            .await;
+    let (status, body) = get(behind.base.clone()).await;
+    assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
+    assert!(!body.contains("tandem_") && body.contains("nothing at that address"), "{body}");
+}

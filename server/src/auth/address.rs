@@ -55,7 +55,7 @@ pub struct IpRange {
 }
 
 impl IpRange {
-    fn contains(&self, ip: IpAddr) -> bool {
+    pub fn contains(&self, ip: IpAddr) -> bool {
         let bits = |ip: IpAddr| match ip {
             IpAddr::V4(v4) => (u128::from(u32::from(v4)) << 96, 32),
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
