@@ -132,6 +132,37 @@ test('removing a goal asks first too, then it goes from the goals list and from 
   await context.close();
 });
 
+test('two steps ticked at once both stay ticked, on the phone and on the server: the second builds on the first', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'mo', '9876');
+  await page.getByRole('button', { name: /My goals/ }).click();
+  await page.getByLabel('A new goal').fill('Learn to swim');
+  await page.getByRole('button', { name: 'Add goal' }).click();
+  await page.getByRole('heading', { name: 'Learn to swim' }).waitFor();
+  for (const step of ['Find the pool times', 'Buy goggles']) {
+    await page.getByLabel('Add a small step').fill(step);
+    await page.getByRole('button', { name: 'Add step' }).click();
+    await page.getByLabel(step).waitFor();
+  }
+  // Both taps land before the first tick is stored (in one go, as on a slow phone): the second
+  // must build on the first, not undo it.
+  await page.evaluate(() => {
+    const box = (text) => [...document.querySelectorAll('ul.steps label')].find((l) => l.textContent.includes(text)).querySelector('input');
+    box('Find the pool times').click();
+    box('Buy goggles').click();
+  });
+  await eventually(async () => (await page.getByLabel('Find the pool times').isChecked()) && (await page.getByLabel('Buy goggles').isChecked()), 10_000, 'both ticked');
+  const mo = await api(env.server.base, 'mo', '9876');
+  await eventually(async () => {
+    const goal = (await mo.records()).find((r) => r.fields.title?.value.value === 'Learn to swim');
+    const steps = goal?.fields.steps?.value.value ?? [];
+    return steps.length === 2 && steps.every((s) => s.done);
+  }, 20_000, 'both steps done on the server');
+  assert.ok(await page.getByLabel('Find the pool times').isChecked(), 'still ticked once stored');
+  await context.close();
+});
+
 test("a goal's steps can be reworded and removed, saved together or not at all", async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();

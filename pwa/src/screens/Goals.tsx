@@ -176,6 +176,22 @@ export function GoalEditor({ item }: { item: Item }) {
   const ratings = (item.values.ratings as Rating[] | undefined) ?? [];
   const workers = ctx.workers.map((w) => w.display_name);
   const save = (changes: Parameters<typeof ctx.save>[1]) => ctx.save(item, changes);
+  // A tick shows at once and stays while it is stored (a redraw meanwhile would put the box back
+  // as the store has it), and a second tick before the first is stored builds on it.
+  const ticking = useRef(new Map<number, boolean>());
+  const [, redraw] = useState(0);
+  const shownSteps = steps.map((s, i) => ({ ...s, done: ticking.current.get(i) ?? s.done }));
+  const tick = async (i: number) => {
+    // Ticks still being stored as they are now, not as they were when this was drawn.
+    const now = steps.map((s, j) => ({ ...s, done: ticking.current.get(j) ?? s.done }));
+    const next = now.map((s, j) => (j === i ? { ...s, done: !s.done } : s));
+    ticking.current.set(i, next[i].done);
+    redraw((n) => n + 1);
+    await save([{ field: 'steps', value: next }]);
+    // Stored (the list now says so), or refused (the box goes back, and the app says why).
+    if (ticking.current.get(i) === next[i].done) ticking.current.delete(i);
+    redraw((n) => n + 1);
+  };
   const saveWords = async () => {
     // Too long: the words stay, and the field (described by its count) takes focus.
     const tooLong = !fits(title.words, LIMITS.title) ? 'goal-title' : !fits(why.words, LIMITS.why) ? 'goal-why' : null;
@@ -190,7 +206,7 @@ export function GoalEditor({ item }: { item: Item }) {
   const addStep = async () => {
     const words = newStep.words;
     if (!words.trim() || !fits(words, LIMITS.step)) return;
-    if (!(await save([{ field: 'steps', value: [...steps, { text: words, done: false }] }]))) return;
+    if (!(await save([{ field: 'steps', value: [...shownSteps, { text: words, done: false }] }]))) return;
     await newStep.set((now) => (now === words ? '' : now));
   };
   const today = localDate(new Date());
@@ -237,10 +253,10 @@ export function GoalEditor({ item }: { item: Item }) {
           />
         ) : steps.length > 0 && (
           <ul class="steps">
-            {steps.map((s, i) => (
+            {shownSteps.map((s, i) => (
               <li key={i}>
                 <label>
-                  <input type="checkbox" checked={s.done} onChange={() => save([{ field: 'steps', value: steps.map((x, j) => (j === i ? { ...x, done: !x.done } : x)) }])} />
+                  <input type="checkbox" checked={s.done} onChange={() => void tick(i)} />
                   {s.text}
                 </label>
               </li>
