@@ -180,11 +180,11 @@ export function GoalEditor({ item }: { item: Item }) {
   // as the store has it), and a second tick before the first is stored builds on it.
   const ticking = useRef(new Map<number, boolean>());
   const [, redraw] = useState(0);
-  const shownSteps = steps.map((s, i) => ({ ...s, done: ticking.current.get(i) ?? s.done }));
+  // Read when used, not when drawn: two taps can land before the first redraw.
+  const withTicks = () => steps.map((s, i) => ({ ...s, done: ticking.current.get(i) ?? s.done }));
+  const shownSteps = withTicks();
   const tick = async (i: number) => {
-    // Ticks still being stored as they are now, not as they were when this was drawn.
-    const now = steps.map((s, j) => ({ ...s, done: ticking.current.get(j) ?? s.done }));
-    const next = now.map((s, j) => (j === i ? { ...s, done: !s.done } : s));
+    const next = withTicks().map((s, j) => (j === i ? { ...s, done: !s.done } : s));
     ticking.current.set(i, next[i].done);
     redraw((n) => n + 1);
     await save([{ field: 'steps', value: next }]);
@@ -206,7 +206,7 @@ export function GoalEditor({ item }: { item: Item }) {
   const addStep = async () => {
     const words = newStep.words;
     if (!words.trim() || !fits(words, LIMITS.step)) return;
-    if (!(await save([{ field: 'steps', value: [...shownSteps, { text: words, done: false }] }]))) return;
+    if (!(await save([{ field: 'steps', value: [...withTicks(), { text: words, done: false }] }]))) return;
     await newStep.set((now) => (now === words ? '' : now));
   };
   const today = localDate(new Date());

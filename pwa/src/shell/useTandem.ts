@@ -192,10 +192,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       // A lent tablet opened again (reloaded, or the browser closed and opened) is locked: whoever
       // holds it now gives the PIN before seeing anything, and a visit already locked still ends
       // when it would have.
-      if (s?.sharedDevice) {
-        if (lockedAt === undefined) await d.put('meta', Date.now(), 'locked-at').catch(() => undefined);
-        idleLock.lock(lockedAt ?? Date.now());
-      }
+      if (s?.sharedDevice) idleLock.lock(lockedAt ?? Date.now());
       setSession(s);
       await refresh(d);
       if (s) await start(d, s.role);

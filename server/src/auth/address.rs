@@ -56,20 +56,14 @@ pub struct IpRange {
 
 impl IpRange {
     pub fn contains(&self, ip: IpAddr) -> bool {
-        let bits = |ip: IpAddr| match ip {
-            IpAddr::V4(v4) => (u128::from(u32::from(v4)) << 96, 32),
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => (u128::from(u32::from(v4)) << 96, 32),
-                None => (u128::from(v6), 128),
-            },
+        // Both held in the top bits of 128, so the block's leading bits are compared.
+        let bits = |ip: IpAddr| match ip.to_canonical() {
+            IpAddr::V4(v4) => (u128::from(u32::from(v4)) << 96, true),
+            IpAddr::V6(v6) => (u128::from(v6), false),
         };
-        let ((net, width), (ip, ip_width)) = (bits(self.net), bits(ip));
-        if width != ip_width {
-            return false;
-        }
-        // Both are held in the top bits of 128, so the block's leading bits are compared.
-        let mask = if self.prefix == 0 { 0 } else { u128::MAX << (128 - self.prefix.min(width)) };
-        net & mask == ip & mask
+        let ((net, net_v4), (ip, ip_v4)) = (bits(self.net), bits(ip));
+        let mask = if self.prefix == 0 { 0 } else { u128::MAX << (128 - self.prefix) };
+        net_v4 == ip_v4 && net & mask == ip & mask
     }
 }
 
@@ -78,8 +72,8 @@ impl std::str::FromStr for IpRange {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (addr, prefix) = s.trim().split_once('/').map_or((s.trim(), None), |(a, p)| (a, Some(p)));
-        let net: IpAddr = addr.parse().map_err(|_| format!("'{s}' is not an IP address or block like 10.0.0.0/8"))?;
-        let most = if net.is_ipv4() { 32 } else { 128 };
+        let given: IpAddr = addr.parse().map_err(|_| format!("'{s}' is not an IP address or block like 10.0.0.0/8"))?;
+        let most = if given.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
             None => most,
             Some(p) => p
@@ -88,6 +82,9 @@ impl std::str::FromStr for IpRange {
                 .filter(|p| *p <= most)
                 .ok_or_else(|| format!("'{s}': the block size must be 0 to {most}"))?,
         };
+        // An IPv4 block written as IPv6 (`::ffff:10.0.0.0/104`) is that IPv4 block.
+        let net = given.to_canonical();
+        let prefix = if net.is_ipv4() && given.is_ipv6() { prefix.saturating_sub(96) } else { prefix };
         Ok(IpRange { net, prefix })
     }
 }
@@ -128,6 +125,8 @@ mod tests {
         let r: IpRange = "10.0.0.0/8".parse().unwrap();
         assert!(r.contains(ip("10.255.0.1")) && !r.contains(ip("11.0.0.1")) && !r.contains(ip("::1")));
         assert!(r.contains(ip("::ffff:10.0.0.1")), "an IPv4 address as IPv6 is the same address");
+        let mapped: IpRange = "::ffff:10.0.0.0/104".parse().unwrap();
+        assert!(mapped.contains(ip("10.9.9.9")) && !mapped.contains(ip("11.0.0.1")), "and so is a block");
         let v6: IpRange = "2001:db8::/32".parse().unwrap();
         assert!(v6.contains(ip("2001:db8:1::1")) && !v6.contains(ip("2001:db9::1")));
         let one: IpRange = "192.0.2.10".parse().unwrap();
