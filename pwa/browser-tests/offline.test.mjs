@@ -49,6 +49,36 @@ test('the app starts offline, keeps what was written offline, and sends it when 
   await context.close();
 });
 
+test('a push that never gets an answer (one bar of signal, between masts) is given up on, kept, and sent once when the line moves', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'ash', '2468');
+  await page.getByText('Everything is sent.').waitFor();
+  await page.clock.install();
+  let held = true;
+  let reachedServer;
+  const pushHeld = new Promise((resolve) => (reachedServer = resolve));
+  // A held push is never answered: the request hangs as a stalled connection does.
+  await page.route('**/api/sync/push', (route) => (held ? reachedServer() : route.continue()));
+
+  await page.getByLabel('Something good about you').fill('I got the bus on my own today');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('I got the bus on my own today').first().waitFor();
+  await pushHeld;
+  await page.getByText(/Sending/).first().waitFor();
+  // Thirty seconds and more with nothing back: the phone says how things are, not "Sending…".
+  await page.clock.fastForward(35_000);
+  await page.getByText(/Saved on this phone\. Waiting for signal to send 1 change/).waitFor();
+
+  held = false;
+  await page.clock.fastForward(2_000);
+  await page.getByText('Everything is sent.').waitFor();
+  const ash = await api(env.server.base, 'ash', '2468');
+  const texts = await ash.texts();
+  assert.equal(texts.filter((t) => t === 'I got the bus on my own today').length, 1, `stored once: ${JSON.stringify(texts)}`);
+  await context.close();
+});
+
 test('a session ended elsewhere hides the screens until the same person signs in again; nothing written offline is lost', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();

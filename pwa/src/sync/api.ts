@@ -38,24 +38,78 @@ export interface Auth {
 
 const HEADERS = { 'tandem-protocol': String(PROTOCOL_VERSION), 'tandem-schema': String(SCHEMA_VERSION) };
 
-export async function request<T>(auth: Auth | null, method: string, path: string, body?: unknown, retried = false): Promise<T> {
-  let resp: Response;
+/** How long a connection may move no bytes before it counts as lost. One bar of signal on a bus
+ *  still moves something every few seconds; a request stalled between cell masts otherwise
+ *  waits for minutes with the phone saying "Sending…", and every later change queues behind it.
+ *  A push given up on is safe to send again: the server applies each operation number once. */
+export const STALL_MS = 30_000;
+/** Time allowed to send a request body before the answer starts: 2 bytes a millisecond is
+ *  16 kbit/s, slower than the weakest mobile data still counted as connected. */
+const UPLOAD_BYTES_PER_MS = 2;
+
+const noSignal = () => new ApiFailure({ kind: 'retry', cause: 'offline', message: 'No signal just now.' });
+
+/** Fetches and reads the whole answer, giving up when nothing arrives for `STALL_MS` (after the
+ *  body's sending time): progress, not total time, so a slow but moving first sync finishes. */
+async function fetchText(path: string, init: RequestInit, bodyBytes: number): Promise<{ resp: Response; text: string }> {
+  const controller = new AbortController();
+  let timer = setTimeout(() => controller.abort(), STALL_MS + bodyBytes / UPLOAD_BYTES_PER_MS);
+  const moved = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(), STALL_MS);
+  };
   try {
-    resp = await fetch(path, {
+    const resp = await fetch(path, { ...init, signal: controller.signal });
+    moved();
+    if (!resp.body) return { resp, text: await resp.text() };
+    const reader = resp.body.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      moved();
+      text += decoder.decode(value, { stream: true });
+    }
+    return { resp, text: text + decoder.decode() };
+  } catch {
+    throw noSignal();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function request<T>(auth: Auth | null, method: string, path: string, body?: unknown, retried = false): Promise<T> {
+  const sent = body === undefined ? undefined : JSON.stringify(body);
+  const { resp, text } = await fetchText(
+    path,
+    {
       method,
       headers: {
         ...HEADERS,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(sent === undefined ? {} : { 'content-type': 'application/json' }),
         ...(auth?.access ? { authorization: `Bearer ${auth.access}` } : {}),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: sent,
       cache: 'no-store',
-    });
-  } catch {
-    throw new ApiFailure({ kind: 'retry', cause: 'offline', message: 'No signal just now.' });
+    },
+    sent?.length ?? 0,
+  );
+  if (resp.ok) {
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      // An answer cut short on the way: nothing to act on but trying again (safe, as above).
+      throw noSignal();
+    }
   }
-  if (resp.ok) return (await resp.json()) as T;
-  const error = (await resp.json().catch(() => ({}))) as { error?: string; message?: string };
+  const error = ((): { error?: string; message?: string } => {
+    try {
+      return JSON.parse(text) ?? {};
+    } catch {
+      return {};
+    }
+  })();
   const message = error.message ?? `The server said ${resp.status}.`;
   if (resp.status === 401 && auth && !retried) {
     const fresh = await auth.refresh();

@@ -38,6 +38,8 @@ export interface EngineOptions {
   random?: () => number;
 }
 
+/** Three of the server's keep-alives (every 15 s, `http/sync.rs`) missed: the stream is dead. */
+export const EVENTS_SILENT_MS = 45_000;
 const PUSH_BATCH = 200;
 /** Bytes of operations in one push: half the most a server takes, leaving room for the rest of
  *  the request. A week offline of long statements in any script still goes, a push at a time. */
@@ -312,17 +314,28 @@ export class SyncEngine {
             // heard, so ask once now; from here on each change comes as an event.
             this.o.onPeople?.();
             const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+            // The server writes at least every 15 s; a stream silent for longer has died on the
+            // way (a phone moving between masts often gets no word of it), so the screen would
+            // stop being live without knowing. Cancelling ends the read and we connect again.
+            let silent = setTimeout(() => void reader.cancel(), EVENTS_SILENT_MS);
             let buffer = '';
-            for (;;) {
-              const { value, done } = await reader.read();
-              if (done) break;
-              buffer += value;
-              const people = buffer.includes('event: people');
-              if (people || buffer.includes('event: changes')) {
-                buffer = '';
-                void this.syncNow();
-                if (people) this.o.onPeople?.();
+            try {
+              for (;;) {
+                const { value, done } = await reader.read();
+                if (done) break;
+                clearTimeout(silent);
+                silent = setTimeout(() => void reader.cancel(), EVENTS_SILENT_MS);
+                // Messages end with a blank line; keep only an unfinished one.
+                const messages = (buffer + value).split('\n\n');
+                buffer = messages.pop() ?? '';
+                const people = messages.some((m) => m.includes('event: people'));
+                if (people || messages.some((m) => m.includes('event: changes'))) {
+                  void this.syncNow();
+                  if (people) this.o.onPeople?.();
+                }
               }
+            } finally {
+              clearTimeout(silent);
             }
           }
         } catch {

@@ -2,9 +2,9 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PUSH_BODY_MAX } from '../generated/tandem';
 import type { CompactPullResponse, CompactRecord, FieldRow, FieldState, PullResponse, PushRequest, PushResponse, Record as ServerRecord, StampRow } from '../generated/tandem';
-import { backoff } from './api';
+import { ApiFailure, backoff, request, STALL_MS } from './api';
 import { closeForGood, type Db, open, whileOpen } from './db';
-import { SyncEngine, type SyncState, takeBatch } from './engine';
+import { EVENTS_SILENT_MS, SyncEngine, type SyncState, takeBatch } from './engine';
 import { edit, forgetPulled, ownListMends, readItems, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
 import { recordOf } from './compact';
@@ -576,6 +576,100 @@ describe('pull', () => {
     expect(await db.get('meta', 'clock')).toEqual({ ms: 9_000, count: 0 });
     const next = await edit(db, { id: 'g2', kind: 'goal', owner: ME }, [{ field: 'title', value: 'and again' }], 9_000);
     expect(next.op.hlc).toEqual({ ms: 9_000, count: 1 });
+    e.stop();
+  });
+});
+
+/** A fetch that answers as a stalled connection does: never, until the caller gives up. */
+function stalled(init?: RequestInit): Promise<Response> {
+  return new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+}
+
+/** An answer whose body arrives in `chunks`, one every `everyMs`, then stops (ending only if
+ *  `end`); aborting the request breaks the body, as a browser's fetch does. */
+function trickle(init: RequestInit | undefined, chunks: string[], everyMs: number, end: boolean): Response {
+  const bytes = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(out) {
+      init?.signal?.addEventListener('abort', () => out.error(new DOMException('aborted', 'AbortError')));
+      chunks.forEach((c, i) => setTimeout(() => out.enqueue(bytes.encode(c)), everyMs * (i + 1)));
+      if (end) setTimeout(() => out.close(), everyMs * (chunks.length + 1));
+    },
+  });
+  return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+}
+
+describe('a connection that stalls (one bar of signal, between masts)', () => {
+  it('gives up on a push that gets no answer, keeps it, and sends it again: the server stores it once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const pushes: PushRequest[] = [];
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      if (!path.includes('push')) return new Response(JSON.stringify(emptyPull), { status: 200 });
+      pushes.push(JSON.parse(String(init.body)));
+      if (pushes.length === 1) return stalled(init);
+      return new Response(JSON.stringify(applyAll(pushes.at(-1))), { status: 200 });
+    });
+    await edit(db, { id: 'a', kind: 'statement', owner: ME }, [{ field: 'text', value: 'typed on the bus' }]);
+    const states: SyncState[] = [];
+    const e = engine({ states });
+    const round = e.syncNow();
+    await vi.waitFor(() => expect(pushes).toHaveLength(1));
+    await vi.advanceTimersByTimeAsync(STALL_MS - 1_000);
+    // Still trying: nothing has been said about it yet, and nothing is lost.
+    expect(states.some((st) => st.kind === 'waiting')).toBe(false);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await round;
+    expect(states.at(-1)).toMatchObject({ kind: 'waiting', cause: 'offline', unsent: 1 });
+    expect(await db.count('outbox')).toBe(1);
+    await vi.advanceTimersByTimeAsync(backoff(0, () => 0.5));
+    await vi.waitFor(async () => expect(await db.count('outbox')).toBe(0));
+    // The same operation number both times: the server applies it once.
+    expect(pushes.map((p) => p.ops.map((o) => o.seq))).toEqual([[1], [1]]);
+    e.stop();
+  });
+
+  it('reads a slow answer that keeps moving to the end, however long it takes in all', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const json = JSON.stringify({ ...emptyPull, cursor: 77 });
+    const parts = [json.slice(0, 10), json.slice(10, 30), json.slice(30)];
+    vi.stubGlobal('fetch', async (_: string, init: RequestInit) => trickle(init, parts, STALL_MS - 5_000, true));
+    const answer = request<CompactPullResponse>(null, 'GET', '/api/sync/pull?since=0');
+    await vi.advanceTimersByTimeAsync((STALL_MS - 5_000) * 4);
+    expect((await answer).cursor).toBe(77);
+  });
+
+  it('gives up on an answer that stops half way, as no signal', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.stubGlobal('fetch', async (_: string, init: RequestInit) => trickle(init, ['{"records":[{"id'], 1_000, false));
+    const answer = request<CompactPullResponse>(null, 'GET', '/api/sync/pull?since=0').catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1_000 + STALL_MS + 1_000);
+    const failure = await answer;
+    expect(failure).toBeInstanceOf(ApiFailure);
+    expect((failure as ApiFailure).failure).toMatchObject({ kind: 'retry', cause: 'offline' });
+  });
+
+  it('drops a live-update stream that falls silent and opens it again, and hears changes on the new one', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let streams = 0;
+    let pulls = 0;
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      if (path.includes('events')) {
+        streams++;
+        // The first stream hears one keep-alive and then nothing; the second tells of a change.
+        return streams === 1 ? trickle(init, [':\n\n'], 1_000, false) : trickle(init, ['event: changes\ndata: 5\n\n'], 1_000, false);
+      }
+      if (path.includes('pull')) pulls++;
+      return new Response(JSON.stringify(emptyPull), { status: 200 });
+    });
+    const e = engine();
+    e.listen();
+    await vi.advanceTimersByTimeAsync(1_000 + EVENTS_SILENT_MS - 2_000);
+    expect(streams).toBe(1);
+    await vi.advanceTimersByTimeAsync(3_000 + backoff(0, () => 0.5));
+    expect(streams).toBe(2);
+    const before = pulls;
+    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.waitFor(() => expect(pulls).toBeGreaterThan(before));
     e.stop();
   });
 });
