@@ -2,8 +2,8 @@
 // Debian's Chromium through playwright-core.
 import AxeBuilder from '@axe-core/playwright';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, afterEach, before } from 'node:test';
@@ -50,6 +50,21 @@ export async function startServer() {
     /** Stops the server (SIGKILL: no warning; SIGTERM: graceful) and starts it again on the same address and database. */
     async restart(signal = 'SIGKILL') {
       await stopChild(child, signal);
+      ({ child, started } = spawnServer(dir, base.replace('http://', '')));
+      await started;
+    },
+    /** Takes a backup with `tandem backup` while the server runs; returns its path. */
+    backup() {
+      const to = join(dir, `backup-${Date.now()}.db`);
+      execFileSync(BINARY, ['backup', '--db', join(dir, 'tandem.db'), '--to', to]);
+      return to;
+    },
+    /** Stops the server, puts a backup in place of the database (as after a lost disk) and
+     *  starts it again on the same address, with the same key files. */
+    async restoreFrom(backup) {
+      await stopChild(child, 'SIGTERM');
+      for (const extra of ['-wal', '-shm']) rmSync(join(dir, `tandem.db${extra}`), { force: true });
+      copyFileSync(backup, join(dir, 'tandem.db'));
       ({ child, started } = spawnServer(dir, base.replace('http://', '')));
       await started;
     },

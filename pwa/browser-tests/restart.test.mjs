@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { serverAndBrowser, signIn } from './harness.mjs';
+import { api, eventually, serverAndBrowser, signIn } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -30,5 +30,37 @@ test("the server is killed and restarted: the worker's open screen reconnects an
   await sam.getByText('Please text, I can’t always talk').waitFor({ timeout: 20_000 });
   assert.equal(await sam.evaluate(() => window.__notReloaded), true, 'the page was not reloaded');
   await wk.close();
+  await yp.close();
+});
+
+test("the server is restored from last night's backup: the phone gives back the words sent since, and what it writes next goes too", async () => {
+  const yp = await env.browser.newContext();
+  const kai = await yp.newPage();
+  await signIn(kai, env.server.base, 'kai', '1357');
+  const write = async (words) => {
+    await kai.getByLabel('Something good about you').fill(words);
+    await kai.getByRole('button', { name: 'Save', exact: true }).click();
+    await kai.getByText(words).first().waitFor();
+  };
+  // Reads the server as Kai on another device (signed in afresh after the restore).
+  let reader = await api(env.server.base, 'kai', '1357');
+  const onServer = async (words) => (await reader.texts()).filter((t) => t === words).length;
+  await write('I stood up for my friend');
+  await eventually(async () => (await onServer('I stood up for my friend')) === 1, 20_000, 'the first words stored');
+  const backup = env.server.backup();
+  await write('I went to every session this month');
+  await eventually(async () => (await onServer('I went to every session this month')) === 1, 20_000, 'the words after the backup stored');
+
+  await env.server.restoreFrom(backup);
+  reader = await api(env.server.base, 'kai', '1357');
+  assert.equal(await onServer('I went to every session this month'), 0, 'the restored server has lost the words sent after the backup');
+
+  // The phone finds the server behind when its live updates reconnect, and gives the words back.
+  await eventually(async () => (await onServer('I went to every session this month')) === 1, 30_000, 'the lost words given back');
+  await write('I asked for help when I needed it');
+  await eventually(async () => (await onServer('I asked for help when I needed it')) === 1, 20_000, 'new words after the restore stored');
+  await kai.getByText('Everything is sent.').waitFor();
+  assert.equal(await onServer('I stood up for my friend'), 1, 'nothing stored twice');
+  assert.equal(await onServer('I went to every session this month'), 1, 'nothing stored twice');
   await yp.close();
 });

@@ -29,6 +29,10 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("{0}")]
     Conflict(&'static str),
+    #[error(
+        "this server's changes end before that cursor: it has been restored from a backup (or is another server); pull from the start and send again what it lacks"
+    )]
+    CursorAhead,
     #[error("that address doesn't take that method")]
     MethodNotAllowed,
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
@@ -58,7 +62,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::CursorAhead => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -75,6 +79,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
+            ApiError::CursorAhead => "cursor_ahead",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::TooManyAttempts { .. } => "too_many_attempts",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",

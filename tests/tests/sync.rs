@@ -565,3 +565,27 @@ async fn a_private_edit_is_not_even_announced_to_workers_or_drop_in_screens_and_
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_cursor_past_the_last_change_is_refused_as_ahead_so_a_phone_of_a_restored_server_starts_again() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let ash = phone.me();
+    let op = phone.op(new_record(), RecordKind::Strength, ash, vec![FieldValue::Text("I keep trying".into())]);
+    phone.push(vec![op]).await;
+    phone.pull().await;
+    let head = phone.cursor;
+    assert!(head > 0);
+    // At the head: nothing new, and that is all.
+    let (status, body) = phone.call(Method::GET, &format!("/api/sync/pull?since={head}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["records"], json!([]));
+    // Past it: a cursor this database never gave out, as a phone holds after a restore from backup.
+    for form in ["", "&form=compact"] {
+        let (status, body) = phone.call(Method::GET, &format!("/api/sync/pull?since={}{form}", head + 500), None).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["error"], "cursor_ahead");
+        assert!(body["message"].as_str().unwrap().contains("restored from a backup"), "{body}");
+    }
+    server.stop().await;
+}

@@ -3,7 +3,7 @@
 // One tab at a time syncs: each round runs under a Web Lock, and reads the outbox inside it,
 // so two open tabs never send the same edit twice. Other tabs hear about changes over a
 // BroadcastChannel and re-read IndexedDB.
-import type { CompactPullResponse, Hlc, Operation, PullResponse, PushRequest, PushResponse } from '../generated/tandem';
+import type { CompactPullResponse, FieldName, Hlc, Operation, PullResponse, PushRequest, PushResponse } from '../generated/tandem';
 import { PROTOCOL_VERSION, PUSH_BODY_MAX, SCHEMA_VERSION } from '../generated/tandem';
 import { ApiFailure, type Auth, backoff, request } from './api';
 import { type Db, isStorageFull, MAKE_SPACE, readMeta, whileOpen } from './db';
@@ -11,6 +11,7 @@ import { syncAlerts } from './alerts';
 import { coalesced } from './coalesce';
 import { recordOf } from './compact';
 import { later } from './hlc';
+import { acknowledged, renumberOutbox, toGiveBack } from './restored';
 import { uuidv7 } from './ids';
 import { edit, ownListMends } from './local';
 
@@ -60,6 +61,14 @@ export function takeBatch<T extends { op: Operation }>(entries: T[], maxBytes: n
   return out;
 }
 
+/** What one pull brought: the records it sent, those it took away, and the server's count of this
+ *  device's operations. */
+interface Pulled {
+  records: Set<string>;
+  removed: Set<string>;
+  lastApplied: number;
+}
+
 export class SyncEngine {
   private attempt = 0;
   /** Lowered when something on the way (a proxy) refuses a push as too large. */
@@ -82,6 +91,9 @@ export class SyncEngine {
   private touched = new Set<string>();
   /** Pulled records holding a young person's own steps or ratings that dropped from sight. */
   private mendable = new Set<string>();
+  /** Words the server had forgotten were written back this round (see restored.ts). */
+  private gaveBack = false;
+  private restoring = false;
 
   /** Tells other tabs that the store changed, and this one unless it has shown the change itself. */
   announce({ shownHere = false, records }: { shownHere?: boolean; records?: string[] } = {}) {
@@ -120,7 +132,9 @@ export class SyncEngine {
       if (session) await syncAlerts(this.o.db, this.o.auth, session.role);
       await this.push();
       await this.pull();
-      if (session?.role === 'young_person' && (await this.mendLists(session.person))) {
+      const gaveBack = this.gaveBack;
+      this.gaveBack = false;
+      if (gaveBack || (session?.role === 'young_person' && (await this.mendLists(session.person)))) {
         await this.push();
         await this.pull();
       }
@@ -202,6 +216,11 @@ export class SyncEngine {
         }
         throw e;
       }
+      // Told to send numbers it was already told were stored: the server has gone back in time.
+      if (answer.last_applied < batch[0].seq - 1 && answer.results.some((r) => r.status === 'out_of_order')) {
+        await this.afterRestore();
+        continue;
+      }
       const tx = db.transaction(['outbox', 'rejected'], 'readwrite');
       for (const result of answer.results) {
         const entry = batch.find((e) => e.seq === result.seq);
@@ -245,13 +264,28 @@ export class SyncEngine {
     return wrote;
   }
 
-  /** Pulls every page after the cursor. An empty store rebuilds from the start, never deletes. */
-  async pull(): Promise<void> {
+  /** Pulls every page after the cursor. An empty store rebuilds from the start, never deletes.
+   *  `fromStart`: every page from the first, finding what the server has now. */
+  async pull(fromStart = false): Promise<Pulled> {
     const db = this.o.db;
     let meta = await readMeta(db.transaction('meta').store, uuidv7);
-    if (meta.cursor > 0 && (await db.count('records')) === 0) meta = { ...meta, cursor: 0 };
-    for (;;) {
-      const page = await this.pullPage(meta.cursor, meta.device);
+    if (fromStart || (meta.cursor > 0 && (await db.count('records')) === 0)) meta = { ...meta, cursor: 0 };
+    const pulled: Pulled = { records: new Set(), removed: new Set(), lastApplied: 0 };
+    for (let first = true; ; first = false) {
+      let page: CompactPullResponse | PullResponse;
+      try {
+        page = await this.pullPage(meta.cursor, meta.device);
+      } catch (e) {
+        if (fromStart || !(e instanceof ApiFailure && e.failure.kind === 'rejected' && e.failure.code === 'cursor_ahead')) throw e;
+        await this.afterRestore();
+        return pulled;
+      }
+      // Fewer of this device's operations than it was told were stored: gone back in time too.
+      if (first && !fromStart && meta.session && page.last_applied < (await acknowledged(db, meta.session.person))) {
+        await this.afterRestore();
+        return pulled;
+      }
+      pulled.lastApplied = page.last_applied;
       const tx = db.transaction(['records', 'meta'], 'readwrite');
       // Read the clock again inside this transaction: an edit made while the page was on its
       // way has moved it on, and writing back the older one would let the clock run backwards.
@@ -259,19 +293,59 @@ export class SyncEngine {
       for (const sent of page.records) {
         const r = 'body' in sent ? recordOf(sent) : sent;
         this.touched.add(r.id);
+        pulled.records.add(r.id);
         if (meta.session?.role === 'young_person' && ownListMends(r, meta.session.person).length > 0) this.mendable.add(r.id);
         await tx.objectStore('records').put(r);
         for (const f of Object.values(r.fields)) if (f) clock = later(clock, f.stamp.hlc);
       }
       for (const id of page.removed) {
         this.touched.add(id);
+        pulled.removed.add(id);
         await tx.objectStore('records').delete(id);
       }
       await tx.objectStore('meta').put(page.cursor, 'cursor');
       await tx.objectStore('meta').put(clock, 'clock');
       await tx.done;
       meta = { ...meta, cursor: page.cursor, clock };
-      if (!page.more) return;
+      if (!page.more) return pulled;
+    }
+  }
+
+  /** The server has gone back in time (restored from a backup): number the unsent operations
+   *  from where it is, pull everything it has, and write back what this person wrote that it
+   *  lacks. Nothing here is lost even if it stops half way: the words stay in the outbox or in
+   *  this device's copy until the next round finds the server behind again. */
+  private async afterRestore(): Promise<void> {
+    // Behind again straight after pulling from the start: not something a restore explains.
+    if (this.restoring) throw new ApiFailure({ kind: 'retry', cause: 'server', message: 'The server is not ready just now.' });
+    this.restoring = true;
+    try {
+      const db = this.o.db;
+      const before = await db.getAll('records');
+      const pulled = await this.pull(true);
+      const session = (await readMeta(db.transaction('meta').store, uuidv7)).session;
+      if (!session) return;
+      if (pulled.lastApplied < (await acknowledged(db, session.person))) await renumberOutbox(db, pulled.lastApplied);
+      const unsent = new Map<string, Set<FieldName>>();
+      for (const entry of await db.getAll('outbox')) {
+        const fields = unsent.get(entry.op.record) ?? new Set<FieldName>();
+        for (const c of entry.op.changes) fields.add(c.set.field);
+        unsent.set(entry.op.record, fields);
+      }
+      for (const r of before) {
+        // What this person may no longer see stays gone.
+        if (pulled.removed.has(r.id)) continue;
+        const now = pulled.records.has(r.id) ? await db.get('records', r.id) : undefined;
+        const back = toGiveBack(r, now, session.person, unsent.get(r.id) ?? new Set());
+        // Not on the server at all: not shown as stored; it comes back below as a new record
+        // if this person wrote any of it, or from whoever did.
+        if (!now) await db.delete('records', r.id);
+        if (back.length > 0) await edit(db, { id: r.id, kind: r.kind, owner: r.owner }, back);
+        if (!now || back.length > 0) this.touched.add(r.id);
+      }
+      this.gaveBack = true;
+    } finally {
+      this.restoring = false;
     }
   }
 

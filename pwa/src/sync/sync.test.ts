@@ -29,13 +29,22 @@ afterEach(() => {
 });
 
 type Handler = (path: string, body: unknown) => { status: number; json: unknown } | 'network-down';
+/** A server answering with `handler`. Like a real one it remembers how many of the device's
+ *  operations it has stored, and says so in every pull (a server that forgets has been restored
+ *  from a backup: see the tests of that). */
 function fakeServer(handler: Handler) {
   const calls: { path: string; body: unknown; auth: string | null }[] = [];
+  let stored = 0;
   vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
     const body = init.body ? JSON.parse(String(init.body)) : undefined;
     calls.push({ path, body, auth: (init.headers as Record<string, string>).authorization ?? null });
     const answer = handler(path, body);
     if (answer === 'network-down') throw new TypeError('Failed to fetch');
+    const json = answer.json as { last_applied?: number } | null;
+    if (answer.status === 200 && json && typeof json.last_applied === 'number') {
+      if (path.includes('push')) stored = Math.max(stored, json.last_applied);
+      else answer.json = { ...json, last_applied: Math.max(stored, json.last_applied) };
+    }
     return new Response(JSON.stringify(answer.json), { status: answer.status, headers: { 'content-type': 'application/json' } });
   });
   return calls;
@@ -576,6 +585,125 @@ describe('pull', () => {
     expect(await db.get('meta', 'clock')).toEqual({ ms: 9_000, count: 0 });
     const next = await edit(db, { id: 'g2', kind: 'goal', owner: ME }, [{ field: 'title', value: 'and again' }], 9_000);
     expect(next.op.hlc).toEqual({ ms: 9_000, count: 1 });
+    e.stop();
+  });
+});
+
+describe('a server restored from a backup (it has gone back in time)', () => {
+  const WORKER = '0190a000-0000-7000-8000-0000000000w1';
+  /** A record as this phone last pulled it: `title` written by `by` at `ms`. */
+  function held(id: string, title: string, ms: number, by = ME): ServerRecord {
+    const g = serverGoal(title, ms);
+    const author = { person: by, role: by === ME ? ('young_person' as const) : ('key_worker' as const), device: OTHER };
+    const fields = Object.fromEntries(Object.entries(g.fields).map(([k, f]) => [k, { ...f!, author }]));
+    return { ...g, id, created_by: author, fields };
+  }
+
+  /** A server that holds `records`, `lastApplied` of this device's operations and changes up to
+   *  `head`: it refuses a cursor past its head and operations that skip ahead, as the real one. */
+  function restoredServer(records: ServerRecord[], lastApplied: number, head: number) {
+    const state = { lastApplied, pushed: [] as PushRequest[], pulls: [] as string[] };
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      const answer = (status: number, json: unknown) => new Response(JSON.stringify(json), { status });
+      if (path.includes('/api/sync/push')) {
+        const req = JSON.parse(String(init.body)) as PushRequest;
+        state.pushed.push(req);
+        let blocked = false;
+        const results = req.ops.map((op) => {
+          if (blocked || op.seq > state.lastApplied + 1) {
+            blocked = true;
+            return { seq: op.seq, status: 'out_of_order' as const, reason: 'send the missing ones first', fields: [] };
+          }
+          state.lastApplied = Math.max(state.lastApplied, op.seq);
+          return { seq: op.seq, status: 'applied' as const, reason: null, fields: [] };
+        });
+        return answer(200, { results, last_applied: state.lastApplied });
+      }
+      if (path.includes('/api/sync/pull')) {
+        state.pulls.push(path);
+        const since = Number(new URL(path, 'http://x').searchParams.get('since'));
+        if (since > head) return answer(409, { error: 'cursor_ahead', message: "this server's changes end before that cursor" });
+        const page: PullResponse = { records: since === 0 ? records : [], removed: [], cursor: head, more: false, last_applied: state.lastApplied };
+        return answer(200, page);
+      }
+      return answer(200, []);
+    });
+    return state;
+  }
+
+  async function phoneThatHeld(records: ServerRecord[], acknowledgedUpTo: number, cursor: number) {
+    for (const r of records) await db.put('records', r);
+    await db.put('meta', acknowledgedUpTo, 'seq');
+    await db.put('meta', cursor, 'cursor');
+  }
+
+  const sentTitles = (state: { pushed: PushRequest[] }) =>
+    state.pushed.flatMap((p) => p.ops.flatMap((o) => o.changes.filter((c) => c.set.field === 'title').map((c) => `${o.record}:${c.set.value}`)));
+
+  it("gives back what reached the server after the backup, only this person's words, and sends what is unsent after them", async () => {
+    // The server kept an older title of g1 and all of g3; it never had g2 or the worker's g4.
+    const server = restoredServer([held('g1', 'Old words', 5), held('g3', 'Unchanged', 4)], 1, 5);
+    await phoneThatHeld([held('g1', 'Newer words', 8), held('g2', 'A goal made after the backup', 9), held('g3', 'Unchanged', 4), held('g4', "A worker's suggestion", 9, WORKER)], 3, 9);
+    await edit(db, { id: 'g5', kind: 'goal', owner: ME }, [{ field: 'title', value: 'Written offline' }]);
+    const states: SyncState[] = [];
+    const e = engine({ states });
+    await e.syncNow();
+
+    expect(states.at(-1)).toMatchObject({ kind: 'idle', unsent: 0 });
+    expect(await db.count('outbox')).toBe(0);
+    // Numbered on from what the server has: nothing refused, every number once, in order.
+    // (The first push, numbered 4 as before the restore, was refused; that is how it was found.)
+    expect(server.pushed[0].ops.map((o) => o.seq)).toEqual([4]);
+    const seqs = server.pushed.slice(1).flatMap((p) => p.ops.map((o) => o.seq));
+    expect(seqs).toEqual(Array.from({ length: server.lastApplied - 1 }, (_, i) => i + 2));
+    const sent = sentTitles(server);
+    expect(sent).toContain('g5:Written offline');
+    expect(sent).toContain('g1:Newer words');
+    expect(sent).toContain('g2:A goal made after the backup');
+    // What the server still has is not sent again, and the worker's words never go as this person's.
+    expect(sent.some((t) => t.startsWith('g3:') || t.startsWith('g4:'))).toBe(false);
+    // The worker's suggestion the server lost is not shown as stored; the worker's device gives it back.
+    expect(await db.get('records', 'g4')).toBeUndefined();
+    // The unsent edit goes before what is given back (it is newer than anything given back).
+    expect(sent.indexOf('g5:Written offline')).toBeLessThan(sent.indexOf('g1:Newer words'));
+    // A record the server lacked comes back as new: its first write is based on nothing.
+    const g2 = server.pushed.flatMap((p) => p.ops).find((o) => o.record === 'g2')!;
+    expect(g2.changes.every((c) => c.base === null)).toBe(true);
+    e.stop();
+  });
+
+  it('finds it from the count of its operations when others have written past its cursor since', async () => {
+    const server = restoredServer([held('g1', 'Old words', 5)], 0, 50);
+    await phoneThatHeld([held('g1', 'Newer words', 8)], 2, 9);
+    const e = engine();
+    await e.syncNow();
+    expect(server.pulls.some((p) => p.includes('since=0'))).toBe(true);
+    expect(sentTitles(server)).toEqual(['g1:Newer words']);
+    expect(server.pushed.flatMap((p) => p.ops.map((o) => o.seq))).toEqual([1]);
+    e.stop();
+  });
+
+  it('finds it from a push told to send numbers it was told were stored', async () => {
+    const server = restoredServer([held('g1', 'Old words', 5)], 0, 50);
+    await phoneThatHeld([held('g1', 'Old words', 5)], 6, 50);
+    await edit(db, { id: 'g1', kind: 'goal', owner: ME }, [{ field: 'title', value: 'Typed today' }]);
+    const e = engine();
+    await e.syncNow();
+    expect(await db.count('outbox')).toBe(0);
+    expect(server.pushed.map((p) => p.ops.map((o) => o.seq))).toEqual([[7], [1]]);
+    expect(sentTitles(server)).toEqual(['g1:Typed today', 'g1:Typed today']);
+    e.stop();
+  });
+
+  it('a server that has not gone back is never taken for one', async () => {
+    const calls = fakeServer((path, body) => (path.includes('push') ? { status: 200, json: applyAll(body) } : { status: 200, json: { ...emptyPull, records: [compact(serverGoal('one'))], cursor: 12 } }));
+    await edit(db, { id: 'g1', kind: 'goal', owner: ME }, [{ field: 'title', value: 'one' }]);
+    const e = engine();
+    await e.syncNow();
+    await edit(db, { id: 'g1', kind: 'goal', owner: ME }, [{ field: 'title', value: 'two' }]);
+    await e.syncNow();
+    expect(calls.filter((c) => c.path.includes('pull')).map((c) => new URL(c.path, 'http://x').searchParams.get('since'))).toEqual(['0', '12']);
+    expect(calls.filter((c) => c.path.includes('push')).map((c) => (c.body as PushRequest).ops.map((o) => o.seq))).toEqual([[1], [2]]);
     e.stop();
   });
 });

@@ -124,7 +124,8 @@ pub struct PullQuery {
 }
 
 #[utoipa::path(get, path = "/api/sync/pull", params(PullQuery), tag = "sync", security(("bearer" = [])),
-    responses((status = 200, body = PullAnswer), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = PullAnswer), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+        (status = 409, description = "`cursor_ahead`: the cursor is past this server's last change (it was restored from a backup); pull from 0", body = crate::error::ErrorBody)))]
 pub async fn pull(
     State(state): State<AppState>,
     Syncer(caller): Syncer,

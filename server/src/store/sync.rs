@@ -498,6 +498,12 @@ pub fn pull(
             &[(since as i64).into(), ((page + 1) as i64).into()],
         )?
     };
+    // A cursor past the last change number was handed out by this database before it went back
+    // in time (restored from a backup): changes numbered from here on would never reach the
+    // device, so it is told to start again. Only an empty answer can be that.
+    if rows.is_empty() && erased.is_empty() && since > 0 && since as i64 > current_change(conn)? {
+        return Err(ApiError::CursorAhead);
+    }
     let more = rows.len() + erased.len() > page;
     // Both lists are in change order and each holds at least a page (or all there is), so the
     // first page of their merge is the first page of all changes.

@@ -1,0 +1,52 @@
+// A server restored from a backup has forgotten everything that reached it after the backup
+// was taken: operations this device sent and was told were stored, and the change numbers it
+// handed out. The devices still hold those words. So a device that finds its server has gone
+// back in time numbers its unsent operations from where the server now is, pulls everything
+// again, and writes back what its own person wrote that the server no longer has. Each device
+// gives back only its own person's words: a worker's never come back as the young person's.
+import type { FieldName, FieldValue, PersonId, Record, Stamp } from '../generated/tandem';
+import type { Db } from './db';
+
+/** The highest operation number the server said it stored from `me` on this device: every one
+ *  below their oldest unsent. (Another person's entry left on a lent tablet is never sent.) */
+export async function acknowledged(db: Db, me: PersonId): Promise<number> {
+  const tx = db.transaction(['outbox', 'meta']);
+  const [entries, seq] = await Promise.all([tx.objectStore('outbox').getAll(), tx.objectStore('meta').get('seq')]);
+  const mine = entries.filter((e) => e.person === me);
+  return mine.length > 0 ? Math.min(...mine.map((e) => e.seq)) - 1 : ((seq as number | undefined) ?? 0);
+}
+
+/** Numbers the unsent operations on from `lastApplied`, the server's count, in their order. One
+ *  transaction with the counter, so an edit in another tab takes the next number after them. */
+export async function renumberOutbox(db: Db, lastApplied: number): Promise<void> {
+  const tx = db.transaction(['outbox', 'meta'], 'readwrite');
+  const outbox = tx.objectStore('outbox');
+  const entries = (await outbox.getAll()).sort((a, b) => a.seq - b.seq);
+  await outbox.clear();
+  let seq = lastApplied;
+  for (const entry of entries) {
+    seq++;
+    await outbox.put({ ...entry, seq, op: { ...entry.op, seq } });
+  }
+  await tx.objectStore('meta').put(seq, 'seq');
+  await tx.done;
+}
+
+function newer(a: Stamp, b: Stamp): boolean {
+  if (a.hlc.ms !== b.hlc.ms) return a.hlc.ms > b.hlc.ms;
+  if (a.hlc.count !== b.hlc.count) return a.hlc.count > b.hlc.count;
+  return a.device > b.device;
+}
+
+/** What `me` wrote into `before` (this device's copy) that `now` (the server's, or none) lacks:
+ *  fields whose latest write was theirs and is later than what the server holds. Fields with
+ *  unsent edits are left out: those edits come later and say more. */
+export function toGiveBack(before: Record, now: Record | undefined, me: PersonId, unsent: Set<FieldName>): FieldValue[] {
+  const back: FieldValue[] = [];
+  for (const [name, mine] of Object.entries(before.fields) as [FieldName, Record['fields'][FieldName]][]) {
+    if (!mine || mine.author.person !== me || unsent.has(name)) continue;
+    const theirs = now?.fields[name];
+    if (!theirs || newer(mine.stamp, theirs.stamp)) back.push(mine.value);
+  }
+  return back;
+}
