@@ -64,3 +64,36 @@ test("the server is restored from last night's backup: the phone gives back the 
   assert.equal(await onServer('I went to every session this month'), 1, 'nothing stored twice');
   await yp.close();
 });
+
+test('restored from a backup older than the phone\'s last sign-in renewal: it is asked to sign in again, keeps its words, and gives them back', async () => {
+  const yp = await env.browser.newContext();
+  const ash = await yp.newPage();
+  await signIn(ash, env.server.base, 'ash', '2468');
+  const write = async (words) => {
+    await ash.getByLabel('Something good about you').fill(words);
+    await ash.getByRole('button', { name: 'Save', exact: true }).click();
+    await ash.getByText(words).first().waitFor();
+  };
+  let reader = await api(env.server.base, 'ash', '2468');
+  const onServer = async (words) => (await reader.texts()).filter((t) => t === words).length;
+  const backup = env.server.backup();
+  await write('I made it to my appointment on time');
+  await eventually(async () => (await onServer('I made it to my appointment on time')) === 1, 20_000, 'the words after the backup stored');
+  // Opening the app again renews its sign-in: the restored server will not know the new one.
+  await ash.reload();
+  await ash.getByText('Everything is sent.').waitFor();
+
+  await env.server.restoreFrom(backup);
+  reader = await api(env.server.base, 'ash', '2468');
+  assert.equal(await onServer('I made it to my appointment on time'), 0, 'the restored server has lost them');
+  await ash.reload();
+  await ash.getByRole('heading', { name: 'Sign in again' }).waitFor();
+  await ash.getByLabel('Your name').fill('ash');
+  await ash.getByLabel('Your PIN or password').fill('2468');
+  await ash.getByRole('button', { name: 'Sign in' }).click();
+
+  await eventually(async () => (await onServer('I made it to my appointment on time')) === 1, 30_000, 'the words given back after signing in again');
+  await ash.getByText('I made it to my appointment on time').first().waitFor();
+  await ash.getByText('Everything is sent.').waitFor();
+  await yp.close();
+});

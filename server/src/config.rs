@@ -99,6 +99,10 @@ pub enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Run once on a database just restored from a backup not taken with `tandem backup` (a
+    /// pg_dump, a disk snapshot, a failover to a standby that lacked the last commits): devices
+    /// then know it has gone back in time and give back what it lacks (see the README).
+    Restored,
 }
 
 fn parse_role(s: &str) -> Result<tandem_shared::Role, String> {

@@ -307,6 +307,26 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
             store.backup_to(&to)?;
             println!("backed up to {}", to.display());
         }
+        Command::Restored => {
+            store
+                .write(move |tx| {
+                    store::generation::renew(tx)?;
+                    audit::append(
+                        tx,
+                        now,
+                        None,
+                        "marked the database as restored from a backup",
+                        None,
+                        &from_cli("restored"),
+                    )
+                })
+                .await
+                .map_err(err)?;
+            println!(
+                "marked as restored: devices will give back what they hold that it lacks. Redo the erasures, case \
+                 closures and ended sessions made since the backup was taken (see the README)"
+            );
+        }
     }
     Ok(())
 }

@@ -85,6 +85,28 @@ async fn serve_demo_starts_on_a_fresh_database_and_every_printed_sign_in_works()
     };
     assert_eq!(people(&copy), 8, "7 demo people and the newcomer");
     assert_eq!(people(&copy), people(&db));
+
+    // The copy is a generation of its own (restored, devices can tell it has gone back in time),
+    // and `tandem restored` gives a database a new one.
+    let generation = |p: &std::path::Path| -> String {
+        let conn = rusqlite::Connection::open_with_flags(p, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        conn.query_row("SELECT id FROM generation", [], |r| r.get(0)).unwrap()
+    };
+    let health: serde_json::Value = http.get(format!("{base}/api/health")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["generation"].as_str(), Some(generation(&db).as_str()), "{health}");
+    assert_ne!(generation(&copy), generation(&db));
+    let before = generation(&copy);
+    let out = Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .arg("--db")
+        .arg(&copy)
+        .arg("--data-key-file")
+        .arg(format!("{}.data-key", db.display()))
+        .arg("restored")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Redo the erasures"));
+    assert_ne!(generation(&copy), before);
 }
 
 #[test]

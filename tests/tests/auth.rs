@@ -88,6 +88,11 @@ async fn refresh_tokens_rotate_and_reuse_of_a_spent_one_ends_the_session() {
     let first = phone.refresh.clone().unwrap();
     let (status, body) = phone.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": first}))).await;
     assert_eq!(status, StatusCode::OK);
+    // Every renewal names this copy of the data, as /api/health does (a restored backup has
+    // another: devices compare the two when a renewal is refused).
+    let (_, health) = phone.call(Method::GET, "/api/health", None).await;
+    assert!(body["generation"].as_str().is_some_and(|g| g.len() >= 16), "{body}");
+    assert_eq!(body["generation"], health["generation"]);
     phone.take_tokens(&body);
     let second = phone.refresh.clone().unwrap();
     assert_ne!(first, second);

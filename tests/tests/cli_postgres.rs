@@ -40,6 +40,17 @@ async fn two_replicas_and_the_admin_commands_share_one_postgres_database() {
     assert!(ok, "{out}");
     let (ok, out) = run(&["backup", "--to", "/tmp/never-written.db"]);
     assert!(!ok && out.contains("pg_dump"), "backup points to PostgreSQL's own tools: {out}");
+    // After a pg_restore, `restored` gives the database a new generation, which the running
+    // replica reports at once (devices compare it when their sign-in is refused).
+    let generation = || async {
+        let health: serde_json::Value =
+            reqwest::get(format!("{}/api/health", server.base)).await.unwrap().json().await.unwrap();
+        health["generation"].as_str().expect("a generation").to_owned()
+    };
+    let before = generation().await;
+    let (ok, out) = run(&["restored"]);
+    assert!(ok && out.contains("Redo the erasures"), "{out}");
+    assert_ne!(generation().await, before);
 
     // The running server sees all of it: Lee signs in, Robin joins and is in Lee's caseload.
     let mut lee = Client::new(&server.base);

@@ -9,6 +9,7 @@ import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
 import { useDrafts } from './useDrafts';
 import { edit, forgetPulled, type Item, newId, readItems, unsentCount, view, withEdit, withItems } from '../sync/local';
+import { serverWasRestored } from '../sync/restored';
 import { SessionManager } from '../sync/session';
 import { awayMs, idleMs, type LockTries, makeUnlockCheck, NO_TRIES, type UnlockCheck, useAwayLock, useIdleLock } from '../ui/IdleLock';
 import { tidyChange } from '../ui/limits';
@@ -139,7 +140,9 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         // A lost phone's session ended from elsewhere: what it pulled goes now, while whoever
         // holds it sees only "Sign in again"; what is not sent yet stays for the same person.
         void whileOpen(d, async () => {
-          await forgetPulled(d);
+          // Refused because the server was restored from a backup: it lacks what this device
+          // holds, which is given back once the same person signs in again (restored.ts).
+          if (!(await serverWasRestored(await mgr.current()))) await forgetPulled(d);
           setMe({ workers: [], caseload: [] });
           await refresh(d);
         });

@@ -28,6 +28,8 @@ export interface Tokens {
   must_change_password?: boolean;
   /** Signed in on this registered shared tablet (its name). */
   tablet?: string;
+  /** Which copy of the server's data signed this in: another one later means a restore. */
+  generation?: string;
 }
 
 export interface Auth {

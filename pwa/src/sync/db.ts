@@ -21,6 +21,8 @@ export interface Session {
   refreshToken: string;
   /** A lent tablet: lock when idle, wipe on sign-out. */
   sharedDevice: boolean;
+  /** The server's copy of the data when last signed in or renewed (see restored.ts). */
+  generation?: string;
 }
 
 export interface Meta {

@@ -5,7 +5,8 @@
 // again, and writes back what its own person wrote that the server no longer has. Each device
 // gives back only its own person's words: a worker's never come back as the young person's.
 import type { FieldName, FieldValue, PersonId, Record, Stamp } from '../generated/tandem';
-import type { Db } from './db';
+import { request } from './api';
+import type { Db, Session } from './db';
 
 /** The highest operation number the server said it stored from `me` on this device: every one
  *  below their oldest unsent. (Another person's entry left on a lent tablet is never sent.) */
@@ -49,4 +50,18 @@ export function toGiveBack(before: Record, now: Record | undefined, me: PersonId
     if (!theirs || newer(mine.stamp, theirs.stamp)) back.push(mine.value);
   }
   return back;
+}
+
+/** Whether a server that refused this device's sign-in is a restored copy of the one that gave
+ *  it (its generation has changed): then the words held here are kept to give back once the
+ *  person signs in again, not forgotten as for a session ended on purpose. Unsure (no signal, an
+ *  older server): false, and the device forgets as it always has. */
+export async function serverWasRestored(session: Session | null): Promise<boolean> {
+  if (!session?.generation) return false;
+  try {
+    const health = await request<{ generation?: string }>(null, 'GET', '/api/health');
+    return typeof health.generation === 'string' && health.generation !== session.generation;
+  } catch {
+    return false;
+  }
 }

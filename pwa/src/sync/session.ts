@@ -36,6 +36,7 @@ export class SessionManager implements Auth {
       displayName: tokens.display_name,
       refreshToken: tokens.refresh_token,
       sharedDevice,
+      generation: tokens.generation,
     };
     this.access = tokens.access_token;
     await this.db.put('meta', session, 'session');

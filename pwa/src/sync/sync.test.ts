@@ -4,6 +4,7 @@ import { PUSH_BODY_MAX } from '../generated/tandem';
 import type { CompactPullResponse, CompactRecord, FieldRow, FieldState, PullResponse, PushRequest, PushResponse, Record as ServerRecord, StampRow } from '../generated/tandem';
 import { ApiFailure, backoff, request, STALL_MS } from './api';
 import { closeForGood, type Db, open, whileOpen } from './db';
+import { serverWasRestored } from './restored';
 import { EVENTS_SILENT_MS, SyncEngine, type SyncState, takeBatch } from './engine';
 import { edit, forgetPulled, ownListMends, readItems, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
@@ -693,6 +694,24 @@ describe('a server restored from a backup (it has gone back in time)', () => {
     expect(server.pushed.map((p) => p.ops.map((o) => o.seq))).toEqual([[7], [1]]);
     expect(sentTitles(server)).toEqual(['g1:Typed today', 'g1:Typed today']);
     e.stop();
+  });
+
+  it('tells a restored server (another generation) from a session ended on purpose, and is unsure without signal', async () => {
+    const session = { person: ME, role: 'young_person' as const, displayName: 'Ash', refreshToken: 'r1', sharedDevice: false, generation: 'aaaa' };
+    let generation = 'aaaa';
+    let down = false;
+    vi.stubGlobal('fetch', async () => {
+      if (down) throw new TypeError('Failed to fetch');
+      return new Response(JSON.stringify({ status: 'ok', database: 'ok', generation }), { status: 200 });
+    });
+    expect(await serverWasRestored(session)).toBe(false);
+    generation = 'bbbb';
+    expect(await serverWasRestored(session)).toBe(true);
+    // No signal, or a session from before generations were told: forget, as always.
+    down = true;
+    expect(await serverWasRestored(session)).toBe(false);
+    down = false;
+    expect(await serverWasRestored({ ...session, generation: undefined })).toBe(false);
   });
 
   it('a server that has not gone back is never taken for one', async () => {

@@ -91,6 +91,10 @@ pub struct Tokens {
     /// tablet's registration was removed (the app then forgets it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tablet: Option<String>,
+    /// Which copy of the data signed this in (`/api/health` says the current one): when a later
+    /// refresh is refused and the server's generation has changed, the server was restored from
+    /// a backup, and the device keeps what it holds to give back rather than forgetting it.
+    pub generation: String,
 }
 
 pub const PIN_MIN: usize = 4;
@@ -153,6 +157,7 @@ fn issue(
         erasure_cancelled: false,
         must_change_password: person.must_change_password,
         tablet: None,
+        generation: crate::store::generation::current(conn)?,
     })
 }
 

@@ -153,12 +153,12 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    manifest-src 'self'; worker-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 #[utoipa::path(get, path = "/api/health", tag = "ops", responses(
-    (status = 200, description = "The server is up and reaches its database"),
+    (status = 200, description = "The server is up and reaches its database; `generation` names this copy of the data (a restored backup has another)"),
     (status = 503, description = "The server is up but can't reach its database; it reconnects by itself")))]
 pub async fn health(State(state): State<AppState>) -> Response {
     let reachable = tokio::time::timeout(std::time::Duration::from_secs(3), state.store.reachable()).await;
-    if reachable.unwrap_or(false) {
-        Json(json!({ "status": "ok", "database": "ok" })).into_response()
+    if let Ok(Some(generation)) = reachable {
+        Json(json!({ "status": "ok", "database": "ok", "generation": generation })).into_response()
     } else {
         let body = json!({ "status": "unavailable", "database": "unreachable" });
         (axum::http::StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()

@@ -11,6 +11,7 @@ pub mod audit;
 mod encode;
 pub mod erasure;
 mod fold;
+pub mod generation;
 pub mod invites;
 pub mod people;
 mod pg_tls;
@@ -151,8 +152,9 @@ impl Store {
     }
 
     /// Whether the database answers now.
-    pub async fn reachable(&self) -> bool {
-        self.read_quick(|db| db.query_one("SELECT 1", &[]).map(|_| ())).await.is_ok()
+    /// This copy's generation, if the database can be reached.
+    pub async fn reachable(&self) -> Option<String> {
+        self.read_quick(|db| generation::current(db)).await.ok()
     }
 
     /// Where the data is, for logs (a PostgreSQL URL without its password).

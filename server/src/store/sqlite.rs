@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0014_record_body.sql"),
     include_str!("migrations/sqlite/0015_applied_batches.sql"),
     include_str!("migrations/sqlite/0016_refresh_token_expiry.sql"),
+    include_str!("migrations/sqlite/0017_generation.sql"),
 ];
 const READERS: usize = 4;
 
@@ -299,9 +300,14 @@ impl SqliteStore {
         let mut out = Connection::open(dest)?;
         let backup = rusqlite::backup::Backup::new(&src, &mut out)?;
         match backup.step(-1)? {
-            rusqlite::backup::StepResult::Done => Ok(()),
-            other => Err(StoreError::Invalid(format!("the backup did not finish ({other:?}); try again"))),
+            rusqlite::backup::StepResult::Done => {}
+            other => return Err(StoreError::Invalid(format!("the backup did not finish ({other:?}); try again"))),
         }
+        drop(backup);
+        // The copy is its own generation from the start: restored, it is a server gone back in
+        // time, and devices must be able to tell (see store/generation.rs).
+        out.execute("UPDATE generation SET id = ?1", [super::generation::fresh()])?;
+        Ok(())
     }
 }
 
