@@ -3,7 +3,7 @@
 // One tab at a time syncs: each round runs under a Web Lock, and reads the outbox inside it,
 // so two open tabs never send the same edit twice. Other tabs hear about changes over a
 // BroadcastChannel and re-read IndexedDB.
-import type { CompactPullResponse, FieldName, Hlc, Operation, PullResponse, PushRequest, PushResponse } from '../generated/tandem';
+import type { CompactPullResponse, FieldName, Hlc, Operation, PullResponse, PushRequest, PushResponse, Record as ServerRecord } from '../generated/tandem';
 import { PROTOCOL_VERSION, PUSH_BODY_MAX, SCHEMA_VERSION } from '../generated/tandem';
 import { ApiFailure, type Auth, backoff, request } from './api';
 import { type Db, isStorageFull, MAKE_SPACE, readMeta, whileOpen } from './db';
@@ -11,7 +11,7 @@ import { syncAlerts } from './alerts';
 import { coalesced } from './coalesce';
 import { recordOf } from './compact';
 import { later } from './hlc';
-import { acknowledged, renumberOutbox, toGiveBack } from './restored';
+import { acknowledged, renumberOutbox, RESTORE_SNAPSHOT, toGiveBack } from './restored';
 import { uuidv7 } from './ids';
 import { edit, ownListMends } from './local';
 
@@ -271,6 +271,11 @@ export class SyncEngine {
     let meta = await readMeta(db.transaction('meta').store, uuidv7);
     if (fromStart || (meta.cursor > 0 && (await db.count('records')) === 0)) meta = { ...meta, cursor: 0 };
     const pulled: Pulled = { records: new Set(), removed: new Set(), lastApplied: 0 };
+    // A round that was giving words back was cut short: carry on with it.
+    if (!fromStart && (await db.count('meta', RESTORE_SNAPSHOT)) > 0) {
+      await this.afterRestore();
+      return pulled;
+    }
     for (let first = true; ; first = false) {
       let page: CompactPullResponse | PullResponse;
       try {
@@ -321,7 +326,8 @@ export class SyncEngine {
     this.restoring = true;
     try {
       const db = this.o.db;
-      const before = await db.getAll('records');
+      const before = ((await db.get('meta', RESTORE_SNAPSHOT)) as ServerRecord[] | undefined) ?? (await db.getAll('records'));
+      await db.put('meta', before, RESTORE_SNAPSHOT);
       const pulled = await this.pull(true);
       const session = (await readMeta(db.transaction('meta').store, uuidv7)).session;
       if (!session) return;
@@ -343,6 +349,7 @@ export class SyncEngine {
         if (back.length > 0) await edit(db, { id: r.id, kind: r.kind, owner: r.owner }, back);
         if (!now || back.length > 0) this.touched.add(r.id);
       }
+      await db.delete('meta', RESTORE_SNAPSHOT);
       this.gaveBack = true;
     } finally {
       this.restoring = false;

@@ -9,6 +9,7 @@ import type { Db, OutboxEntry, Session } from './db';
 import { tick } from './hlc';
 import { uuidv7 } from './ids';
 import { LIMITS } from '../ui/limits';
+import { RESTORE_SNAPSHOT } from './restored';
 
 export interface Item {
   id: string;
@@ -194,7 +195,7 @@ export function withEdit(items: Item[], entry: OutboxEntry): Item[] {
 }
 
 /** What this device keeps from the server, in `meta`: gone with the records below. */
-const PULLED_META = ['cursor', 'me', 'looked', 'put-away', 'alerts'];
+const PULLED_META = ['cursor', 'me', 'looked', 'put-away', 'alerts', RESTORE_SNAPSHOT];
 
 /** The session ended elsewhere (signed out everywhere, a lost phone, a device ended by an admin):
  *  what came from the server goes from this device now, not when someone next signs in. Only

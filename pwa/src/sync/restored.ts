@@ -8,6 +8,11 @@ import type { FieldName, FieldValue, PersonId, Record, Stamp } from '../generate
 import { request } from './api';
 import type { Db, Session } from './db';
 
+/** The device's copy as it was before the server's was pulled again, kept until every word in
+ *  it the server lacked is given back: a round cut short (no signal, the app closed) resumes
+ *  from it, rather than from a copy already overwritten by the server's older words. */
+export const RESTORE_SNAPSHOT = 'restore-snapshot';
+
 /** The highest operation number the server said it stored from `me` on this device: every one
  *  below their oldest unsent. (Another person's entry left on a lent tablet is never sent.) */
 export async function acknowledged(db: Db, me: PersonId): Promise<number> {

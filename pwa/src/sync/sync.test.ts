@@ -602,8 +602,10 @@ describe('a server restored from a backup (it has gone back in time)', () => {
 
   /** A server that holds `records`, `lastApplied` of this device's operations and changes up to
    *  `head`: it refuses a cursor past its head and operations that skip ahead, as the real one. */
-  function restoredServer(records: ServerRecord[], lastApplied: number, head: number) {
+  function restoredServer(records: ServerRecord[], lastApplied: number, head: number, opts: { pageSize?: number; dropPages?: number[] } = {}) {
     const state = { lastApplied, pushed: [] as PushRequest[], pulls: [] as string[] };
+    const pageSize = opts.pageSize ?? records.length;
+    const dropPages = [...(opts.dropPages ?? [])];
     vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
       const answer = (status: number, json: unknown) => new Response(JSON.stringify(json), { status });
       if (path.includes('/api/sync/push')) {
@@ -624,7 +626,15 @@ describe('a server restored from a backup (it has gone back in time)', () => {
         state.pulls.push(path);
         const since = Number(new URL(path, 'http://x').searchParams.get('since'));
         if (since > head) return answer(409, { error: 'cursor_ahead', message: "this server's changes end before that cursor" });
-        const page: PullResponse = { records: since === 0 ? records : [], removed: [], cursor: head, more: false, last_applied: state.lastApplied };
+        // Records carry change numbers 1, 2, 3, … in this fake; the cursor is the last one sent.
+        const from = since < records.length ? since : records.length;
+        if (from > 0 && from < records.length && dropPages[0] === from) {
+          dropPages.shift();
+          throw new TypeError('Failed to fetch');
+        }
+        const sent = records.slice(from, from + pageSize);
+        const more = from + sent.length < records.length;
+        const page: PullResponse = { records: sent, removed: [], cursor: more ? from + sent.length : Math.max(head, since), more, last_applied: state.lastApplied };
         return answer(200, page);
       }
       return answer(200, []);
@@ -670,6 +680,23 @@ describe('a server restored from a backup (it has gone back in time)', () => {
     // A record the server lacked comes back as new: its first write is based on nothing.
     const g2 = server.pushed.flatMap((p) => p.ops).find((o) => o.record === 'g2')!;
     expect(g2.changes.every((c) => c.base === null)).toBe(true);
+    e.stop();
+  });
+
+  it('a round cut short while giving back carries on from the copy held before, not the one overwritten', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // Two pages; the second is lost on the way the first time, after the first (with the
+    // server's older g1) was written over this phone's copy.
+    const server = restoredServer([held('g1', 'Old words', 5), held('g2', 'Unchanged', 4)], 0, 50, { pageSize: 1, dropPages: [1] });
+    await phoneThatHeld([held('g1', 'Newer words', 8), held('g2', 'Unchanged', 4)], 2, 90);
+    const states: SyncState[] = [];
+    const e = engine({ states });
+    await e.syncNow();
+    expect(states.at(-1)).toMatchObject({ kind: 'waiting' });
+    expect(sentTitles(server)).toEqual([]);
+    await vi.advanceTimersByTimeAsync(backoff(0, () => 0.5));
+    await vi.waitFor(() => expect(sentTitles(server)).toEqual(['g1:Newer words']));
+    await vi.waitFor(async () => expect(await db.get('meta', 'restore-snapshot')).toBeUndefined());
     e.stop();
   });
 
