@@ -3,17 +3,17 @@
 // One tab at a time syncs: each round runs under a Web Lock, and reads the outbox inside it,
 // so two open tabs never send the same edit twice. Other tabs hear about changes over a
 // BroadcastChannel and re-read IndexedDB.
-import type { CompactPullResponse, FieldName, Hlc, Operation, PullResponse, PushRequest, PushResponse, Record as ServerRecord } from '../generated/tandem';
+import type { Author, CompactPullResponse, FieldName, FieldResult, Hlc, Operation, PullResponse, PushRequest, PushResponse, Record as ServerRecord } from '../generated/tandem';
 import { PROTOCOL_VERSION, PUSH_BODY_MAX, SCHEMA_VERSION } from '../generated/tandem';
 import { ApiFailure, type Auth, backoff, request } from './api';
-import { type Db, isStorageFull, MAKE_SPACE, readMeta, whileOpen } from './db';
+import { type Db, isStorageFull, MAKE_SPACE, type OutboxEntry, readMeta, whileOpen } from './db';
 import { syncAlerts } from './alerts';
 import { coalesced } from './coalesce';
 import { recordOf } from './compact';
 import { later } from './hlc';
 import { acknowledged, renumberOutbox, RESTORE_SNAPSHOT, toGiveBack } from './restored';
 import { uuidv7 } from './ids';
-import { edit, ownListMends } from './local';
+import { edit, ownListMends, storedOnServer } from './local';
 
 export type SyncState =
   | { kind: 'idle'; unsent: number; lastSent: number | null }
@@ -221,19 +221,31 @@ export class SyncEngine {
         await this.afterRestore();
         continue;
       }
-      const tx = db.transaction(['outbox', 'rejected'], 'readwrite');
+      const tx = db.transaction(['outbox', 'rejected', 'records'], 'readwrite');
+      const author: Author = { person: meta.session.person, role: meta.session.role, device: meta.device };
+      const stored = async (entry: OutboxEntry, fields?: FieldResult[]) => {
+        const records = tx.objectStore('records');
+        const now = storedOnServer(await records.get(entry.op.record), entry, author, fields);
+        if (now) await records.put(now);
+      };
+      const answered = new Set<number>();
       for (const result of answer.results) {
         const entry = batch.find((e) => e.seq === result.seq);
         if (!entry || result.status === 'out_of_order') continue;
+        answered.add(entry.seq);
         if (result.status === 'rejected') {
           await tx.objectStore('rejected').put({ ...entry, reason: result.reason ?? 'The server would not take this change.' });
+        } else {
+          // An answer that doesn't list its fields' versions stands as applied, at the operation's clock.
+          await stored(entry, result.fields.length > 0 ? result.fields : undefined);
         }
         await tx.objectStore('outbox').delete(entry.seq);
         this.touched.add(entry.op.record);
       }
       // Anything the server already has (a lost response) is done too.
       for (const entry of batch) {
-        if (entry.seq > answer.last_applied) continue;
+        if (entry.seq > answer.last_applied || answered.has(entry.seq)) continue;
+        await stored(entry);
         await tx.objectStore('outbox').delete(entry.seq);
         this.touched.add(entry.op.record);
       }

@@ -1,4 +1,4 @@
-import type { Hlc } from '../generated/tandem';
+import type { Hlc, Stamp } from '../generated/tandem';
 
 // The device's hybrid logical clock; the same rule as tandem_shared::hlc::Hlc::tick.
 export function tick(prev: Hlc, nowMs: number): Hlc {
@@ -7,4 +7,11 @@ export function tick(prev: Hlc, nowMs: number): Hlc {
 
 export function later(a: Hlc, b: Hlc): Hlc {
   return a.ms > b.ms || (a.ms === b.ms && a.count >= b.count) ? a : b;
+}
+
+/** Whether version `a` comes after `b`: clock first, then device id (the server's order). */
+export function stampAfter(a: Stamp, b: Stamp): boolean {
+  if (a.hlc.ms !== b.hlc.ms) return a.hlc.ms > b.hlc.ms;
+  if (a.hlc.count !== b.hlc.count) return a.hlc.count > b.hlc.count;
+  return a.device > b.device;
 }

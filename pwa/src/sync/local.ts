@@ -4,9 +4,9 @@
 // calls saved is pushed eventually, from any tab, after a crash or a reload. The view is the
 // server's records with this device's unsent operations replayed on top, so the screen always
 // shows the young person's latest words.
-import type { Author, FieldName, FieldValue, Hlc, PersonId, Record, RecordKind, Stamp, Visibility } from '../generated/tandem';
+import type { Author, FieldName, FieldValue, FieldResult, Hlc, PersonId, Record, RecordKind, Stamp, Visibility } from '../generated/tandem';
 import type { Db, OutboxEntry, Session } from './db';
-import { tick } from './hlc';
+import { stampAfter, tick } from './hlc';
 import { uuidv7 } from './ids';
 import { LIMITS } from '../ui/limits';
 import { RESTORE_SNAPSHOT } from './restored';
@@ -117,6 +117,43 @@ export function fromServer(r: Record): Item {
     changedAt: Math.max(0, ...Object.values(r.fields).map((f) => f?.stamp.hlc.ms ?? 0)),
     changedBy,
   };
+}
+
+/**
+ * The record as the server now holds it after accepting `entry`, as far as its answer says
+ * (`results`: each field's outcome and the version it was stored under; none when the answer
+ * was lost, and the operation's own clock stands in). Written with the outbox entry's removal,
+ * so the words are never in neither place: a pull cut short after the push would otherwise
+ * leave them off the screen, and a server restored before that pull would leave them nowhere.
+ * The next pull brings the server's exact copy.
+ */
+export function storedOnServer(record: Record | undefined, entry: OutboxEntry, author: Author, results?: FieldResult[]): Record | undefined {
+  let r = record;
+  for (const change of entry.op.changes) {
+    const result = results ? results.find((f) => f.field === change.set.field) : { field: change.set.field, outcome: 'applied' as const, stamp: { hlc: entry.op.hlc, device: author.device } };
+    if (!result || result.outcome === 'duplicate' || result.outcome === 'superseded') continue;
+    r ??= {
+      id: entry.op.record,
+      kind: entry.op.kind,
+      owner: entry.op.owner,
+      created_by: author,
+      created: result.stamp,
+      owner_touched: author.person === entry.op.owner,
+      fields: {},
+      conflicts: [],
+    };
+    const state = { value: change.set, stamp: result.stamp, base: change.base, author };
+    if (result.outcome === 'kept_as_conflict') {
+      if (!r.conflicts.some((c) => c.stamp.hlc.ms === state.stamp.hlc.ms && c.stamp.hlc.count === state.stamp.hlc.count && c.stamp.device === state.stamp.device)) {
+        r = { ...r, conflicts: [...r.conflicts, state] };
+      }
+      continue;
+    }
+    const current = r.fields[change.set.field];
+    if (current && stampAfter(current.stamp, state.stamp)) continue;
+    r = { ...r, fields: { ...r.fields, [change.set.field]: state }, owner_touched: r.owner_touched || author.person === r.owner };
+  }
+  return r;
 }
 
 /** Applies unsent operations over an item (or makes the item, for a record not yet sent). */

@@ -4,7 +4,8 @@
 // back in time numbers its unsent operations from where the server now is, pulls everything
 // again, and writes back what its own person wrote that the server no longer has. Each device
 // gives back only its own person's words: a worker's never come back as the young person's.
-import type { FieldName, FieldValue, PersonId, Record, Stamp } from '../generated/tandem';
+import type { FieldName, FieldValue, PersonId, Record } from '../generated/tandem';
+import { stampAfter } from './hlc';
 import { request } from './api';
 import type { Db, Session } from './db';
 
@@ -38,12 +39,6 @@ export async function renumberOutbox(db: Db, lastApplied: number): Promise<void>
   await tx.done;
 }
 
-function newer(a: Stamp, b: Stamp): boolean {
-  if (a.hlc.ms !== b.hlc.ms) return a.hlc.ms > b.hlc.ms;
-  if (a.hlc.count !== b.hlc.count) return a.hlc.count > b.hlc.count;
-  return a.device > b.device;
-}
-
 /** What `me` wrote into `before` (this device's copy) that `now` (the server's, or none) lacks:
  *  fields whose latest write was theirs and is later than what the server holds. Fields with
  *  unsent edits are left out: those edits come later and say more. */
@@ -52,7 +47,7 @@ export function toGiveBack(before: Record, now: Record | undefined, me: PersonId
   for (const [name, mine] of Object.entries(before.fields) as [FieldName, Record['fields'][FieldName]][]) {
     if (!mine || mine.author.person !== me || unsent.has(name)) continue;
     const theirs = now?.fields[name];
-    if (!theirs || newer(mine.stamp, theirs.stamp)) back.push(mine.value);
+    if (!theirs || stampAfter(mine.stamp, theirs.stamp)) back.push(mine.value);
   }
   return back;
 }

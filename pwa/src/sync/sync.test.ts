@@ -6,7 +6,7 @@ import { ApiFailure, backoff, request, STALL_MS } from './api';
 import { closeForGood, type Db, open, whileOpen } from './db';
 import { serverWasRestored } from './restored';
 import { EVENTS_SILENT_MS, SyncEngine, type SyncState, takeBatch } from './engine';
-import { edit, forgetPulled, ownListMends, readItems, view, withEdit, withItems } from './local';
+import { edit, forgetPulled, ownListMends, readItems, storedOnServer, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
 import { recordOf } from './compact';
 import { syncWords } from '../ui/words';
@@ -292,6 +292,43 @@ describe('push', () => {
     expect(takeBatch(entries, 1).length).toBe(1);
     expect(takeBatch(entries, 1_000_000).length).toBe(3);
     expect(takeBatch(entries, 1_000_000, 2).length).toBe(2);
+  });
+
+  it('words sent when the pull after them is cut short stay on the screen, as sent (they were vanishing until the next pull)', async () => {
+    const at = { hlc: { ms: 7_000, count: 0 }, device: DEVICE };
+    fakeServer((path, body) => {
+      if (path.includes('pull')) return 'network-down';
+      if (!path.includes('push')) return { status: 200, json: [] };
+      const req = body as PushRequest;
+      return { status: 200, json: { results: req.ops.map((op) => ({ seq: op.seq, status: 'applied', reason: null, fields: op.changes.map((c) => ({ field: c.set.field, outcome: 'applied', stamp: at })) })), last_applied: 1 } };
+    });
+    await edit(db, { id: 's1', kind: 'strength', owner: ME }, [{ field: 'text', value: 'I said no and meant it' }]);
+    const e = engine();
+    await e.syncNow();
+    expect(await db.count('outbox')).toBe(0);
+    const shown = (await view(db)).find((i) => i.id === 's1');
+    expect(shown).toMatchObject({ unsent: false, values: { text: 'I said no and meant it' } });
+    expect((await db.get('records', 's1'))?.fields.text?.stamp).toEqual(at);
+    e.stop();
+  });
+
+  it('what the server says of each field is what the device keeps until the next pull', () => {
+    const me = { person: OTHER, role: 'key_worker' as const, device: DEVICE };
+    const entry = { seq: 1, person: OTHER, madeAt: 0, op: { seq: 1, record: 'g1', kind: 'goal' as const, owner: ME, hlc: { ms: 9, count: 0 }, changes: [{ set: { field: 'title' as const, value: 'Worker words' }, base: null }] } };
+    const at = (ms: number) => ({ hlc: { ms, count: 0 }, device: DEVICE });
+    const held = serverGoal('Their words', 5);
+    // Lost to the young person's words: kept as a conflict beside them, once.
+    const kept = storedOnServer(held, entry, me, [{ field: 'title', outcome: 'kept_as_conflict', stamp: at(9) }])!;
+    expect(kept.fields.title?.value).toEqual({ field: 'title', value: 'Their words' });
+    expect(kept.conflicts.map((c) => c.value)).toEqual([{ field: 'title', value: 'Worker words' }]);
+    expect(storedOnServer(kept, entry, me, [{ field: 'title', outcome: 'kept_as_conflict', stamp: at(9) }])!.conflicts).toHaveLength(1);
+    // Already there, or a later write of its own: nothing changes.
+    expect(storedOnServer(held, entry, me, [{ field: 'title', outcome: 'duplicate', stamp: at(9) }])).toBe(held);
+    // A newer version already held (pulled meanwhile) is not put back.
+    expect(storedOnServer(held, entry, me, [{ field: 'title', outcome: 'applied', stamp: at(3) }])!.fields.title?.value.value).toBe('Their words');
+    // Applied: the current value, under the server's version, by this person.
+    const applied = storedOnServer(held, entry, me, [{ field: 'title', outcome: 'applied', stamp: at(9) }])!;
+    expect(applied.fields.title).toMatchObject({ value: { value: 'Worker words' }, stamp: at(9), author: me });
   });
 
   it('keeps a rejected operation to show, and still sends the ones behind it', async () => {
@@ -778,7 +815,8 @@ describe('a connection that stalls (one bar of signal, between masts)', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const pushes: PushRequest[] = [];
     vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
-      if (!path.includes('push')) return new Response(JSON.stringify(emptyPull), { status: 200 });
+      // Once the second push is stored, the server counts it.
+      if (!path.includes('push')) return new Response(JSON.stringify({ ...emptyPull, last_applied: pushes.length > 1 ? 1 : 0 }), { status: 200 });
       pushes.push(JSON.parse(String(init.body)));
       if (pushes.length === 1) return stalled(init);
       return new Response(JSON.stringify(applyAll(pushes.at(-1))), { status: 200 });
