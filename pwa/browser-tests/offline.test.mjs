@@ -79,6 +79,27 @@ test('a push that never gets an answer (one bar of signal, between masts) is giv
   await context.close();
 });
 
+test('words sent just before the signal went (the pull after them cut short) are still on the phone, offline, after it is opened again', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'mo', '9876');
+  await waitForServiceWorker(page);
+  await page.getByText('Everything is sent.').waitFor();
+  // The push goes through; every pull after it meets no signal.
+  await page.route('**/api/sync/pull*', (route) => route.abort('internetdisconnected'));
+  await page.getByLabel('Something good about you').fill('I spoke up at my own review');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  const mo = await api(env.server.base, 'mo', '9876');
+  await eventually(async () => (await mo.texts()).includes('I spoke up at my own review'), 20_000, 'the words on the server');
+  await page.getByText(/No signal just now|Waiting for signal/).first().waitFor();
+
+  await context.setOffline(true);
+  await page.reload();
+  await page.getByRole('heading', { name: 'Good things about you' }).waitFor();
+  await page.getByText('I spoke up at my own review').first().waitFor();
+  await context.close();
+});
+
 test('a session ended elsewhere hides the screens until the same person signs in again; nothing written offline is lost', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
