@@ -33,67 +33,73 @@ test("the server is killed and restarted: the worker's open screen reconnects an
   await yp.close();
 });
 
-test("the server is restored from last night's backup: the phone gives back the words sent since, and what it writes next goes too", async () => {
-  const yp = await env.browser.newContext();
-  const kai = await yp.newPage();
-  await signIn(kai, env.server.base, 'kai', '1357');
-  const write = async (words) => {
-    await kai.getByLabel('Something good about you').fill(words);
-    await kai.getByRole('button', { name: 'Save', exact: true }).click();
-    await kai.getByText(words).first().waitFor();
+/** A young person's phone, signed in, and another device of theirs reading what the server
+ *  holds (signed in again with `readAgain` after a restore, which may not know its sign-in). */
+async function phoneAndReader(name, pin) {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, name, pin);
+  let reader = await api(env.server.base, name, pin);
+  return {
+    context,
+    page,
+    async write(words) {
+      await page.getByLabel('Something good about you').fill(words);
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByText(words).first().waitFor();
+    },
+    /** How many times the server holds these words. */
+    async onServer(words) {
+      return (await reader.texts()).filter((t) => t === words).length;
+    },
+    async readAgain() {
+      reader = await api(env.server.base, name, pin);
+    },
   };
-  // Reads the server as Kai on another device (signed in afresh after the restore).
-  let reader = await api(env.server.base, 'kai', '1357');
-  const onServer = async (words) => (await reader.texts()).filter((t) => t === words).length;
-  await write('I stood up for my friend');
-  await eventually(async () => (await onServer('I stood up for my friend')) === 1, 20_000, 'the first words stored');
+}
+
+test("the server is restored from last night's backup: the phone gives back the words sent since, and what it writes next goes too", async () => {
+  const kai = await phoneAndReader('kai', '1357');
+  await kai.write('I stood up for my friend');
+  await eventually(async () => (await kai.onServer('I stood up for my friend')) === 1, 20_000, 'the first words stored');
   const backup = env.server.backup();
-  await write('I went to every session this month');
-  await eventually(async () => (await onServer('I went to every session this month')) === 1, 20_000, 'the words after the backup stored');
+  await kai.write('I went to every session this month');
+  await eventually(async () => (await kai.onServer('I went to every session this month')) === 1, 20_000, 'the words after the backup stored');
 
   await env.server.restoreFrom(backup);
-  reader = await api(env.server.base, 'kai', '1357');
-  assert.equal(await onServer('I went to every session this month'), 0, 'the restored server has lost the words sent after the backup');
+  await kai.readAgain();
+  assert.equal(await kai.onServer('I went to every session this month'), 0, 'the restored server has lost the words sent after the backup');
 
   // The phone finds the server behind when its live updates reconnect, and gives the words back.
-  await eventually(async () => (await onServer('I went to every session this month')) === 1, 30_000, 'the lost words given back');
-  await write('I asked for help when I needed it');
-  await eventually(async () => (await onServer('I asked for help when I needed it')) === 1, 20_000, 'new words after the restore stored');
-  await kai.getByText('Everything is sent.').waitFor();
-  assert.equal(await onServer('I stood up for my friend'), 1, 'nothing stored twice');
-  assert.equal(await onServer('I went to every session this month'), 1, 'nothing stored twice');
-  await yp.close();
+  await eventually(async () => (await kai.onServer('I went to every session this month')) === 1, 30_000, 'the lost words given back');
+  await kai.write('I asked for help when I needed it');
+  await eventually(async () => (await kai.onServer('I asked for help when I needed it')) === 1, 20_000, 'new words after the restore stored');
+  await kai.page.getByText('Everything is sent.').waitFor();
+  assert.equal(await kai.onServer('I stood up for my friend'), 1, 'nothing stored twice');
+  assert.equal(await kai.onServer('I went to every session this month'), 1, 'nothing stored twice');
+  await kai.context.close();
 });
 
-test('restored from a backup older than the phone\'s last sign-in renewal: it is asked to sign in again, keeps its words, and gives them back', async () => {
-  const yp = await env.browser.newContext();
-  const ash = await yp.newPage();
-  await signIn(ash, env.server.base, 'ash', '2468');
-  const write = async (words) => {
-    await ash.getByLabel('Something good about you').fill(words);
-    await ash.getByRole('button', { name: 'Save', exact: true }).click();
-    await ash.getByText(words).first().waitFor();
-  };
-  let reader = await api(env.server.base, 'ash', '2468');
-  const onServer = async (words) => (await reader.texts()).filter((t) => t === words).length;
+test("restored from a backup older than the phone's last sign-in renewal: it is asked to sign in again, keeps its words, and gives them back", async () => {
+  const ash = await phoneAndReader('ash', '2468');
   const backup = env.server.backup();
-  await write('I made it to my appointment on time');
-  await eventually(async () => (await onServer('I made it to my appointment on time')) === 1, 20_000, 'the words after the backup stored');
+  await ash.write('I made it to my appointment on time');
+  await eventually(async () => (await ash.onServer('I made it to my appointment on time')) === 1, 20_000, 'the words after the backup stored');
   // Opening the app again renews its sign-in: the restored server will not know the new one.
-  await ash.reload();
-  await ash.getByText('Everything is sent.').waitFor();
+  await ash.page.reload();
+  await ash.page.getByText('Everything is sent.').waitFor();
 
   await env.server.restoreFrom(backup);
-  reader = await api(env.server.base, 'ash', '2468');
-  assert.equal(await onServer('I made it to my appointment on time'), 0, 'the restored server has lost them');
-  await ash.reload();
-  await ash.getByRole('heading', { name: 'Sign in again' }).waitFor();
-  await ash.getByLabel('Your name').fill('ash');
-  await ash.getByLabel('Your PIN or password').fill('2468');
-  await ash.getByRole('button', { name: 'Sign in' }).click();
+  await ash.readAgain();
+  assert.equal(await ash.onServer('I made it to my appointment on time'), 0, 'the restored server has lost them');
+  await ash.page.reload();
+  await ash.page.getByRole('heading', { name: 'Sign in again' }).waitFor();
+  await ash.page.getByLabel('Your name').fill('ash');
+  await ash.page.getByLabel('Your PIN or password').fill('2468');
+  await ash.page.getByRole('button', { name: 'Sign in' }).click();
 
-  await eventually(async () => (await onServer('I made it to my appointment on time')) === 1, 30_000, 'the words given back after signing in again');
-  await ash.getByText('I made it to my appointment on time').first().waitFor();
-  await ash.getByText('Everything is sent.').waitFor();
-  await yp.close();
+  await eventually(async () => (await ash.onServer('I made it to my appointment on time')) === 1, 30_000, 'the words given back after signing in again');
+  await ash.page.getByText('I made it to my appointment on time').first().waitFor();
+  await ash.page.getByText('Everything is sent.').waitFor();
+  await ash.context.close();
 });
