@@ -20,8 +20,7 @@ pub fn fresh() -> String {
 }
 
 /// Marks this database as a restored copy (`tandem restored`).
-pub fn renew(conn: &dyn Db) -> Result<String> {
-    let id = fresh();
-    conn.execute("UPDATE generation SET id = ?1", &[(&id).into()])?;
-    Ok(id)
+pub fn renew(conn: &dyn Db) -> Result<()> {
+    conn.execute("UPDATE generation SET id = ?1", &[fresh().into()])?;
+    Ok(())
 }

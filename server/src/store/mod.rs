@@ -151,8 +151,7 @@ impl Store {
         }
     }
 
-    /// Whether the database answers now.
-    /// This copy's generation, if the database can be reached.
+    /// This copy's generation, if the database answers now.
     pub async fn reachable(&self) -> Option<String> {
         self.read_quick(|db| generation::current(db)).await.ok()
     }
