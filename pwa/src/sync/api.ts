@@ -95,7 +95,7 @@ export async function request<T>(auth: Auth | null, method: string, path: string
       body: sent,
       cache: 'no-store',
     },
-    sent?.length ?? 0,
+    sent === undefined ? 0 : new Blob([sent]).size,
   );
   if (resp.ok) {
     try {

@@ -280,11 +280,13 @@ export class SyncEngine {
    *  `fromStart`: every page from the first, finding what the server has now. */
   async pull(fromStart = false): Promise<Pulled> {
     const db = this.o.db;
-    let meta = await readMeta(db.transaction('meta').store, uuidv7);
+    const metaStore = db.transaction('meta').store;
+    const [stored, givingBack] = await Promise.all([readMeta(metaStore, uuidv7), metaStore.count(RESTORE_SNAPSHOT)]);
+    let meta = stored;
     if (fromStart || (meta.cursor > 0 && (await db.count('records')) === 0)) meta = { ...meta, cursor: 0 };
     const pulled: Pulled = { records: new Set(), removed: new Set(), lastApplied: 0 };
     // A round that was giving words back was cut short: carry on with it.
-    if (!fromStart && (await db.count('meta', RESTORE_SNAPSHOT)) > 0) {
+    if (!fromStart && givingBack > 0) {
       await this.afterRestore();
       return pulled;
     }
@@ -298,7 +300,8 @@ export class SyncEngine {
         return pulled;
       }
       // Fewer of this device's operations than it was told were stored: gone back in time too.
-      if (first && !fromStart && meta.session && page.last_applied < (await acknowledged(db, meta.session.person))) {
+      // (Never so while the server counts every number this device has given out.)
+      if (first && !fromStart && meta.session && page.last_applied < meta.seq && page.last_applied < (await acknowledged(db, meta.session.person))) {
         await this.afterRestore();
         return pulled;
       }
@@ -330,8 +333,8 @@ export class SyncEngine {
 
   /** The server has gone back in time (restored from a backup): number the unsent operations
    *  from where it is, pull everything it has, and write back what this person wrote that it
-   *  lacks. Nothing here is lost even if it stops half way: the words stay in the outbox or in
-   *  this device's copy until the next round finds the server behind again. */
+   *  lacks. Nothing is lost if it stops half way: the words stay in the outbox, and the copy
+   *  from before the pull stays in `RESTORE_SNAPSHOT`, from which the next round carries on. */
   private async afterRestore(): Promise<void> {
     // Behind again straight after pulling from the start: not something a restore explains.
     if (this.restoring) throw new ApiFailure({ kind: 'retry', cause: 'server', message: 'The server is not ready just now.' });

@@ -6,7 +6,7 @@
 // shows the young person's latest words.
 import type { Author, FieldName, FieldValue, FieldResult, Hlc, PersonId, Record, RecordKind, Stamp, Visibility } from '../generated/tandem';
 import type { Db, OutboxEntry, Session } from './db';
-import { stampAfter, tick } from './hlc';
+import { sameStamp, stampAfter, tick } from './hlc';
 import { uuidv7 } from './ids';
 import { LIMITS } from '../ui/limits';
 import { RESTORE_SNAPSHOT } from './restored';
@@ -144,9 +144,7 @@ export function storedOnServer(record: Record | undefined, entry: OutboxEntry, a
     };
     const state = { value: change.set, stamp: result.stamp, base: change.base, author };
     if (result.outcome === 'kept_as_conflict') {
-      if (!r.conflicts.some((c) => c.stamp.hlc.ms === state.stamp.hlc.ms && c.stamp.hlc.count === state.stamp.hlc.count && c.stamp.device === state.stamp.device)) {
-        r = { ...r, conflicts: [...r.conflicts, state] };
-      }
+      if (!r.conflicts.some((c) => sameStamp(c.stamp, state.stamp))) r = { ...r, conflicts: [...r.conflicts, state] };
       continue;
     }
     const current = r.fields[change.set.field];

@@ -156,8 +156,8 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
     (status = 200, description = "The server is up and reaches its database; `generation` names this copy of the data (a restored backup has another)"),
     (status = 503, description = "The server is up but can't reach its database; it reconnects by itself")))]
 pub async fn health(State(state): State<AppState>) -> Response {
-    let reachable = tokio::time::timeout(std::time::Duration::from_secs(3), state.store.reachable()).await;
-    if let Ok(Some(generation)) = reachable {
+    let answered = tokio::time::timeout(std::time::Duration::from_secs(3), state.store.generation()).await;
+    if let Ok(Some(generation)) = answered {
         Json(json!({ "status": "ok", "database": "ok", "generation": generation })).into_response()
     } else {
         let body = json!({ "status": "unavailable", "database": "unreachable" });

@@ -151,8 +151,8 @@ impl Store {
         }
     }
 
-    /// This copy's generation, if the database answers now.
-    pub async fn reachable(&self) -> Option<String> {
+    /// This copy's generation, if the database answers now (the health check).
+    pub async fn generation(&self) -> Option<String> {
         self.read_quick(|db| generation::current(db)).await.ok()
     }
 
