@@ -25,22 +25,24 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 stage "Rust tests on SQLite (domain, merge properties, the server on a real loopback port, crash and fault tests)"
-# Tests named two_replicas_* need PostgreSQL; they run in the next stage.
+# Tests named two_replicas_* need PostgreSQL; they run in the next stage. This also builds the
+# `tandem` binary the later stages run (the server's own tests need it). Every cargo command
+# below selects the whole workspace: selecting one package unifies dependencies' features
+# differently and would compile much of the tree again (about 3 minutes on a 2-core machine).
 cargo test --workspace --quiet -- --skip two_replicas
 
 stage "the same server tests on PostgreSQL, and two replicas on one database (a throwaway cluster)"
 # shellcheck source=scripts/postgres.sh
 source scripts/postgres.sh
 pg_start
-cargo build --quiet -p tandem-server # the replica and command-line tests run the real binary
-cargo test -p tandem-tests --quiet
+# tandem-tests reads TANDEM_TEST_POSTGRES; the other crates' tests (seconds) run again on SQLite.
+cargo test --workspace --quiet
 pg_stop
 
 stage "web app unit tests (outbox, retry, pull)"
 (cd pwa && npm test --silent)
 
 stage "browser tests in Chromium against the real server"
-cargo build --quiet -p tandem-server
 (cd pwa && npm run --silent test:browser)
 
 stage "schemathesis against the running server's OpenAPI document"

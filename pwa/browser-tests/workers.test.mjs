@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, assertAccessible, eventually, holdPulls, keptOnDevice, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
+import { api, assertAccessible, eventually, holdPulls, keptOnDevice, post, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -424,5 +424,63 @@ test("a worker's new device says it is checking, never 'nothing shared', until i
   release();
   await kai.getByText(/^\d+ things? shared with you$/).waitFor();
   await assertAccessible(sam, "a worker's caseload");
+  await context.close();
+});
+
+test("a key worker's own laptop locks after 15 minutes unused, shows nobody's name or words, and opens with their password, after a reload too", async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.clock.install();
+  await signIn(page, env.server.base, 'sam', 'demo-worker-pass');
+  const ash = page.getByRole('button', { name: /Open ash/ });
+  await ash.waitFor();
+
+  // In use, it stays open: 14 minutes, a tap, 14 more minutes, and the caseload still opens.
+  await page.clock.fastForward('14:00');
+  await ash.click();
+  await page.getByRole('heading', { name: 'ash' }).waitFor();
+  await page.clock.fastForward('14:00');
+  await page.getByRole('button', { name: 'Home' }).click();
+  await ash.waitFor();
+
+  // Left for a quarter of an hour, it locks and hides who they support.
+  await page.clock.fastForward('15:30');
+  await page.getByRole('heading', { name: 'Locked' }).waitFor();
+  assert.equal(await page.getByText(/ash|kai/).count(), 0, 'no young person named on the lock screen');
+  assert.equal(await page.getByRole('button', { name: 'Home' }).count(), 0, 'nothing to go to while locked');
+  await assertAccessible(page, "a staff device's lock screen");
+
+  const unlock = async (password, expected) => {
+    await page.getByLabel('Your password').fill(password);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await expected.waitFor();
+  };
+  await unlock('not-my-password', page.getByRole('alert').filter({ hasText: "That password didn't match. Try again, or sign out." }));
+
+  // Syncing carries on behind the lock: a young person Sam supports says they don't feel safe,
+  // and the locked screen (and the tab's title) says so, naming nobody.
+  const kai = (await post(env.server.base, '/api/auth/sign-in', { name: 'kai', secret: '1357', device: crypto.randomUUID() })).body;
+  const raised = await post(env.server.base, '/api/alerts', { id: crypto.randomUUID(), raised_at: Date.now() }, kai.access_token);
+  assert.equal(raised.status, 200);
+  await page.getByRole('alert').filter({ hasText: "Someone you support said they don't feel safe right now. Unlock to see who." }).waitFor();
+  await eventually(async () => (await page.title()) === "(1) Someone doesn't feel safe: Tandem", 10_000, 'the alert in the tab title');
+  assert.equal(await page.getByText(/ash|kai/).count(), 0, 'the alert names nobody while locked');
+  await assertAccessible(page, "a staff device's lock screen saying there is an alert");
+
+  // Closing Tandem and opening it again does not get past the lock.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Locked' }).waitFor();
+  assert.equal(await page.getByText(/ash|kai/).count(), 0, 'hidden after a reload');
+  await unlock('demo-worker-pass', ash);
+  await page.getByText("kai said they don't feel safe right now").waitFor();
+
+  // Closed, and opened again a quarter of an hour later (by the page's clock): locked from the start.
+  const closedAt = await page.evaluate(() => Date.now());
+  await page.close();
+  const later = await context.newPage();
+  await later.clock.install({ time: closedAt + 16 * 60_000 });
+  await later.goto(env.server.base + '/');
+  await later.getByRole('heading', { name: 'Locked' }).waitFor();
+  assert.equal(await later.getByText(/ash|kai/).count(), 0, 'hidden when opened again later');
   await context.close();
 });

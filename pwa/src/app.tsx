@@ -76,9 +76,9 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
         {session && t.mustChange ? (
           <ChangePassword onChange={t.changePassword} />
         ) : session && locked ? (
-          <LockScreen check={unlockCheck} onUnlock={unlock} onSignOut={() => void signOut(false)} waitingToClear={t.visitEnded} tries={t.lockTries} onTries={t.keepLockTries} />
+          <LockScreen kind={t.lockKind ?? 'tablet'} openAlerts={t.lockKind === 'staff' ? t.openAlerts : 0} check={unlockCheck} onUnlock={unlock} onSignOut={() => void signOut(false)} waitingToClear={t.visitEnded} tries={t.lockTries} onTries={t.keepLockTries} />
         ) : session && t.phoneLocked ? (
-          <LockScreen phone check={t.phoneLock} onUnlock={t.unlockPhone} onSignOut={() => void signOut(false)} waitingToClear={false} tries={t.lockTries} onTries={t.keepLockTries} />
+          <LockScreen kind="phone" check={t.phoneLock} onUnlock={t.unlockPhone} onSignOut={() => void signOut(false)} waitingToClear={false} tries={t.lockTries} onTries={t.keepLockTries} />
         ) : session && t.ended ? (
           <SignInAgain onSignIn={t.signInAgain} onJoin={session.role === 'young_person' ? t.joinAgain : undefined} onRemove={() => void signOut(false)} />
         ) : !session || !ctx ? (

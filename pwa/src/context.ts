@@ -40,6 +40,8 @@ export interface AppCtx {
   lendTablet(): void;
   /** The signed-in person's own requests to the API (admin screens, invites). */
   api<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** A new PIN or password (needs signal); a lock screen on this device then asks for the new one. */
+  changeSecret(current: string, next: string): Promise<void>;
   accessLog(): Promise<AccessEntry[]>;
   /** When this worker last opened each young person's page (ms). */
   lastLooked: { [person: string]: number };

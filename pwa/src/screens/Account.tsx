@@ -105,7 +105,7 @@ function NewSecret({ young }: { young: boolean }) {
       currentLabel={`Your ${word} now`}
       submitLabel={`Save my new ${word}`}
       noSignal={`Changing your ${word} needs signal. Try again when you are online.`}
-      onChange={(current, next) => ctx.api('POST', '/api/me/password', { current, new: next })}
+      onChange={ctx.changeSecret}
       labelledBy="new-secret-title"
       class="card card--form stack"
     >

@@ -11,7 +11,7 @@ import { useDrafts } from './useDrafts';
 import { edit, forgetPulled, type Item, newId, readItems, unsentCount, view, withEdit, withItems } from '../sync/local';
 import { serverWasRestored } from '../sync/restored';
 import { SessionManager } from '../sync/session';
-import { awayMs, idleMs, type LockTries, makeUnlockCheck, NO_TRIES, type UnlockCheck, useAwayLock, useIdleLock } from '../ui/IdleLock';
+import { awayMs, idleMs, type LockKind, type LockTries, makeUnlockCheck, NO_TRIES, STAFF_IDLE_MS, STAFF_ITERATIONS, type UnlockCheck, useAwayLock, useIdleLock } from '../ui/IdleLock';
 import { tidyChange } from '../ui/limits';
 import { problemWords } from '../ui/useSubmit';
 import { names } from '../ui/words';
@@ -179,12 +179,13 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       setDb(d);
       // Read together (one wait, not two, on a slow phone's start), before anything is drawn:
       // which cards open mid-change, and whether Tandem is locked.
-      const [, kept, tries, tabletCheck, lockedAt] = await Promise.all([
+      const [, kept, tries, tabletCheck, lockedAt, lastUsed] = await Promise.all([
         typed.load(d),
         d.get('meta', 'phone-lock') as Promise<UnlockCheck | undefined>,
         d.get('meta', 'lock-tries') as Promise<LockTries | undefined>,
         d.get('meta', 'unlock') as Promise<UnlockCheck | undefined>,
         d.get('meta', 'locked-at') as Promise<number | undefined>,
+        d.get('meta', 'last-used') as Promise<number | undefined>,
       ]);
       const lock = kept ?? null;
       setLockTries(tries ?? NO_TRIES);
@@ -194,8 +195,11 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       const s = await sessions.current.current();
       // A lent tablet opened again (reloaded, or the browser closed and opened) is locked: whoever
       // holds it now gives the PIN before seeing anything, and a visit already locked still ends
-      // when it would have.
-      if (s?.sharedDevice) idleLock.lock(lockedAt ?? Date.now());
+      // when it would have. A staff device locked, or last used a quarter of an hour ago or more,
+      // opens locked too.
+      const kind = lockKindOf(s);
+      if (kind === 'tablet') idleLock.lock(lockedAt ?? Date.now());
+      else if (kind === 'staff' && tabletCheck && (lockedAt !== undefined || lastUsed !== undefined && Date.now() - lastUsed >= STAFF_IDLE_MS)) idleLock.lock(lockedAt ?? Date.now());
       setSession(s);
       await refresh(d);
       if (s) await start(d, s.role);
@@ -281,6 +285,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         void signOut(false);
       },
       api: <T,>(method: string, path: string, body?: unknown) => request<T>(sessions.current, method, path, body),
+      changeSecret: (current: string, next: string) => changeSecret(current, next),
       accessLog: () => request<AccessEntry[]>(sessions.current, 'GET', '/api/me/access-log'),
       lastLooked,
       drafted,
@@ -358,11 +363,29 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   }, [db, session, items, rejected, me, sync, online, lastLooked, pulled, putAway, alerts, pending, save, drafted, phoneLock]);
   useAwayLock(phoneLock !== null && !!session && !session.sharedDevice, awayMs(), () => setPhoneLocked(true));
 
-  const idleLock = useIdleLock(!!session?.sharedDevice, idleMs(), () => void visitOver(), (at) => {
-    // Kept so that opening the tablet again carries on the lock (and the visit's end) from then.
-    if (!db) return;
-    void (at === null ? db.delete('meta', 'locked-at') : db.put('meta', at, 'locked-at')).catch(() => undefined);
-  });
+  // A lent tablet locks after two idle minutes and its visit then ends; a staff member's own
+  // device locks after a quarter of an hour (once it holds a check of their password: one made
+  // at their next sign-in, for a device signed in before staff devices locked).
+  const lockKind = lockKindOf(session);
+  const idleLock = useIdleLock(
+    lockKind === 'tablet' || (lockKind === 'staff' && unlockCheck !== null),
+    lockKind === 'tablet' ? idleMs() : STAFF_IDLE_MS,
+    lockKind === 'tablet' ? () => void visitOver() : null,
+    (at) => {
+      // Kept so that opening Tandem again carries on the lock (and a visit's end) from then.
+      if (!db) return;
+      void (at === null ? db.delete('meta', 'locked-at') : db.put('meta', at, 'locked-at')).catch(() => undefined);
+    },
+  );
+  // Away (another tab, the lid closed) as long as it would take to lock: locked on coming back.
+  useAwayLock(lockKind === 'staff' && unlockCheck !== null, STAFF_IDLE_MS, () => idleLock.lock());
+  // When Tandem was last in view, so one closed and opened again later opens locked.
+  useEffect(() => {
+    if (lockKind !== 'staff' || !db) return;
+    const leaving = () => document.visibilityState === 'hidden' && void db.put('meta', Date.now(), 'last-used').catch(() => undefined);
+    document.addEventListener('visibilitychange', leaving);
+    return () => document.removeEventListener('visibilitychange', leaving);
+  }, [lockKind, db]);
   const { locked, unlock: unlockScreen } = idleLock;
   const unlock = () => {
     setVisitEnded(false);
@@ -416,6 +439,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const signInAgain = async (name: string, secret: string) => {
     if (!db || !session || !sessions.current) return;
     const s = await sessions.current.signIn(name, secret, session.sharedDevice, session.person);
+    await keepUnlockCheck(db, s, secret);
     setEnded(false);
     await carryOn(db, s);
   };
@@ -447,13 +471,24 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     else setVisitEnded(true);
   };
 
+  /** Keeps a check of the secret just given, for the lock screen to check with no signal: on a
+   *  lent tablet, and on staff's own devices. */
+  const keepUnlockCheck = async (d: Db, s: Session, secret: string) => {
+    if (lockKindOf(s) === null) return;
+    const check = await makeUnlockCheck(secret, s.role === 'young_person' ? undefined : STAFF_ITERATIONS);
+    await d.put('meta', check, 'unlock');
+    setUnlockCheck(check);
+  };
+
+  /** A new PIN or password (needs signal); the lock screen's check follows it. */
+  const changeSecret = async (current: string, next: string) => {
+    await request(sessions.current, 'POST', '/api/me/password', { current, new: next });
+    if (db && session) await keepUnlockCheck(db, session, next);
+  };
+
   const signedIn = async (s: Session, secret?: string) => {
     if (!db) return;
-    if (s.sharedDevice && secret) {
-      const check = await makeUnlockCheck(secret);
-      await db.put('meta', check, 'unlock');
-      setUnlockCheck(check);
-    }
+    if (secret) await keepUnlockCheck(db, s, secret);
     setFarewell(sessions.current?.keptAccount ? 'Welcome back. Your account will not be deleted.' : null);
     setLending(false);
     await carryOn(db, s);
@@ -485,11 +520,14 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     lending,
     mustChange,
     changePassword: async (current: string, next: string) => {
-      await request(sessions.current, 'POST', '/api/me/password', { current, new: next });
+      await changeSecret(current, next);
       setMustChange(false);
       if (db && session) await start(db, session.role);
     },
     locked,
+    lockKind,
+    /** Alerts this worker has not marked seen (said on a staff device's lock screen). */
+    openAlerts: alerts.filter((a) => !a.seen_at).length,
     unlock,
     phoneLock,
     phoneLocked,
@@ -515,4 +553,12 @@ export function notSavedWords(e: unknown): string {
   return isStorageFull(e)
     ? `That change was not saved: this phone's storage is full. Anything you typed is still on the screen. ${MAKE_SPACE}, then press Save again.`
     : 'That change was not saved: something went wrong with storage on this device. Anything you typed is still on the screen. Press Save again; if it keeps happening, close Tandem and open it again.';
+}
+
+/** Which lock this device has, if any: a lent tablet's, or a staff member's own device's. (A
+ *  young person's own phone locks only if they choose a lock code: `phoneLock`.) */
+function lockKindOf(s: Session | null | undefined): LockKind | null {
+  if (!s) return null;
+  if (s.sharedDevice) return 'tablet';
+  return s.role === 'young_person' ? null : 'staff';
 }

@@ -1,31 +1,39 @@
 // On a lent tablet: after a short idle time the screen locks and asks for the PIN; if the visit
 // times out, the app signs out and wipes this person's data once their edits are sent. On a
 // young person's own phone, if they choose: a lock code asked for when Tandem opens and after a
-// minute away.
+// minute away. On staff's own devices: after a quarter of an hour unused, or away, their password,
+// so a laptop left open in an office or a drop-in shows nobody's words.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { useAlertTitle } from './Safety';
 
 const ITERATIONS = 100_000;
+/** A staff password opens a whole caseload on any device, so its check on this one costs a
+ *  guesser more (OWASP's figure for PBKDF2-SHA256); about a second on a slow phone. */
+export const STAFF_ITERATIONS = 600_000;
 
-async function derive(secret: string, salt: Uint8Array): Promise<string> {
+async function derive(secret: string, salt: Uint8Array, iterations: number): Promise<string> {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), 'PBKDF2', false, ['deriveBits']);
-  const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: salt as BufferSource, iterations: ITERATIONS }, key, 256);
+  const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: salt as BufferSource, iterations }, key, 256);
   return btoa(String.fromCharCode(...new Uint8Array(bits)));
 }
 
 export interface UnlockCheck {
   salt: string;
   hash: string;
+  /** Absent in checks made before staff checks cost more. */
+  iterations?: number;
 }
 
-/** Made at sign-in on a shared tablet so the lock screen can check the PIN with no signal. */
-export async function makeUnlockCheck(secret: string): Promise<UnlockCheck> {
+/** Made at sign-in (a shared tablet, a staff device) or when a lock code is chosen, so the lock
+ *  screen can check the secret with no signal. */
+export async function makeUnlockCheck(secret: string, iterations = ITERATIONS): Promise<UnlockCheck> {
   const salt = crypto.getRandomValues(new Uint8Array(16));
-  return { salt: btoa(String.fromCharCode(...salt)), hash: await derive(secret, salt) };
+  return { salt: btoa(String.fromCharCode(...salt)), hash: await derive(secret, salt, iterations), iterations };
 }
 
 async function matches(secret: string, check: UnlockCheck): Promise<boolean> {
   const salt = Uint8Array.from(atob(check.salt), (c) => c.charCodeAt(0));
-  return (await derive(secret, salt)) === check.hash;
+  return (await derive(secret, salt, check.iterations ?? ITERATIONS)) === check.hash;
 }
 
 /** Seconds from the page's address (`?name=SECONDS`), in ms, or `fallback`. */
@@ -40,6 +48,10 @@ export const idleMs = () => secondsParam('idle', 120_000);
 /** Time away from Tandem (another app, the screen off) before a locked phone asks again: a
  *  minute, or `?away=SECONDS`. */
 export const awayMs = () => secondsParam('away', 60_000);
+
+/** Unused, or away, this long, a staff member's own device locks: 15 minutes, the usual screen
+ *  lock for devices holding personal data. */
+export const STAFF_IDLE_MS = 15 * 60_000;
 
 /** While `active`: locks when the page comes back after `timeoutMs` or more hidden. */
 export function useAwayLock(active: boolean, timeoutMs: number, lock: () => void) {
@@ -85,11 +97,11 @@ export function waitWords(ms: number): string {
   return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }
 
-/** On a lent tablet: locks after `timeoutMs` with nobody using it; once locked, the visit is over
- *  five idle periods after it locked. `lock(at)` locks now, as if it had locked at `at` (a tablet
- *  opened again carries on from when it locked); `onLocked` is told when it locks and unlocks
- *  (null), so the time can be kept on the device. */
-export function useIdleLock(active: boolean, timeoutMs: number, onVisitOver: () => void, onLocked: (at: number | null) => void) {
+/** Locks after `timeoutMs` with nobody using it. On a lent tablet (`onVisitOver` given), once
+ *  locked, the visit is over five idle periods after it locked. `lock(at)` locks now, as if it had
+ *  locked at `at` (a tablet opened again carries on from when it locked); `onLocked` is told when
+ *  it locks and unlocks (null), so the time can be kept on the device. */
+export function useIdleLock(active: boolean, timeoutMs: number, onVisitOver: (() => void) | null, onLocked: (at: number | null) => void) {
   const [locked, setLocked] = useState(false);
   // The latest callbacks, for timers set on an earlier draw.
   const over = useRef(onVisitOver);
@@ -105,7 +117,7 @@ export function useIdleLock(active: boolean, timeoutMs: number, onVisitOver: () 
     setLocked(true);
     told.current(at);
     endVisitTimer();
-    visit.current = setTimeout(() => over.current(), Math.max(0, at + timeoutMs * 5 - Date.now()));
+    if (over.current) visit.current = setTimeout(() => over.current?.(), Math.max(0, at + timeoutMs * 5 - Date.now()));
   };
   useEffect(() => {
     if (!active) {
@@ -115,15 +127,17 @@ export function useIdleLock(active: boolean, timeoutMs: number, onVisitOver: () 
       return;
     }
     if (locked) return;
-    let timer = setTimeout(() => lock(), timeoutMs);
+    // Checked against the clock, not one long timer: a laptop asleep with Tandem open wakes with
+    // its timers behind the time that passed.
+    let lastUsed = Date.now();
     const activity = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => lock(), timeoutMs);
+      lastUsed = Date.now();
     };
+    const check = setInterval(() => Date.now() - lastUsed >= timeoutMs && lock(lastUsed + timeoutMs), Math.min(timeoutMs / 4, 15_000));
     const events = ['pointerdown', 'keydown', 'touchstart', 'scroll'] as const;
     for (const e of events) window.addEventListener(e, activity, { passive: true });
     return () => {
-      clearTimeout(timer);
+      clearInterval(check);
       for (const e of events) window.removeEventListener(e, activity);
     };
   }, [active, locked, timeoutMs]);
@@ -135,20 +149,50 @@ export function useIdleLock(active: boolean, timeoutMs: number, onVisitOver: () 
   return { locked, lock, unlock };
 }
 
+/** What is locked: a lent tablet (PIN or password), a young person's phone (the lock code they
+ *  chose), or a staff member's own device (their password). */
+export type LockKind = 'tablet' | 'phone' | 'staff';
+
+const WORDS: Record<LockKind, { why: string; secret: string; wrong: string; orSignOut: boolean; forgotten?: string }> = {
+  tablet: {
+    why: 'This tablet is locked: it locks when nobody uses it for a while, and when Tandem is opened again. Your things are hidden.',
+    secret: 'Your PIN or password',
+    wrong: "That PIN didn't match.",
+    orSignOut: true,
+  },
+  phone: {
+    why: 'Tandem is locked. Your things are hidden.',
+    secret: 'Your lock code',
+    wrong: "That code didn't match.",
+    orSignOut: false,
+    forgotten: 'Forgotten your lock code? Sign out, then sign in with your name and PIN: your things come back.',
+  },
+  staff: {
+    why: "Tandem is locked: it locks after 15 minutes without use, so young people's things are never left on an open screen. Nothing is lost, and changes still go while it is locked.",
+    secret: 'Your password',
+    wrong: "That password didn't match.",
+    orSignOut: true,
+    forgotten: 'Forgotten your password? Sign out (Tandem sends your changes first), then ask an admin for a new first password.',
+  },
+};
+
 interface LockProps {
+  kind: LockKind;
   check: UnlockCheck | null;
   onUnlock: () => void;
   onSignOut: () => void;
   /** The visit is over but some changes are not sent yet: the tablet clears itself once they are. */
   waitingToClear: boolean;
-  /** A young person's own phone, locked with the code they chose (not a lent tablet). */
-  phone?: boolean;
   /** Wrong codes so far, and keeping them (on the device). */
   tries: LockTries;
   onTries: (t: LockTries) => void;
+  /** On a staff device: alerts not yet seen, said (without names) while it is locked. */
+  openAlerts?: number;
 }
 
-export function LockScreen({ check, onUnlock, onSignOut, waitingToClear, phone = false, tries, onTries }: LockProps) {
+export function LockScreen({ kind, check, onUnlock, onSignOut, waitingToClear, tries, onTries, openAlerts = 0 }: LockProps) {
+  const words = WORDS[kind];
+  useAlertTitle(openAlerts);
   const [pin, setPin] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const tooMany = (until: number) => `Too many tries. Wait ${waitWords(until - Date.now())}, then try again.`;
@@ -177,18 +221,22 @@ export function LockScreen({ check, onUnlock, onSignOut, waitingToClear, phone =
     }
     const next = wrongTry(tries);
     onTries(next);
-    const again = phone ? "That code didn't match." : "That PIN didn't match.";
-    setProblem(next.until > 0 ? `${again} ${tooMany(next.until)}` : phone ? `${again} Try again.` : `${again} Try again, or sign out.`);
+    setProblem(next.until > 0 ? `${words.wrong} ${tooMany(next.until)}` : words.orSignOut ? `${words.wrong} Try again, or sign out.` : `${words.wrong} Try again.`);
   };
   return (
     <section class="narrow">
       <h1>Locked</h1>
-      <p>{phone ? 'Tandem is locked. Your things are hidden.' : 'This tablet is locked: it locks when nobody uses it for a while, and when Tandem is opened again. Your things are hidden.'}</p>
+      <p>{words.why}</p>
+      {openAlerts > 0 && (
+        <p class="card alert" role="alert">
+          <strong>{openAlerts === 1 ? "Someone you support said they don't feel safe right now." : `${openAlerts} alerts: people you support said they don't feel safe right now.`}</strong> Unlock to see who.
+        </p>
+      )}
       {waitingToClear && (
         <p role="status">Some of your changes are not sent yet. Tandem keeps trying, and clears this tablet as soon as they are sent.</p>
       )}
       <form class="stack" onSubmit={submit}>
-        <label for="unlock-pin">{phone ? 'Your lock code' : 'Your PIN or password'}</label>
+        <label for="unlock-pin">{words.secret}</label>
         <input id="unlock-pin" type="password" autocomplete="off" value={pin} onInput={(e) => setPin(e.currentTarget.value)} />
         {problem && <p class="problem" role="alert">{problem}</p>}
         <div class="row row--equal">
@@ -196,7 +244,7 @@ export function LockScreen({ check, onUnlock, onSignOut, waitingToClear, phone =
           <button type="button" onClick={onSignOut}>Sign out</button>
         </div>
       </form>
-      {phone && <p>Forgotten your lock code? Sign out, then sign in with your name and PIN: your things come back.</p>}
+      {words.forgotten && <p>{words.forgotten}</p>}
     </section>
   );
 }

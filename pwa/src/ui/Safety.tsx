@@ -58,11 +58,7 @@ export function SafetyButton() {
 export function AlertBanner() {
   const ctx = useContext(Ctx);
   const open = ctx.alerts.filter((a) => !a.seen_at);
-  // Said in the tab's title too, so a worker with Tandem in a background tab sees it there.
-  useEffect(() => {
-    document.title = open.length === 0 ? 'Tandem' : `(${open.length}) Someone doesn't feel safe: Tandem`;
-  }, [open.length]);
-  useEffect(() => () => void (document.title = 'Tandem'), []);
+  useAlertTitle(open.length);
   if (open.length === 0) return null;
   return (
     <div class="card alert" role="alert">
@@ -76,4 +72,13 @@ export function AlertBanner() {
       ))}
     </div>
   );
+}
+
+/** Open alerts said in the tab's title too, so a worker with Tandem in a background tab (or
+ *  locked) sees them there. */
+export function useAlertTitle(open: number) {
+  useEffect(() => {
+    document.title = open === 0 ? 'Tandem' : `(${open}) Someone doesn't feel safe: Tandem`;
+  }, [open]);
+  useEffect(() => () => void (document.title = 'Tandem'), []);
 }
