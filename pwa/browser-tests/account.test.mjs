@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertAccessible, serverAndBrowser, signIn } from './harness.mjs';
+import { assertAccessible, eventually, serverAndBrowser, signIn } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -165,5 +165,28 @@ test('guessing a phone lock code is slowed: after five wrong codes each try wait
   await page.reload();
   await page.getByRole('heading', { name: 'Locked' }).waitFor();
   await guess('6666', "That code didn't match. Try again.");
+  await context.close();
+});
+
+test('a PIN being chosen can be shown to check it before joining, but not on a shared tablet', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(env.server.base + '/');
+  await page.getByRole('button', { name: 'I have a code from my worker' }).click();
+  const pin = page.getByLabel(/Choose a PIN/);
+  await pin.fill('8642');
+  await page.getByRole('button', { name: 'Show the PIN or password' }).click();
+  await eventually(async () => (await pin.getAttribute('type')) === 'text', 10_000, 'the PIN shown');
+  assert.equal(await pin.inputValue(), '8642');
+  await assertAccessible(page, 'joining, the PIN shown');
+  await page.getByRole('button', { name: 'Hide the PIN or password' }).click();
+  await eventually(async () => (await pin.getAttribute('type')) === 'password', 10_000, 'the PIN hidden again');
+
+  // On a shared tablet a keyboard could learn a PIN it was shown: there is no Show.
+  await page.getByRole('button', { name: 'I already have a name and PIN' }).click();
+  await page.getByRole('button', { name: 'Show the PIN or password' }).waitFor();
+  await page.getByLabel(/shared tablet/).check();
+  await page.getByRole('button', { name: 'Show the PIN or password' }).waitFor({ state: 'detached' });
+  assert.equal(await page.getByLabel('Your PIN or password').getAttribute('type'), 'password');
   await context.close();
 });

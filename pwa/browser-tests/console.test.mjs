@@ -166,10 +166,23 @@ test('a key worker invites a young person, who joins on a phone and appears in t
   await page.locator('li.card', { hasText: 'Ellis' }).getByText("Hasn't joined yet").waitFor();
 
   const phoneContext = await env.browser.newContext();
-  await joinWithLink(phoneContext, newCode, 'ellis.t');
+  const phone = await joinWithLink(phoneContext, newCode, 'ellis.t');
   // Priya's open screen shows them joined without a reload.
   await page.getByRole('heading', { name: 'ellis.t' }).waitFor({ timeout: 15_000 });
   await page.locator('li.card', { hasText: 'ellis.t' }).getByText('0 things shared with you').waitFor();
+
+  // Just joined, before writing anything, they are told how Tandem works and who sees what.
+  const welcome = phone.getByRole('region', { name: 'How Tandem works' });
+  await welcome.getByText('Priya can see only what you share with them.', { exact: false }).waitFor();
+  await welcome.getByText(/Anything new you write is just for you/).waitFor();
+  await assertAccessible(phone, 'how Tandem works, on joining');
+  await welcome.getByRole('button', { name: 'Got it' }).click();
+  await welcome.waitFor({ state: 'detached' });
+  // Put away, it stays away.
+  await phone.reload();
+  await phone.getByRole('heading', { name: 'Good things about you' }).waitFor();
+  await phone.getByText('Nothing here yet. You can add something whenever you like.').waitFor();
+  assert.equal(await welcome.count(), 0, 'not said again on this phone');
   await phoneContext.close();
   await context.close();
 });

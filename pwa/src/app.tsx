@@ -87,7 +87,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
             forVisit={t.lending}
             onSignIn={async (n, p, shared) => signedIn(await (sessions.current as SessionManager).signIn(n, p, shared), p)}
             onJoin={async (c, n, p) => {
-              await signedIn(await (sessions.current as SessionManager).join(c, n, p));
+              await signedIn(await (sessions.current as SessionManager).join(c, n, p), undefined, true);
               go({ name: 'home' });
             }}
           />

@@ -54,6 +54,9 @@ export interface AppCtx {
   putAway: string[];
   putAwayNotices(keys: string[]): void;
   markLooked(person: string): void;
+  /** Joined on this device and not yet put away: their home says how Tandem works. */
+  welcome: boolean;
+  putAwayWelcome(): void;
   alerts: AlertStatus[];
   pendingAlerts: PendingAlert[];
   /** False if it could be neither sent nor kept on this device to send. */

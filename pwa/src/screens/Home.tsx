@@ -7,7 +7,7 @@ import { AddItem, ItemCard } from './Items';
 import { ClosedCaseNotice } from './DeleteAccount';
 import { Recent } from '../ui/Recent';
 import { Refused } from '../ui/Refused';
-import { GETTING } from '../ui/words';
+import { GETTING, names } from '../ui/words';
 
 export function Home() {
   const ctx = useContext(Ctx);
@@ -23,6 +23,7 @@ export function Home() {
   return (
     <section>
       <ClosedCaseNotice />
+      {ctx.welcome && <Welcome />}
       <Refused />
       <h1>Good things about you</h1>
       <p>
@@ -38,6 +39,32 @@ export function Home() {
         <button type="button" class="tile" onClick={() => ctx.go({ name: 'export' })}>Save or print my things</button>
         <button type="button" class="tile" onClick={() => ctx.go({ name: 'delete-account' })}>Delete my account</button>
       </nav>
+    </section>
+  );
+}
+
+/** Said once, on the phone they joined on: what Tandem keeps, who sees it, and what they can do,
+ *  before they write anything. */
+function Welcome() {
+  const ctx = useContext(Ctx);
+  const workers = ctx.workers.map((w) => w.display_name);
+  const points = [
+    'What you write here is yours. If you and your worker change the same thing, your words are the ones kept.',
+    'Anything new you write is just for you, until you choose who else can see it ("Who can see this", under each thing).',
+    workers.length > 0
+      ? `${names(workers)} can see only what you share with them. "Who has seen my things" shows who looked, and when.`
+      : 'When you have a key worker, they can see only what you share with them. "Who has seen my things" shows who looked, and when.',
+    'You can change or remove anything, save a copy, or delete your account.',
+    'To leave Tandem fast, press "Leave quickly" at the top, or press Shift 3 times.',
+  ];
+  return (
+    <section class="card welcome" aria-labelledby="welcome-title">
+      <h2 id="welcome-title">How Tandem works</h2>
+      <ul>{points.map((p) => <li key={p}>{p}</li>)}</ul>
+      <div class="row">
+        <button type="button" onClick={ctx.putAwayWelcome}>Got it</button>
+        <ReadAloud text={`How Tandem works. ${points.join(' ')}`} />
+      </div>
     </section>
   );
 }

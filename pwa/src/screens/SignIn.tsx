@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { SecretInput } from '../ui/SecretInput';
 import { useSubmit } from '../ui/useSubmit';
 import { thisTablet } from '../sync/tablet';
 
@@ -52,7 +53,7 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Prop
         <label for="name">{mode === 'join' ? 'Choose a name to sign in with' : 'Your name'}</label>
         <input id="name" autocomplete={keepNothing ? 'off' : 'username'} value={name} onInput={(e) => setName(e.currentTarget.value)} required />
         <label for="secret">{mode === 'join' ? 'Choose a PIN or password (at least 4 characters)' : 'Your PIN or password'}</label>
-        <input id="secret" type="password" autocomplete={keepNothing ? 'off' : mode === 'join' ? 'new-password' : 'current-password'} value={secret} onInput={(e) => setSecret(e.currentTarget.value)} required minLength={4} />
+        <SecretInput id="secret" what="PIN or password" canShow={!keepNothing} autocomplete={keepNothing ? 'off' : mode === 'join' ? 'new-password' : 'current-password'} value={secret} onInput={setSecret} minLength={4} />
         {mode === 'sign-in' && !tablet && (
           <label class="check">
             <input type="checkbox" checked={shared} onChange={(e) => setShared(e.currentTarget.checked)} />

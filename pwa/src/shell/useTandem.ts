@@ -65,6 +65,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [phoneLocked, setPhoneLocked] = useState(false);
   /** Wrong lock codes (or PINs, on a lent tablet) in a row, kept so a reload can't reset them. */
   const [lockTries, setLockTries] = useState<LockTries>(NO_TRIES);
+  /** Joined on this device and not yet put away: how Tandem works, said once on their home. */
+  const [welcome, setWelcome] = useState(false);
   /** The last save could not be written on this device (its storage full or failing), in words. */
   const [saveProblem, setSaveProblem] = useState<string | null>(null);
   const sessions = useRef<SessionManager | null>(null);
@@ -179,14 +181,16 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       setDb(d);
       // Read together (one wait, not two, on a slow phone's start), before anything is drawn:
       // which cards open mid-change, and whether Tandem is locked.
-      const [, kept, tries, tabletCheck, lockedAt, lastUsed] = await Promise.all([
+      const [, kept, tries, tabletCheck, lockedAt, lastUsed, welcomed] = await Promise.all([
         typed.load(d),
         d.get('meta', 'phone-lock') as Promise<UnlockCheck | undefined>,
         d.get('meta', 'lock-tries') as Promise<LockTries | undefined>,
         d.get('meta', 'unlock') as Promise<UnlockCheck | undefined>,
         d.get('meta', 'locked-at') as Promise<number | undefined>,
         d.get('meta', 'last-used') as Promise<number | undefined>,
+        d.get('meta', 'welcome') as Promise<boolean | undefined>,
       ]);
+      setWelcome(welcomed === true);
       const lock = kept ?? null;
       setLockTries(tries ?? NO_TRIES);
       setUnlockCheck(tabletCheck ?? null);
@@ -298,6 +302,11 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         const hide = () => setPutAway(next);
         void db.put('meta', next, 'put-away').then(hide, hide);
       },
+      welcome,
+      putAwayWelcome: () => {
+        setWelcome(false);
+        void db.delete('meta', 'welcome').catch(() => undefined);
+      },
       markLooked: (person: string) => {
         const latest = Math.max(0, ...items.filter((i) => i.owner === person).map((i) => i.changedAt));
         if ((lastLooked[person] ?? 0) >= latest) return;
@@ -360,7 +369,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         return null;
       },
     };
-  }, [db, session, items, rejected, me, sync, online, lastLooked, pulled, putAway, alerts, pending, save, drafted, phoneLock]);
+  }, [db, session, items, rejected, me, sync, online, lastLooked, pulled, putAway, alerts, pending, save, drafted, phoneLock, welcome]);
   useAwayLock(phoneLock !== null && !!session && !session.sharedDevice, awayMs(), () => setPhoneLocked(true));
 
   // A lent tablet locks after two idle minutes and its visit then ends; a staff member's own
@@ -424,6 +433,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setPhoneLock(null);
     setPhoneLocked(false);
     setLockTries(NO_TRIES);
+    setWelcome(false);
     setSaveProblem(null);
     setRejected([]);
     setMe({ workers: [], caseload: [] });
@@ -486,9 +496,15 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     if (db && session) await keepUnlockCheck(db, session, next);
   };
 
-  const signedIn = async (s: Session, secret?: string) => {
+  /** Signed in, or `joined` with an invite code just now (their home then says how Tandem works). */
+  const signedIn = async (s: Session, secret?: string, joined = false) => {
     if (!db) return;
     if (secret) await keepUnlockCheck(db, s, secret);
+    if (joined) {
+      // Said even if it can't be kept (storage full): only a reload would then lose it.
+      await db.put('meta', true, 'welcome').catch(() => undefined);
+      setWelcome(true);
+    }
     setFarewell(sessions.current?.keptAccount ? 'Welcome back. Your account will not be deleted.' : null);
     setLending(false);
     await carryOn(db, s);
