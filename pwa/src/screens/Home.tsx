@@ -49,7 +49,7 @@ function Welcome() {
   const ctx = useContext(Ctx);
   const workers = ctx.workers.map((w) => w.display_name);
   const points = [
-    'What you write here is yours. If you and your worker change the same thing, your words are the ones kept.',
+    'What you write here is yours. If your worker changes something you wrote, your words are kept, and you can always have them back.',
     'Anything new you write is just for you, until you choose who else can see it ("Who can see this", under each thing).',
     workers.length > 0
       ? `${names(workers)} can see only what you share with them. "Who has seen my things" shows who looked, and when.`
