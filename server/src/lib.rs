@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod erasure_ledger;
 pub mod error;
 pub mod events;
 pub mod http;
@@ -16,6 +17,7 @@ pub mod store;
 pub mod telemetry;
 
 use config::{Command, DbArgs, ServeArgs, Settings};
+use erasure_ledger::Ledger;
 use state::AppState;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -65,7 +67,17 @@ pub async fn open_state(
     };
     let store = Store::open(db, data_key_file).await?;
     let keys = auth::tokens::Keys::load_or_create(&key_path)?;
-    Ok(AppState::new(store, keys, settings).await.map_err(|e| e.to_string())?)
+    let data_key = store::data_key_path(db, data_key_file).ok_or("no data key file named")?;
+    let state = AppState::new(store, keys, settings, Ledger::beside(&data_key)).await.map_err(|e| e.to_string())?;
+    // Before serving: nobody erased may be served again from a restored copy of the database.
+    let again = erasure_ledger::reapply(&state).await.map_err(|e| match e {
+        error::ApiError::Internal(why) => why,
+        other => other.to_string(),
+    })?;
+    if again > 0 {
+        tracing::warn!(again, "erased again young people a restored database still held (the erasure ledger)");
+    }
+    Ok(state)
 }
 
 pub async fn run(db: DbArgs, command: Command) -> Result<(), BoxError> {

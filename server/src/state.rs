@@ -2,6 +2,7 @@
 
 use crate::auth::tokens::Keys;
 use crate::config::Settings;
+use crate::erasure_ledger::Ledger;
 use crate::error::Result;
 use crate::events::Events;
 use crate::metrics::Metrics;
@@ -18,6 +19,8 @@ pub struct AppState {
     /// The server's hybrid logical clock; writes' clocks are capped at it.
     pub clock: Arc<Mutex<Hlc>>,
     pub metrics: Arc<Metrics>,
+    /// Who has been erased, kept outside the database (see `erasure_ledger`).
+    pub ledger: Arc<Ledger>,
 }
 
 impl AppState {
@@ -78,7 +81,7 @@ impl AppState {
         }
     }
 
-    pub async fn new(store: Store, keys: Keys, settings: Settings) -> Result<AppState> {
+    pub async fn new(store: Store, keys: Keys, settings: Settings, ledger: Ledger) -> Result<AppState> {
         let latest = store.write(crate::store::sync::latest_hlc).await?;
         let events = Events::new();
         if let Store::Sqlite(sqlite) = &store {
@@ -109,6 +112,7 @@ impl AppState {
             events,
             clock: Arc::new(Mutex::new(latest)),
             metrics: Arc::new(Metrics::default()),
+            ledger: Arc::new(ledger),
         })
     }
 }

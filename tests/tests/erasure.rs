@@ -126,6 +126,10 @@ async fn rows_left(server: &TestServer, who: PersonId, records: &[RecordId]) -> 
 /// the audit log says it happened without saying who they were.
 async fn assert_erased(server: &TestServer, yp: &mut Supported) {
     assert_eq!(rows_left(server, yp.id, &yp.records).await, 0, "every row of theirs is gone");
+    // Noted outside the database, by their random id alone, for a restore to erase them again.
+    let listed = ledger_of(server);
+    assert!(listed.contains(&yp.id.to_string()), "{listed}");
+    assert!(!listed.contains(yp.name) && !listed.contains("Oriel"), "{listed}");
     assert_eq!(failed_sign_ins_under(server, yp.name).await, 0, "failed sign-ins under their name are forgotten");
     // The files follow the tables once the write-ahead log is emptied, which the job does just
     // after its commit and which waits for readers: give it a few seconds.
@@ -300,4 +304,130 @@ async fn wait_until_erased(server: &TestServer, yp: &Supported) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the erasure job never erased {}", server.base);
+}
+
+/// The erasure ledger beside the server's data key.
+fn ledger_of(server: &TestServer) -> String {
+    let mut path = server.data_key_path().into_os_string();
+    path.push(".erased");
+    std::fs::read_to_string(&path).expect("an erasure ledger beside the data key")
+}
+
+#[tokio::test]
+async fn an_erasure_ledger_that_cant_be_read_stops_the_server_starting_in_plain_words() {
+    let server = TestServer::start().await;
+    let (db, key, data_key) = (server.db.clone(), server.key_path(), server.data_key_path());
+    let files = server.stop_keeping_files().await;
+    // Something in its place that isn't a file it can read (here, a folder).
+    std::fs::create_dir(files.path().join("tandem.db.data-key.erased")).unwrap();
+    let refused = tandem_server::open_state(&db, Some(&key), Some(&data_key), Default::default())
+        .await
+        .err()
+        .expect("refused to start")
+        .to_string();
+    assert!(refused.contains("erasure ledger") && refused.contains("tandem.db.data-key.erased"), "{refused}");
+}
+
+/// A backup of the server's database, as a service takes one: SQLite's online backup (what
+/// `tandem backup` makes), or a `pg_dump`.
+enum Backup {
+    Sqlite(tempfile::TempDir),
+    Postgres(Vec<u8>),
+}
+
+impl Backup {
+    fn take(server: &TestServer) -> Backup {
+        if postgres_server().is_some() {
+            return Backup::Postgres(server.database_copy());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        server.store.backup_to(&dir.path().join("backup.db")).expect("backup");
+        Backup::Sqlite(dir)
+    }
+
+    fn holds(&self, words: &str) -> bool {
+        match self {
+            Backup::Sqlite(dir) => contains(&std::fs::read(dir.path().join("backup.db")).unwrap(), words),
+            Backup::Postgres(dump) => contains(dump, words),
+        }
+    }
+
+    /// Puts the backup in place as a new database beside the keys in `dir`, as after a lost disk.
+    async fn restore(&self, dir: &std::path::Path) -> String {
+        match self {
+            Backup::Sqlite(from) => {
+                let db = dir.join("restored.db");
+                std::fs::copy(from.path().join("backup.db"), &db).unwrap();
+                db.display().to_string()
+            }
+            Backup::Postgres(dump) => {
+                let db = fresh_database(dir).await;
+                let file = dir.join("dump.sql");
+                std::fs::write(&file, dump).unwrap();
+                let pg_bin = std::env::var("PG_BIN").expect("PG_BIN names PostgreSQL's tools (scripts/postgres.sh)");
+                let out = std::process::Command::new(format!("{pg_bin}/psql"))
+                    .args(["-q", "-v", "ON_ERROR_STOP=1", "-d", &db, "-f"])
+                    .arg(&file)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "restore: {}", String::from_utf8_lossy(&out.stderr));
+                db
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_erasure_made_after_a_backup_is_made_again_when_that_backup_is_restored() {
+    let server = TestServer::start().await;
+    let yp = supported_young_person(&server).await;
+    let backup = Backup::take(&server);
+    assert!(backup.holds(yp.name), "the backup holds them, as any backup made before would");
+    let (status, body) = yp.phone.call(Method::POST, "/api/me/erasure", Some(json!({"now": true}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(ledger_of(&server).contains(&yp.id.to_string()));
+
+    // The disk is lost; the service restores last night's backup beside the same key files.
+    let dir = server.stop_keeping_files().await;
+    let db = backup.restore(dir.path()).await;
+    let restored = TestServer::start_existing(dir, db).await;
+
+    assert_eq!(rows_left(&restored, yp.id, &yp.records).await, 0, "erased again before serving");
+    let mut left = vec![yp.name];
+    for _ in 0..100 {
+        let copy = restored.database_copy();
+        left = [yp.display_name, yp.name].into_iter().filter(|t| contains(&copy, t)).collect();
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(left.is_empty(), "{left:?} still in the restored database");
+    let phone = restored.device();
+    let (status, _) = phone
+        .call(
+            Method::POST,
+            "/api/auth/sign-in",
+            Some(json!({"name": yp.name, "secret": "8642", "device": phone.device})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "they can't sign in to the restored copy");
+    let mut sam = restored.signed_in(SAM.0, SAM.1).await;
+    sam.pull().await;
+    for record in &yp.records {
+        assert!(!sam.records.contains_key(record), "Sam's new device gets nothing of theirs");
+    }
+    let admin = restored.signed_in(ADMIN.0, ADMIN.1).await;
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    let again: Vec<&Value> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["action"] == "erased" && e["detail"].as_str().unwrap().contains("restored from a copy made before")
+        })
+        .collect();
+    assert_eq!(again.len(), 1, "the audit log says it was done again: {audit}");
+    assert_eq!(again[0]["subject"], yp.id.to_string());
+    restored.stop().await;
 }

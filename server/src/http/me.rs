@@ -158,6 +158,7 @@ pub async fn erase_me(
             .write(move |tx| crate::accounts::erase_young_person(tx, who, Some(who), erasure::Why::Asked, now))
             .await?;
         tracing::info!(person = %who, "a young person erased their account");
+        crate::erasure_ledger::note(&state, who, now).await;
         crate::retention::tell_screens(&state, who).await;
         state.store.forget_erased().await;
         return Ok(Json(Erasure { erased: true, erase_at: None }));

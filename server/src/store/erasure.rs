@@ -14,6 +14,11 @@ pub enum Why {
     Asked,
     CaseClosed,
     InviteCancelled,
+    /// Erased at `at` (unix ms), then brought back by restoring a copy of the database made
+    /// before then (see `erasure_ledger`).
+    AgainAfterRestore {
+        at: i64,
+    },
 }
 
 /// What went, for the audit log and the caller.
@@ -71,9 +76,12 @@ pub fn erase(db: &dyn Db, who: PersonId, actor: Option<PersonId>, why: Why, now:
         db.execute(statement, &[(&id).into()])?;
     }
     let because = match why {
-        Why::Asked => "they asked",
-        Why::CaseClosed => "their case was closed and the retention period ended",
-        Why::InviteCancelled => "their invite was cancelled before they joined",
+        Why::Asked => "they asked".to_owned(),
+        Why::CaseClosed => "their case was closed and the retention period ended".to_owned(),
+        Why::InviteCancelled => "their invite was cancelled before they joined".to_owned(),
+        Why::AgainAfterRestore { at } => format!(
+            "again: they were erased at {at} (unix ms), and the database was restored from a copy made before then"
+        ),
     };
     let detail = format!(
         "erased a young person and everything of theirs ({} records, {alerts} alerts): {because}",
@@ -81,6 +89,20 @@ pub fn erase(db: &dyn Db, who: PersonId, actor: Option<PersonId>, why: Why, now:
     );
     audit::append(db, now, actor, "erased", Some(who), &detail)?;
     Ok(Some(Erased { name, records: records.len(), alerts }))
+}
+
+/// Which of `ids` are young people the database holds.
+pub fn still_present(db: &dyn Db, ids: &[PersonId]) -> Result<Vec<PersonId>> {
+    let mut present = Vec::new();
+    for id in ids {
+        if db
+            .query_opt("SELECT 1 FROM people WHERE id = ?1 AND role = 'young_person'", &[id.to_string().into()])?
+            .is_some()
+        {
+            present.push(*id);
+        }
+    }
+    Ok(present)
 }
 
 /// The young people whose erasure is due: asked before `asked_before`, or case closed before

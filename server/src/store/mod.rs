@@ -57,10 +57,22 @@ pub fn is_postgres_url(db: &str) -> bool {
     db.starts_with("postgres://") || db.starts_with("postgresql://")
 }
 
+/// The data key file for `db`: the one `given`, or for SQLite the database path + `.data-key`.
+/// `None` for PostgreSQL with none given (it must be named: every replica shares one).
+pub fn data_key_path(db: &str, given: Option<&Path>) -> Option<PathBuf> {
+    match given {
+        Some(path) => Some(path.to_owned()),
+        None if is_postgres_url(db) => None,
+        None => Some(PathBuf::from(format!("{db}.data-key"))),
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the database, applies any pending migrations, and loads the
     /// data key that seals words at rest: `data_key`, or for SQLite the database path +
     /// `.data-key` (with PostgreSQL it must be named, the same file for every replica).
+    /// Opens `db` (a SQLite path or a `postgres://` URL) with the data key file at `data_key`
+    /// (see `data_key_path`).
     pub async fn open(db: &str, data_key: Option<&Path>) -> Result<Store, StoreError> {
         let store = if is_postgres_url(db) {
             let data_key = data_key.ok_or_else(|| {
@@ -72,7 +84,7 @@ impl Store {
             })?;
             Store::Postgres(PgStore::open(db, data_key).await?)
         } else {
-            let default = PathBuf::from(format!("{db}.data-key"));
+            let default = data_key_path(db, None).unwrap_or_default();
             Store::Sqlite(SqliteStore::open(Path::new(db), data_key.unwrap_or(&default))?)
         };
         let folded = fold::fold_field_rows(&store)
