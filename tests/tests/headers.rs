@@ -8,7 +8,7 @@ async fn headers_of(server: &TestServer, path: &str) -> reqwest::header::HeaderM
 }
 
 #[tokio::test]
-async fn every_response_forbids_framing_inline_script_sniffing_and_referrers() {
+async fn every_response_forbids_framing_inline_script_sniffing_referrers_and_location() {
     let server = TestServer::start().await;
     for path in ["/api/health", "/api/nothing-here", "/", "/api/openapi.json"] {
         let h = headers_of(&server, path).await;
@@ -18,6 +18,8 @@ async fn every_response_forbids_framing_inline_script_sniffing_and_referrers() {
         assert_eq!(h.get("referrer-policy").unwrap(), "no-referrer", "{path}");
         assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff", "{path}");
         assert_eq!(h.get("x-frame-options").unwrap(), "DENY", "{path}");
+        let permissions = h.get("permissions-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(permissions.contains("geolocation=()") && permissions.contains("camera=()"), "{path}: {permissions}");
         // Plain http on loopback: HSTS would be ignored, and would pin a developer's browser.
         assert!(h.get("strict-transport-security").is_none(), "{path}");
     }
