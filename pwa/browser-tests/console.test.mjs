@@ -126,6 +126,15 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   await page.getByText(/handed over \(rowan\.b\)/).waitFor();
   await page.getByText(/ended a device's session/).waitFor();
   await assertAccessible(page, 'audit log');
+  // A reviewer reads one person's entries: only those, and the key worker made earlier is not among them.
+  await page.getByLabel('Whose entries').selectOption({ label: 'rowan.b (Young person)' });
+  await eventually(async () => {
+    const entries = await page.getByTestId('audit-entries').locator('li').allInnerTexts();
+    return entries.length > 0 && entries.every((e) => e.includes('rowan.b'));
+  }, 15_000, "only rowan.b's entries");
+  assert.equal(await page.getByText(/created staff/).count(), 0, 'nobody else\'s entries');
+  await page.getByLabel('Whose entries').selectOption({ label: "Everyone's" });
+  await page.getByText(/created staff/).first().waitFor();
   const words = await (await api(env.server.base, 'ash', '2468')).texts();
   assert.ok(words.length > 0);
   for (const screen of ['People', 'Assignments and hand-overs', 'Safety alerts', 'Audit log']) {

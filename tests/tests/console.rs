@@ -560,3 +560,57 @@ async fn a_registered_shared_tablet_is_named_at_sign_in_seen_by_admins_and_remov
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_audit_log_reads_a_page_at_a_time_and_by_person() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let mut invited = Vec::new();
+    for name in ["Arden", "Bo"] {
+        let (status, made) =
+            admin.call(Method::POST, "/api/admin/invites", Some(json!({"display_name": name, "workers": []}))).await;
+        assert_eq!(status, StatusCode::OK, "{made}");
+        invited.push(made["young_person"].as_str().unwrap().to_owned());
+    }
+    let arden = &invited[0];
+    let (status, _) = admin.call(Method::POST, &format!("/api/admin/people/{arden}/close-case"), None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (_, everything) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    let everything = everything.as_array().unwrap().clone();
+    assert!(everything.len() >= 3, "{everything:?}");
+    let ids: Vec<i64> = everything.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
+
+    // Page by page, one entry each, until nothing is left: the same entries, in the same order.
+    let (mut paged, mut before) = (Vec::new(), None::<i64>);
+    loop {
+        let path = match before {
+            Some(id) => format!("/api/admin/audit?limit=1&before={id}"),
+            None => "/api/admin/audit?limit=1".to_owned(),
+        };
+        let (status, page) = admin.call(Method::GET, &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let Some(entry) = page.as_array().unwrap().first().cloned() else { break };
+        assert_eq!(page.as_array().unwrap().len(), 1);
+        before = entry["id"].as_i64();
+        paged.push(entry);
+    }
+    assert_eq!(paged, everything);
+
+    // One person's entries: what was done to Arden, and nothing about Bo.
+    let (status, theirs) = admin.call(Method::GET, &format!("/api/admin/audit?person={arden}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{theirs}");
+    let actions: Vec<&str> = theirs.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["closed a case", "invited a young person"], "{theirs}");
+    assert!(theirs.as_array().unwrap().iter().all(|e| e["subject"] == arden.as_str()), "{theirs}");
+
+    for bad in ["limit=many", "person=someone", "before=soon", "who=me"] {
+        let (status, body) = admin.call(Method::GET, &format!("/api/admin/audit?{bad}"), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{bad}: {body}");
+    }
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    assert_eq!(sam.call(Method::GET, &format!("/api/admin/audit?person={arden}"), None).await.0, StatusCode::FORBIDDEN);
+    server.stop().await;
+}

@@ -4,7 +4,7 @@
 use crate::accounts;
 use crate::auth::extract::Admin;
 use crate::error::Result;
-use crate::http::json::ApiJson;
+use crate::http::json::{ApiJson, ApiQuery};
 use crate::state::AppState;
 use crate::store::{self, audit, people};
 use axum::extract::{Path, State};
@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tandem_shared::{PersonId, Role};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -302,11 +302,29 @@ async fn set_case_closed(state: &AppState, admin: PersonId, id: &str, closed: bo
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
-/// What admins did and what was erased, newest first. Nobody can change it.
-#[utoipa::path(get, path = "/api/admin/audit", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, body = [audit::AuditEntry])))]
-pub async fn audit_log(State(state): State<AppState>, _admin: Admin) -> Result<Json<Vec<audit::AuditEntry>>> {
-    Ok(Json(state.store.read(|db| audit::latest(db, 500)).await?))
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Entries before this one (the `id` of the last entry of the page before); the latest if absent.
+    pub before: Option<i64>,
+    /// Only what this person did, or what was done to them.
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub person: Option<PersonId>,
+    /// Page size, 1–500 (default 200).
+    pub limit: Option<i64>,
+}
+
+/// What admins did and what was erased, newest first, a page at a time. Nobody can change it.
+#[utoipa::path(get, path = "/api/admin/audit", params(AuditQuery), tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = [audit::AuditEntry]), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn audit_log(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> Result<Json<Vec<audit::AuditEntry>>> {
+    let page = audit::Page { before: q.before, person: q.person, limit: q.limit.unwrap_or(200).clamp(1, 500) };
+    Ok(Json(state.store.read(move |db| audit::page(db, &page)).await?))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -30,6 +30,8 @@ pub fn append(
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
+    /// Its place in the log: ask for entries `before` it for the page after this one.
+    pub id: i64,
     pub at: i64,
     /// Who did it; absent when the server did it (the retention job).
     #[schema(value_type = Option<String>, format = Uuid)]
@@ -43,26 +45,38 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
-/// The latest entries first.
-pub fn latest(conn: &dyn Db, limit: i64) -> Result<Vec<AuditEntry>> {
+/// Which entries to read: those before entry `before` (all, if `None`), done by or to `person`
+/// (anyone's, if `None`), at most `limit`, the latest first.
+pub struct Page {
+    pub before: Option<i64>,
+    pub person: Option<PersonId>,
+    pub limit: i64,
+}
+
+pub fn page(conn: &dyn Db, page: &Page) -> Result<Vec<AuditEntry>> {
+    // No entry, or no person, is spelled as a value no entry has, so one statement serves all.
+    let before = page.before.unwrap_or(i64::MAX);
+    let person = page.person.map(|p| p.to_string()).unwrap_or_default();
     let rows = conn.query(
-        "SELECT a.at, a.actor_id, actor.display_name, a.action, a.subject_id, subject.display_name, a.detail
+        "SELECT a.id, a.at, a.actor_id, actor.display_name, a.action, a.subject_id, subject.display_name, a.detail
          FROM audit_log a
          LEFT JOIN people actor ON actor.id = a.actor_id
          LEFT JOIN people subject ON subject.id = a.subject_id
-         ORDER BY a.id DESC LIMIT ?1",
-        &[limit.into()],
+         WHERE a.id < ?1 AND (?2 = '' OR a.actor_id = ?2 OR a.subject_id = ?2)
+         ORDER BY a.id DESC LIMIT ?3",
+        &[before.into(), person.into(), page.limit.into()],
     )?;
     rows.iter()
         .map(|r| {
             Ok(AuditEntry {
-                at: r.int(0)?,
-                actor: r.opt_text(1)?.map(parse_id),
-                actor_name: r.opt_text(2)?.map(str::to_owned),
-                action: r.string(3)?,
-                subject: r.opt_text(4)?.map(parse_id),
-                subject_name: r.opt_text(5)?.map(str::to_owned),
-                detail: r.string(6)?,
+                id: r.int(0)?,
+                at: r.int(1)?,
+                actor: r.opt_text(2)?.map(parse_id),
+                actor_name: r.opt_text(3)?.map(str::to_owned),
+                action: r.string(4)?,
+                subject: r.opt_text(5)?.map(parse_id),
+                subject_name: r.opt_text(6)?.map(str::to_owned),
+                detail: r.string(7)?,
             })
         })
         .collect()
