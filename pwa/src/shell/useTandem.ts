@@ -388,12 +388,18 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   );
   // Away (another tab, the lid closed) as long as it would take to lock: locked on coming back.
   useAwayLock(lockKind === 'staff' && unlockCheck !== null, STAFF_IDLE_MS, () => idleLock.lock());
-  // When Tandem was last in view, so one closed and opened again later opens locked.
+  // When Tandem was last in view, so one closed and opened again later opens locked (and one
+  // opened in a new tab beside one in use does not).
   useEffect(() => {
     if (lockKind !== 'staff' || !db) return;
-    const leaving = () => document.visibilityState === 'hidden' && void db.put('meta', Date.now(), 'last-used').catch(() => undefined);
+    const seen = () => void db.put('meta', Date.now(), 'last-used').catch(() => undefined);
+    const leaving = () => document.visibilityState === 'hidden' && seen();
+    const inView = setInterval(() => document.visibilityState === 'visible' && seen(), 60_000);
     document.addEventListener('visibilitychange', leaving);
-    return () => document.removeEventListener('visibilitychange', leaving);
+    return () => {
+      clearInterval(inView);
+      document.removeEventListener('visibilitychange', leaving);
+    };
   }, [lockKind, db]);
   const { locked, unlock: unlockScreen } = idleLock;
   const unlock = () => {
