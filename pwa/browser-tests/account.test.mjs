@@ -168,11 +168,14 @@ test('guessing a phone lock code is slowed: after five wrong codes each try wait
   await context.close();
 });
 
-test('a PIN being chosen can be shown to check it before joining, but not on a shared tablet', async () => {
+test('joining says any name will do, and a PIN being chosen can be shown to check it, but not on a shared tablet', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
   await page.goto(env.server.base + '/');
   await page.getByRole('button', { name: 'I have a code from my worker' }).click();
+  // The name they choose is theirs to choose: it need not say who they are.
+  await page.getByText("Any name you will remember. It doesn't have to be your real name.").waitFor();
+  assert.equal(await page.getByLabel('Choose a name to sign in with').getAttribute('aria-describedby'), 'name-hint');
   const pin = page.getByLabel(/Choose a PIN/);
   await pin.fill('8642');
   await page.getByRole('button', { name: 'Show the PIN or password' }).click();
