@@ -434,6 +434,8 @@ test("a key worker's own laptop locks after 15 minutes unused, shows nobody's na
   await signIn(page, env.server.base, 'sam', 'demo-worker-pass');
   const ash = page.getByRole('button', { name: /Open ash/ });
   await ash.waitFor();
+  // The lock starts once the laptop holds a slow check of the password (made after sign-in).
+  await eventually(async () => (await keptOnDevice(page)).text.includes('"iterations":600000'), 15_000, "the password's check kept on the laptop");
 
   // In use, it stays open: 14 minutes, a tap, 14 more minutes, and the caseload still opens.
   await page.clock.fastForward('14:00');

@@ -488,12 +488,20 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   };
 
   /** Keeps a check of the secret just given, for the lock screen to check with no signal: on a
-   *  lent tablet, and on staff's own devices. */
+   *  lent tablet (before anything is shown: it locks whenever it is opened again), and on staff's
+   *  own devices (made meanwhile: a staff check takes a slow phone a second or two, and their
+   *  lock is a quarter of an hour away). */
   const keepUnlockCheck = async (d: Db, s: Session, secret: string) => {
-    if (lockKindOf(s) === null) return;
-    const check = await makeUnlockCheck(secret, s.role === 'young_person' ? undefined : STAFF_ITERATIONS);
-    await d.put('meta', check, 'unlock');
-    setUnlockCheck(check);
+    const kind = lockKindOf(s);
+    if (kind === null) return;
+    const made = (async () => {
+      const check = await makeUnlockCheck(secret, s.role === 'young_person' ? undefined : STAFF_ITERATIONS);
+      await d.put('meta', check, 'unlock');
+      setUnlockCheck(check);
+    })();
+    if (kind === 'tablet') await made;
+    // Not kept (storage full): this device then doesn't lock until the next sign-in.
+    else void made.catch(() => undefined);
   };
 
   /** A new PIN or password (needs signal); the lock screen's check follows it. */
