@@ -7,9 +7,10 @@
 use crate::accounts;
 use crate::error::Result;
 use crate::state::AppState;
-use crate::store::{self, erasure};
+use crate::store::{self, Store, erasure};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tandem_shared::PersonId;
 
 #[derive(Debug)]
@@ -74,30 +75,29 @@ pub async fn note(state: &AppState, who: PersonId, at: i64) {
 }
 
 /// Erases again everyone the ledger lists that the database still holds (it was restored from a
-/// copy made before their erasure); returns how many.
-pub async fn reapply(state: &AppState) -> Result<usize> {
-    let ledger = state.ledger.clone();
-    let entries = tokio::task::spawn_blocking(move || ledger.entries())
+/// copy made before their erasure); returns how many. At every start, and by `tandem restored`.
+pub async fn reapply(store: &Store, ledger: &Arc<Ledger>) -> Result<usize> {
+    let reading = ledger.clone();
+    let entries = tokio::task::spawn_blocking(move || reading.entries())
         .await
         .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?
         .map_err(|e| {
             crate::error::ApiError::Internal(format!(
                 "the erasure ledger {} can't be read ({e}). It lists who has been erased, so that a restored database \
                  can't bring them back: put it back (from where the key files are backed up) before starting",
-                state.ledger.path().display()
+                ledger.path().display()
             ))
         })?;
     if entries.is_empty() {
         return Ok(0);
     }
     let ids: Vec<PersonId> = entries.iter().map(|(id, _)| *id).collect();
-    let back = state.store.read(move |db| erasure::still_present(db, &ids)).await?;
+    let back = store.read(move |db| erasure::still_present(db, &ids)).await?;
     let now = store::now_ms();
     let mut again = 0;
     for &who in &back {
         let at = entries.iter().find(|(id, _)| *id == who).map_or(0, |(_, at)| *at);
-        let erased = state
-            .store
+        let erased = store
             .write(move |tx| accounts::erase_young_person(tx, who, None, erasure::Why::AgainAfterRestore { at }, now))
             .await?;
         // None: another replica starting at the same moment got there first.
@@ -107,7 +107,7 @@ pub async fn reapply(state: &AppState) -> Result<usize> {
         }
     }
     if again > 0 {
-        state.store.forget_erased().await;
+        store.forget_erased().await;
     }
     Ok(again)
 }

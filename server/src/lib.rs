@@ -70,10 +70,7 @@ pub async fn open_state(
     let data_key = store::data_key_path(db, data_key_file).ok_or("no data key file named")?;
     let state = AppState::new(store, keys, settings, Ledger::beside(&data_key)).await.map_err(|e| e.to_string())?;
     // Before serving: nobody erased may be served again from a restored copy of the database.
-    let again = erasure_ledger::reapply(&state).await.map_err(|e| match e {
-        error::ApiError::Internal(why) => why,
-        other => other.to_string(),
-    })?;
+    let again = erasure_ledger::reapply(&state.store, &state.ledger).await.map_err(ledger_refused)?;
     if again > 0 {
         tracing::warn!(again, "erased again young people a restored database still held (the erasure ledger)");
     }
@@ -191,6 +188,14 @@ async fn change_assignment(
         }
     }
     Ok(())
+}
+
+/// The erasure ledger's own words when it can't be read (not the API's "try again later").
+fn ledger_refused(e: error::ApiError) -> String {
+    match e {
+        error::ApiError::Internal(why) => why,
+        other => other.to_string(),
+    }
 }
 
 async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
@@ -334,9 +339,16 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
                 })
                 .await
                 .map_err(err)?;
+            // A server already running on the restored copy erases again at its next start; this
+            // does it now.
+            let data_key = store::data_key_path(&db.db, db.data_key_file.as_deref()).ok_or("no data key file named")?;
+            let again = erasure_ledger::reapply(&store, &std::sync::Arc::new(Ledger::beside(&data_key)))
+                .await
+                .map_err(ledger_refused)?;
             println!(
-                "marked as restored: devices will give back what they hold that it lacks. Redo the erasures, case \
-                 closures and ended sessions made since the backup was taken (see the README)"
+                "marked as restored: devices will give back what they hold that it lacks. Erasures made since the \
+                 backup and done again now (the erasure ledger): {again}. Redo the case closures, deactivations, \
+                 ended assignments and ended sessions made since the backup was taken (see the README)"
             );
         }
     }

@@ -68,6 +68,7 @@ async fn serve_demo_starts_on_a_fresh_database_and_every_printed_sign_in_works()
         .await
         .unwrap();
     assert_eq!(resp.status(), 200, "the printed invite code works");
+    let newcomer: serde_json::Value = resp.json().await.unwrap();
 
     // A backup taken while it runs opens and holds the same people.
     let copy = dir.path().join("copy.db");
@@ -85,6 +86,18 @@ async fn serve_demo_starts_on_a_fresh_database_and_every_printed_sign_in_works()
     };
     assert_eq!(people(&copy), 8, "7 demo people and the newcomer");
     assert_eq!(people(&copy), people(&db));
+
+    // The newcomer deletes their account after the backup: the erasure ledger beside the data key
+    // notes it, so the copy, once restored, can't bring them back.
+    let resp = http
+        .post(format!("{base}/api/me/erasure"))
+        .bearer_auth(newcomer["access_token"].as_str().unwrap())
+        .json(&serde_json::json!({"now": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "erased");
+    assert_eq!(people(&db), 7);
 
     // The copy is a generation of its own (restored, devices can tell it has gone back in time),
     // and `tandem restored` gives a database a new one.
@@ -105,8 +118,11 @@ async fn serve_demo_starts_on_a_fresh_database_and_every_printed_sign_in_works()
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Redo the erasures"));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("Erasures made since the backup and done again now (the erasure ledger): 1."), "{said}");
+    assert!(said.contains("Redo the case closures"), "{said}");
     assert_ne!(generation(&copy), before);
+    assert_eq!(people(&copy), 7, "the newcomer, erased after the backup, is gone from the restored copy");
 }
 
 #[test]
