@@ -71,8 +71,12 @@ pub async fn open_state(
     let state = AppState::new(store, keys, settings, Ledger::beside(&data_key)).await.map_err(|e| e.to_string())?;
     // Before serving: nobody erased may be served again from a restored copy of the database.
     let again = erasure_ledger::reapply(&state.store, &state.ledger).await.map_err(ledger_refused)?;
-    if again > 0 {
-        tracing::warn!(again, "erased again young people a restored database still held (the erasure ledger)");
+    if again != erasure_ledger::Reapplied::default() {
+        tracing::warn!(
+            erased = again.erased,
+            decisions = again.decisions,
+            "the database was behind the erasure ledger (restored from a copy made before): made it agree again"
+        );
     }
     Ok(state)
 }
@@ -346,9 +350,11 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
                 .await
                 .map_err(ledger_refused)?;
             println!(
-                "marked as restored: devices will give back what they hold that it lacks. Erasures made since the \
-                 backup and done again now (the erasure ledger): {again}. Redo the case closures, deactivations, \
-                 ended assignments and ended sessions made since the backup was taken (see the README)"
+                "marked as restored: devices will give back what they hold that it lacks. From the erasure ledger, \
+                 erased again: {}; requests to be erased and case closures (or their withdrawals) made again: {}. \
+                 Redo the deactivations, ended assignments and ended sessions made since the backup was taken (see \
+                 the README)",
+                again.erased, again.decisions
             );
         }
     }

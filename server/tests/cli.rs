@@ -119,8 +119,8 @@ async fn serve_demo_starts_on_a_fresh_database_and_every_printed_sign_in_works()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(said.contains("Erasures made since the backup and done again now (the erasure ledger): 1."), "{said}");
-    assert!(said.contains("Redo the case closures"), "{said}");
+    assert!(said.contains("From the erasure ledger, erased again: 1;"), "{said}");
+    assert!(said.contains("Redo the deactivations"), "{said}");
     assert_ne!(generation(&copy), before);
     assert_eq!(people(&copy), 7, "the newcomer, erased after the backup, is gone from the restored copy");
 }

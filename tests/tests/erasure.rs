@@ -309,7 +309,7 @@ async fn wait_until_erased(server: &TestServer, yp: &Supported) {
 /// The erasure ledger beside the server's data key.
 fn ledger_of(server: &TestServer) -> String {
     let mut path = server.data_key_path().into_os_string();
-    path.push(".erased");
+    path.push(".erasures");
     std::fs::read_to_string(&path).expect("an erasure ledger beside the data key")
 }
 
@@ -319,13 +319,13 @@ async fn an_erasure_ledger_that_cant_be_read_stops_the_server_starting_in_plain_
     let (db, key, data_key) = (server.db.clone(), server.key_path(), server.data_key_path());
     let files = server.stop_keeping_files().await;
     // Something in its place that isn't a file it can read (here, a folder).
-    std::fs::create_dir(files.path().join("tandem.db.data-key.erased")).unwrap();
+    std::fs::create_dir(files.path().join("tandem.db.data-key.erasures")).unwrap();
     let refused = tandem_server::open_state(&db, Some(&key), Some(&data_key), Default::default())
         .await
         .err()
         .expect("refused to start")
         .to_string();
-    assert!(refused.contains("erasure ledger") && refused.contains("tandem.db.data-key.erased"), "{refused}");
+    assert!(refused.contains("erasure ledger") && refused.contains("tandem.db.data-key.erasures"), "{refused}");
 }
 
 /// A backup of the server's database, as a service takes one: SQLite's online backup (what
@@ -429,5 +429,70 @@ async fn an_erasure_made_after_a_backup_is_made_again_when_that_backup_is_restor
         .collect();
     assert_eq!(again.len(), 1, "the audit log says it was done again: {audit}");
     assert_eq!(again[0]["subject"], yp.id.to_string());
+    restored.stop().await;
+}
+
+/// When each young person asked to be erased, and when their case closed, as the database says.
+async fn plan_of(server: &TestServer, who: PersonId) -> (Option<i64>, Option<i64>) {
+    server
+        .store
+        .read(move |db| {
+            let row = db.query_one(
+                "SELECT erasure_asked_at, case_closed_at FROM people WHERE id = ?1",
+                &[who.to_string().into()],
+            )?;
+            Ok((row.opt_int(0)?, row.opt_int(1)?))
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn requests_to_be_erased_case_closures_and_changes_of_mind_made_after_a_backup_hold_after_it_is_restored() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (ash, kai, mut mo) = (
+        server.signed_in(ASH.0, ASH.1).await,
+        server.signed_in(KAI.0, KAI.1).await,
+        server.signed_in(MO.0, MO.1).await,
+    );
+    // Mo asks to be erased, and the backup is taken during the cooling-off.
+    let (status, _) = mo.call(Method::POST, "/api/me/erasure", Some(json!({"now": false}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let backup = Backup::take(&server);
+
+    // Then: Ash asks to go; Kai's case is closed; Mo signs in, and so keeps their account.
+    let (status, _) = ash.call(Method::POST, "/api/me/erasure", Some(json!({"now": false}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = admin.call(Method::POST, &format!("/api/admin/people/{}/close-case", kai.me()), None).await;
+    assert_eq!(status, StatusCode::OK);
+    mo.sign_in(MO.0, MO.1).await;
+    let before = [plan_of(&server, ash.me()).await, plan_of(&server, kai.me()).await, plan_of(&server, mo.me()).await];
+    assert!(before[0].0.is_some() && before[1].1.is_some() && before[2] == (None, None), "{before:?}");
+
+    let dir = server.stop_keeping_files().await;
+    let db = backup.restore(dir.path()).await;
+    let restored = TestServer::start_existing(dir, db).await;
+    let after =
+        [plan_of(&restored, ash.me()).await, plan_of(&restored, kai.me()).await, plan_of(&restored, mo.me()).await];
+    assert_eq!(after, before, "each decision holds as it was made, at the time it was made");
+    // Asking to go signs them out everywhere: so it does again.
+    let mut ash_again = restored.device();
+    (ash_again.token, ash_again.person) = (ash.token.clone(), ash.person);
+    assert_eq!(ash_again.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED);
+
+    let admin = restored.signed_in(ADMIN.0, ADMIN.1).await;
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    let again: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["detail"].as_str().unwrap().contains("restored from a copy made before"))
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(again.len(), 3, "{audit}");
+    for action in ["asked to be erased", "closed a case", "kept their account"] {
+        assert!(again.contains(&action), "{action}: {audit}");
+    }
     restored.stop().await;
 }

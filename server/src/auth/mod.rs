@@ -332,6 +332,10 @@ pub async fn sign_in(
         })
         .await?;
     tracing::info!(person = %tokens.person, "signed in");
+    if tokens.erasure_cancelled {
+        let kept = crate::erasure_ledger::Decision::Kept;
+        crate::erasure_ledger::note(&state, kept, tokens.person, store::now_ms()).await;
+    }
     Ok(Json(tokens))
 }
 

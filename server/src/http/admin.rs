@@ -3,6 +3,7 @@
 
 use crate::accounts;
 use crate::auth::extract::Admin;
+use crate::erasure_ledger::Decision;
 use crate::error::Result;
 use crate::http::json::{ApiJson, ApiQuery};
 use crate::state::AppState;
@@ -294,8 +295,10 @@ pub async fn reopen_case(
 }
 
 async fn set_case_closed(state: &AppState, admin: PersonId, id: &str, closed: bool) -> Result<Json<crate::auth::Done>> {
-    let person = person_id(id)?;
-    state.store.write(move |tx| accounts::set_case_closed(tx, admin, person, closed, store::now_ms())).await?;
+    let (person, now) = (person_id(id)?, store::now_ms());
+    state.store.write(move |tx| accounts::set_case_closed(tx, admin, person, closed, now)).await?;
+    let decision = if closed { Decision::CaseClosed } else { Decision::CaseReopened };
+    crate::erasure_ledger::note(state, decision, person, now).await;
     // Their open screens, and their key workers', look at /api/me again and show (or take down)
     // the notice.
     state.announce_people(person, tandem_shared::Visibility::Worker, None).await?;

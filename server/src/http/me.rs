@@ -158,12 +158,13 @@ pub async fn erase_me(
             .write(move |tx| crate::accounts::erase_young_person(tx, who, Some(who), erasure::Why::Asked, now))
             .await?;
         tracing::info!(person = %who, "a young person erased their account");
-        crate::erasure_ledger::note(&state, who, now).await;
+        crate::erasure_ledger::note(&state, crate::erasure_ledger::Decision::Erased, who, now).await;
         crate::retention::tell_screens(&state, who).await;
         state.store.forget_erased().await;
         return Ok(Json(Erasure { erased: true, erase_at: None }));
     }
     state.store.write(move |tx| crate::accounts::ask_to_be_erased(tx, who, now)).await?;
+    crate::erasure_ledger::note(&state, crate::erasure_ledger::Decision::AskedToGo, who, now).await;
     Ok(Json(Erasure { erased: false, erase_at: Some(now + state.settings.cooling_off_ms) }))
 }
 
