@@ -69,7 +69,8 @@ pub async fn open_state(
     let keys = auth::tokens::Keys::load_or_create(&key_path)?;
     let data_key = store::data_key_path(db, data_key_file).ok_or("no data key file named")?;
     let state = AppState::new(store, keys, settings, Ledger::beside(&data_key)).await.map_err(|e| e.to_string())?;
-    // Before serving: nobody erased may be served again from a restored copy of the database.
+    // Before serving: a restored copy of the database must not undo an erasure, or a decision
+    // about one (see `erasure_ledger`).
     let again = erasure_ledger::reapply(&state.store, &state.ledger).await.map_err(ledger_refused)?;
     if again != erasure_ledger::Reapplied::default() {
         tracing::warn!(

@@ -19,7 +19,8 @@ pub struct AppState {
     /// The server's hybrid logical clock; writes' clocks are capped at it.
     pub clock: Arc<Mutex<Hlc>>,
     pub metrics: Arc<Metrics>,
-    /// Who has been erased, kept outside the database (see `erasure_ledger`).
+    /// Decisions about when young people's data goes, noted outside the database so a restore
+    /// can't undo them (see `erasure_ledger`).
     pub ledger: Arc<Ledger>,
 }
 
