@@ -121,6 +121,29 @@ async fn rows_left(server: &TestServer, who: PersonId, records: &[RecordId]) -> 
         .unwrap()
 }
 
+/// None of `traces` is in a copy of the database. The files follow the tables once the
+/// write-ahead log is emptied, which an erasure does just after its commit and which waits for
+/// readers: give it a few seconds.
+async fn assert_no_trace(server: &TestServer, traces: &[&str]) {
+    let mut left: Vec<&str> = traces.to_vec();
+    for _ in 0..100 {
+        let copy = server.database_copy();
+        left = traces.iter().copied().filter(|t| contains(&copy, t)).collect();
+        if left.is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{left:?} still in a copy of the database");
+}
+
+/// How a sign-in as `name` with `secret` from a new device is answered.
+async fn sign_in_answer(server: &TestServer, name: &str, secret: &str) -> StatusCode {
+    let device = server.device();
+    let body = json!({"name": name, "secret": secret, "device": device.device});
+    device.call(Method::POST, "/api/auth/sign-in", Some(body)).await.0
+}
+
 /// After an erasure: nothing of theirs in the tables or in a copy of the database, their
 /// sessions are over, Sam's device drops their records and his caseload no longer has them, and
 /// the audit log says it happened without saying who they were.
@@ -131,19 +154,7 @@ async fn assert_erased(server: &TestServer, yp: &mut Supported) {
     assert!(listed.contains(&yp.id.to_string()), "{listed}");
     assert!(!listed.contains(yp.name) && !listed.contains("Oriel"), "{listed}");
     assert_eq!(failed_sign_ins_under(server, yp.name).await, 0, "failed sign-ins under their name are forgotten");
-    // The files follow the tables once the write-ahead log is emptied, which the job does just
-    // after its commit and which waits for readers: give it a few seconds.
-    let traces = [yp.display_name, yp.name, "Quillfeather"];
-    let mut left: Vec<&str> = traces.to_vec();
-    for _ in 0..100 {
-        let copy = server.database_copy();
-        left = traces.iter().copied().filter(|t| contains(&copy, t)).collect();
-        if left.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(left.is_empty(), "{left:?} still in a copy of the database");
+    assert_no_trace(server, &[yp.display_name, yp.name, "Quillfeather"]).await;
     let (status, _) = yp.phone.call(Method::GET, "/api/me", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "their sessions have ended");
     let pages = yp.sam.pull().await;
@@ -175,15 +186,7 @@ async fn a_young_person_who_deletes_their_account_at_once_leaves_no_trace() {
     assert_eq!(body["erased"], true);
     assert_erased(&server, &mut yp).await;
     // Their name is free and nothing answers differently for it.
-    let again = server.device();
-    let (status, _) = again
-        .call(
-            Method::POST,
-            "/api/auth/sign-in",
-            Some(json!({"name": yp.name, "secret": "8642", "device": again.device})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(sign_in_answer(&server, yp.name, "8642").await, StatusCode::UNAUTHORIZED);
     server.stop().await;
 }
 
@@ -393,25 +396,8 @@ async fn an_erasure_made_after_a_backup_is_made_again_when_that_backup_is_restor
     let restored = TestServer::start_existing(dir, db).await;
 
     assert_eq!(rows_left(&restored, yp.id, &yp.records).await, 0, "erased again before serving");
-    let mut left = vec![yp.name];
-    for _ in 0..100 {
-        let copy = restored.database_copy();
-        left = [yp.display_name, yp.name].into_iter().filter(|t| contains(&copy, t)).collect();
-        if left.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(left.is_empty(), "{left:?} still in the restored database");
-    let phone = restored.device();
-    let (status, _) = phone
-        .call(
-            Method::POST,
-            "/api/auth/sign-in",
-            Some(json!({"name": yp.name, "secret": "8642", "device": phone.device})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "they can't sign in to the restored copy");
+    assert_no_trace(&restored, &[yp.display_name, yp.name]).await;
+    assert_eq!(sign_in_answer(&restored, yp.name, "8642").await, StatusCode::UNAUTHORIZED, "not to the restored copy");
     let mut sam = restored.signed_in(SAM.0, SAM.1).await;
     sam.pull().await;
     for record in &yp.records {
