@@ -67,6 +67,12 @@ pub struct Ledger {
 }
 
 impl Ledger {
+    /// The ledger of the database `db` with the data key file named `data_key_file` (if any; see
+    /// `store::data_key_path`). `None` for PostgreSQL with none named.
+    pub fn of(db: &str, data_key_file: Option<&Path>) -> Option<Ledger> {
+        store::data_key_path(db, data_key_file).map(|key| Ledger::beside(&key))
+    }
+
     /// The ledger for the data key at `data_key`: the same path with `.erasures` added.
     pub fn beside(data_key: &Path) -> Ledger {
         let mut path = data_key.as_os_str().to_owned();

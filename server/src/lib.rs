@@ -67,8 +67,8 @@ pub async fn open_state(
     };
     let store = Store::open(db, data_key_file).await?;
     let keys = auth::tokens::Keys::load_or_create(&key_path)?;
-    let data_key = store::data_key_path(db, data_key_file).ok_or("no data key file named")?;
-    let state = AppState::new(store, keys, settings, Ledger::beside(&data_key)).await.map_err(|e| e.to_string())?;
+    let ledger = Ledger::of(db, data_key_file).ok_or("no data key file named")?;
+    let state = AppState::new(store, keys, settings, ledger).await.map_err(|e| e.to_string())?;
     // Before serving: a restored copy of the database must not undo an erasure, or a decision
     // about one (see `erasure_ledger`).
     let again = erasure_ledger::reapply(&state.store, &state.ledger).await.map_err(ledger_refused)?;
@@ -346,10 +346,8 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
                 .map_err(err)?;
             // A server already running on the restored copy erases again at its next start; this
             // does it now.
-            let data_key = store::data_key_path(&db.db, db.data_key_file.as_deref()).ok_or("no data key file named")?;
-            let again = erasure_ledger::reapply(&store, &std::sync::Arc::new(Ledger::beside(&data_key)))
-                .await
-                .map_err(ledger_refused)?;
+            let ledger = Ledger::of(&db.db, db.data_key_file.as_deref()).ok_or("no data key file named")?;
+            let again = erasure_ledger::reapply(&store, &std::sync::Arc::new(ledger)).await.map_err(ledger_refused)?;
             println!(
                 "marked as restored: devices will give back what they hold that it lacks. From the erasure ledger, \
                  erased again: {}; requests to be erased and case closures (or their withdrawals) made again: {}. \

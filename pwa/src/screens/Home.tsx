@@ -51,9 +51,7 @@ function Welcome() {
   const points = [
     'What you write here is yours. If your worker changes something you wrote, your words are kept, and you can always have them back.',
     'Anything new you write is just for you, until you choose who else can see it ("Who can see this", under each thing).',
-    workers.length > 0
-      ? `${names(workers)} can see only what you share with them. "Who has seen my things" shows who looked, and when.`
-      : 'When you have a key worker, they can see only what you share with them. "Who has seen my things" shows who looked, and when.',
+    `${workers.length > 0 ? names(workers) : 'When you have a key worker, they'} can see only what you share with them. "Who has seen my things" shows who looked, and when.`,
     'You can change or remove anything, save a copy, or delete your account.',
     'To leave Tandem fast, press "Leave quickly" at the top, or press Shift 3 times.',
   ];

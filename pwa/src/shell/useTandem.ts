@@ -181,7 +181,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       setDb(d);
       // Read together (one wait, not two, on a slow phone's start), before anything is drawn:
       // which cards open mid-change, and whether Tandem is locked.
-      const [, kept, tries, tabletCheck, lockedAt, lastUsed, welcomed] = await Promise.all([
+      const [, kept, tries, keptUnlockCheck, lockedAt, lastUsed, welcomed] = await Promise.all([
         typed.load(d),
         d.get('meta', 'phone-lock') as Promise<UnlockCheck | undefined>,
         d.get('meta', 'lock-tries') as Promise<LockTries | undefined>,
@@ -193,7 +193,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       setWelcome(welcomed === true);
       const lock = kept ?? null;
       setLockTries(tries ?? NO_TRIES);
-      setUnlockCheck(tabletCheck ?? null);
+      setUnlockCheck(keptUnlockCheck ?? null);
       setPhoneLock(lock);
       setPhoneLocked(lock !== null);
       const s = await sessions.current.current();
@@ -203,7 +203,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       // opens locked too.
       const kind = lockKindOf(s);
       if (kind === 'tablet') idleLock.lock(lockedAt ?? Date.now());
-      else if (kind === 'staff' && tabletCheck && (lockedAt !== undefined || lastUsed !== undefined && Date.now() - lastUsed >= STAFF_IDLE_MS)) idleLock.lock(lockedAt ?? Date.now());
+      else if (kind === 'staff' && keptUnlockCheck && (lockedAt !== undefined || lastUsed !== undefined && Date.now() - lastUsed >= STAFF_IDLE_MS)) idleLock.lock(lockedAt ?? Date.now());
       setSession(s);
       await refresh(d);
       if (s) await start(d, s.role);
