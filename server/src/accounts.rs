@@ -2,6 +2,7 @@
 
 use crate::auth::{check_name, check_secret, passwords, tokens};
 use crate::error::{ApiError, Result};
+use crate::ledger::Decision;
 use crate::store::erasure::{self, Erased, Why};
 use crate::store::sql::Db;
 use crate::store::{audit, invites, people, sync};
@@ -41,6 +42,9 @@ pub fn create_staff(
     people::create(conn, role, Some(&name), display_name.trim(), Some(&password.0), now)
 }
 
+/// What the audit log says of someone deactivated.
+pub const DEACTIVATED_DETAIL: &str = "can't sign in; every session ended";
+
 /// What the audit log says of a new first password.
 pub const NEW_PASSWORD_DETAIL: &str = "every session ended; they choose their own password when they next sign in";
 
@@ -56,7 +60,7 @@ pub fn new_staff_password(conn: &dyn Db, person: PersonId, password: &StaffPassw
     if p.deactivated {
         return Err(ApiError::BadRequest("they are deactivated: reactivate them first".into()));
     }
-    people::set_password(conn, person, &password.0)?;
+    people::set_password(conn, person, &password.0, now)?;
     people::require_password_change(conn, person)?;
     people::revoke_all(conn, person, now)?;
     if let Some(name) = p.name.as_deref() {
@@ -101,8 +105,24 @@ pub fn new_invite(conn: &dyn Db, young_person: PersonId, by: PersonId, now: i64)
     Ok(code)
 }
 
-/// `assign` or `unassign`.
-pub type AssignmentChange = fn(&dyn Db, PersonId, PersonId, i64) -> Result<()>;
+/// `assign` or `unassign`, with what the audit log and the ledger call it.
+pub struct AssignmentChange {
+    pub action: &'static str,
+    pub apply: fn(&dyn Db, PersonId, PersonId, i64) -> Result<()>,
+    pub decision: fn(PersonId, PersonId) -> Decision,
+}
+
+pub const ASSIGN: AssignmentChange = AssignmentChange {
+    action: "assigned",
+    apply: assign,
+    decision: |worker, young_person| Decision::Assigned { worker, young_person },
+};
+
+pub const UNASSIGN: AssignmentChange = AssignmentChange {
+    action: "ended an assignment",
+    apply: unassign,
+    decision: |worker, young_person| Decision::Unassigned { worker, young_person },
+};
 
 pub fn assign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i64) -> Result<()> {
     let w = people::by_id(conn, worker)?.ok_or(ApiError::NotFound("no such worker"))?;
@@ -133,7 +153,13 @@ pub fn unassign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i6
 /// who can't sign in can't answer a safety alert: their young people's alerts go to the duty
 /// worker instead (or the app says nobody can be told), and the admin sees them unassigned.
 /// Returns the young people no longer theirs, for their open screens to be told.
-pub fn deactivate(conn: &dyn Db, admin: PersonId, person: PersonId, now: i64) -> Result<Vec<PersonId>> {
+pub fn deactivate(
+    conn: &dyn Db,
+    admin: Option<PersonId>,
+    person: PersonId,
+    now: i64,
+    detail: &str,
+) -> Result<Vec<PersonId>> {
     people::revoke_all(conn, person, now)?;
     invites::retire_codes(conn, person, now)?;
     let caseload: Vec<PersonId> = people::caseload_of(conn, person)?.into_iter().map(|p| p.id).collect();
@@ -142,7 +168,7 @@ pub fn deactivate(conn: &dyn Db, admin: PersonId, person: PersonId, now: i64) ->
         audit::append(
             conn,
             now,
-            Some(admin),
+            admin,
             "ended an assignment",
             Some(*young_person),
             "their key worker was deactivated",
@@ -150,9 +176,9 @@ pub fn deactivate(conn: &dyn Db, admin: PersonId, person: PersonId, now: i64) ->
     }
     if people::duty_worker(conn)? == Some(person) {
         people::set_duty_worker(conn, None)?;
-        audit::append(conn, now, Some(admin), "named no duty worker", Some(person), "the duty worker was deactivated")?;
+        audit::append(conn, now, admin, "named no duty worker", Some(person), "the duty worker was deactivated")?;
     }
-    audit::append(conn, now, Some(admin), "deactivated", Some(person), "can't sign in; every session ended")?;
+    audit::append(conn, now, admin, "deactivated", Some(person), detail)?;
     Ok(caseload)
 }
 

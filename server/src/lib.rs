@@ -5,10 +5,10 @@ pub mod accounts;
 pub mod auth;
 pub mod config;
 pub mod demo;
-pub mod erasure_ledger;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod ledger;
 pub mod metrics;
 pub mod pwa;
 pub mod retention;
@@ -17,7 +17,7 @@ pub mod store;
 pub mod telemetry;
 
 use config::{Command, DbArgs, ServeArgs, Settings};
-use erasure_ledger::Ledger;
+use ledger::{Decision, Ledger};
 use state::AppState;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -70,13 +70,14 @@ pub async fn open_state(
     let ledger = Ledger::of(db, data_key_file).ok_or("no data key file named")?;
     let state = AppState::new(store, keys, settings, ledger).await.map_err(|e| e.to_string())?;
     // Before serving: a restored copy of the database must not undo an erasure, or a decision
-    // about one (see `erasure_ledger`).
-    let again = erasure_ledger::reapply(&state.store, &state.ledger).await.map_err(ledger_refused)?;
-    if again != erasure_ledger::Reapplied::default() {
+    // about one or about who can get in (see `ledger`).
+    let again = ledger::reapply(&state.store, &state.ledger).await.map_err(ledger_refused)?;
+    if again != ledger::Reapplied::default() {
         tracing::warn!(
             erased = again.erased,
             decisions = again.decisions,
-            "the database was behind the erasure ledger (restored from a copy made before): made it agree again"
+            need_new_secret = again.need_new_secret,
+            "the database was behind the ledger (restored from a copy made before): made it agree again"
         );
     }
     Ok(state)
@@ -157,20 +158,22 @@ fn from_cli(detail: &str) -> String {
 
 /// Assigns or unassigns at the command line, with its audit entry, and tells the servers.
 async fn change_assignment(
-    store: &Store,
+    (store, ledger): (&Store, &std::sync::Arc<Ledger>),
     worker: String,
     young_person: String,
-    (action, change): (&'static str, accounts::AssignmentChange),
+    change: accounts::AssignmentChange,
     now: i64,
 ) -> error::Result<()> {
     let (worker, young_person) = store
         .write(move |tx| {
             let (worker, young_person) = (person_ref(tx, &worker)?, person_ref(tx, &young_person)?);
-            change(tx, worker, young_person, now)?;
-            audit::append(tx, now, None, action, Some(young_person), &from_cli(&format!("key worker {worker}")))?;
+            (change.apply)(tx, worker, young_person, now)?;
+            let detail = from_cli(&format!("key worker {worker}"));
+            audit::append(tx, now, None, change.action, Some(young_person), &detail)?;
             Ok((worker, young_person))
         })
         .await?;
+    ledger::note(ledger, now, &[(change.decision)(worker, young_person)]).await;
     // Replicas on PostgreSQL hear it as they hear each other, so the worker's open screens add
     // or drop the young person now. (A SQLite server is another process that isn't told: the
     // worker's devices pick the change up at their next sync.)
@@ -195,7 +198,7 @@ async fn change_assignment(
     Ok(())
 }
 
-/// The erasure ledger's own words when it can't be read (not the API's "try again later").
+/// The ledger's own words when it can't be read (not the API's "try again later").
 fn ledger_refused(e: error::ApiError) -> String {
     match e {
         error::ApiError::Internal(why) => why,
@@ -205,6 +208,7 @@ fn ledger_refused(e: error::ApiError) -> String {
 
 async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
     let store = Store::open(&db.db, db.data_key_file.as_deref()).await?;
+    let ledger = std::sync::Arc::new(Ledger::of(&db.db, db.data_key_file.as_deref()).ok_or("no data key file named")?);
     let now = store::now_ms();
     let err = |e: error::ApiError| -> BoxError { e.to_string().into() };
     match command {
@@ -251,13 +255,11 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
             );
         }
         Command::Assign { worker, young_person } => {
-            change_assignment(&store, worker, young_person, ("assigned", accounts::assign), now).await.map_err(err)?;
+            change_assignment((&store, &ledger), worker, young_person, accounts::ASSIGN, now).await.map_err(err)?;
             println!("assigned");
         }
         Command::Unassign { worker, young_person } => {
-            change_assignment(&store, worker, young_person, ("ended an assignment", accounts::unassign), now)
-                .await
-                .map_err(err)?;
+            change_assignment((&store, &ledger), worker, young_person, accounts::UNASSIGN, now).await.map_err(err)?;
             println!("unassigned: their devices drop this young person's things at their next sync");
         }
         Command::NewCode { person } => {
@@ -289,7 +291,7 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
         Command::NewPassword { person, password } => {
             let password = accounts::StaffPassword::new(&password).map_err(err)?;
             let who = person.clone();
-            store
+            let p = store
                 .write(move |tx| {
                     let p = person_ref(tx, &who)?;
                     accounts::new_staff_password(tx, p, &password, now)?;
@@ -300,22 +302,26 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
                         "set a new first password",
                         Some(p),
                         &from_cli(accounts::NEW_PASSWORD_DETAIL),
-                    )
+                    )?;
+                    Ok(p)
                 })
                 .await
                 .map_err(err)?;
+            ledger::note(&ledger, now, &[Decision::NewSecret(p), Decision::SignedOutEverywhere(p)]).await;
             println!("{person} can sign in with that password now, and must choose their own at once");
         }
         Command::Revoke { person } => {
             let who = person.clone();
-            store
+            let p = store
                 .write(move |tx| {
                     let p = person_ref(tx, &who)?;
                     accounts::revoke(tx, p, now)?;
-                    audit::append(tx, now, None, "ended every session", Some(p), &from_cli("lost device or leaving"))
+                    audit::append(tx, now, None, "ended every session", Some(p), &from_cli("lost device or leaving"))?;
+                    Ok(p)
                 })
                 .await
                 .map_err(err)?;
+            ledger::note(&ledger, now, &[Decision::SignedOutEverywhere(p)]).await;
             println!("every session of {person} has ended");
         }
         Command::RotateKey => {
@@ -344,16 +350,22 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
                 })
                 .await
                 .map_err(err)?;
-            // A server already running on the restored copy erases again at its next start; this
-            // does it now.
-            let ledger = Ledger::of(&db.db, db.data_key_file.as_deref()).ok_or("no data key file named")?;
-            let again = erasure_ledger::reapply(&store, &std::sync::Arc::new(ledger)).await.map_err(ledger_refused)?;
+            // A server already running on the restored copy does this again at its next start;
+            // this does it now.
+            let again = ledger::reapply(&store, &ledger).await.map_err(ledger_refused)?;
             println!(
-                "marked as restored: devices will give back what they hold that it lacks. From the erasure ledger, \
-                 erased again: {}; requests to be erased and case closures (or their withdrawals) made again: {}. \
-                 Redo the deactivations, ended assignments and ended sessions made since the backup was taken (see \
-                 the README)",
-                again.erased, again.decisions
+                "marked as restored: devices will give back what they hold that it lacks. From the ledger: erased \
+                 again: {}; other decisions made since the backup made again (requests to be erased, case closures, \
+                 deactivations, ended sessions and assignments, and their reversals): {}; people whose password or \
+                 PIN was replaced since, so the one restored no longer works: {}{}",
+                again.erased,
+                again.decisions,
+                again.need_new_secret,
+                if again.need_new_secret > 0 {
+                    " (the audit log names them: give each a new first password, or a young person a new invite code)"
+                } else {
+                    ""
+                }
             );
         }
     }

@@ -45,7 +45,7 @@ pub async fn erase_due(state: &AppState) -> Result<usize> {
             .await?;
         if done.is_some() {
             tracing::info!(person = %who, "erased a young person whose erasure was due");
-            crate::erasure_ledger::note(state, crate::erasure_ledger::Decision::Erased, who, now).await;
+            crate::ledger::note(&state.ledger, now, &[crate::ledger::Decision::Erased(who)]).await;
             erased += 1;
             tell_screens(state, who).await;
         }

@@ -2,9 +2,9 @@
 
 use crate::auth::tokens::Keys;
 use crate::config::Settings;
-use crate::erasure_ledger::Ledger;
 use crate::error::Result;
 use crate::events::Events;
+use crate::ledger::Ledger;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use std::sync::{Arc, Mutex};
@@ -19,8 +19,8 @@ pub struct AppState {
     /// The server's hybrid logical clock; writes' clocks are capped at it.
     pub clock: Arc<Mutex<Hlc>>,
     pub metrics: Arc<Metrics>,
-    /// Decisions about when young people's data goes, noted outside the database so a restore
-    /// can't undo them (see `erasure_ledger`).
+    /// Erasures, and decisions about who can get in, noted outside the database so a restore
+    /// can't undo them (see `ledger`).
     pub ledger: Arc<Ledger>,
 }
 

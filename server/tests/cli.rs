@@ -87,7 +87,7 @@ async fn serve_demo_starts_on_a_fresh_database_and_every_printed_sign_in_works()
     assert_eq!(people(&copy), 8, "7 demo people and the newcomer");
     assert_eq!(people(&copy), people(&db));
 
-    // The newcomer deletes their account after the backup: the erasure ledger beside the data key
+    // The newcomer deletes their account after the backup: the ledger beside the data key
     // notes it, so the copy, once restored, can't bring them back.
     let resp = http
         .post(format!("{base}/api/me/erasure"))
@@ -119,8 +119,8 @@ async fn serve_demo_starts_on_a_fresh_database_and_every_printed_sign_in_works()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(said.contains("From the erasure ledger, erased again: 1;"), "{said}");
-    assert!(said.contains("Redo the deactivations"), "{said}");
+    assert!(said.contains("From the ledger: erased again: 1;"), "{said}");
+    assert!(said.contains("so the one restored no longer works: 0"), "{said}");
     assert_ne!(generation(&copy), before);
     assert_eq!(people(&copy), 7, "the newcomer, erased after the backup, is gone from the restored copy");
 }

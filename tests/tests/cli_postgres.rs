@@ -49,7 +49,7 @@ async fn two_replicas_and_the_admin_commands_share_one_postgres_database() {
     };
     let before = generation().await;
     let (ok, out) = run(&["restored"]);
-    assert!(ok && out.contains("From the erasure ledger, erased again: 0;"), "{out}");
+    assert!(ok && out.contains("From the ledger: erased again: 0;"), "{out}");
     assert_ne!(generation().await, before);
 
     // The running server sees all of it: Lee signs in, Robin joins and is in Lee's caseload.

@@ -309,26 +309,26 @@ async fn wait_until_erased(server: &TestServer, yp: &Supported) {
     panic!("the erasure job never erased {}", server.base);
 }
 
-/// The erasure ledger beside the server's data key.
+/// The ledger beside the server's data key.
 fn ledger_of(server: &TestServer) -> String {
     let mut path = server.data_key_path().into_os_string();
-    path.push(".erasures");
-    std::fs::read_to_string(&path).expect("an erasure ledger beside the data key")
+    path.push(".ledger");
+    std::fs::read_to_string(&path).expect("a ledger beside the data key")
 }
 
 #[tokio::test]
-async fn an_erasure_ledger_that_cant_be_read_stops_the_server_starting_in_plain_words() {
+async fn a_ledger_that_cant_be_read_stops_the_server_starting_in_plain_words() {
     let server = TestServer::start().await;
     let (db, key, data_key) = (server.db.clone(), server.key_path(), server.data_key_path());
     let files = server.stop_keeping_files().await;
     // Something in its place that isn't a file it can read (here, a folder).
-    std::fs::create_dir(files.path().join("tandem.db.data-key.erasures")).unwrap();
+    std::fs::create_dir(files.path().join("tandem.db.data-key.ledger")).unwrap();
     let refused = tandem_server::open_state(&db, Some(&key), Some(&data_key), Default::default())
         .await
         .err()
         .expect("refused to start")
         .to_string();
-    assert!(refused.contains("erasure ledger") && refused.contains("tandem.db.data-key.erasures"), "{refused}");
+    assert!(refused.contains("the ledger") && refused.contains("tandem.db.data-key.ledger"), "{refused}");
 }
 
 /// A backup of the server's database, as a service takes one: SQLite's online backup (what
@@ -473,5 +473,96 @@ async fn requests_to_be_erased_case_closures_and_changes_of_mind_made_after_a_ba
     let mut actions: Vec<&str> = again.iter().map(|e| e["action"].as_str().unwrap()).collect();
     actions.sort_unstable();
     assert_eq!(actions, ["asked to be erased", "closed a case", "kept their account"], "{again:?}");
+    restored.stop().await;
+}
+
+/// Who may get in is decided after a backup too: a lost phone's session ended, a worker who
+/// left deactivated, a young person's worker changed, a PIN changed because someone saw it,
+/// "sign out everywhere". Restoring that backup must not open a door any of them closed.
+#[tokio::test]
+async fn who_can_get_in_as_decided_after_a_backup_holds_after_it_is_restored() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (lost_phone, priya, kai, dropin) = (
+        server.signed_in(ASH.0, ASH.1).await,
+        server.signed_in(PRIYA.0, PRIYA.1).await,
+        server.signed_in(KAI.0, KAI.1).await,
+        server.signed_in(DROPIN.0, DROPIN.1).await,
+    );
+    let (sam, mo) = (server.signed_in(SAM.0, SAM.1).await.me(), server.signed_in(MO.0, MO.1).await.me());
+    let backup = Backup::take(&server);
+
+    let ash = lost_phone.me();
+    let (_, sessions) = admin.call(Method::GET, &format!("/api/admin/people/{ash}/sessions"), None).await;
+    let session = sessions[0]["id"].as_str().expect("Ash's phone is signed in").to_owned();
+    let done = |(status, body): (StatusCode, Value)| assert_eq!(status, StatusCode::OK, "{body}");
+    done(admin.call(Method::POST, &format!("/api/admin/people/{ash}/sessions/{session}/end"), None).await);
+    // Priya leaves (Mo, hers, is left with nobody) and Sam takes Mo on.
+    done(admin.call(Method::POST, &format!("/api/admin/people/{}/deactivate", priya.me()), None).await);
+    let pair = |young_person: PersonId| Some(json!({"worker": sam, "young_person": young_person}));
+    done(admin.call(Method::POST, "/api/admin/assignments", pair(mo)).await);
+    // Kai no longer works with Sam, and changes their PIN: someone saw it.
+    done(admin.call(Method::POST, "/api/admin/assignments/end", pair(kai.me())).await);
+    done(kai.call(Method::POST, "/api/me/password", Some(json!({"current": KAI.1, "new": "5791"}))).await);
+    done(dropin.call(Method::POST, "/api/auth/sign-out-everywhere", None).await);
+    let assignments = |server: &TestServer| {
+        let store = server.store.clone();
+        async move {
+            let table = store.read(tandem_server::store::people::assignment_table).await.unwrap();
+            let mut pairs: Vec<(PersonId, PersonId)> =
+                table.into_iter().flat_map(|(yp, _, workers)| workers.into_iter().map(move |(w, _)| (w, yp))).collect();
+            pairs.sort();
+            pairs
+        }
+    };
+    let decided = assignments(&server).await;
+
+    let dir = server.stop_keeping_files().await;
+    let db = backup.restore(dir.path()).await;
+    let restored = TestServer::start_existing(dir, db).await;
+
+    let mut lost_phone_again = restored.device();
+    let (status, _) = lost_phone_again
+        .call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": lost_phone.refresh})))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the lost phone's sign-in can't be renewed");
+    (lost_phone_again.token, lost_phone_again.person) = (lost_phone.token.clone(), lost_phone.person);
+    for (who, old) in
+        [("the lost phone", &lost_phone_again), ("Priya's laptop", &priya), ("the drop-in tablet", &dropin)]
+    {
+        let mut again = restored.device();
+        (again.token, again.person) = (old.token.clone(), old.person);
+        assert_eq!(again.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED, "{who}");
+    }
+    assert_eq!(sign_in_answer(&restored, PRIYA.0, PRIYA.1).await, StatusCode::UNAUTHORIZED, "Priya left");
+    assert_eq!(assignments(&restored).await, decided, "Sam has Mo, not Kai; Priya nobody");
+    // Kai's PIN from before the backup no longer works; the one they chose since is unknown to
+    // the copy. A new invite code lets them choose one again.
+    assert_eq!(sign_in_answer(&restored, KAI.0, KAI.1).await, StatusCode::UNAUTHORIZED);
+    let mut again: Vec<String> =
+        done_again(&restored).await.iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect();
+    again.sort_unstable();
+    let expected = ["assigned", "deactivated", "ended a session", "ended an assignment", "ended every session"];
+    assert_eq!(again, expected, "each made again, and said so in the audit log");
+
+    // Starting again on a database that agrees with the ledger changes nothing.
+    let db = restored.db.clone();
+    let restored = TestServer::start_existing(restored.stop_keeping_files().await, db).await;
+    assert_eq!(done_again(&restored).await.len(), expected.len());
+    assert_eq!(assignments(&restored).await, decided);
+    let admin = restored.signed_in(ADMIN.0, ADMIN.1).await;
+    let (_, audit) = admin.call(Method::GET, &format!("/api/admin/audit?person={}", kai.me()), None).await;
+    assert!(audit.to_string().contains("make them a new invite code"), "the audit log says what to do: {audit}");
+    let (status, invite) = admin.call(Method::POST, &format!("/api/admin/people/{}/new-invite", kai.me()), None).await;
+    assert_eq!(status, StatusCode::OK, "{invite}");
+    let phone = restored.device();
+    let joined = json!({"code": invite["code"], "name": KAI.0, "secret": "8024", "device": phone.device});
+    let (status, tokens) = phone.call(Method::POST, "/api/auth/join", Some(joined)).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(sign_in_answer(&restored, KAI.0, "8024").await, StatusCode::OK);
+    let (_, audit) = admin.call(Method::GET, &format!("/api/admin/audit?person={}", kai.me()), None).await;
+    let lost =
+        audit.as_array().unwrap().iter().filter(|e| e["action"] == "a later password or PIN was lost in a restore");
+    assert_eq!(lost.count(), 1, "said once, not again at each start: {audit}");
     restored.stop().await;
 }

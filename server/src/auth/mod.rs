@@ -7,6 +7,7 @@ pub mod tokens;
 
 use crate::error::{ApiError, Result};
 use crate::http::json::ApiJson;
+use crate::ledger::{self, Decision};
 use crate::state::AppState;
 use crate::store::{self, people, people::RefreshUse};
 use address::ClientAddress;
@@ -235,7 +236,7 @@ pub async fn join(
     }
     let hash = tokio::task::spawn_blocking(move || passwords::hash(&req.secret)).await??;
     let st = state.clone();
-    let tokens = state
+    let joined = state
         .store
         .write(move |tx| {
             let now = store::now_ms();
@@ -255,14 +256,22 @@ pub async fn join(
             if before.as_ref().is_some_and(|p| p.deactivated) {
                 return Err(WRONG_CODE);
             }
-            if before.is_some_and(|p| p.secret_hash.is_some()) {
+            let reset = before.is_some_and(|p| p.secret_hash.is_some());
+            if reset {
                 people::revoke_all(tx, yp, now)?;
             }
-            people::set_credentials(tx, yp, &name, &hash)?;
+            people::set_credentials(tx, yp, &name, &hash, now)?;
             let person = people::by_id(tx, yp)?.ok_or(ApiError::Internal("invited person missing".into()))?;
-            open_session(tx, &st, &person, req.device, None)
+            let tokens = open_session(tx, &st, &person, req.device, None)?;
+            Ok((tokens, reset, now))
         })
         .await?;
+    let (tokens, reset, at) = joined;
+    let mut decisions = vec![Decision::NewSecret(tokens.person)];
+    if reset {
+        decisions.push(Decision::SignedOutEverywhere(tokens.person));
+    }
+    ledger::note(&state.ledger, at, &decisions).await;
     tracing::info!(person = %tokens.person, "young person joined");
     // Their key workers' open screens show them as joined now. The join has happened whether or
     // not the notice goes out: a screen that misses it catches up at its next start.
@@ -333,8 +342,7 @@ pub async fn sign_in(
         .await?;
     tracing::info!(person = %tokens.person, "signed in");
     if tokens.erasure_cancelled {
-        let kept = crate::erasure_ledger::Decision::Kept;
-        crate::erasure_ledger::note(&state, kept, tokens.person, store::now_ms()).await;
+        ledger::note(&state.ledger, store::now_ms(), &[Decision::Kept(tokens.person)]).await;
     }
     Ok(Json(tokens))
 }
@@ -363,8 +371,9 @@ pub async fn refresh(State(state): State<AppState>, ApiJson(req): ApiJson<Refres
         .await?;
     match spent {
         Ok(tokens) => Ok(Json(tokens)),
-        Err(RefreshUse::Reused) => {
+        Err(RefreshUse::Reused(session)) => {
             tracing::warn!("a spent refresh token was used again; its session is ended");
+            note_session_ended(&state, &session, store::now_ms()).await;
             Err(ApiError::Unauthorized(
                 "this sign-in was used somewhere else, so it has been ended; please sign in again",
             ))
@@ -380,15 +389,26 @@ pub struct Done {
 
 #[utoipa::path(post, path = "/api/auth/sign-out", tag = "auth", security(("bearer" = [])), responses((status = 200, body = Done)))]
 pub async fn sign_out(State(state): State<AppState>, caller: Caller) -> Result<Json<Done>> {
-    let sid = caller.session.clone();
-    state.store.write(move |tx| people::revoke_session(tx, &sid, store::now_ms())).await?;
+    let (sid, now) = (caller.session.clone(), store::now_ms());
+    state.store.write(move |tx| people::revoke_session(tx, &sid, now)).await?;
+    note_session_ended(&state, &caller.session, now).await;
     Ok(Json(Done { ok: true }))
 }
 
 #[utoipa::path(post, path = "/api/auth/sign-out-everywhere", tag = "auth", security(("bearer" = [])), responses((status = 200, body = Done)))]
 pub async fn sign_out_everywhere(State(state): State<AppState>, caller: Caller) -> Result<Json<Done>> {
-    state.store.write(move |tx| people::revoke_all(tx, caller.person, store::now_ms())).await?;
+    let now = store::now_ms();
+    state.store.write(move |tx| people::revoke_all(tx, caller.person, now)).await?;
+    ledger::note(&state.ledger, now, &[Decision::SignedOutEverywhere(caller.person)]).await;
     Ok(Json(Done { ok: true }))
+}
+
+/// Notes in the ledger that `session` was ended at `at`, so a restored database can't bring it
+/// back. (Session ids are made as uuids; any other was never a session.)
+pub async fn note_session_ended(state: &AppState, session: &str, at: i64) {
+    if let Ok(id) = uuid::Uuid::parse_str(session) {
+        ledger::note(&state.ledger, at, &[Decision::SessionEnded(id)]).await;
+    }
 }
 
 /// How long failed sign-ins from one network address count towards its limit.
@@ -441,12 +461,14 @@ pub async fn change_password(
         return Err(ApiError::BadRequest(format!("your current {what} isn't right")));
     }
     let hash = tokio::task::spawn_blocking(move || passwords::hash(&new)).await??;
+    let now = store::now_ms();
     state
         .store
         .write(move |tx| {
             people::clear_failed_signins(tx, &name_hash)?;
-            people::set_password(tx, who, &hash)
+            people::set_password(tx, who, &hash, now)
         })
         .await?;
+    ledger::note(&state.ledger, now, &[Decision::NewSecret(who)]).await;
     Ok(Json(Done { ok: true }))
 }

@@ -3,9 +3,9 @@
 
 use crate::accounts;
 use crate::auth::extract::Admin;
-use crate::erasure_ledger::Decision;
 use crate::error::Result;
 use crate::http::json::{ApiJson, ApiQuery};
+use crate::ledger::{self, Decision};
 use crate::state::AppState;
 use crate::store::{self, audit, people};
 use axum::extract::{Path, State};
@@ -139,10 +139,10 @@ pub async fn new_password(
         return Err(crate::error::ApiError::BadRequest("change your own password from your own screen".into()));
     }
     let password = staff_password(req.password).await?;
+    let now = store::now_ms();
     state
         .store
         .write(move |tx| {
-            let now = store::now_ms();
             accounts::new_staff_password(tx, person, &password, now)?;
             audit::append(
                 tx,
@@ -154,6 +154,7 @@ pub async fn new_password(
             )
         })
         .await?;
+    ledger::note(&state.ledger, now, &[Decision::NewSecret(person), Decision::SignedOutEverywhere(person)]).await;
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
@@ -209,7 +210,7 @@ pub async fn assign(
     Admin(admin): Admin,
     ApiJson(req): ApiJson<NewAssignment>,
 ) -> Result<Json<crate::auth::Done>> {
-    change_assignment(&state, admin.person, req, ("assigned", accounts::assign)).await
+    change_assignment(&state, admin.person, req, accounts::ASSIGN).await
 }
 
 /// A key worker stops supporting a young person: their devices drop what was shared with them
@@ -221,7 +222,7 @@ pub async fn end_assignment(
     Admin(admin): Admin,
     ApiJson(req): ApiJson<NewAssignment>,
 ) -> Result<Json<crate::auth::Done>> {
-    change_assignment(&state, admin.person, req, ("ended an assignment", accounts::unassign)).await
+    change_assignment(&state, admin.person, req, accounts::UNASSIGN).await
 }
 
 /// Makes the change, then tells open screens that follow the young person to pull, so a change
@@ -230,17 +231,18 @@ async fn change_assignment(
     state: &AppState,
     admin: PersonId,
     req: NewAssignment,
-    (action, change): (&'static str, accounts::AssignmentChange),
+    change: accounts::AssignmentChange,
 ) -> Result<Json<crate::auth::Done>> {
     let NewAssignment { worker, young_person } = req;
+    let now = store::now_ms();
     state
         .store
         .write(move |tx| {
-            let now = store::now_ms();
-            change(tx, worker, young_person, now)?;
-            audit::append(tx, now, Some(admin), action, Some(young_person), &format!("key worker {worker}"))
+            (change.apply)(tx, worker, young_person, now)?;
+            audit::append(tx, now, Some(admin), change.action, Some(young_person), &format!("key worker {worker}"))
         })
         .await?;
+    ledger::note(&state.ledger, now, &[(change.decision)(worker, young_person)]).await;
     state.assignments_changed();
     state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(worker)).await?;
     Ok(Json(crate::auth::Done { ok: true }))
@@ -254,15 +256,15 @@ pub async fn revoke(
     Admin(admin): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<crate::auth::Done>> {
-    let person = person_id(&id)?;
+    let (person, now) = (person_id(&id)?, store::now_ms());
     state
         .store
         .write(move |tx| {
-            let now = store::now_ms();
             accounts::revoke(tx, person, now)?;
             audit::append(tx, now, Some(admin.person), "ended every session", Some(person), "lost device or leaving")
         })
         .await?;
+    ledger::note(&state.ledger, now, &[Decision::SignedOutEverywhere(person)]).await;
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
@@ -297,8 +299,8 @@ pub async fn reopen_case(
 async fn set_case_closed(state: &AppState, admin: PersonId, id: &str, closed: bool) -> Result<Json<crate::auth::Done>> {
     let (person, now) = (person_id(id)?, store::now_ms());
     state.store.write(move |tx| accounts::set_case_closed(tx, admin, person, closed, now)).await?;
-    let decision = if closed { Decision::CaseClosed } else { Decision::CaseReopened };
-    crate::erasure_ledger::note(state, decision, person, now).await;
+    let decision = if closed { Decision::CaseClosed(person) } else { Decision::CaseReopened(person) };
+    ledger::note(&state.ledger, now, &[decision]).await;
     // Their open screens, and their key workers', look at /api/me again and show (or take down)
     // the notice.
     state.announce_people(person, tandem_shared::Visibility::Worker, None).await?;
@@ -382,10 +384,10 @@ pub async fn hand_over(
     if from == to {
         return Err(crate::error::ApiError::BadRequest("choose a different key worker to hand over to".into()));
     }
+    let now = store::now_ms();
     state
         .store
         .write(move |tx| {
-            let now = store::now_ms();
             accounts::unassign(tx, from, young_person, now)?;
             accounts::assign(tx, to, young_person, now)?;
             audit::append(
@@ -398,6 +400,12 @@ pub async fn hand_over(
             )
         })
         .await?;
+    ledger::note(
+        &state.ledger,
+        now,
+        &[Decision::Unassigned { worker: from, young_person }, Decision::Assigned { worker: to, young_person }],
+    )
+    .await;
     state.assignments_changed();
     state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(from)).await?;
     state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(to)).await?;
@@ -457,12 +465,12 @@ pub async fn end_session(
     Admin(admin): Admin,
     Path((id, session)): Path<(String, String)>,
 ) -> Result<Json<crate::auth::Done>> {
-    let person = person_id(&id)?;
+    let (person, now) = (person_id(&id)?, store::now_ms());
+    let ending = session.clone();
     state
         .store
         .write(move |tx| {
-            let now = store::now_ms();
-            if !people::end_session(tx, person, &session, now)? {
+            if !people::end_session(tx, person, &ending, now)? {
                 return Err(crate::error::ApiError::NotFound("no such signed-in device"));
             }
             audit::append(
@@ -475,6 +483,7 @@ pub async fn end_session(
             )
         })
         .await?;
+    crate::auth::note_session_ended(&state, &session, now).await;
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
@@ -506,10 +515,10 @@ async fn set_active(state: &AppState, admin: PersonId, id: &str, active: bool) -
     if person == admin {
         return Err(crate::error::ApiError::BadRequest("you can't deactivate yourself; ask another admin".into()));
     }
+    let now = store::now_ms();
     let released = state
         .store
         .write(move |tx| {
-            let now = store::now_ms();
             if !people::set_deactivated(tx, person, (!active).then_some(now))? {
                 return Err(crate::error::ApiError::NotFound("no such person"));
             }
@@ -517,9 +526,13 @@ async fn set_active(state: &AppState, admin: PersonId, id: &str, active: bool) -
                 audit::append(tx, now, Some(admin), "reactivated", Some(person), "can sign in again")?;
                 return Ok(Vec::new());
             }
-            accounts::deactivate(tx, admin, person, now)
+            accounts::deactivate(tx, Some(admin), person, now, accounts::DEACTIVATED_DETAIL)
         })
         .await?;
+    // The assignments it ended too: reactivating them later doesn't bring those back.
+    let mut decisions = vec![if active { Decision::Reactivated(person) } else { Decision::Deactivated(person) }];
+    decisions.extend(released.iter().map(|&young_person| Decision::Unassigned { worker: person, young_person }));
+    ledger::note(&state.ledger, now, &decisions).await;
     if !released.is_empty() {
         state.assignments_changed();
     }

@@ -142,7 +142,7 @@ pub async fn cancel(
             Ok(())
         })
         .await?;
-    crate::erasure_ledger::note(&state, crate::erasure_ledger::Decision::Erased, yp, now).await;
+    crate::ledger::note(&state.ledger, now, &[crate::ledger::Decision::Erased(yp)]).await;
     state.assignments_changed();
     Ok(Json(crate::auth::Done { ok: true }))
 }

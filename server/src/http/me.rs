@@ -158,13 +158,13 @@ pub async fn erase_me(
             .write(move |tx| crate::accounts::erase_young_person(tx, who, Some(who), erasure::Why::Asked, now))
             .await?;
         tracing::info!(person = %who, "a young person erased their account");
-        crate::erasure_ledger::note(&state, crate::erasure_ledger::Decision::Erased, who, now).await;
+        crate::ledger::note(&state.ledger, now, &[crate::ledger::Decision::Erased(who)]).await;
         crate::retention::tell_screens(&state, who).await;
         state.store.forget_erased().await;
         return Ok(Json(Erasure { erased: true, erase_at: None }));
     }
     state.store.write(move |tx| crate::accounts::ask_to_be_erased(tx, who, now)).await?;
-    crate::erasure_ledger::note(&state, crate::erasure_ledger::Decision::AskedToGo, who, now).await;
+    crate::ledger::note(&state.ledger, now, &[crate::ledger::Decision::AskedToGo(who)]).await;
     Ok(Json(Erasure { erased: false, erase_at: Some(now + state.settings.cooling_off_ms) }))
 }
 
@@ -221,12 +221,14 @@ pub async fn end_my_session(
     caller: Caller,
     axum::extract::Path(session): axum::extract::Path<String>,
 ) -> Result<Json<crate::auth::Done>> {
-    let person = caller.person;
-    let ended = state.store.write(move |tx| people::end_session(tx, person, &session, crate::store::now_ms())).await?;
+    let (person, now) = (caller.person, crate::store::now_ms());
+    let id = session.clone();
+    let ended = state.store.write(move |tx| people::end_session(tx, person, &id, now)).await?;
     // Someone else's session (or one already ended) reads as not found: nothing to learn from it.
     if !ended {
         return Err(ApiError::NotFound("no such signed-in device of yours"));
     }
+    crate::auth::note_session_ended(&state, &session, now).await;
     Ok(Json(crate::auth::Done { ok: true }))
 }
 

@@ -15,7 +15,7 @@ pub enum Why {
     CaseClosed,
     InviteCancelled,
     /// Erased at `at` (unix ms), then brought back by restoring a copy of the database made
-    /// before then (see `erasure_ledger`).
+    /// before then (see `ledger`).
     AgainAfterRestore {
         at: i64,
     },

@@ -76,7 +76,8 @@ pub fn create(
 ) -> Result<PersonId> {
     let id = PersonId(Uuid::now_v7());
     conn.execute(
-        "INSERT INTO people (id, role, name, display_name, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO people (id, role, name, display_name, secret_hash, created_at, secret_set_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         &[
             id.to_string().into(),
             role_str(role).into(),
@@ -84,6 +85,7 @@ pub fn create(
             display_name.into(),
             secret_hash.into(),
             now.into(),
+            secret_hash.map(|_| now).into(),
         ],
     )?;
     Ok(id)
@@ -108,12 +110,41 @@ pub fn set_deactivated(conn: &dyn Db, id: PersonId, at: Option<i64>) -> Result<b
 }
 
 /// A new password of their own: the first one an admin set no longer has to be changed.
-pub fn set_password(conn: &dyn Db, id: PersonId, secret_hash: &str) -> Result<()> {
+pub fn set_password(conn: &dyn Db, id: PersonId, secret_hash: &str, now: i64) -> Result<()> {
     conn.execute(
-        "UPDATE people SET secret_hash = ?2, must_change_password = FALSE WHERE id = ?1",
-        &[id.to_string().into(), secret_hash.into()],
+        "UPDATE people SET secret_hash = ?2, must_change_password = FALSE, secret_set_at = ?3 WHERE id = ?1",
+        &[id.to_string().into(), secret_hash.into(), now.into()],
     )?;
     Ok(())
+}
+
+/// When their current password or PIN was set (`None`: none, or set before this was kept).
+pub fn secret_set_at(conn: &dyn Db, id: PersonId) -> Result<Option<i64>> {
+    let row = conn.query_opt("SELECT secret_set_at FROM people WHERE id = ?1", &[id.to_string().into()])?;
+    Ok(row.map(|r| r.opt_int(0)).transpose()?.flatten())
+}
+
+/// Stands in for a password or PIN that no longer works. Not a hash, so nothing matches it;
+/// checking against it takes as long as a real check (see `passwords::verify`).
+const SUPERSEDED: &str = "superseded";
+
+/// Their password or PIN stops working, and every session of theirs ends: a database restored
+/// from a copy holds one they had replaced (perhaps because someone else knew it). False if it
+/// had already stopped.
+pub fn supersede_secret(conn: &dyn Db, id: PersonId, now: i64) -> Result<bool> {
+    let changed = conn.execute(
+        "UPDATE people SET secret_hash = ?2 WHERE id = ?1 AND secret_hash != ?2",
+        &[id.to_string().into(), SUPERSEDED.into()],
+    )?;
+    if changed > 0 {
+        revoke_all(conn, id, now)?;
+    }
+    Ok(changed > 0)
+}
+
+pub fn deactivated_at(conn: &dyn Db, id: PersonId) -> Result<Option<i64>> {
+    let row = conn.query_opt("SELECT deactivated_at FROM people WHERE id = ?1", &[id.to_string().into()])?;
+    Ok(row.map(|r| r.opt_int(0)).transpose()?.flatten())
 }
 
 /// Marks that the person's current password was set by an admin.
@@ -136,10 +167,10 @@ pub fn set_duty_worker(conn: &dyn Db, worker: Option<PersonId>) -> Result<()> {
     Ok(())
 }
 
-pub fn set_credentials(conn: &dyn Db, id: PersonId, name: &str, secret_hash: &str) -> Result<()> {
+pub fn set_credentials(conn: &dyn Db, id: PersonId, name: &str, secret_hash: &str, now: i64) -> Result<()> {
     conn.execute(
-        "UPDATE people SET name = ?2, secret_hash = ?3, display_name = ?2 WHERE id = ?1",
-        &[id.to_string().into(), name.into(), secret_hash.into()],
+        "UPDATE people SET name = ?2, secret_hash = ?3, display_name = ?2, secret_set_at = ?4 WHERE id = ?1",
+        &[id.to_string().into(), name.into(), secret_hash.into(), now.into()],
     )?;
     Ok(())
 }
@@ -204,6 +235,15 @@ pub fn unassign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i6
         &[w.into(), y.into(), now.into()],
     )?;
     Ok(true)
+}
+
+/// When the assignment began, if there is one.
+pub fn assigned_since(conn: &dyn Db, worker: PersonId, young_person: PersonId) -> Result<Option<i64>> {
+    let row = conn.query_opt(
+        "SELECT since FROM assignments WHERE worker_id = ?1 AND young_person_id = ?2",
+        &[worker.to_string().into(), young_person.to_string().into()],
+    )?;
+    row.map(|r| r.int(0)).transpose()
 }
 
 pub fn is_assigned(conn: &dyn Db, worker: PersonId, young_person: PersonId) -> Result<bool> {
@@ -388,6 +428,32 @@ pub fn end_session(conn: &dyn Db, person: PersonId, session: &str, now: i64) -> 
     Ok(n > 0)
 }
 
+/// The ids of every session not ended.
+pub fn live_session_ids(conn: &dyn Db) -> Result<std::collections::HashSet<String>> {
+    conn.query("SELECT id FROM sessions WHERE revoked_at IS NULL", &[])?.iter().map(|r| r.string(0)).collect()
+}
+
+pub fn session_person(conn: &dyn Db, session: &str) -> Result<Option<PersonId>> {
+    let row = conn.query_opt("SELECT person_id FROM sessions WHERE id = ?1", &[session.into()])?;
+    row.map(|r| r.text(0).map(parse_id)).transpose()
+}
+
+/// Ends every session of `person` begun before `at` (and their access tokens, as `revoke_all`);
+/// false if none was left to end.
+pub fn end_sessions_begun_by(conn: &dyn Db, person: PersonId, at: i64, now: i64) -> Result<bool> {
+    let ended = conn.execute(
+        "UPDATE sessions SET revoked_at = ?3 WHERE person_id = ?1 AND created_at < ?2 AND revoked_at IS NULL",
+        &[person.to_string().into(), at.into(), now.into()],
+    )?;
+    if ended > 0 {
+        conn.execute(
+            "UPDATE people SET token_version = token_version + 1 WHERE id = ?1",
+            &[person.to_string().into()],
+        )?;
+    }
+    Ok(ended > 0)
+}
+
 /// Keeps a new refresh token of `session` and notes the session was seen `now`.
 pub fn store_refresh_token(conn: &dyn Db, token_hash: &str, session: &str, now: i64, expires_at: i64) -> Result<()> {
     conn.execute(
@@ -401,8 +467,8 @@ pub fn store_refresh_token(conn: &dyn Db, token_hash: &str, session: &str, now: 
 pub enum RefreshUse {
     /// Valid and now spent: (session, person).
     Fresh(String, PersonId),
-    /// Already spent: someone is replaying it. The session is revoked.
-    Reused,
+    /// Already spent: someone is replaying it. The session (this one) is revoked.
+    Reused(String),
     /// Unknown, expired, or its session was ended.
     Invalid,
 }
@@ -450,7 +516,7 @@ pub fn spend_refresh_token(conn: &dyn Db, token_hash: &str, now: i64) -> Result<
             }
         }
         revoke_session(conn, &session, now)?;
-        return Ok(RefreshUse::Reused);
+        return Ok(RefreshUse::Reused(session));
     }
     if row.opt_int(4)?.is_some() || row.int(1)? <= now {
         return Ok(RefreshUse::Invalid);

@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0015_applied_batches.sql"),
     include_str!("migrations/sqlite/0016_refresh_token_expiry.sql"),
     include_str!("migrations/sqlite/0017_generation.sql"),
+    include_str!("migrations/sqlite/0018_secret_set_at.sql"),
 ];
 const READERS: usize = 4;
 

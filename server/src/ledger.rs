@@ -1,0 +1,523 @@
+//! The ledger: a file beside the data key noting the decisions that a database restored from an
+//! older copy would otherwise undo. About when a young person's data goes: erased; asked to be
+//! erased (and kept, by signing in during the cooling-off); case closed (and reopened). About who
+//! can get in: sessions ended (a lost phone, a stolen sign-in replayed, signing out), people
+//! deactivated (a worker who left) and reactivated, passwords and PINs replaced, assignments
+//! ended and made. Restored without it, the copy would bring an erased person back, words and
+//! all, or let a lost phone, a former worker, an old password or a former key worker in again.
+//! So every start, and `tandem restored`, makes the database agree with the ledger (`reapply`).
+//! It holds ids and times, no names, words or secrets, and lives outside the database (as the
+//! keys do) so that restoring the database can't take it back in time.
+
+use crate::accounts;
+use crate::error::{ApiError, Result};
+use crate::store::sql::Db;
+use crate::store::{self, Store, audit, erasure, people};
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tandem_shared::{PersonId, Role};
+use uuid::Uuid;
+
+/// A decision a restored database must not undo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Erased, with everything of theirs.
+    Erased(PersonId),
+    /// Asked to be erased once the cooling-off ends.
+    AskedToGo(PersonId),
+    /// Signed in during the cooling-off: their account stays.
+    Kept(PersonId),
+    /// Their case was closed: erased once the retention period ends.
+    CaseClosed(PersonId),
+    CaseReopened(PersonId),
+    Deactivated(PersonId),
+    Reactivated(PersonId),
+    /// Every session they had then was ended (a lost phone, "sign out everywhere", a new PIN).
+    SignedOutEverywhere(PersonId),
+    /// One session was ended (signed out, ended from a list of devices, or a replayed sign-in).
+    SessionEnded(Uuid),
+    /// A new password or PIN: the ones before it no longer work.
+    NewSecret(PersonId),
+    Assigned {
+        worker: PersonId,
+        young_person: PersonId,
+    },
+    Unassigned {
+        worker: PersonId,
+        young_person: PersonId,
+    },
+}
+
+/// What a decision is about: only the latest decision about each counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Subject {
+    ErasureRequest(PersonId),
+    Case(PersonId),
+    Active(PersonId),
+    Sessions(PersonId),
+    Session(Uuid),
+    Secret(PersonId),
+    Assignment(PersonId, PersonId),
+}
+
+impl Decision {
+    /// The line's first word, its id, and (for assignments) the worker's id after the time.
+    fn parts(self) -> (&'static str, Uuid, Option<Uuid>) {
+        use Decision::*;
+        match self {
+            Erased(p) => ("erased", p.0, None),
+            AskedToGo(p) => ("asked", p.0, None),
+            Kept(p) => ("kept", p.0, None),
+            CaseClosed(p) => ("closed", p.0, None),
+            CaseReopened(p) => ("reopened", p.0, None),
+            Deactivated(p) => ("deactivated", p.0, None),
+            Reactivated(p) => ("reactivated", p.0, None),
+            SignedOutEverywhere(p) => ("signed-out", p.0, None),
+            SessionEnded(s) => ("session-ended", s, None),
+            NewSecret(p) => ("new-secret", p.0, None),
+            Assigned { worker, young_person } => ("assigned", young_person.0, Some(worker.0)),
+            Unassigned { worker, young_person } => ("unassigned", young_person.0, Some(worker.0)),
+        }
+    }
+
+    fn from_parts(word: &str, id: Uuid, second: Option<Uuid>) -> Option<Decision> {
+        use Decision::*;
+        let p = PersonId(id);
+        Some(match (word, second.map(PersonId)) {
+            ("erased", None) => Erased(p),
+            ("asked", None) => AskedToGo(p),
+            ("kept", None) => Kept(p),
+            ("closed", None) => CaseClosed(p),
+            ("reopened", None) => CaseReopened(p),
+            ("deactivated", None) => Deactivated(p),
+            ("reactivated", None) => Reactivated(p),
+            ("signed-out", None) => SignedOutEverywhere(p),
+            ("session-ended", None) => SessionEnded(id),
+            ("new-secret", None) => NewSecret(p),
+            ("assigned", Some(worker)) => Assigned { worker, young_person: p },
+            ("unassigned", Some(worker)) => Unassigned { worker, young_person: p },
+            _ => return None,
+        })
+    }
+
+    /// `None` for an erasure, which stands whatever came before or after.
+    fn subject(self) -> Option<Subject> {
+        use Decision::*;
+        Some(match self {
+            Erased(_) => return None,
+            AskedToGo(p) | Kept(p) => Subject::ErasureRequest(p),
+            CaseClosed(p) | CaseReopened(p) => Subject::Case(p),
+            Deactivated(p) | Reactivated(p) => Subject::Active(p),
+            SignedOutEverywhere(p) => Subject::Sessions(p),
+            SessionEnded(s) => Subject::Session(s),
+            NewSecret(p) => Subject::Secret(p),
+            Assigned { worker, young_person } | Unassigned { worker, young_person } => {
+                Subject::Assignment(worker, young_person)
+            }
+        })
+    }
+}
+
+/// One line of the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub decision: Decision,
+    /// When it was made (unix ms), the same time the database was given.
+    pub at: i64,
+}
+
+impl Entry {
+    fn line(&self) -> String {
+        let (word, id, second) = self.decision.parts();
+        match second {
+            Some(second) => format!("{word} {id} {} {second}", self.at),
+            None => format!("{word} {id} {}", self.at),
+        }
+    }
+
+    fn parse(line: &str) -> Option<Entry> {
+        let mut words = line.split(' ');
+        let word = words.next()?;
+        let id = Uuid::parse_str(words.next()?).ok()?;
+        let at = words.next()?.parse().ok()?;
+        let second = match words.next() {
+            Some(w) => Some(Uuid::parse_str(w).ok()?),
+            None => None,
+        };
+        let decision = Decision::from_parts(word, id, second)?;
+        words.next().is_none().then_some(Entry { decision, at })
+    }
+}
+
+#[derive(Debug)]
+pub struct Ledger {
+    path: PathBuf,
+    /// One append at a time, so lines never interleave.
+    appending: std::sync::Mutex<()>,
+}
+
+impl Ledger {
+    /// The ledger of the database `db` with the data key file named `data_key_file` (if any; see
+    /// `store::data_key_path`). `None` for PostgreSQL with none named.
+    pub fn of(db: &str, data_key_file: Option<&Path>) -> Option<Ledger> {
+        store::data_key_path(db, data_key_file).map(|key| Ledger::beside(&key))
+    }
+
+    /// The ledger for the data key at `data_key`: the same path with `.ledger` added. One kept
+    /// under its first name (`.erasures`, when it held only erasures) is renamed.
+    pub fn beside(data_key: &Path) -> Ledger {
+        let with = |ending: &str| {
+            let mut path = data_key.as_os_str().to_owned();
+            path.push(ending);
+            PathBuf::from(path)
+        };
+        let (path, first_name) = (with(".ledger"), with(".erasures"));
+        if !path.exists()
+            && first_name.exists()
+            && let Err(e) = std::fs::rename(&first_name, &path)
+        {
+            tracing::error!(from = %first_name.display(), to = %path.display(), error = %e, "could not rename the ledger");
+        }
+        Ledger { path, appending: std::sync::Mutex::new(()) }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Adds `entries`, and waits until they are on disk.
+    pub fn record(&self, entries: &[Entry]) -> std::io::Result<()> {
+        let _one = self.appending.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&self.path)?;
+        let text: String = entries.iter().map(|e| e.line() + "\n").collect();
+        file.write_all(text.as_bytes())?;
+        file.sync_all()
+    }
+
+    /// Every entry, oldest first. No file yet: none.
+    pub fn entries(&self) -> std::io::Result<Vec<Entry>> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let mut entries = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            match Entry::parse(line) {
+                Some(entry) => entries.push(entry),
+                // A line cut short by a crash mid-append: what it began is in the database.
+                None if !line.is_empty() => {
+                    tracing::warn!(ledger = %self.path.display(), line = n + 1, "a ledger line could not be read; skipped")
+                }
+                None => {}
+            }
+        }
+        Ok(entries)
+    }
+}
+
+/// After `decisions` made at `at` have committed: notes them in the ledger. If that fails they
+/// still stand; the log says what to do should an older backup ever be restored.
+pub async fn note(ledger: &Arc<Ledger>, at: i64, decisions: &[Decision]) {
+    if decisions.is_empty() {
+        return;
+    }
+    let entries: Vec<Entry> = decisions.iter().map(|&decision| Entry { decision, at }).collect();
+    let writing = ledger.clone();
+    let written = tokio::task::spawn_blocking(move || writing.record(&entries)).await;
+    if let Err(e) = written.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string())) {
+        tracing::error!(decisions = ?decisions, ledger = %ledger.path().display(), error = %e,
+            "done, but not noted in the ledger: if a backup from before now is restored, do it again");
+    }
+}
+
+/// What `reapply` put right.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Reapplied {
+    /// Erased again.
+    pub erased: usize,
+    /// Other decisions made again: requests to be erased, case closures, deactivations, ended
+    /// sessions and assignments, and their reversals.
+    pub decisions: usize,
+    /// People whose password or PIN in the database had been replaced since: it no longer works,
+    /// and they need a new one (a new first password, or a new invite code to choose a PIN).
+    pub need_new_secret: usize,
+}
+
+/// Makes the database agree with the ledger: erases again everyone it lists as erased that the
+/// database still holds, then makes the latest decision about everything else hold again, in
+/// the order they were made. The erasure job then erases whoever is due.
+pub async fn reapply(store: &Store, ledger: &Arc<Ledger>) -> Result<Reapplied> {
+    let reading = ledger.clone();
+    let entries = tokio::task::spawn_blocking(move || reading.entries())
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| {
+            ApiError::Internal(format!(
+                "the ledger {} can't be read ({e}). It notes who has been erased and whose access was ended, so that a \
+                 restored database can't undo it: put it back (from where the key files are backed up) before starting",
+                ledger.path().display()
+            ))
+        })?;
+    let mut done = Reapplied::default();
+    if entries.is_empty() {
+        return Ok(done);
+    }
+    let erased: Vec<(PersonId, i64)> = entries
+        .iter()
+        .filter_map(|e| match e.decision {
+            Decision::Erased(p) => Some((p, e.at)),
+            _ => None,
+        })
+        .collect();
+    let ids: Vec<PersonId> = erased.iter().map(|(p, _)| *p).collect();
+    let back = store.read(move |db| erasure::still_present(db, &ids)).await?;
+    let now = store::now_ms();
+    for &who in &back {
+        let at = erased.iter().find(|(p, _)| *p == who).map_or(0, |(_, at)| *at);
+        let erased = store
+            .write(move |tx| accounts::erase_young_person(tx, who, None, erasure::Why::AgainAfterRestore { at }, now))
+            .await?;
+        // None: another replica starting at the same moment got there first.
+        if erased.is_some() {
+            tracing::warn!(person = %who, "erased again: the database was restored from a copy made before their erasure");
+            done.erased += 1;
+        }
+    }
+    if done.erased > 0 {
+        store.forget_erased().await;
+    }
+
+    let decisions = latest_decisions(&entries);
+    if !decisions.is_empty() {
+        let (made, secrets) = store
+            .write(move |tx| {
+                let live = people::live_session_ids(tx)?;
+                let mut done = (0, 0);
+                for entry in &decisions {
+                    match make_hold(tx, entry, &live, now)? {
+                        Some(Decision::NewSecret(_)) => done.1 += 1,
+                        Some(_) => done.0 += 1,
+                        None => {}
+                    }
+                }
+                Ok(done)
+            })
+            .await?;
+        (done.decisions, done.need_new_secret) = (made, secrets);
+    }
+    if done.decisions + done.need_new_secret > 0 {
+        tracing::warn!(
+            decisions = done.decisions,
+            need_new_secret = done.need_new_secret,
+            "made again decisions a restored database had lost (see the audit log)"
+        );
+    }
+    Ok(done)
+}
+
+/// The latest decision about each subject, oldest first: by time, not by place in the file
+/// (replicas' ledgers may be put together in any order). Made at the same moment, they keep the
+/// order they were written in (a deactivation before the assignments it ended). Erasures are
+/// not among them.
+fn latest_decisions(entries: &[Entry]) -> Vec<Entry> {
+    let mut latest: HashMap<Subject, (usize, Entry)> = HashMap::new();
+    for (place, entry) in entries.iter().enumerate() {
+        let Some(subject) = entry.decision.subject() else { continue };
+        let kept = latest.entry(subject).or_insert((place, *entry));
+        if entry.at >= kept.1.at {
+            *kept = (place, *entry);
+        }
+    }
+    let mut decisions: Vec<(usize, Entry)> = latest.into_values().collect();
+    decisions.sort_by_key(|(place, e)| (e.at, *place));
+    decisions.into_iter().map(|(_, e)| e).collect()
+}
+
+/// Makes `entry` hold if the database says otherwise: the decision, if it changed something.
+/// `live` holds the sessions not ended when this began.
+fn make_hold(tx: &dyn Db, entry: &Entry, live: &HashSet<String>, now: i64) -> Result<Option<Decision>> {
+    use Decision::*;
+    let at = entry.at;
+    let (who, action, changed) = match entry.decision {
+        Erased(_) => return Ok(None),
+        SessionEnded(session) => {
+            let id = session.to_string();
+            let Some(person) = live.contains(&id).then(|| people::session_person(tx, &id)).transpose()?.flatten()
+            else {
+                return Ok(None);
+            };
+            (person, "ended a session", people::end_session(tx, person, &id, at)?)
+        }
+        Assigned { worker, young_person } => {
+            let assigned = people::is_assigned(tx, worker, young_person)?;
+            // Refused (one of them gone, or the worker deactivated): it stays undone.
+            let made = !assigned && accounts::assign(tx, worker, young_person, at).is_ok();
+            (young_person, "assigned", made)
+        }
+        Unassigned { worker, young_person } => {
+            let since = people::assigned_since(tx, worker, young_person)?;
+            let ended =
+                since.is_some_and(|since| since <= at) && accounts::unassign(tx, worker, young_person, at).is_ok();
+            (young_person, "ended an assignment", ended)
+        }
+        AskedToGo(who) | Kept(who) | CaseClosed(who) | CaseReopened(who) => {
+            if erasure::still_present(tx, &[who])?.is_empty() {
+                return Ok(None);
+            }
+            let erasure::Plan { erasure_asked_at: asked, case_closed_at: closed } = erasure::plan_of(tx, who)?;
+            match entry.decision {
+                AskedToGo(_) if asked.is_none() => {
+                    erasure::ask(tx, who, at)?;
+                    people::revoke_all(tx, who, now)?;
+                    (who, "asked to be erased", true)
+                }
+                Kept(_) if asked.is_some_and(|a| a <= at) => {
+                    (who, "kept their account", erasure::cancel_request(tx, who)?)
+                }
+                CaseClosed(_) if closed.is_none() => {
+                    (who, "closed a case", erasure::set_case_closed(tx, who, Some(at))?)
+                }
+                CaseReopened(_) if closed.is_some_and(|c| c <= at) => {
+                    (who, "reopened a case", erasure::set_case_closed(tx, who, None)?)
+                }
+                _ => return Ok(None),
+            }
+        }
+        Deactivated(who) | Reactivated(who) => {
+            let Some(person) = people::by_id(tx, who)? else { return Ok(None) };
+            match entry.decision {
+                Deactivated(_) if !person.deactivated => {
+                    people::set_deactivated(tx, who, Some(at))?;
+                    // Its own audit entries: the assignments it ends, and the deactivation.
+                    accounts::deactivate(tx, None, who, now, &again(at))?;
+                    return Ok(Some(entry.decision));
+                }
+                Reactivated(_) if person.deactivated && people::deactivated_at(tx, who)?.is_some_and(|d| d <= at) => {
+                    (who, "reactivated", people::set_deactivated(tx, who, None)?)
+                }
+                _ => return Ok(None),
+            }
+        }
+        SignedOutEverywhere(who) => (who, "ended every session", people::end_sessions_begun_by(tx, who, at, now)?),
+        NewSecret(who) => {
+            let Some(person) = people::by_id(tx, who)? else { return Ok(None) };
+            let replaced = person.secret_hash.is_some() && people::secret_set_at(tx, who)?.is_none_or(|set| set < at);
+            if !replaced || !people::supersede_secret(tx, who, now)? {
+                return Ok(None);
+            }
+            let what = if person.role == Role::YoungPerson {
+                "their PIN from before no longer works: make them a new invite code to choose one"
+            } else {
+                "their password from before no longer works: set them a new first password"
+            };
+            audit::append(tx, now, None, "a later password or PIN was lost in a restore", Some(who), what)?;
+            return Ok(Some(entry.decision));
+        }
+    };
+    if !changed {
+        return Ok(None);
+    }
+    audit::append(tx, now, None, action, Some(who), &again(at))?;
+    Ok(Some(entry.decision))
+}
+
+/// What the audit log says of a decision made again.
+fn again(at: i64) -> String {
+    format!("again: decided at {at} (unix ms); the database was restored from a copy made before")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person() -> PersonId {
+        PersonId(Uuid::now_v7())
+    }
+
+    #[test]
+    fn the_latest_decision_about_each_subject_counts_by_its_time_not_its_place() {
+        let (ash, kai, sam) = (person(), person(), person());
+        let e = |decision, at| Entry { decision, at };
+        use Decision::*;
+        // Two replicas' ledgers put together, the second's lines first.
+        let entries = [
+            e(Kept(ash), 30),
+            e(CaseClosed(ash), 5),
+            e(AskedToGo(ash), 10),
+            e(AskedToGo(ash), 40),
+            e(CaseReopened(kai), 7),
+            e(CaseClosed(kai), 3),
+            e(Erased(kai), 50),
+            e(Unassigned { worker: sam, young_person: ash }, 20),
+            e(Assigned { worker: sam, young_person: ash }, 2),
+            e(Reactivated(sam), 9),
+            e(Deactivated(sam), 8),
+        ];
+        assert_eq!(
+            latest_decisions(&entries),
+            [
+                e(CaseClosed(ash), 5),
+                e(CaseReopened(kai), 7),
+                e(Reactivated(sam), 9),
+                e(Unassigned { worker: sam, young_person: ash }, 20),
+                e(AskedToGo(ash), 40)
+            ]
+        );
+    }
+
+    #[test]
+    fn decisions_made_at_the_same_moment_keep_the_order_they_were_written_in() {
+        let (sam, mo) = (person(), person());
+        let e = |decision, at| Entry { decision, at };
+        let entries = [e(Decision::Deactivated(sam), 4), e(Decision::Unassigned { worker: sam, young_person: mo }, 4)];
+        assert_eq!(latest_decisions(&entries), entries);
+        let reversed = [entries[1], entries[0]];
+        assert_eq!(latest_decisions(&reversed), reversed);
+    }
+
+    #[test]
+    fn entries_read_back_and_a_torn_last_line_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::beside(&dir.path().join("tandem.db.data-key"));
+        assert_eq!(ledger.path(), dir.path().join("tandem.db.data-key.ledger"));
+        assert!(ledger.entries().unwrap().is_empty(), "no file: nothing decided");
+        use Decision::*;
+        let (p, w) = (person(), person());
+        let decisions = [
+            Erased(p),
+            AskedToGo(p),
+            Kept(p),
+            CaseClosed(p),
+            CaseReopened(p),
+            Deactivated(w),
+            Reactivated(w),
+            SignedOutEverywhere(p),
+            SessionEnded(Uuid::now_v7()),
+            NewSecret(w),
+            Assigned { worker: w, young_person: p },
+            Unassigned { worker: w, young_person: p },
+        ];
+        let written: Vec<Entry> =
+            decisions.into_iter().enumerate().map(|(i, decision)| Entry { decision, at: i as i64 }).collect();
+        ledger.record(&written[..3]).unwrap();
+        for entry in &written[3..] {
+            ledger.record(std::slice::from_ref(entry)).unwrap();
+        }
+        let mut file = std::fs::OpenOptions::new().append(true).open(ledger.path()).unwrap();
+        write!(file, "erased {}", &person().to_string()[..10]).unwrap();
+        assert_eq!(ledger.entries().unwrap(), written);
+    }
+
+    #[test]
+    fn a_ledger_kept_under_its_first_name_is_renamed_and_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let who = person();
+        std::fs::write(dir.path().join("t.db.data-key.erasures"), format!("erased {who} 7\n")).unwrap();
+        let ledger = Ledger::beside(&dir.path().join("t.db.data-key"));
+        assert_eq!(ledger.entries().unwrap(), [Entry { decision: Decision::Erased(who), at: 7 }]);
+        assert!(!dir.path().join("t.db.data-key.erasures").exists());
+    }
+}
