@@ -63,6 +63,11 @@ enum Subject {
 }
 
 impl Decision {
+    /// `session` ended. (Session ids are made as uuids; any other was never a session.)
+    pub fn session_ended(session: &str) -> Option<Decision> {
+        Uuid::parse_str(session).ok().map(Decision::SessionEnded)
+    }
+
     /// The line's first word, its id, and (for assignments) the worker's id after the time.
     fn parts(self) -> (&'static str, Uuid, Option<Uuid>) {
         use Decision::*;

@@ -404,11 +404,10 @@ pub async fn sign_out_everywhere(State(state): State<AppState>, caller: Caller) 
 }
 
 /// Notes in the ledger that `session` was ended at `at`, so a restored database can't bring it
-/// back. (Session ids are made as uuids; any other was never a session.)
+/// back.
 pub async fn note_session_ended(state: &AppState, session: &str, at: i64) {
-    if let Ok(id) = uuid::Uuid::parse_str(session) {
-        ledger::note(&state.ledger, at, &[Decision::SessionEnded(id)]).await;
-    }
+    let ended: Vec<Decision> = Decision::session_ended(session).into_iter().collect();
+    ledger::note(&state.ledger, at, &ended).await;
 }
 
 /// How long failed sign-ins from one network address count towards its limit.

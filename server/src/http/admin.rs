@@ -700,14 +700,17 @@ pub async fn remove_tablet(
     Admin(admin): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<crate::auth::Done>> {
-    state
+    let now = store::now_ms();
+    let ended = state
         .store
         .write(move |tx| {
-            let now = store::now_ms();
-            let name =
+            let (name, ended) =
                 store::tablets::remove(tx, &id, now)?.ok_or(crate::error::ApiError::NotFound("no such tablet"))?;
-            audit::append(tx, now, Some(admin.person), "removed a shared tablet", None, &name)
+            audit::append(tx, now, Some(admin.person), "removed a shared tablet", None, &name)?;
+            Ok(ended)
         })
         .await?;
+    let ended: Vec<Decision> = ended.iter().filter_map(|s| Decision::session_ended(s)).collect();
+    ledger::note(&state.ledger, now, &ended).await;
     Ok(Json(crate::auth::Done { ok: true }))
 }

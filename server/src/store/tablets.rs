@@ -45,16 +45,22 @@ pub fn by_key(conn: &dyn Db, key_hash: &str) -> Result<Option<(String, String)>>
         .transpose()
 }
 
-/// Ends every session on the tablet and forgets it (lost, or retired); its name, or None.
-pub fn remove(conn: &dyn Db, id: &str, now: i64) -> Result<Option<String>> {
+/// Ends every session on the tablet and forgets it (lost, or retired): its name and the sessions
+/// it ended, or None.
+pub fn remove(conn: &dyn Db, id: &str, now: i64) -> Result<Option<(String, Vec<String>)>> {
     let Some(row) = conn.query_opt("SELECT name FROM tablets WHERE id = ?1", &[id.into()])? else {
         return Ok(None);
     };
     let name = row.string(0)?;
+    let ending: Vec<String> = conn
+        .query("SELECT id FROM sessions WHERE tablet_id = ?1 AND revoked_at IS NULL", &[id.into()])?
+        .iter()
+        .map(|r| r.string(0))
+        .collect::<Result<_>>()?;
     conn.execute(
         "UPDATE sessions SET revoked_at = coalesce(revoked_at, ?2), tablet_id = NULL WHERE tablet_id = ?1",
         &[id.into(), now.into()],
     )?;
     conn.execute("DELETE FROM tablets WHERE id = ?1", &[id.into()])?;
-    Ok(Some(name))
+    Ok(Some((name, ending)))
 }
