@@ -94,6 +94,10 @@ test("restored from a backup older than the phone's last sign-in renewal: it is 
   assert.equal(await ash.onServer('I made it to my appointment on time'), 0, 'the restored server has lost them');
   await ash.page.reload();
   await ash.page.getByRole('heading', { name: 'Sign in again' }).waitFor();
+  // Told why, and what to do if the PIN chosen since no longer works.
+  const why = ash.page.locator('#restored-note');
+  await why.filter({ hasText: 'Tandem went back to a copy of its data from earlier' }).waitFor();
+  await why.filter({ hasText: "If you changed your PIN since then, it won't work: use a new code from your worker." }).waitFor();
   await ash.page.getByLabel('Your name').fill('ash');
   await ash.page.getByLabel('Your PIN or password').fill('2468');
   await ash.page.getByRole('button', { name: 'Sign in' }).click();

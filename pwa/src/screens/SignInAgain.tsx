@@ -7,6 +7,8 @@ interface Props {
   /** A young person's way back in with a new code when the PIN is forgotten; staff have none. */
   onJoin?: (code: string, name: string, secret: string) => Promise<void>;
   onRemove: () => void;
+  /** The server went back to a copy of its data from before (restored from a backup). */
+  restored?: boolean;
 }
 
 /**
@@ -15,7 +17,7 @@ interface Props {
  * written and not sent stays, hidden until the same person signs in again, and is then sent. A
  * finder of a lost phone sees nothing.
  */
-export function SignInAgain({ onSignIn, onJoin, onRemove }: Props) {
+export function SignInAgain({ onSignIn, onJoin, onRemove, restored }: Props) {
   const [withCode, setWithCode] = useState(false);
   const [code, setCode] = useState('');
   const [name, setName] = useState('');
@@ -36,6 +38,12 @@ export function SignInAgain({ onSignIn, onJoin, onRemove }: Props) {
     <section class="narrow">
       <h1>Sign in again</h1>
       <p>You were signed out on this {device}. Nothing you wrote is lost: anything not sent yet is kept here and sent once you sign in, and everything else comes back then.</p>
+      {restored && (
+        <p id="restored-note">
+          Tandem went back to a copy of its data from earlier, so this {device} needs to sign in again. What it holds that the copy doesn't is sent again once you do.{' '}
+          {onJoin ? "If you changed your PIN since then, it won't work: use a new code from your worker." : "If you changed your password since then, it won't work: ask your service's admin for a new one."}
+        </p>
+      )}
       {withCode && <p>Use the new code your worker gave you. You can keep the same name. Choose a new PIN: your old one stops working.</p>}
       <form class="stack" onSubmit={submit}>
         {withCode && (

@@ -56,6 +56,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const lendAfterSignOut = useRef(false);
   /** The server ended this session: the screens are hidden until the same person signs in again. */
   const [ended, setEnded] = useState(false);
+  /** ...because the server went back to a backup: the sign-in screen says so. */
+  const [serverRestored, setServerRestored] = useState(false);
   /** Signed in with a first password an admin set: nothing else until they choose their own. */
   const [mustChange, setMustChange] = useState(false);
   /** A shared tablet's visit timed out with words unsent: it clears itself once they are sent. */
@@ -144,7 +146,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         void whileOpen(d, async () => {
           // Refused because the server was restored from a backup: it lacks what this device
           // holds, which is given back once the same person signs in again (restored.ts).
-          if (!(await serverWasRestored(await mgr.current()))) await forgetPulled(d);
+          if (await serverWasRestored(await mgr.current())) setServerRestored(true);
+          else await forgetPulled(d);
           setMe({ workers: [], caseload: [] });
           await refresh(d);
         });
@@ -445,6 +448,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setMe({ workers: [], caseload: [] });
     setConfirmSignOut(null);
     setEnded(false);
+    setServerRestored(false);
     setLending(lendAfterSignOut.current);
     lendAfterSignOut.current = false;
     resetRoute();
@@ -457,6 +461,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     const s = await sessions.current.signIn(name, secret, session.sharedDevice, session.person);
     await keepUnlockCheck(db, s, secret);
     setEnded(false);
+    setServerRestored(false);
     await carryOn(db, s);
   };
 
@@ -465,6 +470,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     if (!db || !session || !sessions.current) return;
     const s = await sessions.current.join(code, name, secret, session.person, session.sharedDevice);
     setEnded(false);
+    setServerRestored(false);
     await carryOn(db, s);
   };
 
@@ -573,6 +579,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     signOut,
     signedIn,
     ended,
+    serverRestored,
     signInAgain,
     joinAgain,
   };
