@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, eventually, serverAndBrowser, signIn } from './harness.mjs';
+import { api, assertAccessible, eventually, post, serverAndBrowser, signIn } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -106,4 +106,29 @@ test("restored from a backup older than the phone's last sign-in renewal: it is 
   await ash.page.getByText('I made it to my appointment on time').first().waitFor();
   await ash.page.getByText('Everything is sent.').waitFor();
   await ash.context.close();
+});
+
+test('a PIN changed after the backup that was restored: the admin console says who needs a new code, and the code lets them choose one', async () => {
+  const backup = env.server.backup();
+  // Mo changes their PIN (someone saw it) after the backup.
+  const mo = await post(env.server.base, '/api/auth/sign-in', { name: 'mo', secret: '9876', device: crypto.randomUUID() });
+  const changed = await post(env.server.base, '/api/me/password', { current: '9876', new: '5432' }, mo.body.access_token);
+  assert.equal(changed.status, 200, JSON.stringify(changed.body));
+  await env.server.restoreFrom(backup);
+
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'admin', 'demo-admin-pass');
+  await page.getByRole('button', { name: 'People' }).click();
+  const row = page.getByRole('row', { name: /^mo / });
+  await row.getByText('Needs a new code: the PIN they chose was lost when the data was restored').waitFor();
+  await assertAccessible(page, 'people, after a restore');
+  await row.getByRole('button', { name: 'New code (forgotten PIN) for mo' }).click();
+  const code = (await page.getByTestId('admin-invite-code').textContent()).trim();
+  const joined = await post(env.server.base, '/api/auth/join', { code, name: 'mo', secret: '2580', device: crypto.randomUUID() });
+  assert.equal(joined.status, 200, JSON.stringify(joined.body));
+  // Reloaded, the console opens on the same screen (its address is in the history).
+  await page.reload();
+  await page.getByRole('row', { name: /^mo / }).getByText('Active').waitFor();
+  await context.close();
 });

@@ -553,6 +553,12 @@ async fn who_can_get_in_as_decided_after_a_backup_holds_after_it_is_restored() {
     let admin = restored.signed_in(ADMIN.0, ADMIN.1).await;
     let (_, audit) = admin.call(Method::GET, &format!("/api/admin/audit?person={}", kai.me()), None).await;
     assert!(audit.to_string().contains("make them a new invite code"), "the audit log says what to do: {audit}");
+    let needs_new = |people: &Value| -> Vec<String> {
+        let people = people.as_array().unwrap().iter().filter(|p| p["needs_new_secret"] == true);
+        people.map(|p| p["display_name"].as_str().unwrap().to_owned()).collect()
+    };
+    let (_, people) = admin.call(Method::GET, "/api/admin/people", None).await;
+    assert_eq!(needs_new(&people), ["kai"], "the console's list says who needs one: {people}");
     let (status, invite) = admin.call(Method::POST, &format!("/api/admin/people/{}/new-invite", kai.me()), None).await;
     assert_eq!(status, StatusCode::OK, "{invite}");
     let phone = restored.device();
@@ -560,6 +566,8 @@ async fn who_can_get_in_as_decided_after_a_backup_holds_after_it_is_restored() {
     let (status, tokens) = phone.call(Method::POST, "/api/auth/join", Some(joined)).await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     assert_eq!(sign_in_answer(&restored, KAI.0, "8024").await, StatusCode::OK);
+    let (_, people) = admin.call(Method::GET, "/api/admin/people", None).await;
+    assert!(needs_new(&people).is_empty(), "{people}");
     let (_, audit) = admin.call(Method::GET, &format!("/api/admin/audit?person={}", kai.me()), None).await;
     let lost =
         audit.as_array().unwrap().iter().filter(|e| e["action"] == "a later password or PIN was lost in a restore");

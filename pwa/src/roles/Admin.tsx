@@ -10,6 +10,7 @@ interface Person {
   role: 'young_person' | 'key_worker' | 'drop_in_staff' | 'admin';
   display_name: string;
   joined: boolean;
+  needs_new_secret: boolean;
   deactivated: boolean;
   case_closed_at: number | null;
 }
@@ -41,6 +42,19 @@ const ROLE_WORDS: Record<Person['role'], string> = {
   admin: 'Admin',
 };
 const when = (ms: number) => new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** What the people list says of someone. A password or PIN lost in a restore comes first: they
+ *  can't sign in until they have a new one. */
+function status(p: Person): string {
+  if (p.deactivated) return 'Deactivated';
+  if (!p.joined) return 'Invited, not joined yet';
+  if (p.needs_new_secret) {
+    return p.role === 'young_person'
+      ? 'Needs a new code: the PIN they chose was lost when the data was restored'
+      : 'Needs a new password: theirs was lost when the data was restored';
+  }
+  return p.case_closed_at ? `Case closed ${when(p.case_closed_at)}` : 'Active';
+}
 
 export function AdminScreens({ route }: { route: Route }) {
   switch (route.name) {
@@ -211,7 +225,7 @@ function People() {
               <tr key={p.id}>
                 <td>{p.display_name}</td>
                 <td data-label="Role">{ROLE_WORDS[p.role]}</td>
-                <td data-label="Status">{p.deactivated ? 'Deactivated' : !p.joined ? 'Invited, not joined yet' : p.case_closed_at ? `Case closed ${when(p.case_closed_at)}` : 'Active'}</td>
+                <td data-label="Status">{status(p)}</td>
                 <td><div class="row">
                   <button type="button" onClick={() => ctx.go({ name: 'sessions', id: p.id })}>Devices <span class="visually-hidden">of {p.display_name}</span></button>
                   {p.role === 'young_person' && !p.deactivated && (

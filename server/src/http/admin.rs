@@ -45,6 +45,9 @@ pub struct PersonSummary {
     pub role: Role,
     pub display_name: String,
     pub joined: bool,
+    /// Their password or PIN was replaced after the backup the database was restored from, so the
+    /// one it holds no longer works: they need a new first password, or a new invite code.
+    pub needs_new_secret: bool,
     /// Deactivated: can't sign in.
     pub deactivated: bool,
     /// For a young person whose case is closed: when (unix ms).
@@ -60,11 +63,13 @@ pub async fn list_people(State(state): State<AppState>, _admin: Admin) -> Result
                 .into_iter()
                 .map(|p| {
                     let plan = store::erasure::plan_of(db, p.id)?;
+                    let needs_new_secret = p.needs_new_secret();
                     Ok(PersonSummary {
                         id: p.id,
                         role: p.role,
                         display_name: p.display_name,
                         joined: p.secret_hash.is_some(),
+                        needs_new_secret,
                         deactivated: p.deactivated,
                         case_closed_at: plan.case_closed_at,
                     })

@@ -19,6 +19,14 @@ pub struct Person {
     pub must_change_password: bool,
 }
 
+impl Person {
+    /// Their password or PIN stopped working because a later one was lost in a restore (see
+    /// `supersede_secret`): they need a new one to sign in.
+    pub fn needs_new_secret(&self) -> bool {
+        self.secret_hash.as_deref() == Some(SUPERSEDED)
+    }
+}
+
 pub fn role_str(role: Role) -> &'static str {
     match role {
         Role::YoungPerson => "young_person",
