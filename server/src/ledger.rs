@@ -357,7 +357,9 @@ fn make_hold(tx: &dyn Db, entry: &Entry, live: &HashSet<String>, now: i64) -> Re
             (person, "ended a session", people::end_session(tx, person, &id, at)?)
         }
         Assigned { worker, young_person } => {
-            let assigned = people::is_assigned(tx, worker, young_person)?;
+            // Ended later by a decision missing here (its note failed): the ending stands.
+            let ended_since = people::assignment_ended_at(tx, worker, young_person)?.is_some_and(|ended| ended > at);
+            let assigned = ended_since || people::is_assigned(tx, worker, young_person)?;
             // Refused (one of them gone, or the worker deactivated): it stays undone.
             let made = !assigned && accounts::assign(tx, worker, young_person, at).is_ok();
             (young_person, "assigned", made)

@@ -574,3 +574,25 @@ async fn who_can_get_in_as_decided_after_a_backup_holds_after_it_is_restored() {
     assert_eq!(lost.count(), 1, "said once, not again at each start: {audit}");
     restored.stop().await;
 }
+
+/// A decision whose note in the ledger failed (a full disk) stands against an earlier one the
+/// ledger holds: an assignment ended then is not made again at the next start.
+#[tokio::test]
+async fn an_assignment_ended_without_a_note_is_not_made_again_at_the_next_start() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (sam, mo) = (server.signed_in(SAM.0, SAM.1).await.me(), server.signed_in(MO.0, MO.1).await.me());
+    let pair = Some(json!({"worker": sam, "young_person": mo}));
+    assert_eq!(admin.call(Method::POST, "/api/admin/assignments", pair).await.0, StatusCode::OK);
+    assert!(ledger_of(&server).contains(&format!("assigned {mo} ")));
+    // Ended, as the server does, but with no line in the ledger.
+    let ended = tandem_server::store::now_ms() + 1;
+    server.store.write(move |tx| tandem_server::accounts::unassign(tx, sam, mo, ended)).await.unwrap();
+
+    let db = server.db.clone();
+    let again = TestServer::start_existing(server.stop_keeping_files().await, db).await;
+    let assigned = again.store.read(move |db| tandem_server::store::people::is_assigned(db, sam, mo)).await.unwrap();
+    assert!(!assigned, "the ending stands");
+    assert!(done_again(&again).await.is_empty());
+    again.stop().await;
+}

@@ -254,6 +254,15 @@ pub fn assigned_since(conn: &dyn Db, worker: PersonId, young_person: PersonId) -
     row.map(|r| r.int(0)).transpose()
 }
 
+/// When the worker last stopped working with the young person, if ever.
+pub fn assignment_ended_at(conn: &dyn Db, worker: PersonId, young_person: PersonId) -> Result<Option<i64>> {
+    let row = conn.query_opt(
+        "SELECT ended_at FROM former_assignments WHERE worker_id = ?1 AND young_person_id = ?2",
+        &[worker.to_string().into(), young_person.to_string().into()],
+    )?;
+    row.map(|r| r.int(0)).transpose()
+}
+
 pub fn is_assigned(conn: &dyn Db, worker: PersonId, young_person: PersonId) -> Result<bool> {
     let found = conn.query_opt(
         "SELECT 1 FROM assignments WHERE worker_id = ?1 AND young_person_id = ?2",
