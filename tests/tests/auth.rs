@@ -116,6 +116,16 @@ async fn refresh_tokens_rotate_and_reuse_of_a_spent_one_ends_the_session() {
         StatusCode::UNAUTHORIZED,
         "the access token died with its session"
     );
+    // The ledger beside the data key notes the ended session once (a restored backup can't bring
+    // it back), however often the stolen token is replayed.
+    for _ in 0..3 {
+        let (status, _) = phone.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": first}))).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let mut ledger = server.data_key_path().into_os_string();
+    ledger.push(".ledger");
+    let ledger = std::fs::read_to_string(ledger).unwrap();
+    assert_eq!(ledger.lines().filter(|l| l.starts_with("session-ended ")).count(), 1, "{ledger}");
 }
 
 #[tokio::test]

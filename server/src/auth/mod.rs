@@ -371,9 +371,12 @@ pub async fn refresh(State(state): State<AppState>, ApiJson(req): ApiJson<Refres
         .await?;
     match spent {
         Ok(tokens) => Ok(Json(tokens)),
-        Err(RefreshUse::Reused(session)) => {
+        Err(RefreshUse::Reused(ended)) => {
             tracing::warn!("a spent refresh token was used again; its session is ended");
-            note_session_ended(&state, &session, store::now_ms()).await;
+            // Once: replaying the token again adds nothing to the ledger.
+            if let Some(session) = ended {
+                note_session_ended(&state, &session, store::now_ms()).await;
+            }
             Err(ApiError::Unauthorized(
                 "this sign-in was used somewhere else, so it has been ended; please sign in again",
             ))
@@ -390,8 +393,9 @@ pub struct Done {
 #[utoipa::path(post, path = "/api/auth/sign-out", tag = "auth", security(("bearer" = [])), responses((status = 200, body = Done)))]
 pub async fn sign_out(State(state): State<AppState>, caller: Caller) -> Result<Json<Done>> {
     let (sid, now) = (caller.session.clone(), store::now_ms());
-    state.store.write(move |tx| people::revoke_session(tx, &sid, now)).await?;
-    note_session_ended(&state, &caller.session, now).await;
+    if state.store.write(move |tx| people::revoke_session(tx, &sid, now)).await? {
+        note_session_ended(&state, &caller.session, now).await;
+    }
     Ok(Json(Done { ok: true }))
 }
 

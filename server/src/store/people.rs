@@ -247,28 +247,23 @@ pub fn unassign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i6
 
 /// When the assignment began, if there is one.
 pub fn assigned_since(conn: &dyn Db, worker: PersonId, young_person: PersonId) -> Result<Option<i64>> {
-    let row = conn.query_opt(
-        "SELECT since FROM assignments WHERE worker_id = ?1 AND young_person_id = ?2",
-        &[worker.to_string().into(), young_person.to_string().into()],
-    )?;
-    row.map(|r| r.int(0)).transpose()
+    let sql = "SELECT since FROM assignments WHERE worker_id = ?1 AND young_person_id = ?2";
+    time_of_pair(conn, sql, worker, young_person)
 }
 
 /// When the worker last stopped working with the young person, if ever.
 pub fn assignment_ended_at(conn: &dyn Db, worker: PersonId, young_person: PersonId) -> Result<Option<i64>> {
-    let row = conn.query_opt(
-        "SELECT ended_at FROM former_assignments WHERE worker_id = ?1 AND young_person_id = ?2",
-        &[worker.to_string().into(), young_person.to_string().into()],
-    )?;
-    row.map(|r| r.int(0)).transpose()
+    let sql = "SELECT ended_at FROM former_assignments WHERE worker_id = ?1 AND young_person_id = ?2";
+    time_of_pair(conn, sql, worker, young_person)
 }
 
 pub fn is_assigned(conn: &dyn Db, worker: PersonId, young_person: PersonId) -> Result<bool> {
-    let found = conn.query_opt(
-        "SELECT 1 FROM assignments WHERE worker_id = ?1 AND young_person_id = ?2",
-        &[worker.to_string().into(), young_person.to_string().into()],
-    )?;
-    Ok(found.is_some())
+    Ok(assigned_since(conn, worker, young_person)?.is_some())
+}
+
+fn time_of_pair(conn: &dyn Db, sql: &str, worker: PersonId, young_person: PersonId) -> Result<Option<i64>> {
+    let row = conn.query_opt(sql, &[worker.to_string().into(), young_person.to_string().into()])?;
+    row.map(|r| r.int(0)).transpose()
 }
 
 fn id_and_name(row: &Row) -> Result<(PersonId, String)> {
@@ -484,8 +479,9 @@ pub fn store_refresh_token(conn: &dyn Db, token_hash: &str, session: &str, now: 
 pub enum RefreshUse {
     /// Valid and now spent: (session, person).
     Fresh(String, PersonId),
-    /// Already spent: someone is replaying it. The session (this one) is revoked.
-    Reused(String),
+    /// Already spent: someone is replaying it. The session is revoked: the session's id if this
+    /// use ended it (not if it had ended already).
+    Reused(Option<String>),
     /// Unknown, expired, or its session was ended.
     Invalid,
 }
@@ -532,8 +528,8 @@ pub fn spend_refresh_token(conn: &dyn Db, token_hash: &str, now: i64) -> Result<
                 return Ok(RefreshUse::Fresh(session, parse_id(row.text(3)?)));
             }
         }
-        revoke_session(conn, &session, now)?;
-        return Ok(RefreshUse::Reused(session));
+        let ended = revoke_session(conn, &session, now)?;
+        return Ok(RefreshUse::Reused(ended.then_some(session)));
     }
     if row.opt_int(4)?.is_some() || row.int(1)? <= now {
         return Ok(RefreshUse::Invalid);
@@ -542,12 +538,13 @@ pub fn spend_refresh_token(conn: &dyn Db, token_hash: &str, now: i64) -> Result<
     Ok(RefreshUse::Fresh(session, parse_id(row.text(3)?)))
 }
 
-pub fn revoke_session(conn: &dyn Db, session: &str, now: i64) -> Result<()> {
-    conn.execute(
+/// Ends a session; false if it had ended already.
+pub fn revoke_session(conn: &dyn Db, session: &str, now: i64) -> Result<bool> {
+    let ended = conn.execute(
         "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
         &[session.into(), now.into()],
     )?;
-    Ok(())
+    Ok(ended > 0)
 }
 
 /// Whether a refresh token had expired by `now` (read first, so a quiet server writes nothing).
