@@ -3,8 +3,10 @@
 //! erased (and kept, by signing in during the cooling-off); case closed (and reopened). About who
 //! can get in: sessions ended (a lost phone, a stolen sign-in replayed, signing out), people
 //! deactivated (a worker who left) and reactivated, passwords and PINs replaced, assignments
-//! ended and made. Restored without it, the copy would bring an erased person back, words and
-//! all, or let a lost phone, a former worker, an old password or a former key worker in again.
+//! ended and made, shared tablets removed; and who is told of a safety alert from a young person
+//! with no key worker. Restored without it, the copy would bring an erased person back, words
+//! and all, let a lost phone, a former worker, an old password or a former key worker in again,
+//! or send alerts to a duty worker no longer on duty.
 //! So every start, and `tandem restored`, makes the database agree with the ledger (`reapply`).
 //! It holds ids and times, no names, words or secrets, and lives outside the database (as the
 //! keys do) so that restoring the database can't take it back in time.
@@ -48,6 +50,9 @@ pub enum Decision {
         worker: PersonId,
         young_person: PersonId,
     },
+    /// Who is told of alerts from young people with no key worker (`None`: nobody).
+    DutyWorker(Option<PersonId>),
+    TabletRemoved(Uuid),
 }
 
 /// What a decision is about: only the latest decision about each counts.
@@ -60,12 +65,19 @@ enum Subject {
     Session(Uuid),
     Secret(PersonId),
     Assignment(PersonId, PersonId),
+    DutyWorker,
+    Tablet(Uuid),
 }
 
 impl Decision {
     /// `session` ended. (Session ids are made as uuids; any other was never a session.)
     pub fn session_ended(session: &str) -> Option<Decision> {
         Uuid::parse_str(session).ok().map(Decision::SessionEnded)
+    }
+
+    /// The shared tablet `tablet` was removed. (Tablet ids are made as uuids.)
+    pub fn tablet_removed(tablet: &str) -> Option<Decision> {
+        Uuid::parse_str(tablet).ok().map(Decision::TabletRemoved)
     }
 
     /// The line's first word, its id, and (for assignments) the worker's id after the time.
@@ -84,6 +96,8 @@ impl Decision {
             NewSecret(p) => ("new-secret", p.0, None),
             Assigned { worker, young_person } => ("assigned", young_person.0, Some(worker.0)),
             Unassigned { worker, young_person } => ("unassigned", young_person.0, Some(worker.0)),
+            DutyWorker(worker) => ("duty-worker", worker.map_or(Uuid::nil(), |w| w.0), None),
+            TabletRemoved(t) => ("tablet-removed", t, None),
         }
     }
 
@@ -103,6 +117,8 @@ impl Decision {
             ("new-secret", None) => NewSecret(p),
             ("assigned", Some(worker)) => Assigned { worker, young_person: p },
             ("unassigned", Some(worker)) => Unassigned { worker, young_person: p },
+            ("duty-worker", None) => DutyWorker((!id.is_nil()).then_some(p)),
+            ("tablet-removed", None) => TabletRemoved(id),
             _ => return None,
         })
     }
@@ -121,6 +137,8 @@ impl Decision {
             Assigned { worker, young_person } | Unassigned { worker, young_person } => {
                 Subject::Assignment(worker, young_person)
             }
+            DutyWorker(_) => Subject::DutyWorker,
+            TabletRemoved(t) => Subject::Tablet(t),
         })
     }
 }
@@ -409,6 +427,27 @@ fn make_hold(tx: &dyn Db, entry: &Entry, live: &HashSet<String>, now: i64) -> Re
             }
         }
         SignedOutEverywhere(who) => (who, "ended every session", people::end_sessions_begun_by(tx, who, at, now)?),
+        DutyWorker(duty) => {
+            // Only an active key worker can be on duty (one deactivated since is not put back).
+            let can = match duty {
+                Some(w) => people::by_id(tx, w)?.is_some_and(|p| p.role == Role::KeyWorker && !p.deactivated),
+                None => true,
+            };
+            if !can || people::duty_worker(tx)? == duty {
+                return Ok(None);
+            }
+            people::set_duty_worker(tx, duty)?;
+            let action = if duty.is_some() { "named a duty worker" } else { "named no duty worker" };
+            audit::append(tx, now, None, action, duty, &again(at))?;
+            return Ok(Some(entry.decision));
+        }
+        TabletRemoved(tablet) => {
+            if store::tablets::remove(tx, &tablet.to_string(), at)?.is_none() {
+                return Ok(None);
+            }
+            audit::append(tx, now, None, "removed a shared tablet", None, &again(at))?;
+            return Ok(Some(entry.decision));
+        }
         NewSecret(who) => {
             let Some(person) = people::by_id(tx, who)? else { return Ok(None) };
             let replaced = person.secret_hash.is_some() && people::secret_set_at(tx, who)?.is_none_or(|set| set < at);
@@ -506,6 +545,9 @@ mod tests {
             NewSecret(w),
             Assigned { worker: w, young_person: p },
             Unassigned { worker: w, young_person: p },
+            DutyWorker(Some(w)),
+            DutyWorker(None),
+            TabletRemoved(Uuid::now_v7()),
         ];
         let written: Vec<Entry> =
             decisions.into_iter().enumerate().map(|(i, decision)| Entry { decision, at: i as i64 }).collect();

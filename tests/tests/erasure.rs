@@ -490,15 +490,23 @@ async fn who_can_get_in_as_decided_after_a_backup_holds_after_it_is_restored() {
         server.signed_in(DROPIN.0, DROPIN.1).await,
     );
     let (sam, mo) = (server.signed_in(SAM.0, SAM.1).await.me(), server.signed_in(MO.0, MO.1).await.me());
+    let done = |(status, body): (StatusCode, Value)| assert_eq!(status, StatusCode::OK, "{body}");
+    // Priya is on duty for young people with no key worker; the drop-in has a shared tablet.
+    done(admin.call(Method::PUT, "/api/admin/settings", Some(json!({"duty_worker": priya.me()}))).await);
+    let (_, tablet) = admin.call(Method::POST, "/api/admin/tablets", Some(json!({"name": "Front desk tablet"}))).await;
     let backup = Backup::take(&server);
 
     let ash = lost_phone.me();
     let (_, sessions) = admin.call(Method::GET, &format!("/api/admin/people/{ash}/sessions"), None).await;
     let session = sessions[0]["id"].as_str().expect("Ash's phone is signed in").to_owned();
-    let done = |(status, body): (StatusCode, Value)| assert_eq!(status, StatusCode::OK, "{body}");
     done(admin.call(Method::POST, &format!("/api/admin/people/{ash}/sessions/{session}/end"), None).await);
-    // Priya leaves (Mo, hers, is left with nobody) and Sam takes Mo on.
+    // Priya leaves (Mo, hers, is left with nobody; nobody is on duty) and Sam takes Mo on, and duty.
     done(admin.call(Method::POST, &format!("/api/admin/people/{}/deactivate", priya.me()), None).await);
+    done(admin.call(Method::PUT, "/api/admin/settings", Some(json!({"duty_worker": sam}))).await);
+    // The tablet is stolen.
+    done(
+        admin.call(Method::POST, &format!("/api/admin/tablets/{}/remove", tablet["id"].as_str().unwrap()), None).await,
+    );
     let pair = |young_person: PersonId| Some(json!({"worker": sam, "young_person": young_person}));
     done(admin.call(Method::POST, "/api/admin/assignments", pair(mo)).await);
     // Kai no longer works with Sam, and changes their PIN: someone saw it.
@@ -536,13 +544,26 @@ async fn who_can_get_in_as_decided_after_a_backup_holds_after_it_is_restored() {
     }
     assert_eq!(sign_in_answer(&restored, PRIYA.0, PRIYA.1).await, StatusCode::UNAUTHORIZED, "Priya left");
     assert_eq!(assignments(&restored).await, decided, "Sam has Mo, not Kai; Priya nobody");
+    let admin = restored.signed_in(ADMIN.0, ADMIN.1).await;
+    let (_, settings) = admin.call(Method::GET, "/api/admin/settings", None).await;
+    assert_eq!(settings["duty_worker"], json!(sam), "Sam is on duty, not Priya");
+    let (_, tablets) = admin.call(Method::GET, "/api/admin/tablets", None).await;
+    assert_eq!(tablets, json!([]), "the stolen tablet stays removed");
     // Kai's PIN from before the backup no longer works; the one they chose since is unknown to
     // the copy. A new invite code lets them choose one again.
     assert_eq!(sign_in_answer(&restored, KAI.0, KAI.1).await, StatusCode::UNAUTHORIZED);
     let mut again: Vec<String> =
         done_again(&restored).await.iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect();
     again.sort_unstable();
-    let expected = ["assigned", "deactivated", "ended a session", "ended an assignment", "ended every session"];
+    let expected = [
+        "assigned",
+        "deactivated",
+        "ended a session",
+        "ended an assignment",
+        "ended every session",
+        "named a duty worker",
+        "removed a shared tablet",
+    ];
     assert_eq!(again, expected, "each made again, and said so in the audit log");
 
     // Starting again on a database that agrees with the ledger changes nothing.
@@ -551,6 +572,8 @@ async fn who_can_get_in_as_decided_after_a_backup_holds_after_it_is_restored() {
     assert_eq!(done_again(&restored).await.len(), expected.len());
     assert_eq!(assignments(&restored).await, decided);
     let admin = restored.signed_in(ADMIN.0, ADMIN.1).await;
+    let (_, settings) = admin.call(Method::GET, "/api/admin/settings", None).await;
+    assert_eq!(settings["duty_worker"], json!(sam));
     let (_, audit) = admin.call(Method::GET, &format!("/api/admin/audit?person={}", kai.me()), None).await;
     assert!(audit.to_string().contains("make them a new invite code"), "the audit log says what to do: {audit}");
     let needs_new = |people: &Value| -> Vec<String> {

@@ -521,7 +521,7 @@ async fn set_active(state: &AppState, admin: PersonId, id: &str, active: bool) -
         return Err(crate::error::ApiError::BadRequest("you can't deactivate yourself; ask another admin".into()));
     }
     let now = store::now_ms();
-    let released = state
+    let (released, was_on_duty) = state
         .store
         .write(move |tx| {
             if !people::set_deactivated(tx, person, (!active).then_some(now))? {
@@ -529,14 +529,18 @@ async fn set_active(state: &AppState, admin: PersonId, id: &str, active: bool) -
             }
             if active {
                 audit::append(tx, now, Some(admin), "reactivated", Some(person), "can sign in again")?;
-                return Ok(Vec::new());
+                return Ok((Vec::new(), false));
             }
-            accounts::deactivate(tx, Some(admin), person, now, accounts::DEACTIVATED_DETAIL)
+            let was_on_duty = people::duty_worker(tx)? == Some(person);
+            Ok((accounts::deactivate(tx, Some(admin), person, now, accounts::DEACTIVATED_DETAIL)?, was_on_duty))
         })
         .await?;
-    // The assignments it ended too: reactivating them later doesn't bring those back.
+    // What it ended too: reactivating them later brings back neither their assignments nor duty.
     let mut decisions = vec![if active { Decision::Reactivated(person) } else { Decision::Deactivated(person) }];
     decisions.extend(released.iter().map(|&young_person| Decision::Unassigned { worker: person, young_person }));
+    if was_on_duty {
+        decisions.push(Decision::DutyWorker(None));
+    }
     ledger::note(&state.ledger, now, &decisions).await;
     if !released.is_empty() {
         state.assignments_changed();
@@ -601,7 +605,7 @@ pub async fn update_settings(
     Admin(admin): Admin,
     ApiJson(req): ApiJson<ServiceSettings>,
 ) -> Result<Json<ServiceSettings>> {
-    let duty = req.duty_worker;
+    let (duty, now) = (req.duty_worker, store::now_ms());
     state
         .store
         .write(move |tx| {
@@ -614,7 +618,7 @@ pub async fn update_settings(
             let detail = if duty.is_some() { "a duty worker is told" } else { "nobody is told" };
             audit::append(
                 tx,
-                store::now_ms(),
+                now,
                 Some(admin.person),
                 "set who is told of alerts from young people with no key worker",
                 duty,
@@ -622,6 +626,7 @@ pub async fn update_settings(
             )
         })
         .await?;
+    ledger::note(&state.ledger, now, &[Decision::DutyWorker(duty)]).await;
     Ok(Json(ServiceSettings { duty_worker: duty }))
 }
 
@@ -706,6 +711,7 @@ pub async fn remove_tablet(
     Path(id): Path<String>,
 ) -> Result<Json<crate::auth::Done>> {
     let now = store::now_ms();
+    let tablet = Decision::tablet_removed(&id);
     let ended = state
         .store
         .write(move |tx| {
@@ -715,7 +721,7 @@ pub async fn remove_tablet(
             Ok(ended)
         })
         .await?;
-    let ended: Vec<Decision> = ended.iter().filter_map(|s| Decision::session_ended(s)).collect();
-    ledger::note(&state.ledger, now, &ended).await;
+    let sessions = ended.iter().filter_map(|s| Decision::session_ended(s));
+    ledger::note(&state.ledger, now, &tablet.into_iter().chain(sessions).collect::<Vec<_>>()).await;
     Ok(Json(crate::auth::Done { ok: true }))
 }
