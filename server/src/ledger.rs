@@ -378,14 +378,13 @@ fn make_hold(tx: &dyn Db, entry: &Entry, live: &HashSet<String>, now: i64) -> Re
             // Ended later by a decision missing here (its note failed): the ending stands.
             let ended_since = people::assignment_ended_at(tx, worker, young_person)?.is_some_and(|ended| ended > at);
             let assigned = ended_since || people::is_assigned(tx, worker, young_person)?;
-            // Refused (one of them gone, or the worker deactivated): it stays undone.
-            let made = !assigned && accounts::assign(tx, worker, young_person, at).is_ok();
+            let made = !assigned && unless_refused(accounts::assign(tx, worker, young_person, at))?;
             (young_person, "assigned", made)
         }
         Unassigned { worker, young_person } => {
             let since = people::assigned_since(tx, worker, young_person)?;
-            let ended =
-                since.is_some_and(|since| since <= at) && accounts::unassign(tx, worker, young_person, at).is_ok();
+            let ended = since.is_some_and(|since| since <= at)
+                && unless_refused(accounts::unassign(tx, worker, young_person, at))?;
             (young_person, "ended an assignment", ended)
         }
         AskedToGo(who) | Kept(who) | CaseClosed(who) | CaseReopened(who) => {
@@ -468,6 +467,16 @@ fn make_hold(tx: &dyn Db, entry: &Entry, live: &HashSet<String>, now: i64) -> Re
     }
     audit::append(tx, now, None, action, Some(who), &again(at))?;
     Ok(Some(entry.decision))
+}
+
+/// Whether a change was made: false if it was refused (one of the people gone, or a worker
+/// deactivated since), and it stays undone. A failing database is an error, as anywhere.
+fn unless_refused(change: Result<()>) -> Result<bool> {
+    match change {
+        Ok(()) => Ok(true),
+        Err(ApiError::NotFound(_) | ApiError::BadRequest(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// What the audit log says of a decision made again.
