@@ -106,3 +106,24 @@ async fn after_a_burst_of_writes_and_a_quiet_moment_the_log_gives_its_space_back
     let stored = store.read(|db| db.query_one("SELECT count(*) FROM people", &[])?.int(0)).await.unwrap();
     assert_eq!(stored, 2_000, "nothing was lost with the log");
 }
+
+/// The audit log is never pruned: one person's entries are read through its two indexes, not by
+/// walking every entry, however long the service has run.
+#[tokio::test]
+async fn one_persons_audit_entries_are_read_through_their_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tandem.db").display().to_string();
+    Store::open(&path, None).await.unwrap();
+    let conn = Connection::open(&path).unwrap();
+    let sql = tandem_server::store::audit::ONE_PERSON.replace("?1", "1000").replace("?2", "'p'").replace("?3", "200");
+    let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let steps: Vec<String> = plan.query_map([], |r| r.get::<_, String>(3)).unwrap().map(Result::unwrap).collect();
+    let plan = steps.join("\n");
+    for index in ["audit_log_by_subject", "audit_log_by_actor"] {
+        assert!(
+            plan.contains(&format!("USING COVERING INDEX {index}")) || plan.contains(&format!("USING INDEX {index}")),
+            "{plan}"
+        );
+    }
+    assert!(!plan.contains("SCAN a") && !plan.contains("SCAN audit_log"), "no walk along the log: {plan}");
+}

@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0016_refresh_token_expiry.sql"),
     include_str!("migrations/sqlite/0017_generation.sql"),
     include_str!("migrations/sqlite/0018_secret_set_at.sql"),
+    include_str!("migrations/sqlite/0019_audit_by_person.sql"),
 ];
 const READERS: usize = 4;
 
