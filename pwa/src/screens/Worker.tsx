@@ -1,7 +1,7 @@
 // A key worker's view: the young people they support and what each has chosen to share.
 // The young person's words are shown as theirs; the worker can suggest, and where their edit
 // collided with the young person's, they are told their version was kept as a suggestion.
-import { useContext, useEffect, useMemo } from 'preact/hooks';
+import { useContext, useLayoutEffect, useMemo } from 'preact/hooks';
 import type { FieldValue, RecordKind } from '../generated/tandem';
 import { changedByOthers, type Item } from '../sync/local';
 import { fieldName, valueWords } from '../ui/words';
@@ -66,7 +66,10 @@ export function Person({ id }: { id: string }) {
   );
   // What changed since the last visit is marked for this visit, though the visit counts as a look.
   const since = useMemo(() => ctx.lastLooked[id] ?? 0, [id]);
-  useEffect(() => ctx.markLooked(id), [id, items.length]);
+  // Marked as the screen is drawn, not after: a worker who glances and goes back has seen it,
+  // and a change that arrives while they look (a new item, or an edit) is seen too.
+  const latestChange = Math.max(0, ...items.map((i) => i.changedAt));
+  useLayoutEffect(() => ctx.markLooked(id), [id, latestChange]);
   // A key worker can suggest a strength or a goal; what a young person wants known is theirs to say.
   const canSuggest = (kind: RecordKind) => ctx.session.role === 'key_worker' && kind !== 'statement';
   const group = (kind: RecordKind, title: string) => {
