@@ -53,7 +53,8 @@ export interface AppCtx {
   /** Collision notices put away on this device ("OK"), by `collisionKey`. */
   putAway: string[];
   putAwayNotices(keys: string[]): void;
-  markLooked(person: string): void;
+  /** The worker has seen this young person's things up to `latest` (the newest change shown). */
+  markLooked(person: string, latest: number): void;
   /** Joined on this device and not yet put away: their home says how Tandem works. */
   welcome: boolean;
   putAwayWelcome(): void;

@@ -57,7 +57,7 @@ pub fn new_staff_password(conn: &dyn Db, person: PersonId, password: &StaffPassw
     if p.role == Role::YoungPerson {
         return Err(ApiError::BadRequest("young people choose their own PIN: make them a new invite code".into()));
     }
-    if p.deactivated {
+    if p.deactivated() {
         return Err(ApiError::BadRequest("they are deactivated: reactivate them first".into()));
     }
     people::set_password(conn, person, &password.0, now)?;
@@ -92,7 +92,7 @@ pub fn invite_young_person(
 pub fn new_invite(conn: &dyn Db, young_person: PersonId, by: PersonId, now: i64) -> Result<String> {
     // For someone who joined already, the code resets their PIN when they use it.
     match people::by_id(conn, young_person)? {
-        Some(p) if p.role == Role::YoungPerson && p.deactivated => {
+        Some(p) if p.role == Role::YoungPerson && p.deactivated() => {
             return Err(ApiError::BadRequest("they are deactivated: reactivate them first".into()));
         }
         Some(p) if p.role == Role::YoungPerson => {}
@@ -131,7 +131,7 @@ pub fn assign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i64)
         return Err(ApiError::BadRequest("assign a key worker to a young person".into()));
     }
     // A worker who can't sign in can't answer the young person (or their safety alert).
-    if w.deactivated {
+    if w.deactivated() {
         return Err(ApiError::BadRequest("that key worker is deactivated: reactivate them first".into()));
     }
     people::assign(conn, worker, young_person, now)?;

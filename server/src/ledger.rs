@@ -413,13 +413,13 @@ fn make_hold(tx: &dyn Db, entry: &Entry, live: &HashSet<String>, now: i64) -> Re
         Deactivated(who) | Reactivated(who) => {
             let Some(person) = people::by_id(tx, who)? else { return Ok(None) };
             match entry.decision {
-                Deactivated(_) if !person.deactivated => {
+                Deactivated(_) if !person.deactivated() => {
                     people::set_deactivated(tx, who, Some(at))?;
                     // Its own audit entries: the assignments it ends, and the deactivation.
                     accounts::deactivate(tx, None, who, now, &again(at))?;
                     return Ok(Some(entry.decision));
                 }
-                Reactivated(_) if person.deactivated && people::deactivated_at(tx, who)?.is_some_and(|d| d <= at) => {
+                Reactivated(_) if person.deactivated_at.is_some_and(|d| d <= at) => {
                     (who, "reactivated", people::set_deactivated(tx, who, None)?)
                 }
                 _ => return Ok(None),
@@ -429,7 +429,7 @@ fn make_hold(tx: &dyn Db, entry: &Entry, live: &HashSet<String>, now: i64) -> Re
         DutyWorker(duty) => {
             // Only an active key worker can be on duty (one deactivated since is not put back).
             let can = match duty {
-                Some(w) => people::by_id(tx, w)?.is_some_and(|p| p.role == Role::KeyWorker && !p.deactivated),
+                Some(w) => people::by_id(tx, w)?.is_some_and(|p| p.role == Role::KeyWorker && !p.deactivated()),
                 None => true,
             };
             if !can || people::duty_worker(tx)? == duty {
@@ -449,7 +449,7 @@ fn make_hold(tx: &dyn Db, entry: &Entry, live: &HashSet<String>, now: i64) -> Re
         }
         NewSecret(who) => {
             let Some(person) = people::by_id(tx, who)? else { return Ok(None) };
-            let replaced = person.secret_hash.is_some() && people::secret_set_at(tx, who)?.is_none_or(|set| set < at);
+            let replaced = person.secret_hash.is_some() && person.secret_set_at.is_none_or(|set| set < at);
             if !replaced || !people::supersede_secret(tx, who, now)? {
                 return Ok(None);
             }

@@ -69,7 +69,7 @@ export function Person({ id }: { id: string }) {
   // Marked as the screen is drawn, not after: a worker who glances and goes back has seen it,
   // and a change that arrives while they look (a new item, or an edit) is seen too.
   const latestChange = Math.max(0, ...items.map((i) => i.changedAt));
-  useLayoutEffect(() => ctx.markLooked(id), [id, latestChange]);
+  useLayoutEffect(() => ctx.markLooked(id, latestChange), [id, latestChange]);
   // A key worker can suggest a strength or a goal; what a young person wants known is theirs to say.
   const canSuggest = (kind: RecordKind) => ctx.session.role === 'key_worker' && kind !== 'statement';
   const group = (kind: RecordKind, title: string) => {

@@ -310,8 +310,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         setWelcome(false);
         void db.delete('meta', 'welcome').catch(() => undefined);
       },
-      markLooked: (person: string) => {
-        const latest = Math.max(0, ...items.filter((i) => i.owner === person).map((i) => i.changedAt));
+      markLooked: (person: string, latest: number) => {
         if ((lastLooked[person] ?? 0) >= latest) return;
         const next = { ...lastLooked, [person]: latest };
         setLastLooked(next);

@@ -253,7 +253,7 @@ pub async fn join(
             }
             let before = people::by_id(tx, yp)?;
             // Deactivation retires their codes; this holds even for one that slipped past.
-            if before.as_ref().is_some_and(|p| p.deactivated) {
+            if before.as_ref().is_some_and(|p| p.deactivated()) {
                 return Err(WRONG_CODE);
             }
             let reset = before.is_some_and(|p| p.secret_hash.is_some());
@@ -267,11 +267,11 @@ pub async fn join(
         })
         .await?;
     let (tokens, reset, at) = joined;
-    let mut decisions = vec![Decision::NewSecret(tokens.person)];
+    // A PIN chosen again (a first one: a copy from before holds none to stop working).
     if reset {
-        decisions.push(Decision::SignedOutEverywhere(tokens.person));
+        let person = tokens.person;
+        ledger::note(&state.ledger, at, &[Decision::NewSecret(person), Decision::SignedOutEverywhere(person)]).await;
     }
-    ledger::note(&state.ledger, at, &decisions).await;
     tracing::info!(person = %tokens.person, "young person joined");
     // Their key workers' open screens show them as joined now. The join has happened whether or
     // not the notice goes out: a screen that misses it catches up at its next start.
@@ -301,7 +301,7 @@ pub async fn sign_in(
     let now = store::now_ms();
     refuse_locked((failures, locked_until), now)?;
     // Deactivated people take the stand-in path too: refused exactly as an unknown name.
-    let person = person.filter(|p| p.secret_hash.is_some() && !p.deactivated);
+    let person = person.filter(|p| p.secret_hash.is_some() && !p.deactivated());
     let stored = person.as_ref().and_then(|p| p.secret_hash.clone());
     let secret = req.secret;
     state.metrics.password_checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

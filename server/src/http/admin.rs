@@ -63,14 +63,13 @@ pub async fn list_people(State(state): State<AppState>, _admin: Admin) -> Result
                 .into_iter()
                 .map(|p| {
                     let plan = store::erasure::plan_of(db, p.id)?;
-                    let needs_new_secret = p.needs_new_secret();
                     Ok(PersonSummary {
                         id: p.id,
                         role: p.role,
-                        display_name: p.display_name,
                         joined: p.secret_hash.is_some(),
-                        needs_new_secret,
-                        deactivated: p.deactivated,
+                        needs_new_secret: p.needs_new_secret(),
+                        deactivated: p.deactivated(),
+                        display_name: p.display_name,
                         case_closed_at: plan.case_closed_at,
                     })
                 })
@@ -610,7 +609,7 @@ pub async fn update_settings(
         .store
         .write(move |tx| {
             if let Some(w) = duty
-                && !people::by_id(tx, w)?.is_some_and(|p| p.role == Role::KeyWorker && !p.deactivated)
+                && !people::by_id(tx, w)?.is_some_and(|p| p.role == Role::KeyWorker && !p.deactivated())
             {
                 return Err(crate::error::ApiError::BadRequest("the duty worker must be an active key worker".into()));
             }

@@ -13,13 +13,19 @@ pub struct Person {
     pub display_name: String,
     pub secret_hash: Option<String>,
     pub token_version: i64,
-    /// Deactivated by an admin: can't sign in.
-    pub deactivated: bool,
+    /// When an admin deactivated them (they can't sign in), if they are.
+    pub deactivated_at: Option<i64>,
     /// Signed in with a first password an admin set: must choose their own before anything else.
     pub must_change_password: bool,
+    /// When their current password or PIN was set (`None`: none, or set before this was kept).
+    pub secret_set_at: Option<i64>,
 }
 
 impl Person {
+    pub fn deactivated(&self) -> bool {
+        self.deactivated_at.is_some()
+    }
+
     /// Their password or PIN stopped working because a later one was lost in a restore (see
     /// `supersede_secret`): they need a new one to sign in.
     pub fn needs_new_secret(&self) -> bool {
@@ -52,13 +58,13 @@ pub fn parse_id(s: &str) -> PersonId {
 // Spelled out (not format!) so they can be cached prepared statements. Names match without
 // regard to case: "Ash" signs in as "ash".
 const BY_NAME: &str =
-    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at IS NOT NULL, must_change_password
+    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at
      FROM people WHERE lower(name) = lower(?1)";
 const BY_ID: &str =
-    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at IS NOT NULL, must_change_password
+    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at
      FROM people WHERE id = ?1";
 const ALL: &str =
-    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at IS NOT NULL, must_change_password
+    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at
      FROM people ORDER BY created_at, id";
 
 fn person_from_row(row: &Row) -> Result<Person> {
@@ -69,8 +75,9 @@ fn person_from_row(row: &Row) -> Result<Person> {
         display_name: row.string(3)?,
         secret_hash: row.opt_text(4)?.map(str::to_owned),
         token_version: row.int(5)?,
-        deactivated: row.bool(6)?,
+        deactivated_at: row.opt_int(6)?,
         must_change_password: row.bool(7)?,
+        secret_set_at: row.opt_int(8)?,
     })
 }
 
@@ -126,12 +133,6 @@ pub fn set_password(conn: &dyn Db, id: PersonId, secret_hash: &str, now: i64) ->
     Ok(())
 }
 
-/// When their current password or PIN was set (`None`: none, or set before this was kept).
-pub fn secret_set_at(conn: &dyn Db, id: PersonId) -> Result<Option<i64>> {
-    let row = conn.query_opt("SELECT secret_set_at FROM people WHERE id = ?1", &[id.to_string().into()])?;
-    Ok(row.map(|r| r.opt_int(0)).transpose()?.flatten())
-}
-
 /// Stands in for a password or PIN that no longer works. Not a hash, so nothing matches it;
 /// checking against it takes as long as a real check (see `passwords::verify`).
 const SUPERSEDED: &str = "superseded";
@@ -148,11 +149,6 @@ pub fn supersede_secret(conn: &dyn Db, id: PersonId, now: i64) -> Result<bool> {
         revoke_all(conn, id, now)?;
     }
     Ok(changed > 0)
-}
-
-pub fn deactivated_at(conn: &dyn Db, id: PersonId) -> Result<Option<i64>> {
-    let row = conn.query_opt("SELECT deactivated_at FROM people WHERE id = ?1", &[id.to_string().into()])?;
-    Ok(row.map(|r| r.opt_int(0)).transpose()?.flatten())
 }
 
 /// Marks that the person's current password was set by an admin.
