@@ -8,7 +8,7 @@ import { type Db, isStorageFull, MAKE_SPACE, open, type RejectedEntry, type Sess
 import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
 import { useDrafts } from './useDrafts';
-import { edit, forgetPulled, type Item, newId, readItems, unsentCount, view, withEdit, withItems } from '../sync/local';
+import { edit, forgetPulled, type Item, laterLooks, newId, readItems, storeLook, unsentCount, view, withEdit, withItems } from '../sync/local';
 import { serverWasRestored } from '../sync/restored';
 import { SessionManager } from '../sync/session';
 import { awayMs, idleMs, type LockKind, type LockTries, makeUnlockCheck, NO_TRIES, STAFF_IDLE_MS, STAFF_ITERATIONS, type UnlockCheck, useAwayLock, useIdleLock } from '../ui/IdleLock';
@@ -85,8 +85,10 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       d.get('meta', 'cursor'),
       d.get('meta', 'looked') as Promise<{ [p: string]: number } | undefined>,
     ]);
-    // With the items, so a worker's page opened straight away knows what they have seen.
-    setLastLooked(looked ?? {});
+    // With the items, so a worker's page opened straight away knows what they have seen. Merged,
+    // never replaced: a read begun before a look was stored must not take that look back (the
+    // item would show as new again). Looks only go when the device forgets (`forgetLooks`).
+    setLastLooked((shown) => laterLooks(shown, looked ?? {}));
     setPulled(cursor !== undefined);
     // With the items, so a notice put away never shows for a moment on opening.
     setPutAway(away ?? []);
@@ -148,6 +150,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
           // holds, which is given back once the same person signs in again (restored.ts).
           if (await serverWasRestored(await mgr.current())) setServerRestored(true);
           else await forgetPulled(d);
+          setLastLooked({});
           setMe({ workers: [], caseload: [] });
           await refresh(d);
         });
@@ -312,10 +315,10 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       },
       markLooked: (person: string, latest: number) => {
         if ((lastLooked[person] ?? 0) >= latest) return;
-        const next = { ...lastLooked, [person]: latest };
-        setLastLooked(next);
+        const look = { [person]: latest };
+        setLastLooked((shown) => laterLooks(shown, look));
         // Only a marker: if it can't be kept (full, or signed out meanwhile), things show as new again.
-        void db.put('meta', next, 'looked').catch(() => undefined);
+        void storeLook(db, look).catch(() => undefined);
       },
       alerts,
       pendingAlerts: pending,
@@ -437,6 +440,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     sessions.current = new SessionManager(d);
     setDb(d);
     setItems([]);
+    setLastLooked({});
     typed.clear();
     setPhoneLock(null);
     setPhoneLocked(false);

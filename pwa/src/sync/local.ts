@@ -229,6 +229,26 @@ export function withEdit(items: Item[], entry: OutboxEntry): Item[] {
   return withItems(items, new Map([[id, replay(items.find((i) => i.id === id), entry)]]));
 }
 
+/** When this worker last looked at each young person's page: the later of two, person by person. */
+export type Looks = { [person: PersonId]: number };
+
+export function laterLooks(a: Looks, b: Looks): Looks {
+  let out = a;
+  for (const [person, at] of Object.entries(b)) {
+    if ((out[person] ?? 0) < at) out = { ...out, [person]: at };
+  }
+  return out;
+}
+
+/** Adds `look` to what is stored, in one transaction: two pages (or tabs) marking at once both stay. */
+export async function storeLook(db: Db, look: Looks): Promise<void> {
+  const tx = db.transaction('meta', 'readwrite');
+  const stored = ((await tx.store.get('looked')) as Looks | undefined) ?? {};
+  const next = laterLooks(stored, look);
+  if (next !== stored) await tx.store.put(next, 'looked');
+  await tx.done;
+}
+
 /** What this device keeps from the server, in `meta`: gone with the records below. */
 const PULLED_META = ['cursor', 'me', 'looked', 'put-away', 'alerts', RESTORE_SNAPSHOT];
 

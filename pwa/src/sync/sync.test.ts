@@ -6,7 +6,7 @@ import { ApiFailure, backoff, request, STALL_MS } from './api';
 import { closeForGood, type Db, open, whileOpen } from './db';
 import { serverWasRestored } from './restored';
 import { EVENTS_SILENT_MS, SyncEngine, type SyncState, takeBatch } from './engine';
-import { edit, forgetPulled, ownListMends, readItems, storedOnServer, view, withEdit, withItems } from './local';
+import { edit, forgetPulled, laterLooks, ownListMends, readItems, storedOnServer, storeLook, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
 import { recordOf } from './compact';
 import { syncWords } from '../ui/words';
@@ -892,5 +892,20 @@ describe('backoff', () => {
     expect(backoff(0, () => 1)).toBe(1000);
     expect(backoff(3, () => 0.5)).toBe(6000);
     expect(backoff(30, () => 1)).toBe(60_000);
+  });
+});
+
+describe("a worker's looks", () => {
+  it('merge person by person, keeping the later of each; an older read never takes a look back', () => {
+    const shown = { kai: 20, mo: 5 };
+    expect(laterLooks(shown, { kai: 10 })).toBe(shown);
+    expect(laterLooks(shown, { kai: 30, ash: 1 })).toEqual({ kai: 30, mo: 5, ash: 1 });
+    expect(laterLooks({}, {})).toEqual({});
+  });
+
+  it('stored at once from two pages both stay, and a later look is not lowered by an earlier one', async () => {
+    await Promise.all([storeLook(db, { kai: 10 }), storeLook(db, { mo: 7 })]);
+    await storeLook(db, { kai: 4 });
+    expect(await db.get('meta', 'looked')).toEqual({ kai: 10, mo: 7 });
   });
 });
