@@ -8,7 +8,7 @@ import { type Db, isStorageFull, MAKE_SPACE, open, type RejectedEntry, type Sess
 import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
 import { useDrafts } from './useDrafts';
-import { edit, forgetPulled, type Item, laterLooks, newId, readItems, storeLook, unsentCount, view, withEdit, withItems } from '../sync/local';
+import { edit, forgetPulled, type Item, laterLooks, newId, readItems, storeLook, storePutAway, withPutAway, unsentCount, view, withEdit, withItems } from '../sync/local';
 import { serverWasRestored } from '../sync/restored';
 import { SessionManager } from '../sync/session';
 import { awayMs, idleMs, type LockKind, type LockTries, makeUnlockCheck, NO_TRIES, STAFF_IDLE_MS, STAFF_ITERATIONS, type UnlockCheck, useAwayLock, useIdleLock } from '../ui/IdleLock';
@@ -90,8 +90,9 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     // item would show as new again). Looks only go when the device forgets (`forgetLooks`).
     setLastLooked((shown) => laterLooks(shown, looked ?? {}));
     setPulled(cursor !== undefined);
-    // With the items, so a notice put away never shows for a moment on opening.
-    setPutAway(away ?? []);
+    // With the items, so a notice put away never shows for a moment on opening. Added to, like
+    // the looks: a read begun before a notice was put away must not bring it back.
+    setPutAway((shown) => withPutAway(shown, away ?? []));
     setItems((shown) => (v instanceof Map ? withItems(shown, v) : v));
     setRejected(r);
     setSync((s) => ({ ...s, unsent: n }));
@@ -151,6 +152,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
           if (await serverWasRestored(await mgr.current())) setServerRestored(true);
           else await forgetPulled(d);
           setLastLooked({});
+          setPutAway([]);
           setMe({ workers: [], caseload: [] });
           await refresh(d);
         });
@@ -302,11 +304,10 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       pulled,
       putAway,
       putAwayNotices: (keys: string[]) => {
-        const next = [...new Set([...putAway, ...keys])];
         // Hidden once stored, so a reload straight after can't bring it back; hidden for now
         // even if it could not be stored (full, or signed out meanwhile).
-        const hide = () => setPutAway(next);
-        void db.put('meta', next, 'put-away').then(hide, hide);
+        const hide = () => setPutAway((shown) => withPutAway(shown, keys));
+        void storePutAway(db, keys).then(hide, hide);
       },
       welcome,
       putAwayWelcome: () => {
@@ -441,6 +442,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setDb(d);
     setItems([]);
     setLastLooked({});
+    setPutAway([]);
     typed.clear();
     setPhoneLock(null);
     setPhoneLocked(false);

@@ -249,6 +249,18 @@ export async function storeLook(db: Db, look: Looks): Promise<void> {
   await tx.done;
 }
 
+/** Notices put away: `shown` and `more`, the same list back when nothing is new in it. */
+export function withPutAway(shown: string[], more: string[]): string[] {
+  return more.every((k) => shown.includes(k)) ? shown : [...new Set([...shown, ...more])];
+}
+
+export async function storePutAway(db: Db, keys: string[]): Promise<void> {
+  const tx = db.transaction('meta', 'readwrite');
+  const stored = ((await tx.store.get('put-away')) as string[] | undefined) ?? [];
+  await tx.store.put(withPutAway(stored, keys), 'put-away');
+  await tx.done;
+}
+
 /** What this device keeps from the server, in `meta`: gone with the records below. */
 const PULLED_META = ['cursor', 'me', 'looked', 'put-away', 'alerts', RESTORE_SNAPSHOT];
 

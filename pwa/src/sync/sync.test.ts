@@ -6,7 +6,7 @@ import { ApiFailure, backoff, request, STALL_MS } from './api';
 import { closeForGood, type Db, open, whileOpen } from './db';
 import { serverWasRestored } from './restored';
 import { EVENTS_SILENT_MS, SyncEngine, type SyncState, takeBatch } from './engine';
-import { edit, forgetPulled, laterLooks, ownListMends, readItems, storedOnServer, storeLook, view, withEdit, withItems } from './local';
+import { edit, forgetPulled, laterLooks, ownListMends, readItems, storedOnServer, storeLook, storePutAway, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
 import { recordOf } from './compact';
 import { syncWords } from '../ui/words';
@@ -895,7 +895,7 @@ describe('backoff', () => {
   });
 });
 
-describe("a worker's looks", () => {
+describe('what a person has seen and put away on this device', () => {
   it('merge person by person, keeping the later of each; an older read never takes a look back', () => {
     const shown = { kai: 20, mo: 5 };
     expect(laterLooks(shown, { kai: 10 })).toBe(shown);
@@ -907,5 +907,10 @@ describe("a worker's looks", () => {
     await Promise.all([storeLook(db, { kai: 10 }), storeLook(db, { mo: 7 })]);
     await storeLook(db, { kai: 4 });
     expect(await db.get('meta', 'looked')).toEqual({ kai: 10, mo: 7 });
+  });
+
+  it('notices put away from two tabs at once both stay put away', async () => {
+    await Promise.all([storePutAway(db, ['a']), storePutAway(db, ['b', 'a'])]);
+    expect(((await db.get('meta', 'put-away')) as string[]).sort()).toEqual(['a', 'b']);
   });
 });
