@@ -413,14 +413,15 @@ fn make_hold(tx: &dyn Db, entry: &Entry, live: &HashSet<String>, now: i64) -> Re
         Deactivated(who) | Reactivated(who) => {
             let Some(person) = people::by_id(tx, who)? else { return Ok(None) };
             match entry.decision {
-                Deactivated(_) if !person.deactivated() => {
-                    people::set_deactivated(tx, who, Some(at))?;
+                // Not over a reactivation made since (its own note failed to be written).
+                Deactivated(_) if !person.deactivated() && person.reactivated_at.is_none_or(|r| r < at) => {
+                    people::set_active(tx, who, false, at)?;
                     // Its own audit entries: the assignments it ends, and the deactivation.
                     accounts::deactivate(tx, None, who, now, &again(at))?;
                     return Ok(Some(entry.decision));
                 }
                 Reactivated(_) if person.deactivated_at.is_some_and(|d| d <= at) => {
-                    (who, "reactivated", people::set_deactivated(tx, who, None)?)
+                    (who, "reactivated", people::set_active(tx, who, true, at)?)
                 }
                 _ => return Ok(None),
             }

@@ -619,3 +619,26 @@ async fn an_assignment_ended_without_a_note_is_not_made_again_at_the_next_start(
     assert!(done_again(&again).await.is_empty());
     again.stop().await;
 }
+
+/// The same for a reactivation: the deactivation the ledger noted before it is not made again.
+#[tokio::test]
+async fn a_reactivation_without_a_note_is_not_undone_at_the_next_start() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let priya = server.signed_in(PRIYA.0, PRIYA.1).await.me();
+    let (status, _) = admin.call(Method::POST, &format!("/api/admin/people/{priya}/deactivate"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ledger_of(&server).contains(&format!("deactivated {priya} ")));
+    // Reactivated, as the server does, but with no line in the ledger.
+    let at = tandem_server::store::now_ms() + 1;
+    let reactivated = server.store.write(move |tx| tandem_server::store::people::set_active(tx, priya, true, at));
+    assert!(reactivated.await.unwrap());
+
+    let db = server.db.clone();
+    let again = TestServer::start_existing(server.stop_keeping_files().await, db).await;
+    let person = again.store.read(move |db| tandem_server::store::people::by_id(db, priya)).await.unwrap().unwrap();
+    assert!(!person.deactivated(), "the reactivation stands");
+    assert!(done_again(&again).await.is_empty());
+    again.signed_in(PRIYA.0, PRIYA.1).await;
+    again.stop().await;
+}

@@ -523,7 +523,7 @@ async fn set_active(state: &AppState, admin: PersonId, id: &str, active: bool) -
     let (released, was_on_duty) = state
         .store
         .write(move |tx| {
-            if !people::set_deactivated(tx, person, (!active).then_some(now))? {
+            if !people::set_active(tx, person, active, now)? {
                 return Err(crate::error::ApiError::NotFound("no such person"));
             }
             if active {

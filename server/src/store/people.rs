@@ -19,6 +19,8 @@ pub struct Person {
     pub must_change_password: bool,
     /// When their current password or PIN was set (`None`: none, or set before this was kept).
     pub secret_set_at: Option<i64>,
+    /// When they were last reactivated, if ever (`None` too if that was before this was kept).
+    pub reactivated_at: Option<i64>,
 }
 
 impl Person {
@@ -58,13 +60,13 @@ pub fn parse_id(s: &str) -> PersonId {
 // Spelled out (not format!) so they can be cached prepared statements. Names match without
 // regard to case: "Ash" signs in as "ash".
 const BY_NAME: &str =
-    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at
+    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at, reactivated_at
      FROM people WHERE lower(name) = lower(?1)";
 const BY_ID: &str =
-    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at
+    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at, reactivated_at
      FROM people WHERE id = ?1";
 const ALL: &str =
-    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at
+    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at, reactivated_at
      FROM people ORDER BY created_at, id";
 
 fn person_from_row(row: &Row) -> Result<Person> {
@@ -78,6 +80,7 @@ fn person_from_row(row: &Row) -> Result<Person> {
         deactivated_at: row.opt_int(6)?,
         must_change_password: row.bool(7)?,
         secret_set_at: row.opt_int(8)?,
+        reactivated_at: row.opt_int(9)?,
     })
 }
 
@@ -118,9 +121,16 @@ pub fn list(conn: &dyn Db) -> Result<Vec<Person>> {
     conn.query(ALL, &[])?.iter().map(person_from_row).collect()
 }
 
-/// Deactivates (`Some(now)`) or reactivates (`None`) someone; false if there is no such person.
-pub fn set_deactivated(conn: &dyn Db, id: PersonId, at: Option<i64>) -> Result<bool> {
-    let n = conn.execute("UPDATE people SET deactivated_at = ?2 WHERE id = ?1", &[id.to_string().into(), at.into()])?;
+/// Deactivates or reactivates someone at `at`; false if there is no such person.
+pub fn set_active(conn: &dyn Db, id: PersonId, active: bool, at: i64) -> Result<bool> {
+    let n = if active {
+        conn.execute(
+            "UPDATE people SET deactivated_at = NULL, reactivated_at = ?2 WHERE id = ?1",
+            &[id.to_string().into(), at.into()],
+        )?
+    } else {
+        conn.execute("UPDATE people SET deactivated_at = ?2 WHERE id = ?1", &[id.to_string().into(), at.into()])?
+    };
     Ok(n > 0)
 }
 
