@@ -101,3 +101,68 @@ pub fn seal_cost(dir: &Path) -> Result<SealCost, String> {
     let open_us = started.elapsed().as_secs_f64() * 1e6 / f64::from(N);
     Ok(SealCost { seal_us, open_us, plain_bytes: plain.len(), sealed_bytes: sealed.len() })
 }
+
+/// Young people in the start-up figure, and ended sessions the ledger notes for each (visits on
+/// a shared tablet, each ended at sign-out).
+pub const LEDGER_YOUNG: usize = 2_000;
+const SESSIONS_EACH: usize = 10;
+const STARTS: usize = 3;
+
+pub struct StartTimes {
+    pub lines: usize,
+    /// Median time from starting the process to its first healthy answer.
+    pub without_ms: f64,
+    pub with_ms: f64,
+}
+
+/// What the ledger costs a start: the same database of `LEDGER_YOUNG` young people started
+/// `STARTS` times with no ledger, then with one noting a service's lifetime of decisions about
+/// each (assigned, kept their account, signed out everywhere, a new PIN, ten ended sessions), all
+/// already true in the database, as at any start but the first after a restore. Every start
+/// checks each decision against the database before it serves. `db`: a SQLite path or an empty
+/// PostgreSQL database's URL.
+pub async fn start_with_ledger(tandem: &Path, db: &str, dir: &Path, name: &str) -> Result<StartTimes, String> {
+    use tandem_server::ledger::{Decision, Entry, Ledger};
+    let (key, data_key) = (dir.join(format!("{name}.key")), dir.join(format!("{name}.data-key")));
+    let _ = std::fs::remove_file(Ledger::beside(&data_key).path());
+    let long_ago = tandem_server::store::now_ms() - 3_600_000;
+    let fleet = crate::prepare_in(db, &key, Some(&data_key), LEDGER_YOUNG, 20);
+    let without_ms = median_start(tandem, db, &key, &data_key).await?;
+
+    let mut entries = Vec::new();
+    for (i, young) in fleet.young.iter().enumerate() {
+        let (yp, worker) = (young.id, fleet.workers[i % fleet.workers.len()].id);
+        // Before their sessions began, so signing out everywhere ends none of today's.
+        let at = long_ago + i as i64;
+        for decision in [
+            Decision::Assigned { worker, young_person: yp },
+            Decision::Kept(yp),
+            Decision::SignedOutEverywhere(yp),
+            Decision::NewSecret(yp),
+        ] {
+            entries.push(Entry { decision, at });
+        }
+        for _ in 0..SESSIONS_EACH {
+            entries.push(Entry { decision: Decision::SessionEnded(uuid::Uuid::now_v7()), at });
+        }
+    }
+    Ledger::beside(&data_key).record(&entries).map_err(|e| e.to_string())?;
+    let with_ms = median_start(tandem, db, &key, &data_key).await?;
+    Ok(StartTimes { lines: entries.len(), without_ms, with_ms })
+}
+
+async fn median_start(tandem: &Path, db: &str, key: &Path, data_key: &Path) -> Result<f64, String> {
+    let mut took = Vec::new();
+    for _ in 0..STARTS {
+        let port = free_port();
+        let mut cmd = tokio::process::Command::new(tandem);
+        cmd.arg("--db").arg(db).arg("--data-key-file").arg(data_key);
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--key-file"]).arg(key);
+        let started = Instant::now();
+        let server = Server::spawn(cmd, port).await?;
+        took.push(started.elapsed());
+        server.terminate().await;
+    }
+    took.sort();
+    Ok(ms(percentile(&took, 0.5)))
+}

@@ -44,6 +44,9 @@ struct Args {
     /// print them, write nothing.
     #[arg(long)]
     only_pulls: bool,
+    /// Run only the start-up timings with a long ledger; print them, write nothing.
+    #[arg(long)]
+    only_starts: bool,
     /// Run only Tandem's side of the peer workload (for profiling); print it, write nothing
     #[arg(long)]
     only_peer: bool,
@@ -160,6 +163,40 @@ async fn extras(args: &Args, dir: &Path, sqlite: &[LoadRow]) -> String {
         Err(e) => {
             let _ = writeln!(md, "Not measured: {e}");
         }
+    }
+    md.push_str(&ledger_starts(args, dir).await);
+    md
+}
+
+/// How long a start takes with a long ledger, on each backend, as markdown.
+async fn ledger_starts(args: &Args, dir: &Path) -> String {
+    use tandem_bench::data_life::{LEDGER_YOUNG, start_with_ledger};
+    let mut md = format!(
+        "\n## Starting with a long ledger\n\nEvery start checks each decision in the ledger (who was erased, assigned, signed out, given a new PIN; each ended session) against the database before it serves, so a restored copy can't undo them. Here a database of {LEDGER_YOUNG} young people is started three times with no ledger, then three times with one noting fourteen decisions about each (ten of them ended sessions), all already true in the database. Median time from starting the process to its first healthy answer (polled every 25 ms):\n\n| backend | ledger lines | start without (ms) | start with (ms) |\n|---|---:|---:|---:|\n"
+    );
+    let mut row = |backend: &str, r: Result<tandem_bench::data_life::StartTimes, String>| match r {
+        Ok(t) => {
+            eprintln!(
+                "  {backend}: {:.0} ms without the ledger, {:.0} ms with {} lines",
+                t.without_ms, t.with_ms, t.lines
+            );
+            let _ = writeln!(md, "| {backend} | {} | {:.0} | {:.0} |", t.lines, t.without_ms, t.with_ms);
+        }
+        Err(e) => {
+            let _ = writeln!(md, "| {backend} | – | – | not measured: {e} |");
+        }
+    };
+    eprintln!("starting with a long ledger…");
+    let db = dir.join("ledger-start.db");
+    row("SQLite", start_with_ledger(&args.tandem, &db.display().to_string(), dir, "ledger-start").await);
+    if let Some(server) = &args.postgres {
+        let name = format!("tandem_ledger_{}", std::process::id());
+        let measured = match tandem_bench::postgres::fresh_database(server, &name).await {
+            Ok(url) => start_with_ledger(&args.tandem, &url, dir, &name).await,
+            Err(e) => Err(e),
+        };
+        row("PostgreSQL", measured);
+        let _ = tandem_bench::postgres::drop_database(server, &name).await;
     }
     md
 }
@@ -819,6 +856,11 @@ async fn main() {
     let template = dir.join("template.db");
     let fleet = tandem_bench::prepare(&template, 900, 100);
 
+    if args.only_starts {
+        println!("{}", ledger_starts(&args, &dir).await);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     if args.only_extras {
         let sqlite: Vec<LoadRow> = Vec::new();
         println!("{}", extras(&args, &dir, &sqlite).await);

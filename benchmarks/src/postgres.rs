@@ -30,13 +30,22 @@ async fn psql(server: &str, sql: &str) -> Result<(), String> {
     if out.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&out.stderr).into_owned()) }
 }
 
+/// A new empty database `name` on `server` (dropped first if a run before left it): its URL.
+pub async fn fresh_database(server: &str, name: &str) -> Result<String, String> {
+    psql(server, &format!("DROP DATABASE IF EXISTS {name}")).await?;
+    psql(server, &format!("CREATE DATABASE {name}")).await?;
+    Ok(format!("{server}/{name}"))
+}
+
+pub async fn drop_database(server: &str, name: &str) -> Result<(), String> {
+    psql(server, &format!("DROP DATABASE IF EXISTS {name}")).await
+}
+
 /// `n` devices (as in the SQLite rows: 9 phones to 1 worker laptop) on `replicas` replicas of one
 /// fresh database on the PostgreSQL server `server` (`postgres://user@host:port`).
 pub async fn load(tandem: &Path, server: &str, dir: &Path, replicas: usize, n: usize) -> Result<PgRow, String> {
     let name = format!("tandem_bench_{replicas}_{n}_{}", std::process::id());
-    psql(server, &format!("DROP DATABASE IF EXISTS {name}")).await?;
-    psql(server, &format!("CREATE DATABASE {name}")).await?;
-    let url = format!("{server}/{name}");
+    let url = fresh_database(server, &name).await?;
     let (key, data_key) = (dir.join(format!("{name}.key")), dir.join(format!("{name}.data-key")));
     let fleet = prepare_in(&url, &key, Some(&data_key), 900, 100);
     let mut servers = Vec::new();
@@ -61,7 +70,7 @@ pub async fn load(tandem: &Path, server: &str, dir: &Path, replicas: usize, n: u
         s.terminate().await;
     }
     verify_acknowledged_in(&url, &data_key, &report.acknowledged).await?;
-    psql(server, &format!("DROP DATABASE IF EXISTS {name}")).await?;
+    drop_database(server, &name).await?;
     let (mut push, mut pull) = (report.push_latencies.clone(), report.pull_latencies.clone());
     push.sort();
     pull.sort();
