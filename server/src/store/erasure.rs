@@ -144,6 +144,19 @@ pub struct Plan {
     pub erasure_asked_at: Option<i64>,
 }
 
+/// Every young person's plan, by who they are: the young people the database holds.
+pub fn plans(db: &dyn Db) -> Result<std::collections::HashMap<PersonId, Plan>> {
+    let rows = db.query("SELECT id, case_closed_at, erasure_asked_at FROM people WHERE role = 'young_person'", &[])?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                super::people::parse_id(r.text(0)?),
+                Plan { case_closed_at: r.opt_int(1)?, erasure_asked_at: r.opt_int(2)? },
+            ))
+        })
+        .collect()
+}
+
 pub fn plan_of(db: &dyn Db, who: PersonId) -> Result<Plan> {
     let row =
         db.query_opt("SELECT case_closed_at, erasure_asked_at FROM people WHERE id = ?1", &[who.to_string().into()])?;

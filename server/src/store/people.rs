@@ -2,6 +2,7 @@
 
 use super::sql::{Db, Row};
 use crate::error::Result;
+use std::collections::HashMap;
 use tandem_shared::{PersonId, Role};
 use uuid::Uuid;
 
@@ -446,9 +447,25 @@ pub fn end_session(conn: &dyn Db, person: PersonId, session: &str, now: i64) -> 
     Ok(n > 0)
 }
 
-/// The ids of every session not ended.
-pub fn live_session_ids(conn: &dyn Db) -> Result<std::collections::HashSet<String>> {
-    conn.query("SELECT id FROM sessions WHERE revoked_at IS NULL", &[])?.iter().map(|r| r.string(0)).collect()
+/// Every session not ended: its person, and when it began.
+pub fn every_live_session(conn: &dyn Db) -> Result<HashMap<String, (PersonId, i64)>> {
+    let rows = conn.query("SELECT id, person_id, created_at FROM sessions WHERE revoked_at IS NULL", &[])?;
+    rows.iter().map(|r| Ok((r.string(0)?, (parse_id(r.text(1)?), r.int(2)?)))).collect()
+}
+
+/// Every key worker and young person working together now, and since when; and those who did
+/// once, and when that ended.
+pub type Pairs = HashMap<(PersonId, PersonId), i64>;
+
+pub fn assignment_times(conn: &dyn Db) -> Result<(Pairs, Pairs)> {
+    let pairs = |sql: &str| -> Result<Pairs> {
+        let rows = conn.query(sql, &[])?;
+        rows.iter().map(|r| Ok(((parse_id(r.text(0)?), parse_id(r.text(1)?)), r.int(2)?))).collect()
+    };
+    Ok((
+        pairs("SELECT worker_id, young_person_id, since FROM assignments")?,
+        pairs("SELECT worker_id, young_person_id, ended_at FROM former_assignments")?,
+    ))
 }
 
 pub fn session_person(conn: &dyn Db, session: &str) -> Result<Option<PersonId>> {

@@ -45,6 +45,11 @@ pub fn by_key(conn: &dyn Db, key_hash: &str) -> Result<Option<(String, String)>>
         .transpose()
 }
 
+/// The ids of every tablet registered now.
+pub fn ids(conn: &dyn Db) -> Result<std::collections::HashSet<String>> {
+    conn.query("SELECT id FROM tablets", &[])?.iter().map(|r| r.string(0)).collect()
+}
+
 /// Ends every session on the tablet and forgets it (lost, or retired): its name and the sessions
 /// it ended, or None.
 pub fn remove(conn: &dyn Db, id: &str, now: i64) -> Result<Option<(String, Vec<String>)>> {
