@@ -87,7 +87,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     ]);
     // With the items, so a worker's page opened straight away knows what they have seen. Merged,
     // never replaced: a read begun before a look was stored must not take that look back (the
-    // item would show as new again). Looks only go when the device forgets (`forgetLooks`).
+    // item would show as new again). Looks only go at sign-out, or when the session ends elsewhere.
     setLastLooked((shown) => laterLooks(shown, looked ?? {}));
     setPulled(cursor !== undefined);
     // With the items, so a notice put away never shows for a moment on opening. Added to, like
