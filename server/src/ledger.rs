@@ -449,7 +449,7 @@ impl Standing {
 }
 
 /// Makes `entry` hold if the database says otherwise: the decision, if it changed something.
-/// `live` holds the sessions not ended when this began.
+/// `live` holds the sessions not ended when this began, and whose each is.
 fn make_hold(
     tx: &dyn Db,
     entry: &Entry,
@@ -462,10 +462,7 @@ fn make_hold(
         Erased(_) => return Ok(None),
         SessionEnded(session) => {
             let id = session.to_string();
-            let Some(person) = live.contains_key(&id).then(|| people::session_person(tx, &id)).transpose()?.flatten()
-            else {
-                return Ok(None);
-            };
+            let Some(&(person, _)) = live.get(&id) else { return Ok(None) };
             (person, "ended a session", people::end_session(tx, person, &id, at)?)
         }
         Assigned { worker, young_person } => {

@@ -468,11 +468,6 @@ pub fn assignment_times(conn: &dyn Db) -> Result<(Pairs, Pairs)> {
     ))
 }
 
-pub fn session_person(conn: &dyn Db, session: &str) -> Result<Option<PersonId>> {
-    let row = conn.query_opt("SELECT person_id FROM sessions WHERE id = ?1", &[session.into()])?;
-    row.map(|r| r.text(0).map(parse_id)).transpose()
-}
-
 /// Ends every session of `person` begun before `at` (and their access tokens, as `revoke_all`);
 /// false if none was left to end.
 pub fn end_sessions_begun_by(conn: &dyn Db, person: PersonId, at: i64, now: i64) -> Result<bool> {
