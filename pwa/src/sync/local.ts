@@ -240,13 +240,9 @@ export function laterLooks(a: Looks, b: Looks): Looks {
   return out;
 }
 
-/** Adds `look` to what is stored, in one transaction: two pages (or tabs) marking at once both stay. */
-export async function storeLook(db: Db, look: Looks): Promise<void> {
-  const tx = db.transaction('meta', 'readwrite');
-  const stored = ((await tx.store.get('looked')) as Looks | undefined) ?? {};
-  const next = laterLooks(stored, look);
-  if (next !== stored) await tx.store.put(next, 'looked');
-  await tx.done;
+/** Adds `look` to what is stored. */
+export function storeLook(db: Db, look: Looks): Promise<void> {
+  return addToMeta<Looks>(db, 'looked', {}, (stored) => laterLooks(stored, look));
 }
 
 /** Notices put away: `shown` and `more`, the same list back when nothing is new in it. */
@@ -254,10 +250,17 @@ export function withPutAway(shown: string[], more: string[]): string[] {
   return more.every((k) => shown.includes(k)) ? shown : [...new Set([...shown, ...more])];
 }
 
-export async function storePutAway(db: Db, keys: string[]): Promise<void> {
+export function storePutAway(db: Db, keys: string[]): Promise<void> {
+  return addToMeta<string[]>(db, 'put-away', [], (stored) => withPutAway(stored, keys));
+}
+
+/** Reads, adds to and writes back one value in `meta` in one transaction, so two pages (or tabs)
+ *  adding at once both keep theirs. `add` gives back what it was given when it adds nothing. */
+async function addToMeta<T>(db: Db, key: string, empty: T, add: (stored: T) => T): Promise<void> {
   const tx = db.transaction('meta', 'readwrite');
-  const stored = ((await tx.store.get('put-away')) as string[] | undefined) ?? [];
-  await tx.store.put(withPutAway(stored, keys), 'put-away');
+  const stored = ((await tx.store.get(key)) as T | undefined) ?? empty;
+  const next = add(stored);
+  if (next !== stored) await tx.store.put(next, key);
   await tx.done;
 }
 
