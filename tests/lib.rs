@@ -142,6 +142,12 @@ impl TestServer {
         self.key_path().with_extension("data-key")
     }
 
+    /// The ledger's text (see `tandem_server::ledger`), kept beside the data key.
+    pub fn ledger(&self) -> String {
+        let ledger = tandem_server::ledger::Ledger::beside(&self.data_key_path());
+        std::fs::read_to_string(ledger.path()).expect("a ledger beside the data key")
+    }
+
     /// What a copy of the database holds: the SQLite file and its write-ahead log, or a
     /// `pg_dump` of the PostgreSQL database.
     pub fn database_copy(&self) -> Vec<u8> {

@@ -122,9 +122,7 @@ async fn refresh_tokens_rotate_and_reuse_of_a_spent_one_ends_the_session() {
         let (status, _) = phone.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": first}))).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    let mut ledger = server.data_key_path().into_os_string();
-    ledger.push(".ledger");
-    let ledger = std::fs::read_to_string(ledger).unwrap();
+    let ledger = server.ledger();
     assert_eq!(ledger.lines().filter(|l| l.starts_with("session-ended ")).count(), 1, "{ledger}");
 }
 

@@ -551,9 +551,7 @@ async fn a_registered_shared_tablet_is_named_at_sign_in_seen_by_admins_and_remov
     assert_eq!(status, StatusCode::OK);
     assert_eq!(visit.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED);
     // Noted in the ledger beside the data key, so a restored backup can't bring the visit back.
-    let mut ledger = server.data_key_path().into_os_string();
-    ledger.push(".ledger");
-    let ledger = std::fs::read_to_string(ledger).unwrap();
+    let ledger = server.ledger();
     let visit_session = here["id"].as_str().unwrap();
     assert!(ledger.lines().any(|l| l.starts_with(&format!("session-ended {visit_session} "))), "{ledger}");
     let (_, tokens) = phone.call(Method::POST, "/api/auth/sign-in", Some(sign_in(Some(&key), phone.device))).await;

@@ -150,7 +150,7 @@ async fn sign_in_answer(server: &TestServer, name: &str, secret: &str) -> Status
 async fn assert_erased(server: &TestServer, yp: &mut Supported) {
     assert_eq!(rows_left(server, yp.id, &yp.records).await, 0, "every row of theirs is gone");
     // Noted outside the database, by their random id alone, for a restore to erase them again.
-    let listed = ledger_of(server);
+    let listed = server.ledger();
     assert!(listed.contains(&yp.id.to_string()), "{listed}");
     assert!(!listed.contains(yp.name) && !listed.contains("Oriel"), "{listed}");
     assert_eq!(failed_sign_ins_under(server, yp.name).await, 0, "failed sign-ins under their name are forgotten");
@@ -310,12 +310,6 @@ async fn wait_until_erased(server: &TestServer, yp: &Supported) {
 }
 
 /// The ledger beside the server's data key.
-fn ledger_of(server: &TestServer) -> String {
-    let mut path = server.data_key_path().into_os_string();
-    path.push(".ledger");
-    std::fs::read_to_string(&path).expect("a ledger beside the data key")
-}
-
 #[tokio::test]
 async fn a_ledger_that_cant_be_read_stops_the_server_starting_in_plain_words() {
     let server = TestServer::start().await;
@@ -388,7 +382,7 @@ async fn an_erasure_made_after_a_backup_is_made_again_when_that_backup_is_restor
     assert!(backup.holds(yp.name), "the backup holds them, as any backup made before would");
     let (status, body) = yp.phone.call(Method::POST, "/api/me/erasure", Some(json!({"now": true}))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(ledger_of(&server).contains(&yp.id.to_string()));
+    assert!(server.ledger().contains(&yp.id.to_string()));
 
     // The disk is lost; the service restores last night's backup beside the same key files.
     let dir = server.stop_keeping_files().await;
@@ -607,7 +601,7 @@ async fn an_assignment_ended_without_a_note_is_not_made_again_at_the_next_start(
     let (sam, mo) = (server.signed_in(SAM.0, SAM.1).await.me(), server.signed_in(MO.0, MO.1).await.me());
     let pair = Some(json!({"worker": sam, "young_person": mo}));
     assert_eq!(admin.call(Method::POST, "/api/admin/assignments", pair).await.0, StatusCode::OK);
-    assert!(ledger_of(&server).contains(&format!("assigned {mo} ")));
+    assert!(server.ledger().contains(&format!("assigned {mo} ")));
     // Ended, as the server does, but with no line in the ledger.
     let ended = tandem_server::store::now_ms() + 1;
     server.store.write(move |tx| tandem_server::accounts::unassign(tx, sam, mo, ended)).await.unwrap();
@@ -628,7 +622,7 @@ async fn a_reactivation_without_a_note_is_not_undone_at_the_next_start() {
     let priya = server.signed_in(PRIYA.0, PRIYA.1).await.me();
     let (status, _) = admin.call(Method::POST, &format!("/api/admin/people/{priya}/deactivate"), None).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(ledger_of(&server).contains(&format!("deactivated {priya} ")));
+    assert!(server.ledger().contains(&format!("deactivated {priya} ")));
     // Reactivated, as the server does, but with no line in the ledger.
     let at = tandem_server::store::now_ms() + 1;
     let reactivated = server.store.write(move |tx| tandem_server::store::people::set_active(tx, priya, true, at));
