@@ -309,7 +309,6 @@ async fn wait_until_erased(server: &TestServer, yp: &Supported) {
     panic!("the erasure job never erased {}", server.base);
 }
 
-/// The ledger beside the server's data key.
 #[tokio::test]
 async fn a_ledger_that_cant_be_read_stops_the_server_starting_in_plain_words() {
     let server = TestServer::start().await;
