@@ -88,7 +88,8 @@ impl TestServer {
         let key = dir.path().join(key);
         // The data key sits beside the signing key (a replica names the first server's).
         let data_key = key.with_extension("data-key");
-        let state = tandem_server::open_state(&db, Some(&key), Some(&data_key), settings).await.expect("open state");
+        let state =
+            tandem_server::open_state(&db, Some(&key), Some(&data_key), None, settings).await.expect("open state");
         let invite_code = if seed {
             state
                 .store
@@ -469,6 +470,16 @@ pub fn tandem_binary() -> PathBuf {
 
 impl Process {
     pub async fn start(db: &str, key: &std::path::Path, demo: bool) -> Process {
+        Process::start_with_env(db, key, demo, &[]).await
+    }
+
+    /// `start`, with `env` (configuration by `TANDEM_*` variables, as a service manager gives it).
+    pub async fn start_with_env(
+        db: &str,
+        key: &std::path::Path,
+        demo: bool,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Process {
         let tandem = tandem_binary();
         let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
         let mut cmd = tokio::process::Command::new(tandem);
@@ -477,6 +488,7 @@ impl Process {
         if demo {
             cmd.arg("--demo");
         }
+        cmd.envs(env.iter().copied());
         let child = cmd
             .env("TANDEM_LOG", "error")
             .stdout(std::process::Stdio::null())

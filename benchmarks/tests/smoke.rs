@@ -6,7 +6,8 @@ async fn a_small_load_is_fully_acknowledged_and_every_acknowledged_operation_is_
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("tandem.db");
     let fleet = tandem_bench::prepare(&db, 9, 2);
-    let state = tandem_server::open_state(&db.display().to_string(), None, None, Default::default()).await.unwrap();
+    let state =
+        tandem_server::open_state(&db.display().to_string(), None, None, None, Default::default()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -28,6 +28,12 @@ pub struct DbArgs {
     /// replica). Keep a copy apart from the database's backups: without it they can't be read.
     #[arg(long, global = true, env = "TANDEM_DATA_KEY_FILE")]
     pub data_key_file: Option<PathBuf>,
+    /// The ledger: where the decisions a restored database must not undo are noted (erasures,
+    /// ended sessions, deactivations; ids and times only). Defaults to the data key file +
+    /// `.ledger`; name it when the keys are read-only. Several replicas may share one file on
+    /// shared storage (each append holds a lock on it). Keep it with the key files' backups.
+    #[arg(long, global = true, env = "TANDEM_LEDGER")]
+    pub ledger: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

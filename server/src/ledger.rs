@@ -16,7 +16,8 @@ use crate::error::{ApiError, Result};
 use crate::store::sql::Db;
 use crate::store::{self, Store, audit, erasure, people};
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tandem_shared::{PersonId, Role};
@@ -177,15 +178,17 @@ impl Entry {
 #[derive(Debug)]
 pub struct Ledger {
     path: PathBuf,
-    /// One append at a time, so lines never interleave.
-    appending: std::sync::Mutex<()>,
 }
 
 impl Ledger {
-    /// The ledger of the database `db` with the data key file named `data_key_file` (if any; see
-    /// `store::data_key_path`). `None` for PostgreSQL with none named.
-    pub fn of(db: &str, data_key_file: Option<&Path>) -> Option<Ledger> {
-        store::data_key_path(db, data_key_file).map(|key| Ledger::beside(&key))
+    /// The ledger at `ledger_file` if named, else beside the data key of the database `db` (the
+    /// file named `data_key_file`, if any; see `store::data_key_path`). `None` for PostgreSQL
+    /// with neither named.
+    pub fn of(db: &str, data_key_file: Option<&Path>, ledger_file: Option<&Path>) -> Option<Ledger> {
+        match ledger_file {
+            Some(path) => Some(Ledger { path: path.to_owned() }),
+            None => store::data_key_path(db, data_key_file).map(|key| Ledger::beside(&key)),
+        }
     }
 
     /// The ledger for the data key at `data_key`: the same path with `.ledger` added. One kept
@@ -203,29 +206,55 @@ impl Ledger {
         {
             tracing::error!(from = %first_name.display(), to = %path.display(), error = %e, "could not rename the ledger");
         }
-        Ledger { path, appending: std::sync::Mutex::new(()) }
+        Ledger { path }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    fn open(&self) -> std::io::Result<File> {
+        std::fs::OpenOptions::new().create(true).read(true).append(true).open(&self.path)
+    }
+
+    /// Fails, saying why, if decisions could not be noted (a read-only folder, one not there):
+    /// checked before serving, so that none goes unnoted.
+    pub fn check_writable(&self) -> std::io::Result<()> {
+        self.open().map(drop)
+    }
+
     /// Adds `entries`, and waits until they are on disk.
     pub fn record(&self, entries: &[Entry]) -> std::io::Result<()> {
-        let _one = self.appending.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&self.path)?;
-        let text: String = entries.iter().map(|e| e.line() + "\n").collect();
+        let mut file = self.open()?;
+        // One append at a time, here and in any other process sharing the file (replicas on
+        // shared storage, an admin command beside the server), so lines never interleave.
+        file.lock()?;
+        let mut text = String::new();
+        // A line a crash cut short keeps to itself, so the next decision can still be read.
+        if file.metadata()?.len() > 0 {
+            let mut last = [0u8];
+            file.seek(SeekFrom::End(-1))?;
+            file.read_exact(&mut last)?;
+            if last[0] != b'\n' {
+                text.push('\n');
+            }
+        }
+        text.extend(entries.iter().map(|e| e.line() + "\n"));
         file.write_all(text.as_bytes())?;
         file.sync_all()
     }
 
     /// Every entry, oldest first. No file yet: none.
     pub fn entries(&self) -> std::io::Result<Vec<Entry>> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(text) => text,
+        let mut file = match File::open(&self.path) {
+            Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
+        // Not while another process is halfway through an append.
+        file.lock_shared()?;
+        let mut text = String::new();
+        file.read_to_string(&mut text)?;
         let mut entries = Vec::new();
         for (n, line) in text.lines().enumerate() {
             match Entry::parse(line) {
@@ -659,6 +688,42 @@ mod tests {
         let mut file = std::fs::OpenOptions::new().append(true).open(ledger.path()).unwrap();
         write!(file, "erased {}", &person().to_string()[..10]).unwrap();
         assert_eq!(ledger.entries().unwrap(), written);
+
+        // The next decision after a crash is not glued onto the torn line, and is read.
+        let next = Entry { decision: Erased(person()), at: 99 };
+        ledger.record(&[next]).unwrap();
+        assert_eq!(ledger.entries().unwrap(), [&written[..], &[next]].concat());
+    }
+
+    /// Replicas sharing one ledger file (and an admin command beside a server) append to it at
+    /// once; each holds the file's lock, so every line is whole.
+    #[test]
+    fn appends_from_several_writers_at_once_never_interleave() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shared.ledger");
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let ledger = Ledger::of("unused", None, Some(&path)).unwrap();
+                std::thread::spawn(move || {
+                    for i in 0..50 {
+                        // Without the lock, one writer's look at the last byte (a torn line
+                        // left by a crash?) races another's append, and lines split.
+                        let batch: Vec<Entry> = (0..200)
+                            .map(|j| Entry {
+                                decision: Decision::SessionEnded(Uuid::now_v7()),
+                                at: w * 100_000 + i * 200 + j,
+                            })
+                            .collect();
+                        ledger.record(&batch).unwrap();
+                    }
+                })
+            })
+            .collect();
+        writers.into_iter().for_each(|w| w.join().unwrap());
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 4 * 50 * 200);
+        let read = Ledger::of("unused", None, Some(&path)).unwrap().entries().unwrap();
+        assert_eq!(read.len(), 4 * 50 * 200, "every line whole");
     }
 
     #[test]

@@ -54,6 +54,7 @@ pub async fn open_state(
     db: &str,
     key_file: Option<&Path>,
     data_key_file: Option<&Path>,
+    ledger_file: Option<&Path>,
     settings: Settings,
 ) -> Result<AppState, BoxError> {
     let key_path = match key_file {
@@ -67,7 +68,14 @@ pub async fn open_state(
     };
     let store = Store::open(db, data_key_file).await?;
     let keys = auth::tokens::Keys::load_or_create(&key_path)?;
-    let ledger = Ledger::of(db, data_key_file).ok_or("no data key file named")?;
+    let ledger = Ledger::of(db, data_key_file, ledger_file).ok_or("no data key file named")?;
+    ledger.check_writable().map_err(|e| {
+        format!(
+            "the ledger {} can't be written ({e}). It notes who has been erased and whose access was ended, so that \
+             a restored database can't undo it: name a writable place for it with --ledger (or TANDEM_LEDGER)",
+            ledger.path().display()
+        )
+    })?;
     let state = AppState::new(store, keys, settings, ledger).await.map_err(|e| e.to_string())?;
     // Before serving: a restored copy of the database must not undo an erasure, or a decision
     // about one or about who can get in (see `ledger`).
@@ -91,8 +99,14 @@ pub async fn run(db: DbArgs, command: Command) -> Result<(), BoxError> {
 }
 
 async fn run_serve(db: &DbArgs, args: ServeArgs) -> Result<(), BoxError> {
-    let state =
-        open_state(&db.db, args.key_file.as_deref(), db.data_key_file.as_deref(), Settings::from(&args)).await?;
+    let state = open_state(
+        &db.db,
+        args.key_file.as_deref(),
+        db.data_key_file.as_deref(),
+        db.ledger.as_deref(),
+        Settings::from(&args),
+    )
+    .await?;
     let listener = TcpListener::bind(args.listen).await?;
     let address = listener.local_addr()?;
     if args.demo {
@@ -208,7 +222,9 @@ fn ledger_refused(e: error::ApiError) -> String {
 
 async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
     let store = Store::open(&db.db, db.data_key_file.as_deref()).await?;
-    let ledger = std::sync::Arc::new(Ledger::of(&db.db, db.data_key_file.as_deref()).ok_or("no data key file named")?);
+    let ledger = std::sync::Arc::new(
+        Ledger::of(&db.db, db.data_key_file.as_deref(), db.ledger.as_deref()).ok_or("no data key file named")?,
+    );
     let now = store::now_ms();
     let err = |e: error::ApiError| -> BoxError { e.to_string().into() };
     match command {

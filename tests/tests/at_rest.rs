@@ -51,7 +51,7 @@ async fn without_its_data_key_file_an_encrypted_database_refuses_to_start_in_pla
     let (db, key) = (server.db.clone(), server.key_path());
     let missing = server.dir.path().join("elsewhere.data-key");
     let _files = server.stop_keeping_files().await;
-    let refused = tandem_server::open_state(&db, Some(&key), Some(&missing), Default::default())
+    let refused = tandem_server::open_state(&db, Some(&key), Some(&missing), None, Default::default())
         .await
         .err()
         .expect("refused to start")

@@ -144,3 +144,54 @@ async fn the_command_line_makes_a_young_person_a_new_code_for_a_forgotten_pin() 
     );
     server.kill().await;
 }
+
+/// The ledger named apart from the keys (`TANDEM_LEDGER`, `--ledger`; the keys may be read-only):
+/// the server and a command beside it both note their decisions there, and a start whose ledger
+/// can't be written stops, saying so, instead of serving with decisions going unnoted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ledger_named_apart_from_the_keys_takes_the_servers_and_the_commands_decisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database(dir.path()).await;
+    let key = dir.path().join("tandem.key");
+    std::fs::create_dir(dir.path().join("ledgers")).unwrap();
+    let ledger = dir.path().join("ledgers").join("tandem.ledger");
+    let server = Process::start_with_env(&db, &key, true, &[("TANDEM_LEDGER", ledger.as_os_str())]).await;
+
+    let mut phone = Client::new(&server.base);
+    phone.sign_in(ASH.0, ASH.1).await;
+    assert_eq!(phone.call(reqwest::Method::POST, "/api/auth/sign-out", None).await.0, reqwest::StatusCode::OK);
+    let out = Command::new(tandem_binary())
+        .args(["--db", &db, "--data-key-file"])
+        .arg(key.with_extension("data-key"))
+        .arg("--ledger")
+        .arg(&ledger)
+        .args(["new-password", "--person", "admin"])
+        .env("TANDEM_PASSWORD", "written on paper once")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let noted = std::fs::read_to_string(&ledger).unwrap();
+    for word in ["session-ended ", "new-secret ", "signed-out "] {
+        assert!(noted.lines().any(|l| l.starts_with(word)), "no {word}line in {noted}");
+    }
+    assert!(!dir.path().join("tandem.data-key.ledger").exists(), "nothing noted beside the keys");
+    server.kill().await;
+
+    let missing = dir.path().join("not-mounted").join("tandem.ledger");
+    let start = tokio::process::Command::new(tandem_binary())
+        .args(["--db", &db, "--data-key-file"])
+        .arg(key.with_extension("data-key"))
+        .arg("--ledger")
+        .arg(&missing)
+        .args(["serve", "--listen", "127.0.0.1:0", "--key-file"])
+        .arg(&key)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), start)
+        .await
+        .expect("a start with a ledger it can't write stops instead of serving")
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(said.contains("can't be written") && said.contains("--ledger") && said.contains("not-mounted"), "{said}");
+}

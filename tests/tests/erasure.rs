@@ -314,14 +314,15 @@ async fn a_ledger_that_cant_be_read_stops_the_server_starting_in_plain_words() {
     let server = TestServer::start().await;
     let (db, key, data_key) = (server.db.clone(), server.key_path(), server.data_key_path());
     let files = server.stop_keeping_files().await;
-    // Something in its place that isn't a file it can read (here, a folder).
-    std::fs::create_dir(files.path().join("tandem.db.data-key.ledger")).unwrap();
-    let refused = tandem_server::open_state(&db, Some(&key), Some(&data_key), Default::default())
+    // A file it can write to but not read (not text: another file copied over it).
+    std::fs::write(files.path().join("tandem.db.data-key.ledger"), [0xff, 0xfe, 0x00, 0x9f]).unwrap();
+    let refused = tandem_server::open_state(&db, Some(&key), Some(&data_key), None, Default::default())
         .await
         .err()
         .expect("refused to start")
         .to_string();
     assert!(refused.contains("the ledger") && refused.contains("tandem.db.data-key.ledger"), "{refused}");
+    assert!(refused.contains("can't be read") && refused.contains("put it back"), "{refused}");
 }
 
 /// A backup of the server's database, as a service takes one: SQLite's online backup (what

@@ -295,12 +295,17 @@ async fn two_replicas_reach_postgres_over_tls_and_check_its_certificate() {
     let (signing, data) = (dir.path().join("tandem.key"), dir.path().join("tandem.data-key"));
     // The cluster's certificate is signed by itself: without its CA it isn't trusted, and
     // nothing is sent over a connection that could be someone else's.
-    let untrusted =
-        tandem_server::open_state(&format!("{plain}?sslmode=require"), Some(&signing), Some(&data), Default::default())
-            .await
-            .err()
-            .expect("refused")
-            .to_string();
+    let untrusted = tandem_server::open_state(
+        &format!("{plain}?sslmode=require"),
+        Some(&signing),
+        Some(&data),
+        None,
+        Default::default(),
+    )
+    .await
+    .err()
+    .expect("refused")
+    .to_string();
     assert!(untrusted.contains("certificate") && untrusted.contains("sslrootcert"), "{untrusted}");
 
     let a = TestServer::start_on(format!("{plain}?sslmode=verify-full&sslrootcert={ca}")).await;
