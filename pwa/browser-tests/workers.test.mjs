@@ -486,3 +486,52 @@ test("a key worker's own laptop locks after 15 minutes unused, shows nobody's na
   assert.equal(await later.getByText(/ash|kai/).count(), 0, 'hidden when opened again later');
   await context.close();
 });
+
+test("a key worker who looks on their laptop finds nothing new there on their phone, or on a new device", async () => {
+  const contexts = [];
+  const device = async () => {
+    const context = await env.browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await signIn(page, env.server.base, 'priya', 'demo-worker-pass');
+    return page;
+  };
+  const moOn = (page) => page.locator('li.card').filter({ has: page.getByRole('heading', { name: 'mo', exact: true }) });
+  // Mo shares something new with her worker.
+  const yp = await env.browser.newContext();
+  contexts.push(yp);
+  const mo = await yp.newPage();
+  await signIn(mo, env.server.base, 'mo', '9876');
+  await mo.getByRole('button', { name: /What I want you to know/ }).click();
+  await mo.getByLabel('What you want people to know').fill('Mornings are hard for me');
+  await mo.getByRole('button', { name: 'Save', exact: true }).click();
+  const card = mo.locator('li.card', { hasText: 'Mornings are hard for me' });
+  await card.locator('summary').click();
+  await card.getByLabel('Me and my worker').check();
+  await mo.getByText('Everything is sent.').waitFor();
+
+  const laptop = await device();
+  const phone = await device();
+  // New to Priya on both.
+  for (const page of [laptop, phone]) await moOn(page).getByTestId('new-count').waitFor();
+
+  await moOn(laptop).getByRole('button', { name: /Open mo/ }).click();
+  await laptop.getByText('Mornings are hard for me').waitFor();
+  await laptop.getByRole('button', { name: '← All young people' }).click();
+  await moOn(laptop).getByTestId('new-count').waitFor({ state: 'detached' });
+
+  // Priya comes back to the app on her phone: what she saw on the laptop isn't new here.
+  await eventually(async () => {
+    await phone.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    return (await moOn(phone).getByTestId('new-count').count()) === 0;
+  }, 20_000, "the phone to learn of the laptop's look");
+  await phone.reload();
+  await moOn(phone).getByText(/things? shared with you$/).waitFor();
+  assert.equal(await moOn(phone).getByTestId('new-count').count(), 0, 'kept on the phone');
+
+  // A device she has never used: what she has seen is known before anything is pulled.
+  const fresh = await device();
+  await moOn(fresh).getByText(/things? shared with you$/).waitFor();
+  assert.equal(await moOn(fresh).getByTestId('new-count').count(), 0, 'nothing new on a new device');
+  for (const context of contexts) await context.close();
+});

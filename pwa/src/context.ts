@@ -15,6 +15,9 @@ export interface PersonRef {
   /** In a key worker's caseload: when the service closed their case, and when it erases their things. */
   case_closed_at?: number;
   erase_at?: number;
+  /** In a key worker's caseload: the latest change they had seen when they last looked at the
+   *  young person's page, on any device of theirs. */
+  looked_at?: number;
 }
 
 export interface AppCtx {

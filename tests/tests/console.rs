@@ -618,3 +618,68 @@ async fn the_audit_log_reads_a_page_at_a_time_and_by_person() {
     assert_eq!(sam.call(Method::GET, &format!("/api/admin/audit?person={arden}"), None).await.0, StatusCode::FORBIDDEN);
     server.stop().await;
 }
+
+/// What `/api/me` says a key worker last saw of `young_person` (null: never looked).
+async fn looked_at(worker: &Client, young_person: PersonId) -> serde_json::Value {
+    let (_, me) = worker.call(Method::GET, "/api/me", None).await;
+    let entry = me["caseload"].as_array().and_then(|c| c.iter().find(|p| p["id"] == young_person.to_string()).cloned());
+    entry.unwrap_or_else(|| panic!("{young_person} is in the caseload: {me}"))["looked_at"].clone()
+}
+
+/// "New since you last looked" follows a key worker from one device to another: a look on the
+/// laptop is in the caseload the phone reads; a look from a device that was offline doesn't take
+/// a later one back; a wrong request is refused and changes nothing; and the look goes with the
+/// assignment (handed over and back, it starts again).
+#[tokio::test]
+async fn a_key_workers_look_at_a_young_persons_page_follows_them_to_their_other_devices() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let laptop = server.signed_in(SAM.0, SAM.1).await;
+    let phone = server.signed_in(SAM.0, SAM.1).await;
+    let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    let ash = server.signed_in(ASH.0, ASH.1).await.me();
+    let mo = server.signed_in(MO.0, MO.1).await.me();
+    assert_eq!(looked_at(&phone, ash).await, serde_json::Value::Null);
+
+    let look = |at: serde_json::Value| Some(json!({ "at": at }));
+    let (status, resp) = laptop.call(Method::POST, &format!("/api/caseload/{ash}/looked"), look(json!(2_000))).await;
+    assert_eq!(status, StatusCode::OK, "{resp}");
+    assert_eq!(looked_at(&phone, ash).await, 2_000);
+    let (_, caseload) = phone.call(Method::GET, "/api/caseload", None).await;
+    let entry = caseload.as_array().unwrap().iter().find(|p| p["id"] == ash.to_string()).unwrap();
+    assert_eq!(entry["looked_at"], 2_000, "{caseload}");
+
+    // The phone was offline when it looked, before the laptop did.
+    let (status, _) = phone.call(Method::POST, &format!("/api/caseload/{ash}/looked"), look(json!(1_000))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(looked_at(&laptop, ash).await, 2_000, "an earlier look never takes a later one back");
+
+    let before = server.fingerprint().await;
+    let wrong = [
+        (format!("/api/caseload/{ash}/looked"), look(json!(-1)), StatusCode::BAD_REQUEST),
+        (format!("/api/caseload/{ash}/looked"), look(json!("yesterday")), StatusCode::BAD_REQUEST),
+        (format!("/api/caseload/{ash}/looked"), Some(json!({"at": 3_000, "who": "me"})), StatusCode::BAD_REQUEST),
+        ("/api/caseload/not-an-id/looked".to_owned(), look(json!(3_000)), StatusCode::BAD_REQUEST),
+        // Priya's, not Sam's: reads as nobody there.
+        (format!("/api/caseload/{mo}/looked"), look(json!(3_000)), StatusCode::NOT_FOUND),
+    ];
+    for (path, body, want) in wrong {
+        let (status, resp) = laptop.call(Method::POST, &path, body.clone()).await;
+        assert_eq!(status, want, "{path} {body:?}: {resp}");
+        assert!(resp["error"].is_string() && resp["message"].is_string(), "{resp}");
+    }
+    assert_eq!(server.fingerprint().await, before);
+    assert_eq!(looked_at(&phone, ash).await, 2_000);
+
+    // Handed over: Priya hasn't looked; handed back, Sam starts again too.
+    for (from, to) in [(laptop.me(), priya.me()), (priya.me(), laptop.me())] {
+        let body = json!({"young_person": ash, "from": from, "to": to});
+        let (status, resp) = admin.call(Method::POST, "/api/admin/assignments/hand-over", Some(body)).await;
+        assert_eq!(status, StatusCode::OK, "{resp}");
+        if to == priya.me() {
+            assert_eq!(looked_at(&priya, ash).await, serde_json::Value::Null);
+        }
+    }
+    assert_eq!(looked_at(&phone, ash).await, serde_json::Value::Null);
+    server.stop().await;
+}

@@ -8,7 +8,7 @@ import { type Db, isStorageFull, MAKE_SPACE, open, type RejectedEntry, type Sess
 import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
 import { useDrafts } from './useDrafts';
-import { edit, forgetPulled, type Item, laterLooks, newId, readItems, storeLook, storePutAway, withPutAway, unsentCount, view, withEdit, withItems } from '../sync/local';
+import { edit, forgetPulled, type Item, laterLooks, type Looks, looksIn, looksToTell, newId, readItems, storeLook, storePutAway, withPutAway, unsentCount, view, withEdit, withItems } from '../sync/local';
 import { serverWasRestored } from '../sync/restored';
 import { SessionManager } from '../sync/session';
 import { awayMs, idleMs, type LockKind, type LockTries, makeUnlockCheck, NO_TRIES, STAFF_IDLE_MS, STAFF_ITERATIONS, type UnlockCheck, useAwayLock, useIdleLock } from '../ui/IdleLock';
@@ -73,6 +73,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [saveProblem, setSaveProblem] = useState<string | null>(null);
   const sessions = useRef<SessionManager | null>(null);
   const engine = useRef<SyncEngine | null>(null);
+  const reloadMeOnReturn = useRef<(() => void) | null>(null);
 
   /** Reads the store again for the screen: only `records` if the sync engine says which changed
    * (a save or a round touches a few; reading all of a thousand takes a slow phone a while). */
@@ -115,6 +116,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       }
       const kept: Me = { workers: fresh.workers, caseload: fresh.caseload, alerts_go_to: fresh.alerts_go_to, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at };
       await d.put('meta', kept, 'me');
+      if ((await mgr.current())?.role === 'key_worker') await shareLooks(d, mgr, fresh.caseload);
       return kept;
     } catch {
       // Offline: the cached list is used.
@@ -122,10 +124,21 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     }
   };
 
+  /** A key worker's looks, from every device of theirs: "new since you last looked" here follows
+   *  what they saw elsewhere, and what they looked at here while out of reach is told now. */
+  const shareLooks = async (d: Db, mgr: SessionManager, caseload: PersonRef[]) => {
+    const theirs = looksIn(caseload);
+    setLastLooked((shown) => laterLooks(shown, theirs));
+    await storeLook(d, theirs).catch(() => undefined);
+    const mine = ((await d.get('meta', 'looked')) as Looks | undefined) ?? {};
+    for (const [person, at] of looksToTell(mine, caseload)) tellLooked(mgr, person, at);
+  };
+
   const start = async (d: Db, role: Session['role']) => {
     const mgr = sessions.current as SessionManager;
     engine.current?.stop();
     engine.current = null;
+    reloadMeOnReturn.current = null;
     if (role === 'admin') {
       // Admins manage people and never read records: nothing to sync, nothing kept here.
       // No signal now: the console asks again when it is used.
@@ -137,6 +150,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       const fresh = await loadMe(d, mgr);
       if (fresh && sessions.current === mgr) setMe(fresh);
     });
+    // A key worker back on this device may have looked at someone's page on another since.
+    reloadMeOnReturn.current = role === 'key_worker' ? () => void reloadMe() : null;
     const e = new SyncEngine({
       db: d,
       auth: mgr,
@@ -221,7 +236,11 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       engine.current?.resume();
     };
     const down = () => setOnline(false);
-    const visible = () => document.visibilityState === 'visible' && void engine.current?.syncNow();
+    const visible = () => {
+      if (document.visibilityState !== 'visible') return;
+      void engine.current?.syncNow();
+      reloadMeOnReturn.current?.();
+    };
     window.addEventListener('online', up);
     window.addEventListener('offline', down);
     document.addEventListener('visibilitychange', visible);
@@ -320,6 +339,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         setLastLooked((shown) => laterLooks(shown, look));
         // Only a marker: if it can't be kept (full, or signed out meanwhile), things show as new again.
         void storeLook(db, look).catch(() => undefined);
+        // Out of reach: told at the next start or return to the app (`shareLooks`).
+        if (session.role === 'key_worker' && sessions.current) tellLooked(sessions.current, person, latest);
       },
       alerts,
       pendingAlerts: pending,
@@ -436,6 +457,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     if (!sessions.current) return;
     engine.current?.stop();
     engine.current = null;
+    reloadMeOnReturn.current = null;
     await sessions.current.signOut(ended);
     const d = await open();
     sessions.current = new SessionManager(d);
@@ -603,4 +625,10 @@ function lockKindOf(s: Session | null | undefined): LockKind | null {
   if (!s) return null;
   if (s.sharedDevice) return 'tablet';
   return s.role === 'young_person' ? null : 'staff';
+}
+
+/** Tells the server a key worker looked at someone's page, for their other devices. Not waited
+ *  for, and a failure is left: the look is kept here and told at the next start (`shareLooks`). */
+function tellLooked(auth: SessionManager, person: string, at: number) {
+  void request(auth, 'POST', `/api/caseload/${encodeURIComponent(person)}/looked`, { at }).catch(() => undefined);
 }

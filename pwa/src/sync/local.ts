@@ -240,6 +240,21 @@ export function laterLooks(a: Looks, b: Looks): Looks {
   return out;
 }
 
+/** The looks the server keeps for a key worker, made on any device of theirs (`/api/me`). */
+export function looksIn(caseload: { id: PersonId; looked_at?: number }[]): Looks {
+  const looks: Looks = {};
+  for (const p of caseload) if (p.looked_at !== undefined) looks[p.id] = p.looked_at;
+  return looks;
+}
+
+/** Looks made here that the server hasn't been told of (it was out of reach then). */
+export function looksToTell(mine: Looks, caseload: { id: PersonId; looked_at?: number }[]): [PersonId, number][] {
+  return caseload.flatMap((p): [PersonId, number][] => {
+    const at = mine[p.id];
+    return at !== undefined && at > (p.looked_at ?? 0) ? [[p.id, at]] : [];
+  });
+}
+
 /** Adds `look` to what is stored. */
 export function storeLook(db: Db, look: Looks): Promise<void> {
   return addToMeta<Looks>(db, 'looked', {}, (stored) => laterLooks(stored, look));

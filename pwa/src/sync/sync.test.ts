@@ -6,7 +6,7 @@ import { ApiFailure, backoff, request, STALL_MS } from './api';
 import { closeForGood, type Db, open, whileOpen } from './db';
 import { serverWasRestored } from './restored';
 import { EVENTS_SILENT_MS, SyncEngine, type SyncState, takeBatch } from './engine';
-import { edit, forgetPulled, laterLooks, ownListMends, readItems, storedOnServer, storeLook, storePutAway, view, withEdit, withItems } from './local';
+import { edit, forgetPulled, laterLooks, looksIn, looksToTell, ownListMends, readItems, storedOnServer, storeLook, storePutAway, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
 import { recordOf } from './compact';
 import { syncWords } from '../ui/words';
@@ -907,6 +907,14 @@ describe('what a person has seen and put away on this device', () => {
     await Promise.all([storeLook(db, { kai: 10 }), storeLook(db, { mo: 7 })]);
     await storeLook(db, { kai: 4 });
     expect(await db.get('meta', 'looked')).toEqual({ kai: 10, mo: 7 });
+  });
+
+  it("a key worker's looks from the server are read by person, and only later looks made here are told back", () => {
+    const caseload = [{ id: 'kai', looked_at: 20 }, { id: 'mo' }, { id: 'ash', looked_at: 50 }];
+    expect(looksIn(caseload)).toEqual({ kai: 20, ash: 50 });
+    // Looked at Kai and Mo here while out of reach; Ash on another device after this one.
+    expect(looksToTell({ kai: 30, mo: 4, ash: 40, gone: 99 }, caseload)).toEqual([['kai', 30], ['mo', 4]]);
+    expect(looksToTell({ kai: 20, mo: 0 }, caseload)).toEqual([]);
   });
 
   it('notices put away from two tabs at once both stay put away', async () => {

@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/me/access-log", get(my_access_log))
         .route("/api/me/erasure", post(erase_me))
         .route("/api/caseload", get(caseload))
+        .route("/api/caseload/{young_person}/looked", post(looked))
         .route("/api/me/sessions", get(my_sessions))
         .route("/api/me/sessions/{session}/end", post(end_my_session))
 }
@@ -38,6 +39,10 @@ pub struct PersonRef {
     pub case_closed_at: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub erase_at: Option<i64>,
+    /// In a key worker's caseload: the latest change you had seen when you last looked at their
+    /// page, on any device (unix ms); what changed after it is new to you.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub looked_at: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -64,7 +69,7 @@ pub struct Me {
 impl PersonRef {
     /// Someone named, outside a caseload (whether they joined isn't said).
     pub fn new(id: PersonId, display_name: String) -> PersonRef {
-        PersonRef { id, display_name, joined: None, case_closed_at: None, erase_at: None }
+        PersonRef { id, display_name, joined: None, case_closed_at: None, erase_at: None, looked_at: None }
     }
 }
 
@@ -89,6 +94,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                         joined: Some(p.joined),
                         case_closed_at: p.case_closed_at,
                         erase_at: p.case_closed_at.map(|t| t + settings.retention_ms),
+                        looked_at: p.looked_at,
                     })
                     .collect(),
                 Role::DropInStaff => refs(people::sharing_with_team(conn)?),
@@ -241,6 +247,8 @@ pub struct CaseloadEntry {
     pub shared: i64,
     /// The change number of their latest shared change; compare with your last pull's cursor.
     pub latest_change: i64,
+    /// The latest change you had seen when you last looked at their page (unix ms), if you have.
+    pub looked_at: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/caseload", tag = "me", security(("bearer" = [])),
@@ -249,7 +257,45 @@ pub async fn caseload(State(state): State<AppState>, KeyWorker(caller): KeyWorke
     let entries = state.store.read(move |conn| sync::caseload_summary(conn, caller.person)).await?;
     let entries = entries
         .into_iter()
-        .map(|(id, display_name, shared, latest_change)| CaseloadEntry { id, display_name, shared, latest_change })
+        .map(|s| CaseloadEntry {
+            id: s.id,
+            display_name: s.display_name,
+            shared: s.shared,
+            latest_change: s.latest_change,
+            looked_at: s.looked_at,
+        })
         .collect();
     Ok(Json(entries))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Looked {
+    /// The latest change you have now seen on their page (unix ms): what changed after it is new.
+    pub at: i64,
+}
+
+/// A key worker has looked at a young person's page: "new since you last looked" follows them
+/// to their other devices. (Not a read of the young person's things: pulls log those.)
+#[utoipa::path(post, path = "/api/caseload/{young_person}/looked", request_body = Looked, tag = "me",
+    security(("bearer" = [])), params(("young_person" = String, Path, format = Uuid)),
+    responses((status = 200, body = crate::auth::Done), (status = 400, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn looked(
+    State(state): State<AppState>,
+    KeyWorker(caller): KeyWorker,
+    axum::extract::Path(young_person): axum::extract::Path<String>,
+    ApiJson(req): ApiJson<Looked>,
+) -> Result<Json<crate::auth::Done>> {
+    let young_person =
+        PersonId::parse(&young_person).map_err(|_| ApiError::BadRequest("that isn't a valid id".into()))?;
+    if req.at < 0 {
+        return Err(ApiError::BadRequest("`at` is a time in unix milliseconds, not below 0".into()));
+    }
+    let worker = caller.person;
+    let marked = state.store.write(move |tx| people::mark_looked(tx, worker, young_person, req.at)).await?;
+    if !marked {
+        return Err(ApiError::NotFound("no one of that id in your caseload"));
+    }
+    Ok(Json(crate::auth::Done { ok: true }))
 }

@@ -297,13 +297,15 @@ pub struct CaseloadEntry {
     pub joined: bool,
     /// When the service closed their case (unix ms), if it has.
     pub case_closed_at: Option<i64>,
+    /// The latest change the worker had seen when they last looked at their page (unix ms).
+    pub looked_at: Option<i64>,
 }
 
 /// The young people assigned to a worker. (Someone invited has no sign-in name until they use
 /// their code.)
 pub fn caseload_of(conn: &dyn Db, worker: PersonId) -> Result<Vec<CaseloadEntry>> {
     conn.query(
-        "SELECT p.id, p.display_name, p.name IS NOT NULL, p.case_closed_at
+        "SELECT p.id, p.display_name, p.name IS NOT NULL, p.case_closed_at, a.looked_at
          FROM assignments a JOIN people p ON p.id = a.young_person_id
          WHERE a.worker_id = ?1 ORDER BY p.display_name",
         &[worker.to_string().into()],
@@ -315,9 +317,22 @@ pub fn caseload_of(conn: &dyn Db, worker: PersonId) -> Result<Vec<CaseloadEntry>
             display_name: row.string(1)?,
             joined: row.bool(2)?,
             case_closed_at: row.opt_int(3)?,
+            looked_at: row.opt_int(4)?,
         })
     })
     .collect()
+}
+
+/// Notes that `worker` has seen `young_person`'s things up to changes made at `at` (unix ms); an
+/// earlier look, from a device that was offline, never takes a later one back. False if they
+/// don't work with them.
+pub fn mark_looked(conn: &dyn Db, worker: PersonId, young_person: PersonId, at: i64) -> Result<bool> {
+    let marked = conn.execute(
+        "UPDATE assignments SET looked_at = CASE WHEN looked_at IS NULL OR looked_at < ?3 THEN ?3 ELSE looked_at END
+         WHERE worker_id = ?1 AND young_person_id = ?2",
+        &[worker.to_string().into(), young_person.to_string().into(), at.into()],
+    )?;
+    Ok(marked > 0)
 }
 
 pub fn create_invite(

@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0018_secret_set_at.sql"),
     include_str!("migrations/sqlite/0019_audit_by_person.sql"),
     include_str!("migrations/sqlite/0020_reactivated_at.sql"),
+    include_str!("migrations/sqlite/0021_assignment_looked.sql"),
 ];
 const READERS: usize = 4;
 

@@ -612,16 +612,39 @@ pub fn insert_new(conn: &dyn Db, record: &Record) -> Result<()> {
     save_record(conn, None, record, seq).map(|_| ())
 }
 
+/// One young person in a key worker's caseload, for the caseload screen.
+pub struct CaseloadSummary {
+    pub id: PersonId,
+    pub display_name: String,
+    /// Items they share with workers.
+    pub shared: i64,
+    /// The change number of the latest among them.
+    pub latest_change: i64,
+    /// When the worker last looked at their page (see `people::mark_looked`).
+    pub looked_at: Option<i64>,
+}
+
 /// A key worker's caseload with what each young person shares with workers and the latest
-/// change among it, for the caseload screen.
-pub fn caseload_summary(conn: &dyn Db, worker: PersonId) -> Result<Vec<(PersonId, String, i64, i64)>> {
+/// change among it.
+pub fn caseload_summary(conn: &dyn Db, worker: PersonId) -> Result<Vec<CaseloadSummary>> {
     let rows = conn.query(
         "SELECT p.id, p.display_name,
                 (SELECT count(*) FROM records r WHERE r.owner_id = p.id AND r.visibility != 'private' AND NOT r.deleted),
-                (SELECT coalesce(max(changed_seq), 0) FROM records r WHERE r.owner_id = p.id AND r.visibility != 'private')
+                (SELECT coalesce(max(changed_seq), 0) FROM records r WHERE r.owner_id = p.id AND r.visibility != 'private'),
+                a.looked_at
          FROM assignments a JOIN people p ON p.id = a.young_person_id
          WHERE a.worker_id = ?1 ORDER BY p.display_name",
         &[worker.to_string().into()],
     )?;
-    rows.iter().map(|r| Ok((people::parse_id(r.text(0)?), r.string(1)?, r.int(2)?, r.int(3)?))).collect()
+    rows.iter()
+        .map(|r| {
+            Ok(CaseloadSummary {
+                id: people::parse_id(r.text(0)?),
+                display_name: r.string(1)?,
+                shared: r.int(2)?,
+                latest_change: r.int(3)?,
+                looked_at: r.opt_int(4)?,
+            })
+        })
+        .collect()
 }
