@@ -636,3 +636,44 @@ async fn a_reactivation_without_a_note_is_not_undone_at_the_next_start() {
     again.signed_in(PRIYA.0, PRIYA.1).await;
     again.stop().await;
 }
+
+/// Replicas share one ledger (every replica's `--ledger`, here beside the one data key file they
+/// share): decisions made on each, after a backup, all hold when that backup is restored under
+/// whichever replica starts first, on its own.
+#[tokio::test]
+async fn two_replicas_decisions_made_on_either_hold_when_a_backup_is_restored_under_one() {
+    let a = TestServer::start().await;
+    let b = a.replica().await;
+    let yp = supported_young_person(&a).await;
+    let kai_on_b = b.signed_in(KAI.0, KAI.1).await;
+    let backup = Backup::take(&a);
+
+    // On A: the young person deletes their account. On B: Priya leaves; Kai signs out.
+    let (status, body) = yp.phone.call(Method::POST, "/api/me/erasure", Some(json!({"now": true}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let admin_on_b = b.signed_in(ADMIN.0, ADMIN.1).await;
+    let priya = b.signed_in(PRIYA.0, PRIYA.1).await.me();
+    let (status, body) = admin_on_b.call(Method::POST, &format!("/api/admin/people/{priya}/deactivate"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(kai_on_b.call(Method::POST, "/api/auth/sign-out", None).await.0, StatusCode::OK);
+    let ledger = a.ledger();
+    for line in [format!("erased {}", yp.id), format!("deactivated {priya}"), "session-ended ".to_owned()] {
+        assert!(ledger.lines().any(|l| l.starts_with(&line)), "{line} in the one ledger: {ledger}");
+    }
+
+    // The database is lost; the backup is restored and A starts on it alone (B's machine is down).
+    b.stop().await;
+    let dir = a.stop_keeping_files().await;
+    let db = backup.restore(dir.path()).await;
+    let restored = TestServer::start_existing(dir, db).await;
+    assert_eq!(rows_left(&restored, yp.id, &yp.records).await, 0, "A's erasure made again");
+    assert_no_trace(&restored, &[yp.display_name, yp.name]).await;
+    assert_eq!(sign_in_answer(&restored, PRIYA.0, PRIYA.1).await, StatusCode::UNAUTHORIZED, "B's deactivation holds");
+    let mut kai_again = restored.device();
+    let (status, _) =
+        kai_again.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": kai_on_b.refresh}))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "B's ended session stays ended");
+    (kai_again.token, kai_again.person) = (kai_on_b.token.clone(), kai_on_b.person);
+    assert_eq!(kai_again.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED);
+    restored.stop().await;
+}
