@@ -111,6 +111,16 @@ pub enum Command {
     Restored,
 }
 
+impl Command {
+    /// Whether it makes decisions the ledger notes (so it must be writable first).
+    pub fn notes_decisions(&self) -> bool {
+        matches!(
+            self,
+            Command::Assign { .. } | Command::Unassign { .. } | Command::NewPassword { .. } | Command::Revoke { .. }
+        )
+    }
+}
+
 fn parse_role(s: &str) -> Result<tandem_shared::Role, String> {
     use tandem_shared::Role::*;
     match s {

@@ -69,13 +69,7 @@ pub async fn open_state(
     let store = Store::open(db, data_key_file).await?;
     let keys = auth::tokens::Keys::load_or_create(&key_path)?;
     let ledger = Ledger::of(db, data_key_file, ledger_file).ok_or("no data key file named")?;
-    ledger.check_writable().map_err(|e| {
-        format!(
-            "the ledger {} can't be written ({e}). It notes who has been erased and whose access was ended, so that \
-             a restored database can't undo it: name a writable place for it with --ledger (or TANDEM_LEDGER)",
-            ledger.path().display()
-        )
-    })?;
+    writable(&ledger)?;
     let state = AppState::new(store, keys, settings, ledger).await.map_err(|e| e.to_string())?;
     // Before serving: a restored copy of the database must not undo an erasure, or a decision
     // about one or about who can get in (see `ledger`).
@@ -212,6 +206,19 @@ async fn change_assignment(
     Ok(())
 }
 
+/// Refuses to go on, in plain words, when the decisions about to be made could not be noted in
+/// the ledger (a read-only mount, a folder not there): checked before, not found out after.
+fn writable(ledger: &Ledger) -> Result<(), BoxError> {
+    ledger.check_writable().map_err(|e| {
+        format!(
+            "the ledger {} can't be written ({e}). It notes who has been erased and whose access was ended, so that \
+             a restored database can't undo it: name a writable place for it with --ledger (or TANDEM_LEDGER)",
+            ledger.path().display()
+        )
+        .into()
+    })
+}
+
 /// The ledger's own words when it can't be read (not the API's "try again later").
 fn ledger_refused(e: error::ApiError) -> String {
     match e {
@@ -225,6 +232,9 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
     let ledger = std::sync::Arc::new(
         Ledger::of(&db.db, db.data_key_file.as_deref(), db.ledger.as_deref()).ok_or("no data key file named")?,
     );
+    if command.notes_decisions() {
+        writable(&ledger)?;
+    }
     let now = store::now_ms();
     let err = |e: error::ApiError| -> BoxError { e.to_string().into() };
     match command {

@@ -194,4 +194,25 @@ async fn a_ledger_named_apart_from_the_keys_takes_the_servers_and_the_commands_d
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(said.contains("can't be written") && said.contains("--ledger") && said.contains("not-mounted"), "{said}");
+
+    // A command that would decide something refuses before it does, and changes nothing.
+    let before = assignments(&db, &key).await;
+    let out = Command::new(tandem_binary())
+        .args(["--db", &db, "--data-key-file"])
+        .arg(key.with_extension("data-key"))
+        .arg("--ledger")
+        .arg(&missing)
+        .args(["unassign", "--worker", "priya", "--young-person", "mo"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && said.contains("can't be written"), "{said}");
+    assert_eq!(assignments(&db, &key).await, before, "Priya still works with Mo");
+}
+
+/// Who works with whom, as the database says (opened as a store, beside no server).
+async fn assignments(db: &str, key: &std::path::Path) -> Vec<(String, usize)> {
+    let store = tandem_server::store::Store::open(db, Some(&key.with_extension("data-key"))).await.unwrap();
+    let table = store.read(tandem_server::store::people::assignment_table).await.unwrap();
+    table.into_iter().map(|(_, name, workers)| (name, workers.len())).collect()
 }
