@@ -191,6 +191,18 @@ export async function api(base, name, secret) {
   };
 }
 
+/** A young person, signed in on `page`, writes a "what I want you to know" statement and shares
+ *  it with their worker, as on the screen. Its card. */
+export async function writeAndShare(page, words) {
+  await page.getByRole('button', { name: /What I want you to know/ }).click();
+  await page.getByLabel('What you want people to know').fill(words);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  const card = page.locator('li.card', { hasText: words });
+  await card.locator('summary').click();
+  await card.getByLabel('Me and my worker').check();
+  return card;
+}
+
 /** Lets a test fill the page's storage: from `full(true)` on, IndexedDB writes are refused as on
  *  a phone with no space left. (Chromium here ignores a quota override for IndexedDB, so the
  *  refusal is made at the API: the same error, from the same call.) Call before the page loads. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, assertAccessible, eventually, post, serverAndBrowser, signIn } from './harness.mjs';
+import { api, assertAccessible, eventually, post, serverAndBrowser, signIn, writeAndShare } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -19,12 +19,7 @@ test("the server is killed and restarted: the worker's open screen reconnects an
   await env.server.restart('SIGKILL');
 
   // Kai writes and shares straight after the restart, while Sam's screen is still reconnecting.
-  await kai.getByRole('button', { name: /What I want you to know/ }).click();
-  await kai.getByLabel('What you want people to know').fill('Please text, I can’t always talk');
-  await kai.getByRole('button', { name: 'Save', exact: true }).click();
-  const card = kai.locator('li.card', { hasText: 'Please text, I can’t always talk' });
-  await card.locator('summary').click();
-  await card.getByLabel('Me and my worker').check();
+  await writeAndShare(kai, 'Please text, I can’t always talk');
   await kai.getByText('Everything is sent.').waitFor({ timeout: 20_000 });
 
   await sam.getByText('Please text, I can’t always talk').waitFor({ timeout: 20_000 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, assertAccessible, eventually, holdPulls, keptOnDevice, post, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
+import { api, assertAccessible, eventually, holdPulls, keptOnDevice, post, serverAndBrowser, signIn, waitForServiceWorker, writeAndShare } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -126,12 +126,7 @@ test("the worker's open caseload shows a newly shared statement within seconds, 
   await sam.getByText("I'm good at fixing bikes").waitFor();
   await sam.getByRole('button', { name: '← All young people' }).click();
   await signIn(kai, env.server.base, 'kai', '1357');
-  await kai.getByRole('button', { name: /What I want you to know/ }).click();
-  await kai.getByLabel('What you want people to know').fill('Text me before you call');
-  await kai.getByRole('button', { name: 'Save', exact: true }).click();
-  const card = kai.locator('li.card', { hasText: 'Text me before you call' });
-  await card.locator('summary').click();
-  await card.getByLabel('Me and my worker').check();
+  await writeAndShare(kai, 'Text me before you call');
   await kaiCard.getByTestId('new-count').waitFor({ timeout: 10_000 });
   await kaiCard.getByRole('button', { name: /Open kai/ }).click();
   await sam.getByText('Text me before you call').waitFor();
@@ -502,12 +497,7 @@ test("a key worker who looks on their laptop finds nothing new there on their ph
   contexts.push(yp);
   const mo = await yp.newPage();
   await signIn(mo, env.server.base, 'mo', '9876');
-  await mo.getByRole('button', { name: /What I want you to know/ }).click();
-  await mo.getByLabel('What you want people to know').fill('Mornings are hard for me');
-  await mo.getByRole('button', { name: 'Save', exact: true }).click();
-  const card = mo.locator('li.card', { hasText: 'Mornings are hard for me' });
-  await card.locator('summary').click();
-  await card.getByLabel('Me and my worker').check();
+  await writeAndShare(mo, 'Mornings are hard for me');
   await mo.getByText('Everything is sent.').waitFor();
 
   const laptop = await device();
