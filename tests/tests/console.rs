@@ -671,6 +671,12 @@ async fn a_key_workers_look_at_a_young_persons_page_follows_them_to_their_other_
     assert_eq!(server.fingerprint().await, before);
     assert_eq!(looked_at(&phone, ash).await, 2_000);
 
+    // A device whose clock is years ahead can't hide what is new until then: kept as now.
+    let (status, _) = phone.call(Method::POST, &format!("/api/caseload/{ash}/looked"), look(json!(i64::MAX))).await;
+    assert_eq!(status, StatusCode::OK);
+    let kept = looked_at(&laptop, ash).await.as_i64().unwrap();
+    assert!((2_000..=now_ms() as i64).contains(&kept), "{kept}");
+
     // Handed over: Priya hasn't looked; handed back, Sam starts again too.
     for (from, to) in [(laptop.me(), priya.me()), (priya.me(), laptop.me())] {
         let body = json!({"young_person": ash, "from": from, "to": to});

@@ -292,8 +292,9 @@ pub async fn looked(
     if req.at < 0 {
         return Err(ApiError::BadRequest("`at` is a time in unix milliseconds, not below 0".into()));
     }
-    let worker = caller.person;
-    let marked = state.store.write(move |tx| people::mark_looked(tx, worker, young_person, req.at)).await?;
+    // No look from the future (a device's clock days ahead): it would hide what is new until then.
+    let (worker, at) = (caller.person, req.at.min(crate::store::now_ms()));
+    let marked = state.store.write(move |tx| people::mark_looked(tx, worker, young_person, at)).await?;
     if !marked {
         return Err(ApiError::NotFound("no one of that id in your caseload"));
     }
