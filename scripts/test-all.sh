@@ -42,13 +42,31 @@ pg_stop
 stage "web app unit tests (outbox, retry, pull)"
 (cd pwa && npm test --silent)
 
-stage "browser tests in Chromium against the real server"
+# The browser tests mostly wait (for pages, timers, the server), leaving a core idle much of
+# the time; schemathesis and the fuzzer (its build, then 30 seconds) use it. The browser tests
+# are written to pass with both cores busy (stress-ng), so they run beside them; the two print
+# what they found once the browser tests are done.
+side=$(mktemp -d)
+./scripts/schemathesis.sh >"$side/schemathesis.txt" 2>&1 &
+schemathesis=$!
+./scripts/fuzz.sh 30 >"$side/fuzz.txt" 2>&1 &
+fuzz=$!
+trap 'kill $schemathesis $fuzz 2>/dev/null || true; rm -rf "$side"' EXIT
+# Prints what job $1 (named $2) wrote, and fails if it did.
+finished() {
+  local status=0
+  wait "$1" || status=$?
+  cat "$side/$2.txt"
+  [ "$status" = 0 ] || { echo "$2 failed (exit $status)" >&2; exit "$status"; }
+}
+
+stage "browser tests in Chromium against the real server (schemathesis and the fuzzer beside them)"
 (cd pwa && npm run --silent test:browser)
 
-stage "schemathesis against the running server's OpenAPI document"
-./scripts/schemathesis.sh
+stage "schemathesis against the running server's OpenAPI document (ran beside the browser tests)"
+finished "$schemathesis" schemathesis
 
-stage "fuzzing the push decoder and the merge (30 seconds; ./scripts/reliability.sh runs longer)"
-./scripts/fuzz.sh 30
+stage "fuzzing the push decoder and the merge (30 seconds, beside the browser tests; ./scripts/reliability.sh runs longer)"
+finished "$fuzz" fuzz
 
 stage "all passed"
