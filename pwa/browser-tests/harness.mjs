@@ -192,7 +192,7 @@ export async function api(base, name, secret) {
 }
 
 /** A young person, signed in on `page`, writes a "what I want you to know" statement and shares
- *  it with their worker, as on the screen. Its card. */
+ *  it with their worker, as on the screen. */
 export async function writeAndShare(page, words) {
   await page.getByRole('button', { name: /What I want you to know/ }).click();
   await page.getByLabel('What you want people to know').fill(words);
@@ -200,7 +200,6 @@ export async function writeAndShare(page, words) {
   const card = page.locator('li.card', { hasText: words });
   await card.locator('summary').click();
   await card.getByLabel('Me and my worker').check();
-  return card;
 }
 
 /** Lets a test fill the page's storage: from `full(true)` on, IndexedDB writes are refused as on

@@ -107,7 +107,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   /** Asks the server who this person works with and what is planned for their account. */
   const loadMe = async (d: Db, mgr: SessionManager) => {
     try {
-      const fresh = await request<Me>(mgr, 'GET', '/api/me');
+      const fresh = await request<Me & { role: Session['role'] }>(mgr, 'GET', '/api/me');
       const before = (await d.get('meta', 'me')) as Me | undefined;
       const ids = (m: Me | undefined) => (m?.workers ?? []).map((w) => w.id).sort().join();
       // A young person is told when who can see their shared things changes (a new key worker).
@@ -116,7 +116,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       }
       const kept: Me = { workers: fresh.workers, caseload: fresh.caseload, alerts_go_to: fresh.alerts_go_to, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at };
       await d.put('meta', kept, 'me');
-      if ((await mgr.current())?.role === 'key_worker') await shareLooks(d, mgr, fresh.caseload);
+      if (fresh.role === 'key_worker') await shareLooks(d, mgr, fresh.caseload);
       return kept;
     } catch {
       // Offline: the cached list is used.

@@ -5,6 +5,7 @@ use crate::accounts;
 use crate::auth::extract::Admin;
 use crate::error::Result;
 use crate::http::json::{ApiJson, ApiQuery};
+use crate::http::person_id;
 use crate::ledger::{self, Decision};
 use crate::state::AppState;
 use crate::store::{self, audit, people};
@@ -270,10 +271,6 @@ pub async fn revoke(
         .await?;
     ledger::note(&state.ledger, now, &[Decision::SignedOutEverywhere(person)]).await;
     Ok(Json(crate::auth::Done { ok: true }))
-}
-
-fn person_id(text: &str) -> Result<PersonId> {
-    PersonId::parse(text).map_err(|_| crate::error::ApiError::BadRequest("that isn't a valid id".into()))
 }
 
 /// Support has ended: the young person is told on their phone, and everything of theirs is

@@ -95,7 +95,7 @@ pub async fn new_code(
     KeyWorker(me): KeyWorker,
     Path(young_person): Path<String>,
 ) -> Result<Json<CreatedInvite>> {
-    let yp = invitee(&young_person)?;
+    let yp = super::person_id(&young_person)?;
     let now = store::now_ms();
     let code = state
         .store
@@ -118,10 +118,6 @@ pub async fn new_code(
     Ok(Json(CreatedInvite { young_person: yp, code, expires_at: now + accounts::INVITE_DAYS * 86_400_000 }))
 }
 
-fn invitee(id: &str) -> Result<PersonId> {
-    PersonId::parse(id).map_err(|_| ApiError::BadRequest("that isn't a valid id".into()))
-}
-
 /// Cancels the invite of a young person assigned to you who hasn't joined: the code stops working.
 #[utoipa::path(post, path = "/api/invites/{young_person}/cancel", tag = "invites", security(("bearer" = [])),
     params(("young_person" = String, Path, format = Uuid)),
@@ -131,7 +127,7 @@ pub async fn cancel(
     KeyWorker(me): KeyWorker,
     Path(young_person): Path<String>,
 ) -> Result<Json<crate::auth::Done>> {
-    let yp = invitee(&young_person)?;
+    let yp = super::person_id(&young_person)?;
     let now = store::now_ms();
     state
         .store

@@ -287,8 +287,7 @@ pub async fn looked(
     axum::extract::Path(young_person): axum::extract::Path<String>,
     ApiJson(req): ApiJson<Looked>,
 ) -> Result<Json<crate::auth::Done>> {
-    let young_person =
-        PersonId::parse(&young_person).map_err(|_| ApiError::BadRequest("that isn't a valid id".into()))?;
+    let young_person = super::person_id(&young_person)?;
     if req.at < 0 {
         return Err(ApiError::BadRequest("`at` is a time in unix milliseconds, not below 0".into()));
     }

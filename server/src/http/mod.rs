@@ -112,6 +112,11 @@ impl utoipa::Modify for ErrorResponses {
     }
 }
 
+/// A person's id from a path: a clear 400 when it isn't one.
+pub(crate) fn person_id(text: &str) -> crate::error::Result<tandem_shared::PersonId> {
+    tandem_shared::PersonId::parse(text).map_err(|_| crate::error::ApiError::BadRequest("that isn't a valid id".into()))
+}
+
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     // Only when people reach Tandem over https: over plain http the header would be ignored,
