@@ -77,6 +77,11 @@ export class SyncEngine {
   private stopped = false;
   private channel: BroadcastChannel | null;
   private events: AbortController | null = null;
+  /** The live stream's wait before it reconnects, ended early when there is reason to think it
+   * would connect now: signal came back, or the server answered a sync round after refusing or
+   * failing to answer the stream (not after a stream that connected and was closed, which would
+   * otherwise reconnect as fast as a round takes). */
+  private streamWait: { end: () => void; refused: boolean } | null = null;
   /** Set when the server refused `form=compact`: a replica from before it, while an
    * organisation replaces its replicas one by one. */
   private fullPulls = false;
@@ -139,6 +144,8 @@ export class SyncEngine {
         await this.pull();
       }
       this.attempt = 0;
+      // The server answers again: a live stream it didn't answer needn't wait out its backoff.
+      if (this.streamWait?.refused) this.streamWait.end();
       const left = await this.o.db.count('outbox');
       // Nothing waiting and the server just answered: everything is on the server, whichever
       // tab happened to send it.
@@ -183,6 +190,7 @@ export class SyncEngine {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.attempt = 0;
+    this.streamWait?.end();
     void this.syncNow();
   }
 
@@ -397,6 +405,7 @@ export class SyncEngine {
     let attempt = 0;
     const connect = async () => {
       while (!controller.signal.aborted) {
+        let refused = true;
         try {
           const resp = await fetch('/api/sync/events', {
             headers: {
@@ -408,6 +417,7 @@ export class SyncEngine {
           });
           if (resp.status === 401) await this.o.auth.refresh();
           if (resp.ok && resp.body) {
+            refused = false;
             attempt = 0;
             // Connected (or back): whatever changed before the stream was listening was not
             // heard, so ask once now; from here on each change comes as an event.
@@ -441,7 +451,20 @@ export class SyncEngine {
           // Offline or aborted; try again below.
         }
         if (controller.signal.aborted) return;
-        await new Promise((r) => setTimeout(r, backoff(attempt++, this.o.random)));
+        // After a long time out of reach the wait has grown to a minute; a worker's screen whose
+        // signal is back should be live again at once, not a minute later.
+        await new Promise<void>((resolve) => {
+          const wait = {
+            refused,
+            end: () => {
+              clearTimeout(waited);
+              if (this.streamWait === wait) this.streamWait = null;
+              resolve();
+            },
+          };
+          const waited = setTimeout(wait.end, backoff(attempt++, this.o.random));
+          this.streamWait = wait;
+        });
       }
     };
     void connect();
@@ -450,6 +473,7 @@ export class SyncEngine {
   stop() {
     this.stopped = true;
     this.events?.abort();
+    this.streamWait?.end();
     this.events = null;
     if (this.timer) clearTimeout(this.timer);
     this.channel?.close();

@@ -884,6 +884,62 @@ describe('a connection that stalls (one bar of signal, between masts)', () => {
     await vi.waitFor(() => expect(pulls).toBeGreaterThan(before));
     e.stop();
   });
+
+  it('opens the live stream again as soon as signal is back, not after the minute its wait has grown to', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let online = false;
+    let streams = 0;
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      if (!online) throw new TypeError('Failed to fetch');
+      if (path.includes('events')) {
+        streams++;
+        return trickle(init, [':\n\n'], 1_000, false);
+      }
+      return new Response(JSON.stringify(emptyPull), { status: 200 });
+    });
+    const e = engine();
+    e.listen();
+    // Two minutes out of reach: the stream's wait is now 45 s (a minute's cap, jittered).
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(streams).toBe(0);
+    online = true;
+    e.resume();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(streams).toBe(1);
+    e.stop();
+  });
+
+  it('opens the live stream again once the server answers a sync round; a stream the server closed waits its turn', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let up = false;
+    let streams = 0;
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      if (path.includes('events')) {
+        streams++;
+        // Down: refused, as by a load balancer with no replica. Up: a stream something on the
+        // way closes after two seconds.
+        return up ? trickle(init, [':\n\n'], 1_000, true) : new Response('{}', { status: 503 });
+      }
+      return new Response(up ? JSON.stringify(emptyPull) : '{}', { status: up ? 200 : 503 });
+    });
+    const e = engine();
+    e.listen();
+    await vi.advanceTimersByTimeAsync(120_000);
+    const refused = streams;
+    up = true;
+    await e.syncNow();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(streams).toBe(refused + 1);
+    // The stream is closed; a round answered now doesn't make it reconnect at once (that would
+    // loop as fast as rounds go), only its own short wait does.
+    await vi.advanceTimersByTimeAsync(2_000);
+    await e.syncNow();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(streams).toBe(refused + 1);
+    await vi.advanceTimersByTimeAsync(backoff(0, () => 0.5));
+    expect(streams).toBe(refused + 2);
+    e.stop();
+  });
 });
 
 describe('backoff', () => {
