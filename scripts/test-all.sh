@@ -20,27 +20,12 @@ fi
 stage "web app: install, type-check, build (prints first-load JavaScript size)"
 (cd pwa && npm install --no-save --no-audit --no-fund --loglevel=error && npm run build)
 
-# Jobs run beside the others write here and print it when their stage comes (see `finished`).
-side=$(mktemp -d)
-jobs_beside=()
-trap 'kill "${jobs_beside[@]}" 2>/dev/null || true; rm -rf "$side"' EXIT
-# Prints what job $1 (named $2) wrote, and fails if it did.
-finished() {
-  local status=0
-  wait "$1" || status=$?
-  cat "$side/$2.txt"
-  [ "$status" = 0 ] || { echo "$2 failed (exit $status)" >&2; exit "$status"; }
-}
-
-stage "format (clippy starts beside the tests and is reported after them)"
+stage "format and lints"
 cargo fmt --all --check
-# Clippy only checks, so nothing it compiles serves the test builds, and it was four minutes of
-# a fresh clone's wait on 2 cores. In a target folder of its own (no lock shared with the tests)
-# and niced, it takes the cores the tests leave idle while they wait on servers and browsers.
-nice -n 10 cargo clippy --workspace --all-targets --quiet --target-dir target/clippy -- -D warnings \
-  >"$side/clippy.txt" 2>&1 &
-clippy=$!
-jobs_beside+=("$clippy")
+# Clippy only checks, so nothing it compiles serves the test builds; it runs first all the same:
+# run beside them (niced, in a target folder of its own) it made a fresh clone's run two minutes
+# longer, as both compile on every core there is.
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 stage "Rust tests on SQLite (domain, merge properties, the server on a real loopback port, crash and fault tests)"
 # Tests named two_replicas_* need PostgreSQL; they run in the next stage. This also builds the
@@ -65,17 +50,22 @@ stage "web app unit tests (outbox, retry, pull)"
 # schemathesis and the fuzzer (its build, then 30 seconds) run beside them. The browser tests
 # are written to pass with both cores busy (stress-ng); the two side jobs print what they found
 # once the browser tests are done.
+side=$(mktemp -d)
 ./scripts/schemathesis.sh >"$side/schemathesis.txt" 2>&1 &
 schemathesis=$!
 ./scripts/fuzz.sh 30 >"$side/fuzz.txt" 2>&1 &
 fuzz=$!
-jobs_beside+=("$schemathesis" "$fuzz")
+trap 'kill $schemathesis $fuzz 2>/dev/null || true; rm -rf "$side"' EXIT
+# Prints what job $1 (named $2) wrote, and fails if it did.
+finished() {
+  local status=0
+  wait "$1" || status=$?
+  cat "$side/$2.txt"
+  [ "$status" = 0 ] || { echo "$2 failed (exit $status)" >&2; exit "$status"; }
+}
 
 stage "browser tests in Chromium against the real server (schemathesis and the fuzzer beside them)"
 (cd pwa && npm run --silent test:browser)
-
-stage "clippy, every target, warnings refused (ran beside the tests)"
-finished "$clippy" clippy
 
 stage "schemathesis against the running server's OpenAPI document (ran beside the browser tests)"
 finished "$schemathesis" schemathesis

@@ -49,6 +49,44 @@ test('the app starts offline, keeps what was written offline, and sends it when 
   await context.close();
 });
 
+test("a key worker's laptop opened with no signal shows their caseload and what was shared with them, from what it keeps", async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'sam', 'demo-worker-pass');
+  await page.getByRole('heading', { name: 'Young people you support' }).waitFor();
+  await page.getByRole('button', { name: /Open kai/ }).click();
+  await page.getByText("I'm good at fixing bikes.").waitFor();
+  await waitForServiceWorker(page);
+
+  // The staff screens are a file of their own, not part of the app's first load: opened offline,
+  // it comes from what the service worker keeps.
+  await context.setOffline(true);
+  const again = await context.newPage();
+  await again.goto(env.server.base + '/');
+  await again.getByRole('heading', { name: 'Young people you support' }).waitFor();
+  await again.getByRole('button', { name: /Open kai/ }).click();
+  await again.getByText("I'm good at fixing bikes.").waitFor();
+  assert.equal(await again.getByText(/needs a connection the first time/).count(), 0);
+  await context.close();
+});
+
+test('staff screens that could not be fetched (no signal at a first sign-in) say so, and open when tried again', async () => {
+  const context = await env.browser.newContext();
+  await context.route('**/assets/KeyWorker-*.js', (route) => route.abort('internetdisconnected'));
+  const page = await context.newPage();
+  await page.goto(env.server.base + '/');
+  await page.getByLabel('Your name').fill('sam');
+  await page.getByLabel('Your PIN or password').fill('demo-worker-pass');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'needs a connection the first time' }).waitFor();
+  await assertAccessible(page, 'staff screens not fetched');
+
+  await context.unroute('**/assets/KeyWorker-*.js');
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await page.getByRole('heading', { name: 'Young people you support' }).waitFor();
+  await context.close();
+});
+
 test('a push that never gets an answer (one bar of signal, between masts) is given up on, kept, and sent once when the line moves', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();

@@ -2,9 +2,6 @@
 // and sync wiring is in shell/useTandem.ts; each role's screens are in roles/.
 import { CardCtx, type CardCtxValue, Ctx, type Route } from './context';
 import { useRoute } from './navigation';
-import { AdminScreens } from './roles/Admin';
-import { DropInScreens } from './roles/DropIn';
-import { KeyWorkerScreens } from './roles/KeyWorker';
 import { YoungPersonScreens } from './roles/YoungPerson';
 import { Account } from './screens/Account';
 import { ChangePassword } from './screens/ChangePassword';
@@ -17,6 +14,13 @@ import { LockScreen } from './ui/IdleLock';
 import { QuickExit } from './ui/QuickExit';
 import { AlertBanner, SafetyButton } from './ui/Safety';
 import { SyncStatus } from './ui/SyncStatus';
+import { lazyScreens } from './ui/lazy';
+
+// Young people are most of those who open Tandem, on the cheapest phones: staff screens come
+// in files of their own, fetched when a staff member signs in.
+const KeyWorkerScreens = lazyScreens(() => import('./roles/KeyWorker').then((m) => m.KeyWorkerScreens));
+const DropInScreens = lazyScreens(() => import('./roles/DropIn').then((m) => m.DropInScreens));
+const AdminScreens = lazyScreens(() => import('./roles/Admin').then((m) => m.AdminScreens));
 
 export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate: () => void }) {
   const [route, go, resetRoute] = useRoute();
