@@ -66,7 +66,6 @@ test("a key worker's laptop opened with no signal shows their caseload and what 
   await again.getByRole('heading', { name: 'Young people you support' }).waitFor();
   await again.getByRole('button', { name: /Open kai/ }).click();
   await again.getByText("I'm good at fixing bikes.").waitFor();
-  assert.equal(await again.getByText(/needs a connection the first time/).count(), 0);
   await context.close();
 });
 
