@@ -67,9 +67,13 @@ test("the server is restored from last night's backup: the phone gives back the 
   await kai.write('I went to every session this month');
   await eventually(async () => (await kai.onServer('I went to every session this month')) === 1, 20_000, 'the words after the backup stored');
 
+  // The phone is out of signal while the server is restored and looked at: back in reach, it
+  // gives the words back so soon that a look taken then could already find them.
+  await kai.context.setOffline(true);
   await env.server.restoreFrom(backup);
   await kai.readAgain();
   assert.equal(await kai.onServer('I went to every session this month'), 0, 'the restored server has lost the words sent after the backup');
+  await kai.context.setOffline(false);
 
   // The phone finds the server behind when its live updates reconnect, and gives the words back.
   await eventually(async () => (await kai.onServer('I went to every session this month')) === 1, 30_000, 'the lost words given back');
@@ -90,9 +94,13 @@ test("restored from a backup older than the phone's last sign-in renewal: it is 
   await ash.page.reload();
   await ash.page.getByText('Everything is sent.').waitFor();
 
+  // Out of signal while the server is restored and looked at (as above): its sign-in is still
+  // good for a few minutes, so back in reach it could give the words back before the look.
+  await ash.context.setOffline(true);
   await env.server.restoreFrom(backup);
   await ash.readAgain();
   assert.equal(await ash.onServer('I made it to my appointment on time'), 0, 'the restored server has lost them');
+  await ash.context.setOffline(false);
   await ash.page.reload();
   await ash.page.getByRole('heading', { name: 'Sign in again' }).waitFor();
   // Told why, and what to do if the PIN chosen since no longer works.
