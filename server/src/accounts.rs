@@ -5,7 +5,7 @@ use crate::error::{ApiError, Result};
 use crate::ledger::Decision;
 use crate::store::erasure::{self, Erased, Why};
 use crate::store::sql::Db;
-use crate::store::{audit, invites, people, sync};
+use crate::store::{audit, invites, notices, people, sync};
 use tandem_shared::{PersonId, Role};
 
 /// Staff passwords are longer than young people's PINs.
@@ -145,6 +145,7 @@ pub fn unassign(conn: &dyn Db, worker: PersonId, young_person: PersonId, now: i6
     if !people::unassign(conn, worker, young_person, now)? {
         return Err(ApiError::NotFound("that key worker isn't assigned to that young person"));
     }
+    notices::forget_about(conn, worker, young_person)?;
     sync::touch_all_of(conn, young_person)
 }
 

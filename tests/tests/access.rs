@@ -62,6 +62,7 @@ async fn every_endpoint_answers_every_role_as_designed() {
         (Method::GET, "/api/me/sessions".into(), None, everyone_signed_in.to_vec()),
         (Method::GET, "/api/caseload".into(), None, vec![Sam, Priya]),
         (Method::POST, format!("/api/caseload/{ash_id}/looked"), Some(json!({"at": 5})), vec![Sam, Priya]),
+        (Method::POST, "/api/me/put-away".into(), Some(json!({"notices": []})), vec![Ash, Kai, Sam, Priya]),
         (Method::GET, "/api/sync/pull?since=0".into(), None, syncers.to_vec()),
         (Method::GET, "/api/admin/people".into(), None, vec![Admin]),
         (

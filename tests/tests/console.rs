@@ -3,7 +3,8 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use tandem_shared::{FieldValue, PersonId, RecordKind, Visibility};
+use tandem_shared::wire::OpStatus;
+use tandem_shared::{FieldValue, PersonId, RecordId, RecordKind, Visibility};
 use tandem_tests::*;
 
 async fn join(server: &TestServer, code: &str, name: &str) -> (StatusCode, Client) {
@@ -687,5 +688,94 @@ async fn a_key_workers_look_at_a_young_persons_page_follows_them_to_their_other_
         }
     }
     assert_eq!(looked_at(&phone, ash).await, serde_json::Value::Null);
+    server.stop().await;
+}
+
+/// The notices `who` has put away, as `/api/me` says.
+async fn put_away(who: &Client) -> Vec<String> {
+    let (status, me) = who.call(Method::GET, "/api/me", None).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    let mut keys: Vec<String> = me["put_away"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{me}"))
+        .iter()
+        .map(|k| k.as_str().unwrap().to_owned())
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// A notice of collided words put away on one device stays put away on the person's others (a
+/// shared tablet keeps nothing between visits, so the server remembers): a young person's about
+/// their own things, a key worker's about what their young people share with them. Anything
+/// else is refused, all of it, and changes nothing; a worker's go when they stop supporting them.
+#[tokio::test]
+async fn notices_put_away_on_one_device_stay_put_away_on_the_others() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let tablet = server.signed_in(ASH.0, ASH.1).await;
+    let (laptop, sam_phone) = (server.signed_in(SAM.0, SAM.1).await, server.signed_in(SAM.0, SAM.1).await);
+    let (priya, mo, dropin) = (
+        server.signed_in(PRIYA.0, PRIYA.1).await,
+        server.signed_in(MO.0, MO.1).await,
+        server.signed_in(DROPIN.0, DROPIN.1).await,
+    );
+    let ash = phone.me();
+    let (shared, private) = (new_record(), new_record());
+    let goal = |title: &str, visibility| vec![FieldValue::Title(title.into()), FieldValue::Visibility(visibility)];
+    let ops = vec![
+        phone.op(shared, RecordKind::Goal, ash, goal("Get my provisional licence", Visibility::Worker)),
+        phone.op(private, RecordKind::Goal, ash, goal("Sort things out with my sister", Visibility::Private)),
+    ];
+    assert!(phone.push(ops).await.results.iter().all(|r| r.status == OpStatus::Applied));
+    let device = uuid::Uuid::now_v7();
+    let notice = |record: RecordId, field: &str, ms: u64| format!("{record}/{field}/{ms}.0/{device}");
+    let put = |notices: Vec<String>| Some(json!({ "notices": notices }));
+    assert_eq!(put_away(&tablet).await, Vec::<String>::new());
+
+    let mine = vec![notice(shared, "title", 5), notice(private, "why", 6)];
+    let (status, body) = phone.call(Method::POST, "/api/me/put-away", put(mine.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(put_away(&tablet).await, mine, "the tablet at Ash's next visit");
+    let (status, _) = tablet.call(Method::POST, "/api/me/put-away", put(mine[..1].to_vec())).await;
+    assert_eq!(status, StatusCode::OK, "put away on two devices: still one");
+    assert_eq!(put_away(&phone).await, mine);
+
+    let sams = vec![notice(shared, "title", 7)];
+    let (status, body) = laptop.call(Method::POST, "/api/me/put-away", put(sams.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(put_away(&sam_phone).await, sams);
+    assert_eq!(put_away(&phone).await, mine, "each person's own");
+
+    let before = server.fingerprint().await;
+    let many: Vec<String> = (0..201).map(|ms| notice(shared, "title", ms)).collect();
+    let wrong = [
+        // Ash's private goal: not Sam's to see. With one he may: all refused.
+        (&laptop, put(vec![notice(shared, "why", 8), notice(private, "title", 8)]), StatusCode::NOT_FOUND),
+        (&priya, put(vec![notice(shared, "title", 9)]), StatusCode::NOT_FOUND),
+        (&mo, put(vec![notice(shared, "title", 9)]), StatusCode::NOT_FOUND),
+        (&phone, put(vec![notice(new_record(), "title", 9)]), StatusCode::NOT_FOUND),
+        (&dropin, put(vec![notice(shared, "title", 9)]), StatusCode::FORBIDDEN),
+        (&phone, put(vec![notice(shared, "colour", 9)]), StatusCode::BAD_REQUEST),
+        (&phone, put(vec![format!("{shared}/title")]), StatusCode::BAD_REQUEST),
+        (&phone, put(many), StatusCode::BAD_REQUEST),
+        (&phone, Some(json!({ "notices": "all of them" })), StatusCode::BAD_REQUEST),
+        (&phone, Some(json!({ "keys": [] })), StatusCode::BAD_REQUEST),
+    ];
+    for (who, body, want) in wrong {
+        let (status, resp) = who.call(Method::POST, "/api/me/put-away", body.clone()).await;
+        assert_eq!(status, want, "{body:?}: {resp}");
+        assert!(resp["error"].is_string() && resp["message"].is_string(), "{resp}");
+    }
+    assert_eq!((put_away(&laptop).await, put_away(&phone).await), (sams.clone(), mine.clone()));
+    assert_eq!(server.fingerprint().await, before);
+
+    // Sam no longer supports Ash: what he put away about Ash's things goes; Ash's stays.
+    let body = json!({"worker": laptop.me(), "young_person": ash});
+    let (status, resp) = admin.call(Method::POST, "/api/admin/assignments/end", Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{resp}");
+    assert_eq!(put_away(&sam_phone).await, Vec::<String>::new());
+    assert_eq!(put_away(&phone).await, mine);
     server.stop().await;
 }

@@ -66,6 +66,12 @@ async fn supported_young_person(server: &TestServer) -> Supported {
     assert_eq!(status, StatusCode::OK);
     sam.pull().await;
     assert!(sam.records.contains_key(&mine) && sam.records.contains_key(&suggestion));
+    // Each has put away a notice about what they wrote (rows naming the person and the record).
+    for who in [&phone, &sam] {
+        let notice = format!("{mine}/text/{}.0/{}", now_ms(), who.device);
+        let (status, body) = who.call(Method::POST, "/api/me/put-away", Some(json!({"notices": [notice]}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
     let (_, log) = phone.call(Method::GET, "/api/me/access-log", None).await;
     assert!(!log.as_array().unwrap().is_empty(), "Sam's reads are logged: {log}");
     // A mistyped PIN is counted under their name: that count is theirs too.
@@ -108,12 +114,14 @@ async fn rows_left(server: &TestServer, who: PersonId, records: &[RecordId]) -> 
                 "SELECT count(*) FROM invites WHERE young_person_id = ?1",
                 "SELECT count(*) FROM alerts WHERE young_person_id = ?1",
                 "SELECT count(*) FROM access_log WHERE young_person_id = ?1",
+                "SELECT count(*) FROM put_away WHERE person_id = ?1",
             ] {
                 n += db.query_one(sql, &[(&who).into()])?.int(0)?;
             }
             // By id too: a record a worker made for them is theirs as well.
             for record in &records {
                 n += db.query_one("SELECT count(*) FROM records WHERE id = ?1", &[record.into()])?.int(0)?;
+                n += db.query_one("SELECT count(*) FROM put_away WHERE record_id = ?1", &[record.into()])?.int(0)?;
             }
             Ok(n)
         })

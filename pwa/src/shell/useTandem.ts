@@ -8,7 +8,7 @@ import { type Db, isStorageFull, MAKE_SPACE, open, type RejectedEntry, type Sess
 import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
 import { useDrafts } from './useDrafts';
-import { edit, forgetPulled, type Item, laterLooks, type Looks, looksIn, looksToTell, newId, readItems, storeLook, storePutAway, withPutAway, unsentCount, view, withEdit, withItems } from '../sync/local';
+import { edit, forgetPulled, type Item, laterLooks, type Looks, looksIn, looksToTell, newId, putAwayToTell, readItems, storeLook, storePutAway, withPutAway, unsentCount, view, withEdit, withItems } from '../sync/local';
 import { serverWasRestored } from '../sync/restored';
 import { SessionManager } from '../sync/session';
 import { awayMs, idleMs, type LockKind, type LockTries, makeUnlockCheck, NO_TRIES, STAFF_IDLE_MS, STAFF_ITERATIONS, type UnlockCheck, useAwayLock, useIdleLock } from '../ui/IdleLock';
@@ -23,6 +23,8 @@ interface Me {
   alerts_go_to?: PersonRef[];
   case_closed_at?: number | null;
   erase_at?: number | null;
+  /** Notices put away on any device of theirs (young people and key workers). */
+  put_away?: string[];
 }
 
 export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
@@ -117,6 +119,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       const kept: Me = { workers: fresh.workers, caseload: fresh.caseload, alerts_go_to: fresh.alerts_go_to, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at };
       await d.put('meta', kept, 'me');
       if (fresh.role === 'key_worker') await shareLooks(d, mgr, fresh.caseload);
+      if (fresh.put_away) await sharePutAway(d, mgr, fresh.put_away);
       return kept;
     } catch {
       // Offline: the cached list is used.
@@ -132,6 +135,18 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     await storeLook(d, theirs).catch(() => undefined);
     const mine = ((await d.get('meta', 'looked')) as Looks | undefined) ?? {};
     for (const [person, at] of looksToTell(mine, caseload)) tellLooked(mgr, person, at);
+  };
+
+  /** Notices put away, from every device of theirs (a shared tablet keeps none between visits):
+   *  those put away elsewhere are hidden here too, and those put away here while out of reach
+   *  are told now. */
+  const sharePutAway = async (d: Db, mgr: SessionManager, theirs: string[]) => {
+    setPutAway((shown) => withPutAway(shown, theirs));
+    await storePutAway(d, theirs).catch(() => undefined);
+    const mine = ((await d.get('meta', 'put-away')) as string[] | undefined) ?? [];
+    const held = new Set(await d.getAllKeys('records'));
+    const toTell = putAwayToTell(mine, theirs, held);
+    if (toTell.length > 0) tellPutAway(mgr, toTell);
   };
 
   const start = async (d: Db, role: Session['role']) => {
@@ -327,6 +342,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         // even if it could not be stored (full, or signed out meanwhile).
         const hide = () => setPutAway((shown) => withPutAway(shown, keys));
         void storePutAway(db, keys).then(hide, hide);
+        // Out of reach: told at the next start (`sharePutAway`).
+        if (sessions.current && (session.role === 'young_person' || session.role === 'key_worker')) tellPutAway(sessions.current, keys);
       },
       welcome,
       putAwayWelcome: () => {
@@ -625,6 +642,15 @@ function lockKindOf(s: Session | null | undefined): LockKind | null {
   if (!s) return null;
   if (s.sharedDevice) return 'tablet';
   return s.role === 'young_person' ? null : 'staff';
+}
+
+/** Tells the server notices were put away, for the person's other devices. Not waited for, and a
+ *  failure is left: they are kept here and told at the next start (`sharePutAway`). */
+function tellPutAway(auth: SessionManager, keys: string[]) {
+  // The server takes 200 at a time.
+  for (let i = 0; i < keys.length; i += 200) {
+    void request(auth, 'POST', '/api/me/put-away', { notices: keys.slice(i, i + 200) }).catch(() => undefined);
+  }
 }
 
 /** Tells the server a key worker looked at someone's page, for their other devices. Not waited

@@ -269,6 +269,14 @@ export function storePutAway(db: Db, keys: string[]): Promise<void> {
   return addToMeta<string[]>(db, 'put-away', [], (stored) => withPutAway(stored, keys));
 }
 
+/** Notices put away here that the server hasn't been told of (it was out of reach then), about
+ *  records this device still holds: the server refuses the lot if one is about a record the
+ *  person can no longer see (a young person a worker no longer supports). */
+export function putAwayToTell(mine: string[], theirs: string[], held: Set<string>): string[] {
+  const told = new Set(theirs);
+  return mine.filter((key) => !told.has(key) && held.has(key.split('/')[0]));
+}
+
 /** Reads, adds to and writes back one value in `meta` in one transaction, so two pages (or tabs)
  *  adding at once both keep theirs. `add` gives back what it was given when it adds nothing. */
 async function addToMeta<T>(db: Db, key: string, empty: T, add: (stored: T) => T): Promise<void> {

@@ -6,7 +6,7 @@ import { ApiFailure, backoff, request, STALL_MS } from './api';
 import { closeForGood, type Db, open, whileOpen } from './db';
 import { serverWasRestored } from './restored';
 import { EVENTS_SILENT_MS, SyncEngine, type SyncState, takeBatch } from './engine';
-import { edit, forgetPulled, laterLooks, looksIn, looksToTell, ownListMends, readItems, storedOnServer, storeLook, storePutAway, view, withEdit, withItems } from './local';
+import { edit, forgetPulled, laterLooks, looksIn, looksToTell, ownListMends, putAwayToTell, readItems, storedOnServer, storeLook, storePutAway, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
 import { recordOf } from './compact';
 import { syncWords } from '../ui/words';
@@ -971,6 +971,14 @@ describe('what a person has seen and put away on this device', () => {
     // Looked at Kai and Mo here while out of reach; Ash on another device after this one.
     expect(looksToTell({ kai: 30, mo: 4, ash: 40, gone: 99 }, caseload)).toEqual([['kai', 30], ['mo', 4]]);
     expect(looksToTell({ kai: 20, mo: 0 }, caseload)).toEqual([]);
+  });
+
+  it('notices put away here are told to the server unless it has them, and only about records still held', () => {
+    const mine = ['r1/title/5.0/d1', 'r1/why/6.0/d1', 'r2/text/7.1/d2', 'gone/text/8.0/d3'];
+    // The server has the first (put away on another device too); "gone" is a young person's
+    // record this worker's device dropped when the assignment ended.
+    expect(putAwayToTell(mine, ['r1/title/5.0/d1', 'r9/text/1.0/d9'], new Set(['r1', 'r2', 'r9']))).toEqual(['r1/why/6.0/d1', 'r2/text/7.1/d2']);
+    expect(putAwayToTell(mine, mine, new Set(['r1', 'r2', 'gone']))).toEqual([]);
   });
 
   it('notices put away from two tabs at once both stay put away', async () => {

@@ -1,11 +1,12 @@
-//! `GET /api/me`, `GET /api/me/access-log`, `POST /api/me/erasure`, `GET /api/caseload`, and a
-//! person's own signed-in devices (`GET /api/me/sessions`, `POST /api/me/sessions/{id}/end`).
+//! `GET /api/me`, `GET /api/me/access-log`, `POST /api/me/erasure`, `GET /api/caseload`, notices
+//! put away (`POST /api/me/put-away`), and a person's own signed-in devices (`GET
+//! /api/me/sessions`, `POST /api/me/sessions/{id}/end`).
 
 use crate::auth::extract::{Caller, KeyWorker, YoungPerson};
 use crate::error::{ApiError, Result};
 use crate::http::json::ApiJson;
 use crate::state::AppState;
-use crate::store::{access_log, erasure, people, sync};
+use crate::store::{access_log, erasure, notices, people, sync};
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/me/erasure", post(erase_me))
         .route("/api/caseload", get(caseload))
         .route("/api/caseload/{young_person}/looked", post(looked))
+        .route("/api/me/put-away", post(put_away))
         .route("/api/me/sessions", get(my_sessions))
         .route("/api/me/sessions/{session}/end", post(end_my_session))
 }
@@ -64,6 +66,9 @@ pub struct Me {
     pub case_closed_at: Option<i64>,
     /// For a young person: when everything of yours will be erased (unix ms), if it will.
     pub erase_at: Option<i64>,
+    /// For a young person or a key worker: the notices of collided words you have put away, on
+    /// any device (`record/field/ms.count/device`, naming the kept version each was about).
+    pub put_away: Vec<String>,
 }
 
 impl PersonRef {
@@ -101,6 +106,10 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 _ => vec![],
             };
             let plan = erasure::plan_of(conn, p.id)?;
+            let put_away = match p.role {
+                Role::YoungPerson | Role::KeyWorker => notices::put_away_by(conn, p.id)?,
+                _ => vec![],
+            };
             let alerts_go_to = match (p.role, workers.is_empty()) {
                 (Role::YoungPerson, false) => workers.clone(),
                 (Role::YoungPerson, true) => match people::duty_worker(conn)? {
@@ -120,6 +129,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 alerts_go_to,
                 case_closed_at: plan.case_closed_at,
                 erase_at: erase_at(&settings, plan),
+                put_away,
             })
         })
         .await?;
@@ -297,5 +307,44 @@ pub async fn looked(
     if !marked {
         return Err(ApiError::NotFound("no one of that id in your caseload"));
     }
+    Ok(Json(crate::auth::Done { ok: true }))
+}
+
+/// The most notices one request may put away: a screen shows a few at a time.
+const MAX_PUT_AWAY: usize = 200;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PutAway {
+    /// Notices read and put away ("OK, got it"), each named `record/field/ms.count/device` (the
+    /// record, and the field and stamp of the version kept).
+    pub notices: Vec<String>,
+}
+
+/// A young person or key worker has read and put away notices of collided words: their other
+/// devices, and a shared tablet at their next visit, no longer show them. All or none: a notice
+/// about a record you can't see refuses the lot.
+#[utoipa::path(post, path = "/api/me/put-away", request_body = PutAway, tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = crate::auth::Done), (status = 400, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn put_away(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<PutAway>,
+) -> Result<Json<crate::auth::Done>> {
+    if !matches!(caller.role, Role::YoungPerson | Role::KeyWorker) {
+        return Err(ApiError::Forbidden("only young people and key workers have notices to put away"));
+    }
+    if req.notices.len() > MAX_PUT_AWAY {
+        return Err(ApiError::BadRequest(format!("put away at most {MAX_PUT_AWAY} notices at a time")));
+    }
+    let notices = req
+        .notices
+        .iter()
+        .map(|key| notices::Notice::parse(key))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| ApiError::BadRequest("each notice is named `record/field/ms.count/device`".into()))?;
+    let (person, role) = (caller.person, caller.role);
+    state.store.write(move |tx| notices::put_away(tx, person, role, &notices)).await?;
     Ok(Json(crate::auth::Done { ok: true }))
 }

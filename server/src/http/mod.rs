@@ -28,7 +28,7 @@ use utoipa::OpenApi;
     info(title = "Tandem", description = "Young people's goals, strengths and statements, synced on their terms."),
     paths(
         crate::auth::join, crate::auth::sign_in, crate::auth::refresh, crate::auth::sign_out, crate::auth::sign_out_everywhere,
-        me::me, me::my_access_log, me::erase_me, me::caseload, me::my_sessions, me::end_my_session, me::looked,
+        me::me, me::my_access_log, me::erase_me, me::caseload, me::my_sessions, me::end_my_session, me::looked, me::put_away,
         sync::push, sync::pull, sync::events,
         admin::list_people, admin::create_staff, admin::invite, admin::assign, admin::end_assignment, admin::revoke,
         admin::close_case, admin::reopen_case, admin::audit_log,

@@ -59,6 +59,8 @@ pub fn erase(db: &dyn Db, who: PersonId, actor: Option<PersonId>, why: Why, now:
     }
     let alerts = db.query_one("SELECT count(*) FROM alerts WHERE young_person_id = ?1", &[(&id).into()])?.int(0)?;
     for statement in [
+        // Their own, and their workers' about their records.
+        "DELETE FROM put_away WHERE person_id = ?1 OR record_id IN (SELECT id FROM records WHERE owner_id = ?1)",
         "DELETE FROM conflicts WHERE record_id IN (SELECT id FROM records WHERE owner_id = ?1)",
         "DELETE FROM fields WHERE record_id IN (SELECT id FROM records WHERE owner_id = ?1)",
         "DELETE FROM records WHERE owner_id = ?1",

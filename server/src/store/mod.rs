@@ -13,6 +13,7 @@ pub mod erasure;
 mod fold;
 pub mod generation;
 pub mod invites;
+pub mod notices;
 pub mod people;
 mod pg_tls;
 pub mod postgres;

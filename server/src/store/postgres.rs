@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0014_audit_by_person.sql"),
     include_str!("migrations/postgres/0015_reactivated_at.sql"),
     include_str!("migrations/postgres/0016_assignment_looked.sql"),
+    include_str!("migrations/postgres/0017_put_away.sql"),
 ];
 /// The channel live notices travel on between replicas.
 pub const CHANNEL: &str = "tandem_changes";

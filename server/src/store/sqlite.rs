@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0019_audit_by_person.sql"),
     include_str!("migrations/sqlite/0020_reactivated_at.sql"),
     include_str!("migrations/sqlite/0021_assignment_looked.sql"),
+    include_str!("migrations/sqlite/0022_put_away.sql"),
 ];
 const READERS: usize = 4;
 
