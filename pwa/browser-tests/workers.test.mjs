@@ -55,9 +55,40 @@ test("offline young person and online worker edit one title: the young person's 
   await collision.getByText('Find supported housing').waitFor();
   await collision.getByRole('button', { name: 'OK, got it' }).click();
   await ash.getByText('Nothing to show.').waitFor();
+
+  // Put away on every device of theirs: Sam's phone, and the drop-in's shared tablet (which kept
+  // nothing of Ash's last visit) when Ash next signs in there.
+  await eventually(async () => (await putAwayOnServer('sam', 'demo-worker-pass')).length === 1, 15_000, "Sam's notice told to the server");
+  await eventually(async () => (await putAwayOnServer('ash', '2468')).length === 1, 15_000, "Ash's notice told to the server");
+  const phone = await env.browser.newContext();
+  const samPhone = await phone.newPage();
+  await signIn(samPhone, env.server.base, 'sam', 'demo-worker-pass');
+  await samPhone.getByRole('button', { name: /Open ash/ }).click();
+  // The notice would come with the goal it is about: once the goal is there, it must go (it may
+  // show for a moment before the phone has heard what was put away).
+  await samPhone.locator('li.card', { hasText: 'Get my own flat by summer' }).waitFor();
+  await samPhone.getByRole('heading', { name: 'Your version was kept as a suggestion' }).waitFor({ state: 'detached' });
+  const dropIn = await env.browser.newContext();
+  const tablet = await dropIn.newPage();
+  await signIn(tablet, env.server.base, 'ash', '2468', { shared: true });
+  await tablet.getByRole('button', { name: /My goals/ }).click();
+  await tablet.getByRole('button', { name: /Open Get my own flat by summer/ }).waitFor();
+  await tablet.getByRole('button', { name: 'Home' }).click();
+  await tablet.getByRole('button', { name: /From my worker/ }).click();
+  await tablet.getByText('Nothing to show.').waitFor();
+  assert.equal(await tablet.locator('li.card', { hasText: 'You and Sam both changed the goal' }).count(), 0);
+  await phone.close();
+  await dropIn.close();
   await yp.close();
   await wk.close();
 });
+
+/** The notices `name` has put away, as the server tells their devices. */
+async function putAwayOnServer(name, secret) {
+  const { access_token: token } = (await post(env.server.base, '/api/auth/sign-in', { name, secret, device: crypto.randomUUID() })).body;
+  const me = await fetch(`${env.server.base}/api/me`, { headers: { authorization: `Bearer ${token}`, 'tandem-protocol': '1', 'tandem-schema': '1' } });
+  return (await me.json()).put_away;
+}
 
 test("the young person can take their worker's version instead of their own; then neither of them is told of the collision", async () => {
   const yp = await env.browser.newContext();
