@@ -64,8 +64,7 @@ test("offline young person and online worker edit one title: the young person's 
   const samPhone = await phone.newPage();
   await signIn(samPhone, env.server.base, 'sam', 'demo-worker-pass');
   await samPhone.getByRole('button', { name: /Open ash/ }).click();
-  // The notice would come with the goal it is about: once the goal is there, it must go (it may
-  // show for a moment before the phone has heard what was put away).
+  // The notice would come with the goal it is about: once the goal is there, it must not be.
   await samPhone.locator('li.card', { hasText: 'Get my own flat by summer' }).waitFor();
   await samPhone.getByRole('heading', { name: 'Your version was kept as a suggestion' }).waitFor({ state: 'detached' });
   const dropIn = await env.browser.newContext();
