@@ -144,6 +144,9 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setPutAway((shown) => withPutAway(shown, theirs));
     await storePutAway(d, theirs).catch(() => undefined);
     const mine = ((await d.get('meta', 'put-away')) as string[] | undefined) ?? [];
+    // What is stored holds the server's list now: nothing more in it (most starts), nothing to
+    // tell, and the records' keys need not be read.
+    if (mine.length <= theirs.length) return;
     const held = new Set(await d.getAllKeys('records'));
     const toTell = putAwayToTell(mine, theirs, held);
     if (toTell.length > 0) tellPutAway(mgr, toTell);
