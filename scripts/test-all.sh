@@ -45,6 +45,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; pg_stop; rm -rf "$side"' EXIT
 finished() {
   local status=0
   wait "$1" || status=$?
+  echo "-- $2:"
   cat "$side/$2.txt"
   [ "$status" = 0 ] || { echo "$2 failed (exit $status)" >&2; exit "$status"; }
 }
