@@ -40,7 +40,6 @@ linted cargo test --workspace --quiet --no-run
 side=$(mktemp -d)
 # shellcheck source=scripts/postgres.sh
 source scripts/postgres.sh
-trap 'kill $(jobs -p) 2>/dev/null || true; pg_stop; rm -rf "$side"' EXIT
 # Prints what job $1 (named $2) wrote, and fails if it did.
 finished() {
   local status=0
@@ -57,7 +56,7 @@ stage "Rust tests on SQLite and, at the same time, on PostgreSQL (domain, merge 
 # tests, which need PostgreSQL; with it, the same tests run on a throwaway cluster. The other
 # crates' tests (seconds) run in both. Linted as the build was, so nothing is compiled again.
 pg_start
-# (pg_start sets its own exit trap; this one stops the cluster too.)
+# Set after pg_start, which sets an exit trap of its own: this one stops the cluster too.
 trap 'kill $(jobs -p) 2>/dev/null || true; pg_stop; rm -rf "$side"' EXIT
 (unset TANDEM_TEST_POSTGRES TANDEM_TEST_POSTGRES_CA
   linted cargo test --workspace --quiet -- --skip two_replicas) >"$side/sqlite.txt" 2>&1 &
