@@ -135,15 +135,21 @@ test('guessing a phone lock code is slowed: after five wrong codes each try wait
 
   await page.reload();
   await page.getByRole('heading', { name: 'Locked' }).waitFor();
-  const guess = async (code, answer) => {
-    await page.getByLabel('Your lock code').fill(code);
+  const code = page.getByLabel('Your lock code');
+  const guess = async (tried, answer) => {
+    await code.fill(tried);
     await page.getByRole('button', { name: 'Unlock' }).click();
     await page.getByRole('alert').filter({ hasText: answer }).waitFor();
+    // A wrong code is cleared once checked. Waiting for that, not only for the message (the
+    // second to fourth wrong code's is the one already showing), keeps the next guess from
+    // landing while this one is checked, when a tap is not a guess.
+    if (/didn't match/.test(answer)) await eventually(async () => (await code.inputValue()) === '', 15_000, 'the wrong code cleared');
   };
-  for (const code of ['0000', '1111', '2222', '3333']) await guess(code, "That code didn't match. Try again.");
+  for (const wrong of ['0000', '1111', '2222', '3333']) await guess(wrong, "That code didn't match. Try again.");
   await guess('4444', "That code didn't match. Too many tries. Wait 30 seconds, then try again.");
-  // The right code is not even checked while the wait runs.
+  // The right code is not even checked while the wait runs (and stays typed for after it).
   await guess('1470', /^Too many tries\. Wait \d+ seconds, then try again\.$/);
+  assert.equal(await code.inputValue(), '1470');
 
   // Closing and opening Tandem again: still waiting, and told so before typing.
   await page.reload();

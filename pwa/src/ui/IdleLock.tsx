@@ -203,6 +203,7 @@ export function LockScreen({ kind, check, onUnlock, onSignOut, waitingToClear, t
   // Guessing is slowed: after a few wrong codes in a row, each try waits, longer each time.
   // One check at a time: taps while a code is being checked are not extra guesses.
   const checking = useRef(false);
+  const input = useRef<HTMLInputElement>(null);
   const submit = async (e: Event) => {
     e.preventDefault();
     if (checking.current) return;
@@ -221,6 +222,9 @@ export function LockScreen({ kind, check, onUnlock, onSignOut, waitingToClear, t
     }
     const next = wrongTry(tries);
     onTries(next);
+    // Cleared, as phones' own lock screens do: a hidden code can't be corrected, only typed again.
+    setPin('');
+    input.current?.focus();
     setProblem(next.until > 0 ? `${words.wrong} ${tooMany(next.until)}` : words.orSignOut ? `${words.wrong} Try again, or sign out.` : `${words.wrong} Try again.`);
   };
   return (
@@ -237,7 +241,7 @@ export function LockScreen({ kind, check, onUnlock, onSignOut, waitingToClear, t
       )}
       <form class="stack" onSubmit={submit}>
         <label for="unlock-pin">{words.secret}</label>
-        <input id="unlock-pin" type="password" autocomplete="off" value={pin} onInput={(e) => setPin(e.currentTarget.value)} />
+        <input id="unlock-pin" ref={input} type="password" autocomplete="off" value={pin} onInput={(e) => setPin(e.currentTarget.value)} />
         {problem && <p class="problem" role="alert">{problem}</p>}
         <div class="row row--equal">
           <button type="submit">Unlock</button>
