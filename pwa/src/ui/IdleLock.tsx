@@ -223,8 +223,9 @@ export function LockScreen({ kind, check, onUnlock, onSignOut, waitingToClear, t
     const next = wrongTry(tries);
     onTries(next);
     // Cleared, as phones' own lock screens do: a hidden code can't be corrected, only typed again.
+    // Focused to type it when they may (not while a wait runs: a keyboard would cover the words).
     setPin('');
-    input.current?.focus();
+    if (next.until === 0) input.current?.focus();
     setProblem(next.until > 0 ? `${words.wrong} ${tooMany(next.until)}` : words.orSignOut ? `${words.wrong} Try again, or sign out.` : `${words.wrong} Try again.`);
   };
   return (
