@@ -188,6 +188,10 @@ export async function api(base, name, secret) {
     async texts() {
       return (await this.records()).map((r) => r.fields.text?.value.value ?? r.fields.title?.value.value);
     },
+    /** `GET /api/me`: what the server tells each of their devices at its start. */
+    async me() {
+      return (await fetch(`${base}/api/me`, { headers: auth })).json();
+    },
   };
 }
 

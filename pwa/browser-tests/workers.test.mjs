@@ -58,8 +58,10 @@ test("offline young person and online worker edit one title: the young person's 
 
   // Put away on every device of theirs: Sam's phone, and the drop-in's shared tablet (which kept
   // nothing of Ash's last visit) when Ash next signs in there.
-  await eventually(async () => (await putAwayOnServer('sam', 'demo-worker-pass')).length === 1, 15_000, "Sam's notice told to the server");
-  await eventually(async () => (await putAwayOnServer('ash', '2468')).length === 1, 15_000, "Ash's notice told to the server");
+  for (const [name, secret] of [['sam', 'demo-worker-pass'], ['ash', '2468']]) {
+    const them = await api(env.server.base, name, secret);
+    await eventually(async () => (await them.me()).put_away.length === 1, 15_000, `${name}'s notice told to the server`);
+  }
   const phone = await env.browser.newContext();
   const samPhone = await phone.newPage();
   await signIn(samPhone, env.server.base, 'sam', 'demo-worker-pass');
@@ -81,13 +83,6 @@ test("offline young person and online worker edit one title: the young person's 
   await yp.close();
   await wk.close();
 });
-
-/** The notices `name` has put away, as the server tells their devices. */
-async function putAwayOnServer(name, secret) {
-  const { access_token: token } = (await post(env.server.base, '/api/auth/sign-in', { name, secret, device: crypto.randomUUID() })).body;
-  const me = await fetch(`${env.server.base}/api/me`, { headers: { authorization: `Bearer ${token}`, 'tandem-protocol': '1', 'tandem-schema': '1' } });
-  return (await me.json()).put_away;
-}
 
 test("the young person can take their worker's version instead of their own; then neither of them is told of the collision", async () => {
   const yp = await env.browser.newContext();

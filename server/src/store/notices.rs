@@ -43,17 +43,11 @@ impl Notice {
 /// with them).
 pub fn put_away(db: &dyn Db, person: PersonId, role: Role, notices: &[Notice]) -> Result<()> {
     let me = person.to_string();
+    // Each record is checked once: a record's notices (one a field) usually come together.
+    let mut seen = std::collections::BTreeSet::new();
     for notice in notices {
         let record = notice.record.to_string();
-        let row = db.query_opt("SELECT owner_id, visibility FROM records WHERE id = ?1", &[(&record).into()])?;
-        let theirs = match (role, row) {
-            (Role::YoungPerson, Some(row)) => people::parse_id(row.text(0)?) == person,
-            (Role::KeyWorker, Some(row)) => {
-                row.text(1)? != "private" && people::is_assigned(db, person, people::parse_id(row.text(0)?))?
-            }
-            _ => false,
-        };
-        if !theirs {
+        if seen.insert(notice.record) && !can_see(db, person, role, &record)? {
             return Err(ApiError::NotFound("no record of that id that you can see"));
         }
         db.execute(
@@ -62,6 +56,19 @@ pub fn put_away(db: &dyn Db, person: PersonId, role: Role, notices: &[Notice]) -
         )?;
     }
     Ok(())
+}
+
+/// Whether `person` sees `record`: a young person their own; a key worker what the young people
+/// they support share with them.
+fn can_see(db: &dyn Db, person: PersonId, role: Role, record: &str) -> Result<bool> {
+    let row = db.query_opt("SELECT owner_id, visibility FROM records WHERE id = ?1", &[record.into()])?;
+    Ok(match (role, row) {
+        (Role::YoungPerson, Some(row)) => people::parse_id(row.text(0)?) == person,
+        (Role::KeyWorker, Some(row)) => {
+            row.text(1)? != "private" && people::is_assigned(db, person, people::parse_id(row.text(0)?))?
+        }
+        _ => false,
+    })
 }
 
 /// The notices `person` has put away, by name.
