@@ -111,6 +111,9 @@ test('a young person locks Tandem on their phone with a code: asked on opening a
   await page.getByRole('heading', { name: 'Locked' }).waitFor();
   await page.getByLabel('Your lock code').fill('2580');
   await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByText("I'm a good listener. My mates come to me.").waitFor();
+  // That time away is over: a "visible" with no time away before it doesn't lock again.
+  await visibility('visible');
 
   // Stopped: opened again, nothing is asked.
   await page.getByRole('button', { name: 'Account', exact: true }).click();

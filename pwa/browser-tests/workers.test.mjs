@@ -201,6 +201,10 @@ test("a worker's suggestion accepted by the young person becomes theirs", async 
   await sam.getByRole('button', { name: /Open ash/ }).click();
   await sam.getByLabel('Suggest a strength').fill('You never give up on people');
   await sam.getByRole('button', { name: 'Send suggestion of a strength' }).click();
+  // On the server before Ash opens Tandem ("Everything is sent." may still be the words from
+  // before the tap).
+  const api_ = await api(env.server.base, 'ash', '2468');
+  await eventually(async () => (await api_.texts()).includes('You never give up on people'), 20_000, 'the suggestion sent');
   await sam.getByText('Everything is sent.').waitFor();
 
   const ash = await yp.newPage();
@@ -213,7 +217,6 @@ test("a worker's suggestion accepted by the young person becomes theirs", async 
   // Kept as Ash's, and it says who noticed it.
   await ash.locator('li.card', { hasText: 'You never give up on people' }).getByText('My worker noticed this').waitFor();
 
-  const api_ = await api(env.server.base, 'ash', '2468');
   await eventually(async () => {
     const r = (await api_.records()).find((x) => x.fields.text?.value.value === 'You never give up on people');
     return r && r.fields.accepted.value.value === true && r.fields.accepted.author.person === api_.person;
@@ -412,14 +415,16 @@ test("a step added on a phone offline and another on the drop-in's tablet: both 
   await openGoal(tablet);
   await tablet.getByLabel('Add a small step').fill('Visit the housing office');
   await tablet.getByRole('button', { name: 'Add step' }).click();
-  await tablet.getByText('Everything is sent.').waitFor();
-
-  await phoneContext.setOffline(false);
-  await phone.evaluate(() => window.dispatchEvent(new Event('online')));
   const steps = async () => {
     const goal = (await ash.records()).find((r) => r.fields.title?.value.value === 'Sort out my bank card');
     return (goal?.fields.steps?.value.value ?? []).map((s) => s.text);
   };
+  // The tablet's step is on the server before the phone, holding a list without it, is back.
+  await eventually(async () => (await steps()).includes('Visit the housing office'), 20_000, "the tablet's step sent");
+  await tablet.getByText('Everything is sent.').waitFor();
+
+  await phoneContext.setOffline(false);
+  await phone.evaluate(() => window.dispatchEvent(new Event('online')));
   await eventually(async () => {
     const now = await steps();
     return now.includes('Ask about a deposit scheme') && now.includes('Visit the housing office');
@@ -523,6 +528,8 @@ test("a key worker who looks on their laptop finds nothing new there on their ph
   const mo = await yp.newPage();
   await signIn(mo, env.server.base, 'mo', '9876');
   await writeAndShare(mo, 'Mornings are hard for me');
+  const priya = await api(env.server.base, 'priya', 'demo-worker-pass');
+  await eventually(async () => (await priya.texts()).includes('Mornings are hard for me'), 20_000, 'the shared words on the server');
   await mo.getByText('Everything is sent.').waitFor();
 
   const laptop = await device();

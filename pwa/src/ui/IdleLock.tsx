@@ -59,8 +59,13 @@ export function useAwayLock(active: boolean, timeoutMs: number, lock: () => void
     if (!active) return;
     let hiddenAt: number | null = null;
     const changed = () => {
-      if (document.visibilityState === 'hidden') hiddenAt = Date.now();
-      else if (hiddenAt !== null && Date.now() - hiddenAt >= timeoutMs) lock();
+      if (document.visibilityState === 'hidden') {
+        hiddenAt = Date.now();
+        return;
+      }
+      // Each time away is judged once: a later "visible" with no "hidden" before it is not away.
+      if (hiddenAt !== null && Date.now() - hiddenAt >= timeoutMs) lock();
+      hiddenAt = null;
     };
     document.addEventListener('visibilitychange', changed);
     return () => document.removeEventListener('visibilitychange', changed);
