@@ -196,7 +196,7 @@ test('a key worker invites a young person, who joins on a phone and appears in t
   await context.close();
 });
 
-test('drop-in staff see only what young people shared with the team', async () => {
+test('drop-in staff see only what young people shared with the team, and what is new since they last looked, on any device', async () => {
   // Ash shares one thing with the team and one with their worker only, on their phone.
   const phoneContext = await env.browser.newContext();
   const phone = await phoneContext.newPage();
@@ -220,18 +220,42 @@ test('drop-in staff see only what young people shared with the team', async () =
   await signIn(page, env.server.base, 'dropin', 'demo-dropin-pass');
   await page.getByRole('heading', { name: 'Shared with the team' }).waitFor();
   assert.equal(await page.getByText(/Young people you support/).count(), 0);
+  const cardOf = (p, name) => p.locator('li.card').filter({ has: p.getByRole('heading', { name, exact: true }) });
+  await cardOf(page, 'ash').getByTestId('new-count').filter({ hasText: 'New since you last looked: 1' }).waitFor();
   await assertAccessible(page, 'drop-in home');
   await page.getByRole('button', { name: 'Open ash' }).click();
   await page.getByText('Everyone at the drop-in can know I like football').waitFor();
   assert.equal(await page.getByText(/court date/).count(), 0, 'what was shared with the worker only is not here');
   await assertAccessible(page, "a young person's team-shared things");
+  await page.getByRole('button', { name: 'Home' }).click();
+  await cardOf(page, 'ash').getByTestId('new-count').waitFor({ state: 'detached' });
+  assert.equal(await cardOf(page, 'kai').getByTestId('new-count').count(), 1, "Kai's page not looked at: still new");
 
   // Lending the tablet: staff sign out, and the sign-in is a shared-tablet one for the visit.
-  await page.getByRole('button', { name: 'Home' }).click();
   await page.getByRole('button', { name: 'Hand the tablet to a young person' }).click();
   await page.getByRole('heading', { name: 'Sign in for your visit' }).waitFor();
   assert.ok(await page.getByLabel(/shared tablet/).isChecked());
   await context.close();
+
+  // Signed in again elsewhere (the tablet kept nothing): what they looked at is not new there.
+  const desk = await (await env.browser.newContext()).newPage();
+  await signIn(desk, env.server.base, 'dropin', 'demo-dropin-pass');
+  await cardOf(desk, 'kai').getByTestId('new-count').waitFor();
+  await cardOf(desk, 'ash').getByText('1 thing shared with the team').waitFor();
+  assert.equal(await cardOf(desk, 'ash').getByTestId('new-count').count(), 0, 'looked at on the tablet');
+  // Something more shared since is new, and only that.
+  const again = await (await env.browser.newContext()).newPage();
+  await signIn(again, env.server.base, 'ash', '2468');
+  await again.getByRole('button', { name: /What I want you to know/ }).click();
+  await again.getByLabel('What you want people to know').fill('I come on Tuesdays for the cooking');
+  await again.getByRole('button', { name: 'Save', exact: true }).click();
+  const card = again.locator('li.card', { hasText: 'I come on Tuesdays for the cooking' });
+  await card.getByText(/Who can see this: Only you/).click();
+  await card.getByLabel('Me, my worker and drop-in staff').check();
+  await cardOf(desk, 'ash').getByTestId('new-count').filter({ hasText: 'New since you last looked: 1' }).waitFor();
+  await cardOf(desk, 'ash').getByText('2 things shared with the team').waitFor();
+  await again.context().close();
+  await desk.context().close();
 });
 
 test('Back moves between screens inside the app, and a link to a screen opens it after sign-in', async () => {

@@ -15,8 +15,8 @@ export interface PersonRef {
   /** In a key worker's caseload: when the service closed their case, and when it erases their things. */
   case_closed_at?: number;
   erase_at?: number;
-  /** In a key worker's caseload: the latest change they had seen when they last looked at the
-   *  young person's page, on any device of theirs. */
+  /** In a key worker's caseload, or drop-in staff's list: the latest change they had seen when
+   *  they last looked at the young person's page, on any device of theirs. */
   looked_at?: number;
 }
 

@@ -61,7 +61,7 @@ async fn every_endpoint_answers_every_role_as_designed() {
         (Method::GET, "/api/me/access-log".into(), None, vec![Ash, Kai]),
         (Method::GET, "/api/me/sessions".into(), None, everyone_signed_in.to_vec()),
         (Method::GET, "/api/caseload".into(), None, vec![Sam, Priya]),
-        (Method::POST, format!("/api/caseload/{ash_id}/looked"), Some(json!({"at": 5})), vec![Sam, Priya]),
+        (Method::POST, format!("/api/caseload/{ash_id}/looked"), Some(json!({"at": 5})), vec![Sam, Priya, DropIn]),
         (Method::POST, "/api/me/put-away".into(), Some(json!({"notices": []})), vec![Ash, Kai, Sam, Priya]),
         (Method::GET, "/api/sync/pull?since=0".into(), None, syncers.to_vec()),
         (Method::GET, "/api/admin/people".into(), None, vec![Admin]),
@@ -149,8 +149,8 @@ async fn every_endpoint_answers_every_role_as_designed() {
                 .iter()
                 .any(|p| path.contains(p))
                 .then_some(StatusCode::NOT_FOUND),
-                // Ash is Sam's, not Priya's.
-                Priya if path.ends_with("/looked") => Some(StatusCode::NOT_FOUND),
+                // Ash is Sam's, not Priya's, and shares nothing with the team.
+                Priya | DropIn if path.ends_with("/looked") => Some(StatusCode::NOT_FOUND),
                 Sam | Priya => {
                     (path.ends_with("/cancel") || path.ends_with("/new-code")).then_some(StatusCode::NOT_FOUND)
                 }

@@ -691,6 +691,60 @@ async fn a_key_workers_look_at_a_young_persons_page_follows_them_to_their_other_
     server.stop().await;
 }
 
+/// "New since you last looked" for drop-in staff: a look on one device is in the list another
+/// reads (a shared tablet keeps nothing of theirs once lent), kept per staff member; only for
+/// young people who share something with the team; and it goes when they stop sharing and come
+/// back to it only as far as what they looked at.
+#[tokio::test]
+async fn drop_in_staffs_look_at_what_a_young_person_shares_with_the_team_follows_them() {
+    let server = TestServer::start().await;
+    let tablet = server.signed_in(DROPIN.0, DROPIN.1).await;
+    let desk = server.signed_in(DROPIN.0, DROPIN.1).await;
+    let ash = server.signed_in(ASH.0, ASH.1).await.me();
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    // Kai shares with the team in the demo; Ash doesn't.
+    let mut kai = server.signed_in(KAI.0, KAI.1).await;
+    let kai_id = kai.me();
+    assert_eq!(looked_at(&desk, kai_id).await, serde_json::Value::Null);
+
+    let look = |at: i64| Some(json!({ "at": at }));
+    let (status, resp) = tablet.call(Method::POST, &format!("/api/caseload/{kai_id}/looked"), look(2_000)).await;
+    assert_eq!(status, StatusCode::OK, "{resp}");
+    assert_eq!(looked_at(&desk, kai_id).await, 2_000, "the same staff member's other device");
+    let (status, _) = desk.call(Method::POST, &format!("/api/caseload/{kai_id}/looked"), look(1_000)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(looked_at(&tablet, kai_id).await, 2_000, "an earlier look never takes a later one back");
+
+    // Someone who shares nothing with the team reads as nobody there, and nothing is written.
+    let before = server.fingerprint().await;
+    let (status, resp) = desk.call(Method::POST, &format!("/api/caseload/{ash}/looked"), look(3_000)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{resp}");
+    assert!(resp["message"].as_str().unwrap().contains("team"), "{resp}");
+    assert_eq!(server.fingerprint().await, before);
+
+    // A key worker's look is theirs, on the assignment: not the team's, and not the other way.
+    let (status, _) = sam.call(Method::POST, &format!("/api/caseload/{kai_id}/looked"), look(5_000)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(looked_at(&desk, kai_id).await, 2_000);
+    assert_eq!(looked_at(&sam, kai_id).await, 5_000);
+
+    // Kai stops sharing with the team: gone from the list, and a look at them is refused.
+    kai.pull().await;
+    let shared: Vec<(RecordId, RecordKind)> =
+        kai.records.values().filter(|r| r.visibility() == Visibility::Team).map(|r| (r.id, r.kind)).collect();
+    assert!(!shared.is_empty());
+    let ops = shared
+        .iter()
+        .map(|(id, kind)| kai.op(*id, *kind, kai_id, vec![FieldValue::Visibility(Visibility::Worker)]))
+        .collect();
+    assert!(kai.push(ops).await.results.iter().all(|r| r.status == OpStatus::Applied));
+    let (_, me) = desk.call(Method::GET, "/api/me", None).await;
+    assert!(!me["caseload"].to_string().contains(&kai_id.to_string()), "{me}");
+    let (status, _) = desk.call(Method::POST, &format!("/api/caseload/{kai_id}/looked"), look(6_000)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    server.stop().await;
+}
+
 /// The notices `who` has put away, as `/api/me` says.
 async fn put_away(who: &Client) -> Vec<String> {
     let (status, me) = who.call(Method::GET, "/api/me", None).await;

@@ -53,10 +53,7 @@ async fn supported_young_person(server: &TestServer) -> Supported {
         mine,
         RecordKind::Statement,
         id,
-        vec![
-            FieldValue::Text("I feel safest at my nan's on Sundays".into()),
-            FieldValue::Visibility(Visibility::Worker),
-        ],
+        vec![FieldValue::Text("I feel safest at my nan's on Sundays".into()), FieldValue::Visibility(Visibility::Team)],
     );
     assert_eq!(phone.push(vec![op]).await.results[0].status, OpStatus::Applied);
     let op = sam.op(suggestion, RecordKind::Goal, id, vec![FieldValue::Title("Visit the college open day".into())]);
@@ -72,6 +69,11 @@ async fn supported_young_person(server: &TestServer) -> Supported {
         let (status, body) = who.call(Method::POST, "/api/me/put-away", Some(json!({"notices": [notice]}))).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
+    // Drop-in staff have looked at what they share with the team (a row naming them).
+    let dropin = server.signed_in(DROPIN.0, DROPIN.1).await;
+    let (status, body) =
+        dropin.call(Method::POST, &format!("/api/caseload/{id}/looked"), Some(json!({"at": now_ms()}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let (_, log) = phone.call(Method::GET, "/api/me/access-log", None).await;
     assert!(!log.as_array().unwrap().is_empty(), "Sam's reads are logged: {log}");
     // A mistyped PIN is counted under their name: that count is theirs too.
@@ -115,6 +117,7 @@ async fn rows_left(server: &TestServer, who: PersonId, records: &[RecordId]) -> 
                 "SELECT count(*) FROM alerts WHERE young_person_id = ?1",
                 "SELECT count(*) FROM access_log WHERE young_person_id = ?1",
                 "SELECT count(*) FROM put_away WHERE person_id = ?1",
+                "SELECT count(*) FROM team_looks WHERE young_person_id = ?1",
             ] {
                 n += db.query_one(sql, &[(&who).into()])?.int(0)?;
             }

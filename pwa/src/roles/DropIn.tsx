@@ -1,7 +1,7 @@
 // Drop-in staff: what young people chose to share with the whole team, and lending the tablet.
 import { useContext } from 'preact/hooks';
 import { Ctx, type Route } from '../context';
-import { Person } from '../screens/Worker';
+import { NewSince, Person } from '../screens/Worker';
 
 export function DropInScreens({ route }: { route: Route }) {
   if (route.name === 'person') return <Person id={route.id} />;
@@ -24,6 +24,7 @@ function Team() {
               <li class="card" key={p.id}>
                 <h2>{p.display_name}</h2>
                 <p>{!ctx.pulled && shared === 0 ? 'Checking what they have shared…' : shared === 1 ? '1 thing shared with the team' : `${shared} things shared with the team`}</p>
+                <NewSince person={p.id} />
                 <button type="button" onClick={() => ctx.go({ name: 'person', id: p.id })}>Open <span class="visually-hidden">{p.display_name}</span></button>
               </li>
             );

@@ -24,7 +24,6 @@ export function Caseload() {
         <ul class="cards">
           {ctx.caseload.map((p) => {
             const shared = ctx.items.filter((i) => i.owner === p.id);
-            const fresh = shared.filter((i) => changedByOthers(i, ctx.session.person) > (ctx.lastLooked[p.id] ?? 0)).length;
             return (
               <li class="card" key={p.id}>
                 <h2>{p.display_name}</h2>
@@ -33,7 +32,7 @@ export function Caseload() {
                   : <p>{!ctx.pulled && shared.length === 0 ? 'Checking what they have shared…' : shared.length === 1 ? '1 thing shared with you' : `${shared.length} things shared with you`}</p>}
                 <CaseClosed person={p} />
                 {ctx.alerts.some((a) => a.young_person === p.id && !a.seen_at) && <p class="problem">Said they don't feel safe right now</p>}
-                {fresh > 0 && <p class="tag tag--worker" data-testid="new-count">New since you last looked: {fresh}</p>}
+                <NewSince person={p.id} />
                 <button type="button" onClick={() => ctx.go({ name: 'person', id: p.id })}>Open <span class="visually-hidden">{p.display_name}</span></button>
               </li>
             );
@@ -42,6 +41,15 @@ export function Caseload() {
       )}
     </section>
   );
+}
+
+/** How many of someone's things changed, by anyone else, since this staff member last looked at
+ *  their page (on any device of theirs). */
+export function NewSince({ person }: { person: string }) {
+  const ctx = useContext(Ctx);
+  const since = ctx.lastLooked[person] ?? 0;
+  const fresh = ctx.items.filter((i) => i.owner === person && !i.deleted && changedByOthers(i, ctx.session.person) > since).length;
+  return fresh > 0 ? <p class="tag tag--worker" data-testid="new-count">New since you last looked: {fresh}</p> : null;
 }
 
 export function Person({ id }: { id: string }) {

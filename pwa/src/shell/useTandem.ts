@@ -118,7 +118,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       }
       const kept: Me = { workers: fresh.workers, caseload: fresh.caseload, alerts_go_to: fresh.alerts_go_to, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at };
       await d.put('meta', kept, 'me');
-      if (fresh.role === 'key_worker') await shareLooks(d, mgr, fresh.caseload);
+      if (fresh.role === 'key_worker' || fresh.role === 'drop_in_staff') await shareLooks(d, mgr, fresh.caseload);
       if (fresh.put_away) await sharePutAway(d, mgr, fresh.put_away);
       return kept;
     } catch {
@@ -127,8 +127,9 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     }
   };
 
-  /** A key worker's looks, from every device of theirs: "new since you last looked" here follows
-   *  what they saw elsewhere, and what they looked at here while out of reach is told now. */
+  /** A key worker's or drop-in staff's looks, from every device of theirs (a shared tablet keeps
+   *  none once lent): "new since you last looked" here follows what they saw elsewhere, and what
+   *  they looked at here while out of reach is told now. */
   const shareLooks = async (d: Db, mgr: SessionManager, caseload: PersonRef[]) => {
     const theirs = looksIn(caseload);
     setLastLooked((shown) => laterLooks(shown, theirs));
@@ -168,8 +169,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       const fresh = await loadMe(d, mgr);
       if (fresh && sessions.current === mgr) setMe(fresh);
     });
-    // A key worker back on this device may have looked at someone's page on another since.
-    reloadMeOnReturn.current = role === 'key_worker' ? () => void reloadMe() : null;
+    // Staff back on this device may have looked at someone's page on another since.
+    reloadMeOnReturn.current = role === 'key_worker' || role === 'drop_in_staff' ? () => void reloadMe() : null;
     const e = new SyncEngine({
       db: d,
       auth: mgr,
@@ -360,7 +361,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         // Only a marker: if it can't be kept (full, or signed out meanwhile), things show as new again.
         void storeLook(db, look).catch(() => undefined);
         // Out of reach: told at the next start or return to the app (`shareLooks`).
-        if (session.role === 'key_worker' && sessions.current) tellLooked(sessions.current, person, latest);
+        if ((session.role === 'key_worker' || session.role === 'drop_in_staff') && sessions.current) tellLooked(sessions.current, person, latest);
       },
       alerts,
       pendingAlerts: pending,
@@ -656,7 +657,7 @@ function tellPutAway(auth: SessionManager, keys: string[]) {
   }
 }
 
-/** Tells the server a key worker looked at someone's page, for their other devices. Not waited
+/** Tells the server a key worker or drop-in staff member looked at someone's page, for their other devices. Not waited
  *  for, and a failure is left: the look is kept here and told at the next start (`shareLooks`). */
 function tellLooked(auth: SessionManager, person: string, at: number) {
   void request(auth, 'POST', `/api/caseload/${encodeURIComponent(person)}/looked`, { at }).catch(() => undefined);

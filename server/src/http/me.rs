@@ -41,8 +41,8 @@ pub struct PersonRef {
     pub case_closed_at: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub erase_at: Option<i64>,
-    /// In a key worker's caseload: the latest change you had seen when you last looked at their
-    /// page, on any device (unix ms); what changed after it is new to you.
+    /// In a key worker's caseload, or drop-in staff's list: the latest change you had seen when
+    /// you last looked at their page, on any device (unix ms); what changed after it is new to you.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub looked_at: Option<i64>,
 }
@@ -102,7 +102,10 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                         looked_at: p.looked_at,
                     })
                     .collect(),
-                Role::DropInStaff => refs(people::sharing_with_team(conn)?),
+                Role::DropInStaff => people::sharing_with_team(conn, p.id)?
+                    .into_iter()
+                    .map(|p| PersonRef { looked_at: p.looked_at, ..PersonRef::new(p.id, p.display_name) })
+                    .collect(),
                 _ => vec![],
             };
             let plan = erasure::plan_of(conn, p.id)?;
@@ -285,27 +288,44 @@ pub struct Looked {
     pub at: i64,
 }
 
-/// A key worker has looked at a young person's page: "new since you last looked" follows them
-/// to their other devices. (Not a read of the young person's things: pulls log those.)
+/// A key worker, or drop-in staff, has looked at a young person's page: "new since you last
+/// looked" follows them to their other devices, and past lending a shared tablet. (Not a read of
+/// the young person's things: pulls log those.)
 #[utoipa::path(post, path = "/api/caseload/{young_person}/looked", request_body = Looked, tag = "me",
     security(("bearer" = [])), params(("young_person" = String, Path, format = Uuid)),
     responses((status = 200, body = crate::auth::Done), (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody)))]
 pub async fn looked(
     State(state): State<AppState>,
-    KeyWorker(caller): KeyWorker,
+    caller: Caller,
     axum::extract::Path(young_person): axum::extract::Path<String>,
     ApiJson(req): ApiJson<Looked>,
 ) -> Result<Json<crate::auth::Done>> {
+    let team = match caller.role {
+        Role::KeyWorker => false,
+        Role::DropInStaff => true,
+        _ => return Err(ApiError::Forbidden("only a key worker or drop-in staff can do this")),
+    };
     let young_person = super::person_id(&young_person)?;
     if req.at < 0 {
         return Err(ApiError::BadRequest("`at` is a time in unix milliseconds, not below 0".into()));
     }
     // No look from the future (a device's clock days ahead): it would hide what is new until then.
-    let (worker, at) = (caller.person, req.at.min(crate::store::now_ms()));
-    let marked = state.store.write(move |tx| people::mark_looked(tx, worker, young_person, at)).await?;
+    let (staff, at) = (caller.person, req.at.min(crate::store::now_ms()));
+    let marked = state
+        .store
+        .write(move |tx| {
+            if team {
+                people::mark_team_looked(tx, staff, young_person, at)
+            } else {
+                people::mark_looked(tx, staff, young_person, at)
+            }
+        })
+        .await?;
     if !marked {
-        return Err(ApiError::NotFound("no one of that id in your caseload"));
+        let nobody =
+            if team { "no one of that id shares anything with the team" } else { "no one of that id in your caseload" };
+        return Err(ApiError::NotFound(nobody));
     }
     Ok(Json(crate::auth::Done { ok: true }))
 }

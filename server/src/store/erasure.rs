@@ -61,6 +61,7 @@ pub fn erase(db: &dyn Db, who: PersonId, actor: Option<PersonId>, why: Why, now:
     for statement in [
         // Their own, and their workers' about their records.
         "DELETE FROM put_away WHERE person_id = ?1 OR record_id IN (SELECT id FROM records WHERE owner_id = ?1)",
+        "DELETE FROM team_looks WHERE young_person_id = ?1",
         "DELETE FROM conflicts WHERE record_id IN (SELECT id FROM records WHERE owner_id = ?1)",
         "DELETE FROM fields WHERE record_id IN (SELECT id FROM records WHERE owner_id = ?1)",
         "DELETE FROM records WHERE owner_id = ?1",

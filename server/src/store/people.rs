@@ -420,16 +420,45 @@ pub fn live_sessions(conn: &dyn Db, person: PersonId, at: SignedInAt) -> Result<
 }
 
 /// Young people who share at least one thing with the team, for drop-in staff.
-pub fn sharing_with_team(conn: &dyn Db) -> Result<Vec<(PersonId, String)>> {
+pub fn sharing_with_team(conn: &dyn Db, staff: PersonId) -> Result<Vec<TeamEntry>> {
     conn.query(
-        "SELECT p.id, p.display_name FROM people p
+        "SELECT p.id, p.display_name, l.looked_at FROM people p
+         LEFT JOIN team_looks l ON l.young_person_id = p.id AND l.staff_id = ?1
          WHERE EXISTS (SELECT 1 FROM records r WHERE r.owner_id = p.id AND r.visibility = 'team' AND NOT r.deleted)
          ORDER BY p.display_name",
-        &[],
+        &[staff.to_string().into()],
     )?
     .iter()
-    .map(id_and_name)
+    .map(|row| Ok(TeamEntry { id: parse_id(row.text(0)?), display_name: row.string(1)?, looked_at: row.opt_int(2)? }))
     .collect()
+}
+
+/// One young person who shares something with the team, as a drop-in staff member sees them.
+pub struct TeamEntry {
+    pub id: PersonId,
+    pub display_name: String,
+    /// The latest change this staff member had seen when they last looked at their page (unix ms).
+    pub looked_at: Option<i64>,
+}
+
+/// Notes that drop-in staff member `staff` has seen what `young_person` shares with the team up
+/// to changes made at `at` (unix ms), as `mark_looked` does for a key worker. False if they
+/// share nothing with the team.
+pub fn mark_team_looked(conn: &dyn Db, staff: PersonId, young_person: PersonId, at: i64) -> Result<bool> {
+    let shares = conn.query_opt(
+        "SELECT 1 FROM records WHERE owner_id = ?1 AND visibility = 'team' AND NOT deleted LIMIT 1",
+        &[young_person.to_string().into()],
+    )?;
+    if shares.is_none() {
+        return Ok(false);
+    }
+    conn.execute(
+        "INSERT INTO team_looks (staff_id, young_person_id, looked_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (staff_id, young_person_id) DO UPDATE SET looked_at =
+            CASE WHEN team_looks.looked_at < excluded.looked_at THEN excluded.looked_at ELSE team_looks.looked_at END",
+        &[staff.to_string().into(), young_person.to_string().into(), at.into()],
+    )?;
+    Ok(true)
 }
 
 /// Every young person with the key workers assigned to them, for admins.

@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0020_reactivated_at.sql"),
     include_str!("migrations/sqlite/0021_assignment_looked.sql"),
     include_str!("migrations/sqlite/0022_put_away.sql"),
+    include_str!("migrations/sqlite/0023_team_looks.sql"),
 ];
 const READERS: usize = 4;
 
