@@ -2,7 +2,7 @@
 // drop-in staff's screen, and Back moving between screens inside the app.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, asAdmin, assertAccessible, eventually, serverAndBrowser, signIn } from './harness.mjs';
+import { api, asAdmin, assertAccessible, eventually, serverAndBrowser, signIn, writeAndShare } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -246,12 +246,7 @@ test('drop-in staff see only what young people shared with the team, and what is
   // Something more shared since is new, and only that.
   const again = await (await env.browser.newContext()).newPage();
   await signIn(again, env.server.base, 'ash', '2468');
-  await again.getByRole('button', { name: /What I want you to know/ }).click();
-  await again.getByLabel('What you want people to know').fill('I come on Tuesdays for the cooking');
-  await again.getByRole('button', { name: 'Save', exact: true }).click();
-  const card = again.locator('li.card', { hasText: 'I come on Tuesdays for the cooking' });
-  await card.getByText(/Who can see this: Only you/).click();
-  await card.getByLabel('Me, my worker and drop-in staff').check();
+  await writeAndShare(again, 'I come on Tuesdays for the cooking', 'Me, my worker and drop-in staff');
   await cardOf(desk, 'ash').getByTestId('new-count').filter({ hasText: 'New since you last looked: 1' }).waitFor();
   await cardOf(desk, 'ash').getByText('2 things shared with the team').waitFor();
   await again.context().close();

@@ -196,14 +196,14 @@ export async function api(base, name, secret) {
 }
 
 /** A young person, signed in on `page`, writes a "what I want you to know" statement and shares
- *  it with their worker, as on the screen. */
-export async function writeAndShare(page, words) {
+ *  it with their worker (or as `choice` says), as on the screen. */
+export async function writeAndShare(page, words, choice = 'Me and my worker') {
   await page.getByRole('button', { name: /What I want you to know/ }).click();
   await page.getByLabel('What you want people to know').fill(words);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   const card = page.locator('li.card', { hasText: words });
   await card.locator('summary').click();
-  await card.getByLabel('Me and my worker').check();
+  await card.getByLabel(choice).check();
 }
 
 /** Lets a test fill the page's storage: from `full(true)` on, IndexedDB writes are refused as on
