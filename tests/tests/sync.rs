@@ -350,6 +350,32 @@ async fn worker_reads_and_changes_appear_in_the_young_persons_access_log() {
     server.stop().await;
 }
 
+/// Drop-in staff reading what a young person shares with the team is in that young person's
+/// "who has seen my things", as a key worker's reading is: who, in what role, and how many.
+#[tokio::test]
+async fn drop_in_staffs_reads_appear_in_the_young_persons_access_log() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(KAI.0, KAI.1).await;
+    let mut dropin = server.signed_in(DROPIN.0, DROPIN.1).await;
+    phone.pull().await;
+    let shared = phone.records.values().filter(|r| r.visibility() == Visibility::Team).count();
+    assert!(shared > 0, "Kai shares something with the team in the demo");
+    dropin.pull().await;
+    let (_, me) = dropin.call(Method::GET, "/api/me", None).await;
+    let (status, log) = phone.call(Method::GET, "/api/me/access-log", None).await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    let reads: Vec<&serde_json::Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["who_name"] == me["display_name"] && e["action"] == "read")
+        .collect();
+    assert_eq!(reads.len(), 1, "{log}");
+    assert_eq!(reads[0]["role"], "drop_in_staff", "{log}");
+    assert_eq!(reads[0]["records"], shared as i64, "{log}");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn live_events_tell_an_open_worker_screen_about_a_new_share() {
     let server = TestServer::start().await;

@@ -20,7 +20,7 @@ export function Seen() {
   return (
     <section>
       <h1>Who has seen my things</h1>
-      <p>Every time a worker looks at or changes your things, it shows here.</p>
+      <p>Every time a worker, or staff at the drop-in, looks at or changes your things, it shows here.</p>
       {problem && (
         <div class="row">
           <p>{problem}</p>
