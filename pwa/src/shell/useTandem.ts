@@ -351,8 +351,10 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       },
       welcome,
       putAwayWelcome: () => {
-        setWelcome(false);
-        void db.delete('meta', 'welcome').catch(() => undefined);
+        // Hidden once stored, so a reload straight after can't bring it back; hidden for now
+        // even if it could not be stored.
+        const hide = () => setWelcome(false);
+        void db.delete('meta', 'welcome').then(hide, hide);
       },
       markLooked: (person: string, latest: number) => {
         if ((lastLooked[person] ?? 0) >= latest) return;
@@ -657,8 +659,9 @@ function tellPutAway(auth: SessionManager, keys: string[]) {
   }
 }
 
-/** Tells the server a key worker or drop-in staff member looked at someone's page, for their other devices. Not waited
- *  for, and a failure is left: the look is kept here and told at the next start (`shareLooks`). */
+/** Tells the server a key worker or drop-in staff member looked at someone's page, for their
+ *  other devices. Not waited for, and a failure is left: the look is kept here and told at the
+ *  next start (`shareLooks`). */
 function tellLooked(auth: SessionManager, person: string, at: number) {
   void request(auth, 'POST', `/api/caseload/${encodeURIComponent(person)}/looked`, { at }).catch(() => undefined);
 }
