@@ -3,7 +3,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, afterEach, before } from 'node:test';
@@ -91,6 +91,7 @@ export function serverAndBrowser() {
   before(async () => {
     env.server = await startServer();
     env.browser = await launch();
+    if (process.env.TANDEM_AUDIT_WAITS) await auditWaits(env.browser, process.env.TANDEM_AUDIT_WAITS);
     // Every page's uncaught errors are kept: a test fails if its pages threw anything.
     const newContext = env.browser.newContext.bind(env.browser);
     env.browser.newContext = async (...args) => {
@@ -109,6 +110,26 @@ export function serverAndBrowser() {
     await env.server?.stop();
   });
   return env;
+}
+
+/** For finding waits that prove nothing: with `TANDEM_AUDIT_WAITS=<file>`, every `waitFor()`
+ *  whose element was already showing when the wait began is written to the file with its test
+ *  line. Most are fine (the result came before the wait did); one after a tap, for words that
+ *  were there before it ("Everything is sent."), waits for nothing. */
+async function auditWaits(browser, file) {
+  const context = await browser.newContext();
+  const proto = Object.getPrototypeOf((await context.newPage()).locator('body'));
+  await context.close();
+  if (proto.audited) return;
+  proto.audited = true;
+  const waitFor = proto.waitFor;
+  proto.waitFor = async function (options) {
+    if ((options?.state ?? 'visible') === 'visible' && (await this.first().isVisible().catch(() => false))) {
+      const site = new Error().stack.split('\n').find((l) => l.includes('.test.mjs'))?.trim() ?? '';
+      appendFileSync(file, `${site} :: ${this}\n`);
+    }
+    return waitFor.call(this, options);
+  };
 }
 
 /** Signs in through the real sign-in screen and waits for the home screen. */
