@@ -12,10 +12,12 @@ for (const scheme of ['light', 'dark']) {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await assertAccessible(page, 'sign in');
     await page.getByRole('button', { name: /I have a code/ }).click();
+    await page.getByRole('heading', { name: 'Join with a code' }).waitFor();
     await assertAccessible(page, 'join');
     await signIn(page, env.server.base, 'ash', '2468');
     await assertAccessible(page, 'home');
     await page.locator('details.who-details summary').first().click();
+    await page.locator('details.who-details[open]').first().waitFor();
     await assertAccessible(page, 'home with who-can-see open');
     for (const [button, screen] of [[/My goals/, 'goals'], [/What I want you to know/, 'statements'], [/From my worker/, 'from my worker'], [/Who has seen/, 'who has seen'], [/Save or print/, 'export']]) {
       await page.getByRole('button', { name: 'Home' }).click();
@@ -43,6 +45,7 @@ test('no serious or critical violations on the worker screens', async () => {
   await page.getByRole('heading', { name: 'Young people you support' }).waitFor();
   await assertAccessible(page, 'caseload');
   await page.getByRole('button', { name: /Open ash/ }).click();
+  await page.getByRole('heading', { level: 1, name: /ash/ }).waitFor();
   await assertAccessible(page, 'young person');
   await context.close();
 });

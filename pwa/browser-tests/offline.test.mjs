@@ -209,6 +209,7 @@ test('signed out with words still on the phone and the PIN forgotten: a new code
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
   await page.getByRole('heading', { name: 'Sign in again' }).waitFor();
   await page.getByRole('button', { name: /Forgot your PIN/ }).click();
+  await page.getByLabel('Your new code').waitFor();
   await assertAccessible(page, 'sign in again with a new code');
 
   // A code for someone else is refused on this phone, and stays good for them.

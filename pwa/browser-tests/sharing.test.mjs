@@ -186,6 +186,7 @@ test("a goal's steps can be reworded and removed, saved together or not at all",
 
   // Reword one, remove one (an emptied step goes too), and save.
   await page.getByRole('button', { name: 'Change or remove steps' }).click();
+  await page.getByLabel('Step 1', { exact: true }).waitFor();
   await assertAccessible(page, 'changing steps');
   await page.getByLabel('Step 1', { exact: true }).fill('Find my birth certificate');
   // Kept on the phone as they are typed: the page lost and opened again, the steps are still
