@@ -692,9 +692,9 @@ async fn a_key_workers_look_at_a_young_persons_page_follows_them_to_their_other_
 }
 
 /// "New since you last looked" for drop-in staff: a look on one device is in the list another
-/// reads (a shared tablet keeps nothing of theirs once lent), kept per staff member; only for
-/// young people who share something with the team; and it goes when they stop sharing and come
-/// back to it only as far as what they looked at.
+/// reads (a shared tablet keeps nothing of theirs once lent), kept apart from a key worker's;
+/// only for young people who share something with the team: once they stop, they are off the
+/// list and a look at them is refused.
 #[tokio::test]
 async fn drop_in_staffs_look_at_what_a_young_person_shares_with_the_team_follows_them() {
     let server = TestServer::start().await;
