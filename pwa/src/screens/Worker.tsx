@@ -48,7 +48,7 @@ export function Caseload() {
 export function NewSince({ person }: { person: string }) {
   const ctx = useContext(Ctx);
   const since = ctx.lastLooked[person] ?? 0;
-  const fresh = ctx.items.filter((i) => i.owner === person && !i.deleted && changedByOthers(i, ctx.session.person) > since).length;
+  const fresh = ctx.items.filter((i) => i.owner === person && changedByOthers(i, ctx.session.person) > since).length;
   return fresh > 0 ? <p class="tag tag--worker" data-testid="new-count">New since you last looked: {fresh}</p> : null;
 }
 

@@ -118,7 +118,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       }
       const kept: Me = { workers: fresh.workers, caseload: fresh.caseload, alerts_go_to: fresh.alerts_go_to, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at };
       await d.put('meta', kept, 'me');
-      if (fresh.role === 'key_worker' || fresh.role === 'drop_in_staff') await shareLooks(d, mgr, fresh.caseload);
+      if (keepsLooks(fresh.role)) await shareLooks(d, mgr, fresh.caseload);
       if (fresh.put_away) await sharePutAway(d, mgr, fresh.put_away);
       return kept;
     } catch {
@@ -170,7 +170,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       if (fresh && sessions.current === mgr) setMe(fresh);
     });
     // Staff back on this device may have looked at someone's page on another since.
-    reloadMeOnReturn.current = role === 'key_worker' || role === 'drop_in_staff' ? () => void reloadMe() : null;
+    reloadMeOnReturn.current = keepsLooks(role) ? () => void reloadMe() : null;
     const e = new SyncEngine({
       db: d,
       auth: mgr,
@@ -363,7 +363,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         // Only a marker: if it can't be kept (full, or signed out meanwhile), things show as new again.
         void storeLook(db, look).catch(() => undefined);
         // Out of reach: told at the next start or return to the app (`shareLooks`).
-        if ((session.role === 'key_worker' || session.role === 'drop_in_staff') && sessions.current) tellLooked(sessions.current, person, latest);
+        if (keepsLooks(session.role) && sessions.current) tellLooked(sessions.current, person, latest);
       },
       alerts,
       pendingAlerts: pending,
@@ -657,6 +657,11 @@ function tellPutAway(auth: SessionManager, keys: string[]) {
   for (let i = 0; i < keys.length; i += 200) {
     void request(auth, 'POST', '/api/me/put-away', { notices: keys.slice(i, i + 200) }).catch(() => undefined);
   }
+}
+
+/** Staff whose looks at young people's pages are kept on the server ("new since you last looked"). */
+function keepsLooks(role: Session['role']): boolean {
+  return role === 'key_worker' || role === 'drop_in_staff';
 }
 
 /** Tells the server a key worker or drop-in staff member looked at someone's page, for their
