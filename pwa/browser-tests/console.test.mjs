@@ -116,9 +116,24 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   await page.getByRole('button', { name: 'Home' }).click();
   await page.getByRole('button', { name: 'Safety alerts' }).click();
   await page.getByLabel('Duty worker').selectOption({ label: 'Priya' });
-  await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByText('Saved.').waitFor();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Saved.', { exact: true }).waitFor();
+  // The helplines young people see beside "I don't feel safe": one taken off, the service's own added.
+  const third = page.getByRole('group', { name: 'Helpline 3' });
+  await third.getByLabel('Name').waitFor();
+  assert.equal(await third.getByLabel('Name').inputValue(), 'Samaritans');
   await assertAccessible(page, 'safety alerts routing');
+  await page.getByRole('button', { name: 'Remove helpline 3' }).click();
+  await page.getByRole('button', { name: 'Add a helpline' }).click();
+  const added = page.getByRole('group', { name: 'Helpline 3' });
+  await added.getByLabel('Name').fill('Night team');
+  await added.getByLabel('Young people').selectOption({ label: 'text it' });
+  await added.getByLabel('Number').fill('07700 900123');
+  await added.getByLabel(/What to know first/).fill('Our own workers, 6pm to 8am.');
+  await page.getByRole('button', { name: 'Save helplines' }).click();
+  await page.getByText(/Saved. Young people see these/).waitFor();
+  const lines = (await (await api(env.server.base, 'ash', '2468')).me()).support_lines;
+  assert.deepEqual(lines.map((l) => `${l.reach} ${l.name} ${l.number}`), ['call Childline 0800 1111', 'text Shout 85258', 'text Night team 07700 900123']);
 
   // Everything an admin did is in the audit log; nothing anyone wrote is on any admin screen.
   await page.getByRole('button', { name: 'Home' }).click();

@@ -37,6 +37,8 @@ test("with no key worker, \"I don't feel safe\" says honestly that Tandem can't 
   await panel.getByText("You don't have a key worker in Tandem right now").waitFor();
   assert.equal(await panel.getByRole('button', { name: /Yes, tell/ }).count(), 0, 'no button that would tell nobody');
   assert.ok(await panel.getByText('call 999').isVisible());
+  // Tandem can't tell anyone, but the helplines the service names are there to call now.
+  await panel.getByRole('link', { name: 'Call Samaritans: 116 123' }).waitFor();
   await assertAccessible(page, 'safety panel with no key worker');
   await panel.getByRole('button', { name: 'Close' }).click();
   await context.close();

@@ -14,14 +14,21 @@ test("\"I don't feel safe\" raised offline reaches the worker's open screen on r
   await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
   await sam.getByRole('heading', { name: 'Young people you support' }).waitFor();
 
+  // Opened again with no signal: what the service said to show is on the phone.
   await yp.setOffline(true);
+  await ash.reload();
   await ash.getByRole('button', { name: "I don't feel safe right now" }).click();
   // It says honestly what will happen, and who will be told, before anything is sent.
   await ash.getByText(/will tell Sam straight away/).waitFor();
   await ash.getByText(/call 999/).waitFor();
+  // Someone who answers now, one tap away: the demo service's helplines.
+  const childline = ash.getByRole('link', { name: 'Call Childline: 0800 1111' });
+  assert.equal(await childline.getAttribute('href'), 'tel:08001111');
+  assert.equal(await ash.getByRole('link', { name: 'Text Shout: 85258' }).getAttribute('href'), 'sms:85258');
   await assertAccessible(ash, "the I don't feel safe panel");
   await ash.getByRole('button', { name: 'Yes, tell Sam' }).click();
   await ash.getByText(/Saved on this phone. It will be sent to Sam as soon as there is signal/).waitFor();
+  await childline.waitFor();
   assert.equal(await sam.getByText(/said they don't feel safe/).count(), 0, 'nothing reached the worker while offline');
 
   await yp.setOffline(false);
@@ -33,6 +40,7 @@ test("\"I don't feel safe\" raised offline reaches the worker's open screen on r
 
   await sam.getByRole('button', { name: "I've seen this" }).click();
   await ash.getByText("Sam has seen that you don't feel safe.").waitFor({ timeout: 15_000 });
+  await childline.waitFor({ state: 'detached' });
   // Wait for the state expected: the flag goes once the worker's screen has caught up.
   await eventually(async () => (await sam.getByText(/said they don't feel safe/).count()) === 0, 15_000, 'acknowledged alerts to stop flagging');
   await eventually(async () => (await sam.title()) === 'Tandem', 10_000, 'the title back to Tandem');

@@ -20,6 +20,15 @@ export interface PersonRef {
   looked_at?: number;
 }
 
+/** A helpline the service names (`GET /api/admin/support-lines`). */
+export interface SupportLine {
+  name: string;
+  reach: 'call' | 'text';
+  /** Digits and spaces, perhaps a leading +. */
+  number: string;
+  note: string;
+}
+
 export interface AppCtx {
   session: Session;
   items: Item[];
@@ -28,6 +37,8 @@ export interface AppCtx {
   caseload: PersonRef[];
   /** Who is told if the young person presses "I don't feel safe": their workers, or the duty worker. */
   alertsGoTo: PersonRef[];
+  /** Helplines the service names, to talk to someone now (kept on the phone for when offline). */
+  supportLines: SupportLine[];
   sync: SyncState;
   online: boolean;
   go(route: Route): void;

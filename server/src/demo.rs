@@ -4,6 +4,7 @@
 use crate::accounts;
 use crate::error::Result;
 use crate::store::sql::Db;
+use crate::store::support_lines::{self, Reach, SupportLine};
 use crate::store::{people, sync};
 use tandem_shared::wire::Change;
 use tandem_shared::{
@@ -50,6 +51,21 @@ pub fn seed(conn: &dyn Db, now: i64) -> Result<Option<String>> {
     people::assign(conn, sam, ash, now)?;
     people::assign(conn, sam, kai, now)?;
     people::assign(conn, priya, mo, now)?;
+    // UK helplines, as a service here might list them; each service sets its own in the console.
+    let line = |name: &str, reach, number: &str, note: &str| SupportLine {
+        name: name.into(),
+        reach,
+        number: number.into(),
+        note: note.into(),
+    };
+    support_lines::replace(
+        conn,
+        &[
+            line("Childline", Reach::Call, "0800 1111", "Free, day or night, if you are 18 or under."),
+            line("Shout", Reach::Text, "85258", "Text SHOUT. Free, day or night."),
+            line("Samaritans", Reach::Call, "116 123", "Free, day or night, at any age."),
+        ],
+    )?;
 
     let mut clock = Hlc { ms: now as u64, count: 0 };
     let mut add = |owner: PersonId, kind: RecordKind, values: Vec<FieldValue>| -> Result<()> {

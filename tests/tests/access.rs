@@ -106,6 +106,8 @@ async fn every_endpoint_answers_every_role_as_designed() {
         ),
         (Method::GET, "/api/admin/settings".into(), None, vec![Admin]),
         (Method::PUT, "/api/admin/settings".into(), Some(json!({"duty_worker": null})), vec![Admin]),
+        (Method::GET, "/api/admin/support-lines".into(), None, vec![Admin]),
+        (Method::PUT, "/api/admin/support-lines".into(), Some(json!([])), vec![Admin]),
         (Method::GET, "/api/admin/tablets".into(), None, vec![Admin]),
         (Method::POST, "/api/admin/tablets".into(), Some(json!({"name": "Tablet NAME"})), vec![Admin]),
         (Method::POST, "/api/admin/tablets/no-such-tablet/remove".into(), None, vec![]),

@@ -455,6 +455,57 @@ async fn a_young_person_with_no_key_worker_reaches_the_duty_worker_when_the_serv
 }
 
 #[tokio::test]
+async fn the_helplines_the_service_names_reach_its_young_people_and_a_bad_list_changes_nothing() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    let names = |me: &serde_json::Value| -> Vec<String> {
+        me["support_lines"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(names(&me), ["Childline", "Shout", "Samaritans"], "the demo's: {me}");
+    assert_eq!(me["support_lines"][1]["reach"], "text", "{me}");
+    let (_, theirs) = sam.call(Method::GET, "/api/me", None).await;
+    assert_eq!(theirs["support_lines"], json!([]), "shown to young people only: {theirs}");
+
+    let ours = json!([{"name": " Out of hours ", "reach": "call", "number": "+44 20 7946 0000", "note": "Our own team, 6pm to 8am."}]);
+    let (status, stored) = admin.call(Method::PUT, "/api/admin/support-lines", Some(ours)).await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+    assert_eq!(stored[0]["name"], "Out of hours", "trimmed: {stored}");
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    assert_eq!(names(&me), ["Out of hours"], "{me}");
+    assert_eq!(me["support_lines"][0]["number"], "+44 20 7946 0000", "{me}");
+
+    let line = json!({"name": "A line", "reach": "call", "number": "0800 1111"});
+    let mut bad_number = line.clone();
+    bad_number["number"] = json!("call 0800");
+    for (body, says) in [
+        (json!([line, line, line, line, line]), "at most 4"),
+        (json!([line, bad_number]), "support line 2: the number"),
+        (json!([{"name": "A line", "reach": "email", "number": "0800 1111"}]), "reach"),
+        (json!({"lines": [line]}), "expected a sequence"),
+    ] {
+        let (status, answer) = admin.call(Method::PUT, "/api/admin/support-lines", Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert!(answer["message"].as_str().unwrap().contains(says), "{says}: {answer}");
+    }
+    let (_, kept) = admin.call(Method::GET, "/api/admin/support-lines", None).await;
+    assert_eq!(kept[0]["name"], "Out of hours", "a refused list changes nothing: {kept}");
+    assert_eq!(kept.as_array().unwrap().len(), 1, "{kept}");
+
+    let (status, _) = admin.call(Method::PUT, "/api/admin/support-lines", Some(json!([]))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["support_lines"], json!([]), "{me}");
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    assert_eq!(audit[0]["action"], "set who young people can talk to now", "{audit}");
+    assert_eq!(audit[0]["detail"], "none", "{audit}");
+    assert_eq!(audit[1]["detail"], "Out of hours", "{audit}");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_deactivated_key_worker_is_nobodys_worker_so_a_safety_alert_reaches_someone_who_can_answer() {
     let server = TestServer::start().await;
     let admin = server.signed_in(ADMIN.0, ADMIN.1).await;

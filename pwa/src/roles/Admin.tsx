@@ -1,7 +1,7 @@
 // The admin console: people, assignments and hand-overs, devices and sessions, and the audit
 // log. Admins manage people and never see anything a young person wrote: nothing here syncs.
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
-import { Ctx, type Route } from '../context';
+import { Ctx, type Route, type SupportLine } from '../context';
 import { problemWords } from '../ui/useSubmit';
 import { forgetThisTablet, registerThisTablet, thisTablet, type TabletRegistration } from '../sync/tablet';
 
@@ -469,7 +469,68 @@ function AlertRouting() {
           {saved && <p role="status">Saved.</p>}
         </form>
       )}
+      <SupportLines />
     </section>
+  );
+}
+
+const MAX_LINES = 4;
+const NO_LINE: SupportLine = { name: '', reach: 'call', number: '', note: '' };
+
+/** Helplines shown to young people beside "I don't feel safe right now" (and kept on their phones). */
+function SupportLines() {
+  const { call, problem } = useCall();
+  const [lines, setLines] = useState<SupportLine[] | null>(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => void call<SupportLine[]>('GET', '/api/admin/support-lines').then((l) => l && setLines(l)), []);
+  const change = (i: number, to: Partial<SupportLine>) => {
+    setLines((ls) => ls && ls.map((l, j) => (j === i ? { ...l, ...to } : l)));
+    setSaved(false);
+  };
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setSaved(false);
+    const stored = await call<SupportLine[]>('PUT', '/api/admin/support-lines', lines);
+    if (stored) {
+      setLines(stored);
+      setSaved(true);
+    }
+  };
+  return (
+    <>
+      <h2>Someone to talk to now</h2>
+      <p>An alert waits until a worker looks. Name up to {MAX_LINES} helplines that answer at any hour: young people see them with "I don't feel safe right now", and can call or text them with one tap, even with no signal for Tandem.</p>
+      <Problem text={problem} />
+      {lines === null ? <p>Loading…</p> : (
+        <form class="stack narrow" onSubmit={save}>
+          {lines.length === 0 && <p>None yet: young people are only told to call 999 or tell a member of staff.</p>}
+          {lines.map((l, i) => (
+            <fieldset class="card card--form stack" key={i}>
+              <legend>Helpline {i + 1}</legend>
+              <label for={`line-name-${i}`}>Name</label>
+              <input id={`line-name-${i}`} value={l.name} maxLength={60} required onInput={(e) => change(i, { name: e.currentTarget.value })} />
+              <label for={`line-reach-${i}`}>Young people</label>
+              <select id={`line-reach-${i}`} value={l.reach} onChange={(e) => change(i, { reach: e.currentTarget.value as SupportLine['reach'] })}>
+                <option value="call">call it</option>
+                <option value="text">text it</option>
+              </select>
+              <label for={`line-number-${i}`}>Number</label>
+              <input id={`line-number-${i}`} value={l.number} inputMode="tel" maxLength={24} required pattern="\+?[0-9 ]+" onInput={(e) => change(i, { number: e.currentTarget.value })} />
+              <label for={`line-note-${i}`}>What to know first (when it is open, who it is for, what to text)</label>
+              <input id={`line-note-${i}`} value={l.note} maxLength={140} onInput={(e) => change(i, { note: e.currentTarget.value })} />
+              <button type="button" class="link-button" onClick={() => { setLines(lines.filter((_, j) => j !== i)); setSaved(false); }}>
+                Remove <span class="visually-hidden">helpline {i + 1}</span>
+              </button>
+            </fieldset>
+          ))}
+          {lines.length < MAX_LINES && (
+            <button type="button" class="link-button" onClick={() => { setLines([...lines, NO_LINE]); setSaved(false); }}>Add a helpline</button>
+          )}
+          <button type="submit">Save helplines</button>
+          {saved && <p role="status">Saved. Young people see these the next time they open Tandem with signal.</p>}
+        </form>
+      )}
+    </>
   );
 }
 

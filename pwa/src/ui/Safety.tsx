@@ -1,7 +1,7 @@
 // "I don't feel safe right now". First it says honestly what will happen and who will be told;
 // only if the young person goes on are their key workers alerted.
 import { useContext, useEffect, useState } from 'preact/hooks';
-import { Ctx } from '../context';
+import { Ctx, type SupportLine } from '../context';
 import { names } from './words';
 
 export function SafetyButton() {
@@ -25,6 +25,7 @@ export function SafetyButton() {
         <div class="card safety__panel" role="region" aria-label="I don't feel safe right now">
           <p><strong>If you are in danger now, call 999.</strong></p>
           <p>You don't have a key worker in Tandem right now, so Tandem can't tell anyone for you. Please tell a member of staff you trust.</p>
+          <TalkNow lines={ctx.supportLines} />
           <button type="button" onClick={() => setOpen(false)}>Close</button>
         </div>
       )}
@@ -42,6 +43,7 @@ export function SafetyButton() {
             <button type="button" onClick={tell}>{failed ? 'Try again' : `Yes, tell ${workers}`}</button>
             <button type="button" onClick={() => setOpen(false)}>Not now</button>
           </div>
+          <TalkNow lines={ctx.supportLines} />
         </div>
       )}
       {waiting && <p class="safety__status" role="status">Saved on this phone. It will be sent to {workers} as soon as there is signal.</p>}
@@ -50,6 +52,29 @@ export function SafetyButton() {
           {latest.seen_by_name ? `${latest.seen_by_name} has seen that you don't feel safe.` : `Sent to ${workers}. Waiting for them to see it.`}
         </p>
       )}
+      {/* While nobody has seen it yet, someone who answers now is one tap away. */}
+      {!open && (waiting || (latest && !latest.seen_by_name)) && <TalkNow lines={ctx.supportLines} />}
+    </div>
+  );
+}
+
+/** The helplines the service names: a tap calls or texts them, with or without Tandem's signal. */
+function TalkNow({ lines }: { lines: SupportLine[] }) {
+  if (lines.length === 0) return null;
+  return (
+    <div class="talk-now">
+      <p><strong>To talk to someone now:</strong></p>
+      <ul>
+        {lines.map((l) => {
+          const dial = l.number.replace(/\s/g, '');
+          return (
+            <li key={`${l.name}${dial}`}>
+              <a href={`${l.reach === 'text' ? 'sms' : 'tel'}:${dial}`}>{l.reach === 'text' ? 'Text' : 'Call'} {l.name}: {l.number}</a>
+              {l.note && <span class="hint">{l.note}</span>}
+            </li>
+          );
+        })}
+      </ul>
     </div>
   );
 }

@@ -8,6 +8,7 @@ use crate::http::json::{ApiJson, ApiQuery};
 use crate::http::person_id;
 use crate::ledger::{self, Decision};
 use crate::state::AppState;
+use crate::store::support_lines::{self, SupportLine};
 use crate::store::{self, audit, people};
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/people/{id}/new-invite", post(new_invite))
         .route("/api/admin/people/{id}/new-password", post(new_password))
         .route("/api/admin/settings", get(settings).put(update_settings))
+        .route("/api/admin/support-lines", get(support_lines).put(update_support_lines))
         .route("/api/admin/tablets", get(tablets).post(register_tablet))
         .route("/api/admin/tablets/{id}/remove", post(remove_tablet))
 }
@@ -624,6 +626,34 @@ pub async fn update_settings(
         .await?;
     ledger::note(&state.ledger, now, &[Decision::DutyWorker(duty)]).await;
     Ok(Json(ServiceSettings { duty_worker: duty }))
+}
+
+#[utoipa::path(get, path = "/api/admin/support-lines", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = [SupportLine])))]
+pub async fn support_lines(State(state): State<AppState>, _admin: Admin) -> Result<Json<Vec<SupportLine>>> {
+    Ok(Json(state.store.read(support_lines::list).await?))
+}
+
+/// Replaces the helplines young people are shown beside "I don't feel safe right now".
+#[utoipa::path(put, path = "/api/admin/support-lines", request_body = [SupportLine], tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = [SupportLine]), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn update_support_lines(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiJson(lines): ApiJson<Vec<SupportLine>>,
+) -> Result<Json<Vec<SupportLine>>> {
+    let now = store::now_ms();
+    let stored = state
+        .store
+        .write(move |tx| {
+            let stored = support_lines::replace(tx, &lines)?;
+            let names = stored.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ");
+            let detail = if names.is_empty() { "none".to_owned() } else { names };
+            audit::append(tx, now, Some(admin.person), "set who young people can talk to now", None, &detail)?;
+            Ok(stored)
+        })
+        .await?;
+    Ok(Json(stored))
 }
 
 #[derive(Deserialize, ToSchema)]

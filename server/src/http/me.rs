@@ -6,6 +6,7 @@ use crate::auth::extract::{Caller, KeyWorker, YoungPerson};
 use crate::error::{ApiError, Result};
 use crate::http::json::ApiJson;
 use crate::state::AppState;
+use crate::store::support_lines::{self, SupportLine};
 use crate::store::{access_log, erasure, notices, people, sync};
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -62,6 +63,9 @@ pub struct Me {
     /// For a young person: who is told if you press "I don't feel safe": your key workers, or
     /// the service's duty worker when you have none (empty: nobody can be told through Tandem).
     pub alerts_go_to: Vec<PersonRef>,
+    /// For a young person: helplines the service names, to talk to someone now (an alert waits
+    /// for a key worker to look).
+    pub support_lines: Vec<SupportLine>,
     /// For a young person: when the service closed your case (unix ms), if it has.
     pub case_closed_at: Option<i64>,
     /// For a young person: when everything of yours will be erased (unix ms), if it will.
@@ -123,6 +127,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 },
                 _ => vec![],
             };
+            let support_lines = if p.role == Role::YoungPerson { support_lines::list(conn)? } else { vec![] };
             Ok(Me {
                 id: p.id,
                 role: p.role,
@@ -130,6 +135,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 workers,
                 caseload,
                 alerts_go_to,
+                support_lines,
                 case_closed_at: plan.case_closed_at,
                 erase_at: erase_at(&settings, plan),
                 put_away,

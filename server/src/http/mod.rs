@@ -34,6 +34,7 @@ use utoipa::OpenApi;
         admin::close_case, admin::reopen_case, admin::audit_log,
         admin::assignments, admin::hand_over, admin::sessions, admin::end_session,
         admin::deactivate, admin::reactivate, admin::new_invite, admin::new_password, admin::settings, admin::update_settings,
+        admin::support_lines, admin::update_support_lines,
         admin::tablets, admin::register_tablet, admin::remove_tablet,
         crate::auth::change_password,
         invites::create, invites::list, invites::new_code, invites::cancel,

@@ -22,6 +22,7 @@ pub mod seal;
 pub mod sql;
 pub mod sqlite;
 pub mod sqlite_memory;
+pub mod support_lines;
 pub mod sync;
 pub mod tablets;
 

@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0021_assignment_looked.sql"),
     include_str!("migrations/sqlite/0022_put_away.sql"),
     include_str!("migrations/sqlite/0023_team_looks.sql"),
+    include_str!("migrations/sqlite/0024_support_lines.sql"),
 ];
 const READERS: usize = 4;
 
