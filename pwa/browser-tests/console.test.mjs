@@ -24,6 +24,10 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   const page = await context.newPage();
   await signIn(page, env.server.base, 'admin', 'demo-admin-pass');
   await page.getByRole('heading', { name: 'Running the service' }).waitFor();
+  // The demo names helplines but no duty worker: the home screen says what is left to decide.
+  const stillToDo = page.getByRole('status').filter({ hasText: 'Still to set up' });
+  await stillToDo.getByText(/Nobody is named to hear/).waitFor();
+  assert.equal(await stillToDo.getByText(/No helplines/).count(), 0, 'the demo names helplines');
   assert.equal(await page.getByText(/Nobody is assigned to you/).count(), 0, 'not the key worker screen');
   await assertAccessible(page, 'admin home');
 
@@ -132,6 +136,11 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   await added.getByLabel(/What to know first/).fill('Our own workers, 6pm to 8am.');
   await page.getByRole('button', { name: 'Save helplines' }).click();
   await page.getByText(/Saved. Young people see these/).waitFor();
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByRole('heading', { name: 'Running the service' }).waitFor();
+  // Once the home screen has read both settings, nothing is left to set up.
+  await page.locator('section[aria-busy="false"]').waitFor();
+  assert.equal(await stillToDo.count(), 0, 'nothing left to set up');
   const lines = (await (await api(env.server.base, 'ash', '2468')).me()).support_lines;
   assert.deepEqual(lines.map((l) => `${l.reach} ${l.name} ${l.number}`), ['call Childline 0800 1111', 'text Shout 85258', 'text Night team 07700 900123']);
 

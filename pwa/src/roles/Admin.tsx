@@ -97,10 +97,28 @@ function Problem({ text }: { text: string | null }) {
 
 function AdminHome() {
   const ctx = useContext(Ctx);
+  const [toDo, setToDo] = useState<string[] | null>(null);
+  // What a young person in crisis would meet unprepared, until the service decides it.
+  useEffect(() => {
+    void Promise.all([
+      ctx.api<{ duty_worker: string | null }>('GET', '/api/admin/settings'),
+      ctx.api<SupportLine[]>('GET', '/api/admin/support-lines'),
+    ]).then(([settings, lines]) => setToDo([
+      ...(settings.duty_worker ? [] : ['Nobody is named to hear "I don\'t feel safe" from a young person with no key worker.']),
+      ...(lines.length > 0 ? [] : ['No helplines are named for young people to call or text at any hour.']),
+    ])).catch(() => setToDo([])); // No signal: the tiles still work, and say so when used.
+  }, []);
   return (
-    <section>
+    <section aria-busy={toDo === null}>
       <h1>Running the service</h1>
       <p>You manage people, assignments and devices. You never see what young people write.</p>
+      {toDo && toDo.length > 0 && (
+        <div class="card notice" role="status">
+          <p><strong>Still to set up</strong></p>
+          <ul>{toDo.map((t) => <li key={t}>{t}</li>)}</ul>
+          <button type="button" onClick={() => ctx.go({ name: 'alert-routing' })}>Set up safety alerts</button>
+        </div>
+      )}
       <nav aria-label="Admin" class="tiles">
         <button type="button" class="tile" onClick={() => ctx.go({ name: 'people' })}>People</button>
         <button type="button" class="tile" onClick={() => ctx.go({ name: 'assignments' })}>Assignments and hand-overs</button>
