@@ -527,7 +527,7 @@ function SupportLines() {
               <legend>Helpline {i + 1}</legend>
               <label for={`line-name-${i}`}>Name</label>
               <input id={`line-name-${i}`} value={l.name} maxLength={60} required onInput={(e) => change(i, { name: e.currentTarget.value })} />
-              <label for={`line-reach-${i}`}>Young people</label>
+              <label for={`line-reach-${i}`}>How young people reach it</label>
               <select id={`line-reach-${i}`} value={l.reach} onChange={(e) => change(i, { reach: e.currentTarget.value as SupportLine['reach'] })}>
                 <option value="call">call it</option>
                 <option value="text">text it</option>
