@@ -11,10 +11,18 @@ let wb: Workbox | null = null;
 function draw() {
   render(
     <Fallback>
-      <App updateReady={updateReady} onUpdate={() => wb?.messageSkipWaiting()} />
+      <App updateReady={updateReady} onUpdate={() => void update()} />
     </Fallback>,
     document.getElementById('app') as HTMLElement,
   );
+}
+
+/** "Update now" always does something: the waiting version is asked to take over (the page
+ *  reloads when it has); if none waits any more, a fresh start opens whichever version is current. */
+async function update() {
+  const waiting = (await navigator.serviceWorker?.getRegistration())?.waiting;
+  if (waiting && wb) wb.messageSkipWaiting();
+  else window.location.reload();
 }
 
 if (wasLeft()) {
