@@ -121,9 +121,19 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   await page.getByRole('button', { name: 'Home' }).click();
   await stillToDo.getByRole('button', { name: 'Set up safety alerts' }).click();
   await page.getByRole('heading', { name: 'Safety alerts', level: 1 }).waitFor();
-  await page.getByLabel('Duty worker').selectOption({ label: 'Priya' });
+  const escalate = page.getByLabel(/tell the duty worker too/);
+  assert.ok(await escalate.isDisabled(), 'nobody on duty: nobody else to tell');
+  await page.getByLabel('Duty worker', { exact: true }).selectOption({ label: 'Priya' });
+  await escalate.selectOption({ label: 'After 30 minutes' });
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByText('Saved.', { exact: true }).waitFor();
+  // A young person of Sam's is told, before sending an alert, who else will hear of it and when.
+  const ashContext = await env.browser.newContext();
+  const ash = await ashContext.newPage();
+  await signIn(ash, env.server.base, 'ash', '2468');
+  await ash.getByRole('button', { name: "I don't feel safe right now" }).click();
+  await ash.getByText("If Sam hasn't seen it within 30 minutes, Tandem tells Priya (the duty worker) too.").waitFor();
+  await ashContext.close();
   // The helplines young people see beside "I don't feel safe": one taken off, the service's own added.
   const third = page.getByRole('group', { name: 'Helpline 3' });
   await third.getByLabel('Name').waitFor();

@@ -20,6 +20,11 @@ export interface PersonRef {
   looked_at?: number;
 }
 
+export interface Escalation {
+  to: PersonRef;
+  after_minutes: number;
+}
+
 /** A helpline the service names (`GET /api/admin/support-lines`). */
 export interface SupportLine {
   name: string;
@@ -37,6 +42,8 @@ export interface AppCtx {
   caseload: PersonRef[];
   /** Who is told if the young person presses "I don't feel safe": their workers, or the duty worker. */
   alertsGoTo: PersonRef[];
+  /** Who else is told if the young person's key workers haven't seen their alert in time. */
+  alertsEscalate: Escalation | null;
   /** Helplines the service names, to talk to someone now (kept on the phone for when offline). */
   supportLines: SupportLine[];
   sync: SyncState;

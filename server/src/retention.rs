@@ -2,7 +2,8 @@
 //! (their case closed longer ago than the retention period, or they asked and the cooling-off
 //! passed) and erases them. Each erasure is one transaction that checks again under the row's
 //! lock, so replicas racing for the same person erase them once. The same round forgets failed
-//! sign-ins that no longer count, and sign-ins past their renewal.
+//! sign-ins that no longer count and sign-ins past their renewal, and tells the duty worker of
+//! safety alerts nobody has seen in time.
 
 use crate::accounts;
 use crate::error::Result;
@@ -18,6 +19,9 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
             if let Err(e) = erase_due(&state).await {
                 // A database outage: the next round tries again.
                 tracing::warn!(error = %e, "erasures that are due could not be done yet");
+            }
+            if let Err(e) = crate::http::alerts::escalate_due(&state).await {
+                tracing::warn!(error = %e, "alerts nobody has seen could not be escalated yet");
             }
             if let Err(e) = forget_old_sign_in_failures(&state.store, store::now_ms()).await {
                 tracing::warn!(error = %e, "old sign-in failures could not be forgotten yet");

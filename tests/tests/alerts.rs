@@ -3,6 +3,8 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use std::time::Duration;
+use tandem_server::config::Settings;
 use tandem_tests::*;
 
 #[tokio::test]
@@ -38,5 +40,97 @@ async fn an_alert_reaches_only_the_young_persons_workers_once_and_its_seeing_is_
     let (_, mine) = ash.call(Method::GET, "/api/alerts", None).await;
     assert_eq!(mine[0]["seen_by_name"], "Sam");
     assert!(mine[0]["seen_at"].is_i64());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_alert_nobody_sees_in_time_reaches_the_duty_worker_too_once_and_only_if_the_service_asks() {
+    let settings = Settings { erasure_check_every: Duration::from_millis(50), ..Settings::default() };
+    let server = TestServer::start_with(settings).await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    assert!(me["alerts_escalate"].is_null(), "the service hasn't asked for it: {me}");
+
+    let ask = |minutes: serde_json::Value| json!({"duty_worker": priya.me(), "escalate_after_minutes": minutes});
+    for bad in [json!(4), json!(1441), json!(-1), json!("soon")] {
+        let (status, body) = admin.call(Method::PUT, "/api/admin/settings", Some(ask(bad.clone()))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+    }
+    let no_duty = json!({"duty_worker": null, "escalate_after_minutes": 30});
+    let (status, body) = admin.call(Method::PUT, "/api/admin/settings", Some(no_duty)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "nobody to tell: {body}");
+    let (_, settings) = admin.call(Method::GET, "/api/admin/settings", None).await;
+    assert_eq!(settings, json!({"duty_worker": null, "escalate_after_minutes": null}), "refused, nothing changed");
+
+    let (status, _) = admin.call(Method::PUT, "/api/admin/settings", Some(ask(json!(30)))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["alerts_escalate"], json!({"to": {"id": priya.me(), "display_name": "Priya"}, "after_minutes": 30}));
+
+    // Pressed 31 minutes ago (sent when the phone found signal), and one pressed now.
+    let mut priya_hears = listen(&priya).await;
+    let (late, fresh) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let thirty_one_minutes_ago = now_ms() - 31 * 60_000;
+    for (id, at) in [(late, thirty_one_minutes_ago), (fresh, now_ms())] {
+        let (status, _) = ash.call(Method::POST, "/api/alerts", Some(json!({"id": id, "raised_at": at}))).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    next(&mut priya_hears).await.expect("the duty worker's open screen hears of it");
+    let (_, for_priya) = priya.call(Method::GET, "/api/alerts", None).await;
+    let ids: Vec<&str> = for_priya.as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    // Both were judged in the round that escalated one: the fresh one is not late yet.
+    assert_eq!(ids, [late.to_string().as_str()], "{for_priya}");
+    let (_, mine) = ash.call(Method::GET, "/api/alerts", None).await;
+    let escalated = |list: &serde_json::Value, id: uuid::Uuid| {
+        list.as_array().unwrap().iter().find(|a| a["id"] == id.to_string()).unwrap()["escalated_at"].as_i64()
+    };
+    let when = escalated(&mine, late).expect("the young person's phone can say who else was told");
+    assert!(escalated(&mine, fresh).is_none(), "{mine}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, mine) = ash.call(Method::GET, "/api/alerts", None).await;
+    assert_eq!(escalated(&mine, late), Some(when), "escalated once, however many rounds pass");
+
+    // The duty worker can say they've seen it; the young person is told who did.
+    let (status, _) = priya.call(Method::POST, &format!("/api/alerts/{late}/seen"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, mine) = ash.call(Method::GET, "/api/alerts", None).await;
+    assert_eq!(mine.as_array().unwrap().iter().find(|a| a["id"] == late.to_string()).unwrap()["seen_by_name"], "Priya");
+    // Seen in time by the key worker: never escalated. Not Priya's to mark seen meanwhile.
+    let (status, _) = priya.call(Method::POST, &format!("/api/alerts/{fresh}/seen"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = sam.call(Method::POST, &format!("/api/alerts/{fresh}/seen"), None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The duty worker who is the young person's own worker is not told twice.
+    let (status, _) = admin
+        .call(Method::PUT, "/api/admin/settings", Some(json!({"duty_worker": sam.me(), "escalate_after_minutes": 5})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    assert!(me["alerts_escalate"].is_null(), "Sam is told anyway: {me}");
+    // Ash's late alert, then Mo's (Priya's young person): the round that tells Sam of Mo's has
+    // judged Ash's too.
+    let mo = server.signed_in(MO.0, MO.1).await;
+    let mut sam_hears = listen(&sam).await;
+    let (own, other) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    for (who, id) in [(&ash, own), (&mo, other)] {
+        let body = json!({"id": id, "raised_at": thirty_one_minutes_ago});
+        assert_eq!(who.call(Method::POST, "/api/alerts", Some(body)).await.0, StatusCode::OK);
+    }
+    loop {
+        next(&mut sam_hears).await.expect("Sam's screen hears of Mo's alert");
+        let (_, for_sam) = sam.call(Method::GET, "/api/alerts", None).await;
+        if for_sam.to_string().contains(&other.to_string()) {
+            break;
+        }
+    }
+    let (_, mine) = ash.call(Method::GET, "/api/alerts", None).await;
+    assert!(escalated(&mine, own).is_none(), "{mine}");
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    assert!(audit.to_string().contains("set when the duty worker is told of alerts nobody has seen"), "{audit}");
+    assert!(audit.to_string().contains("after 5 minutes"), "{audit}");
     server.stop().await;
 }

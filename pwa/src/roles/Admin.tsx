@@ -459,30 +459,58 @@ function Audit() {
   );
 }
 
+interface AlertSettings {
+  duty_worker: string | null;
+  escalate_after_minutes: number | null;
+}
+
+const ESCALATE_AFTER = [15, 30, 60, 120, 240];
+
 function AlertRouting() {
   const { call, problem } = useCall();
   const { people } = usePeople(call);
-  const [duty, setDuty] = useState<string | null | undefined>(undefined);
+  const [settings, setSettings] = useState<AlertSettings | undefined>(undefined);
   const [saved, setSaved] = useState(false);
-  useEffect(() => void call<{ duty_worker: string | null }>('GET', '/api/admin/settings').then((s) => s && setDuty(s.duty_worker)), []);
+  useEffect(() => void call<AlertSettings>('GET', '/api/admin/settings').then((s) => s && setSettings(s)), []);
   const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
+  const change = (to: Partial<AlertSettings>) => {
+    setSettings((s) => s && { ...s, ...to });
+    setSaved(false);
+  };
   const save = async (e: Event) => {
     e.preventDefault();
     setSaved(false);
-    if (await call('PUT', '/api/admin/settings', { duty_worker: duty ?? null })) setSaved(true);
+    if (!settings) return;
+    // With nobody on duty there is nobody else to tell.
+    const body = { ...settings, escalate_after_minutes: settings.duty_worker ? settings.escalate_after_minutes : null };
+    const stored = await call<AlertSettings>('PUT', '/api/admin/settings', body);
+    if (stored) {
+      setSettings(stored);
+      setSaved(true);
+    }
   };
+  const afters = settings?.escalate_after_minutes && !ESCALATE_AFTER.includes(settings.escalate_after_minutes)
+    ? [...ESCALATE_AFTER, settings.escalate_after_minutes].sort((a, b) => a - b)
+    : ESCALATE_AFTER;
   return (
     <section>
       <h1>Safety alerts</h1>
       <p>When a young person presses "I don't feel safe right now", their key workers are told. Choose who is told when a young person has no key worker: a duty worker. If nobody is chosen, the app tells the young person that Tandem can't tell anyone for them, and to tell a member of staff.</p>
       <Problem text={problem} />
-      {duty === undefined ? <p>Loading…</p> : (
+      {settings === undefined ? <p>Loading…</p> : (
         <form class="stack narrow" onSubmit={save}>
           <label for="duty">Duty worker</label>
-          <select id="duty" value={duty ?? ''} onChange={(e) => { setDuty(e.currentTarget.value || null); setSaved(false); }}>
+          <select id="duty" value={settings.duty_worker ?? ''} onChange={(e) => change({ duty_worker: e.currentTarget.value || null })}>
             <option value="">Nobody</option>
             {workers.map((w) => <option key={w.id} value={w.id}>{w.display_name}</option>)}
           </select>
+          <label for="escalate">When a young person's key workers haven't seen their alert, tell the duty worker too</label>
+          <select id="escalate" value={settings.escalate_after_minutes ?? ''} disabled={!settings.duty_worker} aria-describedby="escalate-hint"
+            onChange={(e) => change({ escalate_after_minutes: e.currentTarget.value ? Number(e.currentTarget.value) : null })}>
+            <option value="">Never</option>
+            {afters.map((m) => <option key={m} value={m}>{m % 60 === 0 ? (m === 60 ? 'After an hour' : `After ${m / 60} hours`) : `After ${m} minutes`}</option>)}
+          </select>
+          <p class="hint" id="escalate-hint">{settings.duty_worker ? 'Young people are told this before they send an alert.' : 'Choose a duty worker first.'}</p>
           <button type="submit">Save</button>
           {saved && <p role="status">Saved.</p>}
         </form>

@@ -17,6 +17,8 @@ export interface AlertStatus {
   received_at: number;
   seen_by_name: string | null;
   seen_at: number | null;
+  /** When, nobody having seen it in time, the duty worker was told too. */
+  escalated_at?: number | null;
 }
 
 export async function raiseAlert(db: Db, now = Date.now()): Promise<PendingAlert> {

@@ -16,6 +16,7 @@ export function SafetyButton() {
   const workers = names(ctx.alertsGoTo.map((w) => w.display_name));
   const latest = ctx.alerts[0];
   const waiting = ctx.pendingAlerts.length > 0;
+  const escalate = ctx.alertsEscalate;
   return (
     <div class="safety">
       <button type="button" class="safety__button" aria-expanded={open} onClick={() => { setOpen(!open); setFailed(false); }}>
@@ -33,6 +34,7 @@ export function SafetyButton() {
         <div class="card safety__panel" role="region" aria-label="I don't feel safe right now">
           <p><strong>If you are in danger now, call 999.</strong></p>
           <p>If you carry on, Tandem will tell {workers} straight away that you don't feel safe right now. They will see it when they next look at Tandem. It does not call anyone for you.</p>
+          {escalate && <p>If {workers} {ctx.alertsGoTo.length > 1 ? "haven't" : "hasn't"} seen it within {minutes(escalate.after_minutes)}, Tandem tells {escalate.to.display_name} (the duty worker) too.</p>}
           <p>Nothing else you wrote is shared by this.</p>
           {failed && (
             <p class="problem" role="alert">
@@ -49,13 +51,22 @@ export function SafetyButton() {
       {waiting && <p class="safety__status" role="status">Saved on this phone. It will be sent to {workers} as soon as there is signal.</p>}
       {!waiting && latest && (
         <p class="safety__status" role="status">
-          {latest.seen_by_name ? `${latest.seen_by_name} has seen that you don't feel safe.` : `Sent to ${workers}. Waiting for them to see it.`}
+          {latest.seen_by_name
+            ? `${latest.seen_by_name} has seen that you don't feel safe.`
+            : latest.escalated_at
+              ? `Sent to ${workers}. Nobody had seen it yet, so ${escalate?.to.display_name ?? 'the duty worker'} has been told too.`
+              : `Sent to ${workers}. Waiting for them to see it.`}
         </p>
       )}
       {/* While nobody has seen it yet, someone who answers now is one tap away. */}
       {!open && (waiting || (latest && !latest.seen_by_name)) && <TalkNow lines={ctx.supportLines} />}
     </div>
   );
+}
+
+function minutes(n: number) {
+  if (n % 60 !== 0) return `${n} minutes`;
+  return n === 60 ? 'an hour' : `${n / 60} hours`;
 }
 
 /** The helplines the service names: a tap calls or texts them, with or without Tandem's signal. */

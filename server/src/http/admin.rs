@@ -3,13 +3,13 @@
 
 use crate::accounts;
 use crate::auth::extract::Admin;
-use crate::error::Result;
+use crate::error::{ApiError, Result};
 use crate::http::json::{ApiJson, ApiQuery};
 use crate::http::person_id;
 use crate::ledger::{self, Decision};
 use crate::state::AppState;
 use crate::store::support_lines::{self, SupportLine};
-use crate::store::{self, audit, people};
+use crate::store::{self, alerts, audit, people};
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -588,12 +588,18 @@ pub struct ServiceSettings {
     /// The key worker told when a young person with no key worker says they don't feel safe.
     #[schema(value_type = Option<String>, format = Uuid)]
     pub duty_worker: Option<PersonId>,
+    /// If a young person's key workers haven't seen their alert after this many minutes (5 to
+    /// 1440), the duty worker is told too. Absent or null: never.
+    #[serde(default)]
+    pub escalate_after_minutes: Option<u32>,
 }
 
 #[utoipa::path(get, path = "/api/admin/settings", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = ServiceSettings)))]
 pub async fn settings(State(state): State<AppState>, _admin: Admin) -> Result<Json<ServiceSettings>> {
-    Ok(Json(ServiceSettings { duty_worker: state.store.read(people::duty_worker).await? }))
+    let (duty_worker, escalate_after_minutes) =
+        state.store.read(|db| Ok((people::duty_worker(db)?, alerts::escalate_after(db)?))).await?;
+    Ok(Json(ServiceSettings { duty_worker, escalate_after_minutes }))
 }
 
 #[utoipa::path(put, path = "/api/admin/settings", request_body = ServiceSettings, tag = "admin", security(("bearer" = [])),
@@ -603,29 +609,39 @@ pub async fn update_settings(
     Admin(admin): Admin,
     ApiJson(req): ApiJson<ServiceSettings>,
 ) -> Result<Json<ServiceSettings>> {
-    let (duty, now) = (req.duty_worker, store::now_ms());
+    let (duty, escalate, now) = (req.duty_worker, req.escalate_after_minutes, store::now_ms());
+    if escalate.is_some_and(|m| !(5..=1440).contains(&m)) {
+        return Err(ApiError::BadRequest("`escalate_after_minutes` must be 5 to 1440 minutes".into()));
+    }
+    if escalate.is_some() && duty.is_none() {
+        return Err(ApiError::BadRequest("name a duty worker to tell when nobody has seen an alert".into()));
+    }
     state
         .store
         .write(move |tx| {
             if let Some(w) = duty
                 && !people::by_id(tx, w)?.is_some_and(|p| p.role == Role::KeyWorker && !p.deactivated())
             {
-                return Err(crate::error::ApiError::BadRequest("the duty worker must be an active key worker".into()));
+                return Err(ApiError::BadRequest("the duty worker must be an active key worker".into()));
             }
+            let before = (people::duty_worker(tx)?, alerts::escalate_after(tx)?);
             people::set_duty_worker(tx, duty)?;
-            let detail = if duty.is_some() { "a duty worker is told" } else { "nobody is told" };
-            audit::append(
-                tx,
-                now,
-                Some(admin.person),
-                "set who is told of alerts from young people with no key worker",
-                duty,
-                detail,
-            )
+            alerts::set_escalate_after(tx, escalate)?;
+            if before.0 != duty {
+                let detail = if duty.is_some() { "a duty worker is told" } else { "nobody is told" };
+                let action = "set who is told of alerts from young people with no key worker";
+                audit::append(tx, now, Some(admin.person), action, duty, detail)?;
+            }
+            if before.1 != escalate {
+                let detail = escalate.map_or("never".to_owned(), |m| format!("after {m} minutes"));
+                let action = "set when the duty worker is told of alerts nobody has seen";
+                audit::append(tx, now, Some(admin.person), action, duty, &detail)?;
+            }
+            Ok(())
         })
         .await?;
     ledger::note(&state.ledger, now, &[Decision::DutyWorker(duty)]).await;
-    Ok(Json(ServiceSettings { duty_worker: duty }))
+    Ok(Json(ServiceSettings { duty_worker: duty, escalate_after_minutes: escalate }))
 }
 
 #[utoipa::path(get, path = "/api/admin/support-lines", tag = "admin", security(("bearer" = [])),

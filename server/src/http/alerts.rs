@@ -46,6 +46,26 @@ async fn notify(state: &AppState, owner: tandem_shared::PersonId) {
     }
 }
 
+/// Tells the duty worker of alerts nobody has seen in the time the service allows (a round of
+/// the once-a-minute job, on every replica: each alert is escalated once). Their open screens,
+/// the key workers' and the young person's hear of it.
+pub async fn escalate_due(state: &AppState) -> Result<usize> {
+    if !state.store.read(alerts::any_unseen).await? {
+        return Ok(0);
+    }
+    let Some((duty, young_people)) = state.store.write(move |tx| alerts::escalate_due(tx, store::now_ms())).await?
+    else {
+        return Ok(0);
+    };
+    for &owner in &young_people {
+        tracing::warn!(young_person = %owner, "nobody saw \"I don't feel safe\" in time; the duty worker is told too");
+        if let Err(e) = state.announce(owner, tandem_shared::Visibility::Worker, Some(duty)).await {
+            tracing::warn!(error = %e, "could not announce an escalated alert");
+        }
+    }
+    Ok(young_people.len())
+}
+
 #[utoipa::path(post, path = "/api/alerts", request_body = RaiseAlert, tag = "alerts", security(("bearer" = [])),
     responses((status = 200, body = [Alert]), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn raise(

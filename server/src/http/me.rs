@@ -7,7 +7,7 @@ use crate::error::{ApiError, Result};
 use crate::http::json::ApiJson;
 use crate::state::AppState;
 use crate::store::support_lines::{self, SupportLine};
-use crate::store::{access_log, erasure, notices, people, sync};
+use crate::store::{access_log, alerts, erasure, notices, people, sync};
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -63,6 +63,9 @@ pub struct Me {
     /// For a young person: who is told if you press "I don't feel safe": your key workers, or
     /// the service's duty worker when you have none (empty: nobody can be told through Tandem).
     pub alerts_go_to: Vec<PersonRef>,
+    /// For a young person with key workers: who else is told if none of them has seen their
+    /// alert in time (the service's duty worker), and after how many minutes.
+    pub alerts_escalate: Option<Escalation>,
     /// For a young person: helplines the service names, to talk to someone now (an alert waits
     /// for a key worker to look).
     pub support_lines: Vec<SupportLine>,
@@ -73,6 +76,12 @@ pub struct Me {
     /// For a young person or a key worker: the notices of collided words you have put away, on
     /// any device (`record/field/ms.count/device`, naming the kept version each was about).
     pub put_away: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Escalation {
+    pub to: PersonRef,
+    pub after_minutes: u32,
 }
 
 impl PersonRef {
@@ -127,6 +136,14 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 },
                 _ => vec![],
             };
+            let alerts_escalate = match (p.role, workers.is_empty(), alerts::escalate_after(conn)?) {
+                (Role::YoungPerson, false, Some(after_minutes)) => people::duty_worker(conn)?
+                    .filter(|d| workers.iter().all(|w| w.id != *d))
+                    .and_then(|d| people::by_id(conn, d).transpose())
+                    .transpose()?
+                    .map(|d| Escalation { to: PersonRef::new(d.id, d.display_name), after_minutes }),
+                _ => None,
+            };
             let support_lines = if p.role == Role::YoungPerson { support_lines::list(conn)? } else { vec![] };
             Ok(Me {
                 id: p.id,
@@ -135,6 +152,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 workers,
                 caseload,
                 alerts_go_to,
+                alerts_escalate,
                 support_lines,
                 case_closed_at: plan.case_closed_at,
                 erase_at: erase_at(&settings, plan),

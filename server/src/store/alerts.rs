@@ -19,6 +19,8 @@ pub struct Alert {
     /// The worker who has seen it, if any.
     pub seen_by_name: Option<String>,
     pub seen_at: Option<i64>,
+    /// When, nobody having seen it, the duty worker was told too (unix ms).
+    pub escalated_at: Option<i64>,
 }
 
 /// Records an alert; a resend of the same id changes nothing. Returns whether it is new.
@@ -31,7 +33,8 @@ pub fn raise(conn: &dyn Db, id: &str, young_person: PersonId, raised_at: i64, no
 }
 
 const SELECT: &str =
-    "SELECT a.id, a.young_person_id, yp.display_name, a.raised_at, a.received_at, w.display_name, a.seen_at
+    "SELECT a.id, a.young_person_id, yp.display_name, a.raised_at, a.received_at, w.display_name, a.seen_at,
+            a.escalated_at
      FROM alerts a JOIN people yp ON yp.id = a.young_person_id LEFT JOIN people w ON w.id = a.seen_by";
 
 fn row(r: &Row) -> Result<Alert> {
@@ -43,6 +46,7 @@ fn row(r: &Row) -> Result<Alert> {
         received_at: r.int(4)?,
         seen_by_name: r.opt_text(5)?.map(str::to_owned),
         seen_at: r.opt_int(6)?,
+        escalated_at: r.opt_int(7)?,
     })
 }
 
@@ -52,10 +56,11 @@ pub fn of_young_person(conn: &dyn Db, young_person: PersonId) -> Result<Vec<Aler
     conn.query(&sql, &[young_person.to_string().into()])?.iter().map(row).collect()
 }
 
-/// The young people whose alerts reach worker ?1: their caseload, and, for the duty worker,
-/// young people with no key worker at all.
+/// The alerts that reach worker ?1: from their caseload, and, for the duty worker, from young
+/// people with no key worker at all and those nobody saw in time.
 const ROUTED_TO: &str = "(a.young_person_id IN (SELECT young_person_id FROM assignments WHERE worker_id = ?1)
-     OR (NOT EXISTS (SELECT 1 FROM assignments x WHERE x.young_person_id = a.young_person_id)
+     OR ((a.escalated_at IS NOT NULL
+          OR NOT EXISTS (SELECT 1 FROM assignments x WHERE x.young_person_id = a.young_person_id))
          AND EXISTS (SELECT 1 FROM service_settings s WHERE s.duty_worker_id = ?1)))";
 
 /// Alerts routed to a worker: every unseen one, and those seen in the last week.
@@ -71,10 +76,57 @@ pub fn mark_seen(conn: &dyn Db, id: &str, worker: PersonId, now: i64) -> Result<
     let row = conn.query_opt(
         "UPDATE alerts SET seen_by = coalesce(seen_by, ?2), seen_at = coalesce(seen_at, ?3)
          WHERE id = ?1 AND (young_person_id IN (SELECT young_person_id FROM assignments WHERE worker_id = ?2)
-           OR (NOT EXISTS (SELECT 1 FROM assignments x WHERE x.young_person_id = alerts.young_person_id)
+           OR ((alerts.escalated_at IS NOT NULL
+                OR NOT EXISTS (SELECT 1 FROM assignments x WHERE x.young_person_id = alerts.young_person_id))
                AND EXISTS (SELECT 1 FROM service_settings s WHERE s.duty_worker_id = ?2)))
          RETURNING young_person_id",
         &[id.into(), worker.to_string().into(), now.into()],
     )?;
     row.map(|r| Ok(parse_id(r.text(0)?))).transpose()
+}
+
+/// Minutes an alert may go unseen before the duty worker is told too; None: never.
+pub fn escalate_after(conn: &dyn Db) -> Result<Option<u32>> {
+    let row = conn.query_opt("SELECT escalate_after_minutes FROM service_settings WHERE id = 1", &[])?;
+    Ok(row.and_then(|r| r.opt_int(0).ok().flatten()).map(|m| m as u32))
+}
+
+pub fn set_escalate_after(conn: &dyn Db, minutes: Option<u32>) -> Result<()> {
+    conn.execute(
+        "UPDATE service_settings SET escalate_after_minutes = ?1 WHERE id = 1",
+        &[minutes.map(i64::from).into()],
+    )?;
+    Ok(())
+}
+
+/// Tells the duty worker of every alert unseen for longer than the service allows since it was
+/// pressed (or reached the server, if the phone's clock says later), unless they are already
+/// one of the young person's workers, or the young person has none (then they were told at
+/// once). Once per alert: the row is marked in the same statement. Returns the duty worker and
+/// the young people whose alerts were escalated now.
+pub fn escalate_due(conn: &dyn Db, now: i64) -> Result<Option<(PersonId, Vec<PersonId>)>> {
+    let (Some(duty), Some(minutes)) = (super::people::duty_worker(conn)?, escalate_after(conn)?) else {
+        return Ok(None);
+    };
+    let pressed_before = now - i64::from(minutes) * 60_000;
+    let young_people = conn
+        .query(
+            "UPDATE alerts SET escalated_at = ?1
+             WHERE seen_at IS NULL AND escalated_at IS NULL
+               AND (CASE WHEN raised_at < received_at THEN raised_at ELSE received_at END) <= ?3
+               AND EXISTS (SELECT 1 FROM assignments x WHERE x.young_person_id = alerts.young_person_id)
+               AND NOT EXISTS (SELECT 1 FROM assignments x
+                               WHERE x.young_person_id = alerts.young_person_id AND x.worker_id = ?2)
+             RETURNING young_person_id",
+            &[now.into(), duty.to_string().into(), pressed_before.into()],
+        )?
+        .iter()
+        .map(|r| Ok(parse_id(r.text(0)?)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((!young_people.is_empty()).then_some((duty, young_people)))
+}
+
+/// Whether any alert is waiting to be seen: the escalation round does nothing otherwise.
+pub fn any_unseen(conn: &dyn Db) -> Result<bool> {
+    Ok(conn.query_opt("SELECT 1 FROM alerts WHERE seen_at IS NULL AND escalated_at IS NULL LIMIT 1", &[])?.is_some())
 }

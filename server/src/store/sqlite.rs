@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0022_put_away.sql"),
     include_str!("migrations/sqlite/0023_team_looks.sql"),
     include_str!("migrations/sqlite/0024_support_lines.sql"),
+    include_str!("migrations/sqlite/0025_alert_escalation.sql"),
 ];
 const READERS: usize = 4;
 
