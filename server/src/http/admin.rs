@@ -597,9 +597,10 @@ pub struct ServiceSettings {
 #[utoipa::path(get, path = "/api/admin/settings", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = ServiceSettings)))]
 pub async fn settings(State(state): State<AppState>, _admin: Admin) -> Result<Json<ServiceSettings>> {
-    let (duty_worker, escalate_after_minutes) =
+    let (duty_worker, escalate) =
         state.store.read(|db| Ok((people::duty_worker(db)?, alerts::escalate_after(db)?))).await?;
-    Ok(Json(ServiceSettings { duty_worker, escalate_after_minutes }))
+    // A duty worker deactivated since leaves nobody to tell: the setting rests until one is named.
+    Ok(Json(ServiceSettings { duty_worker, escalate_after_minutes: duty_worker.and(escalate) }))
 }
 
 #[utoipa::path(put, path = "/api/admin/settings", request_body = ServiceSettings, tag = "admin", security(("bearer" = [])),
