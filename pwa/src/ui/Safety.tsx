@@ -102,6 +102,7 @@ export function AlertBanner() {
         <div key={a.id} class="row">
           <p>
             <strong>{a.young_person_name} said they don't feel safe right now</strong> (at {new Date(a.raised_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}).
+            {a.escalated_at ? ' Nobody had seen it in time, so the duty worker was told too.' : ''}
           </p>
           <button type="button" onClick={() => ctx.markAlertSeen(a.id)}>I've seen this</button>
         </div>
