@@ -335,3 +335,25 @@ async fn a_body_that_is_wrong_is_told_where_and_one_that_is_right_in_any_json_co
     assert_eq!(answer["results"][0]["status"], "applied", "{answer}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_body_must_be_the_object_the_api_documents_not_a_list_of_its_values() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    // serde would fill either struct from a list of its fields' values in order.
+    for (who, path, list) in
+        [(&admin, "/api/admin/settings", json!([null, null])), (&ash, "/api/me/erasure", json!([false]))]
+    {
+        let method = if path.ends_with("settings") { reqwest::Method::PUT } else { reqwest::Method::POST };
+        let (status, answer) = who.call(method, path, Some(list)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {answer}");
+        assert!(answer["message"].as_str().unwrap().contains("a JSON object"), "{answer}");
+    }
+    let (_, me) = ash.call(reqwest::Method::GET, "/api/me", None).await;
+    assert!(me["erase_at"].is_null(), "nothing was asked: {me}");
+    // A list where the API documents one is read as ever.
+    let (status, answer) = admin.call(reqwest::Method::PUT, "/api/admin/support-lines", Some(json!([]))).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    server.stop().await;
+}

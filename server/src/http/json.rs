@@ -20,10 +20,42 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             return axum::Json::<T>::from_request(req, state).await.map(|axum::Json(v)| ApiJson(v)).map_err(Into::into);
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| ApiError::from(JsonRejection::from(e)))?;
-        match serde_json::from_slice(&bytes) {
+        let mut json = serde_json::Deserializer::from_slice(&bytes);
+        match T::deserialize(StructsAsObjects(&mut json)).and_then(|value| json.end().map(|()| value)) {
             Ok(value) => Ok(ApiJson(value)),
-            Err(_) => axum::Json::<T>::from_bytes(&bytes).map(|axum::Json(v)| ApiJson(v)).map_err(Into::into),
+            Err(_) => match axum::Json::<T>::from_bytes(&bytes) {
+                Err(e) => Err(e.into()),
+                // Only the rule below refused it.
+                Ok(_) => Err(ApiError::BadRequest("the request body must be a JSON object, not a list".into())),
+            },
         }
+    }
+}
+
+/// serde_json fills a struct from a list of its fields' values in order (`[null, null]` for two
+/// optional fields) as well as from an object; the API documents objects, and takes only them.
+struct StructsAsObjects<D>(D);
+
+impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for StructsAsObjects<D> {
+    type Error = D::Error;
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_map(visitor)
+    }
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_any(visitor)
+    }
+
+    // Bodies are structs or lists: JSON says what the rest is.
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
+        unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
     }
 }
 
