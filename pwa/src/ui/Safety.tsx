@@ -1,5 +1,6 @@
 // "I don't feel safe right now". First it says honestly what will happen and who will be told;
-// only if the young person goes on are their key workers alerted.
+// only if the young person goes on are their key workers alerted (and, if the service asks, its
+// duty worker when none of them has seen it in time). Helplines that answer now sit beside it.
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx, type SupportLine } from '../context';
 import { names } from './words';
