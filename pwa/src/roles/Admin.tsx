@@ -3,6 +3,7 @@
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import { Ctx, type Route, type SupportLine } from '../context';
 import { problemWords } from '../ui/useSubmit';
+import { minutes } from '../ui/words';
 import { forgetThisTablet, registerThisTablet, thisTablet, type TabletRegistration } from '../sync/tablet';
 
 interface Person {
@@ -508,7 +509,7 @@ function AlertRouting() {
           <select id="escalate" value={settings.escalate_after_minutes ?? ''} disabled={!settings.duty_worker} aria-describedby="escalate-hint"
             onChange={(e) => change({ escalate_after_minutes: e.currentTarget.value ? Number(e.currentTarget.value) : null })}>
             <option value="">Never</option>
-            {afters.map((m) => <option key={m} value={m}>{m % 60 === 0 ? (m === 60 ? 'After an hour' : `After ${m / 60} hours`) : `After ${m} minutes`}</option>)}
+            {afters.map((m) => <option key={m} value={m}>{`After ${minutes(m)}`}</option>)}
           </select>
           <p class="hint" id="escalate-hint">{settings.duty_worker ? 'Young people are told this before they send an alert.' : 'Choose a duty worker first.'}</p>
           <button type="submit">Save</button>

@@ -3,7 +3,7 @@
 // duty worker when none of them has seen it in time). Helplines that answer now sit beside it.
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx, type SupportLine } from '../context';
-import { names } from './words';
+import { minutes, names } from './words';
 
 export function SafetyButton() {
   const ctx = useContext(Ctx);
@@ -63,11 +63,6 @@ export function SafetyButton() {
       {!open && (waiting || (latest && !latest.seen_by_name)) && <TalkNow lines={ctx.supportLines} />}
     </div>
   );
-}
-
-function minutes(n: number) {
-  if (n % 60 !== 0) return `${n} minutes`;
-  return n === 60 ? 'an hour' : `${n / 60} hours`;
 }
 
 /** The helplines the service names: a tap calls or texts them, with or without Tandem's signal. */

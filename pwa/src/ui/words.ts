@@ -2,6 +2,12 @@
 import type { FieldValue, Visibility } from '../generated/tandem';
 import type { SyncState } from '../sync/engine';
 
+/** A number of minutes as said aloud: "30 minutes", "an hour", "4 hours". */
+export function minutes(n: number): string {
+  if (n % 60 !== 0) return `${n} minutes`;
+  return n === 60 ? 'an hour' : `${n / 60} hours`;
+}
+
 export function names(list: string[]): string {
   if (list.length === 0) return 'your worker';
   if (list.length === 1) return list[0];

@@ -50,7 +50,7 @@ async fn notify(state: &AppState, owner: tandem_shared::PersonId) {
 /// the once-a-minute job, on every replica: each alert is escalated once). Their open screens,
 /// the key workers' and the young person's hear of it.
 pub async fn escalate_due(state: &AppState) -> Result<usize> {
-    if !state.store.read(alerts::any_unseen).await? {
+    if !state.store.read(alerts::may_escalate).await? {
         return Ok(0);
     }
     let Some((duty, young_people)) = state.store.write(move |tx| alerts::escalate_due(tx, store::now_ms())).await?

@@ -137,11 +137,12 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 _ => vec![],
             };
             let alerts_escalate = match (p.role, workers.is_empty(), alerts::escalate_after(conn)?) {
-                (Role::YoungPerson, false, Some(after_minutes)) => people::duty_worker(conn)?
-                    .filter(|d| workers.iter().all(|w| w.id != *d))
-                    .and_then(|d| people::by_id(conn, d).transpose())
-                    .transpose()?
-                    .map(|d| Escalation { to: PersonRef::new(d.id, d.display_name), after_minutes }),
+                // Not when the duty worker is one of their own: they are told at once anyway.
+                (Role::YoungPerson, false, Some(after_minutes)) => match people::duty_worker(conn)? {
+                    Some(duty) if workers.iter().all(|w| w.id != duty) => people::by_id(conn, duty)?
+                        .map(|d| Escalation { to: PersonRef::new(d.id, d.display_name), after_minutes }),
+                    _ => None,
+                },
                 _ => None,
             };
             let support_lines = if p.role == Role::YoungPerson { support_lines::list(conn)? } else { vec![] };

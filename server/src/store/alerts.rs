@@ -88,7 +88,7 @@ pub fn mark_seen(conn: &dyn Db, id: &str, worker: PersonId, now: i64) -> Result<
 /// Minutes an alert may go unseen before the duty worker is told too; None: never.
 pub fn escalate_after(conn: &dyn Db) -> Result<Option<u32>> {
     let row = conn.query_opt("SELECT escalate_after_minutes FROM service_settings WHERE id = 1", &[])?;
-    Ok(row.and_then(|r| r.opt_int(0).ok().flatten()).map(|m| m as u32))
+    Ok(row.map(|r| r.opt_int(0)).transpose()?.flatten().map(|m| m as u32))
 }
 
 pub fn set_escalate_after(conn: &dyn Db, minutes: Option<u32>) -> Result<()> {
@@ -126,7 +126,11 @@ pub fn escalate_due(conn: &dyn Db, now: i64) -> Result<Option<(PersonId, Vec<Per
     Ok((!young_people.is_empty()).then_some((duty, young_people)))
 }
 
-/// Whether any alert is waiting to be seen: the escalation round does nothing otherwise.
-pub fn any_unseen(conn: &dyn Db) -> Result<bool> {
+/// Whether the service asks for escalation, names someone to tell, and any alert waits to be
+/// seen: the escalation round (a write) is skipped otherwise, as it is by default.
+pub fn may_escalate(conn: &dyn Db) -> Result<bool> {
+    if escalate_after(conn)?.is_none() || super::people::duty_worker(conn)?.is_none() {
+        return Ok(false);
+    }
     Ok(conn.query_opt("SELECT 1 FROM alerts WHERE seen_at IS NULL AND escalated_at IS NULL LIMIT 1", &[])?.is_some())
 }
