@@ -473,9 +473,13 @@ test('when the server no longer takes this version, the app gets the new one and
   await assertAccessible(page, 'a new version offered');
 
   // The new version takes over (the page reloads), the words are still here, and they are sent.
+  // Waited for as a new page, not as the button gone: if the browser's first fetch of sw.js
+  // went past the routing above, the version taken over is the changed one, and the page it
+  // opens finds the server's again, and offers that too.
   refusing = false;
+  await page.evaluate(() => { window.beforeUpdate = true; });
   await update.click();
-  await page.getByRole('button', { name: 'Update now' }).waitFor({ state: 'detached' });
+  await eventually(async () => !(await page.evaluate(() => window.beforeUpdate).catch(() => true)), 30_000, 'the page reloaded into the new version');
   await page.getByText('I kept going when it was hard').first().waitFor();
   await page.getByText('Everything is sent.').waitFor({ timeout: 15_000 });
   const kai = await api(env.server.base, 'kai', '1357');
