@@ -293,6 +293,7 @@ export async function metric(base, name) {
 }
 
 /** Polls `check` until it returns truthy or `ms` passes (no fixed sleeps). */
+/** `what` says what was awaited; a function is asked only on timeout (to say what was seen). */
 export async function eventually(check, ms = 15_000, what = 'condition') {
   const end = Date.now() + ms;
   let last;
@@ -301,5 +302,6 @@ export async function eventually(check, ms = 15_000, what = 'condition') {
     if (last) return last;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+  const said = typeof what === 'function' ? what() : what;
+  throw new Error(`timed out waiting for ${said} (last: ${JSON.stringify(last)})`);
 }

@@ -205,13 +205,15 @@ test("a goal's steps can be reworded and removed, saved together or not at all",
   await page.getByText('Everything is sent.').waitFor();
 
   const kai = await api(env.server.base, 'kai', '1357');
+  let held;
   await eventually(async () => {
     const goal = (await kai.records()).find((r) => r.fields.title?.value.value === 'Get a bus pass');
-    return JSON.stringify(goal?.fields.steps?.value.value) === JSON.stringify([
+    held = goal?.fields.steps;
+    return JSON.stringify(held?.value.value) === JSON.stringify([
       { text: 'Find my birth certificate', done: false },
       { text: 'Get a photo taken', done: true },
     ]);
-  }, 10_000, 'the server holds the reworded steps');
+  }, 20_000, () => `the server to hold the reworded steps (it holds ${JSON.stringify(held)})`);
   await context.close();
 });
 

@@ -124,6 +124,24 @@ impl Decision {
         })
     }
 
+    /// The people it is about (a worker on duty, a session or a tablet: none here).
+    fn people(self) -> Vec<PersonId> {
+        use Decision::*;
+        match self {
+            Erased(p)
+            | AskedToGo(p)
+            | Kept(p)
+            | CaseClosed(p)
+            | CaseReopened(p)
+            | Deactivated(p)
+            | Reactivated(p)
+            | SignedOutEverywhere(p)
+            | NewSecret(p) => vec![p],
+            Assigned { worker, young_person } | Unassigned { worker, young_person } => vec![worker, young_person],
+            DutyWorker(_) | SessionEnded(_) | TabletRemoved(_) => Vec::new(),
+        }
+    }
+
     /// `None` for an erasure, which stands whatever came before or after.
     fn subject(self) -> Option<Subject> {
         use Decision::*;
@@ -217,6 +235,20 @@ impl Ledger {
         std::fs::OpenOptions::new().create(true).read(true).append(true).open(&self.path)
     }
 
+    /// The ledger's file, locked for writing. A prune may have put a new file in its place
+    /// while this waited for the lock: then the new one, so that no line goes to the old.
+    fn open_locked(&self) -> std::io::Result<File> {
+        use std::os::unix::fs::MetadataExt;
+        loop {
+            let file = self.open()?;
+            file.lock()?;
+            let (held, named) = (file.metadata()?, std::fs::metadata(&self.path)?);
+            if (held.dev(), held.ino()) == (named.dev(), named.ino()) {
+                return Ok(file);
+            }
+        }
+    }
+
     /// Fails, saying why, if decisions could not be noted (a read-only folder, one not there):
     /// checked before serving, so that none goes unnoted.
     pub fn check_writable(&self) -> std::io::Result<()> {
@@ -225,10 +257,9 @@ impl Ledger {
 
     /// Adds `entries`, and waits until they are on disk.
     pub fn record(&self, entries: &[Entry]) -> std::io::Result<()> {
-        let mut file = self.open()?;
         // One append at a time, here and in any other process sharing the file (replicas on
         // shared storage, an admin command beside the server), so lines never interleave.
-        file.lock()?;
+        let mut file = self.open_locked()?;
         let mut text = String::new();
         // A line a crash cut short keeps to itself, so the next decision can still be read.
         if file.metadata()?.len() > 0 {
@@ -242,6 +273,37 @@ impl Ledger {
         text.extend(entries.iter().map(|e| e.line() + "\n"));
         file.write_all(text.as_bytes())?;
         file.sync_all()
+    }
+
+    /// Rewrites the ledger without the lines no restore could need (see `needed`), as of `now`,
+    /// for sign-ins that last `sign_in_life_ms`; returns how many went. The new file takes the
+    /// old one's place in one rename, so a crash leaves one or the other whole.
+    pub fn prune(&self, now: i64, sign_in_life_ms: i64) -> std::io::Result<usize> {
+        let mut file = self.open_locked()?;
+        let mut text = String::new();
+        file.read_to_string(&mut text)?;
+        let lines: Vec<&str> = text.lines().filter(|line| !line.is_empty()).collect();
+        let entries: Vec<Option<Entry>> = lines.iter().map(|line| Entry::parse(line)).collect();
+        let keep = needed(&entries, now, sign_in_life_ms);
+        let gone = keep.iter().filter(|&&kept| !kept).count();
+        if gone == 0 {
+            return Ok(0);
+        }
+        let mut pruned = self.path.as_os_str().to_owned();
+        pruned.push(".pruning");
+        let pruned = PathBuf::from(pruned);
+        let mut out = File::create(&pruned)?;
+        out.set_permissions(file.metadata()?.permissions())?;
+        let kept: String =
+            lines.iter().zip(&keep).filter(|(_, kept)| **kept).map(|(line, _)| format!("{line}\n")).collect();
+        out.write_all(kept.as_bytes())?;
+        out.sync_all()?;
+        std::fs::rename(&pruned, &self.path)?;
+        // The rename itself on disk, before the old lines are gone for good.
+        if let Some(folder) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            File::open(folder)?.sync_all()?;
+        }
+        Ok(gone)
     }
 
     /// Every entry, oldest first. No file yet: none.
@@ -282,6 +344,24 @@ pub async fn note(ledger: &Arc<Ledger>, at: i64, decisions: &[Decision]) {
     if let Err(e) = written.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string())) {
         tracing::error!(decisions = ?decisions, ledger = %ledger.path().display(), error = %e,
             "done, but not noted in the ledger: if a backup from before now is restored, do it again");
+    }
+}
+
+/// Prunes the ledger of lines no restore could need (see `Ledger::prune`) for sign-ins that last
+/// `refresh_ttl_secs`, and says so. A failure leaves it as it was, and the next try is tomorrow's.
+pub async fn prune(ledger: &Arc<Ledger>, refresh_ttl_secs: u64) {
+    // A day more than a sign-in lasts, for clocks that differ between replicas.
+    let sign_in_life_ms = i64::try_from(refresh_ttl_secs).unwrap_or(i64::MAX / 2_000) * 1_000 + 86_400_000;
+    let pruning = ledger.clone();
+    let pruned = tokio::task::spawn_blocking(move || pruning.prune(store::now_ms(), sign_in_life_ms)).await;
+    match pruned.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string())) {
+        Ok(0) => {}
+        Ok(lines) => {
+            tracing::info!(lines, ledger = %ledger.path().display(), "pruned the ledger of lines no restore could need")
+        }
+        Err(e) => {
+            tracing::warn!(ledger = %ledger.path().display(), error = %e, "the ledger could not be pruned; it stays as it was")
+        }
     }
 }
 
@@ -380,17 +460,57 @@ pub async fn reapply(store: &Store, ledger: &Arc<Ledger>) -> Result<Reapplied> {
 /// order they were written in (a deactivation before the assignments it ended). Erasures are
 /// not among them.
 fn latest_decisions(entries: &[Entry]) -> Vec<Entry> {
+    let mut decisions: Vec<(usize, Entry)> = latest_by_subject(entries.iter().enumerate()).into_values().collect();
+    decisions.sort_by_key(|(place, e)| (e.at, *place));
+    decisions.into_iter().map(|(_, e)| e).collect()
+}
+
+/// The latest decision about each subject, with its place.
+fn latest_by_subject<'a>(entries: impl Iterator<Item = (usize, &'a Entry)>) -> HashMap<Subject, (usize, Entry)> {
     let mut latest: HashMap<Subject, (usize, Entry)> = HashMap::new();
-    for (place, entry) in entries.iter().enumerate() {
+    for (place, entry) in entries {
         let Some(subject) = entry.decision.subject() else { continue };
         let kept = latest.entry(subject).or_insert((place, *entry));
         if entry.at >= kept.1.at {
             *kept = (place, *entry);
         }
     }
-    let mut decisions: Vec<(usize, Entry)> = latest.into_values().collect();
-    decisions.sort_by_key(|(place, e)| (e.at, *place));
-    decisions.into_iter().map(|(_, e)| e).collect()
+    latest
+}
+
+/// Which lines a restore could still need, as of `now`. Not: a decision a later one about the
+/// same thing replaced (`reapply` makes only the latest hold); one about someone since erased
+/// (erased again, they are gone whatever it said), or a second note of their erasure; an ended
+/// session, or everyone's sessions ended, longer ago than a sign-in lasts (any copy of the
+/// database made before then holds only sign-ins that have expired since). A line that can't be
+/// read stays: it may be a newer version's.
+fn needed(entries: &[Option<Entry>], now: i64, sign_in_life_ms: i64) -> Vec<bool> {
+    use Decision::*;
+    let erased: HashSet<PersonId> = entries
+        .iter()
+        .flatten()
+        .filter_map(|e| match e.decision {
+            Erased(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let readable = entries.iter().enumerate().filter_map(|(place, e)| e.as_ref().map(|e| (place, e)));
+    let latest: HashSet<usize> = latest_by_subject(readable).into_values().map(|(place, _)| place).collect();
+    let mut noted_erased = HashSet::new();
+    let expired = |at: i64| at.saturating_add(sign_in_life_ms) < now;
+    entries
+        .iter()
+        .enumerate()
+        .map(|(place, entry)| {
+            let Some(entry) = entry else { return true };
+            match entry.decision {
+                Erased(p) => noted_erased.insert(p),
+                SessionEnded(_) | SignedOutEverywhere(_) if expired(entry.at) => false,
+                decision if decision.people().iter().any(|p| erased.contains(p)) => false,
+                _ => latest.contains(&place),
+            }
+        })
+        .collect()
 }
 
 /// What the database says now, read in a few queries. At every start but the first after a
@@ -608,6 +728,7 @@ fn again(at: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
     fn person() -> PersonId {
         PersonId(Uuid::now_v7())
@@ -724,6 +845,108 @@ mod tests {
         assert_eq!(text.lines().count(), 4 * 50 * 200);
         let read = Ledger::of("unused", None, Some(&path)).unwrap().entries().unwrap();
         assert_eq!(read.len(), 4 * 50 * 200, "every line whole");
+    }
+
+    #[test]
+    fn a_prune_keeps_what_a_restore_could_need_and_nothing_else() {
+        use Decision::*;
+        let (ash, kai, sam, priya) = (person(), person(), person(), person());
+        let (old_session, new_session) = (Uuid::now_v7(), Uuid::now_v7());
+        let (life, now) = (1_000, 10_000);
+        let e = |decision, at| Some(Entry { decision, at });
+        let lines = [
+            (e(Deactivated(sam), 1), false, "replaced by the later reactivation"),
+            (e(Reactivated(sam), 2), true, "the latest about Sam being here"),
+            (e(Assigned { worker: sam, young_person: kai }, 3), false, "Kai was erased"),
+            (e(AskedToGo(kai), 4), false, "Kai was erased"),
+            (e(Erased(kai), 5), true, "an erasure stands"),
+            (e(Erased(kai), 6), false, "noted already"),
+            (e(Assigned { worker: sam, young_person: ash }, 7), true, "the latest about Sam and Ash"),
+            (e(SessionEnded(old_session), now - life - 1), false, "its sign-ins have all expired"),
+            (e(SessionEnded(new_session), now - life + 1), true, "a copy may still hold a live sign-in"),
+            (e(SignedOutEverywhere(priya), 2), false, "its sign-ins have all expired"),
+            (e(NewSecret(priya), 2), true, "an old password never expires"),
+            (None, true, "a line this version can't read may be a newer version's"),
+            (e(DutyWorker(Some(sam)), 8), false, "replaced"),
+            (e(DutyWorker(None), 9), true, "the latest about who is on duty"),
+        ];
+        let entries: Vec<Option<Entry>> = lines.iter().map(|(entry, _, _)| *entry).collect();
+        for ((entry, expected, why), kept) in lines.iter().zip(needed(&entries, now, life)) {
+            assert_eq!(kept, *expected, "{entry:?}: {why}");
+        }
+    }
+
+    #[test]
+    fn a_pruned_ledger_reads_back_as_the_lines_kept_and_a_second_prune_finds_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::beside(&dir.path().join("t.db.data-key"));
+        let sam = person();
+        use Decision::*;
+        let entries = [
+            Entry { decision: Deactivated(sam), at: 1 },
+            Entry { decision: Reactivated(sam), at: 2 },
+            Entry { decision: Erased(person()), at: 3 },
+        ];
+        ledger.record(&entries).unwrap();
+        std::fs::OpenOptions::new().append(true).open(ledger.path()).unwrap().write_all(b"someday 42\n").unwrap();
+        assert_eq!(ledger.prune(10, 1_000).unwrap(), 1);
+        assert_eq!(ledger.entries().unwrap(), entries[1..]);
+        assert!(std::fs::read_to_string(ledger.path()).unwrap().ends_with("\nsomeday 42\n"), "kept as it was");
+        assert_eq!(ledger.prune(10, 1_000).unwrap(), 0);
+        assert!(!dir.path().join("t.db.data-key.ledger.pruning").exists());
+    }
+
+    /// A prune puts a new file in the ledger's place while other writers append: a writer that
+    /// opened the old file and waited for its lock writes to the new one, so no line is lost.
+    #[test]
+    fn lines_appended_while_the_ledger_is_pruned_are_all_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shared.ledger");
+        let (at, done) = (AtomicI64::new(1), AtomicBool::new(false));
+        let written: Vec<Vec<PersonId>> = std::thread::scope(|threads| {
+            let pruner = threads.spawn(|| {
+                let ledger = Ledger::of("unused", None, Some(&path)).unwrap();
+                let mut pruned = 0;
+                while !done.load(Ordering::SeqCst) {
+                    pruned += ledger.prune(i64::MAX / 2, 1_000).unwrap();
+                }
+                pruned
+            });
+            let writers: Vec<_> = (0..4)
+                .map(|_| {
+                    threads.spawn(|| {
+                        let ledger = Ledger::of("unused", None, Some(&path)).unwrap();
+                        (0..300)
+                            .map(|_| {
+                                // A reactivation after each deactivation: the deactivation can go.
+                                let who = person();
+                                let first = at.fetch_add(2, Ordering::SeqCst);
+                                ledger.record(&[Entry { decision: Decision::Deactivated(who), at: first }]).unwrap();
+                                ledger
+                                    .record(&[Entry { decision: Decision::Reactivated(who), at: first + 1 }])
+                                    .unwrap();
+                                who
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            let written = writers.into_iter().map(|w| w.join().unwrap()).collect();
+            done.store(true, Ordering::SeqCst);
+            assert!(pruner.join().unwrap() > 0, "the prunes ran among the appends");
+            written
+        });
+        let kept = Ledger::of("unused", None, Some(&path)).unwrap().entries().unwrap();
+        let reactivated: HashSet<PersonId> = kept
+            .iter()
+            .filter_map(|e| match e.decision {
+                Decision::Reactivated(p) => Some(p),
+                _ => None,
+            })
+            .collect();
+        for who in written.iter().flatten() {
+            assert!(reactivated.contains(who), "{who}'s reactivation was lost");
+        }
     }
 
     #[test]

@@ -82,6 +82,7 @@ pub async fn open_state(
             "the database was behind the ledger (restored from a copy made before): made it agree again"
         );
     }
+    ledger::prune(&state.ledger, state.settings.refresh_ttl_secs).await;
     Ok(state)
 }
 

@@ -3,7 +3,7 @@
 //! passed) and erases them. Each erasure is one transaction that checks again under the row's
 //! lock, so replicas racing for the same person erase them once. The same round forgets failed
 //! sign-ins that no longer count and sign-ins past their renewal, and tells the duty worker of
-//! safety alerts nobody has seen in time.
+//! safety alerts nobody has seen in time. Once a day it prunes the ledger.
 
 use crate::accounts;
 use crate::error::Result;
@@ -14,8 +14,14 @@ use tandem_shared::PersonId;
 /// Runs the job until the server stops.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        // The start pruned it; then once a day.
+        let mut ledger_pruned = tokio::time::Instant::now();
         loop {
             tokio::time::sleep(state.settings.erasure_check_every).await;
+            if ledger_pruned.elapsed() >= LEDGER_PRUNED_EVERY {
+                crate::ledger::prune(&state.ledger, state.settings.refresh_ttl_secs).await;
+                ledger_pruned = tokio::time::Instant::now();
+            }
             if let Err(e) = erase_due(&state).await {
                 // A database outage: the next round tries again.
                 tracing::warn!(error = %e, "erasures that are due could not be done yet");
@@ -32,6 +38,8 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
         }
     })
 }
+
+const LEDGER_PRUNED_EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// Erases everyone whose erasure is due; returns how many were erased.
 pub async fn erase_due(state: &AppState) -> Result<usize> {

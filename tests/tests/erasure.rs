@@ -603,6 +603,60 @@ async fn who_can_get_in_as_decided_after_a_backup_holds_after_it_is_restored() {
     restored.stop().await;
 }
 
+/// A start prunes the ledger of lines no restore could need, and a backup restored after it
+/// still comes back as decided: Priya, who left, came back and left again, gone; the young
+/// person erased, with the notes about them before that gone; a sign-in ended longer ago than
+/// one lasts forgotten.
+#[tokio::test]
+async fn a_start_prunes_the_ledger_and_a_restore_after_it_still_makes_every_decision_hold() {
+    let server = TestServer::start().await;
+    let yp = supported_young_person(&server).await;
+    let backup = Backup::take(&server);
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let priya = server.signed_in(PRIYA.0, PRIYA.1).await.me();
+    // Priya took them on for a while (until she left).
+    let pair = Some(json!({"worker": priya, "young_person": yp.id}));
+    assert_eq!(admin.call(Method::POST, "/api/admin/assignments", pair).await.0, StatusCode::OK);
+    for action in ["deactivate", "reactivate", "deactivate"] {
+        let (status, body) = admin.call(Method::POST, &format!("/api/admin/people/{priya}/{action}"), None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, body) = yp.phone.call(Method::POST, "/api/me/erasure", Some(json!({"now": true}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let long_ago = tandem_server::store::now_ms() - 40 * 86_400_000;
+    let old_session = uuid::Uuid::now_v7();
+    let ledger = tandem_server::ledger::Ledger::beside(&server.data_key_path());
+    let mut file = std::fs::OpenOptions::new().append(true).open(ledger.path()).unwrap();
+    std::io::Write::write_all(&mut file, format!("session-ended {old_session} {long_ago}\n").as_bytes()).unwrap();
+    let lines_about = |ledger: &str, id: &str| ledger.lines().filter(|l| l.contains(id)).count();
+    let here_or_not = |ledger: &str| ledger.lines().filter(|l| l.contains(&format!("activated {priya} "))).count();
+    let before = server.ledger();
+    assert_eq!(here_or_not(&before), 3, "{before}");
+    assert!(lines_about(&before, &yp.id.to_string()) > 1, "{before}");
+
+    let db = server.db.clone();
+    let started = TestServer::start_existing(server.stop_keeping_files().await, db).await;
+    let after = started.ledger();
+    assert_eq!(here_or_not(&after), 1, "only the latest about Priya being here: {after}");
+    assert!(after.contains(&format!("deactivated {priya} ")), "{after}");
+    assert_eq!(lines_about(&after, &yp.id.to_string()), 1, "only their erasure: {after}");
+    assert!(after.starts_with(&format!("erased {} ", yp.id)) || after.contains(&format!("\nerased {} ", yp.id)));
+    assert!(!after.contains(&old_session.to_string()), "{after}");
+
+    // The disk is lost; last night's backup (from before all of it) is restored.
+    let dir = started.stop_keeping_files().await;
+    let db = backup.restore(dir.path()).await;
+    let restored = TestServer::start_existing(dir, db).await;
+    assert_eq!(rows_left(&restored, yp.id, &yp.records).await, 0, "erased again");
+    assert_eq!(sign_in_answer(&restored, PRIYA.0, PRIYA.1).await, StatusCode::UNAUTHORIZED, "Priya left");
+    let mut again: Vec<String> =
+        done_again(&restored).await.iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect();
+    again.sort_unstable();
+    // Priya's leaving ended her assignments (the demo's young person's, too): ended again.
+    assert_eq!(again, ["deactivated", "ended an assignment", "erased"]);
+    restored.stop().await;
+}
+
 /// A decision whose note in the ledger failed (a full disk) stands against an earlier one the
 /// ledger holds: an assignment ended then is not made again at the next start.
 #[tokio::test]
