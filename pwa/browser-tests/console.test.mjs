@@ -116,6 +116,14 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   await phone.reload();
   await phone.getByText(/Please sign in again|Sign in/).first().waitFor();
 
+  // A young person of Sam's has "I don't feel safe" open meanwhile: it follows what is set below.
+  const ashContext = await env.browser.newContext();
+  const ash = await ashContext.newPage();
+  await signIn(ash, env.server.base, 'ash', '2468');
+  await ash.getByRole('button', { name: "I don't feel safe right now" }).click();
+  await ash.getByRole('link', { name: 'Call Samaritans: 116 123' }).waitFor();
+  assert.equal(await ash.getByText(/duty worker/).count(), 0, 'nobody on duty yet');
+
   // Who is told when a young person with no key worker says they don't feel safe: still to set
   // up, as the home screen says, and its button goes there.
   await page.getByRole('button', { name: 'Home' }).click();
@@ -127,13 +135,9 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   await escalate.selectOption({ label: 'After 30 minutes' });
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByText('Saved.', { exact: true }).waitFor();
-  // A young person of Sam's is told, before sending an alert, who else will hear of it and when.
-  const ashContext = await env.browser.newContext();
-  const ash = await ashContext.newPage();
-  await signIn(ash, env.server.base, 'ash', '2468');
-  await ash.getByRole('button', { name: "I don't feel safe right now" }).click();
+  // Ash is told, before sending an alert, who else will hear of it and when: on the open
+  // screen, not only at the app's next start.
   await ash.getByText("If Sam hasn't seen it within 30 minutes, Tandem tells Priya (the duty worker) too.").waitFor();
-  await ashContext.close();
   // The helplines young people see beside "I don't feel safe": one taken off, the service's own added.
   const third = page.getByRole('group', { name: 'Helpline 3' });
   await third.getByLabel('Name').waitFor();
@@ -155,6 +159,9 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   assert.equal(await stillToDo.count(), 0, 'nothing left to set up');
   const lines = (await (await api(env.server.base, 'ash', '2468')).me()).support_lines;
   assert.deepEqual(lines.map((l) => `${l.reach} ${l.name} ${l.number}`), ['call Childline 0800 1111', 'text Shout 85258', 'text Night team 07700 900123']);
+  await ash.getByRole('link', { name: 'Text Night team: 07700 900123' }).waitFor();
+  assert.equal(await ash.getByRole('link', { name: /Samaritans/ }).count(), 0, 'the one taken off is gone from the open screen');
+  await ashContext.close();
 
   // Everything an admin did is in the audit log; nothing anyone wrote is on any admin screen.
   await page.getByRole('button', { name: 'Home' }).click();

@@ -35,6 +35,7 @@ pub struct Notice {
 enum Broadcast {
     Changes { from: Uuid, notice: Notice },
     Assignments { from: Uuid },
+    Service { from: Uuid },
 }
 
 #[derive(Clone)]
@@ -48,6 +49,9 @@ pub struct Events {
     closing: tokio::sync::watch::Sender<bool>,
     /// Bumped when an assignment starts or ends, so open worker streams reload their caseload.
     assignments: tokio::sync::watch::Sender<u64>,
+    /// Bumped when what every young person is shown about the service changes (the helplines,
+    /// who is told of an alert and when): their open screens ask `/api/me` again.
+    service: tokio::sync::watch::Sender<u64>,
 }
 
 impl Events {
@@ -55,7 +59,8 @@ impl Events {
         let (closing, _) = tokio::sync::watch::channel(false);
         let (assignments, _) = tokio::sync::watch::channel(0);
         let (missed, _) = tokio::sync::watch::channel(0);
-        Events { replica: Uuid::now_v7(), routes: Arc::default(), missed, closing, assignments }
+        let (service, _) = tokio::sync::watch::channel(0);
+        Events { replica: Uuid::now_v7(), routes: Arc::default(), missed, closing, assignments, service }
     }
 
     pub fn missed(&self) -> tokio::sync::watch::Receiver<u64> {
@@ -71,6 +76,10 @@ impl Events {
         serde_json::to_string(&Broadcast::Assignments { from: self.replica }).unwrap_or_default()
     }
 
+    pub fn outgoing_service(&self) -> String {
+        serde_json::to_string(&Broadcast::Service { from: self.replica }).unwrap_or_default()
+    }
+
     /// Something another replica said (`None`: we may have missed some), passed to the screens
     /// open here.
     pub fn incoming(&self, payload: Option<&str>) {
@@ -78,6 +87,7 @@ impl Events {
             None => self.may_have_missed(),
             Some(Ok(Broadcast::Changes { from, notice })) if from != self.replica => self.publish(notice),
             Some(Ok(Broadcast::Assignments { from })) if from != self.replica => self.assignments_changed(),
+            Some(Ok(Broadcast::Service { from })) if from != self.replica => self.service_changed(),
             Some(Ok(_)) => {}
             Some(Err(e)) => tracing::warn!(error = %e, "a notice from another replica doesn't read"),
         }
@@ -97,6 +107,14 @@ impl Events {
 
     pub fn assignments(&self) -> tokio::sync::watch::Receiver<u64> {
         self.assignments.subscribe()
+    }
+
+    pub fn service_changed(&self) {
+        self.service.send_modify(|generation| *generation += 1);
+    }
+
+    pub fn service(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.service.subscribe()
     }
 
     pub fn close(&self) {

@@ -69,6 +69,13 @@ impl AppState {
         self.tell_other_replicas(self.events.outgoing_assignments());
     }
 
+    /// What young people are shown about the service changed: their open screens everywhere
+    /// ask for it again.
+    pub fn service_changed(&self) {
+        self.events.service_changed();
+        self.tell_other_replicas(self.events.outgoing_service());
+    }
+
     fn tell_other_replicas(&self, payload: String) {
         if let Store::Postgres(pg) = &self.store {
             let pg = pg.clone();

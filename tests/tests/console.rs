@@ -27,8 +27,10 @@ async fn a_key_worker_invites_a_young_person_who_joins_into_their_caseload_and_c
     let server = TestServer::start().await;
     let sam = server.signed_in(SAM.0, SAM.1).await;
     let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    let mut sam_hears = listen(&sam).await;
     let (status, made) = sam.call(Method::POST, "/api/invites", Some(json!({"display_name": "River"}))).await;
     assert_eq!(status, StatusCode::OK, "{made}");
+    assert!(next(&mut sam_hears).await.is_some(), "Sam's open screens show River waiting");
     let week = 7 * 86_400_000;
     assert!((made["expires_at"].as_i64().unwrap() - now_ms() as i64 - week).abs() < 60_000, "a week: {made}");
     let waiting =
@@ -65,11 +67,13 @@ async fn a_worker_makes_a_new_code_for_someone_waiting_to_join_and_only_the_newe
     let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
     let sam = server.signed_in(SAM.0, SAM.1).await;
     let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
-    // Invited by the service, for Sam to hand over: Sam sees them waiting.
+    // Invited by the service, for Sam to hand over: Sam sees them waiting, on an open screen too.
+    let mut sam_hears = listen(&sam).await;
     let (status, first) = admin
         .call(Method::POST, "/api/admin/invites", Some(json!({"display_name": "Noor", "workers": [sam.me()]})))
         .await;
     assert_eq!(status, StatusCode::OK, "{first}");
+    assert!(next(&mut sam_hears).await.is_some(), "Sam's open screen is told");
     let id = first["young_person"].as_str().unwrap().to_string();
     let (_, open) = sam.call(Method::GET, "/api/invites", None).await;
     let noor = open.as_array().unwrap().iter().find(|i| i["young_person"] == id.as_str()).cloned();
@@ -469,9 +473,11 @@ async fn the_helplines_the_service_names_reach_its_young_people_and_a_bad_list_c
     let (_, theirs) = sam.call(Method::GET, "/api/me", None).await;
     assert_eq!(theirs["support_lines"], json!([]), "shown to young people only: {theirs}");
 
+    let mut ash_hears = listen(&ash).await;
     let ours = json!([{"name": " Out of hours ", "reach": "call", "number": "+44 20 7946 0000", "note": "Our own team, 6pm to 8am."}]);
     let (status, stored) = admin.call(Method::PUT, "/api/admin/support-lines", Some(ours)).await;
     assert_eq!(status, StatusCode::OK, "{stored}");
+    assert!(next(&mut ash_hears).await.is_some(), "Ash's open screen is told to ask again");
     assert_eq!(stored[0]["name"], "Out of hours", "trimmed: {stored}");
     let (_, me) = ash.call(Method::GET, "/api/me", None).await;
     assert_eq!(names(&me), ["Out of hours"], "{me}");

@@ -62,6 +62,15 @@ async fn two_replicas_serve_the_young_person_and_the_worker_exactly_as_one_serve
         .map(|e| (e["who_name"].as_str().unwrap().to_owned(), e["action"].as_str().unwrap().to_owned()))
         .collect();
     assert!(actions.contains(&("Sam".into(), "read".into())) && actions.contains(&("Sam".into(), "change".into())));
+
+    // The helplines changed by an admin on B reach the young person's open screen on A.
+    let mut ash_hears = listen(&phone).await;
+    let admin = b.signed_in(ADMIN.0, ADMIN.1).await;
+    let lines = serde_json::json!([{"name": "Night line", "reach": "call", "number": "0800 1111"}]);
+    assert_eq!(admin.call(Method::PUT, "/api/admin/support-lines", Some(lines)).await.0, StatusCode::OK);
+    assert!(next(&mut ash_hears).await.is_some(), "A's open screen heard B's change");
+    let (_, me) = phone.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["support_lines"][0]["name"], "Night line", "{me}");
     b.stop().await;
     a.stop().await;
 }

@@ -189,6 +189,7 @@ pub async fn invite(
     Admin(admin): Admin,
     ApiJson(req): ApiJson<NewInvite>,
 ) -> Result<Json<Invite>> {
+    let workers = req.workers.clone();
     let (young_person, code) = state
         .store
         .write(move |tx| {
@@ -198,6 +199,15 @@ pub async fn invite(
             Ok((id, code))
         })
         .await?;
+    if !workers.is_empty() {
+        state.assignments_changed();
+    }
+    // Their key workers' open screens show them waiting to join.
+    for worker in workers {
+        if let Err(e) = state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(worker)).await {
+            tracing::warn!(error = %e, "could not tell open screens about an invite");
+        }
+    }
     Ok(Json(Invite { young_person, code }))
 }
 
@@ -538,6 +548,7 @@ async fn set_active(state: &AppState, admin: PersonId, id: &str, active: bool) -
     decisions.extend(released.iter().map(|&young_person| Decision::Unassigned { worker: person, young_person }));
     if was_on_duty {
         decisions.push(Decision::DutyWorker(None));
+        state.service_changed();
     }
     ledger::note(&state.ledger, now, &decisions).await;
     if !released.is_empty() {
@@ -642,6 +653,7 @@ pub async fn update_settings(
         })
         .await?;
     ledger::note(&state.ledger, now, &[Decision::DutyWorker(duty)]).await;
+    state.service_changed();
     Ok(Json(ServiceSettings { duty_worker: duty, escalate_after_minutes: escalate }))
 }
 
@@ -670,6 +682,7 @@ pub async fn update_support_lines(
             Ok(stored)
         })
         .await?;
+    state.service_changed();
     Ok(Json(stored))
 }
 

@@ -163,7 +163,9 @@ pub async fn pull(
 
 /// Server-sent events: `changes` with `{"cursor": N}` whenever something the caller may see
 /// changes, so an open screen pulls at once (sent also on connect, with the current cursor), and
-/// `people`, with the same data, when who the caller works with or their account changed too.
+/// `people`, with the same data, when who the caller works with or their account changed too (or,
+/// for a young person, what they are shown about the service: its helplines, who is told of an
+/// alert and when).
 #[utoipa::path(get, path = "/api/sync/events", tag = "sync", security(("bearer" = [])),
     responses((status = 200, description = "text/event-stream of `changes` and `people` events"), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn events(
@@ -186,6 +188,7 @@ pub async fn events(
     // between those reads and the first event goes untold.
     let mut assignments = state.events.assignments();
     let mut missed = state.events.missed();
+    let mut service = state.events.service();
     let mut closing = state.events.closing();
     let mut subscription = state.events.listen(match role {
         Role::YoungPerson => Listener::YoungPerson(me),
@@ -217,6 +220,8 @@ pub async fn events(
                 told = subscription.next() => Some(told),
                 // Notices from other replicas may have been lost: pull to be sure.
                 Ok(()) = missed.changed() => Some(Pending { cursor: i64::MAX, people: true }),
+                // The helplines, or who is told of an alert: the phone asks `/api/me` again.
+                Ok(()) = service.changed(), if role == Role::YoungPerson => Some(Pending { cursor: current, people: true }),
                 _ = closing.wait_for(|c| *c) => return,
                 Ok(()) = assignments.changed(), if is_worker => None,
                 _ = refresh.tick(), if is_worker => None,

@@ -12,7 +12,7 @@ use crate::error::{ApiError, Result};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, Transaction};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 const MIGRATIONS: &[&str] = &[
@@ -112,6 +112,9 @@ struct Inner {
     readers: std::sync::mpsc::Sender<ReadJob>,
     /// Bumped when another process has written to the database (see `run_writer`).
     outside_writes: tokio::sync::watch::Receiver<u64>,
+    /// Bumped as this process empties the write-ahead log, which the writer would otherwise
+    /// take for another process's write (see `run_writer`).
+    truncations: Arc<AtomicU64>,
     /// A reader kept for one-row lookups made on every request (is this session still live?),
     /// so they never queue behind a long pull for a pooled reader.
     quick: std::sync::mpsc::Sender<ReadJob>,
@@ -192,9 +195,11 @@ impl SqliteStore {
         let writer_keys = keys.clone();
         let (outside, _) = tokio::sync::watch::channel(0);
         let outside_writes = outside.subscribe();
+        let truncations = Arc::new(AtomicU64::new(0));
+        let ours = truncations.clone();
         std::thread::Builder::new()
             .name("tandem-writer".into())
-            .spawn(move || run_writer(writer, &writer_keys, queue, outside))
+            .spawn(move || run_writer(writer, &writer_keys, queue, (outside, &ours)))
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let inner = Arc::new(Inner {
             path: path.to_owned(),
@@ -204,6 +209,7 @@ impl SqliteStore {
             quick,
             log_holds_erased: AtomicBool::new(false),
             outside_writes,
+            truncations,
         });
         spawn_checkpointer(path, Arc::downgrade(&inner))?;
         Ok(SqliteStore { inner })
@@ -274,11 +280,12 @@ impl SqliteStore {
     /// in neither (secure_delete has zeroed them in the new pages). Waits for readers a little;
     /// false if it could not finish (the checkpointer truncates the log later anyway).
     pub async fn truncate_log(&self) -> bool {
-        let path = self.inner.path.clone();
+        let (path, truncations) = (self.inner.path.clone(), self.inner.truncations.clone());
         let done = tokio::task::spawn_blocking(move || -> Result<bool, StoreError> {
             let conn = Connection::open(&path)?;
             configure(&conn)?;
             for _ in 0..20 {
+                truncations.fetch_add(1, Ordering::SeqCst);
                 let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
                 if busy == 0 {
                     return Ok(true);
@@ -388,23 +395,32 @@ fn run_writer(
     mut conn: Connection,
     keys: &Keyring,
     queue: std::sync::mpsc::Receiver<Job>,
-    outside: tokio::sync::watch::Sender<u64>,
+    (outside, truncations): (tokio::sync::watch::Sender<u64>, &AtomicU64),
 ) {
-    // Changes only when another connection commits; never for this one's own writes.
+    // Changes when another connection commits (never for this one's own writes), and when
+    // another connection empties the log: this process's checkpointer does, after two quiet
+    // seconds. Taking that for an outside write would send every open screen to pull at once.
     let data_version = |conn: &Connection| {
         conn.prepare_cached("PRAGMA data_version").and_then(|mut q| q.query_row([], |r| r.get::<_, i64>(0))).ok()
     };
-    let mut seen = data_version(&conn);
+    let mut wal = conn.path().unwrap_or_default().to_owned();
+    wal.push_str("-wal");
+    let mut seen = (data_version(&conn), truncations.load(Ordering::SeqCst));
     loop {
         let first = match queue.recv_timeout(std::time::Duration::from_secs(1)) {
             Ok(job) => Some(job),
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
         };
-        let now = data_version(&conn);
-        if now != seen {
+        let now = (data_version(&conn), truncations.load(Ordering::SeqCst));
+        if now.0 != seen.0 {
+            // Emptied by us since the last look, and nothing written since (a commit by anyone
+            // leaves the log non-empty; this writer's own come after this look): ours alone.
+            let ours = now.1 != seen.1 && std::fs::metadata(&wal).map_or(true, |m| m.len() == 0);
+            if !ours {
+                outside.send_modify(|n| *n += 1);
+            }
             seen = now;
-            outside.send_modify(|n| *n += 1);
         }
         let Some(first) = first else { continue };
         let mut group = vec![first];
@@ -477,6 +493,10 @@ fn spawn_checkpointer(path: &Path, store: std::sync::Weak<Inner>) -> Result<(), 
                 quiet = if log == last_log { quiet + 1 } else { 0 };
                 last_log = log;
                 if log > 0 && log == done && quiet >= QUIET_TICKS {
+                    // Counted before it happens: a writer looking in between sees no change yet, and waits.
+                    if let Some(store) = store.upgrade() {
+                        store.truncations.fetch_add(1, Ordering::SeqCst);
+                    }
                     let _ = conn.busy_timeout(std::time::Duration::ZERO);
                     // Busy (someone came along) is reported in the row, not as an error: next time.
                     if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
