@@ -292,8 +292,8 @@ export async function metric(base, name) {
   return Number(line?.split(' ')[1] ?? NaN);
 }
 
-/** Polls `check` until it returns truthy or `ms` passes (no fixed sleeps). */
-/** `what` says what was awaited; a function is asked only on timeout (to say what was seen). */
+/** Polls `check` until it returns truthy or `ms` passes (no fixed sleeps). `what` says what was
+ *  awaited; a function is asked only on timeout (to say what was seen). */
 export async function eventually(check, ms = 15_000, what = 'condition') {
   const end = Date.now() + ms;
   let last;

@@ -140,7 +140,8 @@ impl Events {
         if notice.audience == Visibility::Team {
             tell(Some(&routes.team), true);
         }
-        if let (true, Some(worker)) = (shared, notice.worker) {
+        // A private notice naming its owner as the worker is for a worker's own screens.
+        if let Some(worker) = notice.worker.filter(|&w| shared || w == notice.owner) {
             tell(routes.workers.get(&worker), true);
         }
     }
@@ -360,6 +361,16 @@ mod tests {
         // Priya is given Ash: the notice names her, whatever her caseload said.
         events.publish(Notice { worker: Some(priya), people: true, ..notice(ash, 4, Visibility::Worker) });
         assert_eq!(told(&priya_laptop), Some(Pending { cursor: 4, people: true }));
+
+        // A private notice names a worker only for their own screens (their sessions ended),
+        // never to tell them of a young person's private change.
+        events.publish(Notice { worker: Some(priya), people: true, ..notice(ash, 5, Visibility::Private) });
+        assert_eq!(told(&priya_laptop), None, "Ash's private change, though Priya is named");
+        assert_eq!(told(&ash_phone).map(|p| p.cursor), Some(5));
+        events.publish(Notice { worker: Some(sam), people: true, ..notice(sam, 6, Visibility::Private) });
+        assert_eq!(told(&sam_laptop), Some(Pending { cursor: 6, people: true }), "Sam's own screens");
+        assert_eq!(told(&priya_laptop), None);
+        assert_eq!(told(&ash_phone), None, "Sam's sessions are nothing of Ash's");
 
         for screen in [&kai_phone, &admin] {
             assert_eq!(told(screen), None, "nothing of Ash's");

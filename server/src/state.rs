@@ -45,6 +45,15 @@ impl AppState {
         self.announce_notice(owner, audience, worker, true).await
     }
 
+    /// Sessions of `person` ended (a lost phone, signing out everywhere, leaving): their own open
+    /// screens pull now, are refused, and a lost phone drops what it holds at once instead of
+    /// at its next request. Nobody else's screens are told.
+    pub async fn tell_own_screens(&self, person: PersonId) {
+        if let Err(e) = self.announce_notice(person, Visibility::Private, Some(person), true).await {
+            tracing::warn!(error = %e, "could not tell open screens that their sessions ended; they find out at their next request");
+        }
+    }
+
     async fn announce_notice(
         &self,
         owner: PersonId,

@@ -201,10 +201,13 @@ async fn an_admin_sees_a_persons_devices_and_ends_one_without_touching_the_other
     assert_eq!(list.len(), 2, "{list:?}");
     assert!(list.iter().all(|s| s["last_seen_at"].as_i64().is_some()));
     let lost = list.iter().find(|s| s["device"] == phone.device.to_string()).expect("the phone is listed");
+    // The lost phone has Tandem open: it is told at once (and pulls, and is refused).
+    let mut phone_hears = listen(&phone).await;
     let (status, _) = admin
         .call(Method::POST, &format!("/api/admin/people/{kai}/sessions/{}/end", lost["id"].as_str().unwrap()), None)
         .await;
     assert_eq!(status, StatusCode::OK);
+    assert!(next(&mut phone_hears).await.is_some(), "the lost phone's open screen is told");
     assert_eq!(
         phone.call(Method::GET, "/api/me", None).await.0,
         StatusCode::UNAUTHORIZED,
@@ -221,8 +224,10 @@ async fn a_deactivated_person_is_signed_out_and_refused_exactly_as_an_unknown_na
     let server = TestServer::start().await;
     let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
     let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    let mut laptop_hears = listen(&priya).await;
     let path = |what: &str| format!("/api/admin/people/{}/{what}", priya.me());
     assert_eq!(admin.call(Method::POST, &path("deactivate"), None).await.0, StatusCode::OK);
+    assert!(next(&mut laptop_hears).await.is_some(), "her open laptop is told, and finds itself signed out");
     assert_eq!(priya.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED, "signed out at once");
     let mut again = server.device();
     let (status, refused) = again

@@ -404,6 +404,7 @@ pub async fn sign_out_everywhere(State(state): State<AppState>, caller: Caller) 
     let now = store::now_ms();
     state.store.write(move |tx| people::revoke_all(tx, caller.person, now)).await?;
     ledger::note(&state.ledger, now, &[Decision::SignedOutEverywhere(caller.person)]).await;
+    state.tell_own_screens(caller.person).await;
     Ok(Json(Done { ok: true }))
 }
 

@@ -282,6 +282,7 @@ pub async fn revoke(
         })
         .await?;
     ledger::note(&state.ledger, now, &[Decision::SignedOutEverywhere(person)]).await;
+    state.tell_own_screens(person).await;
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
@@ -469,7 +470,7 @@ pub async fn sessions(
     ))
 }
 
-/// Ends one device's session (a lost phone): it is signed out at its next request.
+/// Ends one device's session (a lost phone): signed out at once if open (its screen is told), else at its next request.
 #[utoipa::path(post, path = "/api/admin/people/{id}/sessions/{session}/end", tag = "admin", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid), ("session" = String, Path)),
     responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
@@ -497,6 +498,7 @@ pub async fn end_session(
         })
         .await?;
     crate::auth::note_session_ended(&state, &session, now).await;
+    state.tell_own_screens(person).await;
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
@@ -551,6 +553,9 @@ async fn set_active(state: &AppState, admin: PersonId, id: &str, active: bool) -
         state.service_changed();
     }
     ledger::note(&state.ledger, now, &decisions).await;
+    if !active {
+        state.tell_own_screens(person).await;
+    }
     if !released.is_empty() {
         state.assignments_changed();
     }

@@ -209,6 +209,8 @@ pub async fn erase_me(
     }
     state.store.write(move |tx| crate::accounts::ask_to_be_erased(tx, who, now)).await?;
     crate::ledger::note(&state.ledger, now, &[crate::ledger::Decision::AskedToGo(who)]).await;
+    // Signed out everywhere: their other devices find out at once.
+    state.tell_own_screens(who).await;
     Ok(Json(Erasure { erased: false, erase_at: Some(now + state.settings.cooling_off_ms) }))
 }
 
@@ -255,7 +257,7 @@ pub async fn my_sessions(State(state): State<AppState>, caller: Caller) -> Resul
     ))
 }
 
-/// Signs one of my devices out: it is signed out at its next request, and what it holds stays
+/// Signs one of my devices out: at once if open (its screen is told), else at its next request; what it holds stays
 /// hidden behind signing in again.
 #[utoipa::path(post, path = "/api/me/sessions/{session}/end", tag = "me", security(("bearer" = [])),
     params(("session" = String, Path)),
@@ -273,6 +275,7 @@ pub async fn end_my_session(
         return Err(ApiError::NotFound("no such signed-in device of yours"));
     }
     crate::auth::note_session_ended(&state, &session, now).await;
+    state.tell_own_screens(person).await;
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
