@@ -608,10 +608,13 @@ async fn a_registered_shared_tablet_is_named_at_sign_in_seen_by_admins_and_remov
     assert!(listed["last_seen_at"].as_i64().is_some(), "someone used it: {list}");
     assert!(listed.get("key").is_none(), "the key is shown once only: {list}");
 
-    // Lost: removing it ends the visit's session, and the key names nothing any more.
+    // Lost: removing it ends the visit's session (its open screen is told at once), and the key
+    // names nothing any more.
+    let mut visit_hears = listen(&visit).await;
     let id = listed["id"].as_str().unwrap();
     let (status, _) = admin.call(Method::POST, &format!("/api/admin/tablets/{id}/remove"), None).await;
     assert_eq!(status, StatusCode::OK);
+    assert!(next(&mut visit_hears).await.is_some(), "the visit's open screen is told");
     assert_eq!(visit.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED);
     // Noted in the ledger beside the data key, so a restored backup can't bring the visit back.
     let ledger = server.ledger();

@@ -782,7 +782,12 @@ pub async fn remove_tablet(
             Ok(ended)
         })
         .await?;
-    let sessions = ended.iter().filter_map(|s| Decision::session_ended(s));
+    let sessions = ended.iter().filter_map(|(s, _)| Decision::session_ended(s));
     ledger::note(&state.ledger, now, &tablet.into_iter().chain(sessions).collect::<Vec<_>>()).await;
+    // A stolen tablet with someone's visit open on it: told at once.
+    let people: std::collections::HashSet<PersonId> = ended.into_iter().map(|(_, person)| person).collect();
+    for person in people {
+        state.tell_own_screens(person).await;
+    }
     Ok(Json(crate::auth::Done { ok: true }))
 }

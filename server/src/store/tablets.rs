@@ -51,16 +51,16 @@ pub fn ids(conn: &dyn Db) -> Result<std::collections::HashSet<String>> {
 }
 
 /// Ends every session on the tablet and forgets it (lost, or retired): its name and the sessions
-/// it ended, or None.
-pub fn remove(conn: &dyn Db, id: &str, now: i64) -> Result<Option<(String, Vec<String>)>> {
+/// it ended (with whose each was), or None.
+pub fn remove(conn: &dyn Db, id: &str, now: i64) -> Result<Option<(String, Vec<(String, PersonId)>)>> {
     let Some(row) = conn.query_opt("SELECT name FROM tablets WHERE id = ?1", &[id.into()])? else {
         return Ok(None);
     };
     let name = row.string(0)?;
-    let ending: Vec<String> = conn
-        .query("SELECT id FROM sessions WHERE tablet_id = ?1 AND revoked_at IS NULL", &[id.into()])?
+    let ending: Vec<(String, PersonId)> = conn
+        .query("SELECT id, person_id FROM sessions WHERE tablet_id = ?1 AND revoked_at IS NULL", &[id.into()])?
         .iter()
-        .map(|r| r.string(0))
+        .map(|r| Ok((r.string(0)?, super::people::parse_id(r.text(1)?))))
         .collect::<Result<_>>()?;
     conn.execute(
         "UPDATE sessions SET revoked_at = coalesce(revoked_at, ?2), tablet_id = NULL WHERE tablet_id = ?1",
