@@ -50,14 +50,17 @@ pub fn ids(conn: &dyn Db) -> Result<std::collections::HashSet<String>> {
     conn.query("SELECT id FROM tablets", &[])?.iter().map(|r| r.string(0)).collect()
 }
 
+/// A session a removed tablet ended, and whose it was.
+pub type EndedSession = (String, PersonId);
+
 /// Ends every session on the tablet and forgets it (lost, or retired): its name and the sessions
-/// it ended (with whose each was), or None.
-pub fn remove(conn: &dyn Db, id: &str, now: i64) -> Result<Option<(String, Vec<(String, PersonId)>)>> {
+/// it ended, or None.
+pub fn remove(conn: &dyn Db, id: &str, now: i64) -> Result<Option<(String, Vec<EndedSession>)>> {
     let Some(row) = conn.query_opt("SELECT name FROM tablets WHERE id = ?1", &[id.into()])? else {
         return Ok(None);
     };
     let name = row.string(0)?;
-    let ending: Vec<(String, PersonId)> = conn
+    let ending: Vec<EndedSession> = conn
         .query("SELECT id, person_id FROM sessions WHERE tablet_id = ?1 AND revoked_at IS NULL", &[id.into()])?
         .iter()
         .map(|r| Ok((r.string(0)?, super::people::parse_id(r.text(1)?))))
