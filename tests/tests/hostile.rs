@@ -352,7 +352,36 @@ async fn a_body_must_be_the_object_the_api_documents_not_a_list_of_its_values() 
     }
     let (_, me) = ash.call(reqwest::Method::GET, "/api/me", None).await;
     assert!(me["erase_at"].is_null(), "nothing was asked: {me}");
-    // A list where the API documents one is read as ever.
+
+    // At every depth: a helpline, a push's clock, a step inside a field's value.
+    let (status, answer) = admin
+        .call(reqwest::Method::PUT, "/api/admin/support-lines", Some(json!([["A line", "call", "0800 1111", ""]])))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(answer["message"].as_str().unwrap().contains("a JSON object"), "{answer}");
+    let (_, kept) = admin.call(reqwest::Method::GET, "/api/admin/support-lines", None).await;
+    assert_eq!(kept.as_array().map(Vec::len), Some(3), "the demo's lines, unchanged: {kept}");
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let me = phone.me();
+    let goal = new_record();
+    let op = phone.op(goal, tandem_shared::RecordKind::Goal, me, vec![tandem_shared::FieldValue::Title("Swim".into())]);
+    let body = serde_json::to_value(phone.push_request(vec![op])).unwrap();
+    let mut clock_as_list = body.clone();
+    clock_as_list["ops"][0]["hlc"] = json!([body["ops"][0]["hlc"]["ms"], 0]);
+    let mut step_as_list = body.clone();
+    step_as_list["ops"][0]["changes"] =
+        json!([{"set": {"field": "steps", "value": [["Find the pool", false]]}, "base": null}]);
+    for wrong in [clock_as_list, step_as_list] {
+        let (status, answer) = phone.call(reqwest::Method::POST, "/api/sync/push", Some(wrong)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert!(answer["message"].as_str().unwrap().contains("a JSON object"), "{answer}");
+    }
+    phone.pull().await;
+    assert!(!phone.records.contains_key(&goal), "nothing of a refused push was written");
+    // The same push as objects is read, and a list where the API documents one is read as ever.
+    let (status, answer) = phone.call(reqwest::Method::POST, "/api/sync/push", Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["results"][0]["status"], "applied", "{answer}");
     let (status, answer) = admin.call(reqwest::Method::PUT, "/api/admin/support-lines", Some(json!([]))).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     server.stop().await;
