@@ -162,9 +162,12 @@ impl Events {
                 routes.workers.entry(me).or_default().push(screen(false));
                 (Vec::new(), Some(me), false)
             }
-            Listener::DropInStaff => {
+            Listener::DropInStaff(me) => {
                 routes.team.push(screen(false));
-                (Vec::new(), None, true)
+                // Never named in a shared notice (nobody is assigned to them): only told of
+                // their own sessions ending.
+                routes.workers.entry(me).or_default().push(screen(false));
+                (Vec::new(), Some(me), true)
             }
             Listener::Nobody => (Vec::new(), None, false),
         };
@@ -188,7 +191,7 @@ pub enum Listener {
     YoungPerson(PersonId),
     /// Follows their caseload once `Subscription::follow` is given it.
     KeyWorker(PersonId),
-    DropInStaff,
+    DropInStaff(PersonId),
     /// Admins never hear of records; they still hear "you may have missed something".
     Nobody,
 }
@@ -339,7 +342,8 @@ mod tests {
         let mut sam_laptop = events.listen(Listener::KeyWorker(sam));
         sam_laptop.follow(&HashSet::from([ash]));
         let priya_laptop = events.listen(Listener::KeyWorker(priya));
-        let drop_in = events.listen(Listener::DropInStaff);
+        let jo = person();
+        let drop_in = events.listen(Listener::DropInStaff(jo));
         let admin = events.listen(Listener::Nobody);
 
         events.publish(notice(ash, 1, Visibility::Private));
@@ -371,6 +375,9 @@ mod tests {
         assert_eq!(told(&sam_laptop), Some(Pending { cursor: 6, people: true }), "Sam's own screens");
         assert_eq!(told(&priya_laptop), None);
         assert_eq!(told(&ash_phone), None, "Sam's sessions are nothing of Ash's");
+        events.publish(Notice { worker: Some(jo), people: true, ..notice(jo, 7, Visibility::Private) });
+        assert_eq!(told(&drop_in), Some(Pending { cursor: 7, people: true }), "drop-in staff's own screens");
+        assert_eq!(told(&sam_laptop), None);
 
         for screen in [&kai_phone, &admin] {
             assert_eq!(told(screen), None, "nothing of Ash's");
@@ -413,7 +420,7 @@ mod tests {
         assert_eq!(told(&laptop).map(|p| p.cursor), Some(2));
 
         let phone = events.listen(Listener::YoungPerson(kai));
-        let drop_in = events.listen(Listener::DropInStaff);
+        let drop_in = events.listen(Listener::DropInStaff(person()));
         drop((laptop, phone, drop_in));
         let routes = events.routes();
         assert!(routes.following.is_empty() && routes.workers.is_empty() && routes.team.is_empty());

@@ -193,7 +193,7 @@ pub async fn events(
     let mut subscription = state.events.listen(match role {
         Role::YoungPerson => Listener::YoungPerson(me),
         Role::KeyWorker => Listener::KeyWorker(me),
-        Role::DropInStaff => Listener::DropInStaff,
+        Role::DropInStaff => Listener::DropInStaff(me),
         Role::Admin => Listener::Nobody,
     });
     if is_worker {
