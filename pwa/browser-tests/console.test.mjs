@@ -96,7 +96,7 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   // Jo leaves: deactivating says what it does, and waits for a yes.
   await joRow.getByRole('button', { name: 'Deactivate Jo' }).click();
   const asking = page.getByRole('alertdialog', { name: 'Deactivate Jo?' });
-  await asking.getByText(/assign them a new key worker/).waitFor();
+  await asking.getByText('They support nobody now.').waitFor();
   await assertAccessible(page, 'deactivate, asking first');
   await asking.getByRole('button', { name: 'Cancel' }).click();
   await asking.waitFor({ state: 'detached' });
@@ -188,6 +188,44 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
     for (const w of words) assert.ok(!shown.includes(w), `${screen} shows a young person's words: ${w}`);
   }
   await phoneContext.close();
+  await context.close();
+});
+
+test('a key worker who leaves hands the young people they support to another in the same step', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'admin', 'demo-admin-pass');
+  await page.getByRole('button', { name: 'People' }).click();
+  await page.getByLabel('Role').selectOption('key_worker');
+  await page.getByLabel('Sign-in name').fill('lee.worker');
+  await page.getByLabel('Name others see').fill('Lee');
+  await page.getByLabel(/First password/).fill('a first password for Lee');
+  await page.getByRole('button', { name: 'Add staff member' }).click();
+  await page.getByRole('cell', { name: 'Lee', exact: true }).waitFor();
+  for (const name of ['Tam', 'Cody']) {
+    await page.getByLabel(/What staff call them/).fill(name);
+    await page.getByLabel('Key worker', { exact: true }).selectOption({ label: 'Lee' });
+    await page.getByRole('button', { name: 'Make an invite code' }).click();
+    await page.getByTestId('admin-invite-code').waitFor();
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByTestId('admin-invite-code').waitFor({ state: 'detached' });
+  }
+
+  const leeRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'Lee', exact: true }) });
+  await leeRow.getByRole('button', { name: 'Deactivate Lee' }).click();
+  const asking = page.getByRole('alertdialog', { name: 'Deactivate Lee?' });
+  await asking.getByText('They support 2 young people: ').waitFor();
+  await asking.getByLabel('Hand them over to').selectOption({ label: 'Priya' });
+  await assertAccessible(page, 'deactivate a key worker, handing over');
+  await asking.getByRole('button', { name: 'Yes, deactivate' }).click();
+  await leeRow.getByRole('cell', { name: 'Deactivated' }).waitFor();
+
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByRole('button', { name: 'Assignments and hand-overs' }).click();
+  for (const name of ['Tam', 'Cody']) {
+    await page.locator('li.card', { has: page.getByRole('heading', { name }) }).getByText('Key worker: Priya').waitFor();
+  }
+  assert.equal(await page.getByText('Key worker: Lee').count(), 0, 'nobody is Lee\'s now');
   await context.close();
 });
 

@@ -219,6 +219,77 @@ async fn an_admin_sees_a_persons_devices_and_ends_one_without_touching_the_other
     server.stop().await;
 }
 
+/// Whose young people each key worker has, by display name: `{"Sam": ["ash", "kai"]}`.
+async fn caseloads(admin: &Client) -> std::collections::BTreeMap<String, Vec<String>> {
+    let (_, table) = admin.call(Method::GET, "/api/admin/assignments", None).await;
+    let mut by_worker: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for row in table.as_array().unwrap() {
+        for worker in row["workers"].as_array().unwrap() {
+            let name = worker["display_name"].as_str().unwrap().to_owned();
+            by_worker.entry(name).or_default().push(row["display_name"].as_str().unwrap().to_owned());
+        }
+    }
+    by_worker.values_mut().for_each(|v| v.sort());
+    by_worker
+}
+
+#[tokio::test]
+async fn a_key_worker_who_leaves_hands_every_young_person_of_theirs_to_another_in_the_same_step() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (sam, priya, ash) = (
+        server.signed_in(SAM.0, SAM.1).await,
+        server.signed_in(PRIYA.0, PRIYA.1).await,
+        server.signed_in(ASH.0, ASH.1).await,
+    );
+    let before = caseloads(&admin).await;
+    let sams = before["Sam"].clone();
+    assert!(sams.contains(&"ash".to_owned()), "{before:?}");
+    let deactivate = |query: String| {
+        let admin = &admin;
+        let path = format!("/api/admin/people/{}/deactivate{query}", sam.me());
+        async move { admin.call(Method::POST, &path, None).await }
+    };
+
+    // Refused, changing nothing: to Sam himself, to someone who is no key worker, to an unknown id.
+    for (to, says) in [
+        (sam.me().to_string(), "another key worker"),
+        (ash.me().to_string(), "another key worker"),
+        (uuid::Uuid::now_v7().to_string(), "another key worker"),
+        ("not-an-id".to_owned(), "query"),
+    ] {
+        let (status, answer) = deactivate(format!("?hand_over_to={to}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{to}: {answer}");
+        assert!(answer["message"].as_str().unwrap().contains(says), "{says}: {answer}");
+    }
+    let (status, answer) = admin
+        .call(Method::POST, &format!("/api/admin/people/{}/deactivate?hand_over_to={}", ash.me(), priya.me()), None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a young person has nobody to hand over: {answer}");
+    assert_eq!(caseloads(&admin).await, before, "nothing changed");
+    assert_eq!(sam.call(Method::GET, "/api/me", None).await.0, StatusCode::OK, "Sam is still here");
+
+    let mut ash_hears = listen(&ash).await;
+    let (status, answer) = deactivate(format!("?hand_over_to={}", priya.me())).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(next(&mut ash_hears).await.is_some(), "Ash's open screen is told");
+    let after = caseloads(&admin).await;
+    assert!(!after.contains_key("Sam"), "{after:?}");
+    let mut expected: Vec<String> = before["Priya"].iter().chain(&sams).cloned().collect();
+    expected.sort();
+    expected.dedup();
+    assert_eq!(after["Priya"], expected, "every one of Sam's is Priya's now");
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    let workers: Vec<&str> =
+        me["workers"].as_array().unwrap().iter().map(|w| w["display_name"].as_str().unwrap()).collect();
+    assert_eq!(workers, ["Priya"], "Ash is told who can see now: {me}");
+    assert_eq!(sam.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED, "Sam is signed out");
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    let handed = audit.as_array().unwrap().iter().filter(|e| e["action"] == "handed over").count();
+    assert_eq!(handed, sams.iter().filter(|y| !before["Priya"].contains(y)).count(), "{audit}");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn a_deactivated_person_is_signed_out_and_refused_exactly_as_an_unknown_name_until_reactivated() {
     let server = TestServer::start().await;

@@ -144,6 +144,8 @@ function People() {
   const [code, setCode] = useState<{ name: string; code: string } | null>(null);
   /** A step that is hard to undo, waiting for the admin to say yes having read what it does. */
   const [asking, setAsking] = useState<{ person: Person; step: 'deactivate' | 'close' } | null>(null);
+  /** A key worker who is leaving: the young people they support, and who takes them on. */
+  const [leaving, setLeaving] = useState<{ theirs: string[]; to: string } | null>(null);
   const [staff, setStaff] = useState({ role: 'key_worker', name: '', display_name: '', password: '' });
   const [invitee, setInvitee] = useState({ display_name: '', worker: '' });
   /** A staff member who forgot their password, and the first one the admin is giving them. */
@@ -170,8 +172,17 @@ function People() {
   const setCase = async (p: Person, closed: boolean) => {
     if (await call('POST', `/api/admin/people/${p.id}/${closed ? 'close-case' : 'reopen-case'}`)) await load();
   };
-  const setActive = async (p: Person, active: boolean) => {
-    if (await call('POST', `/api/admin/people/${p.id}/${active ? 'reactivate' : 'deactivate'}`)) await load();
+  const setActive = async (p: Person, active: boolean, handOverTo = '') => {
+    const to = handOverTo ? `?hand_over_to=${handOverTo}` : '';
+    if (await call('POST', `/api/admin/people/${p.id}/${active ? 'reactivate' : 'deactivate'}${to}`)) await load();
+  };
+  const askToDeactivate = async (p: Person) => {
+    setLeaving(null);
+    setAsking({ person: p, step: 'deactivate' });
+    if (p.role !== 'key_worker') return;
+    const table = await call<Assigned[]>('GET', '/api/admin/assignments');
+    const theirs = (table ?? []).filter((row) => row.workers.some((w) => w.id === p.id)).map((row) => row.display_name);
+    setLeaving({ theirs, to: '' });
   };
   const newPassword = async (e: Event) => {
     e.preventDefault();
@@ -223,11 +234,23 @@ function People() {
             {asking.step === 'close'
               ? 'Their phone tells them, and offers them a copy of their things. At the end of the service’s retention period everything of theirs is erased for good. You can reopen the case before then.'
               : asking.person.role === 'key_worker'
-                ? 'They are signed out everywhere and can’t sign in. The young people they support stop being theirs: assign them a new key worker. Until then a safety alert from them goes to the duty worker, if one is named.'
+                ? 'They are signed out everywhere and can’t sign in. The young people they support stop being theirs, unless you hand them over to another key worker here; each is told who can see their shared things now.'
                 : 'They are signed out everywhere and can’t sign in, and any invite code of theirs stops working. Nothing of theirs is deleted; you can reactivate them.'}
           </p>
+          {asking.step === 'deactivate' && asking.person.role === 'key_worker' && (
+            leaving === null ? <p aria-busy="true">Finding who they support…</p> : leaving.theirs.length === 0 ? <p>They support nobody now.</p> : (
+              <div class="stack">
+                <p>They support {leaving.theirs.length === 1 ? '1 young person' : `${leaving.theirs.length} young people`}: {leaving.theirs.join(', ')}.</p>
+                <label for="hand-over-to">Hand them over to</label>
+                <select id="hand-over-to" value={leaving.to} onChange={(e) => setLeaving({ ...leaving, to: e.currentTarget.value })}>
+                  <option value="">Nobody for now (a safety alert from them goes to the duty worker, if one is named)</option>
+                  {workers.filter((w) => w.id !== asking.person.id).map((w) => <option key={w.id} value={w.id}>{w.display_name}</option>)}
+                </select>
+              </div>
+            )
+          )}
           <div class="row">
-            <button type="button" onClick={() => { const a = asking; setAsking(null); void (a.step === 'close' ? setCase(a.person, true) : setActive(a.person, false)); }}>
+            <button type="button" onClick={() => { const a = asking; setAsking(null); void (a.step === 'close' ? setCase(a.person, true) : setActive(a.person, false, leaving?.to)); }}>
               {asking.step === 'deactivate' ? 'Yes, deactivate' : 'Yes, close the case'}
             </button>
             <button type="button" class="link-button" onClick={() => setAsking(null)}>Cancel</button>
@@ -258,7 +281,7 @@ function People() {
                     </button>
                   )}
                   {p.id !== ctx.session.person && (
-                    <button type="button" onClick={() => (p.deactivated ? void setActive(p, true) : setAsking({ person: p, step: 'deactivate' }))}>
+                    <button type="button" onClick={() => (p.deactivated ? void setActive(p, true) : void askToDeactivate(p))}>
                       {p.deactivated ? 'Reactivate' : 'Deactivate'} <span class="visually-hidden">{p.display_name}</span>
                     </button>
                   )}

@@ -504,14 +504,25 @@ pub async fn end_session(
 
 /// Someone leaves: they can't sign in and every session ends; what they did stays on record.
 #[utoipa::path(post, path = "/api/admin/people/{id}/deactivate", tag = "admin", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid)),
+    params(("id" = String, Path, format = Uuid), Deactivate),
     responses((status = 200, body = crate::auth::Done), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn deactivate(
     State(state): State<AppState>,
     Admin(admin): Admin,
     Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<Deactivate>,
 ) -> Result<Json<crate::auth::Done>> {
-    set_active(&state, admin.person, &id, false).await
+    set_active(&state, admin.person, &id, false, q.hand_over_to).await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct Deactivate {
+    /// For a key worker who leaves: another active key worker, given every young person they
+    /// support in the same step, so none is left without one (each is told who can see now).
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub hand_over_to: Option<PersonId>,
 }
 
 #[utoipa::path(post, path = "/api/admin/people/{id}/reactivate", tag = "admin", security(("bearer" = [])),
@@ -522,31 +533,45 @@ pub async fn reactivate(
     Admin(admin): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<crate::auth::Done>> {
-    set_active(&state, admin.person, &id, true).await
+    set_active(&state, admin.person, &id, true, None).await
 }
 
-async fn set_active(state: &AppState, admin: PersonId, id: &str, active: bool) -> Result<Json<crate::auth::Done>> {
+async fn set_active(
+    state: &AppState,
+    admin: PersonId,
+    id: &str,
+    active: bool,
+    hand_over_to: Option<PersonId>,
+) -> Result<Json<crate::auth::Done>> {
     let person = person_id(id)?;
     if person == admin {
         return Err(crate::error::ApiError::BadRequest("you can't deactivate yourself; ask another admin".into()));
     }
     let now = store::now_ms();
-    let (released, was_on_duty) = state
+    let (released, handed_over, was_on_duty) = state
         .store
         .write(move |tx| {
+            let handed_over = match hand_over_to {
+                Some(to) => hand_over_everyone(tx, admin, person, to, now)?,
+                None => Vec::new(),
+            };
             if !people::set_active(tx, person, active, now)? {
                 return Err(crate::error::ApiError::NotFound("no such person"));
             }
             if active {
                 audit::append(tx, now, Some(admin), "reactivated", Some(person), "can sign in again")?;
-                return Ok((Vec::new(), false));
+                return Ok((Vec::new(), Vec::new(), false));
             }
             let was_on_duty = people::duty_worker(tx)? == Some(person);
-            Ok((accounts::deactivate(tx, Some(admin), person, now, accounts::DEACTIVATED_DETAIL)?, was_on_duty))
+            let released = accounts::deactivate(tx, Some(admin), person, now, accounts::DEACTIVATED_DETAIL)?;
+            Ok((released, handed_over, was_on_duty))
         })
         .await?;
     // What it ended too: reactivating them later brings back neither their assignments nor duty.
     let mut decisions = vec![if active { Decision::Reactivated(person) } else { Decision::Deactivated(person) }];
+    if let Some(worker) = hand_over_to {
+        decisions.extend(handed_over.iter().map(|&young_person| Decision::Assigned { worker, young_person }));
+    }
     decisions.extend(released.iter().map(|&young_person| Decision::Unassigned { worker: person, young_person }));
     if was_on_duty {
         decisions.push(Decision::DutyWorker(None));
@@ -565,7 +590,45 @@ async fn set_active(state: &AppState, admin: PersonId, id: &str, active: bool) -
             tracing::warn!(error = %e, "could not tell open screens about an ended assignment");
         }
     }
+    for young_person in handed_over {
+        if let Err(e) = state.announce_people(young_person, tandem_shared::Visibility::Worker, hand_over_to).await {
+            tracing::warn!(error = %e, "could not tell open screens about a hand-over");
+        }
+    }
     Ok(Json(crate::auth::Done { ok: true }))
+}
+
+/// Gives `to` every young person `from` supports (before `from` is deactivated, which ends
+/// `from`'s own assignments); returns those newly given.
+fn hand_over_everyone(
+    tx: &dyn store::sql::Db,
+    admin: PersonId,
+    from: PersonId,
+    to: PersonId,
+    now: i64,
+) -> Result<Vec<PersonId>> {
+    match people::by_id(tx, from)? {
+        None => return Err(ApiError::NotFound("no such person")),
+        Some(p) if p.role != Role::KeyWorker => {
+            return Err(ApiError::BadRequest("only a key worker has young people to hand over".into()));
+        }
+        Some(_) => {}
+    }
+    let active_worker = people::by_id(tx, to)?.is_some_and(|p| p.role == Role::KeyWorker && !p.deactivated());
+    if to == from || !active_worker {
+        return Err(ApiError::BadRequest("hand over to another key worker who is active".into()));
+    }
+    let mut given = Vec::new();
+    for young_person in people::caseload_of(tx, from)?.into_iter().map(|p| p.id) {
+        if people::is_assigned(tx, to, young_person)? {
+            continue;
+        }
+        accounts::assign(tx, to, young_person, now)?;
+        let detail = format!("from key worker {from} to {to}, who was leaving");
+        audit::append(tx, now, Some(admin), "handed over", Some(young_person), &detail)?;
+        given.push(young_person);
+    }
+    Ok(given)
 }
 
 /// A new one-time code for a young person: to join, or, if they joined before and forgot their
