@@ -40,6 +40,12 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   await page.getByRole('button', { name: 'Add staff member' }).click();
   await page.getByRole('cell', { name: 'Jo', exact: true }).waitFor();
   await assertAccessible(page, 'people');
+  // A service of thousands finds someone by name.
+  await page.getByLabel('Find someone by name').fill('jo');
+  await page.getByRole('status').filter({ hasText: '1 found.' }).waitFor();
+  assert.equal(await page.getByRole('cell', { name: 'Sam', exact: true }).count(), 0, 'only names like it');
+  await page.getByLabel('Find someone by name').fill('');
+  await page.getByRole('cell', { name: 'Sam', exact: true }).waitFor();
 
   await page.getByLabel(/What staff call them/).fill('Rowan');
   await page.getByLabel('Key worker', { exact: true }).selectOption({ label: 'Jo' });

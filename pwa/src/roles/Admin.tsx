@@ -131,6 +131,9 @@ function AdminHome() {
   );
 }
 
+/** The most rows the people list draws at once. */
+const PEOPLE_SHOWN = 100;
+
 function usePeople(call: ReturnType<typeof useCall>['call']) {
   const [people, setPeople] = useState<Person[] | null>(null);
   const load = async () => setPeople((await call<Person[]>('GET', '/api/admin/people')) ?? people);
@@ -151,7 +154,11 @@ function People() {
   /** A staff member who forgot their password, and the first one the admin is giving them. */
   const [resetting, setResetting] = useState<{ person: Person; password: string } | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  const [find, setFind] = useState('');
   const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
+  const matching = (people ?? []).filter((p) => p.display_name.toLowerCase().includes(find.trim().toLowerCase()));
+  // A service with thousands of people: a page of them at a time is quick to draw and to read.
+  const shown = matching.slice(0, PEOPLE_SHOWN);
 
   const addStaff = async (e: Event) => {
     e.preventDefault();
@@ -258,12 +265,24 @@ function People() {
         </div>
       )}
       {people === null ? <p>Loading…</p> : (
+        <>
+        <div class="stack narrow">
+          <label for="find-person">Find someone by name</label>
+          <input id="find-person" type="search" autocomplete="off" value={find} onInput={(e) => setFind(e.currentTarget.value)} />
+        </div>
+        <p role="status">
+          {matching.length === 0
+            ? 'Nobody has a name like that.'
+            : matching.length > shown.length
+              ? `Showing ${shown.length} of ${matching.length}: type more of a name to find someone else.`
+              : find.trim() ? `${matching.length} found.` : ''}
+        </p>
         <div class="table-scroll">
         <table class="table table--stack">
           <caption class="visually-hidden">Everyone in the service</caption>
           <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
           <tbody>
-            {people.map((p) => (
+            {shown.map((p) => (
               <tr key={p.id}>
                 <td>{p.display_name}</td>
                 <td data-label="Role">{ROLE_WORDS[p.role]}</td>
@@ -296,6 +315,7 @@ function People() {
           </tbody>
         </table>
         </div>
+        </>
       )}
 
       <h2>Add staff</h2>

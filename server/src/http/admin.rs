@@ -62,21 +62,20 @@ pub async fn list_people(State(state): State<AppState>, _admin: Admin) -> Result
     let list = state
         .store
         .read(|db| {
-            people::list(db)?
+            // One read of every young person's plan, not one a person (a service may have thousands).
+            let plans = store::erasure::plans(db)?;
+            Ok(people::list(db)?
                 .into_iter()
-                .map(|p| {
-                    let plan = store::erasure::plan_of(db, p.id)?;
-                    Ok(PersonSummary {
-                        id: p.id,
-                        role: p.role,
-                        joined: p.secret_hash.is_some(),
-                        needs_new_secret: p.needs_new_secret(),
-                        deactivated: p.deactivated(),
-                        display_name: p.display_name,
-                        case_closed_at: plan.case_closed_at,
-                    })
+                .map(|p| PersonSummary {
+                    id: p.id,
+                    role: p.role,
+                    joined: p.secret_hash.is_some(),
+                    needs_new_secret: p.needs_new_secret(),
+                    deactivated: p.deactivated(),
+                    case_closed_at: plans.get(&p.id).and_then(|plan| plan.case_closed_at),
+                    display_name: p.display_name,
                 })
-                .collect::<Result<Vec<_>>>()
+                .collect::<Vec<_>>())
         })
         .await?;
     Ok(Json(list))
