@@ -131,8 +131,21 @@ function AdminHome() {
   );
 }
 
-/** The most rows the people list draws at once. */
+/** The most rows a list of people draws at once. */
 const PEOPLE_SHOWN = 100;
+
+/** What a search of a list of people found, said as it changes. */
+function Found({ matching, shown, finding }: { matching: number; shown: number; finding: boolean }) {
+  return (
+    <p role="status">
+      {matching === 0
+        ? (finding ? 'Nobody has a name like that.' : '')
+        : matching > shown
+          ? `Showing ${shown} of ${matching}: type more of a name to find someone else.`
+          : finding ? `${matching} found.` : ''}
+    </p>
+  );
+}
 
 function usePeople(call: ReturnType<typeof useCall>['call']) {
   const [people, setPeople] = useState<Person[] | null>(null);
@@ -270,13 +283,7 @@ function People() {
           <label for="find-person">Find someone by name</label>
           <input id="find-person" type="search" autocomplete="off" value={find} onInput={(e) => setFind(e.currentTarget.value)} />
         </div>
-        <p role="status">
-          {matching.length === 0
-            ? 'Nobody has a name like that.'
-            : matching.length > shown.length
-              ? `Showing ${shown.length} of ${matching.length}: type more of a name to find someone else.`
-              : find.trim() ? `${matching.length} found.` : ''}
-        </p>
+        <Found matching={matching.length} shown={shown.length} finding={find.trim() !== ''} />
         <div class="table-scroll">
         <table class="table table--stack">
           <caption class="visually-hidden">Everyone in the service</caption>
@@ -355,7 +362,11 @@ function Assignments() {
   const { people } = usePeople(call);
   const [table, setTable] = useState<Assigned[] | null>(null);
   const [choice, setChoice] = useState<Record<string, string>>({});
+  const [find, setFind] = useState('');
   const load = async () => setTable((await call<Assigned[]>('GET', '/api/admin/assignments')) ?? table);
+  const named = (y: Assigned) => [y.display_name, ...y.workers.map((w) => w.display_name)].some((n) => n.toLowerCase().includes(find.trim().toLowerCase()));
+  const matching = (table ?? []).filter(named);
+  const shown = matching.slice(0, PEOPLE_SHOWN);
   useEffect(() => void load(), []);
   const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
   const pick = (key: string) => choice[key] ?? '';
@@ -372,8 +383,14 @@ function Assignments() {
       <p>A key worker sees what a young person shares with "my worker". When a worker changes, the young person is told who can now see.</p>
       <Problem text={problem} />
       {table === null ? <p>Loading…</p> : (
+        <>
+        <div class="stack narrow">
+          <label for="find-assigned">Find a young person or key worker by name</label>
+          <input id="find-assigned" type="search" autocomplete="off" value={find} onInput={(e) => setFind(e.currentTarget.value)} />
+        </div>
+        <Found matching={matching.length} shown={shown.length} finding={find.trim() !== ''} />
         <ul class="cards">
-          {table.map((y) => (
+          {shown.map((y) => (
             <li class="card" key={y.young_person}>
               <h2>{y.display_name}</h2>
               {y.workers.length === 0 ? <p>No key worker: assign one. Until then a safety alert from them goes to the duty worker, if one is named.</p> : y.workers.map((w) => (
@@ -405,6 +422,7 @@ function Assignments() {
             </li>
           ))}
         </ul>
+        </>
       )}
     </section>
   );
