@@ -289,7 +289,9 @@ impl Ledger {
         if gone == 0 {
             return Ok(0);
         }
-        let mut pruned = self.path.as_os_str().to_owned();
+        // Beside the file itself: a ledger named through a link (to shared storage) stays there.
+        let real = std::fs::canonicalize(&self.path)?;
+        let mut pruned = real.as_os_str().to_owned();
         pruned.push(".pruning");
         let pruned = PathBuf::from(pruned);
         let mut out = File::create(&pruned)?;
@@ -298,9 +300,9 @@ impl Ledger {
             lines.iter().zip(&keep).filter(|(_, kept)| **kept).map(|(line, _)| format!("{line}\n")).collect();
         out.write_all(kept.as_bytes())?;
         out.sync_all()?;
-        std::fs::rename(&pruned, &self.path)?;
+        std::fs::rename(&pruned, &real)?;
         // The rename itself on disk, before the old lines are gone for good.
-        if let Some(folder) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Some(folder) = real.parent() {
             File::open(folder)?.sync_all()?;
         }
         Ok(gone)
@@ -894,6 +896,15 @@ mod tests {
         assert!(std::fs::read_to_string(ledger.path()).unwrap().ends_with("\nsomeday 42\n"), "kept as it was");
         assert_eq!(ledger.prune(10, 1_000).unwrap(), 0);
         assert!(!dir.path().join("t.db.data-key.ledger.pruning").exists());
+
+        // Named through a link (to storage replicas share): the file there is pruned, the link stays.
+        let shared = dir.path().join("shared.ledger");
+        let through = Ledger::of("unused", None, Some(&dir.path().join("linked.ledger"))).unwrap();
+        std::os::unix::fs::symlink(&shared, through.path()).unwrap();
+        through.record(&entries).unwrap();
+        assert_eq!(through.prune(10, 1_000).unwrap(), 1);
+        assert!(std::fs::symlink_metadata(through.path()).unwrap().file_type().is_symlink(), "still a link");
+        assert_eq!(Ledger::of("unused", None, Some(&shared)).unwrap().entries().unwrap(), entries[1..]);
     }
 
     /// A prune puts a new file in the ledger's place while other writers append: a writer that
