@@ -111,6 +111,14 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   await asking.getByRole('button', { name: 'Yes, deactivate' }).click();
   await joRow.getByRole('cell', { name: 'Deactivated' }).waitFor();
 
+  // Closing a case says when everything of theirs goes; reopening it takes that back.
+  const rowanRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'rowan.b', exact: true }) });
+  await rowanRow.getByRole('button', { name: 'Close case of rowan.b' }).click();
+  await page.getByRole('alertdialog', { name: "Close rowan.b's case?" }).getByRole('button', { name: 'Yes, close the case' }).click();
+  await rowanRow.getByText(/Case closed .*; everything of theirs is erased .* unless it is reopened/).waitFor();
+  await rowanRow.getByRole('button', { name: 'Reopen case of rowan.b' }).click();
+  await rowanRow.getByRole('cell', { name: 'Active' }).waitFor();
+
   // Rowan's phone is lost: end that device's session.
   await page.getByRole('button', { name: 'Home' }).click();
   await page.getByRole('button', { name: 'People' }).click();

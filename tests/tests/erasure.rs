@@ -277,6 +277,12 @@ async fn a_closed_case_is_shown_to_the_young_person_and_erased_after_the_retenti
     let (_, sams) = yp.sam.call(Method::GET, "/api/me", None).await;
     assert_eq!(entry(&sams)["case_closed_at"], me["case_closed_at"], "{sams}");
     assert_eq!(entry(&sams)["erase_at"], me["erase_at"], "{sams}");
+    // The admin's list of people says when, too.
+    let listed = |people: serde_json::Value| {
+        people.as_array().unwrap().iter().find(|p| p["id"] == json!(yp.id)).cloned().unwrap()
+    };
+    let (_, people) = yp.admin.call(Method::GET, "/api/admin/people", None).await;
+    assert_eq!(listed(people)["erased_at"], me["erase_at"]);
     // Reopened: no erasure planned.
     let (status, _) = yp.admin.call(Method::POST, &format!("/api/admin/people/{}/reopen-case", yp.id), None).await;
     assert_eq!(status, StatusCode::OK);
@@ -284,6 +290,8 @@ async fn a_closed_case_is_shown_to_the_young_person_and_erased_after_the_retenti
     assert!(me["erase_at"].is_null() && me["case_closed_at"].is_null(), "{me}");
     let (_, sams) = yp.sam.call(Method::GET, "/api/me", None).await;
     assert!(entry(&sams).get("case_closed_at").is_none(), "{sams}");
+    let (_, people) = yp.admin.call(Method::GET, "/api/admin/people", None).await;
+    assert!(listed(people)["erased_at"].is_null());
     // Only admins close cases, and only young people's.
     let (status, _) = yp.sam.call(Method::POST, &format!("/api/admin/people/{}/close-case", yp.id), None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);

@@ -14,6 +14,7 @@ interface Person {
   needs_new_secret: boolean;
   deactivated: boolean;
   case_closed_at: number | null;
+  erased_at: number | null;
 }
 interface Assigned {
   young_person: string;
@@ -54,7 +55,11 @@ function status(p: Person): string {
       ? 'Needs a new code: the PIN they chose was lost when the data was restored'
       : 'Needs a new password: theirs was lost when the data was restored';
   }
-  return p.case_closed_at ? `Case closed ${when(p.case_closed_at)}` : 'Active';
+  if (p.case_closed_at) {
+    const erased = p.erased_at ? `; everything of theirs is erased ${new Date(p.erased_at).toLocaleDateString(undefined, { dateStyle: 'medium' })} unless it is reopened` : '';
+    return `Case closed ${when(p.case_closed_at)}${erased}`;
+  }
+  return 'Active';
 }
 
 export function AdminScreens({ route }: { route: Route }) {

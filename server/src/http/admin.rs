@@ -55,25 +55,33 @@ pub struct PersonSummary {
     pub deactivated: bool,
     /// For a young person whose case is closed: when (unix ms).
     pub case_closed_at: Option<i64>,
+    /// And when everything of theirs is erased, unless the case is reopened first (unix ms): the
+    /// service's retention period after it closed.
+    pub erased_at: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/admin/people", tag = "admin", security(("bearer" = [])), responses((status = 200, body = [PersonSummary])))]
 pub async fn list_people(State(state): State<AppState>, _admin: Admin) -> Result<Json<Vec<PersonSummary>>> {
+    let retention_ms = state.settings.retention_ms;
     let list = state
         .store
-        .read(|db| {
+        .read(move |db| {
             // One read of every young person's plan, not one a person (a service may have thousands).
             let plans = store::erasure::plans(db)?;
             Ok(people::list(db)?
                 .into_iter()
-                .map(|p| PersonSummary {
-                    id: p.id,
-                    role: p.role,
-                    joined: p.secret_hash.is_some(),
-                    needs_new_secret: p.needs_new_secret(),
-                    deactivated: p.deactivated(),
-                    case_closed_at: plans.get(&p.id).and_then(|plan| plan.case_closed_at),
-                    display_name: p.display_name,
+                .map(|p| {
+                    let case_closed_at = plans.get(&p.id).and_then(|plan| plan.case_closed_at);
+                    PersonSummary {
+                        id: p.id,
+                        role: p.role,
+                        joined: p.secret_hash.is_some(),
+                        needs_new_secret: p.needs_new_secret(),
+                        deactivated: p.deactivated(),
+                        case_closed_at,
+                        erased_at: case_closed_at.map(|closed| closed + retention_ms),
+                        display_name: p.display_name,
+                    }
                 })
                 .collect::<Vec<_>>())
         })
