@@ -243,6 +243,27 @@ test('a key worker who leaves hands the young people they support to another in 
   }
   await page.getByLabel('Find a young person or key worker by name').fill('Lee');
   await page.getByText('Nobody has a name like that.').waitFor();
+
+  // Someone invited with no key worker: the home screen says so, and the assignments put them first.
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByRole('button', { name: 'People' }).click();
+  await page.getByLabel(/What staff call them/).fill('Robin');
+  await page.getByRole('button', { name: 'Make an invite code' }).click();
+  await page.getByTestId('admin-invite-code').waitFor();
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('button', { name: 'Home' }).click();
+  const alone = page.getByRole('status').filter({ hasText: 'Still to set up' });
+  await alone.getByText('1 young person has no key worker', { exact: false }).waitFor();
+  await alone.getByRole('button', { name: 'Give them a key worker' }).click();
+  const first = page.locator('li.card').first();
+  await first.getByRole('heading', { name: 'Robin' }).waitFor();
+  await first.getByText(/No key worker: assign one/).waitFor();
+  await first.getByLabel('Add a key worker for Robin').selectOption({ label: 'Priya' });
+  await first.getByRole('button', { name: 'Assign to Robin' }).click();
+  await page.locator('li.card', { has: page.getByRole('heading', { name: 'Robin' }) }).getByText('Key worker: Priya').waitFor();
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.locator('section[aria-busy="false"]').waitFor();
+  assert.equal(await page.getByText(/has no key worker/).count(), 0, 'everyone has a key worker again');
   await context.close();
 });
 

@@ -104,15 +104,22 @@ function Problem({ text }: { text: string | null }) {
 function AdminHome() {
   const ctx = useContext(Ctx);
   const [toDo, setToDo] = useState<string[] | null>(null);
+  const [unsupported, setUnsupported] = useState(0);
   // What a young person in crisis would meet unprepared, until the service decides it.
   useEffect(() => {
     void Promise.all([
       ctx.api<{ duty_worker: string | null }>('GET', '/api/admin/settings'),
       ctx.api<SupportLine[]>('GET', '/api/admin/support-lines'),
-    ]).then(([settings, lines]) => setToDo([
-      ...(settings.duty_worker ? [] : ['Nobody is named to hear "I don\'t feel safe" from a young person with no key worker.']),
-      ...(lines.length > 0 ? [] : ['No helplines are named for young people to call or text at any hour.']),
-    ])).catch(() => setToDo([])); // No signal: the tiles still work, and say so when used.
+      ctx.api<Assigned[]>('GET', '/api/admin/assignments'),
+    ]).then(([settings, lines, table]) => {
+      const alone = table.filter((y) => y.workers.length === 0).length;
+      setUnsupported(alone);
+      setToDo([
+        ...(settings.duty_worker ? [] : ['Nobody is named to hear "I don\'t feel safe" from a young person with no key worker.']),
+        ...(lines.length > 0 ? [] : ['No helplines are named for young people to call or text at any hour.']),
+        ...(alone === 0 ? [] : [`${alone === 1 ? '1 young person has' : `${alone} young people have`} no key worker: nobody sees what they share with "my worker", and ${settings.duty_worker ? 'the duty worker' : 'nobody'} hears if they don't feel safe.`]),
+      ]);
+    }).catch(() => setToDo([])); // No signal: the tiles still work, and say so when used.
   }, []);
   return (
     <section aria-busy={toDo === null}>
@@ -122,7 +129,10 @@ function AdminHome() {
         <div class="card notice" role="status">
           <p><strong>Still to set up</strong></p>
           <ul>{toDo.map((t) => <li key={t}>{t}</li>)}</ul>
-          <button type="button" onClick={() => ctx.go({ name: 'alert-routing' })}>Set up safety alerts</button>
+          <div class="row">
+            {toDo.length > (unsupported > 0 ? 1 : 0) && <button type="button" onClick={() => ctx.go({ name: 'alert-routing' })}>Set up safety alerts</button>}
+            {unsupported > 0 && <button type="button" onClick={() => ctx.go({ name: 'assignments' })}>Give them a key worker</button>}
+          </div>
         </div>
       )}
       <nav aria-label="Admin" class="tiles">
@@ -370,7 +380,8 @@ function Assignments() {
   const [find, setFind] = useState('');
   const load = async () => setTable((await call<Assigned[]>('GET', '/api/admin/assignments')) ?? table);
   const named = (y: Assigned) => [y.display_name, ...y.workers.map((w) => w.display_name)].some((n) => n.toLowerCase().includes(find.trim().toLowerCase()));
-  const matching = (table ?? []).filter(named);
+  // Those with no key worker first: they are the ones to act on.
+  const matching = (table ?? []).filter(named).sort((a, b) => Number(a.workers.length > 0) - Number(b.workers.length > 0));
   const shown = matching.slice(0, PEOPLE_SHOWN);
   useEffect(() => void load(), []);
   const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
