@@ -33,12 +33,7 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
 
   await page.getByRole('button', { name: 'People' }).click();
   await page.getByRole('heading', { name: 'People' }).waitFor();
-  await page.getByLabel('Role').selectOption('key_worker');
-  await page.getByLabel('Sign-in name').fill('jo.worker');
-  await page.getByLabel('Name others see').fill('Jo');
-  await page.getByLabel(/First password/).fill('a first password for Jo');
-  await page.getByRole('button', { name: 'Add staff member' }).click();
-  await page.getByRole('cell', { name: 'Jo', exact: true }).waitFor();
+  await addKeyWorker(page, 'Jo');
   await assertAccessible(page, 'people');
   // A service of thousands finds someone by name.
   await page.getByLabel('Find someone by name').fill('jo');
@@ -205,17 +200,23 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   await context.close();
 });
 
+/** On the admin's People screen: adds a key worker called `name`, signing in as `name.worker`
+ *  with the first password `a first password for <name>`. */
+async function addKeyWorker(page, name) {
+  await page.getByLabel('Role').selectOption('key_worker');
+  await page.getByLabel('Sign-in name').fill(`${name.toLowerCase()}.worker`);
+  await page.getByLabel('Name others see').fill(name);
+  await page.getByLabel(/First password/).fill(`a first password for ${name}`);
+  await page.getByRole('button', { name: 'Add staff member' }).click();
+  await page.getByRole('cell', { name, exact: true }).waitFor();
+}
+
 test('a key worker who leaves hands the young people they support to another in the same step', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
   await signIn(page, env.server.base, 'admin', 'demo-admin-pass');
   await page.getByRole('button', { name: 'People' }).click();
-  await page.getByLabel('Role').selectOption('key_worker');
-  await page.getByLabel('Sign-in name').fill('lee.worker');
-  await page.getByLabel('Name others see').fill('Lee');
-  await page.getByLabel(/First password/).fill('a first password for Lee');
-  await page.getByRole('button', { name: 'Add staff member' }).click();
-  await page.getByRole('cell', { name: 'Lee', exact: true }).waitFor();
+  await addKeyWorker(page, 'Lee');
   for (const name of ['Tam', 'Cody']) {
     await page.getByLabel(/What staff call them/).fill(name);
     await page.getByLabel('Key worker', { exact: true }).selectOption({ label: 'Lee' });
