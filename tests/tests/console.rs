@@ -287,6 +287,23 @@ async fn a_key_worker_who_leaves_hands_every_young_person_of_theirs_to_another_i
     let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
     let handed = audit.as_array().unwrap().iter().filter(|e| e["action"] == "handed over").count();
     assert_eq!(handed, sams.iter().filter(|y| !before["Priya"].contains(y)).count(), "{audit}");
+
+    // Priya leaves too, handing over to nobody: the console's list of those with no key worker
+    // holds every one of them, and only them.
+    let alone = || async {
+        let (status, list) = admin.call(Method::GET, "/api/admin/assignments?without_key_worker=true", None).await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        let mut names: Vec<String> =
+            list.as_array().unwrap().iter().map(|y| y["display_name"].as_str().unwrap().to_owned()).collect();
+        names.sort();
+        names
+    };
+    assert!(alone().await.is_empty());
+    assert_eq!(
+        admin.call(Method::POST, &format!("/api/admin/people/{}/deactivate", priya.me()), None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(alone().await, expected);
     server.stop().await;
 }
 

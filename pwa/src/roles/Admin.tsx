@@ -110,9 +110,9 @@ function AdminHome() {
     void Promise.all([
       ctx.api<{ duty_worker: string | null }>('GET', '/api/admin/settings'),
       ctx.api<SupportLine[]>('GET', '/api/admin/support-lines'),
-      ctx.api<Assigned[]>('GET', '/api/admin/assignments'),
+      ctx.api<Assigned[]>('GET', '/api/admin/assignments?without_key_worker=true'),
     ]).then(([settings, lines, table]) => {
-      const alone = table.filter((y) => y.workers.length === 0).length;
+      const alone = table.length;
       setUnsupported(alone);
       setToDo([
         ...(settings.duty_worker ? [] : ['Nobody is named to hear "I don\'t feel safe" from a young person with no key worker.']),

@@ -361,14 +361,28 @@ pub struct Assigned {
     pub workers: Vec<crate::http::me::PersonRef>,
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentsQuery {
+    /// Only young people with no key worker (those to act on; the console's home counts them).
+    pub without_key_worker: Option<bool>,
+}
+
 /// Every young person and their key workers.
-#[utoipa::path(get, path = "/api/admin/assignments", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/admin/assignments", tag = "admin", security(("bearer" = [])), params(AssignmentsQuery),
     responses((status = 200, body = [Assigned])))]
-pub async fn assignments(State(state): State<AppState>, _admin: Admin) -> Result<Json<Vec<Assigned>>> {
+pub async fn assignments(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiQuery(q): ApiQuery<AssignmentsQuery>,
+) -> Result<Json<Vec<Assigned>>> {
     let table = state.store.read(people::assignment_table).await?;
+    let alone_only = q.without_key_worker.unwrap_or(false);
     Ok(Json(
         table
             .into_iter()
+            .filter(|(_, _, workers)| !alone_only || workers.is_empty())
             .map(|(young_person, display_name, workers)| Assigned {
                 young_person,
                 display_name,
