@@ -245,6 +245,12 @@ async fn a_key_worker_who_leaves_hands_every_young_person_of_theirs_to_another_i
     let before = caseloads(&admin).await;
     let sams = before["Sam"].clone();
     assert!(sams.contains(&"ash".to_owned()), "{before:?}");
+    // The console names them when Sam leaves: his alone, as the whole table says.
+    let (_, his) = admin.call(Method::GET, &format!("/api/admin/assignments?key_worker={}", sam.me()), None).await;
+    let mut his: Vec<String> =
+        his.as_array().unwrap().iter().map(|y| y["display_name"].as_str().unwrap().to_owned()).collect();
+    his.sort();
+    assert_eq!(his, sams);
     let deactivate = |query: String| {
         let admin = &admin;
         let path = format!("/api/admin/people/{}/deactivate{query}", sam.me());

@@ -103,35 +103,38 @@ function Problem({ text }: { text: string | null }) {
 
 function AdminHome() {
   const ctx = useContext(Ctx);
-  const [toDo, setToDo] = useState<string[] | null>(null);
-  const [unsupported, setUnsupported] = useState(0);
+  /** What the service has decided so far, and how many young people have no key worker. */
+  const [found, setFound] = useState<{ duty: boolean; helplines: boolean; alone: number } | null>(null);
   // What a young person in crisis would meet unprepared, until the service decides it.
   useEffect(() => {
     void Promise.all([
       ctx.api<{ duty_worker: string | null }>('GET', '/api/admin/settings'),
       ctx.api<SupportLine[]>('GET', '/api/admin/support-lines'),
       ctx.api<Assigned[]>('GET', '/api/admin/assignments?without_key_worker=true'),
-    ]).then(([settings, lines, table]) => {
-      const alone = table.length;
-      setUnsupported(alone);
-      setToDo([
-        ...(settings.duty_worker ? [] : ['Nobody is named to hear "I don\'t feel safe" from a young person with no key worker.']),
-        ...(lines.length > 0 ? [] : ['No helplines are named for young people to call or text at any hour.']),
-        ...(alone === 0 ? [] : [`${alone === 1 ? '1 young person has' : `${alone} young people have`} no key worker: nobody sees what they share with "my worker", and ${settings.duty_worker ? 'the duty worker' : 'nobody'} hears if they don't feel safe.`]),
-      ]);
-    }).catch(() => setToDo([])); // No signal: the tiles still work, and say so when used.
+    ]).then(([settings, lines, alone]) => setFound({ duty: settings.duty_worker !== null, helplines: lines.length > 0, alone: alone.length }))
+      // No signal: the tiles still work, and say so when used.
+      .catch(() => setFound({ duty: true, helplines: true, alone: 0 }));
   }, []);
+  const alertsToSetUp = found !== null && (!found.duty || !found.helplines);
   return (
-    <section aria-busy={toDo === null}>
+    <section aria-busy={found === null}>
       <h1>Running the service</h1>
       <p>You manage people, assignments and devices. You never see what young people write.</p>
-      {toDo && toDo.length > 0 && (
+      {found && (alertsToSetUp || found.alone > 0) && (
         <div class="card notice" role="status">
           <p><strong>Still to set up</strong></p>
-          <ul>{toDo.map((t) => <li key={t}>{t}</li>)}</ul>
+          <ul>
+            {!found.duty && <li>Nobody is named to hear "I don't feel safe" from a young person with no key worker.</li>}
+            {!found.helplines && <li>No helplines are named for young people to call or text at any hour.</li>}
+            {found.alone > 0 && (
+              <li>
+                {found.alone === 1 ? '1 young person has' : `${found.alone} young people have`} no key worker: nobody sees what they share with "my worker", and {found.duty ? 'the duty worker' : 'nobody'} hears if they don't feel safe.
+              </li>
+            )}
+          </ul>
           <div class="row">
-            {toDo.length > (unsupported > 0 ? 1 : 0) && <button type="button" onClick={() => ctx.go({ name: 'alert-routing' })}>Set up safety alerts</button>}
-            {unsupported > 0 && <button type="button" onClick={() => ctx.go({ name: 'assignments' })}>Give them a key worker</button>}
+            {alertsToSetUp && <button type="button" onClick={() => ctx.go({ name: 'alert-routing' })}>Set up safety alerts</button>}
+            {found.alone > 0 && <button type="button" onClick={() => ctx.go({ name: 'assignments' })}>Give them a key worker</button>}
           </div>
         </div>
       )}
@@ -184,7 +187,8 @@ function People() {
   const [done, setDone] = useState<string | null>(null);
   const [find, setFind] = useState('');
   const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
-  const matching = (people ?? []).filter((p) => p.display_name.toLowerCase().includes(find.trim().toLowerCase()));
+  const wanted = find.trim().toLowerCase();
+  const matching = (people ?? []).filter((p) => p.display_name.toLowerCase().includes(wanted));
   // A service with thousands of people: a page of them at a time is quick to draw and to read.
   const shown = matching.slice(0, PEOPLE_SHOWN);
 
@@ -215,8 +219,8 @@ function People() {
     setLeaving(null);
     setAsking({ person: p, step: 'deactivate' });
     if (p.role !== 'key_worker') return;
-    const table = await call<Assigned[]>('GET', '/api/admin/assignments');
-    const theirs = (table ?? []).filter((row) => row.workers.some((w) => w.id === p.id)).map((row) => row.display_name);
+    const table = await call<Assigned[]>('GET', `/api/admin/assignments?key_worker=${p.id}`);
+    const theirs = (table ?? []).map((row) => row.display_name);
     setLeaving({ theirs, to: '' });
   };
   const newPassword = async (e: Event) => {
@@ -298,7 +302,7 @@ function People() {
           <label for="find-person">Find someone by name</label>
           <input id="find-person" type="search" autocomplete="off" value={find} onInput={(e) => setFind(e.currentTarget.value)} />
         </div>
-        <Found matching={matching.length} shown={shown.length} finding={find.trim() !== ''} />
+        <Found matching={matching.length} shown={shown.length} finding={wanted !== ''} />
         <div class="table-scroll">
         <table class="table table--stack">
           <caption class="visually-hidden">Everyone in the service</caption>
@@ -379,7 +383,8 @@ function Assignments() {
   const [choice, setChoice] = useState<Record<string, string>>({});
   const [find, setFind] = useState('');
   const load = async () => setTable((await call<Assigned[]>('GET', '/api/admin/assignments')) ?? table);
-  const named = (y: Assigned) => [y.display_name, ...y.workers.map((w) => w.display_name)].some((n) => n.toLowerCase().includes(find.trim().toLowerCase()));
+  const wanted = find.trim().toLowerCase();
+  const named = (y: Assigned) => [y.display_name, ...y.workers.map((w) => w.display_name)].some((n) => n.toLowerCase().includes(wanted));
   // Those with no key worker first: they are the ones to act on.
   const matching = (table ?? []).filter(named).sort((a, b) => Number(a.workers.length > 0) - Number(b.workers.length > 0));
   const shown = matching.slice(0, PEOPLE_SHOWN);
@@ -404,7 +409,7 @@ function Assignments() {
           <label for="find-assigned">Find a young person or key worker by name</label>
           <input id="find-assigned" type="search" autocomplete="off" value={find} onInput={(e) => setFind(e.currentTarget.value)} />
         </div>
-        <Found matching={matching.length} shown={shown.length} finding={find.trim() !== ''} />
+        <Found matching={matching.length} shown={shown.length} finding={wanted !== ''} />
         <ul class="cards">
           {shown.map((y) => (
             <li class="card" key={y.young_person}>

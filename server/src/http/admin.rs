@@ -367,6 +367,9 @@ pub struct Assigned {
 pub struct AssignmentsQuery {
     /// Only young people with no key worker (those to act on; the console's home counts them).
     pub without_key_worker: Option<bool>,
+    /// Only the young people this key worker supports (the console names them when the worker leaves).
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub key_worker: Option<PersonId>,
 }
 
 /// Every young person and their key workers.
@@ -383,6 +386,7 @@ pub async fn assignments(
         table
             .into_iter()
             .filter(|(_, _, workers)| !alone_only || workers.is_empty())
+            .filter(|(_, _, workers)| q.key_worker.is_none_or(|w| workers.iter().any(|(id, _)| *id == w)))
             .map(|(young_person, display_name, workers)| Assigned {
                 young_person,
                 display_name,
