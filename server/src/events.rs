@@ -13,9 +13,15 @@ use tandem_shared::{PersonId, Visibility};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+/// The cursor of a notice that is not about one numbered change (an alert, an account, word
+/// that notices may have been lost): above every change number, so no screen takes it as
+/// something its store already holds.
+pub const NOT_ONE_CHANGE: i64 = i64::MAX;
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Notice {
     pub owner: PersonId,
+    /// The change told of (a screen whose store reaches it need not pull), or `NOT_ONE_CHANGE`.
     pub cursor: i64,
     /// The widest audience any changed record ever had: who may even be told that something
     /// changed. A private edit tells nobody but the young person's own devices.

@@ -184,14 +184,13 @@ async fn change_assignment(
         .await?;
     ledger::note(ledger, now, &[(change.decision)(worker, young_person)]).await;
     // Replicas on PostgreSQL hear it as they hear each other, so the worker's open screens add
-    // or drop the young person now. (A SQLite server is another process that isn't told: the
-    // worker's devices pick the change up at their next sync.)
+    // or drop the young person now. (A SQLite server notices within a second that another
+    // process wrote to its file, and tells every open screen: see store::sqlite.)
     if let Store::Postgres(pg) = store {
         let events = events::Events::new();
-        let cursor = store.read(store::sync::current_change).await?;
         let notice = events::Notice {
             owner: young_person,
-            cursor,
+            cursor: events::NOT_ONE_CHANGE,
             audience: tandem_shared::Visibility::Worker,
             worker: Some(worker),
             people: true,

@@ -59,7 +59,7 @@ pub async fn erase_due(state: &AppState) -> Result<usize> {
             tracing::info!(person = %who, "erased a young person whose erasure was due");
             crate::ledger::note(&state.ledger, now, &[crate::ledger::Decision::Erased(who)]).await;
             erased += 1;
-            tell_screens(state, who).await;
+            tell_screens(state, who);
         }
     }
     if erased > 0 {
@@ -71,11 +71,9 @@ pub async fn erase_due(state: &AppState) -> Result<usize> {
 }
 
 /// Open screens that showed the erased person pull now and drop them.
-pub async fn tell_screens(state: &AppState, who: PersonId) {
+pub fn tell_screens(state: &AppState, who: PersonId) {
     state.assignments_changed();
-    if let Err(e) = state.announce_people(who, tandem_shared::Visibility::Team, None).await {
-        tracing::debug!(error = %e, "could not tell screens about an erasure; they catch up at their next pull");
-    }
+    state.announce_people(who, tandem_shared::Visibility::Team, None);
 }
 
 /// How long a name's count of failed sign-ins is kept after its last failure (unless locked).

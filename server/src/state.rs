@@ -34,36 +34,24 @@ impl AppState {
     }
 
     /// Tells open screens that follow `owner` (and may see `audience`), and `worker` if named,
-    /// to pull now.
-    pub async fn announce(&self, owner: PersonId, audience: Visibility, worker: Option<PersonId>) -> Result<()> {
-        self.announce_notice(owner, audience, worker, false).await
+    /// to pull now. Not about one numbered change (an alert), so no screen skips the pull.
+    pub fn announce(&self, owner: PersonId, audience: Visibility, worker: Option<PersonId>) {
+        let cursor = crate::events::NOT_ONE_CHANGE;
+        self.publish(crate::events::Notice { owner, cursor, audience, worker, people: false });
     }
 
     /// The same, for a change to who works with whom or to `owner`'s account (assigned, joined,
     /// case closed, erased): open screens also ask who they work with again.
-    pub async fn announce_people(&self, owner: PersonId, audience: Visibility, worker: Option<PersonId>) -> Result<()> {
-        self.announce_notice(owner, audience, worker, true).await
+    pub fn announce_people(&self, owner: PersonId, audience: Visibility, worker: Option<PersonId>) {
+        let cursor = crate::events::NOT_ONE_CHANGE;
+        self.publish(crate::events::Notice { owner, cursor, audience, worker, people: true });
     }
 
     /// Sessions of `person` ended (a lost phone, signing out everywhere, leaving): their own open
     /// screens pull now, are refused, and a lost phone drops what it holds at once instead of
     /// at its next request. Nobody else's screens are told.
-    pub async fn tell_own_screens(&self, person: PersonId) {
-        if let Err(e) = self.announce_notice(person, Visibility::Private, Some(person), true).await {
-            tracing::warn!(error = %e, "could not tell open screens that their sessions ended; they find out at their next request");
-        }
-    }
-
-    async fn announce_notice(
-        &self,
-        owner: PersonId,
-        audience: Visibility,
-        worker: Option<PersonId>,
-        people: bool,
-    ) -> Result<()> {
-        let cursor = self.store.read(crate::store::sync::current_change).await?;
-        self.publish(crate::events::Notice { owner, cursor, audience, worker, people });
-        Ok(())
+    pub fn tell_own_screens(&self, person: PersonId) {
+        self.announce_people(person, Visibility::Private, Some(person));
     }
 
     /// Tells open screens here, and through the database those on other replicas.

@@ -69,6 +69,30 @@ interface Pulled {
   lastApplied: number;
 }
 
+/** What a live event told of: change `cursor` of the copy of the data named `generation`. */
+export interface Told {
+  cursor: number;
+  generation: string;
+}
+
+/** Reads one server-sent message: what it told of, or null when it is not about one numbered
+ *  change this store could already hold (on connect, an alert, an account, an older server). */
+export function toldOf(message: string): Told | null {
+  const data = message
+    .split('\n')
+    .find((l) => l.startsWith('data:'))
+    ?.slice(5);
+  if (!data || !message.includes('event: changes')) return null;
+  try {
+    const { cursor, generation } = JSON.parse(data) as { cursor?: unknown; generation?: unknown };
+    return typeof cursor === 'number' && Number.isSafeInteger(cursor) && typeof generation === 'string' && generation
+      ? { cursor, generation }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
 export class SyncEngine {
   private attempt = 0;
   /** Lowered when something on the way (a proxy) refuses a push as too large. */
@@ -113,10 +137,56 @@ export class SyncEngine {
     () => !this.stopped,
   );
 
+  /** Why the next round runs: `'round'` when anything but a live event asked (a save, signal
+   *  back, a retry), else the highest change the events told of. */
+  private asked: 'round' | Told | null = null;
+
+  private ask(why: 'round' | Told) {
+    const was = this.asked;
+    this.asked =
+      was === 'round' || why === 'round' || (was && was.generation !== why.generation)
+        ? 'round'
+        : { generation: why.generation, cursor: Math.max(was?.cursor ?? 0, why.cursor) };
+  }
+
   /** Runs a sync round soon; rounds never overlap, and a request during one runs another after. */
   async syncNow(): Promise<void> {
+    this.ask('round');
+    await this.runRounds();
+  }
+
+  /** A live event told of a change (`null`: of something that is not one numbered change). */
+  private heard(told: Told | null): Promise<void> {
+    this.ask(told ?? 'round');
+    return this.runRounds();
+  }
+
+  private async runRounds(): Promise<void> {
     // The store closed for good under a round (another tab signed out): nothing is left to sync.
     if (!this.stopped) await whileOpen(this.o.db, () => this.rounds());
+  }
+
+  /** Whether this store already reaches the change the events told of, in the same copy of the
+   *  data, with nothing of its own waiting: then a round would only fetch what is here (the
+   *  notice of this phone's own push, which its round has pulled; another tab's pull). */
+  private async holds(told: Told): Promise<boolean> {
+    const tx = this.o.db.transaction(['meta', 'outbox']);
+    const meta = tx.objectStore('meta');
+    const [cursor, session, alerts, givingBack, unsent] = await Promise.all([
+      meta.get('cursor'),
+      meta.get('session'),
+      meta.get('alerts-pending'),
+      meta.count(RESTORE_SNAPSHOT),
+      tx.objectStore('outbox').count(),
+    ]);
+    return (
+      typeof cursor === 'number' &&
+      cursor >= told.cursor &&
+      (session as { generation?: string } | undefined)?.generation === told.generation &&
+      unsent === 0 &&
+      givingBack === 0 &&
+      !((alerts as unknown[] | undefined)?.length)
+    );
   }
 
   private async withLock(f: () => Promise<void>) {
@@ -128,6 +198,9 @@ export class SyncEngine {
   private async round() {
     // Stopped while waiting for the sync lock (signed out in this tab or another).
     if (this.stopped) return;
+    const asked = this.asked ?? 'round';
+    this.asked = null;
+    if (asked !== 'round' && (await this.holds(asked))) return;
     this.touched = new Set();
     this.mendable = new Set();
     try {
@@ -437,11 +510,14 @@ export class SyncEngine {
                 // Messages end with a blank line; keep only an unfinished one.
                 const messages = (buffer + value).split('\n\n');
                 buffer = messages.pop() ?? '';
-                const people = messages.some((m) => m.includes('event: people'));
-                if (people || messages.some((m) => m.includes('event: changes'))) {
-                  void this.syncNow();
-                  if (people) this.o.onPeople?.();
+                let people = false;
+                for (const message of messages) {
+                  const aboutPeople = message.includes('event: people');
+                  if (!aboutPeople && !message.includes('event: changes')) continue;
+                  people ||= aboutPeople;
+                  void this.heard(toldOf(message));
                 }
+                if (people) this.o.onPeople?.();
               }
             } finally {
               clearTimeout(silent);

@@ -5,7 +5,7 @@ import type { CompactPullResponse, CompactRecord, FieldRow, FieldState, PullResp
 import { ApiFailure, backoff, request, STALL_MS } from './api';
 import { closeForGood, type Db, open, whileOpen } from './db';
 import { serverWasRestored } from './restored';
-import { EVENTS_SILENT_MS, SyncEngine, type SyncState, takeBatch } from './engine';
+import { EVENTS_SILENT_MS, SyncEngine, type SyncState, takeBatch, toldOf } from './engine';
 import { edit, forgetPulled, laterLooks, looksIn, looksToTell, ownListMends, putAwayToTell, readItems, storedOnServer, storeLook, storePutAway, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
 import { recordOf } from './compact';
@@ -882,6 +882,71 @@ describe('a connection that stalls (one bar of signal, between masts)', () => {
     const before = pulls;
     await vi.advanceTimersByTimeAsync(1_000);
     await vi.waitFor(() => expect(pulls).toBeGreaterThan(before));
+    e.stop();
+  });
+
+  it('reads what an event tells of: one numbered change of one copy of the data, or nothing it could skip', () => {
+    expect(toldOf('event: changes\ndata: {"cursor":12,"generation":"g1"}')).toEqual({ cursor: 12, generation: 'g1' });
+    // On connect, for an alert or an account the server names no change (a number above all).
+    expect(toldOf('event: changes\ndata: {"cursor":9223372036854775807,"generation":"g1"}')).toBeNull();
+    expect(toldOf('event: people\ndata: {"cursor":12,"generation":"g1"}')).toBeNull();
+    // An older server: no generation, or the bare cursor.
+    expect(toldOf('event: changes\ndata: {"cursor":12}')).toBeNull();
+    expect(toldOf('event: changes\ndata: 12')).toBeNull();
+    expect(toldOf('event: changes\ndata: {"cursor":')).toBeNull();
+  });
+
+  it('skips the pull for a change this store already holds, and pulls for a later one, another copy of the data, or with an edit to send', async () => {
+    await db.put('meta', { person: 'me', role: 'young_person', displayName: 'Ash', refreshToken: 'r', sharedDevice: false, generation: 'g1' }, 'session');
+    await db.put('meta', 40, 'cursor');
+    await db.put('meta', 'device-1', 'device');
+    let told: string[] = [];
+    const asked = { pull: 0, push: 0 };
+    vi.stubGlobal('fetch', async (path: string) => {
+      if (path.includes('events')) {
+        // Every message at once, then the stream stays open.
+        const body = new ReadableStream<Uint8Array>({ start: (out) => out.enqueue(new TextEncoder().encode(told.join(''))) });
+        return new Response(body, { status: 200 });
+      }
+      if (path.includes('pull')) asked.pull++;
+      if (path.includes('push')) {
+        asked.push++;
+        return new Response('{"results":[]}', { status: 400 });
+      }
+      if (path.includes('alerts')) return new Response('[]', { status: 200 });
+      return new Response(JSON.stringify({ ...emptyPull, cursor: 40 }), { status: 200 });
+    });
+    const change = (cursor: number, generation = 'g1') => `event: changes\ndata: {"cursor":${cursor},"generation":"${generation}"}\n\n`;
+    const hear = async (...messages: string[]) => {
+      told = messages;
+      asked.pull = 0;
+      const e = engine();
+      e.listen();
+      return e;
+    };
+    // The notice of this phone's own push, which it has pulled: nothing to fetch. (A round takes
+    // milliseconds here; the wait is long enough for one to have happened if it were asked for.)
+    let e = await hear(change(38), change(40));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(asked.pull).toBe(0);
+    e.stop();
+    for (const message of [
+      change(41),
+      // Another copy of the data (restored from a backup) numbers its changes afresh.
+      change(30, 'restored'),
+      // Not about one change (on connect, an alert): always pulled for.
+      'event: changes\ndata: {"cursor":9223372036854775807,"generation":"g1"}\n\n',
+      'event: people\ndata: {"cursor":12,"generation":"g1"}\n\n',
+    ]) {
+      e = await hear(message);
+      await vi.waitFor(() => expect(asked.pull).toBeGreaterThan(0));
+      e.stop();
+    }
+    expect(asked.push).toBe(0);
+    // An edit of its own to send: the round goes on to send it.
+    await edit(db, { id: 'g1', kind: 'goal', owner: 'me' }, [{ field: 'title', value: 'Get a job' }]);
+    e = await hear(change(12));
+    await vi.waitFor(() => expect(asked.push).toBeGreaterThan(0));
     e.stop();
   });
 

@@ -275,9 +275,7 @@ pub async fn join(
     tracing::info!(person = %tokens.person, "young person joined");
     // Their key workers' open screens show them as joined now. The join has happened whether or
     // not the notice goes out: a screen that misses it catches up at its next start.
-    if let Err(e) = state.announce_people(tokens.person, tandem_shared::Visibility::Worker, None).await {
-        tracing::warn!(error = %e, "could not tell open screens about a join");
-    }
+    state.announce_people(tokens.person, tandem_shared::Visibility::Worker, None);
     Ok(Json(tokens))
 }
 
@@ -404,7 +402,7 @@ pub async fn sign_out_everywhere(State(state): State<AppState>, caller: Caller) 
     let now = store::now_ms();
     state.store.write(move |tx| people::revoke_all(tx, caller.person, now)).await?;
     ledger::note(&state.ledger, now, &[Decision::SignedOutEverywhere(caller.person)]).await;
-    state.tell_own_screens(caller.person).await;
+    state.tell_own_screens(caller.person);
     Ok(Json(Done { ok: true }))
 }
 

@@ -211,9 +211,7 @@ pub async fn invite(
     }
     // Their key workers' open screens show them waiting to join.
     for worker in workers {
-        if let Err(e) = state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(worker)).await {
-            tracing::warn!(error = %e, "could not tell open screens about an invite");
-        }
+        state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(worker));
     }
     Ok(Json(Invite { young_person, code }))
 }
@@ -268,7 +266,7 @@ async fn change_assignment(
         .await?;
     ledger::note(&state.ledger, now, &[(change.decision)(worker, young_person)]).await;
     state.assignments_changed();
-    state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(worker)).await?;
+    state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(worker));
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
@@ -289,7 +287,7 @@ pub async fn revoke(
         })
         .await?;
     ledger::note(&state.ledger, now, &[Decision::SignedOutEverywhere(person)]).await;
-    state.tell_own_screens(person).await;
+    state.tell_own_screens(person);
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
@@ -324,7 +322,7 @@ async fn set_case_closed(state: &AppState, admin: PersonId, id: &str, closed: bo
     ledger::note(&state.ledger, now, &[decision]).await;
     // Their open screens, and their key workers', look at /api/me again and show (or take down)
     // the notice.
-    state.announce_people(person, tandem_shared::Visibility::Worker, None).await?;
+    state.announce_people(person, tandem_shared::Visibility::Worker, None);
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
@@ -446,8 +444,8 @@ pub async fn hand_over(
     )
     .await;
     state.assignments_changed();
-    state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(from)).await?;
-    state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(to)).await?;
+    state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(from));
+    state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(to));
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
@@ -523,7 +521,7 @@ pub async fn end_session(
         })
         .await?;
     crate::auth::note_session_ended(&state, &session, now).await;
-    state.tell_own_screens(person).await;
+    state.tell_own_screens(person);
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
@@ -604,21 +602,17 @@ async fn set_active(
     }
     ledger::note(&state.ledger, now, &decisions).await;
     if !active {
-        state.tell_own_screens(person).await;
+        state.tell_own_screens(person);
     }
     if !released.is_empty() {
         state.assignments_changed();
     }
     for young_person in released {
         // Done whether or not the notice goes out: a screen that misses it catches up at its next start.
-        if let Err(e) = state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(person)).await {
-            tracing::warn!(error = %e, "could not tell open screens about an ended assignment");
-        }
+        state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(person));
     }
     for young_person in handed_over {
-        if let Err(e) = state.announce_people(young_person, tandem_shared::Visibility::Worker, hand_over_to).await {
-            tracing::warn!(error = %e, "could not tell open screens about a hand-over");
-        }
+        state.announce_people(young_person, tandem_shared::Visibility::Worker, hand_over_to);
     }
     Ok(Json(crate::auth::Done { ok: true }))
 }
@@ -875,7 +869,7 @@ pub async fn remove_tablet(
     // A stolen tablet with someone's visit open on it: told at once.
     let people: std::collections::HashSet<PersonId> = ended.into_iter().map(|(_, person)| person).collect();
     for person in people {
-        state.tell_own_screens(person).await;
+        state.tell_own_screens(person);
     }
     Ok(Json(crate::auth::Done { ok: true }))
 }

@@ -41,9 +41,7 @@ async fn notify(state: &AppState, owner: tandem_shared::PersonId) {
         })
         .await
         .unwrap_or(None);
-    if let Err(e) = state.announce(owner, tandem_shared::Visibility::Worker, duty).await {
-        tracing::warn!(error = %e, "could not announce an alert");
-    }
+    state.announce(owner, tandem_shared::Visibility::Worker, duty);
 }
 
 /// Tells the duty worker of alerts nobody has seen in the time the service allows (a round of
@@ -59,9 +57,7 @@ pub async fn escalate_due(state: &AppState) -> Result<usize> {
     };
     for &owner in &young_people {
         tracing::warn!(young_person = %owner, "nobody saw \"I don't feel safe\" in time; the duty worker is told too");
-        if let Err(e) = state.announce(owner, tandem_shared::Visibility::Worker, Some(duty)).await {
-            tracing::warn!(error = %e, "could not announce an escalated alert");
-        }
+        state.announce(owner, tandem_shared::Visibility::Worker, Some(duty));
     }
     Ok(young_people.len())
 }

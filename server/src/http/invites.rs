@@ -68,9 +68,7 @@ pub async fn create(
     state.assignments_changed();
     // Their caseload on every device of theirs shows the young person waiting to join (a screen
     // that misses the notice catches up at its next start).
-    if let Err(e) = state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(me.person)).await {
-        tracing::warn!(error = %e, "could not tell open screens about an invite");
-    }
+    state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(me.person));
     Ok(Json(CreatedInvite { young_person, code, expires_at: now + accounts::INVITE_DAYS * 86_400_000 }))
 }
 
@@ -145,8 +143,6 @@ pub async fn cancel(
         .await?;
     crate::ledger::note(&state.ledger, now, &[crate::ledger::Decision::Erased(yp)]).await;
     state.assignments_changed();
-    if let Err(e) = state.announce_people(yp, tandem_shared::Visibility::Worker, Some(me.person)).await {
-        tracing::warn!(error = %e, "could not tell open screens about a cancelled invite");
-    }
+    state.announce_people(yp, tandem_shared::Visibility::Worker, Some(me.person));
     Ok(Json(crate::auth::Done { ok: true }))
 }

@@ -203,14 +203,14 @@ pub async fn erase_me(
             .await?;
         tracing::info!(person = %who, "a young person erased their account");
         crate::ledger::note(&state.ledger, now, &[crate::ledger::Decision::Erased(who)]).await;
-        crate::retention::tell_screens(&state, who).await;
+        crate::retention::tell_screens(&state, who);
         state.store.forget_erased().await;
         return Ok(Json(Erasure { erased: true, erase_at: None }));
     }
     state.store.write(move |tx| crate::accounts::ask_to_be_erased(tx, who, now)).await?;
     crate::ledger::note(&state.ledger, now, &[crate::ledger::Decision::AskedToGo(who)]).await;
     // Signed out everywhere: their other devices find out at once.
-    state.tell_own_screens(who).await;
+    state.tell_own_screens(who);
     Ok(Json(Erasure { erased: false, erase_at: Some(now + state.settings.cooling_off_ms) }))
 }
 
@@ -275,7 +275,7 @@ pub async fn end_my_session(
         return Err(ApiError::NotFound("no such signed-in device of yours"));
     }
     crate::auth::note_session_ended(&state, &session, now).await;
-    state.tell_own_screens(person).await;
+    state.tell_own_screens(person);
     Ok(Json(crate::auth::Done { ok: true }))
 }
 

@@ -2,7 +2,7 @@
 
 use crate::auth::extract::Syncer;
 use crate::error::{ApiError, Result};
-use crate::events::{Listener, Notice, Pending};
+use crate::events::{Listener, NOT_ONE_CHANGE, Notice, Pending};
 use crate::http::json::{ApiJson, ApiQuery};
 use crate::http::pull_answer::{PullAnswer, PullForm};
 use crate::state::AppState;
@@ -161,8 +161,10 @@ pub async fn pull(
     Ok(response)
 }
 
-/// Server-sent events: `changes` with `{"cursor": N}` whenever something the caller may see
-/// changes, so an open screen pulls at once (sent also on connect, with the current cursor), and
+/// Server-sent events: `changes` with `{"cursor": N, "generation": G}` whenever something the
+/// caller may see changes, so an open screen pulls at once unless its store already reaches
+/// change N of this copy of the data (N is above every change number when the event is not
+/// about one numbered change: on connect, for an alert, an account), and
 /// `people`, with the same data, when who the caller works with or their account changed too (or,
 /// for a young person, what they are shown about the service: its helplines, who is told of an
 /// alert and when).
@@ -199,7 +201,10 @@ pub async fn events(
     if is_worker {
         subscription.follow(&load_caseload().await?);
     }
-    let current = state.store.read(sync::current_change).await?;
+    // Named in every event, so a screen whose store already holds a change it is told of can
+    // skip the pull: a restored copy (another generation) numbers its changes afresh.
+    let mut generation = state.store.generation().await.unwrap_or_default();
+    let data = state.store.clone();
     let metrics = state.metrics.clone();
     metrics.sse_clients.fetch_add(1, Relaxed);
     let guard = SseGuard(metrics);
@@ -207,10 +212,13 @@ pub async fn events(
         let _guard = guard;
         // `people`: who works with whom or an account changed too, so the screen asks for
         // /api/me again as well as pulling.
-        let event = |cursor: i64, people: bool| {
-            Event::default().event(if people { "people" } else { "changes" }).data(format!("{{\"cursor\":{cursor}}}"))
+        let event = |cursor: i64, people: bool, generation: &str| {
+            Event::default()
+                .event(if people { "people" } else { "changes" })
+                .data(serde_json::json!({ "cursor": cursor, "generation": generation }).to_string())
         };
-        if tx.send(event(current, false)).await.is_err() {
+        // On connect: what changed while nobody listened, alerts too, was not heard.
+        if tx.send(event(NOT_ONE_CHANGE, false, &generation)).await.is_err() {
             return;
         }
         // In case word that an assignment changed (on another replica, or by a command) was lost.
@@ -219,9 +227,9 @@ pub async fn events(
             let told = tokio::select! {
                 told = subscription.next() => Some(told),
                 // Notices from other replicas may have been lost: pull to be sure.
-                Ok(()) = missed.changed() => Some(Pending { cursor: i64::MAX, people: true }),
+                Ok(()) = missed.changed() => Some(Pending { cursor: NOT_ONE_CHANGE, people: true }),
                 // The helplines, or who is told of an alert: the phone asks `/api/me` again.
-                Ok(()) = service.changed(), if role == Role::YoungPerson => Some(Pending { cursor: current, people: true }),
+                Ok(()) = service.changed(), if role == Role::YoungPerson => Some(Pending { cursor: NOT_ONE_CHANGE, people: true }),
                 _ = closing.wait_for(|c| *c) => return,
                 Ok(()) = assignments.changed(), if is_worker => None,
                 _ = refresh.tick(), if is_worker => None,
@@ -236,7 +244,11 @@ pub async fn events(
                 }
             }
             let Some(told) = told else { continue };
-            if tx.send(event(told.cursor, told.people)).await.is_err() {
+            if told.cursor == NOT_ONE_CHANGE {
+                // The database may have been restored under this replica meanwhile.
+                generation = data.generation().await.unwrap_or_default();
+            }
+            if tx.send(event(told.cursor, told.people, &generation)).await.is_err() {
                 return;
             }
         }
