@@ -1,0 +1,54 @@
+// The console's home: what is still to set up, and where each task is.
+import { useContext, useEffect, useState } from 'preact/hooks';
+import { Ctx, type SupportLine } from '../../context';
+import { type Assigned } from './shared';
+
+export function AdminHome() {
+  const ctx = useContext(Ctx);
+  /** What the service has decided so far, and how many young people have no key worker. */
+  const [found, setFound] = useState<{ duty: boolean; helplines: boolean; alone: number } | null>(null);
+  // What a young person in crisis would meet unprepared, until the service decides it.
+  useEffect(() => {
+    void Promise.all([
+      ctx.api<{ duty_worker: string | null }>('GET', '/api/admin/settings'),
+      ctx.api<SupportLine[]>('GET', '/api/admin/support-lines'),
+      ctx.api<Assigned[]>('GET', '/api/admin/assignments?without_key_worker=true'),
+    ]).then(([settings, lines, alone]) => setFound({ duty: settings.duty_worker !== null, helplines: lines.length > 0, alone: alone.length }))
+      // No signal: the tiles still work, and say so when used.
+      .catch(() => setFound({ duty: true, helplines: true, alone: 0 }));
+  }, []);
+  const alertsToSetUp = found !== null && (!found.duty || !found.helplines);
+  return (
+    <section aria-busy={found === null}>
+      <h1>Running the service</h1>
+      <p>You manage people, assignments and devices. You never see what young people write.</p>
+      {found && (alertsToSetUp || found.alone > 0) && (
+        <div class="card notice" role="status">
+          <p><strong>Still to set up</strong></p>
+          <ul>
+            {!found.duty && <li>Nobody is named to hear "I don't feel safe" from a young person with no key worker.</li>}
+            {!found.helplines && <li>No helplines are named for young people to call or text at any hour.</li>}
+            {found.alone > 0 && (
+              <li>
+                {found.alone === 1 ? '1 young person has' : `${found.alone} young people have`} no key worker: nobody sees what they share with "my worker", and {found.duty ? 'the duty worker' : 'nobody'} hears if they don't feel safe.
+              </li>
+            )}
+          </ul>
+          <div class="row">
+            {alertsToSetUp && <button type="button" onClick={() => ctx.go({ name: 'alert-routing' })}>Set up safety alerts</button>}
+            {found.alone > 0 && <button type="button" onClick={() => ctx.go({ name: 'assignments' })}>Give them a key worker</button>}
+          </div>
+        </div>
+      )}
+      <nav aria-label="Admin" class="tiles">
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'people' })}>People</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'assignments' })}>Assignments and hand-overs</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'tablets' })}>Shared tablets</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'alert-routing' })}>Safety alerts</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'audit' })}>Audit log</button>
+      </nav>
+    </section>
+  );
+}
+
+/** The most rows a list of people draws at once. */

@@ -1,0 +1,207 @@
+// People: staff and young people by name and role, adding, inviting, deactivating.
+import { useState } from 'preact/hooks';
+import { type Person, type Assigned, ROLE_WORDS, status, useCall, Problem, PEOPLE_SHOWN, Found, usePeople } from './shared';
+
+export function People() {
+  const { call, problem, ctx } = useCall();
+  const { people, load } = usePeople(call);
+  const [code, setCode] = useState<{ name: string; code: string } | null>(null);
+  /** A step that is hard to undo, waiting for the admin to say yes having read what it does. */
+  const [asking, setAsking] = useState<{ person: Person; step: 'deactivate' | 'close' } | null>(null);
+  /** A key worker who is leaving: the young people they support, and who takes them on. */
+  const [leaving, setLeaving] = useState<{ theirs: string[]; to: string } | null>(null);
+  const [staff, setStaff] = useState({ role: 'key_worker', name: '', display_name: '', password: '' });
+  const [invitee, setInvitee] = useState({ display_name: '', worker: '' });
+  /** A staff member who forgot their password, and the first one the admin is giving them. */
+  const [resetting, setResetting] = useState<{ person: Person; password: string } | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [find, setFind] = useState('');
+  const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
+  const wanted = find.trim().toLowerCase();
+  const matching = (people ?? []).filter((p) => p.display_name.toLowerCase().includes(wanted));
+  // A service with thousands of people: a page of them at a time is quick to draw and to read.
+  const shown = matching.slice(0, PEOPLE_SHOWN);
+
+  const addStaff = async (e: Event) => {
+    e.preventDefault();
+    if (await call('POST', '/api/admin/people', staff)) {
+      setStaff({ role: 'key_worker', name: '', display_name: '', password: '' });
+      await load();
+    }
+  };
+  const invite = async (e: Event) => {
+    e.preventDefault();
+    const made = await call<{ code: string }>('POST', '/api/admin/invites', { display_name: invitee.display_name, workers: invitee.worker ? [invitee.worker] : [] });
+    if (made) {
+      setCode({ name: invitee.display_name, code: made.code });
+      setInvitee({ display_name: '', worker: '' });
+      await load();
+    }
+  };
+  const setCase = async (p: Person, closed: boolean) => {
+    if (await call('POST', `/api/admin/people/${p.id}/${closed ? 'close-case' : 'reopen-case'}`)) await load();
+  };
+  const setActive = async (p: Person, active: boolean, handOverTo = '') => {
+    const to = handOverTo ? `?hand_over_to=${handOverTo}` : '';
+    if (await call('POST', `/api/admin/people/${p.id}/${active ? 'reactivate' : 'deactivate'}${to}`)) await load();
+  };
+  const askToDeactivate = async (p: Person) => {
+    setLeaving(null);
+    setAsking({ person: p, step: 'deactivate' });
+    if (p.role !== 'key_worker') return;
+    const table = await call<Assigned[]>('GET', `/api/admin/assignments?key_worker=${p.id}`);
+    const theirs = (table ?? []).map((row) => row.display_name);
+    setLeaving({ theirs, to: '' });
+  };
+  const newPassword = async (e: Event) => {
+    e.preventDefault();
+    if (!resetting) return;
+    const { person, password } = resetting;
+    if (await call('POST', `/api/admin/people/${person.id}/new-password`, { password })) {
+      setResetting(null);
+      setDone(`${person.display_name} can sign in with that password now, and will choose their own straight away. Every device they were signed in on has been signed out.`);
+    }
+  };
+  const newCode = async (p: Person) => {
+    const made = await call<{ code: string }>('POST', `/api/admin/people/${p.id}/new-invite`);
+    if (made) setCode({ name: p.display_name, code: made.code });
+  };
+
+  return (
+    <section>
+      <h1>People</h1>
+      <Problem text={problem} />
+      {code && (
+        <div class="card notice" role="status">
+          <p>Code for {code.name} (works once, for 7 days; it is not shown again). If they joined before, it lets them choose a new PIN.</p>
+          <p class="invite-card__code" data-testid="admin-invite-code">{code.code}</p>
+          <button type="button" onClick={() => setCode(null)}>Done</button>
+        </div>
+      )}
+      {done && (
+        <div class="card notice" role="status">
+          <p>{done}</p>
+          <button type="button" onClick={() => setDone(null)}>OK</button>
+        </div>
+      )}
+      {resetting && (
+        <form class="card notice stack" aria-labelledby="resetting-title" onSubmit={newPassword}>
+          <h2 id="resetting-title" tabIndex={-1} ref={(h) => h?.focus()}>A new password for {resetting.person.display_name}</h2>
+          <p>For staff who forgot theirs. They are signed out everywhere, and choose their own password when they next sign in.</p>
+          <label for="reset-password">A first password for them (at least 10 characters; give it to them in person)</label>
+          <input id="reset-password" type="password" autocomplete="new-password" value={resetting.password} onInput={(e) => setResetting({ ...resetting, password: e.currentTarget.value })} required minLength={10} />
+          <div class="row">
+            <button type="submit">Set this password</button>
+            <button type="button" class="link-button" onClick={() => setResetting(null)}>Cancel</button>
+          </div>
+        </form>
+      )}
+      {asking && (
+        <div class="card notice stack" role="alertdialog" aria-labelledby="asking-title" aria-describedby="asking-what">
+          <h2 id="asking-title" tabIndex={-1} ref={(h) => h?.focus()}>{asking.step === 'deactivate' ? `Deactivate ${asking.person.display_name}?` : `Close ${asking.person.display_name}'s case?`}</h2>
+          <p id="asking-what">
+            {asking.step === 'close'
+              ? 'Their phone tells them, and offers them a copy of their things. At the end of the service’s retention period everything of theirs is erased for good. You can reopen the case before then.'
+              : asking.person.role === 'key_worker'
+                ? 'They are signed out everywhere and can’t sign in. The young people they support stop being theirs, unless you hand them over to another key worker here; each is told who can see their shared things now.'
+                : 'They are signed out everywhere and can’t sign in, and any invite code of theirs stops working. Nothing of theirs is deleted; you can reactivate them.'}
+          </p>
+          {asking.step === 'deactivate' && asking.person.role === 'key_worker' && (
+            leaving === null ? <p aria-busy="true">Finding who they support…</p> : leaving.theirs.length === 0 ? <p>They support nobody now.</p> : (
+              <div class="stack">
+                <p>They support {leaving.theirs.length === 1 ? '1 young person' : `${leaving.theirs.length} young people`}: {leaving.theirs.join(', ')}.</p>
+                <label for="hand-over-to">Hand them over to</label>
+                <select id="hand-over-to" value={leaving.to} onChange={(e) => setLeaving({ ...leaving, to: e.currentTarget.value })}>
+                  <option value="">Nobody for now (a safety alert from them goes to the duty worker, if one is named)</option>
+                  {workers.filter((w) => w.id !== asking.person.id).map((w) => <option key={w.id} value={w.id}>{w.display_name}</option>)}
+                </select>
+              </div>
+            )
+          )}
+          <div class="row">
+            <button type="button" onClick={() => { const a = asking; setAsking(null); void (a.step === 'close' ? setCase(a.person, true) : setActive(a.person, false, leaving?.to)); }}>
+              {asking.step === 'deactivate' ? 'Yes, deactivate' : 'Yes, close the case'}
+            </button>
+            <button type="button" class="link-button" onClick={() => setAsking(null)}>Cancel</button>
+          </div>
+        </div>
+      )}
+      {people === null ? <p>Loading…</p> : (
+        <>
+        <div class="stack narrow">
+          <label for="find-person">Find someone by name</label>
+          <input id="find-person" type="search" autocomplete="off" value={find} onInput={(e) => setFind(e.currentTarget.value)} />
+        </div>
+        <Found matching={matching.length} shown={shown.length} finding={wanted !== ''} />
+        <div class="table-scroll">
+        <table class="table table--stack">
+          <caption class="visually-hidden">Everyone in the service</caption>
+          <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
+          <tbody>
+            {shown.map((p) => (
+              <tr key={p.id}>
+                <td>{p.display_name}</td>
+                <td data-label="Role">{ROLE_WORDS[p.role]}</td>
+                <td data-label="Status">{status(p)}</td>
+                <td><div class="row">
+                  <button type="button" onClick={() => ctx.go({ name: 'sessions', id: p.id })}>Devices <span class="visually-hidden">of {p.display_name}</span></button>
+                  {p.role === 'young_person' && !p.deactivated && (
+                    <button type="button" onClick={() => void newCode(p)}>
+                      {p.joined ? 'New code (forgotten PIN)' : 'New invite code'} <span class="visually-hidden">for {p.display_name}</span>
+                    </button>
+                  )}
+                  {p.role !== 'young_person' && !p.deactivated && p.id !== ctx.session.person && (
+                    <button type="button" onClick={() => { setDone(null); setResetting({ person: p, password: '' }); }}>
+                      New password <span class="visually-hidden">for {p.display_name}</span>
+                    </button>
+                  )}
+                  {p.id !== ctx.session.person && (
+                    <button type="button" onClick={() => (p.deactivated ? void setActive(p, true) : void askToDeactivate(p))}>
+                      {p.deactivated ? 'Reactivate' : 'Deactivate'} <span class="visually-hidden">{p.display_name}</span>
+                    </button>
+                  )}
+                  {p.role === 'young_person' && p.joined && (
+                    <button type="button" onClick={() => (p.case_closed_at ? void setCase(p, false) : setAsking({ person: p, step: 'close' }))}>
+                      {p.case_closed_at ? 'Reopen case' : 'Close case'} <span class="visually-hidden">of {p.display_name}</span>
+                    </button>
+                  )}
+                </div></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        </div>
+        </>
+      )}
+
+      <h2>Add staff</h2>
+      <form class="stack narrow" onSubmit={addStaff}>
+        <label for="staff-role">Role</label>
+        <select id="staff-role" value={staff.role} onChange={(e) => setStaff({ ...staff, role: e.currentTarget.value })}>
+          <option value="key_worker">Key worker</option>
+          <option value="drop_in_staff">Drop-in staff</option>
+          <option value="admin">Admin</option>
+        </select>
+        <label for="staff-name">Sign-in name</label>
+        <input id="staff-name" autocomplete="off" value={staff.name} onInput={(e) => setStaff({ ...staff, name: e.currentTarget.value })} required />
+        <label for="staff-display">Name others see</label>
+        <input id="staff-display" autocomplete="off" value={staff.display_name} onInput={(e) => setStaff({ ...staff, display_name: e.currentTarget.value })} required />
+        <label for="staff-password">First password (at least 10 characters; give it to them in person)</label>
+        <input id="staff-password" type="password" autocomplete="new-password" value={staff.password} onInput={(e) => setStaff({ ...staff, password: e.currentTarget.value })} required minLength={10} />
+        <button type="submit">Add staff member</button>
+      </form>
+
+      <h2>Invite a young person</h2>
+      <form class="stack narrow" onSubmit={invite}>
+        <label for="invitee-name">What staff call them until they choose their own name</label>
+        <input id="invitee-name" autocomplete="off" value={invitee.display_name} onInput={(e) => setInvitee({ ...invitee, display_name: e.currentTarget.value })} required maxLength={60} />
+        <label for="invitee-worker">Key worker</label>
+        <select id="invitee-worker" value={invitee.worker} onChange={(e) => setInvitee({ ...invitee, worker: e.currentTarget.value })}>
+          <option value="">Nobody yet</option>
+          {workers.map((w) => <option key={w.id} value={w.id}>{w.display_name}</option>)}
+        </select>
+        <button type="submit">Make an invite code</button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,127 @@
+// Safety alerts: who is told when a young person with no key worker says they don't feel safe,
+// when the duty worker is told of an alert nobody has seen, and who young people can talk to now.
+import { useEffect, useState } from 'preact/hooks';
+import { type SupportLine } from '../../context';
+import { minutes } from '../../ui/words';
+import { useCall, Problem, usePeople } from './shared';
+
+interface AlertSettings {
+  duty_worker: string | null;
+  escalate_after_minutes: number | null;
+}
+
+const ESCALATE_AFTER = [15, 30, 60, 120, 240];
+
+export function AlertRouting() {
+  const { call, problem } = useCall();
+  const { people } = usePeople(call);
+  const [settings, setSettings] = useState<AlertSettings | undefined>(undefined);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => void call<AlertSettings>('GET', '/api/admin/settings').then((s) => s && setSettings(s)), []);
+  const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
+  const change = (to: Partial<AlertSettings>) => {
+    setSettings((s) => s && { ...s, ...to });
+    setSaved(false);
+  };
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setSaved(false);
+    if (!settings) return;
+    // With nobody on duty there is nobody else to tell.
+    const body = { ...settings, escalate_after_minutes: settings.duty_worker ? settings.escalate_after_minutes : null };
+    const stored = await call<AlertSettings>('PUT', '/api/admin/settings', body);
+    if (stored) {
+      setSettings(stored);
+      setSaved(true);
+    }
+  };
+  const afters = settings?.escalate_after_minutes && !ESCALATE_AFTER.includes(settings.escalate_after_minutes)
+    ? [...ESCALATE_AFTER, settings.escalate_after_minutes].sort((a, b) => a - b)
+    : ESCALATE_AFTER;
+  return (
+    <section>
+      <h1>Safety alerts</h1>
+      <p>When a young person presses "I don't feel safe right now", their key workers are told. Choose who is told when a young person has no key worker: a duty worker. If nobody is chosen, the app tells the young person that Tandem can't tell anyone for them, and to tell a member of staff.</p>
+      <Problem text={problem} />
+      {settings === undefined ? <p>Loading…</p> : (
+        <form class="stack narrow" onSubmit={save}>
+          <label for="duty">Duty worker</label>
+          <select id="duty" value={settings.duty_worker ?? ''} onChange={(e) => change({ duty_worker: e.currentTarget.value || null })}>
+            <option value="">Nobody</option>
+            {workers.map((w) => <option key={w.id} value={w.id}>{w.display_name}</option>)}
+          </select>
+          <label for="escalate">When a young person's key workers haven't seen their alert, tell the duty worker too</label>
+          <select id="escalate" value={settings.escalate_after_minutes ?? ''} disabled={!settings.duty_worker} aria-describedby="escalate-hint"
+            onChange={(e) => change({ escalate_after_minutes: e.currentTarget.value ? Number(e.currentTarget.value) : null })}>
+            <option value="">Never</option>
+            {afters.map((m) => <option key={m} value={m}>{`After ${minutes(m)}`}</option>)}
+          </select>
+          <p class="hint" id="escalate-hint">{settings.duty_worker ? 'Young people are told this before they send an alert.' : 'Choose a duty worker first.'}</p>
+          <button type="submit">Save</button>
+          {saved && <p role="status">Saved.</p>}
+        </form>
+      )}
+      <SupportLines />
+    </section>
+  );
+}
+
+const MAX_LINES = 4;
+const NO_LINE: SupportLine = { name: '', reach: 'call', number: '', note: '' };
+
+/** Helplines shown to young people beside "I don't feel safe right now" (and kept on their phones). */
+function SupportLines() {
+  const { call, problem } = useCall();
+  const [lines, setLines] = useState<SupportLine[] | null>(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => void call<SupportLine[]>('GET', '/api/admin/support-lines').then((l) => l && setLines(l)), []);
+  const change = (i: number, to: Partial<SupportLine>) => {
+    setLines((ls) => ls && ls.map((l, j) => (j === i ? { ...l, ...to } : l)));
+    setSaved(false);
+  };
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setSaved(false);
+    const stored = await call<SupportLine[]>('PUT', '/api/admin/support-lines', lines);
+    if (stored) {
+      setLines(stored);
+      setSaved(true);
+    }
+  };
+  return (
+    <>
+      <h2>Someone to talk to now</h2>
+      <p>An alert waits until a worker looks. Name up to {MAX_LINES} helplines that answer at any hour: young people see them with "I don't feel safe right now", and can call or text them with one tap, even with no signal for Tandem.</p>
+      <Problem text={problem} />
+      {lines === null ? <p>Loading…</p> : (
+        <form class="stack narrow" onSubmit={save}>
+          {lines.length === 0 && <p>None yet: young people are only told to call 999 or tell a member of staff.</p>}
+          {lines.map((l, i) => (
+            <fieldset class="card card--form stack" key={i}>
+              <legend>Helpline {i + 1}</legend>
+              <label for={`line-name-${i}`}>Name</label>
+              <input id={`line-name-${i}`} value={l.name} maxLength={60} required onInput={(e) => change(i, { name: e.currentTarget.value })} />
+              <label for={`line-reach-${i}`}>How young people reach it</label>
+              <select id={`line-reach-${i}`} value={l.reach} onChange={(e) => change(i, { reach: e.currentTarget.value as SupportLine['reach'] })}>
+                <option value="call">call it</option>
+                <option value="text">text it</option>
+              </select>
+              <label for={`line-number-${i}`}>Number</label>
+              <input id={`line-number-${i}`} value={l.number} inputMode="tel" maxLength={24} required pattern="\+?[0-9 ]+" onInput={(e) => change(i, { number: e.currentTarget.value })} />
+              <label for={`line-note-${i}`}>What to know first (when it is open, who it is for, what to text)</label>
+              <input id={`line-note-${i}`} value={l.note} maxLength={140} onInput={(e) => change(i, { note: e.currentTarget.value })} />
+              <button type="button" class="link-button" onClick={() => { setLines(lines.filter((_, j) => j !== i)); setSaved(false); }}>
+                Remove <span class="visually-hidden">helpline {i + 1}</span>
+              </button>
+            </fieldset>
+          ))}
+          {lines.length < MAX_LINES && (
+            <button type="button" class="link-button" onClick={() => { setLines([...lines, NO_LINE]); setSaved(false); }}>Add a helpline</button>
+          )}
+          <button type="submit">Save helplines</button>
+          {saved && <p role="status">Saved. Young people see these the next time they open Tandem with signal.</p>}
+        </form>
+      )}
+    </>
+  );
+}
