@@ -1,0 +1,309 @@
+//! People: the list admins see (names, roles and statuses, never records), staff accounts and
+//! their passwords, closing and reopening a young person's case, deactivating someone (and
+//! handing over the young people they supported).
+
+use crate::accounts;
+use crate::auth::extract::Admin;
+use crate::error::{ApiError, Result};
+use crate::http::json::{ApiJson, ApiQuery};
+use crate::http::person_id;
+use crate::ledger::{self, Decision};
+use crate::state::AppState;
+use crate::store::{self, audit, people};
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+use tandem_shared::{PersonId, Role};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonSummary {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: PersonId,
+    #[schema(value_type = String)]
+    pub role: Role,
+    pub display_name: String,
+    pub joined: bool,
+    /// Their password or PIN was replaced after the backup the database was restored from, so the
+    /// one it holds no longer works: they need a new first password, or a new invite code.
+    pub needs_new_secret: bool,
+    /// Deactivated: can't sign in.
+    pub deactivated: bool,
+    /// For a young person whose case is closed: when (unix ms).
+    pub case_closed_at: Option<i64>,
+    /// And when everything of theirs is erased, unless the case is reopened first (unix ms): the
+    /// service's retention period after it closed.
+    pub erased_at: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/admin/people", tag = "admin", security(("bearer" = [])), responses((status = 200, body = [PersonSummary])))]
+pub async fn list_people(State(state): State<AppState>, _admin: Admin) -> Result<Json<Vec<PersonSummary>>> {
+    let retention_ms = state.settings.retention_ms;
+    let list = state
+        .store
+        .read(move |db| {
+            // One read of every young person's plan, not one a person (a service may have thousands).
+            let plans = store::erasure::plans(db)?;
+            Ok(people::list(db)?
+                .into_iter()
+                .map(|p| {
+                    let case_closed_at = plans.get(&p.id).and_then(|plan| plan.case_closed_at);
+                    PersonSummary {
+                        id: p.id,
+                        role: p.role,
+                        joined: p.secret_hash.is_some(),
+                        needs_new_secret: p.needs_new_secret(),
+                        deactivated: p.deactivated(),
+                        case_closed_at,
+                        erased_at: case_closed_at.map(|closed| closed + retention_ms),
+                        display_name: p.display_name,
+                    }
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(Json(list))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewStaff {
+    #[schema(value_type = String)]
+    pub role: Role,
+    pub name: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: PersonId,
+}
+
+#[utoipa::path(post, path = "/api/admin/people", request_body = NewStaff, tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = Created), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn create_staff(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiJson(req): ApiJson<NewStaff>,
+) -> Result<Json<Created>> {
+    let password = staff_password(req.password).await?;
+    let id = state
+        .store
+        .write(move |tx| {
+            let now = store::now_ms();
+            let id = accounts::create_staff(tx, req.role, &req.name, &req.display_name, &password, now)?;
+            // A first password the admin knows: they choose their own at first sign-in.
+            people::require_password_change(tx, id)?;
+            audit::append(tx, now, Some(admin.person), "created staff", Some(id), people::role_str(req.role))?;
+            Ok(id)
+        })
+        .await?;
+    Ok(Json(Created { id }))
+}
+
+/// Checked and hashed off the async threads, before the write.
+async fn staff_password(password: String) -> Result<accounts::StaffPassword> {
+    tokio::task::spawn_blocking(move || accounts::StaffPassword::new(&password)).await?
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    /// A first password (at least 10 characters) to give them; they choose their own at once.
+    pub password: String,
+}
+
+#[utoipa::path(post, path = "/api/admin/people/{id}/new-password", request_body = NewPassword, tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = crate::auth::Done), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn new_password(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<NewPassword>,
+) -> Result<Json<crate::auth::Done>> {
+    let person = person_id(&id)?;
+    if person == admin.person {
+        return Err(crate::error::ApiError::BadRequest("change your own password from your own screen".into()));
+    }
+    let password = staff_password(req.password).await?;
+    let now = store::now_ms();
+    state
+        .store
+        .write(move |tx| {
+            accounts::new_staff_password(tx, person, &password, now)?;
+            audit::append(
+                tx,
+                now,
+                Some(admin.person),
+                "set a new first password",
+                Some(person),
+                accounts::NEW_PASSWORD_DETAIL,
+            )
+        })
+        .await?;
+    ledger::note(&state.ledger, now, &[Decision::NewSecret(person), Decision::SignedOutEverywhere(person)]).await;
+    Ok(Json(crate::auth::Done { ok: true }))
+}
+
+/// Support has ended: the young person is told on their phone, and everything of theirs is
+/// erased when the organisation's retention period has passed (unless the case is reopened).
+#[utoipa::path(post, path = "/api/admin/people/{id}/close-case", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn close_case(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<crate::auth::Done>> {
+    set_case_closed(&state, admin.person, &id, true).await
+}
+
+#[utoipa::path(post, path = "/api/admin/people/{id}/reopen-case", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn reopen_case(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<crate::auth::Done>> {
+    set_case_closed(&state, admin.person, &id, false).await
+}
+
+async fn set_case_closed(state: &AppState, admin: PersonId, id: &str, closed: bool) -> Result<Json<crate::auth::Done>> {
+    let (person, now) = (person_id(id)?, store::now_ms());
+    state.store.write(move |tx| accounts::set_case_closed(tx, admin, person, closed, now)).await?;
+    let decision = if closed { Decision::CaseClosed(person) } else { Decision::CaseReopened(person) };
+    ledger::note(&state.ledger, now, &[decision]).await;
+    // Their open screens, and their key workers', look at /api/me again and show (or take down)
+    // the notice.
+    state.announce_people(person, tandem_shared::Visibility::Worker, None);
+    Ok(Json(crate::auth::Done { ok: true }))
+}
+
+/// Someone leaves: they can't sign in and every session ends; what they did stays on record.
+#[utoipa::path(post, path = "/api/admin/people/{id}/deactivate", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid), Deactivate),
+    responses((status = 200, body = crate::auth::Done), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn deactivate(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<Deactivate>,
+) -> Result<Json<crate::auth::Done>> {
+    set_active(&state, admin.person, &id, false, q.hand_over_to).await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct Deactivate {
+    /// For a key worker who leaves: another active key worker, given every young person they
+    /// support in the same step, so none is left without one (each is told who can see now).
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub hand_over_to: Option<PersonId>,
+}
+
+#[utoipa::path(post, path = "/api/admin/people/{id}/reactivate", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = crate::auth::Done), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn reactivate(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<crate::auth::Done>> {
+    set_active(&state, admin.person, &id, true, None).await
+}
+
+async fn set_active(
+    state: &AppState,
+    admin: PersonId,
+    id: &str,
+    active: bool,
+    hand_over_to: Option<PersonId>,
+) -> Result<Json<crate::auth::Done>> {
+    let person = person_id(id)?;
+    if person == admin {
+        return Err(crate::error::ApiError::BadRequest("you can't deactivate yourself; ask another admin".into()));
+    }
+    let now = store::now_ms();
+    let (released, handed_over, was_on_duty) = state
+        .store
+        .write(move |tx| {
+            let handed_over = match hand_over_to {
+                Some(to) => hand_over_everyone(tx, admin, person, to, now)?,
+                None => Vec::new(),
+            };
+            if !people::set_active(tx, person, active, now)? {
+                return Err(crate::error::ApiError::NotFound("no such person"));
+            }
+            if active {
+                audit::append(tx, now, Some(admin), "reactivated", Some(person), "can sign in again")?;
+                return Ok((Vec::new(), Vec::new(), false));
+            }
+            let was_on_duty = people::duty_worker(tx)? == Some(person);
+            let released = accounts::deactivate(tx, Some(admin), person, now, accounts::DEACTIVATED_DETAIL)?;
+            Ok((released, handed_over, was_on_duty))
+        })
+        .await?;
+    // What it ended too: reactivating them later brings back neither their assignments nor duty.
+    let mut decisions = vec![if active { Decision::Reactivated(person) } else { Decision::Deactivated(person) }];
+    if let Some(worker) = hand_over_to {
+        decisions.extend(handed_over.iter().map(|&young_person| Decision::Assigned { worker, young_person }));
+    }
+    decisions.extend(released.iter().map(|&young_person| Decision::Unassigned { worker: person, young_person }));
+    if was_on_duty {
+        decisions.push(Decision::DutyWorker(None));
+        state.service_changed();
+    }
+    ledger::note(&state.ledger, now, &decisions).await;
+    if !active {
+        state.tell_own_screens(person);
+    }
+    if !released.is_empty() {
+        state.assignments_changed();
+    }
+    for young_person in released {
+        // Done whether or not the notice goes out: a screen that misses it catches up at its next start.
+        state.announce_people(young_person, tandem_shared::Visibility::Worker, Some(person));
+    }
+    for young_person in handed_over {
+        state.announce_people(young_person, tandem_shared::Visibility::Worker, hand_over_to);
+    }
+    Ok(Json(crate::auth::Done { ok: true }))
+}
+
+/// Gives `to` every young person `from` supports (before `from` is deactivated, which ends
+/// `from`'s own assignments); returns those newly given.
+fn hand_over_everyone(
+    tx: &dyn store::sql::Db,
+    admin: PersonId,
+    from: PersonId,
+    to: PersonId,
+    now: i64,
+) -> Result<Vec<PersonId>> {
+    match people::by_id(tx, from)? {
+        None => return Err(ApiError::NotFound("no such person")),
+        Some(p) if p.role != Role::KeyWorker => {
+            return Err(ApiError::BadRequest("only a key worker has young people to hand over".into()));
+        }
+        Some(_) => {}
+    }
+    let active_worker = people::by_id(tx, to)?.is_some_and(|p| p.role == Role::KeyWorker && !p.deactivated());
+    if to == from || !active_worker {
+        return Err(ApiError::BadRequest("hand over to another key worker who is active".into()));
+    }
+    let mut given = Vec::new();
+    for young_person in people::caseload_of(tx, from)?.into_iter().map(|p| p.id) {
+        if people::is_assigned(tx, to, young_person)? {
+            continue;
+        }
+        accounts::assign(tx, to, young_person, now)?;
+        let detail = format!("from key worker {from} to {to}, who was leaving");
+        audit::append(tx, now, Some(admin), "handed over", Some(young_person), &detail)?;
+        given.push(young_person);
+    }
+    Ok(given)
+}
