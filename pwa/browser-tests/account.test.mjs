@@ -204,3 +204,36 @@ test('joining says any name will do, and a PIN being chosen can be shown to chec
   assert.equal(await page.getByLabel('Your PIN or password').getAttribute('type'), 'password');
   await context.close();
 });
+
+test('a sign-in on another device shows on the phone at once, and can be signed out there and then', async () => {
+  const phone = await (await env.browser.newContext()).newPage();
+  await signIn(phone, env.server.base, 'kai', '1357');
+  // Someone who learnt Kai's PIN signs in on their own phone.
+  const theirs = await (await env.browser.newContext()).newPage();
+  await signIn(theirs, env.server.base, 'kai', '1357');
+  const notice = phone.locator('#signed-in-elsewhere');
+  await notice.getByText(/^Someone signed in to Tandem as you on another device, today at \d/).waitFor();
+  await assertAccessible(phone, 'a sign-in elsewhere');
+  // The device that signed in is not told of the phone that was there before it.
+  await theirs.getByRole('button', { name: 'Account', exact: true }).waitFor();
+  assert.equal(await theirs.locator('#signed-in-elsewhere').count(), 0);
+
+  await notice.getByRole('button', { name: 'Sign it out' }).click();
+  await phone.getByText(/^Signed out there\. Nothing of yours shows on that device now\./).waitFor();
+  await theirs.getByRole('heading', { name: 'Sign in again' }).waitFor();
+  await phone.getByRole('button', { name: 'Choose a new PIN' }).click();
+  await phone.getByRole('heading', { name: 'Your account' }).waitFor();
+
+  // Kai's own tablet: "that was me", and it is not shown again, even after a reload.
+  const tablet = await (await env.browser.newContext()).newPage();
+  await signIn(tablet, env.server.base, 'kai', '1357');
+  await notice.getByRole('button', { name: 'That was me' }).click();
+  await notice.waitFor({ state: 'detached' });
+  const asked = phone.waitForResponse((r) => new URL(r.url()).pathname === '/api/me' && r.ok());
+  await phone.reload();
+  await asked;
+  await phone.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
+  await phone.waitForTimeout(500);
+  assert.equal(await notice.count(), 0, 'an answered sign-in is not shown again');
+  for (const page of [phone, theirs, tablet]) await page.context().close();
+});

@@ -4,6 +4,7 @@ import { CardCtx, type CardCtxValue, Ctx, type Route } from './context';
 import { useRoute } from './navigation';
 import { YoungPersonScreens } from './roles/YoungPerson';
 import { Account } from './screens/Account';
+import { SignedInElsewhere } from './screens/SignedInElsewhere';
 import { ChangePassword } from './screens/ChangePassword';
 import { SignIn } from './screens/SignIn';
 import { SignInAgain } from './screens/SignInAgain';
@@ -64,6 +65,11 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
             <p>Who supports you has changed. {workersChanged} what you share with "my worker".</p>
             <button type="button" onClick={() => setWorkersChanged(null)}>OK</button>
           </div>
+        )}
+        {session?.role === 'young_person' && ctx && !t.lending && (
+          <Ctx.Provider value={ctx}>
+            <SignedInElsewhere signIns={t.newSignIns} onAnswered={(ids) => void t.knowSignIns(ids)} />
+          </Ctx.Provider>
         )}
         {t.saveProblem && (
           <div class="card notice notice--pinned" role="alert">

@@ -139,3 +139,13 @@ function sameValue(a: unknown, b: unknown): boolean {
   const rb = b as { [k: string]: unknown };
   return ka.length === kb.length && ka.every((k) => k in rb && sameValue(ra[k], rb[k]));
 }
+
+/** A device signed in as someone, as `/api/me/sessions` (and, for a young person, `/api/me`)
+ *  names it. */
+export interface DeviceSignIn {
+  id: string;
+  this_device: boolean;
+  tablet: string | null;
+  started_at: number;
+  last_seen_at: number | null;
+}

@@ -47,9 +47,10 @@ impl AppState {
         self.publish(crate::events::Notice { owner, cursor, audience, worker, people: true });
     }
 
-    /// Sessions of `person` ended (a lost phone, signing out everywhere, leaving): their own open
-    /// screens pull now, are refused, and a lost phone drops what it holds at once instead of
-    /// at its next request. Nobody else's screens are told.
+    /// Sessions of `person` began or ended (a new sign-in, a lost phone, signing out everywhere,
+    /// leaving): their own open screens pull and ask `/api/me` now; one signed out is refused
+    /// and drops what it holds at once instead of at its next request. Nobody else's screens
+    /// are told.
     pub fn tell_own_screens(&self, person: PersonId) {
         self.announce_people(person, Visibility::Private, Some(person));
     }

@@ -585,3 +585,37 @@ async fn expired_sign_ins_are_forgotten_except_a_tablets_last_use() {
     let (_, list) = admin.call(Method::GET, "/api/admin/tablets", None).await;
     assert!(list[0]["last_seen_at"].is_i64(), "the tablet still says when it was last used: {list}");
 }
+
+#[tokio::test]
+async fn a_young_persons_open_screens_are_told_of_a_sign_in_elsewhere_and_me_names_it() {
+    let server = TestServer::start().await;
+    let phone = server.signed_in(ASH.0, ASH.1).await;
+    let mut phone_hears = listen(&phone).await;
+    let (status, me) = phone.call(Method::GET, "/api/me", None).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    let sign_ins = me["sign_ins"].as_array().unwrap();
+    assert_eq!(sign_ins.len(), 1, "one device so far: {me}");
+    assert_eq!(sign_ins[0]["this_device"], true);
+
+    let other = server.signed_in(ASH.0, ASH.1).await;
+    assert_eq!(next(&mut phone_hears).await, Some(i64::MAX), "the open phone is told at once");
+    let (_, me) = phone.call(Method::GET, "/api/me", None).await;
+    let others: Vec<_> = me["sign_ins"].as_array().unwrap().iter().filter(|s| s["this_device"] == false).collect();
+    assert_eq!(others.len(), 1, "{me}");
+    let (_, theirs) = other.call(Method::GET, "/api/me/sessions", None).await;
+    let other_session = theirs.as_array().unwrap().iter().find(|s| s["this_device"] == true).unwrap()["id"].clone();
+    assert_eq!(others[0]["id"], other_session, "the new sign-in, by the id the phone can end it with");
+
+    // Ended from the phone: it is gone from the list.
+    let id = other_session.as_str().unwrap();
+    let (status, body) = phone.call(Method::POST, &format!("/api/me/sessions/{id}/end"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, me) = phone.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["sign_ins"].as_array().unwrap().len(), 1, "{me}");
+
+    // Staff see no such list: they sign in on several devices as a matter of course.
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let (_, me) = sam.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["sign_ins"], json!([]));
+    server.stop().await;
+}

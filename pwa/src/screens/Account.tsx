@@ -2,30 +2,23 @@
 // has, the drop-in's tablet left signed in), and choosing a new PIN or password. What a signed-out
 // device holds stays hidden behind signing in again there.
 import { useContext, useEffect, useState } from 'preact/hooks';
-import { Ctx } from '../context';
+import { Ctx, type DeviceSignIn } from '../context';
 import { problemWords } from '../ui/useSubmit';
 import { NewSecretForm, SECRET_MIN } from './ChangePassword';
 import { onDay } from '../ui/words';
 
-interface MySession {
-  id: string;
-  this_device: boolean;
-  tablet: string | null;
-  started_at: number;
-  last_seen_at: number | null;
-}
 
 const when = (ms: number) => onDay(new Date(ms));
 
 export function Account() {
   const ctx = useContext(Ctx);
   const young = ctx.session.role === 'young_person';
-  const [list, setList] = useState<MySession[] | null>(null);
+  const [list, setList] = useState<DeviceSignIn[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const load = () => {
     setProblem(null);
-    ctx.api<MySession[]>('GET', '/api/me/sessions').then(setList, (e) => setProblem(problemWords(e, 'This needs signal. Try again when you are online.')));
+    ctx.api<DeviceSignIn[]>('GET', '/api/me/sessions').then(setList, (e) => setProblem(problemWords(e, 'This needs signal. Try again when you are online.')));
   };
   useEffect(load, []);
   // Signal came back while this was open: ask again rather than leave the problem showing.
@@ -33,11 +26,11 @@ export function Account() {
     if (ctx.online && problem && !list) load();
   }, [ctx.online]);
   const others = list?.filter((s) => !s.this_device) ?? [];
-  const signOut = async (which: MySession[]) => {
+  const signOut = async (which: DeviceSignIn[]) => {
     setDone(null);
     try {
       for (const s of which) await ctx.api('POST', `/api/me/sessions/${s.id}/end`);
-      const where = which.length === 1 ? name(which[0]).toLowerCase() : `${which.length} other devices`;
+      const where = which.length === 1 ? deviceName(which[0]).toLowerCase() : `${which.length} other devices`;
       setDone(`Signed out on ${where}. Nothing of yours shows there until someone signs in as you again.`);
     } catch (e) {
       setProblem(problemWords(e, 'Signing out there needs signal. Try again when you are online.'));
@@ -64,14 +57,14 @@ export function Account() {
         <ul class="cards">
           {list.map((s) => (
             <li class="card" key={s.id}>
-              <p class="card__text">{name(s)}</p>
+              <p class="card__text">{deviceName(s)}</p>
               <p class="card__meta">
                 Signed in {when(s.started_at)}
                 {s.last_seen_at ? `, last used ${when(s.last_seen_at)}` : ''}
               </p>
               {!s.this_device && (
                 <button type="button" onClick={() => void signOut([s])}>
-                  Sign out there<span class="visually-hidden"> ({name(s)}, signed in {when(s.started_at)})</span>
+                  Sign out there<span class="visually-hidden"> ({deviceName(s)}, signed in {when(s.started_at)})</span>
                 </button>
               )}
             </li>
@@ -90,7 +83,8 @@ export function Account() {
   );
 }
 
-function name(s: MySession): string {
+/** Which device a sign-in is, in words. */
+export function deviceName(s: DeviceSignIn): string {
   if (s.this_device) return 'This device';
   return s.tablet ? `The shared tablet "${s.tablet}"` : 'Another device';
 }

@@ -1,7 +1,7 @@
 // The session and sync wiring every role's screens run on: opens the store, signs in and out,
 // runs sync, and builds the context the screens read. No screens here.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { AccessEntry, AppCtx, CardCtxValue, Escalation, PersonRef, Route, SupportLine } from '../context';
+import type { AccessEntry, AppCtx, CardCtxValue, DeviceSignIn, Escalation, PersonRef, Route, SupportLine } from '../context';
 import type { FieldValue, RecordKind, Visibility } from '../generated/tandem';
 import { request } from '../sync/api';
 import { type Db, isStorageFull, MAKE_SPACE, open, type RejectedEntry, type Session, whileOpen } from '../sync/db';
@@ -28,6 +28,8 @@ interface Me {
   erase_at?: number | null;
   /** Notices put away on any device of theirs (young people and key workers). */
   put_away?: string[];
+  /** For a young person: the devices signed in as them now, this one too. */
+  sign_ins?: DeviceSignIn[];
 }
 
 export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
@@ -49,6 +51,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   // Whether this device has fetched from the server at least once (a cursor is stored).
   const [pulled, setPulled] = useState(false);
   const [workersChanged, setWorkersChanged] = useState<string | null>(null);
+  /** Devices signed in as this young person that they haven't been shown yet. */
+  const [newSignIns, setNewSignIns] = useState<DeviceSignIn[]>([]);
   const [unlockCheck, setUnlockCheck] = useState<UnlockCheck | null>(null);
   const [alerts, setAlerts] = useState<AlertStatus[]>([]);
   const [pending, setPending] = useState<PendingAlert[]>([]);
@@ -121,6 +125,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       }
       const kept: Me = { workers: fresh.workers, caseload: fresh.caseload, alerts_go_to: fresh.alerts_go_to, alerts_escalate: fresh.alerts_escalate, support_lines: fresh.support_lines, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at };
       await d.put('meta', kept, 'me');
+      if (fresh.role === 'young_person') await noticeSignIns(d, fresh.sign_ins ?? []);
       if (keepsLooks(fresh.role)) await shareLooks(d, mgr, fresh.caseload);
       if (fresh.put_away) await sharePutAway(d, mgr, fresh.put_away);
       return kept;
@@ -128,6 +133,34 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       // Offline: the cached list is used.
       return null;
     }
+  };
+
+  /** Other devices signed in as this young person that they haven't been shown: a new one may
+   *  mean someone else knows their PIN. A device newly signed in takes those signed in before it
+   *  as known (the new one is itself). Ids of devices since signed out are let go. */
+  const noticeSignIns = async (d: Db, signIns: DeviceSignIn[]) => {
+    const here = signIns.find((s) => s.this_device);
+    const others = signIns.filter((s) => !s.this_device);
+    const live = others.map((s) => s.id);
+    let known = (await d.get('meta', 'known-sign-ins')) as string[] | undefined;
+    if (!known) {
+      known = others.filter((s) => here && s.started_at <= here.started_at).map((s) => s.id);
+      await d.put('meta', known, 'known-sign-ins');
+    }
+    const stillLive = known.filter((id) => live.includes(id));
+    if (stillLive.length !== known.length) await d.put('meta', stillLive, 'known-sign-ins');
+    setNewSignIns(others.filter((s) => !known.includes(s.id)));
+  };
+
+  /** Shown, and answered ("that was me", or signed out): not shown again. Kept before the
+   *  notice goes, so closing Tandem straight after answering doesn't bring it back. */
+  const knowSignIns = async (ids: string[]) => {
+    if (db) {
+      const known = ((await db.get('meta', 'known-sign-ins')) as string[] | undefined) ?? [];
+      // Not kept (storage full): shown again at the next start, which is the safe way to fail.
+      await db.put('meta', [...new Set([...known, ...ids])], 'known-sign-ins').catch(() => undefined);
+    }
+    setNewSignIns((shown) => shown.filter((s) => !ids.includes(s.id)));
   };
 
   /** A key worker's or drop-in staff's looks, from every device of theirs (a shared tablet keeps
@@ -501,6 +534,9 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setSaveProblem(null);
     setRejected([]);
     setMe({ workers: [], caseload: [] });
+    // Notices about this person's account: the next person on a shared tablet never sees them.
+    setWorkersChanged(null);
+    setNewSignIns([]);
     setConfirmSignOut(null);
     setEnded(false);
     setServerRestored(false);
@@ -604,6 +640,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     },
     workersChanged,
     setWorkersChanged,
+    newSignIns,
+    knowSignIns,
     farewell,
     setFarewell,
     saveProblem,

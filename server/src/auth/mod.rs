@@ -342,6 +342,11 @@ pub async fn sign_in(
     if tokens.erasure_cancelled {
         ledger::note(&state.ledger, store::now_ms(), &[Decision::Kept(tokens.person)]).await;
     }
+    // A young person's other open screens show the new sign-in now: someone else may know
+    // their PIN.
+    if tokens.role == Role::YoungPerson {
+        state.tell_own_screens(tokens.person);
+    }
     Ok(Json(tokens))
 }
 

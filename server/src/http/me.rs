@@ -76,6 +76,9 @@ pub struct Me {
     /// For a young person or a key worker: the notices of collided words you have put away, on
     /// any device (`record/field/ms.count/device`, naming the kept version each was about).
     pub put_away: Vec<String>,
+    /// For a young person: the devices signed in as you now, this one too, so the app can show
+    /// one it hasn't seen before that signed in after it (someone else may know your PIN).
+    pub sign_ins: Vec<MySession>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -97,7 +100,7 @@ fn refs(list: Vec<(PersonId, String)>) -> Vec<PersonRef> {
 
 #[utoipa::path(get, path = "/api/me", tag = "me", security(("bearer" = [])), responses((status = 200, body = Me), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>> {
-    let settings = state.settings.clone();
+    let (settings, signed_in_at) = (state.settings.clone(), state.signed_in_at());
     let me = state
         .store
         .read(move |conn| {
@@ -146,6 +149,8 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 _ => None,
             };
             let support_lines = if p.role == Role::YoungPerson { support_lines::list(conn)? } else { vec![] };
+            let sign_ins =
+                if p.role == Role::YoungPerson { my_sessions_in(conn, &caller, signed_in_at)? } else { vec![] };
             Ok(Me {
                 id: p.id,
                 role: p.role,
@@ -158,6 +163,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 case_closed_at: plan.case_closed_at,
                 erase_at: erase_at(&settings, plan),
                 put_away,
+                sign_ins,
             })
         })
         .await?;
@@ -242,19 +248,22 @@ pub struct MySession {
 #[utoipa::path(get, path = "/api/me/sessions", tag = "me", security(("bearer" = [])),
     responses((status = 200, body = [MySession]), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn my_sessions(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<MySession>>> {
-    let (person, at) = (caller.person, state.signed_in_at());
-    let list = state.store.read(move |conn| people::live_sessions(conn, person, at)).await?;
-    Ok(Json(
-        list.into_iter()
-            .map(|(id, _device, tablet, started_at, last_seen_at)| MySession {
-                this_device: id == caller.session,
-                id,
-                tablet,
-                started_at,
-                last_seen_at,
-            })
-            .collect(),
-    ))
+    let at = state.signed_in_at();
+    Ok(Json(state.store.read(move |conn| my_sessions_in(conn, &caller, at)).await?))
+}
+
+fn my_sessions_in(conn: &dyn crate::store::sql::Db, caller: &Caller, at: people::SignedInAt) -> Result<Vec<MySession>> {
+    let list = people::live_sessions(conn, caller.person, at)?;
+    Ok(list
+        .into_iter()
+        .map(|(id, _device, tablet, started_at, last_seen_at)| MySession {
+            this_device: id == caller.session,
+            id,
+            tablet,
+            started_at,
+            last_seen_at,
+        })
+        .collect())
 }
 
 /// Signs one of my devices out: at once if open (its screen is told), else at its next request; what it holds stays

@@ -1,0 +1,71 @@
+// Tandem was opened as this young person on another device. Usually that is them (a new phone,
+// the drop-in's tablet), but someone who pressures a young person may have learnt their PIN, so
+// each new sign-in is shown once on their other devices, with a way to end it there and then.
+import { useContext, useState } from 'preact/hooks';
+import { Ctx, type DeviceSignIn } from '../context';
+import { ApiFailure } from '../sync/api';
+import { problemWords } from '../ui/useSubmit';
+import { onDay } from '../ui/words';
+import { deviceName } from './Account';
+
+const at = (ms: number) => `${onDay(new Date(ms))} at ${new Date(ms).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' })}`;
+
+export function SignedInElsewhere({ signIns, onAnswered }: { signIns: DeviceSignIn[]; onAnswered: (ids: string[]) => void }) {
+  const ctx = useContext(Ctx);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [ended, setEnded] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const ids = signIns.map((s) => s.id);
+  if (ended) {
+    return (
+      <div class="card notice" role="status">
+        <p>
+          Signed out there. Nothing of yours shows on that device now. If someone else knows your PIN, choose a new one so
+          they can't sign in again.
+        </p>
+        <div class="row">
+          <button type="button" onClick={() => { setEnded(false); ctx.go({ name: 'account' }); }}>Choose a new PIN</button>
+          <button type="button" class="link-button" onClick={() => setEnded(false)}>OK</button>
+        </div>
+      </div>
+    );
+  }
+  if (signIns.length === 0) return null;
+  const signOutThere = async () => {
+    setProblem(null);
+    setBusy(true);
+    try {
+      for (const id of ids) {
+        await ctx.api('POST', `/api/me/sessions/${id}/end`).catch((e: unknown) => {
+          // Signed out there already (from another device of theirs): nothing left to end.
+          if (!(e instanceof ApiFailure && e.failure.kind === 'rejected' && e.failure.status === 404)) throw e;
+        });
+      }
+      setEnded(true);
+      onAnswered(ids);
+    } catch (e) {
+      setProblem(problemWords(e, 'Signing out there needs signal. Try again when you are online.'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const where =
+    signIns.length === 1
+      ? `${deviceName(signIns[0]).replace(/^The /, 'the ').replace(/^Another /, 'another ')}, ${at(signIns[0].started_at)}`
+      : `${signIns.length} other devices`;
+  return (
+    <div class="card notice" role="alert" id="signed-in-elsewhere">
+      <p>
+        Someone signed in to Tandem as you on {where}. If that was you, that's fine. If it wasn't, sign {signIns.length === 1 ? 'it' : 'them'} out
+        now.
+      </p>
+      {problem && <p class="problem">{problem}</p>}
+      <div class="row">
+        <button type="button" disabled={busy} onClick={() => void signOutThere()}>
+          Sign {signIns.length === 1 ? 'it' : 'them'} out
+        </button>
+        <button type="button" disabled={busy} onClick={() => onAnswered(ids)}>That was me</button>
+      </div>
+    </div>
+  );
+}
