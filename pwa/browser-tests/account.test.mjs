@@ -94,12 +94,22 @@ test('a young person locks Tandem on their phone with a code: asked on opening a
   await assertAccessible(page, 'the phone lock');
   assert.equal(await page.getByText(/good listener/).count(), 0, 'their words are hidden');
   assert.equal(await page.getByRole('button', { name: 'Account', exact: true }).count(), 0, 'nowhere to go until unlocked');
+  // Ash signs in on another device meanwhile: the locked phone is told, and says nothing of it
+  // until unlocked (whoever holds it may be the reason to lock it).
+  const told = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/me' && r.ok());
+  const elsewhere = await (await env.browser.newContext()).newPage();
+  await signIn(elsewhere, env.server.base, 'ash', '2468');
+  await told;
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator('#signed-in-elsewhere').count(), 0, 'nothing of their account over the lock');
   await page.getByLabel('Your lock code').fill('1111');
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByText("That code didn't match. Try again.").waitFor();
   await page.getByLabel('Your lock code').fill('2580');
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByText("I'm a good listener. My mates come to me.").waitFor();
+  await page.locator('#signed-in-elsewhere').getByRole('button', { name: 'That was me' }).click();
+  await elsewhere.context().close();
 
   // Away (another app, the screen off) longer than the time allowed: locked on coming back.
   const visibility = (state) =>

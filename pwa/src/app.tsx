@@ -34,6 +34,9 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
   }
   // The admin console is used at desks and on tablets: its tables get the width.
   const wide = session?.role === 'admin';
+  // Notices about a young person's account are theirs: not drawn over a lock screen (a phone in
+  // someone else's hands, a lent tablet between visitors) or a sign-in.
+  const openToThem = session?.role === 'young_person' && ctx && !t.mustChange && !locked && !t.phoneLocked && !t.ended && !t.lending;
 
   return (
     <>
@@ -60,13 +63,13 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
       )}
       <main id="main" class={wide ? 'wide' : undefined}>
         {confirmSignOut && <ConfirmSignOut unsent={confirmSignOut.unsent} typed={confirmSignOut.typed} onWait={() => { t.keepSignedIn(); void engine.current?.syncNow(); }} onBack={t.keepSignedIn} onSignOut={() => void signOut(true)} />}
-        {workersChanged && session?.role === 'young_person' && (
+        {workersChanged && openToThem && (
           <div class="card notice" role="status">
             <p>Who supports you has changed. {workersChanged} what you share with "my worker".</p>
             <button type="button" onClick={() => setWorkersChanged(null)}>OK</button>
           </div>
         )}
-        {session?.role === 'young_person' && ctx && !t.lending && (
+        {openToThem && (
           <Ctx.Provider value={ctx}>
             <SignedInElsewhere signIns={t.newSignIns} onAnswered={(ids) => void t.knowSignIns(ids)} />
           </Ctx.Provider>

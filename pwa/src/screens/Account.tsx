@@ -30,7 +30,7 @@ export function Account() {
     setDone(null);
     try {
       for (const s of which) await ctx.api('POST', `/api/me/sessions/${s.id}/end`);
-      const where = which.length === 1 ? deviceName(which[0]).toLowerCase() : `${which.length} other devices`;
+      const where = which.length === 1 ? deviceName(which[0], true) : `${which.length} other devices`;
       setDone(`Signed out on ${where}. Nothing of yours shows there until someone signs in as you again.`);
     } catch (e) {
       setProblem(problemWords(e, 'Signing out there needs signal. Try again when you are online.'));
@@ -83,10 +83,10 @@ export function Account() {
   );
 }
 
-/** Which device a sign-in is, in words. */
-export function deviceName(s: DeviceSignIn): string {
-  if (s.this_device) return 'This device';
-  return s.tablet ? `The shared tablet "${s.tablet}"` : 'Another device';
+/** Which device a sign-in is, in words (`inSentence`: to go after other words). */
+export function deviceName(s: DeviceSignIn, inSentence = false): string {
+  const name = s.this_device ? 'This device' : s.tablet ? `The shared tablet "${s.tablet}"` : 'Another device';
+  return inSentence ? name.charAt(0).toLowerCase() + name.slice(1) : name;
 }
 
 /** A new PIN (young people) or password (staff), giving the one they have now. */

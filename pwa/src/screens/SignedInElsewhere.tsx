@@ -51,7 +51,7 @@ export function SignedInElsewhere({ signIns, onAnswered }: { signIns: DeviceSign
   };
   const where =
     signIns.length === 1
-      ? `${deviceName(signIns[0]).replace(/^The /, 'the ').replace(/^Another /, 'another ')}, ${at(signIns[0].started_at)}`
+      ? `${deviceName(signIns[0], true)}, ${at(signIns[0].started_at)}`
       : `${signIns.length} other devices`;
   return (
     <div class="card notice" role="alert" id="signed-in-elsewhere">
