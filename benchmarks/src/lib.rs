@@ -66,7 +66,9 @@ async fn make_fleet(db: &str, key: &Path, data_key: Option<&Path>, young: usize,
         let person = store
             .write(move |tx| {
                 let id = people::create(tx, role, Some(&name), &name, None, now)?;
-                let sid = people::create_session(tx, id, &Uuid::now_v7().to_string(), None, now)?;
+                let device = Uuid::now_v7().to_string();
+                let on = people::SessionDevice { id: &device, kind: None, tablet: None };
+                let sid = people::create_session(tx, id, on, now)?;
                 let token = keys.issue_access(id, role, &sid, 0, (now / 1000) as u64, 4 * 3600)?;
                 Ok(Person { id, token })
             })

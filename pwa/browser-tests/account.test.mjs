@@ -18,7 +18,8 @@ test('a young person signs out a phone someone else has, from their own, and cho
   await phone.getByRole('button', { name: 'Account', exact: true }).click();
   await phone.getByRole('heading', { name: 'Where you are signed in' }).waitFor();
   const cards = phone.locator('li.card');
-  const others = cards.filter({ hasText: 'Another device' });
+  // Each says what kind of device it is (headless Chromium on Linux, here).
+  const others = cards.filter({ hasText: 'A Linux computer (Chrome)' });
   await others.nth(2).waitFor();
   assert.equal(await cards.count(), 4);
   assert.equal(await cards.filter({ hasText: 'This device' }).getByRole('button').count(), 0, 'no way to sign out this one from the list');
@@ -27,7 +28,7 @@ test('a young person signs out a phone someone else has, from their own, and cho
 
   // One of them...
   await others.first().getByRole('button', { name: /Sign out there/ }).click();
-  await phone.getByText(/^Signed out on another device\./).waitFor();
+  await phone.getByText(/^Signed out on a Linux computer \(Chrome\)\./).waitFor();
   await others.nth(2).waitFor({ state: 'detached' });
   // ...then every other at once.
   await phone.getByRole('button', { name: 'Sign out everywhere except here' }).click();
@@ -222,7 +223,7 @@ test('a sign-in on another device shows on the phone at once, and can be signed 
   const theirs = await (await env.browser.newContext()).newPage();
   await signIn(theirs, env.server.base, 'kai', '1357');
   const notice = phone.locator('#signed-in-elsewhere');
-  await notice.getByText(/^Someone signed in to Tandem as you on another device, today at \d/).waitFor();
+  await notice.getByText(/^Someone signed in to Tandem as you on a Linux computer \(Chrome\), today at \d/).waitFor();
   await assertAccessible(phone, 'a sign-in elsewhere');
   // The device that signed in is not told of the phone that was there before it.
   await theirs.getByRole('button', { name: 'Account', exact: true }).waitFor();

@@ -145,6 +145,8 @@ function sameValue(a: unknown, b: unknown): boolean {
 export interface DeviceSignIn {
   id: string;
   this_device: boolean;
+  /** What kind of device it said it was at sign-in ("Android phone (Chrome)"), if it said. */
+  device_kind?: string | null;
   tablet: string | null;
   started_at: number;
   last_seen_at: number | null;

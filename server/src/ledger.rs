@@ -1000,8 +1000,9 @@ mod tests {
                 people::unassign(tx, w1, y2, 150)?;
                 erasure::set_case_closed(tx, y1, Some(300))?;
                 erasure::ask(tx, y1, 400)?;
-                let live = people::create_session(tx, y1, &Uuid::now_v7().to_string(), None, 60)?;
-                let ended = people::create_session(tx, y2, &Uuid::now_v7().to_string(), None, 60)?;
+                let device = |id: &'static str| people::SessionDevice { id, kind: None, tablet: None };
+                let live = people::create_session(tx, y1, device("phone-1"), 60)?;
+                let ended = people::create_session(tx, y2, device("phone-2"), 60)?;
                 people::revoke_session(tx, &ended, 70)?;
                 let tablet = store::tablets::register(tx, "Front desk", "key", w1, 80)?;
                 people::set_duty_worker(tx, Some(w1))?;

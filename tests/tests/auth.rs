@@ -619,3 +619,35 @@ async fn a_young_persons_open_screens_are_told_of_a_sign_in_elsewhere_and_me_nam
     assert_eq!(me["sign_ins"], json!([]));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn each_sign_in_says_what_kind_of_device_it_was_made_on() {
+    let server = TestServer::start().await;
+    let phone_agent = "Mozilla/5.0 (Linux; Android 13; SM-A145R) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36";
+    let mut phone = server.device();
+    let resp = phone
+        .request(Method::POST, "/api/auth/sign-in")
+        .header(reqwest::header::USER_AGENT, phone_agent)
+        .json(&json!({"name": ASH.0, "secret": ASH.1, "device": phone.device}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    phone.take_tokens(&resp.json::<Value>().await.unwrap());
+    // A client that says nothing recognisable (this test's own HTTP client).
+    let laptop = server.signed_in(ASH.0, ASH.1).await;
+
+    let (_, mine) = laptop.call(Method::GET, "/api/me/sessions", None).await;
+    let kinds: Vec<_> =
+        mine.as_array().unwrap().iter().map(|s| (s["this_device"].clone(), s["device_kind"].clone())).collect();
+    assert!(kinds.contains(&(json!(false), json!("Android phone (Samsung Internet)"))), "{mine}");
+    assert!(kinds.contains(&(json!(true), Value::Null)), "{mine}");
+
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (_, theirs) = admin.call(Method::GET, &format!("/api/admin/people/{}/sessions", phone.me()), None).await;
+    assert!(
+        theirs.as_array().unwrap().iter().any(|s| s["device_kind"] == "Android phone (Samsung Internet)"),
+        "{theirs}"
+    );
+    server.stop().await;
+}

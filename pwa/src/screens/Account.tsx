@@ -5,7 +5,7 @@ import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx, type DeviceSignIn } from '../context';
 import { problemWords } from '../ui/useSubmit';
 import { NewSecretForm, SECRET_MIN } from './ChangePassword';
-import { onDay } from '../ui/words';
+import { onDay, withArticle } from '../ui/words';
 
 
 const when = (ms: number) => onDay(new Date(ms));
@@ -85,7 +85,13 @@ export function Account() {
 
 /** Which device a sign-in is, in words (`inSentence`: to go after other words). */
 export function deviceName(s: DeviceSignIn, inSentence = false): string {
-  const name = s.this_device ? 'This device' : s.tablet ? `The shared tablet "${s.tablet}"` : 'Another device';
+  const name = s.this_device
+    ? 'This device'
+    : s.tablet
+      ? `The shared tablet "${s.tablet}"`
+      : s.device_kind
+        ? withArticle(s.device_kind)
+        : 'Another device';
   return inSentence ? name.charAt(0).toLowerCase() + name.slice(1) : name;
 }
 

@@ -172,3 +172,8 @@ export function valueWords(v: FieldValue): string {
       return v.value;
   }
 }
+
+/** A kind of device with "a" or "an": "An Android phone (Chrome)", "A Mac (Safari)", "An iPhone". */
+export function withArticle(kind: string): string {
+  return `${/^[AEIOUi]/.test(kind) ? 'An' : 'A'} ${kind}`;
+}

@@ -1,6 +1,7 @@
 //! Joining, signing in, refreshing and signing out.
 
 pub mod address;
+pub mod device_kind;
 pub mod extract;
 pub mod passwords;
 pub mod tokens;
@@ -118,15 +119,23 @@ pub fn check_secret(secret: &str, min: usize) -> Result<()> {
 }
 
 /// Issues an access token and a first refresh token for a new session.
+/// What kind of device is signing in, from its browser's description of itself.
+fn kind_of_device(headers: &axum::http::HeaderMap) -> Option<String> {
+    let agent = headers.get(axum::http::header::USER_AGENT)?.to_str().ok()?;
+    device_kind::from_user_agent(agent)
+}
+
 fn open_session(
     conn: &dyn crate::store::sql::Db,
     state: &AppState,
     person: &people::Person,
-    device: DeviceId,
+    device: (DeviceId, Option<&str>),
     tablet: Option<(String, String)>,
 ) -> Result<Tokens> {
     let now = store::now_ms();
-    let sid = people::create_session(conn, person.id, &device.to_string(), tablet.as_ref().map(|t| t.0.as_str()), now)?;
+    let (device, kind) = (device.0.to_string(), device.1);
+    let on = people::SessionDevice { id: &device, kind, tablet: tablet.as_ref().map(|t| t.0.as_str()) };
+    let sid = people::create_session(conn, person.id, on, now)?;
     Ok(Tokens { tablet: tablet.map(|t| t.1), ..issue(conn, state, person, &sid, now)? })
 }
 
@@ -217,8 +226,10 @@ async fn count_wrong_secret(
 pub async fn join(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
+    headers: axum::http::HeaderMap,
     ApiJson(req): ApiJson<JoinRequest>,
 ) -> Result<Json<Tokens>> {
+    let kind = kind_of_device(&headers);
     let name = check_name(&req.name)?;
     check_secret(&req.secret, PIN_MIN)?;
     let code_hash = tokens::hash_secret(&tokens::normalise_invite_code(&req.code));
@@ -262,7 +273,7 @@ pub async fn join(
             }
             people::set_credentials(tx, yp, &name, &hash, now)?;
             let person = people::by_id(tx, yp)?.ok_or(ApiError::Internal("invited person missing".into()))?;
-            let tokens = open_session(tx, &st, &person, req.device, None)?;
+            let tokens = open_session(tx, &st, &person, (req.device, kind.as_deref()), None)?;
             Ok((tokens, reset, now))
         })
         .await?;
@@ -284,8 +295,10 @@ pub async fn join(
 pub async fn sign_in(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
+    headers: axum::http::HeaderMap,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<Json<Tokens>> {
+    let kind = kind_of_device(&headers);
     refuse_blocked_address(&state, &address).await?;
     // One path for every name, known or not: the same lookups, the same password check (against
     // a stand-in hash when nobody has the name), the same counting, locking, delay and message.
@@ -335,7 +348,8 @@ pub async fn sign_in(
                     "signed in before the erasure",
                 )?;
             }
-            Ok(Tokens { erasure_cancelled: cancelled, ..open_session(tx, &st, &person, req.device, tablet.clone())? })
+            let device = (req.device, kind.as_deref());
+            Ok(Tokens { erasure_cancelled: cancelled, ..open_session(tx, &st, &person, device, tablet.clone())? })
         })
         .await?;
     tracing::info!(person = %tokens.person, "signed in");

@@ -236,6 +236,8 @@ pub struct MySession {
     pub id: String,
     /// The device asking.
     pub this_device: bool,
+    /// What kind of device it said it was at sign-in ("Android phone (Chrome)"), if it said.
+    pub device_kind: Option<String>,
     /// A shared tablet's name, if it is a registered one.
     pub tablet: Option<String>,
     /// Unix ms.
@@ -256,12 +258,13 @@ fn my_sessions_in(conn: &dyn crate::store::sql::Db, caller: &Caller, at: people:
     let list = people::live_sessions(conn, caller.person, at)?;
     Ok(list
         .into_iter()
-        .map(|(id, _device, tablet, started_at, last_seen_at)| MySession {
-            this_device: id == caller.session,
-            id,
-            tablet,
-            started_at,
-            last_seen_at,
+        .map(|s| MySession {
+            this_device: s.id == caller.session,
+            id: s.id,
+            device_kind: s.device_kind,
+            tablet: s.tablet,
+            started_at: s.started_at,
+            last_seen_at: s.last_seen_at,
         })
         .collect())
 }

@@ -373,19 +373,36 @@ pub fn take_invite(conn: &dyn Db, code_hash: &str, now: i64) -> Result<Option<Pe
     Ok(Some(young_person))
 }
 
-/// A new session for `person` on `device`, which is the registered shared tablet `tablet` if given.
-pub fn create_session(conn: &dyn Db, person: PersonId, device: &str, tablet: Option<&str>, now: i64) -> Result<String> {
+/// Where a session is: the device's own random id, what kind of device it said it was, and the
+/// registered shared tablet it is, if it is one.
+pub struct SessionDevice<'a> {
+    pub id: &'a str,
+    pub kind: Option<&'a str>,
+    pub tablet: Option<&'a str>,
+}
+
+/// A new session for `person` on `device`.
+pub fn create_session(conn: &dyn Db, person: PersonId, device: SessionDevice, now: i64) -> Result<String> {
     let id = Uuid::now_v7().to_string();
     conn.execute(
-        "INSERT INTO sessions (id, person_id, device_id, created_at, tablet_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-        &[(&id).into(), person.to_string().into(), device.into(), now.into(), tablet.into()],
+        "INSERT INTO sessions (id, person_id, device_id, created_at, tablet_id, device_kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        &[(&id).into(), person.to_string().into(), device.id.into(), now.into(), device.tablet.into(), device.kind.into()],
     )?;
     Ok(id)
 }
 
-/// A session that has not ended: (id, device, the registered tablet's name if it is one,
-/// started, last seen).
-pub type LiveSession = (String, String, Option<String>, i64, Option<i64>);
+/// A session that has not ended.
+pub struct LiveSession {
+    pub id: String,
+    /// The device's own random id.
+    pub device: String,
+    /// What kind of device it said it was at sign-in ("Android phone (Chrome)"), if it said.
+    pub device_kind: Option<String>,
+    /// The registered shared tablet's name, if it is one.
+    pub tablet: Option<String>,
+    pub started_at: i64,
+    pub last_seen_at: Option<i64>,
+}
 /// A young person, and their key workers: (id, name, [(worker id, worker name)]).
 pub type AssignedRow = (PersonId, String, Vec<(PersonId, String)>);
 
@@ -408,14 +425,23 @@ pub struct SignedInAt {
 pub fn live_sessions(conn: &dyn Db, person: PersonId, at: SignedInAt) -> Result<Vec<LiveSession>> {
     conn.query(
         &format!(
-            "SELECT s.id, s.device_id, t.name, s.created_at, s.last_seen_at FROM sessions s
+            "SELECT s.id, s.device_id, t.name, s.created_at, s.last_seen_at, s.device_kind FROM sessions s
              LEFT JOIN tablets t ON t.id = s.tablet_id WHERE s.person_id = ?1 AND {USABLE}
              ORDER BY coalesce(s.last_seen_at, s.created_at) DESC"
         ),
         &[person.to_string().into(), at.now.into(), (at.now - at.access_ms).into()],
     )?
     .iter()
-    .map(|r| Ok((r.string(0)?, r.string(1)?, r.opt_text(2)?.map(str::to_owned), r.int(3)?, r.opt_int(4)?)))
+    .map(|r| {
+        Ok(LiveSession {
+            id: r.string(0)?,
+            device: r.string(1)?,
+            tablet: r.opt_text(2)?.map(str::to_owned),
+            started_at: r.int(3)?,
+            last_seen_at: r.opt_int(4)?,
+            device_kind: r.opt_text(5)?.map(str::to_owned),
+        })
+    })
     .collect()
 }
 

@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0023_team_looks.sql"),
     include_str!("migrations/sqlite/0024_support_lines.sql"),
     include_str!("migrations/sqlite/0025_alert_escalation.sql"),
+    include_str!("migrations/sqlite/0026_session_device_kind.sql"),
 ];
 const READERS: usize = 4;
 

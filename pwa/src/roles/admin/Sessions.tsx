@@ -1,9 +1,12 @@
 // A person's signed-in devices, and ending them (a lost phone, someone leaving).
 import { useEffect, useState } from 'preact/hooks';
+import { withArticle } from '../../ui/words';
 import { type SessionRow, when, useCall, Problem, usePeople } from './shared';
 
+/** The kind of device, and the end of its own id to tell two of a kind apart. */
 function deviceName(s: SessionRow): string {
-  return s.tablet ? `Shared tablet "${s.tablet}"` : `Device ${s.device.slice(-6)}`;
+  if (s.tablet) return `Shared tablet "${s.tablet}"`;
+  return s.device_kind ? `${withArticle(s.device_kind)}, device ${s.device.slice(-6)}` : `Device ${s.device.slice(-6)}`;
 }
 
 export function Sessions({ id }: { id: string }) {

@@ -22,6 +22,7 @@ export interface Assigned {
 export interface SessionRow {
   id: string;
   device: string;
+  device_kind?: string | null;
   tablet: string | null;
   started_at: number;
   last_seen_at: number | null;

@@ -38,6 +38,8 @@ pub struct SessionSummary {
     pub id: String,
     /// The random id the device gave itself (the first part is enough to tell devices apart).
     pub device: String,
+    /// What kind of device it said it was at sign-in ("Android phone (Chrome)"), if it said.
+    pub device_kind: Option<String>,
     /// A shared tablet's name, if it is a registered one.
     pub tablet: Option<String>,
     /// Unix ms.
@@ -66,12 +68,13 @@ pub async fn sessions(
         .await?;
     Ok(Json(
         list.into_iter()
-            .map(|(id, device, tablet, started_at, last_seen_at)| SessionSummary {
-                id,
-                device,
-                tablet,
-                started_at,
-                last_seen_at,
+            .map(|s| SessionSummary {
+                id: s.id,
+                device: s.device,
+                device_kind: s.device_kind,
+                tablet: s.tablet,
+                started_at: s.started_at,
+                last_seen_at: s.last_seen_at,
             })
             .collect(),
     ))
