@@ -8,6 +8,10 @@
 //! 3. The losing value is never dropped: it is kept in `Record::conflicts`, shown to both.
 //!    The exception is a device's own earlier draft: a later write from the same device, based on
 //!    the same version, replaces it without a conflict (it is one person changing their mind).
+//!    So does the same person's next write from the same device over their current value,
+//!    whatever version it names: a device shows its own unsent writes on top of what it last
+//!    pulled, so it wrote seeing that value, and its base only lags while that value is on its
+//!    way back (a step ticked, then the steps reworded before the tick came back).
 //!    The young person's words (a title, a text, a why) that a worker writes over under rule 1
 //!    are kept the same way, so the young person can see them and take them back; they go once
 //!    the young person writes again from them.
@@ -98,7 +102,7 @@ pub fn apply(record: &mut Record, write: FieldWrite) -> Result<Outcome, Refusal>
         return Ok(Outcome::Duplicate);
     }
     let mut same_field = std::iter::once(&current).chain(record.conflicts.iter().filter(|c| c.value.name() == name));
-    if same_field.any(|other| is_later_draft(other, &write)) {
+    if same_field.any(|other| is_later_draft(other, &write)) || follows_on_same_device(&current, &write) {
         return Ok(Outcome::Superseded);
     }
     record.conflicts.retain(|c| c.value.name() != name || !is_later_draft(&write, c));
@@ -111,7 +115,8 @@ pub fn apply(record: &mut Record, write: FieldWrite) -> Result<Outcome, Refusal>
         record.conflicts.retain(|c| c.value.name() != name || c.author.person != owner || Some(c.stamp) != write.base);
     }
 
-    if write.base == Some(current.stamp) || is_later_draft(&write, &current) {
+    if write.base == Some(current.stamp) || is_later_draft(&write, &current) || follows_on_same_device(&write, &current)
+    {
         let writes_over_their_words = side == Side::Worker
             && write.base == Some(current.stamp)
             && record.side_of(current.author.person) == Side::Owner
@@ -139,6 +144,14 @@ fn priority(record: &Record, state: &FieldState) -> (Side, Stamp) {
 /// `later` replaces `earlier` as the same device's next draft from the same starting point.
 fn is_later_draft(later: &FieldState, earlier: &FieldState) -> bool {
     later.author.device == earlier.author.device && later.base == earlier.base && later.stamp > earlier.stamp
+}
+
+/// `later` is the same person's next write from the same device as `earlier`, which it was made
+/// seeing (a device replays its unsent writes over what it pulled), whatever base it names.
+fn follows_on_same_device(later: &FieldState, earlier: &FieldState) -> bool {
+    later.author.person == earlier.author.person
+        && later.author.device == earlier.author.device
+        && later.stamp > earlier.stamp
 }
 
 /// Conflicts stay sorted by field then stamp, so equal histories compare equal.

@@ -145,6 +145,31 @@ proptest! {
         prop_assert_eq!(&first, &run(&s, &c, |_, _| {}));
     }
 
+    /// One device's own writes to a field never stand as conflicts with each other, whatever
+    /// version each names: its base lags while its earlier writes are on their way back (a step
+    /// ticked, then the steps reworded before the tick came back in a pull). The device's writes
+    /// arrive in the order it made them, as the protocol ensures; the last is what stands.
+    #[test]
+    fn a_devices_own_writes_never_conflict_with_each_other(
+        who in prop::sample::select(vec![owner_on(1), worker_on(1)]),
+        lags in prop::collection::vec(any::<prop::sample::Index>(), 2..8),
+    ) {
+        // Made on that device (a worker's suggestion, when it is theirs), so nobody else's words
+        // are there to keep.
+        let mut record = goal_by(who);
+        // What the device has seen come back: the first version, then some of its own writes.
+        let mut seen = vec![base_of(&record, FieldName::Why)];
+        for (i, lag) in lags.iter().enumerate() {
+            let base = *lag.get(&seen);
+            let write = write(who, 10 + i as u64, FieldValue::Why(format!("why #{i}")), base);
+            prop_assert!(apply(&mut record, write.clone()).is_ok());
+            seen.push(Some(write.stamp));
+        }
+        let last = lags.len() - 1;
+        prop_assert_eq!(record.field(FieldName::Why), Some(&FieldValue::Why(format!("why #{last}"))));
+        prop_assert!(record.conflicts.is_empty(), "{:?}", record.conflicts);
+    }
+
     /// No owner write is lost to a concurrent worker write: after each round, any field the
     /// owner wrote holds an owner's value.
     #[test]

@@ -157,6 +157,32 @@ fn rule3_a_devices_own_later_draft_replaces_its_earlier_one_without_a_conflict()
 }
 
 #[test]
+fn rule3_a_devices_next_write_over_its_own_current_value_is_applied_whatever_base_it_names() {
+    // A phone adds a third step, ticks one, then rewords the steps. It ticked before the third
+    // step's write came back in a pull, and reworded after: the reword names the third step's
+    // version, while the server's current value is the tick (made from the second's).
+    let mut goal = goal_by(owner_on(1));
+    let steps = |s: &[&str]| {
+        FieldValue::Steps(s.iter().map(|t| tandem_shared::Step { text: (*t).into(), done: false }).collect())
+    };
+    apply(&mut goal, write(owner_on(1), 10, steps(&["a", "b"]), None)).unwrap();
+    let second = base_of(&goal, FieldName::Steps);
+    apply(&mut goal, write(owner_on(1), 20, steps(&["a", "b", "c"]), second)).unwrap();
+    let third = base_of(&goal, FieldName::Steps);
+    assert_eq!(apply(&mut goal, write(owner_on(1), 30, steps(&["a", "b", "c!"]), second)), Ok(Outcome::Applied));
+    assert_eq!(apply(&mut goal, write(owner_on(1), 40, steps(&["a!"]), third)), Ok(Outcome::Applied));
+    assert_eq!(goal.field(FieldName::Steps), Some(&steps(&["a!"])));
+    assert!(goal.conflicts.is_empty(), "one phone's own versions are not a conflict: {:?}", goal.conflicts);
+    // The tick delivered again after the reword changes nothing.
+    let before = goal.clone();
+    assert_eq!(apply(&mut goal, write(owner_on(1), 30, steps(&["a", "b", "c!"]), second)), Ok(Outcome::Superseded));
+    assert_eq!(goal, before);
+    // Another phone's write from an older version is concurrent, as before.
+    assert_eq!(apply(&mut goal, write(owner_on(2), 50, steps(&["x"]), third)), Ok(Outcome::Merged));
+    assert_eq!(goal.conflicts.len(), 1);
+}
+
+#[test]
 fn rule3_a_redelivered_write_changes_nothing() {
     let mut goal = goal_by(owner_on(1));
     let b0 = base_of(&goal, FieldName::Title);
