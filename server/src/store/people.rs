@@ -391,16 +391,19 @@ pub fn create_session(conn: &dyn Db, person: PersonId, device: SessionDevice, no
     Ok(id)
 }
 
-/// A session that has not ended.
+/// A session that has not ended (as an admin's list of someone's devices shows it).
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct LiveSession {
     pub id: String,
-    /// The device's own random id.
+    /// The random id the device gave itself (the first part is enough to tell devices apart).
     pub device: String,
     /// What kind of device it said it was at sign-in ("Android phone (Chrome)"), if it said.
     pub device_kind: Option<String>,
-    /// The registered shared tablet's name, if it is one.
+    /// A shared tablet's name, if it is a registered one.
     pub tablet: Option<String>,
+    /// Unix ms.
     pub started_at: i64,
+    /// When it last renewed its sign-in (unix ms); at most one access-token lifetime ago if in use.
     pub last_seen_at: Option<i64>,
 }
 /// A young person, and their key workers: (id, name, [(worker id, worker name)]).

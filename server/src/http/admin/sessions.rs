@@ -9,8 +9,6 @@ use crate::state::AppState;
 use crate::store::{self, audit, people};
 use axum::Json;
 use axum::extract::{Path, State};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 #[utoipa::path(post, path = "/api/admin/people/{id}/revoke", tag = "admin", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
@@ -33,30 +31,15 @@ pub async fn revoke(
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct SessionSummary {
-    pub id: String,
-    /// The random id the device gave itself (the first part is enough to tell devices apart).
-    pub device: String,
-    /// What kind of device it said it was at sign-in ("Android phone (Chrome)"), if it said.
-    pub device_kind: Option<String>,
-    /// A shared tablet's name, if it is a registered one.
-    pub tablet: Option<String>,
-    /// Unix ms.
-    pub started_at: i64,
-    /// When it last renewed its sign-in (unix ms); at most one access-token lifetime ago if in use.
-    pub last_seen_at: Option<i64>,
-}
-
 /// A person's signed-in devices.
 #[utoipa::path(get, path = "/api/admin/people/{id}/sessions", tag = "admin", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
-    responses((status = 200, body = [SessionSummary]), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = [people::LiveSession]), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn sessions(
     State(state): State<AppState>,
     _admin: Admin,
     Path(id): Path<String>,
-) -> Result<Json<Vec<SessionSummary>>> {
+) -> Result<Json<Vec<people::LiveSession>>> {
     let person = person_id(&id)?;
     let state_at = state.signed_in_at();
     let list = state
@@ -66,18 +49,7 @@ pub async fn sessions(
             people::live_sessions(db, person, state_at)
         })
         .await?;
-    Ok(Json(
-        list.into_iter()
-            .map(|s| SessionSummary {
-                id: s.id,
-                device: s.device,
-                device_kind: s.device_kind,
-                tablet: s.tablet,
-                started_at: s.started_at,
-                last_seen_at: s.last_seen_at,
-            })
-            .collect(),
-    ))
+    Ok(Json(list))
 }
 
 /// Ends one device's session (a lost phone): signed out at once if open (its screen is told), else at its next request.
