@@ -230,7 +230,7 @@ test('a sign-in on another device shows on the phone at once, and can be signed 
   assert.equal(await theirs.locator('#signed-in-elsewhere').count(), 0);
 
   await notice.getByRole('button', { name: 'Sign it out' }).click();
-  await phone.getByText(/^Signed out there\. Nothing of yours shows on that device now\./).waitFor();
+  await phone.getByText(/^Signed out there\. Nothing of yours shows on that device once it is online/).waitFor();
   await theirs.getByRole('heading', { name: 'Sign in again' }).waitFor();
   await phone.getByRole('button', { name: 'Choose a new PIN' }).click();
   await phone.getByRole('heading', { name: 'Your account' }).waitFor();

@@ -20,8 +20,8 @@ export function SignedInElsewhere({ signIns, onAnswered }: { signIns: DeviceSign
     return (
       <div class="card notice" role="status">
         <p>
-          Signed out there. Nothing of yours shows on that device now. If someone else knows your PIN, choose a new one so
-          they can't sign in again.
+          Signed out there. Nothing of yours shows on that device once it is online (at once, if it is online now). If
+          someone else knows your PIN, choose a new one so they can't sign in again.
         </p>
         <div class="row">
           <button type="button" onClick={() => { setEnded(false); ctx.go({ name: 'account' }); }}>Choose a new PIN</button>
