@@ -221,12 +221,15 @@ test('a sign-in on another device shows on the phone at once, and can be signed 
   await signIn(phone, env.server.base, 'kai', '1357');
   // Someone who learnt Kai's PIN signs in on their own phone.
   const theirs = await (await env.browser.newContext()).newPage();
+  const theirsAsked = theirs.waitForResponse((r) => new URL(r.url()).pathname === '/api/me' && r.ok());
   await signIn(theirs, env.server.base, 'kai', '1357');
   const notice = phone.locator('#signed-in-elsewhere');
   await notice.getByText(/^Someone signed in to Tandem as you on a Linux computer \(Chrome\), today at \d/).waitFor();
   await assertAccessible(phone, 'a sign-in elsewhere');
-  // The device that signed in is not told of the phone that was there before it.
-  await theirs.getByRole('button', { name: 'Account', exact: true }).waitFor();
+  // The device that signed in is not told of the phone that was there before it, once it has
+  // heard who is signed in.
+  await theirsAsked;
+  await theirs.waitForTimeout(500);
   assert.equal(await theirs.locator('#signed-in-elsewhere').count(), 0);
 
   await notice.getByRole('button', { name: 'Sign it out' }).click();

@@ -7,7 +7,6 @@ import { problemWords } from '../ui/useSubmit';
 import { NewSecretForm, SECRET_MIN } from './ChangePassword';
 import { onDay, withArticle } from '../ui/words';
 
-
 const when = (ms: number) => onDay(new Date(ms));
 
 export function Account() {

@@ -118,22 +118,22 @@ pub fn check_secret(secret: &str, min: usize) -> Result<()> {
     Ok(())
 }
 
-/// Issues an access token and a first refresh token for a new session.
 /// What kind of device is signing in, from its browser's description of itself.
 fn kind_of_device(headers: &axum::http::HeaderMap) -> Option<String> {
     let agent = headers.get(axum::http::header::USER_AGENT)?.to_str().ok()?;
     device_kind::from_user_agent(agent)
 }
 
+/// Issues an access token and a first refresh token for a new session.
 fn open_session(
     conn: &dyn crate::store::sql::Db,
     state: &AppState,
     person: &people::Person,
-    device: (DeviceId, Option<&str>),
+    (device, kind): (DeviceId, Option<&str>),
     tablet: Option<(String, String)>,
 ) -> Result<Tokens> {
     let now = store::now_ms();
-    let (device, kind) = (device.0.to_string(), device.1);
+    let device = device.to_string();
     let on = people::SessionDevice { id: &device, kind, tablet: tablet.as_ref().map(|t| t.0.as_str()) };
     let sid = people::create_session(conn, person.id, on, now)?;
     Ok(Tokens { tablet: tablet.map(|t| t.1), ..issue(conn, state, person, &sid, now)? })

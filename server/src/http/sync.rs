@@ -224,10 +224,14 @@ pub async fn events(
         // In case word that an assignment changed (on another replica, or by a command) was lost.
         let mut refresh = tokio::time::interval_at(tokio::time::Instant::now() + CASELOAD_REFRESH, CASELOAD_REFRESH);
         loop {
+            let mut maybe_restored = false;
             let told = tokio::select! {
                 told = subscription.next() => Some(told),
                 // Notices from other replicas may have been lost: pull to be sure.
-                Ok(()) = missed.changed() => Some(Pending { cursor: NOT_ONE_CHANGE, people: true }),
+                Ok(()) = missed.changed() => {
+                    maybe_restored = true;
+                    Some(Pending { cursor: NOT_ONE_CHANGE, people: true })
+                }
                 // The helplines, or who is told of an alert: the phone asks `/api/me` again.
                 Ok(()) = service.changed(), if role == Role::YoungPerson => Some(Pending { cursor: NOT_ONE_CHANGE, people: true }),
                 _ = closing.wait_for(|c| *c) => return,
@@ -244,8 +248,9 @@ pub async fn events(
                 }
             }
             let Some(told) = told else { continue };
-            if told.cursor == NOT_ONE_CHANGE {
-                // The database may have been restored under this replica meanwhile.
+            if maybe_restored {
+                // Word from other replicas was lost: the database may have been restored under
+                // this one meanwhile.
                 generation = data.generation().await.unwrap_or_default();
             }
             if tx.send(event(told.cursor, told.people, &generation)).await.is_err() {
