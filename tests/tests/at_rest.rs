@@ -1,10 +1,13 @@
 //! Words at rest, on both backends: stored sealed, refused without their key file, and re-sealed
 //! under a new key while phones keep pushing.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use tandem_server::store::sql::Value;
 use tandem_shared::wire::OpStatus;
-use tandem_shared::{FieldName, FieldValue, RecordKind, Visibility};
+use tandem_shared::{FieldName, FieldValue, RecordId, RecordKind, Visibility};
 use tandem_tests::*;
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -42,6 +45,56 @@ async fn a_copy_of_the_database_holds_none_of_the_words_young_people_and_workers
         assert!(!contains(&copy, words), "{words:?} is readable in a copy of the database");
     }
     assert!(contains(&copy, "s3.1."), "the copy holds sealed values");
+    server.stop().await;
+}
+
+/// A record's stored body: SQLite keeps it as bytes, PostgreSQL as text.
+async fn stored_body(server: &TestServer, record: RecordId) -> Value {
+    let id = record.to_string();
+    server
+        .store
+        .read(move |db| Ok(db.query_one("SELECT body FROM records WHERE id = ?1", &[id.into()])?.0[0].clone()))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn words_sealed_as_text_before_sqlite_kept_bytes_still_open_and_are_written_as_bytes_when_changed() {
+    let server = TestServer::start().await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let ash = phone.me();
+    let goal = new_record();
+    let op = phone.op(goal, RecordKind::Goal, ash, vec![FieldValue::Title("copper kettle morning".into())]);
+    phone.push(vec![op]).await;
+
+    let stored = stored_body(&server, goal).await;
+    let Value::Bytes(raw) = stored else {
+        // PostgreSQL's column is text, as it always was: nothing to convert.
+        assert!(postgres_server().is_some(), "SQLite keeps sealed bodies as bytes: {stored:?}");
+        assert!(matches!(&stored, Value::Text(t) if t.starts_with("s3.1.")), "{stored:?}");
+        return;
+    };
+    // As this database held it before: `s3.ID.` then the nonce and ciphertext in base64.
+    let head = raw.iter().enumerate().filter(|(_, b)| **b == b'.').nth(1).unwrap().0 + 1;
+    let text = String::from_utf8(raw[..head].to_vec()).unwrap() + &STANDARD_NO_PAD.encode(&raw[head..]);
+    assert!(text.starts_with("s3.1.") && !text.contains("copper"), "{text}");
+    let id = goal.to_string();
+    server
+        .store
+        .write(move |db| db.execute("UPDATE records SET body = ?2 WHERE id = ?1", &[(&id).into(), (&text).into()]))
+        .await
+        .unwrap();
+    assert!(matches!(stored_body(&server, goal).await, Value::Text(_)));
+
+    let mut other_phone = server.signed_in(ASH.0, ASH.1).await;
+    other_phone.pull().await;
+    assert_eq!(other_phone.text_of(goal, FieldName::Title), Some(FieldValue::Title("copper kettle morning".into())));
+
+    let edit = phone.op(goal, RecordKind::Goal, ash, vec![FieldValue::Title("copper kettle evening".into())]);
+    assert_eq!(phone.push(vec![edit]).await.results[0].status, OpStatus::Applied);
+    assert!(matches!(stored_body(&server, goal).await, Value::Bytes(_)), "a change is written as bytes again");
+    other_phone.pull().await;
+    assert_eq!(other_phone.text_of(goal, FieldName::Title), Some(FieldValue::Title("copper kettle evening".into())));
     server.stop().await;
 }
 
@@ -105,7 +158,7 @@ async fn rotating_the_data_key_while_phones_push_loses_nothing_and_retires_the_o
         .store
         .read(|db| {
             let row = db.query_one(
-                "SELECT count(*), CAST(coalesce(sum(CASE WHEN body LIKE 's3.2.%' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM records",
+                "SELECT count(*), CAST(coalesce(sum(CASE WHEN CAST(body AS TEXT) LIKE 's3.2.%' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM records",
                 &[],
             )?;
             Ok((row.int(0)?, row.int(1)?))

@@ -82,7 +82,8 @@ async fn a_database_from_schema_13_reads_back_every_record_conflict_and_kept_ans
     let (bodies, records, rows_left) = server
         .store
         .read(|db| {
-            let sealed = db.query_one("SELECT count(*) FROM records WHERE body LIKE 's3.%'", &[])?.int(0)?;
+            let sealed =
+                db.query_one("SELECT count(*) FROM records WHERE CAST(body AS TEXT) LIKE 's3.%'", &[])?.int(0)?;
             let records = db.query_one("SELECT count(*) FROM records", &[])?.int(0)?;
             let left = db.query_one("SELECT (SELECT count(*) FROM fields) + (SELECT count(*) FROM conflicts)", &[])?;
             Ok((sealed, records, left.int(0)?))

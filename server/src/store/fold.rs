@@ -72,11 +72,11 @@ fn fold_batch(db: &dyn Db, after: &str) -> Result<Option<(u64, String)>> {
         )?;
         let (mut fields, mut conflicts) = (Vec::new(), Vec::new());
         for state in &states {
-            let opened = encode::read_field_state(&db.keyring().open_text(state.text(1)?, &id)?)?;
+            let opened = encode::read_field_state(&db.keyring().unseal(state.stored(1)?, &id)?)?;
             if state.int(0)? == 0 { fields.push(opened) } else { conflicts.push(opened) }
         }
-        let body = db.keyring().seal(&encode::record_body(&fields, &conflicts)?, &id)?;
-        db.execute("UPDATE records SET body = ?2 WHERE id = ?1 AND body IS NULL", &[(&id).into(), body.into()])?;
+        let body = db.seal(&encode::record_body(&fields, &conflicts)?, &id)?;
+        db.execute("UPDATE records SET body = ?2 WHERE id = ?1 AND body IS NULL", &[(&id).into(), body])?;
         db.execute("DELETE FROM fields WHERE record_id = ?1", &[(&id).into()])?;
         db.execute("DELETE FROM conflicts WHERE record_id = ?1", &[(&id).into()])?;
         last = Some(id);

@@ -82,6 +82,7 @@ impl ToSql for Value {
                 _ => v.to_sql(ty, out),
             },
             Value::Text(v) => v.to_sql(ty, out),
+            Value::Bytes(v) => v.to_sql(ty, out),
         }
     }
 

@@ -79,10 +79,10 @@ fn reseal_batch(db: &dyn Db, after: &str) -> Result<(u64, Option<String>)> {
     let mut sealed = 0;
     let mut last = None;
     for row in &rows {
-        let (id, stored) = (row.string(0)?, row.text(1)?);
+        let (id, stored) = (row.string(0)?, row.stored(1)?);
         if !db.keyring().is_current(stored) {
-            let fresh = db.keyring().seal(&db.keyring().open_text(stored, &id)?, &id)?;
-            db.execute(UPDATE, &[(&id).into(), fresh.into(), stored.into()])?;
+            let fresh = db.seal(&db.keyring().unseal(stored, &id)?, &id)?;
+            db.execute(UPDATE, &[(&id).into(), fresh, row.0[1].clone()])?;
             sealed += 1;
         }
         last = Some(id);

@@ -4,8 +4,9 @@
 //!
 //! The key file holds one key per line, `ID BASE64`; the last is the one new writes use, the
 //! others still open what they sealed until `tandem rotate-key` has re-sealed it all. A sealed
-//! value is `s3.ID.BASE64(nonce ‖ ciphertext)`, with the record's id as associated data, so a
-//! sealed value moved to another record doesn't open.
+//! value is `s3.ID.` then the nonce and ciphertext, with the record's id as associated data, so
+//! a sealed value moved to another record doesn't open. SQLite keeps it as bytes; PostgreSQL's
+//! text columns keep the nonce and ciphertext in base64 (as SQLite did before: both forms read).
 //!
 //! AES-256-GCM with a random 96-bit nonce per value, under a key derived from the data key (one
 //! key never serves two algorithms). Random nonces are safe for 2^32 values per key; a service
@@ -39,7 +40,7 @@ const PREFIX_V1: &str = "s1.";
 
 /// Finds a row if anything in the database is sealed (so a missing key file is an error).
 /// (Rows of the per-field tables from before schema 14 count until they are folded.)
-pub const ANY_SEALED: &str = "SELECT 1 FROM records WHERE body LIKE 's_.%'
+pub const ANY_SEALED: &str = "SELECT 1 FROM records WHERE CAST(body AS TEXT) LIKE 's_.%'
      UNION ALL SELECT 1 FROM fields WHERE state LIKE 's_.%' UNION ALL SELECT 1 FROM conflicts WHERE state LIKE 's_.%' LIMIT 1";
 
 /// One data key, as each format uses it.
@@ -156,32 +157,42 @@ impl Keyring {
     }
 
     /// Seals `plain` for the record `context`.
-    pub fn seal(&self, plain: &str, context: &str) -> Result<String> {
+    pub fn seal(&self, plain: &str, context: &str) -> Result<Sealed> {
         let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
         let key = keys.list.last().ok_or_else(|| ApiError::Internal("no data key".into()))?;
         let nonce: [u8; 12] = rand::random();
-        let sealed = key
+        let ciphertext = key
             .gcm
             .encrypt(&nonce.into(), Payload { msg: plain.as_bytes(), aad: context.as_bytes() })
             .map_err(|_| ApiError::Internal("sealing failed".into()))?;
-        let mut bytes = nonce.to_vec();
-        bytes.extend_from_slice(&sealed);
-        Ok(format!("{PREFIX}{}.{}", key.id, B64.encode(bytes)))
+        Ok(Sealed { key: key.id, nonce, ciphertext })
     }
 
     /// Opens a value stored for the record `context` (plain values from before encryption pass
     /// through).
-    pub fn open_text(&self, stored: &str, context: &str) -> Result<String> {
-        let (format, rest) =
-            match [PREFIX, PREFIX_SIV, PREFIX_V1].iter().find_map(|p| Some((*p, stored.strip_prefix(p)?))) {
-                Some(found) => found,
-                None => return Ok(stored.to_owned()),
-            };
+    pub fn unseal(&self, stored: Stored<'_>, context: &str) -> Result<String> {
         let damaged =
             || ApiError::Internal("a sealed value doesn't open (damaged, or moved from another record)".into());
-        let (id, body) = rest.split_once('.').ok_or_else(damaged)?;
-        let id: u32 = id.parse().map_err(|_| damaged())?;
-        let bytes = B64.decode(body).map_err(|_| damaged())?;
+        let decoded;
+        let (format, id, bytes): (&str, &[u8], &[u8]) = match stored {
+            Stored::Text(text) => {
+                let (format, rest) =
+                    match [PREFIX, PREFIX_SIV, PREFIX_V1].iter().find_map(|p| Some((*p, text.strip_prefix(p)?))) {
+                        Some(found) => found,
+                        None => return Ok(text.to_owned()),
+                    };
+                let (id, body) = rest.split_once('.').ok_or_else(damaged)?;
+                decoded = B64.decode(body).map_err(|_| damaged())?;
+                (format, id.as_bytes(), &decoded)
+            }
+            // Only today's format is ever kept as bytes.
+            Stored::Bytes(raw) => {
+                let rest = raw.strip_prefix(PREFIX.as_bytes()).ok_or_else(damaged)?;
+                let dot = rest.iter().position(|&b| b == b'.').ok_or_else(damaged)?;
+                (PREFIX, &rest[..dot], &rest[dot + 1..])
+            }
+        };
+        let id: u32 = std::str::from_utf8(id).ok().and_then(|id| id.parse().ok()).ok_or_else(damaged)?;
         let nonce_len = if format == PREFIX_V1 { 24 } else { 12 };
         if bytes.len() < nonce_len {
             return Err(damaged());
@@ -223,11 +234,14 @@ impl Keyring {
     }
 
     /// Whether `stored` is sealed under the current key (else `rotate-key` re-seals it).
-    pub fn is_current(&self, stored: &str) -> bool {
-        stored
-            .strip_prefix(PREFIX)
-            .and_then(|r| r.split_once('.'))
-            .is_some_and(|(id, _)| id == self.current().to_string())
+    pub fn is_current(&self, stored: Stored<'_>) -> bool {
+        let raw = match stored {
+            Stored::Text(text) => text.as_bytes(),
+            Stored::Bytes(raw) => raw,
+        };
+        raw.strip_prefix(PREFIX.as_bytes())
+            .and_then(|rest| rest.strip_prefix(self.current().to_string().as_bytes()))
+            .is_some_and(|rest| rest.first() == Some(&b'.'))
     }
 
     /// Adds a new key and makes it the one new writes use; older keys stay until `retire_old`.
@@ -248,6 +262,40 @@ impl Keyring {
         write_file(&self.path, &last.into_iter().collect::<Vec<_>>())?;
         *self.keys.write().unwrap_or_else(|p| p.into_inner()) = read_file(&self.path)?;
         Ok(())
+    }
+}
+
+/// A value as the database holds it: text (PostgreSQL; SQLite before 2026-12-02) or bytes.
+#[derive(Debug, Clone, Copy)]
+pub enum Stored<'a> {
+    Text(&'a str),
+    Bytes(&'a [u8]),
+}
+
+/// A freshly sealed value, to be stored in the form its database keeps.
+pub struct Sealed {
+    key: u32,
+    nonce: [u8; 12],
+    ciphertext: Vec<u8>,
+}
+
+impl Sealed {
+    /// `s3.ID.BASE64(nonce ‖ ciphertext)`.
+    pub fn into_text(self) -> String {
+        let mut text = format!("{PREFIX}{}.", self.key);
+        B64.encode_string([self.nonce.as_slice(), &self.ciphertext].concat(), &mut text);
+        text
+    }
+
+    /// `s3.ID.` then the nonce and ciphertext themselves: a quarter smaller, with no base64 to
+    /// write or read (a few percent of the server's CPU per operation).
+    pub fn into_bytes(self) -> Vec<u8> {
+        let prefix = format!("{PREFIX}{}.", self.key);
+        let mut bytes = Vec::with_capacity(prefix.len() + self.nonce.len() + self.ciphertext.len());
+        bytes.extend_from_slice(prefix.as_bytes());
+        bytes.extend_from_slice(&self.nonce);
+        bytes.extend_from_slice(&self.ciphertext);
+        bytes
     }
 }
 
@@ -272,21 +320,45 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("data.key");
         let ring = Keyring::open(&path, false).unwrap();
-        let sealed = ring.seal("I want to choose who comes", "record-1").unwrap();
+        let sealed = ring.seal("I want to choose who comes", "record-1").unwrap().into_text();
         assert!(sealed.starts_with("s3.1.") && !sealed.contains("choose"), "{sealed}");
-        assert_eq!(ring.open_text(&sealed, "record-1").unwrap(), "I want to choose who comes");
-        assert!(ring.open_text(&sealed, "record-2").is_err(), "moved to another record");
-        assert_eq!(ring.open_text("[\"plain\"]", "record-1").unwrap(), "[\"plain\"]", "plain values from before");
+        assert_eq!(ring.unseal(Stored::Text(&sealed), "record-1").unwrap(), "I want to choose who comes");
+        assert!(ring.unseal(Stored::Text(&sealed), "record-2").is_err(), "moved to another record");
+        assert_eq!(
+            ring.unseal(Stored::Text("[\"plain\"]"), "record-1").unwrap(),
+            "[\"plain\"]",
+            "plain values from before"
+        );
 
         let new = ring.add_key().unwrap();
         assert_eq!((new, ring.current()), (2, 2));
-        assert!(!ring.is_current(&sealed));
-        assert_eq!(ring.open_text(&sealed, "record-1").unwrap(), "I want to choose who comes", "old keys still open");
-        let resealed = ring.seal("I want to choose who comes", "record-1").unwrap();
-        assert!(ring.is_current(&resealed));
+        assert!(!ring.is_current(Stored::Text(&sealed)));
+        assert_eq!(
+            ring.unseal(Stored::Text(&sealed), "record-1").unwrap(),
+            "I want to choose who comes",
+            "old keys still open"
+        );
+        let resealed = ring.seal("I want to choose who comes", "record-1").unwrap().into_text();
+        assert!(ring.is_current(Stored::Text(&resealed)));
         ring.retire_old().unwrap();
-        assert!(ring.open_text(&sealed, "record-1").is_err(), "a retired key opens nothing");
-        assert_eq!(ring.open_text(&resealed, "record-1").unwrap(), "I want to choose who comes");
+        assert!(ring.unseal(Stored::Text(&sealed), "record-1").is_err(), "a retired key opens nothing");
+        assert_eq!(ring.unseal(Stored::Text(&resealed), "record-1").unwrap(), "I want to choose who comes");
+    }
+
+    #[test]
+    fn sealed_bytes_open_only_for_their_record_and_hold_no_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let ring = Keyring::open(&dir.path().join("data.key"), false).unwrap();
+        let sealed = ring.seal("I want to choose who comes", "record-1").unwrap().into_bytes();
+        assert!(sealed.starts_with(b"s3.1.") && !sealed.windows(6).any(|w| w == b"choose"));
+        assert_eq!(ring.unseal(Stored::Bytes(&sealed), "record-1").unwrap(), "I want to choose who comes");
+        assert!(ring.unseal(Stored::Bytes(&sealed), "record-2").is_err(), "moved to another record");
+        assert!(ring.unseal(Stored::Bytes(&sealed[..20]), "record-1").is_err(), "cut short");
+        assert!(ring.unseal(Stored::Bytes(b"s2.1.abc"), "record-1").is_err(), "only today's format is bytes");
+        assert!(ring.is_current(Stored::Bytes(&sealed)));
+        ring.add_key().unwrap();
+        assert!(!ring.is_current(Stored::Bytes(&sealed)), "rotate-key re-seals it");
+        assert_eq!(ring.unseal(Stored::Bytes(&sealed), "record-1").unwrap(), "I want to choose who comes");
     }
 
     #[test]
@@ -300,9 +372,9 @@ mod tests {
         let cipher = XChaCha20Poly1305::new_from_slice(&key).unwrap();
         let sealed = cipher.encrypt(&XNonce::from(nonce), Payload { msg: b"my own words", aad: b"record-1" }).unwrap();
         let old = format!("s1.1.{}", B64.encode([nonce.as_slice(), &sealed].concat()));
-        assert_eq!(ring.open_text(&old, "record-1").unwrap(), "my own words");
-        assert!(ring.open_text(&old, "record-2").is_err(), "still bound to its record");
-        assert!(!ring.is_current(&old), "rotate-key re-seals it in today's format");
+        assert_eq!(ring.unseal(Stored::Text(&old), "record-1").unwrap(), "my own words");
+        assert!(ring.unseal(Stored::Text(&old), "record-2").is_err(), "still bound to its record");
+        assert!(!ring.is_current(Stored::Text(&old)), "rotate-key re-seals it in today's format");
         // What the version before this one wrote: AES-256-GCM-SIV under a key derived for it.
         let derived =
             Sha256::new().chain_update(b"tandem data key for AES-256-GCM-SIV\0").chain_update(&key).finalize();
@@ -312,11 +384,11 @@ mod tests {
             .encrypt(&nonce.into(), Payload { msg: b"my newer words", aad: b"record-1" })
             .unwrap();
         let siv = format!("s2.1.{}", B64.encode([nonce.as_slice(), &sealed].concat()));
-        assert_eq!(ring.open_text(&siv, "record-1").unwrap(), "my newer words");
-        assert!(ring.open_text(&siv, "record-2").is_err(), "still bound to its record");
-        assert!(!ring.is_current(&siv), "rotate-key re-seals it in today's format");
-        let today = ring.seal("my own words", "record-1").unwrap();
-        assert!(today.starts_with("s3.1.") && ring.is_current(&today));
+        assert_eq!(ring.unseal(Stored::Text(&siv), "record-1").unwrap(), "my newer words");
+        assert!(ring.unseal(Stored::Text(&siv), "record-2").is_err(), "still bound to its record");
+        assert!(!ring.is_current(Stored::Text(&siv)), "rotate-key re-seals it in today's format");
+        let today = ring.seal("my own words", "record-1").unwrap().into_text();
+        assert!(today.starts_with("s3.1.") && ring.is_current(Stored::Text(&today)));
     }
 
     #[test]

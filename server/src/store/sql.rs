@@ -2,13 +2,13 @@
 //!
 //! Every statement in `store/` is written once in the SQL both databases speak (`?1` parameters,
 //! `ON CONFLICT`, `RETURNING`, `CASE`) and runs through [`Db`]. Values cross it as [`Value`]:
-//! integers (booleans are 0/1), text, or null. Two spellings differ, and each backend handles its
+//! integers (booleans are 0/1), text, null, or bytes (sealed words, on SQLite only). Two spellings differ, and each backend handles its
 //! own: PostgreSQL numbers parameters `$1`, and SQLite drops `FOR UPDATE` (it has one writer, so
 //! a row lock would mean nothing there; on PostgreSQL it is what serialises concurrent writes to
 //! one record or one device across replicas).
 
 use crate::error::{ApiError, Result};
-use crate::store::seal::Keyring;
+use crate::store::seal::{Keyring, Stored};
 
 /// A value crossing the storage boundary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +16,7 @@ pub enum Value {
     Null,
     Int(i64),
     Text(String),
+    Bytes(Vec<u8>),
 }
 
 impl From<i64> for Value {
@@ -89,6 +90,20 @@ impl Row {
     pub fn string(&self, i: usize) -> Result<String> {
         self.text(i).map(str::to_owned)
     }
+
+    /// A sealed value, in whichever form the database keeps it.
+    pub fn opt_stored(&self, i: usize) -> Result<Option<Stored<'_>>> {
+        match self.0.get(i) {
+            Some(Value::Text(v)) => Ok(Some(Stored::Text(v))),
+            Some(Value::Bytes(v)) => Ok(Some(Stored::Bytes(v))),
+            Some(Value::Null) => Ok(None),
+            _ => Err(bad_column(i, "a sealed value")),
+        }
+    }
+
+    pub fn stored(&self, i: usize) -> Result<Stored<'_>> {
+        self.opt_stored(i)?.ok_or_else(|| bad_column(i, "a sealed value"))
+    }
 }
 
 /// A connection, or a transaction on one: what every storage function takes.
@@ -102,12 +117,22 @@ pub trait Db {
     fn has_concurrent_writers(&self) -> bool {
         false
     }
+    /// Whether sealed values are kept as bytes (SQLite) rather than text (PostgreSQL's columns).
+    fn keeps_bytes(&self) -> bool {
+        false
+    }
 }
 
 impl dyn Db + '_ {
     /// The first row, if any.
     pub fn query_opt(&self, sql: &str, params: &[Value]) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// `plain` sealed for the record `context`, as this database keeps sealed values.
+    pub fn seal(&self, plain: &str, context: &str) -> Result<Value> {
+        let sealed = self.keyring().seal(plain, context)?;
+        Ok(if self.keeps_bytes() { Value::Bytes(sealed.into_bytes()) } else { Value::Text(sealed.into_text()) })
     }
 
     /// Exactly one row is expected (a count, a singleton table).

@@ -52,6 +52,7 @@ impl rusqlite::ToSql for Value {
             Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
             Value::Int(v) => ToSqlOutput::Borrowed(ValueRef::Integer(*v)),
             Value::Text(v) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
+            Value::Bytes(v) => ToSqlOutput::Borrowed(ValueRef::Blob(v)),
         })
     }
 }
@@ -79,7 +80,8 @@ impl Db for SqliteDb<'_> {
                         Ok(text) => text.to_owned(),
                         Err(_) => String::from_utf8_lossy(t).into_owned(),
                     }),
-                    ValueRef::Real(_) | ValueRef::Blob(_) => {
+                    ValueRef::Blob(b) => Value::Bytes(b.to_owned()),
+                    ValueRef::Real(_) => {
                         return Err(ApiError::Internal(format!("column {i} has an unexpected type")));
                     }
                 });
@@ -96,6 +98,10 @@ impl Db for SqliteDb<'_> {
 
     fn keyring(&self) -> &Keyring {
         self.keys
+    }
+
+    fn keeps_bytes(&self) -> bool {
+        true
     }
 }
 

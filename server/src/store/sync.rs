@@ -3,6 +3,7 @@
 use super::access_log::{self, Action};
 use super::encode;
 use super::people;
+use super::seal::Stored;
 use super::sql::{Db, Row};
 use crate::error::{ApiError, Result};
 use std::collections::{BTreeMap, HashSet};
@@ -110,7 +111,7 @@ fn load(conn: &dyn Db, id: RecordId, for_update: bool) -> Result<Option<(Record,
     };
     let mut record = empty_record(id, &head, 0)?;
     let widest = vis_from(head.text(5)?);
-    fill_body(conn, &mut record, &key, head.opt_text(6)?)?;
+    fill_body(conn, &mut record, &key, head.opt_stored(6)?)?;
     Ok(Some((record, widest)))
 }
 
@@ -136,9 +137,9 @@ fn empty_record(id: RecordId, head: &Row, at: usize) -> Result<Record> {
 
 /// Opens a record's sealed body (its fields and kept conflicts) into `record`. (A record from
 /// before schema 14 that never had a field row has no body: it has nothing to open.)
-fn fill_body(conn: &dyn Db, record: &mut Record, key: &str, sealed: Option<&str>) -> Result<()> {
+fn fill_body(conn: &dyn Db, record: &mut Record, key: &str, sealed: Option<Stored<'_>>) -> Result<()> {
     if let Some(sealed) = sealed {
-        encode::read_record_body(&conn.keyring().open_text(sealed, key)?)?.fill(record);
+        encode::read_record_body(&conn.keyring().unseal(sealed, key)?)?.fill(record);
     }
     Ok(())
 }
@@ -154,7 +155,7 @@ fn save_record(conn: &dyn Db, before: Option<&(Record, Visibility)>, after: &Rec
     // The body is sealed again only when a field or kept conflict changed.
     let body = match before {
         Some(b) if b.fields == after.fields && b.conflicts == after.conflicts => None,
-        _ => Some(conn.keyring().seal(&encode::record_body(after.fields.values(), &after.conflicts)?, &id)?),
+        _ => Some(conn.seal(&encode::record_body(after.fields.values(), &after.conflicts)?, &id)?),
     };
     // A plain INSERT or UPDATE, not an upsert: the caller knows which, and SQLite does less.
     match before {
@@ -527,8 +528,8 @@ pub fn pull(
             continue;
         }
         let record = empty_record(id, row, 5)?;
-        let body = match row.opt_text(10)? {
-            Some(sealed) => conn.keyring().open_text(sealed, row.text(0)?)?,
+        let body = match row.opt_stored(10)? {
+            Some(sealed) => conn.keyring().unseal(sealed, row.text(0)?)?,
             None => NO_BODY.to_owned(),
         };
         if record.owner != caller.person {
