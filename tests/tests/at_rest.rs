@@ -58,6 +58,28 @@ async fn stored_body(server: &TestServer, record: RecordId) -> Value {
         .unwrap()
 }
 
+/// Stores `record`'s body as SQLite held sealed values before 2026-12-02 (`s3.ID.` then the
+/// nonce and ciphertext in base64). False on PostgreSQL, whose column has always been text.
+async fn back_to_text_form(server: &TestServer, record: RecordId) -> bool {
+    let stored = stored_body(server, record).await;
+    let Value::Bytes(raw) = stored else {
+        assert!(postgres_server().is_some(), "SQLite keeps sealed bodies as bytes: {stored:?}");
+        assert!(matches!(&stored, Value::Text(t) if t.starts_with("s3.1.")), "{stored:?}");
+        return false;
+    };
+    let head = raw.iter().enumerate().filter(|(_, b)| **b == b'.').nth(1).unwrap().0 + 1;
+    let text = String::from_utf8(raw[..head].to_vec()).unwrap() + &STANDARD_NO_PAD.encode(&raw[head..]);
+    assert!(text.starts_with("s3.1."), "{text}");
+    let id = record.to_string();
+    server
+        .store
+        .write(move |db| db.execute("UPDATE records SET body = ?2 WHERE id = ?1", &[(&id).into(), (&text).into()]))
+        .await
+        .unwrap();
+    assert!(matches!(stored_body(server, record).await, Value::Text(_)));
+    true
+}
+
 #[tokio::test]
 async fn words_sealed_as_text_before_sqlite_kept_bytes_still_open_and_are_written_as_bytes_when_changed() {
     let server = TestServer::start().await;
@@ -66,25 +88,9 @@ async fn words_sealed_as_text_before_sqlite_kept_bytes_still_open_and_are_writte
     let goal = new_record();
     let op = phone.op(goal, RecordKind::Goal, ash, vec![FieldValue::Title("copper kettle morning".into())]);
     phone.push(vec![op]).await;
-
-    let stored = stored_body(&server, goal).await;
-    let Value::Bytes(raw) = stored else {
-        // PostgreSQL's column is text, as it always was: nothing to convert.
-        assert!(postgres_server().is_some(), "SQLite keeps sealed bodies as bytes: {stored:?}");
-        assert!(matches!(&stored, Value::Text(t) if t.starts_with("s3.1.")), "{stored:?}");
+    if !back_to_text_form(&server, goal).await {
         return;
-    };
-    // As this database held it before: `s3.ID.` then the nonce and ciphertext in base64.
-    let head = raw.iter().enumerate().filter(|(_, b)| **b == b'.').nth(1).unwrap().0 + 1;
-    let text = String::from_utf8(raw[..head].to_vec()).unwrap() + &STANDARD_NO_PAD.encode(&raw[head..]);
-    assert!(text.starts_with("s3.1.") && !text.contains("copper"), "{text}");
-    let id = goal.to_string();
-    server
-        .store
-        .write(move |db| db.execute("UPDATE records SET body = ?2 WHERE id = ?1", &[(&id).into(), (&text).into()]))
-        .await
-        .unwrap();
-    assert!(matches!(stored_body(&server, goal).await, Value::Text(_)));
+    }
 
     let mut other_phone = server.signed_in(ASH.0, ASH.1).await;
     other_phone.pull().await;
@@ -117,6 +123,12 @@ async fn without_its_data_key_file_an_encrypted_database_refuses_to_start_in_pla
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rotating_the_data_key_while_phones_push_loses_nothing_and_retires_the_old_key() {
     let server = TestServer::start().await;
+    // A body as SQLite kept them before it kept bytes: re-sealed as bytes too.
+    let mut first = server.signed_in(ASH.0, ASH.1).await;
+    let older = new_record();
+    let op = first.op(older, RecordKind::Goal, first.me(), vec![FieldValue::Title("written before".into())]);
+    first.push(vec![op]).await;
+    let sqlite = back_to_text_form(&server, older).await;
     let finish = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut loaders = Vec::new();
     for who in [ASH, KAI] {
@@ -166,6 +178,12 @@ async fn rotating_the_data_key_while_phones_push_loses_nothing_and_retires_the_o
         .await
         .unwrap();
     assert_eq!(total, sealed_new, "every stored value is sealed under the new key");
+    if sqlite {
+        let bodies = server.store.read(|db| db.query("SELECT body FROM records", &[])).await.unwrap();
+        assert!(bodies.iter().all(|r| matches!(r.0[0], Value::Bytes(_))), "SQLite keeps every body as bytes now");
+    }
+    first.pull().await;
+    assert_eq!(first.text_of(older, FieldName::Title), Some(FieldValue::Title("written before".into())));
     for loader in loaders {
         let (phone, written) = loader.await.unwrap();
         assert!(!written.is_empty());
