@@ -2,6 +2,7 @@
 //! every young person's words read back exactly as that version served them, on both backends.
 //! The fixtures and how they were made: tests/fixtures/README.md.
 
+use tandem_server::store::sql::Value;
 use tandem_shared::{FieldName, FieldValue, RecordKind};
 use tandem_tests::*;
 
@@ -127,5 +128,47 @@ async fn a_database_from_schema_13_reads_back_every_record_conflict_and_kept_ans
     sam.pull().await;
     assert_eq!(sam.text_of(goal, FieldName::Why), Some(FieldValue::Why("So I can get to college".into())));
     assert_eq!(sam.records[&goal].conflicts, ash.records[&goal].conflicts, "kept versions unchanged by the edit");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_database_from_schema_26_with_words_sealed_as_text_reads_back_and_is_written_as_bytes_from_then_on() {
+    let (server, expected) = upgraded_server("schema-26").await;
+    // Every body as that version kept it: base64 text, on both backends.
+    let bodies = || async {
+        let rows = server.store.read(|db| db.query("SELECT id, body FROM records", &[])).await.unwrap();
+        rows.into_iter().map(|r| (r.string(0).unwrap(), r.0[1].clone())).collect::<Vec<_>>()
+    };
+    let before = bodies().await;
+    assert!(before.len() >= 3, "the fixture holds records: {before:?}");
+    assert!(before.iter().all(|(_, b)| matches!(b, Value::Text(t) if t.starts_with("s3.1."))), "{before:?}");
+
+    let mut ash = server.signed_in(ASH.0, ASH.1).await;
+    let mut sam = server.signed_in(SAM.0, SAM.1).await;
+    ash.pull().await;
+    sam.pull().await;
+    for (who, client) in [("ash", &ash), ("sam", &sam)] {
+        let got = serde_json::to_value(client.records.values().collect::<Vec<_>>()).unwrap();
+        assert_eq!(got, expected[who], "{who}'s records as the earlier version served them");
+    }
+
+    // An edit is sealed as this database keeps sealed values now, and reaches the worker.
+    let me = ash.me();
+    let goal = ash.records.values().find(|r| r.kind == RecordKind::Goal && !r.conflicts.is_empty()).unwrap().id;
+    let edit = ash.op(goal, RecordKind::Goal, me, vec![FieldValue::Why("So I can get to college".into())]);
+    ash.push(vec![edit]).await;
+    sam.pull().await;
+    assert_eq!(sam.text_of(goal, FieldName::Why), Some(FieldValue::Why("So I can get to college".into())));
+    assert_eq!(sam.records[&goal].conflicts, ash.records[&goal].conflicts, "kept versions unchanged by the edit");
+    let after = bodies().await;
+    let edited = &after.iter().find(|(id, _)| *id == goal.to_string()).unwrap().1;
+    if postgres_server().is_some() {
+        assert!(matches!(edited, Value::Text(_)), "PostgreSQL's column stays text: {edited:?}");
+    } else {
+        assert!(matches!(edited, Value::Bytes(b) if b.starts_with(b"s3.1.")), "SQLite now keeps bytes: {edited:?}");
+    }
+    let untouched =
+        after.iter().filter(|(id, _)| *id != goal.to_string()).all(|(id, b)| before.contains(&(id.clone(), b.clone())));
+    assert!(untouched, "records nobody changed are left as they were");
     server.stop().await;
 }
