@@ -82,6 +82,7 @@ impl ToSql for Value {
                 _ => v.to_sql(ty, out),
             },
             Value::Text(v) => v.to_sql(ty, out),
+            // Only for a `bytea` parameter: sealed values are text here (`Db::keeps_bytes`).
             Value::Bytes(v) => v.to_sql(ty, out),
         }
     }
