@@ -37,6 +37,19 @@ async fn restored(version: &str) -> (String, tempfile::TempDir, serde_json::Valu
     (db, dir, expected)
 }
 
+/// `ash` and `sam` on new devices, each having pulled what the earlier version served them.
+async fn served_as_before(server: &TestServer, expected: &serde_json::Value) -> (Client, Client) {
+    let mut ash = server.signed_in(ASH.0, ASH.1).await;
+    let mut sam = server.signed_in(SAM.0, SAM.1).await;
+    ash.pull().await;
+    sam.pull().await;
+    for (who, client) in [("ash", &ash), ("sam", &sam)] {
+        let got = serde_json::to_value(client.records.values().collect::<Vec<_>>()).unwrap();
+        assert_eq!(got, expected[who], "{who}'s records as the earlier version served them");
+    }
+    (ash, sam)
+}
+
 /// A folder with a copy of the keys in `from`, for a second replica.
 fn keys_copy(from: &std::path::Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -71,14 +84,7 @@ async fn two_replicas_starting_together_on_a_schema_13_database_fold_it_once_and
 #[tokio::test]
 async fn a_database_from_schema_13_reads_back_every_record_conflict_and_kept_answer_and_takes_new_edits() {
     let (server, expected) = upgraded_server("schema-13").await;
-    let mut ash = server.signed_in(ASH.0, ASH.1).await;
-    let mut sam = server.signed_in(SAM.0, SAM.1).await;
-    ash.pull().await;
-    sam.pull().await;
-    for (who, client) in [("ash", &ash), ("sam", &sam)] {
-        let got = serde_json::to_value(client.records.values().collect::<Vec<_>>()).unwrap();
-        assert_eq!(got, expected[who], "{who}'s records as the earlier version served them");
-    }
+    let (mut ash, mut sam) = served_as_before(&server, &expected).await;
     // Every record's fields now live in its one sealed body; the per-field rows are gone.
     let (bodies, records, rows_left) = server
         .store
@@ -143,14 +149,7 @@ async fn a_database_from_schema_26_with_words_sealed_as_text_reads_back_and_is_w
     assert!(before.len() >= 3, "the fixture holds records: {before:?}");
     assert!(before.iter().all(|(_, b)| matches!(b, Value::Text(t) if t.starts_with("s3.1."))), "{before:?}");
 
-    let mut ash = server.signed_in(ASH.0, ASH.1).await;
-    let mut sam = server.signed_in(SAM.0, SAM.1).await;
-    ash.pull().await;
-    sam.pull().await;
-    for (who, client) in [("ash", &ash), ("sam", &sam)] {
-        let got = serde_json::to_value(client.records.values().collect::<Vec<_>>()).unwrap();
-        assert_eq!(got, expected[who], "{who}'s records as the earlier version served them");
-    }
+    let (mut ash, mut sam) = served_as_before(&server, &expected).await;
 
     // An edit is sealed as this database keeps sealed values now, and reaches the worker.
     let me = ash.me();
