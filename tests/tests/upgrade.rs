@@ -50,6 +50,18 @@ async fn served_as_before(server: &TestServer, expected: &serde_json::Value) -> 
     (ash, sam)
 }
 
+/// `ash` edits the goal that holds `sam`'s kept version; `sam` pulls the edit, and the kept
+/// version is unchanged. Returns the goal.
+async fn edit_reaches_the_worker(ash: &mut Client, sam: &mut Client) -> tandem_shared::RecordId {
+    let goal = ash.records.values().find(|r| r.kind == RecordKind::Goal && !r.conflicts.is_empty()).unwrap().id;
+    let edit = ash.op(goal, RecordKind::Goal, ash.me(), vec![FieldValue::Why("So I can get to college".into())]);
+    ash.push(vec![edit]).await;
+    sam.pull().await;
+    assert_eq!(sam.text_of(goal, FieldName::Why), Some(FieldValue::Why("So I can get to college".into())));
+    assert_eq!(sam.records[&goal].conflicts, ash.records[&goal].conflicts, "kept versions unchanged by the edit");
+    goal
+}
+
 /// A folder with a copy of the keys in `from`, for a second replica.
 fn keys_copy(from: &std::path::Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -128,12 +140,7 @@ async fn a_database_from_schema_13_reads_back_every_record_conflict_and_kept_ans
     assert_ne!(ash.text_of(goal_id, FieldName::Title), Some(FieldValue::Title("not applied again".into())));
 
     // The upgraded records take new edits, which reach the worker.
-    let goal = ash.records.values().find(|r| r.kind == RecordKind::Goal && !r.conflicts.is_empty()).unwrap().id;
-    let edit = ash.op(goal, RecordKind::Goal, me, vec![FieldValue::Why("So I can get to college".into())]);
-    ash.push(vec![edit]).await;
-    sam.pull().await;
-    assert_eq!(sam.text_of(goal, FieldName::Why), Some(FieldValue::Why("So I can get to college".into())));
-    assert_eq!(sam.records[&goal].conflicts, ash.records[&goal].conflicts, "kept versions unchanged by the edit");
+    edit_reaches_the_worker(&mut ash, &mut sam).await;
     server.stop().await;
 }
 
@@ -152,13 +159,7 @@ async fn a_database_from_schema_26_with_words_sealed_as_text_reads_back_and_is_w
     let (mut ash, mut sam) = served_as_before(&server, &expected).await;
 
     // An edit is sealed as this database keeps sealed values now, and reaches the worker.
-    let me = ash.me();
-    let goal = ash.records.values().find(|r| r.kind == RecordKind::Goal && !r.conflicts.is_empty()).unwrap().id;
-    let edit = ash.op(goal, RecordKind::Goal, me, vec![FieldValue::Why("So I can get to college".into())]);
-    ash.push(vec![edit]).await;
-    sam.pull().await;
-    assert_eq!(sam.text_of(goal, FieldName::Why), Some(FieldValue::Why("So I can get to college".into())));
-    assert_eq!(sam.records[&goal].conflicts, ash.records[&goal].conflicts, "kept versions unchanged by the edit");
+    let goal = edit_reaches_the_worker(&mut ash, &mut sam).await;
     let after = bodies().await;
     let edited = &after.iter().find(|(id, _)| *id == goal.to_string()).unwrap().1;
     if postgres_server().is_some() {
