@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertAccessible, eventually, serverAndBrowser, signIn } from './harness.mjs';
+import { asAdmin, assertAccessible, eventually, post, serverAndBrowser, signIn } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -250,4 +250,29 @@ test('a sign-in on another device shows on the phone at once, and can be signed 
   await phone.waitForTimeout(500);
   assert.equal(await notice.count(), 0, 'an answered sign-in is not shown again');
   for (const page of [phone, theirs, tablet]) await page.context().close();
+});
+
+test("staff are told of a sign-in elsewhere too, but not of one on the service's own shared tablet", async () => {
+  const base = env.server.base;
+  const desk = await (await env.browser.newContext()).newPage();
+  await signIn(desk, base, 'dropin', 'demo-dropin-pass');
+  await desk.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
+  const signInAs = (extra) => post(base, '/api/auth/sign-in', { name: 'dropin', secret: 'demo-dropin-pass', device: crypto.randomUUID(), ...extra });
+  // A day at the drop-in: the registered tablet is not news.
+  const { key } = await (await asAdmin(base)).post('/api/admin/tablets', { name: 'Drop-in room' });
+  assert.equal((await signInAs({ tablet_key: key })).status, 200);
+  // A sign-in anywhere else is: a staff password reaches many young people's records.
+  const stranger = await signInAs({});
+  assert.equal(stranger.status, 200);
+  const notice = desk.locator('#signed-in-elsewhere');
+  // One device: had the tablet been told too, this would say "on 2 other devices".
+  await notice.getByText(/^Someone signed in to Tandem as you on another device, today at \d/).waitFor();
+  await assertAccessible(desk, "a sign-in elsewhere, for staff");
+  await notice.getByRole('button', { name: 'Sign it out' }).click();
+  await desk.getByText(/^Signed out there\. Nothing from Tandem shows on that device .* tell your manager/).waitFor();
+  const theirs = await fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${stranger.body.access_token}` } });
+  assert.equal(theirs.status, 401, 'the stranger is signed out');
+  await desk.getByRole('button', { name: 'Change my password' }).click();
+  await desk.getByRole('form', { name: 'Change your password' }).waitFor();
+  await desk.context().close();
 });

@@ -34,9 +34,10 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
   }
   // The admin console is used at desks and on tablets: its tables get the width.
   const wide = session?.role === 'admin';
-  // Notices about a young person's account are theirs: not drawn over a lock screen (a phone in
+  // Notices about someone's account are theirs: not drawn over a lock screen (a phone in
   // someone else's hands, a lent tablet between visitors) or a sign-in.
-  const openToThem = session?.role === 'young_person' && ctx && !t.mustChange && !locked && !t.phoneLocked && !t.ended && !t.lending;
+  const open = !!ctx && !t.mustChange && !locked && !t.phoneLocked && !t.ended && !t.lending;
+  const openToThem = open && session?.role === 'young_person';
 
   return (
     <>
@@ -69,7 +70,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
             <button type="button" onClick={() => setWorkersChanged(null)}>OK</button>
           </div>
         )}
-        {openToThem && (
+        {open && ctx && (
           <Ctx.Provider value={ctx}>
             <SignedInElsewhere signIns={t.newSignIns} onAnswered={(ids) => void t.knowSignIns(ids)} />
           </Ctx.Provider>

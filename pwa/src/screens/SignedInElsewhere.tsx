@@ -1,6 +1,7 @@
-// Tandem was opened as this young person on another device. Usually that is them (a new phone,
-// the drop-in's tablet), but someone who pressures a young person may have learnt their PIN, so
-// each new sign-in is shown once on their other devices, with a way to end it there and then.
+// Tandem was opened as this person on another device. Usually that is them (a new phone, the
+// drop-in's tablet), but someone who pressures a young person may have learnt their PIN, and a
+// staff member's password reaches many young people's records, so each new sign-in is shown once
+// on their other devices, with a way to end it there and then.
 import { useContext, useState } from 'preact/hooks';
 import { Ctx, type DeviceSignIn } from '../context';
 import { ApiFailure } from '../sync/api';
@@ -15,16 +16,27 @@ export function SignedInElsewhere({ signIns, onAnswered }: { signIns: DeviceSign
   const [problem, setProblem] = useState<string | null>(null);
   const [ended, setEnded] = useState(false);
   const [busy, setBusy] = useState(false);
+  const young = ctx.session.role === 'young_person';
   const ids = signIns.map((s) => s.id);
   if (ended) {
     return (
       <div class="card notice" role="status">
-        <p>
-          Signed out there. Nothing of yours shows on that device once it is online (at once, if it is online now). If
-          someone else knows your PIN, choose a new one so they can't sign in again.
-        </p>
+        {young ? (
+          <p>
+            Signed out there. Nothing of yours shows on that device once it is online (at once, if it is online now). If
+            someone else knows your PIN, choose a new one so they can't sign in again.
+          </p>
+        ) : (
+          <p>
+            Signed out there. Nothing from Tandem shows on that device once it is online (at once, if it is online now). If
+            someone else knows your password, change it now so they can't sign in again, and tell your manager: they may
+            need to report it as a data breach.
+          </p>
+        )}
         <div class="row">
-          <button type="button" onClick={() => { setEnded(false); ctx.go({ name: 'account' }); }}>Choose a new PIN</button>
+          <button type="button" onClick={() => { setEnded(false); ctx.go({ name: 'account' }); }}>
+            {young ? 'Choose a new PIN' : 'Change my password'}
+          </button>
           <button type="button" class="link-button" onClick={() => setEnded(false)}>OK</button>
         </div>
       </div>

@@ -17,6 +17,11 @@ import { problemWords } from '../ui/useSubmit';
 import { names } from '../ui/words';
 import { type AlertStatus, knownAlerts, type PendingAlert, pendingAlerts, raiseAlert, sendAlertNow } from '../sync/alerts';
 
+/** Whether a sign-in elsewhere is shown as news. Staff sign in on the service's registered
+ *  tablets day in, day out (drop-in staff at every session): told each time, they would learn to
+ *  wave the notice away. A young person is told of every one. */
+export const worthTelling = (role: Session['role'], s: DeviceSignIn) => role === 'young_person' || !s.tablet;
+
 interface Me {
   workers: PersonRef[];
   caseload: PersonRef[];
@@ -125,7 +130,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       }
       const kept: Me = { workers: fresh.workers, caseload: fresh.caseload, alerts_go_to: fresh.alerts_go_to, alerts_escalate: fresh.alerts_escalate, support_lines: fresh.support_lines, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at };
       await d.put('meta', kept, 'me');
-      if (fresh.role === 'young_person') await noticeSignIns(d, fresh.sign_ins ?? []);
+      await noticeSignIns(d, fresh.sign_ins ?? [], fresh.role);
       if (keepsLooks(fresh.role)) await shareLooks(d, mgr, fresh.caseload);
       if (fresh.put_away) await sharePutAway(d, mgr, fresh.put_away);
       return kept;
@@ -135,12 +140,12 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     }
   };
 
-  /** Other devices signed in as this young person that they haven't been shown: a new one may
-   *  mean someone else knows their PIN. A device newly signed in takes those signed in before it
-   *  as known (the new one is itself). Ids of devices since signed out are let go. */
-  const noticeSignIns = async (d: Db, signIns: DeviceSignIn[]) => {
+  /** Other devices signed in as this person that they haven't been shown: a new one may mean
+   *  someone else knows their PIN or password. A device newly signed in takes those signed in
+   *  before it as known (the new one is itself). Ids of devices since signed out are let go. */
+  const noticeSignIns = async (d: Db, signIns: DeviceSignIn[], role: Session['role']) => {
     const here = signIns.find((s) => s.this_device);
-    const others = signIns.filter((s) => !s.this_device);
+    const others = signIns.filter((s) => !s.this_device && worthTelling(role, s));
     const live = others.map((s) => s.id);
     let known = (await d.get('meta', 'known-sign-ins')) as string[] | undefined;
     if (!known) {

@@ -356,11 +356,9 @@ pub async fn sign_in(
     if tokens.erasure_cancelled {
         ledger::note(&state.ledger, store::now_ms(), &[Decision::Kept(tokens.person)]).await;
     }
-    // A young person's other open screens show the new sign-in now: someone else may know
-    // their PIN.
-    if tokens.role == Role::YoungPerson {
-        state.tell_own_screens(tokens.person);
-    }
+    // Their other open screens show the new sign-in now: someone else may know their PIN or
+    // password (a staff account reaches many young people's records).
+    state.tell_own_screens(tokens.person);
     Ok(Json(tokens))
 }
 

@@ -76,8 +76,8 @@ pub struct Me {
     /// For a young person or a key worker: the notices of collided words you have put away, on
     /// any device (`record/field/ms.count/device`, naming the kept version each was about).
     pub put_away: Vec<String>,
-    /// For a young person: the devices signed in as you now, this one too, so the app can show
-    /// one it hasn't seen before that signed in after it (someone else may know your PIN).
+    /// The devices signed in as you now, this one too, so the app can show one it hasn't seen
+    /// before that signed in after it (someone else may know your PIN or password).
     pub sign_ins: Vec<MySession>,
 }
 
@@ -149,8 +149,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 _ => None,
             };
             let support_lines = if p.role == Role::YoungPerson { support_lines::list(conn)? } else { vec![] };
-            let sign_ins =
-                if p.role == Role::YoungPerson { my_sessions_in(conn, &caller, signed_in_at)? } else { vec![] };
+            let sign_ins = my_sessions_in(conn, &caller, signed_in_at)?;
             Ok(Me {
                 id: p.id,
                 role: p.role,
