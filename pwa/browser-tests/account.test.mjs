@@ -276,3 +276,55 @@ test("staff are told of a sign-in elsewhere too, but not of one on the service's
   await desk.getByRole('form', { name: 'Change your password' }).waitFor();
   await desk.context().close();
 });
+
+/** A browser context whose `navigator.storage.persist()` calls are counted (`window.asked`),
+ *  and which has, if `granted`, the browser's promise to keep the site's storage. */
+async function countingAsks({ granted }) {
+  const context = await env.browser.newContext();
+  await context.addInitScript(() => {
+    if (!navigator.storage) return; // not a secure context (about:blank)
+    const persist = navigator.storage.persist.bind(navigator.storage);
+    window.asked = 0;
+    navigator.storage.persist = () => {
+      window.asked++;
+      return persist();
+    };
+  });
+  const page = await context.newPage();
+  if (granted) {
+    const { targetInfo } = await (await context.newCDPSession(page)).send('Target.getTargetInfo');
+    await (await env.browser.newBrowserCDPSession()).send('Browser.setPermission', {
+      permission: { name: 'persistent-storage' },
+      setting: 'granted',
+      origin: env.server.base,
+      browserContextId: targetInfo.browserContextId,
+    });
+  }
+  return page;
+}
+
+test('a phone asks its browser to keep what Tandem saves, and "Your account" says whether it will', async () => {
+  const base = env.server.base;
+  // Not promised (a browser tab on a phone short of space may be cleared): said plainly.
+  const phone = await countingAsks({ granted: false });
+  await signIn(phone, base, 'ash', '2468');
+  await eventually(async () => (await phone.evaluate(() => window.asked)) >= 1, 15_000, 'asked at sign-in');
+  await phone.getByRole('button', { name: 'Account', exact: true }).click();
+  await phone.locator('#keeping').getByText(/^This phone's browser may clear what Tandem saves on it .* Anything not sent yet would go with it/).waitFor();
+  await assertAccessible(phone, 'what this phone keeps');
+
+  // Promised: said too, worded for a member of staff's device.
+  const laptop = await countingAsks({ granted: true });
+  await signIn(laptop, base, 'priya', 'demo-worker-pass');
+  await laptop.getByRole('button', { name: 'Account', exact: true }).click();
+  await laptop.locator('#keeping').getByText('This device keeps what Tandem saves on it until you sign out.').waitFor();
+
+  // A lent tablet keeps nothing after a visit: nothing to ask for, nothing to say.
+  const tablet = await countingAsks({ granted: false });
+  await signIn(tablet, base, 'kai', '1357', { shared: true });
+  await tablet.getByRole('button', { name: 'Account', exact: true }).click();
+  await tablet.getByRole('heading', { name: 'Where you are signed in' }).waitFor();
+  assert.equal(await tablet.locator('#keeping').count(), 0);
+  assert.equal(await tablet.evaluate(() => window.asked), 0, 'a lent tablet does not ask');
+  for (const page of [phone, laptop, tablet]) await page.context().close();
+});

@@ -6,6 +6,7 @@ import { Ctx, type DeviceSignIn } from '../context';
 import { problemWords } from '../ui/useSubmit';
 import { NewSecretForm, SECRET_MIN } from './ChangePassword';
 import { onDay, withArticle } from '../ui/words';
+import { isKept, keepsWords } from '../sync/persist';
 
 const when = (ms: number) => onDay(new Date(ms));
 
@@ -76,6 +77,7 @@ export function Account() {
         </button>
       )}
       {list && others.length === 0 && <p>Nowhere else: you are only signed in here.</p>}
+      {keepsWords(ctx.session) && <Keeping device={young ? 'phone' : 'device'} />}
       {young && !ctx.session.sharedDevice && <PhoneLock />}
       <NewSecret young={young} />
     </section>
@@ -114,6 +116,28 @@ function NewSecret({ young }: { young: boolean }) {
         above that isn't you.
       </p>
     </NewSecretForm>
+  );
+}
+
+/** Whether this device's browser has promised to keep what Tandem saves here (persist.ts): if
+ *  not, what that means for words not sent yet, and what helps. */
+function Keeping({ device }: { device: 'phone' | 'device' }) {
+  const [kept, setKept] = useState<boolean | null>(null);
+  useEffect(() => void isKept().then(setKept), []);
+  if (kept === null) return null;
+  return (
+    <section class="card stack" aria-labelledby="keeping-title" id="keeping">
+      <h2 id="keeping-title">What this {device} keeps</h2>
+      {kept ? (
+        <p>This {device} keeps what Tandem saves on it until you sign out.</p>
+      ) : (
+        <p>
+          This {device}'s browser may clear what Tandem saves on it if the {device} runs short of space, or if Tandem isn't
+          opened for a while. Anything not sent yet would go with it. Opening Tandem when you have signal sends what you
+          wrote; adding Tandem to your home screen helps the {device} keep it.
+        </p>
+      )}
+    </section>
   );
 }
 

@@ -1,5 +1,6 @@
 // Signing in and out. The access token lives only in memory; the refresh token is kept in
 // IndexedDB so the app opens offline tomorrow. Sign-out wipes this device's copy.
+import { askToKeep, keepsWords } from './persist';
 import { ApiFailure, type Auth, request, type Tokens } from './api';
 import { closeForGood, DB_NAME, type Db, readMeta, type Session } from './db';
 import { uuidv7 } from './ids';
@@ -40,8 +41,9 @@ export class SessionManager implements Auth {
     };
     this.access = tokens.access_token;
     await this.db.put('meta', session, 'session');
-    // Ask the browser not to evict what was written here.
-    void (globalThis.navigator as Navigator | undefined)?.storage?.persist?.().catch(() => undefined);
+    // Asked at every sign-in and renewal, until the browser promises: Chrome decides by how
+    // Tandem is used (added to the home screen, opened often), which changes over time.
+    if (keepsWords(session)) void askToKeep();
     return session;
   }
 
