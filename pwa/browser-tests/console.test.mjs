@@ -2,7 +2,7 @@
 // drop-in staff's screen, and Back moving between screens inside the app.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, asAdmin, assertAccessible, eventually, serverAndBrowser, signIn, writeAndShare } from './harness.mjs';
+import { api, asAdmin, assertAccessible, eventually, post, serverAndBrowser, signIn, writeAndShare } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -478,4 +478,31 @@ test('a worker given a first password again, with a suggestion still unsent on t
   const mo = await api(base, 'mo', '9876');
   await eventually(async () => (await mo.texts()).includes('You always turn up on time'), 20_000, 'the suggestion reached Mo');
   await laptop.close();
+});
+
+test('an admin sees how safety alerts were answered, in counts and waits, never who pressed it', async () => {
+  const base = env.server.base;
+  const signedIn = async (name, secret) => (await post(base, '/api/auth/sign-in', { name, secret, device: crypto.randomUUID() })).body.access_token;
+  const id = crypto.randomUUID();
+  assert.equal((await post(base, '/api/alerts', { id, raised_at: Date.now() }, await signedIn('ash', '2468'))).status, 200);
+
+  const page = await (await env.browser.newContext()).newPage();
+  await signIn(page, base, 'admin', 'demo-admin-pass');
+  await page.getByRole('button', { name: 'Safety alerts', exact: true }).click();
+  const answered = page.locator('#alerts-answered');
+  await answered.getByText('1 alert is waiting to be seen, the longest for less than a minute so far.').waitFor();
+  await answered.getByRole('table', { name: '1 alert reached Tandem in this time' }).waitFor();
+  const count = (row) => answered.getByRole('row', { name: row }).getByRole('cell');
+  assert.equal(await count('Not seen yet').textContent(), '1');
+  assert.equal(await count('Seen within 15 minutes').textContent(), '0');
+  await assertAccessible(page, 'how alerts were answered');
+
+  // Seen by Ash's key worker: counted as seen within 15 minutes, over any period asked for.
+  assert.equal((await post(base, `/api/alerts/${id}/seen`, {}, await signedIn('sam', 'demo-worker-pass'))).status, 200);
+  await answered.getByLabel('Over the last').selectOption({ label: 'year' });
+  await eventually(async () => (await count('Seen within 15 minutes').textContent()) === '1', 15_000, 'counted as seen');
+  assert.equal(await count('Not seen yet').textContent(), '0');
+  assert.equal(await answered.getByText(/waiting to be seen/).count(), 0);
+  assert.ok(!(await answered.textContent()).includes('ash'), 'nobody is named');
+  await page.context().close();
 });

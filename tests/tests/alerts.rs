@@ -134,3 +134,81 @@ async fn an_alert_nobody_sees_in_time_reaches_the_duty_worker_too_once_and_only_
     assert!(audit.to_string().contains("after 5 minutes"), "{audit}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn admins_see_how_alerts_were_answered_in_counts_and_waits_never_who() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let summary = |query: &'static str| {
+        let admin = &admin;
+        async move { admin.call(Method::GET, &format!("/api/admin/alerts/summary{query}"), None).await }
+    };
+    let (status, none) = summary("").await;
+    assert_eq!(status, StatusCode::OK, "{none}");
+    assert_eq!((none["raised"].as_i64(), none["longest_wait_minutes"].is_null()), (Some(0), true), "{none}");
+
+    // One pressed now and seen at once, through the app.
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let id = uuid::Uuid::now_v7();
+    assert_eq!(
+        ash.call(Method::POST, "/api/alerts", Some(json!({"id": id, "raised_at": now_ms()}))).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(sam.call(Method::POST, &format!("/api/alerts/{id}/seen"), None).await.0, StatusCode::OK);
+
+    // Earlier ones, as weeks of use leave them: (reached the server, seen, duty worker told).
+    const MINUTE: i64 = 60_000;
+    let (now, day) = (now_ms() as i64, 24 * 60 * MINUTE);
+    let earlier = [
+        (now - 3 * day, Some(now - 3 * day + 40 * MINUTE), None),
+        (now - 2 * day, Some(now - 2 * day + 5 * 60 * MINUTE), Some(now - 2 * day + 30 * MINUTE)),
+        (now - 10 * day, Some(now - 8 * day), None),
+        (now - 3 * 60 * MINUTE, None, Some(now - 2 * 60 * MINUTE)),
+        (now - 200 * day, Some(now - 200 * day + MINUTE), None),
+    ];
+    let young_person = ash.me().to_string();
+    for (received, seen, escalated) in earlier {
+        let young_person = young_person.clone();
+        server
+            .store
+            .write(move |db| {
+                db.execute(
+                    "INSERT INTO alerts (id, young_person_id, raised_at, received_at, seen_at, escalated_at)
+                     VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
+                    &[
+                        uuid::Uuid::now_v7().to_string().into(),
+                        young_person.clone().into(),
+                        received.into(),
+                        seen.into(),
+                        escalated.into(),
+                    ],
+                )
+            })
+            .await
+            .unwrap();
+    }
+
+    let (status, s) = summary("").await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    let count = |field: &str| s[field].as_i64().unwrap_or_else(|| panic!("{field} in {s}"));
+    assert_eq!(count("raised"), 5, "the last 90 days: {s}");
+    assert_eq!(count("seen_in_15_minutes"), 1, "{s}");
+    assert_eq!(count("seen_in_15_to_60_minutes"), 1, "{s}");
+    assert_eq!(count("seen_in_1_to_24_hours"), 1, "{s}");
+    assert_eq!(count("seen_after_a_day"), 1, "{s}");
+    assert_eq!(count("not_seen_yet"), 1, "{s}");
+    assert_eq!(count("told_duty_worker"), 2, "{s}");
+    assert!((180..190).contains(&count("longest_wait_minutes")), "waiting about three hours: {s}");
+    let said = s.to_string();
+    assert!(!said.contains(&young_person) && !said.contains("ash"), "nobody is named: {s}");
+
+    let (_, year) = summary("?days=365").await;
+    assert_eq!(year["raised"], 6, "{year}");
+    for bad in ["?days=0", "?days=366", "?days=soon", "?who=ash"] {
+        let (status, body) = summary(bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert!(body["message"].is_string(), "{body}");
+    }
+    server.stop().await;
+}

@@ -33,7 +33,7 @@ use utoipa::OpenApi;
         admin::list_people, admin::create_staff, admin::invite, admin::assign, admin::end_assignment, admin::revoke,
         admin::close_case, admin::reopen_case, admin::audit_log,
         admin::assignments, admin::hand_over, admin::sessions, admin::end_session,
-        admin::deactivate, admin::reactivate, admin::new_invite, admin::new_password, admin::settings, admin::update_settings,
+        admin::deactivate, admin::reactivate, admin::new_invite, admin::new_password, admin::settings, admin::update_settings, admin::alert_summary,
         admin::support_lines, admin::update_support_lines,
         admin::tablets, admin::register_tablet, admin::remove_tablet,
         crate::auth::change_password,

@@ -134,3 +134,53 @@ pub fn may_escalate(conn: &dyn Db) -> Result<bool> {
     }
     Ok(conn.query_opt("SELECT 1 FROM alerts WHERE seen_at IS NULL AND escalated_at IS NULL LIMIT 1", &[])?.is_some())
 }
+
+/// How the alerts that reached the server in a period were answered: counts and waits only, no
+/// names, so a service can see whether the promise young people are given ("they will see it
+/// when they next look") is kept, without anyone learning who pressed it.
+#[derive(Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct AlertSummary {
+    /// The start of the period (unix ms): alerts that reached the server since then. Alerts of
+    /// young people since erased went with them and are not counted.
+    pub since: i64,
+    pub raised: u32,
+    /// Seen by a worker within 15 minutes of reaching the server.
+    pub seen_in_15_minutes: u32,
+    /// Seen after 15 minutes, within the hour.
+    pub seen_in_15_to_60_minutes: u32,
+    /// Seen after an hour, within a day.
+    pub seen_in_1_to_24_hours: u32,
+    /// Seen more than a day after reaching the server.
+    pub seen_after_a_day: u32,
+    /// Nobody has seen them yet.
+    pub not_seen_yet: u32,
+    /// Alerts the duty worker was told of because nobody had seen them in time (seen since or not).
+    pub told_duty_worker: u32,
+    /// How long the longest-waiting unseen alert has waited so far, in minutes.
+    pub longest_wait_minutes: Option<i64>,
+}
+
+/// [`AlertSummary`] of the alerts that reached the server at `since` or later.
+pub fn summary(conn: &dyn Db, since: i64, now: i64) -> Result<AlertSummary> {
+    let rows =
+        conn.query("SELECT received_at, seen_at, escalated_at FROM alerts WHERE received_at >= ?1", &[since.into()])?;
+    let mut s = AlertSummary { since, ..AlertSummary::default() };
+    for r in &rows {
+        let (received, seen, escalated) = (r.int(0)?, r.opt_int(1)?, r.opt_int(2)?);
+        s.raised += 1;
+        s.told_duty_worker += u32::from(escalated.is_some());
+        const MINUTE: i64 = 60_000;
+        match seen.map(|at| at - received) {
+            Some(wait) if wait <= 15 * MINUTE => s.seen_in_15_minutes += 1,
+            Some(wait) if wait <= 60 * MINUTE => s.seen_in_15_to_60_minutes += 1,
+            Some(wait) if wait <= 24 * 60 * MINUTE => s.seen_in_1_to_24_hours += 1,
+            Some(_) => s.seen_after_a_day += 1,
+            None => {
+                s.not_seen_yet += 1;
+                let waited = (now - received).max(0) / MINUTE;
+                s.longest_wait_minutes = Some(s.longest_wait_minutes.map_or(waited, |w| w.max(waited)));
+            }
+        }
+    }
+    Ok(s)
+}

@@ -1,27 +1,44 @@
 // The console's home: what is still to set up, and where each task is.
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx, type SupportLine } from '../../context';
+import { type AlertSummary, waited } from './Safety';
 import { type Assigned } from './shared';
 
 export function AdminHome() {
   const ctx = useContext(Ctx);
   /** What the service has decided so far, and how many young people have no key worker. */
-  const [found, setFound] = useState<{ duty: boolean; helplines: boolean; alone: number } | null>(null);
+  const [found, setFound] = useState<{ duty: boolean; helplines: boolean; alone: number; waiting: AlertSummary | null } | null>(null);
   // What a young person in crisis would meet unprepared, until the service decides it.
   useEffect(() => {
     void Promise.all([
       ctx.api<{ duty_worker: string | null }>('GET', '/api/admin/settings'),
       ctx.api<SupportLine[]>('GET', '/api/admin/support-lines'),
       ctx.api<Assigned[]>('GET', '/api/admin/assignments?without_key_worker=true'),
-    ]).then(([settings, lines, alone]) => setFound({ duty: settings.duty_worker !== null, helplines: lines.length > 0, alone: alone.length }))
+      ctx.api<AlertSummary>('GET', '/api/admin/alerts/summary?days=365'),
+    ]).then(([settings, lines, alone, alerts]) => setFound({
+      duty: settings.duty_worker !== null,
+      helplines: lines.length > 0,
+      alone: alone.length,
+      // An alert nobody has seen for an hour: the service should find out why.
+      waiting: (alerts.longest_wait_minutes ?? 0) >= 60 ? alerts : null,
+    }))
       // No signal: the tiles still work, and say so when used.
-      .catch(() => setFound({ duty: true, helplines: true, alone: 0 }));
+      .catch(() => setFound({ duty: true, helplines: true, alone: 0, waiting: null }));
   }, []);
   const alertsToSetUp = found !== null && (!found.duty || !found.helplines);
   return (
     <section aria-busy={found === null}>
       <h1>Running the service</h1>
       <p>You manage people, assignments and devices. You never see what young people write.</p>
+      {found?.waiting && (
+        <div class="card notice" role="status" id="alerts-waiting">
+          <p>
+            {found.waiting.not_seen_yet === 1 ? 'An alert from a young person has' : `${found.waiting.not_seen_yet} alerts from young people have`} not been
+            seen by anyone yet, the longest for {waited(found.waiting.longest_wait_minutes ?? 0)}.
+          </p>
+          <button type="button" onClick={() => ctx.go({ name: 'alert-routing' })}>See how alerts are answered</button>
+        </div>
+      )}
       {found && (alertsToSetUp || found.alone > 0) && (
         <div class="card notice" role="status">
           <p><strong>Still to set up</strong></p>

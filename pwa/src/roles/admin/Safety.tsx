@@ -61,7 +61,86 @@ export function AlertRouting() {
           {saved && <p role="status">Saved.</p>}
         </form>
       )}
+      <AlertsAnswered />
       <SupportLines />
+    </section>
+  );
+}
+
+export interface AlertSummary {
+  since: number;
+  raised: number;
+  seen_in_15_minutes: number;
+  seen_in_15_to_60_minutes: number;
+  seen_in_1_to_24_hours: number;
+  seen_after_a_day: number;
+  not_seen_yet: number;
+  told_duty_worker: number;
+  longest_wait_minutes: number | null;
+}
+
+/** A wait in words: "25 minutes", "3 hours", "2 days". */
+export function waited(m: number): string {
+  if (m < 60) return m < 1 ? 'less than a minute' : m === 1 ? 'a minute' : `${m} minutes`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return h === 1 ? 'an hour' : `${h} hours`;
+  return `${Math.floor(h / 24)} days`;
+}
+
+const PERIODS = [30, 90, 365];
+
+/** Whether alerts were answered as young people are told they will be: counts and waits, no
+ *  names (the young person was told who would know). */
+function AlertsAnswered() {
+  const { call, problem } = useCall();
+  const [days, setDays] = useState(90);
+  const [summary, setSummary] = useState<AlertSummary | null>(null);
+  useEffect(() => void call<AlertSummary>('GET', `/api/admin/alerts/summary?days=${days}`).then((s) => s && setSummary(s)), [days]);
+  const rows: [string, keyof AlertSummary][] = [
+    ['Seen within 15 minutes', 'seen_in_15_minutes'],
+    ['Seen within the hour', 'seen_in_15_to_60_minutes'],
+    ['Seen within a day', 'seen_in_1_to_24_hours'],
+    ['Seen more than a day later', 'seen_after_a_day'],
+    ['Not seen yet', 'not_seen_yet'],
+  ];
+  return (
+    <section aria-labelledby="answered-title" id="alerts-answered" aria-busy={summary === null}>
+      <h2 id="answered-title">How alerts were answered</h2>
+      <p>How long young people's alerts waited before a worker saw them. It never says who pressed it.</p>
+      <div class="stack narrow">
+        <label for="answered-days">Over the last</label>
+        <select id="answered-days" value={days} onChange={(e) => setDays(Number(e.currentTarget.value))}>
+          {PERIODS.map((d) => <option key={d} value={d}>{d === 365 ? 'year' : `${d} days`}</option>)}
+        </select>
+      </div>
+      <Problem text={problem} />
+      {summary && summary.not_seen_yet > 0 && summary.longest_wait_minutes !== null && (
+        <p class="card notice" role="status">
+          {summary.not_seen_yet === 1 ? '1 alert is' : `${summary.not_seen_yet} alerts are`} waiting to be seen, the longest for{' '}
+          {waited(summary.longest_wait_minutes)} so far. Check that key workers{summary.told_duty_worker > 0 ? ' and the duty worker' : ''} are
+          looking at Tandem.
+        </p>
+      )}
+      {summary && (summary.raised === 0 ? (
+        <p>No alerts reached Tandem in this time.</p>
+      ) : (
+        <table class="table narrow">
+          <caption>{summary.raised === 1 ? '1 alert' : `${summary.raised} alerts`} reached Tandem in this time</caption>
+          <tbody>
+            {rows.map(([words, key]) => (
+              <tr key={key}>
+                <th scope="row">{words}</th>
+                <td>{summary[key]}</td>
+              </tr>
+            ))}
+            <tr>
+              <th scope="row">The duty worker told because nobody had seen it in time</th>
+              <td>{summary.told_duty_worker}</td>
+            </tr>
+          </tbody>
+        </table>
+      ))}
+      <p class="hint">Counted from when each alert reached Tandem (a phone with no signal sends it later). Alerts of young people whose accounts were deleted went with them.</p>
     </section>
   );
 }

@@ -2,6 +2,7 @@
 //! nothing here reads a young person's records.
 //! Each group of routes has its module; this one wires them.
 
+mod alerts;
 mod assignments;
 mod audit;
 mod invites;
@@ -10,6 +11,7 @@ mod sessions;
 mod settings;
 mod tablets;
 
+pub use alerts::*;
 pub use assignments::*;
 pub use audit::*;
 pub use invites::*;
@@ -40,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/people/{id}/new-invite", post(new_invite))
         .route("/api/admin/people/{id}/new-password", post(new_password))
         .route("/api/admin/settings", get(settings).put(update_settings))
+        .route("/api/admin/alerts/summary", get(alert_summary))
         .route("/api/admin/support-lines", get(support_lines).put(update_support_lines))
         .route("/api/admin/tablets", get(tablets).post(register_tablet))
         .route("/api/admin/tablets/{id}/remove", post(remove_tablet))
