@@ -6,10 +6,9 @@ import { useContext, useState } from 'preact/hooks';
 import { Ctx, type DeviceSignIn } from '../context';
 import { ApiFailure } from '../sync/api';
 import { problemWords } from '../ui/useSubmit';
-import { onDay } from '../ui/words';
+import { atTime } from '../ui/words';
 import { deviceName } from './Account';
 
-const at = (ms: number) => `${onDay(new Date(ms))} at ${new Date(ms).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' })}`;
 
 export function SignedInElsewhere({ signIns, onAnswered }: { signIns: DeviceSignIn[]; onAnswered: (ids: string[]) => void }) {
   const ctx = useContext(Ctx);
@@ -63,7 +62,7 @@ export function SignedInElsewhere({ signIns, onAnswered }: { signIns: DeviceSign
   };
   const where =
     signIns.length === 1
-      ? `${deviceName(signIns[0], true)}, ${at(signIns[0].started_at)}`
+      ? `${deviceName(signIns[0], true)}, ${atTime(signIns[0].started_at)}`
       : `${signIns.length} other devices`;
   return (
     <div class="card notice" role="alert" id="signed-in-elsewhere">

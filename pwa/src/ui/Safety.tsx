@@ -3,7 +3,7 @@
 // duty worker when none of them has seen it in time). Helplines that answer now sit beside it.
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx, type SupportLine } from '../context';
-import { minutes, names } from './words';
+import { alertWhen, minutes, names } from './words';
 
 export function SafetyButton() {
   const ctx = useContext(Ctx);
@@ -97,7 +97,7 @@ export function AlertBanner() {
       {open.map((a) => (
         <div key={a.id} class="row">
           <p>
-            <strong>{a.young_person_name} said they don't feel safe right now</strong> (at {new Date(a.raised_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}).
+            <strong>{a.young_person_name} said they don't feel safe right now</strong> ({alertWhen(a.raised_at, a.received_at)}).
             {a.escalated_at ? ' Nobody had seen it in time, so the duty worker was told too.' : ''}
           </p>
           <button type="button" onClick={() => ctx.markAlertSeen(a.id)}>I've seen this</button>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldValue } from '../generated/tandem';
-import { fieldName, localDate, ratingDay, ratingDayName, seenDays, valueWords, whoCanSee } from './words';
+import { alertWhen, fieldName, localDate, ratingDay, ratingDayName, seenDays, valueWords, whoCanSee } from './words';
 
 describe('who can see', () => {
   it('names the key workers who will see a shared item', () => {
@@ -85,5 +85,22 @@ describe('ratingDay', () => {
     expect(ratingDay('2026-11-29', now)).toBe('yesterday');
     expect(ratingDay('2026-11-28', now)).toMatch(/^on Saturday,? (28 November|November 28)$/);
     expect(ratingDay('not a day', now)).toBe('on not a day');
+  });
+});
+
+describe('when an alert was pressed', () => {
+  const now = new Date(2026, 11, 2, 9, 30);
+  const at = (day: number, h: number, m: number) => new Date(2026, 11, day, h, m).getTime();
+
+  it('says the day as well as the time, so an old alert is not taken for a new one', () => {
+    expect(alertWhen(at(2, 9, 5), at(2, 9, 5), now)).toMatch(/^today at 9:05/);
+    expect(alertWhen(at(1, 23, 50), at(1, 23, 51), now)).toMatch(/^yesterday at 11:50/);
+    expect(alertWhen(at(29, 10, 15), at(29, 10, 15), new Date(2026, 11, 29, 12))).toMatch(/^today at 10:15/);
+    expect(alertWhen(new Date(2026, 10, 30, 10, 15).getTime(), new Date(2026, 10, 30, 10, 16).getTime(), now)).toMatch(/^on Monday\b.*\b30\b.* at 10:15/);
+  });
+
+  it('says when it reached Tandem too, if that was much later (pressed with no signal)', () => {
+    expect(alertWhen(at(1, 23, 50), at(2, 9, 2), now)).toMatch(/^pressed yesterday at 11:50.*; it reached Tandem today at 9:02/);
+    expect(alertWhen(at(2, 9, 0), at(2, 9, 14), now)).not.toMatch(/reached/);
   });
 });

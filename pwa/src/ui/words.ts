@@ -121,6 +121,19 @@ export function onDay(d: Date, now = new Date()): string {
   return words === 'Today' || words === 'Yesterday' ? words.toLowerCase() : `on ${words}`;
 }
 
+/** A moment as "today at 7:32 PM", "yesterday at 11:50 PM", "on Monday 30 November at 9:05 AM". */
+export function atTime(ms: number, now = new Date()): string {
+  const d = new Date(ms);
+  return `${onDay(d, now)} at ${d.toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' })}`;
+}
+
+/** When a young person pressed "I don't feel safe", for the worker told of it: with when it
+ *  reached Tandem too, if that was a quarter of an hour or more later (pressed with no signal). */
+export function alertWhen(raisedAt: number, receivedAt: number, now = new Date()): string {
+  if (receivedAt - raisedAt < 15 * 60_000) return atTime(raisedAt, now);
+  return `pressed ${atTime(raisedAt, now)}; it reached Tandem ${atTime(receivedAt, now)}`;
+}
+
 function dayWords(d: Date, now: Date): string {
   const start = (x: Date) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
   const ago = Math.round((start(now) - start(d)) / 86_400_000);
