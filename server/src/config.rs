@@ -8,6 +8,10 @@ use std::path::PathBuf;
 /// Largest request body accepted (phones split their outbox to fit; see `PUSH_BODY_MAX`).
 pub const BODY_LIMIT: usize = tandem_shared::wire::PUSH_BODY_MAX;
 
+/// Most live-event streams one person may hold open on one server. The app holds one per
+/// browser (one tab listens for all); more is a fault or someone tying up the server.
+pub const STREAMS_PER_PERSON: usize = 20;
+
 #[derive(Parser, Debug)]
 #[command(name = "tandem", version, about = "Tandem: young people's own words, shared on their terms.")]
 pub struct Cli {

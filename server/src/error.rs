@@ -10,6 +10,8 @@ use thiserror::Error;
 
 /// How long a client is asked to wait before retrying when storage is full or read-only.
 pub const STORAGE_RETRY_SECS: u64 = 30;
+/// How long a client with too many live streams open is asked to wait before another.
+const STREAMS_RETRY_SECS: u64 = 60;
 
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 
@@ -37,6 +39,10 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     TooManyAttempts { retry_after_secs: u64 },
+    #[error(
+        "too many live connections are open as you on this server (the most is {most}); close Tandem on a device or tab you aren't using"
+    )]
+    TooManyStreams { most: usize },
     #[error("the request body is too large (the most is {limit} bytes)")]
     PayloadTooLarge { limit: usize },
     #[error(
@@ -64,7 +70,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::CursorAhead => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyAttempts { .. } | ApiError::TooManyStreams { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -82,6 +88,7 @@ impl ApiError {
             ApiError::CursorAhead => "cursor_ahead",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::TooManyAttempts { .. } => "too_many_attempts",
+            ApiError::TooManyStreams { .. } => "too_many_streams",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::StorageUnavailable(_) => "storage_unavailable",
             ApiError::Internal(_) => "internal",
@@ -105,6 +112,7 @@ impl IntoResponse for ApiError {
         let retry_after = match self {
             ApiError::TooManyAttempts { retry_after_secs } => Some(retry_after_secs),
             ApiError::StorageUnavailable(_) => Some(STORAGE_RETRY_SECS),
+            ApiError::TooManyStreams { .. } => Some(STREAMS_RETRY_SECS),
             _ => None,
         };
         if let Some(v) = retry_after.and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok()) {

@@ -154,7 +154,23 @@ impl Events {
 
     /// An open screen, told of what `listener` may hear of until it is dropped.
     pub fn listen(&self, listener: Listener) -> Subscription {
+        self.listen_within(listener, usize::MAX).expect("no limit")
+    }
+
+    /// [`Events::listen`], unless the person already has `most` screens listening here.
+    pub fn listen_within(&self, listener: Listener, most: usize) -> Option<Subscription> {
         let mut routes = self.routes();
+        let open = match listener {
+            // Their key workers follow them too; their own screens are the private ones.
+            Listener::YoungPerson(me) => {
+                routes.following.get(&me).map_or(0, |s| s.iter().filter(|s| s.private_too).count())
+            }
+            Listener::KeyWorker(me) | Listener::DropInStaff(me) => routes.workers.get(&me).map_or(0, Vec::len),
+            Listener::Nobody => 0,
+        };
+        if open >= most {
+            return None;
+        }
         routes.next_id += 1;
         let id = routes.next_id;
         let inbox = Arc::<Inbox>::default();
@@ -178,7 +194,7 @@ impl Events {
             Listener::Nobody => (Vec::new(), None, false),
         };
         drop(routes);
-        Subscription { routes: self.routes.clone(), id, inbox, following, worker, team }
+        Some(Subscription { routes: self.routes.clone(), id, inbox, following, worker, team })
     }
 
     fn routes(&self) -> MutexGuard<'_, Routes> {

@@ -396,6 +396,62 @@ async fn live_events_tell_an_open_worker_screen_about_a_new_share() {
     server.stop().await;
 }
 
+/// The server's count of open live-event streams (`/metrics`).
+async fn open_streams(server: &TestServer) -> u64 {
+    let text = reqwest::get(format!("{}/metrics", server.base)).await.unwrap().text().await.unwrap();
+    let line = text.lines().find(|l| l.starts_with("tandem_sse_clients ")).expect("the gauge");
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_stream_whose_phone_has_gone_is_let_go_at_once_not_at_the_next_event() {
+    let server = TestServer::start().await;
+    let phone = server.signed_in(ASH.0, ASH.1).await;
+    let hears = listen(&phone).await;
+    assert_eq!(open_streams(&server).await, 1);
+    // A phone moving between masts: its connection goes and nothing more is said to it.
+    drop(hears);
+    let mut waited = 0;
+    while open_streams(&server).await != 0 {
+        waited += 1;
+        assert!(waited < 100, "the stream is still held 10 s after its phone went");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_person_may_hold_only_so_many_live_streams_and_is_told_so_plainly() {
+    let server = TestServer::start().await;
+    let laptop = server.signed_in(SAM.0, SAM.1).await;
+    let most = tandem_server::config::STREAMS_PER_PERSON;
+    let mut open = Vec::new();
+    for _ in 0..most {
+        open.push(listen(&laptop).await);
+    }
+    let resp = laptop.request(Method::GET, "/api/sync/events").send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(resp.headers().contains_key("retry-after"));
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "too_many_streams", "{body}");
+    // Someone else is not held back by Sam's streams.
+    let phone = server.signed_in(ASH.0, ASH.1).await;
+    let _ash = listen(&phone).await;
+    // One of Sam's goes: room for another, once the server has let it go.
+    open.pop();
+    let mut waited = 0;
+    loop {
+        let resp = laptop.request(Method::GET, "/api/sync/events").send().await.unwrap();
+        if resp.status() == StatusCode::OK {
+            break;
+        }
+        waited += 1;
+        assert!(waited < 100, "no room 10 s after a stream went");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn an_event_names_the_change_and_this_copy_of_the_data_so_a_phone_holding_it_can_skip_the_pull() {
     use futures_util::StreamExt;

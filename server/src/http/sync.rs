@@ -169,7 +169,8 @@ pub async fn pull(
 /// for a young person, what they are shown about the service: its helplines, who is told of an
 /// alert and when).
 #[utoipa::path(get, path = "/api/sync/events", tag = "sync", security(("bearer" = [])),
-    responses((status = 200, description = "text/event-stream of `changes` and `people` events"), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "text/event-stream of `changes` and `people` events"), (status = 401, body = crate::error::ErrorBody),
+        (status = 429, description = "this person already holds the most live streams one server allows", body = crate::error::ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
     Syncer(caller): Syncer,
@@ -192,12 +193,14 @@ pub async fn events(
     let mut missed = state.events.missed();
     let mut service = state.events.service();
     let mut closing = state.events.closing();
-    let mut subscription = state.events.listen(match role {
+    let listener = match role {
         Role::YoungPerson => Listener::YoungPerson(me),
         Role::KeyWorker => Listener::KeyWorker(me),
         Role::DropInStaff => Listener::DropInStaff(me),
         Role::Admin => Listener::Nobody,
-    });
+    };
+    let most = crate::config::STREAMS_PER_PERSON;
+    let mut subscription = state.events.listen_within(listener, most).ok_or(ApiError::TooManyStreams { most })?;
     if is_worker {
         subscription.follow(&load_caseload().await?);
     }
@@ -235,6 +238,9 @@ pub async fn events(
                 // The helplines, or who is told of an alert: the phone asks `/api/me` again.
                 Ok(()) = service.changed(), if role == Role::YoungPerson => Some(Pending { cursor: NOT_ONE_CHANGE, people: true }),
                 _ = closing.wait_for(|c| *c) => return,
+                // The screen has gone (a phone between masts, a closed tab): let its place go
+                // now, not at the next event for it, which may be days away.
+                _ = tx.closed() => return,
                 Ok(()) = assignments.changed(), if is_worker => None,
                 _ = refresh.tick(), if is_worker => None,
             };
