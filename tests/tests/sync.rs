@@ -421,6 +421,28 @@ async fn a_stream_whose_phone_has_gone_is_let_go_at_once_not_at_the_next_event()
 }
 
 #[tokio::test]
+async fn a_signed_out_devices_stream_ends_so_it_learns_nothing_more_of_when_they_write() {
+    use futures_util::StreamExt;
+    let server = TestServer::start().await;
+    let lost_phone = server.signed_in(ASH.0, ASH.1).await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let mut lost_hears = listen(&lost_phone).await;
+    let (_, sessions) = lost_phone.call(Method::GET, "/api/me/sessions", None).await;
+    let lost = sessions.as_array().unwrap().iter().find(|s| s["this_device"] == true).unwrap()["id"].clone();
+    let (status, _) = phone.call(Method::POST, &format!("/api/me/sessions/{}/end", lost.as_str().unwrap()), None).await;
+    assert_eq!(status, StatusCode::OK);
+    // The stream says it was signed out (so a screen drops what it holds), then ends: whoever
+    // has the phone hears nothing of the young person's private edits from here on.
+    assert_eq!(next(&mut lost_hears).await, Some(i64::MAX));
+    let ash = phone.me();
+    let op = phone.op(new_record(), RecordKind::Goal, ash, vec![title("Private, mine")]);
+    phone.push(vec![op]).await;
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), lost_hears.next()).await;
+    assert_eq!(ended.expect("the stream ends within 10 s"), None, "the signed-out stream heard of a private edit");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_person_may_hold_only_so_many_live_streams_and_is_told_so_plainly() {
     let server = TestServer::start().await;
     let laptop = server.signed_in(SAM.0, SAM.1).await;

@@ -15,6 +15,8 @@ pub struct Caller {
     pub person: PersonId,
     pub role: Role,
     pub session: String,
+    /// The person's token version when the access token was issued (a new password bumps it).
+    pub token_version: i64,
 }
 
 impl Caller {
@@ -44,7 +46,7 @@ impl FromRequestParts<AppState> for Caller {
         if must_change_password && !WHILE_CHANGING.contains(&parts.uri.path()) {
             return Err(ApiError::Forbidden("choose your own password first"));
         }
-        Ok(Caller { person: claims.sub, role: claims.role, session: claims.sid })
+        Ok(Caller { person: claims.sub, role: claims.role, session: claims.sid, token_version: tv })
     }
 }
 

@@ -208,6 +208,19 @@ pub async fn events(
     // skip the pull: a restored copy (another generation) numbers its changes afresh.
     let mut generation = state.store.generation().await.unwrap_or_default();
     let data = state.store.clone();
+    // Whether this stream's own sign-in still stands: asked when its person's sessions change.
+    let (session, token_version) = (caller.session.clone(), caller.token_version);
+    let still_signed_in = {
+        let store = state.store.clone();
+        move || {
+            let (store, session) = (store.clone(), session.clone());
+            async move {
+                let live = store.read_quick(move |c| people::session_state(c, &session, me, token_version)).await;
+                // A database that can't answer now is no reason to end it.
+                !matches!(live, Ok(None))
+            }
+        }
+    };
     let metrics = state.metrics.clone();
     metrics.sse_clients.fetch_add(1, Relaxed);
     let guard = SseGuard(metrics);
@@ -260,6 +273,12 @@ pub async fn events(
                 generation = data.generation().await.unwrap_or_default();
             }
             if tx.send(event(told.cursor, told.people, &generation)).await.is_err() {
+                return;
+            }
+            // Signed out there (a lost phone, "sign out everywhere", a new password, leaving):
+            // told so above, its screen drops what it holds; the stream ends, so whoever holds
+            // the device hears nothing more of when the young person writes.
+            if told.people && !still_signed_in().await {
                 return;
             }
         }
