@@ -428,6 +428,17 @@ pub fn stamp_of(record: &Record, field: tandem_shared::FieldName) -> Option<Stam
     record.fields.get(&field).map(|f| f.stamp)
 }
 
+/// Waits until `holds` says so, asking every 100 ms; after 10 s, fails saying `what` never came.
+pub async fn eventually<F: std::future::Future<Output = bool>>(what: &str, mut holds: impl FnMut() -> F) {
+    for _ in 0..100 {
+        if holds().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("10 s on, still waiting for {what}");
+}
+
 /// The next cursor an open stream hears, waiting at most 10 s.
 pub async fn next(hears: &mut (impl futures_util::Stream<Item = i64> + Unpin)) -> Option<i64> {
     use futures_util::StreamExt;
