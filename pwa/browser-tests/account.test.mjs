@@ -328,3 +328,19 @@ test('a phone asks its browser to keep what Tandem saves, and "Your account" say
   assert.equal(await tablet.evaluate(() => window.asked), 0, 'a lent tablet does not ask');
   for (const page of [phone, laptop, tablet]) await page.context().close();
 });
+
+test('an admin, who holds no live stream, is told of a sign-in elsewhere on coming back to the console', async () => {
+  const base = env.server.base;
+  const desk = await (await env.browser.newContext()).newPage();
+  await signIn(desk, base, 'admin', 'demo-admin-pass');
+  await desk.getByRole('heading', { name: 'Running the service' }).waitFor();
+  const elsewhere = await post(base, '/api/auth/sign-in', { name: 'admin', secret: 'demo-admin-pass', device: crypto.randomUUID() });
+  assert.equal(elsewhere.status, 200);
+  // Back to the console's tab (as after reading email in another).
+  await desk.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  const notice = desk.locator('#signed-in-elsewhere');
+  await notice.getByText(/^Someone signed in to Tandem as you on another device, today at \d/).waitFor();
+  await notice.getByRole('button', { name: 'That was me' }).click();
+  await notice.waitFor({ state: 'detached' });
+  await desk.context().close();
+});

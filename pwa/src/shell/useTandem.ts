@@ -203,6 +203,14 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       // Admins manage people and never read records: nothing to sync, nothing kept here.
       // No signal now: the console asks again when it is used.
       if (!mgr.access) await mgr.refresh().catch(() => null);
+      // Nor do they hold a live stream: a sign-in elsewhere as them (an admin can reset anyone's
+      // PIN) is looked for now and whenever they come back to the console.
+      const lookForSignIns = coalesced(async () => {
+        const me = await request<{ sign_ins?: DeviceSignIn[] }>(mgr, 'GET', '/api/me').catch(() => null);
+        if (me && sessions.current === mgr) await whileOpen(d, () => noticeSignIns(d, me.sign_ins ?? [], role));
+      });
+      reloadMeOnReturn.current = () => void lookForSignIns();
+      void lookForSignIns();
       return;
     }
     // After a `people` notice: one request at a time, and one more if notices came meanwhile.
