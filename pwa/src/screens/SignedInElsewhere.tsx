@@ -9,7 +9,6 @@ import { problemWords } from '../ui/useSubmit';
 import { atTime } from '../ui/words';
 import { deviceName } from './Account';
 
-
 export function SignedInElsewhere({ signIns, onAnswered }: { signIns: DeviceSignIn[]; onAnswered: (ids: string[]) => void }) {
   const ctx = useContext(Ctx);
   const [problem, setProblem] = useState<string | null>(null);

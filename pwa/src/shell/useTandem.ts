@@ -20,7 +20,7 @@ import { type AlertStatus, knownAlerts, type PendingAlert, pendingAlerts, raiseA
 /** Whether a sign-in elsewhere is shown as news. Staff sign in on the service's registered
  *  tablets day in, day out (drop-in staff at every session): told each time, they would learn to
  *  wave the notice away. A young person is told of every one. */
-export const worthTelling = (role: Session['role'], s: DeviceSignIn) => role === 'young_person' || !s.tablet;
+const worthTelling = (role: Session['role'], s: DeviceSignIn) => role === 'young_person' || !s.tablet;
 
 interface Me {
   workers: PersonRef[];

@@ -138,7 +138,7 @@ pub fn may_escalate(conn: &dyn Db) -> Result<bool> {
 /// How the alerts that reached the server in a period were answered: counts and waits only, no
 /// names, so a service can see whether the promise young people are given ("they will see it
 /// when they next look") is kept, without anyone learning who pressed it.
-#[derive(Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct AlertSummary {
     /// The start of the period (unix ms): alerts that reached the server since then. Alerts of
     /// young people since erased went with them and are not counted.
