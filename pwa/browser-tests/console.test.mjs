@@ -506,3 +506,30 @@ test('an admin sees how safety alerts were answered, in counts and waits, never 
   assert.ok(!(await answered.textContent()).includes('ash'), 'nobody is named');
   await page.context().close();
 });
+
+test("an admin sets the service's working hours, and a young person pressing \"I don't feel safe\" outside them is told", async () => {
+  const base = env.server.base;
+  const desk = await (await env.browser.newContext()).newPage();
+  await signIn(desk, base, 'admin', 'demo-admin-pass');
+  await desk.getByRole('button', { name: 'Safety alerts', exact: true }).click();
+  const form = desk.getByRole('group', { name: 'Days workers are in' });
+  // One day in the week that is not today (in UTC, the zone set below): now is outside them.
+  const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+  const day = days[(new Date().getUTCDay() + 3) % 7];
+  for (const name of days) await form.getByLabel(name).setChecked(name === day);
+  await desk.getByLabel('Time zone').fill('UTC');
+  await assertAccessible(desk, 'working hours');
+  await desk.getByRole('button', { name: 'Save working hours' }).click();
+  await desk.getByRole('status').filter({ hasText: `Saved: ${day}, 9am to 5pm (UTC).` }).waitFor();
+
+  const phone = await (await env.browser.newContext()).newPage();
+  await signIn(phone, base, 'ash', '2468');
+  await phone.getByRole('button', { name: "I don't feel safe right now" }).click();
+  await phone.locator('#out-of-hours').getByText(`It's outside working hours at your service (${day}, 9am to 5pm), so Sam may not see it until then. The people below answer now.`).waitFor();
+
+  // No set hours: nothing is said of them.
+  await desk.getByRole('button', { name: 'Set no hours' }).click();
+  await desk.getByRole('status').filter({ hasText: 'Saved: no set hours.' }).waitFor();
+  await eventually(async () => (await phone.locator('#out-of-hours').count()) === 0, 15_000, 'the phone told at once');
+  for (const page of [desk, phone]) await page.context().close();
+});

@@ -26,6 +26,15 @@ export interface Escalation {
 }
 
 /** A helpline the service names (`GET /api/admin/support-lines`). */
+/** When the service's workers are at work (the API's `WorkingHours`). */
+export interface WorkingHours {
+  /** 1 (Monday) to 7 (Sunday). */
+  days: number[];
+  start_minute: number;
+  end_minute: number;
+  time_zone: string;
+}
+
 export interface SupportLine {
   name: string;
   reach: 'call' | 'text';
@@ -46,6 +55,8 @@ export interface AppCtx {
   alertsEscalate: Escalation | null;
   /** Helplines the service names, to talk to someone now (kept on the phone for when offline). */
   supportLines: SupportLine[];
+  /** When the service's workers are at work, if it has said (kept on the phone for when offline). */
+  workingHours: WorkingHours | null;
   sync: SyncState;
   online: boolean;
   go(route: Route): void;

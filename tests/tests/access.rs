@@ -106,6 +106,8 @@ async fn every_endpoint_answers_every_role_as_designed() {
         ),
         (Method::GET, "/api/admin/settings".into(), None, vec![Admin]),
         (Method::GET, "/api/admin/alerts/summary".into(), None, vec![Admin]),
+        (Method::GET, "/api/admin/working-hours".into(), None, vec![Admin]),
+        (Method::PUT, "/api/admin/working-hours".into(), Some(json!(null)), vec![Admin]),
         (Method::PUT, "/api/admin/settings".into(), Some(json!({"duty_worker": null})), vec![Admin]),
         (Method::GET, "/api/admin/support-lines".into(), None, vec![Admin]),
         (Method::PUT, "/api/admin/support-lines".into(), Some(json!([])), vec![Admin]),

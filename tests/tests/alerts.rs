@@ -212,3 +212,48 @@ async fn admins_see_how_alerts_were_answered_in_counts_and_waits_never_who() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_service_says_its_working_hours_and_young_people_are_told_them() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    assert!(me["working_hours"].is_null(), "none said yet: {me}");
+
+    let hours = json!({"days": [5, 1, 2, 3, 4], "start_minute": 540, "end_minute": 1020, "time_zone": "Europe/London"});
+    let (status, stored) = admin.call(Method::PUT, "/api/admin/working-hours", Some(hours)).await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+    assert_eq!(stored["days"], json!([1, 2, 3, 4, 5]), "{stored}");
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["working_hours"], stored, "the young person's phone is told them");
+    let (_, read) = admin.call(Method::GET, "/api/admin/working-hours", None).await;
+    assert_eq!(read, stored);
+    let (_, sam_me) = server.signed_in(SAM.0, SAM.1).await.call(Method::GET, "/api/me", None).await;
+    assert!(sam_me["working_hours"].is_null(), "staff have no use for it in /api/me: {sam_me}");
+
+    for bad in [
+        json!({"days": [], "start_minute": 540, "end_minute": 1020, "time_zone": "UTC"}),
+        json!({"days": [1], "start_minute": 1020, "end_minute": 540, "time_zone": "UTC"}),
+        json!({"days": [1], "start_minute": 540, "end_minute": 1020, "time_zone": "London"}),
+        json!({"days": [9], "start_minute": 540, "end_minute": 1020, "time_zone": "UTC"}),
+        json!({"days": [1], "start_minute": -5, "end_minute": 1020, "time_zone": "UTC"}),
+        json!({"days": [1], "start_minute": 540, "end_minute": 1020, "time_zone": "UTC", "lunch": true}),
+        json!("9 to 5"),
+    ] {
+        let (status, body) = admin.call(Method::PUT, "/api/admin/working-hours", Some(bad.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert!(body["message"].is_string(), "{body}");
+    }
+    let (_, read) = admin.call(Method::GET, "/api/admin/working-hours", None).await;
+    assert_eq!(read, stored, "nothing refused was kept");
+
+    let (status, cleared) = admin.call(Method::PUT, "/api/admin/working-hours", Some(json!(null))).await;
+    assert_eq!((status, cleared), (StatusCode::OK, json!(null)));
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    assert!(me["working_hours"].is_null(), "{me}");
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    let said = audit.as_array().unwrap().iter().filter(|e| e["action"] == "set the service's working hours").count();
+    assert_eq!(said, 2, "each change in the audit log: {audit}");
+    server.stop().await;
+}

@@ -1,7 +1,7 @@
 // The session and sync wiring every role's screens run on: opens the store, signs in and out,
 // runs sync, and builds the context the screens read. No screens here.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { AccessEntry, AppCtx, CardCtxValue, DeviceSignIn, Escalation, PersonRef, Route, SupportLine } from '../context';
+import type { AccessEntry, AppCtx, CardCtxValue, DeviceSignIn, Escalation, PersonRef, Route, SupportLine, WorkingHours } from '../context';
 import type { FieldValue, RecordKind, Visibility } from '../generated/tandem';
 import { request } from '../sync/api';
 import { type Db, isStorageFull, MAKE_SPACE, open, type RejectedEntry, type Session, whileOpen } from '../sync/db';
@@ -29,6 +29,7 @@ interface Me {
   alerts_escalate?: Escalation | null;
   /** For a young person: helplines the service names, beside "I don't feel safe". */
   support_lines?: SupportLine[];
+  working_hours?: WorkingHours | null;
   case_closed_at?: number | null;
   erase_at?: number | null;
   /** Notices put away on any device of theirs (young people and key workers). */
@@ -128,7 +129,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       if (before && ids(before) !== ids(fresh)) {
         setWorkersChanged(fresh.workers.length > 0 ? `Now ${names(fresh.workers.map((w) => w.display_name))} can see` : 'Now no key worker can see');
       }
-      const kept: Me = { workers: fresh.workers, caseload: fresh.caseload, alerts_go_to: fresh.alerts_go_to, alerts_escalate: fresh.alerts_escalate, support_lines: fresh.support_lines, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at };
+      const kept: Me = { workers: fresh.workers, caseload: fresh.caseload, alerts_go_to: fresh.alerts_go_to, alerts_escalate: fresh.alerts_escalate, support_lines: fresh.support_lines, working_hours: fresh.working_hours, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at };
       await d.put('meta', kept, 'me');
       await noticeSignIns(d, fresh.sign_ins ?? [], fresh.role);
       if (keepsLooks(fresh.role)) await shareLooks(d, mgr, fresh.caseload);
@@ -366,6 +367,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       alertsGoTo: me.alerts_go_to ?? me.workers,
       alertsEscalate: me.alerts_escalate ?? null,
       supportLines: me.support_lines ?? [],
+      workingHours: me.working_hours ?? null,
       sync,
       online,
       go,

@@ -3,7 +3,7 @@
 // duty worker when none of them has seen it in time). Helplines that answer now sit beside it.
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx, type SupportLine } from '../context';
-import { alertWhen, minutes, names } from './words';
+import { alertWhen, hoursWords, minutes, names, outOfHours } from './words';
 
 export function SafetyButton() {
   const ctx = useContext(Ctx);
@@ -18,6 +18,7 @@ export function SafetyButton() {
   const latest = ctx.alerts[0];
   const waiting = ctx.pendingAlerts.length > 0;
   const escalate = ctx.alertsEscalate;
+  const hours = ctx.workingHours;
   return (
     <div class="safety">
       <button type="button" class="safety__button" aria-expanded={open} onClick={() => { setOpen(!open); setFailed(false); }}>
@@ -35,6 +36,12 @@ export function SafetyButton() {
         <div class="card safety__panel" role="region" aria-label="I don't feel safe right now">
           <p><strong>If you are in danger now, call 999.</strong></p>
           <p>If you carry on, Tandem will tell {workers} straight away that you don't feel safe right now. They will see it when they next look at Tandem. It does not call anyone for you.</p>
+          {hours && outOfHours(hours) && (
+            <p id="out-of-hours">
+              It's outside working hours at your service ({hoursWords(hours)}), so {workers} may not see it until then.
+              {ctx.supportLines.length > 0 ? ' The people below answer now.' : ''}
+            </p>
+          )}
           {escalate && <p>If {workers} {ctx.alertsGoTo.length > 1 ? "haven't" : "hasn't"} seen it within {minutes(escalate.after_minutes)}, Tandem tells {escalate.to.display_name} (the duty worker) too.</p>}
           <p>Nothing else you wrote is shared by this.</p>
           {failed && (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldValue } from '../generated/tandem';
-import { alertWhen, fieldName, localDate, ratingDay, ratingDayName, seenDays, valueWords, whoCanSee } from './words';
+import { alertWhen, hoursWords, outOfHours, fieldName, localDate, ratingDay, ratingDayName, seenDays, valueWords, whoCanSee } from './words';
 
 describe('who can see', () => {
   it('names the key workers who will see a shared item', () => {
@@ -102,5 +102,29 @@ describe('when an alert was pressed', () => {
   it('says when it reached Tandem too, if that was much later (pressed with no signal)', () => {
     expect(alertWhen(at(1, 23, 50), at(2, 9, 2), now)).toMatch(/^pressed yesterday at 11:50.*; it reached Tandem today at 9:02/);
     expect(alertWhen(at(2, 9, 0), at(2, 9, 14), now)).not.toMatch(/reached/);
+  });
+});
+
+describe("a service's working hours", () => {
+  const weekdays = { days: [1, 2, 3, 4, 5], start_minute: 540, end_minute: 1020, time_zone: 'Europe/London' };
+
+  it('are said as people say them', () => {
+    expect(hoursWords(weekdays)).toBe('Monday to Friday, 9am to 5pm');
+    expect(hoursWords({ ...weekdays, days: [1, 3, 5], start_minute: 570, end_minute: 1230 })).toBe('Monday, Wednesday and Friday, 9:30am to 8:30pm');
+    expect(hoursWords({ ...weekdays, days: [6, 7, 1, 2, 3, 4, 5], start_minute: 0, end_minute: 1440 })).toBe('every day, midnight to midnight');
+    expect(hoursWords({ ...weekdays, days: [1, 2, 3, 6], start_minute: 720, end_minute: 780 })).toBe('Monday to Wednesday and Saturday, midday to 1pm');
+  });
+
+  it("are told in the service's time zone, wherever the phone is set", () => {
+    // Wednesday 2 December 2026: 09:30 in London is 09:30 UTC (no summer time).
+    expect(outOfHours(weekdays, new Date(Date.UTC(2026, 11, 2, 9, 30)))).toBe(false);
+    expect(outOfHours(weekdays, new Date(Date.UTC(2026, 11, 2, 8, 59)))).toBe(true);
+    expect(outOfHours(weekdays, new Date(Date.UTC(2026, 11, 2, 17, 0)))).toBe(true);
+    // Saturday.
+    expect(outOfHours(weekdays, new Date(Date.UTC(2026, 11, 5, 12, 0)))).toBe(true);
+    // 09:30 UTC is 20:30 in Sydney: outside there.
+    expect(outOfHours({ ...weekdays, time_zone: 'Australia/Sydney' }, new Date(Date.UTC(2026, 11, 2, 9, 30)))).toBe(true);
+    // A time zone the phone doesn't know: it can't tell, and says nothing.
+    expect(outOfHours({ ...weekdays, time_zone: 'Nowhere/Atall' }, new Date())).toBe(null);
   });
 });

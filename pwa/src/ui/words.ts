@@ -1,6 +1,7 @@
 // Plain words, in one place, so they can be read and checked together (aim: reading age 9).
 import type { FieldValue, Visibility } from '../generated/tandem';
 import type { SyncState } from '../sync/engine';
+import type { WorkingHours } from '../context';
 
 /** A number of minutes as said aloud: "30 minutes", "an hour", "4 hours". */
 export function minutes(n: number): string {
@@ -132,6 +133,44 @@ export function atTime(ms: number, now = new Date()): string {
 export function alertWhen(raisedAt: number, receivedAt: number, now = new Date()): string {
   if (receivedAt - raisedAt < 15 * 60_000) return atTime(raisedAt, now);
   return `pressed ${atTime(raisedAt, now)}; it reached Tandem ${atTime(receivedAt, now)}`;
+}
+
+const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+
+/** Whether `now` is outside the service's working hours, in the service's time zone wherever
+ *  the phone is set; null if the phone can't tell (a time zone it doesn't know). */
+export function outOfHours(h: WorkingHours, now = new Date()): boolean | null {
+  try {
+    const parts = new Intl.DateTimeFormat('en-GB', { timeZone: h.time_zone, weekday: 'long', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' }).formatToParts(now);
+    const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+    const day = DAYS.indexOf(part('weekday')) + 1;
+    const minute = Number(part('hour')) * 60 + Number(part('minute'));
+    return !(h.days.includes(day) && minute >= h.start_minute && minute < h.end_minute);
+  } catch {
+    return null;
+  }
+}
+
+/** Working hours in words: "Monday to Friday, 9am to 5pm". */
+export function hoursWords(h: WorkingHours): string {
+  const days = [...h.days].sort((a, b) => a - b);
+  const runs: number[][] = [];
+  for (const d of days) {
+    const last = runs[runs.length - 1];
+    if (last && last[last.length - 1] === d - 1) last.push(d);
+    else runs.push([d]);
+  }
+  const said = days.length === 7 ? ['every day'] : runs.flatMap((r) => (r.length >= 3 ? [`${DAYS[r[0] - 1]} to ${DAYS[r[r.length - 1] - 1]}`] : r.map((d) => DAYS[d - 1])));
+  const list = said.length === 1 ? said[0] : `${said.slice(0, -1).join(', ')} and ${said[said.length - 1]}`;
+  return `${list}, ${clock(h.start_minute)} to ${clock(h.end_minute)}`;
+}
+
+/** A time of day as people say it: "9am", "5:30pm", "midday", "midnight". */
+function clock(minute: number): string {
+  if (minute === 0 || minute === 1440) return 'midnight';
+  if (minute === 720) return 'midday';
+  const [h, m] = [Math.floor(minute / 60), minute % 60];
+  return `${h % 12 || 12}${m ? `:${String(m).padStart(2, '0')}` : ''}${h < 12 ? 'am' : 'pm'}`;
 }
 
 function dayWords(d: Date, now: Date): string {

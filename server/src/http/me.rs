@@ -69,6 +69,9 @@ pub struct Me {
     /// For a young person: helplines the service names, to talk to someone now (an alert waits
     /// for a key worker to look).
     pub support_lines: Vec<SupportLine>,
+    /// For a young person: when the service's workers are at work, if it has said (an alert
+    /// outside them may not be seen until they are back).
+    pub working_hours: Option<crate::store::working_hours::WorkingHours>,
     /// For a young person: when the service closed your case (unix ms), if it has.
     pub case_closed_at: Option<i64>,
     /// For a young person: when everything of yours will be erased (unix ms), if it will.
@@ -149,6 +152,8 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 _ => None,
             };
             let support_lines = if p.role == Role::YoungPerson { support_lines::list(conn)? } else { vec![] };
+            let working_hours =
+                if p.role == Role::YoungPerson { crate::store::working_hours::get(conn)? } else { None };
             let sign_ins = my_sessions_in(conn, &caller, signed_in_at)?;
             Ok(Me {
                 id: p.id,
@@ -159,6 +164,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 alerts_go_to,
                 alerts_escalate,
                 support_lines,
+                working_hours,
                 case_closed_at: plan.case_closed_at,
                 erase_at: erase_at(&settings, plan),
                 put_away,

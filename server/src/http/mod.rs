@@ -34,7 +34,7 @@ use utoipa::OpenApi;
         admin::close_case, admin::reopen_case, admin::audit_log,
         admin::assignments, admin::hand_over, admin::sessions, admin::end_session,
         admin::deactivate, admin::reactivate, admin::new_invite, admin::new_password, admin::settings, admin::update_settings, admin::alert_summary,
-        admin::support_lines, admin::update_support_lines,
+        admin::support_lines, admin::update_support_lines, admin::working_hours, admin::update_working_hours,
         admin::tablets, admin::register_tablet, admin::remove_tablet,
         crate::auth::change_password,
         invites::create, invites::list, invites::new_code, invites::cancel,

@@ -25,6 +25,7 @@ pub mod sqlite_memory;
 pub mod support_lines;
 pub mod sync;
 pub mod tablets;
+pub mod working_hours;
 
 use crate::error::Result;
 use postgres::PgStore;

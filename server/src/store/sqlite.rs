@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0024_support_lines.sql"),
     include_str!("migrations/sqlite/0025_alert_escalation.sql"),
     include_str!("migrations/sqlite/0026_session_device_kind.sql"),
+    include_str!("migrations/sqlite/0027_working_hours.sql"),
 ];
 const READERS: usize = 4;
 

@@ -1,9 +1,10 @@
 // Safety alerts: who is told when a young person with no key worker says they don't feel safe,
 // when the duty worker is told of an alert nobody has seen, and who young people can talk to now.
 import { useEffect, useState } from 'preact/hooks';
-import { type SupportLine } from '../../context';
-import { minutes } from '../../ui/words';
+import { type SupportLine, type WorkingHours } from '../../context';
+import { hoursWords, minutes } from '../../ui/words';
 import { useCall, Problem, usePeople } from './shared';
+import { problemWords } from '../../ui/useSubmit';
 
 interface AlertSettings {
   duty_worker: string | null;
@@ -61,8 +62,92 @@ export function AlertRouting() {
           {saved && <p role="status">Saved.</p>}
         </form>
       )}
+      <WorkingHoursForm />
       <AlertsAnswered />
       <SupportLines />
+    </section>
+  );
+}
+
+const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+/** Every half hour of the day, as 24-hour clock times. */
+const HALF_HOURS = Array.from({ length: 49 }, (_, i) => i * 30);
+const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+
+/** When the service's workers are at work: a young person who says they don't feel safe outside
+ *  them is told their worker may not see it until then. */
+function WorkingHoursForm() {
+  const { ctx } = useCall();
+  const [problem, setProblem] = useState<string | null>(null);
+  const [hours, setHours] = useState<WorkingHours | undefined>(undefined);
+  /** Whether the service has set hours (the form starts from a suggestion until it does). */
+  const [isSet, setIsSet] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
+  const here = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // Not `useCall`: "no set hours" (null) is an answer here, not a failure.
+  const ask = async (method: string, body?: WorkingHours | null): Promise<{ hours: WorkingHours | null } | undefined> => {
+    setProblem(null);
+    try {
+      return { hours: await ctx.api<WorkingHours | null>(method, '/api/admin/working-hours', body) };
+    } catch (e) {
+      setProblem(problemWords(e, 'This needs a connection. Try again in a moment.'));
+      return undefined;
+    }
+  };
+  useEffect(() => {
+    void ask('GET').then((r) => {
+      if (!r) return;
+      setIsSet(r.hours !== null);
+      setHours(r.hours ?? { days: [1, 2, 3, 4, 5], start_minute: 540, end_minute: 1020, time_zone: here });
+    });
+  }, []);
+  const change = (to: Partial<WorkingHours>) => {
+    setHours((h) => h && { ...h, ...to });
+    setSaved(null);
+  };
+  const store = async (body: WorkingHours | null) => {
+    setSaved(null);
+    const r = await ask('PUT', body);
+    if (!r) return;
+    setIsSet(r.hours !== null);
+    setSaved(r.hours ? `Saved: ${hoursWords(r.hours)} (${r.hours.time_zone}).` : 'Saved: no set hours.');
+  };
+  return (
+    <section aria-labelledby="hours-title">
+      <h2 id="hours-title">Working hours</h2>
+      <p>When your workers are at work. A young person who says they don't feel safe outside these hours is told their worker may not see it until then, and shown the helplines below.</p>
+      {hours !== undefined && !isSet && !saved && <p>None are set yet, so young people are told nothing about them. Below is a suggestion until you save.</p>}
+      {hours === undefined ? <p>{problem ? '' : 'Loading…'}</p> : (
+        <form class="stack narrow" onSubmit={(e) => { e.preventDefault(); void store(hours); }}>
+          <fieldset>
+            <legend>Days workers are in</legend>
+            {DAY_NAMES.map((name, i) => (
+              <label key={name} class="check">
+                <input type="checkbox" checked={hours.days.includes(i + 1)}
+                  onChange={(e) => change({ days: e.currentTarget.checked ? [...hours.days, i + 1] : hours.days.filter((d) => d !== i + 1) })} />
+                {name}
+              </label>
+            ))}
+          </fieldset>
+          <label for="hours-start">From</label>
+          <select id="hours-start" value={hours.start_minute} onChange={(e) => change({ start_minute: Number(e.currentTarget.value) })}>
+            {HALF_HOURS.slice(0, -1).map((m) => <option key={m} value={m}>{hhmm(m)}</option>)}
+          </select>
+          <label for="hours-end">Until</label>
+          <select id="hours-end" value={hours.end_minute} onChange={(e) => change({ end_minute: Number(e.currentTarget.value) })}>
+            {HALF_HOURS.slice(1).map((m) => <option key={m} value={m}>{m === 1440 ? 'midnight' : hhmm(m)}</option>)}
+          </select>
+          <label for="hours-zone">Time zone</label>
+          <input id="hours-zone" value={hours.time_zone} autocomplete="off" aria-describedby="hours-zone-hint" onInput={(e) => change({ time_zone: e.currentTarget.value })} />
+          <p class="hint" id="hours-zone-hint">As the time zone database names it, such as Europe/London. This computer's is {here}.</p>
+          <div class="row">
+            <button type="submit">Save working hours</button>
+            <button type="button" class="link-button" onClick={() => void store(null)}>Set no hours</button>
+          </div>
+        </form>
+      )}
+      <Problem text={problem} />
+      {saved && <p role="status">{saved}</p>}
     </section>
   );
 }

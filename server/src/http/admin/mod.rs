@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/settings", get(settings).put(update_settings))
         .route("/api/admin/alerts/summary", get(alert_summary))
         .route("/api/admin/support-lines", get(support_lines).put(update_support_lines))
+        .route("/api/admin/working-hours", get(working_hours).put(update_working_hours))
         .route("/api/admin/tablets", get(tablets).post(register_tablet))
         .route("/api/admin/tablets/{id}/remove", post(remove_tablet))
 }

@@ -7,6 +7,7 @@ use crate::http::json::ApiJson;
 use crate::ledger::{self, Decision};
 use crate::state::AppState;
 use crate::store::support_lines::{self, SupportLine};
+use crate::store::working_hours::{self, WorkingHours};
 use crate::store::{self, alerts, audit, people};
 use axum::Json;
 use axum::extract::State;
@@ -100,6 +101,40 @@ pub async fn update_support_lines(
             let names = stored.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ");
             let detail = if names.is_empty() { "none".to_owned() } else { names };
             audit::append(tx, now, Some(admin.person), "set who young people can talk to now", None, &detail)?;
+            Ok(stored)
+        })
+        .await?;
+    state.service_changed();
+    Ok(Json(stored))
+}
+
+#[utoipa::path(get, path = "/api/admin/working-hours", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = Option<WorkingHours>)))]
+pub async fn working_hours(State(state): State<AppState>, _admin: Admin) -> Result<Json<Option<WorkingHours>>> {
+    Ok(Json(state.store.read(working_hours::get).await?))
+}
+
+/// Sets when the service's workers are at work (null: no set hours). A young person who says
+/// they don't feel safe outside them is told their worker may not see it until they are back.
+#[utoipa::path(put, path = "/api/admin/working-hours", request_body = Option<WorkingHours>, tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = Option<WorkingHours>), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn update_working_hours(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiJson(hours): ApiJson<Option<WorkingHours>>,
+) -> Result<Json<Option<WorkingHours>>> {
+    let now = store::now_ms();
+    let stored = state
+        .store
+        .write(move |tx| {
+            let stored = working_hours::set(tx, hours.as_ref())?;
+            let detail = match &stored {
+                Some(h) => {
+                    format!("days {:?}, minutes {} to {}, {}", h.days, h.start_minute, h.end_minute, h.time_zone)
+                }
+                None => "none".to_owned(),
+            };
+            audit::append(tx, now, Some(admin.person), "set the service's working hours", None, &detail)?;
             Ok(stored)
         })
         .await?;
