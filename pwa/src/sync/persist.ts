@@ -1,8 +1,8 @@
 // Unsent words live in this device's storage, which a browser may clear when the device runs
 // short of space (Chrome, Firefox), or after a week unused outside the home screen (Safari),
-// unless the site has been granted persistent storage. Asking costs nothing in Chrome and Safari
-// (they decide by how Tandem is used: added to the home screen, or opened often); Firefox asks
-// the person, and remembers their answer.
+// unless the site has been granted persistent storage. Chrome decides without asking anyone, by
+// how Tandem is used (added to the home screen, opened often); Firefox asks the person and
+// remembers their answer.
 
 /** Whether the browser has promised to keep this device's store (null: it can't say). */
 export async function isKept(): Promise<boolean | null> {
