@@ -152,13 +152,9 @@ impl Events {
         }
     }
 
-    /// An open screen, told of what `listener` may hear of until it is dropped.
-    pub fn listen(&self, listener: Listener) -> Subscription {
-        self.listen_within(listener, usize::MAX).expect("no limit")
-    }
-
-    /// [`Events::listen`], unless the person already has `most` screens listening here.
-    pub fn listen_within(&self, listener: Listener, most: usize) -> Option<Subscription> {
+    /// An open screen, told of what `listener` may hear of until it is dropped; None if the
+    /// person already has `most` screens listening here.
+    pub fn listen(&self, listener: Listener, most: usize) -> Option<Subscription> {
         let mut routes = self.routes();
         let open = match listener {
             // Their key workers follow them too; their own screens are the private ones.
@@ -359,14 +355,14 @@ mod tests {
     fn each_change_reaches_only_those_who_may_hear_of_it() {
         let events = Events::new();
         let (ash, kai, sam, priya) = (person(), person(), person(), person());
-        let ash_phone = events.listen(Listener::YoungPerson(ash));
-        let kai_phone = events.listen(Listener::YoungPerson(kai));
-        let mut sam_laptop = events.listen(Listener::KeyWorker(sam));
+        let ash_phone = events.listen(Listener::YoungPerson(ash), usize::MAX).unwrap();
+        let kai_phone = events.listen(Listener::YoungPerson(kai), usize::MAX).unwrap();
+        let mut sam_laptop = events.listen(Listener::KeyWorker(sam), usize::MAX).unwrap();
         sam_laptop.follow(&HashSet::from([ash]));
-        let priya_laptop = events.listen(Listener::KeyWorker(priya));
+        let priya_laptop = events.listen(Listener::KeyWorker(priya), usize::MAX).unwrap();
         let jo = person();
-        let drop_in = events.listen(Listener::DropInStaff(jo));
-        let admin = events.listen(Listener::Nobody);
+        let drop_in = events.listen(Listener::DropInStaff(jo), usize::MAX).unwrap();
+        let admin = events.listen(Listener::Nobody, usize::MAX).unwrap();
 
         events.publish(notice(ash, 1, Visibility::Private));
         assert_eq!(told(&ash_phone), Some(Pending { cursor: 1, people: false }));
@@ -410,7 +406,7 @@ mod tests {
     fn notices_fold_into_the_highest_cursor() {
         let events = Events::new();
         let ash = person();
-        let phone = events.listen(Listener::YoungPerson(ash));
+        let phone = events.listen(Listener::YoungPerson(ash), usize::MAX).unwrap();
         events.publish(notice(ash, 7, Visibility::Worker));
         events.publish(Notice { people: true, ..notice(ash, 5, Visibility::Private) });
         events.publish(notice(ash, 9, Visibility::Private));
@@ -422,7 +418,7 @@ mod tests {
     async fn a_waiting_screen_wakes_when_told() {
         let events = Events::new();
         let ash = person();
-        let phone = events.listen(Listener::YoungPerson(ash));
+        let phone = events.listen(Listener::YoungPerson(ash), usize::MAX).unwrap();
         let waiting = tokio::spawn(async move { phone.next().await });
         tokio::task::yield_now().await;
         events.publish(notice(ash, 12, Visibility::Private));
@@ -433,7 +429,7 @@ mod tests {
     fn a_worker_follows_their_caseload_as_it_changes_and_a_closed_screen_leaves_no_trace() {
         let events = Events::new();
         let (ash, kai, sam) = (person(), person(), person());
-        let mut laptop = events.listen(Listener::KeyWorker(sam));
+        let mut laptop = events.listen(Listener::KeyWorker(sam), usize::MAX).unwrap();
         laptop.follow(&HashSet::from([ash]));
         laptop.follow(&HashSet::from([kai]));
         events.publish(notice(ash, 1, Visibility::Team));
@@ -441,8 +437,8 @@ mod tests {
         events.publish(notice(kai, 2, Visibility::Worker));
         assert_eq!(told(&laptop).map(|p| p.cursor), Some(2));
 
-        let phone = events.listen(Listener::YoungPerson(kai));
-        let drop_in = events.listen(Listener::DropInStaff(person()));
+        let phone = events.listen(Listener::YoungPerson(kai), usize::MAX).unwrap();
+        let drop_in = events.listen(Listener::DropInStaff(person()), usize::MAX).unwrap();
         drop((laptop, phone, drop_in));
         let routes = events.routes();
         assert!(routes.following.is_empty() && routes.workers.is_empty() && routes.team.is_empty());

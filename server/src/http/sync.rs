@@ -200,7 +200,7 @@ pub async fn events(
         Role::Admin => Listener::Nobody,
     };
     let most = crate::config::STREAMS_PER_PERSON;
-    let mut subscription = state.events.listen_within(listener, most).ok_or(ApiError::TooManyStreams { most })?;
+    let mut subscription = state.events.listen(listener, most).ok_or(ApiError::TooManyStreams { most })?;
     if is_worker {
         subscription.follow(&load_caseload().await?);
     }

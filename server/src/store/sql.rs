@@ -2,10 +2,11 @@
 //!
 //! Every statement in `store/` is written once in the SQL both databases speak (`?1` parameters,
 //! `ON CONFLICT`, `RETURNING`, `CASE`) and runs through [`Db`]. Values cross it as [`Value`]:
-//! integers (booleans are 0/1), text, null, or bytes (sealed words, on SQLite only). Two spellings differ, and each backend handles its
-//! own: PostgreSQL numbers parameters `$1`, and SQLite drops `FOR UPDATE` (it has one writer, so
-//! a row lock would mean nothing there; on PostgreSQL it is what serialises concurrent writes to
-//! one record or one device across replicas).
+//! integers (booleans are 0/1), text, null, or bytes (sealed words, on SQLite only). Two
+//! spellings differ, and each backend handles its own: PostgreSQL numbers parameters `$1`, and
+//! SQLite drops `FOR UPDATE` (it has one writer, so a row lock would mean nothing there; on
+//! PostgreSQL it is what serialises concurrent writes to one record or one device across
+//! replicas).
 
 use crate::error::{ApiError, Result};
 use crate::store::seal::{Keyring, Stored};

@@ -46,13 +46,13 @@ impl WorkingHours {
 
 /// The service's working hours, if it has said.
 pub fn get(conn: &dyn Db) -> Result<Option<WorkingHours>> {
-    let row = conn.query_opt("SELECT working_hours FROM service_settings WHERE id = 1", &[])?;
-    match row.map(|r| r.opt_text(0).map(|t| t.map(str::to_owned))).transpose()?.flatten() {
-        Some(json) => serde_json::from_str(&json)
-            .map(Some)
-            .map_err(|e| ApiError::Internal(format!("the stored working hours can't be read: {e}"))),
-        None => Ok(None),
-    }
+    let Some(row) = conn.query_opt("SELECT working_hours FROM service_settings WHERE id = 1", &[])? else {
+        return Ok(None);
+    };
+    row.opt_text(0)?
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| ApiError::Internal(format!("the stored working hours can't be read: {e}")))
 }
 
 /// Checks and stores new working hours (None: the service sets none); what was stored.
