@@ -454,6 +454,12 @@ test('a worker given a first password again, with a suggestion still unsent on t
   const page = await laptop.newPage();
   await signIn(page, base, 'priya', 'demo-worker-pass');
   await page.getByRole('button', { name: /Open mo/ }).click();
+  // Mo's page is open before the signal goes. (Once, on a fresh clone, it never showed: what the
+  // screen said then is printed, for whoever reads a failed run.)
+  await page.getByLabel('Suggest a strength').waitFor().catch(async (e) => {
+    console.error('the screen said:', (await page.locator('body').innerText()).slice(0, 800));
+    throw e;
+  });
   await laptop.setOffline(true);
   await page.getByLabel('Suggest a strength').fill('You always turn up on time');
   await page.getByRole('button', { name: 'Send suggestion of a strength' }).click();
