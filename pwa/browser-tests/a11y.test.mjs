@@ -101,3 +101,58 @@ test("every staff screen fits a 320 px phone: nothing scrolls sideways", async (
   assert.ok(box.height < lineHeight * 1.5, `the code is on one line (${box.height} px high, a line is ${lineHeight} px)`);
   await worker.close();
 });
+
+// Many who use Tandem set their phone's text to its largest. Chromium's default font size (what
+// that setting changes) at 32 px is text at 200%, which WCAG asks to work without sideways scrolling.
+test('with text at 200% on a 320 px phone, nothing scrolls sideways and Leave quickly stays small', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 320, height: 640 }, hasTouch: true });
+  let page = await context.newPage();
+  const largeText = async () => {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Page.setFontSizes', { fontSizes: { standard: 32, fixed: 26 } });
+  };
+  const fits = async (screen) => {
+    const [wide, view] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(wide <= view, `${screen} is ${wide} px wide on a ${view} px screen`);
+    const bar = await page.locator('.quick-exit').boundingBox();
+    assert.ok(bar.height <= 640 / 4, `Leave quickly takes ${bar.height} px of a 640 px screen on ${screen}`);
+  };
+  await largeText();
+  await page.goto(env.server.base + '/');
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  // The app's text is 18 px at the browser's usual 16: twice that now.
+  assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).fontSize), '36px', 'the text is at 200%');
+  await fits('sign in');
+  await page.getByLabel('Your name').fill('ash');
+  await page.getByLabel('Your PIN or password').fill('2468');
+  // Tapping Sign in at this size means scrolling down to it; the home screen starts at its top.
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.waitForFunction(() => window.scrollY === 0);
+  await fits('home');
+  for (const [button, heading] of [[/My goals/, /goals/i], [/What I want you to know/, /know/i], [/Delete my account/, /Delete/]]) {
+    await page.getByRole('button', { name: 'Home' }).click();
+    await page.getByRole('button', { name: button }).click();
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    await fits(String(heading));
+  }
+  await page.getByRole('button', { name: 'Account' }).click();
+  await page.getByRole('heading', { name: 'Account', level: 1 }).waitFor();
+  await fits('account');
+  await context.close();
+
+  const desk = await env.browser.newContext({ viewport: { width: 320, height: 640 }, hasTouch: true });
+  page = await desk.newPage();
+  const cdp = await desk.newCDPSession(page);
+  await cdp.send('Page.setFontSizes', { fontSizes: { standard: 32, fixed: 26 } });
+  await signIn(page, env.server.base, 'admin', 'demo-admin-pass');
+  // A long heading ("Assignments and hand-overs") and a form of fieldsets (working hours).
+  for (const [tile, heading, arrived] of [['Assignments and hand-overs', 'Assignments and hand-overs', page.getByRole('heading', { name: 'mo', exact: true })], ['Safety alerts', 'Safety alerts', page.getByRole('group', { name: 'Days workers are in' })]]) {
+    await page.getByRole('button', { name: 'Home' }).click();
+    await page.getByRole('button', { name: tile, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    await arrived.waitFor();
+    await fits(tile);
+  }
+  await desk.close();
+});

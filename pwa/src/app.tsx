@@ -1,5 +1,6 @@
 // The app shell: the header, quick exit, notices, sign-in, and each role's screens. The session
 // and sync wiring is in shell/useTandem.ts; each role's screens are in roles/.
+import { useEffect } from 'preact/hooks';
 import { CardCtx, type CardCtxValue, Ctx, type Route } from './context';
 import { useRoute } from './navigation';
 import { YoungPersonScreens } from './roles/YoungPerson';
@@ -120,6 +121,8 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
 }
 
 function Screens({ role, route }: { role: Session['role']; route: Route }) {
+  // Signed in or unlocked: start at the top, not where the sign-in form had been scrolled to.
+  useEffect(() => window.scrollTo(0, 0), []);
   // Everyone's own account: where they are signed in, and a new PIN or password.
   if (route.name === 'account') return <Account />;
   switch (role) {
