@@ -144,6 +144,9 @@ test("the worker's open caseload shows a newly shared statement within seconds, 
   const kai = await yp.newPage();
   const sam = await wk.newPage();
   await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
+  // In order of their names, whatever their capitals (the database's order puts "New starter" first).
+  await sam.locator('li.card h2', { hasText: 'New starter' }).waitFor();
+  assert.deepEqual(await sam.locator('li.card h2').allInnerTexts(), ['ash', 'kai', 'New starter']);
   const kaiCard = sam.locator('li.card', { hasText: 'kai' });
   await kaiCard.getByRole('button', { name: /Open kai/ }).click();
   // Sam sees what Kai had shared (on a busy machine the first pull can land after the page

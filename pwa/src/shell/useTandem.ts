@@ -14,7 +14,7 @@ import { SessionManager } from '../sync/session';
 import { awayMs, idleMs, type LockKind, type LockTries, makeUnlockCheck, NO_TRIES, STAFF_IDLE_MS, STAFF_ITERATIONS, type UnlockCheck, useAwayLock, useIdleLock } from '../ui/IdleLock';
 import { tidyChange } from '../ui/limits';
 import { problemWords } from '../ui/useSubmit';
-import { names } from '../ui/words';
+import { byName, names } from '../ui/words';
 import { type AlertStatus, knownAlerts, type PendingAlert, pendingAlerts, raiseAlert, sendAlertNow } from '../sync/alerts';
 
 /** Whether a sign-in elsewhere is shown as news. Staff sign in on the service's registered
@@ -129,7 +129,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       if (before && ids(before) !== ids(fresh)) {
         setWorkersChanged(fresh.workers.length > 0 ? `Now ${names(fresh.workers.map((w) => w.display_name))} can see` : 'Now no key worker can see');
       }
-      const kept: Me = { workers: fresh.workers, caseload: fresh.caseload, alerts_go_to: fresh.alerts_go_to, alerts_escalate: fresh.alerts_escalate, support_lines: fresh.support_lines, working_hours: fresh.working_hours, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at };
+      const kept: Me = { workers: fresh.workers, caseload: [...fresh.caseload].sort(byName), alerts_go_to: fresh.alerts_go_to, alerts_escalate: fresh.alerts_escalate, support_lines: fresh.support_lines, working_hours: fresh.working_hours, case_closed_at: fresh.case_closed_at, erase_at: fresh.erase_at };
       await d.put('meta', kept, 'me');
       await noticeSignIns(d, fresh.sign_ins ?? [], fresh.role);
       if (keepsLooks(fresh.role)) await shareLooks(d, mgr, fresh.caseload);

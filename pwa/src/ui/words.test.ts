@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldValue } from '../generated/tandem';
-import { alertWhen, hoursWords, outOfHours, fieldName, localDate, ratingDay, ratingDayName, seenDays, valueWords, whoCanSee } from './words';
+import { alertWhen, byName, hoursWords, outOfHours, fieldName, localDate, ratingDay, ratingDayName, seenDays, valueWords, whoCanSee } from './words';
 
 describe('who can see', () => {
   it('names the key workers who will see a shared item', () => {
@@ -126,5 +126,12 @@ describe("a service's working hours", () => {
     expect(outOfHours({ ...weekdays, time_zone: 'Australia/Sydney' }, new Date(Date.UTC(2026, 11, 2, 9, 30)))).toBe(true);
     // A time zone the phone doesn't know: it can't tell, and says nothing.
     expect(outOfHours({ ...weekdays, time_zone: 'Nowhere/Atall' }, new Date())).toBe(null);
+  });
+});
+
+describe('people in order of their names', () => {
+  it('ignores capitals and accents, and counts numbers as numbers', () => {
+    const people = ['New starter', 'ash', 'Zoë', 'Émile', 'kai', 'Room 10', 'Room 9'].map((display_name) => ({ display_name }));
+    expect(people.sort(byName).map((p) => p.display_name)).toEqual(['ash', 'Émile', 'kai', 'New starter', 'Room 9', 'Room 10', 'Zoë']);
   });
 });

@@ -3,6 +3,13 @@ import type { FieldValue, Visibility } from '../generated/tandem';
 import type { SyncState } from '../sync/engine';
 import type { WorkingHours } from '../context';
 
+const NAMES = new Intl.Collator('en-GB', { sensitivity: 'base', numeric: true });
+/** People in the order a reader looks for them: by name, whatever its capitals or accents
+ *  ("ash" before "New starter"; the database's order puts every capital first). */
+export function byName(a: { display_name: string }, b: { display_name: string }): number {
+  return NAMES.compare(a.display_name, b.display_name);
+}
+
 /** A number of minutes as said aloud: "30 minutes", "an hour", "4 hours". */
 export function minutes(n: number): string {
   if (n % 60 !== 0) return `${n} minutes`;

@@ -1,6 +1,7 @@
 // Assignments: who works with whom, and handing over from one worker to another.
 import { useEffect, useState } from 'preact/hooks';
 import { type Assigned, useCall, Problem, PEOPLE_SHOWN, Found, usePeople } from './shared';
+import { byName } from '../../ui/words';
 
 export function Assignments() {
   const { call, problem } = useCall();
@@ -12,7 +13,7 @@ export function Assignments() {
   const wanted = find.trim().toLowerCase();
   const named = (y: Assigned) => [y.display_name, ...y.workers.map((w) => w.display_name)].some((n) => n.toLowerCase().includes(wanted));
   // Those with no key worker first: they are the ones to act on.
-  const matching = (table ?? []).filter(named).sort((a, b) => Number(a.workers.length > 0) - Number(b.workers.length > 0));
+  const matching = (table ?? []).filter(named).sort((a, b) => Number(a.workers.length > 0) - Number(b.workers.length > 0) || byName(a, b));
   const shown = matching.slice(0, PEOPLE_SHOWN);
   useEffect(() => void load(), []);
   const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);

@@ -1,6 +1,7 @@
 // The audit log: every admin action, read-only.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type AuditRow, ROLE_WORDS, when, useCall, Problem, usePeople } from './shared';
+import { byName } from '../../ui/words';
 
 const AUDIT_PAGE = 200;
 
@@ -36,7 +37,7 @@ export function Audit() {
         <label for="audit-person">Whose entries</label>
         <select id="audit-person" value={person} onChange={(e) => setPerson(e.currentTarget.value)}>
           <option value="">Everyone's</option>
-          {(people ?? []).map((p) => <option key={p.id} value={p.id}>{p.display_name} ({ROLE_WORDS[p.role]})</option>)}
+          {[...(people ?? [])].sort(byName).map((p) => <option key={p.id} value={p.id}>{p.display_name} ({ROLE_WORDS[p.role]})</option>)}
         </select>
       </div>
       <Problem text={problem} />

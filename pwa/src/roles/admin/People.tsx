@@ -1,6 +1,7 @@
 // People: staff and young people by name and role, adding, inviting, deactivating.
 import { useState } from 'preact/hooks';
 import { type Person, type Assigned, ROLE_WORDS, status, useCall, Problem, PEOPLE_SHOWN, Found, usePeople } from './shared';
+import { byName } from '../../ui/words';
 
 export function People() {
   const { call, problem, ctx } = useCall();
@@ -18,7 +19,7 @@ export function People() {
   const [find, setFind] = useState('');
   const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
   const wanted = find.trim().toLowerCase();
-  const matching = (people ?? []).filter((p) => p.display_name.toLowerCase().includes(wanted));
+  const matching = (people ?? []).filter((p) => p.display_name.toLowerCase().includes(wanted)).sort(byName);
   // A service with thousands of people: a page of them at a time is quick to draw and to read.
   const shown = matching.slice(0, PEOPLE_SHOWN);
 
