@@ -294,7 +294,7 @@ test('a key worker invites a young person, who joins on a phone and appears in t
   await page.getByRole('button', { name: 'Home' }).click();
   await page.locator('li.card', { hasText: 'Ellis' }).getByText("Hasn't joined yet").waitFor();
 
-  const phoneContext = await env.browser.newContext();
+  const phoneContext = await env.browser.newContext({ hasTouch: true });
   const phone = await joinWithLink(phoneContext, newCode, 'ellis.t');
   // Priya's open screen shows them joined without a reload.
   await page.getByRole('heading', { name: 'ellis.t' }).waitFor({ timeout: 15_000 });
@@ -304,6 +304,8 @@ test('a key worker invites a young person, who joins on a phone and appears in t
   const welcome = phone.getByRole('region', { name: 'How Tandem works' });
   await welcome.getByText('Priya can see only what you share with them.', { exact: false }).waitFor();
   await welcome.getByText(/Anything new you write is just for you/).waitFor();
+  // A touch screen: leaving fast is the button (an on-screen keyboard's Shift doesn't count).
+  await welcome.getByText('To leave Tandem fast, press "Leave quickly" at the top.', { exact: true }).waitFor();
   await assertAccessible(phone, 'how Tandem works, on joining');
   await welcome.getByRole('button', { name: 'Got it' }).click();
   await welcome.waitFor({ state: 'detached' });

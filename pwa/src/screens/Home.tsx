@@ -53,7 +53,8 @@ function Welcome() {
     'Anything new you write is just for you, until you choose who else can see it ("Who can see this", under each thing).',
     `${workers.length > 0 ? names(workers) : 'When you have a key worker, they'} can see only what you share with them. "Who has seen my things" shows who looked, and when.`,
     'You can change or remove anything, save a copy, or delete your account.',
-    'To leave Tandem fast, press "Leave quickly" at the top, or press Shift 3 times.',
+    // A phone's on-screen keyboard has no Shift key that counts: there, only the button is said.
+    `To leave Tandem fast, press "Leave quickly" at the top${window.matchMedia?.('(pointer: coarse)').matches ? '' : ', or press Shift 3 times'}.`,
   ];
   return (
     <section class="card welcome" aria-labelledby="welcome-title">
