@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { serverAndBrowser, signIn } from './harness.mjs';
+import { eventually, serverAndBrowser, signIn } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -38,3 +38,58 @@ for (const how of ['button', 'shift three times']) {
     await context.close();
   });
 }
+
+test('words being read out loud stop when Leave quickly is pressed, when the screen changes, and at Stop', async () => {
+  const context = await contextWithNeutralSite();
+  // The phone's own voice, listened to: what the app asks it to say and to stop, told to the test
+  // (the page itself goes when it leaves). A stop ends what was being said, as a real voice does.
+  const heard = [];
+  await context.exposeFunction('__voice', (what) => heard.push(what));
+  await context.addInitScript(() => {
+    let current = null;
+    const voice = {
+      speak(words) { current = words; window.__voice(`speak: ${words.text}`); },
+      cancel() {
+        window.__voice('stop');
+        const was = current;
+        current = null;
+        if (was?.onend) setTimeout(() => was.onend(new Event('end')), 0);
+      },
+      getVoices: () => [],
+    };
+    Object.defineProperty(window, 'speechSynthesis', { value: voice, configurable: true });
+  });
+  const page = await context.newPage();
+  await page.goto('about:blank');
+  await signIn(page, env.server.base, 'ash', '2468');
+  const stopsSoFar = () => heard.filter((h) => h === 'stop').length;
+
+  // Read out, then Stop.
+  await page.getByRole('button', { name: /^Read this out loud: I'm a good listener/ }).click();
+  await page.getByRole('button', { name: 'Stop reading out loud' }).waitFor();
+  assert.ok(heard.includes("speak: I'm a good listener. My mates come to me."), JSON.stringify(heard));
+  let stops = stopsSoFar();
+  await page.getByRole('button', { name: 'Stop reading out loud' }).click();
+  await page.getByRole('button', { name: /^Read this out loud: I'm a good listener/ }).waitFor();
+  assert.ok(stopsSoFar() > stops, 'Stop stopped the voice');
+
+  // Another screen read out, then Back: the voice of the screen left stops.
+  await page.getByRole('button', { name: /What I want you to know/ }).click();
+  await page.getByRole('heading', { level: 1, name: /want you to know/ }).waitFor();
+  await page.getByRole('button', { name: /^Read this out loud/ }).first().click();
+  await page.getByRole('button', { name: 'Stop reading out loud' }).waitFor();
+  stops = stopsSoFar();
+  await page.goBack();
+  await page.getByRole('heading', { level: 1, name: 'Good things about you' }).waitFor();
+  await eventually(() => stopsSoFar() > stops, 15_000, 'the voice to stop on leaving the screen');
+
+  // Leave quickly while words are being said, from the app's first screen (nothing to walk
+  // back through, so no screen is closed on the way): they stop, before anything else.
+  await page.getByRole('button', { name: /^Read this page out loud/ }).click();
+  await page.getByRole('button', { name: 'Stop reading out loud' }).waitFor();
+  stops = stopsSoFar();
+  await page.getByRole('button', { name: 'Leave quickly' }).click();
+  await page.waitForURL('https://www.bbc.co.uk/weather');
+  await eventually(() => stopsSoFar() > stops, 15_000, 'the voice to stop on leaving quickly');
+  await context.close();
+});

@@ -1,10 +1,12 @@
 // "Leave quickly", after GOV.UK's Exit this page: a button on every screen, and Shift pressed
 // three times. The page is replaced (not added to history) by a neutral site.
 import { useEffect } from 'preact/hooks';
+import { stopSpeaking } from './ReadAloud';
 
 export const NEUTRAL_SITE = 'https://www.bbc.co.uk/weather';
 
 export function leave() {
+  stopSpeaking();
   document.title = 'Weather';
   document.body.replaceChildren();
   const away = () => window.location.replace(NEUTRAL_SITE);

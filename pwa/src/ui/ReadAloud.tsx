@@ -1,17 +1,45 @@
 // Reads text aloud with the browser's own voice. Nothing is sent anywhere.
+import { useEffect, useRef, useState } from 'preact/hooks';
+
 export function canSpeak(): boolean {
   return typeof window !== 'undefined' && 'speechSynthesis' in window;
 }
 
+/** Stops anything being read aloud: words about someone's life should not go on being spoken
+ *  once they have left Tandem, signed out or put the phone down. */
+export function stopSpeaking() {
+  if (canSpeak()) window.speechSynthesis.cancel();
+}
+
 export function ReadAloud({ text, label = 'Read this out loud' }: { text: string; label?: string }) {
+  const [speaking, setSpeaking] = useState(false);
+  const reading = useRef<SpeechSynthesisUtterance | null>(null);
+  // The screen goes (another screen, a lock, sign-out): so does its voice.
+  useEffect(() => () => {
+    if (reading.current) stopSpeaking();
+  }, []);
   if (!canSpeak()) return null;
-  const speak = () => {
-    window.speechSynthesis.cancel();
-    window.speechSynthesis.speak(new SpeechSynthesisUtterance(text));
+  const toggle = () => {
+    // One voice at a time: whatever else was being read stops.
+    stopSpeaking();
+    if (speaking) {
+      reading.current = null;
+      setSpeaking(false);
+      return;
+    }
+    const words = new SpeechSynthesisUtterance(text);
+    words.onend = words.onerror = () => {
+      if (reading.current !== words) return;
+      reading.current = null;
+      setSpeaking(false);
+    };
+    reading.current = words;
+    setSpeaking(true);
+    window.speechSynthesis.speak(words);
   };
   return (
-    <button type="button" class="link-button" onClick={speak} aria-label={`${label}: ${text.slice(0, 60)}`}>
-      🔊 Read out
+    <button type="button" class="link-button" onClick={toggle} aria-label={speaking ? 'Stop reading out loud' : `${label}: ${text.slice(0, 60)}`}>
+      {speaking ? '■ Stop' : '🔊 Read out'}
     </button>
   );
 }
