@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertAccessible, serverAndBrowser, signIn } from './harness.mjs';
+import { api, assertAccessible, serverAndBrowser, signIn } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -136,8 +136,12 @@ test('with text at 200% on a 320 px phone, nothing scrolls sideways and Leave qu
     await page.getByRole('heading', { level: 1, name: heading }).waitFor();
     await fits(String(heading));
   }
-  await page.getByRole('button', { name: 'Account' }).click();
+  // Signed in on two other devices too, so the account screen has all it can show (its widest button among it).
+  await api(env.server.base, 'ash', '2468');
+  await api(env.server.base, 'ash', '2468');
+  await page.getByRole('button', { name: 'Account', exact: true }).click();
   await page.getByRole('heading', { name: 'Account', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Sign out everywhere except here' }).waitFor();
   await fits('account');
   await context.close();
 
