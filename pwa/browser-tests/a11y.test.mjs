@@ -130,6 +130,23 @@ test('with text at 200% on a 320 px phone, nothing scrolls sideways and Leave qu
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   await page.waitForFunction(() => window.scrollY === 0);
   await fits('home');
+  // Helplines' numbers stay whole on a line (split over two, "0800 / 1111" is easily misread).
+  await page.getByRole('button', { name: "I don't feel safe right now" }).click();
+  const childline = page.getByRole('link', { name: 'Call Childline: 0800 1111' });
+  await childline.waitFor();
+  await fits("the don't-feel-safe panel");
+  const numberLines = await childline.evaluate((a) => {
+    const walker = document.createTreeWalker(a, NodeFilter.SHOW_TEXT);
+    let text = walker.nextNode();
+    while (text && !text.textContent.includes('0800')) text = walker.nextNode();
+    const range = document.createRange();
+    const at = text.textContent.indexOf('0800');
+    range.setStart(text, at);
+    range.setEnd(text, at + '0800 1111'.length);
+    return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  });
+  assert.equal(numberLines, 1, 'the number is on one line');
+  await page.getByRole('button', { name: 'Not now' }).click();
   for (const [button, heading] of [[/My goals/, /goals/i], [/What I want you to know/, /know/i], [/Delete my account/, /Delete/]]) {
     await page.getByRole('button', { name: 'Home' }).click();
     await page.getByRole('button', { name: button }).click();

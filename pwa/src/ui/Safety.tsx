@@ -81,9 +81,12 @@ function TalkNow({ lines }: { lines: SupportLine[] }) {
       <ul>
         {lines.map((l) => {
           const dial = l.number.replace(/\s/g, '');
+          // Kept on one line where it fits (split over two, a number is easily misread); a long
+          // one still breaks rather than run off a small screen with large text.
+          const said = l.number.trim().replace(/\s+/g, '\u00a0');
           return (
             <li key={`${l.name}${dial}`}>
-              <a href={`${l.reach === 'text' ? 'sms' : 'tel'}:${dial}`}>{l.reach === 'text' ? 'Text' : 'Call'} {l.name}: {l.number}</a>
+              <a href={`${l.reach === 'text' ? 'sms' : 'tel'}:${dial}`}>{l.reach === 'text' ? 'Text' : 'Call'} {l.name}: {said}</a>
               {l.note && <span class="hint">{l.note}</span>}
             </li>
           );
