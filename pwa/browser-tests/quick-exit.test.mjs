@@ -39,7 +39,7 @@ for (const how of ['button', 'shift three times']) {
   });
 }
 
-test('words being read out loud stop when Leave quickly is pressed, when the screen changes, and at Stop', async () => {
+test('words being read out loud stop at Stop, when Tandem is put away, when the screen changes, and when Leave quickly is pressed', async () => {
   const context = await contextWithNeutralSite();
   // The phone's own voice, listened to: what the app asks it to say and to stop, told to the test
   // (the page itself goes when it leaves). A stop ends what was being said, as a real voice does.
@@ -48,7 +48,7 @@ test('words being read out loud stop when Leave quickly is pressed, when the scr
   await context.addInitScript(() => {
     let current = null;
     const voice = {
-      speak(words) { current = words; window.__voice(`speak: ${words.text}`); },
+      speak(words) { current = words; window.__voice(`speak (${words.lang}): ${words.text}`); },
       cancel() {
         window.__voice('stop');
         const was = current;
@@ -67,11 +67,24 @@ test('words being read out loud stop when Leave quickly is pressed, when the scr
   // Read out, then Stop.
   await page.getByRole('button', { name: /^Read this out loud: I'm a good listener/ }).click();
   await page.getByRole('button', { name: 'Stop reading out loud' }).waitFor();
-  assert.ok(heard.includes("speak: I'm a good listener. My mates come to me."), JSON.stringify(heard));
+  assert.ok(heard.includes("speak (en-GB): I'm a good listener. My mates come to me."), JSON.stringify(heard));
   let stops = stopsSoFar();
   await page.getByRole('button', { name: 'Stop reading out loud' }).click();
   await page.getByRole('button', { name: /^Read this out loud: I'm a good listener/ }).waitFor();
   assert.ok(stopsSoFar() > stops, 'Stop stopped the voice');
+
+  // Put away (the screen turned off, another app opened): it stops.
+  await page.getByRole('button', { name: /^Read this out loud: I'm a good listener/ }).click();
+  await page.getByRole('button', { name: 'Stop reading out loud' }).waitFor();
+  stops = stopsSoFar();
+  const shown = (state) => page.evaluate((s) => {
+    Object.defineProperty(document, 'visibilityState', { value: s, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, state);
+  await shown('hidden');
+  await eventually(() => stopsSoFar() > stops, 15_000, 'the voice to stop when Tandem is put away');
+  await shown('visible');
+  await page.getByRole('button', { name: /^Read this out loud: I'm a good listener/ }).waitFor();
 
   // Another screen read out, then Back: the voice of the screen left stops.
   await page.getByRole('button', { name: /What I want you to know/ }).click();

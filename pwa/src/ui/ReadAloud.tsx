@@ -18,6 +18,15 @@ export function ReadAloud({ text, label = 'Read this out loud' }: { text: string
   useEffect(() => () => {
     if (reading.current) stopSpeaking();
   }, []);
+  // Put away (the screen off, another app): a voice in a pocket or on a bus is heard by others.
+  useEffect(() => {
+    if (!speaking) return;
+    const away = () => {
+      if (document.visibilityState === 'hidden') stopSpeaking();
+    };
+    document.addEventListener('visibilitychange', away);
+    return () => document.removeEventListener('visibilitychange', away);
+  }, [speaking]);
   if (!canSpeak()) return null;
   const toggle = () => {
     // One voice at a time: whatever else was being read stops.
@@ -28,6 +37,8 @@ export function ReadAloud({ text, label = 'Read this out loud' }: { text: string
       return;
     }
     const words = new SpeechSynthesisUtterance(text);
+    // An English voice for English words, whatever the phone's own language.
+    words.lang = document.documentElement.lang || 'en-GB';
     words.onend = words.onerror = () => {
       if (reading.current !== words) return;
       reading.current = null;
