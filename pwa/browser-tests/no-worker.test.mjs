@@ -39,6 +39,7 @@ test("with no key worker, \"I don't feel safe\" says honestly that Tandem can't 
   assert.ok(await panel.getByText('call 999').isVisible());
   // Tandem can't tell anyone, but the helplines the service names are there to call now.
   await panel.getByRole('link', { name: 'Call Samaritans: 116 123' }).waitFor();
+  assert.equal(await panel.getByRole('link', { name: 'call 999' }).getAttribute('href'), 'tel:999');
   await assertAccessible(page, 'safety panel with no key worker');
   await panel.getByRole('button', { name: 'Close' }).click();
   await context.close();

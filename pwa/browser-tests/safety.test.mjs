@@ -22,6 +22,7 @@ test("\"I don't feel safe\" raised offline reaches the worker's open screen on r
   await ash.getByText(/will tell Sam straight away/).waitFor();
   await ash.getByText(/call 999/).waitFor();
   // Someone who answers now, one tap away: the demo service's helplines.
+  assert.equal(await ash.getByRole('link', { name: 'call 999' }).getAttribute('href'), 'tel:999');
   const childline = ash.getByRole('link', { name: 'Call Childline: 0800 1111' });
   assert.equal(await childline.getAttribute('href'), 'tel:08001111');
   assert.equal(await ash.getByRole('link', { name: 'Text Shout: 85258' }).getAttribute('href'), 'sms:85258');

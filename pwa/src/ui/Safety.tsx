@@ -26,7 +26,7 @@ export function SafetyButton() {
       </button>
       {open && ctx.alertsGoTo.length === 0 && (
         <div class="card safety__panel" role="region" aria-label="I don't feel safe right now">
-          <p><strong>If you are in danger now, call 999.</strong></p>
+          <InDanger />
           <p>You don't have a key worker in Tandem right now, so Tandem can't tell anyone for you. Please tell a member of staff you trust.</p>
           <TalkNow lines={ctx.supportLines} />
           <button type="button" onClick={() => setOpen(false)}>Close</button>
@@ -34,7 +34,7 @@ export function SafetyButton() {
       )}
       {open && ctx.alertsGoTo.length > 0 && (
         <div class="card safety__panel" role="region" aria-label="I don't feel safe right now">
-          <p><strong>If you are in danger now, call 999.</strong></p>
+          <InDanger />
           <p>If you carry on, Tandem will tell {workers} straight away that you don't feel safe right now. They will see it when they next look at Tandem. It does not call anyone for you.</p>
           {hours && outOfHours(hours) && (
             <p id="out-of-hours">
@@ -70,6 +70,11 @@ export function SafetyButton() {
       {!open && (waiting || (latest && !latest.seen_by_name)) && <TalkNow lines={ctx.supportLines} />}
     </div>
   );
+}
+
+/** 999 one tap away: the phone's dialler opens with it, and the call is still theirs to make. */
+function InDanger() {
+  return <p><strong>If you are in danger now, <a href="tel:999">call 999</a>.</strong></p>;
 }
 
 /** The helplines the service names: a tap calls or texts them, with or without Tandem's signal. */
