@@ -176,4 +176,17 @@ test('with text at 200% on a 320 px phone, nothing scrolls sideways and Leave qu
     await fits(tile);
   }
   await desk.close();
+
+  // A worker's invite card: its code large, and the QR code that opens the app with it.
+  const office = await env.browser.newContext({ viewport: { width: 320, height: 640 }, hasTouch: true });
+  page = await office.newPage();
+  await (await office.newCDPSession(page)).send('Page.setFontSizes', { fontSizes: { standard: 32, fixed: 26 } });
+  await signIn(page, env.server.base, 'sam', 'demo-worker-pass');
+  await page.getByRole('button', { name: 'Invite a young person' }).click();
+  await page.getByLabel(/What you call them/).fill('Rowan');
+  await page.getByRole('button', { name: 'Make a code' }).click();
+  await page.getByTestId('invite-code').waitFor();
+  await page.getByRole('img', { name: /QR code/ }).locator('svg').waitFor();
+  await fits('an invite card');
+  await office.close();
 });

@@ -119,7 +119,10 @@ function InviteCard({ invite, onDone }: { invite: Created; onDone: () => void })
       <p class="no-print">Show or give this to them now. It is shown only once, works once, and stops working on {day(invite.expires_at)}.</p>
       <div class="card invite-card__print">
         <p>Your code for Tandem</p>
-        <p class="invite-card__code" data-testid="invite-code">{invite.code}</p>
+        <p class="invite-card__code" data-testid="invite-code">
+          {/* Groups that never split: with large text the code goes on two lines between them. */}
+          {invite.code.split('-').map((group, i, all) => <span key={i}>{i < all.length - 1 ? `${group}-` : group}</span>)}
+        </p>
         {qr && <div class="invite-card__qr" role="img" aria-label="QR code that opens the app with this code" dangerouslySetInnerHTML={{ __html: qr }} />}
         <p>Open {window.location.host}, choose "I have a code", or scan the square.</p>
       </div>
