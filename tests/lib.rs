@@ -343,6 +343,15 @@ impl Client {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// The id of this device's own sign-in, as `/api/me/sessions` lists it (to end it from elsewhere).
+    pub async fn this_session_id(&self) -> String {
+        let (_, sessions) = self.call(Method::GET, "/api/me/sessions", None).await;
+        let here = sessions.as_array().unwrap().iter().find(|s| s["this_device"] == true);
+        here.and_then(|s| s["id"].as_str())
+            .unwrap_or_else(|| panic!("no session for this device: {sessions}"))
+            .to_owned()
+    }
+
     /// Builds the next operation on this device (numbered, clock ticked), without sending it.
     pub fn op(&mut self, record: RecordId, kind: RecordKind, owner: PersonId, changes: Vec<FieldValue>) -> Operation {
         self.seq += 1;

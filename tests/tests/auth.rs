@@ -602,13 +602,11 @@ async fn a_young_persons_open_screens_are_told_of_a_sign_in_elsewhere_and_me_nam
     let (_, me) = phone.call(Method::GET, "/api/me", None).await;
     let others: Vec<_> = me["sign_ins"].as_array().unwrap().iter().filter(|s| s["this_device"] == false).collect();
     assert_eq!(others.len(), 1, "{me}");
-    let (_, theirs) = other.call(Method::GET, "/api/me/sessions", None).await;
-    let other_session = theirs.as_array().unwrap().iter().find(|s| s["this_device"] == true).unwrap()["id"].clone();
+    let other_session = other.this_session_id().await;
     assert_eq!(others[0]["id"], other_session, "the new sign-in, by the id the phone can end it with");
 
     // Ended from the phone: it is gone from the list.
-    let id = other_session.as_str().unwrap();
-    let (status, body) = phone.call(Method::POST, &format!("/api/me/sessions/{id}/end"), None).await;
+    let (status, body) = phone.call(Method::POST, &format!("/api/me/sessions/{other_session}/end"), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, me) = phone.call(Method::GET, "/api/me", None).await;
     assert_eq!(me["sign_ins"].as_array().unwrap().len(), 1, "{me}");

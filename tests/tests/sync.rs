@@ -422,9 +422,8 @@ async fn a_signed_out_devices_stream_ends_so_it_learns_nothing_more_of_when_they
     let lost_phone = server.signed_in(ASH.0, ASH.1).await;
     let mut phone = server.signed_in(ASH.0, ASH.1).await;
     let mut lost_hears = listen(&lost_phone).await;
-    let (_, sessions) = lost_phone.call(Method::GET, "/api/me/sessions", None).await;
-    let lost = sessions.as_array().unwrap().iter().find(|s| s["this_device"] == true).unwrap()["id"].clone();
-    let (status, _) = phone.call(Method::POST, &format!("/api/me/sessions/{}/end", lost.as_str().unwrap()), None).await;
+    let lost = lost_phone.this_session_id().await;
+    let (status, _) = phone.call(Method::POST, &format!("/api/me/sessions/{lost}/end"), None).await;
     assert_eq!(status, StatusCode::OK);
     // The stream says it was signed out (so a screen drops what it holds), then ends: whoever
     // has the phone hears nothing of the young person's private edits from here on.
