@@ -84,6 +84,48 @@ test("offline young person and online worker edit one title: the young person's 
   await wk.close();
 });
 
+test("a worker who saves a young person's words without changing them is not in a collision with the young person's new ones", async () => {
+  const yp = await env.browser.newContext();
+  const wk = await env.browser.newContext();
+  const kai = await yp.newPage();
+  const sam = await wk.newPage();
+  await signIn(kai, env.server.base, 'kai', '1357');
+  await waitForServiceWorker(kai);
+  await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
+  await sam.getByRole('button', { name: /Open kai/ }).click();
+  const card = sam.locator('li.card', { hasText: 'Learn to drive' });
+  await card.waitFor();
+
+  // Kai, offline, rewords the goal; Sam opens its words to change them, and saves them as they were.
+  await yp.setOffline(true);
+  await kai.getByRole('button', { name: /My goals/ }).click();
+  await kai.getByRole('button', { name: /Open Learn to drive/ }).click();
+  await kai.getByLabel('My goal').fill('Pass my driving test');
+  await kai.getByRole('button', { name: 'Save', exact: true }).click();
+  await kai.getByText(/Waiting for signal/).first().waitFor();
+  await card.getByRole('button', { name: 'Change', exact: true }).click();
+  const editing = sam.locator('li.card', { has: sam.getByLabel('Change the words') });
+  await editing.getByRole('button', { name: 'Save', exact: true }).click();
+  await editing.waitFor({ state: 'detached' });
+
+  // Kai gets signal: Kai's words reach Sam, with no "your version was kept" (Sam wrote nothing),
+  // and Kai is told of no collision.
+  await yp.setOffline(false);
+  await kai.evaluate(() => window.dispatchEvent(new Event('online')));
+  await kai.getByText('Everything is sent.').waitFor();
+  await sam.locator('li.card', { hasText: 'Pass my driving test' }).waitFor({ timeout: 15_000 });
+  assert.equal(await sam.getByRole('heading', { name: 'Your version was kept as a suggestion' }).count(), 0);
+  await kai.getByRole('button', { name: 'Home' }).click();
+  await kai.getByRole('button', { name: /From my worker/ }).click();
+  await kai.getByText('Nothing to show.').waitFor();
+  // And the server holds no kept version of the goal: the words were never Sam's.
+  const goal = (await (await api(env.server.base, 'kai', '1357')).records()).find((r) => r.fields.title?.value.value === 'Pass my driving test');
+  assert.ok(goal, 'the goal reached the server');
+  assert.deepEqual(goal.conflicts, []);
+  await yp.close();
+  await wk.close();
+});
+
 test("the young person can take their worker's version instead of their own; then neither of them is told of the collision", async () => {
   const yp = await env.browser.newContext();
   const wk = await env.browser.newContext();

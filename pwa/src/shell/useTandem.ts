@@ -8,7 +8,7 @@ import { type Db, isStorageFull, MAKE_SPACE, open, type RejectedEntry, type Sess
 import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
 import { useDrafts } from './useDrafts';
-import { edit, forgetPulled, type Item, laterLooks, type Looks, looksIn, looksToTell, newId, putAwayToTell, readItems, storeLook, storePutAway, withPutAway, unsentCount, view, withEdit, withItems } from '../sync/local';
+import { changedOnly, edit, forgetPulled, type Item, laterLooks, type Looks, looksIn, looksToTell, newId, putAwayToTell, readItems, storeLook, storePutAway, withPutAway, unsentCount, view, withEdit, withItems } from '../sync/local';
 import { serverWasRestored } from '../sync/restored';
 import { SessionManager } from '../sync/session';
 import { awayMs, idleMs, type LockKind, type LockTries, makeUnlockCheck, NO_TRIES, STAFF_IDLE_MS, STAFF_ITERATIONS, type UnlockCheck, useAwayLock, useIdleLock } from '../ui/IdleLock';
@@ -45,6 +45,9 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [noStorage, setNoStorage] = useState(false);
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [items, setItems] = useState<Item[]>([]);
+  /** What the screen shows now, for a save to tell what it changes. */
+  const itemsShown = useRef(items);
+  itemsShown.current = items;
   const [rejected, setRejected] = useState<RejectedEntry[]>([]);
   const [me, setMe] = useState<Me>({ workers: [], caseload: [] });
   const [sync, setSync] = useState<SyncState>({ kind: 'idle', unsent: 0, lastSent: null });
@@ -327,9 +330,12 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const save = useCallback(
     async (item: { id: string; kind: RecordKind; owner: string }, changes: FieldValue[]) => {
       if (!db) return false;
+      const wanted = changedOnly(itemsShown.current.find((shown) => shown.id === item.id), changes.map(tidyChange));
+      // Nothing changed: the words are already as saved.
+      if (wanted.length === 0) return true;
       let entry;
       try {
-        entry = await edit(db, item, changes.map(tidyChange));
+        entry = await edit(db, item, wanted);
       } catch (e) {
         // Not saved: said plainly, and no screen says "Saved." for it.
         setSaveProblem(notSavedWords(e));

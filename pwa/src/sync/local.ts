@@ -81,6 +81,21 @@ export async function edit(
   return entry;
 }
 
+/**
+ * The changes that change what the screen shows. A form sends each of its fields when saved; one
+ * left as it was, written again, becomes the saver's words (a worker's "why" would read "in my
+ * words" on the young person's goal) and, beside someone else's change made meanwhile, a change
+ * of its own: the young person's untouched words would undo their worker's new ones, and a
+ * worker's untouched words would be "kept as a suggestion".
+ */
+export function changedOnly(shown: Item | undefined, changes: FieldValue[]): FieldValue[] {
+  if (!shown) return changes;
+  // Nothing, an empty text and an empty list all show as nothing.
+  const said = (v: unknown) => JSON.stringify(v === undefined || v === '' || (Array.isArray(v) && v.length === 0) ? null : v);
+  // A removal always goes: a worker's earlier one can be in the values without counting.
+  return changes.filter((c) => c.field === 'deleted' || said(c.value) !== said(shown.values[c.field]));
+}
+
 export function newId(): string {
   return uuidv7();
 }

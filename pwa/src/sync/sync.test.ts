@@ -6,7 +6,7 @@ import { ApiFailure, backoff, request, STALL_MS } from './api';
 import { closeForGood, type Db, open, whileOpen } from './db';
 import { serverWasRestored } from './restored';
 import { EVENTS_SILENT_MS, SyncEngine, type SyncState, takeBatch, toldOf } from './engine';
-import { edit, forgetPulled, laterLooks, looksIn, looksToTell, ownListMends, putAwayToTell, readItems, storedOnServer, storeLook, storePutAway, view, withEdit, withItems } from './local';
+import { changedOnly, edit, forgetPulled, laterLooks, looksIn, looksToTell, ownListMends, putAwayToTell, readItems, storedOnServer, storeLook, storePutAway, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
 import { recordOf } from './compact';
 import { syncWords } from '../ui/words';
@@ -223,6 +223,21 @@ describe('the outbox', () => {
     await edit(db, { id: 'g1', kind: 'goal', owner: ME }, [{ field: 'title', value: 'My newer words' }]);
     const [goal] = await view(db);
     expect(goal.values.title).toBe('My newer words');
+  });
+
+  it('a save sends only the fields it changes from what the screen shows', async () => {
+    await db.put('records', serverGoal('Server words'));
+    await edit(db, { id: 'g1', kind: 'goal', owner: ME }, [{ field: 'steps', value: [{ text: 'Ring them', done: false }] }]);
+    const [goal] = await view(db);
+    // A form's untouched fields (an empty "why" shows as nothing, as none does) go nowhere.
+    expect(changedOnly(goal, [{ field: 'title', value: 'Server words' }, { field: 'why', value: '' }])).toEqual([]);
+    expect(changedOnly(goal, [{ field: 'steps', value: [{ text: 'Ring them', done: false }] }])).toEqual([]);
+    expect(changedOnly(goal, [{ field: 'title', value: 'Server words' }, { field: 'why', value: 'Because' }])).toEqual([{ field: 'why', value: 'Because' }]);
+    expect(changedOnly(goal, [{ field: 'steps', value: [{ text: 'Ring them', done: true }] }])).toHaveLength(1);
+    // A removal always goes; and a thing the screen doesn't show yet (new) takes every field.
+    expect(changedOnly(goal, [{ field: 'deleted', value: true }])).toHaveLength(1);
+    expect(changedOnly({ ...goal, values: { ...goal.values, deleted: true } }, [{ field: 'deleted', value: true }])).toHaveLength(1);
+    expect(changedOnly(undefined, [{ field: 'title', value: 'New' }, { field: 'why', value: '' }])).toHaveLength(2);
   });
 
   it('updates the screen in memory exactly as reading the store again would', async () => {
