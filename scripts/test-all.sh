@@ -5,12 +5,13 @@ cd "$(dirname "$0")/.."
 # Each stage prints the minutes so far, so a slow stage shows up in CI logs.
 stage() { printf '== [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$1"; }
 
-if [ ! -x /usr/bin/chromium ]; then
-  stage "installing Debian's Chromium for the browser tests"
+# Chromium runs the browser tests; sqlite3 lets one of them age a stored alert (no clock to move).
+if [ ! -x /usr/bin/chromium ] || ! command -v sqlite3 >/dev/null; then
+  stage "installing Debian's Chromium and sqlite3 for the browser tests"
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && apt-get install -y -qq chromium sqlite3 >/dev/null
   else
-    echo "Chromium is missing and this is not root: run 'sudo apt-get install -y chromium' first." >&2
+    echo "Chromium or sqlite3 is missing and this is not root: run 'sudo apt-get install -y chromium sqlite3' first." >&2
     exit 1
   fi
 fi

@@ -160,6 +160,18 @@ test('with text at 200% on a 320 px phone, nothing scrolls sideways and Leave qu
   await page.getByRole('heading', { name: 'Account', level: 1 }).waitFor();
   await page.getByRole('button', { name: 'Sign out everywhere except here' }).waitFor();
   await fits('account');
+  // The phone lock: what opens first once they have chosen a code.
+  const lock = page.getByRole('region', { name: 'Lock Tandem on this phone' });
+  await lock.getByLabel(/Choose a lock code/).fill('2580');
+  await lock.getByLabel('Type it again').fill('2580');
+  await lock.getByRole('button', { name: 'Lock Tandem with this code' }).click();
+  await lock.getByText(/^Done\./).waitFor();
+  await page.reload();
+  await largeText();
+  await page.getByText('Tandem is locked. Your things are hidden.').waitFor();
+  await page.getByLabel('Your lock code').waitFor();
+  assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).fontSize), '36px', 'the lock is at 200% too');
+  await fits('the phone lock');
   await context.close();
 
   const desk = await env.browser.newContext({ viewport: { width: 320, height: 640 }, hasTouch: true });

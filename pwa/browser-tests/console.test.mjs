@@ -1,6 +1,7 @@
 // Running a service from the browser: an admin's console, a key worker inviting a young person,
 // drop-in staff's screen, and Back moving between screens inside the app.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { api, asAdmin, assertAccessible, eventually, post, serverAndBrowser, signIn, writeAndShare } from './harness.mjs';
 
@@ -512,6 +513,36 @@ test('an admin sees how safety alerts were answered, in counts and waits, never 
   assert.equal(await count('Not seen yet').textContent(), '0');
   assert.equal(await answered.getByText(/waiting to be seen/).count(), 0);
   assert.ok(!(await answered.textContent()).includes('ash'), 'nobody is named');
+  await page.context().close();
+});
+
+test("an admin's first screen says when an alert has waited an hour with nobody seeing it, and where to look", async () => {
+  const base = env.server.base;
+  const id = crypto.randomUUID();
+  const ash = (await post(base, '/api/auth/sign-in', { name: 'ash', secret: '2468', device: crypto.randomUUID() })).body.access_token;
+  assert.equal((await post(base, '/api/alerts', { id, raised_at: Date.now() }, ash)).status, 200);
+  const page = await (await env.browser.newContext()).newPage();
+  await signIn(page, base, 'admin', 'demo-admin-pass');
+  await page.getByRole('heading', { name: 'Running the service' }).waitFor();
+  await page.locator('section[aria-busy="false"]').waitFor();
+  assert.equal(await page.locator('#alerts-waiting').count(), 0, 'a minute is not an hour');
+
+  // Two hours pass (the server's clock can't be moved: the alert is made older where it is kept).
+  execFileSync('sqlite3', ['-cmd', '.timeout 5000', env.server.db, `UPDATE alerts SET received_at = received_at - 2 * 3600 * 1000 WHERE id = '${id}'`]);
+  await page.reload();
+  const waiting = page.locator('#alerts-waiting');
+  await waiting.getByText(/not been seen by anyone yet, the longest for 2 hours\./).waitFor();
+  assert.ok(!(await waiting.textContent()).includes('ash'), 'nobody is named');
+  await assertAccessible(page, 'the console with an alert waiting');
+  await waiting.getByRole('button', { name: 'See how alerts are answered' }).click();
+  await page.locator('#alerts-answered').getByText(/waiting to be seen, the longest for 2 hours/).waitFor();
+
+  // Seen by Ash's worker: the first screen has nothing to say of it.
+  assert.equal((await post(base, `/api/alerts/${id}/seen`, {}, (await post(base, '/api/auth/sign-in', { name: 'sam', secret: 'demo-worker-pass', device: crypto.randomUUID() })).body.access_token)).status, 200);
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByRole('heading', { name: 'Running the service' }).waitFor();
+  await page.locator('section[aria-busy="false"]').waitFor();
+  assert.equal(await page.locator('#alerts-waiting').count(), 0, 'seen: nothing waits');
   await page.context().close();
 });
 

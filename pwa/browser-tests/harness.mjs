@@ -47,6 +47,8 @@ export async function startServer() {
   return {
     base,
     invite,
+    /** The SQLite file, for a test to change what no screen can (how long ago something was). */
+    db: join(dir, 'tandem.db'),
     /** Stops the server (SIGKILL: no warning; SIGTERM: graceful) and starts it again on the same address and database. */
     async restart(signal = 'SIGKILL') {
       await stopChild(child, signal);
