@@ -38,3 +38,56 @@ test('words too long to send are held back with a plain count, never saved and t
   assert.equal(await page.getByRole('heading', { name: "Changes that couldn't be sent" }).count(), 0);
   await context.close();
 });
+
+test('Save with nothing written says what to write, and a goal is never saved with no words', async () => {
+  const base = env.server.base;
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, base, 'mo', '9876');
+  const before = (await (await api(base, 'mo', '9876')).records()).length;
+
+  // A new goal of only spaces: asked for, in the field's own words, and nothing is made.
+  await page.getByRole('button', { name: /My goals/ }).click();
+  const newGoal = page.getByLabel('A new goal');
+  await newGoal.fill('   ');
+  await page.getByRole('button', { name: 'Add goal' }).click();
+  await page.getByText('Write your goal here first.').waitFor();
+  await eventually(() => newGoal.evaluate((el) => el === document.activeElement), 5_000, 'the field taking focus');
+  await assertAccessible(page, 'a goal added with no words');
+  // Typing takes the ask away; the goal is made and the form is clear, asking nothing.
+  await newGoal.fill('Go to the gym');
+  await page.getByText('Write your goal here first.').waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Add goal' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Go to the gym' }).waitFor();
+
+  // Its words emptied on the goal's page: not saved, and the way to remove it is named.
+  await page.getByLabel('My goal', { exact: true }).fill('');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText(/Your goal needs some words\. To remove it, use "Remove this goal"/).waitFor();
+  assert.equal(await page.getByText('Saved.', { exact: true }).count(), 0, 'nothing said saved');
+  // A step of no words: asked for too.
+  await page.getByRole('button', { name: 'Add step' }).click();
+  await page.getByText('Write the step here first.').waitFor();
+  await page.getByLabel('My goal', { exact: true }).fill('Go to the gym twice a week');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Saved.', { exact: true }).waitFor();
+  await page.getByText('Everything is sent.').waitFor();
+  const titles = (await (await api(base, 'mo', '9876')).records()).filter((r) => r.kind === 'goal').map((r) => r.fields.title?.value.value);
+  assert.ok(titles.includes('Go to the gym twice a week'), `the goal as saved: ${titles}`);
+  assert.ok(!titles.includes(''), `no goal without words: ${titles}`);
+  assert.equal((await (await api(base, 'mo', '9876')).records()).length, before + 1, 'one goal made, no more');
+
+  // A strength's words emptied while changing them: asked, with the way back.
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByLabel('Something good about you').fill('I am kind to my little brother');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  const card = page.locator('li.card', { hasText: 'I am kind to my little brother' });
+  await card.getByRole('button', { name: 'Change', exact: true }).click();
+  const editing = page.locator('li.card', { has: page.getByLabel('Change the words') });
+  await editing.getByLabel('Change the words').fill(' ');
+  await editing.getByRole('button', { name: 'Save', exact: true }).click();
+  await editing.getByText('Write something here first, or press Cancel to leave it as it was.').waitFor();
+  await editing.getByRole('button', { name: 'Cancel' }).click();
+  await page.locator('li.card', { hasText: 'I am kind to my little brother' }).getByRole('button', { name: 'Change', exact: true }).waitFor();
+  await context.close();
+});

@@ -10,7 +10,7 @@ import { GETTING, localDate, ratingDay, ratingDayName } from '../ui/words';
 import { Authorship } from './Items';
 import { editKey, useDraft } from '../ui/useDraft';
 import { Recent } from '../ui/Recent';
-import { LengthHint } from '../ui/LengthHint';
+import { LengthHint, useNeedsWords } from '../ui/LengthHint';
 import { fits, LIMITS } from '../ui/limits';
 
 const STATUS_WORDS: Record<GoalStatus, string> = { active: 'Working on it', achieved: 'Done it!', paused: 'Taking a break', let_go: 'Let it go' };
@@ -21,9 +21,10 @@ export function Goals() {
   const goals = ctx.items.filter((i) => i.kind === 'goal' && i.owner === ctx.session.person && !i.suggestion);
   // A second tap while the first save is still writing would make the goal twice.
   const saving = useRef(false);
+  const goalWords = useNeedsWords('new-goal', 'Write your goal here first.');
   const add = async (e: Event) => {
     e.preventDefault();
-    if (!title.trim() || saving.current || !fits(title, LIMITS.title)) return;
+    if (!goalWords.has(title) || saving.current || !fits(title, LIMITS.title)) return;
     saving.current = true;
     const id = await ctx.create('goal', [{ field: 'title', value: title }]);
     saving.current = false;
@@ -38,7 +39,7 @@ export function Goals() {
       <form class="card card--form stack" onSubmit={add}>
         <label for="new-goal">A new goal</label>
         <input id="new-goal" value={title} aria-describedby="new-goal-length" onInput={(e) => void setTitle(e.currentTarget.value)} />
-        <LengthHint id="new-goal-length" words={title} max={LIMITS.title} />
+        <LengthHint id="new-goal-length" words={title} max={LIMITS.title} needed={goalWords.needed} />
         {restored && <p class="hint">Your words from before are still here. They are not saved until you press Add goal.</p>}
         <button type="submit">Add goal</button>
       </form>
@@ -192,7 +193,11 @@ export function GoalEditor({ item }: { item: Item }) {
     if (ticking.current.get(i) === next[i].done) ticking.current.delete(i);
     redraw((n) => n + 1);
   };
+  // Emptying the title is not how a goal goes: that is "Remove this goal".
+  const titleWords = useNeedsWords('goal-title', 'Your goal needs some words. To remove it, use "Remove this goal" at the bottom.');
+  const stepWords = useNeedsWords('new-step', 'Write the step here first.');
   const saveWords = async () => {
+    if (!titleWords.has(title.words)) return;
     // Too long: the words stay, and the field (described by its count) takes focus.
     const tooLong = !fits(title.words, LIMITS.title) ? 'goal-title' : !fits(why.words, LIMITS.why) ? 'goal-why' : null;
     if (tooLong) {
@@ -205,7 +210,7 @@ export function GoalEditor({ item }: { item: Item }) {
   };
   const addStep = async () => {
     const words = newStep.words;
-    if (!words.trim() || !fits(words, LIMITS.step)) return;
+    if (!stepWords.has(words) || !fits(words, LIMITS.step)) return;
     if (!(await save([{ field: 'steps', value: [...withTicks(), { text: words, done: false }] }]))) return;
     await newStep.set((now) => (now === words ? '' : now));
   };
@@ -221,7 +226,7 @@ export function GoalEditor({ item }: { item: Item }) {
         <Authorship item={item} field="title" />
         <label for="goal-title">My goal</label>
         <input id="goal-title" value={title.words} aria-describedby="goal-title-length" onInput={(e) => { void title.set(e.currentTarget.value); setSaved(false); }} />
-        <LengthHint id="goal-title-length" words={title.words} max={LIMITS.title} />
+        <LengthHint id="goal-title-length" words={title.words} max={LIMITS.title} needed={titleWords.needed} />
         <label for="goal-why">Why it matters to me (you can leave this empty)</label>
         <textarea id="goal-why" rows={3} value={why.words} aria-describedby="goal-why-length" onInput={(e) => { void why.set(e.currentTarget.value); setSaved(false); }} />
         <LengthHint id="goal-why-length" words={why.words} max={LIMITS.why} />
@@ -272,7 +277,7 @@ export function GoalEditor({ item }: { item: Item }) {
           <>
             <label for="new-step">Add a small step</label>
             <input id="new-step" value={newStep.words} aria-describedby="new-step-length" onInput={(e) => void newStep.set(e.currentTarget.value)} />
-            <LengthHint id="new-step-length" words={newStep.words} max={LIMITS.step} />
+            <LengthHint id="new-step-length" words={newStep.words} max={LIMITS.step} needed={stepWords.needed} />
             <button type="button" onClick={addStep}>Add step</button>
           </>
         )}

@@ -11,7 +11,7 @@ import { GETTING, valueWords, whoCanSee } from '../ui/words';
 import { CardCtx, Ctx } from '../context';
 import { meetingsOf } from './Meeting';
 import { Recent } from '../ui/Recent';
-import { LengthHint } from '../ui/LengthHint';
+import { LengthHint, useNeedsWords } from '../ui/LengthHint';
 import { fits, LIMITS } from '../ui/limits';
 
 export function textOf(item: Item): string {
@@ -96,7 +96,9 @@ function ChangeWords({ item, done }: { item: Item; done(): void }) {
   const ctx = useContext(CardCtx);
   const [field, max] = item.kind === 'goal' ? (['title', LIMITS.title] as const) : (['text', LIMITS.text] as const);
   const draft = useDraft(editKey(item.id, field), textOf(item));
+  const needs = useNeedsWords(`edit-${item.id}`, 'Write something here first, or press Cancel to leave it as it was.');
   const save = async () => {
+    if (!needs.has(draft.words)) return;
     if (!fits(draft.words, max)) {
       document.getElementById(`edit-${item.id}`)?.focus();
       return;
@@ -113,7 +115,7 @@ function ChangeWords({ item, done }: { item: Item; done(): void }) {
     <div class="stack">
       <label for={`edit-${item.id}`}>Change the words</label>
       <textarea id={`edit-${item.id}`} value={draft.words} onInput={(e) => void draft.set(e.currentTarget.value)} rows={3} aria-describedby={`edit-${item.id}-length`} />
-      <LengthHint id={`edit-${item.id}-length`} words={draft.words} max={max} />
+      <LengthHint id={`edit-${item.id}-length`} words={draft.words} max={max} needed={needs.needed} />
       {draft.restored && <p class="hint">Your changes from before are still here. They are not saved until you press Save.</p>}
       {ctx.me !== item.owner && item.writers[field]?.person === item.owner && (
         <p class="hint">These are their words. They will see your change, and their words are kept for them to take back.</p>
@@ -168,9 +170,10 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
   const [field, max] = kind === 'goal' ? (['title', LIMITS.title] as const) : (['text', LIMITS.text] as const);
   /** The words a save is writing now: a second tap on them is not a second thing to save. */
   const saving = useRef<string | null>(null);
+  const needs = useNeedsWords(`new-${kind}`, owner ? 'Write your suggestion here first.' : 'Write it here first.');
   const add = async (e: Event) => {
     e.preventDefault();
-    if (!text.trim() || saving.current === text) return;
+    if (!needs.has(text) || saving.current === text) return;
     // Too long: the words stay where they are, and the field (described by its count) takes focus.
     const tooLong = !fits(text, max) ? `new-${kind}` : !fits(meeting, LIMITS.meeting) ? 'meeting' : null;
     if (tooLong) {
@@ -199,7 +202,7 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
       {kind === 'goal'
         ? <input id={`new-${kind}`} value={text} aria-describedby={`new-${kind}-length`} onInput={(e) => { void setText(e.currentTarget.value); setSaved(false); }} />
         : <textarea id={`new-${kind}`} value={text} rows={3} aria-describedby={`new-${kind}-length`} onInput={(e) => { void setText(e.currentTarget.value); setSaved(false); }} />}
-      <LengthHint id={`new-${kind}-length`} words={text} max={max} />
+      <LengthHint id={`new-${kind}-length`} words={text} max={max} needed={needs.needed} />
       {restored && <p class="hint">Your words from before are still here. They are not saved until you press {owner ? 'Send suggestion' : 'Save'}.</p>}
       {kind === 'strength' && !owner && (
         <>
