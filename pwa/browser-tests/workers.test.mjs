@@ -330,6 +330,41 @@ test('the meeting page shows only the marked statements, verbatim, and prints on
   assert.ok(box, 'a PDF with a page size');
   assert.ok(Math.abs(Number(box[1]) - 595.9) < 2 && Math.abs(Number(box[2]) - 842.9) < 2, `A4 page, got ${box[1]}x${box[2]}`);
   assert.equal((text.match(/\/Type\s*\/Page\b/g) ?? []).length, 1, 'fits on one page');
+
+  // After writing: one statement moved to Friday's meeting, one written with none taken there too,
+  // then one taken off again once said.
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByRole('button', { name: /What I want you to know/ }).click();
+  const mark = async (text, summary, meeting) => {
+    const card = page.locator('li.card', { hasText: text });
+    await card.getByText(summary, { exact: true }).click();
+    await card.getByLabel('Which meeting?').fill(meeting);
+    await card.getByRole('button', { name: 'Save the meeting' }).click();
+    await card.getByText(`It is on the page for "${meeting}".`).waitFor();
+    await card.getByText(`For: ${meeting}`).waitFor();
+    return card;
+  };
+  const moved = await mark('Not for the meeting', 'For a meeting: Something else', 'Review on Friday');
+  // Not shared: said plainly, as the worker's meeting page shows only what is shared.
+  await moved.getByText(/Only you can see this now\. For your worker to see it on the meeting page, share it with them too\./).waitFor();
+  await page.getByLabel('What you want people to know').fill('Please talk to me, not about me');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await mark('Please talk to me, not about me', 'Take it to a meeting', 'Review on Friday');
+  await assertAccessible(page, 'a statement being taken to a meeting');
+  assert.equal(await page.getByRole('button', { name: 'Meeting page: Something else' }).count(), 0, 'a meeting with nothing left has no page');
+  const liked = page.locator('li.card', { hasText: 'I like working with Priya' });
+  await liked.getByText('For a meeting: Review on Friday', { exact: true }).click();
+  await liked.getByRole('button', { name: 'Not for a meeting' }).click();
+  await liked.getByText('It is not for a meeting now.').waitFor();
+  await page.getByRole('button', { name: 'Meeting page: Review on Friday' }).click();
+  await page.getByRole('heading', { name: 'Review on Friday' }).waitFor();
+  const now = await page.locator('.meeting__words li').allInnerTexts();
+  assert.deepEqual(now.sort(), ["I don't want my mum in the room.\nAsk me first.", 'Not for the meeting', 'Please talk to me, not about me'].sort());
+  await page.getByText('Everything is sent.').waitFor();
+  const stored = (await (await api(env.server.base, 'mo', '9876')).records()).filter((r) => r.kind === 'statement');
+  const meetingOf = (t) => stored.find((r) => r.fields.text?.value.value === t)?.fields.meeting?.value.value ?? null;
+  assert.equal(meetingOf('I like working with Priya'), null, 'taken off on the server too');
+  assert.equal(meetingOf('Please talk to me, not about me'), 'Review on Friday');
   await context.close();
 });
 

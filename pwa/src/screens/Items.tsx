@@ -1,6 +1,6 @@
 // Cards for strengths and statements, and the forms to add them.
 import { Component } from 'preact';
-import { useContext, useRef, useState } from 'preact/hooks';
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { FieldValue, NoticedBy, RecordKind } from '../generated/tandem';
 import type { Item } from '../sync/local';
 import { ReadAloud } from '../ui/ReadAloud';
@@ -75,6 +75,7 @@ function Card({ item, fresh }: { item: Item; fresh?: boolean }) {
         {!editing && (isOwner || item.visibility !== 'private') && <button type="button" class="link-button" onClick={() => setEditing(true)}>Change</button>}
         <ReadAloud text={textOf(item)} />
       </div>
+      {isOwner && item.kind === 'statement' && <MeetingMark item={item} />}
       {isOwner ? (
         <details class="who-details">
           <summary>Who can see this: {whoCanSee(item.visibility, workers)}</summary>
@@ -88,6 +89,43 @@ function Card({ item, fresh }: { item: Item; fresh?: boolean }) {
         </details>
       ) : null}
     </li>
+  );
+}
+
+/** Which meeting a statement is for, chosen or changed after it was written, or taken off once
+ *  the meeting has been. The same name puts statements on one meeting page. */
+function MeetingMark({ item }: { item: Item }) {
+  const ctx = useContext(CardCtx);
+  const marked = typeof item.values.meeting === 'string' ? item.values.meeting : '';
+  const [name, setName] = useState(marked);
+  const [said, setSaid] = useState<string | null>(null);
+  // Marked or unmarked elsewhere (another device, or here): the field shows it.
+  useEffect(() => setName(marked), [marked]);
+  const id = `meeting-${item.id}`;
+  const save = async (to: string) => {
+    if (!fits(to, LIMITS.meeting)) {
+      document.getElementById(id)?.focus();
+      return;
+    }
+    if (!(await ctx.save(item, [{ field: 'meeting', value: to.trim() ? to : null }]))) return;
+    setSaid(to.trim() ? `It is on the page for "${to.trim()}".` : 'It is not for a meeting now.');
+  };
+  return (
+    <details class="who-details">
+      <summary>{marked ? `For a meeting: ${marked}` : 'Take it to a meeting'}</summary>
+      <div class="stack">
+        <label for={id}>Which meeting?</label>
+        <p class="hint" id={`${id}-same`}>Use the same name each time: things for one meeting go on one page.</p>
+        <input id={id} list="meeting-names" value={name} aria-describedby={`${id}-same ${id}-length`} onInput={(e) => { setName(e.currentTarget.value); setSaid(null); }} />
+        <LengthHint id={`${id}-length`} words={name} max={LIMITS.meeting} />
+        {item.visibility === 'private' && <p class="hint">Only you can see this now. For your worker to see it on the meeting page, share it with them too.</p>}
+        <div class="row">
+          <button type="button" onClick={() => void save(name)}>Save the meeting</button>
+          {marked && <button type="button" onClick={() => void save('')}>Not for a meeting</button>}
+        </div>
+        <p role="status">{said}</p>
+      </div>
+    </details>
   );
 }
 
@@ -217,7 +255,7 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
       {kind === 'statement' && (
         <>
           <label for="meeting">For a meeting? (you can leave this empty)</label>
-          <input id="meeting" value={meeting} aria-describedby="meeting-length" onInput={(e) => setMeeting(e.currentTarget.value)} />
+          <input id="meeting" list="meeting-names" value={meeting} aria-describedby="meeting-length" onInput={(e) => setMeeting(e.currentTarget.value)} />
           <LengthHint id="meeting-length" words={meeting} max={LIMITS.meeting} />
         </>
       )}
@@ -238,6 +276,8 @@ export function ItemList({ kind, title, intro }: { kind: 'strength' | 'statement
       {kind === 'statement' && meetingsOf(items, ctx.session.person).map((m) => (
         <button key={m} type="button" class="tile" onClick={() => ctx.go({ name: 'meeting', owner: ctx.session.person, meeting: m })}>Meeting page: {m}</button>
       ))}
+      {/* The names already used, offered as a meeting's name is typed: one page, not two spellings. */}
+      {kind === 'statement' && <datalist id="meeting-names">{meetingsOf(items, ctx.session.person).map((m) => <option key={m} value={m} />)}</datalist>}
       {items.length === 0 ? <p>{ctx.pulled ? "Nothing here yet. That's fine." : GETTING}</p> : <Recent items={items}>{(shown) => <ul class="cards">{shown.map((i) => <ItemCard key={i.id} item={i} />)}</ul>}</Recent>}
     </section>
   );
