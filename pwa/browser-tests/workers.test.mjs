@@ -126,6 +126,34 @@ test("a worker who saves a young person's words without changing them is not in 
   await wk.close();
 });
 
+test("a young person puts right who noticed a strength; their worker sees it, and the words stay as they were", async () => {
+  const yp = await env.browser.newContext();
+  const wk = await env.browser.newContext();
+  const kai = await yp.newPage();
+  const sam = await wk.newPage();
+  await signIn(kai, env.server.base, 'kai', '1357');
+  const card = kai.locator('li.card', { hasText: "I'm good at fixing bikes." });
+  await card.getByText('I noticed this').waitFor();
+  await card.getByRole('button', { name: 'Change', exact: true }).click();
+  const editing = kai.locator('li.card', { has: kai.getByLabel('Change the words') });
+  await editing.getByLabel('Who noticed it?').selectOption({ label: 'My worker' });
+  await editing.getByRole('button', { name: 'Save', exact: true }).click();
+  await card.getByText('My worker noticed this').waitFor();
+  await kai.getByText('Everything is sent.').waitFor();
+
+  await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
+  await sam.getByRole('button', { name: /Open kai/ }).click();
+  const theirs = sam.locator('li.card', { hasText: "I'm good at fixing bikes." });
+  await theirs.getByText('Their worker noticed this').waitFor();
+  // Only who noticed it changed: the words are still Kai's own, and no second copy was made.
+  await theirs.getByText('In their words').waitFor();
+  const strengths = (await (await api(env.server.base, 'kai', '1357')).records()).filter((r) => r.kind === 'strength' && r.fields.text?.value.value === "I'm good at fixing bikes.");
+  assert.equal(strengths.length, 1);
+  assert.equal(strengths[0].fields.noticed_by.value.value, 'my_worker');
+  await yp.close();
+  await wk.close();
+});
+
 test("the young person can take their worker's version instead of their own; then neither of them is told of the collision", async () => {
   const yp = await env.browser.newContext();
   const wk = await env.browser.newContext();

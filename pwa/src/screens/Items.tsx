@@ -129,19 +129,36 @@ function MeetingMark({ item }: { item: Item }) {
   );
 }
 
+function NoticedBySelect({ id, value, onChange }: { id: string; value: NoticedBy; onChange(v: NoticedBy): void }) {
+  return (
+    <>
+      <label for={id}>Who noticed it?</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.currentTarget.value as NoticedBy)}>
+        <option value="me">Me</option>
+        <option value="my_worker">My worker</option>
+        <option value="someone_else">Someone else</option>
+      </select>
+    </>
+  );
+}
+
 /** A card's words being changed: kept on the device as they are typed, until Save or Cancel. */
 function ChangeWords({ item, done }: { item: Item; done(): void }) {
   const ctx = useContext(CardCtx);
   const [field, max] = item.kind === 'goal' ? (['title', LIMITS.title] as const) : (['text', LIMITS.text] as const);
   const draft = useDraft(editKey(item.id, field), textOf(item));
   const needs = useNeedsWords(`edit-${item.id}`, 'Write something here first, or press Cancel to leave it as it was.');
+  // Who noticed a strength of theirs can be put right with its words (only sent if it changed).
+  const ownStrength = item.kind === 'strength' && ctx.me === item.owner;
+  const [noticed, setNoticed] = useState<NoticedBy>((item.values.noticed_by as NoticedBy | undefined) ?? 'me');
   const save = async () => {
     if (!needs.has(draft.words)) return;
     if (!fits(draft.words, max)) {
       document.getElementById(`edit-${item.id}`)?.focus();
       return;
     }
-    if (!(await ctx.save(item, [{ field, value: draft.words }]))) return;
+    const also = ownStrength ? [{ field: 'noticed_by' as const, value: noticed }] : [];
+    if (!(await ctx.save(item, [{ field, value: draft.words }, ...also]))) return;
     await draft.forget();
     done();
   };
@@ -158,6 +175,7 @@ function ChangeWords({ item, done }: { item: Item; done(): void }) {
       {ctx.me !== item.owner && item.writers[field]?.person === item.owner && (
         <p class="hint">These are their words. They will see your change, and their words are kept for them to take back.</p>
       )}
+      {ownStrength && <NoticedBySelect id={`noticed-${item.id}`} value={noticed} onChange={setNoticed} />}
       <div class="row">
         <button type="button" onClick={save}>Save</button>
         <button type="button" onClick={cancel}>Cancel</button>
@@ -242,16 +260,7 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
         : <textarea id={`new-${kind}`} value={text} rows={3} aria-describedby={`new-${kind}-length`} onInput={(e) => { void setText(e.currentTarget.value); setSaved(false); }} />}
       <LengthHint id={`new-${kind}-length`} words={text} max={max} needed={needs.needed} />
       {restored && <p class="hint">Your words from before are still here. They are not saved until you press {owner ? 'Send suggestion' : 'Save'}.</p>}
-      {kind === 'strength' && !owner && (
-        <>
-          <label for="noticed">Who noticed it?</label>
-          <select id="noticed" value={noticed} onChange={(e) => setNoticed(e.currentTarget.value as NoticedBy)}>
-            <option value="me">Me</option>
-            <option value="my_worker">My worker</option>
-            <option value="someone_else">Someone else</option>
-          </select>
-        </>
-      )}
+      {kind === 'strength' && !owner && <NoticedBySelect id="noticed" value={noticed} onChange={setNoticed} />}
       {kind === 'statement' && (
         <>
           <label for="meeting">For a meeting? (you can leave this empty)</label>
