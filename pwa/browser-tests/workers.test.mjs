@@ -328,6 +328,22 @@ test("a worker suggests a goal; the young person says yes and it is among their 
   // Sam's screen follows: no longer waiting.
   const card = sam.locator('li.card', { hasText: 'Register with a GP' });
   await eventually(async () => (await card.getByText('Your suggestion, waiting').count()) === 0, 15_000, "Sam's screen to see it accepted");
+  assert.equal(await card.getByRole('button', { name: 'Take back this suggestion' }).count(), 0, 'said yes to, it is theirs');
+
+  // A suggestion sent by mistake is taken back: it goes from Ash's suggestions, live.
+  await sam.getByLabel('Suggest a goal').fill('Sign up for the gym on Fridays');
+  await sam.getByRole('button', { name: 'Send suggestion of a goal' }).click();
+  const mistake = sam.locator('li.card', { hasText: 'Sign up for the gym on Fridays' });
+  await mistake.getByText('Your suggestion, waiting').waitFor();
+  await ash.getByRole('button', { name: 'Home' }).click();
+  await ash.getByRole('button', { name: /From my worker/ }).click();
+  const offered = ash.locator('li.card', { hasText: 'Sign up for the gym on Fridays' });
+  await offered.waitFor({ timeout: 15_000 });
+  await mistake.getByRole('button', { name: 'Take back this suggestion' }).click();
+  await mistake.getByRole('button', { name: 'Yes, remove it' }).click();
+  await mistake.waitFor({ state: 'detached' });
+  await offered.waitFor({ state: 'detached', timeout: 15_000 });
+  await ash.getByText('No suggestions right now.').waitFor();
   await yp.close();
   await wk.close();
 });

@@ -75,6 +75,16 @@ function Card({ item, fresh }: { item: Item; fresh?: boolean }) {
         {!editing && (isOwner || item.visibility !== 'private') && <button type="button" class="link-button" onClick={() => setEditing(true)}>Change</button>}
         <ReadAloud text={textOf(item)} />
       </div>
+      {/* A suggestion made by mistake (a typo, or the wrong young person's page) can be taken
+          back until they say yes to it: once they have, it is theirs. */}
+      {!isOwner && item.suggestion && item.createdBy?.person === ctx.me && (
+        <RemoveThis
+          id={item.id}
+          label="Take back this suggestion"
+          question="Take back this suggestion? It goes from their suggestions, unless they have already said yes to it."
+          onRemove={() => ctx.save(item, [{ field: 'deleted', value: true }])}
+        />
+      )}
       {isOwner && item.kind === 'statement' && <MeetingMark item={item} />}
       {isOwner ? (
         <details class="who-details">
