@@ -339,11 +339,17 @@ test("a worker suggests a goal; the young person says yes and it is among their 
   await ash.getByRole('button', { name: /From my worker/ }).click();
   const offered = ash.locator('li.card', { hasText: 'Sign up for the gym on Fridays' });
   await offered.waitFor({ timeout: 15_000 });
+  // Ash is looking at it, about to change it, when it goes: the screen says so.
+  await offered.getByRole('button', { name: 'Change it' }).click();
+  await ash.getByRole('heading', { level: 1, name: 'Sign up for the gym on Fridays' }).waitFor();
   await mistake.getByRole('button', { name: 'Take back this suggestion' }).click();
   await mistake.getByRole('button', { name: 'Yes, remove it' }).click();
   await mistake.waitFor({ state: 'detached' });
-  await offered.waitFor({ state: 'detached', timeout: 15_000 });
+  await ash.getByText(/That goal is not here any more\..*a suggestion your worker took back/).waitFor({ timeout: 15_000 });
+  await ash.getByRole('button', { name: 'Home' }).click();
+  await ash.getByRole('button', { name: /From my worker/ }).click();
   await ash.getByText('No suggestions right now.').waitFor();
+  assert.equal(await offered.count(), 0);
   await yp.close();
   await wk.close();
 });

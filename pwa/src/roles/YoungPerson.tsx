@@ -19,7 +19,8 @@ export function YoungPersonScreens({ route }: { route: Route }) {
       return <Goals />;
     case 'goal': {
       const item = ctx.items.find((i) => i.id === route.id);
-      return item ? <GoalEditor item={item} /> : <Goals />;
+      // Gone while open, or since (Back to it): said, rather than a list with no word why.
+      return item ? <GoalEditor item={item} /> : <Goals gone={ctx.pulled} />;
     }
     case 'strengths':
       return <ItemList kind="strength" title="Good things about me" intro="Things you are good at, or that people like about you." />;

@@ -15,7 +15,7 @@ import { fits, LIMITS } from '../ui/limits';
 
 const STATUS_WORDS: Record<GoalStatus, string> = { active: 'Working on it', achieved: 'Done it!', paused: 'Taking a break', let_go: 'Let it go' };
 
-export function Goals() {
+export function Goals({ gone = false }: { gone?: boolean }) {
   const ctx = useContext(Ctx);
   const { words: title, set: setTitle, restored } = useDraft('goal/mine');
   const goals = ctx.items.filter((i) => i.kind === 'goal' && i.owner === ctx.session.person && !i.suggestion);
@@ -35,6 +35,11 @@ export function Goals() {
   return (
     <section>
       <h1>My goals</h1>
+      {gone && (
+        <p class="card notice" role="status">
+          That goal is not here any more. It was removed (maybe on another device), or it was a suggestion your worker took back.
+        </p>
+      )}
       <p>Things you want to do. Go at your own pace.</p>
       <form class="card card--form stack" onSubmit={add}>
         <label for="new-goal">A new goal</label>
