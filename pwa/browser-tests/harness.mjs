@@ -225,7 +225,7 @@ export async function writeAndShare(page, words, choice = 'Me and my worker') {
   await page.getByLabel('What you want people to know').fill(words);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   const card = page.locator('li.card', { hasText: words });
-  await card.locator('summary').click();
+  await card.locator('summary', { hasText: 'Who can see this' }).click();
   await card.getByLabel(choice).check();
 }
 

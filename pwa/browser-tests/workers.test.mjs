@@ -4,6 +4,23 @@ import { api, assertAccessible, eventually, holdPulls, keptOnDevice, post, serve
 
 const env = serverAndBrowser();
 
+/** The young person, offline, rewords one of their goals on its page: saved on the phone only. */
+async function rewordGoalOffline(context, page, from, to) {
+  await context.setOffline(true);
+  await page.getByRole('button', { name: /My goals/ }).click();
+  await page.getByRole('button', { name: `Open ${from}` }).click();
+  await page.getByLabel('My goal').fill(to);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText(/Waiting for signal/).first().waitFor();
+}
+
+/** Signal again: the phone sends what waited. */
+async function backOnline(context, page) {
+  await context.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.getByText('Everything is sent.').waitFor();
+}
+
 test("offline young person and online worker edit one title: the young person's words win; the worker is told theirs was kept", async () => {
   const yp = await env.browser.newContext();
   const wk = await env.browser.newContext();
@@ -16,12 +33,7 @@ test("offline young person and online worker edit one title: the young person's 
   await sam.getByText('Get my own place').waitFor();
 
   // Ash goes offline and changes the goal's title.
-  await yp.setOffline(true);
-  await ash.getByRole('button', { name: /My goals/ }).click();
-  await ash.getByRole('button', { name: /Open Get my own place/ }).click();
-  await ash.getByLabel('My goal').fill('Get my own flat by summer');
-  await ash.getByRole('button', { name: 'Save', exact: true }).click();
-  await ash.getByText(/Waiting for signal/).first().waitFor();
+  await rewordGoalOffline(yp, ash, 'Get my own place', 'Get my own flat by summer');
 
   // Meanwhile Sam, online, changes the same title.
   const card = sam.locator('li.card', { hasText: 'Get my own place' });
@@ -32,9 +44,7 @@ test("offline young person and online worker edit one title: the young person's 
   await sam.getByText('Find supported housing').first().waitFor();
 
   // Ash gets signal.
-  await yp.setOffline(false);
-  await ash.evaluate(() => window.dispatchEvent(new Event('online')));
-  await ash.getByText('Everything is sent.').waitFor();
+  await backOnline(yp, ash);
   await ash.getByRole('heading', { name: 'Get my own flat by summer' }).waitFor();
 
   // Sam's open screen updates live: Ash's title, and the notice.
@@ -97,12 +107,7 @@ test("a worker who saves a young person's words without changing them is not in 
   await card.waitFor();
 
   // Kai, offline, rewords the goal; Sam opens its words to change them, and saves them as they were.
-  await yp.setOffline(true);
-  await kai.getByRole('button', { name: /My goals/ }).click();
-  await kai.getByRole('button', { name: /Open Learn to drive/ }).click();
-  await kai.getByLabel('My goal').fill('Pass my driving test');
-  await kai.getByRole('button', { name: 'Save', exact: true }).click();
-  await kai.getByText(/Waiting for signal/).first().waitFor();
+  await rewordGoalOffline(yp, kai, 'Learn to drive', 'Pass my driving test');
   await card.getByRole('button', { name: 'Change', exact: true }).click();
   const editing = sam.locator('li.card', { has: sam.getByLabel('Change the words') });
   await editing.getByRole('button', { name: 'Save', exact: true }).click();
@@ -110,9 +115,7 @@ test("a worker who saves a young person's words without changing them is not in 
 
   // Kai gets signal: Kai's words reach Sam, with no "your version was kept" (Sam wrote nothing),
   // and Kai is told of no collision.
-  await yp.setOffline(false);
-  await kai.evaluate(() => window.dispatchEvent(new Event('online')));
-  await kai.getByText('Everything is sent.').waitFor();
+  await backOnline(yp, kai);
   await sam.locator('li.card', { hasText: 'Pass my driving test' }).waitFor({ timeout: 15_000 });
   assert.equal(await sam.getByRole('heading', { name: 'Your version was kept as a suggestion' }).count(), 0);
   await kai.getByRole('button', { name: 'Home' }).click();
@@ -184,9 +187,7 @@ test("the young person can take their worker's version instead of their own; the
   await priya.getByText('Mo makes the whole group laugh').first().waitFor();
 
   // Mo gets signal: Mo's words win, and Priya is told hers were kept.
-  await yp.setOffline(false);
-  await mo.evaluate(() => window.dispatchEvent(new Event('online')));
-  await mo.getByText('Everything is sent.').waitFor();
+  await backOnline(yp, mo);
   await priya.getByRole('heading', { name: 'Your version was kept as a suggestion' }).waitFor({ timeout: 15_000 });
 
   // Mo likes Priya's words better and takes them.

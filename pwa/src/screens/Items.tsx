@@ -121,7 +121,7 @@ function MeetingMark({ item }: { item: Item }) {
     setSaid(to.trim() ? `It is on the page for "${to.trim()}".` : 'It is not for a meeting now.');
   };
   return (
-    <details class="who-details">
+    <details class="meeting-details">
       <summary>{marked ? `For a meeting: ${marked}` : 'Take it to a meeting'}</summary>
       <div class="stack">
         <label for={id}>Which meeting?</label>
