@@ -60,6 +60,8 @@ test("every staff screen fits a 320 px phone: nothing scrolls sideways", async (
   await signIn(page, env.server.base, 'admin', 'demo-admin-pass');
   for (const [tile, heading] of [['People', 'People'], ['Assignments and hand-overs', 'Assignments and hand-overs'], ['Shared tablets', /tablets/i], ['Safety alerts', /alert/i], ['Audit log', /Audit/]]) {
     await page.getByRole('button', { name: 'Home' }).click();
+    await page.getByRole('heading', { name: 'Running the service' }).waitFor();
+    await page.locator('section[aria-busy="false"]').waitFor();
     await page.getByRole('button', { name: tile, exact: true }).click();
     await page.getByRole('heading', { level: 1, name: heading }).waitFor();
     // The screen's list has arrived before it is measured.

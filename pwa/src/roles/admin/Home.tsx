@@ -39,6 +39,15 @@ export function AdminHome() {
           <button type="button" onClick={() => ctx.go({ name: 'alert-routing' })}>See how alerts are answered</button>
         </div>
       )}
+      <nav aria-label="Admin" class="tiles">
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'people' })}>People</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'assignments' })}>Assignments and hand-overs</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'tablets' })}>Shared tablets</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'alert-routing' })}>Safety alerts</button>
+        <button type="button" class="tile" onClick={() => ctx.go({ name: 'audit' })}>Audit log</button>
+      </nav>
+      {/* After the tiles: it arrives a moment after them, and above them it pushed a tile from
+          under a finger about to tap it. */}
       {found && (alertsToSetUp || found.alone > 0) && (
         <div class="card notice" role="status">
           <p><strong>Still to set up</strong></p>
@@ -57,13 +66,6 @@ export function AdminHome() {
           </div>
         </div>
       )}
-      <nav aria-label="Admin" class="tiles">
-        <button type="button" class="tile" onClick={() => ctx.go({ name: 'people' })}>People</button>
-        <button type="button" class="tile" onClick={() => ctx.go({ name: 'assignments' })}>Assignments and hand-overs</button>
-        <button type="button" class="tile" onClick={() => ctx.go({ name: 'tablets' })}>Shared tablets</button>
-        <button type="button" class="tile" onClick={() => ctx.go({ name: 'alert-routing' })}>Safety alerts</button>
-        <button type="button" class="tile" onClick={() => ctx.go({ name: 'audit' })}>Audit log</button>
-      </nav>
     </section>
   );
 }
