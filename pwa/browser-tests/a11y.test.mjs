@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, assertAccessible, serverAndBrowser, signIn } from './harness.mjs';
+import { api, assertAccessible, chooseLockCode, serverAndBrowser, signIn } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -169,11 +169,7 @@ test('with text at 200% on a 320 px phone, nothing scrolls sideways and Leave qu
   await page.getByRole('button', { name: 'Sign out everywhere except here' }).waitFor();
   await fits('account');
   // The phone lock: what opens first once they have chosen a code.
-  const lock = page.getByRole('region', { name: 'Lock Tandem on this phone' });
-  await lock.getByLabel(/Choose a lock code/).fill('2580');
-  await lock.getByLabel('Type it again').fill('2580');
-  await lock.getByRole('button', { name: 'Lock Tandem with this code' }).click();
-  await lock.getByText(/^Done\./).waitFor();
+  await chooseLockCode(page, '2580');
   await page.reload();
   await largeText();
   await page.getByText('Tandem is locked. Your things are hidden.').waitFor();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { asAdmin, assertAccessible, eventually, post, serverAndBrowser, signIn } from './harness.mjs';
+import { asAdmin, assertAccessible, chooseLockCode, eventually, post, serverAndBrowser, signIn } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -143,11 +143,7 @@ test('guessing a phone lock code is slowed: after five wrong codes each try wait
   const page = await context.newPage();
   await signIn(page, env.server.base, 'kai', '1357');
   await page.getByRole('button', { name: 'Account', exact: true }).click();
-  const lock = page.getByRole('region', { name: 'Lock Tandem on this phone' });
-  await lock.getByLabel(/Choose a lock code/).fill('1470');
-  await lock.getByLabel('Type it again').fill('1470');
-  await lock.getByRole('button', { name: 'Lock Tandem with this code' }).click();
-  await lock.getByText(/^Done\./).waitFor();
+  await chooseLockCode(page, '1470');
 
   await page.reload();
   await page.getByRole('heading', { name: 'Locked' }).waitFor();

@@ -229,6 +229,15 @@ export async function writeAndShare(page, words, choice = 'Me and my worker') {
   await card.getByLabel(choice).check();
 }
 
+/** On "Your account", a young person locks Tandem on this phone with `code`. */
+export async function chooseLockCode(page, code) {
+  const lock = page.getByRole('region', { name: 'Lock Tandem on this phone' });
+  await lock.getByLabel(/Choose a lock code/).fill(code);
+  await lock.getByLabel('Type it again').fill(code);
+  await lock.getByRole('button', { name: 'Lock Tandem with this code' }).click();
+  await lock.getByText(/^Done\./).waitFor();
+}
+
 /** Lets a test fill the page's storage: from `full(true)` on, IndexedDB writes are refused as on
  *  a phone with no space left. (Chromium here ignores a quota override for IndexedDB, so the
  *  refusal is made at the API: the same error, from the same call.) Call before the page loads. */
