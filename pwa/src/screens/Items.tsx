@@ -287,16 +287,17 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
 export function ItemList({ kind, title, intro }: { kind: 'strength' | 'statement'; title: string; intro: string }) {
   const ctx = useContext(Ctx);
   const items = ctx.items.filter((i) => i.kind === kind && i.owner === ctx.session.person && !i.suggestion);
+  const meetings = kind === 'statement' ? meetingsOf(items, ctx.session.person) : [];
   return (
     <section>
       <h1>{title}</h1>
       <p>{intro}</p>
       <AddItem kind={kind} />
-      {kind === 'statement' && meetingsOf(items, ctx.session.person).map((m) => (
+      {meetings.map((m) => (
         <button key={m} type="button" class="tile" onClick={() => ctx.go({ name: 'meeting', owner: ctx.session.person, meeting: m })}>Meeting page: {m}</button>
       ))}
       {/* The names already used, offered as a meeting's name is typed: one page, not two spellings. */}
-      {kind === 'statement' && <datalist id="meeting-names">{meetingsOf(items, ctx.session.person).map((m) => <option key={m} value={m} />)}</datalist>}
+      {kind === 'statement' && <datalist id="meeting-names">{meetings.map((m) => <option key={m} value={m} />)}</datalist>}
       {items.length === 0 ? <p>{ctx.pulled ? "Nothing here yet. That's fine." : GETTING}</p> : <Recent items={items}>{(shown) => <ul class="cards">{shown.map((i) => <ItemCard key={i.id} item={i} />)}</ul>}</Recent>}
     </section>
   );

@@ -23,10 +23,10 @@ export function useNeedsWords(fieldId: string, ask: string) {
   return {
     needed: asked ? ask : null,
     has(words: string): boolean {
-      setAsked(!words.trim());
-      if (words.trim()) return true;
-      document.getElementById(fieldId)?.focus();
-      return false;
+      const empty = !words.trim();
+      setAsked(empty);
+      if (empty) document.getElementById(fieldId)?.focus();
+      return !empty;
     },
   };
 }
