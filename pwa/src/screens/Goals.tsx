@@ -4,6 +4,7 @@ import type { GoalStatus, Rating, Step } from '../generated/tandem';
 import type { Item } from '../sync/local';
 import { ReadAloud } from '../ui/ReadAloud';
 import { RemoveThis } from '../ui/RemoveThis';
+import { Disclosure } from '../ui/Disclosure';
 import { WhoCanSee } from '../ui/WhoCanSee';
 import { Ctx } from '../context';
 import { GETTING, localDate, ratingDay, ratingDayName } from '../ui/words';
@@ -141,29 +142,25 @@ export function RatingChart({ ratings }: { ratings: Rating[] }) {
 /** Ratings of days gone by, to put right (a mis-tap, a day remembered differently) or remove.
  *  Listed only when opened: a goal can hold hundreds. */
 function PastRatings({ id, ratings, today, onChange }: { id: string; ratings: Rating[]; today: string; onChange(next: Rating[]): void }) {
-  const [open, setOpen] = useState(false);
   const past = ratings.filter((r) => r.date !== today).reverse();
   const setScore = (date: string, score: number) => onChange(ratings.map((r) => (r.date === date ? { date, score } : r)));
   return (
-    <details class="who-details" onToggle={(e) => setOpen(e.currentTarget.open)}>
-      <summary>Change or remove a past rating</summary>
-      {open && (
-        <ul class="steps">
-          {past.map((r) => {
-            const day = ratingDayName(r.date);
-            return (
-              <li key={r.date} class="stack">
-                <label for={`rating-${id}-${r.date}`}>{day}</label>
-                <select id={`rating-${id}-${r.date}`} value={r.score} onChange={(e) => setScore(r.date, Number(e.currentTarget.value))}>
-                  {Array.from({ length: 11 }, (_, n) => <option key={n} value={n}>{n} out of 10</option>)}
-                </select>
-                <RemoveThis id={`rating-${id}-${r.date}-remove`} label={`Remove the rating from ${ratingDay(r.date).replace(/^on /, '')}`} question={`Remove the rating of ${r.score} ${ratingDay(r.date)}?`} onRemove={() => onChange(ratings.filter((x) => x.date !== r.date))} />
-              </li>
-            );
-          })}
-        </ul>
-      )}
-    </details>
+    <Disclosure class="who-details" summary="Change or remove a past rating">
+      <ul class="steps">
+        {past.map((r) => {
+          const day = ratingDayName(r.date);
+          return (
+            <li key={r.date} class="stack">
+              <label for={`rating-${id}-${r.date}`}>{day}</label>
+              <select id={`rating-${id}-${r.date}`} value={r.score} onChange={(e) => setScore(r.date, Number(e.currentTarget.value))}>
+                {Array.from({ length: 11 }, (_, n) => <option key={n} value={n}>{n} out of 10</option>)}
+              </select>
+              <RemoveThis id={`rating-${id}-${r.date}-remove`} label={`Remove the rating from ${ratingDay(r.date).replace(/^on /, '')}`} question={`Remove the rating of ${r.score} ${ratingDay(r.date)}?`} onRemove={() => onChange(ratings.filter((x) => x.date !== r.date))} />
+            </li>
+          );
+        })}
+      </ul>
+    </Disclosure>
   );
 }
 

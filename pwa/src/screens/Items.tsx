@@ -11,6 +11,7 @@ import { GETTING, valueWords, whoCanSee } from '../ui/words';
 import { CardCtx, Ctx } from '../context';
 import { meetingsOf } from './Meeting';
 import { Recent } from '../ui/Recent';
+import { Disclosure } from '../ui/Disclosure';
 import { LengthHint, useNeedsWords } from '../ui/LengthHint';
 import { fits, LIMITS } from '../ui/limits';
 
@@ -87,8 +88,7 @@ function Card({ item, fresh }: { item: Item; fresh?: boolean }) {
       )}
       {isOwner && item.kind === 'statement' && <MeetingMark item={item} />}
       {isOwner ? (
-        <details class="who-details">
-          <summary>Who can see this: {whoCanSee(item.visibility, workers)}</summary>
+        <Disclosure class="who-details" summary={`Who can see this: ${whoCanSee(item.visibility, workers)}`}>
           <WhoCanSee id={item.id} value={item.visibility} workers={workers} onChange={(v) => ctx.save(item, [{ field: 'visibility', value: v }])} />
           <RemoveThis
             id={item.id}
@@ -96,7 +96,7 @@ function Card({ item, fresh }: { item: Item; fresh?: boolean }) {
             question={`Remove this? It goes from your things${item.visibility === 'private' ? '' : ', and from what you shared'}.`}
             onRemove={() => ctx.save(item, [{ field: 'deleted', value: true }])}
           />
-        </details>
+        </Disclosure>
       ) : null}
     </li>
   );
@@ -121,8 +121,7 @@ function MeetingMark({ item }: { item: Item }) {
     setSaid(to.trim() ? `It is on the page for "${to.trim()}".` : 'It is not for a meeting now.');
   };
   return (
-    <details class="meeting-details">
-      <summary>{marked ? `For a meeting: ${marked}` : 'Take it to a meeting'}</summary>
+    <Disclosure class="meeting-details" summary={marked ? `For a meeting: ${marked}` : 'Take it to a meeting'}>
       <div class="stack">
         <label for={id}>Which meeting?</label>
         <p class="hint" id={`${id}-same`}>Use the same name each time: things for one meeting go on one page.</p>
@@ -135,7 +134,7 @@ function MeetingMark({ item }: { item: Item }) {
         </div>
         <p role="status">{said}</p>
       </div>
-    </details>
+    </Disclosure>
   );
 }
 

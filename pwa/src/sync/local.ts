@@ -225,13 +225,19 @@ export async function readItems(db: Db, ids: string[]): Promise<Map<string, Item
 /** `items` with some records replaced by `fresh` ones: new ones at the end, deleted ones gone. */
 export function withItems(items: Item[], fresh: Map<string, Item | undefined>): Item[] {
   if (fresh.size === 0) return items;
-  const out = items.flatMap((item) => {
-    if (!fresh.has(item.id)) return [item];
+  // One pass and no array per item: this runs at every save, over every record the phone holds.
+  const out: Item[] = [];
+  const replaced = new Set<string>();
+  for (const item of items) {
+    if (!fresh.has(item.id)) {
+      out.push(item);
+      continue;
+    }
+    replaced.add(item.id);
     const next = fresh.get(item.id);
-    return next && !next.deleted ? [next] : [];
-  });
-  const shown = new Set(items.map((i) => i.id));
-  for (const [id, next] of fresh) if (!shown.has(id) && next && !next.deleted) out.push(next);
+    if (next && !next.deleted) out.push(next);
+  }
+  for (const [id, next] of fresh) if (!replaced.has(id) && next && !next.deleted) out.push(next);
   return out;
 }
 
