@@ -17,12 +17,17 @@ for (const scheme of ['light', 'dark']) {
     await signIn(page, env.server.base, 'ash', '2468');
     await assertAccessible(page, 'home');
     await page.locator('details.who-details summary').first().click();
-    await page.locator('details.who-details[open]').first().waitFor();
+    // Its insides are drawn once it opens: wait for them, so they are what is checked.
+    await page.locator('details.who-details[open] fieldset').first().waitFor();
     await assertAccessible(page, 'home with who-can-see open');
     for (const [button, screen] of [[/My goals/, 'goals'], [/What I want you to know/, 'statements'], [/From my worker/, 'from my worker'], [/Who has seen/, 'who has seen'], [/Save or print/, 'export']]) {
       await page.getByRole('button', { name: 'Home' }).click();
       await page.getByRole('button', { name: button }).click();
       await page.locator('h1').first().waitFor();
+      if (screen === 'statements') {
+        await page.locator('details.meeting-details summary').first().click();
+        await page.getByLabel('Which meeting?').first().waitFor();
+      }
       await assertAccessible(page, screen);
       const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
       assert.equal(wide, false, `nothing on ${screen} scrolls sideways at 320 px`);
