@@ -386,3 +386,155 @@ async fn a_body_must_be_the_object_the_api_documents_not_a_list_of_its_values() 
     assert_eq!(status, StatusCode::OK, "{answer}");
     server.stop().await;
 }
+
+/// Every route the API documents (`/api/openapi.json`, so a new route is swept without being
+/// listed here), sent what it must refuse, by nobody, a forged token and each role: never a 5xx;
+/// a body that is not the documented object is never taken; every refusal is a JSON error that
+/// says what was wrong; and the database is as it was, everyone still signed in.
+#[tokio::test]
+async fn every_documented_route_refuses_what_is_wrong_with_a_4xx_json_error() {
+    let server = TestServer::start().await;
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let dropin = server.signed_in(DROPIN.0, DROPIN.1).await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (_, spec) = ash.call(reqwest::Method::GET, "/api/openapi.json", None).await;
+    let paths = spec["paths"].as_object().expect("the API documents its paths");
+    assert!(paths.len() >= 40, "{} paths documented", paths.len());
+
+    let callers: [(&str, Option<String>); 6] = [
+        ("nobody", None),
+        ("a forged token", Some("not.a.token".into())),
+        ("a young person", ash.token.clone()),
+        ("a key worker", sam.token.clone()),
+        ("drop-in staff", dropin.token.clone()),
+        ("an admin", admin.token.clone()),
+    ];
+    // Ids that name nobody, or are not ids at all.
+    let ids = [uuid::Uuid::now_v7().to_string(), "not-an-id".into(), "%2e%2e%2fetc".into(), "9".repeat(300)];
+    let bodies = [
+        BadBody { what: "malformed JSON", json_type: "", content_type: "application/json", bytes: b"{\"name\":" },
+        BadBody { what: "a list", json_type: "array", content_type: "application/json", bytes: b"[]" },
+        BadBody { what: "null", json_type: "null", content_type: "application/json", bytes: b"null" },
+        BadBody { what: "a string", json_type: "string", content_type: "application/json", bytes: b"\"let me in\"" },
+        BadBody {
+            what: "an object of nothing it knows",
+            json_type: "",
+            content_type: "application/json",
+            bytes: b"{\"unexpected\": true}",
+        },
+        BadBody { what: "JSON sent as text", json_type: "", content_type: "text/plain", bytes: b"{}" },
+    ];
+
+    let http = reqwest::Client::new();
+    let before = server.fingerprint().await;
+    let mut sent = 0;
+    for (template, operations) in paths {
+        for (method, operation) in operations.as_object().unwrap() {
+            // Ending a session is what these do with any body; they are swept without a session.
+            let ends_sessions = template.starts_with("/api/auth/sign-out");
+            let takes_body = operation.get("requestBody").is_some();
+            // An empty list, or null, is a right answer to a route documented to take one (no
+            // helplines; no set working hours).
+            let schema = &operation["requestBody"]["content"]["application/json"]["schema"];
+            let documented = |json_type: &str| {
+                schema["type"] == json_type
+                    || schema["oneOf"].as_array().is_some_and(|o| o.iter().any(|s| s["type"] == json_type))
+            };
+            let queries: Vec<&str> = operation["parameters"]
+                .as_array()
+                .map(|ps| ps.iter().filter(|p| p["in"] == "query").filter_map(|p| p["name"].as_str()).collect())
+                .unwrap_or_default();
+            let fills: Vec<String> = if template.contains('{') {
+                ids.iter().map(|id| fill(template, id)).collect()
+            } else {
+                vec![template.clone()]
+            };
+            for path in fills {
+                // Every query parameter at once, none of them a number, a flag or an id.
+                let path = if queries.is_empty() {
+                    path
+                } else {
+                    let junk: Vec<String> = queries.iter().map(|q| format!("{q}=-1x%00")).collect();
+                    format!("{path}?{}", junk.join("&"))
+                };
+                for (who, token) in &callers {
+                    if ends_sessions && token.is_some() && *who != "a forged token" {
+                        continue;
+                    }
+                    let tries: Vec<Option<&BadBody>> = if takes_body {
+                        bodies.iter().filter(|b| !documented(b.json_type)).map(Some).collect()
+                    } else {
+                        vec![None]
+                    };
+                    for body in tries {
+                        let mut req = http
+                            .request(method.to_uppercase().parse().unwrap(), format!("{}{path}", server.base))
+                            .header("tandem-protocol", "1")
+                            .header("tandem-schema", "1");
+                        if let Some(t) = token {
+                            req = req.bearer_auth(t);
+                        }
+                        if let Some(b) = body {
+                            req = req.header("content-type", b.content_type).body(b.bytes.to_vec());
+                        }
+                        let what = format!(
+                            "{} {path} by {who} with {}",
+                            method.to_uppercase(),
+                            body.map_or("no body", |b| b.what)
+                        );
+                        let resp = req.send().await.unwrap_or_else(|e| panic!("{what}: {e}"));
+                        sent += 1;
+                        let status = resp.status();
+                        assert!(!status.is_server_error(), "{what}: {status}");
+                        // A body that is not the documented object is never taken, whoever sends it.
+                        assert!(body.is_none() || status.is_client_error(), "{what}: {status}");
+                        // Found, allowed and answered (a list, or the live stream): not read on.
+                        if status.is_success() {
+                            continue;
+                        }
+                        let ctype = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+                        let answer: Value = resp.json().await.unwrap_or(Value::Null);
+                        assert!(ctype.is_some_and(|c| c.starts_with("application/json")), "{what}: {status} {answer}");
+                        assert!(
+                            answer["error"].is_string() && !answer["message"].as_str().unwrap_or("").is_empty(),
+                            "{what}: {status} {answer}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // 1,342 on the day it was written.
+    assert!(sent > 1000, "{sent} requests sent");
+    assert_eq!(server.fingerprint().await, before, "the sweep changed the database");
+    for (who, client) in
+        [("the young person", &ash), ("the key worker", &sam), ("drop-in staff", &dropin), ("the admin", &admin)]
+    {
+        let (status, _) = client.call(reqwest::Method::GET, "/api/me", None).await;
+        assert_eq!(status, StatusCode::OK, "{who} is still signed in");
+    }
+    server.stop().await;
+}
+
+/// A body a route must refuse, unless it is documented to take that JSON type.
+struct BadBody {
+    what: &'static str,
+    json_type: &'static str,
+    content_type: &'static str,
+    bytes: &'static [u8],
+}
+
+/// `template` with each `{parameter}` replaced by `value`.
+fn fill(template: &str, value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c + 1);
+        out.push_str(&rest[..open]);
+        out.push_str(value);
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
+}
