@@ -157,7 +157,7 @@ async function main() {
       `| JavaScript heap kept after syncing and ${SAVES} saves (after a collection) | ${heap.toFixed(1)} MiB | | |`,
       `| elements on the statements screen with ${RECORDS} statements (${drawn.cards} cards drawn) | ${drawn.elements} | | |`,
       '',
-      `What bounds a save: not IndexedDB itself (a transaction of the edit's shape, five reads then three writes, alone in the same slowed page: p50 / p95 ${pct(bare, 0.5).toFixed(1)} / ${pct(bare, 0.95).toFixed(1)} ms) but the order things happen in: the click and submit are dispatched, the browser draws a frame for the pressed button while the edit's reads come back, the writes commit, and the list is redrawn (a Chromium trace of this is in \`benchmarks/NOTES.md\`). First sync is bound by the server's pull pages and writing 1,000 records to IndexedDB; offline start by loading the app from the service worker's cache and reading the stored records.`,
+      `What bounds a save: not IndexedDB itself (a transaction of the edit's shape, five reads then three writes, alone in the same slowed page: p50 / p95 ${pct(bare, 0.5).toFixed(1)} / ${pct(bare, 0.95).toFixed(1)} ms) but the order things happen in: the click and submit are dispatched, the browser draws a frame for the pressed button (repainting the document) while the edit's reads come back, the writes commit, and the list is redrawn, Preact's diff about two thirds of that last step (Chromium traces of this are in \`benchmarks/NOTES.md\`). First sync is bound by the server's pull pages and writing 1,000 records to IndexedDB; offline start by loading the app from the service worker's cache and reading the stored records.`,
       '',
     ];
     console.log(lines.join('\n'));
