@@ -78,7 +78,7 @@ test("a worker's change to something the young person stopped sharing meanwhile 
   await worker.close();
 });
 
-test('removing something asks first; kept, it stays; removed, it goes from the worker too', async () => {
+test("removing something asks first; kept, it stays; removed, it goes from the worker too, and a mistake can be put back", async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
   await signIn(page, env.server.base, 'kai', '1357');
@@ -105,10 +105,34 @@ test('removing something asks first; kept, it stays; removed, it goes from the w
   await card.waitFor({ state: 'detached' });
   await page.getByText('Everything is sent.').waitFor();
   await eventually(async () => !(await sam.texts()).includes('Please knock before coming in'), 10_000, 'gone from the worker');
+
+  // A mistake can be put back, as it was, from where it went; the notice doesn't repeat the words.
+  const notice = page.getByRole('status').filter({ hasText: 'Removed: nobody else can see it now.' });
+  await notice.waitFor();
+  assert.ok(!(await notice.textContent()).includes('knock'), 'the removed words are not shown again');
+  await assertAccessible(page, 'removed, with a way to put it back');
+  await notice.getByRole('button', { name: 'Put it back' }).click();
+  await card.getByText('Who can see this: You and Sam').waitFor();
+  await notice.waitFor({ state: 'detached' });
+  await page.getByText('Everything is sent.').waitFor();
+  await eventually(async () => (await sam.texts()).includes('Please knock before coming in'), 10_000, 'the worker sees it again');
+  await page.reload();
+  await page.locator('li.card', { hasText: 'Please knock before coming in' }).getByText('Who can see this: You and Sam').waitFor();
+
+  // Moving on is deciding: the notice goes with the screen.
+  await card.getByText('Who can see this: You and Sam').click();
+  await card.getByRole('button', { name: 'Remove this' }).click();
+  await card.getByRole('button', { name: 'Yes, remove it' }).click();
+  await notice.waitFor();
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByRole('button', { name: /What I want you to know/ }).click();
+  await page.getByLabel('What you want people to know').waitFor();
+  assert.equal(await notice.count(), 0, 'no notice once the young person has moved on');
+  await eventually(async () => !(await sam.texts()).includes('Please knock before coming in'), 10_000, 'gone from the worker again');
   await context.close();
 });
 
-test('removing a goal asks first too, then it goes from the goals list and from the worker', async () => {
+test('removing a goal asks first too, then it goes from the goals list and from the worker; put back, it comes back with its steps', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
   await signIn(page, env.server.base, 'kai', '1357');
@@ -117,6 +141,9 @@ test('removing a goal asks first too, then it goes from the goals list and from 
   await page.getByRole('button', { name: 'Add goal' }).click();
   await page.getByRole('heading', { name: 'Save up for a bike' }).waitFor();
   await page.getByLabel('Me and my worker').check();
+  await page.getByLabel('Add a small step').fill('Ask at the bike shop');
+  await page.getByRole('button', { name: 'Add step' }).click();
+  await page.getByLabel('Ask at the bike shop').waitFor();
   const sam = await api(env.server.base, 'sam', 'demo-worker-pass');
   await eventually(async () => (await sam.texts()).includes('Save up for a bike'), 10_000, 'the worker sees it once shared');
 
@@ -130,6 +157,13 @@ test('removing a goal asks first too, then it goes from the goals list and from 
   await page.getByRole('button', { name: /Open Save up for a bike/ }).waitFor({ state: 'detached' });
   await page.getByText('Everything is sent.').waitFor();
   await eventually(async () => !(await sam.texts()).includes('Save up for a bike'), 10_000, 'gone from the worker');
+
+  // Put back from the goals list, with its step.
+  await page.getByRole('status').filter({ hasText: 'Your goal is removed, with its steps and ratings' }).getByRole('button', { name: 'Put it back' }).click();
+  await page.getByRole('button', { name: /Open Save up for a bike/ }).click();
+  await page.getByLabel('Ask at the bike shop').waitFor();
+  await page.getByText('Everything is sent.').waitFor();
+  await eventually(async () => (await sam.texts()).includes('Save up for a bike'), 10_000, 'the worker sees it again');
   await context.close();
 });
 

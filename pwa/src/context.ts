@@ -62,7 +62,12 @@ export interface AppCtx {
   go(route: Route): void;
   /** Saves changes to an item (on this phone at once; sent when there is signal). False if this
    *  device could not store them: nothing was saved, and the app says why. */
-  save(item: { id: string; kind: RecordKind; owner: string }, changes: FieldValue[]): Promise<boolean>;
+  save(item: { id: string; kind: RecordKind; owner: string } | Item, changes: FieldValue[]): Promise<boolean>;
+  /** The young person's own thing they removed on this screen, until they put it back or move on. */
+  removed: Item | null;
+  /** Undoes that removal (false if this device could not store it, as for `save`). */
+  putBack(): Promise<boolean>;
+  forgetRemoved(): void;
   /** A new item's id, or null if it could not be saved (as for `save`). */
   create(kind: RecordKind, changes: FieldValue[], owner?: string, visibility?: Visibility): Promise<string | null>;
   dismissRejected(seq: number): Promise<void>;

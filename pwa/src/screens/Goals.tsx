@@ -5,6 +5,7 @@ import type { Item } from '../sync/local';
 import { ReadAloud } from '../ui/ReadAloud';
 import { RemoveThis } from '../ui/RemoveThis';
 import { Disclosure } from '../ui/Disclosure';
+import { PutBack } from '../ui/PutBack';
 import { WhoCanSee } from '../ui/WhoCanSee';
 import { Ctx } from '../context';
 import { GETTING, localDate, ratingDay, ratingDayName } from '../ui/words';
@@ -49,6 +50,7 @@ export function Goals({ gone = false }: { gone?: boolean }) {
         {restored && <p class="hint">Your words from before are still here. They are not saved until you press Add goal.</p>}
         <button type="submit">Add goal</button>
       </form>
+      <PutBack kind="goal" />
       {goals.length === 0 ? (
         <p>{ctx.pulled ? "No goals yet. That's fine." : GETTING}</p>
       ) : (

@@ -12,6 +12,7 @@ import { CardCtx, Ctx } from '../context';
 import { meetingsOf } from './Meeting';
 import { Recent } from '../ui/Recent';
 import { Disclosure } from '../ui/Disclosure';
+import { PutBack } from '../ui/PutBack';
 import { LengthHint, useNeedsWords } from '../ui/LengthHint';
 import { fits, LIMITS } from '../ui/limits';
 
@@ -292,6 +293,7 @@ export function ItemList({ kind, title, intro }: { kind: 'strength' | 'statement
       <h1>{title}</h1>
       <p>{intro}</p>
       <AddItem kind={kind} />
+      <PutBack kind={kind} />
       {meetings.map((m) => (
         <button key={m} type="button" class="tile" onClick={() => ctx.go({ name: 'meeting', owner: ctx.session.person, meeting: m })}>Meeting page: {m}</button>
       ))}

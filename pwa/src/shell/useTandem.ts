@@ -327,8 +327,11 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     };
   }, []);
 
+  /** The young person's own thing they have just removed here, to put back if it was a mistake. */
+  const [removed, setRemoved] = useState<Item | null>(null);
+  const forgetRemoved = useCallback(() => setRemoved(null), []);
   const save = useCallback(
-    async (item: { id: string; kind: RecordKind; owner: string }, changes: FieldValue[]) => {
+    async (item: { id: string; kind: RecordKind; owner: string } | Item, changes: FieldValue[]) => {
       if (!db) return false;
       const wanted = changedOnly(itemsShown.current.find((shown) => shown.id === item.id), changes.map(tidyChange));
       // Nothing changed: the words are already as saved.
@@ -342,8 +345,14 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         return false;
       }
       setSaveProblem(null);
-      // The words are on screen now; the store is read again when the sync engine reports.
-      setItems((shown) => withEdit(shown, entry));
+      const whole = 'values' in item ? item : undefined;
+      // The words are on screen now; the store is read again when the sync engine reports. A
+      // thing put back is drawn from what was on screen: this phone may have let it go already.
+      setItems((shown) => withEdit(shown, entry, whole));
+      // Their own thing, not a worker's suggestion they said no to.
+      if (whole && whole.owner === entry.person && !whole.suggestion && wanted.some((c) => c.field === 'deleted')) {
+        setRemoved(wanted.some((c) => c.field === 'deleted' && c.value) ? whole : null);
+      }
       setSync((s) => ({ ...s, unsent: s.unsent + 1 }));
       engine.current?.announce({ shownHere: true, records: [item.id] });
       void engine.current?.syncNow();
@@ -383,6 +392,9 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         const extra: FieldValue[] = visibility ? [{ field: 'visibility', value: visibility }] : [];
         return (await save({ id, kind, owner: owner ?? session.person }, [...changes, ...extra])) ? id : null;
       },
+      removed,
+      putBack: async () => removed !== null && (await save(removed, [{ field: 'deleted', value: false }])),
+      forgetRemoved,
       dismissRejected: async (seq) => {
         await db.delete('rejected', seq);
         await refresh(db);
@@ -478,7 +490,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         return null;
       },
     };
-  }, [db, session, items, rejected, me, sync, online, lastLooked, pulled, putAway, alerts, pending, save, drafted, phoneLock, welcome]);
+  }, [db, session, items, rejected, me, sync, online, lastLooked, pulled, putAway, alerts, pending, save, drafted, phoneLock, welcome, removed]);
   useAwayLock(phoneLock !== null && !!session && !session.sharedDevice, awayMs(), () => setPhoneLocked(true));
 
   // A lent tablet locks after two idle minutes and its visit then ends; a staff member's own
@@ -545,6 +557,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     sessions.current = new SessionManager(d);
     setDb(d);
     setItems([]);
+    setRemoved(null);
     setLastLooked({});
     setPutAway([]);
     typed.clear();

@@ -208,7 +208,7 @@ export async function view(db: Db): Promise<Item[]> {
   for (const entry of outbox.sort((a, b) => a.seq - b.seq)) {
     items.set(entry.op.record, replay(items.get(entry.op.record), entry));
   }
-  return [...items.values()].filter((i) => !i.deleted);
+  return [...items.values()].filter((i) => !i.deleted && shown(i));
 }
 
 /** The records `ids` as the screen shows them now, read from the store (undefined: not shown). */
@@ -219,6 +219,7 @@ export async function readItems(db: Db, ids: string[]): Promise<Map<string, Item
   for (const entry of outbox.sort((a, b) => a.seq - b.seq)) {
     if (fresh.has(entry.op.record)) fresh.set(entry.op.record, replay(fresh.get(entry.op.record), entry));
   }
+  for (const [id, item] of fresh) if (item) fresh.set(id, shown(item));
   return fresh;
 }
 
@@ -245,9 +246,18 @@ export function withItems(items: Item[], fresh: Map<string, Item | undefined>): 
  * The view after one more local edit, without reading the store again: what `view` would give,
  * in time for the next frame however many records the phone holds.
  */
-export function withEdit(items: Item[], entry: OutboxEntry): Item[] {
+export function withEdit(items: Item[], entry: OutboxEntry, removed?: Item): Item[] {
   const id = entry.op.record;
-  return withItems(items, new Map([[id, replay(items.find((i) => i.id === id), entry)]]));
+  return withItems(items, new Map([[id, shown(replay(items.find((i) => i.id === id) ?? removed, entry))]]));
+}
+
+/**
+ * The item, if there is anything of it to show. An edit to a record this phone no longer holds
+ * (put back after its removal was pulled, or a suggestion taken back under an unsent change)
+ * replays into an item with no words: it is shown once the server's copy comes, not as an empty card.
+ */
+function shown(item: Item): Item | undefined {
+  return item.values.text === undefined && item.values.title === undefined ? undefined : item;
 }
 
 /** When this worker last looked at each young person's page: the later of two, person by person. */

@@ -255,6 +255,22 @@ describe('the outbox', () => {
     }
     expect(shown.map((i) => i.id)).toEqual(['g2']);
   });
+
+  it('puts back something removed as the screen had it, and never shows an edit to a record it no longer holds as an empty card', async () => {
+    await db.put('records', serverGoal('Learn to drive'));
+    const before = await view(db);
+    const goal = before.find((i) => i.id === 'g1')!;
+    let shown = withEdit(before, await edit(db, goal, [{ field: 'deleted', value: true }]));
+    expect(shown).toEqual([]);
+    // The removal is pulled back from the server: the phone lets the record go.
+    await db.clear('outbox');
+    await db.delete('records', 'g1');
+    shown = withEdit(shown, await edit(db, goal, [{ field: 'deleted', value: false }]), goal);
+    expect(shown.map((i) => [i.id, i.values.title, i.deleted])).toEqual([['g1', 'Learn to drive', false]]);
+    // Read from the store before the server's copy comes back, there are no words to show yet.
+    expect(await view(db)).toEqual([]);
+    expect((await readItems(db, ['g1'])).get('g1')).toBeUndefined();
+  });
 });
 
 describe('push', () => {
