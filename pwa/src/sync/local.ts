@@ -244,7 +244,8 @@ export function withItems(items: Item[], fresh: Map<string, Item | undefined>): 
 
 /**
  * The view after one more local edit, without reading the store again: what `view` would give,
- * in time for the next frame however many records the phone holds.
+ * in time for the next frame however many records the phone holds. `removed`: the item as the
+ * screen last had it, for an edit to one the list no longer holds (putting it back).
  */
 export function withEdit(items: Item[], entry: OutboxEntry, removed?: Item): Item[] {
   const id = entry.op.record;
