@@ -110,6 +110,8 @@ test("removing something asks first; kept, it stays; removed, it goes from the w
   const notice = page.getByRole('status').filter({ hasText: 'Removed: nobody else can see it now.' });
   await notice.waitFor();
   assert.ok(!(await notice.textContent()).includes('knock'), 'the removed words are not shown again');
+  // The button pressed has gone with its card: focus is on the notice, not lost to the page.
+  await page.waitForFunction(() => document.activeElement?.textContent?.startsWith('Removed: nobody else'));
   await assertAccessible(page, 'removed, with a way to put it back');
   await notice.getByRole('button', { name: 'Put it back' }).click();
   await card.getByText('Who can see this: You and Sam').waitFor();

@@ -1,6 +1,6 @@
 // Something removed by mistake can be put back, from the screen it went from, until they move on.
 // The notice doesn't repeat the words: someone looking over a shoulder may be why they went.
-import { useContext, useEffect, useState } from 'preact/hooks';
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { RecordKind } from '../generated/tandem';
 import { Ctx } from '../context';
 
@@ -11,11 +11,17 @@ export function PutBack({ kind }: { kind: RecordKind }) {
   // Leaving the screen is moving on.
   useEffect(() => forget, [forget]);
   const removed = ctx.removed;
+  const here = useRef<HTMLDivElement>(null);
+  // The thing pressed has gone: focus comes here, not to the top of the page.
+  useEffect(() => {
+    setFailed(false);
+    if (removed?.kind === kind) here.current?.focus();
+  }, [removed, kind]);
   if (!removed || removed.kind !== kind) return null;
   const what = kind === 'goal' ? 'Your goal is removed, with its steps and ratings' : 'Removed';
   const shared = removed.visibility !== 'private';
   return (
-    <div class="card notice" role="status">
+    <div ref={here} tabIndex={-1} class="card notice" role="status">
       <p>
         {what}{shared ? ': nobody else can see it now.' : '.'} If that was a mistake, you can put it back
         {shared ? ', and whoever could see it will see it again.' : '.'}
