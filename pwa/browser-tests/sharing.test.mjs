@@ -161,11 +161,21 @@ test('removing a goal asks first too, then it goes from the goals list and from 
   await eventually(async () => !(await sam.texts()).includes('Save up for a bike'), 10_000, 'gone from the worker');
 
   // Put back from the goals list, with its step.
-  await page.getByRole('status').filter({ hasText: 'Your goal is removed, with its steps and ratings' }).getByRole('button', { name: 'Put it back' }).click();
+  const goalNotice = page.getByRole('status').filter({ hasText: 'Your goal is removed, with its steps and ratings' });
+  await goalNotice.getByRole('button', { name: 'Put it back' }).click();
   await page.getByRole('button', { name: /Open Save up for a bike/ }).click();
   await page.getByLabel('Ask at the bike shop').waitFor();
   await page.getByText('Everything is sent.').waitFor();
   await eventually(async () => (await sam.texts()).includes('Save up for a bike'), 10_000, 'the worker sees it again');
+
+  // Removed again and left removed: the notice goes, and so does the goal.
+  await page.getByRole('button', { name: 'Remove this goal' }).click();
+  await page.getByRole('button', { name: 'Yes, remove it' }).click();
+  await goalNotice.getByRole('button', { name: 'Leave it removed' }).click();
+  await goalNotice.waitFor({ state: 'detached' });
+  await page.getByText('Everything is sent.').waitFor();
+  await eventually(async () => !(await sam.texts()).includes('Save up for a bike'), 10_000, 'gone from the worker again');
+  assert.equal(await page.getByRole('button', { name: /Open Save up for a bike/ }).count(), 0, 'not on the goals list');
   await context.close();
 });
 

@@ -29,7 +29,7 @@ export function PutBack({ kind }: { kind: RecordKind }) {
       {failed && <p class="problem">It could not be put back: this phone could not store the change. Try again.</p>}
       <div class="row">
         <button type="button" onClick={async () => setFailed(!(await ctx.putBack()))}>Put it back</button>
-        <button type="button" onClick={forget}>OK</button>
+        <button type="button" onClick={forget}>Leave it removed</button>
       </div>
     </div>
   );
