@@ -350,9 +350,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       // thing put back is drawn from what was on screen: this phone may have let it go already.
       setItems((shown) => withEdit(shown, entry, whole));
       // Their own thing, not a worker's suggestion they said no to.
-      if (whole && whole.owner === entry.person && !whole.suggestion && wanted.some((c) => c.field === 'deleted')) {
-        setRemoved(wanted.some((c) => c.field === 'deleted' && c.value) ? whole : null);
-      }
+      const removal = wanted.find((c) => c.field === 'deleted');
+      if (removal && whole && whole.owner === entry.person && !whole.suggestion) setRemoved(removal.value ? whole : null);
       setSync((s) => ({ ...s, unsent: s.unsent + 1 }));
       engine.current?.announce({ shownHere: true, records: [item.id] });
       void engine.current?.syncNow();
