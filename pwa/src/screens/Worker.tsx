@@ -4,7 +4,7 @@
 import { useContext, useLayoutEffect, useMemo } from 'preact/hooks';
 import type { FieldValue, RecordKind } from '../generated/tandem';
 import { changedByOthers, type Item } from '../sync/local';
-import { fieldName, valueWords } from '../ui/words';
+import { fieldName, stopAfter, valueWords } from '../ui/words';
 import { collisionKey, Ctx, type PersonRef, stillDiffers } from '../context';
 import { AddItem, fieldWords, ItemCard, textOf } from './Items';
 import { meetingsOf } from './Meeting';
@@ -100,13 +100,16 @@ export function Person({ id }: { id: string }) {
       {kept.length > 0 && (
         <div class="card notice" role="status">
           <h2>Your version was kept as a suggestion</h2>
-          {kept.map(({ i, c }) => (
-            <p key={`${i.id}${c.stamp.hlc.ms}`}>
-              {c.value.field === 'title' || c.value.field === 'text' || c.value.field === 'why'
-                ? <>You wrote “{valueWords(c.value)}”. {person?.display_name ?? 'They'} wrote “{fieldWords(i, c.value.field)}” at the same time, and their words stay.</>
-                : <>You changed {fieldName(c.value.field)}{i.kind === 'goal' ? ` of “${textOf(i)}”` : ''} to: {valueWords(c.value)}. {person?.display_name ?? 'They'} changed it at the same time, and theirs stays: {fieldWords(i, c.value.field)}.</>}
-            </p>
-          ))}
+          {kept.map(({ i, c }) => {
+            const [mine, theirs, who] = [valueWords(c.value), fieldWords(i, c.value.field), person?.display_name ?? 'They'];
+            return (
+              <p key={`${i.id}${c.stamp.hlc.ms}`}>
+                {c.value.field === 'title' || c.value.field === 'text' || c.value.field === 'why'
+                  ? <>You wrote “{mine}”{stopAfter(mine)} {who} wrote “{theirs}” at the same time, and their words stay.</>
+                  : <>You changed {fieldName(c.value.field)}{i.kind === 'goal' ? ` of “${textOf(i)}”` : ''} to: {mine}{stopAfter(mine)} {who} changed it at the same time, and theirs stays: {theirs}{stopAfter(theirs)}</>}
+              </p>
+            );
+          })}
           <button type="button" onClick={() => ctx.putAwayNotices(kept.map(({ i, c }) => collisionKey(i.id, c)))}>OK, got it</button>
         </div>
       )}

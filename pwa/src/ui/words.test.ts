@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldValue } from '../generated/tandem';
-import { alertWhen, byName, hoursWords, outOfHours, fieldName, localDate, ratingDay, ratingDayName, seenDays, valueWords, whoCanSee } from './words';
+import { alertWhen, byName, hoursWords, outOfHours, fieldName, localDate, ratingDay, ratingDayName, seenDays, stopAfter, valueWords, whoCanSee } from './words';
 
 describe('who can see', () => {
   it('names the key workers who will see a shared item', () => {
@@ -133,5 +133,15 @@ describe('people in order of their names', () => {
   it('ignores capitals and accents, and counts numbers as numbers', () => {
     const people = ['New starter', 'ash', 'Zoë', 'Émile', 'kai', 'Room 10', 'Room 9'].map((display_name) => ({ display_name }));
     expect(people.sort(byName).map((p) => p.display_name)).toEqual(['ash', 'Émile', 'kai', 'New starter', 'Room 9', 'Room 10', 'Zoë']);
+  });
+});
+
+describe('the full stop after quoted words', () => {
+  it('is left out when their words end a sentence already', () => {
+    for (const words of ['Friends rely on them.', 'Can we meet?', 'No!', 'I wanted to…', 'She said "no."', 'Fine (really.)  ']) expect(stopAfter(words)).toBe('');
+  });
+
+  it('is added after words that do not', () => {
+    for (const words of ['Friends rely on them', 'working on it', '7 out of 10 today', 'A list: one; two']) expect(stopAfter(words)).toBe('.');
   });
 });

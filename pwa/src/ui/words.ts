@@ -236,3 +236,9 @@ export function valueWords(v: FieldValue): string {
 export function withArticle(kind: string): string {
   return `${/^[AEIOUi]/.test(kind) ? 'An' : 'A'} ${kind}`;
 }
+
+/** The full stop after someone's words in a sentence, unless their words end one already: “Can
+ *  we meet?”. reads as a slip. */
+export function stopAfter(words: string): string {
+  return /[.!?…]["'”’)]*\s*$/.test(words) ? '' : '.';
+}
