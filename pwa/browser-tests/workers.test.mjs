@@ -430,7 +430,8 @@ test('on a shared tablet, sign-out leaves nothing of the young person, and the n
   assert.equal(await page.getByLabel('Your name').getAttribute('autocomplete'), 'off');
   assert.equal(await page.getByLabel('Your PIN or password').getAttribute('autocomplete'), 'off');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  // Their home says how the visit ends: signing out, or the lock and then the end of the visit.
+  await page.getByText(/^This is a shared tablet\. When you have finished, press Sign out .* locks after 2 seconds, and signs you out 10 seconds after that\.$/).waitFor();
   await page.getByLabel('Something good about you').fill('Kai is brilliant with bikes');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByText('Everything is sent.').waitFor();
@@ -475,6 +476,8 @@ test('on a shared tablet, sign-out leaves nothing of the young person, and the n
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   await page.getByText('Everything is').waitFor();
   assert.equal(await page.getByText('Kai is brilliant with bikes').count(), 0, 'the next person sees none of it');
+  // Mo signed in without saying it is a shared tablet: nothing says it is one.
+  assert.equal(await page.getByText(/This is a shared tablet/).count(), 0);
   await context.close();
 });
 

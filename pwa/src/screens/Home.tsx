@@ -7,6 +7,7 @@ import { AddItem, ItemCard } from './Items';
 import { ClosedCaseNotice } from './DeleteAccount';
 import { Recent } from '../ui/Recent';
 import { PutBack } from '../ui/PutBack';
+import { VisitHint } from '../ui/IdleLock';
 import { Refused } from '../ui/Refused';
 import { GETTING, names } from '../ui/words';
 
@@ -30,6 +31,7 @@ export function Home() {
       <p>
         {intro} <ReadAloud text={`${intro} ${strengths.map((s) => String(s.values.text)).join('. ')}`} label="Read this page out loud" />
       </p>
+      {ctx.session.sharedDevice && <VisitHint />}
       <PutBack kind="strength" />
       {strengths.length === 0 ? <p>{ctx.pulled ? 'Nothing here yet. You can add something whenever you like.' : GETTING}</p> : <Recent items={strengths}>{(shown) => <ul class="cards">{shown.map((s) => <ItemCard key={s.id} item={s} />)}</ul>}</Recent>}
       <AddItem kind="strength" />

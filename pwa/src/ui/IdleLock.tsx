@@ -49,6 +49,9 @@ export const idleMs = () => secondsParam('idle', 120_000);
  *  minute, or `?away=SECONDS`. */
 export const awayMs = () => secondsParam('away', 60_000);
 
+/** A lent tablet's visit ends this many idle periods after it locked. */
+const VISIT_IDLE_PERIODS = 5;
+
 /** Unused, or away, this long, a staff member's own device locks: 15 minutes, the usual screen
  *  lock for devices holding personal data. */
 export const STAFF_IDLE_MS = 15 * 60_000;
@@ -102,6 +105,17 @@ export function waitWords(ms: number): string {
   return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }
 
+/** Said to a young person on a lent tablet while they use it: how their visit ends, so nothing
+ *  of theirs is left for the next visitor, and a lock is no surprise. */
+export function VisitHint() {
+  const idle = idleMs();
+  return (
+    <p class="hint">
+      This is a shared tablet. When you have finished, press Sign out at the top: nothing of yours stays on it. Left alone, it locks after {waitWords(idle)}, and signs you out {waitWords(idle * VISIT_IDLE_PERIODS)} after that.
+    </p>
+  );
+}
+
 /** Locks after `timeoutMs` with nobody using it. On a lent tablet (`onVisitOver` given), once
  *  locked, the visit is over five idle periods after it locked. `lock(at)` locks now, as if it had
  *  locked at `at` (a tablet opened again carries on from when it locked); `onLocked` is told when
@@ -122,7 +136,7 @@ export function useIdleLock(active: boolean, timeoutMs: number, onVisitOver: (()
     setLocked(true);
     told.current(at);
     endVisitTimer();
-    if (over.current) visit.current = setTimeout(() => over.current?.(), Math.max(0, at + timeoutMs * 5 - Date.now()));
+    if (over.current) visit.current = setTimeout(() => over.current?.(), Math.max(0, at + timeoutMs * VISIT_IDLE_PERIODS - Date.now()));
   };
   useEffect(() => {
     if (!active) {
