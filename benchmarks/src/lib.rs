@@ -180,7 +180,7 @@ impl Device {
     async fn pull_page(&self, since: u64) -> Result<PullResponse, String> {
         let resp = self
             .http
-            .get(format!("{}/api/sync/pull?since={since}&device={}&form=compact", self.base, self.id))
+            .get(format!("{}/api/sync/pull?since={since}&device={}&form=packed", self.base, self.id))
             .bearer_auth(&self.token)
             .header("tandem-protocol", PROTOCOL_VERSION.to_string())
             .header("tandem-schema", SCHEMA_VERSION.to_string())
@@ -191,9 +191,9 @@ impl Device {
             let status = resp.status();
             return Err(format!("pull: {status} {}", resp.text().await.unwrap_or_default()));
         }
-        // The compact form, as the PWA asks for it.
-        let page: tandem_shared::compact::CompactPullResponse = resp.json().await.map_err(|e| e.to_string())?;
-        Ok(page.into_full())
+        // The packed form, as the PWA asks for it.
+        let page: tandem_shared::packed::PackedPullResponse = resp.json().await.map_err(|e| e.to_string())?;
+        page.into_full().map_err(|e| e.to_string())
     }
 
     /// Every record changed after `since` that this device may see, across pages, as the PWA

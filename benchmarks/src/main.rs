@@ -814,8 +814,9 @@ fn write_targets(
              rows (each record a push changes, with its fields and kept conflicts as one sealed \
              value; its change-feed index entries; each operation's answer, kept for exactly-once \
              retries; ids are 36-character text keys), and half serving requests: reading pushes' \
-             JSON, and pulls reading rows and opening each record's sealed value, sent as it opens (the \
-             compact form). The load generator shares the same two cores.",
+             JSON, and pulls reading rows, opening each record's sealed value and packing it (each \
+             id and write once a page, the form devices ask for). The load generator shares the same \
+             two cores.",
             b.n,
             b.writer_busy * 100.0,
             b.cpu_us_per_op
@@ -840,8 +841,8 @@ fn write_targets(
         md,
         "- **Pull** reads only rows after the caller's cursor through the `records(owner_id, changed_seq)` \
          index, so stored volume does not change its cost; a 100-change pull is bound by reading each \
-         record's row and opening its sealed value, which is sent as it opens (devices ask for the \
-         compact form, the one bodies are stored in).\n\nWhat was changed to move each figure, measured step by step, \
+         record's row, opening its sealed value and packing it (devices ask for the packed form: \
+         each person, device and write once a page).\n\nWhat was changed to move each figure, measured step by step, \
          and what is left to try, is in `benchmarks/NOTES.md`."
     );
 }

@@ -47,6 +47,34 @@ const statementCount = async (page) => {
   return Number(label.match(/\((\d+)\)/)?.[1] ?? 0);
 };
 
+/** Chromium's "Fast 3G" preset, as a phone on a bus gets: 562.5 ms round trips, 1.44 Mbit/s
+ *  down, 675 kbit/s up. */
+const WEAK = { latency: 562.5, downloadThroughput: (1440 * 1000) / 8, uploadThroughput: (675 * 1000) / 8 };
+
+/** Signs in on a new phone (the app already loaded) and waits until all the records are stored
+ *  and counted; the time from the tap, and the bytes the API's answers took on the wire. */
+async function firstSync(context, base, network) {
+  const { page, cdp } = await slowPage(context);
+  await page.goto(base + '/');
+  await cdp.send('Network.enable');
+  const api = new Set();
+  let bytes = 0;
+  cdp.on('Network.requestWillBeSent', (e) => e.request.url.includes('/api/') && api.add(e.requestId));
+  cdp.on('Network.loadingFinished', (e) => api.has(e.requestId) && (bytes += e.encodedDataLength));
+  if (network) await cdp.send('Network.emulateNetworkConditions', { offline: false, ...network });
+  await page.getByLabel('Your name').fill('kai');
+  await page.getByLabel('Your PIN or password').fill('1357');
+  const t0 = Date.now();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  for (;;) {
+    if ((await statementCount(page)) >= RECORDS) break;
+    await page.waitForTimeout(20);
+  }
+  const ms = Date.now() - t0;
+  // The live stream stays open: its bytes so far are not a first sync's.
+  return { page, cdp, ms, bytes };
+}
+
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
 async function main() {
@@ -54,18 +82,12 @@ async function main() {
   const browser = await launch();
   try {
     await seed(server.base);
+    // The same first sync on a weak mobile signal, in a phone of its own.
+    const weakContext = await browser.newContext();
+    const weak = await firstSync(weakContext, server.base, WEAK);
+    await weakContext.close();
     const context = await browser.newContext();
-    const { page, cdp } = await slowPage(context);
-    await page.goto(server.base + '/');
-    await page.getByLabel('Your name').fill('kai');
-    await page.getByLabel('Your PIN or password').fill('1357');
-    const t0 = Date.now();
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    for (;;) {
-      if ((await statementCount(page)) >= RECORDS) break;
-      await page.waitForTimeout(20);
-    }
-    const firstSync = Date.now() - t0;
+    const { page, cdp, ms: firstSyncMs, bytes: firstSyncBytes } = await firstSync(context, server.base);
 
     // Saves, timed inside the page from the tap to the words on screen.
     await page.getByRole('button', { name: /What I want you to know/ }).click();
@@ -152,7 +174,9 @@ async function main() {
       '| what the young person waits for | measured | target | |',
       '|---|---:|---:|---|',
       `| tap Save → words on screen (IndexedDB included), p50 / p95 of ${SAVES} | ${pct(saves, 0.5).toFixed(1)} / ${pct(saves, 0.95).toFixed(1)} ms | p95 < 16 ms | ${mark(pct(saves, 0.95) < 16)} |`,
-      `| sign in on a new phone → ${RECORDS} records stored and counted | ${(firstSync / 1000).toFixed(2)} s | < 3 s | ${mark(firstSync < 3000)} |`,
+      `| sign in on a new phone → ${RECORDS} records stored and counted | ${(firstSyncMs / 1000).toFixed(2)} s | < 3 s | ${mark(firstSyncMs < 3000)} |`,
+      `| the same on a weak signal (Chromium's Fast 3G: 562.5 ms round trips, 1.44 Mbit/s down) | ${(weak.ms / 1000).toFixed(2)} s | | |`,
+      `| bytes the server's answers took for that first sync (packed pulls) | ${(firstSyncBytes / 1000).toFixed(0)} kB | | |`,
       `| open with no signal → first screen, ${RECORDS} records stored | ${(offlineStart / 1000).toFixed(2)} s | < 1 s | ${mark(offlineStart < 1000)} |`,
       `| JavaScript heap kept after syncing and ${SAVES} saves (after a collection) | ${heap.toFixed(1)} MiB | | |`,
       `| elements on the statements screen with ${RECORDS} statements (${drawn.cards} cards drawn) | ${drawn.elements} | | |`,

@@ -153,25 +153,25 @@ impl CompactPullResponse {
 
 /// The rows' schemas: JSON Schema tuples (`prefixItems`), which the derive can't write.
 #[cfg(feature = "openapi")]
-mod schema {
+pub(crate) mod schema {
     use super::{FieldRow, StampRow};
     use utoipa::openapi::schema::{AllOfBuilder, ArrayBuilder, ArrayItems, ObjectBuilder, OneOfBuilder, Schema, Type};
     use utoipa::openapi::{Ref, RefOr};
     use utoipa::{PartialSchema, ToSchema};
 
-    fn named(name: &str) -> Schema {
+    pub(crate) fn named(name: &str) -> Schema {
         AllOfBuilder::new().item(Ref::from_schema_name(name)).into()
     }
 
-    fn whole(maximum: i64) -> Schema {
+    pub(crate) fn whole(maximum: i64) -> Schema {
         ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)).maximum(Some(maximum)).into()
     }
 
-    fn or_null(schema: Schema) -> Schema {
+    pub(crate) fn or_null(schema: Schema) -> Schema {
         OneOfBuilder::new().item(schema).item(ObjectBuilder::new().schema_type(Type::Null)).into()
     }
 
-    fn tuple(items: Vec<Schema>, description: &str) -> Schema {
+    pub(crate) fn tuple(items: Vec<Schema>, description: &str) -> Schema {
         let n = items.len();
         ArrayBuilder::new()
             .prefix_items(items)

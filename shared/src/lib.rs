@@ -9,6 +9,7 @@ pub mod compact;
 pub mod hlc;
 pub mod ids;
 pub mod merge;
+pub mod packed;
 pub mod record;
 pub mod typescript;
 pub mod validate;

@@ -4,6 +4,7 @@ use crate::compact::{CompactPullResponse, CompactRecord, FieldRow, RecordBody, S
 use crate::hlc::{Hlc, Stamp};
 use crate::ids::{DeviceId, PersonId, RecordId};
 use crate::merge::Outcome;
+use crate::packed::{BaseRow, PackedField, PackedPullResponse, PackedRecord, WriteRow};
 use crate::record::*;
 use crate::wire::*;
 use ts_rs::{Config, TS};
@@ -44,6 +45,11 @@ pub fn bindings() -> String {
         RecordBody::decl(&cfg),
         CompactRecord::decl(&cfg),
         CompactPullResponse::decl(&cfg),
+        BaseRow::decl(&cfg),
+        WriteRow::decl(&cfg),
+        PackedField::decl(&cfg),
+        PackedRecord::decl(&cfg),
+        PackedPullResponse::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the tandem-shared crate. Do not edit: run\n// `TANDEM_WRITE_TS=1 cargo test -p tandem-shared --test typescript`.\n\n",

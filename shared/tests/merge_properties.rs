@@ -9,7 +9,9 @@ mod support;
 
 use proptest::prelude::*;
 use support::*;
+use tandem_shared::compact::RecordBody;
 use tandem_shared::merge::{FieldWrite, apply};
+use tandem_shared::packed::{PackedPullResponse, Packer};
 use tandem_shared::{Author, FieldName, FieldValue, GoalStatus, Hlc, Record, Side, Stamp, Visibility};
 
 const DAY_MS: u64 = 86_400_000;
@@ -236,5 +238,24 @@ proptest! {
             deliver(&mut record, &round, &order);
         }
         prop_assert_eq!(once, record);
+    }
+
+    /// Whatever merging made of a goal (conflicts, bases, authors on other devices), a pull's
+    /// packed form brings it back the same, beside the goal as it was made.
+    #[test]
+    fn a_merged_record_reads_back_the_same_from_the_packed_form(s in scenario(), k in keys()) {
+        let merged = run(&s, &k, |_, _| {});
+        let made = fresh(&s);
+        let mut packer = Packer::default();
+        for r in [&merged, &made] {
+            packer.add(r, RecordBody::of(r.fields.values(), &r.conflicts));
+        }
+        let wire = serde_json::to_string(&packer.finish(vec![], 1, false, 0)).unwrap();
+        let back = serde_json::from_str::<PackedPullResponse>(&wire).unwrap().into_full().unwrap();
+        let sorted = |mut r: Record| {
+            r.conflicts.sort_by_key(|c| (c.value.name(), c.stamp));
+            r
+        };
+        prop_assert_eq!(back.records, vec![sorted(merged), sorted(made)]);
     }
 }

@@ -90,7 +90,12 @@ async fn the_apps_files_go_gzipped_to_a_browser_that_asks_and_api_answers_never_
     // A pull holds a worker's suggestions beside the young person's words: its length must not
     // depend on how alike they are.
     let ash = server.signed_in(ASH.0, ASH.1).await;
-    for path in ["/api/sync/pull?since=0", "/api/sync/pull?since=0&form=compact", "/api/me"] {
+    for path in [
+        "/api/sync/pull?since=0",
+        "/api/sync/pull?since=0&form=compact",
+        "/api/sync/pull?since=0&form=packed",
+        "/api/me",
+    ] {
         let resp = ash.request(reqwest::Method::GET, path).header("accept-encoding", "gzip").send().await.unwrap();
         assert_eq!(resp.headers().get("content-encoding"), None, "{path}");
         assert!(resp.json::<serde_json::Value>().await.is_ok(), "{path}");

@@ -4,6 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tandem_shared::compact::CompactPullResponse;
+use tandem_shared::packed::PackedPullResponse;
 use tandem_shared::wire::{OpStatus, PullResponse};
 use tandem_shared::{FieldName, FieldValue, Outcome, RecordKind, Visibility};
 use tandem_tests::*;
@@ -90,7 +91,7 @@ async fn a_worker_changing_the_young_persons_words_keeps_theirs_for_them() {
 }
 
 #[tokio::test]
-async fn compact_and_full_pulls_bring_the_same_records() {
+async fn full_compact_and_packed_pulls_bring_the_same_records() {
     let server = TestServer::start().await;
     let mut phone = server.signed_in(ASH.0, ASH.1).await;
     let mut worker = server.signed_in(SAM.0, SAM.1).await;
@@ -124,14 +125,17 @@ async fn compact_and_full_pulls_bring_the_same_records() {
             assert_eq!(status, StatusCode::OK, "{who}: {body}");
             body
         };
-        let (full, compact) = (pull("").await, pull("&form=compact").await);
-        let (full_bytes, compact_bytes) = (full.to_string().len(), compact.to_string().len());
+        let (full, compact, packed) = (pull("").await, pull("&form=compact").await, pull("&form=packed").await);
+        let [full_bytes, compact_bytes, packed_bytes] = [&full, &compact, &packed].map(|b| b.to_string().len());
         let full: PullResponse = serde_json::from_value(full).unwrap();
         let compact: CompactPullResponse = serde_json::from_value(compact).unwrap();
+        let packed: PackedPullResponse = serde_json::from_value(packed).unwrap();
         let got: Vec<_> = everything.iter().filter(|id| full.records.iter().any(|r| r.id == **id)).collect();
         assert_eq!(got, sees.iter().collect::<Vec<_>>(), "{who}");
         assert_eq!(compact.into_full(), full, "{who}");
+        assert_eq!(packed.into_full().unwrap(), full, "{who}");
         assert!(compact_bytes * 10 < full_bytes * 7, "{who}: {compact_bytes} against {full_bytes} bytes");
+        assert!(packed_bytes < compact_bytes, "{who}: {packed_bytes} against {compact_bytes} bytes");
         if who == "Ash" {
             assert!(full.records.iter().any(|r| !r.conflicts.is_empty()), "a kept conflict is among them");
         }
@@ -705,7 +709,7 @@ async fn a_cursor_past_the_last_change_is_refused_as_ahead_so_a_phone_of_a_resto
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["records"], json!([]));
     // Past it: a cursor this database never gave out, as a phone holds after a restore from backup.
-    for form in ["", "&form=compact"] {
+    for form in ["", "&form=compact", "&form=packed"] {
         let (status, body) = phone.call(Method::GET, &format!("/api/sync/pull?since={}{form}", head + 500), None).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert_eq!(body["error"], "cursor_ahead");

@@ -153,3 +153,45 @@ export type RecordBody = [Array<FieldRow>, Array<FieldRow>];
 export type CompactRecord = { id: RecordId, kind: RecordKind, owner: PersonId, created_by: Author, created: Stamp, owner_touched: boolean, body: RecordBody, };
 
 export type CompactPullResponse = { records: Array<CompactRecord>, removed: Array<RecordId>, cursor: number, more: boolean, last_applied: number, };
+
+export type BaseRow = [number, number, number];
+
+export type WriteRow = [number, number, number, number, Role, number | null, BaseRow | null];
+
+export type PackedField = [FieldValue, number];
+
+export type PackedRecord = [RecordId, RecordKind, number, number, boolean, Array<PackedField>, Array<PackedField>];
+
+export type PackedPullResponse = { 
+/**
+ * Every person the page's records and writes name, once each.
+ */
+people: Array<PersonId>, 
+/**
+ * Every device the page's writes name, once each.
+ */
+devices: Array<DeviceId>, 
+/**
+ * Every write the page's records were made and changed by, once each.
+ */
+writes: Array<WriteRow>, 
+/**
+ * As `PullResponse`'s records, packed.
+ */
+records: Array<PackedRecord>, 
+/**
+ * Records the caller could see before and may no longer see.
+ */
+removed: Array<RecordId>, 
+/**
+ * Pass as `since` next time.
+ */
+cursor: number, 
+/**
+ * More pages wait; pull again at once.
+ */
+more: boolean, 
+/**
+ * The highest operation number the server has from the calling device.
+ */
+last_applied: number, };

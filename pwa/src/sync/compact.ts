@@ -1,7 +1,9 @@
-// Pulls come in the compact form (`form=compact`): each record's fields and kept conflicts as
-// arrays, about 60% of the full form's size, so a phone on a weak signal has less to fetch and
-// parse. This puts them back into the records the rest of the app reads.
-import type { CompactRecord, FieldRow, FieldState, Record as ServerRecord, Stamp, StampRow } from '../generated/tandem';
+// Pulls come in the packed form (`form=packed`): each person, device and write once a page, and
+// records referring to them, about a fifth of the full form's size, so a phone on a weak signal
+// has less to fetch and parse. A server from before it sends the compact form (`form=compact`):
+// each record's fields and kept conflicts as arrays. This puts either back into the records the
+// rest of the app reads.
+import type { CompactRecord, FieldRow, FieldState, PackedField, PackedPullResponse, Record as ServerRecord, Stamp, StampRow } from '../generated/tandem';
 
 const stampOf = ([ms, count, device]: StampRow): Stamp => ({ hlc: { ms, count }, device });
 
@@ -29,4 +31,41 @@ export function recordOf(c: CompactRecord): ServerRecord {
     fields,
     conflicts: kept.map(stateOf).sort(byStamp),
   };
+}
+
+/** The records of a packed page. A position that names nothing is a page that doesn't hold
+ *  together: refused, not stored half read. */
+export function recordsOfPacked(page: PackedPullResponse): ServerRecord[] {
+  const at = <T>(list: T[], i: number, what: string): T => {
+    if (!(i >= 0 && i < list.length)) throw new Error(`The server's answer refers to ${what} ${i}, which it doesn't hold.`);
+    return list[i];
+  };
+  // Each write is read once, however many fields it made.
+  const writes = page.writes.map(([ms, count, device, person, role, authorDevice, base]) => {
+    const stampDevice = at(page.devices, device, 'device');
+    return {
+      stamp: { hlc: { ms, count }, device: stampDevice },
+      author: { person: at(page.people, person, 'person'), role, device: authorDevice === null ? stampDevice : at(page.devices, authorDevice, 'device') },
+      base: base === null ? null : { hlc: { ms: base[0], count: base[1] }, device: at(page.devices, base[2], 'device') },
+    };
+  });
+  const stateOfPacked = ([value, w]: PackedField): FieldState => {
+    const { stamp, author, base } = at(writes, w, 'write');
+    return { value, stamp, base, author };
+  };
+  return page.records.map(([id, kind, owner, created, ownerTouched, rows, kept]) => {
+    const made = at(writes, created, 'write');
+    const fields: ServerRecord['fields'] = {};
+    for (const row of rows) fields[row[0].field] = stateOfPacked(row);
+    return {
+      id,
+      kind,
+      owner: at(page.people, owner, 'person'),
+      created_by: made.author,
+      created: made.stamp,
+      owner_touched: ownerTouched,
+      fields,
+      conflicts: kept.map(stateOfPacked).sort(byStamp),
+    };
+  });
 }

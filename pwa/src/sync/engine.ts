@@ -3,17 +3,20 @@
 // One tab at a time syncs: each round runs under a Web Lock, and reads the outbox inside it,
 // so two open tabs never send the same edit twice. Other tabs hear about changes over a
 // BroadcastChannel and re-read IndexedDB.
-import type { Author, CompactPullResponse, FieldName, FieldResult, Hlc, Operation, PullResponse, PushRequest, PushResponse, Record as ServerRecord } from '../generated/tandem';
+import type { Author, CompactPullResponse, FieldName, FieldResult, Hlc, Operation, PackedPullResponse, PullResponse, PushRequest, PushResponse, Record as ServerRecord } from '../generated/tandem';
 import { PROTOCOL_VERSION, PUSH_BODY_MAX, SCHEMA_VERSION } from '../generated/tandem';
 import { ApiFailure, type Auth, backoff, request } from './api';
 import { type Db, isStorageFull, MAKE_SPACE, type OutboxEntry, readMeta, whileOpen } from './db';
 import { syncAlerts } from './alerts';
 import { coalesced } from './coalesce';
-import { recordOf } from './compact';
+import { recordOf, recordsOfPacked } from './compact';
 import { later } from './hlc';
 import { acknowledged, renumberOutbox, RESTORE_SNAPSHOT, toGiveBack } from './restored';
 import { uuidv7 } from './ids';
 import { edit, ownListMends, storedOnServer } from './local';
+
+/** How a pull's answer is laid out: `packed` and `compact` are smaller (see compact.ts). */
+type PullForm = 'packed' | 'compact' | 'full';
 
 export type SyncState =
   | { kind: 'idle'; unsent: number; lastSent: number | null }
@@ -106,9 +109,9 @@ export class SyncEngine {
    * failing to answer the stream (not after a stream that connected and was closed, which would
    * otherwise reconnect as fast as a round takes). */
   private streamWait: { end: () => void; refused: boolean } | null = null;
-  /** Set when the server refused `form=compact`: a replica from before it, while an
-   * organisation replaces its replicas one by one. */
-  private fullPulls = false;
+  /** The forms of a pull this server may know, best first: one that refuses a form (a replica
+   * from before it, while an organisation replaces its replicas one by one) is asked in the next. */
+  private pullForms: PullForm[] = ['packed', 'compact', 'full'];
   lastSent: number | null = null;
 
   constructor(private o: EngineOptions) {
@@ -372,7 +375,7 @@ export class SyncEngine {
       return pulled;
     }
     for (let first = true; ; first = false) {
-      let page: CompactPullResponse | PullResponse;
+      let page: PullResponse;
       try {
         page = await this.pullPage(meta.cursor, meta.device);
       } catch (e) {
@@ -395,8 +398,7 @@ export class SyncEngine {
       // within the transaction, and waiting for each answer in turn made a first sync of 1,000
       // records wait for 1,000 round trips to the browser's storage.
       const writes: Promise<unknown>[] = [];
-      for (const sent of page.records) {
-        const r = 'body' in sent ? recordOf(sent) : sent;
+      for (const r of page.records) {
         this.touched.add(r.id);
         pulled.records.add(r.id);
         if (meta.session?.role === 'young_person' && ownListMends(r, meta.session.person).length > 0) this.mendable.add(r.id);
@@ -455,19 +457,27 @@ export class SyncEngine {
     }
   }
 
-  /** One page, in the compact form unless this server has said it doesn't know it. */
-  private async pullPage(since: number, device: string): Promise<CompactPullResponse | PullResponse> {
+  /** One page, in the smallest form this server knows, as records. */
+  private async pullPage(since: number, device: string): Promise<PullResponse> {
     const path = `/api/sync/pull?since=${since}&device=${device}`;
-    if (!this.fullPulls) {
+    for (;;) {
+      const form = this.pullForms[0];
       try {
-        return await request<CompactPullResponse>(this.o.auth, 'GET', `${path}&form=compact`);
+        if (form === 'packed') {
+          const page = await request<PackedPullResponse>(this.o.auth, 'GET', `${path}&form=packed`);
+          return { ...page, records: recordsOfPacked(page) };
+        }
+        if (form === 'compact') {
+          const page = await request<CompactPullResponse>(this.o.auth, 'GET', `${path}&form=compact`);
+          return { ...page, records: page.records.map(recordOf) };
+        }
+        return await request<PullResponse>(this.o.auth, 'GET', path);
       } catch (e) {
         const f = e instanceof ApiFailure ? e.failure : null;
-        if (f?.kind !== 'rejected' || f.status !== 400 || !f.message.includes('form')) throw e;
-        this.fullPulls = true;
+        if (form === 'full' || f?.kind !== 'rejected' || f.status !== 400 || !f.message.includes('form')) throw e;
+        this.pullForms.shift();
       }
     }
-    return request<PullResponse>(this.o.auth, 'GET', path);
   }
 
   /** Listens for "changes after cursor N" and pulls; reconnects with backoff. */

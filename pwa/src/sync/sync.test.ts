@@ -1,14 +1,14 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PUSH_BODY_MAX } from '../generated/tandem';
-import type { CompactPullResponse, CompactRecord, FieldRow, FieldState, PullResponse, PushRequest, PushResponse, Record as ServerRecord, StampRow } from '../generated/tandem';
+import type { Author, CompactPullResponse, CompactRecord, FieldRow, FieldState, PackedField, PackedPullResponse, PackedRecord, PullResponse, PushRequest, PushResponse, Record as ServerRecord, Stamp, StampRow, WriteRow } from '../generated/tandem';
 import { ApiFailure, backoff, request, STALL_MS } from './api';
 import { closeForGood, type Db, open, whileOpen } from './db';
 import { serverWasRestored } from './restored';
 import { EVENTS_SILENT_MS, SyncEngine, type SyncState, takeBatch, toldOf } from './engine';
 import { changedOnly, edit, forgetPulled, laterLooks, looksIn, looksToTell, ownListMends, putAwayToTell, readItems, storedOnServer, storeLook, storePutAway, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
-import { recordOf } from './compact';
+import { recordOf, recordsOfPacked } from './compact';
 import { syncWords } from '../ui/words';
 
 const ME = '0190a000-0000-7000-8000-000000000001';
@@ -64,7 +64,7 @@ function engine(opts: Partial<{ refresh: () => Promise<string | null>; states: S
   });
 }
 
-const emptyPull: CompactPullResponse = { records: [], removed: [], cursor: 0, more: false, last_applied: 0 };
+const noChanges: PullResponse = { records: [], removed: [], cursor: 0, more: false, last_applied: 0 };
 
 /** A record as the server sends it in a compact pull. */
 function compact(r: ServerRecord): CompactRecord {
@@ -76,7 +76,29 @@ function compact(r: ServerRecord): CompactRecord {
   const { fields, conflicts, ...head } = r;
   return { ...head, body: [Object.values(fields).flatMap((f) => (f ? [row(f)] : [])), conflicts.map(row)] };
 }
-const page = (p: PullResponse): CompactPullResponse => ({ ...p, records: p.records.map(compact) });
+/** A page as the server sends it in a packed pull: each person, device and write once. */
+function page(p: PullResponse): PackedPullResponse {
+  const [people, devices, writes]: [string[], string[], WriteRow[]] = [[], [], []];
+  const at = <T>(list: T[], x: T, same = (a: T) => a === x) => {
+    const i = list.findIndex(same);
+    return i >= 0 ? i : list.push(x) - 1;
+  };
+  const write = (stamp: Stamp, author: Author, base: Stamp | null): number => {
+    const row: WriteRow = [
+      stamp.hlc.ms, stamp.hlc.count, at(devices, stamp.device), at(people, author.person), author.role,
+      author.device === stamp.device ? null : at(devices, author.device),
+      base ? [base.hlc.ms, base.hlc.count, at(devices, base.device)] : null,
+    ];
+    return at(writes, row, (w) => JSON.stringify(w) === JSON.stringify(row));
+  };
+  const field = (f: FieldState): PackedField => [f.value, write(f.stamp, f.author, f.base)];
+  const records = p.records.map((r): PackedRecord => [
+    r.id, r.kind, at(people, r.owner), write(r.created, r.created_by, null), r.owner_touched,
+    Object.values(r.fields).flatMap((f) => (f ? [field(f)] : [])), r.conflicts.map(field),
+  ]);
+  return { ...p, people, devices, writes, records };
+}
+const emptyPull = page(noChanges);
 function applyAll(body: unknown): PushResponse {
   const req = body as PushRequest;
   return { results: req.ops.map((op) => ({ seq: op.seq, status: 'applied', reason: null, fields: [] })), last_applied: req.ops[req.ops.length - 1]?.seq ?? 0 };
@@ -543,7 +565,7 @@ describe('the screen after a sync round', () => {
       // The server's copy of g1 with the words sent, a worker's new suggestion, and g0 unchanged.
       const g1 = { ...serverGoal('Sent from the bus', 9), id: 'g1' };
       const suggestion = { ...serverGoal('From Sam', 9), id: 'g3' };
-      return { status: 200, json: { ...emptyPull, records: [g1, suggestion].map(compact), cursor: 2 } };
+      return { status: 200, json: page({ ...noChanges, records: [g1, suggestion], cursor: 2 }) };
     });
     const e = new SyncEngine({
       db,
@@ -584,6 +606,29 @@ describe('pull', () => {
     expect(compact(record).body[0][0][7]).toBeNull();
   });
 
+  it('reads a packed page back as full records, and refuses one that refers to what it does not hold', async () => {
+    const title = serverGoal('My words', 20).fields.title as FieldState;
+    const worker = { person: OTHER, role: 'key_worker' as const, device: DEVICE };
+    const kept = (ms: number): FieldState => ({ value: { field: 'title', value: `suggested at ${ms}` }, stamp: { hlc: { ms, count: 0 }, device: OTHER }, base: title.stamp, author: worker });
+    const records = [{ ...serverGoal('My words', 20), conflicts: [kept(12), kept(11)] }, { ...serverGoal('Another', 20), id: 'g2' }];
+    const sent = page({ ...noChanges, records });
+    expect(recordsOfPacked(sent)).toEqual([{ ...records[0], conflicts: [kept(11), kept(12)] }, records[1]]);
+    // Each id once: two people, two devices; the two goals' fields share one write.
+    expect([sent.people.length, sent.devices.length]).toEqual([2, 2]);
+    expect(new Set(sent.records.flatMap((r) => r[5].map((f) => f[1]))).size).toBe(1);
+    const broken = { ...sent, records: [[...sent.records[0].slice(0, 2), 7, ...sent.records[0].slice(3)] as PackedRecord] };
+    expect(() => recordsOfPacked(broken)).toThrow("refers to person 7, which it doesn't hold");
+
+    // Such a page is not stored, and nothing before it is lost.
+    await db.put('records', serverGoal('kept'));
+    fakeServer(() => ({ status: 200, json: broken }));
+    const e = engine();
+    await expect(e.pull()).rejects.toThrow("doesn't hold");
+    expect(await db.getAll('records')).toEqual([serverGoal('kept')]);
+    expect(await db.get('meta', 'cursor')).toBeUndefined();
+    e.stop();
+  });
+
   it("says a full phone is full, and what to do, rather than that something went wrong", async () => {
     fakeServer((path) => (path.startsWith('/api/sync/pull') ? { status: 200, json: page({ records: [serverGoal('new words')], removed: [], cursor: 5, more: false, last_applied: 0 }) } : { status: 200, json: [] }));
     const states: SyncState[] = [];
@@ -609,33 +654,50 @@ describe('pull', () => {
     const calls = fakeServer(() => ({ status: 200, json: pages.shift() }));
     const e = engine();
     await e.pull();
-    expect(calls.map((c) => c.path)).toEqual([`/api/sync/pull?since=0&device=${DEVICE}&form=compact`, `/api/sync/pull?since=5&device=${DEVICE}&form=compact`]);
+    expect(calls.map((c) => c.path)).toEqual([`/api/sync/pull?since=0&device=${DEVICE}&form=packed`, `/api/sync/pull?since=5&device=${DEVICE}&form=packed`]);
     expect(await db.get('meta', 'cursor')).toBe(9);
     expect(await db.getAll('records')).toEqual([serverGoal('page one')]);
     e.stop();
   });
 
-  it('asks for the full form from a server that does not know the compact one (an older replica)', async () => {
-    const calls = fakeServer((path) =>
-      path.includes('form=compact')
-        ? { status: 400, json: { error: 'invalid_request', message: 'unknown field `form`, expected one of `since`, `device`, `limit`' } }
-        : { status: 200, json: { ...emptyPull, records: [serverGoal('from an older server')], cursor: 4 } },
+  it('asks for the compact form from a server that does not know the packed one, and the full form from one that knows neither (older replicas)', async () => {
+    // As a server from before the packed form answers.
+    const refused = { status: 400, json: { error: 'invalid_request', message: "the query isn't right: Failed to deserialize query string: form: unknown variant `packed`, expected `full` or `compact`" } };
+    const compactCalls = fakeServer((path) =>
+      path.includes('form=packed') ? refused : { status: 200, json: { ...noChanges, records: [compact(serverGoal('from an older server'))], cursor: 4 } as CompactPullResponse },
     );
-    const e = engine();
+    let e = engine();
     await e.pull();
     await e.pull();
-    expect(calls.map((c) => c.path)).toEqual([
+    expect(compactCalls.map((c) => c.path)).toEqual([
+      `/api/sync/pull?since=0&device=${DEVICE}&form=packed`,
+      `/api/sync/pull?since=0&device=${DEVICE}&form=compact`,
+      `/api/sync/pull?since=4&device=${DEVICE}&form=compact`,
+    ]);
+    expect(await db.getAll('records')).toEqual([serverGoal('from an older server')]);
+    e.stop();
+
+    await db.clear('records');
+    await db.put('meta', 0, 'cursor');
+    const fullCalls = fakeServer((path) =>
+      path.includes('form=') ? { status: 400, json: { error: 'invalid_request', message: 'unknown field `form`, expected one of `since`, `device`, `limit`' } } : { status: 200, json: { ...noChanges, records: [serverGoal('from an older one still')], cursor: 4 } },
+    );
+    e = engine();
+    await e.pull();
+    await e.pull();
+    expect(fullCalls.map((c) => c.path)).toEqual([
+      `/api/sync/pull?since=0&device=${DEVICE}&form=packed`,
       `/api/sync/pull?since=0&device=${DEVICE}&form=compact`,
       `/api/sync/pull?since=0&device=${DEVICE}`,
       `/api/sync/pull?since=4&device=${DEVICE}`,
     ]);
-    expect(await db.getAll('records')).toEqual([serverGoal('from an older server')]);
+    expect(await db.getAll('records')).toEqual([serverGoal('from an older one still')]);
     e.stop();
   });
 
   it('rebuilds from the start when it finds its store emptied, rather than trusting the cursor', async () => {
     await db.put('meta', 40, 'cursor');
-    const calls = fakeServer(() => ({ status: 200, json: { ...emptyPull, records: [compact(serverGoal('back again'))], cursor: 41 } }));
+    const calls = fakeServer(() => ({ status: 200, json: page({ ...noChanges, records: [serverGoal('back again')], cursor: 41 }) }));
     const e = engine();
     await e.pull();
     expect(calls[0].path).toContain('since=0');
@@ -647,7 +709,7 @@ describe('pull', () => {
     vi.stubGlobal('fetch', async () => {
       // The young person saves while the pull is in flight.
       await edit(db, { id: 'g2', kind: 'goal', owner: ME }, [{ field: 'title', value: 'typed meanwhile' }], 9_000);
-      return new Response(JSON.stringify({ ...emptyPull, records: [compact(serverGoal('older', 5))], cursor: 3 }), { status: 200 });
+      return new Response(JSON.stringify(page({ ...noChanges, records: [serverGoal('older', 5)], cursor: 3 })), { status: 200 });
     });
     const e = engine();
     await e.pull();
@@ -702,8 +764,7 @@ describe('a server restored from a backup (it has gone back in time)', () => {
         }
         const sent = records.slice(from, from + pageSize);
         const more = from + sent.length < records.length;
-        const page: PullResponse = { records: sent, removed: [], cursor: more ? from + sent.length : Math.max(head, since), more, last_applied: state.lastApplied };
-        return answer(200, page);
+        return answer(200, page({ records: sent, removed: [], cursor: more ? from + sent.length : Math.max(head, since), more, last_applied: state.lastApplied }));
       }
       return answer(200, []);
     });
@@ -810,7 +871,7 @@ describe('a server restored from a backup (it has gone back in time)', () => {
   });
 
   it('a server that has not gone back is never taken for one', async () => {
-    const calls = fakeServer((path, body) => (path.includes('push') ? { status: 200, json: applyAll(body) } : { status: 200, json: { ...emptyPull, records: [compact(serverGoal('one'))], cursor: 12 } }));
+    const calls = fakeServer((path, body) => (path.includes('push') ? { status: 200, json: applyAll(body) } : { status: 200, json: page({ ...noChanges, records: [serverGoal('one')], cursor: 12 }) }));
     await edit(db, { id: 'g1', kind: 'goal', owner: ME }, [{ field: 'title', value: 'one' }]);
     const e = engine();
     await e.syncNow();

@@ -1,5 +1,6 @@
-//! A pull's answer in the form the caller asked for: full (`PullResponse`, the default) or
-//! compact (`CompactPullResponse`), whose bodies are sent as the store opened them.
+//! A pull's answer in the form the caller asked for: full (`PullResponse`, the default),
+//! compact (`CompactPullResponse`, whose bodies are sent as the store opened them), or packed
+//! (`PackedPullResponse`, each id and write once a page, for a phone on a weak signal).
 
 use crate::error::{ApiError, Result};
 use crate::store::sync;
@@ -8,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tandem_shared::compact::CompactPullResponse;
+use tandem_shared::packed::PackedPullResponse;
 use tandem_shared::wire::PullResponse;
 use tandem_shared::{Author, PersonId, RecordId, RecordKind, Stamp};
 use utoipa::openapi::schema::{AnyOfBuilder, Schema};
@@ -20,6 +22,7 @@ pub enum PullForm {
     #[default]
     Full,
     Compact,
+    Packed,
 }
 
 /// A pull's answer in the form asked for.
@@ -28,6 +31,7 @@ pub enum PullForm {
 pub enum PullAnswer {
     Full(PullResponse),
     Compact(CompactPage),
+    Packed(PackedPullResponse),
 }
 
 /// Either form (`anyOf`, not the derive's `oneOf`: an empty page fits both).
@@ -36,7 +40,8 @@ impl utoipa::PartialSchema for PullAnswer {
         AnyOfBuilder::new()
             .item(Ref::from_schema_name("PullResponse"))
             .item(Ref::from_schema_name("CompactPullResponse"))
-            .description(Some("`PullResponse`, or `CompactPullResponse` with `form=compact`."))
+            .item(Ref::from_schema_name("PackedPullResponse"))
+            .description(Some("`PullResponse`, `CompactPullResponse` with `form=compact`, or `PackedPullResponse` with `form=packed`."))
             .into()
     }
 }
@@ -46,8 +51,10 @@ impl utoipa::ToSchema for PullAnswer {
         use utoipa::PartialSchema;
         schemas.push(("PullResponse".into(), PullResponse::schema()));
         schemas.push(("CompactPullResponse".into(), CompactPullResponse::schema()));
+        schemas.push(("PackedPullResponse".into(), PackedPullResponse::schema()));
         <PullResponse as utoipa::ToSchema>::schemas(schemas);
         <CompactPullResponse as utoipa::ToSchema>::schemas(schemas);
+        <PackedPullResponse as utoipa::ToSchema>::schemas(schemas);
     }
 }
 
@@ -75,8 +82,10 @@ struct CompactRecordOut {
 
 impl PullAnswer {
     pub fn of(page: sync::Page, form: PullForm) -> Result<PullAnswer> {
-        if let PullForm::Full = form {
-            return page.full().map(PullAnswer::Full);
+        match form {
+            PullForm::Full => return page.full().map(PullAnswer::Full),
+            PullForm::Packed => return page.packed().map(PullAnswer::Packed),
+            PullForm::Compact => {}
         }
         let records = page
             .records

@@ -116,6 +116,8 @@ pub struct PullQuery {
     pub device: Option<DeviceId>,
     /// Page size, 1–500 (default 200).
     pub limit: Option<usize>,
+    /// `packed` for each person, device and write once a page, and records referring to them
+    /// (`PackedPullResponse`): about a fifth of the full form's size, for phones on a weak signal.
     /// `compact` for records with their fields and conflicts as arrays (`CompactPullResponse`):
     /// about 60% of the size. `full` (the default) for `PullResponse`.
     #[serde(default)]

@@ -7,6 +7,7 @@ use super::seal::Stored;
 use super::sql::{Db, Row};
 use crate::error::{ApiError, Result};
 use std::collections::{BTreeMap, HashSet};
+use tandem_shared::packed::{PackedPullResponse, Packer};
 use tandem_shared::wire::{FieldResult, OpResult, OpStatus, Operation, PullResponse, PushRequest, PushResponse};
 use tandem_shared::{
     Author, DeviceId, Hlc, Outcome, PersonId, Record, RecordId, RecordKind, Refusal, Role, Stamp, Visibility, merge,
@@ -583,6 +584,16 @@ impl Page {
             more: self.more,
             last_applied: self.last_applied,
         })
+    }
+
+    /// The page in the packed form: each body is read (the stored form holds every id in full)
+    /// and its people, devices and writes listed once for the page.
+    pub fn packed(self) -> Result<PackedPullResponse> {
+        let mut packer = Packer::default();
+        for (head, body) in &self.records {
+            packer.add(head, encode::read_record_body(body)?);
+        }
+        Ok(packer.finish(self.removed, self.cursor, self.more, self.last_applied))
     }
 }
 

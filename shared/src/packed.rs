@@ -1,0 +1,354 @@
+//! The packed form of a pull's page (`form=packed`), for a phone on one bar of signal.
+//!
+//! In the compact form every field repeats its writer's person and device ids and its stamp:
+//! a record with a line of words is about 1,240 bytes, most of them ids, and a young person's
+//! first sync of a thousand records is over a megabyte. Here each person and device id is sent
+//! once per page, and each write (a stamp with its author and base) once, and fields refer to
+//! them by position: about a third of the bytes. Only ids, stamps and roles are shared between
+//! records; words are never packed together (see "No compression of words" in the README).
+
+use crate::compact::RecordBody;
+use crate::hlc::{Hlc, Stamp};
+use crate::ids::{DeviceId, PersonId, RecordId};
+use crate::record::{Author, FieldState, FieldValue, Record, RecordKind, Role};
+use crate::wire::PullResponse;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use ts_rs::TS;
+
+/// A base stamp as `[ms, count, device]`, the device a position in the page's `devices`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+pub struct BaseRow(#[ts(type = "number")] pub u64, pub u32, pub u32);
+
+/// A write as `[ms, count, device, person, role, author's device or null, base or null]`: ids
+/// are positions in the page's `devices` and `people`; the author's device is null when it is
+/// the stamp's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+pub struct WriteRow(
+    #[ts(type = "number")] pub u64,
+    pub u32,
+    pub u32,
+    pub u32,
+    pub Role,
+    pub Option<u32>,
+    pub Option<BaseRow>,
+);
+
+/// A field's state as `[value, write]`, the write a position in the page's `writes`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PackedField(pub FieldValue, pub u32);
+
+/// A record as `[id, kind, owner, created, owner_touched, fields, conflicts]`: the owner a
+/// position in `people`, `created` (the creating write, with no base) one in `writes`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PackedRecord(
+    pub RecordId,
+    pub RecordKind,
+    pub u32,
+    pub u32,
+    pub bool,
+    pub Vec<PackedField>,
+    pub Vec<PackedField>,
+);
+
+/// A pull's answer in the packed form (`GET /api/sync/pull?form=packed`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PackedPullResponse {
+    /// Every person the page's records and writes name, once each.
+    pub people: Vec<PersonId>,
+    /// Every device the page's writes name, once each.
+    pub devices: Vec<DeviceId>,
+    /// Every write the page's records were made and changed by, once each.
+    pub writes: Vec<WriteRow>,
+    /// As `PullResponse`'s records, packed.
+    pub records: Vec<PackedRecord>,
+    /// Records the caller could see before and may no longer see.
+    pub removed: Vec<RecordId>,
+    /// Pass as `since` next time.
+    #[ts(type = "number")]
+    pub cursor: u64,
+    /// More pages wait; pull again at once.
+    pub more: bool,
+    /// The highest operation number the server has from the calling device.
+    #[ts(type = "number")]
+    pub last_applied: u64,
+}
+
+/// Builds a page's tables as records are added.
+#[derive(Default)]
+pub struct Packer {
+    page: PackedPullResponse,
+    people: HashMap<PersonId, u32>,
+    devices: HashMap<DeviceId, u32>,
+    writes: HashMap<WriteRow, u32>,
+}
+
+fn position<K: std::hash::Hash + Eq + Copy>(seen: &mut HashMap<K, u32>, list: &mut Vec<K>, key: K) -> u32 {
+    *seen.entry(key).or_insert_with(|| {
+        list.push(key);
+        (list.len() - 1) as u32
+    })
+}
+
+impl Packer {
+    fn person(&mut self, id: PersonId) -> u32 {
+        position(&mut self.people, &mut self.page.people, id)
+    }
+
+    fn device(&mut self, id: DeviceId) -> u32 {
+        position(&mut self.devices, &mut self.page.devices, id)
+    }
+
+    fn write(&mut self, stamp: Stamp, author: Author, base: Option<Stamp>) -> u32 {
+        let row = WriteRow(
+            stamp.hlc.ms,
+            stamp.hlc.count,
+            self.device(stamp.device),
+            self.person(author.person),
+            author.role,
+            (author.device != stamp.device).then(|| self.device(author.device)),
+            base.map(|b| BaseRow(b.hlc.ms, b.hlc.count, self.device(b.device))),
+        );
+        position(&mut self.writes, &mut self.page.writes, row)
+    }
+
+    fn field(&mut self, state: FieldState) -> PackedField {
+        let write = self.write(state.stamp, state.author, state.base);
+        PackedField(state.value, write)
+    }
+
+    /// Adds a record: its head (`fields` and `conflicts` are not read) and its body.
+    pub fn add(&mut self, head: &Record, body: RecordBody) {
+        let owner = self.person(head.owner);
+        let created = self.write(head.created, head.created_by, None);
+        let fields = body.0.into_iter().map(|row| self.field(row.into())).collect();
+        let conflicts = body.1.into_iter().map(|row| self.field(row.into())).collect();
+        self.page.records.push(PackedRecord(head.id, head.kind, owner, created, head.owner_touched, fields, conflicts));
+    }
+
+    pub fn finish(self, removed: Vec<RecordId>, cursor: u64, more: bool, last_applied: u64) -> PackedPullResponse {
+        PackedPullResponse { removed, cursor, more, last_applied, ..self.page }
+    }
+}
+
+/// A position that names nothing in its table: a page that doesn't hold together.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the packed page refers to {0} {1}, which it doesn't hold")]
+pub struct Unpacked(&'static str, u32);
+
+impl PackedPullResponse {
+    /// The same answer in the full form.
+    pub fn into_full(self) -> Result<PullResponse, Unpacked> {
+        let person = |i: u32| self.people.get(i as usize).copied().ok_or(Unpacked("person", i));
+        let device = |i: u32| self.devices.get(i as usize).copied().ok_or(Unpacked("device", i));
+        let write = |i: u32| -> Result<(Stamp, Author, Option<Stamp>), Unpacked> {
+            let WriteRow(ms, count, stamp_device, by, role, author_device, base) =
+                *self.writes.get(i as usize).ok_or(Unpacked("write", i))?;
+            let stamp_device = device(stamp_device)?;
+            let author = Author { person: person(by)?, role, device: author_device.map_or(Ok(stamp_device), device)? };
+            let base = base
+                .map(|BaseRow(ms, count, d)| Ok(Stamp { hlc: Hlc { ms, count }, device: device(d)? }))
+                .transpose()?;
+            Ok((Stamp { hlc: Hlc { ms, count }, device: stamp_device }, author, base))
+        };
+        let state = |PackedField(value, w): &PackedField| -> Result<FieldState, Unpacked> {
+            let (stamp, author, base) = write(*w)?;
+            Ok(FieldState { value: value.clone(), stamp, base, author })
+        };
+        let mut records = Vec::with_capacity(self.records.len());
+        for PackedRecord(id, kind, owner, created, owner_touched, fields, conflicts) in &self.records {
+            let (created, created_by, _) = write(*created)?;
+            let mut record = Record {
+                id: *id,
+                kind: *kind,
+                owner: person(*owner)?,
+                created_by,
+                created,
+                owner_touched: *owner_touched,
+                fields: fields.iter().map(|f| state(f).map(|s| (s.value.name(), s))).collect::<Result<_, _>>()?,
+                conflicts: conflicts.iter().map(state).collect::<Result<_, _>>()?,
+            };
+            record.conflicts.sort_by_key(|c| (c.value.name(), c.stamp));
+            records.push(record);
+        }
+        Ok(PullResponse {
+            records,
+            removed: self.removed,
+            cursor: self.cursor,
+            more: self.more,
+            last_applied: self.last_applied,
+        })
+    }
+}
+
+/// The rows' schemas: JSON Schema tuples (`prefixItems`), which the derive can't write.
+#[cfg(feature = "openapi")]
+mod schema {
+    use super::{BaseRow, PackedField, PackedRecord, WriteRow};
+    use crate::compact::schema::{named, or_null, tuple, whole};
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+    use utoipa::{PartialSchema, ToSchema};
+
+    fn position() -> Schema {
+        whole(u32::MAX.into())
+    }
+
+    fn base_row() -> Schema {
+        tuple(vec![whole(i64::MAX), whole(u32::MAX.into()), position()], "A base stamp: `[ms, count, device]`.")
+    }
+
+    impl PartialSchema for BaseRow {
+        fn schema() -> RefOr<Schema> {
+            base_row().into()
+        }
+    }
+    impl ToSchema for BaseRow {}
+
+    impl PartialSchema for WriteRow {
+        fn schema() -> RefOr<Schema> {
+            let items = vec![
+                whole(i64::MAX),
+                whole(u32::MAX.into()),
+                position(),
+                position(),
+                named("Role"),
+                or_null(position()),
+                or_null(base_row()),
+            ];
+            tuple(
+                items,
+                "A write: `[ms, count, device, person, role, author's device or null, base or null]`, people and devices as positions in the page's lists.",
+            )
+            .into()
+        }
+    }
+    impl ToSchema for WriteRow {}
+
+    fn packed_field() -> Schema {
+        tuple(vec![named("FieldValue"), position()], "A field's state: `[value, write]`.")
+    }
+
+    impl PartialSchema for PackedField {
+        fn schema() -> RefOr<Schema> {
+            packed_field().into()
+        }
+    }
+    impl ToSchema for PackedField {}
+
+    impl PartialSchema for PackedRecord {
+        fn schema() -> RefOr<Schema> {
+            let fields = || ArrayBuilder::new().items(RefOr::T(packed_field())).into();
+            let items = vec![
+                named("RecordId"),
+                named("RecordKind"),
+                position(),
+                position(),
+                ObjectBuilder::new().schema_type(Type::Boolean).into(),
+                fields(),
+                fields(),
+            ];
+            tuple(items, "A record: `[id, kind, owner, created, owner_touched, fields, conflicts]`.").into()
+        }
+    }
+    impl ToSchema for PackedRecord {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compact::{CompactRecord, RecordBody};
+    use crate::record::{FieldName, Visibility};
+    use uuid::Uuid;
+
+    fn stamp(ms: u64, device: DeviceId) -> Stamp {
+        Stamp { hlc: Hlc { ms, count: 3 }, device }
+    }
+
+    /// A thousand records as a young person's phone writes them: words, then the fields every
+    /// new record has, all from one write; and one a worker changed, with a kept conflict.
+    fn page() -> Vec<Record> {
+        let (phone, laptop) = (DeviceId(Uuid::now_v7()), DeviceId(Uuid::now_v7()));
+        let (young, worker) = (PersonId(Uuid::now_v7()), PersonId(Uuid::now_v7()));
+        let mine = Author { person: young, role: Role::YoungPerson, device: phone };
+        let theirs = Author { person: worker, role: Role::KeyWorker, device: laptop };
+        let mut records: Vec<Record> = (0..1000)
+            .map(|n| {
+                let made = stamp(1_700_000_000_000 + n, phone);
+                let mut r = Record::new(RecordId(Uuid::now_v7()), RecordKind::Statement, young, mine, made);
+                for value in [
+                    FieldValue::Text(format!("Number {n}: something I want you to know, in my own words.")),
+                    FieldValue::Meeting(None),
+                    FieldValue::Visibility(Visibility::Worker),
+                    FieldValue::Deleted(false),
+                ] {
+                    r.fields.insert(value.name(), FieldState { value, stamp: made, base: None, author: mine });
+                }
+                r
+            })
+            .collect();
+        let changed = &mut records[7];
+        let before = changed.fields[&FieldName::Text].clone();
+        let reworded = FieldState {
+            value: FieldValue::Text("Their words".into()),
+            stamp: Stamp { hlc: Hlc { ms: 1_800_000_000_000, count: 0 }, device: laptop },
+            base: Some(before.stamp),
+            // Written on the laptop and sent from another of the worker's devices.
+            author: Author { device: DeviceId(Uuid::now_v7()), ..theirs },
+        };
+        changed.conflicts = vec![reworded.clone(), FieldState { stamp: stamp(5, laptop), ..reworded }];
+        records
+    }
+
+    fn packed(records: &[Record]) -> PackedPullResponse {
+        let mut packer = Packer::default();
+        for r in records {
+            packer.add(r, RecordBody::of(r.fields.values(), &r.conflicts));
+        }
+        packer.finish(vec![RecordId(Uuid::now_v7())], 42, true, 7)
+    }
+
+    #[test]
+    fn a_page_reads_back_the_same_from_the_packed_form_in_a_third_of_the_compact_forms_bytes() {
+        let records = page();
+        let page = packed(&records);
+        let wire = serde_json::to_string(&page).unwrap();
+        let back: PackedPullResponse = serde_json::from_str(&wire).unwrap();
+        let full = back.into_full().unwrap();
+        let mut expected = records.clone();
+        for r in &mut expected {
+            r.conflicts.sort_by_key(|c| (c.value.name(), c.stamp));
+        }
+        assert_eq!(full.records, expected);
+        assert_eq!((full.removed, full.cursor, full.more, full.last_applied), (page.removed.clone(), 42, true, 7));
+        // Two people and three devices, each once; a write per new record and the worker's two.
+        assert_eq!((page.people.len(), page.devices.len(), page.writes.len()), (2, 3, 1002));
+        let compact: usize = records
+            .iter()
+            .map(|r| {
+                let c = CompactRecord {
+                    id: r.id,
+                    kind: r.kind,
+                    owner: r.owner,
+                    created_by: r.created_by,
+                    created: r.created,
+                    owner_touched: r.owner_touched,
+                    body: RecordBody::of(r.fields.values(), &r.conflicts),
+                };
+                serde_json::to_string(&c).unwrap().len()
+            })
+            .sum();
+        assert!(wire.len() * 5 < compact * 2, "{} against {compact} bytes", wire.len());
+    }
+
+    #[test]
+    fn a_position_outside_its_table_is_refused_not_followed() {
+        let mut page = packed(&page()[..2]);
+        page.records[1].2 = 9;
+        assert_eq!(page.clone().into_full().unwrap_err(), Unpacked("person", 9));
+        page.records[1].2 = 0;
+        page.writes[0].2 = 40;
+        assert_eq!(page.into_full().unwrap_err(), Unpacked("device", 40));
+    }
+}
