@@ -18,6 +18,11 @@ import { edit, ownListMends, storedOnServer } from './local';
 /** How a pull's answer is laid out: `packed` and `compact` are smaller (see compact.ts). */
 type PullForm = 'packed' | 'compact' | 'full';
 
+/** Records a pull asks for at once, the most the server gives: on a weak signal each page is a
+ *  round trip of half a second or more, and a packed page of 500 is about 200 kB, what a
+ *  compact page of 200 was. */
+export const PULL_PAGE = 500;
+
 export type SyncState =
   | { kind: 'idle'; unsent: number; lastSent: number | null }
   | { kind: 'sending'; unsent: number }
@@ -459,7 +464,7 @@ export class SyncEngine {
 
   /** One page, in the smallest form this server knows, as records. */
   private async pullPage(since: number, device: string): Promise<PullResponse> {
-    const path = `/api/sync/pull?since=${since}&device=${device}`;
+    const path = `/api/sync/pull?since=${since}&device=${device}&limit=${PULL_PAGE}`;
     for (;;) {
       const form = this.pullForms[0];
       try {

@@ -5,7 +5,7 @@ import type { Author, CompactPullResponse, CompactRecord, FieldRow, FieldState, 
 import { ApiFailure, backoff, request, STALL_MS } from './api';
 import { closeForGood, type Db, open, whileOpen } from './db';
 import { serverWasRestored } from './restored';
-import { EVENTS_SILENT_MS, SyncEngine, type SyncState, takeBatch, toldOf } from './engine';
+import { EVENTS_SILENT_MS, PULL_PAGE, SyncEngine, type SyncState, takeBatch, toldOf } from './engine';
 import { changedOnly, edit, forgetPulled, laterLooks, looksIn, looksToTell, ownListMends, putAwayToTell, readItems, storedOnServer, storeLook, storePutAway, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
 import { recordOf, recordsOfPacked } from './compact';
@@ -654,7 +654,7 @@ describe('pull', () => {
     const calls = fakeServer(() => ({ status: 200, json: pages.shift() }));
     const e = engine();
     await e.pull();
-    expect(calls.map((c) => c.path)).toEqual([`/api/sync/pull?since=0&device=${DEVICE}&form=packed`, `/api/sync/pull?since=5&device=${DEVICE}&form=packed`]);
+    expect(calls.map((c) => c.path)).toEqual([`/api/sync/pull?since=0&device=${DEVICE}&limit=${PULL_PAGE}&form=packed`, `/api/sync/pull?since=5&device=${DEVICE}&limit=${PULL_PAGE}&form=packed`]);
     expect(await db.get('meta', 'cursor')).toBe(9);
     expect(await db.getAll('records')).toEqual([serverGoal('page one')]);
     e.stop();
@@ -670,9 +670,9 @@ describe('pull', () => {
     await e.pull();
     await e.pull();
     expect(compactCalls.map((c) => c.path)).toEqual([
-      `/api/sync/pull?since=0&device=${DEVICE}&form=packed`,
-      `/api/sync/pull?since=0&device=${DEVICE}&form=compact`,
-      `/api/sync/pull?since=4&device=${DEVICE}&form=compact`,
+      `/api/sync/pull?since=0&device=${DEVICE}&limit=${PULL_PAGE}&form=packed`,
+      `/api/sync/pull?since=0&device=${DEVICE}&limit=${PULL_PAGE}&form=compact`,
+      `/api/sync/pull?since=4&device=${DEVICE}&limit=${PULL_PAGE}&form=compact`,
     ]);
     expect(await db.getAll('records')).toEqual([serverGoal('from an older server')]);
     e.stop();
@@ -686,10 +686,10 @@ describe('pull', () => {
     await e.pull();
     await e.pull();
     expect(fullCalls.map((c) => c.path)).toEqual([
-      `/api/sync/pull?since=0&device=${DEVICE}&form=packed`,
-      `/api/sync/pull?since=0&device=${DEVICE}&form=compact`,
-      `/api/sync/pull?since=0&device=${DEVICE}`,
-      `/api/sync/pull?since=4&device=${DEVICE}`,
+      `/api/sync/pull?since=0&device=${DEVICE}&limit=${PULL_PAGE}&form=packed`,
+      `/api/sync/pull?since=0&device=${DEVICE}&limit=${PULL_PAGE}&form=compact`,
+      `/api/sync/pull?since=0&device=${DEVICE}&limit=${PULL_PAGE}`,
+      `/api/sync/pull?since=4&device=${DEVICE}&limit=${PULL_PAGE}`,
     ]);
     expect(await db.getAll('records')).toEqual([serverGoal('from an older one still')]);
     e.stop();
