@@ -82,6 +82,8 @@ pub struct Packer {
     people: HashMap<PersonId, u32>,
     devices: HashMap<DeviceId, u32>,
     writes: HashMap<WriteRow, u32>,
+    /// The last write asked for and its position: a record's fields are mostly one write's.
+    last: Option<(Stamp, Author, Option<Stamp>, u32)>,
 }
 
 fn position<K: std::hash::Hash + Eq + Copy>(seen: &mut HashMap<K, u32>, list: &mut Vec<K>, key: K) -> u32 {
@@ -101,6 +103,11 @@ impl Packer {
     }
 
     fn write(&mut self, stamp: Stamp, author: Author, base: Option<Stamp>) -> u32 {
+        if let Some((s, a, b, at)) = self.last
+            && (s, a, b) == (stamp, author, base)
+        {
+            return at;
+        }
         let row = WriteRow(
             stamp.hlc.ms,
             stamp.hlc.count,
@@ -110,7 +117,9 @@ impl Packer {
             (author.device != stamp.device).then(|| self.device(author.device)),
             base.map(|b| BaseRow(b.hlc.ms, b.hlc.count, self.device(b.device))),
         );
-        position(&mut self.writes, &mut self.page.writes, row)
+        let at = position(&mut self.writes, &mut self.page.writes, row);
+        self.last = Some((stamp, author, base, at));
+        at
     }
 
     fn field(&mut self, state: FieldState) -> PackedField {
