@@ -213,7 +213,7 @@ pub(crate) mod schema {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::record::FieldName;
     use uuid::Uuid;
@@ -223,8 +223,8 @@ mod tests {
     }
 
     /// A record as the server sends it in a compact pull (the server sends stored bodies as
-    /// they are, so only this test builds one from a record).
-    fn compact(record: &Record) -> CompactRecord {
+    /// they are, so only tests build one from a record).
+    pub(crate) fn compact(record: &Record) -> CompactRecord {
         CompactRecord {
             id: record.id,
             kind: record.kind,

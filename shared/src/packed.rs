@@ -267,7 +267,8 @@ mod schema {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compact::{CompactRecord, RecordBody};
+    use crate::compact::RecordBody;
+    use crate::compact::tests::compact;
     use crate::record::{FieldName, Visibility};
     use uuid::Uuid;
 
@@ -333,21 +334,7 @@ mod tests {
         assert_eq!((full.removed, full.cursor, full.more, full.last_applied), (page.removed.clone(), 42, true, 7));
         // Two people and three devices, each once; a write per new record and the worker's two.
         assert_eq!((page.people.len(), page.devices.len(), page.writes.len()), (2, 3, 1002));
-        let compact: usize = records
-            .iter()
-            .map(|r| {
-                let c = CompactRecord {
-                    id: r.id,
-                    kind: r.kind,
-                    owner: r.owner,
-                    created_by: r.created_by,
-                    created: r.created,
-                    owner_touched: r.owner_touched,
-                    body: RecordBody::of(r.fields.values(), &r.conflicts),
-                };
-                serde_json::to_string(&c).unwrap().len()
-            })
-            .sum();
+        let compact: usize = records.iter().map(|r| serde_json::to_string(&compact(r)).unwrap().len()).sum();
         assert!(wire.len() * 5 < compact * 2, "{} against {compact} bytes", wire.len());
     }
 
