@@ -62,6 +62,7 @@ async function firstSync(context, base, network) {
   let bytes = 0;
   cdp.on('Network.requestWillBeSent', (e) => /\/api\/(?!sync\/events)/.test(e.request.url) && pending.add(e.requestId));
   cdp.on('Network.loadingFinished', (e) => pending.delete(e.requestId) && (bytes += e.encodedDataLength));
+  cdp.on('Network.loadingFailed', (e) => pending.delete(e.requestId));
   if (network) await cdp.send('Network.emulateNetworkConditions', { offline: false, ...network });
   await page.getByLabel('Your name').fill('kai');
   await page.getByLabel('Your PIN or password').fill('1357');

@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { ApiFailure } from '../sync/api';
 import { isStorageFull, MAKE_SPACE } from '../sync/db';
+import { stopAfter } from './words';
 
 /** The words for a failed request: `noSignal` when it never reached the server; when the server
  *  asks to be tried later, when that is, in minutes; a full phone, what to do; else the server's
@@ -20,7 +21,7 @@ export function problemWords(err: unknown, noSignal: string): string {
 /** The server's words start lower-case (they also go into logs and API clients' errors). */
 function sentence(words: string): string {
   const s = words.charAt(0).toUpperCase() + words.slice(1);
-  return /[.!?]$/.test(s) ? s : `${s}.`;
+  return `${s}${stopAfter(s)}`;
 }
 
 export function useSubmit(noSignal: string) {
