@@ -10,9 +10,16 @@ pub struct Server {
     pub base: String,
 }
 
-/// A loopback port nobody is using just now.
+/// A loopback port nobody is using just now, below Linux's ephemeral range (32768 up): a port
+/// the kernel handed out and took back could be given to any outgoing connection (of the tests
+/// running beside these) before the server binds it, and the server would exit.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    use std::hash::{BuildHasher, RandomState};
+    let seed = RandomState::new().hash_one(std::process::id());
+    (0..200u64)
+        .map(|i| 20_000 + ((seed.wrapping_add(i.wrapping_mul(7_919))) % 12_000) as u16)
+        .find(|&port| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok())
+        .expect("a free port")
 }
 
 /// `tandem --db DB serve --listen 127.0.0.1:PORT`, with its key file beside the database.
@@ -43,7 +50,9 @@ impl Server {
                 return Ok(Server { child, base });
             }
             if let Ok(Some(status)) = child.try_wait() {
-                return Err(format!("tandem exited with {status} before answering"));
+                let taken = std::net::TcpListener::bind(("127.0.0.1", port)).is_err();
+                let why = if taken { format!(" (port {port} is taken by another process)") } else { String::new() };
+                return Err(format!("tandem exited with {status} before answering{why}"));
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
