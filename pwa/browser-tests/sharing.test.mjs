@@ -325,3 +325,67 @@ test('a past rating can be put right or removed (asked first)', async () => {
   await page.getByText('No ratings yet.').waitFor();
   await context.close();
 });
+
+test("words in a right-to-left script read as written, for the young person and their worker, and are read out in the phone's language", async () => {
+  const base = env.server.base;
+  // A phone set to Persian, its voice listened to (what the app asks it to say, in which language).
+  const context = await env.browser.newContext({ locale: 'fa-IR' });
+  const heard = [];
+  await context.exposeFunction('__voice', (what) => heard.push(what));
+  await context.addInitScript(() => {
+    const voice = { speak: (words) => window.__voice(`${words.lang}: ${words.text}`), cancel() {}, getVoices: () => [] };
+    Object.defineProperty(window, 'speechSynthesis', { value: voice, configurable: true });
+  });
+  const page = await context.newPage();
+  await signIn(page, base, 'ash', '2468');
+  // "I want someone to listen to me." The full stop ends the sentence on its left.
+  const words = 'می‌خواهم کسی به من گوش بدهد.';
+  await page.getByRole('button', { name: /What I want you to know/ }).click();
+  const field = page.getByLabel('What you want people to know');
+  await field.fill(words);
+  assert.ok(await field.evaluate((el) => el.matches(':dir(rtl)')), 'the field writes right to left once the words are');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await shareWithWorker(page, words);
+
+  /** The card's words: their direction, and whether the full stop is drawn left of the first word. */
+  const drawn = (p, text) =>
+    p.locator('li.card p.card__text', { hasText: text }).evaluate((el) => {
+      const range = document.createRange();
+      const node = el.firstChild;
+      const at = (i) => {
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        return range.getBoundingClientRect();
+      };
+      return { rtl: el.matches(':dir(rtl)'), stopOnLeft: at(node.length - 1).left < at(0).left };
+    });
+  assert.deepEqual(await drawn(page, 'می‌خواهم'), { rtl: true, stopOnLeft: true });
+  assert.deepEqual(await drawn(page, "Please don't talk about me"), { rtl: false, stopOnLeft: false }, 'English words stay left to right');
+
+  await page.locator('li.card', { hasText: 'می‌خواهم' }).getByRole('button', { name: /^Read this out loud/ }).click();
+  await eventually(() => heard.includes(`fa-IR: ${words}`), 10_000, 'the Persian words read in Persian');
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.locator('li.card', { hasText: "I'm a good listener" }).getByRole('button', { name: /^Read this out loud/ }).click();
+  await eventually(() => heard.includes("en-GB: I'm a good listener. My mates come to me."), 10_000, 'English words read in English');
+  await assertAccessible(page, 'home, with a phone set to Persian');
+
+  // The worker's laptop (in English) shows them the same way round.
+  const worker = await env.browser.newContext();
+  const laptop = await worker.newPage();
+  await signIn(laptop, base, 'sam', 'demo-worker-pass');
+  await laptop.getByRole('button', { name: 'Open ash' }).click();
+  await laptop.locator('li.card p.card__text', { hasText: 'می‌خواهم' }).waitFor();
+  assert.deepEqual(await drawn(laptop, 'می‌خواهم'), { rtl: true, stopOnLeft: true });
+  await assertAccessible(laptop, "a worker's view of words in Persian");
+  await worker.close();
+  await context.close();
+});
+
+/** After Save on the statements screen: shared with the worker, and sent. */
+async function shareWithWorker(page, words) {
+  const card = page.locator('li.card', { hasText: words });
+  await card.locator('summary', { hasText: 'Who can see this' }).click();
+  await card.getByLabel('Me and my worker').check();
+  await card.getByText('Right now: You and Sam.').waitFor();
+  await page.getByText('Everything is sent.').waitFor();
+}

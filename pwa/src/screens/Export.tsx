@@ -48,7 +48,7 @@ export function Export() {
           <ul class="copy">
             {copy.strengths.map((s, n) => (
               <li key={n}>
-                <p class="card__text">{s.text}</p>
+                <p class="card__text" dir="auto">{s.text}</p>
                 {s.who_noticed && <p class="card__meta">{s.who_noticed}.</p>}
                 {who(s)}
               </li>
@@ -62,13 +62,13 @@ export function Export() {
           <ul class="copy">
             {copy.goals.map((g, n) => (
               <li key={n}>
-                <p class="card__text">{g.title}</p>
-                {g.why && <p>Why it matters to me: {g.why}</p>}
+                <p class="card__text" dir="auto">{g.title}</p>
+                {g.why && <p>Why it matters to me: <bdi>{g.why}</bdi></p>}
                 <p>Where I am with it: {g.where_i_am}</p>
                 {g.steps.length > 0 && (
                   <>
                     <p>Small steps:</p>
-                    <ul>{g.steps.map((s, k) => <li key={k}>{s.text}{s.done ? ' (done)' : ''}</li>)}</ul>
+                    <ul>{g.steps.map((s, k) => <li key={k}><bdi>{s.text}</bdi>{s.done ? ' (done)' : ''}</li>)}</ul>
                   </>
                 )}
                 {g.ratings.length > 0 && <p>How it went: {g.ratings.map((r) => `${r.score} out of 10 ${ratingDay(r.date)}`).join('; ')}</p>}
@@ -84,8 +84,8 @@ export function Export() {
           <ul class="copy">
             {copy.statements.map((s, n) => (
               <li key={n}>
-                <p class="card__text">{s.text}</p>
-                {s.meeting && <p class="card__meta">For: {s.meeting}</p>}
+                <p class="card__text" dir="auto">{s.text}</p>
+                {s.meeting && <p class="card__meta">For: <bdi>{s.meeting}</bdi></p>}
                 {who(s)}
               </li>
             ))}

@@ -59,8 +59,8 @@ export function FromWorker() {
         <ul class="cards">
           {suggestions.map((s) => (
             <li class="card" key={s.id}>
-              <span class="tag tag--worker">Suggested by {s.createdBy ? workerName(s.createdBy.person) : 'your worker'}</span>
-              <p class="card__text">{textOf(s)}</p>
+              <span class="tag tag--worker">Suggested by <bdi>{s.createdBy ? workerName(s.createdBy.person) : 'your worker'}</bdi></span>
+              <p class="card__text" dir="auto">{textOf(s)}</p>
               <p>Is this right for you? It only becomes yours if you say yes.</p>
               <div class="row row--equal">
                 <button type="button" onClick={() => ctx.save(s, [{ field: 'accepted', value: true }, { field: 'visibility', value: 'worker' }])}>Yes, keep it</button>
@@ -80,12 +80,12 @@ export function FromWorker() {
               return (
                 <li class="card" key={collisionKey(item.id, conflict)}>
                   <p>
-                    {who} changed {fieldName(conflict.value.field)}
-                    {item.kind === 'goal' && conflict.value.field !== 'title' ? ` of “${textOf(item)}”` : ''}. It says now:
+                    <bdi>{who}</bdi> changed {fieldName(conflict.value.field)}
+                    {item.kind === 'goal' && conflict.value.field !== 'title' ? <> of “<bdi>{textOf(item)}</bdi>”</> : ''}. It says now:
                   </p>
-                  <p class="card__text">{fieldWords(item, conflict.value.field)}</p>
+                  <p class="card__text" dir="auto">{fieldWords(item, conflict.value.field)}</p>
                   <p>Your words, kept for you:</p>
-                  <blockquote>{valueWords(conflict.value)}</blockquote>
+                  <blockquote dir="auto">{valueWords(conflict.value)}</blockquote>
                   <div class="row row--equal">
                     {/* Taking mine back is my own edit, from my kept words: the notice then goes. */}
                     <button type="button" onClick={() => ctx.save(item, [conflict.value])}>Use my words again</button>
@@ -103,12 +103,12 @@ export function FromWorker() {
           {collisions.map(({ item, conflict }) => (
             <li class="card" key={`${item.id}-${conflict.stamp.hlc.ms}-${conflict.stamp.hlc.count}`}>
               <p>
-                You and {workerName(conflict.author.person)} both changed {fieldName(conflict.value.field)}
-                {item.kind === 'goal' && conflict.value.field !== 'title' ? ` of “${textOf(item)}”` : ''}. <strong>Yours was kept:</strong>
+                You and <bdi>{workerName(conflict.author.person)}</bdi> both changed {fieldName(conflict.value.field)}
+                {item.kind === 'goal' && conflict.value.field !== 'title' ? <> of “<bdi>{textOf(item)}</bdi>”</> : ''}. <strong>Yours was kept:</strong>
               </p>
-              <p class="card__text">{fieldWords(item, conflict.value.field)}</p>
+              <p class="card__text" dir="auto">{fieldWords(item, conflict.value.field)}</p>
               <p>Their version, kept for you to see:</p>
-              <blockquote>{valueWords(conflict.value)}</blockquote>
+              <blockquote dir="auto">{valueWords(conflict.value)}</blockquote>
               <div class="row row--equal">
                 {/* Taking their version is my own edit, so it wins like any other; the notice then
                     has nothing left to say, on either side (stillDiffers). */}

@@ -45,7 +45,7 @@ export function Goals({ gone = false }: { gone?: boolean }) {
       <p>Things you want to do. Go at your own pace.</p>
       <form class="card card--form stack" onSubmit={add}>
         <label for="new-goal">A new goal</label>
-        <input id="new-goal" value={title} aria-describedby="new-goal-length" onInput={(e) => void setTitle(e.currentTarget.value)} />
+        <input dir="auto" id="new-goal" value={title} aria-describedby="new-goal-length" onInput={(e) => void setTitle(e.currentTarget.value)} />
         <LengthHint id="new-goal-length" words={title} max={LIMITS.title} needed={goalWords.needed} />
         {restored && <p class="hint">Your words from before are still here. They are not saved until you press Add goal.</p>}
         <button type="submit">Add goal</button>
@@ -64,10 +64,10 @@ export function Goals({ gone = false }: { gone?: boolean }) {
                     {g.unsent && <span class="tag tag--unsent">Saved on this phone</span>}
                     {ctx.drafted.has(g.id) && <span class="tag tag--unsent">Changes not saved yet</span>}
                   </div>
-                  <p class="card__text">{String(g.values.title ?? '')}</p>
+                  <p class="card__text" dir="auto">{String(g.values.title ?? '')}</p>
                   <p class="card__meta">{STATUS_WORDS[(g.values.status as GoalStatus) ?? 'active']}</p>
                   <button type="button" onClick={() => ctx.go({ name: 'goal', id: g.id })}>
-                    Open <span class="visually-hidden">{String(g.values.title ?? '')}</span>
+                    Open <span class="visually-hidden"><bdi>{String(g.values.title ?? '')}</bdi></span>
                   </button>
                 </li>
               ))}
@@ -105,7 +105,7 @@ function StepsEditor({ drafts, onChange, onSave, onCancel, restored }: { drafts:
       {drafts.map((d, i) => (
         <div class="stack" key={i}>
           <label for={`step-${i}`}>Step {i + 1}{d.done ? ' (done)' : ''}</label>
-          <input id={`step-${i}`} value={d.text} aria-describedby={`step-${i}-length`} onInput={(e) => set(i, e.currentTarget.value)} />
+          <input dir="auto" id={`step-${i}`} value={d.text} aria-describedby={`step-${i}-length`} onInput={(e) => set(i, e.currentTarget.value)} />
           <LengthHint id={`step-${i}-length`} words={d.text} max={LIMITS.step} />
           <button type="button" class="link-button" onClick={() => onChange(drafts.filter((_, j) => j !== i))}>
             Remove step {i + 1}
@@ -225,14 +225,14 @@ export function GoalEditor({ item }: { item: Item }) {
   return (
     <section>
       <button type="button" class="link-button" onClick={() => ctx.go({ name: 'goals' })}>← Back to my goals</button>
-      <h1>{String(item.values.title ?? 'Goal')}</h1>
+      <h1 dir="auto">{String(item.values.title ?? 'Goal')}</h1>
       <div class="card stack">
         <Authorship item={item} field="title" />
         <label for="goal-title">My goal</label>
-        <input id="goal-title" value={title.words} aria-describedby="goal-title-length" onInput={(e) => { void title.set(e.currentTarget.value); setSaved(false); }} />
+        <input dir="auto" id="goal-title" value={title.words} aria-describedby="goal-title-length" onInput={(e) => { void title.set(e.currentTarget.value); setSaved(false); }} />
         <LengthHint id="goal-title-length" words={title.words} max={LIMITS.title} needed={titleWords.needed} />
         <label for="goal-why">Why it matters to me (you can leave this empty)</label>
-        <textarea id="goal-why" rows={3} value={why.words} aria-describedby="goal-why-length" onInput={(e) => { void why.set(e.currentTarget.value); setSaved(false); }} />
+        <textarea dir="auto" id="goal-why" rows={3} value={why.words} aria-describedby="goal-why-length" onInput={(e) => { void why.set(e.currentTarget.value); setSaved(false); }} />
         <LengthHint id="goal-why-length" words={why.words} max={LIMITS.why} />
         {(title.restored || why.restored) && <p class="hint">Your changes from before are still here. They are not saved until you press Save.</p>}
         <div class="row">
@@ -266,7 +266,7 @@ export function GoalEditor({ item }: { item: Item }) {
               <li key={i}>
                 <label>
                   <input type="checkbox" checked={s.done} onChange={() => void tick(i)} />
-                  {s.text}
+                  <bdi>{s.text}</bdi>
                 </label>
               </li>
             ))}
@@ -280,7 +280,7 @@ export function GoalEditor({ item }: { item: Item }) {
         ) : (
           <>
             <label for="new-step">Add a small step</label>
-            <input id="new-step" value={newStep.words} aria-describedby="new-step-length" onInput={(e) => void newStep.set(e.currentTarget.value)} />
+            <input dir="auto" id="new-step" value={newStep.words} aria-describedby="new-step-length" onInput={(e) => void newStep.set(e.currentTarget.value)} />
             <LengthHint id="new-step-length" words={newStep.words} max={LIMITS.step} needed={stepWords.needed} />
             <button type="button" onClick={addStep}>Add step</button>
           </>

@@ -76,7 +76,7 @@ export function Invite() {
         <form class="stack narrow" onSubmit={make}>
           <p>You get a code to give them. When they join with it, they are in your list of young people you support.</p>
           <label for="invite-name">What you call them (only you and your team see this; it is not on the card)</label>
-          <input id="invite-name" value={name} onInput={(e) => setName(e.currentTarget.value)} required maxLength={60} autocomplete="off" />
+          <input dir="auto" id="invite-name" value={name} onInput={(e) => setName(e.currentTarget.value)} required maxLength={60} autocomplete="off" />
           {problem && <p class="problem" role="alert">{problem}</p>}
           <button type="submit" disabled={busy}>Make a code</button>
         </form>

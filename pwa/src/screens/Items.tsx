@@ -40,7 +40,7 @@ export function Authorship({ item, field }: { item: Item; field: 'text' | 'title
   const mine = writer === null || writer === undefined || writer.person === item.owner;
   if (mine) return <span class="tag tag--mine">{ctx.me === item.owner ? 'In my words' : 'In their words'}</span>;
   const name = ctx.workers.find((w) => w.id === writer.person)?.display_name ?? (writer.person === ctx.me ? 'you' : 'a worker');
-  return <span class="tag tag--worker">Written by {name}</span>;
+  return <span class="tag tag--worker">Written by <bdi>{name}</bdi></span>;
 }
 
 /** A card redraws when its own item changes (or what every card shows does), not when another does. */
@@ -69,9 +69,9 @@ function Card({ item, fresh }: { item: Item; fresh?: boolean }) {
         {item.unsent && <span class="tag tag--unsent">Saved on this phone</span>}
         {fresh && <span class="tag tag--worker">New since you last looked</span>}
       </div>
-      {editing ? <ChangeWords item={item} done={() => setEditing(false)} /> : <p class="card__text">{textOf(item)}</p>}
+      {editing ? <ChangeWords item={item} done={() => setEditing(false)} /> : <p class="card__text" dir="auto">{textOf(item)}</p>}
       {item.kind === 'goal' && !isOwner && <GoalDetails item={item} />}
-      {item.kind === 'statement' && item.values.meeting && <p class="card__meta">For: {String(item.values.meeting)}</p>}
+      {item.kind === 'statement' && item.values.meeting && <p class="card__meta">For: <bdi>{String(item.values.meeting)}</bdi></p>}
       {item.kind === 'strength' && item.values.noticed_by && <p class="card__meta">{noticedWords(item.values.noticed_by as NoticedBy, isOwner)}</p>}
       <div class="row">
         {!editing && (isOwner || item.visibility !== 'private') && <button type="button" class="link-button" onClick={() => setEditing(true)}>Change</button>}
@@ -126,7 +126,7 @@ function MeetingMark({ item }: { item: Item }) {
       <div class="stack">
         <label for={id}>Which meeting?</label>
         <p class="hint" id={`${id}-same`}>Use the same name each time: things for one meeting go on one page.</p>
-        <input id={id} list="meeting-names" value={name} aria-describedby={`${id}-same ${id}-length`} onInput={(e) => { setName(e.currentTarget.value); setSaid(null); }} />
+        <input dir="auto" id={id} list="meeting-names" value={name} aria-describedby={`${id}-same ${id}-length`} onInput={(e) => { setName(e.currentTarget.value); setSaid(null); }} />
         <LengthHint id={`${id}-length`} words={name} max={LIMITS.meeting} />
         {item.visibility === 'private' && <p class="hint">Only you can see this now. For your worker to see it on the meeting page, share it with them too.</p>}
         <div class="row">
@@ -179,7 +179,7 @@ function ChangeWords({ item, done }: { item: Item; done(): void }) {
   return (
     <div class="stack">
       <label for={`edit-${item.id}`}>Change the words</label>
-      <textarea id={`edit-${item.id}`} value={draft.words} onInput={(e) => void draft.set(e.currentTarget.value)} rows={3} aria-describedby={`edit-${item.id}-length`} />
+      <textarea dir="auto" id={`edit-${item.id}`} value={draft.words} onInput={(e) => void draft.set(e.currentTarget.value)} rows={3} aria-describedby={`edit-${item.id}-length`} />
       <LengthHint id={`edit-${item.id}-length`} words={draft.words} max={max} needed={needs.needed} />
       {draft.restored && <p class="hint">Your changes from before are still here. They are not saved until you press Save.</p>}
       {ctx.me !== item.owner && item.writers[field]?.person === item.owner && (
@@ -202,7 +202,7 @@ function GoalDetails({ item }: { item: Item }) {
   const ratings = v.ratings ?? [];
   return (
     <>
-      {v.why && <p class="card__meta">Why it matters: {v.why}</p>}
+      {v.why && <p class="card__meta">Why it matters: <bdi>{v.why}</bdi></p>}
       <p class="card__meta">Where they are with it: {valueWords({ field: 'status', value: v.status ?? 'active' })}</p>
       {steps.length > 0 && (
         <>
@@ -211,7 +211,7 @@ function GoalDetails({ item }: { item: Item }) {
             {steps.map((s, i) => (
               <li key={i}>
                 <span aria-hidden="true">{s.done ? '☑ ' : '☐ '}</span>
-                {s.text}
+                <bdi>{s.text}</bdi>
                 {s.done && <span class="visually-hidden"> (done)</span>}
               </li>
             ))}
@@ -266,15 +266,15 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
     <form class="card card--form stack" onSubmit={add}>
       <label for={`new-${kind}`}>{label}</label>
       {kind === 'goal'
-        ? <input id={`new-${kind}`} value={text} aria-describedby={`new-${kind}-length`} onInput={(e) => { void setText(e.currentTarget.value); setSaved(false); }} />
-        : <textarea id={`new-${kind}`} value={text} rows={3} aria-describedby={`new-${kind}-length`} onInput={(e) => { void setText(e.currentTarget.value); setSaved(false); }} />}
+        ? <input dir="auto" id={`new-${kind}`} value={text} aria-describedby={`new-${kind}-length`} onInput={(e) => { void setText(e.currentTarget.value); setSaved(false); }} />
+        : <textarea dir="auto" id={`new-${kind}`} value={text} rows={3} aria-describedby={`new-${kind}-length`} onInput={(e) => { void setText(e.currentTarget.value); setSaved(false); }} />}
       <LengthHint id={`new-${kind}-length`} words={text} max={max} needed={needs.needed} />
       {restored && <p class="hint">Your words from before are still here. They are not saved until you press {owner ? 'Send suggestion' : 'Save'}.</p>}
       {kind === 'strength' && !owner && <NoticedBySelect id="noticed" value={noticed} onChange={setNoticed} />}
       {kind === 'statement' && (
         <>
           <label for="meeting">For a meeting? (you can leave this empty)</label>
-          <input id="meeting" list="meeting-names" value={meeting} aria-describedby="meeting-length" onInput={(e) => setMeeting(e.currentTarget.value)} />
+          <input dir="auto" id="meeting" list="meeting-names" value={meeting} aria-describedby="meeting-length" onInput={(e) => setMeeting(e.currentTarget.value)} />
           <LengthHint id="meeting-length" words={meeting} max={LIMITS.meeting} />
         </>
       )}

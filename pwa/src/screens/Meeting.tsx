@@ -21,17 +21,17 @@ export function Meeting({ owner, meeting }: { owner: string; meeting: string }) 
         <button type="button" class="link-button" onClick={() => ctx.go(mine ? { name: 'statements' } : { name: 'person', id: owner })}>← Back</button>
         <button type="button" onClick={() => window.print()}>Print this page</button>
       </p>
-      <h1>{meeting}</h1>
-      <h2>What {name} wants this meeting to know, in {mine ? 'my' : 'their'} own words</h2>
+      <h1 dir="auto">{meeting}</h1>
+      <h2>What <bdi>{name}</bdi> wants this meeting to know, in {mine ? 'my' : 'their'} own words</h2>
       {own.length === 0 ? <p>Nothing marked for this meeting yet.</p> : (
         <ul class="meeting__words">
-          {own.map((s) => <li key={s.id}>{String(s.values.text ?? '')}</li>)}
+          {own.map((s) => <li key={s.id} dir="auto">{String(s.values.text ?? '')}</li>)}
         </ul>
       )}
       {others.length > 0 && (
         <section class="meeting__others">
-          <h2>Written by a worker (not {name}'s words)</h2>
-          <ul>{others.map((s) => <li key={s.id}>{String(s.values.text ?? '')}</li>)}</ul>
+          <h2>Written by a worker (not <bdi>{name}</bdi>'s words)</h2>
+          <ul>{others.map((s) => <li key={s.id} dir="auto">{String(s.values.text ?? '')}</li>)}</ul>
         </section>
       )}
     </article>

@@ -54,7 +54,7 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Prop
         {/* Someone trying names at sign-in learns nothing, but a real name could still be guessed
             or seen: say plainly that any name will do. */}
         {mode === 'join' && <p class="hint" id="name-hint">Any name you will remember. It doesn't have to be your real name.</p>}
-        <input id="name" autocomplete={keepNothing ? 'off' : 'username'} aria-describedby={mode === 'join' ? 'name-hint' : undefined} value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+        <input dir="auto" id="name" autocomplete={keepNothing ? 'off' : 'username'} aria-describedby={mode === 'join' ? 'name-hint' : undefined} value={name} onInput={(e) => setName(e.currentTarget.value)} required />
         <label for="secret">{mode === 'join' ? 'Choose a PIN or password (at least 4 characters)' : 'Your PIN or password'}</label>
         <SecretInput id="secret" what="PIN or password" canShow={!keepNothing} autocomplete={keepNothing ? 'off' : mode === 'join' ? 'new-password' : 'current-password'} value={secret} onInput={setSecret} minLength={4} />
         {mode === 'sign-in' && !tablet && (

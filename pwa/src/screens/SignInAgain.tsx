@@ -53,7 +53,7 @@ export function SignInAgain({ onSignIn, onJoin, onRemove, restored }: Props) {
           </>
         )}
         <label for="again-name">Your name</label>
-        <input id="again-name" autocomplete="username" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+        <input dir="auto" id="again-name" autocomplete="username" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
         <label for="again-secret">{withCode ? 'Choose a new PIN or password (at least 4 characters)' : 'Your PIN or password'}</label>
         <input id="again-secret" type="password" autocomplete={withCode ? 'new-password' : 'current-password'} value={secret} onInput={(e) => setSecret(e.currentTarget.value)} required minLength={4} />
         {problem && <p class="problem" role="alert">{problem}</p>}

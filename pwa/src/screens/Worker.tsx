@@ -105,8 +105,8 @@ export function Person({ id }: { id: string }) {
             return (
               <p key={`${i.id}${c.stamp.hlc.ms}`}>
                 {c.value.field === 'title' || c.value.field === 'text' || c.value.field === 'why'
-                  ? <>You wrote “{mine}”{stopAfter(mine)} {who} wrote “{theirs}” at the same time, and their words stay.</>
-                  : <>You changed {fieldName(c.value.field)}{i.kind === 'goal' ? ` of “${textOf(i)}”` : ''} to: {mine}{stopAfter(mine)} {who} changed it at the same time, and theirs stays: {theirs}{stopAfter(theirs)}</>}
+                  ? <>You wrote “<bdi>{mine}</bdi>”{stopAfter(mine)} <bdi>{who}</bdi> wrote “<bdi>{theirs}</bdi>” at the same time, and their words stay.</>
+                  : <>You changed {fieldName(c.value.field)}{i.kind === 'goal' ? <> of “<bdi>{textOf(i)}</bdi>”</> : ''} to: <bdi>{mine}</bdi>{stopAfter(mine)} <bdi>{who}</bdi> changed it at the same time, and theirs stays: <bdi>{theirs}</bdi>{stopAfter(theirs)}</>}
               </p>
             );
           })}

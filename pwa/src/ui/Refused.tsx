@@ -3,6 +3,7 @@
 import { useContext } from 'preact/hooks';
 import type { FieldValue } from '../generated/tandem';
 import { Ctx } from '../context';
+import { isolate } from './words';
 
 const CHANGED: Partial<Record<FieldValue['field'], string>> = {
   visibility: 'who can see it',
@@ -16,7 +17,7 @@ const CHANGED: Partial<Record<FieldValue['field'], string>> = {
 /** The words a change carried, or, for a change with none, what it changed. */
 function described(changes: FieldValue[]): string {
   const words = changes.flatMap((c) => (c.field === 'steps' ? c.value.map((s) => s.text) : typeof c.value === 'string' ? [c.value] : []));
-  if (words.length > 0) return `What you wrote: ${words.join(' / ')}`;
+  if (words.length > 0) return `What you wrote: ${words.map(isolate).join(' / ')}`;
   return `What you changed: ${changes.map((c) => CHANGED[c.field] ?? c.field).join(', ')}`;
 }
 

@@ -3,7 +3,7 @@
 // duty worker when none of them has seen it in time). Helplines that answer now sit beside it.
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx, type SupportLine } from '../context';
-import { alertWhen, hoursWords, minutes, names, outOfHours } from './words';
+import { alertWhen, hoursWords, isolate, minutes, names, outOfHours } from './words';
 
 export function SafetyButton() {
   const ctx = useContext(Ctx);
@@ -42,7 +42,7 @@ export function SafetyButton() {
               {ctx.supportLines.length > 0 ? ' The people below answer now.' : ''}
             </p>
           )}
-          {escalate && <p>If {workers} {ctx.alertsGoTo.length > 1 ? "haven't" : "hasn't"} seen it within {minutes(escalate.after_minutes)}, Tandem tells {escalate.to.display_name} (the duty worker) too.</p>}
+          {escalate && <p>If {workers} {ctx.alertsGoTo.length > 1 ? "haven't" : "hasn't"} seen it within {minutes(escalate.after_minutes)}, Tandem tells <bdi>{escalate.to.display_name}</bdi> (the duty worker) too.</p>}
           <p>Nothing else you wrote is shared by this.</p>
           {failed && (
             <p class="problem" role="alert">
@@ -60,9 +60,9 @@ export function SafetyButton() {
       {!waiting && latest && (
         <p class="safety__status" role="status">
           {latest.seen_by_name
-            ? `${latest.seen_by_name} has seen that you don't feel safe.`
+            ? `${isolate(latest.seen_by_name)} has seen that you don't feel safe.`
             : latest.escalated_at
-              ? `Sent to ${workers}. Nobody had seen it yet, so ${escalate?.to.display_name ?? 'the duty worker'} has been told too.`
+              ? `Sent to ${workers}. Nobody had seen it yet, so ${escalate ? isolate(escalate.to.display_name) : 'the duty worker'} has been told too.`
               : `Sent to ${workers}. Waiting for them to see it.`}
         </p>
       )}

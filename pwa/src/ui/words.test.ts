@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldValue } from '../generated/tandem';
-import { alertWhen, byName, hoursWords, outOfHours, fieldName, localDate, ratingDay, ratingDayName, seenDays, stopAfter, valueWords, whoCanSee } from './words';
+import { alertWhen, byName, hoursWords, isolate, outOfHours, fieldName, localDate, ratingDay, ratingDayName, seenDays, stopAfter, valueWords, whoCanSee } from './words';
 
 describe('who can see', () => {
   it('names the key workers who will see a shared item', () => {
@@ -12,6 +12,23 @@ describe('who can see', () => {
     expect(whoCanSee('worker', [])).toMatch(/^Only you for now/);
     expect(whoCanSee('team', [])).toMatch(/^You and the drop-in team/);
     for (const v of ['private', 'worker', 'team'] as const) expect(whoCanSee(v, [])).not.toMatch(/your worker/);
+  });
+
+  it('keeps a name in a right-to-left script in its own place in the sentence', () => {
+    // Two Arabic names in an English list: without isolation the comma between them joins
+    // them into one right-to-left run, shown in the opposite order to the sentence's.
+    expect(whoCanSee('team', ['سارة', 'أحمد'])).toBe('You, \u2068سارة\u2069, \u2068أحمد\u2069 and the drop-in team');
+    expect(whoCanSee('worker', ['Sam', 'דנה'])).toBe('You and Sam and \u2068דנה\u2069');
+  });
+});
+
+describe('words set inside a sentence', () => {
+  it('are isolated only when they hold right-to-left letters', () => {
+    expect(isolate('Sam')).toBe('Sam');
+    expect(isolate('Zoë 2')).toBe('Zoë 2');
+    expect(isolate('ሰላም')).toBe('ሰላም'); // Ethiopic is written left to right
+    expect(isolate('سارة')).toBe('\u2068سارة\u2069');
+    expect(isolate('Room ב')).toBe('\u2068Room ב\u2069');
   });
 });
 

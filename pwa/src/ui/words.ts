@@ -16,10 +16,24 @@ export function minutes(n: number): string {
   return n === 60 ? 'an hour' : `${n / 60} hours`;
 }
 
+/** Letters of the scripts written right to left (Hebrew, Arabic, Syriac, Thaana, N'Ko and the
+ *  rest of those blocks, with their presentation forms). */
+const RIGHT_TO_LEFT = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\u{10800}-\u{10fff}\u{1e800}-\u{1efff}]/u;
+
+/** A name (or someone's words) set inside one of Tandem's sentences, kept in its own direction:
+ *  a name in Arabic script followed by a number, a bracket or another name would otherwise pull
+ *  them into its right-to-left order ("سارة (2)" shown as "(2) سارة"). Only words with
+ *  right-to-left letters are wrapped, in Unicode's first-strong isolate (U+2068 … U+2069, what
+ *  `<bdi>` does where an element can't go), so other names stay exactly as typed. */
+export function isolate(words: string): string {
+  return RIGHT_TO_LEFT.test(words) ? `\u2068${words}\u2069` : words;
+}
+
 export function names(list: string[]): string {
   if (list.length === 0) return 'your worker';
-  if (list.length === 1) return list[0];
-  return `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}`;
+  const each = list.map(isolate);
+  if (each.length === 1) return each[0];
+  return `${each.slice(0, -1).join(', ')} and ${each[each.length - 1]}`;
 }
 
 // With no key worker, "my worker" reaches nobody yet: say so, not "you and your worker".
@@ -31,7 +45,7 @@ export function whoCanSee(v: Visibility, workers: string[]): string {
     case 'worker':
       return none ? 'Only you for now. You have no key worker just now; when you get one, they will see it' : `You and ${names(workers)}`;
     case 'team':
-      return none ? 'You and the drop-in team. You have no key worker just now' : `You, ${workers.join(', ')} and the drop-in team`;
+      return none ? 'You and the drop-in team. You have no key worker just now' : `You, ${workers.map(isolate).join(', ')} and the drop-in team`;
   }
 }
 
@@ -90,7 +104,7 @@ export function seenDays(entries: SeenEntry[], now = new Date()): SeenDay[] {
     const day = dayWords(new Date(e.at), now);
     if (days[days.length - 1]?.day !== day) days.push({ day, tally: new Map() });
     const { tally } = days[days.length - 1];
-    const who = e.role === 'drop_in_staff' ? `${e.who_name} (drop-in staff)` : e.who_name;
+    const who = e.role === 'drop_in_staff' ? `${isolate(e.who_name)} (drop-in staff)` : isolate(e.who_name);
     const key = `${who}\u0000${e.action}`;
     const t = tally.get(key) ?? { who, action: e.action, times: 0, records: 0 };
     t.times += 1;

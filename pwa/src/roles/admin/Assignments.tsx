@@ -34,7 +34,7 @@ export function Assignments() {
         <>
         <div class="stack narrow">
           <label for="find-assigned">Find a young person or key worker by name</label>
-          <input id="find-assigned" type="search" autocomplete="off" value={find} onInput={(e) => setFind(e.currentTarget.value)} />
+          <input dir="auto" id="find-assigned" type="search" autocomplete="off" value={find} onInput={(e) => setFind(e.currentTarget.value)} />
         </div>
         <Found matching={matching.length} shown={shown.length} finding={wanted !== ''} />
         <ul class="cards">

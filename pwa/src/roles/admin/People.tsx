@@ -131,7 +131,7 @@ export function People() {
         <>
         <div class="stack narrow">
           <label for="find-person">Find someone by name</label>
-          <input id="find-person" type="search" autocomplete="off" value={find} onInput={(e) => setFind(e.currentTarget.value)} />
+          <input dir="auto" id="find-person" type="search" autocomplete="off" value={find} onInput={(e) => setFind(e.currentTarget.value)} />
         </div>
         <Found matching={matching.length} shown={shown.length} finding={wanted !== ''} />
         <div class="table-scroll">
@@ -184,9 +184,9 @@ export function People() {
           <option value="admin">Admin</option>
         </select>
         <label for="staff-name">Sign-in name</label>
-        <input id="staff-name" autocomplete="off" value={staff.name} onInput={(e) => setStaff({ ...staff, name: e.currentTarget.value })} required />
+        <input dir="auto" id="staff-name" autocomplete="off" value={staff.name} onInput={(e) => setStaff({ ...staff, name: e.currentTarget.value })} required />
         <label for="staff-display">Name others see</label>
-        <input id="staff-display" autocomplete="off" value={staff.display_name} onInput={(e) => setStaff({ ...staff, display_name: e.currentTarget.value })} required />
+        <input dir="auto" id="staff-display" autocomplete="off" value={staff.display_name} onInput={(e) => setStaff({ ...staff, display_name: e.currentTarget.value })} required />
         <label for="staff-password">First password (at least 10 characters; give it to them in person)</label>
         <input id="staff-password" type="password" autocomplete="new-password" value={staff.password} onInput={(e) => setStaff({ ...staff, password: e.currentTarget.value })} required minLength={10} />
         <button type="submit">Add staff member</button>
@@ -195,7 +195,7 @@ export function People() {
       <h2>Invite a young person</h2>
       <form class="stack narrow" onSubmit={invite}>
         <label for="invitee-name">What staff call them until they choose their own name</label>
-        <input id="invitee-name" autocomplete="off" value={invitee.display_name} onInput={(e) => setInvitee({ ...invitee, display_name: e.currentTarget.value })} required maxLength={60} />
+        <input dir="auto" id="invitee-name" autocomplete="off" value={invitee.display_name} onInput={(e) => setInvitee({ ...invitee, display_name: e.currentTarget.value })} required maxLength={60} />
         <label for="invitee-worker">Key worker</label>
         <select id="invitee-worker" value={invitee.worker} onChange={(e) => setInvitee({ ...invitee, worker: e.currentTarget.value })}>
           <option value="">Nobody yet</option>

@@ -264,7 +264,7 @@ function SupportLines() {
             <fieldset class="card card--form stack" key={i}>
               <legend>Helpline {i + 1}</legend>
               <label for={`line-name-${i}`}>Name</label>
-              <input id={`line-name-${i}`} value={l.name} maxLength={60} required onInput={(e) => change(i, { name: e.currentTarget.value })} />
+              <input dir="auto" id={`line-name-${i}`} value={l.name} maxLength={60} required onInput={(e) => change(i, { name: e.currentTarget.value })} />
               <label for={`line-reach-${i}`}>How young people reach it</label>
               <select id={`line-reach-${i}`} value={l.reach} onChange={(e) => change(i, { reach: e.currentTarget.value as SupportLine['reach'] })}>
                 <option value="call">call it</option>
@@ -273,7 +273,7 @@ function SupportLines() {
               <label for={`line-number-${i}`}>Number</label>
               <input id={`line-number-${i}`} value={l.number} inputMode="tel" maxLength={24} required pattern="\+?[0-9 ]+" onInput={(e) => change(i, { number: e.currentTarget.value })} />
               <label for={`line-note-${i}`}>What to know first (when it is open, who it is for, what to text)</label>
-              <input id={`line-note-${i}`} value={l.note} maxLength={140} onInput={(e) => change(i, { note: e.currentTarget.value })} />
+              <input dir="auto" id={`line-note-${i}`} value={l.note} maxLength={140} onInput={(e) => change(i, { note: e.currentTarget.value })} />
               <button type="button" class="link-button" onClick={() => { setLines(lines.filter((_, j) => j !== i)); setSaved(false); }}>
                 Remove <span class="visually-hidden">helpline {i + 1}</span>
               </button>

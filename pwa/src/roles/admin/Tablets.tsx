@@ -44,7 +44,7 @@ export function Tablets() {
       ) : (
         <form class="card card--form stack narrow" onSubmit={register}>
           <label for="tablet-name">Register this device as a shared tablet, named</label>
-          <input id="tablet-name" value={name} maxLength={60} placeholder="Front desk tablet" onInput={(e) => setName(e.currentTarget.value)} required />
+          <input dir="auto" id="tablet-name" value={name} maxLength={60} placeholder="Front desk tablet" onInput={(e) => setName(e.currentTarget.value)} required />
           <button type="submit">Register this device</button>
         </form>
       )}
