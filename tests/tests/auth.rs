@@ -663,3 +663,48 @@ async fn each_sign_in_says_what_kind_of_device_it_was_made_on() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_name_signs_in_whatever_its_capitals_or_accents_encoding_and_is_taken_the_same_way() {
+    let server = TestServer::start().await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let c = server.device();
+    let join = |name: &str, code: &str| json!({"code": code, "name": name, "secret": "2580", "device": c.device});
+    let code = || async {
+        let (status, made) = sam.call(Method::POST, "/api/invites", Some(json!({"display_name": "New"}))).await;
+        assert_eq!(status, StatusCode::OK, "{made}");
+        made["code"].as_str().unwrap().to_owned()
+    };
+    let sign_in = |name: &str| {
+        let body = json!({"name": name, "secret": "2580", "device": c.device});
+        let c = &c;
+        async move { c.call(Method::POST, "/api/auth/sign-in", Some(body)).await.0 }
+    };
+
+    // Joined as "Émile": its first letter is a capital SQLite's lower() doesn't know.
+    let (status, body) = c.call(Method::POST, "/api/auth/join", Some(join("Émile", &code().await))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // A phone that doesn't capitalise, one that does everything, and a keyboard that sends the
+    // accent as a separate mark: the same person each time.
+    for typed in ["Émile", "émile", "ÉMILE", " e\u{301}mile "] {
+        assert_eq!(sign_in(typed).await, StatusCode::OK, "{typed:?}");
+    }
+    assert_eq!(sign_in("emile").await, StatusCode::UNAUTHORIZED, "an accent is part of the name");
+    // Nobody else can take the name in other capitals.
+    let other = code().await;
+    assert_eq!(c.call(Method::POST, "/api/auth/join", Some(join("ÉMILE", &other))).await.0, StatusCode::CONFLICT);
+
+    // A name joined with its accent as a separate mark is kept with it joined (a mark alone is
+    // not a letter, so it was refused before), and signs in either way.
+    let (status, body) = c.call(Method::POST, "/api/auth/join", Some(join("Zoe\u{308}", &other))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let stored = server
+        .store
+        .read(|db| db.query_one("SELECT name FROM people WHERE display_name LIKE 'Zo%'", &[])?.string(0))
+        .await
+        .unwrap();
+    assert_eq!(stored, "Zo\u{eb}", "kept as one letter");
+    for typed in ["Zoë", "ZOË", "zoe\u{308}"] {
+        assert_eq!(sign_in(typed).await, StatusCode::OK, "{typed:?}");
+    }
+}

@@ -172,3 +172,51 @@ async fn a_database_from_schema_26_with_words_sealed_as_text_reads_back_and_is_w
     assert!(untouched, "records nobody changed are left as they were");
     server.stop().await;
 }
+
+/// Runs `sql` on a restored database before any server of this version has opened it.
+fn change_before_upgrade(db: &str, sql: &str) {
+    if postgres_server().is_some() {
+        let pg_bin = std::env::var("PG_BIN").expect("PG_BIN names PostgreSQL's tools (scripts/postgres.sh)");
+        let out = std::process::Command::new(format!("{pg_bin}/psql"))
+            .args(["-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
+    } else {
+        rusqlite::Connection::open(db).unwrap().execute_batch(sql).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn names_from_before_sign_in_whatever_their_capitals_and_the_first_of_two_that_now_match_keeps_it() {
+    let (db, keys, _) = restored("schema-26").await;
+    // Names that version's SQLite couldn't sign in (it lower-cased only A to Z): kai as "Émile"
+    // with its accent joined, mo as the same name with the accent a separate mark, which that
+    // version stored as a different name.
+    change_before_upgrade(
+        &db,
+        "UPDATE people SET name = 'Émile' WHERE name = 'kai'; UPDATE people SET name = 'E\u{301}mile' WHERE name = 'mo';",
+    );
+    let server = TestServer::start_existing(keys, db).await;
+    let sign_in = |name: &'static str, secret: &'static str| {
+        let c = server.device();
+        async move {
+            let body = serde_json::json!({"name": name, "secret": secret, "device": c.device});
+            c.call(reqwest::Method::POST, "/api/auth/sign-in", Some(body)).await.0
+        }
+    };
+    // Kai's account is the older (the demo makes kai before mo): the name is theirs.
+    assert_eq!(sign_in("émile", KAI.1).await, reqwest::StatusCode::OK);
+    assert_eq!(sign_in("ÉMILE", KAI.1).await, reqwest::StatusCode::OK);
+    assert_eq!(sign_in("émile", MO.1).await, reqwest::StatusCode::UNAUTHORIZED, "the later one can't take it");
+    let keys =
+        server.store.read(|db| db.query("SELECT sign_in_key FROM people WHERE name IS NOT NULL", &[])).await.unwrap();
+    let keys: Vec<Option<String>> = keys.iter().map(|r| r.opt_text(0).unwrap().map(str::to_owned)).collect();
+    assert_eq!(keys.iter().filter(|k| k.as_deref() == Some("émile")).count(), 1, "{keys:?}");
+    assert_eq!(keys.iter().filter(|k| k.is_none()).count(), 1, "only mo is left without a key: {keys:?}");
+    // Everyone else signs in as before, in any capitals.
+    for (name, secret) in [ASH, SAM, ("ASH", ASH.1)] {
+        assert_eq!(sign_in(name, secret).await, reqwest::StatusCode::OK, "{name}");
+    }
+    server.stop().await;
+}

@@ -102,12 +102,15 @@ pub struct Tokens {
 pub const PIN_MIN: usize = 4;
 pub const SECRET_MAX: usize = 128;
 
-/// Trimmed sign-in name of 2–40 characters, letters, digits, spaces, `-`, `_`, `.`.
+/// Trimmed sign-in name of 2–40 characters, letters, digits, spaces, `-`, `_`, `.`, with each
+/// accented letter as one character (NFC: some keyboards send "ë" as "e" and a separate mark,
+/// which is not a letter on its own).
 pub fn check_name(name: &str) -> Result<String> {
-    let name = name.trim();
+    use unicode_normalization::UnicodeNormalization;
+    let name: String = name.trim().nfc().collect();
     let ok = (2..=40).contains(&name.chars().count())
         && name.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'));
-    if ok { Ok(name.to_owned()) } else { Err(ApiError::BadRequest("a name needs 2 to 40 letters or numbers".into())) }
+    if ok { Ok(name) } else { Err(ApiError::BadRequest("a name needs 2 to 40 letters or numbers".into())) }
 }
 
 pub fn check_secret(secret: &str, min: usize) -> Result<()> {
@@ -303,7 +306,7 @@ pub async fn sign_in(
     // One path for every name, known or not: the same lookups, the same password check (against
     // a stand-in hash when nobody has the name), the same counting, locking, delay and message.
     // Whether someone is supported by the service is itself sensitive.
-    let name = req.name.trim().to_lowercase();
+    let name = people::sign_in_key(&req.name);
     let name_hash = state.store.keyring().name_key(&name);
     let (person, (failures, locked_until)) = {
         let name_hash = name_hash.clone();
@@ -463,7 +466,7 @@ pub async fn change_password(
         .store
         .read(move |db| {
             let Some(person) = people::by_id(db, who)? else { return Ok(None) };
-            let name_hash = db.keyring().name_key(&person.name.clone().unwrap_or_default().to_lowercase());
+            let name_hash = db.keyring().name_key(&people::sign_in_key(person.name.as_deref().unwrap_or_default()));
             let attempts = people::signin_attempts(db, &name_hash)?;
             Ok(Some((person, name_hash, attempts)))
         })

@@ -96,6 +96,13 @@ impl Store {
         if folded > 0 {
             tracing::info!(folded, "records from an earlier version now keep their fields in one sealed value");
         }
+        if store.read(|db| people::unkeyed_names(db)).await.map_err(|e| StoreError::Invalid(e.to_string()))? {
+            let keyed = store
+                .write(|db| people::fill_sign_in_keys(db))
+                .await
+                .map_err(|e| StoreError::Invalid(format!("names from before schema 28 could not be keyed: {e}")))?;
+            tracing::info!(keyed, "sign-in names from an earlier version now match whatever their capitals");
+        }
         Ok(store)
     }
 

@@ -58,11 +58,20 @@ pub fn parse_id(s: &str) -> PersonId {
     PersonId(Uuid::parse_str(s).unwrap_or_default())
 }
 
-// Spelled out (not format!) so they can be cached prepared statements. Names match without
-// regard to case: "Ash" signs in as "ash".
+/// The form a sign-in name is matched in: "Ash" signs in as "ash", "Émile" as "ÉMILE" or
+/// "émile", and a name typed with its accents as separate marks (as some keyboards send them)
+/// as one typed with them joined. Compatibility-normalised (NFKC), then lower-cased by Rust,
+/// which knows every alphabet's capitals; SQL's `lower()` doesn't on SQLite, and follows the
+/// cluster's locale on PostgreSQL.
+pub fn sign_in_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.trim().nfkc().collect::<String>().to_lowercase()
+}
+
+// Spelled out (not format!) so they can be cached prepared statements.
 const BY_NAME: &str =
     "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at, reactivated_at
-     FROM people WHERE lower(name) = lower(?1)";
+     FROM people WHERE sign_in_key = ?1";
 const BY_ID: &str =
     "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at, reactivated_at
      FROM people WHERE id = ?1";
@@ -95,8 +104,8 @@ pub fn create(
 ) -> Result<PersonId> {
     let id = PersonId(Uuid::now_v7());
     conn.execute(
-        "INSERT INTO people (id, role, name, display_name, secret_hash, created_at, secret_set_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO people (id, role, name, display_name, secret_hash, created_at, secret_set_at, sign_in_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         &[
             id.to_string().into(),
             role_str(role).into(),
@@ -105,13 +114,47 @@ pub fn create(
             secret_hash.into(),
             now.into(),
             secret_hash.map(|_| now).into(),
+            name.map(sign_in_key).into(),
         ],
     )?;
     Ok(id)
 }
 
+/// People whose names are from before schema 28 and have no sign-in key yet, the longest
+/// standing first (of two names that now match, the one taken first keeps it).
+const UNKEYED: &str =
+    "SELECT id, name FROM people WHERE name IS NOT NULL AND sign_in_key IS NULL ORDER BY created_at, id";
+
+/// Whether any name still needs its sign-in key (a read, so commands run beside a serving
+/// server don't queue for SQLite's one writer when there is nothing to do).
+pub fn unkeyed_names(db: &dyn Db) -> Result<bool> {
+    Ok(db.query_opt("SELECT 1 FROM people WHERE name IS NOT NULL AND sign_in_key IS NULL LIMIT 1", &[])?.is_some())
+}
+
+/// Gives every name from before schema 28 its sign-in key; returns how many. Two names that
+/// differ only in capitals SQLite didn't know ("ÉMILE", "Émile") or in how an accent was
+/// encoded can't share a key: the later is left without one (it can't sign in by name) and the
+/// log says what to do.
+pub fn fill_sign_in_keys(db: &dyn Db) -> Result<usize> {
+    let mut filled = 0;
+    for row in &db.query(UNKEYED, &[])? {
+        let (id, key) = (row.text(0)?, sign_in_key(row.text(1)?));
+        if db.query_opt("SELECT 1 FROM people WHERE sign_in_key = ?1", &[key.as_str().into()])?.is_some() {
+            tracing::error!(
+                person = id,
+                "two people's sign-in names differ only in capitals or in how their letters are encoded,                  so this person can't sign in by name: give a young person a new invite code (they choose                  a name when they join with it); add a member of staff again under another name"
+            );
+            continue;
+        }
+        db.execute("UPDATE people SET sign_in_key = ?2 WHERE id = ?1", &[id.into(), key.into()])?;
+        filled += 1;
+    }
+    Ok(filled)
+}
+
+/// Whoever signs in as `name`, however it is capitalised or encoded.
 pub fn by_name(conn: &dyn Db, name: &str) -> Result<Option<Person>> {
-    conn.query_opt(BY_NAME, &[name.into()])?.as_ref().map(person_from_row).transpose()
+    conn.query_opt(BY_NAME, &[sign_in_key(name).into()])?.as_ref().map(person_from_row).transpose()
 }
 
 pub fn by_id(conn: &dyn Db, id: PersonId) -> Result<Option<Person>> {
@@ -184,8 +227,8 @@ pub fn set_duty_worker(conn: &dyn Db, worker: Option<PersonId>) -> Result<()> {
 
 pub fn set_credentials(conn: &dyn Db, id: PersonId, name: &str, secret_hash: &str, now: i64) -> Result<()> {
     conn.execute(
-        "UPDATE people SET name = ?2, secret_hash = ?3, display_name = ?2, secret_set_at = ?4 WHERE id = ?1",
-        &[id.to_string().into(), name.into(), secret_hash.into(), now.into()],
+        "UPDATE people SET name = ?2, secret_hash = ?3, display_name = ?2, secret_set_at = ?4, sign_in_key = ?5 WHERE id = ?1",
+        &[id.to_string().into(), name.into(), secret_hash.into(), now.into(), sign_in_key(name).into()],
     )?;
     Ok(())
 }

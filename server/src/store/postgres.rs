@@ -49,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0020_alert_escalation.sql"),
     include_str!("migrations/postgres/0021_session_device_kind.sql"),
     include_str!("migrations/postgres/0022_working_hours.sql"),
+    include_str!("migrations/postgres/0023_sign_in_keys.sql"),
 ];
 /// The channel live notices travel on between replicas.
 pub const CHANNEL: &str = "tandem_changes";

@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0025_alert_escalation.sql"),
     include_str!("migrations/sqlite/0026_session_device_kind.sql"),
     include_str!("migrations/sqlite/0027_working_hours.sql"),
+    include_str!("migrations/sqlite/0028_sign_in_keys.sql"),
 ];
 const READERS: usize = 4;
 
