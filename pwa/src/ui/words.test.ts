@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldValue } from '../generated/tandem';
-import { alertWhen, byName, hoursWords, isolate, outOfHours, fieldName, localDate, ratingDay, ratingDayName, seenDays, stopAfter, valueWords, whoCanSee } from './words';
+import { alertWhen, byName, hoursWords, isolate, nameHas, outOfHours, fieldName, localDate, ratingDay, ratingDayName, seenDays, stopAfter, valueWords, whoCanSee } from './words';
 
 describe('who can see', () => {
   it('names the key workers who will see a shared item', () => {
@@ -19,6 +19,18 @@ describe('who can see', () => {
     // them into one right-to-left run, shown in the opposite order to the sentence's.
     expect(whoCanSee('team', ['سارة', 'أحمد'])).toBe('You, \u2068سارة\u2069, \u2068أحمد\u2069 and the drop-in team');
     expect(whoCanSee('worker', ['Sam', 'דנה'])).toBe('You and Sam and \u2068דנה\u2069');
+  });
+});
+
+describe('finding someone by name', () => {
+  it('ignores capitals and accents on both sides', () => {
+    expect(nameHas('Zoë', 'zoe')).toBe(true);
+    expect(nameHas('Émile Dubois', ' EMILE ')).toBe(true);
+    expect(nameHas('Zoe', 'Zoë')).toBe(true);
+    expect(nameHas('Zoe\u0308', 'zoë')).toBe(true); // the accent typed as a separate mark
+    expect(nameHas('سارة', 'سارة')).toBe(true);
+    expect(nameHas('Sam', 'Priya')).toBe(false);
+    expect(nameHas('Sam', '')).toBe(true);
   });
 });
 

@@ -10,6 +10,13 @@ export function byName(a: { display_name: string }, b: { display_name: string })
   return NAMES.compare(a.display_name, b.display_name);
 }
 
+/** Whether a name holds what was typed to find it, whatever the capitals or accents of either:
+ *  "zoe" finds "Zoë", "EMILE" finds "Émile". */
+export function nameHas(name: string, typed: string): boolean {
+  const plain = (s: string) => s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+  return plain(name).includes(plain(typed.trim()));
+}
+
 /** A number of minutes as said aloud: "30 minutes", "an hour", "4 hours". */
 export function minutes(n: number): string {
   if (n % 60 !== 0) return `${n} minutes`;

@@ -1,7 +1,7 @@
 // Assignments: who works with whom, and handing over from one worker to another.
 import { useEffect, useState } from 'preact/hooks';
 import { type Assigned, useCall, Problem, PEOPLE_SHOWN, Found, usePeople } from './shared';
-import { byName } from '../../ui/words';
+import { byName, nameHas } from '../../ui/words';
 
 export function Assignments() {
   const { call, problem } = useCall();
@@ -10,8 +10,7 @@ export function Assignments() {
   const [choice, setChoice] = useState<Record<string, string>>({});
   const [find, setFind] = useState('');
   const load = async () => setTable((await call<Assigned[]>('GET', '/api/admin/assignments')) ?? table);
-  const wanted = find.trim().toLowerCase();
-  const named = (y: Assigned) => [y.display_name, ...y.workers.map((w) => w.display_name)].some((n) => n.toLowerCase().includes(wanted));
+  const named = (y: Assigned) => [y.display_name, ...y.workers.map((w) => w.display_name)].some((n) => nameHas(n, find));
   // Those with no key worker first: they are the ones to act on.
   const matching = (table ?? []).filter(named).sort((a, b) => Number(a.workers.length > 0) - Number(b.workers.length > 0) || byName(a, b));
   const shown = matching.slice(0, PEOPLE_SHOWN);
@@ -36,7 +35,7 @@ export function Assignments() {
           <label for="find-assigned">Find a young person or key worker by name</label>
           <input dir="auto" id="find-assigned" type="search" autocomplete="off" value={find} onInput={(e) => setFind(e.currentTarget.value)} />
         </div>
-        <Found matching={matching.length} shown={shown.length} finding={wanted !== ''} />
+        <Found matching={matching.length} shown={shown.length} finding={find.trim() !== ''} />
         <ul class="cards">
           {shown.map((y) => (
             <li class="card" key={y.young_person}>

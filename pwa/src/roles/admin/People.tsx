@@ -1,7 +1,7 @@
 // People: staff and young people by name and role, adding, inviting, deactivating.
 import { useState } from 'preact/hooks';
 import { type Person, type Assigned, ROLE_WORDS, status, useCall, Problem, PEOPLE_SHOWN, Found, usePeople } from './shared';
-import { byName } from '../../ui/words';
+import { byName, nameHas } from '../../ui/words';
 
 export function People() {
   const { call, problem, ctx } = useCall();
@@ -18,8 +18,7 @@ export function People() {
   const [done, setDone] = useState<string | null>(null);
   const [find, setFind] = useState('');
   const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
-  const wanted = find.trim().toLowerCase();
-  const matching = (people ?? []).filter((p) => p.display_name.toLowerCase().includes(wanted)).sort(byName);
+  const matching = (people ?? []).filter((p) => nameHas(p.display_name, find)).sort(byName);
   // A service with thousands of people: a page of them at a time is quick to draw and to read.
   const shown = matching.slice(0, PEOPLE_SHOWN);
 
@@ -133,7 +132,7 @@ export function People() {
           <label for="find-person">Find someone by name</label>
           <input dir="auto" id="find-person" type="search" autocomplete="off" value={find} onInput={(e) => setFind(e.currentTarget.value)} />
         </div>
-        <Found matching={matching.length} shown={shown.length} finding={wanted !== ''} />
+        <Found matching={matching.length} shown={shown.length} finding={find.trim() !== ''} />
         <div class="table-scroll">
         <table class="table table--stack">
           <caption class="visually-hidden">Everyone in the service</caption>
