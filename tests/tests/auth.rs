@@ -707,4 +707,16 @@ async fn a_name_signs_in_whatever_its_capitals_or_accents_encoding_and_is_taken_
     for typed in ["Zoë", "ZOË", "zoe\u{308}"] {
         assert_eq!(sign_in(typed).await, StatusCode::OK, "{typed:?}");
     }
+
+    // An apostrophe, curled as an iPhone types it, signs in straight from another phone; a Hindi
+    // name needs its vowel signs and virama, which are marks, not letters.
+    for (joined, typed) in [("Siobhán O’Neill", "siobhán o'neill"), ("कृष्ण", "कृष्ण")] {
+        let (status, body) = c.call(Method::POST, "/api/auth/join", Some(join(joined, &code().await))).await;
+        assert_eq!(status, StatusCode::OK, "{joined}: {body}");
+        assert_eq!(sign_in(typed).await, StatusCode::OK, "{typed:?}");
+    }
+    // A name starting with a mark (it has no letter to sit on) is refused, saying what a name needs.
+    let (status, body) = c.call(Method::POST, "/api/auth/join", Some(join("\u{301}ab", &code().await))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("letters or numbers"), "{body}");
 }

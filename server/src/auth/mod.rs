@@ -102,15 +102,24 @@ pub struct Tokens {
 pub const PIN_MIN: usize = 4;
 pub const SECRET_MAX: usize = 128;
 
-/// Trimmed sign-in name of 2–40 characters, letters, digits, spaces, `-`, `_`, `.`, with each
-/// accented letter as one character (NFC: some keyboards send "ë" as "e" and a separate mark,
-/// which is not a letter on its own).
+/// Trimmed sign-in name of 2–40 characters: letters (with their accents and vowel signs, as
+/// Hindi or Arabic names need), digits, spaces, `-`, `_`, `.` and apostrophes (O'Neill, or
+/// O’Neill as a phone's keyboard curls it), each accented letter kept as one character (NFC:
+/// some keyboards send "ë" as "e" and a separate mark).
 pub fn check_name(name: &str) -> Result<String> {
-    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
     let name: String = name.trim().nfc().collect();
-    let ok = (2..=40).contains(&name.chars().count())
-        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'));
-    if ok { Ok(name) } else { Err(ApiError::BadRequest("a name needs 2 to 40 letters or numbers".into())) }
+    let allowed =
+        |c: char| c.is_alphanumeric() || is_combining_mark(c) || matches!(c, ' ' | '-' | '_' | '.' | '\'' | '’');
+    let ok =
+        (2..=40).contains(&name.chars().count()) && name.chars().all(allowed) && !name.starts_with(is_combining_mark);
+    if ok {
+        Ok(name)
+    } else {
+        Err(ApiError::BadRequest(
+            "a name needs 2 to 40 letters or numbers (spaces and - _ . ' can go in it too)".into(),
+        ))
+    }
 }
 
 pub fn check_secret(secret: &str, min: usize) -> Result<()> {

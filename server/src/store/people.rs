@@ -62,10 +62,12 @@ pub fn parse_id(s: &str) -> PersonId {
 /// "émile", and a name typed with its accents as separate marks (as some keyboards send them)
 /// as one typed with them joined. Compatibility-normalised (NFKC), then lower-cased by Rust,
 /// which knows every alphabet's capitals; SQL's `lower()` doesn't on SQLite, and follows the
-/// cluster's locale on PostgreSQL.
+/// cluster's locale on PostgreSQL. An apostrophe is one, straight or curled ("O’Neill" as an
+/// iPhone types it signs in as "O'Neill" typed on another phone).
 pub fn sign_in_key(name: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    name.trim().nfkc().collect::<String>().to_lowercase()
+    let straight = |c: char| if matches!(c, '’' | '‘' | 'ʼ') { '\'' } else { c };
+    name.trim().nfkc().map(straight).collect::<String>().to_lowercase()
 }
 
 // Spelled out (not format!) so they can be cached prepared statements.
