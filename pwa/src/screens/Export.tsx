@@ -3,6 +3,7 @@ import { useContext, useEffect, useMemo, useState } from 'preact/hooks';
 import { type AccessEntry, Ctx } from '../context';
 import { myCopy } from '../ui/myCopy';
 import { ratingDay } from '../ui/words';
+import { asWritten } from '../ui/scripts';
 
 export function Export() {
   const ctx = useContext(Ctx);
@@ -48,7 +49,7 @@ export function Export() {
           <ul class="copy">
             {copy.strengths.map((s, n) => (
               <li key={n}>
-                <p class="card__text" dir="auto">{s.text}</p>
+                <p class="card__text" {...asWritten(s.text)} />
                 {s.who_noticed && <p class="card__meta">{s.who_noticed}.</p>}
                 {who(s)}
               </li>
@@ -62,7 +63,7 @@ export function Export() {
           <ul class="copy">
             {copy.goals.map((g, n) => (
               <li key={n}>
-                <p class="card__text" dir="auto">{g.title}</p>
+                <p class="card__text" {...asWritten(g.title)} />
                 {g.why && <p>Why it matters to me: <bdi>{g.why}</bdi></p>}
                 <p>Where I am with it: {g.where_i_am}</p>
                 {g.steps.length > 0 && (
@@ -84,7 +85,7 @@ export function Export() {
           <ul class="copy">
             {copy.statements.map((s, n) => (
               <li key={n}>
-                <p class="card__text" dir="auto">{s.text}</p>
+                <p class="card__text" {...asWritten(s.text)} />
                 {s.meeting && <p class="card__meta">For: <bdi>{s.meeting}</bdi></p>}
                 {who(s)}
               </li>

@@ -6,6 +6,7 @@ import type { FieldValue } from '../generated/tandem';
 import type { Item } from '../sync/local';
 import { fieldName, valueWords } from '../ui/words';
 import { fieldWords, textOf } from './Items';
+import { asWritten } from '../ui/scripts';
 
 type Conflict = Item['conflicts'][number];
 
@@ -60,7 +61,7 @@ export function FromWorker() {
           {suggestions.map((s) => (
             <li class="card" key={s.id}>
               <span class="tag tag--worker">Suggested by <bdi>{s.createdBy ? workerName(s.createdBy.person) : 'your worker'}</bdi></span>
-              <p class="card__text" dir="auto">{textOf(s)}</p>
+              <p class="card__text" {...asWritten(textOf(s))} />
               <p>Is this right for you? It only becomes yours if you say yes.</p>
               <div class="row row--equal">
                 <button type="button" onClick={() => ctx.save(s, [{ field: 'accepted', value: true }, { field: 'visibility', value: 'worker' }])}>Yes, keep it</button>
@@ -83,9 +84,9 @@ export function FromWorker() {
                     <bdi>{who}</bdi> changed {fieldName(conflict.value.field)}
                     {item.kind === 'goal' && conflict.value.field !== 'title' ? <> of “<bdi>{textOf(item)}</bdi>”</> : ''}. It says now:
                   </p>
-                  <p class="card__text" dir="auto">{fieldWords(item, conflict.value.field)}</p>
+                  <p class="card__text" {...asWritten(fieldWords(item, conflict.value.field))} />
                   <p>Your words, kept for you:</p>
-                  <blockquote dir="auto">{valueWords(conflict.value)}</blockquote>
+                  <blockquote {...asWritten(valueWords(conflict.value))} />
                   <div class="row row--equal">
                     {/* Taking mine back is my own edit, from my kept words: the notice then goes. */}
                     <button type="button" onClick={() => ctx.save(item, [conflict.value])}>Use my words again</button>
@@ -106,9 +107,9 @@ export function FromWorker() {
                 You and <bdi>{workerName(conflict.author.person)}</bdi> both changed {fieldName(conflict.value.field)}
                 {item.kind === 'goal' && conflict.value.field !== 'title' ? <> of “<bdi>{textOf(item)}</bdi>”</> : ''}. <strong>Yours was kept:</strong>
               </p>
-              <p class="card__text" dir="auto">{fieldWords(item, conflict.value.field)}</p>
+              <p class="card__text" {...asWritten(fieldWords(item, conflict.value.field))} />
               <p>Their version, kept for you to see:</p>
-              <blockquote dir="auto">{valueWords(conflict.value)}</blockquote>
+              <blockquote {...asWritten(valueWords(conflict.value))} />
               <div class="row row--equal">
                 {/* Taking their version is my own edit, so it wins like any other; the notice then
                     has nothing left to say, on either side (stillDiffers). */}

@@ -14,6 +14,7 @@ import { editKey, useDraft } from '../ui/useDraft';
 import { Recent } from '../ui/Recent';
 import { LengthHint, useNeedsWords } from '../ui/LengthHint';
 import { fits, LIMITS } from '../ui/limits';
+import { asWritten } from '../ui/scripts';
 
 const STATUS_WORDS: Record<GoalStatus, string> = { active: 'Working on it', achieved: 'Done it!', paused: 'Taking a break', let_go: 'Let it go' };
 
@@ -64,7 +65,7 @@ export function Goals({ gone = false }: { gone?: boolean }) {
                     {g.unsent && <span class="tag tag--unsent">Saved on this phone</span>}
                     {ctx.drafted.has(g.id) && <span class="tag tag--unsent">Changes not saved yet</span>}
                   </div>
-                  <p class="card__text" dir="auto">{String(g.values.title ?? '')}</p>
+                  <p class="card__text" {...asWritten(String(g.values.title ?? ''))} />
                   <p class="card__meta">{STATUS_WORDS[(g.values.status as GoalStatus) ?? 'active']}</p>
                   <button type="button" onClick={() => ctx.go({ name: 'goal', id: g.id })}>
                     Open <span class="visually-hidden"><bdi>{String(g.values.title ?? '')}</bdi></span>
@@ -225,7 +226,7 @@ export function GoalEditor({ item }: { item: Item }) {
   return (
     <section>
       <button type="button" class="link-button" onClick={() => ctx.go({ name: 'goals' })}>← Back to my goals</button>
-      <h1 dir="auto">{String(item.values.title ?? 'Goal')}</h1>
+      <h1 {...asWritten(String(item.values.title ?? 'Goal'))} />
       <div class="card stack">
         <Authorship item={item} field="title" />
         <label for="goal-title">My goal</label>

@@ -15,6 +15,7 @@ import { Disclosure } from '../ui/Disclosure';
 import { PutBack } from '../ui/PutBack';
 import { LengthHint, useNeedsWords } from '../ui/LengthHint';
 import { fits, LIMITS } from '../ui/limits';
+import { asWritten } from '../ui/scripts';
 
 export function textOf(item: Item): string {
   return String(item.values.text ?? item.values.title ?? '');
@@ -69,7 +70,7 @@ function Card({ item, fresh }: { item: Item; fresh?: boolean }) {
         {item.unsent && <span class="tag tag--unsent">Saved on this phone</span>}
         {fresh && <span class="tag tag--worker">New since you last looked</span>}
       </div>
-      {editing ? <ChangeWords item={item} done={() => setEditing(false)} /> : <p class="card__text" dir="auto">{textOf(item)}</p>}
+      {editing ? <ChangeWords item={item} done={() => setEditing(false)} /> : <p class="card__text" {...asWritten(textOf(item))} />}
       {item.kind === 'goal' && !isOwner && <GoalDetails item={item} />}
       {item.kind === 'statement' && item.values.meeting && <p class="card__meta">For: <bdi>{String(item.values.meeting)}</bdi></p>}
       {item.kind === 'strength' && item.values.noticed_by && <p class="card__meta">{noticedWords(item.values.noticed_by as NoticedBy, isOwner)}</p>}

@@ -2,6 +2,7 @@
 // headed as theirs, apart from anything a worker wrote. Print-ready for the table.
 import { useContext } from 'preact/hooks';
 import { Ctx } from '../context';
+import { asWritten } from '../ui/scripts';
 
 export function meetingsOf(items: { kind: string; owner: string; values: { meeting?: unknown } }[], owner: string): string[] {
   const names = items.filter((i) => i.kind === 'statement' && i.owner === owner && typeof i.values.meeting === 'string').map((i) => String(i.values.meeting));
@@ -21,17 +22,17 @@ export function Meeting({ owner, meeting }: { owner: string; meeting: string }) 
         <button type="button" class="link-button" onClick={() => ctx.go(mine ? { name: 'statements' } : { name: 'person', id: owner })}>← Back</button>
         <button type="button" onClick={() => window.print()}>Print this page</button>
       </p>
-      <h1 dir="auto">{meeting}</h1>
+      <h1 {...asWritten(meeting)} />
       <h2>What <bdi>{name}</bdi> wants this meeting to know, in {mine ? 'my' : 'their'} own words</h2>
       {own.length === 0 ? <p>Nothing marked for this meeting yet.</p> : (
         <ul class="meeting__words">
-          {own.map((s) => <li key={s.id} dir="auto">{String(s.values.text ?? '')}</li>)}
+          {own.map((s) => <li key={s.id} {...asWritten(String(s.values.text ?? ''))} />)}
         </ul>
       )}
       {others.length > 0 && (
         <section class="meeting__others">
           <h2>Written by a worker (not <bdi>{name}</bdi>'s words)</h2>
-          <ul>{others.map((s) => <li key={s.id} dir="auto">{String(s.values.text ?? '')}</li>)}</ul>
+          <ul>{others.map((s) => <li key={s.id} {...asWritten(String(s.values.text ?? ''))} />)}</ul>
         </section>
       )}
     </article>

@@ -47,14 +47,14 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Prop
         {mode === 'join' && (
           <>
             <label for="code">Your code (your worker gave you this)</label>
-            <input id="code" autocomplete="off" value={code} onInput={(e) => setCode(e.currentTarget.value)} required />
+            <input id="code" autocapitalize="none" autocorrect="off" spellcheck={false} autocomplete="off" value={code} onInput={(e) => setCode(e.currentTarget.value)} required />
           </>
         )}
         <label for="name">{mode === 'join' ? 'Choose a name to sign in with' : 'Your name'}</label>
         {/* Someone trying names at sign-in learns nothing, but a real name could still be guessed
             or seen: say plainly that any name will do. */}
         {mode === 'join' && <p class="hint" id="name-hint">Any name you will remember. It doesn't have to be your real name.</p>}
-        <input dir="auto" id="name" autocomplete={keepNothing ? 'off' : 'username'} aria-describedby={mode === 'join' ? 'name-hint' : undefined} value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+        <input dir="auto" id="name" autocapitalize="none" autocorrect="off" spellcheck={false} autocomplete={keepNothing ? 'off' : 'username'} aria-describedby={mode === 'join' ? 'name-hint' : undefined} value={name} onInput={(e) => setName(e.currentTarget.value)} required />
         <label for="secret">{mode === 'join' ? 'Choose a PIN or password (at least 4 characters)' : 'Your PIN or password'}</label>
         <SecretInput id="secret" what="PIN or password" canShow={!keepNothing} autocomplete={keepNothing ? 'off' : mode === 'join' ? 'new-password' : 'current-password'} value={secret} onInput={setSecret} minLength={4} />
         {mode === 'sign-in' && !tablet && (

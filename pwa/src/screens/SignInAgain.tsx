@@ -49,11 +49,11 @@ export function SignInAgain({ onSignIn, onJoin, onRemove, restored }: Props) {
         {withCode && (
           <>
             <label for="again-code">Your new code</label>
-            <input id="again-code" autocomplete="off" value={code} onInput={(e) => setCode(e.currentTarget.value)} required />
+            <input id="again-code" autocapitalize="none" autocorrect="off" spellcheck={false} autocomplete="off" value={code} onInput={(e) => setCode(e.currentTarget.value)} required />
           </>
         )}
         <label for="again-name">Your name</label>
-        <input dir="auto" id="again-name" autocomplete="username" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+        <input dir="auto" id="again-name" autocapitalize="none" autocorrect="off" spellcheck={false} autocomplete="username" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
         <label for="again-secret">{withCode ? 'Choose a new PIN or password (at least 4 characters)' : 'Your PIN or password'}</label>
         <input id="again-secret" type="password" autocomplete={withCode ? 'new-password' : 'current-password'} value={secret} onInput={(e) => setSecret(e.currentTarget.value)} required minLength={4} />
         {problem && <p class="problem" role="alert">{problem}</p>}

@@ -183,7 +183,7 @@ export function People() {
           <option value="admin">Admin</option>
         </select>
         <label for="staff-name">Sign-in name</label>
-        <input dir="auto" id="staff-name" autocomplete="off" value={staff.name} onInput={(e) => setStaff({ ...staff, name: e.currentTarget.value })} required />
+        <input dir="auto" id="staff-name" autocapitalize="none" autocorrect="off" spellcheck={false} autocomplete="off" value={staff.name} onInput={(e) => setStaff({ ...staff, name: e.currentTarget.value })} required />
         <label for="staff-display">Name others see</label>
         <input dir="auto" id="staff-display" autocomplete="off" value={staff.display_name} onInput={(e) => setStaff({ ...staff, display_name: e.currentTarget.value })} required />
         <label for="staff-password">First password (at least 10 characters; give it to them in person)</label>
