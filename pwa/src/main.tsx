@@ -38,7 +38,9 @@ if (wasLeft()) {
       draw();
     });
     wb.addEventListener('controlling', () => window.location.reload());
-    void wb.register();
+    // Refused (a private window, a browser or policy that allows no service workers): Tandem
+    // still runs and keeps words on the phone, only its screens don't open with no signal.
+    wb.register().catch(() => undefined);
   }
   draw();
 }

@@ -224,10 +224,12 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     });
     // Staff back on this device may have looked at someone's page on another since.
     reloadMeOnReturn.current = keepsLooks(role) ? () => void reloadMe() : null;
+    // What a pull brings is shown once this device knows who else sees it (below).
+    let meKnown: Promise<unknown> = Promise.resolve();
     const e = new SyncEngine({
       db: d,
       auth: mgr,
-      onChange: (records) => void whileOpen(d, () => refresh(d, records)),
+      onChange: (records) => void meKnown.then(() => whileOpen(d, () => refresh(d, records))),
       onState: setSync,
       onSignedOut: () => {
         setEnded(true);
@@ -255,10 +257,21 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     engine.current = e;
     // Opened with no signal: the engine's first round meets it too, and says so.
     if (!mgr.access) await mgr.refresh().catch(() => null);
-    await loadMe(d, mgr);
-    await refresh(d);
+    // Who they work with is asked for beside the first sync, not before it: on a weak signal
+    // that was a round trip (or a stalled request's 30 s) before anything was sent or fetched.
+    // A new device, which knows nobody yet, shows nothing pulled until it has the answer, so
+    // no card says "no key worker" for a moment; a device that knows shows what it has now.
+    const knew = (await d.get('meta', 'me')) !== undefined;
+    const loadingMe = loadMe(d, mgr);
+    if (!knew) meKnown = loadingMe;
     void e.syncNow();
     e.listen();
+    await meKnown;
+    await refresh(d);
+    // After the first drawing, which shows what this device knew.
+    void loadingMe.then((fresh) => {
+      if (fresh && sessions.current === mgr) setMe(fresh);
+    });
   };
 
   useEffect(() => {
