@@ -144,7 +144,9 @@ pub fn fill_sign_in_keys(db: &dyn Db) -> Result<usize> {
         if db.query_opt("SELECT 1 FROM people WHERE sign_in_key = ?1", &[key.as_str().into()])?.is_some() {
             tracing::error!(
                 person = id,
-                "two people's sign-in names differ only in capitals or in how their letters are encoded,                  so this person can't sign in by name: give a young person a new invite code (they choose                  a name when they join with it); add a member of staff again under another name"
+                "two people's sign-in names differ only in capitals or in how their letters are encoded, \
+                 so this person can't sign in by name: give a young person a new invite code (they choose \
+                 a name when they join with it); add a member of staff again under another name"
             );
             continue;
         }
