@@ -368,6 +368,13 @@ test("words in a right-to-left script read as written, for the young person and 
   await page.getByRole('button', { name: 'Home' }).click();
   await page.locator('li.card', { hasText: "I'm a good listener" }).getByRole('button', { name: /^Read this out loud/ }).click();
   await eventually(() => heard.includes("en-GB: I'm a good listener. My mates come to me."), 10_000, 'English words read in English');
+  // The whole page read out: Tandem's English in English, a strength written in Persian in Persian.
+  const strength = 'من به دوستانم کمک می‌کنم.'; // "I help my friends."
+  await page.getByLabel('Something good about you').fill(strength);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.locator('li.card p.card__text', { hasText: strength }).waitFor();
+  await page.getByRole('button', { name: /^Read this page out loud/ }).click();
+  await eventually(() => heard.includes(`fa-IR: ${strength}`) && heard.includes('en-GB: Hi ash. Here are good things about you.'), 10_000, 'each part of the page in its own language');
   await assertAccessible(page, 'home, with a phone set to Persian');
 
   // The worker's laptop (in English) shows them the same way round.

@@ -238,7 +238,7 @@ export function GoalEditor({ item }: { item: Item }) {
         {(title.restored || why.restored) && <p class="hint">Your changes from before are still here. They are not saved until you press Save.</p>}
         <div class="row">
           <button type="button" onClick={saveWords}>Save</button>
-          <ReadAloud text={`${title.words}. ${why.words}`} />
+          <ReadAloud text={[title.words, why.words]} />
         </div>
         {saved && <p role="status">Saved.</p>}
       </div>

@@ -29,7 +29,7 @@ export function Home() {
       <Refused />
       <h1>Good things about you</h1>
       <p>
-        {intro} <ReadAloud text={`${intro} ${strengths.map((s) => String(s.values.text)).join('. ')}`} label="Read this page out loud" />
+        {intro} <ReadAloud text={[intro, ...strengths.map((s) => String(s.values.text))]} label="Read this page out loud" />
       </p>
       {ctx.session.sharedDevice && <VisitHint />}
       <PutBack kind="strength" />

@@ -12,7 +12,11 @@ export function stopSpeaking() {
   if (canSpeak()) window.speechSynthesis.cancel();
 }
 
-export function ReadAloud({ text, label = 'Read this out loud' }: { text: string; label?: string }) {
+/** `text`: the words, or a page's parts (its own sentences, then each thing someone wrote),
+ *  each read in its own language: a strength written in Arabic on an English page is read by
+ *  an Arabic voice, the rest by the English one. */
+export function ReadAloud({ text, label = 'Read this out loud' }: { text: string | string[]; label?: string }) {
+  const parts = (Array.isArray(text) ? text : [text]).filter((part) => part.trim() !== '');
   const [speaking, setSpeaking] = useState(false);
   const reading = useRef<SpeechSynthesisUtterance | null>(null);
   // The screen goes (another screen, a lock, sign-out): so does its voice.
@@ -37,20 +41,27 @@ export function ReadAloud({ text, label = 'Read this out loud' }: { text: string
       setSpeaking(false);
       return;
     }
-    const words = new SpeechSynthesisUtterance(text);
-    // Tandem's own English voice for English words, whatever the phone's language.
-    words.lang = languageOf(text) ?? (document.documentElement.lang || 'en-GB');
-    words.onend = words.onerror = () => {
-      if (reading.current !== words) return;
+    const queued = parts.map((part) => {
+      const words = new SpeechSynthesisUtterance(part);
+      // Tandem's own English voice for English words, whatever the phone's language.
+      words.lang = languageOf(part) ?? (document.documentElement.lang || 'en-GB');
+      return words;
+    });
+    const last = queued[queued.length - 1];
+    if (!last) return;
+    // Done when the last part ends or fails (stopped, it fails too). A part the phone has no
+    // voice for fails alone, and the rest are still read.
+    last.onend = last.onerror = () => {
+      if (reading.current !== last) return;
       reading.current = null;
       setSpeaking(false);
     };
-    reading.current = words;
+    reading.current = last;
     setSpeaking(true);
-    window.speechSynthesis.speak(words);
+    for (const words of queued) window.speechSynthesis.speak(words);
   };
   return (
-    <button type="button" class="link-button" onClick={toggle} aria-label={speaking ? 'Stop reading out loud' : `${label}: ${[...text].slice(0, 60).join('')}`}>
+    <button type="button" class="link-button" onClick={toggle} aria-label={speaking ? 'Stop reading out loud' : `${label}: ${[...parts.join(' ')].slice(0, 60).join('')}`}>
       {speaking ? '■ Stop' : '🔊 Read out'}
     </button>
   );
