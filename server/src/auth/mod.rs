@@ -319,7 +319,10 @@ pub async fn sign_in(
     let name_hash = state.store.keyring().name_key(&name);
     let (person, (failures, locked_until)) = {
         let name_hash = name_hash.clone();
-        state.store.read(move |db| Ok((people::by_name(db, &name)?, people::signin_attempts(db, &name_hash)?))).await?
+        state
+            .store
+            .read(move |db| Ok((people::by_sign_in_key(db, &name)?, people::signin_attempts(db, &name_hash)?)))
+            .await?
     };
     let now = store::now_ms();
     refuse_locked((failures, locked_until), now)?;

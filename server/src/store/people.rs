@@ -158,7 +158,12 @@ pub fn fill_sign_in_keys(db: &dyn Db) -> Result<usize> {
 
 /// Whoever signs in as `name`, however it is capitalised or encoded.
 pub fn by_name(conn: &dyn Db, name: &str) -> Result<Option<Person>> {
-    conn.query_opt(BY_NAME, &[sign_in_key(name).into()])?.as_ref().map(person_from_row).transpose()
+    by_sign_in_key(conn, &sign_in_key(name))
+}
+
+/// Whoever has the sign-in key `key` (see `sign_in_key`), for a caller that made it already.
+pub fn by_sign_in_key(conn: &dyn Db, key: &str) -> Result<Option<Person>> {
+    conn.query_opt(BY_NAME, &[key.into()])?.as_ref().map(person_from_row).transpose()
 }
 
 pub fn by_id(conn: &dyn Db, id: PersonId) -> Result<Option<Person>> {
