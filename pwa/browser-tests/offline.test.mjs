@@ -269,7 +269,7 @@ async function holdMe(context) {
   });
 }
 
-test("a new phone's first sync doesn't wait to hear who its worker is, and shows its things once it knows who sees them", async () => {
+test("a phone's sync doesn't wait to hear who its worker is: a new phone shows its things once it knows who sees them, a known one fetches at once", async () => {
   // Without the service worker, whose first taking over of a page reloads it at a moment the
   // test doesn't choose. What is tested is the app's order of requests.
   const context = await env.browser.newContext({ serviceWorkers: 'block' });
@@ -286,6 +286,22 @@ test("a new phone's first sync doesn't wait to hear who its worker is, and shows
   await page.evaluate(() => window.__releaseMe());
   const card = page.locator('li.card', { hasText: "I'm a good listener. My mates come to me." });
   await card.getByText('Who can see this: You and Sam').waitFor();
+
+  // Something new from their other phone; this one opened again while the question hangs (it
+  // is never answered this time): what it kept shows at once, and the new strength is fetched.
+  const other = await env.browser.newContext();
+  const second = await other.newPage();
+  await signIn(second, env.server.base, 'ash', '2468');
+  await second.getByLabel('Something good about you').fill('I stood up for my friend today.');
+  await second.getByRole('button', { name: 'Save', exact: true }).click();
+  // The card first (drawn with the save's own count of changes to send), then the count sent:
+  // "Everything is sent." alone was on screen before the tap too.
+  await second.locator('li.card', { hasText: 'I stood up for my friend today.' }).waitFor();
+  await second.getByText('Everything is sent.').waitFor();
+  await other.close();
+  await page.reload();
+  await card.getByText('Who can see this: You and Sam').waitFor();
+  await page.getByText('I stood up for my friend today.').waitFor({ timeout: 15_000 });
   await context.close();
 });
 
