@@ -461,7 +461,7 @@ pub async fn disk_full(tandem: &Path, dir: &Path) -> Outcome {
     let mount = dir.join("full-mount");
     std::fs::create_dir_all(&mount).map_err(|e| e.to_string())?;
     let port = free_port();
-    let script = r#"mount -t tmpfs -o size=3m tandem-full "$0" && cp "$1" "$0/t.db" \
+    let script = r#"mount -t tmpfs -o size=3m tandem-full "$0" && cp "$1" "$0/t.db" && cp "$1.data-key" "$0/t.db.data-key" \
         && exec "$2" --db "$0/t.db" serve --listen "127.0.0.1:$3" --key-file "$4""#;
     let key = crate::key_path(&template);
     let port_arg = port.to_string();
@@ -604,7 +604,7 @@ pub async fn read_only_database(tandem: &Path, dir: &Path) -> Outcome {
     std::fs::create_dir_all(&mount).map_err(|e| e.to_string())?;
     let log = dir.join("ro-first-start.txt");
     let port = free_port();
-    let script = r#"mount -t tmpfs -o size=8m tandem-ro "$0" && cp "$1" "$0/t.db" && mount -o remount,ro "$0" \
+    let script = r#"mount -t tmpfs -o size=8m tandem-ro "$0" && cp "$1" "$0/t.db" && cp "$1.data-key" "$0/t.db.data-key" && mount -o remount,ro "$0" \
         && { "$2" --db "$0/t.db" serve --listen "127.0.0.1:$3" --key-file "$4" > "$5" 2>&1; echo "exit $?" >> "$5"; } \
         && mount -o remount,rw "$0" && exec "$2" --db "$0/t.db" serve --listen "127.0.0.1:$3" --key-file "$4""#;
     let key = crate::key_path(&template);

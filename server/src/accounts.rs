@@ -64,7 +64,7 @@ pub fn new_staff_password(conn: &dyn Db, person: PersonId, password: &StaffPassw
     people::require_password_change(conn, person)?;
     people::revoke_all(conn, person, now)?;
     if let Some(name) = p.name.as_deref() {
-        people::clear_failed_signins(conn, &conn.keyring().name_key(&people::sign_in_key(name)))?;
+        people::clear_failed_signins(conn, &people::name_hash(conn, name))?;
     }
     Ok(())
 }
@@ -199,7 +199,7 @@ pub fn erase_young_person(
 ) -> Result<Option<Erased>> {
     let erased = erasure::erase(conn, who, actor, why, now)?;
     if let Some(name) = erased.as_ref().and_then(|e| e.name.as_deref()) {
-        people::clear_failed_signins(conn, &conn.keyring().name_key(&people::sign_in_key(name)))?;
+        people::clear_failed_signins(conn, &people::name_hash(conn, name))?;
     }
     Ok(erased)
 }

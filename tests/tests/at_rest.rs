@@ -48,6 +48,48 @@ async fn a_copy_of_the_database_holds_none_of_the_words_young_people_and_workers
     server.stop().await;
 }
 
+#[tokio::test]
+async fn a_copy_of_the_database_names_nobody_and_everyone_still_signs_in_by_name() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    // A member of staff, and a young person invited under one name who joins under another.
+    let body = json!({"role": "key_worker", "name": "wrenna.holloway", "display_name": "Wrenna Holloway",
+                      "password": "a first password for her"});
+    let (status, made) = admin.call(Method::POST, "/api/admin/people", Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let (status, invite) = admin
+        .call(Method::POST, "/api/admin/invites", Some(json!({"display_name": "Tobiah Fenwick-Ashe", "workers": []})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{invite}");
+    let phone = server.device();
+    let join = json!({"code": invite["code"], "name": "Tobiah Fenwick", "secret": "4826", "device": phone.device});
+    let (status, joined) = phone.call(Method::POST, "/api/auth/join", Some(join)).await;
+    assert_eq!(status, StatusCode::OK, "{joined}");
+
+    let copy = server.database_copy();
+    for name in ["Wrenna", "wrenna.holloway", "Tobiah", "tobiah", "Fenwick", "Priya", "New starter"] {
+        assert!(!contains(&copy, name), "{name:?} is readable in a copy of the database");
+    }
+    // The sign-in key is keyed by the data key, not a hash anyone could make from a list of names.
+    assert!(!contains(&copy, &tandem_server::auth::tokens::hash_secret("tobiah fenwick")));
+    // Found by name, in any capitals, and shown by name to the admin.
+    for (name, secret) in [("TOBIAH FENWICK", "4826"), ("Wrenna.Holloway", "a first password for her")] {
+        let (status, body) = server
+            .device()
+            .call(
+                Method::POST,
+                "/api/auth/sign-in",
+                Some(json!({"name": name, "secret": secret, "device": phone.device})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{name}: {body}");
+    }
+    let (_, people) = admin.call(Method::GET, "/api/admin/people", None).await;
+    let names: Vec<&str> = people.as_array().unwrap().iter().filter_map(|p| p["display_name"].as_str()).collect();
+    assert!(names.contains(&"Wrenna Holloway") && names.contains(&"Tobiah Fenwick"), "{names:?}");
+    server.stop().await;
+}
+
 /// A record's stored body: SQLite keeps it as bytes, PostgreSQL as text.
 async fn stored_body(server: &TestServer, record: RecordId) -> Value {
     let id = record.to_string();
@@ -178,6 +220,22 @@ async fn rotating_the_data_key_while_phones_push_loses_nothing_and_retires_the_o
         .await
         .unwrap();
     assert_eq!(total, sealed_new, "every stored value is sealed under the new key");
+    let (people, names_new) = server
+        .store
+        .read(|db| {
+            let row = db.query_one(
+                "SELECT count(*), CAST(coalesce(sum(CASE WHEN CAST(display_name AS TEXT) LIKE 's3.2.%' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM people",
+                &[],
+            )?;
+            Ok((row.int(0)?, row.int(1)?))
+        })
+        .await
+        .unwrap();
+    assert_eq!(people, names_new, "every name is sealed under the new key");
+    // Found by name under the new key, with the old one gone from the file.
+    for (name, secret) in [ASH, SAM, ("Kai", KAI.1)] {
+        server.signed_in(name, secret).await;
+    }
     if sqlite {
         let bodies = server.store.read(|db| db.query("SELECT body FROM records", &[])).await.unwrap();
         assert!(bodies.iter().all(|r| matches!(r.0[0], Value::Bytes(_))), "SQLite keeps every body as bytes now");

@@ -192,10 +192,12 @@ async fn names_from_before_sign_in_whatever_their_capitals_and_the_first_of_two_
     let (db, keys, _) = restored("schema-26").await;
     // Names that version's SQLite couldn't sign in (it lower-cased only A to Z): kai as "Émile"
     // with its accent joined, mo as the same name with the accent a separate mark, which that
-    // version stored as a different name.
+    // version stored as a different name. And priya's sign-in name as one that looks sealed, as
+    // any name of letters, numbers and dots might: it is still read as the plain name it is.
     change_before_upgrade(
         &db,
-        "UPDATE people SET name = 'Émile' WHERE name = 'kai'; UPDATE people SET name = 'E\u{301}mile' WHERE name = 'mo';",
+        "UPDATE people SET name = 'Émile' WHERE name = 'kai'; UPDATE people SET name = 'E\u{301}mile' WHERE name = 'mo';
+         UPDATE people SET name = 's3.1.priya' WHERE name = 'priya';",
     );
     let server = TestServer::start_existing(keys, db).await;
     let sign_in = |name: &'static str, secret: &'static str| {
@@ -212,10 +214,19 @@ async fn names_from_before_sign_in_whatever_their_capitals_and_the_first_of_two_
     let keys =
         server.store.read(|db| db.query("SELECT sign_in_key FROM people WHERE name IS NOT NULL", &[])).await.unwrap();
     let keys: Vec<Option<String>> = keys.iter().map(|r| r.opt_text(0).unwrap().map(str::to_owned)).collect();
-    assert_eq!(keys.iter().filter(|k| k.as_deref() == Some("émile")).count(), 1, "{keys:?}");
+    let emile = server.store.read(|db| Ok(tandem_server::store::people::name_hash(db, "émile"))).await.unwrap();
+    assert_eq!(keys.iter().filter(|k| k.as_ref() == Some(&emile)).count(), 1, "{keys:?}");
     assert_eq!(keys.iter().filter(|k| k.is_none()).count(), 1, "only mo is left without a key: {keys:?}");
+    // Their names, stored in plain before, are sealed now: a copy of the database names nobody.
+    let copy = server.database_copy();
+    for name in ["mile", "Priya", "New starter"] {
+        assert!(
+            !copy.windows(name.len()).any(|w| w == name.as_bytes()),
+            "{name:?} is readable in a copy of the database"
+        );
+    }
     // Everyone else signs in as before, in any capitals.
-    for (name, secret) in [ASH, SAM, ("ASH", ASH.1)] {
+    for (name, secret) in [ASH, SAM, ("ASH", ASH.1), ("S3.1.Priya", PRIYA.1)] {
         assert_eq!(sign_in(name, secret).await, reqwest::StatusCode::OK, "{name}");
     }
     server.stop().await;

@@ -315,14 +315,10 @@ pub async fn sign_in(
     // One path for every name, known or not: the same lookups, the same password check (against
     // a stand-in hash when nobody has the name), the same counting, locking, delay and message.
     // Whether someone is supported by the service is itself sensitive.
-    let name = people::sign_in_key(&req.name);
-    let name_hash = state.store.keyring().name_key(&name);
+    let name_hash = state.store.keyring().name_key(&people::sign_in_key(&req.name));
     let (person, (failures, locked_until)) = {
-        let name_hash = name_hash.clone();
-        state
-            .store
-            .read(move |db| Ok((people::by_sign_in_key(db, &name)?, people::signin_attempts(db, &name_hash)?)))
-            .await?
+        let (name, name_hash) = (req.name.clone(), name_hash.clone());
+        state.store.read(move |db| Ok((people::by_name(db, &name)?, people::signin_attempts(db, &name_hash)?))).await?
     };
     let now = store::now_ms();
     refuse_locked((failures, locked_until), now)?;
@@ -478,7 +474,7 @@ pub async fn change_password(
         .store
         .read(move |db| {
             let Some(person) = people::by_id(db, who)? else { return Ok(None) };
-            let name_hash = db.keyring().name_key(&people::sign_in_key(person.name.as_deref().unwrap_or_default()));
+            let name_hash = people::name_hash(db, person.name.as_deref().unwrap_or_default());
             let attempts = people::signin_attempts(db, &name_hash)?;
             Ok(Some((person, name_hash, attempts)))
         })

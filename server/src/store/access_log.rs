@@ -1,6 +1,6 @@
 //! The record of every worker's read or change of a young person's records.
 
-use super::people::parse_id;
+use super::people::{self, parse_id};
 use super::sql::Db;
 use crate::error::Result;
 use serde::Serialize;
@@ -62,7 +62,7 @@ pub fn for_young_person(conn: &dyn Db, young_person: PersonId, limit: i64) -> Re
         .map(|r| {
             Ok(Entry {
                 who: parse_id(r.text(0)?),
-                who_name: r.string(1)?,
+                who_name: people::name_in(conn, r, 0, 1)?,
                 role: r.string(2)?,
                 action: r.string(3)?,
                 records: r.int(4)?,

@@ -1,6 +1,6 @@
 //! "I don't feel safe right now" alerts.
 
-use super::people::parse_id;
+use super::people::{self, parse_id};
 use super::sql::{Db, Row};
 use crate::error::Result;
 use serde::Serialize;
@@ -34,17 +34,17 @@ pub fn raise(conn: &dyn Db, id: &str, young_person: PersonId, raised_at: i64, no
 
 const SELECT: &str =
     "SELECT a.id, a.young_person_id, yp.display_name, a.raised_at, a.received_at, w.display_name, a.seen_at,
-            a.escalated_at
+            a.escalated_at, a.seen_by
      FROM alerts a JOIN people yp ON yp.id = a.young_person_id LEFT JOIN people w ON w.id = a.seen_by";
 
-fn row(r: &Row) -> Result<Alert> {
+fn row(conn: &dyn Db, r: &Row) -> Result<Alert> {
     Ok(Alert {
         id: r.string(0)?,
         young_person: parse_id(r.text(1)?),
-        young_person_name: r.string(2)?,
+        young_person_name: people::name_in(conn, r, 1, 2)?,
         raised_at: r.int(3)?,
         received_at: r.int(4)?,
-        seen_by_name: r.opt_text(5)?.map(str::to_owned),
+        seen_by_name: people::opt_name_in(conn, r, 8, 5)?,
         seen_at: r.opt_int(6)?,
         escalated_at: r.opt_int(7)?,
     })
@@ -53,7 +53,7 @@ fn row(r: &Row) -> Result<Alert> {
 /// A young person's own alerts, newest first.
 pub fn of_young_person(conn: &dyn Db, young_person: PersonId) -> Result<Vec<Alert>> {
     let sql = format!("{SELECT} WHERE a.young_person_id = ?1 ORDER BY a.received_at DESC LIMIT 50");
-    conn.query(&sql, &[young_person.to_string().into()])?.iter().map(row).collect()
+    conn.query(&sql, &[young_person.to_string().into()])?.iter().map(|r| row(conn, r)).collect()
 }
 
 /// The alerts that reach worker ?1: from their caseload, and, for the duty worker, from young
@@ -67,7 +67,10 @@ const ROUTED_TO: &str = "(a.young_person_id IN (SELECT young_person_id FROM assi
 pub fn for_worker(conn: &dyn Db, worker: PersonId, now: i64) -> Result<Vec<Alert>> {
     let sql =
         format!("{SELECT} WHERE {ROUTED_TO} AND (a.seen_at IS NULL OR a.seen_at > ?2) ORDER BY a.received_at DESC");
-    conn.query(&sql, &[worker.to_string().into(), (now - 7 * 86_400_000).into()])?.iter().map(row).collect()
+    conn.query(&sql, &[worker.to_string().into(), (now - 7 * 86_400_000).into()])?
+        .iter()
+        .map(|r| row(conn, r))
+        .collect()
 }
 
 /// Marks an alert seen by a worker assigned to its young person. Returns its young person, or

@@ -1,7 +1,7 @@
 //! The audit log: what admins did and what the server erased. Never anyone's words, and never a
 //! young person's name (an erased young person is named only by their random id).
 
-use super::people::parse_id;
+use super::people::{self, parse_id};
 use super::sql::Db;
 use crate::error::Result;
 use serde::Serialize;
@@ -92,10 +92,10 @@ pub fn page(conn: &dyn Db, page: &Page) -> Result<Vec<AuditEntry>> {
                 id: r.int(0)?,
                 at: r.int(1)?,
                 actor: r.opt_text(2)?.map(parse_id),
-                actor_name: r.opt_text(3)?.map(str::to_owned),
+                actor_name: people::opt_name_in(conn, r, 2, 3)?,
                 action: r.string(4)?,
                 subject: r.opt_text(5)?.map(parse_id),
-                subject_name: r.opt_text(6)?.map(str::to_owned),
+                subject_name: people::opt_name_in(conn, r, 5, 6)?,
                 detail: r.string(7)?,
             })
         })

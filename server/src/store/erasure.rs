@@ -39,7 +39,7 @@ pub fn erase(db: &dyn Db, who: PersonId, actor: Option<PersonId>, why: Why, now:
     else {
         return Ok(None);
     };
-    let name = person.opt_text(0)?.map(str::to_owned);
+    let name = person.opt_stored(0)?.map(|n| super::people::open_name(db, who, n)).transpose()?;
     // Lets this transaction, and only it, remove their access log (see the trigger).
     db.execute("UPDATE people SET erasing = TRUE WHERE id = ?1", &[(&id).into()])?;
 

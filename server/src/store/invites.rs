@@ -1,7 +1,7 @@
 //! Young people assigned to a key worker who haven't joined yet: who, until when their code
 //! works; cancelling one; and retiring codes when a newer one is made or one is used.
 
-use super::people::parse_id;
+use super::people::{name_in, parse_id};
 use super::sql::Db;
 use crate::error::Result;
 use tandem_shared::PersonId;
@@ -26,7 +26,13 @@ pub fn waiting_to_join(conn: &dyn Db, worker: PersonId) -> Result<Vec<OpenInvite
         &[worker.to_string().into()],
     )?
     .iter()
-    .map(|r| Ok(OpenInvite { young_person: parse_id(r.text(0)?), display_name: r.string(1)?, expires_at: r.int(2)? }))
+    .map(|r| {
+        Ok(OpenInvite {
+            young_person: parse_id(r.text(0)?),
+            display_name: name_in(conn, r, 0, 1)?,
+            expires_at: r.int(2)?,
+        })
+    })
     .collect()
 }
 

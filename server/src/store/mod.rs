@@ -96,12 +96,14 @@ impl Store {
         if folded > 0 {
             tracing::info!(folded, "records from an earlier version now keep their fields in one sealed value");
         }
-        if store.read(|db| people::unkeyed_names(db)).await.map_err(|e| StoreError::Invalid(e.to_string()))? {
-            let keyed = store
-                .write(|db| people::fill_sign_in_keys(db))
+        if store.read(|db| people::unsealed_names(db)).await.map_err(|e| StoreError::Invalid(e.to_string()))? {
+            let sealed = store
+                .write(|db| people::seal_names(db))
                 .await
-                .map_err(|e| StoreError::Invalid(format!("names from before schema 28 could not be keyed: {e}")))?;
-            tracing::info!(keyed, "sign-in names from an earlier version now match whatever their capitals");
+                .map_err(|e| StoreError::Invalid(format!("names from an earlier version could not be sealed: {e}")))?;
+            tracing::info!(sealed, "people's names from an earlier version are now sealed at rest");
+            // Their plain forms out of the files too, not only out of the tables.
+            store.forget_erased().await;
         }
         Ok(store)
     }

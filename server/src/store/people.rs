@@ -1,6 +1,12 @@
 //! People, assignments, invites and sessions.
+//!
+//! Names are sealed at rest as words are (`seal.rs`): that someone is supported by the service
+//! is itself sensitive, so a copy of the database names nobody without the data key. A person
+//! is found at sign-in by a hash of their name keyed by the data key (`sign_in_key` column), and
+//! lists are put in order of their names here, once opened, not by the database.
 
-use super::sql::{Db, Row};
+use super::seal::Stored;
+use super::sql::{Db, Row, Value};
 use crate::error::Result;
 use std::collections::HashMap;
 use tandem_shared::{PersonId, Role};
@@ -70,6 +76,49 @@ pub fn sign_in_key(name: &str) -> String {
     name.trim().nfkc().map(straight).collect::<String>().to_lowercase()
 }
 
+/// What a person's names are sealed for (bound to them: a sealed name moved to another row
+/// doesn't open).
+fn name_context(id: PersonId) -> String {
+    format!("name of {id}")
+}
+
+/// A name as it is stored: sealed under the current data key.
+pub fn sealed_name(conn: &dyn Db, id: PersonId, name: &str) -> Result<Value> {
+    conn.seal(name, &name_context(id))
+}
+
+/// A stored name opened (one from before names were sealed passes through as it is).
+pub fn open_name(conn: &dyn Db, id: PersonId, stored: Stored<'_>) -> Result<String> {
+    conn.keyring().unseal(stored, &name_context(id))
+}
+
+/// The name in column `i` of a row whose column `id` is the person's id.
+pub fn name_in(conn: &dyn Db, row: &Row, id: usize, i: usize) -> Result<String> {
+    open_name(conn, parse_id(row.text(id)?), row.stored(i)?)
+}
+
+/// The name in column `i`, if there is one (a left join that found nobody gives none).
+pub fn opt_name_in(conn: &dyn Db, row: &Row, id: usize, i: usize) -> Result<Option<String>> {
+    match row.opt_stored(i)? {
+        Some(stored) => open_name(conn, parse_id(row.text(id)?), stored).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// People in order of their names (capitals aside), then of their ids: what the database did
+/// when it could read the names. Screens put them in their reader's order again.
+pub fn in_name_order<T>(list: &mut [T], name: impl Fn(&T) -> (&str, PersonId)) {
+    list.sort_by_cached_key(|item| {
+        let (n, id) = name(item);
+        (n.to_lowercase(), id.0)
+    });
+}
+
+/// The keyed hash a sign-in name is stored and counted under (see `seal::Keyring::name_key`).
+pub fn name_hash(conn: &dyn Db, name: &str) -> String {
+    conn.keyring().name_key(&sign_in_key(name))
+}
+
 // Spelled out (not format!) so they can be cached prepared statements.
 const BY_NAME: &str =
     "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at, reactivated_at
@@ -81,12 +130,13 @@ const ALL: &str =
     "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at, reactivated_at
      FROM people ORDER BY created_at, id";
 
-fn person_from_row(row: &Row) -> Result<Person> {
+fn person_from_row(conn: &dyn Db, row: &Row) -> Result<Person> {
+    let id = parse_id(row.text(0)?);
     Ok(Person {
-        id: parse_id(row.text(0)?),
+        id,
         role: parse_role(row.text(1)?),
-        name: row.opt_text(2)?.map(str::to_owned),
-        display_name: row.string(3)?,
+        name: row.opt_stored(2)?.map(|n| open_name(conn, id, n)).transpose()?,
+        display_name: open_name(conn, id, row.stored(3)?)?,
         secret_hash: row.opt_text(4)?.map(str::to_owned),
         token_version: row.int(5)?,
         deactivated_at: row.opt_int(6)?,
@@ -106,72 +156,103 @@ pub fn create(
 ) -> Result<PersonId> {
     let id = PersonId(Uuid::now_v7());
     conn.execute(
-        "INSERT INTO people (id, role, name, display_name, secret_hash, created_at, secret_set_at, sign_in_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO people (id, role, name, display_name, secret_hash, created_at, secret_set_at, sign_in_key, names_sealed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, TRUE)",
         &[
             id.to_string().into(),
             role_str(role).into(),
-            name.into(),
-            display_name.into(),
+            name.map(|n| sealed_name(conn, id, n)).transpose()?.unwrap_or(Value::Null),
+            sealed_name(conn, id, display_name)?,
             secret_hash.into(),
             now.into(),
             secret_hash.map(|_| now).into(),
-            name.map(sign_in_key).into(),
+            name.map(|n| name_hash(conn, n)).into(),
         ],
     )?;
     Ok(id)
 }
 
-/// People whose names are from before schema 28 and have no sign-in key yet, the longest
-/// standing first (of two names that now match, the one taken first keeps it).
-const UNKEYED: &str =
-    "SELECT id, name FROM people WHERE name IS NOT NULL AND sign_in_key IS NULL ORDER BY created_at, id";
+/// People whose names were stored before they were sealed (before schema 29), or who have no
+/// sign-in key though they have a name (from before schema 28, or kept without one below), the
+/// longest standing first: of two names that now match, the one taken first keeps it.
+const UNSEALED: &str = "SELECT id, name, display_name, names_sealed FROM people
+     WHERE NOT names_sealed OR (name IS NOT NULL AND sign_in_key IS NULL)
+     ORDER BY created_at, id";
 
-/// Whether any name still needs its sign-in key (a read, so commands run beside a serving
+/// Whether any name still needs sealing or keying (a read, so commands run beside a serving
 /// server don't queue for SQLite's one writer when there is nothing to do).
-pub fn unkeyed_names(db: &dyn Db) -> Result<bool> {
-    Ok(db.query_opt("SELECT 1 FROM people WHERE name IS NOT NULL AND sign_in_key IS NULL LIMIT 1", &[])?.is_some())
+pub fn unsealed_names(db: &dyn Db) -> Result<bool> {
+    Ok(db
+        .query_opt(
+            "SELECT 1 FROM people WHERE NOT names_sealed OR (name IS NOT NULL AND sign_in_key IS NULL) LIMIT 1",
+            &[],
+        )?
+        .is_some())
 }
 
-/// Gives every name from before schema 28 its sign-in key; returns how many. Two names that
-/// differ only in capitals SQLite didn't know ("ÉMILE", "Émile") or in how an accent was
-/// encoded can't share a key: the later is left without one (it can't sign in by name) and the
-/// log says what to do.
-pub fn fill_sign_in_keys(db: &dyn Db) -> Result<usize> {
-    let mut filled = 0;
-    for row in &db.query(UNKEYED, &[])? {
-        let (id, key) = (row.text(0)?, sign_in_key(row.text(1)?));
-        if db.query_opt("SELECT 1 FROM people WHERE sign_in_key = ?1", &[key.as_str().into()])?.is_some() {
+/// Seals the names stored before they were sealed, and keys each sign-in name by the data key;
+/// returns how many people. Two names that differ only in capitals SQLite didn't know ("ÉMILE",
+/// "Émile") or in how an accent was encoded can't share a key: the later is left without one
+/// (it can't sign in by name) and the log says what to do.
+pub fn seal_names(db: &dyn Db) -> Result<usize> {
+    let mut sealed = 0;
+    for row in &db.query(UNSEALED, &[])? {
+        let id = parse_id(row.text(0)?);
+        // Plain, as stored before, or opened.
+        let as_stored = |stored: Stored<'_>| match (row.bool(3)?, stored) {
+            (false, Stored::Text(plain)) => Ok(plain.to_owned()),
+            (_, stored) => open_name(db, id, stored),
+        };
+        let name = row.opt_stored(1)?.map(as_stored).transpose()?;
+        let display_name = as_stored(row.stored(2)?)?;
+        let mut key = name.as_deref().map(|n| name_hash(db, n));
+        if let Some(k) = &key
+            && db
+                .query_opt(
+                    "SELECT 1 FROM people WHERE sign_in_key = ?1 AND id != ?2",
+                    &[k.into(), id.to_string().into()],
+                )?
+                .is_some()
+        {
             tracing::error!(
-                person = id,
+                person = %id,
                 "two people's sign-in names differ only in capitals or in how their letters are encoded, \
                  so this person can't sign in by name: give a young person a new invite code (they choose \
                  a name when they join with it); add a member of staff again under another name"
             );
-            continue;
+            key = None;
         }
-        db.execute("UPDATE people SET sign_in_key = ?2 WHERE id = ?1", &[id.into(), key.into()])?;
-        filled += 1;
+        db.execute(
+            "UPDATE people SET name = ?2, display_name = ?3, sign_in_key = ?4, names_sealed = TRUE WHERE id = ?1",
+            &[
+                id.to_string().into(),
+                name.as_deref().map(|n| sealed_name(db, id, n)).transpose()?.unwrap_or(Value::Null),
+                sealed_name(db, id, &display_name)?,
+                key.into(),
+            ],
+        )?;
+        sealed += 1;
     }
-    Ok(filled)
+    Ok(sealed)
 }
 
-/// Whoever signs in as `name`, however it is capitalised or encoded.
+/// Whoever signs in as `name`, however it is capitalised or encoded: looked for under the
+/// current data key, then under any older one still loaded (a rotation under way).
 pub fn by_name(conn: &dyn Db, name: &str) -> Result<Option<Person>> {
-    by_sign_in_key(conn, &sign_in_key(name))
-}
-
-/// Whoever has the sign-in key `key` (see `sign_in_key`), for a caller that made it already.
-pub fn by_sign_in_key(conn: &dyn Db, key: &str) -> Result<Option<Person>> {
-    conn.query_opt(BY_NAME, &[key.into()])?.as_ref().map(person_from_row).transpose()
+    for key in conn.keyring().name_keys(&sign_in_key(name)) {
+        if let Some(row) = conn.query_opt(BY_NAME, &[key.into()])? {
+            return person_from_row(conn, &row).map(Some);
+        }
+    }
+    Ok(None)
 }
 
 pub fn by_id(conn: &dyn Db, id: PersonId) -> Result<Option<Person>> {
-    conn.query_opt(BY_ID, &[id.to_string().into()])?.as_ref().map(person_from_row).transpose()
+    conn.query_opt(BY_ID, &[id.to_string().into()])?.as_ref().map(|r| person_from_row(conn, r)).transpose()
 }
 
 pub fn list(conn: &dyn Db) -> Result<Vec<Person>> {
-    conn.query(ALL, &[])?.iter().map(person_from_row).collect()
+    conn.query(ALL, &[])?.iter().map(|r| person_from_row(conn, r)).collect()
 }
 
 /// Deactivates or reactivates someone at `at`; false if there is no such person.
@@ -236,8 +317,15 @@ pub fn set_duty_worker(conn: &dyn Db, worker: Option<PersonId>) -> Result<()> {
 
 pub fn set_credentials(conn: &dyn Db, id: PersonId, name: &str, secret_hash: &str, now: i64) -> Result<()> {
     conn.execute(
-        "UPDATE people SET name = ?2, secret_hash = ?3, display_name = ?2, secret_set_at = ?4, sign_in_key = ?5 WHERE id = ?1",
-        &[id.to_string().into(), name.into(), secret_hash.into(), now.into(), sign_in_key(name).into()],
+        "UPDATE people SET name = ?2, secret_hash = ?3, display_name = ?4, secret_set_at = ?5, sign_in_key = ?6 WHERE id = ?1",
+        &[
+            id.to_string().into(),
+            sealed_name(conn, id, name)?,
+            secret_hash.into(),
+            sealed_name(conn, id, name)?,
+            now.into(),
+            name_hash(conn, name).into(),
+        ],
     )?;
     Ok(())
 }
@@ -325,20 +413,19 @@ fn time_of_pair(conn: &dyn Db, sql: &str, worker: PersonId, young_person: Person
     row.map(|r| r.int(0)).transpose()
 }
 
-fn id_and_name(row: &Row) -> Result<(PersonId, String)> {
-    Ok((parse_id(row.text(0)?), row.string(1)?))
-}
-
-/// (id, display name) of the workers assigned to a young person.
+/// (id, display name) of the workers assigned to a young person, in order of their names.
 pub fn workers_of(conn: &dyn Db, young_person: PersonId) -> Result<Vec<(PersonId, String)>> {
-    conn.query(
-        "SELECT p.id, p.display_name FROM assignments a JOIN people p ON p.id = a.worker_id
-         WHERE a.young_person_id = ?1 ORDER BY p.display_name",
-        &[young_person.to_string().into()],
-    )?
-    .iter()
-    .map(id_and_name)
-    .collect()
+    let mut workers = conn
+        .query(
+            "SELECT p.id, p.display_name FROM assignments a JOIN people p ON p.id = a.worker_id
+             WHERE a.young_person_id = ?1",
+            &[young_person.to_string().into()],
+        )?
+        .iter()
+        .map(|row| Ok((parse_id(row.text(0)?), name_in(conn, row, 0, 1)?)))
+        .collect::<Result<Vec<_>>>()?;
+    in_name_order(&mut workers, |(id, name)| (name.as_str(), *id));
+    Ok(workers)
 }
 
 /// One young person in a key worker's caseload.
@@ -353,26 +440,29 @@ pub struct CaseloadEntry {
     pub looked_at: Option<i64>,
 }
 
-/// The young people assigned to a worker. (Someone invited has no sign-in name until they use
-/// their code.)
+/// The young people assigned to a worker, in order of their names. (Someone invited has no
+/// sign-in name until they use their code.)
 pub fn caseload_of(conn: &dyn Db, worker: PersonId) -> Result<Vec<CaseloadEntry>> {
-    conn.query(
-        "SELECT p.id, p.display_name, p.name IS NOT NULL, p.case_closed_at, a.looked_at
-         FROM assignments a JOIN people p ON p.id = a.young_person_id
-         WHERE a.worker_id = ?1 ORDER BY p.display_name",
-        &[worker.to_string().into()],
-    )?
-    .iter()
-    .map(|row| {
-        Ok(CaseloadEntry {
-            id: parse_id(row.text(0)?),
-            display_name: row.string(1)?,
-            joined: row.bool(2)?,
-            case_closed_at: row.opt_int(3)?,
-            looked_at: row.opt_int(4)?,
+    let mut caseload = conn
+        .query(
+            "SELECT p.id, p.display_name, p.name IS NOT NULL, p.case_closed_at, a.looked_at
+             FROM assignments a JOIN people p ON p.id = a.young_person_id
+             WHERE a.worker_id = ?1",
+            &[worker.to_string().into()],
+        )?
+        .iter()
+        .map(|row| {
+            Ok(CaseloadEntry {
+                id: parse_id(row.text(0)?),
+                display_name: name_in(conn, row, 0, 1)?,
+                joined: row.bool(2)?,
+                case_closed_at: row.opt_int(3)?,
+                looked_at: row.opt_int(4)?,
+            })
         })
-    })
-    .collect()
+        .collect::<Result<Vec<_>>>()?;
+    in_name_order(&mut caseload, |e| (e.display_name.as_str(), e.id));
+    Ok(caseload)
 }
 
 /// Notes that `worker` has seen `young_person`'s things up to changes made at `at` (unix ms); an
@@ -500,18 +590,23 @@ pub fn live_sessions(conn: &dyn Db, person: PersonId, at: SignedInAt) -> Result<
     .collect()
 }
 
-/// Young people who share at least one thing with the team, for drop-in staff.
+/// Young people who share at least one thing with the team, for drop-in staff, in order of
+/// their names.
 pub fn sharing_with_team(conn: &dyn Db, staff: PersonId) -> Result<Vec<TeamEntry>> {
-    conn.query(
-        "SELECT p.id, p.display_name, l.looked_at FROM people p
-         LEFT JOIN team_looks l ON l.young_person_id = p.id AND l.staff_id = ?1
-         WHERE EXISTS (SELECT 1 FROM records r WHERE r.owner_id = p.id AND r.visibility = 'team' AND NOT r.deleted)
-         ORDER BY p.display_name",
-        &[staff.to_string().into()],
-    )?
-    .iter()
-    .map(|row| Ok(TeamEntry { id: parse_id(row.text(0)?), display_name: row.string(1)?, looked_at: row.opt_int(2)? }))
-    .collect()
+    let mut team = conn
+        .query(
+            "SELECT p.id, p.display_name, l.looked_at FROM people p
+             LEFT JOIN team_looks l ON l.young_person_id = p.id AND l.staff_id = ?1
+             WHERE EXISTS (SELECT 1 FROM records r WHERE r.owner_id = p.id AND r.visibility = 'team' AND NOT r.deleted)",
+            &[staff.to_string().into()],
+        )?
+        .iter()
+        .map(|row| {
+            Ok(TeamEntry { id: parse_id(row.text(0)?), display_name: name_in(conn, row, 0, 1)?, looked_at: row.opt_int(2)? })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    in_name_order(&mut team, |e| (e.display_name.as_str(), e.id));
+    Ok(team)
 }
 
 /// One young person who shares something with the team, as a drop-in staff member sees them.
@@ -542,23 +637,29 @@ pub fn mark_team_looked(conn: &dyn Db, staff: PersonId, young_person: PersonId, 
     Ok(true)
 }
 
-/// Every young person with the key workers assigned to them, for admins.
+/// Every young person with the key workers assigned to them, for admins, in order of their
+/// names (and each one's workers in order of theirs).
 pub fn assignment_table(conn: &dyn Db) -> Result<Vec<AssignedRow>> {
     let rows = conn.query(
         "SELECT y.id, y.display_name, w.id, w.display_name FROM people y
          LEFT JOIN assignments a ON a.young_person_id = y.id LEFT JOIN people w ON w.id = a.worker_id
-         WHERE y.role = 'young_person' ORDER BY y.display_name, y.id, w.display_name",
+         WHERE y.role = 'young_person' ORDER BY y.id",
         &[],
     )?;
     let mut table: Vec<AssignedRow> = Vec::new();
     for r in &rows {
         let id = parse_id(r.text(0)?);
         if table.last().is_none_or(|(last, _, _)| *last != id) {
-            table.push((id, r.string(1)?, Vec::new()));
+            table.push((id, name_in(conn, r, 0, 1)?, Vec::new()));
         }
-        if let (Some(w), Some(name)) = (r.opt_text(2)?, r.opt_text(3)?) {
-            table.last_mut().expect("pushed above").2.push((parse_id(w), name.to_owned()));
+        if let Some(w) = r.opt_text(2)? {
+            let worker = (parse_id(w), name_in(conn, r, 2, 3)?);
+            table.last_mut().expect("pushed above").2.push(worker);
         }
+    }
+    in_name_order(&mut table, |(id, name, _)| (name.as_str(), *id));
+    for (_, _, workers) in &mut table {
+        in_name_order(workers, |(id, name)| (name.as_str(), *id));
     }
     Ok(table)
 }

@@ -50,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0021_session_device_kind.sql"),
     include_str!("migrations/postgres/0022_working_hours.sql"),
     include_str!("migrations/postgres/0023_sign_in_keys.sql"),
+    include_str!("migrations/postgres/0024_sealed_names.sql"),
 ];
 /// The channel live notices travel on between replicas.
 pub const CHANNEL: &str = "tandem_changes";

@@ -7,9 +7,12 @@
 //!    changed it sealed it under the new key.
 //! 3. Passes repeat until none is left under an old key (a replica slow to notice the new key
 //!    could still have written one), then the old keys are taken out of the file.
+//!
+//! People's names go the same way, each with its sign-in key made again under the new key
+//! (sign-in looks under every key loaded meanwhile, so nobody is locked out mid-rotation).
 
-use super::Store;
-use super::sql::Db;
+use super::sql::{Db, Value};
+use super::{Store, people};
 use crate::error::{ApiError, Result};
 use std::time::Duration;
 
@@ -25,6 +28,17 @@ const SELECT: &str = "SELECT id, body FROM records WHERE id > ?1 AND body IS NOT
 /// A body re-sealed, unless it changed meanwhile.
 const UPDATE: &str = "UPDATE records SET body = ?2 WHERE id = ?1 AND body = ?3";
 
+/// People's names after `?1`, in id order.
+const SELECT_PEOPLE: &str =
+    "SELECT id, name, display_name, sign_in_key FROM people WHERE id > ?1 AND names_sealed ORDER BY id LIMIT ?2";
+/// A person's names re-sealed and their sign-in key made again, unless they changed meanwhile
+/// (they joined, or chose another name).
+const UPDATE_PEOPLE: &str = "UPDATE people SET name = ?2, display_name = ?3, sign_in_key = ?4
+     WHERE id = ?1 AND display_name = ?5 AND (sign_in_key = ?6 OR (sign_in_key IS NULL AND ?6 IS NULL))";
+
+/// What one batch did: values found under an old key, and the last id seen (`None` past the end).
+type Batch = (u64, Option<String>);
+
 /// Adds a new key, re-seals everything under it, retires the old keys. Returns how many values
 /// were re-sealed.
 pub async fn rotate_key(store: &Store) -> Result<u64> {
@@ -34,16 +48,7 @@ pub async fn rotate_key(store: &Store) -> Result<u64> {
     tokio::time::sleep(NOTICE).await;
     let mut resealed = 0;
     loop {
-        let mut stale = 0;
-        let mut after = String::new();
-        loop {
-            let (sealed, last) = reseal_with_retries(store, after.clone()).await?;
-            stale += sealed;
-            match last {
-                Some(last) => after = last,
-                None => break,
-            }
-        }
+        let stale = pass(store, reseal_batch).await? + pass(store, reseal_people).await?;
         resealed += stale;
         if stale == 0 {
             break;
@@ -54,13 +59,26 @@ pub async fn rotate_key(store: &Store) -> Result<u64> {
     Ok(resealed)
 }
 
+/// One pass over a table, a batch at a time: how many values were found under an old key.
+async fn pass(store: &Store, batch: fn(&dyn Db, &str) -> Result<Batch>) -> Result<u64> {
+    let (mut stale, mut after) = (0, String::new());
+    loop {
+        let (sealed, last) = reseal_with_retries(store, after.clone(), batch).await?;
+        stale += sealed;
+        match last {
+            Some(last) => after = last,
+            None => return Ok(stale),
+        }
+    }
+}
+
 /// A batch that found the database busy (the server holding SQLite's one writer slot, or a
 /// PostgreSQL restart) is tried again: rotation is slow work and can wait its turn.
-async fn reseal_with_retries(store: &Store, from: String) -> Result<(u64, Option<String>)> {
+async fn reseal_with_retries(store: &Store, from: String, batch: fn(&dyn Db, &str) -> Result<Batch>) -> Result<Batch> {
     let mut attempts = 0;
     loop {
         let from = from.clone();
-        match store.write(move |db| reseal_batch(db, &from)).await {
+        match store.write(move |db| batch(db, &from)).await {
             Err(ApiError::StorageUnavailable(cause)) if attempts < BUSY_RETRIES => {
                 attempts += 1;
                 tracing::debug!(%cause, attempts, "database busy; re-sealing this batch again shortly");
@@ -74,7 +92,7 @@ async fn reseal_with_retries(store: &Store, from: String) -> Result<(u64, Option
 /// One batch after the id `after`: (bodies found under an old key, the last id seen or `None`
 /// past the end). A stale body that changed meanwhile is counted but not written: the next pass
 /// looks again.
-fn reseal_batch(db: &dyn Db, after: &str) -> Result<(u64, Option<String>)> {
+fn reseal_batch(db: &dyn Db, after: &str) -> Result<Batch> {
     let rows = db.query(SELECT, &[after.into(), BATCH.into()])?;
     let mut sealed = 0;
     let mut last = None;
@@ -86,6 +104,38 @@ fn reseal_batch(db: &dyn Db, after: &str) -> Result<(u64, Option<String>)> {
             sealed += 1;
         }
         last = Some(id);
+    }
+    Ok((sealed, last))
+}
+
+/// One batch of people after the id `after`, as `reseal_batch` does for records: their names
+/// re-sealed, and their sign-in key made again under the current key.
+fn reseal_people(db: &dyn Db, after: &str) -> Result<Batch> {
+    let rows = db.query(SELECT_PEOPLE, &[after.into(), BATCH.into()])?;
+    let mut sealed = 0;
+    let mut last = None;
+    for row in &rows {
+        let id = people::parse_id(row.text(0)?);
+        let shown = row.stored(2)?;
+        if !db.keyring().is_current(shown) {
+            let name = row.opt_stored(1)?.map(|n| people::open_name(db, id, n)).transpose()?;
+            let old_key = row.opt_text(3)?;
+            // One left without a key (its name matched an older one's) stays without one.
+            let key = old_key.and(name.as_deref()).map(|n| people::name_hash(db, n));
+            db.execute(
+                UPDATE_PEOPLE,
+                &[
+                    id.to_string().into(),
+                    name.as_deref().map(|n| people::sealed_name(db, id, n)).transpose()?.unwrap_or(Value::Null),
+                    people::sealed_name(db, id, &people::open_name(db, id, shown)?)?,
+                    key.into(),
+                    row.0[2].clone(),
+                    old_key.into(),
+                ],
+            )?;
+            sealed += 1;
+        }
+        last = Some(row.string(0)?);
     }
     Ok((sealed, last))
 }

@@ -1,6 +1,7 @@
-//! Words at rest: every record's fields and kept conflicts are sealed with AES-256-GCM under a data
-//! key kept in a file outside the database (like the token signing key), so a copy of the
-//! database, a backup or a `pg_dump` holds no words without that file.
+//! Words at rest: every record's fields and kept conflicts, and every person's names, are sealed
+//! with AES-256-GCM under a data key kept in a file outside the database (like the token signing
+//! key), so a copy of the database, a backup or a `pg_dump` holds no words and names nobody
+//! without that file.
 //!
 //! The key file holds one key per line, `ID BASE64`; the last is the one new writes use, the
 //! others still open what they sealed until `tandem rotate-key` has re-sealed it all. A sealed
@@ -41,7 +42,8 @@ const PREFIX_V1: &str = "s1.";
 /// Finds a row if anything in the database is sealed (so a missing key file is an error).
 /// (Rows of the per-field tables from before schema 14 count until they are folded.)
 pub const ANY_SEALED: &str = "SELECT 1 FROM records WHERE CAST(body AS TEXT) LIKE 's_.%'
-     UNION ALL SELECT 1 FROM fields WHERE state LIKE 's_.%' UNION ALL SELECT 1 FROM conflicts WHERE state LIKE 's_.%' LIMIT 1";
+     UNION ALL SELECT 1 FROM fields WHERE state LIKE 's_.%' UNION ALL SELECT 1 FROM conflicts WHERE state LIKE 's_.%'
+     UNION ALL SELECT 1 FROM people WHERE names_sealed LIMIT 1";
 
 /// One data key, as each format uses it.
 struct Key {
@@ -148,12 +150,23 @@ impl Keyring {
         self.keys.read().unwrap_or_else(|p| p.into_inner()).list.last().map_or(0, |k| k.id)
     }
 
-    /// What a sign-in attempt on `name` is counted under: a hash keyed by the current data key.
-    /// After a key rotation the count starts again, as it does when a lockout ends.
+    /// What a sign-in name (`people::sign_in_key`) is found and counted under: a hash keyed by
+    /// the current data key, so neither the people table nor the count of failed attempts
+    /// holds a name, and neither can be reversed by hashing a list of first names. After a key
+    /// rotation a count of failures starts again, as it does when a lockout ends.
     pub fn name_key(&self, name: &str) -> String {
         let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
         let secret = keys.list.last().map_or([0; 32], |k| k.names);
         B64.encode(Sha256::new().chain_update(secret).chain_update(name.as_bytes()).finalize())
+    }
+
+    /// What `name_key` gives under every key loaded, the current first: a person is found by
+    /// the key their row was given, which `rotate-key` moves to the new data key a batch at a
+    /// time, so during a rotation either may be the one stored.
+    pub fn name_keys(&self, name: &str) -> Vec<String> {
+        let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
+        let hash = |k: &Key| B64.encode(Sha256::new().chain_update(k.names).chain_update(name.as_bytes()).finalize());
+        keys.list.iter().rev().map(hash).collect()
     }
 
     /// Seals `plain` for the record `context`.

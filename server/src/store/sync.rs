@@ -645,18 +645,21 @@ pub fn caseload_summary(conn: &dyn Db, worker: PersonId) -> Result<Vec<CaseloadS
                 (SELECT coalesce(max(changed_seq), 0) FROM records r WHERE r.owner_id = p.id AND r.visibility != 'private'),
                 a.looked_at
          FROM assignments a JOIN people p ON p.id = a.young_person_id
-         WHERE a.worker_id = ?1 ORDER BY p.display_name",
+         WHERE a.worker_id = ?1",
         &[worker.to_string().into()],
     )?;
-    rows.iter()
+    let mut caseload = rows
+        .iter()
         .map(|r| {
             Ok(CaseloadSummary {
                 id: people::parse_id(r.text(0)?),
-                display_name: r.string(1)?,
+                display_name: people::name_in(conn, r, 0, 1)?,
                 shared: r.int(2)?,
                 latest_change: r.int(3)?,
                 looked_at: r.opt_int(4)?,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    people::in_name_order(&mut caseload, |c| (c.display_name.as_str(), c.id));
+    Ok(caseload)
 }
