@@ -493,6 +493,27 @@ async fn a_wrong_invite_code_never_says_whether_a_name_is_taken() {
 }
 
 #[tokio::test]
+async fn a_real_invite_code_cant_be_used_to_list_who_is_supported() {
+    let settings =
+        tandem_server::config::Settings { failure_delay_ms: 0, address_failure_limit: 3, ..Default::default() };
+    let server = TestServer::start_with(settings).await;
+    let c = server.device();
+    let join = |name: &str| json!({"code": server.invite_code, "name": name, "secret": "2580", "device": c.device});
+    // A code found on a lost card, tried with the names of people who might be supported: each
+    // taken one is refused (the young person holding it must choose another) and counted.
+    for name in ["ash", "kai", "mo"] {
+        assert_eq!(c.call(Method::POST, "/api/auth/join", Some(join(name))).await.0, StatusCode::CONFLICT, "{name}");
+    }
+    let (status, body) = c.call(Method::POST, "/api/auth/join", Some(join("robin"))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "stopped, as after wrong codes: {body}");
+    let (status, _) = server
+        .device()
+        .call(Method::POST, "/api/auth/sign-in", Some(json!({"name": "kai", "secret": KAI.1, "device": c.device})))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "one count for the address");
+}
+
+#[tokio::test]
 async fn failed_sign_ins_are_forgotten_once_they_no_longer_count() {
     let server = TestServer::start().await;
     let c = server.device();

@@ -185,6 +185,7 @@ fn issue(
 
 const WRONG_CODE: ApiError =
     ApiError::Unauthorized("that invite code isn't right, or has run out; ask your worker for a new one");
+const NAME_TAKEN: ApiError = ApiError::Conflict("that name is taken; try another");
 
 const SOMEONE_ELSES_CODE: ApiError = ApiError::Forbidden(
     "this phone holds someone else's things, and that code is for another person; it has not been used",
@@ -272,7 +273,7 @@ pub async fn join(
             }
             // A code for someone who joined before resets their PIN (and may keep their name).
             if people::by_name(tx, &name)?.is_some_and(|p| p.id != yp) {
-                return Err(ApiError::Conflict("that name is taken; try another"));
+                return Err(NAME_TAKEN);
             }
             let before = people::by_id(tx, yp)?;
             // Deactivation retires their codes; this holds even for one that slipped past.
@@ -288,8 +289,15 @@ pub async fn join(
             let tokens = open_session(tx, &st, &person, (req.device, kind.as_deref()), None)?;
             Ok((tokens, reset, now))
         })
-        .await?;
-    let (tokens, reset, at) = joined;
+        .await;
+    // Whoever holds a real code learns whether a name is taken, and keeps the code to try
+    // another: each refusal counts against their address as a wrong code does, so a code found
+    // on a lost card can't be used to list who is supported.
+    if let Err(ApiError::Conflict(_)) = &joined {
+        state.store.write(move |tx| people::address_failed(tx, &address, ADDRESS_WINDOW_MS, store::now_ms())).await?;
+        tokio::time::sleep(std::time::Duration::from_millis(state.settings.failure_delay_ms)).await;
+    }
+    let (tokens, reset, at) = joined?;
     // A PIN chosen again (a first one: a copy from before holds none to stop working).
     if reset {
         let person = tokens.person;
