@@ -493,6 +493,29 @@ async fn a_wrong_invite_code_never_says_whether_a_name_is_taken() {
 }
 
 #[tokio::test]
+async fn a_young_persons_sign_in_names_their_key_workers_so_a_new_phone_needn_t_wait_to_ask() {
+    let server = TestServer::start().await;
+    let c = server.device();
+    let sign_in = |name: &str, secret: &str| json!({"name": name, "secret": secret, "device": c.device});
+    let (status, ash) = c.call(Method::POST, "/api/auth/sign-in", Some(sign_in(ASH.0, ASH.1))).await;
+    assert_eq!(status, StatusCode::OK, "{ash}");
+    let (_, me) = server.signed_in(ASH.0, ASH.1).await.call(Method::GET, "/api/me", None).await;
+    assert_eq!(ash["workers"], me["workers"], "as /api/me names them");
+    assert_eq!(ash["workers"][0]["display_name"], "Sam", "{ash}");
+    // Joining with a code from Sam: Sam, from the first answer.
+    let join = json!({"code": server.invite_code, "name": "robin", "secret": "2580", "device": c.device});
+    let (status, robin) = c.call(Method::POST, "/api/auth/join", Some(join)).await;
+    assert_eq!(status, StatusCode::OK, "{robin}");
+    assert_eq!(robin["workers"][0]["display_name"], "Sam", "{robin}");
+    // Staff are told nothing of the kind (their caseload is /api/me's), nor is a renewal.
+    let (_, sam) = c.call(Method::POST, "/api/auth/sign-in", Some(sign_in(SAM.0, SAM.1))).await;
+    assert!(sam.get("workers").is_none(), "{sam}");
+    let (_, renewed) =
+        c.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": ash["refresh_token"]}))).await;
+    assert!(renewed.get("workers").is_none() && renewed.get("access_token").is_some(), "{renewed}");
+}
+
+#[tokio::test]
 async fn a_real_invite_code_cant_be_used_to_list_who_is_supported() {
     let settings =
         tandem_server::config::Settings { failure_delay_ms: 0, address_failure_limit: 3, ..Default::default() };

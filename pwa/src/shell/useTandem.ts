@@ -259,8 +259,10 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     if (!mgr.access) await mgr.refresh().catch(() => null);
     // Who they work with is asked for beside the first sync, not before it: on a weak signal
     // that was a round trip (or a stalled request's 30 s) before anything was sent or fetched.
-    // A new device, which knows nobody yet, shows nothing pulled until it has the answer, so
-    // no card says "no key worker" for a moment; a device that knows shows what it has now.
+    // A device that knows shows what it has now (a young person's new phone knows their
+    // workers from the sign-in's answer); one that knows nobody yet (staff, whose caseload only
+    // this answer gives) shows nothing pulled until it has the answer, so no card says "no key
+    // worker" for a moment.
     const knew = (await d.get('meta', 'me')) !== undefined;
     const loadingMe = loadMe(d, mgr);
     if (!knew) meKnown = loadingMe;

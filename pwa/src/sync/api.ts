@@ -30,6 +30,8 @@ export interface Tokens {
   tablet?: string;
   /** Which copy of the server's data signed this in: another one later means a restore. */
   generation?: string;
+  /** A young person's key workers, at sign-in and join (as `GET /api/me` names them). */
+  workers?: { id: string; display_name: string }[];
 }
 
 export interface Auth {

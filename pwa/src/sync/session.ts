@@ -41,6 +41,12 @@ export class SessionManager implements Auth {
     };
     this.access = tokens.access_token;
     await this.db.put('meta', session, 'session');
+    // A young person's key workers come with their sign-in: until `GET /api/me` answers (a
+    // request one bar of signal can hold for half a minute), they are what a new phone knows,
+    // so what its first pull brings shows at once with who can see it.
+    if (tokens.workers && (await this.db.get('meta', 'me')) === undefined) {
+      await this.db.put('meta', { workers: tokens.workers, caseload: [] }, 'me');
+    }
     // Asked at every sign-in and renewal, until the browser promises: Chrome decides by how
     // Tandem is used (added to the home screen, opened often), which changes over time.
     if (keepsWords(session)) void askToKeep();

@@ -97,6 +97,11 @@ pub struct Tokens {
     /// refresh is refused and the server's generation has changed, the server was restored from
     /// a backup, and the device keeps what it holds to give back rather than forgetting it.
     pub generation: String,
+    /// A young person's key workers, as `GET /api/me` names them, at sign-in and join: a new
+    /// phone knows who can see their shared things from its first pull, without waiting for
+    /// that second request (on one bar of signal, one that can hang).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<Vec<crate::http::me::PersonRef>>,
 }
 
 pub const PIN_MIN: usize = 4;
@@ -148,7 +153,11 @@ fn open_session(
     let device = device.to_string();
     let on = people::SessionDevice { id: &device, kind, tablet: tablet.as_ref().map(|t| t.0.as_str()) };
     let sid = people::create_session(conn, person.id, on, now)?;
-    Ok(Tokens { tablet: tablet.map(|t| t.1), ..issue(conn, state, person, &sid, now)? })
+    let workers = match person.role {
+        Role::YoungPerson => Some(crate::http::me::refs(people::workers_of(conn, person.id)?)),
+        _ => None,
+    };
+    Ok(Tokens { tablet: tablet.map(|t| t.1), workers, ..issue(conn, state, person, &sid, now)? })
 }
 
 fn issue(
@@ -180,6 +189,7 @@ fn issue(
         must_change_password: person.must_change_password,
         tablet: None,
         generation: crate::store::generation::current(conn)?,
+        workers: None,
     })
 }
 

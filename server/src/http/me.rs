@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/me/sessions/{session}/end", post(end_my_session))
 }
 
-#[derive(Clone, Serialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct PersonRef {
     #[schema(value_type = String, format = Uuid)]
     pub id: PersonId,
@@ -97,7 +97,7 @@ impl PersonRef {
     }
 }
 
-fn refs(list: Vec<(PersonId, String)>) -> Vec<PersonRef> {
+pub fn refs(list: Vec<(PersonId, String)>) -> Vec<PersonRef> {
     list.into_iter().map(|(id, display_name)| PersonRef::new(id, display_name)).collect()
 }
 
