@@ -208,29 +208,9 @@ async fn rotating_the_data_key_while_phones_push_loses_nothing_and_retires_the_o
     let keys = std::fs::read_to_string(server.data_key_path()).unwrap();
     assert_eq!(keys.lines().count(), 1, "only the new key is left");
     assert!(keys.starts_with("2 "), "{keys}");
-    let (total, sealed_new) = server
-        .store
-        .read(|db| {
-            let row = db.query_one(
-                "SELECT count(*), CAST(coalesce(sum(CASE WHEN CAST(body AS TEXT) LIKE 's3.2.%' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM records",
-                &[],
-            )?;
-            Ok((row.int(0)?, row.int(1)?))
-        })
-        .await
-        .unwrap();
+    let (total, sealed_new) = under_key_2(&server, "body", "records").await;
     assert_eq!(total, sealed_new, "every stored value is sealed under the new key");
-    let (people, names_new) = server
-        .store
-        .read(|db| {
-            let row = db.query_one(
-                "SELECT count(*), CAST(coalesce(sum(CASE WHEN CAST(display_name AS TEXT) LIKE 's3.2.%' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM people",
-                &[],
-            )?;
-            Ok((row.int(0)?, row.int(1)?))
-        })
-        .await
-        .unwrap();
+    let (people, names_new) = under_key_2(&server, "display_name", "people").await;
     assert_eq!(people, names_new, "every name is sealed under the new key");
     // Found by name under the new key, with the old one gone from the file.
     for (name, secret) in [ASH, SAM, ("Kai", KAI.1)] {
@@ -256,6 +236,21 @@ async fn rotating_the_data_key_while_phones_push_loses_nothing_and_retires_the_o
     let (status, _) = server.device().call(Method::GET, "/api/health", None).await;
     assert!(status.is_success());
     server.stop().await;
+}
+
+/// Rows of `table`, and how many of them hold `column` sealed under data key 2.
+async fn under_key_2(server: &TestServer, column: &str, table: &str) -> (i64, i64) {
+    let sql = format!(
+        "SELECT count(*), CAST(coalesce(sum(CASE WHEN CAST({column} AS TEXT) LIKE 's3.2.%' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM {table}"
+    );
+    server
+        .store
+        .read(move |db| {
+            let row = db.query_one(&sql, &[])?;
+            Ok((row.int(0)?, row.int(1)?))
+        })
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
