@@ -254,7 +254,7 @@ async fn under_key_2(server: &TestServer, column: &str, table: &str) -> (i64, i6
 }
 
 #[tokio::test]
-async fn names_typed_at_a_failed_sign_in_are_kept_only_under_a_keyed_hash() {
+async fn names_and_addresses_at_a_failed_sign_in_are_kept_only_under_a_keyed_hash() {
     let server = TestServer::start().await;
     let c = server.device();
     // Someone tries a young person's full name who has no account; it is counted toward a lockout.
@@ -273,5 +273,9 @@ async fn names_typed_at_a_failed_sign_in_are_kept_only_under_a_keyed_hash() {
     // A plain hash would be reversed by hashing a list of names: it must not be what is stored.
     let plain_hash = tandem_server::auth::tokens::hash_secret(&lowered);
     assert!(!contains(&copy, &plain_hash), "the attempts are keyed by an unkeyed hash of the name");
+    // And the address they came from (counted for its own limit) is kept the same way.
+    let rows = server.store.read(|db| db.query_one("SELECT count(*) FROM signin_failures", &[])?.int(0)).await.unwrap();
+    assert_eq!(rows, 1, "the address's failures are counted");
+    assert!(!contains(&copy, "127.0.0.1"), "the address is in a copy of the database");
     server.stop().await;
 }

@@ -846,8 +846,10 @@ pub fn session_state(conn: &dyn Db, session: &str, person: PersonId, token_versi
 /// Failed sign-ins from one network address within a window, kept in the database so the
 /// limit survives a restart and holds across replicas. `Some(seconds left)` once it is reached.
 pub fn address_blocked(conn: &dyn Db, address: &str, limit: i64, window_ms: i64, now: i64) -> Result<Option<i64>> {
-    let row =
-        conn.query_opt("SELECT failures, window_start FROM signin_failures WHERE address = ?1", &[address.into()])?;
+    let row = conn.query_opt(
+        "SELECT failures, window_start FROM signin_failures WHERE address = ?1",
+        &[address_key(conn, address).into()],
+    )?;
     let Some(row) = row else { return Ok(None) };
     let (failures, since) = (row.int(0)?, row.int(1)?);
     let left = since + window_ms - now;
@@ -883,13 +885,19 @@ pub fn has_old_sign_in_failures(conn: &dyn Db, (window_before, name_before, now)
     Ok(false)
 }
 
+/// What an address's failures are counted under: a hash keyed by the data key, as names are (an
+/// address is personal data, and IPv4 has few enough to hash them all).
+fn address_key(conn: &dyn Db, address: &str) -> String {
+    conn.keyring().name_key(&format!("network address {address}"))
+}
+
 pub fn address_failed(conn: &dyn Db, address: &str, window_ms: i64, now: i64) -> Result<()> {
     conn.execute(
         "INSERT INTO signin_failures (address, failures, window_start) VALUES (?1, 1, ?2)
          ON CONFLICT (address) DO UPDATE SET
              failures = CASE WHEN signin_failures.window_start <= ?3 THEN 1 ELSE signin_failures.failures + 1 END,
              window_start = CASE WHEN signin_failures.window_start <= ?3 THEN ?2 ELSE signin_failures.window_start END",
-        &[address.into(), now.into(), (now - window_ms).into()],
+        &[address_key(conn, address).into(), now.into(), (now - window_ms).into()],
     )?;
     Ok(())
 }
