@@ -115,14 +115,17 @@ impl Store {
         }
     }
 
-    /// After an erasure: makes sure the erased rows are gone from the files, not only from the
-    /// tables. SQLite empties its write-ahead log; PostgreSQL's dumps hold live rows only, and
-    /// autovacuum reclaims the dead ones.
+    /// After an erasure (or names sealed at a first start): makes sure the rows erased or
+    /// rewritten are gone from the files, not only from the tables. SQLite empties its
+    /// write-ahead log; PostgreSQL's dumps hold live rows only, and autovacuum reclaims the dead
+    /// ones.
     pub async fn forget_erased(&self) {
         if let Store::Sqlite(s) = self
             && !s.truncate_log().await
         {
-            tracing::warn!("the write-ahead log could not be emptied after an erasure; the erasure job tries again");
+            tracing::warn!(
+                "the write-ahead log could not be emptied of rows just erased or rewritten; the erasure job tries again"
+            );
         }
     }
 
