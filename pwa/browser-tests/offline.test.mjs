@@ -300,6 +300,30 @@ test("a phone's sync doesn't wait to hear who its worker is: a new phone knows f
   await context.close();
 });
 
+test("staff on a new device are told their list is on its way while it is asked for, never that it is empty", async () => {
+  // Sam supports kai, and kai shares things with the team.
+  for (const [name, secret, waiting, empty] of [
+    ['sam', 'demo-worker-pass', 'Getting the young people you support… They show here as soon as they arrive.', 'Nobody is assigned to you yet.'],
+    ['dropin', 'demo-dropin-pass', 'Getting what young people share with the team… It shows here as soon as it arrives.', 'Nobody has shared anything with the team yet.'],
+  ]) {
+    const context = await env.browser.newContext({ serviceWorkers: 'block' });
+    const page = await context.newPage();
+    let release;
+    const held = new Promise((resolve) => (release = resolve));
+    await page.route(/\/api\/me$/, async (route) => {
+      await held;
+      await route.continue().catch(() => undefined);
+    });
+    await signIn(page, env.server.base, name, secret);
+    await page.getByText(waiting).waitFor();
+    assert.equal(await page.getByText(empty).count(), 0, `${name}: an unanswered question is not an empty list`);
+    release();
+    await page.getByRole('button', { name: /Open kai/ }).waitFor();
+    assert.equal(await page.getByText(waiting).count(), 0);
+    await context.close();
+  }
+});
+
 test('words being typed are kept on the phone before Save, and come back after the page is lost', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();

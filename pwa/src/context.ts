@@ -87,6 +87,9 @@ export interface AppCtx {
   /** This device has fetched from the server at least once: until then, what others shared is
    *  not known here, and no count of it may say "none". */
   pulled: boolean;
+  /** Who this person works with (a worker's caseload, the team's list) is known on this device:
+   *  until then an empty list is not known to be empty. */
+  meKnown: boolean;
   /** Collision notices put away on this device ("OK"), by `collisionKey`. */
   putAway: string[];
   putAwayNotices(keys: string[]): void;

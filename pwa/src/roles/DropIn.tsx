@@ -15,7 +15,7 @@ function Team() {
       <h1>Shared with the team</h1>
       <p>What young people chose to share with everyone at the drop-in. Only what they shared with the team shows here.</p>
       {ctx.caseload.length === 0 ? (
-        <p>Nobody has shared anything with the team yet.</p>
+        <p>{ctx.meKnown ? 'Nobody has shared anything with the team yet.' : 'Getting what young people share with the team… It shows here as soon as it arrives.'}</p>
       ) : (
         <ul class="cards">
           {ctx.caseload.map((p) => {

@@ -20,7 +20,7 @@ export function Caseload() {
       <p>
         <button type="button" onClick={() => ctx.go({ name: 'invite' })}>Invite a young person</button>
       </p>
-      {ctx.caseload.length === 0 ? <p>Nobody is assigned to you yet.</p> : (
+      {ctx.caseload.length === 0 ? <p>{ctx.meKnown ? 'Nobody is assigned to you yet.' : 'Getting the young people you support… They show here as soon as they arrive.'}</p> : (
         <ul class="cards">
           {ctx.caseload.map((p) => {
             const shared = ctx.items.filter((i) => i.owner === p.id);

@@ -50,6 +50,13 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   itemsShown.current = items;
   const [rejected, setRejected] = useState<RejectedEntry[]>([]);
   const [me, setMe] = useState<Me>({ workers: [], caseload: [] });
+  /** Who this person works with is known here (kept from before, or just answered): until then
+   *  an empty caseload is not known to be empty. */
+  const [meKnown, setMeKnown] = useState(false);
+  const knowMe = (known: Me) => {
+    setMe(known);
+    setMeKnown(true);
+  };
   const [sync, setSync] = useState<SyncState>({ kind: 'idle', unsent: 0, lastSent: null });
   const [online, setOnline] = useState(navigator.onLine);
   /** Signing out would lose changes not sent yet, or words typed and not saved: asked first. */
@@ -116,7 +123,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setRejected(r);
     setSync((s) => ({ ...s, unsent: n }));
     const cached = (await d.get('meta', 'me')) as Me | undefined;
-    if (cached) setMe(cached);
+    if (cached) knowMe(cached);
     setUnlockCheck(((await d.get('meta', 'unlock')) as UnlockCheck | undefined) ?? null);
     setAlerts(await knownAlerts(d));
     setPending(await pendingAlerts(d));
@@ -220,7 +227,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     // After a `people` notice: one request at a time, and one more if notices came meanwhile.
     const reloadMe = coalesced(async () => {
       const fresh = await loadMe(d, mgr);
-      if (fresh && sessions.current === mgr) setMe(fresh);
+      if (fresh && sessions.current === mgr) knowMe(fresh);
     });
     // Staff back on this device may have looked at someone's page on another since.
     reloadMeOnReturn.current = keepsLooks(role) ? () => void reloadMe() : null;
@@ -272,7 +279,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     await refresh(d);
     // After the first drawing, which shows what this device knew.
     void loadingMe.then((fresh) => {
-      if (fresh && sessions.current === mgr) setMe(fresh);
+      if (fresh && sessions.current === mgr) knowMe(fresh);
     });
   };
 
@@ -425,6 +432,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       lastLooked,
       drafted,
       pulled,
+      meKnown,
       putAway,
       putAwayNotices: (keys: string[]) => {
         // Hidden once stored, so a reload straight after can't bring it back; hidden for now
@@ -504,7 +512,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         return null;
       },
     };
-  }, [db, session, items, rejected, me, sync, online, lastLooked, pulled, putAway, alerts, pending, save, drafted, phoneLock, welcome, removed]);
+  }, [db, session, items, rejected, me, meKnown, sync, online, lastLooked, pulled, putAway, alerts, pending, save, drafted, phoneLock, welcome, removed]);
   useAwayLock(phoneLock !== null && !!session && !session.sharedDevice, awayMs(), () => setPhoneLocked(true));
 
   // A lent tablet locks after two idle minutes and its visit then ends; a staff member's own
@@ -582,6 +590,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setSaveProblem(null);
     setRejected([]);
     setMe({ workers: [], caseload: [] });
+    setMeKnown(false);
     // Notices about this person's account: the next person on a shared tablet never sees them.
     setWorkersChanged(null);
     setNewSignIns([]);
