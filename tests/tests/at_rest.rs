@@ -74,15 +74,7 @@ async fn a_copy_of_the_database_names_nobody_and_everyone_still_signs_in_by_name
     assert!(!contains(&copy, &tandem_server::auth::tokens::hash_secret("tobiah fenwick")));
     // Found by name, in any capitals, and shown by name to the admin.
     for (name, secret) in [("TOBIAH FENWICK", "4826"), ("Wrenna.Holloway", "a first password for her")] {
-        let (status, body) = server
-            .device()
-            .call(
-                Method::POST,
-                "/api/auth/sign-in",
-                Some(json!({"name": name, "secret": secret, "device": phone.device})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{name}: {body}");
+        server.signed_in(name, secret).await;
     }
     let (_, people) = admin.call(Method::GET, "/api/admin/people", None).await;
     let names: Vec<&str> = people.as_array().unwrap().iter().filter_map(|p| p["display_name"].as_str()).collect();
