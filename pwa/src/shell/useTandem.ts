@@ -232,11 +232,11 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     // Staff back on this device may have looked at someone's page on another since.
     reloadMeOnReturn.current = keepsLooks(role) ? () => void reloadMe() : null;
     // What a pull brings is shown once this device knows who else sees it (below).
-    let meKnown: Promise<unknown> = Promise.resolve();
+    let meAnswered: Promise<unknown> = Promise.resolve();
     const e = new SyncEngine({
       db: d,
       auth: mgr,
-      onChange: (records) => void meKnown.then(() => whileOpen(d, () => refresh(d, records))),
+      onChange: (records) => void meAnswered.then(() => whileOpen(d, () => refresh(d, records))),
       onState: setSync,
       onSignedOut: () => {
         setEnded(true);
@@ -272,10 +272,10 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     // worker" for a moment.
     const knew = (await d.get('meta', 'me')) !== undefined;
     const loadingMe = loadMe(d, mgr);
-    if (!knew) meKnown = loadingMe;
+    if (!knew) meAnswered = loadingMe;
     void e.syncNow();
     e.listen();
-    await meKnown;
+    await meAnswered;
     await refresh(d);
     // After the first drawing, which shows what this device knew.
     void loadingMe.then((fresh) => {
