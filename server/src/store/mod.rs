@@ -101,9 +101,11 @@ impl Store {
                 .write(|db| people::seal_names(db))
                 .await
                 .map_err(|e| StoreError::Invalid(format!("names from an earlier version could not be sealed: {e}")))?;
-            tracing::info!(sealed, "people's names from an earlier version are now sealed at rest");
-            // Their plain forms out of the files too, not only out of the tables.
-            store.forget_erased().await;
+            if sealed > 0 {
+                tracing::info!(sealed, "people's names from an earlier version are now sealed at rest");
+                // Their plain forms out of the files too, not only out of the tables.
+                store.forget_erased().await;
+            }
         }
         Ok(store)
     }

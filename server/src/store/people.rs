@@ -191,15 +191,15 @@ pub fn unsealed_names(db: &dyn Db) -> Result<bool> {
 }
 
 /// Seals the names stored before they were sealed, and keys each sign-in name by the data key;
-/// returns how many people. Two names that differ only in capitals SQLite didn't know ("ÉMILE",
+/// returns how many people it rewrote. Two names that differ only in capitals SQLite didn't know ("ÉMILE",
 /// "Émile") or in how an accent was encoded can't share a key: the later is left without one
 /// (it can't sign in by name) and the log says what to do.
 pub fn seal_names(db: &dyn Db) -> Result<usize> {
     let mut sealed = 0;
     for row in &db.query(UNSEALED, &[])? {
-        let id = parse_id(row.text(0)?);
+        let (id, already_sealed) = (parse_id(row.text(0)?), row.bool(3)?);
         // Plain, as stored before, or opened.
-        let as_stored = |stored: Stored<'_>| match (row.bool(3)?, stored) {
+        let as_stored = |stored: Stored<'_>| match (already_sealed, stored) {
             (false, Stored::Text(plain)) => Ok(plain.to_owned()),
             (_, stored) => open_name(db, id, stored),
         };
@@ -221,6 +221,10 @@ pub fn seal_names(db: &dyn Db) -> Result<usize> {
                  a name when they join with it); add a member of staff again under another name"
             );
             key = None;
+            if already_sealed {
+                // Kept without a key at an earlier start: said again, nothing to rewrite.
+                continue;
+            }
         }
         db.execute(
             "UPDATE people SET name = ?2, display_name = ?3, sign_in_key = ?4, names_sealed = TRUE WHERE id = ?1",
