@@ -77,11 +77,19 @@ export async function startServer() {
   };
 }
 
+const CHROMIUM = {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
+
 export async function launch() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  return chromium.launch(CHROMIUM);
+}
+
+/** A browser whose storage is on disk in `profile`, as a phone's is: the contexts `launch` makes
+ *  keep IndexedDB in memory, where a write never waits for the disk. */
+export async function launchOnDisk(profile) {
+  return chromium.launchPersistentContext(profile, CHROMIUM);
 }
 
 /**

@@ -49,6 +49,38 @@ test('the app starts offline, keeps what was written offline, and sends it when 
   await context.close();
 });
 
+test('what the screen calls saved on this phone is written to disk, not only handed to the phone: an edit and an alert sent with no signal', async () => {
+  const context = await env.browser.newContext();
+  // Every write of what the screen will call saved, with how durable its transaction was asked
+  // to be: an edit (its outbox entry) and an alert queued to send.
+  await context.addInitScript(() => {
+    const writes = [];
+    window.__savedWrites = writes;
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (value, key) {
+      if (this.name === 'outbox' || key === 'alerts-pending') writes.push({ what: key ?? this.name, durability: this.transaction.durability });
+      return put.call(this, value, key);
+    };
+  });
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'mo', '9876');
+  await page.getByRole('heading', { name: 'Good things about you' }).waitFor();
+
+  await context.setOffline(true);
+  await page.getByLabel('Something good about you').fill('I walk my nan’s dog every day');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText(/Saved on this phone. Waiting for signal/).first().waitFor();
+  await page.getByRole('button', { name: "I don't feel safe right now" }).click();
+  await page.getByRole('button', { name: /^Yes, tell/ }).click();
+  await page.getByText(/Saved on this phone. It will be sent to/).waitFor();
+
+  const writes = await page.evaluate(() => window.__savedWrites);
+  assert.ok(writes.some((w) => w.what === 'outbox'), `the edit was written: ${JSON.stringify(writes)}`);
+  assert.ok(writes.some((w) => w.what === 'alerts-pending'), `the alert was queued: ${JSON.stringify(writes)}`);
+  assert.deepEqual(writes.filter((w) => w.durability !== 'strict'), [], 'every such write waits for the disk');
+  await context.close();
+});
+
 test("a key worker's laptop opened with no signal shows their caseload and what was shared with them, from what it keeps", async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();

@@ -1,7 +1,7 @@
 // "I don't feel safe right now": queued on the phone, sent the moment there is signal, and the
 // answer (who has seen it) kept for the screen.
 import { type Auth, request } from './api';
-import type { Db } from './db';
+import { ON_DISK, type Db } from './db';
 import { uuidv7 } from './ids';
 
 export interface PendingAlert {
@@ -22,7 +22,7 @@ export interface AlertStatus {
 }
 
 export async function raiseAlert(db: Db, now = Date.now()): Promise<PendingAlert> {
-  const tx = db.transaction('meta', 'readwrite');
+  const tx = db.transaction('meta', 'readwrite', ON_DISK);
   const pending = ((await tx.store.get('alerts-pending')) as PendingAlert[] | undefined) ?? [];
   const alert = { id: uuidv7(now), raisedAt: now };
   await tx.store.put([...pending, alert], 'alerts-pending');

@@ -43,6 +43,12 @@ interface TandemDB extends DBSchema {
 export type Db = IDBPDatabase<TandemDB>;
 export const DB_NAME = 'tandem';
 
+/** For a transaction whose end the screen reports as "saved on this phone" (an edit, an alert
+ *  queued): on disk when it completes. Browsers' default ("relaxed" since Chrome 121) completes
+ *  once the OS has the data, so a cheap phone whose battery dies a moment after "saved" could
+ *  lose those words; flushing costs a few milliseconds of the tap, which the words are worth. */
+export const ON_DISK: IDBTransactionOptions = { durability: 'strict' };
+
 export function open(name = DB_NAME): Promise<Db> {
   const opening = openDB<TandemDB>(name, 1, {
     upgrade(db) {

@@ -5,7 +5,7 @@
 // server's records with this device's unsent operations replayed on top, so the screen always
 // shows the young person's latest words.
 import type { Author, FieldName, FieldValue, FieldResult, Hlc, PersonId, Record, RecordKind, Stamp, Visibility } from '../generated/tandem';
-import type { Db, OutboxEntry, Session } from './db';
+import { ON_DISK, type Db, type OutboxEntry, type Session } from './db';
 import { sameStamp, stampAfter, tick } from './hlc';
 import { uuidv7 } from './ids';
 import { LIMITS } from '../ui/limits';
@@ -46,7 +46,7 @@ export async function edit(
 ): Promise<OutboxEntry> {
   // As few requests as the edit needs: each is a round trip to the browser's storage process,
   // and this transaction is what a tap on Save waits for.
-  const tx = db.transaction(['records', 'outbox', 'meta'], 'readwrite');
+  const tx = db.transaction(['records', 'outbox', 'meta'], 'readwrite', ON_DISK);
   const meta = tx.objectStore('meta');
   const [storedSeq, storedClock, storedDevice, session, server] = await Promise.all([
     meta.get('seq') as Promise<number | undefined>,
