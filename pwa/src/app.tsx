@@ -100,7 +100,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
           <SignIn
             code={route.name === 'join' ? (route.code ?? '') : undefined}
             forVisit={t.lending}
-            onSignIn={async (n, p, shared) => signedIn(await (sessions.current as SessionManager).signIn(n, p, shared), p)}
+            onSignIn={async (n, p, shared, code) => signedIn(await (sessions.current as SessionManager).signIn(n, p, shared, undefined, code), p)}
             onJoin={async (c, n, p) => {
               await signedIn(await (sessions.current as SessionManager).join(c, n, p), undefined, true);
               go({ name: 'home' });

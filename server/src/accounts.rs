@@ -46,12 +46,14 @@ pub fn create_staff(
 pub const DEACTIVATED_DETAIL: &str = "can't sign in; every session ended";
 
 /// What the audit log says of a new first password.
-pub const NEW_PASSWORD_DETAIL: &str = "every session ended; they choose their own password when they next sign in";
+pub const NEW_PASSWORD_DETAIL: &str =
+    "every session ended, two-step sign-in off; they choose their own password when they next sign in";
 
 /// A staff member forgot their password: an admin sets a first one again, which they must
 /// change when they next sign in. Every session of theirs ends (whoever knew the old password is
-/// out), and a lockout from their own wrong guesses is lifted. Young people get a new invite code
-/// instead, and choose their own PIN with it.
+/// out), and a lockout from their own wrong guesses is lifted. Two-step sign-in goes off too: the
+/// usual reason is a lost phone, which held their authenticator app; they set it up again.
+/// Young people get a new invite code instead, and choose their own PIN with it.
 pub fn new_staff_password(conn: &dyn Db, person: PersonId, password: &StaffPassword, now: i64) -> Result<()> {
     let p = people::by_id(conn, person)?.ok_or(ApiError::NotFound("no such person"))?;
     if p.role == Role::YoungPerson {
@@ -63,6 +65,7 @@ pub fn new_staff_password(conn: &dyn Db, person: PersonId, password: &StaffPassw
     people::set_password(conn, person, &password.0, now)?;
     people::require_password_change(conn, person)?;
     people::revoke_all(conn, person, now)?;
+    crate::store::two_step::turn_off(conn, person)?;
     if let Some(name) = p.name.as_deref() {
         people::clear_failed_signins(conn, &people::name_hash(conn, name))?;
     }

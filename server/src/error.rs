@@ -25,6 +25,8 @@ pub enum ApiError {
     UnsupportedVersion { client: String, schema: String },
     #[error("{0}")]
     Unauthorized(&'static str),
+    #[error("enter the code your authenticator app shows for Tandem")]
+    TwoStepNeeded,
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("{0}")]
@@ -65,7 +67,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) | ApiError::UnsupportedVersion { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized(_) | ApiError::TwoStepNeeded => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::CursorAhead => StatusCode::CONFLICT,
@@ -82,6 +84,8 @@ impl ApiError {
             ApiError::BadRequest(_) => "invalid_request",
             ApiError::UnsupportedVersion { .. } => "unsupported_version",
             ApiError::Unauthorized(_) => "unauthorized",
+            // The name and password were right: ask for the code and send them again with it.
+            ApiError::TwoStepNeeded => "two_step_needed",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",

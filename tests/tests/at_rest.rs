@@ -163,6 +163,15 @@ async fn rotating_the_data_key_while_phones_push_loses_nothing_and_retires_the_o
     let op = first.op(older, RecordKind::Goal, first.me(), vec![FieldValue::Title("written before".into())]);
     first.push(vec![op]).await;
     let sqlite = back_to_text_form(&server, older).await;
+    // A staff member's two-step secret, and another half set up, are sealed again too.
+    let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    let (_, set_up) = priya.call(Method::POST, "/api/me/two-step", None).await;
+    let typed = set_up["secret"].as_str().unwrap().to_owned();
+    let step = two_step_now();
+    let confirmed = json!({ "code": two_step_code(&typed, step) });
+    assert_eq!(priya.call(Method::POST, "/api/me/two-step/confirm", Some(confirmed)).await.0, StatusCode::OK);
+    let (_, half) = server.signed_in(SAM.0, SAM.1).await.call(Method::POST, "/api/me/two-step", None).await;
+    assert!(half["secret"].is_string());
     let finish = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut loaders = Vec::new();
     for who in [ASH, KAI] {
@@ -208,6 +217,23 @@ async fn rotating_the_data_key_while_phones_push_loses_nothing_and_retires_the_o
     for (name, secret) in [ASH, SAM, ("Kai", KAI.1)] {
         server.signed_in(name, secret).await;
     }
+    let with_code = json!({ "name": PRIYA.0, "secret": PRIYA.1, "device": new_record().0, "code": two_step_code(&typed, step + 1) });
+    let (status, body) = server.device().call(Method::POST, "/api/auth/sign-in", Some(with_code)).await;
+    assert_eq!(status, StatusCode::OK, "her code opens under the new key: {body}");
+    let (rows, in_use, half_set_up) = server
+        .store
+        .read(|db| {
+            let row = db.query_one(
+                "SELECT count(*), CAST(coalesce(sum(CASE WHEN CAST(two_step AS TEXT) LIKE 's3.2.%' THEN 1 ELSE 0 END), 0) AS BIGINT),
+                    CAST(coalesce(sum(CASE WHEN CAST(two_step_pending AS TEXT) LIKE 's3.2.%' THEN 1 ELSE 0 END), 0) AS BIGINT)
+                 FROM people WHERE two_step IS NOT NULL OR two_step_pending IS NOT NULL",
+                &[],
+            )?;
+            Ok((row.int(0)?, row.int(1)?, row.int(2)?))
+        })
+        .await
+        .unwrap();
+    assert_eq!((rows, in_use, half_set_up), (2, 1, 1), "the secret in use and the one half set up, both under the new key");
     if sqlite {
         let bodies = server.store.read(|db| db.query("SELECT body FROM records", &[])).await.unwrap();
         assert!(bodies.iter().all(|r| matches!(r.0[0], Value::Bytes(_))), "SQLite keeps every body as bytes now");

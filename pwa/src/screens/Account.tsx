@@ -7,6 +7,7 @@ import { problemWords } from '../ui/useSubmit';
 import { NewSecretForm, SECRET_MIN } from './ChangePassword';
 import { onDay, withArticle } from '../ui/words';
 import { isKept, keepsWords } from '../sync/persist';
+import { TwoStep } from './TwoStep';
 
 const when = (ms: number) => onDay(new Date(ms));
 
@@ -80,6 +81,7 @@ export function Account() {
       {keepsWords(ctx.session) && <Keeping device={young ? 'phone' : 'device'} />}
       {young && !ctx.session.sharedDevice && <PhoneLock />}
       <NewSecret young={young} />
+      {!young && <TwoStep />}
     </section>
   );
 }

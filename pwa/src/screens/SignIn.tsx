@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { SecretInput } from '../ui/SecretInput';
 import { useSubmit } from '../ui/useSubmit';
 import { thisTablet } from '../sync/tablet';
+import { StepCodeField, useStepCode } from '../ui/StepCode';
 
 export const NO_SIGNAL = 'You need signal to sign in. Try again when you have some.';
 
@@ -10,7 +11,8 @@ interface Props {
   code?: string;
   /** Drop-in staff just handed over the tablet: a shared-tablet sign-in for a visit. */
   forVisit?: boolean;
-  onSignIn: (name: string, secret: string, shared: boolean) => Promise<void>;
+  /** `code`: from an authenticator app, for staff with two-step sign-in, once it is asked for. */
+  onSignIn: (name: string, secret: string, shared: boolean, code?: string) => Promise<void>;
   onJoin: (code: string, name: string, secret: string) => Promise<void>;
 }
 
@@ -31,9 +33,10 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Prop
   // visitor would see who came before them.
   const keepNothing = shared || tablet !== null;
   const { problem, busy, submit: run } = useSubmit(NO_SIGNAL);
+  const step = useStepCode();
   const submit = (e: Event) => {
     e.preventDefault();
-    void run(() => (mode === 'sign-in' ? onSignIn(name.trim(), secret, shared) : onJoin(code, name.trim(), secret)));
+    void run(() => (mode === 'sign-in' ? step.attempt((c) => onSignIn(name.trim(), secret, shared, c)) : onJoin(code, name.trim(), secret)));
   };
   return (
     <section class="narrow">
@@ -63,6 +66,7 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Prop
             This is a shared tablet (nothing is kept after you sign out)
           </label>
         )}
+        {mode === 'sign-in' && step.wanted && <StepCodeField id="step-code" code={step.code} setCode={step.setCode} />}
         {problem && <p class="problem" role="alert">{problem}</p>}
         <button type="submit" disabled={busy}>{mode === 'sign-in' ? 'Sign in' : 'Join'}</button>
       </form>

@@ -1,9 +1,11 @@
 import { useState } from 'preact/hooks';
 import { useSubmit } from '../ui/useSubmit';
 import { NO_SIGNAL } from './SignIn';
+import { StepCodeField, useStepCode } from '../ui/StepCode';
 
 interface Props {
-  onSignIn: (name: string, secret: string) => Promise<void>;
+  /** `code`: from an authenticator app, for staff with two-step sign-in, once it is asked for. */
+  onSignIn: (name: string, secret: string, code?: string) => Promise<void>;
   /** A young person's way back in with a new code when the PIN is forgotten; staff have none. */
   onJoin?: (code: string, name: string, secret: string) => Promise<void>;
   onRemove: () => void;
@@ -23,9 +25,10 @@ export function SignInAgain({ onSignIn, onJoin, onRemove, restored }: Props) {
   const [name, setName] = useState('');
   const [secret, setSecret] = useState('');
   const { problem, setProblem, busy, submit: run } = useSubmit(NO_SIGNAL);
+  const step = useStepCode();
   const submit = (e: Event) => {
     e.preventDefault();
-    void run(() => (withCode && onJoin ? onJoin(code, name.trim(), secret) : onSignIn(name.trim(), secret)));
+    void run(() => (withCode && onJoin ? onJoin(code, name.trim(), secret) : step.attempt((c) => onSignIn(name.trim(), secret, c))));
   };
   const switchTo = (code: boolean) => {
     setWithCode(code);
@@ -56,6 +59,7 @@ export function SignInAgain({ onSignIn, onJoin, onRemove, restored }: Props) {
         <input dir="auto" id="again-name" autocapitalize="none" autocorrect="off" spellcheck={false} autocomplete="username" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
         <label for="again-secret">{withCode ? 'Choose a new PIN or password (at least 4 characters)' : 'Your PIN or password'}</label>
         <input id="again-secret" type="password" autocomplete={withCode ? 'new-password' : 'current-password'} value={secret} onInput={(e) => setSecret(e.currentTarget.value)} required minLength={4} />
+        {!withCode && step.wanted && <StepCodeField id="again-step-code" code={step.code} setCode={step.setCode} />}
         {problem && <p class="problem" role="alert">{problem}</p>}
         <button type="submit" disabled={busy}>Sign in</button>
       </form>

@@ -604,9 +604,9 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   };
 
   /** Signed in again after the session ended: the same person carries on where they were. */
-  const signInAgain = async (name: string, secret: string) => {
+  const signInAgain = async (name: string, secret: string, code?: string) => {
     if (!db || !session || !sessions.current) return;
-    const s = await sessions.current.signIn(name, secret, session.sharedDevice, session.person);
+    const s = await sessions.current.signIn(name, secret, session.sharedDevice, session.person, code);
     await keepUnlockCheck(db, s, secret);
     setEnded(false);
     setServerRestored(false);

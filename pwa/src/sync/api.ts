@@ -8,7 +8,8 @@ export type Failure =
   | { kind: 'retry'; cause: 'offline' | 'server'; message: string; retryAfterSecs?: number }
   | { kind: 'rejected'; status: number; code: string; message: string }
   | { kind: 'update-needed'; message: string }
-  | { kind: 'sign-in'; message: string };
+  /** `code`: the server's, as `two_step_needed` (the password was right; a code is wanted too). */
+  | { kind: 'sign-in'; message: string; code?: string };
 
 export class ApiFailure extends Error {
   constructor(public failure: Failure) {
@@ -119,7 +120,7 @@ export async function request<T>(auth: Auth | null, method: string, path: string
     const fresh = await auth.refresh();
     if (fresh) return request<T>(auth, method, path, body, true);
   }
-  if (resp.status === 401) throw new ApiFailure({ kind: 'sign-in', message });
+  if (resp.status === 401) throw new ApiFailure({ kind: 'sign-in', message, code: error.error });
   if (error.error === 'unsupported_version') throw new ApiFailure({ kind: 'update-needed', message });
   if (resp.status >= 500 || resp.status === 429 || resp.status === 408) {
     const retryAfterSecs = Number(resp.headers.get('retry-after')) || undefined;

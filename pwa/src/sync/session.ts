@@ -57,11 +57,12 @@ export class SessionManager implements Auth {
    * On a registered shared tablet every sign-in is a shared one, whatever was ticked.
    * `sameAs`: signing in again after the session ended, on a device holding that person's words;
    * anyone else is refused (and their new session ended) so they never see or send them.
+   * `code`: staff with two-step sign-in, once the server has said it wants one.
    */
-  async signIn(name: string, secret: string, sharedDevice = false, sameAs?: string): Promise<Session> {
+  async signIn(name: string, secret: string, sharedDevice = false, sameAs?: string, code?: string): Promise<Session> {
     const device = await this.device();
     const tablet = await thisTablet();
-    const tokens = await request<Tokens>(null, 'POST', '/api/auth/sign-in', { name, secret, device, ...(tablet ? { tablet_key: tablet.key } : {}) });
+    const tokens = await request<Tokens>(null, 'POST', '/api/auth/sign-in', { name, secret, device, ...(tablet ? { tablet_key: tablet.key } : {}), ...(code ? { code } : {}) });
     if (sameAs && tokens.person !== sameAs) {
       await request({ access: tokens.access_token, refresh: async () => null }, 'POST', '/api/auth/sign-out').catch(() => undefined);
       throw new ApiFailure({ kind: 'rejected', status: 403, code: 'someone_else', message: "This phone holds someone else's things. Only they can sign in here, or remove everything from this phone first." });

@@ -5,12 +5,15 @@ pub mod device_kind;
 pub mod extract;
 pub mod passwords;
 pub mod tokens;
+pub mod totp;
+pub mod two_step;
 
 use crate::error::{ApiError, Result};
 use crate::http::json::ApiJson;
 use crate::ledger::{self, Decision};
 use crate::state::AppState;
 use crate::store::{self, people, people::RefreshUse};
+use two_step::code_takes;
 use address::ClientAddress;
 use axum::extract::State;
 use axum::routing::post;
@@ -28,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/sign-out", post(sign_out))
         .route("/api/auth/sign-out-everywhere", post(sign_out_everywhere))
         .route("/api/me/password", post(change_password))
+        .merge(two_step::router())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -62,6 +66,11 @@ pub struct SignInRequest {
     /// The key a registered shared tablet keeps: the session is then that tablet's.
     #[serde(default)]
     pub tablet_key: Option<String>,
+    /// Staff with two-step sign-in: the 6-digit code their authenticator app shows. Without it
+    /// a right name and password are answered 401 `two_step_needed`.
+    #[serde(default)]
+    #[schema(max_length = 16)]
+    pub code: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -354,11 +363,24 @@ pub async fn sign_in(
         count_wrong_secret(&state, address, name_hash, failures, now).await?;
         return Err(ApiError::Unauthorized("that name and PIN don't match"));
     };
+    // Two-step sign-in: asked for only once the password is right, so only someone who knows it
+    // learns that a code is needed.
+    let code = match (person.two_step, req.code) {
+        (false, _) => None,
+        (true, None) => return Err(ApiError::TwoStepNeeded),
+        (true, Some(code)) => Some(code),
+    };
     let st = state.clone();
     let tablet_key = req.tablet_key.map(|k| tokens::hash_secret(k.trim()));
+    let (hash_for_count, address_for_count) = (name_hash.clone(), address.clone());
     let tokens = state
         .store
         .write(move |tx| {
+            if let Some(code) = &code
+                && !code_takes(tx, person.id, code, store::now_ms())?
+            {
+                return Ok(None);
+            }
             people::clear_failed_signins(tx, &name_hash)?;
             let tablet = match &tablet_key {
                 Some(hash) => crate::store::tablets::by_key(tx, hash)?,
@@ -378,9 +400,14 @@ pub async fn sign_in(
                 )?;
             }
             let device = (req.device, kind.as_deref());
-            Ok(Tokens { erasure_cancelled: cancelled, ..open_session(tx, &st, &person, device, tablet.clone())? })
+            Ok(Some(Tokens { erasure_cancelled: cancelled, ..open_session(tx, &st, &person, device, tablet.clone())? }))
         })
         .await?;
+    // A wrong code (or one used already) counts as a wrong password does.
+    let Some(tokens) = tokens else {
+        count_wrong_secret(&state, address_for_count, hash_for_count, failures, now).await?;
+        return Err(ApiError::Unauthorized(two_step::WRONG_CODE));
+    };
     tracing::info!(person = %tokens.person, "signed in");
     if tokens.erasure_cancelled {
         ledger::note(&state.ledger, store::now_ms(), &[Decision::Kept(tokens.person)]).await;
@@ -483,9 +510,32 @@ pub async fn change_password(
     if req.new == req.current {
         return Err(ApiError::BadRequest("choose a different one from the one you have now".into()));
     }
-    // A phone left signed in must not become a way to learn its owner's PIN by trying them all
-    // here: a wrong current one counts as a failed sign-in, for the name and for the address.
-    refuse_blocked_address(&state, &address).await?;
+    let name_hash = check_current_secret(&state, address, &caller, req.current).await?;
+    let (who, new) = (caller.person, req.new);
+    let hash = tokio::task::spawn_blocking(move || passwords::hash(&new)).await??;
+    let now = store::now_ms();
+    state
+        .store
+        .write(move |tx| {
+            people::clear_failed_signins(tx, &name_hash)?;
+            people::set_password(tx, who, &hash, now)
+        })
+        .await?;
+    ledger::note(&state.ledger, now, &[Decision::NewSecret(who)]).await;
+    Ok(Json(Done { ok: true }))
+}
+
+/// Checks the caller's current PIN or password before a change to how they sign in. A device
+/// left signed in must not become a way to learn its owner's PIN or password by trying them all
+/// here: a wrong one counts as a failed sign-in, for the name and for the address. Returns the
+/// keyed hash their failures are counted under, to clear once the change is made.
+pub(crate) async fn check_current_secret(
+    state: &AppState,
+    address: String,
+    caller: &Caller,
+    given: String,
+) -> Result<String> {
+    refuse_blocked_address(state, &address).await?;
     let who = caller.person;
     // The person, and the failures counted against their name, in one read.
     let (person, name_hash, attempts) = state
@@ -501,22 +551,11 @@ pub async fn change_password(
     let now = store::now_ms();
     refuse_locked(attempts, now)?;
     let stored = person.secret_hash.clone().unwrap_or_default();
-    let (current, new) = (req.current, req.new);
     state.metrics.password_checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    if !tokio::task::spawn_blocking(move || passwords::verify(&current, &stored)).await? {
-        count_wrong_secret(&state, address, name_hash.clone(), attempts.0, now).await?;
+    if !tokio::task::spawn_blocking(move || passwords::verify(&given, &stored)).await? {
+        count_wrong_secret(state, address, name_hash, attempts.0, now).await?;
         let what = if caller.role == Role::YoungPerson { "PIN" } else { "password" };
         return Err(ApiError::BadRequest(format!("your current {what} isn't right")));
     }
-    let hash = tokio::task::spawn_blocking(move || passwords::hash(&new)).await??;
-    let now = store::now_ms();
-    state
-        .store
-        .write(move |tx| {
-            people::clear_failed_signins(tx, &name_hash)?;
-            people::set_password(tx, who, &hash, now)
-        })
-        .await?;
-    ledger::note(&state.ledger, now, &[Decision::NewSecret(who)]).await;
-    Ok(Json(Done { ok: true }))
+    Ok(name_hash)
 }

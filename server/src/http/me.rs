@@ -82,6 +82,8 @@ pub struct Me {
     /// The devices signed in as you now, this one too, so the app can show one it hasn't seen
     /// before that signed in after it (someone else may know your PIN or password).
     pub sign_ins: Vec<MySession>,
+    /// For staff: signing in asks for a code from an authenticator app too.
+    pub two_step: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -169,6 +171,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 erase_at: erase_at(&settings, plan),
                 put_away,
                 sign_ins,
+                two_step: p.two_step,
             })
         })
         .await?;

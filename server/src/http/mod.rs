@@ -36,7 +36,7 @@ use utoipa::OpenApi;
         admin::deactivate, admin::reactivate, admin::new_invite, admin::new_password, admin::settings, admin::update_settings, admin::alert_summary,
         admin::support_lines, admin::update_support_lines, admin::working_hours, admin::update_working_hours,
         admin::tablets, admin::register_tablet, admin::remove_tablet,
-        crate::auth::change_password,
+        crate::auth::change_password, crate::auth::two_step::start, crate::auth::two_step::confirm, crate::auth::two_step::turn_off,
         invites::create, invites::list, invites::new_code, invites::cancel,
         alerts::raise, alerts::list, alerts::seen,
         health,

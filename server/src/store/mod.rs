@@ -25,6 +25,7 @@ pub mod sqlite_memory;
 pub mod support_lines;
 pub mod sync;
 pub mod tablets;
+pub mod two_step;
 pub mod working_hours;
 
 use crate::error::Result;

@@ -28,6 +28,8 @@ pub struct Person {
     pub secret_set_at: Option<i64>,
     /// When they were last reactivated, if ever (`None` too if that was before this was kept).
     pub reactivated_at: Option<i64>,
+    /// Staff: signing in asks for a code from their authenticator app too (`store::two_step`).
+    pub two_step: bool,
 }
 
 impl Person {
@@ -121,13 +123,16 @@ pub fn name_hash(conn: &dyn Db, name: &str) -> String {
 
 // Spelled out (not format!) so they can be cached prepared statements.
 const BY_NAME: &str =
-    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at, reactivated_at
+    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at, reactivated_at,
+            two_step IS NOT NULL
      FROM people WHERE sign_in_key = ?1";
 const BY_ID: &str =
-    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at, reactivated_at
+    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at, reactivated_at,
+            two_step IS NOT NULL
      FROM people WHERE id = ?1";
 const ALL: &str =
-    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at, reactivated_at
+    "SELECT id, role, name, display_name, secret_hash, token_version, deactivated_at, must_change_password, secret_set_at, reactivated_at,
+            two_step IS NOT NULL
      FROM people ORDER BY created_at, id";
 
 fn person_from_row(conn: &dyn Db, row: &Row) -> Result<Person> {
@@ -143,6 +148,7 @@ fn person_from_row(conn: &dyn Db, row: &Row) -> Result<Person> {
         must_change_password: row.bool(7)?,
         secret_set_at: row.opt_int(8)?,
         reactivated_at: row.opt_int(9)?,
+        two_step: row.bool(10)?,
     })
 }
 

@@ -51,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0022_working_hours.sql"),
     include_str!("migrations/postgres/0023_sign_in_keys.sql"),
     include_str!("migrations/postgres/0024_sealed_names.sql"),
+    include_str!("migrations/postgres/0025_two_step.sql"),
 ];
 /// The channel live notices travel on between replicas.
 pub const CHANNEL: &str = "tandem_changes";

@@ -9,7 +9,8 @@
 //!    could still have written one), then the old keys are taken out of the file.
 //!
 //! People's names go the same way, each with its sign-in key made again under the new key
-//! (sign-in looks under every key loaded meanwhile, so nobody is locked out mid-rotation).
+//! (sign-in looks under every key loaded meanwhile, so nobody is locked out mid-rotation), and
+//! staff's two-step secrets.
 
 use super::sql::{Db, Value};
 use super::{Store, people};
@@ -48,7 +49,9 @@ pub async fn rotate_key(store: &Store) -> Result<u64> {
     tokio::time::sleep(NOTICE).await;
     let mut resealed = 0;
     loop {
-        let stale = pass(store, reseal_batch).await? + pass(store, reseal_people).await?;
+        let stale = pass(store, reseal_batch).await?
+            + pass(store, reseal_people).await?
+            + pass(store, reseal_two_step).await?;
         resealed += stale;
         if stale == 0 {
             break;
@@ -110,6 +113,11 @@ fn reseal_batch(db: &dyn Db, after: &str) -> Result<Batch> {
 
 /// One batch of people after the id `after`, as `reseal_batch` does for records: their names
 /// re-sealed, and their sign-in key made again under the current key.
+/// Staff's two-step secrets (`store::two_step`).
+fn reseal_two_step(db: &dyn Db, after: &str) -> Result<Batch> {
+    super::two_step::reseal(db, after, BATCH)
+}
+
 fn reseal_people(db: &dyn Db, after: &str) -> Result<Batch> {
     let rows = db.query(SELECT_PEOPLE, &[after.into(), BATCH.into()])?;
     let mut sealed = 0;

@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0027_working_hours.sql"),
     include_str!("migrations/sqlite/0028_sign_in_keys.sql"),
     include_str!("migrations/sqlite/0029_sealed_names.sql"),
+    include_str!("migrations/sqlite/0030_two_step.sql"),
 ];
 const READERS: usize = 4;
 

@@ -29,6 +29,8 @@ pub struct PersonSummary {
     pub needs_new_secret: bool,
     /// Deactivated: can't sign in.
     pub deactivated: bool,
+    /// Staff: signing in asks for a code from their authenticator app too.
+    pub two_step: bool,
     /// For a young person whose case is closed: when (unix ms).
     pub case_closed_at: Option<i64>,
     /// And when everything of theirs is erased, unless the case is reopened first (unix ms): the
@@ -54,6 +56,7 @@ pub async fn list_people(State(state): State<AppState>, _admin: Admin) -> Result
                         joined: p.secret_hash.is_some(),
                         needs_new_secret: p.needs_new_secret(),
                         deactivated: p.deactivated(),
+                        two_step: p.two_step,
                         case_closed_at,
                         erased_at: case_closed_at.map(|closed| closed + retention_ms),
                         display_name: p.display_name,

@@ -1,0 +1,37 @@
+// The second step of a staff sign-in with two-step sign-in on: asked for only after the server
+// has said the name and password are right, on the same form, so nothing typed is lost.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiFailure } from '../sync/api';
+
+/** Whether a sign-in was refused only for want of a code from the authenticator app. */
+export function wantsCode(err: unknown): boolean {
+  return err instanceof ApiFailure && err.failure.kind === 'sign-in' && err.failure.code === 'two_step_needed';
+}
+
+/** Whether a code is wanted, the code typed, and `attempt`, which runs a sign-in with the code
+ *  (once one is wanted) and turns "a code is wanted" into showing the field, not a problem. */
+export function useStepCode() {
+  const [wanted, setWanted] = useState(false);
+  const [code, setCode] = useState('');
+  const attempt = async (signIn: (code: string | undefined) => Promise<void>) => {
+    try {
+      await signIn(wanted ? code.trim() : undefined);
+    } catch (err) {
+      if (!wantsCode(err)) throw err;
+      setWanted(true);
+    }
+  };
+  return { wanted, code, setCode, attempt };
+}
+
+export function StepCodeField({ id, code, setCode }: { id: string; code: string; setCode: (code: string) => void }) {
+  const field = useRef<HTMLInputElement>(null);
+  useEffect(() => field.current?.focus(), []);
+  return (
+    <>
+      <p id={`${id}-hint`}>Your name and password are right. Two-step sign-in is on: type the code your authenticator app shows for Tandem.</p>
+      <label for={id}>Code from your authenticator app</label>
+      <input ref={field} id={id} inputMode="numeric" autocomplete="one-time-code" aria-describedby={`${id}-hint`} value={code} onInput={(e) => setCode(e.currentTarget.value)} required maxLength={16} />
+    </>
+  );
+}

@@ -1,0 +1,143 @@
+//! Two-step sign-in for staff: a code from an authenticator app after the password. A staff
+//! account reaches many young people's records, so a password learnt or guessed should not be
+//! enough. Set up and turned off from the staff member's own account; an admin's new password
+//! (a lost phone) turns it off. Young people sign in with a PIN only: many have no second device,
+//! and a lost code would lock them out of their own words.
+
+use super::address::ClientAddress;
+use super::extract::Caller;
+use super::{Done, totp};
+use crate::error::{ApiError, Result};
+use crate::http::json::ApiJson;
+use crate::state::AppState;
+use crate::store::{self, audit, people, two_step};
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tandem_shared::{PersonId, Role};
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/me/two-step", post(start))
+        .route("/api/me/two-step/confirm", post(confirm))
+        .route("/api/me/two-step/off", post(turn_off))
+}
+
+pub const WRONG_CODE: &str = "that code isn't right; type the newest one your authenticator app shows (each works once)";
+const NOT_FOR_YOUNG_PEOPLE: ApiError =
+    ApiError::Forbidden("two-step sign-in is for staff accounts; young people sign in with their PIN");
+/// What authenticator apps list the account under, beside the sign-in name.
+const ISSUER: &str = "Tandem";
+
+/// Whether `code` is right for `person` now and not used before; if so it is used up. Within the
+/// sign-in's transaction, so two replicas can't both take one code.
+pub fn code_takes(conn: &dyn store::sql::Db, person: PersonId, code: &str, now_ms: i64) -> Result<bool> {
+    let Some(secret) = two_step::secret(conn, person)? else { return Ok(false) };
+    match totp::matching_step(&secret, code, (now_ms / 1000) as u64) {
+        Some(step) => two_step::use_step(conn, person, step as i64),
+        None => Ok(false),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TwoStepSetUp {
+    /// The secret to type into an authenticator app, in groups of four letters and digits.
+    pub secret: String,
+    /// The same as an `otpauth://` address, for a QR code the app can scan.
+    pub address: String,
+}
+
+/// Starts setting up two-step sign-in (or moving it to a new phone): a new secret for an
+/// authenticator app. Nothing changes at sign-in until a code from it is confirmed.
+#[utoipa::path(post, path = "/api/me/two-step", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = TwoStepSetUp), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn start(State(state): State<AppState>, caller: Caller) -> Result<Json<TwoStepSetUp>> {
+    if caller.role == Role::YoungPerson {
+        return Err(NOT_FOR_YOUNG_PEOPLE);
+    }
+    let secret = totp::new_secret();
+    let kept = secret.clone();
+    let name = state
+        .store
+        .write(move |tx| {
+            let person = people::by_id(tx, caller.person)?.ok_or(ApiError::Unauthorized("please sign in again"))?;
+            two_step::set_pending(tx, caller.person, &kept)?;
+            Ok(person.name.unwrap_or(person.display_name))
+        })
+        .await?;
+    Ok(Json(TwoStepSetUp { secret: totp::for_typing(&secret), address: totp::app_address(&secret, ISSUER, &name) }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TwoStepCode {
+    /// The 6-digit code the authenticator app shows now.
+    #[schema(max_length = 16)]
+    pub code: String,
+}
+
+/// Confirms the secret being set up with a code from the app: from now on, signing in asks for
+/// a code too.
+#[utoipa::path(post, path = "/api/me/two-step/confirm", request_body = TwoStepCode, tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Done), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<TwoStepCode>,
+) -> Result<Json<Done>> {
+    if caller.role == Role::YoungPerson {
+        return Err(NOT_FOR_YOUNG_PEOPLE);
+    }
+    let now = store::now_ms();
+    state
+        .store
+        .write(move |tx| {
+            let pending = two_step::pending(tx, caller.person)?
+                .ok_or(ApiError::BadRequest("start setting up two-step sign-in first".into()))?;
+            let step = totp::matching_step(&pending, &req.code, (now / 1000) as u64).ok_or(ApiError::BadRequest(
+                "that code isn't right: check the app's clock is set automatically, and type the newest code".into(),
+            ))?;
+            two_step::confirm(tx, caller.person, step as i64)?;
+            audit::append(tx, now, Some(caller.person), "turned on two-step sign-in", Some(caller.person), "")
+        })
+        .await?;
+    tracing::info!(person = %caller.person, "two-step sign-in turned on");
+    Ok(Json(Done { ok: true }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TwoStepOff {
+    /// Your current password: a device left signed in must not turn it off.
+    pub password: String,
+}
+
+/// Turns two-step sign-in off, given the current password.
+#[utoipa::path(post, path = "/api/me/two-step/off", request_body = TwoStepOff, tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Done), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody)))]
+pub async fn turn_off(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    caller: Caller,
+    ApiJson(req): ApiJson<TwoStepOff>,
+) -> Result<Json<Done>> {
+    if caller.role == Role::YoungPerson {
+        return Err(NOT_FOR_YOUNG_PEOPLE);
+    }
+    let name_hash = super::check_current_secret(&state, address, &caller, req.password).await?;
+    let now = store::now_ms();
+    state
+        .store
+        .write(move |tx| {
+            people::clear_failed_signins(tx, &name_hash)?;
+            if two_step::turn_off(tx, caller.person)? {
+                audit::append(tx, now, Some(caller.person), "turned off two-step sign-in", Some(caller.person), "")?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(Json(Done { ok: true }))
+}

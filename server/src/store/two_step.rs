@@ -1,0 +1,98 @@
+//! Staff's two-step sign-in: each one's authenticator secret, sealed under the data key and bound
+//! to its person (a copy of the database can't make their codes), and the last step whose code
+//! was used, so a code seen over a shoulder can't sign in a second time on any replica.
+
+use super::people::parse_id;
+use super::sql::Db;
+use crate::error::Result;
+use tandem_shared::PersonId;
+
+fn context(id: PersonId) -> String {
+    format!("two-step of {id}")
+}
+
+/// Their secret in use, opened; `None` if two-step sign-in is off.
+pub fn secret(conn: &dyn Db, id: PersonId) -> Result<Option<String>> {
+    opened(conn, id, "SELECT two_step FROM people WHERE id = ?1")
+}
+
+/// The secret being set up (shown, not yet confirmed with a code), opened.
+pub fn pending(conn: &dyn Db, id: PersonId) -> Result<Option<String>> {
+    opened(conn, id, "SELECT two_step_pending FROM people WHERE id = ?1")
+}
+
+fn opened(conn: &dyn Db, id: PersonId, sql: &str) -> Result<Option<String>> {
+    let Some(row) = conn.query_opt(sql, &[id.to_string().into()])? else { return Ok(None) };
+    row.opt_stored(0)?.map(|s| conn.keyring().unseal(s, &context(id))).transpose()
+}
+
+/// Keeps a new secret to confirm, replacing one set up before and never confirmed.
+pub fn set_pending(conn: &dyn Db, id: PersonId, secret: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE people SET two_step_pending = ?2 WHERE id = ?1",
+        &[id.to_string().into(), conn.seal(secret, &context(id))?],
+    )?;
+    Ok(())
+}
+
+/// The secret set up becomes the one in use, its code at `step` counted as used. False if there
+/// was none to confirm.
+pub fn confirm(conn: &dyn Db, id: PersonId, step: i64) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE people SET two_step = two_step_pending, two_step_pending = NULL, two_step_used = ?2
+         WHERE id = ?1 AND two_step_pending IS NOT NULL",
+        &[id.to_string().into(), step.into()],
+    )?;
+    Ok(n > 0)
+}
+
+/// Takes the code of `step` as used: false if it, or a later one, already was.
+pub fn use_step(conn: &dyn Db, id: PersonId, step: i64) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE people SET two_step_used = ?2 WHERE id = ?1 AND two_step IS NOT NULL
+         AND (two_step_used IS NULL OR two_step_used < ?2)",
+        &[id.to_string().into(), step.into()],
+    )?;
+    Ok(n > 0)
+}
+
+/// Two-step sign-in off (the staff member's choice, or an admin's new password for someone who
+/// lost their phone): false if it was off and nothing was being set up.
+pub fn turn_off(conn: &dyn Db, id: PersonId) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE people SET two_step = NULL, two_step_pending = NULL, two_step_used = NULL
+         WHERE id = ?1 AND (two_step IS NOT NULL OR two_step_pending IS NOT NULL)",
+        &[id.to_string().into()],
+    )?;
+    Ok(n > 0)
+}
+
+/// People after `?1` with a secret, in id order (for `rotate-key`).
+const SELECT_SEALED: &str = "SELECT id, two_step, two_step_pending FROM people
+     WHERE id > ?1 AND (two_step IS NOT NULL OR two_step_pending IS NOT NULL) ORDER BY id LIMIT ?2";
+
+/// One batch of `rotate-key`: secrets not under the current key sealed again, unless they changed
+/// meanwhile. Returns (how many were found under an old key, the last id seen).
+pub fn reseal(conn: &dyn Db, after: &str, batch: i64) -> Result<(u64, Option<String>)> {
+    let rows = conn.query(SELECT_SEALED, &[after.into(), batch.into()])?;
+    let (mut stale, mut last) = (0, None);
+    for row in &rows {
+        let id = parse_id(row.text(0)?);
+        for (column, i) in [("two_step", 1), ("two_step_pending", 2)] {
+            let Some(stored) = row.opt_stored(i)? else { continue };
+            if conn.keyring().is_current(stored) {
+                continue;
+            }
+            let fresh = conn.seal(&conn.keyring().unseal(stored, &context(id))?, &context(id))?;
+            // Spelled out per column: the two statements are cached like any other.
+            let sql = match column {
+                "two_step" => "UPDATE people SET two_step = ?2 WHERE id = ?1 AND two_step = ?3",
+                _ => "UPDATE people SET two_step_pending = ?2 WHERE id = ?1 AND two_step_pending = ?3",
+            };
+            conn.execute(sql, &[id.to_string().into(), fresh, row.0[i].clone()])?;
+            stale += 1;
+        }
+        last = Some(row.string(0)?);
+    }
+    Ok((stale, last))
+}

@@ -1,0 +1,172 @@
+//! Two-step sign-in for staff: set up with a code, asked for at sign-in, each code once, wrong
+//! codes counted like wrong passwords, turned off with the password or by an admin's new
+//! password, sealed at rest, and not for young people.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tandem_tests::*;
+
+/// Sets up two-step sign-in for the signed-in `staff`: the secret as typed, and the step its
+/// confirming code was for (used up).
+async fn turn_on(staff: &Client) -> (String, u64) {
+    let (status, set_up) = staff.call(Method::POST, "/api/me/two-step", None).await;
+    assert_eq!(status, StatusCode::OK, "{set_up}");
+    let typed = set_up["secret"].as_str().unwrap().to_owned();
+    let step = two_step_now();
+    let (status, body) = staff
+        .call(Method::POST, "/api/me/two-step/confirm", Some(json!({ "code": two_step_code(&typed, step) })))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    (typed, step)
+}
+
+async fn sign_in_with(server: &TestServer, who: (&str, &str), code: Option<String>) -> (StatusCode, Value) {
+    let phone = server.device();
+    let mut body = json!({ "name": who.0, "secret": who.1, "device": uuid::Uuid::now_v7() });
+    if let Some(code) = code {
+        body["code"] = json!(code);
+    }
+    phone.call(Method::POST, "/api/auth/sign-in", Some(body)).await
+}
+
+/// How many devices are signed in as the person `staff` is signed in as.
+async fn sessions(staff: &Client) -> usize {
+    let (_, sessions) = staff.call(Method::GET, "/api/me/sessions", None).await;
+    sessions.as_array().expect("a list of sessions").len()
+}
+
+#[tokio::test]
+async fn once_on_a_right_password_is_not_enough_and_each_code_signs_in_once() {
+    let server = TestServer::start().await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let (status, set_up) = sam.call(Method::POST, "/api/me/two-step", None).await;
+    assert_eq!(status, StatusCode::OK, "{set_up}");
+    let typed = set_up["secret"].as_str().unwrap();
+    assert_eq!(typed.split(' ').count(), 8, "32 characters in groups of four: {typed}");
+    let address = set_up["address"].as_str().unwrap();
+    assert!(
+        address.starts_with(&format!("otpauth://totp/Tandem:sam?secret={}&issuer=Tandem", typed.replace(' ', ""))),
+        "{address}"
+    );
+
+    // Set up but not confirmed: nothing has changed at sign-in.
+    let wrong = format!("{:06}", (two_step_code(typed, two_step_now()).parse::<u32>().unwrap() + 1) % 1_000_000);
+    let (status, body) = sam.call(Method::POST, "/api/me/two-step/confirm", Some(json!({ "code": wrong }))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("clock"), "{body}");
+    assert_eq!(sign_in_with(&server, SAM, None).await.0, StatusCode::OK);
+    let (_, me) = sam.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["two_step"], false);
+
+    let step = two_step_now();
+    let (status, body) = sam
+        .call(Method::POST, "/api/me/two-step/confirm", Some(json!({ "code": two_step_code(typed, step) })))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, me) = sam.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["two_step"], true);
+
+    // The right password alone is asked for a code, and no session is made.
+    let before = sessions(&sam).await;
+    let (status, body) = sign_in_with(&server, SAM, None).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("two_step_needed")), "{body}");
+    assert!(body.get("access_token").is_none());
+    // A wrong password is refused as ever, whether or not a code comes with it: the code is never
+    // asked for before the password is right.
+    let (status, body) = sign_in_with(&server, (SAM.0, "not-the-password"), None).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")), "{body}");
+    let (status, _) = sign_in_with(&server, SAM, Some(wrong.clone())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(sessions(&sam).await, before, "no session for a sign-in without its code");
+    // The code that confirmed it is used up; the next one signs in, once.
+    let (status, body) = sign_in_with(&server, SAM, Some(two_step_code(typed, step))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a used code: {body}");
+    assert!(body["message"].as_str().unwrap().contains("each works once"), "{body}");
+    let next = two_step_code(typed, step + 1);
+    let (status, body) = sign_in_with(&server, SAM, Some(next.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(sign_in_with(&server, SAM, Some(next)).await.0, StatusCode::UNAUTHORIZED, "seen over a shoulder");
+    assert_eq!(sessions(&sam).await, before + 1, "one sign-in, with its code");
+
+    // Young people's accounts can't turn it on: their PIN is how they reach their own words.
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    for (path, body) in [
+        ("/api/me/two-step", None),
+        ("/api/me/two-step/confirm", Some(json!({ "code": "123456" }))),
+        ("/api/me/two-step/off", Some(json!({ "password": ASH.1 }))),
+    ] {
+        let (status, answer) = ash.call(Method::POST, path, body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {answer}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_codes_count_as_wrong_passwords_and_lock_the_name() {
+    let server = TestServer::start().await;
+    let (typed, step) = turn_on(&server.signed_in(SAM.0, SAM.1).await).await;
+    let wrong = format!("{:06}", (two_step_code(&typed, step + 1).parse::<u32>().unwrap() + 7) % 1_000_000);
+    for _ in 0..5 {
+        assert_eq!(sign_in_with(&server, SAM, Some(wrong.clone())).await.0, StatusCode::UNAUTHORIZED);
+    }
+    // Someone who has the password can't go on guessing codes: the name is locked.
+    let (status, body) = sign_in_with(&server, SAM, Some(two_step_code(&typed, step + 1))).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts")), "{body}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn it_goes_off_with_the_password_or_with_an_admins_new_password_and_the_audit_log_says_so() {
+    let server = TestServer::start().await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    turn_on(&sam).await;
+    // A device left signed in can't turn it off.
+    let (status, body) = sam.call(Method::POST, "/api/me/two-step/off", Some(json!({ "password": "a guess" }))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(sign_in_with(&server, SAM, None).await.0, StatusCode::UNAUTHORIZED, "still on");
+    let (status, body) = sam.call(Method::POST, "/api/me/two-step/off", Some(json!({ "password": SAM.1 }))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(sign_in_with(&server, SAM, None).await.0, StatusCode::OK, "a password alone again");
+
+    // Lost phone, authenticator and all: an admin's new first password turns it off.
+    turn_on(&sam).await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (_, people) = admin.call(Method::GET, "/api/admin/people", None).await;
+    let listed = people.as_array().unwrap().iter().find(|p| p["display_name"] == "Sam").expect("Sam listed");
+    assert_eq!(listed["two_step"], true, "admins see who has it on: {listed}");
+    let (status, body) = admin
+        .call(
+            Method::POST,
+            &format!("/api/admin/people/{}/new-password", sam.me()),
+            Some(json!({ "password": "a-first-password" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = sign_in_with(&server, (SAM.0, "a-first-password"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["must_change_password"], true);
+
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    let actions: Vec<&str> = audit.as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    for action in ["turned on two-step sign-in", "turned off two-step sign-in", "set a new first password"] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+    assert!(audit.to_string().contains("two-step sign-in off"), "the new password's line says so: {audit}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_secret_is_sealed_at_rest() {
+    let server = TestServer::start().await;
+    let (typed, _) = turn_on(&server.signed_in(SAM.0, SAM.1).await).await;
+    // What is stored is the secret's bytes as base64, sealed: neither that nor the typed form is
+    // in a copy of the database.
+    let base32 = typed.replace(' ', "");
+    let bytes = base32_bytes(&base32);
+    let base64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes);
+    let copy = server.database_copy();
+    for plain in [base32.as_bytes(), base64.as_bytes(), &bytes[..]] {
+        assert!(!copy.windows(plain.len()).any(|w| w == plain), "the secret is in a copy of the database");
+    }
+    server.stop().await;
+}
