@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { asAdmin, assertAccessible, chooseLockCode, eventually, post, serverAndBrowser, signIn } from './harness.mjs';
+import { asAdmin, assertAccessible, authenticatorCode, chooseLockCode, eventually, post, serverAndBrowser, signIn } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -339,4 +339,47 @@ test('an admin, who holds no live stream, is told of a sign-in elsewhere on comi
   await notice.getByRole('button', { name: 'That was me' }).click();
   await notice.waitFor({ state: 'detached' });
   await desk.context().close();
+});
+
+test('a key worker turns on two-step sign-in: after their password, signing in asks for the code their app shows, each code once', async () => {
+  const context = await env.browser.newContext();
+  const desk = await context.newPage();
+  await signIn(desk, env.server.base, 'sam', 'demo-worker-pass');
+  await desk.getByRole('button', { name: 'Account', exact: true }).click();
+  await desk.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+  const typed = await desk.getByTestId('two-step-secret').textContent();
+  await desk.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+  await assertAccessible(desk, 'setting up two-step sign-in');
+  const confirmedAt = Math.floor(Date.now() / 30_000);
+  await desk.getByLabel('The 6-digit code your app shows now').fill(authenticatorCode(typed, confirmedAt));
+  await desk.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+  await desk.getByText('Two-step sign-in is on.').waitFor();
+
+  // Another device: the password first, then the code, on the same form.
+  const laptop = await (await env.browser.newContext()).newPage();
+  await laptop.goto(env.server.base + '/');
+  await laptop.getByLabel('Your name').fill('sam');
+  await laptop.getByLabel('Your PIN or password').fill('demo-worker-pass');
+  await laptop.getByRole('button', { name: 'Sign in' }).click();
+  const codeField = laptop.getByLabel('Code from your authenticator app');
+  await codeField.waitFor();
+  assert.equal(await laptop.getByRole('alert').count(), 0, 'asking for the code is not shown as a problem');
+  await assertAccessible(laptop, 'the sign-in asking for a code');
+  // The code that turned it on is used up: the app's newest one is asked for.
+  await codeField.fill(authenticatorCode(typed, confirmedAt));
+  await laptop.getByRole('button', { name: 'Sign in' }).click();
+  await laptop.getByRole('alert').filter({ hasText: 'each works once' }).waitFor();
+  // The next step's code (the app shows it within 30 s), or the current one if that is later
+  // (a slow machine).
+  await codeField.fill(authenticatorCode(typed, Math.max(confirmedAt + 1, Math.floor(Date.now() / 30_000))));
+  await laptop.getByRole('button', { name: 'Sign in' }).click();
+  await laptop.getByRole('heading', { name: 'Young people you support' }).waitFor();
+  await laptop.context().close();
+
+  // Turned off with the password, on the account screen.
+  await desk.getByLabel('Your password, to turn it off').fill('demo-worker-pass');
+  await desk.getByRole('button', { name: 'Turn off two-step sign-in' }).click();
+  await desk.getByText('Two-step sign-in is off.').waitFor();
+  await desk.getByRole('button', { name: 'Set up two-step sign-in' }).waitFor();
+  await context.close();
 });

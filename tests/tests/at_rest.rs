@@ -233,7 +233,11 @@ async fn rotating_the_data_key_while_phones_push_loses_nothing_and_retires_the_o
         })
         .await
         .unwrap();
-    assert_eq!((rows, in_use, half_set_up), (2, 1, 1), "the secret in use and the one half set up, both under the new key");
+    assert_eq!(
+        (rows, in_use, half_set_up),
+        (2, 1, 1),
+        "the secret in use and the one half set up, both under the new key"
+    );
     if sqlite {
         let bodies = server.store.read(|db| db.query("SELECT body FROM records", &[])).await.unwrap();
         assert!(bodies.iter().all(|r| matches!(r.0[0], Value::Bytes(_))), "SQLite keeps every body as bytes now");

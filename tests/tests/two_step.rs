@@ -59,9 +59,8 @@ async fn once_on_a_right_password_is_not_enough_and_each_code_signs_in_once() {
     assert_eq!(me["two_step"], false);
 
     let step = two_step_now();
-    let (status, body) = sam
-        .call(Method::POST, "/api/me/two-step/confirm", Some(json!({ "code": two_step_code(typed, step) })))
-        .await;
+    let (status, body) =
+        sam.call(Method::POST, "/api/me/two-step/confirm", Some(json!({ "code": two_step_code(typed, step) }))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, me) = sam.call(Method::GET, "/api/me", None).await;
     assert_eq!(me["two_step"], true);

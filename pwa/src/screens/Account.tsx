@@ -7,7 +7,10 @@ import { problemWords } from '../ui/useSubmit';
 import { NewSecretForm, SECRET_MIN } from './ChangePassword';
 import { onDay, withArticle } from '../ui/words';
 import { isKept, keepsWords } from '../sync/persist';
-import { TwoStep } from './TwoStep';
+import { lazyScreens } from '../ui/lazy';
+
+/** Staff only: fetched when a staff member opens their account, not in a young person's first load. */
+const TwoStep = lazyScreens(() => import('./TwoStep').then((m) => m.TwoStep));
 
 const when = (ms: number) => onDay(new Date(ms));
 

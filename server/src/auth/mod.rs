@@ -13,7 +13,6 @@ use crate::http::json::ApiJson;
 use crate::ledger::{self, Decision};
 use crate::state::AppState;
 use crate::store::{self, people, people::RefreshUse};
-use two_step::code_takes;
 use address::ClientAddress;
 use axum::extract::State;
 use axum::routing::post;
@@ -21,6 +20,7 @@ use axum::{Json, Router};
 use extract::Caller;
 use serde::{Deserialize, Serialize};
 use tandem_shared::{DeviceId, PersonId, Role};
+use two_step::code_takes;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {

@@ -120,7 +120,14 @@ mod tests {
     #[test]
     fn the_secret_is_written_in_base32_as_the_rfc_spells_it() {
         // RFC 4648's test vectors, unpadded.
-        for (plain, coded) in [("f", "MY"), ("fo", "MZXQ"), ("foo", "MZXW6"), ("foob", "MZXW6YQ"), ("fooba", "MZXW6YTB"), ("foobar", "MZXW6YTBOI")] {
+        for (plain, coded) in [
+            ("f", "MY"),
+            ("fo", "MZXQ"),
+            ("foo", "MZXW6"),
+            ("foob", "MZXW6YQ"),
+            ("fooba", "MZXW6YTB"),
+            ("foobar", "MZXW6YTBOI"),
+        ] {
             assert_eq!(base32(plain.as_bytes()), coded);
         }
         let stored = STANDARD.encode(b"12345678901234567890");

@@ -25,7 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/me/two-step/off", post(turn_off))
 }
 
-pub const WRONG_CODE: &str = "that code isn't right; type the newest one your authenticator app shows (each works once)";
+pub const WRONG_CODE: &str =
+    "that code isn't right; type the newest one your authenticator app shows (each works once)";
 const NOT_FOR_YOUNG_PEOPLE: ApiError =
     ApiError::Forbidden("two-step sign-in is for staff accounts; young people sign in with their PIN");
 /// What authenticator apps list the account under, beside the sign-in name.

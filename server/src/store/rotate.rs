@@ -49,9 +49,8 @@ pub async fn rotate_key(store: &Store) -> Result<u64> {
     tokio::time::sleep(NOTICE).await;
     let mut resealed = 0;
     loop {
-        let stale = pass(store, reseal_batch).await?
-            + pass(store, reseal_people).await?
-            + pass(store, reseal_two_step).await?;
+        let stale =
+            pass(store, reseal_batch).await? + pass(store, reseal_people).await? + pass(store, reseal_two_step).await?;
         resealed += stale;
         if stale == 0 {
             break;

@@ -11,6 +11,8 @@ export interface Person {
   joined: boolean;
   needs_new_secret: boolean;
   deactivated: boolean;
+  /** Staff: signing in asks for a code from their authenticator app too. */
+  two_step: boolean;
   case_closed_at: number | null;
   erased_at: number | null;
 }
@@ -58,6 +60,7 @@ export function status(p: Person): string {
     const erased = p.erased_at ? `; everything of theirs is erased ${new Date(p.erased_at).toLocaleDateString(undefined, { dateStyle: 'medium' })} unless it is reopened` : '';
     return `Case closed ${when(p.case_closed_at)}${erased}`;
   }
+  if (p.role !== 'young_person') return p.two_step ? 'Active, two-step sign-in on' : 'Active, password only';
   return 'Active';
 }
 /** Calls the API and keeps a plain-words problem for the screen. */
