@@ -20,7 +20,6 @@ use axum::{Json, Router};
 use extract::Caller;
 use serde::{Deserialize, Serialize};
 use tandem_shared::{DeviceId, PersonId, Role};
-use two_step::code_takes;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
@@ -377,7 +376,7 @@ pub async fn sign_in(
         .store
         .write(move |tx| {
             if let Some(code) = &code
-                && !code_takes(tx, person.id, code, store::now_ms())?
+                && !two_step::code_takes(tx, person.id, code, store::now_ms())?
             {
                 return Ok(None);
             }
