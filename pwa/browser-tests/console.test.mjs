@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { api, asAdmin, assertAccessible, eventually, post, serverAndBrowser, signIn, writeAndShare } from './harness.mjs';
+import { api, asAdmin, assertAccessible, authenticatorCode, eventually, post, serverAndBrowser, signIn, writeAndShare } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -571,4 +571,48 @@ test("an admin sets the service's working hours, and a young person pressing \"I
   await desk.getByRole('status').filter({ hasText: 'Saved: no set hours.' }).waitFor();
   await eventually(async () => (await phone.locator('#out-of-hours').count()) === 0, 15_000, 'the phone told at once');
   for (const page of [desk, phone]) await page.context().close();
+});
+
+test('an admin asks every staff member for two-step sign-in: a new worker chooses their password, then sets it up, then reaches their screen', async () => {
+  const admin = await asAdmin(env.server.base);
+  await admin.post('/api/admin/people', { role: 'drop_in_staff', name: 'robin.t', display_name: 'Robin', password: 'a-first-password' });
+
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'admin', 'demo-admin-pass');
+  await page.getByRole('button', { name: 'People' }).click();
+  const policy = page.getByRole('region', { name: 'Two-step sign-in for staff' });
+  await policy.getByText('Staff choose for themselves.').waitFor();
+  const robinRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'Robin', exact: true }) });
+  await robinRow.getByRole('cell', { name: 'Active, password only' }).waitFor();
+  await policy.getByRole('button', { name: 'Ask every staff member for it' }).click();
+  await policy.getByText('Every staff member is asked for it').waitFor();
+  await assertAccessible(page, 'the people screen with two-step sign-in asked for');
+
+  const desk = await (await env.browser.newContext()).newPage();
+  await desk.goto(env.server.base + '/');
+  await desk.getByLabel('Your name').fill('robin.t');
+  await desk.getByLabel('Your PIN or password').fill('a-first-password');
+  await desk.getByRole('button', { name: 'Sign in' }).click();
+  // Their own password first, then two-step sign-in, then their screen.
+  await desk.getByRole('heading', { name: 'Choose your own password' }).waitFor();
+  await desk.getByLabel('The password you were given').fill('a-first-password');
+  await desk.getByLabel('Your new password', { exact: true }).fill('robins-own-password');
+  await desk.getByLabel('Your new password again').fill('robins-own-password');
+  await desk.getByRole('button', { name: 'Save my password' }).click();
+  await desk.getByRole('heading', { name: 'Set up two-step sign-in' }).waitFor();
+  await desk.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+  const typed = await desk.getByTestId('two-step-secret').textContent();
+  await assertAccessible(desk, 'two-step sign-in asked for before anything else');
+  await desk.getByLabel('The 6-digit code your app shows now').fill(authenticatorCode(typed));
+  await desk.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+  await desk.getByRole('heading', { name: 'Shared with the team' }).waitFor();
+  await desk.context().close();
+
+  // The admin's list says Robin has it now; asking is put back as it was for the other tests.
+  await page.reload();
+  await robinRow.getByRole('cell', { name: 'Active, two-step sign-in on' }).waitFor();
+  await policy.getByRole('button', { name: 'Stop asking every staff member' }).click();
+  await policy.getByText('Staff choose for themselves.').waitFor();
+  await context.close();
 });

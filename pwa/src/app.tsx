@@ -23,6 +23,7 @@ import { lazyScreens } from './ui/lazy';
 const KeyWorkerScreens = lazyScreens(() => import('./roles/KeyWorker').then((m) => m.KeyWorkerScreens));
 const DropInScreens = lazyScreens(() => import('./roles/DropIn').then((m) => m.DropInScreens));
 const AdminScreens = lazyScreens(() => import('./roles/Admin').then((m) => m.AdminScreens));
+const TwoStep = lazyScreens<import('./screens/TwoStep').TwoStepProps>(() => import('./screens/TwoStep').then((m) => m.TwoStep));
 
 export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate: () => void }) {
   const [route, go, resetRoute] = useRoute();
@@ -37,7 +38,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
   const wide = session?.role === 'admin';
   // Notices about someone's account are theirs: not drawn over a lock screen (a phone in
   // someone else's hands, a lent tablet between visitors) or a sign-in.
-  const open = !!ctx && !t.mustChange && !locked && !t.phoneLocked && !t.ended && !t.lending;
+  const open = !!ctx && !t.mustChange && !t.mustSetUp && !locked && !t.phoneLocked && !t.ended && !t.lending;
   const openToThem = open && session?.role === 'young_person';
 
   return (
@@ -90,6 +91,12 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
         )}
         {session && t.mustChange ? (
           <ChangePassword onChange={t.changePassword} />
+        ) : session && t.mustSetUp ? (
+          <section class="narrow">
+            <h1>Set up two-step sign-in</h1>
+            <p>Your service asks every staff member to sign in with a code from an authenticator app as well as their password, because staff accounts reach young people's records. Set it up now to carry on.</p>
+            <TwoStep api={t.api} required={{ onDone: () => void t.twoStepSetUp() }} />
+          </section>
         ) : session && locked ? (
           <LockScreen kind={t.lockKind ?? 'tablet'} openAlerts={t.lockKind === 'staff' ? t.openAlerts : 0} check={unlockCheck} onUnlock={unlock} onSignOut={() => void signOut(false)} waitingToClear={t.visitEnded} tries={t.lockTries} onTries={t.keepLockTries} />
         ) : session && t.phoneLocked ? (

@@ -114,6 +114,8 @@ async fn every_endpoint_answers_every_role_as_designed() {
         (Method::GET, "/api/admin/tablets".into(), None, vec![Admin]),
         (Method::POST, "/api/admin/tablets".into(), Some(json!({"name": "Tablet NAME"})), vec![Admin]),
         (Method::POST, "/api/admin/tablets/no-such-tablet/remove".into(), None, vec![]),
+        (Method::GET, "/api/admin/staff-two-step".into(), None, vec![Admin]),
+        (Method::PUT, "/api/admin/staff-two-step".into(), Some(json!({"required": false})), vec![Admin]),
         (Method::POST, "/api/me/password".into(), Some(json!({"current": 1})), vec![]),
         // Two-step sign-in is for staff; a code that can't be right and a wrong password are
         // refused inside (turning it on for real is in two_step.rs).

@@ -169,3 +169,50 @@ async fn the_secret_is_sealed_at_rest() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_service_that_asks_for_it_lets_a_staff_sign_in_without_it_do_nothing_but_set_it_up() {
+    let server = TestServer::start().await;
+    let earlier = server.signed_in(SAM.0, SAM.1).await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (_, policy) = admin.call(Method::GET, "/api/admin/staff-two-step", None).await;
+    assert_eq!(policy, json!({ "required": false }));
+    let (status, body) = admin.call(Method::PUT, "/api/admin/staff-two-step", Some(json!({ "required": true }))).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({ "required": true })));
+
+    // A session from before goes on as it was; a young person is not asked.
+    assert_eq!(earlier.call(Method::GET, "/api/sync/pull?since=0", None).await.0, StatusCode::OK);
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    assert_eq!(ash.call(Method::GET, "/api/sync/pull?since=0", None).await.0, StatusCode::OK);
+
+    // A staff sign-in without it: told so, and able to do nothing else.
+    let mut desk = server.device();
+    let (status, tokens) = desk
+        .call(
+            Method::POST,
+            "/api/auth/sign-in",
+            Some(json!({ "name": DROPIN.0, "secret": DROPIN.1, "device": desk.device })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(tokens["must_set_up_two_step"], true);
+    desk.take_tokens(&tokens);
+    let (status, body) = desk.call(Method::GET, "/api/sync/pull?since=0", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("two-step"), "{body}");
+    let (status, me) = desk.call(Method::GET, "/api/me", None).await;
+    assert_eq!((status, &me["must_set_up_two_step"]), (StatusCode::OK, &json!(true)), "{me}");
+
+    // Set up in that same session: it opens.
+    let (typed, step) = turn_on(&desk).await;
+    assert_eq!(desk.call(Method::GET, "/api/sync/pull?since=0", None).await.0, StatusCode::OK);
+    let (_, me) = desk.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["must_set_up_two_step"], false);
+    let (status, tokens) = sign_in_with(&server, DROPIN, Some(two_step_code(&typed, step + 1))).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert!(tokens.get("must_set_up_two_step").is_none(), "{tokens}");
+
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    assert!(audit.to_string().contains("asked every staff member for two-step sign-in"), "{audit}");
+    server.stop().await;
+}

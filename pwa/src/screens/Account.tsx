@@ -10,7 +10,7 @@ import { isKept, keepsWords } from '../sync/persist';
 import { lazyScreens } from '../ui/lazy';
 
 /** Staff only: fetched when a staff member opens their account, not in a young person's first load. */
-const TwoStep = lazyScreens(() => import('./TwoStep').then((m) => m.TwoStep));
+const TwoStep = lazyScreens<import('./TwoStep').TwoStepProps>(() => import('./TwoStep').then((m) => m.TwoStep));
 
 const when = (ms: number) => onDay(new Date(ms));
 

@@ -13,8 +13,17 @@ interface SetUp {
 
 const NEEDS_SIGNAL = 'This needs signal. Try again when you are online.';
 
-export function TwoStep() {
+export interface TwoStepProps {
+  /** The server, as this session: given where the app's context doesn't exist yet (the service
+   *  asks for two-step sign-in before anything else). */
+  api?: <T>(method: string, path: string, body?: unknown) => Promise<T>;
+  /** The service asks for it: shown before anything else, with no way to leave it but signing out. */
+  required?: { onDone: () => void };
+}
+
+export function TwoStep({ api: given, required }: TwoStepProps) {
   const ctx = useContext(Ctx);
+  const api = given ?? ctx.api;
   /** Whether it is on, from the server (null: not known yet). */
   const [on, setOn] = useState<boolean | null>(null);
   const [setUp, setSetUp] = useState<SetUp | null>(null);
@@ -25,7 +34,7 @@ export function TwoStep() {
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const load = () => ctx.api<{ two_step: boolean }>('GET', '/api/me').then((me) => setOn(me.two_step), (e) => setProblem(problemWords(e, NEEDS_SIGNAL)));
+  const load = () => api<{ two_step: boolean }>('GET', '/api/me').then((me) => setOn(me.two_step), (e) => setProblem(problemWords(e, NEEDS_SIGNAL)));
   useEffect(() => void load(), []);
   useEffect(() => {
     if (!setUp) return setQr(null);
@@ -45,21 +54,22 @@ export function TwoStep() {
       setBusy(false);
     }
   };
-  const start = () => run(async () => setSetUp(await ctx.api<SetUp>('POST', '/api/me/two-step')));
+  const start = () => run(async () => setSetUp(await api<SetUp>('POST', '/api/me/two-step')));
   const confirm = (e: Event) => {
     e.preventDefault();
     void run(async () => {
-      await ctx.api('POST', '/api/me/two-step/confirm', { code: code.trim() });
+      await api('POST', '/api/me/two-step/confirm', { code: code.trim() });
       setSetUp(null);
       setCode('');
       setOn(true);
       setDone('Two-step sign-in is on. From now on, signing in asks for a code from your app after your password.');
+      required?.onDone();
     });
   };
   const turnOff = (e: Event) => {
     e.preventDefault();
     void run(async () => {
-      await ctx.api('POST', '/api/me/two-step/off', { password });
+      await api('POST', '/api/me/two-step/off', { password });
       setPassword('');
       setOn(false);
       setDone('Two-step sign-in is off. Signing in asks for your password only.');

@@ -85,6 +85,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [serverRestored, setServerRestored] = useState(false);
   /** Signed in with a first password an admin set: nothing else until they choose their own. */
   const [mustChange, setMustChange] = useState(false);
+  /** A staff sign-in the service asks for two-step sign-in, without it: set it up first. */
+  const [mustSetUp, setMustSetUp] = useState(false);
   /** A shared tablet's visit timed out with words unsent: it clears itself once they are sent. */
   const [visitEnded, setVisitEnded] = useState(false);
   /** A young person chose a lock code for Tandem on this phone: its check, and whether it is locked. */
@@ -132,7 +134,9 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   /** Asks the server who this person works with and what is planned for their account. */
   const loadMe = async (d: Db, mgr: SessionManager) => {
     try {
-      const fresh = await request<Me & { role: Session['role'] }>(mgr, 'GET', '/api/me');
+      const fresh = await request<Me & { role: Session['role']; must_set_up_two_step?: boolean }>(mgr, 'GET', '/api/me');
+      // Opened again part-way (a reload before it was set up): the same screen first.
+      if (fresh.must_set_up_two_step) setMustSetUp(true);
       const before = (await d.get('meta', 'me')) as Me | undefined;
       const ids = (m: Me | undefined) => (m?.workers ?? []).map((w) => w.id).sort().join();
       // A young person is told when who can see their shared things changes (a new key worker).
@@ -630,6 +634,10 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       setMustChange(true);
       return;
     }
+    if (sessions.current?.mustSetUpTwoStep) {
+      setMustSetUp(true);
+      return;
+    }
     await start(d, s.role);
   };
 
@@ -708,8 +716,19 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     changePassword: async (current: string, next: string) => {
       await changeSecret(current, next);
       setMustChange(false);
+      if (sessions.current?.mustSetUpTwoStep) return setMustSetUp(true);
       if (db && session) await start(db, session.role);
     },
+    mustSetUp,
+    /** Two-step sign-in set up as the service asked: the session opens. */
+    twoStepSetUp: async () => {
+      if (sessions.current) sessions.current.mustSetUpTwoStep = false;
+      setMustSetUp(false);
+      // Not started yet (from sign-in); already running if the app was opened again part-way.
+      if (db && session && !engine.current) await start(db, session.role);
+    },
+    /** Calls the server as this session, for screens shown before the app's context exists. */
+    api: <T,>(method: string, path: string, body?: unknown) => request<T>(sessions.current, method, path, body),
     locked,
     lockKind,
     /** Alerts this worker has not marked seen (said on a staff device's lock screen). */

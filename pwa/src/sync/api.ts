@@ -27,6 +27,8 @@ export interface Tokens {
   erasure_cancelled?: boolean;
   /** The password was set by an admin: the person chooses their own before anything else. */
   must_change_password?: boolean;
+  /** The service asks staff for two-step sign-in and this staff member has none: set it up first. */
+  must_set_up_two_step?: boolean;
   /** Signed in on this registered shared tablet (its name). */
   tablet?: string;
   /** Which copy of the server's data signed this in: another one later means a restore. */

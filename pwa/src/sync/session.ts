@@ -12,6 +12,8 @@ export class SessionManager implements Auth {
   keptAccount = false;
   /** The last sign-in used a first password an admin set. */
   mustChangePassword = false;
+  /** The last sign-in was a staff member's the service asks for two-step sign-in, without it. */
+  mustSetUpTwoStep = false;
 
   constructor(private db: Db) {}
 
@@ -71,6 +73,7 @@ export class SessionManager implements Auth {
     if (tablet && !tokens.tablet) await forgetThisTablet().catch(() => undefined);
     this.keptAccount = tokens.erasure_cancelled === true;
     this.mustChangePassword = tokens.must_change_password === true;
+    this.mustSetUpTwoStep = tokens.must_set_up_two_step === true;
     return this.keep(tokens, sharedDevice || tokens.tablet !== undefined);
   }
 
@@ -80,6 +83,7 @@ export class SessionManager implements Auth {
     const device = await this.device();
     const tokens = await request<Tokens>(null, 'POST', '/api/auth/join', { code, name, secret, device, ...(forPerson ? { for_person: forPerson } : {}) });
     this.mustChangePassword = false;
+    this.mustSetUpTwoStep = false;
     return this.keep(tokens, sharedDevice);
   }
 

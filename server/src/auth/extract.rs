@@ -4,7 +4,7 @@
 use super::tokens::AccessClaims;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::people;
+use crate::store::people::{self, SessionState};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use tandem_shared::{PersonId, Role};
@@ -38,13 +38,25 @@ impl FromRequestParts<AppState> for Caller {
         let claims: AccessClaims = state.keys.verify_access(token.trim())?;
         let (person, sid, tv) = (claims.sub, claims.sid.clone(), claims.tv);
         let live = state.store.read_quick(move |conn| people::session_state(conn, &sid, person, tv)).await?;
-        let Some(must_change_password) = live else {
+        let Some(live) = live else {
             return Err(ApiError::Unauthorized("you have been signed out; please sign in again"));
         };
-        // A first password an admin set is for one thing: choosing one's own.
+        // A first password an admin set is for one thing: choosing one's own. A session of staff
+        // the service asks for two-step sign-in, without it, for one thing too: setting it up.
         const WHILE_CHANGING: [&str; 3] = ["/api/me", "/api/me/password", "/api/auth/sign-out"];
-        if must_change_password && !WHILE_CHANGING.contains(&parts.uri.path()) {
-            return Err(ApiError::Forbidden("choose your own password first"));
+        const WHILE_SETTING_UP: [&str; 4] =
+            ["/api/me", "/api/me/two-step", "/api/me/two-step/confirm", "/api/auth/sign-out"];
+        let path = parts.uri.path();
+        match live {
+            SessionState::MustChangePassword if !WHILE_CHANGING.contains(&path) => {
+                return Err(ApiError::Forbidden("choose your own password first"));
+            }
+            SessionState::MustSetUpTwoStep if !WHILE_SETTING_UP.contains(&path) => {
+                return Err(ApiError::Forbidden(
+                    "your service asks staff to set up two-step sign-in first (under Your account)",
+                ));
+            }
+            _ => {}
         }
         Ok(Caller { person: claims.sub, role: claims.role, session: claims.sid, token_version: tv })
     }

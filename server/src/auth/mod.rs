@@ -97,6 +97,10 @@ pub struct Tokens {
     /// The password was set by an admin: choose your own (`POST /api/me/password`) first.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub must_change_password: bool,
+    /// At sign-in: the service asks staff for two-step sign-in, and this staff member has not set
+    /// it up: this session can do nothing else until they do (`POST /api/me/two-step`, then `/confirm`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub must_set_up_two_step: bool,
     /// Signed in on this registered shared tablet (its name); absent on a phone, or when the
     /// tablet's registration was removed (the app then forgets it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -165,7 +169,11 @@ fn open_session(
         Role::YoungPerson => Some(crate::http::me::refs(people::workers_of(conn, person.id)?)),
         _ => None,
     };
-    Ok(Tokens { tablet: tablet.map(|t| t.1), workers, ..issue(conn, state, person, &sid, now)? })
+    let must_set_up_two_step = person.role != Role::YoungPerson && !person.two_step && store::two_step::required(conn)?;
+    if must_set_up_two_step {
+        store::two_step::session_needs_it(conn, &sid)?;
+    }
+    Ok(Tokens { tablet: tablet.map(|t| t.1), workers, must_set_up_two_step, ..issue(conn, state, person, &sid, now)? })
 }
 
 fn issue(
@@ -195,6 +203,7 @@ fn issue(
         display_name: person.display_name.clone(),
         erasure_cancelled: false,
         must_change_password: person.must_change_password,
+        must_set_up_two_step: false,
         tablet: None,
         generation: crate::store::generation::current(conn)?,
         workers: None,

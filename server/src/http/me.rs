@@ -84,6 +84,9 @@ pub struct Me {
     pub sign_ins: Vec<MySession>,
     /// For staff: signing in asks for a code from an authenticator app too.
     pub two_step: bool,
+    /// For staff: the service asks for two-step sign-in and this session was made without it, so
+    /// it can do nothing else until it is set up.
+    pub must_set_up_two_step: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -172,6 +175,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 put_away,
                 sign_ins,
                 two_step: p.two_step,
+                must_set_up_two_step: crate::store::two_step::session_must_set_up(conn, &caller.session)?,
             })
         })
         .await?;

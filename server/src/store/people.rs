@@ -841,16 +841,39 @@ pub fn revoke_all(conn: &dyn Db, person: PersonId, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// Whether an access token's session and token version still stand.
-/// Whether the session is live, and if so whether its person must change their password first.
-pub fn session_state(conn: &dyn Db, session: &str, person: PersonId, token_version: i64) -> Result<Option<bool>> {
+/// What a live session may do: everything, or only what comes first.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SessionState {
+    Open,
+    /// Signed in with a first password an admin set: choosing their own comes first.
+    MustChangePassword,
+    /// A staff member the service asks for two-step sign-in, without it: setting it up comes first.
+    MustSetUpTwoStep,
+}
+
+/// Whether an access token's session and token version still stand (`None`: no), and if so
+/// what it may do.
+pub fn session_state(
+    conn: &dyn Db,
+    session: &str,
+    person: PersonId,
+    token_version: i64,
+) -> Result<Option<SessionState>> {
     let found = conn.query_opt(
-        "SELECT p.must_change_password FROM sessions s JOIN people p ON p.id = s.person_id
+        "SELECT p.must_change_password, s.needs_two_step AND p.two_step IS NULL
+         FROM sessions s JOIN people p ON p.id = s.person_id
          WHERE s.id = ?1 AND s.person_id = ?2 AND s.revoked_at IS NULL AND p.token_version = ?3
            AND p.deactivated_at IS NULL",
         &[session.into(), person.to_string().into(), token_version.into()],
     )?;
-    found.map(|r| r.bool(0)).transpose()
+    let Some(row) = found else { return Ok(None) };
+    Ok(Some(if row.bool(0)? {
+        SessionState::MustChangePassword
+    } else if row.bool(1)? {
+        SessionState::MustSetUpTwoStep
+    } else {
+        SessionState::Open
+    }))
 }
 
 /// Failed sign-ins from one network address within a window, kept in the database so the

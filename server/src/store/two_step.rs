@@ -67,6 +67,33 @@ pub fn turn_off(conn: &dyn Db, id: PersonId) -> Result<bool> {
     Ok(n > 0)
 }
 
+/// Whether the service asks every staff member for two-step sign-in.
+pub fn required(conn: &dyn Db) -> Result<bool> {
+    conn.query_one("SELECT staff_two_step FROM service_settings WHERE id = 1", &[])?.bool(0)
+}
+
+pub fn set_required(conn: &dyn Db, required: bool) -> Result<()> {
+    conn.execute("UPDATE service_settings SET staff_two_step = ?1 WHERE id = 1", &[required.into()])?;
+    Ok(())
+}
+
+/// A new session of a staff member the service asks for two-step sign-in who has not set it up:
+/// it may do nothing else until they have.
+pub fn session_needs_it(conn: &dyn Db, session: &str) -> Result<()> {
+    conn.execute("UPDATE sessions SET needs_two_step = TRUE WHERE id = ?1", &[session.into()])?;
+    Ok(())
+}
+
+/// Whether `session` may do nothing until its person sets up two-step sign-in.
+pub fn session_must_set_up(conn: &dyn Db, session: &str) -> Result<bool> {
+    let row = conn.query_opt(
+        "SELECT s.needs_two_step AND p.two_step IS NULL FROM sessions s JOIN people p ON p.id = s.person_id
+         WHERE s.id = ?1",
+        &[session.into()],
+    )?;
+    Ok(row.map(|r| r.bool(0)).transpose()?.unwrap_or(false))
+}
+
 /// People after `?1` with a secret, in id order (for `rotate-key`).
 const SELECT_SEALED: &str = "SELECT id, two_step, two_step_pending FROM people
      WHERE id > ?1 AND (two_step IS NOT NULL OR two_step_pending IS NOT NULL) ORDER BY id LIMIT ?2";

@@ -1,5 +1,6 @@
-// People: staff and young people by name and role, adding, inviting, deactivating.
-import { useState } from 'preact/hooks';
+// People: staff and young people by name and role, adding, inviting, deactivating, and whether
+// staff are asked for two-step sign-in.
+import { useEffect, useState } from 'preact/hooks';
 import { type Person, type Assigned, ROLE_WORDS, status, useCall, Problem, PEOPLE_SHOWN, Found, usePeople } from './shared';
 import { byName, nameHas } from '../../ui/words';
 
@@ -202,6 +203,45 @@ export function People() {
         </select>
         <button type="submit">Make an invite code</button>
       </form>
+
+      <StaffTwoStep onChanged={load} />
+    </section>
+  );
+}
+
+/** Whether every staff member is asked for two-step sign-in (a code from an authenticator app
+ *  after their password). The list above says who has it. */
+function StaffTwoStep({ onChanged }: { onChanged: () => Promise<void> }) {
+  const { call, problem } = useCall();
+  const [required, setRequired] = useState<boolean | null>(null);
+  useEffect(() => void call<{ required: boolean }>('GET', '/api/admin/staff-two-step').then((p) => p && setRequired(p.required)), []);
+  const change = async (to: boolean) => {
+    const now = await call<{ required: boolean }>('PUT', '/api/admin/staff-two-step', { required: to });
+    if (now) {
+      setRequired(now.required);
+      await onChanged();
+    }
+  };
+  return (
+    <section class="stack narrow" aria-labelledby="staff-two-step-title">
+      <h2 id="staff-two-step-title">Two-step sign-in for staff</h2>
+      <p>
+        Staff accounts reach young people's records. With two-step sign-in, signing in asks for a code from an authenticator
+        app as well as the password. Each staff member can turn it on under "Your account"; the list above says who has.
+      </p>
+      <Problem text={problem} />
+      {required === null ? null : required ? (
+        <>
+          <p role="status">Every staff member is asked for it: one without it who signs in must set it up before anything else.</p>
+          <button type="button" onClick={() => void change(false)}>Stop asking every staff member</button>
+        </>
+      ) : (
+        <>
+          <p role="status">Staff choose for themselves.</p>
+          <button type="button" onClick={() => void change(true)}>Ask every staff member for it</button>
+          <p class="hint">From each one's next sign-in. To make it apply at once, end their devices' sessions from "Devices".</p>
+        </>
+      )}
     </section>
   );
 }

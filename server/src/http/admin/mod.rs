@@ -10,6 +10,7 @@ mod people;
 mod sessions;
 mod settings;
 mod tablets;
+mod two_step;
 
 pub use alerts::*;
 pub use assignments::*;
@@ -19,6 +20,7 @@ pub use people::*;
 pub use sessions::*;
 pub use settings::*;
 pub use tablets::*;
+pub use two_step::*;
 
 use crate::state::AppState;
 use axum::Router;
@@ -47,4 +49,5 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/working-hours", get(working_hours).put(update_working_hours))
         .route("/api/admin/tablets", get(tablets).post(register_tablet))
         .route("/api/admin/tablets/{id}/remove", post(remove_tablet))
+        .route("/api/admin/staff-two-step", get(staff_two_step).put(update_staff_two_step))
 }

@@ -4,3 +4,7 @@
 ALTER TABLE people ADD COLUMN two_step BLOB;
 ALTER TABLE people ADD COLUMN two_step_pending BLOB;
 ALTER TABLE people ADD COLUMN two_step_used BIGINT;
+-- A service may ask every staff member for it: a staff sign-in without it then makes a session
+-- that can do nothing but set it up (sessions from before go on as they were).
+ALTER TABLE service_settings ADD COLUMN staff_two_step BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE sessions ADD COLUMN needs_two_step BOOLEAN NOT NULL DEFAULT FALSE;
