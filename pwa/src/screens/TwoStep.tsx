@@ -4,7 +4,7 @@
 // password. An admin's new password turns it off for someone who lost their phone.
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx } from '../context';
-import { problemWords } from '../ui/useSubmit';
+import { problemWords, useSubmit } from '../ui/useSubmit';
 
 interface SetUp {
   secret: string;
@@ -30,9 +30,8 @@ export function TwoStep({ api: given, required }: TwoStepProps) {
   const [qr, setQr] = useState<string | null>(null);
   const [code, setCode] = useState('');
   const [password, setPassword] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { problem, setProblem, busy, submit } = useSubmit(NEEDS_SIGNAL);
 
   const load = () => api<{ two_step: boolean }>('GET', '/api/me').then((me) => setOn(me.two_step), (e) => setProblem(problemWords(e, NEEDS_SIGNAL)));
   useEffect(() => void load(), []);
@@ -42,17 +41,9 @@ export function TwoStep({ api: given, required }: TwoStepProps) {
     void import('uqr').then(({ renderSVG }) => setQr(renderSVG(setUp.address, { border: 2 })));
   }, [setUp]);
 
-  const run = async (step: () => Promise<void>) => {
-    setProblem(null);
+  const run = (step: () => Promise<void>) => {
     setDone(null);
-    setBusy(true);
-    try {
-      await step();
-    } catch (e) {
-      setProblem(problemWords(e, NEEDS_SIGNAL));
-    } finally {
-      setBusy(false);
-    }
+    return submit(step);
   };
   const start = () => run(async () => setSetUp(await api<SetUp>('POST', '/api/me/two-step')));
   const confirm = (e: Event) => {
