@@ -10,6 +10,7 @@ use tandem_shared::wire::{
     Change, Operation, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, SCHEMA_VERSION,
 };
 use tandem_shared::{DeviceId, FieldValue, Hlc, PersonId, Record, RecordId, RecordKind, Stamp};
+use tokio::io::AsyncBufReadExt;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -501,21 +502,37 @@ impl Process {
         env: &[(&str, &std::ffi::OsStr)],
     ) -> Process {
         let tandem = tandem_binary();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+        // The server picks a free port and says which: a port picked here and let go could be
+        // taken meanwhile by another test's server (the SQLite and PostgreSQL runs go side by
+        // side), whose answers would then pass for this one's.
         let mut cmd = tokio::process::Command::new(tandem);
-        cmd.args(["--db", db, "serve", "--listen", &format!("127.0.0.1:{port}"), "--key-file"]).arg(key);
+        cmd.args(["--db", db, "serve", "--listen", "127.0.0.1:0", "--key-file"]).arg(key);
         cmd.arg("--data-key-file").arg(key.with_extension("data-key"));
         if demo {
             cmd.arg("--demo");
         }
         cmd.envs(env.iter().copied());
-        let child = cmd
-            .env("TANDEM_LOG", "error")
+        let mut child = cmd
+            .env("TANDEM_LOG", "error,tandem_server=info")
             .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .expect("start tandem");
-        let process = Process { child, base: format!("http://127.0.0.1:{port}") };
+        let mut lines = tokio::io::BufReader::new(child.stderr.take().expect("its log")).lines();
+        let said = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(at) = line.split_once("Tandem is listening address=") {
+                    return at.1.split_whitespace().next().map(str::to_owned);
+                }
+            }
+            None
+        })
+        .await;
+        let Ok(Some(address)) = said else { panic!("tandem did not say where it listens within 10 seconds") };
+        // The rest of its log is read and dropped, so a full pipe never stops it.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let process = Process { child, base: format!("http://{address}") };
         let http = reqwest::Client::new();
         for _ in 0..400 {
             if http.get(format!("{}/api/health", process.base)).send().await.is_ok_and(|r| r.status().is_success()) {

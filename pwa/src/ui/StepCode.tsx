@@ -30,6 +30,7 @@ export function StepCodeField({ id, code, setCode }: { id: string; code: string;
   return (
     <>
       <p id={`${id}-hint`}>Your name and password are right. Two-step sign-in is on: type the code your authenticator app shows for Tandem.</p>
+      <p class="hint">Lost the phone with the app? Ask your service's admin to set you a new password: that turns two-step sign-in off until you set it up again.</p>
       <label for={id}>Code from your authenticator app</label>
       <input ref={field} id={id} inputMode="numeric" autocomplete="one-time-code" aria-describedby={`${id}-hint`} value={code} onInput={(e) => setCode(e.currentTarget.value)} required maxLength={16} />
     </>
