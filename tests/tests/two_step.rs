@@ -212,6 +212,12 @@ async fn a_service_that_asks_for_it_lets_a_staff_sign_in_without_it_do_nothing_b
     assert_eq!(status, StatusCode::OK, "{tokens}");
     assert!(tokens.get("must_set_up_two_step").is_none(), "{tokens}");
 
+    // Asked of everyone, it stays on: turning it off is refused, password or not.
+    let (status, body) = desk.call(Method::POST, "/api/me/two-step/off", Some(json!({ "password": DROPIN.1 }))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("stays on"), "{body}");
+    assert_eq!(sign_in_with(&server, DROPIN, None).await.0, StatusCode::UNAUTHORIZED, "still asks for a code");
+
     let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
     assert!(audit.to_string().contains("asked every staff member for two-step sign-in"), "{audit}");
     server.stop().await;

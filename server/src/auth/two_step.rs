@@ -128,6 +128,12 @@ pub async fn turn_off(
     if caller.role == Role::YoungPerson {
         return Err(NOT_FOR_YOUNG_PEOPLE);
     }
+    // Asked of every staff member: off, their next sign-in would only ask them to set it up again.
+    if state.store.read(|db| two_step::required(db)).await? {
+        return Err(ApiError::BadRequest(
+            "your service asks every staff member for two-step sign-in, so it stays on; for a new phone, choose \"Move it to a new phone\"".into(),
+        ));
+    }
     let name_hash = super::check_current_secret(&state, address, &caller, req.password).await?;
     let now = store::now_ms();
     state
