@@ -212,6 +212,31 @@ async fn a_service_that_asks_for_it_lets_a_staff_sign_in_without_it_do_nothing_b
     assert_eq!(status, StatusCode::OK, "{tokens}");
     assert!(tokens.get("must_set_up_two_step").is_none(), "{tokens}");
 
+    // A new worker with a first password an admin set: their own password first, then this.
+    let first =
+        json!({ "role": "key_worker", "name": "new.worker", "display_name": "New", "password": "a-first-password" });
+    assert_eq!(admin.call(Method::POST, "/api/admin/people", Some(first)).await.0, StatusCode::OK);
+    let mut new_worker = server.device();
+    let body = json!({ "name": "new.worker", "secret": "a-first-password", "device": new_worker.device });
+    let (_, tokens) = new_worker.call(Method::POST, "/api/auth/sign-in", Some(body)).await;
+    assert_eq!(
+        (&tokens["must_change_password"], &tokens["must_set_up_two_step"]),
+        (&json!(true), &json!(true)),
+        "{tokens}"
+    );
+    new_worker.take_tokens(&tokens);
+    assert_eq!(
+        new_worker.call(Method::POST, "/api/me/two-step", None).await.0,
+        StatusCode::FORBIDDEN,
+        "the password first"
+    );
+    let own = json!({ "current": "a-first-password", "new": "their-own-password" });
+    let (status, body) = new_worker.call(Method::POST, "/api/me/password", Some(own)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = new_worker.call(Method::GET, "/api/sync/pull?since=0", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "then two-step sign-in: {body}");
+    assert!(body["message"].as_str().unwrap().contains("two-step"), "{body}");
+
     // Asked of everyone, it stays on: turning it off is refused, password or not.
     let (status, body) = desk.call(Method::POST, "/api/me/two-step/off", Some(json!({ "password": DROPIN.1 }))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");

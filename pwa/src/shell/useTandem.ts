@@ -99,6 +99,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   /** The last save could not be written on this device (its storage full or failing), in words. */
   const [saveProblem, setSaveProblem] = useState<string | null>(null);
   const sessions = useRef<SessionManager | null>(null);
+  /** Calls the server as the session signed in now (the app's context gives it to screens). */
+  const callApi = <T,>(method: string, path: string, body?: unknown) => request<T>(sessions.current, method, path, body);
   const engine = useRef<SyncEngine | null>(null);
   const reloadMeOnReturn = useRef<(() => void) | null>(null);
 
@@ -430,7 +432,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         lendAfterSignOut.current = true;
         void signOut(false);
       },
-      api: <T,>(method: string, path: string, body?: unknown) => request<T>(sessions.current, method, path, body),
+      api: callApi,
       changeSecret: (current: string, next: string) => changeSecret(current, next),
       accessLog: () => request<AccessEntry[]>(sessions.current, 'GET', '/api/me/access-log'),
       lastLooked,
@@ -728,7 +730,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       if (db && session && !engine.current) await start(db, session.role);
     },
     /** Calls the server as this session, for screens shown before the app's context exists. */
-    api: <T,>(method: string, path: string, body?: unknown) => request<T>(sessions.current, method, path, body),
+    api: callApi,
     locked,
     lockKind,
     /** Alerts this worker has not marked seen (said on a staff device's lock screen). */

@@ -4,7 +4,7 @@
 use super::tokens::AccessClaims;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::people::{self, SessionState};
+use crate::store::people;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use tandem_shared::{PersonId, Role};
@@ -17,6 +17,8 @@ pub struct Caller {
     pub session: String,
     /// The person's token version when the access token was issued (a new password bumps it).
     pub token_version: i64,
+    /// Signed in without two-step sign-in where the service asks for it (`people::SessionState`).
+    pub must_set_up_two_step: bool,
 }
 
 impl Caller {
@@ -47,18 +49,23 @@ impl FromRequestParts<AppState> for Caller {
         const WHILE_SETTING_UP: [&str; 4] =
             ["/api/me", "/api/me/two-step", "/api/me/two-step/confirm", "/api/auth/sign-out"];
         let path = parts.uri.path();
-        match live {
-            SessionState::MustChangePassword if !WHILE_CHANGING.contains(&path) => {
+        // The password first: while it is pending, its own routes are open, two-step's not yet.
+        if live.must_change_password {
+            if !WHILE_CHANGING.contains(&path) {
                 return Err(ApiError::Forbidden("choose your own password first"));
             }
-            SessionState::MustSetUpTwoStep if !WHILE_SETTING_UP.contains(&path) => {
-                return Err(ApiError::Forbidden(
-                    "your service asks staff to set up two-step sign-in first (under Your account)",
-                ));
-            }
-            _ => {}
+        } else if live.must_set_up_two_step && !WHILE_SETTING_UP.contains(&path) {
+            return Err(ApiError::Forbidden(
+                "your service asks staff to set up two-step sign-in first (under Your account)",
+            ));
         }
-        Ok(Caller { person: claims.sub, role: claims.role, session: claims.sid, token_version: tv })
+        Ok(Caller {
+            person: claims.sub,
+            role: claims.role,
+            session: claims.sid,
+            token_version: tv,
+            must_set_up_two_step: live.must_set_up_two_step,
+        })
     }
 }
 

@@ -175,7 +175,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 put_away,
                 sign_ins,
                 two_step: p.two_step,
-                must_set_up_two_step: crate::store::two_step::session_must_set_up(conn, &caller.session)?,
+                must_set_up_two_step: caller.must_set_up_two_step,
             })
         })
         .await?;

@@ -841,18 +841,18 @@ pub fn revoke_all(conn: &dyn Db, person: PersonId, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// What a live session may do: everything, or only what comes first.
+/// What a live session must do before anything else, if anything.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum SessionState {
-    Open,
+pub struct SessionState {
     /// Signed in with a first password an admin set: choosing their own comes first.
-    MustChangePassword,
-    /// A staff member the service asks for two-step sign-in, without it: setting it up comes first.
-    MustSetUpTwoStep,
+    pub must_change_password: bool,
+    /// A staff member the service asks for two-step sign-in, signed in without it: setting it
+    /// up comes first (after their own password).
+    pub must_set_up_two_step: bool,
 }
 
 /// Whether an access token's session and token version still stand (`None`: no), and if so
-/// what it may do.
+/// what it must do first.
 pub fn session_state(
     conn: &dyn Db,
     session: &str,
@@ -866,14 +866,9 @@ pub fn session_state(
            AND p.deactivated_at IS NULL",
         &[session.into(), person.to_string().into(), token_version.into()],
     )?;
-    let Some(row) = found else { return Ok(None) };
-    Ok(Some(if row.bool(0)? {
-        SessionState::MustChangePassword
-    } else if row.bool(1)? {
-        SessionState::MustSetUpTwoStep
-    } else {
-        SessionState::Open
-    }))
+    found
+        .map(|row| Ok(SessionState { must_change_password: row.bool(0)?, must_set_up_two_step: row.bool(1)? }))
+        .transpose()
 }
 
 /// Failed sign-ins from one network address within a window, kept in the database so the

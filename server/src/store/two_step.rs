@@ -84,19 +84,13 @@ pub fn session_needs_it(conn: &dyn Db, session: &str) -> Result<()> {
     Ok(())
 }
 
-/// Whether `session` may do nothing until its person sets up two-step sign-in.
-pub fn session_must_set_up(conn: &dyn Db, session: &str) -> Result<bool> {
-    let row = conn.query_opt(
-        "SELECT s.needs_two_step AND p.two_step IS NULL FROM sessions s JOIN people p ON p.id = s.person_id
-         WHERE s.id = ?1",
-        &[session.into()],
-    )?;
-    Ok(row.map(|r| r.bool(0)).transpose()?.unwrap_or(false))
-}
-
 /// People after `?1` with a secret, in id order (for `rotate-key`).
 const SELECT_SEALED: &str = "SELECT id, two_step, two_step_pending FROM people
      WHERE id > ?1 AND (two_step IS NOT NULL OR two_step_pending IS NOT NULL) ORDER BY id LIMIT ?2";
+
+/// A secret re-sealed, unless it changed meanwhile (one statement a column, each cached).
+const UPDATE_SECRET: &str = "UPDATE people SET two_step = ?2 WHERE id = ?1 AND two_step = ?3";
+const UPDATE_PENDING: &str = "UPDATE people SET two_step_pending = ?2 WHERE id = ?1 AND two_step_pending = ?3";
 
 /// One batch of `rotate-key`: secrets not under the current key sealed again, unless they changed
 /// meanwhile. Returns (how many were found under an old key, the last id seen).
@@ -105,18 +99,13 @@ pub fn reseal(conn: &dyn Db, after: &str, batch: i64) -> Result<(u64, Option<Str
     let (mut stale, mut last) = (0, None);
     for row in &rows {
         let id = parse_id(row.text(0)?);
-        for (column, i) in [("two_step", 1), ("two_step_pending", 2)] {
+        for (i, update) in [(1, UPDATE_SECRET), (2, UPDATE_PENDING)] {
             let Some(stored) = row.opt_stored(i)? else { continue };
             if conn.keyring().is_current(stored) {
                 continue;
             }
             let fresh = conn.seal(&conn.keyring().unseal(stored, &context(id))?, &context(id))?;
-            // Spelled out per column: the two statements are cached like any other.
-            let sql = match column {
-                "two_step" => "UPDATE people SET two_step = ?2 WHERE id = ?1 AND two_step = ?3",
-                _ => "UPDATE people SET two_step_pending = ?2 WHERE id = ?1 AND two_step_pending = ?3",
-            };
-            conn.execute(sql, &[id.to_string().into(), fresh, row.0[i].clone()])?;
+            conn.execute(update, &[id.to_string().into(), fresh, row.0[i].clone()])?;
             stale += 1;
         }
         last = Some(row.string(0)?);
