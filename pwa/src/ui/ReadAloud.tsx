@@ -12,6 +12,15 @@ export function stopSpeaking() {
   if (canSpeak()) window.speechSynthesis.cancel();
 }
 
+// Put away (the screen off, another app): a voice in a pocket or on a bus is heard by others.
+// Listened for once, from the start, not by each button once it has drawn: a phone put away
+// the moment reading starts, before the screen has settled, is stopped too.
+if (typeof document !== 'undefined') {
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') stopSpeaking();
+  });
+}
+
 /** `text`: the words, or a page's parts (its own sentences, then each thing someone wrote),
  *  each read in its own language: a strength written in Arabic on an English page is read by
  *  an Arabic voice, the rest by the English one. */
@@ -23,15 +32,6 @@ export function ReadAloud({ text, label = 'Read this out loud' }: { text: string
   useEffect(() => () => {
     if (reading.current) stopSpeaking();
   }, []);
-  // Put away (the screen off, another app): a voice in a pocket or on a bus is heard by others.
-  useEffect(() => {
-    if (!speaking) return;
-    const away = () => {
-      if (document.visibilityState === 'hidden') stopSpeaking();
-    };
-    document.addEventListener('visibilitychange', away);
-    return () => document.removeEventListener('visibilitychange', away);
-  }, [speaking]);
   if (!canSpeak()) return null;
   const toggle = () => {
     // One voice at a time: whatever else was being read stops.
