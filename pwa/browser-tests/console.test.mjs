@@ -573,9 +573,22 @@ test("an admin sets the service's working hours, and a young person pressing \"I
   for (const page of [desk, phone]) await page.context().close();
 });
 
-test('an admin asks every staff member for two-step sign-in: a new worker chooses their password, then sets it up, then reaches their screen', async () => {
+test('an admin asks every staff member for two-step sign-in: one already signed in sets it up before going on, a new worker chooses their password then sets it up', async () => {
   const admin = await asAdmin(env.server.base);
   await admin.post('/api/admin/people', { role: 'drop_in_staff', name: 'robin.t', display_name: 'Robin', password: 'a-first-password' });
+  await admin.post('/api/admin/people', { role: 'drop_in_staff', name: 'alex.t', display_name: 'Alex', password: 'a-first-password' });
+  // Alex is at the drop-in desk already, signed in before the service asked.
+  const open = await (await env.browser.newContext()).newPage();
+  await open.goto(env.server.base + '/');
+  await open.getByLabel('Your name').fill('alex.t');
+  await open.getByLabel('Your PIN or password').fill('a-first-password');
+  await open.getByRole('button', { name: 'Sign in' }).click();
+  await open.getByRole('heading', { name: 'Choose your own password' }).waitFor();
+  await open.getByLabel('The password you were given').fill('a-first-password');
+  await open.getByLabel('Your new password', { exact: true }).fill('alexs-own-password');
+  await open.getByLabel('Your new password again').fill('alexs-own-password');
+  await open.getByRole('button', { name: 'Save my password' }).click();
+  await open.getByRole('heading', { name: 'Shared with the team' }).waitFor();
 
   const context = await env.browser.newContext();
   const page = await context.newPage();
@@ -585,9 +598,32 @@ test('an admin asks every staff member for two-step sign-in: a new worker choose
   await policy.getByText('Staff choose for themselves.').waitFor();
   const robinRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'Robin', exact: true }) });
   await robinRow.getByRole('cell', { name: 'Active, password only' }).waitFor();
+  // Not before the admin has it: asking it of everyone would shut them out of the console.
+  await policy.getByRole('button', { name: 'Ask every staff member for it' }).click();
+  await policy.getByRole('alert').filter({ hasText: 'your own account first' }).waitFor();
+  await page.getByRole('button', { name: 'Account', exact: true }).click();
+  await page.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+  const adminTyped = await page.getByTestId('two-step-secret').textContent();
+  await page.getByLabel('The 6-digit code your app shows now').fill(authenticatorCode(adminTyped));
+  await page.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+  await page.getByText('Two-step sign-in is on.').waitFor();
+  await page.goBack();
   await policy.getByRole('button', { name: 'Ask every staff member for it' }).click();
   await policy.getByText('Every staff member is asked for it').waitFor();
   await assertAccessible(page, 'the people screen with two-step sign-in asked for');
+
+  // Alex, mid-session, is taken to set it up as soon as Tandem next talks to the server (coming
+  // back to the tab), then carries on where they were.
+  await eventually(async () => {
+    await open.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    return (await open.getByRole('heading', { name: 'Set up two-step sign-in' }).count()) > 0;
+  }, 20_000, 'the open session to be asked for two-step sign-in');
+  await open.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+  const alexTyped = await open.getByTestId('two-step-secret').textContent();
+  await open.getByLabel('The 6-digit code your app shows now').fill(authenticatorCode(alexTyped));
+  await open.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+  await open.getByRole('heading', { name: 'Shared with the team' }).waitFor();
+  await open.context().close();
 
   const desk = await (await env.browser.newContext()).newPage();
   await desk.goto(env.server.base + '/');
@@ -609,10 +645,15 @@ test('an admin asks every staff member for two-step sign-in: a new worker choose
   await desk.getByRole('heading', { name: 'Shared with the team' }).waitFor();
   await desk.context().close();
 
-  // The admin's list says Robin has it now; asking is put back as it was for the other tests.
+  // The admin's list says Robin has it now; asking is put back as it was for the other tests,
+  // and the admin's own two-step sign-in turned off again.
   await page.reload();
   await robinRow.getByRole('cell', { name: 'Active, two-step sign-in on' }).waitFor();
   await policy.getByRole('button', { name: 'Stop asking every staff member' }).click();
   await policy.getByText('Staff choose for themselves.').waitFor();
+  await page.getByRole('button', { name: 'Account', exact: true }).click();
+  await page.getByLabel('Your password, to turn it off').fill('demo-admin-pass');
+  await page.getByRole('button', { name: 'Turn off two-step sign-in' }).click();
+  await page.getByText('Two-step sign-in is off.').waitFor();
   await context.close();
 });

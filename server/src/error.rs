@@ -29,6 +29,8 @@ pub enum ApiError {
     TwoStepNeeded,
     #[error("{0}")]
     Forbidden(&'static str),
+    #[error("your service asks staff to set up two-step sign-in before anything else (under Your account)")]
+    SetUpTwoStepFirst,
     #[error("{0}")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -68,7 +70,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) | ApiError::UnsupportedVersion { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) | ApiError::TwoStepNeeded => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::SetUpTwoStepFirst => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::CursorAhead => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -87,6 +89,8 @@ impl ApiError {
             // The name and password were right: ask for the code and send them again with it.
             ApiError::TwoStepNeeded => "two_step_needed",
             ApiError::Forbidden(_) => "forbidden",
+            // Signed in, but the service wants two-step sign-in set up first: show that screen.
+            ApiError::SetUpTwoStepFirst => "two_step_setup_needed",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::CursorAhead => "cursor_ahead",

@@ -177,13 +177,23 @@ async fn a_service_that_asks_for_it_lets_a_staff_sign_in_without_it_do_nothing_b
     let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
     let (_, policy) = admin.call(Method::GET, "/api/admin/staff-two-step", None).await;
     assert_eq!(policy, json!({ "required": false }));
-    let (status, body) = admin.call(Method::PUT, "/api/admin/staff-two-step", Some(json!({ "required": true }))).await;
+    // Not by an admin without it: asking it of everyone would shut them out of the console.
+    let on = json!({ "required": true });
+    let (status, body) = admin.call(Method::PUT, "/api/admin/staff-two-step", Some(on.clone())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("your own account first"), "{body}");
+    assert_eq!(admin.call(Method::GET, "/api/admin/staff-two-step", None).await.1, json!({ "required": false }));
+    turn_on(&admin).await;
+    let (status, body) = admin.call(Method::PUT, "/api/admin/staff-two-step", Some(on)).await;
     assert_eq!((status, body), (StatusCode::OK, json!({ "required": true })));
 
-    // A session from before goes on as it was; a young person is not asked.
-    assert_eq!(earlier.call(Method::GET, "/api/sync/pull?since=0", None).await.0, StatusCode::OK);
+    // A session from before is asked too, from its next request; a young person is not asked.
+    let (status, body) = earlier.call(Method::GET, "/api/sync/pull?since=0", None).await;
+    assert_eq!((status, &body["error"]), (StatusCode::FORBIDDEN, &json!("two_step_setup_needed")), "{body}");
+    assert_eq!(earlier.call(Method::GET, "/api/me", None).await.1["must_set_up_two_step"], true);
     let ash = server.signed_in(ASH.0, ASH.1).await;
     assert_eq!(ash.call(Method::GET, "/api/sync/pull?since=0", None).await.0, StatusCode::OK);
+    assert_eq!(admin.call(Method::GET, "/api/admin/audit", None).await.0, StatusCode::OK, "the admin has it");
 
     // A staff sign-in without it: told so, and able to do nothing else.
     let mut desk = server.device();
@@ -198,7 +208,7 @@ async fn a_service_that_asks_for_it_lets_a_staff_sign_in_without_it_do_nothing_b
     assert_eq!(tokens["must_set_up_two_step"], true);
     desk.take_tokens(&tokens);
     let (status, body) = desk.call(Method::GET, "/api/sync/pull?since=0", None).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!((status, &body["error"]), (StatusCode::FORBIDDEN, &json!("two_step_setup_needed")), "{body}");
     assert!(body["message"].as_str().unwrap().contains("two-step"), "{body}");
     let (status, me) = desk.call(Method::GET, "/api/me", None).await;
     assert_eq!((status, &me["must_set_up_two_step"]), (StatusCode::OK, &json!(true)), "{me}");
@@ -243,7 +253,14 @@ async fn a_service_that_asks_for_it_lets_a_staff_sign_in_without_it_do_nothing_b
     assert!(body["message"].as_str().unwrap().contains("stays on"), "{body}");
     assert_eq!(sign_in_with(&server, DROPIN, None).await.0, StatusCode::UNAUTHORIZED, "still asks for a code");
 
+    // No longer asked: the session from before opens again, with no new sign-in.
+    let off = json!({ "required": false });
+    assert_eq!(admin.call(Method::PUT, "/api/admin/staff-two-step", Some(off)).await.0, StatusCode::OK);
+    assert_eq!(earlier.call(Method::GET, "/api/sync/pull?since=0", None).await.0, StatusCode::OK);
+    assert_eq!(earlier.call(Method::GET, "/api/me", None).await.1["must_set_up_two_step"], false);
+
     let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
     assert!(audit.to_string().contains("asked every staff member for two-step sign-in"), "{audit}");
+    assert!(audit.to_string().contains("stopped asking staff for two-step sign-in"), "{audit}");
     server.stop().await;
 }

@@ -300,7 +300,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         return;
       }
       if (cancelled) return;
-      sessions.current = new SessionManager(d);
+      sessions.current = new SessionManager(d, () => setMustSetUp(true));
       setDb(d);
       // Read together (one wait, not two, on a slow phone's start), before anything is drawn:
       // which cards open mid-change, and whether Tandem is locked.
@@ -582,7 +582,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     reloadMeOnReturn.current = null;
     await sessions.current.signOut(ended);
     const d = await open();
-    sessions.current = new SessionManager(d);
+    sessions.current = new SessionManager(d, () => setMustSetUp(true));
     setDb(d);
     setItems([]);
     setRemoved(null);
@@ -726,8 +726,10 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     twoStepSetUp: async () => {
       if (sessions.current) sessions.current.mustSetUpTwoStep = false;
       setMustSetUp(false);
-      // Not started yet (from sign-in); already running if the app was opened again part-way.
+      // Not started yet (from sign-in); already running if the app was opened again part-way or
+      // was asked mid-session, when what waited is sent now.
       if (db && session && !engine.current) await start(db, session.role);
+      else engine.current?.resume();
     },
     /** Calls the server as this session, for screens shown before the app's context exists. */
     api: callApi,

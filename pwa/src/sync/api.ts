@@ -41,6 +41,8 @@ export interface Auth {
   access: string | null;
   /** Swaps the refresh token for a new pair; null if the session has ended. */
   refresh(): Promise<string | null>;
+  /** The service now asks this staff member for two-step sign-in, and they have not set it up. */
+  twoStepNeeded?(): void;
 }
 
 const HEADERS = { 'tandem-protocol': String(PROTOCOL_VERSION), 'tandem-schema': String(SCHEMA_VERSION) };
@@ -123,6 +125,8 @@ export async function request<T>(auth: Auth | null, method: string, path: string
     if (fresh) return request<T>(auth, method, path, body, true);
   }
   if (resp.status === 401) throw new ApiFailure({ kind: 'sign-in', message, code: error.error });
+  // Asked of staff while signed in: the app shows the set-up screen, whatever was being done.
+  if (error.error === 'two_step_setup_needed') auth?.twoStepNeeded?.();
   if (error.error === 'unsupported_version') throw new ApiFailure({ kind: 'update-needed', message });
   if (resp.status >= 500 || resp.status === 429 || resp.status === 408) {
     const retryAfterSecs = Number(resp.headers.get('retry-after')) || undefined;

@@ -15,7 +15,17 @@ export class SessionManager implements Auth {
   /** The last sign-in was a staff member's the service asks for two-step sign-in, without it. */
   mustSetUpTwoStep = false;
 
-  constructor(private db: Db) {}
+  /** `onTwoStepNeeded`: told when the server asks this session to set up two-step sign-in first
+   *  (the service began asking it of staff after this person signed in). */
+  constructor(
+    private db: Db,
+    private onTwoStepNeeded: () => void = () => undefined,
+  ) {}
+
+  twoStepNeeded(): void {
+    this.mustSetUpTwoStep = true;
+    this.onTwoStepNeeded();
+  }
 
   async current(): Promise<Session | null> {
     return (await readMeta(this.db.transaction('meta').store, uuidv7)).session;

@@ -55,9 +55,7 @@ impl FromRequestParts<AppState> for Caller {
                 return Err(ApiError::Forbidden("choose your own password first"));
             }
         } else if live.must_set_up_two_step && !WHILE_SETTING_UP.contains(&path) {
-            return Err(ApiError::Forbidden(
-                "your service asks staff to set up two-step sign-in first (under Your account)",
-            ));
+            return Err(ApiError::SetUpTwoStepFirst);
         }
         Ok(Caller {
             person: claims.sub,

@@ -170,9 +170,6 @@ fn open_session(
         _ => None,
     };
     let must_set_up_two_step = person.role != Role::YoungPerson && !person.two_step && store::two_step::required(conn)?;
-    if must_set_up_two_step {
-        store::two_step::session_needs_it(conn, &sid)?;
-    }
     Ok(Tokens { tablet: tablet.map(|t| t.1), workers, must_set_up_two_step, ..issue(conn, state, person, &sid, now)? })
 }
 

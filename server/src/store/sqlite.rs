@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0028_sign_in_keys.sql"),
     include_str!("migrations/sqlite/0029_sealed_names.sql"),
     include_str!("migrations/sqlite/0030_two_step.sql"),
+    include_str!("migrations/sqlite/0031_two_step_for_every_session.sql"),
 ];
 const READERS: usize = 4;
 

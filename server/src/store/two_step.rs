@@ -77,11 +77,10 @@ pub fn set_required(conn: &dyn Db, required: bool) -> Result<()> {
     Ok(())
 }
 
-/// A new session of a staff member the service asks for two-step sign-in who has not set it up:
-/// it may do nothing else until they have.
-pub fn session_needs_it(conn: &dyn Db, session: &str) -> Result<()> {
-    conn.execute("UPDATE sessions SET needs_two_step = TRUE WHERE id = ?1", &[session.into()])?;
-    Ok(())
+/// Whether this person has two-step sign-in on.
+pub fn is_on(conn: &dyn Db, id: PersonId) -> Result<bool> {
+    let row = conn.query_opt("SELECT two_step IS NOT NULL FROM people WHERE id = ?1", &[id.to_string().into()])?;
+    row.map(|r| r.bool(0)).transpose().map(|on| on.unwrap_or(false))
 }
 
 /// People after `?1` with a secret, in id order (for `rotate-key`).

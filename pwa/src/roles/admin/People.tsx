@@ -239,7 +239,10 @@ function StaffTwoStep({ onChanged }: { onChanged: () => Promise<void> }) {
         <>
           <p role="status">Staff choose for themselves.</p>
           <button type="button" onClick={() => void change(true)}>Ask every staff member for it</button>
-          <p class="hint">From each one's next sign-in. To make it apply at once, end their devices' sessions from "Devices".</p>
+          <p class="hint">
+            Staff without it are asked to set it up the next time Tandem talks to the server, before anything else; nothing they have written is
+            lost. Turn it on for your own account first, under "Your account".
+          </p>
         </>
       )}
     </section>

@@ -1,7 +1,7 @@
 //! Whether the service asks every staff member for two-step sign-in (`auth::two_step`).
 
 use crate::auth::extract::Admin;
-use crate::error::Result;
+use crate::error::{ApiError, Result};
 use crate::http::json::ApiJson;
 use crate::state::AppState;
 use crate::store::{self, audit, two_step};
@@ -13,8 +13,9 @@ use utoipa::ToSchema;
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaffTwoStep {
-    /// Every staff member is asked for two-step sign-in: one without it who signs in can do
-    /// nothing but set it up. Sessions from before go on until they next sign in.
+    /// Every staff member is asked for two-step sign-in: one without it can do nothing but set it
+    /// up, from their next request (sessions already open are asked too). Only an admin who has
+    /// it on may turn this on, so asking it of everyone never shuts them out of the console.
     pub required: bool,
 }
 
@@ -39,9 +40,14 @@ pub async fn update_staff_two_step(
             if two_step::required(tx)? == required {
                 return Ok(());
             }
+            if required && !two_step::is_on(tx, admin.person)? {
+                return Err(ApiError::BadRequest(
+                    "turn on two-step sign-in for your own account first (under Your account); then you can ask it of every staff member".into(),
+                ));
+            }
             two_step::set_required(tx, required)?;
             let (action, detail) = if required {
-                ("asked every staff member for two-step sign-in", "from each one's next sign-in")
+                ("asked every staff member for two-step sign-in", "those without it must set it up first")
             } else {
                 ("stopped asking staff for two-step sign-in", "those who have it keep it")
             };
