@@ -354,6 +354,13 @@ test('a key worker turns on two-step sign-in: after their password, signing in a
   await desk.getByLabel('The 6-digit code your app shows now').fill(authenticatorCode(typed, confirmedAt));
   await desk.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
   await desk.getByText('Two-step sign-in is on.').waitFor();
+  // Ten recovery codes, shown this once, for a day the phone is lost or left at home.
+  const recovery = await desk.getByTestId('recovery-codes').getByRole('listitem').allTextContents();
+  assert.equal(recovery.length, 10, JSON.stringify(recovery));
+  await assertAccessible(desk, 'the recovery codes');
+  await desk.getByRole('button', { name: 'I have kept them somewhere safe' }).click();
+  await desk.getByText('You have 10 recovery codes left.').waitFor();
+  assert.equal(await desk.getByTestId('recovery-codes').count(), 0, 'not shown again');
 
   // Another device: the password first, then the code, on the same form.
   const laptop = await (await env.browser.newContext()).newPage();
@@ -376,8 +383,30 @@ test('a key worker turns on two-step sign-in: after their password, signing in a
   await laptop.getByRole('heading', { name: 'Young people you support' }).waitFor();
   await laptop.context().close();
 
+  // A day without the phone: a recovery code in its place, typed as read off paper.
+  const borrowed = await (await env.browser.newContext()).newPage();
+  await borrowed.goto(env.server.base + '/');
+  await borrowed.getByLabel('Your name').fill('sam');
+  await borrowed.getByLabel('Your PIN or password').fill('demo-worker-pass');
+  await borrowed.getByRole('button', { name: 'Sign in' }).click();
+  await borrowed.getByRole('button', { name: "My phone isn't with me: use a recovery code" }).click();
+  await borrowed.getByLabel('Recovery code').fill(recovery[0].toLowerCase());
+  await borrowed.getByRole('button', { name: 'Sign in' }).click();
+  await borrowed.getByRole('heading', { name: 'Young people you support' }).waitFor();
+  await borrowed.getByRole('button', { name: 'Account', exact: true }).click();
+  await borrowed.getByText('You have 9 recovery codes left.').waitFor();
+  await borrowed.context().close();
+
+  // New codes, with the password: the old ones stop working.
+  await desk.getByLabel('Your password, to make new recovery codes or turn it off').fill('demo-worker-pass');
+  await desk.getByRole('button', { name: 'Make new recovery codes' }).click();
+  await desk.getByText('New recovery codes are ready. The ones before no longer work.').waitFor();
+  const renewed = await desk.getByTestId('recovery-codes').getByRole('listitem').allTextContents();
+  assert.equal(renewed.filter((c) => recovery.includes(c)).length, 0, 'all new');
+  await desk.getByRole('button', { name: 'I have kept them somewhere safe' }).click();
+
   // Turned off with the password, on the account screen.
-  await desk.getByLabel('Your password, to turn it off').fill('demo-worker-pass');
+  await desk.getByLabel('Your password, to make new recovery codes or turn it off').fill('demo-worker-pass');
   await desk.getByRole('button', { name: 'Turn off two-step sign-in' }).click();
   await desk.getByText('Two-step sign-in is off.').waitFor();
   await desk.getByRole('button', { name: 'Set up two-step sign-in' }).waitFor();

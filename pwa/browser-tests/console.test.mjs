@@ -607,6 +607,7 @@ test('an admin asks every staff member for two-step sign-in: one already signed 
   await page.getByLabel('The 6-digit code your app shows now').fill(authenticatorCode(adminTyped));
   await page.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
   await page.getByText('Two-step sign-in is on.').waitFor();
+  await page.getByRole('button', { name: 'I have kept them somewhere safe' }).click();
   await page.goBack();
   await policy.getByRole('button', { name: 'Ask every staff member for it' }).click();
   await policy.getByText('Every staff member is asked for it').waitFor();
@@ -622,6 +623,8 @@ test('an admin asks every staff member for two-step sign-in: one already signed 
   const alexTyped = await open.getByTestId('two-step-secret').textContent();
   await open.getByLabel('The 6-digit code your app shows now').fill(authenticatorCode(alexTyped));
   await open.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+  // The recovery codes are shown before anything else opens.
+  await open.getByRole('button', { name: 'I have kept them somewhere safe' }).click();
   await open.getByRole('heading', { name: 'Shared with the team' }).waitFor();
   await open.context().close();
 
@@ -642,6 +645,8 @@ test('an admin asks every staff member for two-step sign-in: one already signed 
   await assertAccessible(desk, 'two-step sign-in asked for before anything else');
   await desk.getByLabel('The 6-digit code your app shows now').fill(authenticatorCode(typed));
   await desk.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+  // The recovery codes are shown before anything else opens.
+  await desk.getByRole('button', { name: 'I have kept them somewhere safe' }).click();
   await desk.getByRole('heading', { name: 'Shared with the team' }).waitFor();
   await desk.context().close();
 
@@ -652,7 +657,7 @@ test('an admin asks every staff member for two-step sign-in: one already signed 
   await policy.getByRole('button', { name: 'Stop asking every staff member' }).click();
   await policy.getByText('Staff choose for themselves.').waitFor();
   await page.getByRole('button', { name: 'Account', exact: true }).click();
-  await page.getByLabel('Your password, to turn it off').fill('demo-admin-pass');
+  await page.getByLabel('Your password, to make new recovery codes or turn it off').fill('demo-admin-pass');
   await page.getByRole('button', { name: 'Turn off two-step sign-in' }).click();
   await page.getByText('Two-step sign-in is off.').waitFor();
   await context.close();

@@ -264,3 +264,83 @@ async fn a_service_that_asks_for_it_lets_a_staff_sign_in_without_it_do_nothing_b
     assert!(audit.to_string().contains("stopped asking staff for two-step sign-in"), "{audit}");
     server.stop().await;
 }
+
+/// Signs Sam in with `code`: the answer's status.
+async fn signs_in(server: &TestServer, code: &str) -> StatusCode {
+    sign_in_with(server, SAM, Some(code.to_owned())).await.0
+}
+
+fn codes_in(answer: &Value) -> Vec<String> {
+    let codes = answer["recovery_codes"].as_array().unwrap_or_else(|| panic!("recovery codes in {answer}"));
+    codes.iter().map(|c| c.as_str().expect("a code").to_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_recovery_code_signs_in_once_in_place_of_the_apps_code_and_new_ones_replace_the_old() {
+    let server = TestServer::start().await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let (_, set_up) = sam.call(Method::POST, "/api/me/two-step", None).await;
+    let code = two_step_code(set_up["secret"].as_str().unwrap(), two_step_now());
+    let (status, on) = sam.call(Method::POST, "/api/me/two-step/confirm", Some(json!({ "code": code }))).await;
+    assert_eq!(status, StatusCode::OK, "{on}");
+    let first = codes_in(&on);
+    assert_eq!(first.len(), 10);
+    assert_eq!(first.iter().collect::<std::collections::HashSet<_>>().len(), 10, "all different: {first:?}");
+    assert_eq!(sam.call(Method::GET, "/api/me", None).await.1["two_step_recovery_left"], 10);
+
+    // Typed as read off paper (small letters, spaces): it signs in, once.
+    let loosely = first[0].to_lowercase().replace('-', " ");
+    assert_eq!(signs_in(&server, &loosely).await, StatusCode::OK);
+    assert_eq!(signs_in(&server, &first[0]).await, StatusCode::UNAUTHORIZED, "used");
+    assert_eq!(signs_in(&server, "ABCD-EFGH-JKLM").await, StatusCode::UNAUTHORIZED, "made up");
+    assert_eq!(sam.call(Method::GET, "/api/me", None).await.1["two_step_recovery_left"], 9);
+
+    // Someone else's codes are theirs alone.
+    let desk = server.signed_in(DROPIN.0, DROPIN.1).await;
+    let (_, set_up) = desk.call(Method::POST, "/api/me/two-step", None).await;
+    let code = two_step_code(set_up["secret"].as_str().unwrap(), two_step_now());
+    let (_, theirs) = desk.call(Method::POST, "/api/me/two-step/confirm", Some(json!({ "code": code }))).await;
+    assert_eq!(signs_in(&server, &codes_in(&theirs)[0]).await, StatusCode::UNAUTHORIZED);
+
+    // A new set needs the password, and the old set stops working.
+    let (status, body) =
+        sam.call(Method::POST, "/api/me/two-step/recovery-codes", Some(json!({ "password": "a guess" }))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, renewed) =
+        sam.call(Method::POST, "/api/me/two-step/recovery-codes", Some(json!({ "password": SAM.1 }))).await;
+    assert_eq!(status, StatusCode::OK, "{renewed}");
+    let second = codes_in(&renewed);
+    assert_eq!(signs_in(&server, &first[1]).await, StatusCode::UNAUTHORIZED, "the old set");
+    assert_eq!(signs_in(&server, &second[0]).await, StatusCode::OK);
+
+    // Kept only as hashes.
+    let copy = server.database_copy();
+    for code in &second {
+        for form in [code.clone(), code.replace('-', "")] {
+            assert!(!copy.windows(form.len()).any(|w| w == form.as_bytes()), "{form} is in a copy of the database");
+        }
+    }
+
+    // Off, they go with it: on again, the codes from before don't work.
+    let (status, _) = sam.call(Method::POST, "/api/me/two-step/off", Some(json!({ "password": SAM.1 }))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(sam.call(Method::GET, "/api/me", None).await.1.get("two_step_recovery_left").is_none());
+    let (status, body) =
+        sam.call(Method::POST, "/api/me/two-step/recovery-codes", Some(json!({ "password": SAM.1 }))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "not on: {body}");
+    turn_on(&sam).await;
+    assert_eq!(signs_in(&server, &second[1]).await, StatusCode::UNAUTHORIZED, "from before it was off");
+
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    let (status, _) =
+        ash.call(Method::POST, "/api/me/two-step/recovery-codes", Some(json!({ "password": ASH.1 }))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "not for young people");
+
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    let audit = audit.to_string();
+    for said in ["signed in with a two-step recovery code", "9 left", "made new two-step recovery codes"] {
+        assert!(audit.contains(said), "{said} in {audit}");
+    }
+    server.stop().await;
+}

@@ -1,7 +1,8 @@
 // Two-step sign-in for staff, on their account screen: a code from an authenticator app after
 // the password, so a password learnt or guessed doesn't open young people's records. Set up by
 // scanning a square (or typing the secret) and typing one code back; turned off with the
-// password. An admin's new password turns it off for someone who lost their phone.
+// password. Ten one-time recovery codes, shown once when it is turned on, sign in without the
+// phone; an admin's new password turns it off for someone who has none left.
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx } from '../context';
 import { problemWords, useSubmit } from '../ui/useSubmit';
@@ -26,6 +27,9 @@ export function TwoStep({ api: given, required }: TwoStepProps) {
   const api = given ?? ctx.api;
   /** Whether it is on, from the server (null: not known yet). */
   const [on, setOn] = useState<boolean | null>(null);
+  /** Recovery codes not used yet (from the server), and a new set being shown, once. */
+  const [left, setLeft] = useState<number | null>(null);
+  const [codes, setCodes] = useState<string[] | null>(null);
   const [setUp, setSetUp] = useState<SetUp | null>(null);
   const [qr, setQr] = useState<string | null>(null);
   const [code, setCode] = useState('');
@@ -33,7 +37,14 @@ export function TwoStep({ api: given, required }: TwoStepProps) {
   const [done, setDone] = useState<string | null>(null);
   const { problem, setProblem, busy, submit } = useSubmit(NEEDS_SIGNAL);
 
-  const load = () => api<{ two_step: boolean }>('GET', '/api/me').then((me) => setOn(me.two_step), (e) => setProblem(problemWords(e, NEEDS_SIGNAL)));
+  const load = () =>
+    api<{ two_step: boolean; two_step_recovery_left?: number }>('GET', '/api/me').then(
+      (me) => {
+        setOn(me.two_step);
+        setLeft(me.two_step_recovery_left ?? null);
+      },
+      (e) => setProblem(problemWords(e, NEEDS_SIGNAL)),
+    );
   useEffect(() => void load(), []);
   useEffect(() => {
     if (!setUp) return setQr(null);
@@ -49,13 +60,26 @@ export function TwoStep({ api: given, required }: TwoStepProps) {
   const confirm = (e: Event) => {
     e.preventDefault();
     void run(async () => {
-      await api('POST', '/api/me/two-step/confirm', { code: code.trim() });
+      const made = await api<{ recovery_codes: string[] }>('POST', '/api/me/two-step/confirm', { code: code.trim() });
       setSetUp(null);
       setCode('');
       setOn(true);
+      setCodes(made.recovery_codes);
+      setLeft(made.recovery_codes.length);
       setDone('Two-step sign-in is on. From now on, signing in asks for a code from your app after your password.');
-      required?.onDone();
     });
+  };
+  const newCodes = () =>
+    run(async () => {
+      const made = await api<{ recovery_codes: string[] }>('POST', '/api/me/two-step/recovery-codes', { password });
+      setPassword('');
+      setCodes(made.recovery_codes);
+      setLeft(made.recovery_codes.length);
+      setDone('New recovery codes are ready. The ones before no longer work.');
+    });
+  const kept = () => {
+    setCodes(null);
+    required?.onDone();
   };
   const turnOff = (e: Event) => {
     e.preventDefault();
@@ -93,13 +117,41 @@ export function TwoStep({ api: given, required }: TwoStepProps) {
           </div>
         </form>
       )}
-      {on && !setUp && (
+      {codes && (
+        <div class="stack">
+          <h3>Your recovery codes</h3>
+          <p>
+            If your phone is lost, broken or not with you, each of these signs you in once in place of the app's code. Keep them
+            somewhere safe and away from your phone: write them down, or print this page. They are shown only now.
+          </p>
+          <ol class="two-step__codes" data-testid="recovery-codes">
+            {codes.map((c) => (
+              <li key={c}>
+                <code>{c}</code>
+              </li>
+            ))}
+          </ol>
+          <button type="button" onClick={kept}>I have kept them somewhere safe</button>
+        </div>
+      )}
+      {on && !setUp && !codes && (
         <form class="stack" onSubmit={turnOff}>
-          <p>It is on: signing in asks for a code from your app after your password. If you lose your phone, ask your service's admin to set you a new password; that turns it off, and you can set it up again.</p>
+          <p>
+            It is on: signing in asks for a code from your app after your password. If you lose your phone, sign in with one of your
+            recovery codes, then choose "Move it to a new phone".
+          </p>
+          {left !== null && (
+            <p class={left <= 2 ? 'problem' : undefined}>
+              {left === 0 ? 'You have no recovery codes left: make new ones.' : `You have ${left} recovery ${left === 1 ? 'code' : 'codes'} left.`}
+            </p>
+          )}
           <button type="button" class="link-button" disabled={busy} onClick={() => void start()}>Move it to a new phone</button>
-          <label for="two-step-password">Your password, to turn it off</label>
+          <label for="two-step-password">Your password, to make new recovery codes or turn it off</label>
           <input id="two-step-password" type="password" autocomplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
-          <button type="submit" disabled={busy}>Turn off two-step sign-in</button>
+          <div class="row">
+            <button type="button" disabled={busy || password === ''} onClick={() => void newCodes()}>Make new recovery codes</button>
+            <button type="submit" disabled={busy}>Turn off two-step sign-in</button>
+          </div>
         </form>
       )}
       {problem && <p class="problem" role="alert">{problem}</p>}

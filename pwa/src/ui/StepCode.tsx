@@ -26,13 +26,32 @@ export function useStepCode() {
 
 export function StepCodeField({ id, code, setCode }: { id: string; code: string; setCode: (code: string) => void }) {
   const field = useRef<HTMLInputElement>(null);
-  useEffect(() => field.current?.focus(), []);
+  // A recovery code has letters: the phone's keyboard must offer them.
+  const [recovery, setRecovery] = useState(false);
+  useEffect(() => field.current?.focus(), [recovery]);
   return (
     <>
-      <p id={`${id}-hint`}>Your name and password are right. Two-step sign-in is on: type the code your authenticator app shows for Tandem.</p>
-      <p class="hint">Lost the phone with the app? Ask your service's admin to set you a new password: that turns two-step sign-in off until you set it up again.</p>
-      <label for={id}>Code from your authenticator app</label>
-      <input ref={field} id={id} inputMode="numeric" autocomplete="one-time-code" aria-describedby={`${id}-hint`} value={code} onInput={(e) => setCode(e.currentTarget.value)} required maxLength={16} />
+      <p id={`${id}-hint`}>
+        Your name and password are right. Two-step sign-in is on:{' '}
+        {recovery ? 'type one of the recovery codes you kept when you set it up. Each works once.' : 'type the code your authenticator app shows for Tandem.'}
+      </p>
+      <label for={id}>{recovery ? 'Recovery code' : 'Code from your authenticator app'}</label>
+      <input
+        ref={field}
+        id={id}
+        inputMode={recovery ? 'text' : 'numeric'}
+        autocomplete={recovery ? 'off' : 'one-time-code'}
+        autocapitalize={recovery ? 'characters' : undefined}
+        aria-describedby={`${id}-hint`}
+        value={code}
+        onInput={(e) => setCode(e.currentTarget.value)}
+        required
+        maxLength={16}
+      />
+      <button type="button" class="link-button" onClick={() => setRecovery(!recovery)}>
+        {recovery ? 'Use the code from my app' : "My phone isn't with me: use a recovery code"}
+      </button>
+      <p class="hint">No recovery codes left? Ask your service's admin to set you a new password: that turns two-step sign-in off until you set it up again.</p>
     </>
   );
 }

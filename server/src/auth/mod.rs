@@ -65,8 +65,9 @@ pub struct SignInRequest {
     /// The key a registered shared tablet keeps: the session is then that tablet's.
     #[serde(default)]
     pub tablet_key: Option<String>,
-    /// Staff with two-step sign-in: the 6-digit code their authenticator app shows. Without it
-    /// a right name and password are answered 401 `two_step_needed`.
+    /// Staff with two-step sign-in: the 6-digit code their authenticator app shows, or one of
+    /// their recovery codes. Without it a right name and password are answered 401
+    /// `two_step_needed`.
     #[serde(default)]
     #[schema(max_length = 16)]
     pub code: Option<String>,

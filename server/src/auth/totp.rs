@@ -32,14 +32,20 @@ pub fn code_at(secret: &[u8], step: u64) -> u32 {
 /// little out, or a code typed as it changed); `None` if it matches none. `stored` is the secret
 /// as `new_secret` gave it.
 pub fn matching_step(stored: &str, code: &str, now_secs: u64) -> Option<u64> {
-    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    if code.len() != DIGITS as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
+    if !looks_like_code(code) {
         return None;
     }
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     let wanted: u32 = code.parse().ok()?;
     let secret = STANDARD.decode(stored).ok()?;
     let now = now_secs / STEP_SECS;
     [now.saturating_sub(1), now, now + 1].into_iter().find(|&step| code_at(&secret, step) == wanted)
+}
+
+/// Whether `code` has the shape of an app's code (six digits, spaces aside), not a recovery code.
+pub fn looks_like_code(code: &str) -> bool {
+    let digits = code.chars().filter(|c| !c.is_whitespace());
+    digits.clone().count() == DIGITS as usize && digits.into_iter().all(|c| c.is_ascii_digit())
 }
 
 /// The secret as authenticator apps take it typed in: base32 (RFC 4648), in groups of four.

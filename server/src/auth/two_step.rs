@@ -1,12 +1,13 @@
 //! Two-step sign-in for staff: a code from an authenticator app after the password. A staff
 //! account reaches many young people's records, so a password learnt or guessed should not be
 //! enough. Set up and turned off from the staff member's own account; an admin's new password
-//! (a lost phone) turns it off. Young people sign in with a PIN only: many have no second device,
+//! (a lost phone) turns it off, and so does one of the ten one-time recovery codes given when it
+//! is turned on, with no admin needed. Young people sign in with a PIN only: many have no second device,
 //! and a lost code would lock them out of their own words.
 
 use super::address::ClientAddress;
 use super::extract::Caller;
-use super::{Done, totp};
+use super::{Done, tokens, totp};
 use crate::error::{ApiError, Result};
 use crate::http::json::ApiJson;
 use crate::state::AppState;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/me/two-step", post(start))
         .route("/api/me/two-step/confirm", post(confirm))
         .route("/api/me/two-step/off", post(turn_off))
+        .route("/api/me/two-step/recovery-codes", post(new_recovery_codes))
 }
 
 pub const WRONG_CODE: &str =
@@ -32,14 +34,41 @@ const NOT_FOR_YOUNG_PEOPLE: ApiError =
 /// What authenticator apps list the account under, beside the sign-in name.
 const ISSUER: &str = "Tandem";
 
-/// Whether `code` is right for `person` now and not used before; if so it is used up. Within the
-/// sign-in's transaction, so two replicas can't both take one code.
+/// Recovery codes given at a time: enough for a phone lost for weeks.
+const RECOVERY_CODES: usize = 10;
+
+/// Whether `code` (the app's, or a recovery code) is right for `person` now and not used before;
+/// if so it is used up. Within the sign-in's transaction, so two replicas can't both take one.
 pub fn code_takes(conn: &dyn store::sql::Db, person: PersonId, code: &str, now_ms: i64) -> Result<bool> {
     let Some(secret) = two_step::secret(conn, person)? else { return Ok(false) };
+    if !totp::looks_like_code(code) {
+        let hash = tokens::hash_secret(&tokens::normalise_invite_code(code));
+        if !two_step::use_recovery(conn, person, &hash)? {
+            return Ok(false);
+        }
+        let left = two_step::recovery_left(conn, person)?;
+        let detail = format!("{left} left");
+        audit::append(conn, now_ms, Some(person), "signed in with a two-step recovery code", Some(person), &detail)?;
+        return Ok(true);
+    }
     match totp::matching_step(&secret, code, (now_ms / 1000) as u64) {
         Some(step) => two_step::use_step(conn, person, step as i64),
         None => Ok(false),
     }
+}
+
+/// A new set of recovery codes for `person`, replacing any before: the codes to show them once.
+fn renew_recovery(conn: &dyn store::sql::Db, person: PersonId) -> Result<Vec<String>> {
+    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| tokens::new_invite_code()).collect();
+    let hashes: Vec<String> = codes.iter().map(|c| tokens::hash_secret(&tokens::normalise_invite_code(c))).collect();
+    two_step::set_recovery(conn, person, &hashes)?;
+    Ok(codes)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RecoveryCodes {
+    /// Shown once: each signs in once in place of the app's code. Only their hashes are kept.
+    pub recovery_codes: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -80,19 +109,19 @@ pub struct TwoStepCode {
 }
 
 /// Confirms the secret being set up with a code from the app: from now on, signing in asks for
-/// a code too.
+/// a code too. Answers with a new set of recovery codes.
 #[utoipa::path(post, path = "/api/me/two-step/confirm", request_body = TwoStepCode, tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = Done), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = RecoveryCodes), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn confirm(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(req): ApiJson<TwoStepCode>,
-) -> Result<Json<Done>> {
+) -> Result<Json<RecoveryCodes>> {
     if caller.role == Role::YoungPerson {
         return Err(NOT_FOR_YOUNG_PEOPLE);
     }
     let now = store::now_ms();
-    state
+    let recovery_codes = state
         .store
         .write(move |tx| {
             let pending = two_step::pending(tx, caller.person)?
@@ -101,29 +130,60 @@ pub async fn confirm(
                 "that code isn't right: check the app's clock is set automatically, and type the newest code".into(),
             ))?;
             two_step::confirm(tx, caller.person, step as i64)?;
-            audit::append(tx, now, Some(caller.person), "turned on two-step sign-in", Some(caller.person), "")
+            audit::append(tx, now, Some(caller.person), "turned on two-step sign-in", Some(caller.person), "")?;
+            renew_recovery(tx, caller.person)
         })
         .await?;
     tracing::info!(person = %caller.person, "two-step sign-in turned on");
-    Ok(Json(Done { ok: true }))
+    Ok(Json(RecoveryCodes { recovery_codes }))
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TwoStepOff {
-    /// Your current password: a device left signed in must not turn it off.
+pub struct WithPassword {
+    /// Your current password: a device left signed in must not be enough.
     pub password: String,
 }
 
+/// A new set of recovery codes (the last used, or lost), given the current password; the old
+/// ones stop working.
+#[utoipa::path(post, path = "/api/me/two-step/recovery-codes", request_body = WithPassword, tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = RecoveryCodes), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody)))]
+pub async fn new_recovery_codes(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    caller: Caller,
+    ApiJson(req): ApiJson<WithPassword>,
+) -> Result<Json<RecoveryCodes>> {
+    if caller.role == Role::YoungPerson {
+        return Err(NOT_FOR_YOUNG_PEOPLE);
+    }
+    let name_hash = super::check_current_secret(&state, address, &caller, req.password).await?;
+    let now = store::now_ms();
+    let recovery_codes = state
+        .store
+        .write(move |tx| {
+            people::clear_failed_signins(tx, &name_hash)?;
+            if !two_step::is_on(tx, caller.person)? {
+                return Err(ApiError::BadRequest("turn on two-step sign-in first".into()));
+            }
+            audit::append(tx, now, Some(caller.person), "made new two-step recovery codes", Some(caller.person), "")?;
+            renew_recovery(tx, caller.person)
+        })
+        .await?;
+    Ok(Json(RecoveryCodes { recovery_codes }))
+}
+
 /// Turns two-step sign-in off, given the current password.
-#[utoipa::path(post, path = "/api/me/two-step/off", request_body = TwoStepOff, tag = "auth", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/me/two-step/off", request_body = WithPassword, tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = Done), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
               (status = 429, body = crate::error::ErrorBody)))]
 pub async fn turn_off(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
     caller: Caller,
-    ApiJson(req): ApiJson<TwoStepOff>,
+    ApiJson(req): ApiJson<WithPassword>,
 ) -> Result<Json<Done>> {
     if caller.role == Role::YoungPerson {
         return Err(NOT_FOR_YOUNG_PEOPLE);

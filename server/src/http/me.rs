@@ -84,6 +84,9 @@ pub struct Me {
     pub sign_ins: Vec<MySession>,
     /// For staff: signing in asks for a code from an authenticator app too.
     pub two_step: bool,
+    /// For staff with two-step sign-in: how many of their one-time recovery codes are left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub two_step_recovery_left: Option<i64>,
     /// For staff: the service asks for two-step sign-in and this session was made without it, so
     /// it can do nothing else until it is set up.
     pub must_set_up_two_step: bool,
@@ -160,6 +163,8 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
             let working_hours =
                 if p.role == Role::YoungPerson { crate::store::working_hours::get(conn)? } else { None };
             let sign_ins = my_sessions_in(conn, &caller, signed_in_at)?;
+            let two_step_recovery_left =
+                if p.two_step { Some(crate::store::two_step::recovery_left(conn, p.id)?) } else { None };
             Ok(Me {
                 id: p.id,
                 role: p.role,
@@ -175,6 +180,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
                 put_away,
                 sign_ins,
                 two_step: p.two_step,
+                two_step_recovery_left,
                 must_set_up_two_step: caller.must_set_up_two_step,
             })
         })

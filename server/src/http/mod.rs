@@ -37,6 +37,7 @@ use utoipa::OpenApi;
         admin::support_lines, admin::update_support_lines, admin::working_hours, admin::update_working_hours,
         admin::tablets, admin::register_tablet, admin::remove_tablet, admin::staff_two_step, admin::update_staff_two_step,
         crate::auth::change_password, crate::auth::two_step::start, crate::auth::two_step::confirm, crate::auth::two_step::turn_off,
+        crate::auth::two_step::new_recovery_codes,
         invites::create, invites::list, invites::new_code, invites::cancel,
         alerts::raise, alerts::list, alerts::seen,
         health,

@@ -57,8 +57,10 @@ pub fn use_step(conn: &dyn Db, id: PersonId, step: i64) -> Result<bool> {
 }
 
 /// Two-step sign-in off (the staff member's choice, or an admin's new password for someone who
-/// lost their phone): false if it was off and nothing was being set up.
+/// lost their phone), its recovery codes gone with it: false if it was off and nothing was being
+/// set up.
 pub fn turn_off(conn: &dyn Db, id: PersonId) -> Result<bool> {
+    conn.execute("DELETE FROM two_step_recovery WHERE person_id = ?1", &[id.to_string().into()])?;
     let n = conn.execute(
         "UPDATE people SET two_step = NULL, two_step_pending = NULL, two_step_used = NULL
          WHERE id = ?1 AND (two_step IS NOT NULL OR two_step_pending IS NOT NULL)",
@@ -75,6 +77,33 @@ pub fn required(conn: &dyn Db) -> Result<bool> {
 pub fn set_required(conn: &dyn Db, required: bool) -> Result<()> {
     conn.execute("UPDATE service_settings SET staff_two_step = ?1 WHERE id = 1", &[required.into()])?;
     Ok(())
+}
+
+/// Replaces this person's recovery codes with these (hashed, as `auth::tokens::hash_secret`).
+pub fn set_recovery(conn: &dyn Db, id: PersonId, hashes: &[String]) -> Result<()> {
+    conn.execute("DELETE FROM two_step_recovery WHERE person_id = ?1", &[id.to_string().into()])?;
+    for hash in hashes {
+        conn.execute(
+            "INSERT INTO two_step_recovery (person_id, code_hash) VALUES (?1, ?2)",
+            &[id.to_string().into(), hash.as_str().into()],
+        )?;
+    }
+    Ok(())
+}
+
+/// Takes one recovery code (by its hash): false if it is not one of theirs, or was used. Deleted
+/// in the sign-in's transaction, so two replicas can't both take it.
+pub fn use_recovery(conn: &dyn Db, id: PersonId, hash: &str) -> Result<bool> {
+    let n = conn.execute(
+        "DELETE FROM two_step_recovery WHERE person_id = ?1 AND code_hash = ?2",
+        &[id.to_string().into(), hash.into()],
+    )?;
+    Ok(n > 0)
+}
+
+/// How many recovery codes this person has left.
+pub fn recovery_left(conn: &dyn Db, id: PersonId) -> Result<i64> {
+    conn.query_one("SELECT COUNT(*) FROM two_step_recovery WHERE person_id = ?1", &[id.to_string().into()])?.int(0)
 }
 
 /// Whether this person has two-step sign-in on.
