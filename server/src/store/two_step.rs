@@ -106,6 +106,15 @@ pub fn recovery_left(conn: &dyn Db, id: PersonId) -> Result<i64> {
     conn.query_one("SELECT COUNT(*) FROM two_step_recovery WHERE person_id = ?1", &[id.to_string().into()])?.int(0)
 }
 
+/// Active staff without two-step sign-in: those a service asking it of everyone stops.
+pub fn staff_without(conn: &dyn Db) -> Result<Vec<PersonId>> {
+    let rows = conn.query(
+        "SELECT id FROM people WHERE role <> 'young_person' AND two_step IS NULL AND deactivated_at IS NULL",
+        &[],
+    )?;
+    rows.iter().map(|row| Ok(parse_id(row.text(0)?))).collect()
+}
+
 /// Whether this person has two-step sign-in on.
 pub fn is_on(conn: &dyn Db, id: PersonId) -> Result<bool> {
     let row = conn.query_opt("SELECT two_step IS NOT NULL FROM people WHERE id = ?1", &[id.to_string().into()])?;

@@ -34,11 +34,11 @@ pub async fn update_staff_two_step(
     ApiJson(req): ApiJson<StaffTwoStep>,
 ) -> Result<Json<StaffTwoStep>> {
     let (required, now) = (req.required, store::now_ms());
-    state
+    let stopped = state
         .store
         .write(move |tx| {
             if two_step::required(tx)? == required {
-                return Ok(());
+                return Ok(vec![]);
             }
             if required && !two_step::is_on(tx, admin.person)? {
                 return Err(ApiError::BadRequest(
@@ -51,8 +51,13 @@ pub async fn update_staff_two_step(
             } else {
                 ("stopped asking staff for two-step sign-in", "those who have it keep it")
             };
-            audit::append(tx, now, Some(admin.person), action, None, detail)
+            audit::append(tx, now, Some(admin.person), action, None, detail)?;
+            if required { two_step::staff_without(tx) } else { Ok(vec![]) }
         })
         .await?;
+    // Their open screens ask who they are again now, and show the set-up screen at once.
+    for person in stopped {
+        state.tell_own_screens(person);
+    }
     Ok(Json(StaffTwoStep { required }))
 }
