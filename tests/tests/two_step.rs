@@ -84,6 +84,7 @@ async fn once_on_a_right_password_is_not_enough_and_each_code_signs_in_once() {
     let next = two_step_code(typed, step + 1);
     let (status, body) = sign_in_with(&server, SAM, Some(next.clone())).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.get("recovery_codes_left").is_none(), "the app's code is not a recovery code: {body}");
     assert_eq!(sign_in_with(&server, SAM, Some(next)).await.0, StatusCode::UNAUTHORIZED, "seen over a shoulder");
     assert_eq!(sessions(&sam).await, before + 1, "one sign-in, with its code");
 
@@ -290,7 +291,8 @@ async fn a_recovery_code_signs_in_once_in_place_of_the_apps_code_and_new_ones_re
 
     // Typed as read off paper (small letters, spaces): it signs in, once.
     let loosely = first[0].to_lowercase().replace('-', " ");
-    assert_eq!(signs_in(&server, &loosely).await, StatusCode::OK);
+    let (status, tokens) = sign_in_with(&server, SAM, Some(loosely)).await;
+    assert_eq!((status, &tokens["recovery_codes_left"]), (StatusCode::OK, &json!(9)), "{tokens}");
     assert_eq!(signs_in(&server, &first[0]).await, StatusCode::UNAUTHORIZED, "used");
     assert_eq!(signs_in(&server, "ABCD-EFGH-JKLM").await, StatusCode::UNAUTHORIZED, "made up");
     assert_eq!(sam.call(Method::GET, "/api/me", None).await.1["two_step_recovery_left"], 9);

@@ -616,6 +616,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     await keepUnlockCheck(db, s, secret);
     setEnded(false);
     setServerRestored(false);
+    setFarewell(recoveryNotice(sessions.current.recoveryLeft));
     await carryOn(db, s);
   };
 
@@ -674,6 +675,14 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     if (db && session) await keepUnlockCheck(db, session, next);
   };
 
+  /** Signed in with a two-step recovery code: how many are left, and what to do. */
+  const recoveryNotice = (left: number | null) =>
+    left === null
+      ? null
+      : left === 0
+        ? 'You signed in with your last recovery code. Make new ones under "Your account" now, so a day without your phone doesn\'t lock you out.'
+        : `You signed in with a recovery code, and have ${left} left. When you have your phone again, or a new one, you can make new codes under "Your account".`;
+
   /** Signed in, or `joined` with an invite code just now (their home then says how Tandem works). */
   const signedIn = async (s: Session, secret?: string, joined = false) => {
     if (!db) return;
@@ -683,7 +692,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       await db.put('meta', true, 'welcome').catch(() => undefined);
       setWelcome(true);
     }
-    setFarewell(sessions.current?.keptAccount ? 'Welcome back. Your account will not be deleted.' : null);
+    setFarewell(sessions.current?.keptAccount ? 'Welcome back. Your account will not be deleted.' : recoveryNotice(sessions.current?.recoveryLeft ?? null));
     setLending(false);
     await carryOn(db, s);
   };

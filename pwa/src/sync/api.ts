@@ -29,6 +29,8 @@ export interface Tokens {
   must_change_password?: boolean;
   /** The service asks staff for two-step sign-in and this staff member has none: set it up first. */
   must_set_up_two_step?: boolean;
+  /** Signed in with a two-step recovery code: how many are left. */
+  recovery_codes_left?: number;
   /** Signed in on this registered shared tablet (its name). */
   tablet?: string;
   /** Which copy of the server's data signed this in: another one later means a restore. */

@@ -14,6 +14,8 @@ export class SessionManager implements Auth {
   mustChangePassword = false;
   /** The last sign-in was a staff member's the service asks for two-step sign-in, without it. */
   mustSetUpTwoStep = false;
+  /** The last sign-in used a two-step recovery code: how many are left (null: it didn't). */
+  recoveryLeft: number | null = null;
 
   /** `onTwoStepNeeded`: told when the server asks this session to set up two-step sign-in first
    *  (the service began asking it of staff after this person signed in). */
@@ -84,6 +86,7 @@ export class SessionManager implements Auth {
     this.keptAccount = tokens.erasure_cancelled === true;
     this.mustChangePassword = tokens.must_change_password === true;
     this.mustSetUpTwoStep = tokens.must_set_up_two_step === true;
+    this.recoveryLeft = tokens.recovery_codes_left ?? null;
     return this.keep(tokens, sharedDevice || tokens.tablet !== undefined);
   }
 

@@ -102,6 +102,9 @@ pub struct Tokens {
     /// it up: this session can do nothing else until they do (`POST /api/me/two-step`, then `/confirm`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub must_set_up_two_step: bool,
+    /// Signed in with a two-step recovery code in place of the app's: how many are left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_codes_left: Option<i64>,
     /// Signed in on this registered shared tablet (its name); absent on a phone, or when the
     /// tablet's registration was removed (the app then forgets it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -202,6 +205,7 @@ fn issue(
         erasure_cancelled: false,
         must_change_password: person.must_change_password,
         must_set_up_two_step: false,
+        recovery_codes_left: None,
         tablet: None,
         generation: crate::store::generation::current(conn)?,
         workers: None,
@@ -387,6 +391,10 @@ pub async fn sign_in(
             {
                 return Ok(None);
             }
+            let recovery_codes_left = match &code {
+                Some(code) if !totp::looks_like_code(code) => Some(store::two_step::recovery_left(tx, person.id)?),
+                _ => None,
+            };
             people::clear_failed_signins(tx, &name_hash)?;
             let tablet = match &tablet_key {
                 Some(hash) => crate::store::tablets::by_key(tx, hash)?,
@@ -406,7 +414,8 @@ pub async fn sign_in(
                 )?;
             }
             let device = (req.device, kind.as_deref());
-            Ok(Some(Tokens { erasure_cancelled: cancelled, ..open_session(tx, &st, &person, device, tablet.clone())? }))
+            let opened = open_session(tx, &st, &person, device, tablet.clone())?;
+            Ok(Some(Tokens { erasure_cancelled: cancelled, recovery_codes_left, ..opened }))
         })
         .await?;
     // A wrong code (or one used already) counts as a wrong password does.
