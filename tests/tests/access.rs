@@ -122,6 +122,7 @@ async fn every_endpoint_answers_every_role_as_designed() {
         (Method::POST, "/api/me/two-step".into(), None, vec![Sam, Priya, DropIn, Admin]),
         (Method::POST, "/api/me/two-step/confirm".into(), Some(json!({"code": "not a code"})), vec![]),
         (Method::POST, "/api/me/two-step/off".into(), Some(json!({"password": "not theirs"})), vec![]),
+        (Method::POST, "/api/me/two-step/recovery-codes".into(), Some(json!({"password": "not theirs"})), vec![]),
         (Method::GET, "/api/invites".into(), None, vec![Sam, Priya]),
         (Method::POST, "/api/invites".into(), Some(json!({"display_name": "Invited by NAME"})), vec![Sam, Priya]),
         (Method::POST, format!("/api/invites/{}/cancel", uuid::Uuid::now_v7()), None, vec![]),

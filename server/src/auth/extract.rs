@@ -100,6 +100,10 @@ role_extractor!(
     Syncer, Role::YoungPerson | Role::KeyWorker | Role::DropInStaff, "admins manage people and never read young people's records"
 );
 role_extractor!(
+    /// Staff: key workers, drop-in staff and admins.
+    Staff, Role::KeyWorker | Role::DropInStaff | Role::Admin, "this is for staff accounts; young people sign in with their PIN"
+);
+role_extractor!(
     /// An admin.
     Admin, Role::Admin, "only an admin can do this"
 );

@@ -6,7 +6,7 @@
 //! and a lost code would lock them out of their own words.
 
 use super::address::ClientAddress;
-use super::extract::Caller;
+use super::extract::Staff;
 use super::{Done, tokens, totp};
 use crate::error::{ApiError, Result};
 use crate::http::json::ApiJson;
@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use tandem_shared::{PersonId, Role};
+use tandem_shared::PersonId;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
@@ -29,8 +29,6 @@ pub fn router() -> Router<AppState> {
 
 pub const WRONG_CODE: &str =
     "that code isn't right; type the newest one your authenticator app shows (each works once)";
-const NOT_FOR_YOUNG_PEOPLE: ApiError =
-    ApiError::Forbidden("two-step sign-in is for staff accounts; young people sign in with their PIN");
 /// What authenticator apps list the account under, beside the sign-in name.
 const ISSUER: &str = "Tandem";
 
@@ -83,10 +81,7 @@ pub struct TwoStepSetUp {
 /// authenticator app. Nothing changes at sign-in until a code from it is confirmed.
 #[utoipa::path(post, path = "/api/me/two-step", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = TwoStepSetUp), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn start(State(state): State<AppState>, caller: Caller) -> Result<Json<TwoStepSetUp>> {
-    if caller.role == Role::YoungPerson {
-        return Err(NOT_FOR_YOUNG_PEOPLE);
-    }
+pub async fn start(State(state): State<AppState>, Staff(caller): Staff) -> Result<Json<TwoStepSetUp>> {
     let secret = totp::new_secret();
     let kept = secret.clone();
     let name = state
@@ -114,12 +109,9 @@ pub struct TwoStepCode {
     responses((status = 200, body = RecoveryCodes), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn confirm(
     State(state): State<AppState>,
-    caller: Caller,
+    Staff(caller): Staff,
     ApiJson(req): ApiJson<TwoStepCode>,
 ) -> Result<Json<RecoveryCodes>> {
-    if caller.role == Role::YoungPerson {
-        return Err(NOT_FOR_YOUNG_PEOPLE);
-    }
     let now = store::now_ms();
     let recovery_codes = state
         .store
@@ -153,12 +145,9 @@ pub struct WithPassword {
 pub async fn new_recovery_codes(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
-    caller: Caller,
+    Staff(caller): Staff,
     ApiJson(req): ApiJson<WithPassword>,
 ) -> Result<Json<RecoveryCodes>> {
-    if caller.role == Role::YoungPerson {
-        return Err(NOT_FOR_YOUNG_PEOPLE);
-    }
     let name_hash = super::check_current_secret(&state, address, &caller, req.password).await?;
     let now = store::now_ms();
     let recovery_codes = state
@@ -182,12 +171,9 @@ pub async fn new_recovery_codes(
 pub async fn turn_off(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
-    caller: Caller,
+    Staff(caller): Staff,
     ApiJson(req): ApiJson<WithPassword>,
 ) -> Result<Json<Done>> {
-    if caller.role == Role::YoungPerson {
-        return Err(NOT_FOR_YOUNG_PEOPLE);
-    }
     // Asked of every staff member: off, their next sign-in would only ask them to set it up again.
     if state.store.read(|db| two_step::required(db)).await? {
         return Err(ApiError::BadRequest(
