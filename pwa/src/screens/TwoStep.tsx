@@ -63,10 +63,14 @@ export function TwoStep({ api: given, required }: TwoStepProps) {
       const made = await api<{ recovery_codes: string[] }>('POST', '/api/me/two-step/confirm', { code: code.trim() });
       setSetUp(null);
       setCode('');
-      setOn(true);
       setCodes(made.recovery_codes);
       setLeft(made.recovery_codes.length);
-      setDone('Two-step sign-in is on. From now on, signing in asks for a code from your app after your password.');
+      setDone(
+        on
+          ? 'Two-step sign-in is on your new phone now. Your recovery codes are new too: the ones before no longer work.'
+          : 'Two-step sign-in is on. From now on, signing in asks for a code from your app after your password.',
+      );
+      setOn(true);
     });
   };
   const newCodes = () =>
