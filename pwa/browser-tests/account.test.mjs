@@ -406,6 +406,26 @@ test('a key worker turns on two-step sign-in: after their password, signing in a
   assert.equal(renewed.filter((c) => recovery.includes(c)).length, 0, 'all new');
   await desk.getByRole('button', { name: 'I have kept them somewhere safe' }).click();
 
+  // A new phone: a new key, and new recovery codes with it; the old phone's codes stop working.
+  await desk.getByRole('button', { name: 'Move it to a new phone' }).click();
+  const moved = await desk.getByTestId('two-step-secret').textContent();
+  assert.notEqual(moved, typed);
+  await desk.getByLabel('The 6-digit code your app shows now').fill(authenticatorCode(moved));
+  await desk.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+  await desk.getByText('Two-step sign-in is on your new phone now. Your recovery codes are new too').waitFor();
+  const third = await desk.getByTestId('recovery-codes').getByRole('listitem').allTextContents();
+  assert.equal(third.filter((c) => renewed.includes(c)).length, 0, 'new with the phone');
+  await desk.getByRole('button', { name: 'I have kept them somewhere safe' }).click();
+  const oldPhone = await (await env.browser.newContext()).newPage();
+  await oldPhone.goto(env.server.base + '/');
+  await oldPhone.getByLabel('Your name').fill('sam');
+  await oldPhone.getByLabel('Your PIN or password').fill('demo-worker-pass');
+  await oldPhone.getByRole('button', { name: 'Sign in' }).click();
+  await oldPhone.getByLabel('Code from your authenticator app').fill(authenticatorCode(typed));
+  await oldPhone.getByRole('button', { name: 'Sign in' }).click();
+  await oldPhone.getByRole('alert').filter({ hasText: "that code isn't right" }).waitFor();
+  await oldPhone.context().close();
+
   // Turned off with the password, on the account screen.
   await desk.getByLabel('Your password, to make new recovery codes or turn it off').fill('demo-worker-pass');
   await desk.getByRole('button', { name: 'Turn off two-step sign-in' }).click();
