@@ -47,7 +47,15 @@ finished() {
   wait "$1" || status=$?
   echo "-- $2:"
   cat "$side/$2.txt"
-  [ "$status" = 0 ] || { echo "$2 failed (exit $status)" >&2; exit "$status"; }
+  if [ "$status" != 0 ]; then
+    # The throwaway cluster's own log goes with it at exit: what it said is shown here first.
+    if [ "$2" = postgres ] && [ -f "${PG_DIR:-}/log" ]; then
+      echo "-- the PostgreSQL server's log, its last 100 lines:"
+      tail -n 100 "$PG_DIR/log"
+    fi
+    echo "$2 failed (exit $status)" >&2
+    exit "$status"
+  fi
 }
 
 stage "Rust tests on SQLite and, at the same time, on PostgreSQL (domain, merge properties, the server on a real loopback port, two replicas on one database, crash and fault tests)"
