@@ -1,9 +1,10 @@
 //! Two-step sign-in for staff: a code from an authenticator app after the password. A staff
 //! account reaches many young people's records, so a password learnt or guessed should not be
-//! enough. Set up and turned off from the staff member's own account; an admin's new password
-//! (a lost phone) turns it off, and so does one of the ten one-time recovery codes given when it
-//! is turned on, with no admin needed. Young people sign in with a PIN only: many have no second device,
-//! and a lost code would lock them out of their own words.
+//! enough. Set up and turned off from the staff member's own account. A phone lost or left at
+//! home: one of the ten one-time recovery codes given when it was turned on signs in in place of
+//! the app's code, with no admin needed; with none left, an admin's new password turns it off.
+//! Young people sign in with a PIN only: many have no second device, and a lost code would lock
+//! them out of their own words.
 
 use super::address::ClientAddress;
 use super::extract::Staff;
