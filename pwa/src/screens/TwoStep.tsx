@@ -146,7 +146,9 @@ export function TwoStep({ api: given, required }: TwoStepProps) {
           </p>
           {left !== null && (
             <p class={left <= 2 ? 'problem' : undefined}>
-              {left === 0 ? 'You have no recovery codes left: make new ones.' : `You have ${left} recovery ${left === 1 ? 'code' : 'codes'} left.`}
+              {left === 0
+                ? 'You have no recovery codes left: make new ones.'
+                : `You have ${left} recovery ${left === 1 ? 'code' : 'codes'} left${left <= 2 ? ': make new ones soon.' : '.'}`}
             </p>
           )}
           <button type="button" class="link-button" disabled={busy} onClick={() => void start()}>Move it to a new phone</button>

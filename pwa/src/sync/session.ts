@@ -97,6 +97,7 @@ export class SessionManager implements Auth {
     const tokens = await request<Tokens>(null, 'POST', '/api/auth/join', { code, name, secret, device, ...(forPerson ? { for_person: forPerson } : {}) });
     this.mustChangePassword = false;
     this.mustSetUpTwoStep = false;
+    this.recoveryLeft = null;
     return this.keep(tokens, sharedDevice);
   }
 
