@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { asAdmin, assertAccessible, authenticatorCode, chooseLockCode, eventually, post, serverAndBrowser, signIn } from './harness.mjs';
+import { asAdmin, assertAccessible, authenticatorCode, chooseLockCode, eventually, post, serverAndBrowser, signIn, typeSignIn } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -364,10 +364,7 @@ test('a key worker turns on two-step sign-in: after their password, signing in a
 
   // Another device: the password first, then the code, on the same form.
   const laptop = await (await env.browser.newContext()).newPage();
-  await laptop.goto(env.server.base + '/');
-  await laptop.getByLabel('Your name').fill('sam');
-  await laptop.getByLabel('Your PIN or password').fill('demo-worker-pass');
-  await laptop.getByRole('button', { name: 'Sign in' }).click();
+  await typeSignIn(laptop, env.server.base, 'sam', 'demo-worker-pass');
   const codeField = laptop.getByLabel('Code from your authenticator app');
   await codeField.waitFor();
   assert.equal(await laptop.getByRole('alert').count(), 0, 'asking for the code is not shown as a problem');
@@ -385,10 +382,7 @@ test('a key worker turns on two-step sign-in: after their password, signing in a
 
   // A day without the phone: a recovery code in its place, typed as read off paper.
   const borrowed = await (await env.browser.newContext()).newPage();
-  await borrowed.goto(env.server.base + '/');
-  await borrowed.getByLabel('Your name').fill('sam');
-  await borrowed.getByLabel('Your PIN or password').fill('demo-worker-pass');
-  await borrowed.getByRole('button', { name: 'Sign in' }).click();
+  await typeSignIn(borrowed, env.server.base, 'sam', 'demo-worker-pass');
   await borrowed.getByRole('button', { name: "My phone isn't with me: use a recovery code" }).click();
   await borrowed.getByLabel('Recovery code').fill(recovery[0].toLowerCase());
   await borrowed.getByRole('button', { name: 'Sign in' }).click();
@@ -417,10 +411,7 @@ test('a key worker turns on two-step sign-in: after their password, signing in a
   assert.equal(third.filter((c) => renewed.includes(c)).length, 0, 'new with the phone');
   await desk.getByRole('button', { name: 'I have kept them somewhere safe' }).click();
   const oldPhone = await (await env.browser.newContext()).newPage();
-  await oldPhone.goto(env.server.base + '/');
-  await oldPhone.getByLabel('Your name').fill('sam');
-  await oldPhone.getByLabel('Your PIN or password').fill('demo-worker-pass');
-  await oldPhone.getByRole('button', { name: 'Sign in' }).click();
+  await typeSignIn(oldPhone, env.server.base, 'sam', 'demo-worker-pass');
   await oldPhone.getByLabel('Code from your authenticator app').fill(authenticatorCode(typed));
   await oldPhone.getByRole('button', { name: 'Sign in' }).click();
   await oldPhone.getByRole('alert').filter({ hasText: "that code isn't right" }).waitFor();

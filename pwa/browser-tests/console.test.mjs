@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { api, asAdmin, assertAccessible, authenticatorCode, eventually, post, serverAndBrowser, signIn, writeAndShare } from './harness.mjs';
+import { api, asAdmin, assertAccessible, authenticatorCode, eventually, post, serverAndBrowser, signIn, typeSignIn, writeAndShare } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -573,21 +573,23 @@ test("an admin sets the service's working hours, and a young person pressing \"I
   for (const page of [desk, phone]) await page.context().close();
 });
 
+/** A first password an admin set, swapped for the staff member's own. */
+async function chooseOwnPassword(page, own) {
+  await page.getByRole('heading', { name: 'Choose your own password' }).waitFor();
+  await page.getByLabel('The password you were given').fill('a-first-password');
+  await page.getByLabel('Your new password', { exact: true }).fill(own);
+  await page.getByLabel('Your new password again').fill(own);
+  await page.getByRole('button', { name: 'Save my password' }).click();
+}
+
 test('an admin asks every staff member for two-step sign-in: one already signed in sets it up before going on, a new worker chooses their password then sets it up', async () => {
   const admin = await asAdmin(env.server.base);
   await admin.post('/api/admin/people', { role: 'drop_in_staff', name: 'robin.t', display_name: 'Robin', password: 'a-first-password' });
   await admin.post('/api/admin/people', { role: 'drop_in_staff', name: 'alex.t', display_name: 'Alex', password: 'a-first-password' });
   // Alex is at the drop-in desk already, signed in before the service asked.
   const open = await (await env.browser.newContext()).newPage();
-  await open.goto(env.server.base + '/');
-  await open.getByLabel('Your name').fill('alex.t');
-  await open.getByLabel('Your PIN or password').fill('a-first-password');
-  await open.getByRole('button', { name: 'Sign in' }).click();
-  await open.getByRole('heading', { name: 'Choose your own password' }).waitFor();
-  await open.getByLabel('The password you were given').fill('a-first-password');
-  await open.getByLabel('Your new password', { exact: true }).fill('alexs-own-password');
-  await open.getByLabel('Your new password again').fill('alexs-own-password');
-  await open.getByRole('button', { name: 'Save my password' }).click();
+  await typeSignIn(open, env.server.base, 'alex.t', 'a-first-password');
+  await chooseOwnPassword(open, 'alexs-own-password');
   await open.getByRole('heading', { name: 'Shared with the team' }).waitFor();
 
   const context = await env.browser.newContext();
@@ -626,16 +628,9 @@ test('an admin asks every staff member for two-step sign-in: one already signed 
   await open.context().close();
 
   const desk = await (await env.browser.newContext()).newPage();
-  await desk.goto(env.server.base + '/');
-  await desk.getByLabel('Your name').fill('robin.t');
-  await desk.getByLabel('Your PIN or password').fill('a-first-password');
-  await desk.getByRole('button', { name: 'Sign in' }).click();
+  await typeSignIn(desk, env.server.base, 'robin.t', 'a-first-password');
   // Their own password first, then two-step sign-in, then their screen.
-  await desk.getByRole('heading', { name: 'Choose your own password' }).waitFor();
-  await desk.getByLabel('The password you were given').fill('a-first-password');
-  await desk.getByLabel('Your new password', { exact: true }).fill('robins-own-password');
-  await desk.getByLabel('Your new password again').fill('robins-own-password');
-  await desk.getByRole('button', { name: 'Save my password' }).click();
+  await chooseOwnPassword(desk, 'robins-own-password');
   await desk.getByRole('heading', { name: 'Set up two-step sign-in' }).waitFor();
   await desk.getByRole('button', { name: 'Set up two-step sign-in' }).click();
   const typed = await desk.getByTestId('two-step-secret').textContent();
