@@ -60,11 +60,16 @@ export function TwoStep({ api: given, required }: TwoStepProps) {
   const confirm = (e: Event) => {
     e.preventDefault();
     void run(async () => {
-      const made = await api<{ recovery_codes: string[] }>('POST', '/api/me/two-step/confirm', { code: code.trim() });
+      const made = await api<{ recovery_codes?: string[] }>('POST', '/api/me/two-step/confirm', { code: code.trim() });
       setSetUp(null);
       setCode('');
-      setCodes(made.recovery_codes);
-      setLeft(made.recovery_codes.length);
+      // A replica of the version before (a rolling upgrade) gives no codes: nothing to keep.
+      if (made.recovery_codes) {
+        setCodes(made.recovery_codes);
+        setLeft(made.recovery_codes.length);
+      } else {
+        required?.onDone();
+      }
       setDone(
         on
           ? 'Two-step sign-in is on your new phone now. Your recovery codes are new too: the ones before no longer work.'

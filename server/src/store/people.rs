@@ -852,7 +852,9 @@ pub struct SessionState {
 }
 
 /// Whether an access token's session and token version still stand (`None`: no), and if so
-/// what it must do first.
+/// what it must do first. Two-step is worked out from the person and the service's setting, not
+/// from `sessions.needs_two_step`, which nothing here reads: the column stays so a replica of
+/// the version before, still running during a rolling upgrade, goes on working.
 pub fn session_state(
     conn: &dyn Db,
     session: &str,

@@ -46,8 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0028_sign_in_keys.sql"),
     include_str!("migrations/sqlite/0029_sealed_names.sql"),
     include_str!("migrations/sqlite/0030_two_step.sql"),
-    include_str!("migrations/sqlite/0031_two_step_for_every_session.sql"),
-    include_str!("migrations/sqlite/0032_two_step_recovery.sql"),
+    include_str!("migrations/sqlite/0031_two_step_recovery.sql"),
 ];
 const READERS: usize = 4;
 
