@@ -29,6 +29,8 @@ export default defineConfig({
         navigateFallback: '/index.html',
         navigateFallbackDenylist: [/^\/api\//, /^\/metrics/],
         cleanupOutdatedCaches: true,
+        // "A young person has asked for help" on a staff device with Tandem closed (Web Push).
+        importScripts: ['push-sw.js'],
       },
     }),
   ],

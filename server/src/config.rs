@@ -184,6 +184,13 @@ pub struct ServeArgs {
     /// (repeat, or comma-separate in the variable). Never through a trusted proxy.
     #[arg(long = "metrics-from", env = "TANDEM_METRICS_FROM", value_delimiter = ',')]
     pub metrics_from: Vec<IpRange>,
+    /// The browsers' push services this server may send notifications through, as origins
+    /// (`https://host`, or `https://*.domain` for any name under it); repeat, or comma-separate in
+    /// the variable. Only these are ever called: a device hands in the address, so an open list
+    /// would let anyone make the server call into its own network. An empty value turns pushes off.
+    #[arg(long = "push-service", env = "TANDEM_PUSH_SERVICES", value_delimiter = ',',
+          default_values_t = crate::web_push::KNOWN_PUSH_SERVICES.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
+    pub push_services: Vec<String>,
 }
 
 /// Settings handlers read at run time. Its Debug shows no secrets because it holds none.
@@ -208,6 +215,10 @@ pub struct Settings {
     /// How often each server looks for erasures that are due (every replica does; the first to
     /// get there erases, the others find nothing left).
     pub erasure_check_every: std::time::Duration,
+    /// The push services notifications may go through (`--push-service`).
+    pub push_services: Vec<String>,
+    /// Where people reach Tandem (`--public-url`): push services are told it, to reach whoever runs it.
+    pub public_url: Option<String>,
 }
 
 impl Settings {
@@ -237,6 +248,8 @@ impl Default for Settings {
             retention_ms: 183 * DAY_MS,
             cooling_off_ms: 7 * DAY_MS,
             erasure_check_every: std::time::Duration::from_secs(60),
+            push_services: crate::web_push::KNOWN_PUSH_SERVICES.iter().map(|s| s.to_string()).collect(),
+            public_url: None,
         }
     }
 }
@@ -251,6 +264,8 @@ impl From<&ServeArgs> for Settings {
             hsts: args.public_url.as_deref().is_some_and(|u| u.to_ascii_lowercase().starts_with("https://")),
             trusted_proxies: args.trusted_proxies.clone(),
             metrics_from: args.metrics_from.clone(),
+            push_services: args.push_services.iter().filter(|s| !s.trim().is_empty()).cloned().collect(),
+            public_url: args.public_url.clone(),
             ..Settings::default()
         }
     }

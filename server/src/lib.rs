@@ -15,6 +15,7 @@ pub mod retention;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod web_push;
 
 use config::{Command, DbArgs, ServeArgs, Settings};
 use ledger::{Decision, Ledger};

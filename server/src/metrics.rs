@@ -12,6 +12,8 @@ pub struct Metrics {
     pub sse_clients: AtomicU64,
     /// Sign-ins checked against a password hash: every one, whether or not the name exists.
     pub password_checks: AtomicU64,
+    /// Web Push notices a push service took ("a young person has asked for help").
+    pub pushes_sent: AtomicU64,
 }
 
 impl Metrics {
@@ -33,6 +35,12 @@ impl Metrics {
                 "Sign-ins checked against a password hash (unknown names too).",
                 "counter",
                 &self.password_checks,
+            ),
+            (
+                "tandem_web_push_sent_total",
+                "Notifications to staff devices that a push service accepted.",
+                "counter",
+                &self.pushes_sent,
             ),
         ] {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}", v.load(Relaxed));

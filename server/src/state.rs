@@ -22,6 +22,8 @@ pub struct AppState {
     /// Erasures, and decisions about who can get in, noted outside the database so a restore
     /// can't undo them (see `ledger`).
     pub ledger: Arc<Ledger>,
+    /// Notifications to key workers' devices when a young person asks for help.
+    pub push: Arc<crate::web_push::WebPush>,
 }
 
 impl AppState {
@@ -111,7 +113,13 @@ impl AppState {
                 tracing::warn!("not yet listening for other replicas' changes; serving meanwhile");
             }
         }
+        let push = crate::web_push::WebPush::new(
+            keys.push_key(),
+            crate::web_push::PushServices::new(&settings.push_services),
+            settings.public_url.as_deref(),
+        );
         Ok(AppState {
+            push: Arc::new(push),
             store,
             keys: Arc::new(keys),
             settings: Arc::new(settings),

@@ -123,6 +123,11 @@ async fn every_endpoint_answers_every_role_as_designed() {
         (Method::POST, "/api/me/two-step/confirm".into(), Some(json!({"code": "not a code"})), vec![]),
         (Method::POST, "/api/me/two-step/off".into(), Some(json!({"password": "not theirs"})), vec![]),
         (Method::POST, "/api/me/two-step/recovery-codes".into(), Some(json!({"password": "not theirs"})), vec![]),
+        // Notifications with Tandem closed are for key workers (sent for real in notifications.rs).
+        (Method::GET, "/api/me/notifications".into(), None, vec![Sam, Priya]),
+        (Method::DELETE, "/api/me/notifications".into(), None, vec![Sam, Priya]),
+        // An endpoint into the server's own network is refused inside.
+        (Method::PUT, "/api/me/notifications".into(), Some(json!({"endpoint": "http://10.0.0.1/"})), vec![]),
         (Method::GET, "/api/invites".into(), None, vec![Sam, Priya]),
         (Method::POST, "/api/invites".into(), Some(json!({"display_name": "Invited by NAME"})), vec![Sam, Priya]),
         (Method::POST, format!("/api/invites/{}/cancel", uuid::Uuid::now_v7()), None, vec![]),
@@ -165,6 +170,9 @@ async fn every_endpoint_answers_every_role_as_designed() {
                 .then_some(StatusCode::NOT_FOUND),
                 // Ash is Sam's, not Priya's, and shares nothing with the team.
                 Priya | DropIn if path.ends_with("/looked") => Some(StatusCode::NOT_FOUND),
+                Sam | Priya if method == Method::PUT && path == "/api/me/notifications" => {
+                    Some(StatusCode::BAD_REQUEST)
+                }
                 Sam | Priya => {
                     (path.ends_with("/cancel") || path.ends_with("/new-code")).then_some(StatusCode::NOT_FOUND)
                 }

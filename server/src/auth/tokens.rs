@@ -32,6 +32,8 @@ pub struct AccessClaims {
 pub struct Keys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Web Push's key, derived from the same file (see `web_push`).
+    push: crate::web_push::PushKey,
 }
 
 impl std::fmt::Debug for Keys {
@@ -45,7 +47,15 @@ const MIN_KEY_BYTES: usize = 32;
 
 impl Keys {
     pub fn from_secret(secret: &[u8]) -> Keys {
-        Keys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
+        Keys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            push: crate::web_push::PushKey::derive(secret),
+        }
+    }
+
+    pub fn push_key(&self) -> crate::web_push::PushKey {
+        self.push.clone()
     }
 
     /// Reads the signing key at `path`, making a new random one (readable only by its owner) if absent.

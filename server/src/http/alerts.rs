@@ -30,18 +30,20 @@ pub struct RaiseAlert {
 
 /// Tells the young person's open screens, and their workers', that something changed. An alert
 /// is for the young person's workers, whatever their records' sharing. The alert is already
-/// stored; if the notice can't be sent, screens still see it at their next pull.
-async fn notify(state: &AppState, owner: tandem_shared::PersonId) {
-    // With no key worker, the duty worker (if the service named one) is told instead.
-    let duty = state
+/// stored; if the notice can't be sent, screens still see it at their next pull. Returns who
+/// the alert is for: their key workers, or with none the duty worker (if the service named one).
+async fn notify(state: &AppState, owner: tandem_shared::PersonId) -> Vec<tandem_shared::PersonId> {
+    let (workers, duty) = state
         .store
         .read(move |db| {
-            let unassigned = crate::store::people::workers_of(db, owner)?.is_empty();
-            if unassigned { crate::store::people::duty_worker(db) } else { Ok(None) }
+            let workers: Vec<_> = crate::store::people::workers_of(db, owner)?.into_iter().map(|(id, _)| id).collect();
+            let duty = if workers.is_empty() { crate::store::people::duty_worker(db)? } else { None };
+            Ok((workers, duty))
         })
         .await
-        .unwrap_or(None);
+        .unwrap_or_default();
     state.announce(owner, tandem_shared::Visibility::Worker, duty);
+    if workers.is_empty() { duty.into_iter().collect() } else { workers }
 }
 
 /// Tells the duty worker of alerts nobody has seen in the time the service allows (a round of
@@ -58,6 +60,9 @@ pub async fn escalate_due(state: &AppState) -> Result<usize> {
     for &owner in &young_people {
         tracing::warn!(young_person = %owner, "nobody saw \"I don't feel safe\" in time; the duty worker is told too");
         state.announce(owner, tandem_shared::Visibility::Worker, Some(duty));
+    }
+    if !young_people.is_empty() {
+        crate::web_push::tell(state, vec![duty]);
     }
     Ok(young_people.len())
 }
@@ -84,7 +89,9 @@ pub async fn raise(
         .await?;
     if fresh {
         tracing::warn!(young_person = %me, "a young person raised \"I don't feel safe\"");
-        notify(&state, me).await;
+        let told = notify(&state, me).await;
+        // Their devices with Tandem closed too, where they asked to be (`web_push`).
+        crate::web_push::tell(&state, told);
     }
     Ok(Json(mine))
 }
@@ -112,6 +119,6 @@ pub async fn seen(
     let me = caller.person;
     let yp = state.store.write(move |tx| alerts::mark_seen(tx, &id, me, store::now_ms())).await?;
     let yp = yp.ok_or(ApiError::NotFound("no such alert from anyone you support"))?;
-    notify(&state, yp).await;
+    let _ = notify(&state, yp).await;
     Ok(Json(state.store.read(move |c| alerts::for_worker(c, me, store::now_ms())).await?))
 }

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod invites;
 pub mod json;
 pub mod me;
+pub mod notifications;
 pub mod pull_answer;
 pub mod sync;
 
@@ -40,6 +41,7 @@ use utoipa::OpenApi;
         crate::auth::two_step::new_recovery_codes,
         invites::create, invites::list, invites::new_code, invites::cancel,
         alerts::raise, alerts::list, alerts::seen,
+        notifications::status, notifications::turn_on, notifications::turn_off,
         health,
     ),
     components(schemas(ErrorBody)),
@@ -131,6 +133,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router())
         .merge(invites::router())
         .merge(alerts::router())
+        .merge(notifications::router())
         .route("/api/health", get(health))
         .route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .route("/metrics", get(metrics))

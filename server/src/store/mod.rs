@@ -17,6 +17,7 @@ pub mod notices;
 pub mod people;
 mod pg_tls;
 pub mod postgres;
+pub mod push;
 pub mod rotate;
 pub mod seal;
 pub mod sql;

@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0024_sealed_names.sql"),
     include_str!("migrations/postgres/0025_two_step.sql"),
     include_str!("migrations/postgres/0026_two_step_recovery.sql"),
+    include_str!("migrations/postgres/0027_push_subscriptions.sql"),
 ];
 /// The channel live notices travel on between replicas.
 pub const CHANNEL: &str = "tandem_changes";

@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0029_sealed_names.sql"),
     include_str!("migrations/sqlite/0030_two_step.sql"),
     include_str!("migrations/sqlite/0031_two_step_recovery.sql"),
+    include_str!("migrations/sqlite/0032_push_subscriptions.sql"),
 ];
 const READERS: usize = 4;
 

@@ -1,0 +1,44 @@
+//! Staff devices that asked to be told when a young person asks for help (see `web_push`).
+
+use super::sql::Db;
+use crate::error::Result;
+use tandem_shared::PersonId;
+
+/// Keeps (or replaces) the push endpoint of a signed-in session.
+pub fn subscribe(conn: &dyn Db, session: &str, endpoint: &str, now: i64) -> Result<()> {
+    conn.execute("DELETE FROM push_subscriptions WHERE session_id = ?1", &[session.into()])?;
+    conn.execute(
+        "INSERT INTO push_subscriptions (session_id, endpoint, created_at) VALUES (?1, ?2, ?3)",
+        &[session.into(), endpoint.into(), now.into()],
+    )?;
+    Ok(())
+}
+
+/// Stops pushes to a session's device.
+pub fn forget(conn: &dyn Db, session: &str) -> Result<()> {
+    conn.execute("DELETE FROM push_subscriptions WHERE session_id = ?1", &[session.into()])?;
+    Ok(())
+}
+
+/// Whether this session's device is told.
+pub fn is_on(conn: &dyn Db, session: &str) -> Result<bool> {
+    Ok(conn.query_opt("SELECT 1 FROM push_subscriptions WHERE session_id = ?1", &[session.into()])?.is_some())
+}
+
+/// The devices to tell for each of `people`: their sessions still signed in (not ended, the
+/// person not deactivated), as (session, endpoint).
+pub fn endpoints_of(conn: &dyn Db, people: &[PersonId]) -> Result<Vec<(String, String)>> {
+    let mut devices = Vec::new();
+    for person in people {
+        for row in conn.query(
+            "SELECT p.session_id, p.endpoint FROM push_subscriptions p
+             JOIN sessions s ON s.id = p.session_id
+             JOIN people who ON who.id = s.person_id
+             WHERE s.person_id = ?1 AND s.revoked_at IS NULL AND who.deactivated_at IS NULL",
+            &[person.to_string().into()],
+        )? {
+            devices.push((row.text(0)?.to_owned(), row.text(1)?.to_owned()));
+        }
+    }
+    Ok(devices)
+}
