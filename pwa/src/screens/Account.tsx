@@ -11,6 +11,8 @@ import { lazyScreens } from '../ui/lazy';
 
 /** Staff only: fetched when a staff member opens their account, not in a young person's first load. */
 const TwoStep = lazyScreens<import('./TwoStep').TwoStepProps>(() => import('./TwoStep').then((m) => m.TwoStep));
+/** Key workers only, the same way. */
+const Notifications = lazyScreens<object>(() => import('./Notifications').then((m) => m.Notifications));
 
 const when = (ms: number) => onDay(new Date(ms));
 
@@ -84,6 +86,7 @@ export function Account() {
       {keepsWords(ctx.session) && <Keeping device={young ? 'phone' : 'device'} />}
       {young && !ctx.session.sharedDevice && <PhoneLock />}
       <NewSecret young={young} />
+      {ctx.session.role === 'key_worker' && <Notifications />}
       {!young && <TwoStep />}
     </section>
   );

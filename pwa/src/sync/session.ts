@@ -145,6 +145,13 @@ export async function wipeDevice(db: Db): Promise<void> {
     const req = indexedDB.deleteDatabase(DB_NAME);
     req.onsuccess = req.onerror = req.onblocked = () => resolve();
   });
+  try {
+    // A staff device told of alerts (Web Push) stops being, whoever uses the browser next. The
+    // server stops sending anyway: the subscription ends with the session.
+    await (await (await navigator.serviceWorker?.getRegistration())?.pushManager?.getSubscription())?.unsubscribe();
+  } catch {
+    // No service worker or push here: nothing to stop.
+  }
   if (typeof caches !== 'undefined') {
     for (const name of await caches.keys()) {
       // The app's own files (precache) hold nothing personal; anything else goes.
