@@ -81,6 +81,8 @@ test("a key worker's device, told with Tandem closed, shows that someone needs t
   const page = await context.newPage();
   await signIn(page, env.server.base, 'sam', 'demo-worker-pass');
   await waitForServiceWorker(page);
+  await page.getByRole('heading', { name: 'ash' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Set it up under Your account' }).count(), 0, 'allowed already: the caseload says nothing of it');
   await openAccount(page);
   await assertAccessible(page, 'account, with notifications off');
   await page.getByRole('button', { name: 'Tell me on this device' }).click();
@@ -117,7 +119,9 @@ test('a browser set not to show notifications says how to allow them, and nothin
   await page.addInitScript(() => (Notification.requestPermission = async () => 'denied'));
   await signIn(page, env.server.base, 'priya', 'demo-worker-pass');
   await waitForServiceWorker(page);
-  await openAccount(page);
+  // Not asked yet on this device: the caseload says it can, and where.
+  await page.getByRole('button', { name: 'Set it up under Your account' }).click();
+  await page.getByRole('heading', { name: 'When a young person asks for help' }).waitFor();
   await page.getByRole('button', { name: 'Tell me on this device' }).click();
   await page.getByRole('alert').filter({ hasText: "allow notifications for this site in the browser's settings" }).waitFor();
   await assertAccessible(page, 'account, notifications refused by the browser');

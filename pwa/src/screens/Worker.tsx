@@ -20,6 +20,13 @@ export function Caseload() {
       <p>
         <button type="button" onClick={() => ctx.go({ name: 'invite' })}>Invite a young person</button>
       </p>
+      {/* Not yet asked on this device (asked and allowed, or refused, it says nothing more). */}
+      {'PushManager' in window && typeof Notification !== 'undefined' && Notification.permission === 'default' && (
+        <p class="hint">
+          This device can tell you when a young person asks for help, even with Tandem closed.{' '}
+          <button type="button" class="link-button" onClick={() => ctx.go({ name: 'account' })}>Set it up under Your account</button>
+        </p>
+      )}
       {ctx.caseload.length === 0 ? <p>{ctx.meKnown ? 'Nobody is assigned to you yet.' : 'Getting the young people you support… They show here as soon as they arrive.'}</p> : (
         <ul class="cards">
           {ctx.caseload.map((p) => {
