@@ -173,6 +173,7 @@ pub fn tell(state: &AppState, people: Vec<tandem_shared::PersonId>) {
                     // One waiting push per device: a phone off all evening gets one, not ten.
                     .header("Topic", "tandem-alert")
                     .header("Authorization", push.key.authorization(&origin, &push.subject, now_s))
+                    // Some push services refuse a POST without a length (411), and an empty body gets none by itself.
                     .header("Content-Length", "0")
                     .send()
                     .await;

@@ -90,6 +90,11 @@ async fn a_workers_device_is_told_of_an_alert_with_nothing_in_it_and_a_token_sig
 
     let (_, headers, body) = received.lock().unwrap()[0].clone();
     assert!(body.is_empty(), "a push carries nothing: {body:?}");
+    assert_eq!(
+        headers.get_all("content-length").iter().collect::<Vec<_>>(),
+        ["0"],
+        "a length, once: some push services need it"
+    );
     assert_eq!(headers["urgency"], "high");
     assert_eq!(headers["ttl"], "43200");
     let everything = format!("{headers:?}");
