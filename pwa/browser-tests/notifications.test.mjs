@@ -8,7 +8,7 @@
 // hands back a subscription at the loopback push service instead.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { assertAccessible, eventually, post, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
 
 /** What reached the push service: { path, authorization, urgency, bytes }. */
@@ -25,7 +25,12 @@ await new Promise((resolve) => pushService.listen(0, '127.0.0.1', resolve));
 const PUSH_SERVICE = `http://127.0.0.1:${pushService.address().port}`;
 // The server this file starts may call it (and only it).
 process.env.TANDEM_PUSH_SERVICES = PUSH_SERVICE;
-process.on('exit', () => pushService.close());
+// Closed after the tests, its kept-alive connections too: an open server would keep this file's
+// process, and so the suite, from ending.
+after(() => {
+  pushService.closeAllConnections();
+  pushService.close();
+});
 
 const env = serverAndBrowser();
 
