@@ -142,6 +142,8 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   const escalate = page.getByLabel(/tell the duty worker too/);
   assert.ok(await escalate.isDisabled(), 'nobody on duty: nobody else to tell');
   await page.getByLabel('Duty worker', { exact: true }).selectOption({ label: 'Priya' });
+  // Whether Priya would hear of an alert with Tandem closed: not yet, and what would change it.
+  await page.getByText('Priya sees alerts when Tandem is open. To be told with it closed,', { exact: false }).waitFor();
   await escalate.selectOption({ label: 'After 30 minutes' });
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByText('Saved.', { exact: true }).waitFor();

@@ -163,6 +163,12 @@ async fn the_duty_worker_is_told_of_an_alert_nobody_saw_in_time() {
     let duty = json!({"duty_worker": priya.me(), "escalate_after_minutes": 30});
     assert_eq!(admin.call(Method::PUT, "/api/admin/settings", Some(duty)).await.0, StatusCode::OK);
     turn_on(&priya, &format!("{origin}/priya-phone")).await;
+    // The admin can see that the duty worker will hear of one with Tandem closed.
+    let (_, people) = admin.call(Method::GET, "/api/admin/people", None).await;
+    let devices = |name: &str| {
+        people.as_array().unwrap().iter().find(|p| p["display_name"] == name).unwrap()["alert_devices"].clone()
+    };
+    assert_eq!((devices("Priya"), devices("Sam")), (json!(1), json!(0)), "{people}");
     raise(&ash, now_ms() - 31 * 60_000).await;
     eventually("the duty worker's phone to be told", || async { reached(&received, "priya-phone") == 1 }).await;
     server.stop().await;

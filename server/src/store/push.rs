@@ -25,6 +25,18 @@ pub fn is_on(conn: &dyn Db, session: &str) -> Result<bool> {
     Ok(conn.query_opt("SELECT 1 FROM push_subscriptions WHERE session_id = ?1", &[session.into()])?.is_some())
 }
 
+/// How many signed-in devices each person has told of alerts (people with none are absent).
+pub fn devices_by_person(conn: &dyn Db) -> Result<std::collections::HashMap<PersonId, u32>> {
+    conn.query(
+        "SELECT s.person_id, count(*) FROM push_subscriptions p JOIN sessions s ON s.id = p.session_id
+         WHERE s.revoked_at IS NULL GROUP BY s.person_id",
+        &[],
+    )?
+    .iter()
+    .map(|row| Ok((super::people::parse_id(row.text(0)?), u32::try_from(row.int(1)?).unwrap_or(u32::MAX))))
+    .collect()
+}
+
 /// The devices to tell for each of `people`: their sessions still signed in (not ended, the
 /// person not deactivated), as (session, endpoint).
 pub fn endpoints_of(conn: &dyn Db, people: &[PersonId]) -> Result<Vec<(String, String)>> {

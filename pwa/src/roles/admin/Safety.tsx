@@ -20,6 +20,7 @@ export function AlertRouting() {
   const [saved, setSaved] = useState(false);
   useEffect(() => void call<AlertSettings>('GET', '/api/admin/settings').then((s) => s && setSettings(s)), []);
   const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
+  const duty = workers.find((w) => w.id === settings?.duty_worker);
   const change = (to: Partial<AlertSettings>) => {
     setSettings((s) => s && { ...s, ...to });
     setSaved(false);
@@ -47,10 +48,18 @@ export function AlertRouting() {
       {settings === undefined ? <p>Loading…</p> : (
         <form class="stack narrow" onSubmit={save}>
           <label for="duty">Duty worker</label>
-          <select id="duty" value={settings.duty_worker ?? ''} onChange={(e) => change({ duty_worker: e.currentTarget.value || null })}>
+          <select id="duty" value={settings.duty_worker ?? ''} aria-describedby={duty ? 'duty-told' : undefined} onChange={(e) => change({ duty_worker: e.currentTarget.value || null })}>
             <option value="">Nobody</option>
             {workers.map((w) => <option key={w.id} value={w.id}>{w.display_name}</option>)}
           </select>
+          {/* Whether the duty worker would hear of an alert with Tandem closed, or only on opening it. */}
+          {duty && (
+            <p class="hint" id="duty-told">
+              {duty.alert_devices > 0
+                ? `${duty.display_name} is told with Tandem closed too, on ${duty.alert_devices === 1 ? '1 device' : `${duty.alert_devices} devices`}.`
+                : `${duty.display_name} sees alerts when Tandem is open. To be told with it closed, they turn on notifications under "Your account" on the device they carry on duty.`}
+            </p>
+          )}
           <label for="escalate">When a young person's key workers haven't seen their alert, tell the duty worker too</label>
           <select id="escalate" value={settings.escalate_after_minutes ?? ''} disabled={!settings.duty_worker} aria-describedby="escalate-hint"
             onChange={(e) => change({ escalate_after_minutes: e.currentTarget.value ? Number(e.currentTarget.value) : null })}>

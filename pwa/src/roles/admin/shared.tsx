@@ -13,6 +13,8 @@ export interface Person {
   deactivated: boolean;
   /** Staff: signing in asks for a code from their authenticator app too. */
   two_step: boolean;
+  /** Key workers: devices told of alerts with Tandem closed. */
+  alert_devices: number;
   case_closed_at: number | null;
   erased_at: number | null;
 }

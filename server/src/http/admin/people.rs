@@ -31,6 +31,9 @@ pub struct PersonSummary {
     pub deactivated: bool,
     /// Staff: signing in asks for a code from their authenticator app too.
     pub two_step: bool,
+    /// Key workers: their signed-in devices that show a notification, with Tandem closed, when
+    /// a young person asks for help (what the Safety alerts screen says of the duty worker).
+    pub alert_devices: u32,
     /// For a young person whose case is closed: when (unix ms).
     pub case_closed_at: Option<i64>,
     /// And when everything of theirs is erased, unless the case is reopened first (unix ms): the
@@ -46,6 +49,7 @@ pub async fn list_people(State(state): State<AppState>, _admin: Admin) -> Result
         .read(move |db| {
             // One read of every young person's plan, not one a person (a service may have thousands).
             let plans = store::erasure::plans(db)?;
+            let told = store::push::devices_by_person(db)?;
             Ok(people::list(db)?
                 .into_iter()
                 .map(|p| {
@@ -57,6 +61,7 @@ pub async fn list_people(State(state): State<AppState>, _admin: Admin) -> Result
                         needs_new_secret: p.needs_new_secret(),
                         deactivated: p.deactivated(),
                         two_step: p.two_step,
+                        alert_devices: told.get(&p.id).copied().unwrap_or(0),
                         case_closed_at,
                         erased_at: case_closed_at.map(|closed| closed + retention_ms),
                         display_name: p.display_name,
