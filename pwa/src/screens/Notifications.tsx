@@ -36,7 +36,15 @@ export function Notifications() {
   const { problem, setProblem, busy, submit } = useSubmit(NEEDS_SIGNAL);
   const supported = canNotify();
 
-  const registration = () => navigator.serviceWorker.ready;
+  // The service worker shows the notifications; one that never became ready would leave this
+  // waiting for ever, so it is given ten seconds.
+  const registration = () =>
+    Promise.race([
+      navigator.serviceWorker.ready,
+      new Promise<never>((_, fail) =>
+        setTimeout(() => fail(new BrowserSaid("This browser hasn't finished setting Tandem up on this device. Close Tandem, open it again, then try again.")), 10_000),
+      ),
+    ]);
   const load = async () => {
     try {
       const now = await ctx.api<Status>('GET', '/api/me/notifications');
@@ -46,7 +54,7 @@ export function Notifications() {
         setStatus(await ctx.api<Status>('DELETE', '/api/me/notifications'));
       } else setStatus(now);
     } catch (e) {
-      setProblem(problemWords(e, NEEDS_SIGNAL));
+      setProblem(e instanceof BrowserSaid ? e.message : problemWords(e, NEEDS_SIGNAL));
     }
   };
   useEffect(() => void load(), []);
@@ -110,6 +118,9 @@ export function Notifications() {
       ) : status.on ? (
         <>
           <p>This device tells you. Signing out here stops it.</p>
+          {Notification.permission === 'denied' && (
+            <p class="problem">This browser has since been set not to show notifications from Tandem, so nothing shows. Allow them for this site in the browser's settings.</p>
+          )}
           <button type="button" disabled={busy} onClick={() => void turnOff()}>Stop telling me on this device</button>
         </>
       ) : (
