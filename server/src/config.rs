@@ -187,7 +187,7 @@ pub struct ServeArgs {
     /// The browsers' push services this server may send notifications through, as origins
     /// (`https://host`, or `https://*.domain` for any name under it); repeat, or comma-separate in
     /// the variable. Only these are ever called: a device hands in the address, so an open list
-    /// would let anyone make the server call into its own network. An empty value turns pushes off.
+    /// would let anyone make the server call into its own network. `--push-service ''` turns them off.
     #[arg(long = "push-service", env = "TANDEM_PUSH_SERVICES", value_delimiter = ',',
           default_values_t = crate::web_push::KNOWN_PUSH_SERVICES.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
     pub push_services: Vec<String>,
