@@ -83,6 +83,11 @@ impl PushServices {
         PushServices(origins.iter().map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase()).collect())
     }
 
+    /// Whether any push service may be called at all.
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+
     /// The endpoint's origin, if it is a URL at one of the allowed push services.
     pub fn origin_of(&self, endpoint: &str) -> Option<String> {
         if endpoint.len() > MAX_ENDPOINT {

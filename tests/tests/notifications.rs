@@ -77,7 +77,7 @@ async fn a_workers_device_is_told_of_an_alert_with_nothing_in_it_and_a_token_sig
     assert_eq!(before["on"], false);
     let key = before["key"].as_str().unwrap().to_owned();
     let on = turn_on(&sam, &format!("{origin}/sam-laptop")).await;
-    assert_eq!(on, json!({"on": true, "key": key}));
+    assert_eq!(on, json!({"on": true, "key": key, "available": true}));
     assert_eq!(sam.call(Method::GET, "/api/me/notifications", None).await.1["on"], true);
     // Priya's device asked too, but Ash is not hers to support.
     turn_on(&priya, &format!("{origin}/priya-phone")).await;
@@ -205,6 +205,15 @@ async fn only_a_key_workers_device_may_ask_and_only_through_an_allowed_push_serv
             );
         }
     }
+    // A service that lets its server call no push service: nothing to turn on, and the app is told.
+    let off = TestServer::start_with(Settings { push_services: vec![], ..Settings::default() }).await;
+    let worker = off.signed_in(SAM.0, SAM.1).await;
+    assert_eq!(worker.call(Method::GET, "/api/me/notifications", None).await.1["available"], false);
+    let (status, _) = worker
+        .call(Method::PUT, "/api/me/notifications", Some(json!({"endpoint": "https://fcm.googleapis.com/fcm/send/x"})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    off.stop().await;
     let nobody = Client::new(&server.base);
     assert_eq!(nobody.call(Method::GET, "/api/me/notifications", None).await.0, StatusCode::UNAUTHORIZED);
     server.stop().await;

@@ -12,6 +12,8 @@ interface Status {
   on: boolean;
   /** The server's key (base64url), which the browser's subscription must be made with. */
   key: string;
+  /** False when the service's server sends no notifications at all. */
+  available: boolean;
 }
 
 const canNotify = () => 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
@@ -115,6 +117,8 @@ export function Notifications() {
         <p>This browser can't show notifications for Tandem. Alerts still show in Tandem when it is open.</p>
       ) : status === null ? (
         !problem && <p>Checking this device…</p>
+      ) : !status.available ? (
+        <p>Your service has not turned notifications on. Alerts show in Tandem when it is open.</p>
       ) : status.on ? (
         <>
           <p>This device tells you. Signing out here stops it.</p>

@@ -23,6 +23,8 @@ pub struct Notifications {
     pub on: bool,
     /// The server's public key (VAPID, base64url): the browser's `applicationServerKey`.
     pub key: String,
+    /// False when the server may call no push service (`--push-service ''`): nothing can be turned on.
+    pub available: bool,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -33,7 +35,7 @@ pub struct Subscribe {
 }
 
 fn answer(state: &AppState, on: bool) -> Json<Notifications> {
-    Json(Notifications { on, key: state.push.public_key().to_owned() })
+    Json(Notifications { on, key: state.push.public_key().to_owned(), available: state.push.services().any() })
 }
 
 #[utoipa::path(get, path = "/api/me/notifications", tag = "me", security(("bearer" = [])),
