@@ -46,6 +46,8 @@ export function Account() {
   return (
     <section>
       <h1>Your account</h1>
+      {/* First: the caseload's "Set it up under Your account" leads here. */}
+      {ctx.session.role === 'key_worker' && <Notifications />}
       <h2>Where you are signed in</h2>
       <p>
         Every {young ? 'phone, tablet or computer' : 'device'} signed in as you. If one isn't {young ? 'yours' : 'in your hands'} any more, or someone else
@@ -86,7 +88,6 @@ export function Account() {
       {keepsWords(ctx.session) && <Keeping device={young ? 'phone' : 'device'} />}
       {young && !ctx.session.sharedDevice && <PhoneLock />}
       <NewSecret young={young} />
-      {ctx.session.role === 'key_worker' && <Notifications />}
       {!young && <TwoStep />}
     </section>
   );
