@@ -264,7 +264,7 @@ impl From<&ServeArgs> for Settings {
             hsts: args.public_url.as_deref().is_some_and(|u| u.to_ascii_lowercase().starts_with("https://")),
             trusted_proxies: args.trusted_proxies.clone(),
             metrics_from: args.metrics_from.clone(),
-            push_services: args.push_services.iter().filter(|s| !s.trim().is_empty()).cloned().collect(),
+            push_services: args.push_services.clone(),
             public_url: args.public_url.clone(),
             ..Settings::default()
         }

@@ -80,7 +80,9 @@ pub struct PushServices(Vec<String>);
 
 impl PushServices {
     pub fn new(origins: &[String]) -> PushServices {
-        PushServices(origins.iter().map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase()).collect())
+        // An empty one (`--push-service ''`) names none: pushes off.
+        let named = origins.iter().map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase());
+        PushServices(named.filter(|o| !o.is_empty()).collect())
     }
 
     /// Whether any push service may be called at all.
@@ -223,6 +225,8 @@ mod tests {
         assert_eq!(ok("http://127.0.0.1:9/x"), None);
         assert_eq!(ok("not a url"), None);
         assert_eq!(ok(&format!("https://fcm.googleapis.com/{}", "a".repeat(MAX_ENDPOINT))), None);
+        assert!(services.any());
+        assert!(!PushServices::new(&[String::new()]).any(), "`--push-service ''` names none");
     }
 
     #[test]

@@ -73,9 +73,9 @@ export function Notifications() {
     });
   };
 
-  const turnOn = () =>
+  // Offered only once the status (and so the key) is known.
+  const turnOn = (key: string) =>
     run(async () => {
-      const key = status?.key ?? (await ctx.api<Status>('GET', '/api/me/notifications')).key;
       const allowed = await Notification.requestPermission();
       if (allowed !== 'granted') {
         throw new BrowserSaid(
@@ -133,7 +133,7 @@ export function Notifications() {
             It goes through your browser's notification service (Google's, Apple's, Mozilla's or Microsoft's), which learns
             only that Tandem sent this device something.
           </p>
-          <button type="button" disabled={busy} onClick={() => void turnOn()}>Tell me on this device</button>
+          <button type="button" disabled={busy} onClick={() => void turnOn(status.key)}>Tell me on this device</button>
         </>
       )}
       {problem && (
