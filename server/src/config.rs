@@ -191,6 +191,40 @@ pub struct ServeArgs {
     #[arg(long = "push-service", env = "TANDEM_PUSH_SERVICES", value_delimiter = ',',
           default_values_t = crate::web_push::KNOWN_PUSH_SERVICES.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
     pub push_services: Vec<String>,
+    /// Staff may sign in with the organisation's own account (Microsoft Entra ID, Google
+    /// Workspace, Okta, Keycloak: any OpenID Connect provider), once each has linked it under
+    /// Your account. The provider's issuer URL, as its ID tokens name it. Register Tandem there
+    /// as a web application with the redirect address `<--public-url>/api/auth/sso/callback`.
+    #[arg(long, env = "TANDEM_SSO_ISSUER", requires_all = ["sso_client_id", "sso_client_secret"])]
+    pub sso_issuer: Option<String>,
+    /// The client id the provider gave Tandem.
+    #[arg(long, env = "TANDEM_SSO_CLIENT_ID")]
+    pub sso_client_id: Option<String>,
+    /// The client secret the provider gave Tandem (best in the variable, out of shell history).
+    #[arg(long, env = "TANDEM_SSO_CLIENT_SECRET", hide_env_values = true)]
+    pub sso_client_secret: Option<String>,
+    /// What staff call that account, for the "Sign in with …" button.
+    #[arg(long, env = "TANDEM_SSO_NAME", default_value = "your organisation's account")]
+    pub sso_name: String,
+}
+
+impl ServeArgs {
+    /// The organisation's sign-in, if configured (and sound).
+    pub fn sso(&self) -> Result<Option<crate::auth::oidc::SsoSettings>, String> {
+        let (Some(issuer), Some(client_id), Some(client_secret)) =
+            (&self.sso_issuer, &self.sso_client_id, &self.sso_client_secret)
+        else {
+            return Ok(None);
+        };
+        let sso = crate::auth::oidc::SsoSettings {
+            issuer: issuer.clone(),
+            client_id: client_id.clone(),
+            client_secret: client_secret.clone(),
+            name: self.sso_name.trim().to_owned(),
+        };
+        sso.check()?;
+        Ok(Some(sso))
+    }
 }
 
 /// Settings handlers read at run time. Its Debug shows no secrets because it holds none.
@@ -219,6 +253,8 @@ pub struct Settings {
     pub push_services: Vec<String>,
     /// Where people reach Tandem (`--public-url`): push services are told it, to reach whoever runs it.
     pub public_url: Option<String>,
+    /// The organisation's own sign-in for staff (`--sso-*`); its Debug leaves the secret out.
+    pub sso: Option<crate::auth::oidc::SsoSettings>,
 }
 
 impl Settings {
@@ -250,6 +286,7 @@ impl Default for Settings {
             erasure_check_every: std::time::Duration::from_secs(60),
             push_services: crate::web_push::KNOWN_PUSH_SERVICES.iter().map(|s| s.to_string()).collect(),
             public_url: None,
+            sso: None,
         }
     }
 }

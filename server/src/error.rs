@@ -53,6 +53,9 @@ pub enum ApiError {
         "the server can't save anything just now (its storage is full or read-only); what you sent is not lost: keep it and send it again later"
     )]
     StorageUnavailable(String),
+    /// Something Tandem relies on outside itself (the organisation's sign-in) can't be reached.
+    #[error("{0}")]
+    Unavailable(&'static str),
     #[error("something went wrong on the server; try again later")]
     Internal(String),
 }
@@ -76,7 +79,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooManyAttempts { .. } | ApiError::TooManyStreams { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::StorageUnavailable(_) | ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -99,6 +102,7 @@ impl ApiError {
             ApiError::TooManyStreams { .. } => "too_many_streams",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::StorageUnavailable(_) => "storage_unavailable",
+            ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
     }

@@ -24,6 +24,8 @@ pub struct AppState {
     pub ledger: Arc<Ledger>,
     /// Notifications to key workers' devices when a young person asks for help.
     pub push: Arc<crate::web_push::WebPush>,
+    /// The organisation's own sign-in for staff, when the service set one up (`--sso-issuer`).
+    pub sso: Option<Arc<crate::auth::oidc::Oidc>>,
 }
 
 impl AppState {
@@ -118,8 +120,10 @@ impl AppState {
             crate::web_push::PushServices::new(&settings.push_services),
             settings.public_url.as_deref(),
         );
+        let sso = settings.sso.clone().map(|s| Arc::new(crate::auth::oidc::Oidc::new(s)));
         Ok(AppState {
             push: Arc::new(push),
+            sso,
             store,
             keys: Arc::new(keys),
             settings: Arc::new(settings),

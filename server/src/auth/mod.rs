@@ -3,7 +3,9 @@
 pub mod address;
 pub mod device_kind;
 pub mod extract;
+pub mod oidc;
 pub mod passwords;
+pub mod sso;
 pub mod tokens;
 pub mod totp;
 pub mod two_step;
@@ -31,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/sign-out-everywhere", post(sign_out_everywhere))
         .route("/api/me/password", post(change_password))
         .merge(two_step::router())
+        .merge(sso::router())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -164,16 +167,21 @@ fn open_session(
     person: &people::Person,
     (device, kind): (DeviceId, Option<&str>),
     tablet: Option<(String, String)>,
+    via_sso: bool,
 ) -> Result<Tokens> {
     let now = store::now_ms();
     let device = device.to_string();
     let on = people::SessionDevice { id: &device, kind, tablet: tablet.as_ref().map(|t| t.0.as_str()) };
     let sid = people::create_session(conn, person.id, on, now)?;
+    if via_sso {
+        store::sso::mark_session(conn, &sid)?;
+    }
     let workers = match person.role {
         Role::YoungPerson => Some(crate::http::me::refs(people::workers_of(conn, person.id)?)),
         _ => None,
     };
-    let must_set_up_two_step = person.role != Role::YoungPerson && !person.two_step && store::two_step::required(conn)?;
+    let must_set_up_two_step =
+        !via_sso && person.role != Role::YoungPerson && !person.two_step && store::two_step::required(conn)?;
     Ok(Tokens { tablet: tablet.map(|t| t.1), workers, must_set_up_two_step, ..issue(conn, state, person, &sid, now)? })
 }
 
@@ -315,7 +323,7 @@ pub async fn join(
             }
             people::set_credentials(tx, yp, &name, &hash, now)?;
             let person = people::by_id(tx, yp)?.ok_or(ApiError::Internal("invited person missing".into()))?;
-            let tokens = open_session(tx, &st, &person, (req.device, kind.as_deref()), None)?;
+            let tokens = open_session(tx, &st, &person, (req.device, kind.as_deref()), None, false)?;
             Ok((tokens, reset, now))
         })
         .await;
@@ -414,7 +422,7 @@ pub async fn sign_in(
                 )?;
             }
             let device = (req.device, kind.as_deref());
-            let opened = open_session(tx, &st, &person, device, tablet.clone())?;
+            let opened = open_session(tx, &st, &person, device, tablet.clone(), false)?;
             Ok(Some(Tokens { erasure_cancelled: cancelled, recovery_codes_left, ..opened }))
         })
         .await?;

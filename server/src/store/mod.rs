@@ -23,6 +23,7 @@ pub mod seal;
 pub mod sql;
 pub mod sqlite;
 pub mod sqlite_memory;
+pub mod sso;
 pub mod support_lines;
 pub mod sync;
 pub mod tablets;

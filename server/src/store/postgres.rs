@@ -54,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0025_two_step.sql"),
     include_str!("migrations/postgres/0026_two_step_recovery.sql"),
     include_str!("migrations/postgres/0027_push_subscriptions.sql"),
+    include_str!("migrations/postgres/0028_sso.sql"),
 ];
 /// The channel live notices travel on between replicas.
 pub const CHANNEL: &str = "tandem_changes";

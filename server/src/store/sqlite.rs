@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0030_two_step.sql"),
     include_str!("migrations/sqlite/0031_two_step_recovery.sql"),
     include_str!("migrations/sqlite/0032_push_subscriptions.sql"),
+    include_str!("migrations/sqlite/0033_sso.sql"),
 ];
 const READERS: usize = 4;
 

@@ -1,0 +1,339 @@
+//! Staff signing in with their organisation's own account (OpenID Connect, `oidc`), beside
+//! their Tandem password. A staff member links their account once, signed in, under Your
+//! account; from then on "Sign in with …" lets them in. The organisation's sign-in then decides
+//! who is still staff: someone who has left and can no longer sign in there can't through it.
+//! Young people never sign in this way: their sign-in is a name and PIN they chose.
+//!
+//! The browser goes to the provider and comes back to `/api/auth/sso/callback`, which checks
+//! the provider's answer and sends the browser back into the app with a one-time handoff code.
+//! The app finishes with that code and the secret it kept when it started: both are needed, so
+//! a sign-in started by someone else and sent as a link finishes for nobody.
+
+use super::address::ClientAddress;
+use super::extract::Staff;
+use super::{ADDRESS_WINDOW_MS, Tokens, kind_of_device, oidc, open_session, refuse_blocked_address, tokens};
+use crate::error::{ApiError, Result};
+use crate::http::json::ApiJson;
+use crate::state::AppState;
+use crate::store::{self, people, sso};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tandem_shared::{DeviceId, Role};
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/sso", get(offered))
+        .route("/api/auth/sso/start", post(start_sign_in))
+        .route("/api/auth/sso/callback", get(callback))
+        .route("/api/auth/sso/finish", post(finish_sign_in))
+        .route("/api/me/sso", get(status).delete(unlink))
+        .route("/api/me/sso/start", post(start_link))
+        .route("/api/me/sso/finish", post(finish_link))
+}
+
+const NOT_SET_UP: ApiError = ApiError::NotFound("this service hasn't set up signing in with an organisation account");
+const NOT_FINISHED: ApiError =
+    ApiError::Unauthorized("that sign-in didn't finish in time, or was finished already; start again");
+const NOT_LINKED: ApiError = ApiError::Unauthorized(
+    "that account isn't linked to anyone in Tandem; sign in with your name and password, then link it under Your account",
+);
+
+fn provider(state: &AppState) -> Result<&Arc<oidc::Oidc>> {
+    state.sso.as_ref().ok_or(NOT_SET_UP)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Offered {
+    /// Staff can sign in with their organisation's account here.
+    pub available: bool,
+    /// What to call it: "Sign in with {name}".
+    pub name: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/auth/sso", tag = "auth", responses((status = 200, body = Offered)))]
+pub async fn offered(State(state): State<AppState>) -> Json<Offered> {
+    let name = state.sso.as_ref().map(|o| o.settings.name.clone());
+    Json(Offered { available: name.is_some(), name })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartSignIn {
+    #[schema(value_type = String, format = Uuid)]
+    pub device: DeviceId,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Started {
+    /// Send the browser here (the provider's sign-in page).
+    pub url: String,
+    /// Keep this in the tab (not in the URL) and send it to finish: only the browser that
+    /// started the sign-in can finish it.
+    pub attempt: String,
+}
+
+/// Where the provider sends the browser back: under `--public-url`, or, with none, this server
+/// on this machine (trying it out); a public server without `--public-url` can't know its name
+/// (a `Host` header is whatever the caller says).
+fn redirect_uri(state: &AppState, headers: &HeaderMap) -> Result<String> {
+    const PATH: &str = "/api/auth/sso/callback";
+    if let Some(public) = &state.settings.public_url {
+        return Ok(format!("{}{PATH}", public.trim_end_matches('/')));
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let bare = host.rsplit_once(':').map_or(host, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { host });
+    if ["127.0.0.1", "localhost", "[::1]"].contains(&bare) {
+        return Ok(format!("http://{host}{PATH}"));
+    }
+    Err(ApiError::Unavailable("this server needs its public address (--public-url) to sign in with an organisation account"))
+}
+
+async fn begin(state: &AppState, headers: &HeaderMap, link_person: Option<tandem_shared::PersonId>) -> Result<Started> {
+    let oidc = provider(state)?.clone();
+    let redirect = redirect_uri(state, headers)?;
+    let (state_secret, attempt, nonce, verifier) = (oidc::random(), oidc::random(), oidc::random(), oidc::random());
+    let url = oidc.authorization_url(&redirect, &state_secret, &nonce, &verifier).await?;
+    let (state_hash, attempt_hash) = (tokens::hash_secret(&state_secret), tokens::hash_secret(&attempt));
+    state
+        .store
+        .write(move |tx| {
+            let a = sso::NewAttempt {
+                state_hash: &state_hash,
+                attempt_hash: &attempt_hash,
+                nonce: &nonce,
+                verifier: &verifier,
+                redirect_uri: &redirect,
+                link_person,
+            };
+            sso::start(tx, &a, store::now_ms())
+        })
+        .await?;
+    Ok(Started { url, attempt })
+}
+
+#[utoipa::path(post, path = "/api/auth/sso/start", request_body = StartSignIn, tag = "auth",
+    responses((status = 200, body = Started), (status = 404, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody), (status = 503, body = crate::error::ErrorBody)))]
+pub async fn start_sign_in(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    ApiJson(_req): ApiJson<StartSignIn>,
+) -> Result<Json<Started>> {
+    provider(&state)?;
+    refuse_blocked_address(&state, &address).await?;
+    Ok(Json(begin(&state, &headers, None).await?))
+}
+
+#[utoipa::path(post, path = "/api/me/sso/start", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = Started), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 503, body = crate::error::ErrorBody)))]
+pub async fn start_link(State(state): State<AppState>, Staff(caller): Staff, headers: HeaderMap) -> Result<Json<Started>> {
+    Ok(Json(begin(&state, &headers, Some(caller.person)).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ProviderAnswer {
+    state: Option<String>,
+    code: Option<String>,
+    /// The provider's own error (`access_denied` when the person cancelled).
+    error: Option<String>,
+}
+
+/// Back into the app: with the handoff code, or with what went wrong in a word the app turns
+/// into a sentence. Never a page of JSON for a person mid-sign-in.
+fn back_to_app(query: &str) -> Response {
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/?{query}"))]).into_response();
+    // The handoff code must not travel on to anywhere the app links.
+    response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+#[utoipa::path(get, path = "/api/auth/sso/callback", tag = "auth", params(ProviderAnswer),
+    responses((status = 303, description = "Back into the app: `/?sso=<handoff>`, or `/?sso_error=cancelled|expired|refused|unavailable`")))]
+pub async fn callback(State(state): State<AppState>, Query(answer): Query<ProviderAnswer>) -> Response {
+    let Some(oidc) = state.sso.clone() else { return back_to_app("sso_error=unavailable") };
+    let Some(state_secret) = answer.state.filter(|s| s.len() <= 200) else { return back_to_app("sso_error=expired") };
+    let state_hash = tokens::hash_secret(&state_secret);
+    let pending = {
+        let state_hash = state_hash.clone();
+        state.store.read(move |db| sso::pending(db, &state_hash, store::now_ms())).await
+    };
+    let pending = match pending {
+        Ok(Some(p)) => p,
+        Ok(None) => return back_to_app("sso_error=expired"),
+        Err(_) => return back_to_app("sso_error=unavailable"),
+    };
+    let code = match (answer.code, answer.error.as_deref()) {
+        (Some(code), None) if code.len() <= 4096 => code,
+        (_, Some("access_denied")) => return back_to_app("sso_error=cancelled"),
+        _ => return back_to_app("sso_error=refused"),
+    };
+    let subject = match oidc.subject(&code, &pending.verifier, &pending.redirect_uri, &pending.nonce, pending.started_at).await {
+        Ok(subject) => subject,
+        Err(e) => {
+            let word = if matches!(e, oidc::SsoError::Unreachable(_)) { "unavailable" } else { "refused" };
+            tracing::warn!(error = %e, "organisation sign-in failed");
+            return back_to_app(&format!("sso_error={word}"));
+        }
+    };
+    let (handoff, handoff_hash) = tokens::new_secret();
+    let kept = state.store.write(move |tx| sso::answered(tx, &state_hash, &subject, &handoff_hash)).await;
+    match kept {
+        Ok(true) => back_to_app(&format!("sso={handoff}")),
+        Ok(false) => back_to_app("sso_error=expired"),
+        Err(_) => back_to_app("sso_error=unavailable"),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinishSignIn {
+    /// What `start` answered as `attempt`.
+    #[schema(max_length = 200)]
+    pub attempt: String,
+    /// What the provider's return brought in the address (`?sso=`).
+    #[schema(max_length = 200)]
+    pub handoff: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub device: DeviceId,
+}
+
+/// Takes the answered attempt (once). A wrong pair counts against the address as a wrong
+/// password does.
+async fn take(
+    state: &AppState,
+    address: String,
+    attempt: &str,
+    handoff: &str,
+) -> Result<(String, Option<tandem_shared::PersonId>)> {
+    if attempt.len() > 200 || handoff.len() > 200 {
+        return Err(ApiError::BadRequest("`attempt` and `handoff` are at most 200 characters".into()));
+    }
+    let (attempt_hash, handoff_hash) = (tokens::hash_secret(attempt.trim()), tokens::hash_secret(handoff.trim()));
+    let taken = state.store.write(move |tx| sso::take(tx, &attempt_hash, &handoff_hash, store::now_ms())).await?;
+    match taken {
+        Some(found) => Ok(found),
+        None => {
+            state.store.write(move |tx| people::address_failed(tx, &address, ADDRESS_WINDOW_MS, store::now_ms())).await?;
+            tokio::time::sleep(std::time::Duration::from_millis(state.settings.failure_delay_ms)).await;
+            Err(NOT_FINISHED)
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/auth/sso/finish", request_body = FinishSignIn, tag = "auth",
+    responses((status = 200, body = Tokens), (status = 400, body = crate::error::ErrorBody),
+              (status = 401, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody)))]
+pub async fn finish_sign_in(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<FinishSignIn>,
+) -> Result<Json<Tokens>> {
+    let issuer = provider(&state)?.settings.issuer.clone();
+    refuse_blocked_address(&state, &address).await?;
+    let (subject, linking) = take(&state, address, &req.attempt, &req.handoff).await?;
+    if linking.is_some() {
+        return Err(ApiError::BadRequest("that was started to link an account, not to sign in; start again".into()));
+    }
+    let kind = kind_of_device(&headers);
+    let st = state.clone();
+    let tokens = state
+        .store
+        .write(move |tx| {
+            let person = match sso::linked_person(tx, &issuer, &subject)? {
+                Some(id) => people::by_id(tx, id)?,
+                None => None,
+            };
+            // A deactivated account is refused as an unlinked one: nothing said about it.
+            let person = person.filter(|p| p.role != Role::YoungPerson && !p.deactivated()).ok_or(NOT_LINKED)?;
+            open_session(tx, &st, &person, (req.device, kind.as_deref()), None, true)
+        })
+        .await?;
+    tracing::info!(person = %tokens.person, "signed in with the organisation's account");
+    state.tell_own_screens(tokens.person);
+    Ok(Json(tokens))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Linked {
+    /// Staff can sign in with their organisation's account on this service.
+    pub available: bool,
+    pub name: Option<String>,
+    /// When this staff member linked theirs (unix ms), if they have.
+    pub linked_at: Option<i64>,
+}
+
+async fn linked(state: &AppState, person: tandem_shared::PersonId) -> Result<Json<Linked>> {
+    let Some(oidc) = &state.sso else { return Ok(Json(Linked { available: false, name: None, linked_at: None })) };
+    let issuer = oidc.settings.issuer.clone();
+    let linked_at = state.store.read(move |db| sso::linked_at(db, person, &issuer)).await?;
+    Ok(Json(Linked { available: true, name: Some(oidc.settings.name.clone()), linked_at }))
+}
+
+#[utoipa::path(get, path = "/api/me/sso", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = Linked), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn status(State(state): State<AppState>, Staff(caller): Staff) -> Result<Json<Linked>> {
+    linked(&state, caller.person).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinishLink {
+    #[schema(max_length = 200)]
+    pub attempt: String,
+    #[schema(max_length = 200)]
+    pub handoff: String,
+}
+
+#[utoipa::path(post, path = "/api/me/sso/finish", request_body = FinishLink, tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = Linked), (status = 401, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn finish_link(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    ClientAddress(address): ClientAddress,
+    ApiJson(req): ApiJson<FinishLink>,
+) -> Result<Json<Linked>> {
+    let issuer = provider(&state)?.settings.issuer.clone();
+    let (subject, linking) = take(&state, address, &req.attempt, &req.handoff).await?;
+    // Started by this staff member, signed in: only they can link an account to themselves.
+    if linking != Some(caller.person) {
+        return Err(ApiError::Forbidden("that was started by someone else, or to sign in; start again from Your account"));
+    }
+    let person = caller.person;
+    state
+        .store
+        .write(move |tx| {
+            if !sso::link(tx, person, &issuer, &subject, store::now_ms())? {
+                return Err(ApiError::Conflict("that account is linked to another staff member in Tandem already"));
+            }
+            store::audit::append(tx, store::now_ms(), Some(person), "linked their organisation account", Some(person), "")
+        })
+        .await?;
+    linked(&state, person).await
+}
+
+#[utoipa::path(delete, path = "/api/me/sso", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = Linked), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn unlink(State(state): State<AppState>, Staff(caller): Staff) -> Result<Json<Linked>> {
+    let person = caller.person;
+    state
+        .store
+        .write(move |tx| {
+            if sso::unlink(tx, person)? {
+                store::audit::append(tx, store::now_ms(), Some(person), "unlinked their organisation account", Some(person), "")?;
+            }
+            Ok(())
+        })
+        .await?;
+    linked(&state, person).await
+}

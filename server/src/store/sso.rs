@@ -1,0 +1,130 @@
+//! Staff signing in with their organisation's account (see `auth::sso`): links between a staff
+//! member and the provider's subject, and sign-ins under way at the provider.
+
+use super::sql::Db;
+use crate::error::Result;
+use tandem_shared::PersonId;
+
+/// How long a sign-in may take at the provider, from starting it to finishing it in the app.
+pub const ATTEMPT_MS: i64 = 10 * 60 * 1000;
+
+/// A sign-in or link under way, as started (secrets already hashed where only hashes are kept).
+pub struct NewAttempt<'a> {
+    pub state_hash: &'a str,
+    pub attempt_hash: &'a str,
+    pub nonce: &'a str,
+    pub verifier: &'a str,
+    pub redirect_uri: &'a str,
+    /// Set when a signed-in staff member is linking their account.
+    pub link_person: Option<PersonId>,
+}
+
+/// Keeps a new attempt, dropping those too old to finish.
+pub fn start(conn: &dyn Db, a: &NewAttempt<'_>, now: i64) -> Result<()> {
+    conn.execute("DELETE FROM sso_attempts WHERE started_at < ?1", &[(now - ATTEMPT_MS).into()])?;
+    conn.execute(
+        "INSERT INTO sso_attempts (state_hash, attempt_hash, nonce, verifier, redirect_uri, link_person, started_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        &[
+            a.state_hash.into(),
+            a.attempt_hash.into(),
+            a.nonce.into(),
+            a.verifier.into(),
+            a.redirect_uri.into(),
+            a.link_person.map(|p| p.to_string()).into(),
+            now.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// What the provider's answer is checked against.
+pub struct Pending {
+    pub nonce: String,
+    pub verifier: String,
+    pub redirect_uri: String,
+    pub started_at: i64,
+}
+
+/// The attempt a provider's answer names by its `state`, if it is still open (not answered yet,
+/// not too old).
+pub fn pending(conn: &dyn Db, state_hash: &str, now: i64) -> Result<Option<Pending>> {
+    let row = conn.query_opt(
+        "SELECT nonce, verifier, redirect_uri, started_at FROM sso_attempts
+         WHERE state_hash = ?1 AND handoff_hash IS NULL AND started_at >= ?2",
+        &[state_hash.into(), (now - ATTEMPT_MS).into()],
+    )?;
+    row.map(|r| {
+        Ok(Pending {
+            nonce: r.string(0)?,
+            verifier: r.string(1)?,
+            redirect_uri: r.string(2)?,
+            started_at: r.int(3)?,
+        })
+    })
+    .transpose()
+}
+
+/// The provider vouched for `subject`: the attempt can now be finished by the browser holding
+/// both the handoff and the attempt's own secret. False if it was answered already.
+pub fn answered(conn: &dyn Db, state_hash: &str, subject: &str, handoff_hash: &str) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE sso_attempts SET subject = ?2, handoff_hash = ?3 WHERE state_hash = ?1 AND handoff_hash IS NULL",
+        &[state_hash.into(), subject.into(), handoff_hash.into()],
+    )?;
+    Ok(n == 1)
+}
+
+/// An answered attempt, taken (so it finishes once): (the provider's subject, who was linking).
+pub fn take(conn: &dyn Db, attempt_hash: &str, handoff_hash: &str, now: i64) -> Result<Option<(String, Option<PersonId>)>> {
+    let row = conn.query_opt(
+        "SELECT subject, link_person FROM sso_attempts
+         WHERE attempt_hash = ?1 AND handoff_hash = ?2 AND subject IS NOT NULL AND started_at >= ?3",
+        &[attempt_hash.into(), handoff_hash.into(), (now - ATTEMPT_MS).into()],
+    )?;
+    conn.execute("DELETE FROM sso_attempts WHERE attempt_hash = ?1", &[attempt_hash.into()])?;
+    row.map(|r| Ok((r.string(0)?, r.opt_text(1)?.map(super::people::parse_id)))).transpose()
+}
+
+/// The staff member linked to `subject` at `issuer`, if any.
+pub fn linked_person(conn: &dyn Db, issuer: &str, subject: &str) -> Result<Option<PersonId>> {
+    let row = conn.query_opt(
+        "SELECT person_id FROM sso_links WHERE issuer = ?1 AND subject = ?2",
+        &[issuer.into(), subject.into()],
+    )?;
+    row.map(|r| Ok(super::people::parse_id(r.text(0)?))).transpose()
+}
+
+/// Links `person` to `subject` (replacing a link of theirs to another). False if the subject is
+/// linked to someone else already.
+pub fn link(conn: &dyn Db, person: PersonId, issuer: &str, subject: &str, now: i64) -> Result<bool> {
+    if linked_person(conn, issuer, subject)?.is_some_and(|p| p != person) {
+        return Ok(false);
+    }
+    conn.execute(
+        "INSERT INTO sso_links (person_id, issuer, subject, linked_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (person_id) DO UPDATE SET issuer = excluded.issuer, subject = excluded.subject, linked_at = excluded.linked_at",
+        &[person.to_string().into(), issuer.into(), subject.into(), now.into()],
+    )?;
+    Ok(true)
+}
+
+/// When `person` linked their account at `issuer`, if they have.
+pub fn linked_at(conn: &dyn Db, person: PersonId, issuer: &str) -> Result<Option<i64>> {
+    let row = conn.query_opt(
+        "SELECT linked_at FROM sso_links WHERE person_id = ?1 AND issuer = ?2",
+        &[person.to_string().into(), issuer.into()],
+    )?;
+    row.map(|r| r.int(0)).transpose()
+}
+
+/// Removes `person`'s link; true if there was one.
+pub fn unlink(conn: &dyn Db, person: PersonId) -> Result<bool> {
+    Ok(conn.execute("DELETE FROM sso_links WHERE person_id = ?1", &[person.to_string().into()])? > 0)
+}
+
+/// Marks a new session as signed in through the organisation's sign-in.
+pub fn mark_session(conn: &dyn Db, session: &str) -> Result<()> {
+    conn.execute("UPDATE sessions SET sso = TRUE WHERE id = ?1", &[session.into()])?;
+    Ok(())
+}
