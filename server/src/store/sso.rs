@@ -76,13 +76,18 @@ pub fn answered(conn: &dyn Db, state_hash: &str, subject: &str, handoff_hash: &s
 }
 
 /// An answered attempt, taken (so it finishes once): (the provider's subject, who was linking).
+/// Either half given with the wrong other half ends the attempt too: someone is trying to
+/// finish a sign-in that isn't theirs.
 pub fn take(conn: &dyn Db, attempt_hash: &str, handoff_hash: &str, now: i64) -> Result<Option<(String, Option<PersonId>)>> {
     let row = conn.query_opt(
         "SELECT subject, link_person FROM sso_attempts
          WHERE attempt_hash = ?1 AND handoff_hash = ?2 AND subject IS NOT NULL AND started_at >= ?3",
         &[attempt_hash.into(), handoff_hash.into(), (now - ATTEMPT_MS).into()],
     )?;
-    conn.execute("DELETE FROM sso_attempts WHERE attempt_hash = ?1", &[attempt_hash.into()])?;
+    conn.execute(
+        "DELETE FROM sso_attempts WHERE attempt_hash = ?1 OR handoff_hash = ?2",
+        &[attempt_hash.into(), handoff_hash.into()],
+    )?;
     row.map(|r| Ok((r.string(0)?, r.opt_text(1)?.map(super::people::parse_id)))).transpose()
 }
 

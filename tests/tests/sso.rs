@@ -1,0 +1,428 @@
+//! Staff signing in with their organisation's own account (OpenID Connect). A provider on
+//! loopback stands in for Microsoft's or Google's: it publishes its configuration and keys,
+//! sends the browser back with a code, and answers the code with an ID token signed RS256 by a
+//! test key (`tests/fixtures/sso-provider-key.pem`), as the real ones do. Each test can make it
+//! answer wrongly, as a forger or a misconfigured provider would.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode as Status};
+use axum::response::{IntoResponse, Redirect};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, EncodingKey, Header, jwk};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tandem_server::auth::oidc::SsoSettings;
+use tandem_server::config::Settings;
+use tandem_tests::*;
+
+const CLIENT_ID: &str = "tandem-test";
+const CLIENT_SECRET: &str = "a secret: with & odd = characters";
+
+/// How the provider answers the next sign-in.
+#[derive(Clone, Default, PartialEq)]
+enum Answer {
+    #[default]
+    Right,
+    WrongNonce,
+    WrongAudience,
+    WrongIssuer,
+    Expired,
+    /// Signed with the client secret (HS256), as an attacker who knows the algorithm list would try.
+    Symmetric,
+    /// Signed with a key the provider doesn't publish.
+    UnknownKey,
+    /// Auth time from before the sign-in started: the provider didn't ask the person again.
+    Remembered,
+}
+
+#[derive(Default)]
+struct Provider {
+    origin: String,
+    /// Who signs in at the provider next.
+    subject: String,
+    answer: Answer,
+    /// code → (subject, nonce, PKCE challenge, redirect_uri)
+    codes: HashMap<String, (String, String, String, String)>,
+    /// Every authorization request's query, and every token request's form and Basic credentials.
+    authorize_queries: Vec<HashMap<String, String>>,
+    token_requests: Vec<(HashMap<String, String>, Option<(String, String)>)>,
+}
+
+type Shared = Arc<Mutex<Provider>>;
+
+fn key() -> EncodingKey {
+    EncodingKey::from_rsa_pem(include_bytes!("../fixtures/sso-provider-key.pem")).unwrap()
+}
+
+async fn provider() -> Shared {
+    let shared: Shared = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            axum::routing::get(|State(p): State<Shared>| async move {
+                let o = p.lock().unwrap().origin.clone();
+                axum::Json(json!({
+                    "issuer": o, "authorization_endpoint": format!("{o}/authorize"), "token_endpoint": format!("{o}/token"),
+                    "jwks_uri": format!("{o}/jwks"), "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+                }))
+            }),
+        )
+        .route(
+            "/jwks",
+            axum::routing::get(|| async {
+                let mut published = jwk::Jwk::from_encoding_key(&key(), Algorithm::RS256).unwrap();
+                published.common.key_id = Some("k1".into());
+                axum::Json(jwk::JwkSet { keys: vec![published] })
+            }),
+        )
+        .route(
+            "/authorize",
+            axum::routing::get(|State(p): State<Shared>, Query(q): Query<HashMap<String, String>>| async move {
+                let mut p = p.lock().unwrap();
+                let code = uuid::Uuid::now_v7().to_string();
+                let subject = p.subject.clone();
+                p.codes.insert(code.clone(), (subject, q["nonce"].clone(), q["code_challenge"].clone(), q["redirect_uri"].clone()));
+                p.authorize_queries.push(q.clone());
+                let back = format!("{}?code={code}&state={}", q["redirect_uri"], urlencode(&q["state"]));
+                Redirect::to(&back)
+            }),
+        )
+        .route("/token", axum::routing::post(token))
+        .with_state(shared.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    shared.lock().unwrap().origin = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    shared
+}
+
+fn urlencode(v: &str) -> String {
+    let mut url = reqwest::Url::parse("x:").unwrap();
+    url.query_pairs_mut().append_pair("", v);
+    url.query().unwrap()[1..].to_owned()
+}
+
+fn form_decode(v: &str) -> String {
+    reqwest::Url::parse(&format!("x:?a={v}")).unwrap().query_pairs().next().unwrap().1.into_owned()
+}
+
+async fn token(
+    State(p): State<Shared>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> axum::response::Response {
+    let basic = headers.get("authorization").and_then(|v| v.to_str().ok()?.strip_prefix("Basic ").map(str::to_owned)).map(|b| {
+        let pair = String::from_utf8(STANDARD.decode(b).unwrap()).unwrap();
+        let (id, secret) = pair.split_once(':').unwrap();
+        (form_decode(id), form_decode(secret))
+    });
+    let mut p = p.lock().unwrap();
+    p.token_requests.push((form.clone(), basic.clone()));
+    if basic != Some((CLIENT_ID.into(), CLIENT_SECRET.into())) {
+        return (Status::UNAUTHORIZED, axum::Json(json!({"error": "invalid_client"}))).into_response();
+    }
+    // A code is used once, with the verifier whose challenge it was given for, to the same address.
+    let Some((subject, nonce, challenge, redirect)) = p.codes.remove(&form["code"]) else {
+        return (Status::BAD_REQUEST, axum::Json(json!({"error": "invalid_grant"}))).into_response();
+    };
+    let verifier_matches = URL_SAFE_NO_PAD.encode(sha256(form["code_verifier"].as_bytes())) == challenge;
+    if !verifier_matches || form["redirect_uri"] != redirect {
+        return (Status::BAD_REQUEST, axum::Json(json!({"error": "invalid_grant"}))).into_response();
+    }
+    let now = now_ms() / 1000;
+    let mut claims = json!({"iss": p.origin, "aud": CLIENT_ID, "sub": subject, "nonce": nonce, "iat": now, "exp": now + 300, "auth_time": now});
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("k1".into());
+    let mut signing = key();
+    match p.answer {
+        Answer::Right => {}
+        Answer::WrongNonce => claims["nonce"] = json!("another sign-in's"),
+        Answer::WrongAudience => claims["aud"] = json!("another-app"),
+        Answer::WrongIssuer => claims["iss"] = json!("https://elsewhere.example"),
+        Answer::Expired => claims["exp"] = json!(now - 3600),
+        Answer::Remembered => claims["auth_time"] = json!(now - 3600),
+        Answer::Symmetric => {
+            header = Header::new(Algorithm::HS256);
+            header.kid = Some("k1".into());
+            signing = EncodingKey::from_secret(CLIENT_SECRET.as_bytes());
+        }
+        Answer::UnknownKey => header.kid = Some("not-published".into()),
+    }
+    let id_token = jsonwebtoken::encode(&header, &claims, &signing).unwrap();
+    axum::Json(json!({"id_token": id_token, "access_token": "unused", "token_type": "Bearer"})).into_response()
+}
+
+fn sha256(bytes: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).to_vec()
+}
+
+async fn server_with(provider: &Shared) -> TestServer {
+    let issuer = provider.lock().unwrap().origin.clone();
+    TestServer::start_with(Settings {
+        failure_delay_ms: 1,
+        sso: Some(SsoSettings {
+            issuer,
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            name: "Northshire Council".into(),
+        }),
+        ..Settings::default()
+    })
+    .await
+}
+
+/// A browser that doesn't follow redirects, so each step can be read.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Goes to the provider's URL as `subject` and back to Tandem's callback: where Tandem sends
+/// the browser then (`/?sso=…` or `/?sso_error=…`).
+async fn through_provider(server: &TestServer, provider: &Shared, url: &str, subject: &str) -> String {
+    provider.lock().unwrap().subject = subject.into();
+    let at_provider = browser().get(url).send().await.unwrap();
+    assert!(at_provider.status().is_redirection(), "{}", at_provider.status());
+    let back = at_provider.headers()["location"].to_str().unwrap().to_owned();
+    assert!(back.starts_with(&format!("{}/api/auth/sso/callback?", server.base)), "{back}");
+    let at_tandem = browser().get(&back).send().await.unwrap();
+    assert_eq!(at_tandem.status(), StatusCode::SEE_OTHER);
+    assert_eq!(at_tandem.headers()["referrer-policy"], "no-referrer");
+    at_tandem.headers()["location"].to_str().unwrap().to_owned()
+}
+
+fn handoff(location: &str) -> String {
+    location.strip_prefix("/?sso=").unwrap_or_else(|| panic!("not signed in at the provider: {location}")).to_owned()
+}
+
+/// Starts a sign-in on a new device, goes through the provider as `subject`, and finishes:
+/// the finish's answer.
+async fn sign_in_as(server: &TestServer, provider: &Shared, subject: &str) -> (StatusCode, Value, Client) {
+    let mut device = server.device();
+    let (status, started) = device.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": device.device}))).await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let to = through_provider(server, provider, started["url"].as_str().unwrap(), subject).await;
+    let body = json!({"attempt": started["attempt"], "handoff": handoff(&to), "device": device.device});
+    let (status, answer) = device.call(Method::POST, "/api/auth/sso/finish", Some(body)).await;
+    if status == StatusCode::OK {
+        device.take_tokens(&answer);
+    }
+    (status, answer, device)
+}
+
+/// `who` links the provider's `subject` to their account.
+async fn link(server: &TestServer, provider: &Shared, who: &Client, subject: &str) -> (StatusCode, Value) {
+    let (status, started) = who.call(Method::POST, "/api/me/sso/start", None).await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let to = through_provider(server, provider, started["url"].as_str().unwrap(), subject).await;
+    who.call(Method::POST, "/api/me/sso/finish", Some(json!({"attempt": started["attempt"], "handoff": handoff(&to)}))).await
+}
+
+#[tokio::test]
+async fn a_staff_member_links_their_organisation_account_then_signs_in_with_it() {
+    let provider = provider().await;
+    let server = server_with(&provider).await;
+    let (_, offered) = server.device().call(Method::GET, "/api/auth/sso", None).await;
+    assert_eq!(offered, json!({"available": true, "name": "Northshire Council"}));
+
+    // Not linked yet: told how to link, and no session made.
+    let (status, answer, _) = sign_in_as(&server, &provider, "entra-sam").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+    assert!(answer["message"].as_str().unwrap().contains("link it under Your account"), "{answer}");
+
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let (_, before) = sam.call(Method::GET, "/api/me/sso", None).await;
+    assert_eq!(before["linked_at"], Value::Null);
+    let (status, linked) = link(&server, &provider, &sam, "entra-sam").await;
+    assert_eq!(status, StatusCode::OK, "{linked}");
+    assert!(linked["linked_at"].as_i64().is_some(), "{linked}");
+
+    let (status, tokens, on_laptop) = sign_in_as(&server, &provider, "entra-sam").await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(tokens["person"], json!(sam.me()));
+    assert_eq!(tokens["role"], "key_worker");
+    let (status, caseload) = on_laptop.call(Method::GET, "/api/caseload", None).await;
+    assert_eq!(status, StatusCode::OK, "{caseload}");
+    // Its sign-in is a session like any other: listed, and ended from Sam's other device.
+    let laptop_session = on_laptop.this_session_id().await;
+    let (status, _) = sam.call(Method::POST, &format!("/api/me/sessions/{laptop_session}/end"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(on_laptop.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED);
+
+    // What the provider was asked: the code flow with PKCE (S256), only `openid`, and to ask the
+    // person again even if it remembers them (a shared tablet); the code then exchanged with the
+    // client's credentials in Basic (form-encoded first) and the verifier.
+    let p = provider.lock().unwrap();
+    let q = p.authorize_queries.last().unwrap();
+    assert_eq!((q["response_type"].as_str(), q["scope"].as_str()), ("code", "openid"));
+    assert_eq!((q["code_challenge_method"].as_str(), q["prompt"].as_str()), ("S256", "login"));
+    assert_eq!(q["client_id"], CLIENT_ID);
+    assert_eq!(q["redirect_uri"], format!("{}/api/auth/sso/callback", server.base));
+    let (form, basic) = p.token_requests.last().unwrap();
+    assert_eq!(basic.as_ref().map(|b| b.0.as_str()), Some(CLIENT_ID));
+    assert!(!form.contains_key("client_secret"), "the secret went in Basic only");
+    drop(p);
+
+    // The admin's audit log says Sam linked it.
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    assert!(audit.to_string().contains("linked their organisation account"), "{audit}");
+
+    // Unlinked, it no longer lets anyone in.
+    let (status, after) = sam.call(Method::DELETE, "/api/me/sso", None).await;
+    assert_eq!((status, &after["linked_at"]), (StatusCode::OK, &Value::Null));
+    assert_eq!(sign_in_as(&server, &provider, "entra-sam").await.0, StatusCode::UNAUTHORIZED);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_sign_in_finishes_once_and_only_in_the_browser_that_started_it() {
+    let provider = provider().await;
+    let server = server_with(&provider).await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    assert_eq!(link(&server, &provider, &sam, "entra-sam").await.0, StatusCode::OK);
+
+    // Someone starts a sign-in and sends Sam the provider's link: Sam signs in at the provider,
+    // and the handoff reaches Sam's browser, which holds no attempt secret for it; the one who
+    // started it holds the secret but never sees the handoff. Neither half alone finishes it.
+    let attacker = server.device();
+    let (_, started) = attacker.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": attacker.device}))).await;
+    let to = through_provider(&server, &provider, started["url"].as_str().unwrap(), "entra-sam").await;
+    let guess = json!({"attempt": "a guess", "handoff": handoff(&to), "device": attacker.device});
+    let (status, answer) = attacker.call(Method::POST, "/api/auth/sso/finish", Some(guess)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+    // The wrong try used the attempt up: the real pair no longer works either.
+    let real = json!({"attempt": started["attempt"], "handoff": handoff(&to), "device": attacker.device});
+    assert_eq!(attacker.call(Method::POST, "/api/auth/sso/finish", Some(real.clone())).await.0, StatusCode::UNAUTHORIZED);
+
+    // A right pair finishes once.
+    let device = server.device();
+    let (_, started) = device.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": device.device}))).await;
+    let to = through_provider(&server, &provider, started["url"].as_str().unwrap(), "entra-sam").await;
+    let pair = json!({"attempt": started["attempt"], "handoff": handoff(&to), "device": device.device});
+    assert_eq!(device.call(Method::POST, "/api/auth/sso/finish", Some(pair.clone())).await.0, StatusCode::OK);
+    assert_eq!(device.call(Method::POST, "/api/auth/sso/finish", Some(pair)).await.0, StatusCode::UNAUTHORIZED);
+    // The provider's answer is taken once too: the same return again is turned away.
+    let (_, started) = device.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": device.device}))).await;
+    let at_provider = browser().get(started["url"].as_str().unwrap()).send().await.unwrap();
+    let back = at_provider.headers()["location"].to_str().unwrap().to_owned();
+    let first = browser().get(&back).send().await.unwrap();
+    assert!(first.headers()["location"].to_str().unwrap().starts_with("/?sso="));
+    let again = browser().get(&back).send().await.unwrap();
+    assert_eq!(again.headers()["location"], "/?sso_error=expired");
+
+    // A link Sam started can't be finished by Priya, nor used to sign in.
+    let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    let (_, started) = sam.call(Method::POST, "/api/me/sso/start", None).await;
+    let to = through_provider(&server, &provider, started["url"].as_str().unwrap(), "entra-priya").await;
+    let (status, answer) =
+        priya.call(Method::POST, "/api/me/sso/finish", Some(json!({"attempt": started["attempt"], "handoff": handoff(&to)}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    let (_, started) = sam.call(Method::POST, "/api/me/sso/start", None).await;
+    let to = through_provider(&server, &provider, started["url"].as_str().unwrap(), "entra-priya").await;
+    let body = json!({"attempt": started["attempt"], "handoff": handoff(&to), "device": priya.device});
+    assert_eq!(server.device().call(Method::POST, "/api/auth/sso/finish", Some(body)).await.0, StatusCode::BAD_REQUEST);
+
+    // One organisation account links to one staff member.
+    let (status, answer) = link(&server, &provider, &priya, "entra-sam").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_id_token_not_signed_for_this_sign_in_lets_nobody_in() {
+    let provider = provider().await;
+    let server = server_with(&provider).await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    assert_eq!(link(&server, &provider, &sam, "entra-sam").await.0, StatusCode::OK);
+    for wrong in [
+        Answer::WrongNonce,
+        Answer::WrongAudience,
+        Answer::WrongIssuer,
+        Answer::Expired,
+        Answer::Symmetric,
+        Answer::UnknownKey,
+        Answer::Remembered,
+    ] {
+        provider.lock().unwrap().answer = wrong;
+        let device = server.device();
+        let (_, started) = device.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": device.device}))).await;
+        let to = through_provider(&server, &provider, started["url"].as_str().unwrap(), "entra-sam").await;
+        assert_eq!(to, "/?sso_error=refused");
+    }
+    provider.lock().unwrap().answer = Answer::Right;
+    assert_eq!(sign_in_as(&server, &provider, "entra-sam").await.0, StatusCode::OK, "the right answer still works");
+
+    // The person cancelled at the provider; an answer for no sign-in started here.
+    let device = server.device();
+    let (_, started) = device.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": device.device}))).await;
+    let state = reqwest::Url::parse(started["url"].as_str().unwrap())
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let back = |query: String| {
+        let url = format!("{}/api/auth/sso/callback?{query}", server.base);
+        async move { browser().get(url).send().await.unwrap().headers()["location"].to_str().unwrap().to_owned() }
+    };
+    assert_eq!(back(format!("state={}&error=access_denied", urlencode(&state))).await, "/?sso_error=cancelled");
+    assert_eq!(back("state=not-started-here&code=x".into()).await, "/?sso_error=expired");
+    assert_eq!(back("code=x".into()).await, "/?sso_error=expired");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn only_active_staff_sign_in_this_way_and_the_services_two_step_is_the_providers() {
+    let provider = provider().await;
+    let server = server_with(&provider).await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    assert_eq!(link(&server, &provider, &sam, "entra-sam").await.0, StatusCode::OK);
+
+    // Young people have no link to make.
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    assert_eq!(ash.call(Method::GET, "/api/me/sso", None).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(ash.call(Method::POST, "/api/me/sso/start", None).await.0, StatusCode::FORBIDDEN);
+
+    // The service asks staff for two-step sign-in: a password sign-in must set it up first, a
+    // sign-in through the organisation's account (which asks for its own) need not.
+    server.store.write(|tx| tandem_server::store::two_step::set_required(tx, true)).await.unwrap();
+    let by_password = server.signed_in(SAM.0, SAM.1).await;
+    let (status, answer) = by_password.call(Method::GET, "/api/caseload", None).await;
+    assert_eq!((status, answer["error"].as_str()), (StatusCode::FORBIDDEN, Some("two_step_setup_needed")));
+    let (status, tokens, by_sso) = sign_in_as(&server, &provider, "entra-sam").await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert!(tokens.get("must_set_up_two_step").is_none(), "{tokens}");
+    assert_eq!(by_sso.call(Method::GET, "/api/caseload", None).await.0, StatusCode::OK);
+
+    // Deactivated by an admin: the organisation's account lets them in no more, and says no
+    // more than for an account never linked. (The admin signs in by password: nothing asked.)
+    server.store.write(|tx| tandem_server::store::two_step::set_required(tx, false)).await.unwrap();
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (status, answer) = admin.call(Method::POST, &format!("/api/admin/people/{}/deactivate", sam.me()), None).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (status, refused, _) = sign_in_as(&server, &provider, "entra-sam").await;
+    let (_, never_linked, _) = sign_in_as(&server, &provider, "entra-nobody").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused, never_linked);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_service_without_it_says_so_plainly() {
+    let server = TestServer::start().await;
+    let device = server.device();
+    let (_, offered) = device.call(Method::GET, "/api/auth/sso", None).await;
+    assert_eq!(offered, json!({"available": false, "name": null}));
+    let (status, answer) = device.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": device.device}))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let (status, answer) = sam.call(Method::GET, "/api/me/sso", None).await;
+    assert_eq!((status, answer["available"].as_bool()), (StatusCode::OK, Some(false)));
+    let back = browser().get(format!("{}/api/auth/sso/callback?state=x&code=y", server.base)).send().await.unwrap();
+    assert_eq!(back.headers()["location"], "/?sso_error=unavailable");
+    server.stop().await;
+}
