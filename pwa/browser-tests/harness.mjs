@@ -156,7 +156,7 @@ export async function typeSignIn(page, base, name, secret, { shared = false } = 
   await page.getByLabel('Your name').fill(name);
   await page.getByLabel('Your PIN or password').fill(secret);
   if (shared) await page.getByLabel(/shared tablet/).check();
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** axe-core, every rule: no serious or critical violation on the page as it stands. */

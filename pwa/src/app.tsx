@@ -9,9 +9,11 @@ import { ChangePassword } from './screens/ChangePassword';
 import { SignedInElsewhere } from './screens/SignedInElsewhere';
 import { SignIn } from './screens/SignIn';
 import { SignInAgain } from './screens/SignInAgain';
+import { UnlockCode } from './screens/UnlockCode';
 import { useTandem } from './shell/useTandem';
 import type { Session } from './sync/db';
 import type { SessionManager } from './sync/session';
+import { goToProvider } from './sync/sso';
 import { LockScreen } from './ui/IdleLock';
 import { QuickExit } from './ui/QuickExit';
 import { AlertBanner, SafetyButton } from './ui/Safety';
@@ -97,8 +99,10 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
             <p>Your service asks every staff member to sign in with a code from an authenticator app as well as their password, because staff accounts reach young people's records. Set it up now to carry on.</p>
             <TwoStep api={t.api} required={{ onDone: () => void t.twoStepSetUp() }} />
           </section>
+        ) : session && t.needsUnlockCode ? (
+          <UnlockCode onChoose={t.chooseUnlockCode} />
         ) : session && locked ? (
-          <LockScreen kind={t.lockKind ?? 'tablet'} openAlerts={t.lockKind === 'staff' ? t.openAlerts : 0} check={unlockCheck} onUnlock={unlock} onSignOut={() => void signOut(false)} waitingToClear={t.visitEnded} tries={t.lockTries} onTries={t.keepLockTries} />
+          <LockScreen kind={t.lockKind ?? 'tablet'} withCode={session.viaSso === true} openAlerts={t.lockKind === 'staff' ? t.openAlerts : 0} check={unlockCheck} onUnlock={unlock} onSignOut={() => void signOut(false)} waitingToClear={t.visitEnded} tries={t.lockTries} onTries={t.keepLockTries} />
         ) : session && t.phoneLocked ? (
           <LockScreen kind="phone" check={t.phoneLock} onUnlock={t.unlockPhone} onSignOut={() => void signOut(false)} waitingToClear={false} tries={t.lockTries} onTries={t.keepLockTries} />
         ) : session && t.ended ? (
@@ -112,6 +116,8 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
               await signedIn(await (sessions.current as SessionManager).join(c, n, p), undefined, true);
               go({ name: 'home' });
             }}
+            onSsoStart={async () => goToProvider(await (sessions.current as SessionManager).startSso(), 'sign-in')}
+            onSsoFinish={async (attempt, handoff) => signedIn(await (sessions.current as SessionManager).finishSso(attempt, handoff))}
           />
         ) : (
           <Ctx.Provider value={ctx}>

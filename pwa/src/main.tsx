@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { Workbox } from 'workbox-window';
 import { App } from './app';
 import { Fallback } from './ui/Fallback';
+import { ssoReturn } from './sync/sso';
 import { leave, wasLeft } from './ui/QuickExit';
 import './styles.css';
 
@@ -29,6 +30,9 @@ if (wasLeft()) {
   // Forward (or Back) into a screen quick exit left from: leave again, drawing nothing.
   leave();
 } else {
+  // Back from the organisation's sign-in page: read (and take out of the address) before the
+  // screens read the address.
+  ssoReturn();
   // The service worker lets the app start with no signal. A new version waits until the person
   // says so: unsent edits live in IndexedDB, so updating never loses them.
   if ('serviceWorker' in navigator && import.meta.env.PROD) {

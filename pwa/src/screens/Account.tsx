@@ -11,6 +11,8 @@ import { lazyScreens } from '../ui/lazy';
 
 /** Staff only: fetched when a staff member opens their account, not in a young person's first load. */
 const TwoStep = lazyScreens<import('./TwoStep').TwoStepProps>(() => import('./TwoStep').then((m) => m.TwoStep));
+/** Staff only, the same way: signing in with the organisation's account. */
+const OrgSignIn = lazyScreens<object>(() => import('./OrgSignIn').then((m) => m.OrgSignIn));
 /** Key workers only, the same way. */
 const Notifications = lazyScreens<object>(() => import('./Notifications').then((m) => m.Notifications));
 
@@ -88,6 +90,7 @@ export function Account() {
       {keepsWords(ctx.session) && <Keeping device={young ? 'phone' : 'device'} />}
       {young && !ctx.session.sharedDevice && <PhoneLock />}
       <NewSecret young={young} />
+      {!young && <OrgSignIn />}
       {!young && <TwoStep />}
     </section>
   );

@@ -3,6 +3,8 @@ import { SecretInput } from '../ui/SecretInput';
 import { useSubmit } from '../ui/useSubmit';
 import { thisTablet } from '../sync/tablet';
 import { StepCodeField, useStepCode } from '../ui/StepCode';
+import { request } from '../sync/api';
+import { type Offered, ssoProblemWords, ssoReturn, ssoReturnDone } from '../sync/sso';
 
 export const NO_SIGNAL = 'You need signal to sign in. Try again when you have some.';
 
@@ -14,9 +16,12 @@ interface Props {
   /** `code`: from an authenticator app, for staff with two-step sign-in, once it is asked for. */
   onSignIn: (name: string, secret: string, shared: boolean, code?: string) => Promise<void>;
   onJoin: (code: string, name: string, secret: string) => Promise<void>;
+  /** Staff: signing in with the organisation's account, when the service has set it up. */
+  onSsoStart: () => Promise<void>;
+  onSsoFinish: (attempt: string, handoff: string) => Promise<void>;
 }
 
-export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Props) {
+export function SignIn({ code: given, forVisit = false, onSignIn, onJoin, onSsoStart, onSsoFinish }: Props) {
   const [mode, setMode] = useState<'sign-in' | 'join'>(given === undefined ? 'sign-in' : 'join');
   const [name, setName] = useState('');
   const [secret, setSecret] = useState('');
@@ -34,6 +39,8 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Prop
   const keepNothing = shared || tablet !== null;
   const { problem, busy, submit: run } = useSubmit(NO_SIGNAL);
   const step = useStepCode();
+  // Not on a lent tablet: a visit's sign-in is a young person's.
+  const sso = useOrgSignIn(!forVisit && tablet === null, onSsoFinish);
   const submit = (e: Event) => {
     e.preventDefault();
     void run(() => (mode === 'sign-in' ? step.attempt((c) => onSignIn(name.trim(), secret, shared, c)) : onJoin(code, name.trim(), secret)));
@@ -70,6 +77,17 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Prop
         {problem && <p class="problem" role="alert">{problem}</p>}
         <button type="submit" disabled={busy}>{mode === 'sign-in' ? 'Sign in' : 'Join'}</button>
       </form>
+      {mode === 'sign-in' && (sso.name || sso.problem || sso.busy) && (
+        <div class="stack sso">
+          {sso.busy && <p role="status">Signing you in…</p>}
+          {sso.name && (
+            <button type="button" class="secondary" disabled={sso.busy} onClick={() => void sso.run(onSsoStart)}>
+              Staff: sign in with {sso.name}
+            </button>
+          )}
+          {sso.problem && <p class="problem" role="alert">{sso.problem}</p>}
+        </div>
+      )}
       {mode === 'sign-in' && (
         <details class="forgot">
           <summary>Forgot your PIN or password?</summary>
@@ -86,4 +104,22 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin }: Prop
       </p>
     </section>
   );
+}
+
+/** Signing in with the organisation's account: offered (`shown`) when the service has set it
+ *  up, and finished here on coming back from its sign-in page. */
+function useOrgSignIn(shown: boolean, finish: (attempt: string, handoff: string) => Promise<void>) {
+  const [name, setName] = useState<string | null>(null);
+  const { problem, busy, submit, setProblem } = useSubmit(NO_SIGNAL);
+  useEffect(() => {
+    const back = ssoReturn();
+    const returned = back?.purpose === 'sign-in' ? back : null;
+    if (returned) ssoReturnDone();
+    // Asked each time: the service can set it up or stop it at any time. No signal: not offered.
+    const offered = request<Offered>(null, 'GET', '/api/auth/sso').catch(() => null);
+    void offered.then((o) => shown && o?.available && setName(o.name));
+    if (returned && 'handoff' in returned) void submit(() => finish(returned.attempt, returned.handoff));
+    else if (returned) void offered.then((o) => setProblem(ssoProblemWords(returned.problem, o?.name ?? null)));
+  }, []);
+  return { name, problem, busy, run: submit };
 }

@@ -70,6 +70,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   /** Devices signed in as this young person that they haven't been shown yet. */
   const [newSignIns, setNewSignIns] = useState<DeviceSignIn[]>([]);
   const [unlockCheck, setUnlockCheck] = useState<UnlockCheck | null>(null);
+  /** Whether the kept unlock check has been read (until then, none kept is not known). */
+  const [unlockKnown, setUnlockKnown] = useState(false);
   const [alerts, setAlerts] = useState<AlertStatus[]>([]);
   const [pending, setPending] = useState<PendingAlert[]>([]);
   /** Said on the sign-in screen after an account is deleted or kept. */
@@ -317,6 +319,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       const lock = kept ?? null;
       setLockTries(tries ?? NO_TRIES);
       setUnlockCheck(keptUnlockCheck ?? null);
+      setUnlockKnown(true);
       setPhoneLock(lock);
       setPhoneLocked(lock !== null);
       const s = await sessions.current.current();
@@ -758,6 +761,15 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     },
     visitEnded,
     unlockCheck,
+    /** Signed in with the organisation's account, and no code chosen yet to unlock this staff
+     *  device with (no password was typed here to check): chosen before anything is shown. */
+    needsUnlockCode: unlockKnown && lockKind === 'staff' && session?.viaSso === true && unlockCheck === null,
+    chooseUnlockCode: async (code: string) => {
+      if (!db) return;
+      const check = await makeUnlockCheck(code, STAFF_ITERATIONS);
+      await db.put('meta', check, 'unlock');
+      setUnlockCheck(check);
+    },
     signOut,
     signedIn,
     ended,

@@ -23,6 +23,9 @@ export interface Session {
   sharedDevice: boolean;
   /** The server's copy of the data when last signed in or renewed (see restored.ts). */
   generation?: string;
+  /** Staff signed in with their organisation's account: no password was typed here, so this
+   *  device unlocks with a code they chose on it. */
+  viaSso?: boolean;
 }
 
 export interface Meta {

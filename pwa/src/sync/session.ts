@@ -4,6 +4,7 @@ import { askToKeep, keepsWords } from './persist';
 import { ApiFailure, type Auth, request, type Tokens } from './api';
 import { closeForGood, DB_NAME, type Db, readMeta, type Session } from './db';
 import { uuidv7 } from './ids';
+import type { Started } from './sso';
 import { forgetThisTablet, thisTablet } from './tablet';
 
 export class SessionManager implements Auth {
@@ -44,7 +45,7 @@ export class SessionManager implements Auth {
     return device;
   }
 
-  private async keep(tokens: Tokens, sharedDevice: boolean): Promise<Session> {
+  private async keep(tokens: Tokens, sharedDevice: boolean, viaSso = false): Promise<Session> {
     const session: Session = {
       person: tokens.person,
       role: tokens.role,
@@ -52,6 +53,7 @@ export class SessionManager implements Auth {
       refreshToken: tokens.refresh_token,
       sharedDevice,
       generation: tokens.generation,
+      ...(viaSso ? { viaSso } : {}),
     };
     this.access = tokens.access_token;
     await this.db.put('meta', session, 'session');
@@ -90,6 +92,23 @@ export class SessionManager implements Auth {
     return this.keep(tokens, sharedDevice || tokens.tablet !== undefined);
   }
 
+  /** Starts signing in with the organisation's account: where to send the browser, and the
+   *  half of the sign-in this tab keeps (`sso.ts`). */
+  async startSso(): Promise<Started> {
+    return request<Started>(null, 'POST', '/api/auth/sso/start', { device: await this.device() });
+  }
+
+  /** Finishes it with the handoff the organisation's sign-in brought back. */
+  async finishSso(attempt: string, handoff: string): Promise<Session> {
+    const device = await this.device();
+    const tokens = await request<Tokens>(null, 'POST', '/api/auth/sso/finish', { attempt, handoff, device });
+    this.keptAccount = false;
+    this.mustChangePassword = tokens.must_change_password === true;
+    this.mustSetUpTwoStep = false;
+    this.recoveryLeft = null;
+    return this.keep(tokens, false, true);
+  }
+
   /** `forPerson`: joining again (a new code for a forgotten PIN) on a device holding that person's
    *  words; the server refuses anyone else's code without spending it. */
   async join(code: string, name: string, secret: string, forPerson?: string, sharedDevice = false): Promise<Session> {
@@ -113,7 +132,7 @@ export class SessionManager implements Auth {
       if (!session) return null;
       try {
         const tokens = await request<Tokens>(null, 'POST', '/api/auth/refresh', { refresh_token: session.refreshToken });
-        await this.keep(tokens, session.sharedDevice);
+        await this.keep(tokens, session.sharedDevice, session.viaSso === true);
         return tokens.access_token;
       } catch (e) {
         if (e instanceof ApiFailure && e.failure.kind === 'retry') throw e;

@@ -207,10 +207,20 @@ interface LockProps {
   onTries: (t: LockTries) => void;
   /** On a staff device: alerts not yet seen, said (without names) while it is locked. */
   openAlerts?: number;
+  /** A staff device signed in with the organisation's account: it unlocks with the code chosen on it. */
+  withCode?: boolean;
 }
 
-export function LockScreen({ kind, check, onUnlock, onSignOut, waitingToClear, tries, onTries, openAlerts = 0 }: LockProps) {
-  const words = WORDS[kind];
+/** A staff device signed in with the organisation's account, which unlocks with a code of its own. */
+const STAFF_CODE = {
+  ...WORDS.staff,
+  secret: 'Your unlock code for this device',
+  wrong: "That code didn't match.",
+  forgotten: 'Forgotten it? Sign out (Tandem sends your changes first), then sign in again with your organisation account.',
+};
+
+export function LockScreen({ kind, check, onUnlock, onSignOut, waitingToClear, tries, onTries, openAlerts = 0, withCode = false }: LockProps) {
+  const words = kind === 'staff' && withCode ? STAFF_CODE : WORDS[kind];
   useAlertTitle(openAlerts);
   const [pin, setPin] = useState('');
   const [problem, setProblem] = useState<string | null>(null);

@@ -1,0 +1,184 @@
+// Staff signing in with their organisation's own account (OpenID Connect), in the browser from
+// end to end: linking it under Your account, signing in with it on another device, the unlock
+// code that device then asks for, and what a person is told when it doesn't work.
+//
+// Real here: the app, the server, the browser leaving Tandem for the sign-in page and coming
+// back. Standing in: the organisation's provider, a small OpenID Connect provider on loopback
+// with a sign-in page of two buttons, signing ID tokens RS256 as Microsoft's and Google's do.
+import assert from 'node:assert/strict';
+import { createHash, createSign, generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
+import { after, test } from 'node:test';
+import { assertAccessible, serverAndBrowser, signIn } from './harness.mjs';
+
+const CLIENT = { id: 'tandem-browser-test', secret: 'provider-secret' };
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' };
+const b64url = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+/** code → { subject, nonce, challenge, redirect } */
+const codes = new Map();
+
+const provider = createServer((req, res) => {
+  const url = new URL(req.url, ISSUER);
+  const json = (status, body) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  if (url.pathname === '/.well-known/openid-configuration') {
+    return json(200, { issuer: ISSUER, authorization_endpoint: `${ISSUER}/authorize`, token_endpoint: `${ISSUER}/token`, jwks_uri: `${ISSUER}/jwks` });
+  }
+  if (url.pathname === '/jwks') return json(200, { keys: [jwk] });
+  if (url.pathname === '/authorize') {
+    // The organisation's sign-in page: who to sign in as, or cancel.
+    const q = url.searchParams;
+    const keep = ['state', 'nonce', 'code_challenge', 'redirect_uri'].map((k) => `<input type="hidden" name="${k}" value="${q.get(k)}">`).join('');
+    return res.writeHead(200, { 'content-type': 'text/html' }).end(
+      `<!doctype html><html lang="en"><title>Northshire Council sign-in</title><main><h1>Northshire Council</h1><form action="/approve">${keep}` +
+        '<button name="subject" value="entra-sam">Continue as sam@northshire.example</button>' +
+        '<button name="subject" value="entra-stranger">Continue as someone@northshire.example</button>' +
+        '<button name="cancel" value="1">Cancel</button></form></main></html>',
+    );
+  }
+  if (url.pathname === '/approve') {
+    const q = url.searchParams;
+    const back = new URL(q.get('redirect_uri'));
+    back.searchParams.set('state', q.get('state'));
+    if (q.get('cancel')) back.searchParams.set('error', 'access_denied');
+    else {
+      const code = crypto.randomUUID();
+      codes.set(code, { subject: q.get('subject'), nonce: q.get('nonce'), challenge: q.get('code_challenge'), redirect: q.get('redirect_uri') });
+      back.searchParams.set('code', code);
+    }
+    return res.writeHead(302, { location: back.href }).end();
+  }
+  if (url.pathname === '/token' && req.method === 'POST') {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const form = new URLSearchParams(Buffer.concat(chunks).toString());
+      const basic = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
+      const given = codes.get(form.get('code'));
+      codes.delete(form.get('code'));
+      const verifier = createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url');
+      if (basic !== `${CLIENT.id}:${CLIENT.secret}` || !given || given.challenge !== verifier || given.redirect !== form.get('redirect_uri')) {
+        return json(400, { error: 'invalid_grant' });
+      }
+      const now = Math.floor(Date.now() / 1000);
+      const claims = { iss: ISSUER, aud: CLIENT.id, sub: given.subject, nonce: given.nonce, iat: now, exp: now + 300, auth_time: now };
+      const signed = `${b64url({ alg: 'RS256', kid: 'k1', typ: 'JWT' })}.${b64url(claims)}`;
+      const signature = createSign('RSA-SHA256').update(signed).sign(privateKey).toString('base64url');
+      json(200, { id_token: `${signed}.${signature}`, access_token: 'unused', token_type: 'Bearer' });
+    });
+    return undefined;
+  }
+  return json(404, { error: 'not_found' });
+});
+await new Promise((resolve) => provider.listen(0, '127.0.0.1', resolve));
+const ISSUER = `http://127.0.0.1:${provider.address().port}`;
+// The server this file starts trusts it (and, with no --public-url, sends people back to
+// itself on loopback).
+Object.assign(process.env, {
+  TANDEM_SSO_ISSUER: ISSUER,
+  TANDEM_SSO_CLIENT_ID: CLIENT.id,
+  TANDEM_SSO_CLIENT_SECRET: CLIENT.secret,
+  TANDEM_SSO_NAME: 'Northshire Council',
+});
+after(() => {
+  provider.closeAllConnections();
+  provider.close();
+});
+
+const env = serverAndBrowser();
+const START = 'Staff: sign in with Northshire Council';
+
+test('a key worker links their organisation account, then signs in with it on another device, which locks with a code they choose there', async () => {
+  // Sam links it from their account, signed in with their password.
+  const laptop = await env.browser.newContext();
+  const page = await laptop.newPage();
+  await signIn(page, env.server.base, 'sam', 'demo-worker-pass');
+  await page.getByRole('button', { name: 'Account', exact: true }).click();
+  await page.getByRole('heading', { name: 'Sign in with Northshire Council' }).waitFor();
+  await assertAccessible(page, 'Your account, offering to link the organisation account');
+  await page.getByRole('button', { name: 'Link my Northshire Council' }).click();
+  await page.getByRole('heading', { name: 'Northshire Council' }).waitFor();
+  await page.getByRole('button', { name: 'Continue as sam@northshire.example' }).click();
+  await page.getByText('Linked. Next time, you can choose "Staff: sign in with Northshire Council"').waitFor();
+  await page.getByText(/You linked it on/).waitFor();
+  assert.equal(new URL(page.url()).search, '', 'the handoff code is gone from the address');
+  assert.equal(new URL(page.url()).hash, '#/account');
+
+  // On a new device: the sign-in page offers it; it asks for an unlock code before anything.
+  const tablet = await env.browser.newContext();
+  const other = await tablet.newPage();
+  await other.clock.install();
+  await other.goto(env.server.base + '/');
+  await other.getByRole('button', { name: START }).click();
+  await other.getByRole('button', { name: 'Continue as sam@northshire.example' }).click();
+  await other.getByRole('heading', { name: 'Choose an unlock code for this device' }).waitFor();
+  assert.equal(await other.getByText(/ash|kai/).count(), 0, 'nobody shown before the device can lock');
+  await assertAccessible(other, 'choosing an unlock code');
+  await other.getByLabel('Unlock code (at least 6 numbers or letters)').fill('4821');
+  await other.getByLabel('Type it again').fill('4821');
+  await other.getByRole('button', { name: 'Use this code' }).click();
+  await other.getByRole('alert').filter({ hasText: 'Choose at least 6 numbers or letters.' }).waitFor();
+  await other.getByLabel('Unlock code (at least 6 numbers or letters)').fill('482193');
+  await other.getByLabel('Type it again').fill('482193');
+  await other.getByRole('button', { name: 'Use this code' }).click();
+  const ash = other.getByRole('button', { name: /Open ash/ });
+  await ash.waitFor();
+
+  // Left for a quarter of an hour it locks, and opens with that code, not a password.
+  await other.clock.fastForward('15:30');
+  await other.getByRole('heading', { name: 'Locked' }).waitFor();
+  await other.getByLabel('Your unlock code for this device').fill('demo-worker-pass');
+  await other.getByRole('button', { name: 'Unlock' }).click();
+  await other.getByRole('alert').filter({ hasText: "That code didn't match. Try again, or sign out." }).waitFor();
+  await other.getByLabel('Your unlock code for this device').fill('482193');
+  await other.getByRole('button', { name: 'Unlock' }).click();
+  await ash.waitFor();
+  await laptop.close();
+  await tablet.close();
+});
+
+test("a sign-in that doesn't finish says why, and what to do, on the sign-in screen", async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(env.server.base + '/');
+  await assertAccessible(page, 'the sign-in screen offering the organisation account');
+
+  // Cancelled at the organisation's page.
+  await page.getByRole('button', { name: START }).click();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('alert').filter({ hasText: "You didn't finish signing in with Northshire Council. Try again, or sign in with your name and password." }).waitFor();
+
+  // An account nobody linked in Tandem.
+  await page.getByRole('button', { name: START }).click();
+  await page.getByRole('button', { name: 'Continue as someone@northshire.example' }).click();
+  await page.getByRole('alert').filter({ hasText: "That account isn't linked to anyone in Tandem; sign in with your name and password, then link it under Your account." }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0, 'not signed in');
+
+  // A return to a tab that didn't start it (a link someone sent): not used.
+  const elsewhere = await context.newPage();
+  await elsewhere.goto(env.server.base + '/?sso=a-handoff-from-someone-else');
+  await elsewhere.getByRole('alert').filter({ hasText: 'That sign-in was started in another tab or browser, so it has not been used. Start it again here.' }).waitFor();
+  assert.equal(new URL(elsewhere.url()).search, '');
+  await context.close();
+});
+
+test('young people never see it, and a lent tablet does not offer it', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'ash', '2468');
+  await page.getByRole('button', { name: 'Account', exact: true }).click();
+  await page.getByRole('heading', { name: 'Change your PIN' }).waitFor();
+  assert.equal(await page.getByText('Northshire Council').count(), 0);
+  await context.close();
+
+  // Drop-in staff hand the tablet over: the sign-in for a visit is a young person's.
+  const tablet = await env.browser.newContext();
+  const staff = await tablet.newPage();
+  await signIn(staff, env.server.base, 'dropin', 'demo-dropin-pass');
+  await staff.getByRole('button', { name: 'Hand the tablet to a young person' }).click();
+  await staff.getByRole('heading', { name: 'Sign in for your visit' }).waitFor();
+  // Once the screen has asked whether the service offers it (it does: see above), and heard.
+  await staff.waitForLoadState('networkidle');
+  assert.equal(await staff.getByRole('button', { name: START }).count(), 0, 'not on a visit');
+  await tablet.close();
+});
