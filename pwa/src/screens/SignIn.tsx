@@ -39,8 +39,9 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin, onSsoS
   const keepNothing = shared || tablet !== null;
   const { problem, busy, submit: run } = useSubmit(NO_SIGNAL);
   const step = useStepCode();
-  // Not on a lent tablet: a visit's sign-in is a young person's.
-  const sso = useOrgSignIn(!forVisit && tablet === null, onSsoFinish);
+  const sso = useOrgSignIn(onSsoFinish);
+  // Not on a lent or registered tablet: a visit's sign-in is a young person's.
+  const offerSso = sso.name !== null && !forVisit && tablet === null;
   const submit = (e: Event) => {
     e.preventDefault();
     void run(() => (mode === 'sign-in' ? step.attempt((c) => onSignIn(name.trim(), secret, shared, c)) : onJoin(code, name.trim(), secret)));
@@ -77,10 +78,10 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin, onSsoS
         {problem && <p class="problem" role="alert">{problem}</p>}
         <button type="submit" disabled={busy}>{mode === 'sign-in' ? 'Sign in' : 'Join'}</button>
       </form>
-      {mode === 'sign-in' && (sso.name || sso.problem || sso.busy) && (
+      {mode === 'sign-in' && (offerSso || sso.problem || sso.busy) && (
         <div class="stack sso">
           {sso.busy && <p role="status">Signing you in…</p>}
-          {sso.name && (
+          {offerSso && (
             <button type="button" class="secondary" disabled={sso.busy} onClick={() => void sso.run(onSsoStart)}>
               Staff: sign in with {sso.name}
             </button>
@@ -106,9 +107,9 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin, onSsoS
   );
 }
 
-/** Signing in with the organisation's account: offered (`shown`) when the service has set it
- *  up, and finished here on coming back from its sign-in page. */
-function useOrgSignIn(shown: boolean, finish: (attempt: string, handoff: string) => Promise<void>) {
+/** Signing in with the organisation's account: what staff call it (`name`) when the service has
+ *  set it up, and finishing here on coming back from its sign-in page. */
+function useOrgSignIn(finish: (attempt: string, handoff: string) => Promise<void>) {
   const [name, setName] = useState<string | null>(null);
   const { problem, busy, submit, setProblem } = useSubmit(NO_SIGNAL);
   useEffect(() => {
@@ -117,7 +118,7 @@ function useOrgSignIn(shown: boolean, finish: (attempt: string, handoff: string)
     if (returned) ssoReturnDone();
     // Asked each time: the service can set it up or stop it at any time. No signal: not offered.
     const offered = request<Offered>(null, 'GET', '/api/auth/sso').catch(() => null);
-    void offered.then((o) => shown && o?.available && setName(o.name));
+    void offered.then((o) => o?.available && setName(o.name));
     if (returned && 'handoff' in returned) void submit(() => finish(returned.attempt, returned.handoff));
     else if (returned) void offered.then((o) => setProblem(ssoProblemWords(returned.problem, o?.name ?? null)));
   }, []);
