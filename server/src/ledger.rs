@@ -54,6 +54,8 @@ pub enum Decision {
     /// Who is told of alerts from young people with no key worker (`None`: nobody).
     DutyWorker(Option<PersonId>),
     TabletRemoved(Uuid),
+    /// A staff member's organisation account no longer signs them in.
+    SsoUnlinked(PersonId),
 }
 
 /// What a decision is about: only the latest decision about each counts.
@@ -68,6 +70,7 @@ enum Subject {
     Assignment(PersonId, PersonId),
     DutyWorker,
     Tablet(Uuid),
+    SsoLink(PersonId),
 }
 
 impl Decision {
@@ -99,6 +102,7 @@ impl Decision {
             Unassigned { worker, young_person } => ("unassigned", young_person.0, Some(worker.0)),
             DutyWorker(worker) => ("duty-worker", worker.map_or(Uuid::nil(), |w| w.0), None),
             TabletRemoved(t) => ("tablet-removed", t, None),
+            SsoUnlinked(p) => ("sso-unlinked", p.0, None),
         }
     }
 
@@ -120,6 +124,7 @@ impl Decision {
             ("unassigned", Some(worker)) => Unassigned { worker, young_person: p },
             ("duty-worker", None) => DutyWorker((!id.is_nil()).then_some(p)),
             ("tablet-removed", None) => TabletRemoved(id),
+            ("sso-unlinked", None) => SsoUnlinked(p),
             _ => return None,
         })
     }
@@ -136,7 +141,8 @@ impl Decision {
             | Deactivated(p)
             | Reactivated(p)
             | SignedOutEverywhere(p)
-            | NewSecret(p) => vec![p],
+            | NewSecret(p)
+            | SsoUnlinked(p) => vec![p],
             Assigned { worker, young_person } | Unassigned { worker, young_person } => vec![worker, young_person],
             DutyWorker(_) | SessionEnded(_) | TabletRemoved(_) => Vec::new(),
         }
@@ -158,6 +164,7 @@ impl Decision {
             }
             DutyWorker(_) => Subject::DutyWorker,
             TabletRemoved(t) => Subject::Tablet(t),
+            SsoUnlinked(p) => Subject::SsoLink(p),
         })
     }
 }
@@ -528,6 +535,8 @@ struct Standing {
     oldest_session: HashMap<PersonId, i64>,
     duty: Option<PersonId>,
     tablets: HashSet<String>,
+    /// When each staff member linked their organisation account, if they have.
+    sso_links: HashMap<PersonId, i64>,
 }
 
 impl Standing {
@@ -548,6 +557,7 @@ impl Standing {
             oldest_session,
             duty: people::duty_worker(tx)?,
             tablets: store::tablets::ids(tx)?,
+            sso_links: store::sso::links(tx)?,
         })
     }
 
@@ -591,6 +601,7 @@ impl Standing {
                 !can || self.duty == duty
             }
             TabletRemoved(tablet) => !self.tablets.contains(&tablet.to_string()),
+            SsoUnlinked(who) => self.sso_links.get(&who).is_none_or(|&linked| linked > at),
             NewSecret(who) => person(&who).is_none_or(|p| {
                 let replaced = p.secret_hash.is_some() && p.secret_set_at.is_none_or(|set| set < at);
                 !replaced || p.needs_new_secret()
@@ -690,6 +701,11 @@ fn make_hold(
             audit::append(tx, now, None, "removed a shared tablet", None, &again(at))?;
             return Ok(Some(entry.decision));
         }
+        // Linked again since (its own note failed to be written): that link stands.
+        SsoUnlinked(who) => match store::sso::links(tx)?.get(&who) {
+            Some(&linked) if linked <= at => (who, "unlinked their organisation account", store::sso::unlink(tx, who)?),
+            _ => return Ok(None),
+        },
         NewSecret(who) => {
             let Some(person) = people::by_id(tx, who)? else { return Ok(None) };
             let replaced = person.secret_hash.is_some() && person.secret_set_at.is_none_or(|set| set < at);
@@ -1006,6 +1022,7 @@ mod tests {
                 people::revoke_session(tx, &ended, 70)?;
                 let tablet = store::tablets::register(tx, "Front desk", "key", w1, 80)?;
                 people::set_duty_worker(tx, Some(w1))?;
+                store::sso::link(tx, w1, "https://login.example", "w1", 120)?;
                 let uuid = |s: &str| Uuid::parse_str(s).unwrap();
                 Ok((
                     vec![w1, w2, w3, y1, y2, y3, y4, person()],
@@ -1028,7 +1045,7 @@ mod tests {
                 Deactivated(p),
                 Reactivated(p),
             ]);
-            decisions.extend([SignedOutEverywhere(p), NewSecret(p), DutyWorker(Some(p))]);
+            decisions.extend([SignedOutEverywhere(p), NewSecret(p), DutyWorker(Some(p)), SsoUnlinked(p)]);
             decisions.extend(who.iter().map(|&q| Assigned { worker: p, young_person: q }));
             decisions.extend(who.iter().map(|&q| Unassigned { worker: p, young_person: q }));
         }

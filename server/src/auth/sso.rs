@@ -14,6 +14,7 @@ use super::extract::Staff;
 use super::{ADDRESS_WINDOW_MS, Tokens, kind_of_device, oidc, open_session, refuse_blocked_address, tokens};
 use crate::error::{ApiError, Result};
 use crate::http::json::ApiJson;
+use crate::ledger::{self, Decision};
 use crate::state::AppState;
 use crate::store::{self, people, sso};
 use axum::extract::{Query, State};
@@ -325,15 +326,20 @@ pub async fn finish_link(
 #[utoipa::path(delete, path = "/api/me/sso", tag = "me", security(("bearer" = [])),
     responses((status = 200, body = Linked), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn unlink(State(state): State<AppState>, Staff(caller): Staff) -> Result<Json<Linked>> {
-    let person = caller.person;
-    state
+    let (person, now) = (caller.person, store::now_ms());
+    let unlinked = state
         .store
         .write(move |tx| {
-            if sso::unlink(tx, person)? {
-                store::audit::append(tx, store::now_ms(), Some(person), "unlinked their organisation account", Some(person), "")?;
+            let unlinked = sso::unlink(tx, person)?;
+            if unlinked {
+                store::audit::append(tx, now, Some(person), "unlinked their organisation account", Some(person), "")?;
             }
-            Ok(())
+            Ok(unlinked)
         })
         .await?;
+    // A restore from before now must not let that account in again.
+    if unlinked {
+        ledger::note(&state.ledger, now, &[Decision::SsoUnlinked(person)]).await;
+    }
     linked(&state, person).await
 }

@@ -123,6 +123,14 @@ pub fn linked_at(conn: &dyn Db, person: PersonId, issuer: &str) -> Result<Option
     row.map(|r| r.int(0)).transpose()
 }
 
+/// Every link, as who and when they linked it (for the ledger's check after a restore).
+pub fn links(conn: &dyn Db) -> Result<std::collections::HashMap<PersonId, i64>> {
+    conn.query("SELECT person_id, linked_at FROM sso_links", &[])?
+        .iter()
+        .map(|r| Ok((super::people::parse_id(r.text(0)?), r.int(1)?)))
+        .collect()
+}
+
 /// Removes `person`'s link; true if there was one.
 pub fn unlink(conn: &dyn Db, person: PersonId) -> Result<bool> {
     Ok(conn.execute("DELETE FROM sso_links WHERE person_id = ?1", &[person.to_string().into()])? > 0)
