@@ -296,8 +296,10 @@ pub struct FinishLink {
 }
 
 #[utoipa::path(post, path = "/api/me/sso/finish", request_body = FinishLink, tag = "me", security(("bearer" = [])),
-    responses((status = 200, body = Linked), (status = 401, body = crate::error::ErrorBody),
-              (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Linked), (status = 400, body = crate::error::ErrorBody),
+              (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody)))]
 pub async fn finish_link(
     State(state): State<AppState>,
     Staff(caller): Staff,
