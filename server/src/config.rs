@@ -206,6 +206,10 @@ pub struct ServeArgs {
     /// What staff call that account, for the "Sign in with …" button.
     #[arg(long, env = "TANDEM_SSO_NAME", default_value = "your organisation's account")]
     pub sso_name: String,
+    /// Hours a sign-in through the organisation's account lasts before it is asked again: how
+    /// long someone whose account there was disabled can carry on where they are signed in.
+    #[arg(long, env = "TANDEM_SSO_SESSION_HOURS", default_value_t = 12)]
+    pub sso_session_hours: u32,
 }
 
 impl ServeArgs {
@@ -255,6 +259,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// The organisation's own sign-in for staff (`--sso-*`); its Debug leaves the secret out.
     pub sso: Option<crate::auth::oidc::SsoSettings>,
+    /// How long a sign-in through it is renewed before it is asked again.
+    pub sso_session_ms: i64,
 }
 
 impl Settings {
@@ -287,6 +293,7 @@ impl Default for Settings {
             push_services: crate::web_push::KNOWN_PUSH_SERVICES.iter().map(|s| s.to_string()).collect(),
             public_url: None,
             sso: None,
+            sso_session_ms: 12 * 3600 * 1000,
         }
     }
 }
@@ -303,6 +310,7 @@ impl From<&ServeArgs> for Settings {
             metrics_from: args.metrics_from.clone(),
             push_services: args.push_services.clone(),
             public_url: args.public_url.clone(),
+            sso_session_ms: i64::from(args.sso_session_hours.max(1)) * 3600 * 1000,
             ..Settings::default()
         }
     }

@@ -426,3 +426,38 @@ async fn a_service_without_it_says_so_plainly() {
     assert_eq!(back.headers()["location"], "/?sso_error=unavailable");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_sign_in_through_the_organisation_is_asked_again_after_a_working_day_and_a_password_one_is_not() {
+    let provider = provider().await;
+    let server = server_with(&provider).await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    assert_eq!(link(&server, &provider, &sam, "entra-sam").await.0, StatusCode::OK);
+    let (status, _, mut by_sso) = sign_in_as(&server, &provider, "entra-sam").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut by_password = server.signed_in(SAM.0, SAM.1).await;
+    let renew = |c: &mut Client| {
+        let (refresh, anyone) = (c.refresh.clone(), server.device());
+        async move { anyone.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": refresh}))).await }
+    };
+    let (status, body) = renew(&mut by_sso).await;
+    assert_eq!(status, StatusCode::OK, "renewed within the day: {body}");
+    by_sso.take_tokens(&body);
+
+    // Both sign-ins began 13 hours ago (the default lasts 12).
+    let ago = tandem_server::store::now_ms() - 13 * 3600 * 1000;
+    server
+        .store
+        .write(move |tx| tx.execute("UPDATE sessions SET created_at = ?1", &[ago.into()]))
+        .await
+        .unwrap();
+    let (status, body) = renew(&mut by_sso).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(by_sso.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED, "and the session is over");
+    let (status, body) = renew(&mut by_password).await;
+    assert_eq!(status, StatusCode::OK, "a password's sign-in lasts as before: {body}");
+    by_password.take_tokens(&body);
+    // Signing in through the organisation again is the way back.
+    assert_eq!(sign_in_as(&server, &provider, "entra-sam").await.0, StatusCode::OK);
+    server.stop().await;
+}

@@ -455,6 +455,13 @@ pub async fn refresh(State(state): State<AppState>, ApiJson(req): ApiJson<Refres
         .write(move |tx| {
             let now = store::now_ms();
             Ok(match people::spend_refresh_token(tx, &hash, now)? {
+                // Signed in with the organisation's account long enough ago: asked again, so the
+                // organisation's sign-in still decides who is staff (someone who has left can't
+                // carry on). What the device holds unsent waits for that sign-in.
+                RefreshUse::Fresh(sid, person) if store::sso::signed_in_before(tx, &sid, now - st.settings.sso_session_ms)? => {
+                    people::end_session(tx, person, &sid, now)?;
+                    Err(RefreshUse::Invalid)
+                }
                 RefreshUse::Fresh(sid, person) => match people::by_id(tx, person)? {
                     Some(p) => Ok(issue(tx, &st, &p, &sid, now)?),
                     None => Err(RefreshUse::Invalid),

@@ -141,3 +141,14 @@ pub fn mark_session(conn: &dyn Db, session: &str) -> Result<()> {
     conn.execute("UPDATE sessions SET sso = TRUE WHERE id = ?1", &[session.into()])?;
     Ok(())
 }
+
+/// Whether `session` was signed in through the organisation's sign-in before `before` (unix ms):
+/// such a session is renewed only so long, so someone whose account there was disabled (they
+/// left) is out within that time, not whenever the device next signs out.
+pub fn signed_in_before(conn: &dyn Db, session: &str, before: i64) -> Result<bool> {
+    let row = conn.query_opt(
+        "SELECT 1 FROM sessions WHERE id = ?1 AND sso AND created_at < ?2",
+        &[session.into(), before.into()],
+    )?;
+    Ok(row.is_some())
+}
