@@ -107,7 +107,6 @@ test('a key worker links their organisation account, then signs in with it on an
   // On a new device: the sign-in page offers it; it asks for an unlock code before anything.
   const tablet = await env.browser.newContext();
   const other = await tablet.newPage();
-  await other.clock.install();
   await other.goto(env.server.base + '/');
   await other.getByRole('button', { name: START }).click();
   await other.getByRole('button', { name: 'Continue as sam@northshire.example' }).click();
@@ -124,7 +123,23 @@ test('a key worker links their organisation account, then signs in with it on an
   const ash = other.getByRole('button', { name: /Open ash/ });
   await ash.waitFor();
 
+  // Signed out there from the laptop (as when the organisation's day-long sign-in runs out): the
+  // way back in is the organisation's sign-in again, as the same person, and the device keeps
+  // its unlock code.
+  await page.getByRole('button', { name: 'Home' }).click();
+  await page.getByRole('button', { name: 'Account', exact: true }).click();
+  await page.getByRole('button', { name: 'Sign out there' }).click();
+  await other.getByRole('heading', { name: 'Sign in again' }).waitFor();
+  await assertAccessible(other, 'signing in again with the organisation account');
+  await other.getByRole('button', { name: 'Sign in with Northshire Council' }).click();
+  await other.getByRole('button', { name: 'Continue as sam@northshire.example' }).click();
+  await ash.waitFor();
+  assert.equal(await other.getByRole('heading', { name: 'Choose an unlock code for this device' }).count(), 0);
+
   // Left for a quarter of an hour it locks, and opens with that code, not a password.
+  await other.clock.install();
+  await other.reload();
+  await ash.waitFor();
   await other.clock.fastForward('15:30');
   await other.getByRole('heading', { name: 'Locked' }).waitFor();
   await other.getByLabel('Your unlock code for this device').fill('demo-worker-pass');

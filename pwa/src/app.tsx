@@ -106,7 +106,13 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
         ) : session && t.phoneLocked ? (
           <LockScreen kind="phone" check={t.phoneLock} onUnlock={t.unlockPhone} onSignOut={() => void signOut(false)} waitingToClear={false} tries={t.lockTries} onTries={t.keepLockTries} />
         ) : session && t.ended ? (
-          <SignInAgain restored={t.serverRestored} onSignIn={t.signInAgain} onJoin={session.role === 'young_person' ? t.joinAgain : undefined} onRemove={() => void signOut(false)} />
+          <SignInAgain
+            restored={t.serverRestored}
+            onSignIn={t.signInAgain}
+            onJoin={session.role === 'young_person' ? t.joinAgain : undefined}
+            onRemove={() => void signOut(false)}
+            sso={session.viaSso ? { onStart: async () => goToProvider(await (sessions.current as SessionManager).startSso(), 'again'), onFinish: t.signInAgainSso } : undefined}
+          />
         ) : !session || !ctx ? (
           <SignIn
             code={route.name === 'join' ? (route.code ?? '') : undefined}

@@ -4,7 +4,7 @@ import { useSubmit } from '../ui/useSubmit';
 import { thisTablet } from '../sync/tablet';
 import { StepCodeField, useStepCode } from '../ui/StepCode';
 import { request } from '../sync/api';
-import { type Offered, ssoProblemWords, ssoReturn, ssoReturnDone } from '../sync/sso';
+import { type Offered, type SsoPurpose, ssoProblemWords, ssoReturn, ssoReturnDone } from '../sync/sso';
 
 export const NO_SIGNAL = 'You need signal to sign in. Try again when you have some.';
 
@@ -39,7 +39,7 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin, onSsoS
   const keepNothing = shared || tablet !== null;
   const { problem, busy, submit: run } = useSubmit(NO_SIGNAL);
   const step = useStepCode();
-  const sso = useOrgSignIn(onSsoFinish);
+  const sso = useOrgSignIn('sign-in', onSsoFinish);
   // Not on a lent or registered tablet: a visit's sign-in is a young person's.
   const offerSso = sso.name !== null && !forVisit && tablet === null;
   const submit = (e: Event) => {
@@ -108,13 +108,13 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin, onSsoS
 }
 
 /** Signing in with the organisation's account: what staff call it (`name`) when the service has
- *  set it up, and finishing here on coming back from its sign-in page. */
-function useOrgSignIn(finish: (attempt: string, handoff: string) => Promise<void>) {
+ *  set it up, and finishing here (for `purpose`) on coming back from its sign-in page. */
+export function useOrgSignIn(purpose: SsoPurpose, finish: (attempt: string, handoff: string) => Promise<void>) {
   const [name, setName] = useState<string | null>(null);
   const { problem, busy, submit, setProblem } = useSubmit(NO_SIGNAL);
   useEffect(() => {
     const back = ssoReturn();
-    const returned = back?.purpose === 'sign-in' ? back : null;
+    const returned = back?.purpose === purpose ? back : null;
     if (returned) ssoReturnDone();
     // Asked each time: the service can set it up or stop it at any time. No signal: not offered.
     const offered = request<Offered>(null, 'GET', '/api/auth/sso').catch(() => null);

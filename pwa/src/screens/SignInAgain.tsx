@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { useSubmit } from '../ui/useSubmit';
 import { NO_SIGNAL } from './SignIn';
 import { StepCodeField, useStepCode } from '../ui/StepCode';
+import { useOrgSignIn } from './SignIn';
 
 interface Props {
   /** `code`: from an authenticator app, for staff with two-step sign-in, once it is asked for. */
@@ -11,6 +12,8 @@ interface Props {
   onRemove: () => void;
   /** The server went back to a copy of its data from before (restored from a backup). */
   restored?: boolean;
+  /** Staff signed in with the organisation's account: that way again (asked each day). */
+  sso?: { onStart: () => Promise<void>; onFinish: (attempt: string, handoff: string) => Promise<void> };
 }
 
 /**
@@ -19,7 +22,7 @@ interface Props {
  * written and not sent stays, hidden until the same person signs in again, and is then sent. A
  * finder of a lost phone sees nothing.
  */
-export function SignInAgain({ onSignIn, onJoin, onRemove, restored }: Props) {
+export function SignInAgain({ onSignIn, onJoin, onRemove, restored, sso }: Props) {
   const [withCode, setWithCode] = useState(false);
   const [code, setCode] = useState('');
   const [name, setName] = useState('');
@@ -47,6 +50,7 @@ export function SignInAgain({ onSignIn, onJoin, onRemove, restored }: Props) {
           {onJoin ? "If you changed your PIN since then, it won't work: use a new code from your worker." : "If you changed your password since then, it won't work: ask your service's admin for a new one."}
         </p>
       )}
+      {sso && <AgainWithOrg {...sso} />}
       {withCode && <p>Use the new code your worker gave you. You can keep the same name. Choose a new PIN: your old one stops working.</p>}
       <form class="stack" onSubmit={submit}>
         {withCode && (
@@ -76,5 +80,24 @@ export function SignInAgain({ onSignIn, onJoin, onRemove, restored }: Props) {
         <button type="button" class="link-button" onClick={onRemove}>Not you? Remove everything from this {device}</button>
       </p>
     </section>
+  );
+}
+
+/** Signed in with the organisation's account, which is asked again each day (and after a
+ *  sign-out elsewhere): the same way back, first. Their password still works below. */
+function AgainWithOrg({ onStart, onFinish }: NonNullable<Props['sso']>) {
+  const org = useOrgSignIn('again', onFinish);
+  return (
+    <div class="stack">
+      {org.name && <p>Sign-ins with {org.name} are asked for again each day, so that only staff still with your organisation can carry on.</p>}
+      {org.busy && <p role="status">Signing you in…</p>}
+      {org.name && (
+        <button type="button" disabled={org.busy} onClick={() => void org.run(onStart)}>
+          Sign in with {org.name}
+        </button>
+      )}
+      {org.problem && <p class="problem" role="alert">{org.problem}</p>}
+      {org.name && <p>Or with your name and password:</p>}
+    </div>
   );
 }

@@ -623,6 +623,16 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     await carryOn(db, s);
   };
 
+  /** The same, through the organisation's sign-in (a session signed in that way, asked again
+   *  each day): back from its page with the handoff. The device's unlock code stays. */
+  const signInAgainSso = async (attempt: string, handoff: string) => {
+    if (!db || !session || !sessions.current) return;
+    const s = await sessions.current.finishSso(attempt, handoff, session.person);
+    setEnded(false);
+    setServerRestored(false);
+    await carryOn(db, s);
+  };
+
   /** Signed out with words still here and the PIN forgotten: a new code from their worker. */
   const joinAgain = async (code: string, name: string, secret: string) => {
     if (!db || !session || !sessions.current) return;
@@ -775,6 +785,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     ended,
     serverRestored,
     signInAgain,
+    signInAgainSso,
     joinAgain,
   };
 }

@@ -79,10 +79,7 @@ export class SessionManager implements Auth {
     const device = await this.device();
     const tablet = await thisTablet();
     const tokens = await request<Tokens>(null, 'POST', '/api/auth/sign-in', { name, secret, device, ...(tablet ? { tablet_key: tablet.key } : {}), ...(code ? { code } : {}) });
-    if (sameAs && tokens.person !== sameAs) {
-      await request({ access: tokens.access_token, refresh: async () => null }, 'POST', '/api/auth/sign-out').catch(() => undefined);
-      throw new ApiFailure({ kind: 'rejected', status: 403, code: 'someone_else', message: "This phone holds someone else's things. Only they can sign in here, or remove everything from this phone first." });
-    }
+    await this.refuseOthers(tokens, sameAs);
     // An admin removed this tablet's registration: it is an ordinary device again.
     if (tablet && !tokens.tablet) await forgetThisTablet().catch(() => undefined);
     this.keptAccount = tokens.erasure_cancelled === true;
@@ -92,16 +89,27 @@ export class SessionManager implements Auth {
     return this.keep(tokens, sharedDevice || tokens.tablet !== undefined);
   }
 
+  /** Someone other than `sameAs` signed in on a device holding `sameAs`'s words: their new
+   *  session is ended at once, and they are told. */
+  private async refuseOthers(tokens: Tokens, sameAs?: string): Promise<void> {
+    if (sameAs && tokens.person !== sameAs) {
+      await request({ access: tokens.access_token, refresh: async () => null }, 'POST', '/api/auth/sign-out').catch(() => undefined);
+      throw new ApiFailure({ kind: 'rejected', status: 403, code: 'someone_else', message: "This phone holds someone else's things. Only they can sign in here, or remove everything from this phone first." });
+    }
+  }
+
   /** Starts signing in with the organisation's account: where to send the browser, and the
    *  half of the sign-in this tab keeps (`sso.ts`). */
   async startSso(): Promise<Started> {
     return request<Started>(null, 'POST', '/api/auth/sso/start', { device: await this.device() });
   }
 
-  /** Finishes it with the handoff the organisation's sign-in brought back. */
-  async finishSso(attempt: string, handoff: string): Promise<Session> {
+  /** Finishes it with the handoff the organisation's sign-in brought back. `sameAs`: as in
+   *  `signIn`, signing in again on a device holding that person's words. */
+  async finishSso(attempt: string, handoff: string, sameAs?: string): Promise<Session> {
     const device = await this.device();
     const tokens = await request<Tokens>(null, 'POST', '/api/auth/sso/finish', { attempt, handoff, device });
+    await this.refuseOthers(tokens, sameAs);
     this.keptAccount = false;
     this.mustChangePassword = tokens.must_change_password === true;
     this.mustSetUpTwoStep = false;

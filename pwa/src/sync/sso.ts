@@ -5,7 +5,8 @@
 
 const KEPT = 'tandem-sso';
 
-export type SsoPurpose = 'sign-in' | 'link';
+/** Signing in; linking under Your account; signing in again on a device whose session ended. */
+export type SsoPurpose = 'sign-in' | 'link' | 'again';
 export type SsoProblem = 'cancelled' | 'expired' | 'refused' | 'unavailable' | 'elsewhere';
 const PROBLEMS: readonly string[] = ['cancelled', 'expired', 'refused', 'unavailable'];
 
@@ -43,7 +44,7 @@ export function ssoReturn(): SsoReturn | null {
   const problem = query.get('sso_error');
   if (handoff === null && problem === null) return (returned = null);
   const kept = takeKept();
-  const purpose: SsoPurpose = kept?.purpose === 'link' ? 'link' : 'sign-in';
+  const purpose: SsoPurpose = kept?.purpose === 'link' || kept?.purpose === 'again' ? kept.purpose : 'sign-in';
   window.history.replaceState(null, '', `${window.location.pathname}${purpose === 'link' ? '#/account' : '#/'}`);
   const attempt = typeof kept?.attempt === 'string' ? kept.attempt : null;
   if (handoff !== null) returned = attempt ? { purpose, handoff, attempt } : { purpose, problem: 'elsewhere' };
