@@ -148,6 +148,17 @@ test('a key worker links their organisation account, then signs in with it on an
   await other.getByLabel('Your unlock code for this device').fill('482193');
   await other.getByRole('button', { name: 'Unlock' }).click();
   await ash.waitFor();
+
+  // The admin's people list says who signs in this way (and so who the organisation's own
+  // sign-in stops when they leave).
+  const desk = await env.browser.newContext();
+  const admin = await desk.newPage();
+  await signIn(admin, env.server.base, 'admin', 'demo-admin-pass');
+  await admin.getByRole('button', { name: 'People' }).click();
+  const row = (name) => admin.getByRole('row').filter({ has: admin.getByRole('cell', { name, exact: true }) });
+  await row('Sam').getByRole('cell', { name: 'Active, organisation sign-in linked' }).waitFor();
+  await row('Priya').getByRole('cell', { name: 'Active, password only' }).waitFor();
+  await desk.close();
   await laptop.close();
   await tablet.close();
 });

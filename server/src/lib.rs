@@ -96,14 +96,9 @@ pub async fn run(db: DbArgs, command: Command) -> Result<(), BoxError> {
 
 async fn run_serve(db: &DbArgs, args: ServeArgs) -> Result<(), BoxError> {
     let settings = Settings { sso: args.sso()?, ..Settings::from(&args) };
-    let state = open_state(
-        &db.db,
-        args.key_file.as_deref(),
-        db.data_key_file.as_deref(),
-        db.ledger.as_deref(),
-        settings,
-    )
-    .await?;
+    let state =
+        open_state(&db.db, args.key_file.as_deref(), db.data_key_file.as_deref(), db.ledger.as_deref(), settings)
+            .await?;
     let listener = TcpListener::bind(args.listen).await?;
     let address = listener.local_addr()?;
     if args.demo {

@@ -113,11 +113,14 @@ async fn token(
     headers: HeaderMap,
     axum::Form(form): axum::Form<HashMap<String, String>>,
 ) -> axum::response::Response {
-    let basic = headers.get("authorization").and_then(|v| v.to_str().ok()?.strip_prefix("Basic ").map(str::to_owned)).map(|b| {
-        let pair = String::from_utf8(STANDARD.decode(b).unwrap()).unwrap();
-        let (id, secret) = pair.split_once(':').unwrap();
-        (form_decode(id), form_decode(secret))
-    });
+    let basic = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok()?.strip_prefix("Basic ").map(str::to_owned))
+        .map(|b| {
+            let pair = String::from_utf8(STANDARD.decode(b).unwrap()).unwrap();
+            let (id, secret) = pair.split_once(':').unwrap();
+            (form_decode(id), form_decode(secret))
+        });
     let mut p = p.lock().unwrap();
     p.token_requests.push((form.clone(), basic.clone()));
     if basic != Some((CLIENT_ID.into(), CLIENT_SECRET.into())) {
@@ -201,7 +204,8 @@ fn handoff(location: &str) -> String {
 /// the finish's answer.
 async fn sign_in_as(server: &TestServer, provider: &Shared, subject: &str) -> (StatusCode, Value, Client) {
     let mut device = server.device();
-    let (status, started) = device.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": device.device}))).await;
+    let (status, started) =
+        device.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": device.device}))).await;
     assert_eq!(status, StatusCode::OK, "{started}");
     let to = through_provider(server, provider, started["url"].as_str().unwrap(), subject).await;
     let body = json!({"attempt": started["attempt"], "handoff": handoff(&to), "device": device.device});
@@ -217,7 +221,8 @@ async fn link(server: &TestServer, provider: &Shared, who: &Client, subject: &st
     let (status, started) = who.call(Method::POST, "/api/me/sso/start", None).await;
     assert_eq!(status, StatusCode::OK, "{started}");
     let to = through_provider(server, provider, started["url"].as_str().unwrap(), subject).await;
-    who.call(Method::POST, "/api/me/sso/finish", Some(json!({"attempt": started["attempt"], "handoff": handoff(&to)}))).await
+    who.call(Method::POST, "/api/me/sso/finish", Some(json!({"attempt": started["attempt"], "handoff": handoff(&to)})))
+        .await
 }
 
 #[tokio::test]
@@ -265,10 +270,16 @@ async fn a_staff_member_links_their_organisation_account_then_signs_in_with_it()
     assert!(!form.contains_key("client_secret"), "the secret went in Basic only");
     drop(p);
 
-    // The admin's audit log says Sam linked it.
+    // The admin's audit log says Sam linked it, and their people list who has.
     let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
     let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
     assert!(audit.to_string().contains("linked their organisation account"), "{audit}");
+    let linked = |people: &Value, id: String| {
+        people.as_array().unwrap().iter().find(|p| p["id"] == id).unwrap()["sso_linked"].clone()
+    };
+    let (_, people) = admin.call(Method::GET, "/api/admin/people", None).await;
+    assert_eq!(linked(&people, sam.me().to_string()), json!(true));
+    assert_eq!(linked(&people, server.signed_in(PRIYA.0, PRIYA.1).await.me().to_string()), json!(false));
 
     // Unlinked, it no longer lets anyone in.
     let (status, after) = sam.call(Method::DELETE, "/api/me/sso", None).await;
@@ -288,14 +299,18 @@ async fn a_sign_in_finishes_once_and_only_in_the_browser_that_started_it() {
     // and the handoff reaches Sam's browser, which holds no attempt secret for it; the one who
     // started it holds the secret but never sees the handoff. Neither half alone finishes it.
     let attacker = server.device();
-    let (_, started) = attacker.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": attacker.device}))).await;
+    let (_, started) =
+        attacker.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": attacker.device}))).await;
     let to = through_provider(&server, &provider, started["url"].as_str().unwrap(), "entra-sam").await;
     let guess = json!({"attempt": "a guess", "handoff": handoff(&to), "device": attacker.device});
     let (status, answer) = attacker.call(Method::POST, "/api/auth/sso/finish", Some(guess)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
     // The wrong try used the attempt up: the real pair no longer works either.
     let real = json!({"attempt": started["attempt"], "handoff": handoff(&to), "device": attacker.device});
-    assert_eq!(attacker.call(Method::POST, "/api/auth/sso/finish", Some(real.clone())).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        attacker.call(Method::POST, "/api/auth/sso/finish", Some(real.clone())).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 
     // A right pair finishes once.
     let device = server.device();
@@ -317,8 +332,9 @@ async fn a_sign_in_finishes_once_and_only_in_the_browser_that_started_it() {
     let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
     let (_, started) = sam.call(Method::POST, "/api/me/sso/start", None).await;
     let to = through_provider(&server, &provider, started["url"].as_str().unwrap(), "entra-priya").await;
-    let (status, answer) =
-        priya.call(Method::POST, "/api/me/sso/finish", Some(json!({"attempt": started["attempt"], "handoff": handoff(&to)}))).await;
+    let (status, answer) = priya
+        .call(Method::POST, "/api/me/sso/finish", Some(json!({"attempt": started["attempt"], "handoff": handoff(&to)})))
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
     let (_, started) = sam.call(Method::POST, "/api/me/sso/start", None).await;
     let to = through_provider(&server, &provider, started["url"].as_str().unwrap(), "entra-priya").await;
@@ -348,7 +364,8 @@ async fn an_id_token_not_signed_for_this_sign_in_lets_nobody_in() {
     ] {
         provider.lock().unwrap().answer = wrong;
         let device = server.device();
-        let (_, started) = device.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": device.device}))).await;
+        let (_, started) =
+            device.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": device.device}))).await;
         let to = through_provider(&server, &provider, started["url"].as_str().unwrap(), "entra-sam").await;
         assert_eq!(to, "/?sso_error=refused");
     }
@@ -417,7 +434,8 @@ async fn a_service_without_it_says_so_plainly() {
     let device = server.device();
     let (_, offered) = device.call(Method::GET, "/api/auth/sso", None).await;
     assert_eq!(offered, json!({"available": false, "name": null}));
-    let (status, answer) = device.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": device.device}))).await;
+    let (status, answer) =
+        device.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": device.device}))).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
     let sam = server.signed_in(SAM.0, SAM.1).await;
     let (status, answer) = sam.call(Method::GET, "/api/me/sso", None).await;
@@ -446,11 +464,7 @@ async fn a_sign_in_through_the_organisation_is_asked_again_after_a_working_day_a
 
     // Both sign-ins began 13 hours ago (the default lasts 12).
     let ago = tandem_server::store::now_ms() - 13 * 3600 * 1000;
-    server
-        .store
-        .write(move |tx| tx.execute("UPDATE sessions SET created_at = ?1", &[ago.into()]))
-        .await
-        .unwrap();
+    server.store.write(move |tx| tx.execute("UPDATE sessions SET created_at = ?1", &[ago.into()])).await.unwrap();
     let (status, body) = renew(&mut by_sso).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(by_sso.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED, "and the session is over");

@@ -458,7 +458,9 @@ pub async fn refresh(State(state): State<AppState>, ApiJson(req): ApiJson<Refres
                 // Signed in with the organisation's account long enough ago: asked again, so the
                 // organisation's sign-in still decides who is staff (someone who has left can't
                 // carry on). What the device holds unsent waits for that sign-in.
-                RefreshUse::Fresh(sid, person) if store::sso::signed_in_before(tx, &sid, now - st.settings.sso_session_ms)? => {
+                RefreshUse::Fresh(sid, person)
+                    if store::sso::signed_in_before(tx, &sid, now - st.settings.sso_session_ms)? =>
+                {
                     people::end_session(tx, person, &sid, now)?;
                     Err(RefreshUse::Invalid)
                 }

@@ -220,8 +220,12 @@ impl Oidc {
             (p.token_endpoint.clone(), p.basic_auth)
         };
         let s = &self.settings;
-        let mut form =
-            vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri), ("code_verifier", verifier)];
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+            ("code_verifier", verifier),
+        ];
         let mut request = self.http.post(&token_endpoint);
         if basic_auth {
             // RFC 6749, 2.3.1: each part form-encoded before Basic.
@@ -242,7 +246,10 @@ impl Oidc {
         let body = answer.bytes().await.map_err(|e| SsoError::Unreachable(e.to_string()))?;
         if !status.is_success() {
             // A code used twice, or one that ran out: the person starts again.
-            return Err(SsoError::Refused(format!("token endpoint answered {status}: {}", String::from_utf8_lossy(&body))));
+            return Err(SsoError::Refused(format!(
+                "token endpoint answered {status}: {}",
+                String::from_utf8_lossy(&body)
+            )));
         }
         #[derive(Deserialize)]
         struct TokenAnswer {
@@ -361,13 +368,17 @@ mod tests {
 
     #[test]
     fn the_secret_never_shows_in_debug() {
-        let shown = format!("{:?}", SsoSettings { client_secret: "hunter2-secret".into(), ..settings("https://a.example") });
+        let shown =
+            format!("{:?}", SsoSettings { client_secret: "hunter2-secret".into(), ..settings("https://a.example") });
         assert!(!shown.contains("hunter2") && shown.contains("a.example"), "{shown}");
     }
 
     #[test]
     fn pkce_challenge_is_rfc_7636s_example() {
-        assert_eq!(challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
     }
 
     #[test]

@@ -88,11 +88,14 @@ fn redirect_uri(state: &AppState, headers: &HeaderMap) -> Result<String> {
         return Ok(format!("{}{PATH}", public.trim_end_matches('/')));
     }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-    let bare = host.rsplit_once(':').map_or(host, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { host });
+    let bare =
+        host.rsplit_once(':').map_or(host, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { host });
     if ["127.0.0.1", "localhost", "[::1]"].contains(&bare) {
         return Ok(format!("http://{host}{PATH}"));
     }
-    Err(ApiError::Unavailable("this server needs its public address (--public-url) to sign in with an organisation account"))
+    Err(ApiError::Unavailable(
+        "this server needs its public address (--public-url) to sign in with an organisation account",
+    ))
 }
 
 async fn begin(state: &AppState, headers: &HeaderMap, link_person: Option<tandem_shared::PersonId>) -> Result<Started> {
@@ -135,7 +138,11 @@ pub async fn start_sign_in(
 #[utoipa::path(post, path = "/api/me/sso/start", tag = "me", security(("bearer" = [])),
     responses((status = 200, body = Started), (status = 403, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody), (status = 503, body = crate::error::ErrorBody)))]
-pub async fn start_link(State(state): State<AppState>, Staff(caller): Staff, headers: HeaderMap) -> Result<Json<Started>> {
+pub async fn start_link(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    headers: HeaderMap,
+) -> Result<Json<Started>> {
     Ok(Json(begin(&state, &headers, Some(caller.person)).await?))
 }
 
@@ -176,14 +183,15 @@ pub async fn callback(State(state): State<AppState>, Query(answer): Query<Provid
         (_, Some("access_denied")) => return back_to_app("sso_error=cancelled"),
         _ => return back_to_app("sso_error=refused"),
     };
-    let subject = match oidc.subject(&code, &pending.verifier, &pending.redirect_uri, &pending.nonce, pending.started_at).await {
-        Ok(subject) => subject,
-        Err(e) => {
-            let word = if matches!(e, oidc::SsoError::Unreachable(_)) { "unavailable" } else { "refused" };
-            tracing::warn!(error = %e, "organisation sign-in failed");
-            return back_to_app(&format!("sso_error={word}"));
-        }
-    };
+    let subject =
+        match oidc.subject(&code, &pending.verifier, &pending.redirect_uri, &pending.nonce, pending.started_at).await {
+            Ok(subject) => subject,
+            Err(e) => {
+                let word = if matches!(e, oidc::SsoError::Unreachable(_)) { "unavailable" } else { "refused" };
+                tracing::warn!(error = %e, "organisation sign-in failed");
+                return back_to_app(&format!("sso_error={word}"));
+            }
+        };
     let (handoff, handoff_hash) = tokens::new_secret();
     let kept = state.store.write(move |tx| sso::answered(tx, &state_hash, &subject, &handoff_hash)).await;
     match kept {
@@ -222,7 +230,10 @@ async fn take(
     match taken {
         Some(found) => Ok(found),
         None => {
-            state.store.write(move |tx| people::address_failed(tx, &address, ADDRESS_WINDOW_MS, store::now_ms())).await?;
+            state
+                .store
+                .write(move |tx| people::address_failed(tx, &address, ADDRESS_WINDOW_MS, store::now_ms()))
+                .await?;
             tokio::time::sleep(std::time::Duration::from_millis(state.settings.failure_delay_ms)).await;
             Err(NOT_FINISHED)
         }
@@ -310,7 +321,9 @@ pub async fn finish_link(
     let (subject, linking) = take(&state, address, &req.attempt, &req.handoff).await?;
     // Started by this staff member, signed in: only they can link an account to themselves.
     if linking != Some(caller.person) {
-        return Err(ApiError::Forbidden("that was started by someone else, or to sign in; start again from Your account"));
+        return Err(ApiError::Forbidden(
+            "that was started by someone else, or to sign in; start again from Your account",
+        ));
     }
     let person = caller.person;
     state
@@ -319,7 +332,14 @@ pub async fn finish_link(
             if !sso::link(tx, person, &issuer, &subject, store::now_ms())? {
                 return Err(ApiError::Conflict("that account is linked to another staff member in Tandem already"));
             }
-            store::audit::append(tx, store::now_ms(), Some(person), "linked their organisation account", Some(person), "")
+            store::audit::append(
+                tx,
+                store::now_ms(),
+                Some(person),
+                "linked their organisation account",
+                Some(person),
+                "",
+            )
         })
         .await?;
     linked(&state, person).await

@@ -55,12 +55,7 @@ pub fn pending(conn: &dyn Db, state_hash: &str, now: i64) -> Result<Option<Pendi
         &[state_hash.into(), (now - ATTEMPT_MS).into()],
     )?;
     row.map(|r| {
-        Ok(Pending {
-            nonce: r.string(0)?,
-            verifier: r.string(1)?,
-            redirect_uri: r.string(2)?,
-            started_at: r.int(3)?,
-        })
+        Ok(Pending { nonce: r.string(0)?, verifier: r.string(1)?, redirect_uri: r.string(2)?, started_at: r.int(3)? })
     })
     .transpose()
 }
@@ -78,7 +73,12 @@ pub fn answered(conn: &dyn Db, state_hash: &str, subject: &str, handoff_hash: &s
 /// An answered attempt, taken (so it finishes once): (the provider's subject, who was linking).
 /// Either half given with the wrong other half ends the attempt too: someone is trying to
 /// finish a sign-in that isn't theirs.
-pub fn take(conn: &dyn Db, attempt_hash: &str, handoff_hash: &str, now: i64) -> Result<Option<(String, Option<PersonId>)>> {
+pub fn take(
+    conn: &dyn Db,
+    attempt_hash: &str,
+    handoff_hash: &str,
+    now: i64,
+) -> Result<Option<(String, Option<PersonId>)>> {
     let row = conn.query_opt(
         "SELECT subject, link_person FROM sso_attempts
          WHERE attempt_hash = ?1 AND handoff_hash = ?2 AND subject IS NOT NULL AND started_at >= ?3",

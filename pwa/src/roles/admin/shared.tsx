@@ -13,6 +13,8 @@ export interface Person {
   deactivated: boolean;
   /** Staff: signing in asks for a code from their authenticator app too. */
   two_step: boolean;
+  /** Staff: they linked their organisation account, and can sign in with it. */
+  sso_linked: boolean;
   /** Key workers: devices told of alerts with Tandem closed. */
   alert_devices: number;
   case_closed_at: number | null;
@@ -62,7 +64,10 @@ export function status(p: Person): string {
     const erased = p.erased_at ? `; everything of theirs is erased ${new Date(p.erased_at).toLocaleDateString(undefined, { dateStyle: 'medium' })} unless it is reopened` : '';
     return `Case closed ${when(p.case_closed_at)}${erased}`;
   }
-  if (p.role !== 'young_person') return p.two_step ? 'Active, two-step sign-in on' : 'Active, password only';
+  if (p.role !== 'young_person') {
+    const ways = [p.sso_linked ? 'organisation sign-in linked' : null, p.two_step ? 'two-step sign-in on' : null].filter(Boolean);
+    return ways.length > 0 ? `Active, ${ways.join(', ')}` : 'Active, password only';
+  }
   return 'Active';
 }
 /** Calls the API and keeps a plain-words problem for the screen. */

@@ -31,6 +31,8 @@ pub struct PersonSummary {
     pub deactivated: bool,
     /// Staff: signing in asks for a code from their authenticator app too.
     pub two_step: bool,
+    /// Staff: they linked their organisation's own account, and can sign in with it.
+    pub sso_linked: bool,
     /// Key workers: their signed-in devices that show a notification, with Tandem closed, when
     /// a young person asks for help (what the Safety alerts screen says of the duty worker).
     pub alert_devices: u32,
@@ -50,6 +52,7 @@ pub async fn list_people(State(state): State<AppState>, _admin: Admin) -> Result
             // One read of every young person's plan, not one a person (a service may have thousands).
             let plans = store::erasure::plans(db)?;
             let told = store::push::devices_by_person(db)?;
+            let linked = store::sso::links(db)?;
             Ok(people::list(db)?
                 .into_iter()
                 .map(|p| {
@@ -61,6 +64,7 @@ pub async fn list_people(State(state): State<AppState>, _admin: Admin) -> Result
                         needs_new_secret: p.needs_new_secret(),
                         deactivated: p.deactivated(),
                         two_step: p.two_step,
+                        sso_linked: linked.contains_key(&p.id),
                         alert_devices: told.get(&p.id).copied().unwrap_or(0),
                         case_closed_at,
                         erased_at: case_closed_at.map(|closed| closed + retention_ms),
