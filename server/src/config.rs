@@ -43,7 +43,7 @@ pub struct DbArgs {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the server (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create a staff account (key worker, drop-in staff or admin).
     CreateStaff {
         #[arg(long, value_parser = parse_role)]
@@ -141,7 +141,7 @@ impl Cli {
         let cli = Cli::parse();
         match cli.command {
             Some(command) => (cli.db, command),
-            None => (cli.db, Command::Serve(ServeArgs::parse_from(["serve"]))),
+            None => (cli.db, Command::Serve(Box::new(ServeArgs::parse_from(["serve"])))),
         }
     }
 }

@@ -89,7 +89,7 @@ pub async fn open_state(
 
 pub async fn run(db: DbArgs, command: Command) -> Result<(), BoxError> {
     match command {
-        Command::Serve(args) => run_serve(&db, args).await,
+        Command::Serve(args) => run_serve(&db, *args).await,
         other => run_admin(&db, other).await,
     }
 }

@@ -48,10 +48,12 @@ struct Provider {
     codes: HashMap<String, (String, String, String, String)>,
     /// Every authorization request's query, and every token request's form and Basic credentials.
     authorize_queries: Vec<HashMap<String, String>>,
-    token_requests: Vec<(HashMap<String, String>, Option<(String, String)>)>,
+    token_requests: Vec<TokenRequest>,
 }
 
 type Shared = Arc<Mutex<Provider>>;
+/// A token request's form, and the client id and secret it gave in Basic.
+type TokenRequest = (HashMap<String, String>, Option<(String, String)>);
 
 fn key() -> EncodingKey {
     EncodingKey::from_rsa_pem(include_bytes!("../fixtures/sso-provider-key.pem")).unwrap()
@@ -259,16 +261,17 @@ async fn a_staff_member_links_their_organisation_account_then_signs_in_with_it()
     // What the provider was asked: the code flow with PKCE (S256), only `openid`, and to ask the
     // person again even if it remembers them (a shared tablet); the code then exchanged with the
     // client's credentials in Basic (form-encoded first) and the verifier.
-    let p = provider.lock().unwrap();
-    let q = p.authorize_queries.last().unwrap();
-    assert_eq!((q["response_type"].as_str(), q["scope"].as_str()), ("code", "openid"));
-    assert_eq!((q["code_challenge_method"].as_str(), q["prompt"].as_str()), ("S256", "login"));
-    assert_eq!(q["client_id"], CLIENT_ID);
-    assert_eq!(q["redirect_uri"], format!("{}/api/auth/sso/callback", server.base));
-    let (form, basic) = p.token_requests.last().unwrap();
-    assert_eq!(basic.as_ref().map(|b| b.0.as_str()), Some(CLIENT_ID));
-    assert!(!form.contains_key("client_secret"), "the secret went in Basic only");
-    drop(p);
+    {
+        let p = provider.lock().unwrap();
+        let q = p.authorize_queries.last().unwrap();
+        assert_eq!((q["response_type"].as_str(), q["scope"].as_str()), ("code", "openid"));
+        assert_eq!((q["code_challenge_method"].as_str(), q["prompt"].as_str()), ("S256", "login"));
+        assert_eq!(q["client_id"], CLIENT_ID);
+        assert_eq!(q["redirect_uri"], format!("{}/api/auth/sso/callback", server.base));
+        let (form, basic) = p.token_requests.last().unwrap();
+        assert_eq!(basic.as_ref().map(|b| b.0.as_str()), Some(CLIENT_ID));
+        assert!(!form.contains_key("client_secret"), "the secret went in Basic only");
+    }
 
     // The admin's audit log says Sam linked it, and their people list who has.
     let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
