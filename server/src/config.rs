@@ -330,6 +330,31 @@ mod tests {
     }
 
     #[test]
+    fn the_organisation_sign_in_needs_all_three_and_a_sound_issuer() {
+        let parse = |more: &[&str]| ServeArgs::try_parse_from([&["serve"], more].concat());
+        let full = [
+            "--sso-issuer",
+            "https://login.example.org/t/v2.0",
+            "--sso-client-id",
+            "tandem",
+            "--sso-client-secret",
+            "s",
+        ];
+        let sso = parse(&full).unwrap().sso().unwrap().expect("configured");
+        assert_eq!(
+            (sso.issuer.as_str(), sso.name.as_str()),
+            ("https://login.example.org/t/v2.0", "your organisation's account")
+        );
+        assert!(parse(&[]).unwrap().sso().unwrap().is_none(), "off unless asked");
+        assert!(parse(&full[..2]).is_err(), "an issuer without the client's id and secret is refused");
+        let plain_http =
+            ["--sso-issuer", "http://login.example.org", "--sso-client-id", "t", "--sso-client-secret", "s"];
+        assert!(parse(&plain_http).unwrap().sso().unwrap_err().contains("https"));
+        let hours = parse(&["--sso-session-hours", "8"]).unwrap();
+        assert_eq!(Settings::from(&hours).sso_session_ms, 8 * 3600 * 1000);
+    }
+
+    #[test]
     fn trusted_proxies_are_addresses_or_blocks_and_anything_else_is_refused() {
         let args =
             ServeArgs::try_parse_from(["serve", "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "192.0.2.10"])
