@@ -347,6 +347,24 @@ async fn a_sign_in_finishes_once_and_only_in_the_browser_that_started_it() {
     // One organisation account links to one staff member.
     let (status, answer) = link(&server, &provider, &priya, "entra-sam").await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+
+    // Starts from anywhere can't make the database keep more than so many sign-ins under way.
+    let now = tandem_server::store::now_ms();
+    server
+        .store
+        .write(move |tx| {
+            tx.execute(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
+                 INSERT INTO sso_attempts (state_hash, attempt_hash, nonce, verifier, redirect_uri, started_at)
+                 SELECT 's' || i, 'a' || i, 'n', 'v', 'r', ?1 FROM n",
+                &[now.into()],
+            )
+        })
+        .await
+        .unwrap();
+    let (status, answer) = device.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": device.device}))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
+    assert_eq!(answer["error"], "too_many_attempts");
     server.stop().await;
 }
 

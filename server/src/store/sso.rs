@@ -19,9 +19,16 @@ pub struct NewAttempt<'a> {
     pub link_person: Option<PersonId>,
 }
 
+/// Most sign-ins under way at once: far more than a service's staff start in ten minutes, and a
+/// bound on what a stream of starts from anywhere can make the database keep.
+pub const MOST_UNDER_WAY: i64 = 10_000;
+
 /// Keeps a new attempt, dropping those too old to finish.
 pub fn start(conn: &dyn Db, a: &NewAttempt<'_>, now: i64) -> Result<()> {
     conn.execute("DELETE FROM sso_attempts WHERE started_at < ?1", &[(now - ATTEMPT_MS).into()])?;
+    if conn.query_one("SELECT count(*) FROM sso_attempts", &[])?.int(0)? >= MOST_UNDER_WAY {
+        return Err(crate::error::ApiError::TooManyAttempts { retry_after_secs: 60 });
+    }
     conn.execute(
         "INSERT INTO sso_attempts (state_hash, attempt_hash, nonce, verifier, redirect_uri, link_person, started_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
