@@ -116,6 +116,11 @@ async fn every_endpoint_answers_every_role_as_designed() {
         (Method::POST, "/api/admin/tablets/no-such-tablet/remove".into(), None, vec![]),
         (Method::GET, "/api/admin/staff-two-step".into(), None, vec![Admin]),
         (Method::PUT, "/api/admin/staff-two-step".into(), Some(json!({"required": false})), vec![Admin]),
+        (Method::GET, "/api/admin/staff-sso".into(), None, vec![Admin]),
+        (Method::PUT, "/api/admin/staff-sso".into(), Some(json!({"only": false})), vec![Admin]),
+        // Staff's own link to the organisation's account (signing in with it is in sso.rs).
+        (Method::GET, "/api/me/sso".into(), None, vec![Sam, Priya, DropIn, Admin]),
+        (Method::DELETE, "/api/me/sso".into(), None, vec![Sam, Priya, DropIn, Admin]),
         (Method::POST, "/api/me/password".into(), Some(json!({"current": 1})), vec![]),
         // Two-step sign-in is for staff; a code that can't be right and a wrong password are
         // refused inside (turning it on for real is in two_step.rs).

@@ -362,7 +362,8 @@ async fn a_sign_in_finishes_once_and_only_in_the_browser_that_started_it() {
         })
         .await
         .unwrap();
-    let (status, answer) = device.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": device.device}))).await;
+    let (status, answer) =
+        device.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": device.device}))).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
     assert_eq!(answer["error"], "too_many_attempts");
     server.stop().await;
@@ -463,6 +464,11 @@ async fn a_service_without_it_says_so_plainly() {
     assert_eq!((status, answer["available"].as_bool()), (StatusCode::OK, Some(false)));
     let back = browser().get(format!("{}/api/auth/sso/callback?state=x&code=y", server.base)).send().await.unwrap();
     assert_eq!(back.headers()["location"], "/?sso_error=unavailable");
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (status, answer) = admin.call(Method::PUT, "/api/admin/staff-sso", Some(json!({"only": true}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "nothing to sign in with instead: {answer}");
+    let (_, policy) = admin.call(Method::GET, "/api/admin/staff-sso", None).await;
+    assert_eq!(policy, json!({"available": false, "name": null, "only": false, "linked": 0}));
     server.stop().await;
 }
 
@@ -494,5 +500,63 @@ async fn a_sign_in_through_the_organisation_is_asked_again_after_a_working_day_a
     by_password.take_tokens(&body);
     // Signing in through the organisation again is the way back.
     assert_eq!(sign_in_as(&server, &provider, "entra-sam").await.0, StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_service_can_ask_linked_staff_to_sign_in_only_with_the_organisations_account() {
+    let provider = provider().await;
+    let server = server_with(&provider).await;
+    let mut sam = server.signed_in(SAM.0, SAM.1).await;
+    assert_eq!(link(&server, &provider, &sam, "entra-sam").await.0, StatusCode::OK);
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (_, policy) = admin.call(Method::GET, "/api/admin/staff-sso", None).await;
+    assert_eq!(policy, json!({"available": true, "name": "Northshire Council", "only": false, "linked": 1}));
+    let (status, policy) = admin.call(Method::PUT, "/api/admin/staff-sso", Some(json!({"only": true}))).await;
+    assert_eq!((status, &policy["only"]), (StatusCode::OK, &json!(true)), "{policy}");
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    assert!(audit.to_string().contains("asked staff to sign in only with the organisation's account"), "{audit}");
+
+    // Sam's password no longer signs them in (said only to someone who knows it)...
+    let sign_in = |name: &'static str, secret: &'static str| {
+        let device = server.device();
+        async move {
+            device
+                .call(
+                    Method::POST,
+                    "/api/auth/sign-in",
+                    Some(json!({"name": name, "secret": secret, "device": device.device})),
+                )
+                .await
+        }
+    };
+    let (status, answer) = sign_in(SAM.0, SAM.1).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    assert!(answer["message"].as_str().unwrap().contains("Staff: sign in with"), "{answer}");
+    let (status, answer) = sign_in(SAM.0, "not-sams-password").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+    assert_eq!(answer["message"], "that name and PIN don't match");
+    // ...the device Sam signed in on with it is asked to sign in again at its next renewal...
+    let (status, _) = server
+        .device()
+        .call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": sam.refresh.clone()})))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(sam.call(Method::GET, "/api/me", None).await.0, StatusCode::UNAUTHORIZED);
+    // ...and the organisation's sign-in is the way in; staff who haven't linked it still use
+    // their password (to link it, among other things).
+    let (status, tokens, by_sso) = sign_in_as(&server, &provider, "entra-sam").await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let (status, renewed) = server
+        .device()
+        .call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": by_sso.refresh.clone()})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{renewed}");
+    assert_eq!(sign_in(PRIYA.0, PRIYA.1).await.0, StatusCode::OK);
+
+    // Let passwords in again: Sam's works as before.
+    let (_, policy) = admin.call(Method::PUT, "/api/admin/staff-sso", Some(json!({"only": false}))).await;
+    assert_eq!(policy["only"], false);
+    sam.sign_in(SAM.0, SAM.1).await;
     server.stop().await;
 }

@@ -381,6 +381,14 @@ pub async fn sign_in(
         count_wrong_secret(&state, address, name_hash, failures, now).await?;
         return Err(ApiError::Unauthorized("that name and PIN don't match"));
     };
+    // The service asks staff who linked their organisation account to sign in with it: told only
+    // once the password is right, as two-step is.
+    if let Some(issuer) = state.sso.as_ref().map(|o| o.settings.issuer.clone()) {
+        let id = person.id;
+        if state.store.read(move |db| store::sso::password_closed_to(db, id, &issuer)).await? {
+            return Err(ApiError::Forbidden(sso::USE_ORGANISATION));
+        }
+    }
     // Two-step sign-in: asked for only once the password is right, so only someone who knows it
     // learns that a code is needed.
     let code = match (person.two_step, req.code) {
@@ -455,12 +463,9 @@ pub async fn refresh(State(state): State<AppState>, ApiJson(req): ApiJson<Refres
         .write(move |tx| {
             let now = store::now_ms();
             Ok(match people::spend_refresh_token(tx, &hash, now)? {
-                // Signed in with the organisation's account long enough ago: asked again, so the
-                // organisation's sign-in still decides who is staff (someone who has left can't
-                // carry on). What the device holds unsent waits for that sign-in.
-                RefreshUse::Fresh(sid, person)
-                    if store::sso::signed_in_before(tx, &sid, now - st.settings.sso_session_ms)? =>
-                {
+                // Asked to sign in again rather than renewed: what the device holds unsent waits
+                // for that sign-in.
+                RefreshUse::Fresh(sid, person) if sign_in_asked_again(tx, &st, &sid, person, now)? => {
                     people::end_session(tx, person, &sid, now)?;
                     Err(RefreshUse::Invalid)
                 }
@@ -485,6 +490,26 @@ pub async fn refresh(State(state): State<AppState>, ApiJson(req): ApiJson<Refres
             ))
         }
         Err(_) => Err(ApiError::Unauthorized("please sign in again")),
+    }
+}
+
+/// Whether a session is asked to sign in again rather than renewed: one through the
+/// organisation's account once it is a working day old (so the organisation's sign-in keeps
+/// deciding who is staff: someone who has left can't carry on), and one by a password the
+/// service no longer takes from them (it asks them to use the organisation's account).
+fn sign_in_asked_again(
+    tx: &dyn crate::store::sql::Db,
+    state: &AppState,
+    session: &str,
+    person: PersonId,
+    now: i64,
+) -> Result<bool> {
+    if store::sso::signed_in_before(tx, session, now - state.settings.sso_session_ms)? {
+        return Ok(true);
+    }
+    match &state.sso {
+        Some(oidc) => store::sso::password_session_closed(tx, session, person, &oidc.settings.issuer),
+        None => Ok(false),
     }
 }
 

@@ -45,6 +45,9 @@ const NOT_LINKED: ApiError = ApiError::Unauthorized(
     "that account isn't linked to anyone in Tandem; sign in with your name and password, then link it under Your account",
 );
 
+/// A password sign-in of someone the service asks to sign in with their organisation account.
+pub const USE_ORGANISATION: &str = "your service asks you to sign in with your organisation's account, not your password: use the \"Staff: sign in with\" button";
+
 fn provider(state: &AppState) -> Result<&Arc<oidc::Oidc>> {
     state.sso.as_ref().ok_or(NOT_SET_UP)
 }

@@ -159,3 +159,27 @@ pub fn signed_in_before(conn: &dyn Db, session: &str, before: i64) -> Result<boo
     )?;
     Ok(row.is_some())
 }
+
+/// Whether staff who have linked their organisation account may sign in only with it.
+pub fn only(conn: &dyn Db) -> Result<bool> {
+    conn.query_one("SELECT staff_sso_only FROM service_settings WHERE id = 1", &[])?.bool(0)
+}
+
+pub fn set_only(conn: &dyn Db, only: bool) -> Result<()> {
+    conn.execute("UPDATE service_settings SET staff_sso_only = ?1 WHERE id = 1", &[only.into()])?;
+    Ok(())
+}
+
+/// Whether `person`'s password no longer signs them in: the service asks staff who have linked
+/// their organisation account (at `issuer`) to use it, and they have.
+pub fn password_closed_to(conn: &dyn Db, person: PersonId, issuer: &str) -> Result<bool> {
+    Ok(only(conn)? && linked_at(conn, person, issuer)?.is_some())
+}
+
+/// Whether `session` was signed in with a password by someone whose password no longer signs
+/// them in (`password_closed_to`): it is renewed no more, so the service's choice reaches the
+/// devices already signed in too.
+pub fn password_session_closed(conn: &dyn Db, session: &str, person: PersonId, issuer: &str) -> Result<bool> {
+    let by_password = conn.query_opt("SELECT 1 FROM sessions WHERE id = ?1 AND NOT sso", &[session.into()])?.is_some();
+    Ok(by_password && password_closed_to(conn, person, issuer)?)
+}

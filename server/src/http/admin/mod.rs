@@ -9,6 +9,7 @@ mod invites;
 mod people;
 mod sessions;
 mod settings;
+mod sso;
 mod tablets;
 mod two_step;
 
@@ -19,6 +20,7 @@ pub use invites::*;
 pub use people::*;
 pub use sessions::*;
 pub use settings::*;
+pub use sso::*;
 pub use tablets::*;
 pub use two_step::*;
 
@@ -50,4 +52,5 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/tablets", get(tablets).post(register_tablet))
         .route("/api/admin/tablets/{id}/remove", post(remove_tablet))
         .route("/api/admin/staff-two-step", get(staff_two_step).put(update_staff_two_step))
+        .route("/api/admin/staff-sso", get(staff_sso).put(update_staff_sso))
 }

@@ -26,3 +26,7 @@ CREATE INDEX sso_attempts_started ON sso_attempts (started_at);
 -- A session signed in through the organisation's sign-in: the provider asks for its own second
 -- step, so Tandem's two-step requirement is not asked of it again.
 ALTER TABLE sessions ADD COLUMN sso BOOLEAN NOT NULL DEFAULT FALSE;
+-- A service may ask staff who have linked their organisation account to sign in only with it:
+-- their Tandem password then no longer signs them in, so disabling their account there (they
+-- left) is enough.
+ALTER TABLE service_settings ADD COLUMN staff_sso_only BOOLEAN NOT NULL DEFAULT FALSE;

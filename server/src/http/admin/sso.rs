@@ -1,0 +1,85 @@
+//! Whether staff who have linked their organisation account may sign in only with it
+//! (`auth::sso`): then their Tandem password no longer signs them in, and disabling their
+//! account at the organisation (they left) is enough to stop new sign-ins.
+
+use crate::auth::extract::Admin;
+use crate::error::{ApiError, Result};
+use crate::http::json::ApiJson;
+use crate::state::AppState;
+use crate::store::{self, audit, sso};
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct StaffSso {
+    /// The service has set up signing in with the organisation's account (`--sso-issuer`).
+    pub available: bool,
+    /// What staff call it.
+    pub name: Option<String>,
+    /// Staff who have linked theirs sign in only with it (their password is refused).
+    pub only: bool,
+    /// How many staff members (not deactivated) have linked theirs.
+    pub linked: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffSsoChange {
+    pub only: bool,
+}
+
+async fn answer(state: &AppState) -> Result<Json<StaffSso>> {
+    let (only, linked) = state
+        .store
+        .read(|db| {
+            let linked = db
+                .query_one(
+                    "SELECT count(*) FROM sso_links l JOIN people p ON p.id = l.person_id WHERE p.deactivated_at IS NULL",
+                    &[],
+                )?
+                .int(0)?;
+            Ok((sso::only(db)?, linked))
+        })
+        .await?;
+    let name = state.sso.as_ref().map(|o| o.settings.name.clone());
+    Ok(Json(StaffSso { available: name.is_some(), name, only, linked }))
+}
+
+#[utoipa::path(get, path = "/api/admin/staff-sso", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = StaffSso)))]
+pub async fn staff_sso(State(state): State<AppState>, _admin: Admin) -> Result<Json<StaffSso>> {
+    answer(&state).await
+}
+
+#[utoipa::path(put, path = "/api/admin/staff-sso", request_body = StaffSsoChange, tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = StaffSso), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn update_staff_sso(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiJson(req): ApiJson<StaffSsoChange>,
+) -> Result<Json<StaffSso>> {
+    if req.only && state.sso.is_none() {
+        return Err(ApiError::BadRequest(
+            "this service hasn't set up signing in with an organisation account (--sso-issuer)".into(),
+        ));
+    }
+    let (only, now) = (req.only, store::now_ms());
+    state
+        .store
+        .write(move |tx| {
+            if sso::only(tx)? == only {
+                return Ok(());
+            }
+            sso::set_only(tx, only)?;
+            let (action, detail) = if only {
+                ("asked staff to sign in only with the organisation's account", "those who have linked it")
+            } else {
+                ("let staff sign in with their password again", "as well as with the organisation's account")
+            };
+            audit::append(tx, now, Some(admin.person), action, None, detail)
+        })
+        .await?;
+    answer(&state).await
+}
