@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createHash, createSign, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import { after, test } from 'node:test';
-import { assertAccessible, serverAndBrowser, signIn } from './harness.mjs';
+import { assertAccessible, serverAndBrowser, signIn, typeSignIn } from './harness.mjs';
 
 const CLIENT = { id: 'tandem-browser-test', secret: 'provider-secret' };
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -88,7 +88,7 @@ after(() => {
 const env = serverAndBrowser();
 const START = 'Staff: sign in with Northshire Council';
 
-test('a key worker links their organisation account, then signs in with it on another device, which locks with a code they choose there', async () => {
+test('a key worker links their organisation account and signs in with it elsewhere (that device locks with a code chosen there), and a service can ask for it alone', async () => {
   // Sam links it from their account, signed in with their password.
   const laptop = await env.browser.newContext();
   const page = await laptop.newPage();
@@ -158,6 +158,33 @@ test('a key worker links their organisation account, then signs in with it on an
   const row = (name) => admin.getByRole('row').filter({ has: admin.getByRole('cell', { name, exact: true }) });
   await row('Sam').getByRole('cell', { name: 'Active, organisation sign-in linked' }).waitFor();
   await row('Priya').getByRole('cell', { name: 'Active, password only' }).waitFor();
+
+  // The admin asks staff who linked it to sign in only with it: Sam's password is refused, with
+  // what to do instead.
+  const policy = admin.getByRole('region', { name: 'Signing in with Northshire Council' });
+  await policy.getByText('Staff who have linked it can also sign in with their Tandem password.').waitFor();
+  await policy.getByRole('button', { name: 'Ask them to sign in only with Northshire Council' }).click();
+  await policy.getByText('Staff who have linked it sign in only with Northshire Council: their Tandem password no longer lets them in.').waitFor();
+  await assertAccessible(admin, "the People screen's organisation sign-in");
+  const third = await env.browser.newContext();
+  const byPassword = await third.newPage();
+  await typeSignIn(byPassword, env.server.base, 'sam', 'demo-worker-pass');
+  await byPassword.getByRole('alert').filter({ hasText: 'Your service asks you to sign in with your organisation\'s account, not your password: use the "Staff: sign in with" button.' }).waitFor();
+  await third.close();
+  // Sam's laptop, signed in with the password before, is asked to sign in again when it next
+  // renews its sign-in (here, opened again): through the organisation, and as it held a check of
+  // the password, with an unlock code chosen now.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Sign in again' }).waitFor();
+  await page.getByRole('button', { name: 'Sign in with Northshire Council' }).click();
+  await page.getByRole('button', { name: 'Continue as sam@northshire.example' }).click();
+  await page.getByRole('heading', { name: 'Choose an unlock code for this device' }).waitFor();
+  await page.getByLabel('Unlock code (at least 6 numbers or letters)').fill('laptop-code');
+  await page.getByLabel('Type it again').fill('laptop-code');
+  await page.getByRole('button', { name: 'Use this code' }).click();
+  await page.getByRole('button', { name: /Open ash/ }).waitFor();
+  await policy.getByRole('button', { name: 'Let them use their password too' }).click();
+  await policy.getByText('Staff who have linked it can also sign in with their Tandem password.').waitFor();
   await desk.close();
   await laptop.close();
   await tablet.close();

@@ -111,7 +111,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
             onSignIn={t.signInAgain}
             onJoin={session.role === 'young_person' ? t.joinAgain : undefined}
             onRemove={() => void signOut(false)}
-            sso={session.viaSso ? { onStart: async () => goToProvider(await (sessions.current as SessionManager).startSso(), 'again'), onFinish: t.signInAgainSso } : undefined}
+            sso={session.role !== 'young_person' ? { onStart: async () => goToProvider(await (sessions.current as SessionManager).startSso(), 'again'), onFinish: t.signInAgainSso } : undefined}
           />
         ) : !session || !ctx ? (
           <SignIn

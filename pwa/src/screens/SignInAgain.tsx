@@ -12,7 +12,8 @@ interface Props {
   onRemove: () => void;
   /** The server went back to a copy of its data from before (restored from a backup). */
   restored?: boolean;
-  /** Staff signed in with the organisation's account: that way again (asked each day). */
+  /** Staff: the organisation's account, when the service has set it up (a sign-in through it is
+   *  asked again each day; a service may ask staff to use only it). */
   sso?: { onStart: () => Promise<void>; onFinish: (attempt: string, handoff: string) => Promise<void> };
 }
 
@@ -83,8 +84,8 @@ export function SignInAgain({ onSignIn, onJoin, onRemove, restored, sso }: Props
   );
 }
 
-/** Signed in with the organisation's account, which is asked again each day (and after a
- *  sign-out elsewhere): the same way back, first. Their password still works below. */
+/** Staff on a service with the organisation's sign-in: that way back, first (asked again each
+ *  day, so that only staff still with the organisation carry on). A password may work below. */
 function AgainWithOrg({ onStart, onFinish }: NonNullable<Props['sso']>) {
   const org = useOrgSignIn('again', onFinish);
   return (

@@ -623,11 +623,17 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     await carryOn(db, s);
   };
 
-  /** The same, through the organisation's sign-in (a session signed in that way, asked again
-   *  each day): back from its page with the handoff. The device's unlock code stays. */
+  /** The same, through the organisation's sign-in (asked again each day, or the service now
+   *  asks staff to use it): back from its page with the handoff. A device signed in that way
+   *  before keeps its unlock code; one signed in with a password held a check of that, so its
+   *  staff member chooses a code now. */
   const signInAgainSso = async (attempt: string, handoff: string) => {
     if (!db || !session || !sessions.current) return;
     const s = await sessions.current.finishSso(attempt, handoff, session.person);
+    if (!session.viaSso) {
+      await db.delete('meta', 'unlock').catch(() => undefined);
+      setUnlockCheck(null);
+    }
     setEnded(false);
     setServerRestored(false);
     await carryOn(db, s);

@@ -204,6 +204,7 @@ export function People() {
         <button type="submit">Make an invite code</button>
       </form>
 
+      <StaffSso onChanged={load} />
       <StaffTwoStep onChanged={load} />
     </section>
   );
@@ -242,6 +243,57 @@ function StaffTwoStep({ onChanged }: { onChanged: () => Promise<void> }) {
           <p class="hint">
             Staff without it are asked to set it up the next time Tandem talks to the server, before anything else; nothing they have written is
             lost. Turn it on for your own account first, under "Your account".
+          </p>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** `GET /api/admin/staff-sso`. */
+interface StaffSsoPolicy {
+  available: boolean;
+  name: string | null;
+  only: boolean;
+  linked: number;
+}
+
+/** Where the service has set up signing in with the organisation's account: whether staff who
+ *  have linked theirs may still use their password. Only the organisation's sign-in then lets
+ *  them in, so disabling their account there when they leave is enough. */
+function StaffSso({ onChanged }: { onChanged: () => Promise<void> }) {
+  const { call, problem } = useCall();
+  const [policy, setPolicy] = useState<StaffSsoPolicy | null>(null);
+  useEffect(() => void call<StaffSsoPolicy>('GET', '/api/admin/staff-sso').then((p) => p && setPolicy(p)), []);
+  if (!policy?.available) return <Problem text={problem} />;
+  const change = async (only: boolean) => {
+    const now = await call<StaffSsoPolicy>('PUT', '/api/admin/staff-sso', { only });
+    if (now) {
+      setPolicy(now);
+      await onChanged();
+    }
+  };
+  const staff = policy.linked === 1 ? '1 staff member has' : `${policy.linked} staff members have`;
+  return (
+    <section class="stack narrow" aria-labelledby="staff-sso-title">
+      <h2 id="staff-sso-title">Signing in with {policy.name}</h2>
+      <p>
+        Staff can link their {policy.name} account under "Your account" and sign in with it; the list above says who has ({staff}). Someone who
+        leaves and can no longer sign in to {policy.name} can't sign in to Tandem through it either.
+      </p>
+      <Problem text={problem} />
+      {policy.only ? (
+        <>
+          <p role="status">Staff who have linked it sign in only with {policy.name}: their Tandem password no longer lets them in.</p>
+          <button type="button" onClick={() => void change(false)}>Let them use their password too</button>
+        </>
+      ) : (
+        <>
+          <p role="status">Staff who have linked it can also sign in with their Tandem password.</p>
+          <button type="button" onClick={() => void change(true)}>Ask them to sign in only with {policy.name}</button>
+          <p class="hint">
+            Then disabling someone's {policy.name} account when they leave is enough to stop them signing in to Tandem: their password is refused, and
+            devices signed in with it are asked to sign in again. Staff who haven't linked theirs still sign in with their password.
           </p>
         </>
       )}
