@@ -183,6 +183,10 @@ test('a key worker links their organisation account and signs in with it elsewhe
   await page.getByLabel('Type it again').fill('laptop-code');
   await page.getByRole('button', { name: 'Use this code' }).click();
   await page.getByRole('button', { name: /Open ash/ }).waitFor();
+  // Nor can Sam unlink it to have the password back.
+  await page.getByRole('button', { name: 'Account', exact: true }).click();
+  await page.getByText('so it stays linked and your Tandem password doesn\'t sign you in').waitFor();
+  assert.equal(await page.getByRole('button', { name: /Stop signing in/ }).count(), 0);
   await policy.getByRole('button', { name: 'Let them use their password too' }).click();
   await policy.getByText('Staff who have linked it can also sign in with their Tandem password.').waitFor();
   await desk.close();

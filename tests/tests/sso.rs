@@ -553,6 +553,12 @@ async fn a_service_can_ask_linked_staff_to_sign_in_only_with_the_organisations_a
         .await;
     assert_eq!(status, StatusCode::OK, "{renewed}");
     assert_eq!(sign_in(PRIYA.0, PRIYA.1).await.0, StatusCode::OK);
+    // Nor can Sam unlink it to have the password back (someone who has left, still signed in
+    // somewhere, would keep a way in the organisation no longer decides).
+    let (status, answer) = by_sso.call(Method::DELETE, "/api/me/sso", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    let (_, still) = by_sso.call(Method::GET, "/api/me/sso", None).await;
+    assert!(still["linked_at"].is_i64() && still["only"] == true, "{still}");
 
     // Let passwords in again: Sam's works as before.
     let (_, policy) = admin.call(Method::PUT, "/api/admin/staff-sso", Some(json!({"only": false}))).await;

@@ -12,6 +12,8 @@ interface Linked {
   available: boolean;
   name: string | null;
   linked_at: number | null;
+  /** The service asks staff who linked theirs to sign in only with it. */
+  only: boolean;
 }
 
 const NO_SIGNAL = 'This needs signal. Try again when you are online.';
@@ -73,8 +75,14 @@ export function OrgSignIn() {
       <h2 id="org-sign-in-title">Sign in with {linked.name}</h2>
       {linked.linked_at ? (
         <>
-          <p>You linked it on {onDay(new Date(linked.linked_at))}: you can sign in with {linked.name} instead of your password, on any device.</p>
-          <button type="button" disabled={busy} onClick={() => void unlink()}>Stop signing in with {linked.name}</button>
+          {linked.only ? (
+            <p>You linked it on {onDay(new Date(linked.linked_at))}. Your service asks staff to sign in with {linked.name}, so it stays linked and your Tandem password doesn't sign you in.</p>
+          ) : (
+            <>
+              <p>You linked it on {onDay(new Date(linked.linked_at))}: you can sign in with {linked.name} instead of your password, on any device.</p>
+              <button type="button" disabled={busy} onClick={() => void unlink()}>Stop signing in with {linked.name}</button>
+            </>
+          )}
         </>
       ) : (
         <>

@@ -150,31 +150,47 @@ impl Oidc {
     async fn provider(&self) -> std::result::Result<tokio::sync::MutexGuard<'_, Option<Provider>>, SsoError> {
         let mut held = self.provider.lock().await;
         if held.as_ref().is_none_or(|p| p.found.elapsed() > REDISCOVER) {
-            let issuer = self.settings.issuer.trim_end_matches('/');
-            let found: Discovery = self.get_json(&format!("{issuer}/.well-known/openid-configuration")).await?;
-            // The configuration must be the issuer's own (OpenID Connect Discovery, section 4.3).
-            if found.issuer != self.settings.issuer {
-                return Err(SsoError::Unreachable(format!(
-                    "the provider calls itself {:?}, not {:?}",
-                    found.issuer, self.settings.issuer
-                )));
+            match self.discover().await {
+                Ok(found) => *held = Some(found),
+                // Read before and unreachable now: what it said an hour ago still holds (a
+                // provider rolls its endpoints rarely), and it is asked again in a minute.
+                Err(e) if held.is_some() => {
+                    tracing::warn!(error = %e, "the organisation's sign-in configuration couldn't be read again");
+                    if let Some(p) = held.as_mut() {
+                        p.found = Instant::now() - REDISCOVER + Duration::from_secs(60);
+                    }
+                }
+                Err(e) => return Err(e),
             }
-            let keys: JwkSet = self.get_json(&found.jwks_uri).await?;
-            let basic_auth = found
-                .token_endpoint_auth_methods_supported
-                .as_ref()
-                .is_none_or(|m| m.iter().any(|m| m == "client_secret_basic"));
-            *held = Some(Provider {
-                authorization_endpoint: found.authorization_endpoint,
-                token_endpoint: found.token_endpoint,
-                jwks_uri: found.jwks_uri,
-                basic_auth,
-                keys,
-                keys_fetched: Instant::now(),
-                found: Instant::now(),
-            });
         }
         Ok(held)
+    }
+
+    /// Reads the provider's configuration and keys.
+    async fn discover(&self) -> std::result::Result<Provider, SsoError> {
+        let issuer = self.settings.issuer.trim_end_matches('/');
+        let found: Discovery = self.get_json(&format!("{issuer}/.well-known/openid-configuration")).await?;
+        // The configuration must be the issuer's own (OpenID Connect Discovery, section 4.3).
+        if found.issuer != self.settings.issuer {
+            return Err(SsoError::Unreachable(format!(
+                "the provider calls itself {:?}, not {:?}",
+                found.issuer, self.settings.issuer
+            )));
+        }
+        let keys: JwkSet = self.get_json(&found.jwks_uri).await?;
+        let basic_auth = found
+            .token_endpoint_auth_methods_supported
+            .as_ref()
+            .is_none_or(|m| m.iter().any(|m| m == "client_secret_basic"));
+        Ok(Provider {
+            authorization_endpoint: found.authorization_endpoint,
+            token_endpoint: found.token_endpoint,
+            jwks_uri: found.jwks_uri,
+            basic_auth,
+            keys,
+            keys_fetched: Instant::now(),
+            found: Instant::now(),
+        })
     }
 
     /// Where to send the browser to sign in. `prompt=login`: the provider asks again even if

@@ -285,13 +285,19 @@ pub struct Linked {
     pub name: Option<String>,
     /// When this staff member linked theirs (unix ms), if they have.
     pub linked_at: Option<i64>,
+    /// The service asks staff who linked theirs to sign in only with it: their password is
+    /// refused, and the link can't be undone by them.
+    pub only: bool,
 }
 
 async fn linked(state: &AppState, person: tandem_shared::PersonId) -> Result<Json<Linked>> {
-    let Some(oidc) = &state.sso else { return Ok(Json(Linked { available: false, name: None, linked_at: None })) };
+    let Some(oidc) = &state.sso else {
+        return Ok(Json(Linked { available: false, name: None, linked_at: None, only: false }));
+    };
     let issuer = oidc.settings.issuer.clone();
-    let linked_at = state.store.read(move |db| sso::linked_at(db, person, &issuer)).await?;
-    Ok(Json(Linked { available: true, name: Some(oidc.settings.name.clone()), linked_at }))
+    let (linked_at, only) =
+        state.store.read(move |db| Ok((sso::linked_at(db, person, &issuer)?, sso::only(db)?))).await?;
+    Ok(Json(Linked { available: true, name: Some(oidc.settings.name.clone()), linked_at, only }))
 }
 
 #[utoipa::path(get, path = "/api/me/sso", tag = "me", security(("bearer" = [])),
@@ -355,6 +361,13 @@ pub async fn unlink(State(state): State<AppState>, Staff(caller): Staff) -> Resu
     let unlinked = state
         .store
         .write(move |tx| {
+            // Unlinking would give them their password back, a way in the organisation's
+            // sign-in no longer decides (someone who has left, still signed in somewhere).
+            if sso::only(tx)? && sso::links(tx)?.contains_key(&person) {
+                return Err(ApiError::Forbidden(
+                    "your service asks staff to sign in with the organisation's account, so it stays linked; an admin can change that",
+                ));
+            }
             let unlinked = sso::unlink(tx, person)?;
             if unlinked {
                 store::audit::append(tx, now, Some(person), "unlinked their organisation account", Some(person), "")?;
