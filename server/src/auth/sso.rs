@@ -69,6 +69,7 @@ pub async fn offered(State(state): State<AppState>) -> Json<Offered> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartSignIn {
+    /// The device starting it (the one that will finish it), for the log.
     #[schema(value_type = String, format = Uuid)]
     pub device: DeviceId,
 }
@@ -131,10 +132,11 @@ pub async fn start_sign_in(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
-    ApiJson(_req): ApiJson<StartSignIn>,
+    ApiJson(req): ApiJson<StartSignIn>,
 ) -> Result<Json<Started>> {
     provider(&state)?;
     refuse_blocked_address(&state, &address).await?;
+    tracing::debug!(device = %req.device, "an organisation sign-in started");
     Ok(Json(begin(&state, &headers, None).await?))
 }
 
