@@ -86,7 +86,8 @@ after(() => {
 });
 
 const env = serverAndBrowser();
-const START = 'Staff: sign in with Northshire Council';
+// Unnamed on the sign-in screen, which a signed-out young person's phone shows too.
+const START = "Staff: sign in with your organisation's account";
 
 test('a key worker links their organisation account and signs in with it elsewhere (that device locks with a code chosen there), and a service can ask for it alone', async () => {
   // Sam links it from their account, signed in with their password.
@@ -99,7 +100,7 @@ test('a key worker links their organisation account and signs in with it elsewhe
   await page.getByRole('button', { name: 'Link my Northshire Council' }).click();
   await page.getByRole('heading', { name: 'Northshire Council' }).waitFor();
   await page.getByRole('button', { name: 'Continue as sam@northshire.example' }).click();
-  await page.getByText('Linked. Next time, you can choose "Staff: sign in with Northshire Council"').waitFor();
+  await page.getByText('Linked. Next time, choose "Staff: sign in with your organisation\'s account" on the sign-in screen.').waitFor();
   await page.getByText(/You linked it on/).waitFor();
   assert.equal(new URL(page.url()).search, '', 'the handoff code is gone from the address');
   assert.equal(new URL(page.url()).hash, '#/account');
@@ -203,7 +204,8 @@ test("a sign-in that doesn't finish says why, and what to do, on the sign-in scr
   // Cancelled at the organisation's page.
   await page.getByRole('button', { name: START }).click();
   await page.getByRole('button', { name: 'Cancel' }).click();
-  await page.getByRole('alert').filter({ hasText: "You didn't finish signing in with Northshire Council. Try again, or sign in with your name and password." }).waitFor();
+  await page.getByRole('alert').filter({ hasText: "You didn't finish signing in with your organisation's account. Try again, or sign in with your name and password." }).waitFor();
+  assert.equal(await page.getByText('Northshire').count(), 0, "the sign-in screen never names the service's organisation");
 
   // An account nobody linked in Tandem.
   await page.getByRole('button', { name: START }).click();

@@ -203,7 +203,8 @@ pub struct ServeArgs {
     /// The client secret the provider gave Tandem (best in the variable, out of shell history).
     #[arg(long, env = "TANDEM_SSO_CLIENT_SECRET", hide_env_values = true)]
     pub sso_client_secret: Option<String>,
-    /// What staff call that account, for the "Sign in with …" button.
+    /// What staff call that account, in their account and the console (the sign-in screen, which
+    /// a young person's phone shows too, never names it).
     #[arg(long, env = "TANDEM_SSO_NAME", default_value = "your organisation's account")]
     pub sso_name: String,
     /// Hours a sign-in through the organisation's account lasts before it is asked again: how

@@ -36,7 +36,7 @@ export function OrgSignIn() {
           setBusy(true);
           const after = await ctx.api<Linked>('POST', '/api/me/sso/finish', { attempt: returned.attempt, handoff: returned.handoff });
           setLinked(after);
-          setDone(`Linked. Next time, you can choose "Staff: sign in with ${after.name}" on the sign-in screen.`);
+          setDone(`Linked. Next time, choose "Staff: sign in with your organisation's account" on the sign-in screen.`);
         } else if (returned) {
           setProblem(ssoProblemWords(returned.problem, now.name));
         }

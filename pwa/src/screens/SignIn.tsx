@@ -39,9 +39,11 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin, onSsoS
   const keepNothing = shared || tablet !== null;
   const { problem, busy, submit: run } = useSubmit(NO_SIGNAL);
   const step = useStepCode();
-  const sso = useOrgSignIn('sign-in', onSsoFinish);
+  // Unnamed here: a signed-out young person's phone shows this screen, and the service's name
+  // on it would tell whoever picks the phone up who supports them.
+  const sso = useOrgSignIn('sign-in', onSsoFinish, false);
   // Not on a lent or registered tablet: a visit's sign-in is a young person's.
-  const offerSso = sso.name !== null && !forVisit && tablet === null;
+  const offerSso = sso.offered && !forVisit && tablet === null;
   const submit = (e: Event) => {
     e.preventDefault();
     void run(() => (mode === 'sign-in' ? step.attempt((c) => onSignIn(name.trim(), secret, shared, c)) : onJoin(code, name.trim(), secret)));
@@ -83,7 +85,7 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin, onSsoS
           {sso.busy && <p role="status">Signing you in…</p>}
           {offerSso && (
             <button type="button" class="secondary" disabled={sso.busy} onClick={() => void sso.run(onSsoStart)}>
-              Staff: sign in with {sso.name}
+              Staff: sign in with your organisation's account
             </button>
           )}
           {sso.problem && <p class="problem" role="alert">{sso.problem}</p>}
@@ -107,9 +109,10 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin, onSsoS
   );
 }
 
-/** Signing in with the organisation's account: what staff call it (`name`) when the service has
- *  set it up, and finishing here (for `purpose`) on coming back from its sign-in page. */
-export function useOrgSignIn(purpose: SsoPurpose, finish: (attempt: string, handoff: string) => Promise<void>) {
+/** Signing in with the organisation's account: whether the service has set it up (`offered`)
+ *  and what staff call it (`name`), and finishing here (for `purpose`) on coming back from its
+ *  sign-in page. `named`: whether what goes wrong may name it. */
+export function useOrgSignIn(purpose: SsoPurpose, finish: (attempt: string, handoff: string) => Promise<void>, named = true) {
   const [name, setName] = useState<string | null>(null);
   const { problem, busy, submit, setProblem } = useSubmit(NO_SIGNAL);
   useEffect(() => {
@@ -120,7 +123,7 @@ export function useOrgSignIn(purpose: SsoPurpose, finish: (attempt: string, hand
     const offered = request<Offered>(null, 'GET', '/api/auth/sso').catch(() => null);
     void offered.then((o) => o?.available && setName(o.name));
     if (returned && 'handoff' in returned) void submit(() => finish(returned.attempt, returned.handoff));
-    else if (returned) void offered.then((o) => setProblem(ssoProblemWords(returned.problem, o?.name ?? null)));
+    else if (returned) void offered.then((o) => setProblem(ssoProblemWords(returned.problem, named ? (o?.name ?? null) : null)));
   }, []);
-  return { name, problem, busy, run: submit };
+  return { offered: name !== null, name, problem, busy, run: submit };
 }

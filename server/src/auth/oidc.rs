@@ -19,7 +19,7 @@ pub struct SsoSettings {
     pub issuer: String,
     pub client_id: String,
     pub client_secret: String,
-    /// What staff know it as, for "Sign in with …" (e.g. "Microsoft", "your council account").
+    /// What staff know it as (e.g. "Northshire Council"), in their account and the console.
     pub name: String,
 }
 

@@ -1,7 +1,8 @@
 //! Staff signing in with their organisation's own account (OpenID Connect, `oidc`), beside
 //! their Tandem password. A staff member links their account once, signed in, under Your
-//! account; from then on "Sign in with …" lets them in. The organisation's sign-in then decides
-//! who is still staff: someone who has left and can no longer sign in there can't through it.
+//! account; from then on "Staff: sign in with your organisation's account" lets them in. The
+//! organisation's sign-in then decides who is still staff: someone who has left and can no
+//! longer sign in there can't through it.
 //! Young people never sign in this way: their sign-in is a name and PIN they chose.
 //!
 //! The browser goes to the provider and comes back to `/api/auth/sso/callback`, which checks
