@@ -702,8 +702,8 @@ fn make_hold(
             return Ok(Some(entry.decision));
         }
         // Linked again since (its own note failed to be written): that link stands.
-        SsoUnlinked(who) => match store::sso::links(tx)?.get(&who) {
-            Some(&linked) if linked <= at => (who, "unlinked their organisation account", store::sso::unlink(tx, who)?),
+        SsoUnlinked(who) => match store::sso::linked_at(tx, who, None)? {
+            Some(linked) if linked <= at => (who, "unlinked their organisation account", store::sso::unlink(tx, who)?),
             _ => return Ok(None),
         },
         NewSecret(who) => {

@@ -3,7 +3,7 @@
 // page and comes back here (`sync/sso.ts`).
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx } from '../context';
-import { goToProvider, type Started, ssoProblemWords, ssoReturn, ssoReturnDone } from '../sync/sso';
+import { goToProvider, type Started, ssoProblemWords, takeSsoReturn } from '../sync/sso';
 import { problemWords } from '../ui/useSubmit';
 import { onDay } from '../ui/words';
 
@@ -25,9 +25,7 @@ export function OrgSignIn() {
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    const back = ssoReturn();
-    const returned = back?.purpose === 'link' ? back : null;
-    if (returned) ssoReturnDone();
+    const returned = takeSsoReturn('link');
     void (async () => {
       try {
         const now = await ctx.api<Linked>('GET', '/api/me/sso');

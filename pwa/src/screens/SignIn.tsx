@@ -4,7 +4,7 @@ import { useSubmit } from '../ui/useSubmit';
 import { thisTablet } from '../sync/tablet';
 import { StepCodeField, useStepCode } from '../ui/StepCode';
 import { request } from '../sync/api';
-import { type Offered, type SsoPurpose, ssoProblemWords, ssoReturn, ssoReturnDone } from '../sync/sso';
+import { type Offered, type SsoPurpose, ssoProblemWords, takeSsoReturn } from '../sync/sso';
 
 export const NO_SIGNAL = 'You need signal to sign in. Try again when you have some.';
 
@@ -116,9 +116,7 @@ export function useOrgSignIn(purpose: SsoPurpose, finish: (attempt: string, hand
   const [name, setName] = useState<string | null>(null);
   const { problem, busy, submit, setProblem } = useSubmit(NO_SIGNAL);
   useEffect(() => {
-    const back = ssoReturn();
-    const returned = back?.purpose === purpose ? back : null;
-    if (returned) ssoReturnDone();
+    const returned = takeSsoReturn(purpose);
     // Asked each time: the service can set it up or stop it at any time. No signal: not offered.
     const offered = request<Offered>(null, 'GET', '/api/auth/sso').catch(() => null);
     void offered.then((o) => o?.available && setName(o.name));

@@ -52,3 +52,12 @@ describe('coming back from the organisation sign-in', () => {
     expect(sso.ssoProblemWords('refused', null)).toBe("Your organisation's account didn't confirm who you are. Try again, or sign in with your name and password.");
   });
 });
+
+describe('taking the return', () => {
+  it('gives it once, to the screen it is for', async () => {
+    const { sso } = await returnTo('/?sso=H', { 'tandem-sso': JSON.stringify({ attempt: 'A', purpose: 'link' }) });
+    expect(sso.takeSsoReturn('sign-in')).toBeNull();
+    expect(sso.takeSsoReturn('link')).toEqual({ purpose: 'link', handoff: 'H', attempt: 'A' });
+    expect(sso.takeSsoReturn('link')).toBeNull();
+  });
+});

@@ -64,9 +64,12 @@ function takeKept(): { attempt?: unknown; purpose?: unknown } | null {
   }
 }
 
-/** The return has been acted on: a screen drawn again doesn't act on it twice. */
-export function ssoReturnDone(): void {
+/** The return, if it is for `purpose`, taken: a screen drawn again doesn't act on it twice. */
+export function takeSsoReturn(purpose: SsoPurpose): SsoReturn | null {
+  const back = ssoReturn();
+  if (back?.purpose !== purpose) return null;
   returned = null;
+  return back;
 }
 
 /** What went wrong, in words someone can act on. `name`: what staff call the account. */

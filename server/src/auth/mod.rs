@@ -496,7 +496,8 @@ pub async fn refresh(State(state): State<AppState>, ApiJson(req): ApiJson<Refres
 /// Whether a session is asked to sign in again rather than renewed: one through the
 /// organisation's account once it is a working day old (so the organisation's sign-in keeps
 /// deciding who is staff: someone who has left can't carry on), and one by a password the
-/// service no longer takes from them (it asks them to use the organisation's account).
+/// service no longer takes from them (it asks them to use the organisation's account), so the
+/// service's choice reaches devices already signed in.
 fn sign_in_asked_again(
     tx: &dyn crate::store::sql::Db,
     state: &AppState,
@@ -504,12 +505,10 @@ fn sign_in_asked_again(
     person: PersonId,
     now: i64,
 ) -> Result<bool> {
-    if store::sso::signed_in_before(tx, session, now - state.settings.sso_session_ms)? {
-        return Ok(true);
-    }
-    match &state.sso {
-        Some(oidc) => store::sso::password_session_closed(tx, session, person, &oidc.settings.issuer),
-        None => Ok(false),
+    match (store::sso::how_signed_in(tx, session)?, &state.sso) {
+        (Some((true, began)), _) => Ok(began < now - state.settings.sso_session_ms),
+        (Some((false, _)), Some(oidc)) => store::sso::password_closed_to(tx, person, &oidc.settings.issuer),
+        _ => Ok(false),
     }
 }
 

@@ -245,12 +245,12 @@ impl Oidc {
         let mut request = self.http.post(&token_endpoint);
         if basic_auth {
             // RFC 6749, 2.3.1: each part form-encoded before Basic.
-            request = request.basic_auth(form_encoded(&s.client_id), Some(form_encoded(&s.client_secret)));
+            request = request.basic_auth(form_value(&s.client_id), Some(form_value(&s.client_secret)));
         } else {
             form.push(("client_id", &s.client_id));
             form.push(("client_secret", &s.client_secret));
         }
-        let body = serde_urlencoded_form(&form);
+        let body = form_urlencoded(&form);
         let answer = request
             .header("content-type", "application/x-www-form-urlencoded")
             .header("accept", "application/json")
@@ -346,15 +346,15 @@ impl Oidc {
 }
 
 /// `application/x-www-form-urlencoded`, as reqwest's `form` would (its feature isn't built here).
-fn serde_urlencoded_form(pairs: &[(&str, &str)]) -> String {
+fn form_urlencoded(pairs: &[(&str, &str)]) -> String {
     let mut url = reqwest::Url::parse("x:").expect("a constant URL");
     url.query_pairs_mut().extend_pairs(pairs);
     url.query().unwrap_or_default().to_owned()
 }
 
 /// One value, `application/x-www-form-urlencoded`.
-fn form_encoded(value: &str) -> String {
-    serde_urlencoded_form(&[("", value)]).trim_start_matches('=').to_owned()
+fn form_value(value: &str) -> String {
+    form_urlencoded(&[("", value)]).trim_start_matches('=').to_owned()
 }
 
 /// A random secret for a sign-in's `state`, nonce or PKCE verifier (256 bits, base64url).
@@ -399,7 +399,7 @@ mod tests {
 
     #[test]
     fn forms_are_encoded_as_browsers_do() {
-        assert_eq!(serde_urlencoded_form(&[("a", "b c"), ("d", "e&f=g")]), "a=b+c&d=e%26f%3Dg");
-        assert_eq!(form_encoded("a:b c=d"), "a%3Ab+c%3Dd");
+        assert_eq!(form_urlencoded(&[("a", "b c"), ("d", "e&f=g")]), "a=b+c&d=e%26f%3Dg");
+        assert_eq!(form_value("a:b c=d"), "a%3Ab+c%3Dd");
     }
 }

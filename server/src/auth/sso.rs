@@ -299,7 +299,7 @@ async fn linked(state: &AppState, person: tandem_shared::PersonId) -> Result<Jso
     };
     let issuer = oidc.settings.issuer.clone();
     let (linked_at, only) =
-        state.store.read(move |db| Ok((sso::linked_at(db, person, &issuer)?, sso::only(db)?))).await?;
+        state.store.read(move |db| Ok((sso::linked_at(db, person, Some(&issuer))?, sso::only(db)?))).await?;
     Ok(Json(Linked { available: true, name: Some(oidc.settings.name.clone()), linked_at, only }))
 }
 
@@ -366,7 +366,7 @@ pub async fn unlink(State(state): State<AppState>, Staff(caller): Staff) -> Resu
         .write(move |tx| {
             // Unlinking would give them their password back, a way in the organisation's
             // sign-in no longer decides (someone who has left, still signed in somewhere).
-            if sso::only(tx)? && sso::links(tx)?.contains_key(&person) {
+            if sso::only(tx)? && sso::linked_at(tx, person, None)?.is_some() {
                 return Err(ApiError::Forbidden(
                     "your service asks staff to sign in with the organisation's account, so it stays linked; an admin can change that",
                 ));

@@ -121,13 +121,22 @@ pub fn link(conn: &dyn Db, person: PersonId, issuer: &str, subject: &str, now: i
     Ok(true)
 }
 
-/// When `person` linked their account at `issuer`, if they have.
-pub fn linked_at(conn: &dyn Db, person: PersonId, issuer: &str) -> Result<Option<i64>> {
+/// When `person` linked their account (at `issuer`, if named), if they have.
+pub fn linked_at(conn: &dyn Db, person: PersonId, issuer: Option<&str>) -> Result<Option<i64>> {
     let row = conn.query_opt(
-        "SELECT linked_at FROM sso_links WHERE person_id = ?1 AND issuer = ?2",
+        "SELECT linked_at FROM sso_links WHERE person_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR issuer = ?2)",
         &[person.to_string().into(), issuer.into()],
     )?;
     row.map(|r| r.int(0)).transpose()
+}
+
+/// How many staff members not deactivated have linked their account.
+pub fn linked_count(conn: &dyn Db) -> Result<i64> {
+    conn.query_one(
+        "SELECT count(*) FROM sso_links l JOIN people p ON p.id = l.person_id WHERE p.deactivated_at IS NULL",
+        &[],
+    )?
+    .int(0)
 }
 
 /// Every link, as who and when they linked it (for the ledger's check after a restore).
@@ -149,15 +158,10 @@ pub fn mark_session(conn: &dyn Db, session: &str) -> Result<()> {
     Ok(())
 }
 
-/// Whether `session` was signed in through the organisation's sign-in before `before` (unix ms):
-/// such a session is renewed only so long, so someone whose account there was disabled (they
-/// left) is out within that time, not whenever the device next signs out.
-pub fn signed_in_before(conn: &dyn Db, session: &str, before: i64) -> Result<bool> {
-    let row = conn.query_opt(
-        "SELECT 1 FROM sessions WHERE id = ?1 AND sso AND created_at < ?2",
-        &[session.into(), before.into()],
-    )?;
-    Ok(row.is_some())
+/// How `session` was signed in: (through the organisation's sign-in, when it began).
+pub fn how_signed_in(conn: &dyn Db, session: &str) -> Result<Option<(bool, i64)>> {
+    let row = conn.query_opt("SELECT sso, created_at FROM sessions WHERE id = ?1", &[session.into()])?;
+    row.map(|r| Ok((r.bool(0)?, r.int(1)?))).transpose()
 }
 
 /// Whether staff who have linked their organisation account may sign in only with it.
@@ -173,13 +177,5 @@ pub fn set_only(conn: &dyn Db, only: bool) -> Result<()> {
 /// Whether `person`'s password no longer signs them in: the service asks staff who have linked
 /// their organisation account (at `issuer`) to use it, and they have.
 pub fn password_closed_to(conn: &dyn Db, person: PersonId, issuer: &str) -> Result<bool> {
-    Ok(only(conn)? && linked_at(conn, person, issuer)?.is_some())
-}
-
-/// Whether `session` was signed in with a password by someone whose password no longer signs
-/// them in (`password_closed_to`): it is renewed no more, so the service's choice reaches the
-/// devices already signed in too.
-pub fn password_session_closed(conn: &dyn Db, session: &str, person: PersonId, issuer: &str) -> Result<bool> {
-    let by_password = conn.query_opt("SELECT 1 FROM sessions WHERE id = ?1 AND NOT sso", &[session.into()])?.is_some();
-    Ok(by_password && password_closed_to(conn, person, issuer)?)
+    Ok(only(conn)? && linked_at(conn, person, Some(issuer))?.is_some())
 }

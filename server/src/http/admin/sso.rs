@@ -31,18 +31,7 @@ pub struct StaffSsoChange {
 }
 
 async fn answer(state: &AppState) -> Result<Json<StaffSso>> {
-    let (only, linked) = state
-        .store
-        .read(|db| {
-            let linked = db
-                .query_one(
-                    "SELECT count(*) FROM sso_links l JOIN people p ON p.id = l.person_id WHERE p.deactivated_at IS NULL",
-                    &[],
-                )?
-                .int(0)?;
-            Ok((sso::only(db)?, linked))
-        })
-        .await?;
+    let (only, linked) = state.store.read(|db| Ok((sso::only(db)?, sso::linked_count(db)?))).await?;
     let name = state.sso.as_ref().map(|o| o.settings.name.clone());
     Ok(Json(StaffSso { available: name.is_some(), name, only, linked }))
 }
