@@ -15,6 +15,11 @@ const CLIENT = { id: 'tandem-browser-test', secret: 'provider-secret' };
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' };
 const b64url = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+/** A JWT signed RS256 with the provider's key, as its ID and logout tokens are. */
+const signJwt = (claims, typ = 'JWT') => {
+  const signed = `${b64url({ alg: 'RS256', kid: 'k1', typ })}.${b64url(claims)}`;
+  return `${signed}.${createSign('RSA-SHA256').update(signed).sign(privateKey).toString('base64url')}`;
+};
 /** code → { subject, nonce, challenge, redirect } */
 const codes = new Map();
 
@@ -62,9 +67,7 @@ const provider = createServer((req, res) => {
       }
       const now = Math.floor(Date.now() / 1000);
       const claims = { iss: ISSUER, aud: CLIENT.id, sub: given.subject, nonce: given.nonce, iat: now, exp: now + 300, auth_time: now };
-      const signed = `${b64url({ alg: 'RS256', kid: 'k1', typ: 'JWT' })}.${b64url(claims)}`;
-      const signature = createSign('RSA-SHA256').update(signed).sign(privateKey).toString('base64url');
-      json(200, { id_token: `${signed}.${signature}`, access_token: 'unused', token_type: 'Bearer' });
+      json(200, { id_token: signJwt(claims), access_token: 'unused', token_type: 'Bearer' });
     });
     return undefined;
   }
@@ -193,6 +196,49 @@ test('a key worker links their organisation account and signs in with it elsewhe
   await desk.close();
   await laptop.close();
   await tablet.close();
+});
+
+test('signed out at the organisation, an open Tandem is signed out at once; the admin is shown the address for it', async () => {
+  // Sam linked their account in the first test. Sam signs in through the organisation on a new device.
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(env.server.base + '/');
+  await page.getByRole('button', { name: START }).click();
+  await page.getByRole('button', { name: 'Continue as sam@northshire.example' }).click();
+  await page.getByLabel('Unlock code (at least 6 numbers or letters)').fill('logout-code');
+  await page.getByLabel('Type it again').fill('logout-code');
+  await page.getByRole('button', { name: 'Use this code' }).click();
+  await page.getByRole('button', { name: /Open ash/ }).waitFor();
+
+  // Sam's sessions are ended at the organisation (Sam has left): it tells Tandem, server to
+  // server, with a signed logout token, and the open screen is signed out without a reload.
+  const now = Math.floor(Date.now() / 1000);
+  const token = signJwt(
+    { iss: ISSUER, aud: CLIENT.id, sub: 'entra-sam', iat: now, exp: now + 120, jti: crypto.randomUUID(), events: { 'http://schemas.openid.net/event/backchannel-logout': {} } },
+    'logout+jwt',
+  );
+  const told = await fetch(env.server.base + '/api/auth/sso/logout', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ logout_token: token }),
+  });
+  assert.equal(told.status, 200, await told.text());
+  await page.getByRole('heading', { name: 'Sign in again' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: /Open ash/ }).count(), 0, 'nobody shown once signed out');
+
+  // Where the admin finds the address to give the organisation's sign-in.
+  const desk = await env.browser.newContext();
+  const admin = await desk.newPage();
+  await signIn(admin, env.server.base, 'admin', 'demo-admin-pass');
+  await admin.getByRole('button', { name: 'People' }).click();
+  const policy = admin.getByRole('region', { name: 'Signing in with Northshire Council' });
+  await policy.getByText('Addresses to give whoever looks after Northshire Council').click();
+  await policy.getByText(`${env.server.base}/api/auth/sso/logout`, { exact: true }).waitFor();
+  await policy.getByText(`${env.server.base}/api/auth/sso/callback`, { exact: true }).waitFor();
+  await policy.getByText(/lasts up to 12 hours before it is asked again/).waitFor();
+  await assertAccessible(admin, 'the addresses for the organisation sign-in');
+  await desk.close();
+  await context.close();
 });
 
 test("a sign-in that doesn't finish says why, and what to do, on the sign-in screen", async () => {

@@ -43,6 +43,8 @@ struct Provider {
     origin: String,
     /// Who signs in at the provider next.
     subject: String,
+    /// The provider's own session the next sign-in is given (its ID token's `sid`), if any.
+    sid: Option<String>,
     answer: Answer,
     /// code → (subject, nonce, PKCE challenge, redirect_uri)
     codes: HashMap<String, (String, String, String, String)>,
@@ -138,6 +140,9 @@ async fn token(
     }
     let now = now_ms() / 1000;
     let mut claims = json!({"iss": p.origin, "aud": CLIENT_ID, "sub": subject, "nonce": nonce, "iat": now, "exp": now + 300, "auth_time": now});
+    if let Some(sid) = &p.sid {
+        claims["sid"] = json!(sid);
+    }
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some("k1".into());
     let mut signing = key();
@@ -468,7 +473,7 @@ async fn a_service_without_it_says_so_plainly() {
     let (status, answer) = admin.call(Method::PUT, "/api/admin/staff-sso", Some(json!({"only": true}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "nothing to sign in with instead: {answer}");
     let (_, policy) = admin.call(Method::GET, "/api/admin/staff-sso", None).await;
-    assert_eq!(policy, json!({"available": false, "name": null, "only": false, "linked": 0}));
+    assert_eq!(policy, json!({"available": false, "name": null, "only": false, "linked": 0, "session_hours": 12}));
     server.stop().await;
 }
 
@@ -511,7 +516,7 @@ async fn a_service_can_ask_linked_staff_to_sign_in_only_with_the_organisations_a
     assert_eq!(link(&server, &provider, &sam, "entra-sam").await.0, StatusCode::OK);
     let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
     let (_, policy) = admin.call(Method::GET, "/api/admin/staff-sso", None).await;
-    assert_eq!(policy, json!({"available": true, "name": "Northshire Council", "only": false, "linked": 1}));
+    assert_eq!(policy, json!({"available": true, "name": "Northshire Council", "only": false, "linked": 1, "session_hours": 12}));
     let (status, policy) = admin.call(Method::PUT, "/api/admin/staff-sso", Some(json!({"only": true}))).await;
     assert_eq!((status, &policy["only"]), (StatusCode::OK, &json!(true)), "{policy}");
     let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
@@ -564,5 +569,187 @@ async fn a_service_can_ask_linked_staff_to_sign_in_only_with_the_organisations_a
     let (_, policy) = admin.call(Method::PUT, "/api/admin/staff-sso", Some(json!({"only": false}))).await;
     assert_eq!(policy["only"], false);
     sam.sign_in(SAM.0, SAM.1).await;
+    server.stop().await;
+}
+
+/// A back-channel logout token from the provider, as `change` leaves its claims.
+fn logout_token(provider: &Shared, change: impl FnOnce(&mut Value)) -> String {
+    let now = now_ms() / 1000;
+    let mut claims = json!({
+        "iss": provider.lock().unwrap().origin, "aud": CLIENT_ID, "iat": now, "exp": now + 120,
+        "jti": uuid::Uuid::now_v7().to_string(),
+        "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+    });
+    change(&mut claims);
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("k1".into());
+    jsonwebtoken::encode(&header, &claims, &key()).unwrap()
+}
+
+/// Posts a logout token as the provider does: a form, server to server.
+async fn post_logout(server: &TestServer, token: &str) -> (StatusCode, Value) {
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/auth/sso/logout", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("logout_token={}", urlencode(token)))
+        .send()
+        .await
+        .unwrap();
+    (answer.status(), answer.json().await.unwrap())
+}
+
+async fn signed_in(c: &Client) -> bool {
+    c.call(Method::GET, "/api/me", None).await.0 == StatusCode::OK
+}
+
+async fn sign_in_with_sid(server: &TestServer, provider: &Shared, subject: &str, sid: &str) -> Client {
+    provider.lock().unwrap().sid = Some(sid.into());
+    let (status, tokens, device) = sign_in_as(server, provider, subject).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    device
+}
+
+#[tokio::test]
+async fn the_organisations_sign_out_ends_the_sessions_it_signed_in_and_no_others() {
+    let provider = provider().await;
+    let server = server_with(&provider).await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    assert_eq!(link(&server, &provider, &sam, "entra-sam").await.0, StatusCode::OK);
+    assert_eq!(link(&server, &provider, &priya, "entra-priya").await.0, StatusCode::OK);
+    let laptop = sign_in_with_sid(&server, &provider, "entra-sam", "op-session-1").await;
+    let phone = sign_in_with_sid(&server, &provider, "entra-sam", "op-session-2").await;
+    let priyas = sign_in_with_sid(&server, &provider, "entra-priya", "op-session-3").await;
+
+    // Tokens that don't check out end nothing, and say why in a JSON 400.
+    let origin = provider.lock().unwrap().origin.clone();
+    let hour_ago = now_ms() / 1000 - 3600;
+    let forged = {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some("k1".into());
+        let claims = json!({"iss": origin, "aud": CLIENT_ID, "iat": now_ms() / 1000, "sub": "entra-sam",
+            "events": {"http://schemas.openid.net/event/backchannel-logout": {}}});
+        jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(CLIENT_SECRET.as_bytes())).unwrap()
+    };
+    for (why, token) in [
+        (
+            "an ID token's nonce",
+            logout_token(&provider, |c| {
+                c["sub"] = json!("entra-sam");
+                c["nonce"] = json!("n");
+            }),
+        ),
+        (
+            "no logout event",
+            logout_token(&provider, |c| {
+                c["sub"] = json!("entra-sam");
+                c["events"] = json!({});
+            }),
+        ),
+        (
+            "another client's",
+            logout_token(&provider, |c| {
+                c["sub"] = json!("entra-sam");
+                c["aud"] = json!("other-app");
+            }),
+        ),
+        (
+            "another issuer's",
+            logout_token(&provider, |c| {
+                c["sub"] = json!("entra-sam");
+                c["iss"] = json!("https://elsewhere.example");
+            }),
+        ),
+        (
+            "issued an hour ago",
+            logout_token(&provider, |c| {
+                c["sub"] = json!("entra-sam");
+                c["iat"] = json!(hour_ago);
+                c["exp"] = json!(hour_ago + 7200);
+            }),
+        ),
+        (
+            "expired",
+            logout_token(&provider, |c| {
+                c["sub"] = json!("entra-sam");
+                c["exp"] = json!(hour_ago);
+            }),
+        ),
+        ("naming nobody", logout_token(&provider, |_| {})),
+        ("signed with the client secret", forged),
+        ("not a token", "not.a.token".to_owned()),
+    ] {
+        let (status, answer) = post_logout(&server, &token).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{why}: {answer}");
+        assert_eq!(answer["error"], "invalid_request", "{why}: {answer}");
+    }
+    let as_json = reqwest::Client::new()
+        .post(format!("{}/api/auth/sso/logout", server.base))
+        .json(&json!({"logout_token": logout_token(&provider, |c| c["sub"] = json!("entra-sam"))}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(as_json.status(), StatusCode::BAD_REQUEST, "the provider sends a form");
+    assert!(signed_in(&laptop).await && signed_in(&phone).await && signed_in(&priyas).await);
+
+    // Signed out of one session at the provider: the Tandem session it signed in ends, at once.
+    let (status, answer) = post_logout(&server, &logout_token(&provider, |c| c["sid"] = json!("op-session-1"))).await;
+    assert_eq!((status, &answer), (StatusCode::OK, &json!({"ok": true})));
+    assert!(!signed_in(&laptop).await, "the laptop's session is over");
+    assert!(signed_in(&phone).await && signed_in(&priyas).await);
+
+    // Every session of Sam's (an administrator there ended them all: Sam has left), but not the
+    // one Sam signed in with a password, which the provider never vouched for.
+    let (status, _) = post_logout(&server, &logout_token(&provider, |c| c["sub"] = json!("entra-sam"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!signed_in(&phone).await);
+    assert!(signed_in(&sam).await, "a password's session is the service's to end");
+    assert!(signed_in(&priyas).await);
+    // A logout for someone never linked is answered the same, ending nothing.
+    let (status, _) = post_logout(&server, &logout_token(&provider, |c| c["sub"] = json!("entra-nobody"))).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // A logout ends only sessions begun before it was issued: seen in transit and sent again
+    // later, it can't end a sign-in made since. Priya's first session began 8 minutes ago; a
+    // token issued 6 minutes ago (still fresh) ends it and not the one she signs in with now.
+    let session = priyas.this_session_id().await;
+    let ago = tandem_server::store::now_ms() - 8 * 60 * 1000;
+    server
+        .store
+        .write(move |tx| {
+            tx.execute("UPDATE sessions SET created_at = ?1 WHERE id = ?2", &[ago.into(), session.as_str().into()])
+        })
+        .await
+        .unwrap();
+    let priya_now = sign_in_with_sid(&server, &provider, "entra-priya", "op-session-3").await;
+    let six_minutes_ago = now_ms() / 1000 - 6 * 60;
+    let token = logout_token(&provider, |c| {
+        c["sub"] = json!("entra-priya");
+        c["iat"] = json!(six_minutes_ago);
+    });
+    assert_eq!(post_logout(&server, &token).await.0, StatusCode::OK);
+    assert!(!signed_in(&priyas).await);
+    assert!(signed_in(&priya_now).await, "begun after the token was issued");
+
+    // The admin's audit log says who the organisation signed out.
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    assert!(audit.to_string().contains("signed out by the organisation's sign-in"), "{audit}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_logout_to_a_service_without_organisation_sign_in_is_refused_plainly() {
+    let server = TestServer::start().await;
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/auth/sso/logout", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("logout_token=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["error"], "not_found", "{body}");
     server.stop().await;
 }

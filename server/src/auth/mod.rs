@@ -167,21 +167,21 @@ fn open_session(
     person: &people::Person,
     (device, kind): (DeviceId, Option<&str>),
     tablet: Option<(String, String)>,
-    via_sso: bool,
+    via_sso: Option<&oidc::Vouched>,
 ) -> Result<Tokens> {
     let now = store::now_ms();
     let device = device.to_string();
     let on = people::SessionDevice { id: &device, kind, tablet: tablet.as_ref().map(|t| t.0.as_str()) };
     let sid = people::create_session(conn, person.id, on, now)?;
-    if via_sso {
-        store::sso::mark_session(conn, &sid)?;
+    if let Some(vouched) = via_sso {
+        store::sso::mark_session(conn, &sid, vouched)?;
     }
     let workers = match person.role {
         Role::YoungPerson => Some(crate::http::me::refs(people::workers_of(conn, person.id)?)),
         _ => None,
     };
     let must_set_up_two_step =
-        !via_sso && person.role != Role::YoungPerson && !person.two_step && store::two_step::required(conn)?;
+        via_sso.is_none() && person.role != Role::YoungPerson && !person.two_step && store::two_step::required(conn)?;
     Ok(Tokens { tablet: tablet.map(|t| t.1), workers, must_set_up_two_step, ..issue(conn, state, person, &sid, now)? })
 }
 
@@ -323,7 +323,7 @@ pub async fn join(
             }
             people::set_credentials(tx, yp, &name, &hash, now)?;
             let person = people::by_id(tx, yp)?.ok_or(ApiError::Internal("invited person missing".into()))?;
-            let tokens = open_session(tx, &st, &person, (req.device, kind.as_deref()), None, false)?;
+            let tokens = open_session(tx, &st, &person, (req.device, kind.as_deref()), None, None)?;
             Ok((tokens, reset, now))
         })
         .await;
@@ -430,7 +430,7 @@ pub async fn sign_in(
                 )?;
             }
             let device = (req.device, kind.as_deref());
-            let opened = open_session(tx, &st, &person, device, tablet.clone(), false)?;
+            let opened = open_session(tx, &st, &person, device, tablet.clone(), None)?;
             Ok(Some(Tokens { erasure_cancelled: cancelled, recovery_codes_left, ..opened }))
         })
         .await?;

@@ -80,7 +80,7 @@ const REDISCOVER: Duration = Duration::from_secs(3600);
 /// can't make Tandem hammer the provider.
 const REFETCH_KEYS_AFTER: Duration = Duration::from_secs(60);
 /// A clock a little off between Tandem and the provider.
-const LEEWAY_SECS: u64 = 300;
+pub const LEEWAY_SECS: u64 = 300;
 
 /// What a provider answer said was wrong, kept for the log; the person is told only that it
 /// didn't work and what to do.
@@ -113,7 +113,43 @@ struct IdClaims {
     nonce: Option<String>,
     azp: Option<String>,
     auth_time: Option<u64>,
+    /// The provider's own session, which a back-channel logout may name.
+    sid: Option<String>,
 }
+
+/// Who the provider vouched for at a sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vouched {
+    pub subject: String,
+    /// The provider's session it signed them in with, if it says (its `sid`).
+    pub provider_session: Option<String>,
+}
+
+/// A back-channel logout token's claims (OpenID Connect Back-Channel Logout 1.0, 2.4).
+#[derive(Deserialize)]
+struct LogoutClaims {
+    sub: Option<String>,
+    sid: Option<String>,
+    iat: u64,
+    azp: Option<String>,
+    nonce: Option<serde_json::Value>,
+    events: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// What a checked logout token asks: end the sessions the provider signed in as `subject`, or
+/// with its session `provider_session` (either or both), begun before `issued_ms`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logout {
+    pub subject: Option<String>,
+    pub provider_session: Option<String>,
+    pub issued_ms: i64,
+}
+
+/// The event a logout token must carry (what makes it one, not an ID token sent here).
+const LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+/// A logout token older than this is refused: one seen in transit can't be replayed later to
+/// end sign-ins made since (those begun after it was issued are never ended by it anyway).
+const LOGOUT_FRESH_SECS: u64 = 10 * 60;
 
 /// Talks to the provider.
 pub struct Oidc {
@@ -229,7 +265,7 @@ impl Oidc {
         redirect_uri: &str,
         nonce: &str,
         started_ms: i64,
-    ) -> std::result::Result<String, SsoError> {
+    ) -> std::result::Result<Vouched, SsoError> {
         let (token_endpoint, basic_auth) = {
             let held = self.provider().await?;
             let p = held.as_ref().ok_or_else(|| SsoError::Unreachable("no configuration".into()))?;
@@ -276,10 +312,15 @@ impl Oidc {
         self.verify(&id_token, nonce, started_ms).await
     }
 
-    /// Checks an ID token: signed by one of the provider's keys with an asymmetric algorithm, by
-    /// this issuer, for this client, not expired, with this sign-in's nonce.
-    async fn verify(&self, id_token: &str, nonce: &str, started_ms: i64) -> std::result::Result<String, SsoError> {
-        let header = jsonwebtoken::decode_header(id_token).map_err(|e| SsoError::Refused(format!("id_token: {e}")))?;
+    /// A token signed by one of the provider's keys with an asymmetric algorithm, by this issuer,
+    /// for this client, not expired (if it says when it expires), with these claims present.
+    async fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+        token: &str,
+        required: &[&str],
+    ) -> std::result::Result<T, SsoError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| SsoError::Refused(format!("{what}: {e}")))?;
         const ALLOWED: [Algorithm; 7] = [
             Algorithm::RS256,
             Algorithm::RS384,
@@ -290,17 +331,23 @@ impl Oidc {
             Algorithm::ES384,
         ];
         if !ALLOWED.contains(&header.alg) {
-            return Err(SsoError::Refused(format!("id_token signed with {:?}", header.alg)));
+            return Err(SsoError::Refused(format!("{what} signed with {:?}", header.alg)));
         }
         let key = self.key_for(header.kid.as_deref()).await?;
         let mut validation = Validation::new(header.alg);
         validation.set_issuer(&[&self.settings.issuer]);
         validation.set_audience(&[&self.settings.client_id]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.set_required_spec_claims(required);
         validation.leeway = LEEWAY_SECS;
-        let claims = jsonwebtoken::decode::<IdClaims>(id_token, &key, &validation)
-            .map_err(|e| SsoError::Refused(format!("id_token: {e}")))?
-            .claims;
+        Ok(jsonwebtoken::decode::<T>(token, &key, &validation)
+            .map_err(|e| SsoError::Refused(format!("{what}: {e}")))?
+            .claims)
+    }
+
+    /// Checks an ID token: as `decode` says, and with this sign-in's nonce, asked again since
+    /// the sign-in began.
+    async fn verify(&self, id_token: &str, nonce: &str, started_ms: i64) -> std::result::Result<Vouched, SsoError> {
+        let claims: IdClaims = self.decode("id_token", id_token, &["exp", "iss", "aud", "sub"]).await?;
         if claims.nonce.as_deref() != Some(nonce) {
             return Err(SsoError::Refused("id_token: not this sign-in's nonce".into()));
         }
@@ -314,7 +361,34 @@ impl Oidc {
         if claims.sub.is_empty() || claims.sub.len() > 255 {
             return Err(SsoError::Refused("id_token: no usable subject".into()));
         }
-        Ok(claims.sub)
+        let provider_session = claims.sid.filter(|sid| !sid.is_empty() && sid.len() <= 255);
+        Ok(Vouched { subject: claims.sub, provider_session })
+    }
+
+    /// Checks a back-channel logout token (section 2.6): signed and addressed as an ID token,
+    /// carrying the logout event, no nonce (so an ID token can't be passed off as one), a
+    /// subject or a provider session, and issued in the last few minutes.
+    pub async fn logout(&self, token: &str, now_ms: i64) -> std::result::Result<Logout, SsoError> {
+        let claims: LogoutClaims = self.decode("logout_token", token, &["iss", "aud", "iat"]).await?;
+        if !claims.events.as_ref().is_some_and(|e| e.get(LOGOUT_EVENT).is_some_and(|v| v.is_object())) {
+            return Err(SsoError::Refused("logout_token: no back-channel logout event".into()));
+        }
+        if claims.nonce.is_some() {
+            return Err(SsoError::Refused("logout_token: has a nonce (an ID token?)".into()));
+        }
+        if claims.azp.as_deref().is_some_and(|azp| azp != self.settings.client_id) {
+            return Err(SsoError::Refused("logout_token: for another client (azp)".into()));
+        }
+        let usable = |v: Option<String>| v.filter(|v| !v.is_empty() && v.len() <= 255);
+        let (subject, provider_session) = (usable(claims.sub), usable(claims.sid));
+        if subject.is_none() && provider_session.is_none() {
+            return Err(SsoError::Refused("logout_token: names neither a subject nor a session".into()));
+        }
+        let now = (now_ms.max(0) as u64) / 1000;
+        if claims.iat > now + LEEWAY_SECS || claims.iat + LOGOUT_FRESH_SECS + LEEWAY_SECS < now {
+            return Err(SsoError::Refused(format!("logout_token: issued at {}, not lately", claims.iat)));
+        }
+        Ok(Logout { subject, provider_session, issued_ms: (claims.iat.min(i64::MAX as u64 / 1000) as i64) * 1000 })
     }
 
     /// The provider's key with this id (its only key, if the token names none), reading its

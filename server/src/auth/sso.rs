@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/sso/start", post(start_sign_in))
         .route("/api/auth/sso/callback", get(callback))
         .route("/api/auth/sso/finish", post(finish_sign_in))
+        .route("/api/auth/sso/logout", post(back_channel_logout))
         .route("/api/me/sso", get(status).delete(unlink))
         .route("/api/me/sso/start", post(start_link))
         .route("/api/me/sso/finish", post(finish_link))
@@ -189,9 +190,9 @@ pub async fn callback(State(state): State<AppState>, Query(answer): Query<Provid
         (_, Some("access_denied")) => return back_to_app("sso_error=cancelled"),
         _ => return back_to_app("sso_error=refused"),
     };
-    let subject =
+    let vouched =
         match oidc.subject(&code, &pending.verifier, &pending.redirect_uri, &pending.nonce, pending.started_at).await {
-            Ok(subject) => subject,
+            Ok(vouched) => vouched,
             Err(e) => {
                 let word = if matches!(e, oidc::SsoError::Unreachable(_)) { "unavailable" } else { "refused" };
                 tracing::warn!(error = %e, "organisation sign-in failed");
@@ -199,7 +200,7 @@ pub async fn callback(State(state): State<AppState>, Query(answer): Query<Provid
             }
         };
     let (handoff, handoff_hash) = tokens::new_secret();
-    let kept = state.store.write(move |tx| sso::answered(tx, &state_hash, &subject, &handoff_hash)).await;
+    let kept = state.store.write(move |tx| sso::answered(tx, &state_hash, &vouched, &handoff_hash)).await;
     match kept {
         Ok(true) => back_to_app(&format!("sso={handoff}")),
         Ok(false) => back_to_app("sso_error=expired"),
@@ -227,7 +228,7 @@ async fn take(
     address: String,
     attempt: &str,
     handoff: &str,
-) -> Result<(String, Option<tandem_shared::PersonId>)> {
+) -> Result<(oidc::Vouched, Option<tandem_shared::PersonId>)> {
     if attempt.len() > 200 || handoff.len() > 200 {
         return Err(ApiError::BadRequest("`attempt` and `handoff` are at most 200 characters".into()));
     }
@@ -258,7 +259,7 @@ pub async fn finish_sign_in(
 ) -> Result<Json<Tokens>> {
     let issuer = provider(&state)?.settings.issuer.clone();
     refuse_blocked_address(&state, &address).await?;
-    let (subject, linking) = take(&state, address, &req.attempt, &req.handoff).await?;
+    let (vouched, linking) = take(&state, address, &req.attempt, &req.handoff).await?;
     if linking.is_some() {
         return Err(ApiError::BadRequest("that was started to link an account, not to sign in; start again".into()));
     }
@@ -267,13 +268,13 @@ pub async fn finish_sign_in(
     let tokens = state
         .store
         .write(move |tx| {
-            let person = match sso::linked_person(tx, &issuer, &subject)? {
+            let person = match sso::linked_person(tx, &issuer, &vouched.subject)? {
                 Some(id) => people::by_id(tx, id)?,
                 None => None,
             };
             // A deactivated account is refused as an unlinked one: nothing said about it.
             let person = person.filter(|p| p.role != Role::YoungPerson && !p.deactivated()).ok_or(NOT_LINKED)?;
-            open_session(tx, &st, &person, (req.device, kind.as_deref()), None, true)
+            open_session(tx, &st, &person, (req.device, kind.as_deref()), None, Some(&vouched))
         })
         .await?;
     tracing::info!(person = %tokens.person, "signed in with the organisation's account");
@@ -330,7 +331,7 @@ pub async fn finish_link(
     ApiJson(req): ApiJson<FinishLink>,
 ) -> Result<Json<Linked>> {
     let issuer = provider(&state)?.settings.issuer.clone();
-    let (subject, linking) = take(&state, address, &req.attempt, &req.handoff).await?;
+    let (vouched, linking) = take(&state, address, &req.attempt, &req.handoff).await?;
     // Started by this staff member, signed in: only they can link an account to themselves.
     if linking != Some(caller.person) {
         return Err(ApiError::Forbidden(
@@ -341,7 +342,7 @@ pub async fn finish_link(
     state
         .store
         .write(move |tx| {
-            if !sso::link(tx, person, &issuer, &subject, store::now_ms())? {
+            if !sso::link(tx, person, &issuer, &vouched.subject, store::now_ms())? {
                 return Err(ApiError::Conflict("that account is linked to another staff member in Tandem already"));
             }
             store::audit::append(
@@ -383,4 +384,69 @@ pub async fn unlink(State(state): State<AppState>, Staff(caller): Staff) -> Resu
         ledger::note(&state.ledger, now, &[Decision::SsoUnlinked(person)]).await;
     }
     linked(&state, person).await
+}
+
+/// What the organisation's sign-in posts to end sessions it signed in (OpenID Connect
+/// Back-Channel Logout 1.0): when someone signs out there, or an administrator there ends their
+/// sessions (someone who has left), their Tandem sessions end too, not at the next sign-in.
+#[derive(Deserialize, ToSchema)]
+pub struct LogoutForm {
+    /// The provider's signed logout token.
+    #[schema(max_length = 16384)]
+    pub logout_token: String,
+}
+
+#[utoipa::path(post, path = "/api/auth/sso/logout", tag = "auth",
+    request_body(content = LogoutForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = super::Done), (status = 400, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 503, body = crate::error::ErrorBody)))]
+pub async fn back_channel_logout(
+    State(state): State<AppState>,
+    form: std::result::Result<axum::Form<LogoutForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Json<super::Done>> {
+    let oidc = provider(&state)?;
+    let axum::Form(form) = form.map_err(|e| {
+        ApiError::BadRequest(format!("send the logout token as a form, `logout_token=…`: {}", e.body_text()))
+    })?;
+    if form.logout_token.len() > 16_384 {
+        return Err(ApiError::BadRequest("`logout_token` is at most 16384 characters".into()));
+    }
+    let now = store::now_ms();
+    let logout = oidc.logout(form.logout_token.trim(), now).await.map_err(|e| {
+        tracing::warn!(error = %e, "a back-channel logout was refused");
+        match e {
+            oidc::SsoError::Unreachable(_) => ApiError::Unavailable(
+                "the provider's keys can't be read just now to check the logout token; send it again",
+            ),
+            oidc::SsoError::Refused(why) => ApiError::BadRequest(why),
+        }
+    })?;
+    let issuer = oidc.settings.issuer.clone();
+    let leeway_ms = (oidc::LEEWAY_SECS * 1000) as i64;
+    let ended = state
+        .store
+        .write(move |tx| {
+            let ended = sso::end_by_provider(tx, &issuer, &logout, leeway_ms, now)?;
+            let mut people: Vec<_> = ended.iter().map(|(_, person)| *person).collect();
+            people.sort();
+            people.dedup();
+            for person in people {
+                store::audit::append(
+                    tx,
+                    now,
+                    None,
+                    "signed out by the organisation's sign-in",
+                    Some(person),
+                    "their sessions signed in with the organisation's account",
+                )?;
+            }
+            Ok(ended)
+        })
+        .await?;
+    tracing::info!(sessions = ended.len(), "the organisation's sign-in ended sessions");
+    for (session, person) in ended {
+        super::note_session_ended(&state, &session, now).await;
+        state.tell_own_screens(person);
+    }
+    Ok(Json(super::Done { ok: true }))
 }

@@ -39,7 +39,7 @@ use utoipa::OpenApi;
         admin::tablets, admin::register_tablet, admin::remove_tablet, admin::staff_two_step, admin::update_staff_two_step, admin::staff_sso, admin::update_staff_sso,
         crate::auth::change_password, crate::auth::two_step::start, crate::auth::two_step::confirm, crate::auth::two_step::turn_off,
         crate::auth::two_step::new_recovery_codes,
-        crate::auth::sso::offered, crate::auth::sso::start_sign_in, crate::auth::sso::callback, crate::auth::sso::finish_sign_in,
+        crate::auth::sso::offered, crate::auth::sso::start_sign_in, crate::auth::sso::callback, crate::auth::sso::finish_sign_in, crate::auth::sso::back_channel_logout,
         crate::auth::sso::status, crate::auth::sso::start_link, crate::auth::sso::finish_link, crate::auth::sso::unlink,
         invites::create, invites::list, invites::new_code, invites::cancel,
         alerts::raise, alerts::list, alerts::seen,

@@ -49,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0031_two_step_recovery.sql"),
     include_str!("migrations/sqlite/0032_push_subscriptions.sql"),
     include_str!("migrations/sqlite/0033_sso.sql"),
+    include_str!("migrations/sqlite/0034_sso_logout.sql"),
 ];
 const READERS: usize = 4;
 

@@ -2,6 +2,7 @@
 //! member and the provider's subject, and sign-ins under way at the provider.
 
 use super::sql::Db;
+use crate::auth::oidc::{Logout, Vouched};
 use crate::error::Result;
 use tandem_shared::PersonId;
 
@@ -67,27 +68,33 @@ pub fn pending(conn: &dyn Db, state_hash: &str, now: i64) -> Result<Option<Pendi
     .transpose()
 }
 
-/// The provider vouched for `subject`: the attempt can now be finished by the browser holding
+/// The provider vouched for someone: the attempt can now be finished by the browser holding
 /// both the handoff and the attempt's own secret. False if it was answered already.
-pub fn answered(conn: &dyn Db, state_hash: &str, subject: &str, handoff_hash: &str) -> Result<bool> {
+pub fn answered(conn: &dyn Db, state_hash: &str, vouched: &Vouched, handoff_hash: &str) -> Result<bool> {
     let n = conn.execute(
-        "UPDATE sso_attempts SET subject = ?2, handoff_hash = ?3 WHERE state_hash = ?1 AND handoff_hash IS NULL",
-        &[state_hash.into(), subject.into(), handoff_hash.into()],
+        "UPDATE sso_attempts SET subject = ?2, provider_session = ?3, handoff_hash = ?4
+         WHERE state_hash = ?1 AND handoff_hash IS NULL",
+        &[
+            state_hash.into(),
+            vouched.subject.as_str().into(),
+            vouched.provider_session.as_deref().into(),
+            handoff_hash.into(),
+        ],
     )?;
     Ok(n == 1)
 }
 
-/// An answered attempt, taken (so it finishes once): (the provider's subject, who was linking).
-/// Either half given with the wrong other half ends the attempt too: someone is trying to
-/// finish a sign-in that isn't theirs.
+/// An answered attempt, taken (so it finishes once): (whom the provider vouched for, who was
+/// linking). Either half given with the wrong other half ends the attempt too: someone is
+/// trying to finish a sign-in that isn't theirs.
 pub fn take(
     conn: &dyn Db,
     attempt_hash: &str,
     handoff_hash: &str,
     now: i64,
-) -> Result<Option<(String, Option<PersonId>)>> {
+) -> Result<Option<(Vouched, Option<PersonId>)>> {
     let row = conn.query_opt(
-        "SELECT subject, link_person FROM sso_attempts
+        "SELECT subject, provider_session, link_person FROM sso_attempts
          WHERE attempt_hash = ?1 AND handoff_hash = ?2 AND subject IS NOT NULL AND started_at >= ?3",
         &[attempt_hash.into(), handoff_hash.into(), (now - ATTEMPT_MS).into()],
     )?;
@@ -95,7 +102,11 @@ pub fn take(
         "DELETE FROM sso_attempts WHERE attempt_hash = ?1 OR handoff_hash = ?2",
         &[attempt_hash.into(), handoff_hash.into()],
     )?;
-    row.map(|r| Ok((r.string(0)?, r.opt_text(1)?.map(super::people::parse_id)))).transpose()
+    row.map(|r| {
+        let vouched = Vouched { subject: r.string(0)?, provider_session: r.opt_text(1)?.map(str::to_owned) };
+        Ok((vouched, r.opt_text(2)?.map(super::people::parse_id)))
+    })
+    .transpose()
 }
 
 /// The staff member linked to `subject` at `issuer`, if any.
@@ -152,10 +163,47 @@ pub fn unlink(conn: &dyn Db, person: PersonId) -> Result<bool> {
     Ok(conn.execute("DELETE FROM sso_links WHERE person_id = ?1", &[person.to_string().into()])? > 0)
 }
 
-/// Marks a new session as signed in through the organisation's sign-in.
-pub fn mark_session(conn: &dyn Db, session: &str) -> Result<()> {
-    conn.execute("UPDATE sessions SET sso = TRUE WHERE id = ?1", &[session.into()])?;
+/// Marks a new session as signed in through the organisation's sign-in (with the provider's
+/// own session, if it named one, for its logout to end).
+pub fn mark_session(conn: &dyn Db, session: &str, vouched: &Vouched) -> Result<()> {
+    conn.execute(
+        "UPDATE sessions SET sso = TRUE, provider_session = ?2 WHERE id = ?1",
+        &[session.into(), vouched.provider_session.as_deref().into()],
+    )?;
     Ok(())
+}
+
+/// Ends the live sessions the provider's logout names (at `issuer`): signed in through it, by
+/// the staff member linked to its subject and/or with its session, begun before it was issued
+/// (give or take a clock a few minutes off). Each ended session, and whose it was.
+pub fn end_by_provider(
+    conn: &dyn Db,
+    issuer: &str,
+    logout: &Logout,
+    leeway_ms: i64,
+    now: i64,
+) -> Result<Vec<(String, PersonId)>> {
+    let found = conn.query(
+        "SELECT s.id, s.person_id FROM sessions s JOIN sso_links l ON l.person_id = s.person_id
+         WHERE s.sso AND s.revoked_at IS NULL AND l.issuer = ?1
+           AND (CAST(?2 AS TEXT) IS NULL OR l.subject = ?2)
+           AND (CAST(?3 AS TEXT) IS NULL OR s.provider_session = ?3)
+           AND s.created_at <= ?4",
+        &[
+            issuer.into(),
+            logout.subject.as_deref().into(),
+            logout.provider_session.as_deref().into(),
+            logout.issued_ms.saturating_add(leeway_ms).into(),
+        ],
+    )?;
+    let mut ended = Vec::with_capacity(found.len());
+    for row in found.iter() {
+        let (session, person) = (row.string(0)?, super::people::parse_id(row.text(1)?));
+        if super::people::end_session(conn, person, &session, now)? {
+            ended.push((session, person));
+        }
+    }
+    Ok(ended)
 }
 
 /// How `session` was signed in: (through the organisation's sign-in, when it began).

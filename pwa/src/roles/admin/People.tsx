@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type Person, type Assigned, ROLE_WORDS, status, useCall, Problem, PEOPLE_SHOWN, Found, usePeople } from './shared';
 import { byName, nameHas } from '../../ui/words';
+import { Disclosure } from '../../ui/Disclosure';
 
 export function People() {
   const { call, problem, ctx } = useCall();
@@ -256,6 +257,7 @@ interface StaffSsoPolicy {
   name: string | null;
   only: boolean;
   linked: number;
+  session_hours: number;
 }
 
 /** Where the service has set up signing in with the organisation's account: whether staff who
@@ -297,6 +299,22 @@ function StaffSso({ onChanged }: { onChanged: () => Promise<void> }) {
           </p>
         </>
       )}
+      <Disclosure summary={`Addresses to give whoever looks after ${policy.name}`}>
+        <dl class="addresses">
+          <dt>Sign-in return address (redirect URI)</dt>
+          <dd>
+            <code>{location.origin}/api/auth/sso/callback</code>
+          </dd>
+          <dt>Back-channel logout address</dt>
+          <dd>
+            <code>{location.origin}/api/auth/sso/logout</code>
+          </dd>
+        </dl>
+        <p class="hint">
+          With the logout address, signing someone out at {policy.name}, or ending their sessions there when they leave, signs them out of Tandem
+          at once. Without it, a sign-in through {policy.name} lasts up to {policy.session_hours} hours before it is asked again.
+        </p>
+      </Disclosure>
     </section>
   );
 }

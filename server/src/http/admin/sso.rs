@@ -22,6 +22,9 @@ pub struct StaffSso {
     pub only: bool,
     /// How many staff members (not deactivated) have linked theirs.
     pub linked: i64,
+    /// How long a sign-in through it lasts before it is asked again (`--sso-session-hours`),
+    /// unless the organisation's sign-in ends it first (back-channel logout).
+    pub session_hours: i64,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -33,7 +36,8 @@ pub struct StaffSsoChange {
 async fn answer(state: &AppState) -> Result<Json<StaffSso>> {
     let (only, linked) = state.store.read(|db| Ok((sso::only(db)?, sso::linked_count(db)?))).await?;
     let name = state.sso.as_ref().map(|o| o.settings.name.clone());
-    Ok(Json(StaffSso { available: name.is_some(), name, only, linked }))
+    let session_hours = state.settings.sso_session_ms / 3_600_000;
+    Ok(Json(StaffSso { available: name.is_some(), name, only, linked, session_hours }))
 }
 
 #[utoipa::path(get, path = "/api/admin/staff-sso", tag = "admin", security(("bearer" = [])),
