@@ -387,7 +387,7 @@ test('a key worker turns on two-step sign-in: after their password, signing in a
   await borrowed.getByLabel('Recovery code').fill(recovery[0].toLowerCase());
   await borrowed.getByRole('button', { name: 'Sign in' }).click();
   await borrowed.getByRole('heading', { name: 'Young people you support' }).waitFor();
-  await borrowed.locator('#farewell').getByText('You signed in with a recovery code, and have 9 left.').waitFor();
+  await borrowed.locator('#farewell').getByText('You signed in with a recovery code, and have 9 left. If your phone is lost, or you have a new one, choose "Move it to a new phone" under "Your account": it makes new codes too.').waitFor();
   await borrowed.getByRole('button', { name: 'Account', exact: true }).click();
   await borrowed.getByText('You have 9 recovery codes left.').waitFor();
   await borrowed.context().close();

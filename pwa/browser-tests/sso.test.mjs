@@ -237,6 +237,12 @@ test('signed out at the organisation, an open Tandem is signed out at once; the 
   await policy.getByText(`${env.server.base}/api/auth/sso/callback`, { exact: true }).waitFor();
   await policy.getByText(/lasts up to 12 hours before it is asked again/).waitFor();
   await assertAccessible(admin, 'the addresses for the organisation sign-in');
+  // A new password for someone linked says what happens to the link (the way back in for
+  // someone the organisation gave a new account, where linked staff use only theirs).
+  const sam = admin.getByRole('row').filter({ has: admin.getByRole('cell', { name: 'Sam', exact: true }) });
+  await sam.getByRole('button', { name: 'New password for Sam' }).click();
+  await admin.getByText(/They have linked their organisation account\. If the service asks linked staff to sign in only with it, the link is removed too/).waitFor();
+  await admin.getByRole('button', { name: 'Cancel' }).click();
   await desk.close();
   await context.close();
 });

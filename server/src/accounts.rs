@@ -45,16 +45,37 @@ pub fn create_staff(
 /// What the audit log says of someone deactivated.
 pub const DEACTIVATED_DETAIL: &str = "can't sign in; every session ended";
 
-/// What the audit log says of a new first password.
-pub const NEW_PASSWORD_DETAIL: &str =
-    "every session ended, two-step sign-in off; they choose their own password when they next sign in";
+/// What the audit log says of a new first password (`unlinked`: as `new_staff_password` returns).
+pub fn new_password_detail(unlinked: bool) -> String {
+    let detail = "every session ended, two-step sign-in off; they choose their own password when they next sign in";
+    if unlinked {
+        format!(
+            "{detail}; their organisation account unlinked (linked staff sign in only with it), so the password lets them in"
+        )
+    } else {
+        detail.to_owned()
+    }
+}
+
+/// What the ledger must keep of a new first password, so a restore from before can't undo it.
+pub fn new_password_decisions(person: PersonId, unlinked: bool) -> Vec<crate::ledger::Decision> {
+    use crate::ledger::Decision;
+    let mut decisions = vec![Decision::NewSecret(person), Decision::SignedOutEverywhere(person)];
+    if unlinked {
+        decisions.push(Decision::SsoUnlinked(person));
+    }
+    decisions
+}
 
 /// A staff member forgot their password: an admin sets a first one again, which they must
 /// change when they next sign in. Every session of theirs ends (whoever knew the old password is
 /// out), and a lockout from their own wrong guesses is lifted. Two-step sign-in goes off too: the
 /// usual reason is a lost phone, which held their authenticator app; they set it up again.
 /// Young people get a new invite code instead, and choose their own PIN with it.
-pub fn new_staff_password(conn: &dyn Db, person: PersonId, password: &StaffPassword, now: i64) -> Result<()> {
+/// Where the service asks linked staff to sign in only with their organisation account, the
+/// link goes too (true), or the new password would let nobody in: the usual reason is that the
+/// organisation gave them a new account there, which Tandem doesn't know yet. They link it again.
+pub fn new_staff_password(conn: &dyn Db, person: PersonId, password: &StaffPassword, now: i64) -> Result<bool> {
     let p = people::by_id(conn, person)?.ok_or(ApiError::NotFound("no such person"))?;
     if p.role == Role::YoungPerson {
         return Err(ApiError::BadRequest("young people choose their own PIN: make them a new invite code".into()));
@@ -69,7 +90,9 @@ pub fn new_staff_password(conn: &dyn Db, person: PersonId, password: &StaffPassw
     if let Some(name) = p.name.as_deref() {
         people::clear_failed_signins(conn, &people::name_hash(conn, name))?;
     }
-    Ok(())
+    let closed_to_password =
+        crate::store::sso::only(conn)? && crate::store::sso::linked_at(conn, person, None)?.is_some();
+    Ok(closed_to_password && crate::store::sso::unlink(conn, person)?)
 }
 
 /// A young person who has not joined yet, with their first invite code and their key workers.

@@ -317,21 +317,21 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
             let p = store
                 .write(move |tx| {
                     let p = person_ref(tx, &who)?;
-                    accounts::new_staff_password(tx, p, &password, now)?;
-                    audit::append(
-                        tx,
-                        now,
-                        None,
-                        "set a new first password",
-                        Some(p),
-                        &from_cli(accounts::NEW_PASSWORD_DETAIL),
-                    )?;
-                    Ok(p)
+                    let unlinked = accounts::new_staff_password(tx, p, &password, now)?;
+                    let detail = from_cli(&accounts::new_password_detail(unlinked));
+                    audit::append(tx, now, None, "set a new first password", Some(p), &detail)?;
+                    Ok((p, unlinked))
                 })
                 .await
                 .map_err(err)?;
-            ledger::note(&ledger, now, &[Decision::NewSecret(p), Decision::SignedOutEverywhere(p)]).await;
+            let (p, unlinked) = p;
+            ledger::note(&ledger, now, &accounts::new_password_decisions(p, unlinked)).await;
             println!("{person} can sign in with that password now, and must choose their own at once");
+            if unlinked {
+                println!(
+                    "Their organisation account was unlinked (linked staff sign in only with it): they can link it again"
+                );
+            }
         }
         Command::Revoke { person } => {
             let who = person.clone();

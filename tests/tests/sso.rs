@@ -516,7 +516,10 @@ async fn a_service_can_ask_linked_staff_to_sign_in_only_with_the_organisations_a
     assert_eq!(link(&server, &provider, &sam, "entra-sam").await.0, StatusCode::OK);
     let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
     let (_, policy) = admin.call(Method::GET, "/api/admin/staff-sso", None).await;
-    assert_eq!(policy, json!({"available": true, "name": "Northshire Council", "only": false, "linked": 1, "session_hours": 12}));
+    assert_eq!(
+        policy,
+        json!({"available": true, "name": "Northshire Council", "only": false, "linked": 1, "session_hours": 12})
+    );
     let (status, policy) = admin.call(Method::PUT, "/api/admin/staff-sso", Some(json!({"only": true}))).await;
     assert_eq!((status, &policy["only"]), (StatusCode::OK, &json!(true)), "{policy}");
     let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
@@ -569,6 +572,76 @@ async fn a_service_can_ask_linked_staff_to_sign_in_only_with_the_organisations_a
     let (_, policy) = admin.call(Method::PUT, "/api/admin/staff-sso", Some(json!({"only": false}))).await;
     assert_eq!(policy["only"], false);
     sam.sign_in(SAM.0, SAM.1).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_new_password_from_an_admin_lets_in_someone_the_organisation_gave_a_new_account() {
+    let provider = provider().await;
+    let server = server_with(&provider).await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    assert_eq!(link(&server, &provider, &sam, "entra-sam").await.0, StatusCode::OK);
+    assert_eq!(link(&server, &provider, &priya, "entra-priya").await.0, StatusCode::OK);
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    admin.call(Method::PUT, "/api/admin/staff-sso", Some(json!({"only": true}))).await;
+    let password_sign_in = |secret: &'static str| {
+        let device = server.device();
+        async move {
+            let body = json!({"name": SAM.0, "secret": secret, "device": device.device});
+            device.call(Method::POST, "/api/auth/sign-in", Some(body)).await
+        }
+    };
+
+    // The organisation gave Sam a new account (a new subject): it isn't linked, and Sam's
+    // password is closed to them. Locked out, until an admin gives them a new first password,
+    // which unlinks the old account so that the password lets them in.
+    assert_eq!(sign_in_as(&server, &provider, "entra-sam-new").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(password_sign_in(SAM.1).await.0, StatusCode::FORBIDDEN);
+    let (status, answer) = admin
+        .call(
+            Method::POST,
+            &format!("/api/admin/people/{}/new-password", sam.me()),
+            Some(json!({"password": "a-first-password"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (status, tokens) = password_sign_in("a-first-password").await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(tokens["must_change_password"], true);
+    assert_eq!(
+        sign_in_as(&server, &provider, "entra-sam").await.0,
+        StatusCode::UNAUTHORIZED,
+        "the old account is unlinked"
+    );
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    assert!(audit.to_string().contains("their organisation account unlinked"), "{audit}");
+
+    // Sam chooses their own password, links the new account, and signs in with it.
+    let mut back = server.device();
+    back.sign_in(SAM.0, "a-first-password").await;
+    let (status, answer) = back
+        .call(
+            Method::POST,
+            "/api/me/password",
+            Some(json!({"current": "a-first-password", "new": "sams-own-password"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(link(&server, &provider, &back, "entra-sam-new").await.0, StatusCode::OK);
+    assert_eq!(sign_in_as(&server, &provider, "entra-sam-new").await.0, StatusCode::OK);
+
+    // Where passwords still sign linked staff in, a new password leaves the link as it was.
+    admin.call(Method::PUT, "/api/admin/staff-sso", Some(json!({"only": false}))).await;
+    let (status, _) = admin
+        .call(
+            Method::POST,
+            &format!("/api/admin/people/{}/new-password", priya.me()),
+            Some(json!({"password": "another-first-one"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sign_in_as(&server, &provider, "entra-priya").await.0, StatusCode::OK);
     server.stop().await;
 }
 

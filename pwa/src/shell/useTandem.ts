@@ -699,8 +699,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     left === null
       ? null
       : left === 0
-        ? 'You signed in with your last recovery code. Make new ones under "Your account" now, so a day without your phone doesn\'t lock you out.'
-        : `You signed in with a recovery code, and have ${left} left. When you have your phone again, or a new one, you can make new codes under "Your account".`;
+        ? 'You signed in with your last recovery code. Under "Your account", make new ones now (or, if your phone is lost, choose "Move it to a new phone"), so a day without it doesn\'t lock you out.'
+        : `You signed in with a recovery code, and have ${left} left. If your phone is lost, or you have a new one, choose "Move it to a new phone" under "Your account": it makes new codes too.`;
 
   /** Signed in, or `joined` with an invite code just now (their home then says how Tandem works). */
   const signedIn = async (s: Session, secret?: string, joined = false) => {

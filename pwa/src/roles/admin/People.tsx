@@ -90,6 +90,12 @@ export function People() {
         <form class="card notice stack" aria-labelledby="resetting-title" onSubmit={newPassword}>
           <h2 id="resetting-title" tabIndex={-1} ref={(h) => h?.focus()}>A new password for {resetting.person.display_name}</h2>
           <p>For staff who forgot theirs, or lost the phone with their authenticator app. They are signed out everywhere, two-step sign-in is turned off, and they choose their own password when they next sign in (and can set two-step sign-in up again).</p>
+          {resetting.person.sso_linked && (
+            <p>
+              They have linked their organisation account. If the service asks linked staff to sign in only with it, the link is removed too, so this
+              password lets them in (for someone the organisation gave a new account); they link it again under "Your account".
+            </p>
+          )}
           <label for="reset-password">A first password for them (at least 10 characters; give it to them in person)</label>
           <input id="reset-password" type="password" autocomplete="new-password" value={resetting.password} onInput={(e) => setResetting({ ...resetting, password: e.currentTarget.value })} required minLength={10} />
           <div class="row">

@@ -142,21 +142,16 @@ pub async fn new_password(
     }
     let password = staff_password(req.password).await?;
     let now = store::now_ms();
-    state
+    let unlinked = state
         .store
         .write(move |tx| {
-            accounts::new_staff_password(tx, person, &password, now)?;
-            audit::append(
-                tx,
-                now,
-                Some(admin.person),
-                "set a new first password",
-                Some(person),
-                accounts::NEW_PASSWORD_DETAIL,
-            )
+            let unlinked = accounts::new_staff_password(tx, person, &password, now)?;
+            let detail = accounts::new_password_detail(unlinked);
+            audit::append(tx, now, Some(admin.person), "set a new first password", Some(person), &detail)?;
+            Ok(unlinked)
         })
         .await?;
-    ledger::note(&state.ledger, now, &[Decision::NewSecret(person), Decision::SignedOutEverywhere(person)]).await;
+    ledger::note(&state.ledger, now, &accounts::new_password_decisions(person, unlinked)).await;
     Ok(Json(crate::auth::Done { ok: true }))
 }
 
