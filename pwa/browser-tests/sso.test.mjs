@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createHash, createSign, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import { after, test } from 'node:test';
-import { assertAccessible, serverAndBrowser, signIn, typeSignIn } from './harness.mjs';
+import { assertAccessible, authenticatorCode, serverAndBrowser, signIn, typeSignIn } from './harness.mjs';
 
 const CLIENT = { id: 'tandem-browser-test', secret: 'provider-secret' };
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -38,6 +38,7 @@ const provider = createServer((req, res) => {
       `<!doctype html><html lang="en"><title>Northshire Council sign-in</title><main><h1>Northshire Council</h1><form action="/approve">${keep}` +
         '<button name="subject" value="entra-sam">Continue as sam@northshire.example</button>' +
         '<button name="subject" value="entra-stranger">Continue as someone@northshire.example</button>' +
+        '<button name="subject" value="entra-priya">Continue as priya@northshire.example</button>' +
         '<button name="cancel" value="1">Cancel</button></form></main></html>',
     );
   }
@@ -245,6 +246,44 @@ test('signed out at the organisation, an open Tandem is signed out at once; the 
   await admin.getByRole('button', { name: 'Cancel' }).click();
   await desk.close();
   await context.close();
+});
+
+test("with Tandem's two-step on, and nothing from the organisation's sign-in about a second step, its code finishes the sign-in", async () => {
+  // Priya turns two-step on and links her account , with her password.
+  const desk = await (await env.browser.newContext()).newPage();
+  await signIn(desk, env.server.base, 'priya', 'demo-worker-pass');
+  await desk.getByRole('button', { name: 'Account', exact: true }).click();
+  await desk.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+  const typed = await desk.getByTestId('two-step-secret').textContent();
+  const confirmedAt = Math.floor(Date.now() / 30_000);
+  await desk.getByLabel('The 6-digit code your app shows now').fill(authenticatorCode(typed, confirmedAt));
+  await desk.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+  await desk.getByRole('button', { name: 'I have kept them somewhere safe' }).click();
+  await desk.getByRole('button', { name: 'Link my Northshire Council' }).click();
+  await desk.getByRole('button', { name: 'Continue as priya@northshire.example' }).click();
+  await desk.getByText(/You linked it on/).waitFor();
+  await desk.context().close();
+
+  // On a new device, through the organisation (whose token says nothing of a second step):
+  // Tandem asks for the code, on the sign-in screen, as a step, not a problem.
+  const page = await (await env.browser.newContext()).newPage();
+  await page.goto(env.server.base + '/');
+  await page.getByRole('button', { name: START }).click();
+  await page.getByRole('button', { name: 'Continue as priya@northshire.example' }).click();
+  const codeField = page.getByLabel('Code from your authenticator app');
+  await codeField.waitFor();
+  await page.getByText("Your organisation's sign-in knows you. Two-step sign-in is on:", { exact: false }).waitFor();
+  assert.equal(await page.getByRole('alert').count(), 0, 'asking for the code is not shown as a problem');
+  assert.equal(await page.getByLabel('Your PIN or password').count(), 0, 'only the step at hand is shown');
+  await assertAccessible(page, 'the organisation sign-in asking for a code');
+  await codeField.fill(authenticatorCode(typed, Math.max(confirmedAt + 1, Math.floor(Date.now() / 30_000))));
+  await page.getByRole('button', { name: 'Finish signing in' }).click();
+  await page.getByRole('heading', { name: 'Choose an unlock code for this device' }).waitFor();
+  await page.getByLabel('Unlock code (at least 6 numbers or letters)').fill('priya-code');
+  await page.getByLabel('Type it again').fill('priya-code');
+  await page.getByRole('button', { name: 'Use this code' }).click();
+  await page.getByRole('heading', { name: 'Young people you support' }).waitFor();
+  await page.context().close();
 });
 
 test("a sign-in that doesn't finish says why, and what to do, on the sign-in screen", async () => {

@@ -123,7 +123,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
               go({ name: 'home' });
             }}
             onSsoStart={async () => goToProvider(await (sessions.current as SessionManager).startSso(), 'sign-in')}
-            onSsoFinish={async (attempt, handoff) => signedIn(await (sessions.current as SessionManager).finishSso(attempt, handoff))}
+            onSsoFinish={async (attempt, handoff, code) => signedIn(await (sessions.current as SessionManager).finishSso(attempt, handoff, undefined, code))}
           />
         ) : (
           <Ctx.Provider value={ctx}>

@@ -211,6 +211,12 @@ pub struct ServeArgs {
     /// long someone whose account there was disabled can carry on where they are signed in.
     #[arg(long, env = "TANDEM_SSO_SESSION_HOURS", default_value_t = 12)]
     pub sso_session_hours: u32,
+    /// The organisation's sign-in asks every staff member for a second step (e.g. a Conditional
+    /// Access policy) though its ID tokens don't say so (no `amr`): take each of its sign-ins as
+    /// two-step. Without it, a sign-in whose token doesn't show one is asked for Tandem's own
+    /// two-step sign-in, as a password sign-in is.
+    #[arg(long, env = "TANDEM_SSO_TRUST_SECOND_STEP")]
+    pub sso_trust_second_step: bool,
 }
 
 impl ServeArgs {
@@ -226,6 +232,7 @@ impl ServeArgs {
             client_id: client_id.clone(),
             client_secret: client_secret.clone(),
             name: self.sso_name.trim().to_owned(),
+            trust_second_step: self.sso_trust_second_step,
         };
         sso.check()?;
         Ok(Some(sso))

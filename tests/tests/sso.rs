@@ -45,6 +45,8 @@ struct Provider {
     subject: String,
     /// The provider's own session the next sign-in is given (its ID token's `sid`), if any.
     sid: Option<String>,
+    /// How the provider says the next sign-in was made (its ID token's `amr`), if it says.
+    amr: Option<Value>,
     answer: Answer,
     /// code → (subject, nonce, PKCE challenge, redirect_uri)
     codes: HashMap<String, (String, String, String, String)>,
@@ -143,6 +145,9 @@ async fn token(
     if let Some(sid) = &p.sid {
         claims["sid"] = json!(sid);
     }
+    if let Some(amr) = &p.amr {
+        claims["amr"] = amr.clone();
+    }
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some("k1".into());
     let mut signing = key();
@@ -170,6 +175,11 @@ fn sha256(bytes: &[u8]) -> Vec<u8> {
 }
 
 async fn server_with(provider: &Shared) -> TestServer {
+    server_trusting(provider, false).await
+}
+
+/// `trust_second_step`: as `--sso-trust-second-step`.
+async fn server_trusting(provider: &Shared, trust_second_step: bool) -> TestServer {
     let issuer = provider.lock().unwrap().origin.clone();
     TestServer::start_with(Settings {
         failure_delay_ms: 1,
@@ -178,6 +188,7 @@ async fn server_with(provider: &Shared) -> TestServer {
             client_id: CLIENT_ID.into(),
             client_secret: CLIENT_SECRET.into(),
             name: "Northshire Council".into(),
+            trust_second_step,
         }),
         ..Settings::default()
     })
@@ -431,12 +442,18 @@ async fn only_active_staff_sign_in_this_way_and_the_services_two_step_is_the_pro
     assert_eq!(ash.call(Method::GET, "/api/me/sso", None).await.0, StatusCode::FORBIDDEN);
     assert_eq!(ash.call(Method::POST, "/api/me/sso/start", None).await.0, StatusCode::FORBIDDEN);
 
-    // The service asks staff for two-step sign-in: a password sign-in must set it up first, a
-    // sign-in through the organisation's account (which asks for its own) need not.
+    // The service asks staff for two-step sign-in: a password sign-in must set it up first, and
+    // so must a sign-in through the organisation's account whose token doesn't say it asked for
+    // a second step; one whose token says so (`amr`) need not.
     server.store.write(|tx| tandem_server::store::two_step::set_required(tx, true)).await.unwrap();
     let by_password = server.signed_in(SAM.0, SAM.1).await;
     let (status, answer) = by_password.call(Method::GET, "/api/caseload", None).await;
     assert_eq!((status, answer["error"].as_str()), (StatusCode::FORBIDDEN, Some("two_step_setup_needed")));
+    let (status, tokens, password_only) = sign_in_as(&server, &provider, "entra-sam").await;
+    assert_eq!((status, &tokens["must_set_up_two_step"]), (StatusCode::OK, &json!(true)), "{tokens}");
+    let (status, answer) = password_only.call(Method::GET, "/api/caseload", None).await;
+    assert_eq!((status, answer["error"].as_str()), (StatusCode::FORBIDDEN, Some("two_step_setup_needed")));
+    provider.lock().unwrap().amr = Some(json!(["pwd", "mfa"]));
     let (status, tokens, by_sso) = sign_in_as(&server, &provider, "entra-sam").await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     assert!(tokens.get("must_set_up_two_step").is_none(), "{tokens}");
@@ -642,6 +659,79 @@ async fn a_new_password_from_an_admin_lets_in_someone_the_organisation_gave_a_ne
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(sign_in_as(&server, &provider, "entra-priya").await.0, StatusCode::OK);
+    server.stop().await;
+}
+
+/// Goes through the provider as `subject` from a new device: the attempt and handoff to finish.
+async fn back_from_provider(server: &TestServer, provider: &Shared, subject: &str) -> (Client, Value) {
+    let device = server.device();
+    let (_, started) = device.call(Method::POST, "/api/auth/sso/start", Some(json!({"device": device.device}))).await;
+    let to = through_provider(server, provider, started["url"].as_str().unwrap(), subject).await;
+    let pair = json!({"attempt": started["attempt"], "handoff": handoff(&to), "device": device.device});
+    (device, pair)
+}
+
+#[tokio::test]
+async fn tandems_own_two_step_is_asked_when_the_organisation_didnt_say_it_asked_a_second_step() {
+    let provider = provider().await;
+    let server = server_with(&provider).await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let (_, set_up) = sam.call(Method::POST, "/api/me/two-step", None).await;
+    let typed = set_up["secret"].as_str().unwrap().to_owned();
+    let step = two_step_now();
+    let (status, body) =
+        sam.call(Method::POST, "/api/me/two-step/confirm", Some(json!({"code": two_step_code(&typed, step)}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let recovery = body["recovery_codes"][0].as_str().unwrap().to_owned();
+    assert_eq!(link(&server, &provider, &sam, "entra-sam").await.0, StatusCode::OK);
+
+    // Its token says nothing of a second step: the finish asks for Tandem's code, and the same
+    // pair can be sent again with it (a wrong code counts against the address, and the pair
+    // still stands); once finished, the pair is spent.
+    let (mut device, pair) = back_from_provider(&server, &provider, "entra-sam").await;
+    let (status, answer) = device.call(Method::POST, "/api/auth/sso/finish", Some(pair.clone())).await;
+    assert_eq!((status, answer["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("two_step_needed")), "{answer}");
+    let with = |code: String| {
+        let mut body = pair.clone();
+        body["code"] = json!(code);
+        body
+    };
+    let (status, answer) = device.call(Method::POST, "/api/auth/sso/finish", Some(with("000000".into()))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+    assert_eq!(answer["error"], "unauthorized", "{answer}");
+    let (status, tokens) =
+        device.call(Method::POST, "/api/auth/sso/finish", Some(with(two_step_code(&typed, step + 1)))).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    device.take_tokens(&tokens);
+    assert_eq!(device.call(Method::GET, "/api/caseload", None).await.0, StatusCode::OK);
+    assert_eq!(device.call(Method::POST, "/api/auth/sso/finish", Some(pair.clone())).await.0, StatusCode::UNAUTHORIZED);
+
+    // A recovery code does too, and the answer says how many are left.
+    let (device, pair) = back_from_provider(&server, &provider, "entra-sam").await;
+    let mut body = pair.clone();
+    body["code"] = json!(recovery);
+    let (status, tokens) = device.call(Method::POST, "/api/auth/sso/finish", Some(body)).await;
+    assert_eq!((status, &tokens["recovery_codes_left"]), (StatusCode::OK, &json!(9)), "{tokens}");
+
+    // A token that says the provider asked a second step needs no code.
+    provider.lock().unwrap().amr = Some(json!(["pwd", "otp"]));
+    let (device, pair) = back_from_provider(&server, &provider, "entra-sam").await;
+    let (status, tokens) = device.call(Method::POST, "/api/auth/sso/finish", Some(pair)).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    server.stop().await;
+
+    // Nor does any sign-in where the service trusts the provider to ask for one
+    // (`--sso-trust-second-step`), whatever its tokens say.
+    provider.lock().unwrap().amr = None;
+    let server = server_trusting(&provider, true).await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let (_, set_up) = sam.call(Method::POST, "/api/me/two-step", None).await;
+    let typed = set_up["secret"].as_str().unwrap().to_owned();
+    let code = two_step_code(&typed, two_step_now());
+    assert_eq!(sam.call(Method::POST, "/api/me/two-step/confirm", Some(json!({"code": code}))).await.0, StatusCode::OK);
+    assert_eq!(link(&server, &provider, &sam, "entra-sam").await.0, StatusCode::OK);
+    let (device, pair) = back_from_provider(&server, &provider, "entra-sam").await;
+    assert_eq!(device.call(Method::POST, "/api/auth/sso/finish", Some(pair)).await.0, StatusCode::OK);
     server.stop().await;
 }
 

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { SecretInput } from '../ui/SecretInput';
 import { useSubmit } from '../ui/useSubmit';
 import { thisTablet } from '../sync/tablet';
-import { StepCodeField, useStepCode } from '../ui/StepCode';
+import { StepCodeField, useStepCode, wantsCode } from '../ui/StepCode';
 import { request } from '../sync/api';
 import { type Offered, type SsoPurpose, ssoProblemWords, takeSsoReturn } from '../sync/sso';
 
@@ -18,7 +18,7 @@ interface Props {
   onJoin: (code: string, name: string, secret: string) => Promise<void>;
   /** Staff: signing in with the organisation's account, when the service has set it up. */
   onSsoStart: () => Promise<void>;
-  onSsoFinish: (attempt: string, handoff: string) => Promise<void>;
+  onSsoFinish: (attempt: string, handoff: string, code?: string) => Promise<void>;
 }
 
 export function SignIn({ code: given, forVisit = false, onSignIn, onJoin, onSsoStart, onSsoFinish }: Props) {
@@ -48,6 +48,15 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin, onSsoS
     e.preventDefault();
     void run(() => (mode === 'sign-in' ? step.attempt((c) => onSignIn(name.trim(), secret, shared, c)) : onJoin(code, name.trim(), secret)));
   };
+  if (sso.codeWanted) {
+    // Back from the organisation's sign-in, one step left: only that step is shown.
+    return (
+      <section class="narrow">
+        <h1>Sign in</h1>
+        <OrgStepCode org={sso} id="sso-step-code" />
+      </section>
+    );
+  }
   return (
     <section class="narrow">
       <h1>{mode === 'join' ? 'Join with a code' : forVisit ? 'Sign in for your visit' : 'Sign in'}</h1>
@@ -112,16 +121,48 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin, onSsoS
 /** Signing in with the organisation's account: whether the service has set it up (`offered`)
  *  and what staff call it (`name`), and finishing here (for `purpose`) on coming back from its
  *  sign-in page. `named`: whether what goes wrong may name it. */
-export function useOrgSignIn(purpose: SsoPurpose, finish: (attempt: string, handoff: string) => Promise<void>, named = true) {
+export function useOrgSignIn(purpose: SsoPurpose, finish: (attempt: string, handoff: string, code?: string) => Promise<void>, named = true) {
   const [name, setName] = useState<string | null>(null);
   const { problem, busy, submit, setProblem } = useSubmit(NO_SIGNAL);
+  /** Back from the organisation's sign-in, and Tandem's own two-step code is wanted to finish. */
+  const [waiting, setWaiting] = useState<{ attempt: string; handoff: string } | null>(null);
+  const [code, setCode] = useState('');
+  const finishing = async (attempt: string, handoff: string, code?: string) => {
+    try {
+      await finish(attempt, handoff, code);
+    } catch (err) {
+      if (!wantsCode(err)) throw err;
+      setWaiting({ attempt, handoff });
+    }
+  };
   useEffect(() => {
     const returned = takeSsoReturn(purpose);
     // Asked each time: the service can set it up or stop it at any time. No signal: not offered.
     const offered = request<Offered>(null, 'GET', '/api/auth/sso').catch(() => null);
     void offered.then((o) => o?.available && setName(o.name));
-    if (returned && 'handoff' in returned) void submit(() => finish(returned.attempt, returned.handoff));
+    if (returned && 'handoff' in returned) void submit(() => finishing(returned.attempt, returned.handoff));
     else if (returned) void offered.then((o) => setProblem(ssoProblemWords(returned.problem, named ? (o?.name ?? null) : null)));
   }, []);
-  return { offered: name !== null, name, problem, busy, run: submit };
+  const withCode = (e: Event) => {
+    e.preventDefault();
+    if (waiting) void submit(() => finishing(waiting.attempt, waiting.handoff, code.trim()));
+  };
+  const cancel = () => {
+    setWaiting(null);
+    setProblem(null);
+  };
+  return { offered: name !== null, name, problem, busy, run: submit, codeWanted: waiting !== null, code, setCode, withCode, cancel };
+}
+
+/** Back from the organisation's sign-in with Tandem's two-step on and no second step said by
+ *  it: the code from their authenticator app finishes the sign-in. */
+export function OrgStepCode({ org, id }: { org: ReturnType<typeof useOrgSignIn>; id: string }) {
+  return (
+    <form class="stack" onSubmit={org.withCode}>
+      <StepCodeField id={id} code={org.code} setCode={org.setCode} lead="Your organisation's sign-in knows you." />
+      {org.problem && <p class="problem" role="alert">{org.problem}</p>}
+      <button type="submit" disabled={org.busy}>Finish signing in</button>
+      <button type="button" class="link-button" onClick={org.cancel}>Sign in another way</button>
+    </form>
+  );
 }

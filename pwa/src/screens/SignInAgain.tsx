@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { useSubmit } from '../ui/useSubmit';
 import { NO_SIGNAL } from './SignIn';
 import { StepCodeField, useStepCode } from '../ui/StepCode';
-import { useOrgSignIn } from './SignIn';
+import { OrgStepCode, useOrgSignIn } from './SignIn';
 
 interface Props {
   /** `code`: from an authenticator app, for staff with two-step sign-in, once it is asked for. */
@@ -14,7 +14,7 @@ interface Props {
   restored?: boolean;
   /** Staff: the organisation's account, when the service has set it up (a sign-in through it is
    *  asked again each day; a service may ask staff to use only it). */
-  sso?: { onStart: () => Promise<void>; onFinish: (attempt: string, handoff: string) => Promise<void> };
+  sso?: { onStart: () => Promise<void>; onFinish: (attempt: string, handoff: string, code?: string) => Promise<void> };
 }
 
 /**
@@ -92,13 +92,14 @@ function AgainWithOrg({ onStart, onFinish }: NonNullable<Props['sso']>) {
     <div class="stack">
       {org.name && <p>Sign-ins with {org.name} are asked for again each day, so that only staff still with your organisation can carry on.</p>}
       {org.busy && <p role="status">Signing you in…</p>}
-      {org.name && (
+      {org.codeWanted && <OrgStepCode org={org} id="again-sso-step-code" />}
+      {org.name && !org.codeWanted && (
         <button type="button" disabled={org.busy} onClick={() => void org.run(onStart)}>
           Sign in with {org.name}
         </button>
       )}
       {org.problem && <p class="problem" role="alert">{org.problem}</p>}
-      {org.name && <p>Or with your name and password:</p>}
+      {org.name && !org.codeWanted && <p>Or with your name and password:</p>}
     </div>
   );
 }

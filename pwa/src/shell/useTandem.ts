@@ -627,15 +627,16 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
    *  asks staff to use it): back from its page with the handoff. A device signed in that way
    *  before keeps its unlock code; one signed in with a password held a check of that, so its
    *  staff member chooses a code now. */
-  const signInAgainSso = async (attempt: string, handoff: string) => {
+  const signInAgainSso = async (attempt: string, handoff: string, code?: string) => {
     if (!db || !session || !sessions.current) return;
-    const s = await sessions.current.finishSso(attempt, handoff, session.person);
+    const s = await sessions.current.finishSso(attempt, handoff, session.person, code);
     if (!session.viaSso) {
       await db.delete('meta', 'unlock').catch(() => undefined);
       setUnlockCheck(null);
     }
     setEnded(false);
     setServerRestored(false);
+    setFarewell(recoveryNotice(sessions.current.recoveryLeft));
     await carryOn(db, s);
   };
 

@@ -105,15 +105,17 @@ export class SessionManager implements Auth {
   }
 
   /** Finishes it with the handoff the organisation's sign-in brought back. `sameAs`: as in
-   *  `signIn`, signing in again on a device holding that person's words. */
-  async finishSso(attempt: string, handoff: string, sameAs?: string): Promise<Session> {
+   *  `signIn`, signing in again on a device holding that person's words. `code`: Tandem's
+   *  two-step code, once the server has said it wants one (`two_step_needed`: their two-step is
+   *  on and the organisation's sign-in didn't say it asked for a second step). */
+  async finishSso(attempt: string, handoff: string, sameAs?: string, code?: string): Promise<Session> {
     const device = await this.device();
-    const tokens = await request<Tokens>(null, 'POST', '/api/auth/sso/finish', { attempt, handoff, device });
+    const tokens = await request<Tokens>(null, 'POST', '/api/auth/sso/finish', { attempt, handoff, device, ...(code ? { code } : {}) });
     await this.refuseOthers(tokens, sameAs);
     this.keptAccount = false;
     this.mustChangePassword = tokens.must_change_password === true;
-    this.mustSetUpTwoStep = false;
-    this.recoveryLeft = null;
+    this.mustSetUpTwoStep = tokens.must_set_up_two_step === true;
+    this.recoveryLeft = tokens.recovery_codes_left ?? null;
     return this.keep(tokens, false, true);
   }
 

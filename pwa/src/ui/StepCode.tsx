@@ -24,7 +24,8 @@ export function useStepCode() {
   return { wanted, code, setCode, attempt };
 }
 
-export function StepCodeField({ id, code, setCode }: { id: string; code: string; setCode: (code: string) => void }) {
+/** `lead`: what is known so far (by default, that the name and password were right). */
+export function StepCodeField({ id, code, setCode, lead = 'Your name and password are right.' }: { id: string; code: string; setCode: (code: string) => void; lead?: string }) {
   const field = useRef<HTMLInputElement>(null);
   // A recovery code has letters: the phone's keyboard must offer them.
   const [recovery, setRecovery] = useState(false);
@@ -32,7 +33,7 @@ export function StepCodeField({ id, code, setCode }: { id: string; code: string;
   return (
     <>
       <p id={`${id}-hint`}>
-        Your name and password are right. Two-step sign-in is on:{' '}
+        {lead} Two-step sign-in is on:{' '}
         {recovery ? 'type one of the recovery codes you kept when you set it up. Each works once.' : 'type the code your authenticator app shows for Tandem.'}
       </p>
       <label for={id}>{recovery ? 'Recovery code' : 'Code from your authenticator app'}</label>

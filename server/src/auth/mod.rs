@@ -180,8 +180,10 @@ fn open_session(
         Role::YoungPerson => Some(crate::http::me::refs(people::workers_of(conn, person.id)?)),
         _ => None,
     };
-    let must_set_up_two_step =
-        via_sso.is_none() && person.role != Role::YoungPerson && !person.two_step && store::two_step::required(conn)?;
+    let must_set_up_two_step = !via_sso.is_some_and(|v| v.second_step)
+        && person.role != Role::YoungPerson
+        && !person.two_step
+        && store::two_step::required(conn)?;
     Ok(Tokens { tablet: tablet.map(|t| t.1), workers, must_set_up_two_step, ..issue(conn, state, person, &sid, now)? })
 }
 

@@ -21,6 +21,8 @@ pub struct SsoSettings {
     pub client_secret: String,
     /// What staff know it as (e.g. "Northshire Council"), in their account and the console.
     pub name: String,
+    /// It asks everyone for a second step, whatever its tokens say (`--sso-trust-second-step`).
+    pub trust_second_step: bool,
 }
 
 /// Shown in logs and `Settings`' Debug without the secret.
@@ -30,6 +32,7 @@ impl std::fmt::Debug for SsoSettings {
             .field("issuer", &self.issuer)
             .field("client_id", &self.client_id)
             .field("name", &self.name)
+            .field("trust_second_step", &self.trust_second_step)
             .finish_non_exhaustive()
     }
 }
@@ -115,6 +118,8 @@ struct IdClaims {
     auth_time: Option<u64>,
     /// The provider's own session, which a back-channel logout may name.
     sid: Option<String>,
+    /// How the person proved who they were (RFC 8176), where the provider says.
+    amr: Option<serde_json::Value>,
 }
 
 /// Who the provider vouched for at a sign-in.
@@ -123,6 +128,21 @@ pub struct Vouched {
     pub subject: String,
     /// The provider's session it signed them in with, if it says (its `sid`).
     pub provider_session: Option<String>,
+    /// The provider asked for a second step (its `amr` says so, or the service trusts it to).
+    pub second_step: bool,
+}
+
+/// Whether an ID token's `amr` (RFC 8176) shows more than a password: "mfa", Microsoft's
+/// "ngcmfa" (Windows Hello), a hardware key or passkey ("hwk"), or two different methods.
+pub fn shows_second_step(amr: Option<&serde_json::Value>) -> bool {
+    let Some(methods) = amr.and_then(|a| a.as_array()) else { return false };
+    let mut methods: Vec<&str> = methods.iter().filter_map(|m| m.as_str()).collect();
+    if methods.iter().any(|m| ["mfa", "ngcmfa", "hwk", "mca"].contains(m)) {
+        return true;
+    }
+    methods.sort_unstable();
+    methods.dedup();
+    methods.len() >= 2
 }
 
 /// A back-channel logout token's claims (OpenID Connect Back-Channel Logout 1.0, 2.4).
@@ -362,7 +382,8 @@ impl Oidc {
             return Err(SsoError::Refused("id_token: no usable subject".into()));
         }
         let provider_session = claims.sid.filter(|sid| !sid.is_empty() && sid.len() <= 255);
-        Ok(Vouched { subject: claims.sub, provider_session })
+        let second_step = self.settings.trust_second_step || shows_second_step(claims.amr.as_ref());
+        Ok(Vouched { subject: claims.sub, provider_session, second_step })
     }
 
     /// Checks a back-channel logout token (section 2.6): signed and addressed as an ID token,
@@ -441,7 +462,13 @@ mod tests {
     use super::*;
 
     fn settings(issuer: &str) -> SsoSettings {
-        SsoSettings { issuer: issuer.into(), client_id: "tandem".into(), client_secret: "s".into(), name: "x".into() }
+        SsoSettings {
+            issuer: issuer.into(),
+            client_id: "tandem".into(),
+            client_secret: "s".into(),
+            name: "x".into(),
+            trust_second_step: false,
+        }
     }
 
     #[test]
@@ -475,5 +502,19 @@ mod tests {
     fn forms_are_encoded_as_browsers_do() {
         assert_eq!(form_urlencoded(&[("a", "b c"), ("d", "e&f=g")]), "a=b+c&d=e%26f%3Dg");
         assert_eq!(form_value("a:b c=d"), "a%3Ab+c%3Dd");
+    }
+
+    #[test]
+    fn a_second_step_is_what_the_token_says_of_more_than_a_password() {
+        let says = |v: serde_json::Value| shows_second_step(Some(&v));
+        assert!(says(serde_json::json!(["pwd", "mfa"])), "Microsoft's and Okta's");
+        assert!(says(serde_json::json!(["pwd", "otp"])), "two methods");
+        assert!(says(serde_json::json!(["hwk"])), "a security key or passkey");
+        assert!(says(serde_json::json!(["ngcmfa"])), "Windows Hello");
+        assert!(!says(serde_json::json!(["pwd"])));
+        assert!(!says(serde_json::json!(["pwd", "pwd"])), "the same method twice is one");
+        assert!(!says(serde_json::json!("mfa")), "not a list");
+        assert!(!says(serde_json::json!([])));
+        assert!(!shows_second_step(None), "a provider that doesn't say");
     }
 }

@@ -219,6 +219,12 @@ pub struct FinishSignIn {
     pub handoff: String,
     #[schema(value_type = String, format = Uuid)]
     pub device: DeviceId,
+    /// A code from their authenticator app (or a recovery code), once the finish has answered
+    /// `two_step_needed`: they have Tandem's two-step sign-in on, and the organisation's sign-in
+    /// didn't say it asked for a second step.
+    #[serde(default)]
+    #[schema(max_length = 32)]
+    pub code: Option<String>,
 }
 
 /// Takes the answered attempt (once). A wrong pair counts against the address as a wrong
@@ -259,24 +265,76 @@ pub async fn finish_sign_in(
 ) -> Result<Json<Tokens>> {
     let issuer = provider(&state)?.settings.issuer.clone();
     refuse_blocked_address(&state, &address).await?;
-    let (vouched, linking) = take(&state, address, &req.attempt, &req.handoff).await?;
+    if req.attempt.len() > 200 || req.handoff.len() > 200 || req.code.as_ref().is_some_and(|c| c.len() > 32) {
+        return Err(ApiError::BadRequest(
+            "`attempt` and `handoff` are at most 200 characters, `code` at most 32".into(),
+        ));
+    }
+    let (attempt_hash, handoff_hash) =
+        (tokens::hash_secret(req.attempt.trim()), tokens::hash_secret(req.handoff.trim()));
+    // Read first, not taken: a finish answered "a code is needed" can be sent again with it.
+    let found = {
+        let (a, h) = (attempt_hash.clone(), handoff_hash.clone());
+        state.store.read(move |db| sso::answered_by(db, &a, &h, store::now_ms())).await?
+    };
+    let Some((_, linking)) = found else {
+        // A wrong pair: ends the attempt and counts against the address.
+        take(&state, address, &req.attempt, &req.handoff).await?;
+        return Err(NOT_FINISHED);
+    };
     if linking.is_some() {
+        take(&state, address, &req.attempt, &req.handoff).await?;
         return Err(ApiError::BadRequest("that was started to link an account, not to sign in; start again".into()));
     }
     let kind = kind_of_device(&headers);
     let st = state.clone();
-    let tokens = state
+    let opened = state
         .store
         .write(move |tx| {
+            let now = store::now_ms();
+            let Some((vouched, _)) = sso::answered_by(tx, &attempt_hash, &handoff_hash, now)? else {
+                return Err(NOT_FINISHED);
+            };
             let person = match sso::linked_person(tx, &issuer, &vouched.subject)? {
                 Some(id) => people::by_id(tx, id)?,
                 None => None,
             };
             // A deactivated account is refused as an unlinked one: nothing said about it.
-            let person = person.filter(|p| p.role != Role::YoungPerson && !p.deactivated()).ok_or(NOT_LINKED)?;
-            open_session(tx, &st, &person, (req.device, kind.as_deref()), None, Some(&vouched))
+            let Some(person) = person.filter(|p| p.role != Role::YoungPerson && !p.deactivated()) else {
+                sso::take(tx, &attempt_hash, &handoff_hash, now)?;
+                return Ok(Err(NOT_LINKED));
+            };
+            // Their Tandem two-step is on and the organisation's sign-in didn't say it asked for
+            // a second step: Tandem asks for its own, as after a password.
+            let mut recovery_codes_left = None;
+            if person.two_step && !vouched.second_step {
+                let Some(code) = req.code.as_deref().map(str::trim) else { return Err(ApiError::TwoStepNeeded) };
+                if !super::two_step::code_takes(tx, person.id, code, now)? {
+                    return Ok(Err(ApiError::Unauthorized(super::two_step::WRONG_CODE)));
+                }
+                if !super::totp::looks_like_code(code) {
+                    recovery_codes_left = Some(store::two_step::recovery_left(tx, person.id)?);
+                }
+            }
+            sso::take(tx, &attempt_hash, &handoff_hash, now)?;
+            let tokens = open_session(tx, &st, &person, (req.device, kind.as_deref()), None, Some(&vouched))?;
+            Ok(Ok(Tokens { recovery_codes_left, ..tokens }))
         })
         .await?;
+    let tokens = match opened {
+        Ok(tokens) => tokens,
+        Err(refused) => {
+            // A wrong code counts against the address as a wrong password does.
+            if matches!(refused, ApiError::Unauthorized(super::two_step::WRONG_CODE)) {
+                state
+                    .store
+                    .write(move |tx| people::address_failed(tx, &address, ADDRESS_WINDOW_MS, store::now_ms()))
+                    .await?;
+                tokio::time::sleep(std::time::Duration::from_millis(state.settings.failure_delay_ms)).await;
+            }
+            return Err(refused);
+        }
+    };
     tracing::info!(person = %tokens.person, "signed in with the organisation's account");
     state.tell_own_screens(tokens.person);
     Ok(Json(tokens))

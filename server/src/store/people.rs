@@ -864,7 +864,7 @@ pub fn session_state(
     let found = conn.query_opt(
         "SELECT p.must_change_password,
                 p.role <> 'young_person' AND p.two_step IS NULL
-                  AND (SELECT staff_two_step FROM service_settings WHERE id = 1) AND NOT s.sso
+                  AND (SELECT staff_two_step FROM service_settings WHERE id = 1) AND NOT s.provider_second_step
          FROM sessions s JOIN people p ON p.id = s.person_id
          WHERE s.id = ?1 AND s.person_id = ?2 AND s.revoked_at IS NULL AND p.token_version = ?3
            AND p.deactivated_at IS NULL",

@@ -56,6 +56,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0027_push_subscriptions.sql"),
     include_str!("migrations/postgres/0028_sso.sql"),
     include_str!("migrations/postgres/0029_sso_logout.sql"),
+    include_str!("migrations/postgres/0030_sso_second_step.sql"),
 ];
 /// The channel live notices travel on between replicas.
 pub const CHANNEL: &str = "tandem_changes";

@@ -50,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0032_push_subscriptions.sql"),
     include_str!("migrations/sqlite/0033_sso.sql"),
     include_str!("migrations/sqlite/0034_sso_logout.sql"),
+    include_str!("migrations/sqlite/0035_sso_second_step.sql"),
 ];
 const READERS: usize = 4;
 

@@ -72,41 +72,58 @@ pub fn pending(conn: &dyn Db, state_hash: &str, now: i64) -> Result<Option<Pendi
 /// both the handoff and the attempt's own secret. False if it was answered already.
 pub fn answered(conn: &dyn Db, state_hash: &str, vouched: &Vouched, handoff_hash: &str) -> Result<bool> {
     let n = conn.execute(
-        "UPDATE sso_attempts SET subject = ?2, provider_session = ?3, handoff_hash = ?4
+        "UPDATE sso_attempts SET subject = ?2, provider_session = ?3, second_step = ?4, handoff_hash = ?5
          WHERE state_hash = ?1 AND handoff_hash IS NULL",
         &[
             state_hash.into(),
             vouched.subject.as_str().into(),
             vouched.provider_session.as_deref().into(),
+            vouched.second_step.into(),
             handoff_hash.into(),
         ],
     )?;
     Ok(n == 1)
 }
 
-/// An answered attempt, taken (so it finishes once): (whom the provider vouched for, who was
-/// linking). Either half given with the wrong other half ends the attempt too: someone is
-/// trying to finish a sign-in that isn't theirs.
-pub fn take(
+/// An answered attempt, if both halves are right and it is still open: (whom the provider
+/// vouched for, who was linking). Left in place: `take` finishes it.
+pub fn answered_by(
     conn: &dyn Db,
     attempt_hash: &str,
     handoff_hash: &str,
     now: i64,
 ) -> Result<Option<(Vouched, Option<PersonId>)>> {
     let row = conn.query_opt(
-        "SELECT subject, provider_session, link_person FROM sso_attempts
+        "SELECT subject, provider_session, second_step, link_person FROM sso_attempts
          WHERE attempt_hash = ?1 AND handoff_hash = ?2 AND subject IS NOT NULL AND started_at >= ?3",
         &[attempt_hash.into(), handoff_hash.into(), (now - ATTEMPT_MS).into()],
     )?;
+    row.map(|r| {
+        let vouched = Vouched {
+            subject: r.string(0)?,
+            provider_session: r.opt_text(1)?.map(str::to_owned),
+            second_step: r.bool(2)?,
+        };
+        Ok((vouched, r.opt_text(3)?.map(super::people::parse_id)))
+    })
+    .transpose()
+}
+
+/// An answered attempt, taken (so it finishes once), as `answered_by` reads it. Either half
+/// given with the wrong other half ends the attempt too: someone is trying to finish a sign-in
+/// that isn't theirs.
+pub fn take(
+    conn: &dyn Db,
+    attempt_hash: &str,
+    handoff_hash: &str,
+    now: i64,
+) -> Result<Option<(Vouched, Option<PersonId>)>> {
+    let found = answered_by(conn, attempt_hash, handoff_hash, now)?;
     conn.execute(
         "DELETE FROM sso_attempts WHERE attempt_hash = ?1 OR handoff_hash = ?2",
         &[attempt_hash.into(), handoff_hash.into()],
     )?;
-    row.map(|r| {
-        let vouched = Vouched { subject: r.string(0)?, provider_session: r.opt_text(1)?.map(str::to_owned) };
-        Ok((vouched, r.opt_text(2)?.map(super::people::parse_id)))
-    })
-    .transpose()
+    Ok(found)
 }
 
 /// The staff member linked to `subject` at `issuer`, if any.
@@ -164,11 +181,11 @@ pub fn unlink(conn: &dyn Db, person: PersonId) -> Result<bool> {
 }
 
 /// Marks a new session as signed in through the organisation's sign-in (with the provider's
-/// own session, if it named one, for its logout to end).
+/// own session, if it named one, for its logout to end, and whether it asked a second step).
 pub fn mark_session(conn: &dyn Db, session: &str, vouched: &Vouched) -> Result<()> {
     conn.execute(
-        "UPDATE sessions SET sso = TRUE, provider_session = ?2 WHERE id = ?1",
-        &[session.into(), vouched.provider_session.as_deref().into()],
+        "UPDATE sessions SET sso = TRUE, provider_session = ?2, provider_second_step = ?3 WHERE id = ?1",
+        &[session.into(), vouched.provider_session.as_deref().into(), vouched.second_step.into()],
     )?;
     Ok(())
 }
