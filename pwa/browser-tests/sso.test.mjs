@@ -237,6 +237,7 @@ test('signed out at the organisation, an open Tandem is signed out at once; the 
   await policy.getByText(`${env.server.base}/api/auth/sso/logout`, { exact: true }).waitFor();
   await policy.getByText(`${env.server.base}/api/auth/sso/callback`, { exact: true }).waitFor();
   await policy.getByText(/lasts up to 12 hours before it is asked again/).waitFor();
+  await policy.getByText(/where it doesn't say, staff with two-step sign-in type their code after it/).waitFor();
   await assertAccessible(admin, 'the addresses for the organisation sign-in');
   // A new password for someone linked says what happens to the link (the way back in for
   // someone the organisation gave a new account, where linked staff use only theirs).

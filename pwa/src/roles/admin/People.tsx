@@ -264,6 +264,7 @@ interface StaffSsoPolicy {
   only: boolean;
   linked: number;
   session_hours: number;
+  trusts_second_step: boolean;
 }
 
 /** Where the service has set up signing in with the organisation's account: whether staff who
@@ -305,6 +306,11 @@ function StaffSso({ onChanged }: { onChanged: () => Promise<void> }) {
           </p>
         </>
       )}
+      <p class="hint">
+        {policy.trusts_second_step
+          ? `${policy.name} is trusted to ask everyone for a second step, so Tandem's two-step sign-in is not asked after it.`
+          : `Where ${policy.name} says it asked for a second step, Tandem doesn't ask for its own; where it doesn't say, staff with two-step sign-in type their code after it.`}
+      </p>
       <Disclosure summary={`Addresses to give whoever looks after ${policy.name}`}>
         <dl class="addresses">
           <dt>Sign-in return address (redirect URI)</dt>

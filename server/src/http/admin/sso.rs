@@ -25,6 +25,9 @@ pub struct StaffSso {
     /// How long a sign-in through it lasts before it is asked again (`--sso-session-hours`),
     /// unless the organisation's sign-in ends it first (back-channel logout).
     pub session_hours: i64,
+    /// Its sign-ins stand in for Tandem's two-step whatever its tokens say
+    /// (`--sso-trust-second-step`); otherwise only those whose tokens say a second step was asked.
+    pub trusts_second_step: bool,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -36,8 +39,9 @@ pub struct StaffSsoChange {
 async fn answer(state: &AppState) -> Result<Json<StaffSso>> {
     let (only, linked) = state.store.read(|db| Ok((sso::only(db)?, sso::linked_count(db)?))).await?;
     let name = state.sso.as_ref().map(|o| o.settings.name.clone());
+    let trusts_second_step = state.sso.as_ref().is_some_and(|o| o.settings.trust_second_step);
     let session_hours = state.settings.sso_session_ms / 3_600_000;
-    Ok(Json(StaffSso { available: name.is_some(), name, only, linked, session_hours }))
+    Ok(Json(StaffSso { available: name.is_some(), name, only, linked, session_hours, trusts_second_step }))
 }
 
 #[utoipa::path(get, path = "/api/admin/staff-sso", tag = "admin", security(("bearer" = [])),
