@@ -490,7 +490,10 @@ async fn a_service_without_it_says_so_plainly() {
     let (status, answer) = admin.call(Method::PUT, "/api/admin/staff-sso", Some(json!({"only": true}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "nothing to sign in with instead: {answer}");
     let (_, policy) = admin.call(Method::GET, "/api/admin/staff-sso", None).await;
-    assert_eq!(policy, json!({"available": false, "name": null, "only": false, "linked": 0, "session_hours": 12, "trusts_second_step": false}));
+    assert_eq!(
+        policy,
+        json!({"available": false, "name": null, "only": false, "linked": 0, "session_hours": 12, "trusts_second_step": false})
+    );
     server.stop().await;
 }
 

@@ -288,6 +288,8 @@ pub async fn finish_sign_in(
     }
     let kind = kind_of_device(&headers);
     let st = state.clone();
+    // `Ok(Err(..))`: refused, keeping what the transaction did (an attempt for nobody is spent);
+    // `Err(..)`: refused with nothing kept (a code is wanted: the pair stays good for it).
     let opened = state
         .store
         .write(move |tx| {
