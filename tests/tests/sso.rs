@@ -797,50 +797,22 @@ async fn the_organisations_sign_out_ends_the_sessions_it_signed_in_and_no_others
             "events": {"http://schemas.openid.net/event/backchannel-logout": {}}});
         jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(CLIENT_SECRET.as_bytes())).unwrap()
     };
+    // Sam's, with these claims changed.
+    let sams = |changed: Value| {
+        logout_token(&provider, |c| {
+            c["sub"] = json!("entra-sam");
+            for (claim, value) in changed.as_object().unwrap() {
+                c[claim] = value.clone();
+            }
+        })
+    };
     for (why, token) in [
-        (
-            "an ID token's nonce",
-            logout_token(&provider, |c| {
-                c["sub"] = json!("entra-sam");
-                c["nonce"] = json!("n");
-            }),
-        ),
-        (
-            "no logout event",
-            logout_token(&provider, |c| {
-                c["sub"] = json!("entra-sam");
-                c["events"] = json!({});
-            }),
-        ),
-        (
-            "another client's",
-            logout_token(&provider, |c| {
-                c["sub"] = json!("entra-sam");
-                c["aud"] = json!("other-app");
-            }),
-        ),
-        (
-            "another issuer's",
-            logout_token(&provider, |c| {
-                c["sub"] = json!("entra-sam");
-                c["iss"] = json!("https://elsewhere.example");
-            }),
-        ),
-        (
-            "issued an hour ago",
-            logout_token(&provider, |c| {
-                c["sub"] = json!("entra-sam");
-                c["iat"] = json!(hour_ago);
-                c["exp"] = json!(hour_ago + 7200);
-            }),
-        ),
-        (
-            "expired",
-            logout_token(&provider, |c| {
-                c["sub"] = json!("entra-sam");
-                c["exp"] = json!(hour_ago);
-            }),
-        ),
+        ("an ID token's nonce", sams(json!({"nonce": "n"}))),
+        ("no logout event", sams(json!({"events": {}}))),
+        ("another client's", sams(json!({"aud": "other-app"}))),
+        ("another issuer's", sams(json!({"iss": "https://elsewhere.example"}))),
+        ("issued an hour ago", sams(json!({"iat": hour_ago, "exp": hour_ago + 7200}))),
+        ("expired", sams(json!({"exp": hour_ago}))),
         ("naming nobody", logout_token(&provider, |_| {})),
         ("signed with the client secret", forged),
         ("not a token", "not.a.token".to_owned()),
