@@ -90,9 +90,7 @@ pub fn new_staff_password(conn: &dyn Db, person: PersonId, password: &StaffPassw
     if let Some(name) = p.name.as_deref() {
         people::clear_failed_signins(conn, &people::name_hash(conn, name))?;
     }
-    let closed_to_password =
-        crate::store::sso::only(conn)? && crate::store::sso::linked_at(conn, person, None)?.is_some();
-    Ok(closed_to_password && crate::store::sso::unlink(conn, person)?)
+    Ok(crate::store::sso::password_closed_to(conn, person, None)? && crate::store::sso::unlink(conn, person)?)
 }
 
 /// A young person who has not joined yet, with their first invite code and their key workers.

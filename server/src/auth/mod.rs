@@ -387,7 +387,7 @@ pub async fn sign_in(
     // once the password is right, as two-step is.
     if let Some(issuer) = state.sso.as_ref().map(|o| o.settings.issuer.clone()) {
         let id = person.id;
-        if state.store.read(move |db| store::sso::password_closed_to(db, id, &issuer)).await? {
+        if state.store.read(move |db| store::sso::password_closed_to(db, id, Some(&issuer))).await? {
             return Err(ApiError::Forbidden(sso::USE_ORGANISATION));
         }
     }
@@ -509,7 +509,7 @@ fn sign_in_asked_again(
 ) -> Result<bool> {
     match (store::sso::how_signed_in(tx, session)?, &state.sso) {
         (Some((true, began)), _) => Ok(began < now - state.settings.sso_session_ms),
-        (Some((false, _)), Some(oidc)) => store::sso::password_closed_to(tx, person, &oidc.settings.issuer),
+        (Some((false, _)), Some(oidc)) => store::sso::password_closed_to(tx, person, Some(&oidc.settings.issuer)),
         _ => Ok(false),
     }
 }

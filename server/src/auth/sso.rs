@@ -427,7 +427,7 @@ pub async fn unlink(State(state): State<AppState>, Staff(caller): Staff) -> Resu
         .write(move |tx| {
             // Unlinking would give them their password back, a way in the organisation's
             // sign-in no longer decides (someone who has left, still signed in somewhere).
-            if sso::only(tx)? && sso::linked_at(tx, person, None)?.is_some() {
+            if sso::password_closed_to(tx, person, None)? {
                 return Err(ApiError::Forbidden(
                     "your service asks staff to sign in with the organisation's account, so it stays linked; an admin can change that",
                 ));

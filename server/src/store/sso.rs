@@ -240,7 +240,7 @@ pub fn set_only(conn: &dyn Db, only: bool) -> Result<()> {
 }
 
 /// Whether `person`'s password no longer signs them in: the service asks staff who have linked
-/// their organisation account (at `issuer`) to use it, and they have.
-pub fn password_closed_to(conn: &dyn Db, person: PersonId, issuer: &str) -> Result<bool> {
-    Ok(only(conn)? && linked_at(conn, person, Some(issuer))?.is_some())
+/// their organisation account (at `issuer`, if named) to use it, and they have.
+pub fn password_closed_to(conn: &dyn Db, person: PersonId, issuer: Option<&str>) -> Result<bool> {
+    Ok(only(conn)? && linked_at(conn, person, issuer)?.is_some())
 }
