@@ -302,7 +302,10 @@ test("a sign-in that doesn't finish says why, and what to do, on the sign-in scr
   // An account nobody linked in Tandem.
   await page.getByRole('button', { name: START }).click();
   await page.getByRole('button', { name: 'Continue as someone@northshire.example' }).click();
-  await page.getByRole('alert').filter({ hasText: "That account isn't linked to anyone in Tandem; sign in with your name and password, then link it under Your account." }).waitFor();
+  // Whatever is said first is read, so a failure says what was shown instead (seen once under stress).
+  const said = page.getByRole('alert').first();
+  await said.waitFor();
+  assert.equal(await said.textContent(), "That account isn't linked to anyone in Tandem; sign in with your name and password, then link it under Your account.");
   assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0, 'not signed in');
 
   // A return to a tab that didn't start it (a link someone sent): not used.
