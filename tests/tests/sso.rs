@@ -595,14 +595,20 @@ async fn a_service_can_ask_linked_staff_to_sign_in_only_with_the_organisations_a
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_new_password_from_an_admin_lets_in_someone_the_organisation_gave_a_new_account() {
+/// A provider and a server on which Sam and Priya have linked their accounts there.
+async fn sam_and_priya_linked() -> (Shared, TestServer, Client, Client) {
     let provider = provider().await;
     let server = server_with(&provider).await;
     let sam = server.signed_in(SAM.0, SAM.1).await;
     let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
     assert_eq!(link(&server, &provider, &sam, "entra-sam").await.0, StatusCode::OK);
     assert_eq!(link(&server, &provider, &priya, "entra-priya").await.0, StatusCode::OK);
+    (provider, server, sam, priya)
+}
+
+#[tokio::test]
+async fn a_new_password_from_an_admin_lets_in_someone_the_organisation_gave_a_new_account() {
+    let (provider, server, sam, priya) = sam_and_priya_linked().await;
     let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
     admin.call(Method::PUT, "/api/admin/staff-sso", Some(json!({"only": true}))).await;
     let password_sign_in = |secret: &'static str| {
@@ -777,12 +783,7 @@ async fn sign_in_with_sid(server: &TestServer, provider: &Shared, subject: &str,
 
 #[tokio::test]
 async fn the_organisations_sign_out_ends_the_sessions_it_signed_in_and_no_others() {
-    let provider = provider().await;
-    let server = server_with(&provider).await;
-    let sam = server.signed_in(SAM.0, SAM.1).await;
-    let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
-    assert_eq!(link(&server, &provider, &sam, "entra-sam").await.0, StatusCode::OK);
-    assert_eq!(link(&server, &provider, &priya, "entra-priya").await.0, StatusCode::OK);
+    let (provider, server, sam, _) = sam_and_priya_linked().await;
     let laptop = sign_in_with_sid(&server, &provider, "entra-sam", "op-session-1").await;
     let phone = sign_in_with_sid(&server, &provider, "entra-sam", "op-session-2").await;
     let priyas = sign_in_with_sid(&server, &provider, "entra-priya", "op-session-3").await;
