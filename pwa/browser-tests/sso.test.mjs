@@ -250,7 +250,7 @@ test('signed out at the organisation, an open Tandem is signed out at once; the 
 });
 
 test("with Tandem's two-step on, and nothing from the organisation's sign-in about a second step, its code finishes the sign-in", async () => {
-  // Priya turns two-step on and links her account , with her password.
+  // Priya turns two-step on and links her account, with her password.
   const desk = await (await env.browser.newContext()).newPage();
   await signIn(desk, env.server.base, 'priya', 'demo-worker-pass');
   await desk.getByRole('button', { name: 'Account', exact: true }).click();

@@ -314,7 +314,7 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
         Command::NewPassword { person, password } => {
             let password = accounts::StaffPassword::new(&password).map_err(err)?;
             let who = person.clone();
-            let p = store
+            let (p, unlinked) = store
                 .write(move |tx| {
                     let p = person_ref(tx, &who)?;
                     let unlinked = accounts::new_staff_password(tx, p, &password, now)?;
@@ -324,7 +324,6 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
                 })
                 .await
                 .map_err(err)?;
-            let (p, unlinked) = p;
             ledger::note(&ledger, now, &accounts::new_password_decisions(p, unlinked)).await;
             println!("{person} can sign in with that password now, and must choose their own at once");
             if unlinked {
