@@ -20,8 +20,12 @@ const signJwt = (claims, typ = 'JWT') => {
   const signed = `${b64url({ alg: 'RS256', kid: 'k1', typ })}.${b64url(claims)}`;
   return `${signed}.${createSign('RSA-SHA256').update(signed).sign(privateKey).toString('base64url')}`;
 };
-/** code → { subject, nonce, challenge, redirect } */
+/** code → { subject, nonce, challenge, redirect, sid } */
 const codes = new Map();
+/** subject → the provider's sessions (`sid`) signed in at it, which its sign-out page ends. */
+const sessions = new Map();
+/** The front-channel logout address registered with the provider (Tandem's, once it has started). */
+let frontChannel = '';
 
 const provider = createServer((req, res) => {
   const url = new URL(req.url, ISSUER);
@@ -49,10 +53,20 @@ const provider = createServer((req, res) => {
     if (q.get('cancel')) back.searchParams.set('error', 'access_denied');
     else {
       const code = crypto.randomUUID();
-      codes.set(code, { subject: q.get('subject'), nonce: q.get('nonce'), challenge: q.get('code_challenge'), redirect: q.get('redirect_uri') });
+      const sid = crypto.randomUUID();
+      sessions.set(q.get('subject'), [...(sessions.get(q.get('subject')) ?? []), sid]);
+      codes.set(code, { subject: q.get('subject'), nonce: q.get('nonce'), challenge: q.get('code_challenge'), redirect: q.get('redirect_uri'), sid });
       back.searchParams.set('code', code);
     }
     return res.writeHead(302, { location: back.href }).end();
+  }
+  if (url.pathname === '/signout') {
+    // Its sign-out page, as Microsoft Entra ID's: a hidden frame for each app signed in with
+    // each of the person's sessions, naming only the session.
+    const subject = url.searchParams.get('subject');
+    const frames = (sessions.get(subject) ?? []).map((sid) => `<iframe title="Signing out" hidden src="${frontChannel}?sid=${sid}"></iframe>`);
+    sessions.delete(subject);
+    return res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><html lang="en"><title>Signed out</title><main><h1>You signed out</h1>${frames.join('')}</main></html>`);
   }
   if (url.pathname === '/token' && req.method === 'POST') {
     const chunks = [];
@@ -67,7 +81,7 @@ const provider = createServer((req, res) => {
         return json(400, { error: 'invalid_grant' });
       }
       const now = Math.floor(Date.now() / 1000);
-      const claims = { iss: ISSUER, aud: CLIENT.id, sub: given.subject, nonce: given.nonce, iat: now, exp: now + 300, auth_time: now };
+      const claims = { iss: ISSUER, aud: CLIENT.id, sub: given.subject, nonce: given.nonce, iat: now, exp: now + 300, auth_time: now, sid: given.sid };
       json(200, { id_token: signJwt(claims), access_token: 'unused', token_type: 'Bearer' });
     });
     return undefined;
@@ -235,6 +249,7 @@ test('signed out at the organisation, an open Tandem is signed out at once; the 
   const policy = admin.getByRole('region', { name: 'Signing in with Northshire Council' });
   await policy.getByText('Addresses to give whoever looks after Northshire Council').click();
   await policy.getByText(`${env.server.base}/api/auth/sso/logout`, { exact: true }).waitFor();
+  await policy.getByText(`${env.server.base}/api/auth/sso/frontchannel-logout`, { exact: true }).waitFor();
   await policy.getByText(`${env.server.base}/api/auth/sso/callback`, { exact: true }).waitFor();
   await policy.getByText(/lasts up to 12 hours before it is asked again/).waitFor();
   await policy.getByText(/where it doesn't say, staff with two-step sign-in type their code after it/).waitFor();
@@ -246,6 +261,30 @@ test('signed out at the organisation, an open Tandem is signed out at once; the 
   await admin.getByText(/They have linked their organisation account\. If the service asks linked staff to sign in only with it, the link is removed too/).waitFor();
   await admin.getByRole('button', { name: 'Cancel' }).click();
   await desk.close();
+  await context.close();
+});
+
+test("signed out on the organisation's sign-out page, an open Tandem in the same browser is signed out too (front-channel, as Microsoft Entra ID does it)", async () => {
+  frontChannel = `${env.server.base}/api/auth/sso/frontchannel-logout`;
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(env.server.base + '/');
+  await page.getByRole('button', { name: START }).click();
+  await page.getByRole('button', { name: 'Continue as sam@northshire.example' }).click();
+  await page.getByLabel('Unlock code (at least 6 numbers or letters)').fill('frame-code');
+  await page.getByLabel('Type it again').fill('frame-code');
+  await page.getByRole('button', { name: 'Use this code' }).click();
+  await page.getByRole('button', { name: /Open ash/ }).waitFor();
+
+  // Sam signs out of the organisation in another tab: its page frames Tandem's address, which
+  // Tandem lets that page (and only that page) show, and Sam's open Tandem is signed out.
+  const other = await context.newPage();
+  await other.goto(`${ISSUER}/signout?subject=entra-sam`);
+  await other.getByRole('heading', { name: 'You signed out' }).waitFor();
+  const frame = other.frameLocator('iframe[title="Signing out"]').first();
+  await frame.getByText('Signed out of Tandem.').waitFor({ state: 'attached' });
+  await page.getByRole('heading', { name: 'Sign in again' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: /Open ash/ }).count(), 0, 'nobody shown once signed out');
   await context.close();
 });
 

@@ -890,5 +890,63 @@ async fn a_logout_to_a_service_without_organisation_sign_in_is_refused_plainly()
     assert_eq!(answer.status(), StatusCode::NOT_FOUND);
     let body: Value = answer.json().await.unwrap();
     assert_eq!(body["error"], "not_found", "{body}");
+    let answer = front_channel(&server, "?sid=s").await;
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    assert_eq!(answer.headers()["x-frame-options"], "DENY");
+    server.stop().await;
+}
+
+/// Loads the front-channel logout address as the provider's sign-out page's frame does.
+async fn front_channel(server: &TestServer, query: &str) -> reqwest::Response {
+    reqwest::Client::new().get(format!("{}/api/auth/sso/frontchannel-logout{query}", server.base)).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_organisations_sign_out_page_ends_the_session_it_names_in_a_frame_only_it_may_show() {
+    let (provider, server, sam, _) = sam_and_priya_linked().await;
+    let laptop = sign_in_with_sid(&server, &provider, "entra-sam", "entra-sid-1").await;
+    let phone = sign_in_with_sid(&server, &provider, "entra-sam", "entra-sid-2").await;
+    let priyas = sign_in_with_sid(&server, &provider, "entra-priya", "entra-sid-3").await;
+    let origin = provider.lock().unwrap().origin.clone();
+
+    // What can't be acted on is a JSON 400 saying why, and ends nothing.
+    for (why, query) in [
+        ("no session named", String::new()),
+        ("an empty one", "?sid=".to_owned()),
+        ("another provider's", format!("?sid=entra-sid-1&iss={}", urlencode("https://elsewhere.example"))),
+        ("a session id too long to be one", format!("?sid={}", "x".repeat(300))),
+    ] {
+        let answer = front_channel(&server, &query).await;
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{why}");
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_request", "{why}: {body}");
+    }
+    // A session nobody signed in with is answered as any other, ending nothing.
+    assert_eq!(front_channel(&server, "?sid=entra-sid-unknown").await.status(), StatusCode::OK);
+    assert!(signed_in(&laptop).await && signed_in(&phone).await && signed_in(&priyas).await);
+
+    // Microsoft Entra ID names only the session (no `iss`): that one ends, at once, and no other.
+    let answer = front_channel(&server, "?sid=entra-sid-1").await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    // Only the provider's own pages may frame it; everything else Tandem sends refuses framing.
+    let headers = answer.headers().clone();
+    assert_eq!(headers["content-security-policy"], format!("default-src 'none'; frame-ancestors {origin}").as_str());
+    assert!(headers.get("x-frame-options").is_none(), "{headers:?}");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(answer.text().await.unwrap().contains("Signed out of Tandem"));
+    assert!(!signed_in(&laptop).await, "the laptop's session is over");
+    assert!(signed_in(&phone).await && signed_in(&priyas).await && signed_in(&sam).await);
+    let elsewhere = reqwest::Client::new().get(format!("{}/api/auth/sso", server.base)).send().await.unwrap();
+    assert_eq!(elsewhere.headers()["x-frame-options"], "DENY");
+
+    // With the issuer named too (the standard's form, as Keycloak sends it).
+    let answer = front_channel(&server, &format!("?iss={}&sid=entra-sid-2", urlencode(&origin))).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert!(!signed_in(&phone).await);
+    assert!(signed_in(&priyas).await && signed_in(&sam).await, "a password's session is the service's to end");
+
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
+    assert!(audit.to_string().contains("signed out by the organisation's sign-in"), "{audit}");
     server.stop().await;
 }

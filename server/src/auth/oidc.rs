@@ -52,6 +52,13 @@ impl SsoSettings {
         }
         Ok(())
     }
+
+    /// The issuer's origin (`https://login.microsoftonline.com`): the sign-out page there may
+    /// frame Tandem's front-channel logout address, and no other page may.
+    pub fn origin(&self) -> Option<String> {
+        let url = reqwest::Url::parse(&self.issuer).ok()?;
+        url.has_host().then(|| url.origin().ascii_serialization())
+    }
 }
 
 /// The answer to `{issuer}/.well-known/openid-configuration` (the parts used).

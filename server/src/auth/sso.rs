@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/sso/callback", get(callback))
         .route("/api/auth/sso/finish", post(finish_sign_in))
         .route("/api/auth/sso/logout", post(back_channel_logout))
+        .route("/api/auth/sso/frontchannel-logout", get(front_channel_logout))
         .route("/api/me/sso", get(status).delete(unlink))
         .route("/api/me/sso/start", post(start_link))
         .route("/api/me/sso/finish", post(finish_link))
@@ -481,6 +482,13 @@ pub async fn back_channel_logout(
             oidc::SsoError::Refused(why) => ApiError::BadRequest(why),
         }
     })?;
+    end_provider_sessions(&state, oidc, logout, now).await?;
+    Ok(Json(super::Done { ok: true }))
+}
+
+/// Ends the Tandem sessions the provider's logout names, says so in the audit log and the
+/// ledger, and tells the screens they were open on.
+async fn end_provider_sessions(state: &AppState, oidc: &oidc::Oidc, logout: oidc::Logout, now: i64) -> Result<()> {
     let issuer = oidc.settings.issuer.clone();
     let leeway_ms = (oidc::LEEWAY_SECS * 1000) as i64;
     let ended = state
@@ -505,8 +513,72 @@ pub async fn back_channel_logout(
         .await?;
     tracing::info!(sessions = ended.len(), "the organisation's sign-in ended sessions");
     for (session, person) in ended {
-        super::note_session_ended(&state, &session, now).await;
+        super::note_session_ended(state, &session, now).await;
         state.tell_own_screens(person);
     }
-    Ok(Json(super::Done { ok: true }))
+    Ok(())
+}
+
+/// What the organisation's sign-out page loads, in a hidden frame, to end the sessions it signed
+/// in (OpenID Connect Front-Channel Logout 1.0): Microsoft Entra ID's only kind. It names the
+/// provider's session (`sid`, kept from the ID token at sign-in); Entra leaves out `iss`.
+#[derive(Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct FrontChannelLogout {
+    /// The provider's session that was signed out.
+    pub sid: Option<String>,
+    /// The provider's issuer, where it says.
+    pub iss: Option<String>,
+}
+
+/// Marks a response that the organisation's sign-out page may frame (no `X-Frame-Options`).
+#[derive(Clone, Copy)]
+pub struct FramedByProvider;
+
+#[utoipa::path(get, path = "/api/auth/sso/frontchannel-logout", tag = "auth", params(FrontChannelLogout),
+    responses((status = 200, description = "Any sessions the provider's session signed in have ended (a short page, for its frame)", content_type = "text/html"),
+              (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn front_channel_logout(
+    State(state): State<AppState>,
+    query: std::result::Result<Query<FrontChannelLogout>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response> {
+    let oidc = provider(&state)?;
+    let Query(query) =
+        query.map_err(|e| ApiError::BadRequest(format!("that sign-out address isn't readable: {}", e.body_text())))?;
+    if let Some(iss) = query.iss.as_deref().filter(|iss| *iss != oidc.settings.issuer) {
+        return Err(ApiError::BadRequest(format!("`iss` names another provider ({iss:?}), not this service's")));
+    }
+    // Without a cookie (a frame from another site is sent none) the session it names is the
+    // only way to know whose sign-in ended; a provider asked to include it always does.
+    let sid = query.sid.as_deref().map(str::trim).unwrap_or_default();
+    if sid.is_empty() {
+        return Err(ApiError::BadRequest(
+            "`sid` is missing: ask the organisation's sign-in to include the session in front-channel logouts".into(),
+        ));
+    }
+    if sid.len() > 256 {
+        return Err(ApiError::BadRequest("`sid` is at most 256 characters".into()));
+    }
+    // Unsigned, so anyone who knew a session's id could send it: all it can do is end that
+    // session, which its owner can sign in to again. It ends every session with that id begun so far.
+    let sid = sid.to_owned();
+    let lookup = sid.clone();
+    if state.store.read(move |conn| sso::signed_in_with(conn, &lookup)).await? {
+        let now = store::now_ms();
+        let logout = oidc::Logout { subject: None, provider_session: Some(sid), issued_ms: now };
+        end_provider_sessions(&state, oidc, logout, now).await?;
+    }
+    let frame_ancestors = match oidc.settings.origin() {
+        Some(origin) => format!("default-src 'none'; frame-ancestors {origin}"),
+        None => "default-src 'none'; frame-ancestors 'none'".to_owned(),
+    };
+    let mut page = (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+            (header::CONTENT_SECURITY_POLICY, HeaderValue::try_from(frame_ancestors).map_err(|_| NOT_SET_UP)?),
+        ],
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Tandem</title><p>Signed out of Tandem.</p></html>",
+    )
+        .into_response();
+    page.extensions_mut().insert(FramedByProvider);
+    Ok(page)
 }

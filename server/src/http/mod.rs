@@ -39,7 +39,7 @@ use utoipa::OpenApi;
         admin::tablets, admin::register_tablet, admin::remove_tablet, admin::staff_two_step, admin::update_staff_two_step, admin::staff_sso, admin::update_staff_sso,
         crate::auth::change_password, crate::auth::two_step::start, crate::auth::two_step::confirm, crate::auth::two_step::turn_off,
         crate::auth::two_step::new_recovery_codes,
-        crate::auth::sso::offered, crate::auth::sso::start_sign_in, crate::auth::sso::callback, crate::auth::sso::finish_sign_in, crate::auth::sso::back_channel_logout,
+        crate::auth::sso::offered, crate::auth::sso::start_sign_in, crate::auth::sso::callback, crate::auth::sso::finish_sign_in, crate::auth::sso::back_channel_logout, crate::auth::sso::front_channel_logout,
         crate::auth::sso::status, crate::auth::sso::start_link, crate::auth::sso::finish_link, crate::auth::sso::unlink,
         invites::create, invites::list, invites::new_code, invites::cancel,
         alerts::raise, alerts::list, alerts::seen,
@@ -155,7 +155,13 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // Framing is refused everywhere but the one page the organisation's sign-out frames.
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, |res: &Response| {
+            res.extensions()
+                .get::<crate::auth::sso::FramedByProvider>()
+                .is_none()
+                .then_some(HeaderValue::from_static("DENY"))
+        }))
         // Tandem never asks where someone is, or for their camera or microphone: the browser is
         // told so, and refuses any script that would.
         .layer(SetResponseHeaderLayer::overriding(

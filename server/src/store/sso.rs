@@ -223,6 +223,16 @@ pub fn end_by_provider(
     Ok(ended)
 }
 
+/// Whether a live session was signed in with the provider's session `provider_session`: a
+/// front-channel logout naming none is answered without queueing for the writer.
+pub fn signed_in_with(conn: &dyn Db, provider_session: &str) -> Result<bool> {
+    let found = conn.query_opt(
+        "SELECT 1 FROM sessions WHERE provider_session = ?1 AND revoked_at IS NULL LIMIT 1",
+        &[provider_session.into()],
+    )?;
+    Ok(found.is_some())
+}
+
 /// How `session` was signed in: (through the organisation's sign-in, when it began).
 pub fn how_signed_in(conn: &dyn Db, session: &str) -> Result<Option<(bool, i64)>> {
     let row = conn.query_opt("SELECT sso, created_at FROM sessions WHERE id = ?1", &[session.into()])?;

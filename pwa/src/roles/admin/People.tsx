@@ -321,10 +321,15 @@ function StaffSso({ onChanged }: { onChanged: () => Promise<void> }) {
           <dd>
             <code>{location.origin}/api/auth/sso/logout</code>
           </dd>
+          <dt>Front-channel logout address (Microsoft Entra ID's only kind)</dt>
+          <dd>
+            <code>{location.origin}/api/auth/sso/frontchannel-logout</code>
+          </dd>
         </dl>
         <p class="hint">
-          With the logout address, signing someone out at {policy.name}, or ending their sessions there when they leave, signs them out of Tandem
-          at once. Without it, a sign-in through {policy.name} lasts up to {policy.session_hours} hours before it is asked again.
+          With the back-channel address, signing someone out at {policy.name}, or ending their sessions there when they leave, signs them out of
+          Tandem at once. The front-channel address does it only when they sign out there in the browser they used for Tandem. Without either, a
+          sign-in through {policy.name} lasts up to {policy.session_hours} hours before it is asked again.
         </p>
       </Disclosure>
     </section>
