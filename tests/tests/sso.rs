@@ -492,7 +492,7 @@ async fn a_service_without_it_says_so_plainly() {
     let (_, policy) = admin.call(Method::GET, "/api/admin/staff-sso", None).await;
     assert_eq!(
         policy,
-        json!({"available": false, "name": null, "only": false, "linked": 0, "session_hours": 12, "trusts_second_step": false})
+        json!({"available": false, "name": null, "only": false, "linked": 0, "session_hours": 12, "trusts_second_step": false, "latest_named_its_session": null})
     );
     server.stop().await;
 }
@@ -538,7 +538,7 @@ async fn a_service_can_ask_linked_staff_to_sign_in_only_with_the_organisations_a
     let (_, policy) = admin.call(Method::GET, "/api/admin/staff-sso", None).await;
     assert_eq!(
         policy,
-        json!({"available": true, "name": "Northshire Council", "only": false, "linked": 1, "session_hours": 12, "trusts_second_step": false})
+        json!({"available": true, "name": "Northshire Council", "only": false, "linked": 1, "session_hours": 12, "trusts_second_step": false, "latest_named_its_session": null})
     );
     let (status, policy) = admin.call(Method::PUT, "/api/admin/staff-sso", Some(json!({"only": true}))).await;
     assert_eq!((status, &policy["only"]), (StatusCode::OK, &json!(true)), "{policy}");
@@ -904,7 +904,17 @@ async fn front_channel(server: &TestServer, query: &str) -> reqwest::Response {
 #[tokio::test]
 async fn the_organisations_sign_out_page_ends_the_session_it_names_in_a_frame_only_it_may_show() {
     let (provider, server, sam, _) = sam_and_priya_linked().await;
+    // The console says whether sign-ins name their session, which this logout needs (Entra's
+    // ID tokens name it only once asked to): nothing to say before anyone signs in through it.
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let named =
+        || async { admin.call(Method::GET, "/api/admin/staff-sso", None).await.1["latest_named_its_session"].clone() };
+    assert_eq!(named().await, Value::Null);
+    provider.lock().unwrap().sid = None;
+    let unnamed = sign_in_as(&server, &provider, "entra-priya").await.2;
+    assert_eq!(named().await, json!(false));
     let laptop = sign_in_with_sid(&server, &provider, "entra-sam", "entra-sid-1").await;
+    assert_eq!(named().await, json!(true));
     let phone = sign_in_with_sid(&server, &provider, "entra-sam", "entra-sid-2").await;
     let priyas = sign_in_with_sid(&server, &provider, "entra-priya", "entra-sid-3").await;
     let origin = provider.lock().unwrap().origin.clone();
@@ -944,8 +954,8 @@ async fn the_organisations_sign_out_page_ends_the_session_it_names_in_a_frame_on
     assert_eq!(answer.status(), StatusCode::OK);
     assert!(!signed_in(&phone).await);
     assert!(signed_in(&priyas).await && signed_in(&sam).await, "a password's session is the service's to end");
+    assert!(signed_in(&unnamed).await, "a session that named none is ended by no session's logout");
 
-    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
     let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
     assert!(audit.to_string().contains("signed out by the organisation's sign-in"), "{audit}");
     server.stop().await;

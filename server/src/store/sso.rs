@@ -233,6 +233,15 @@ pub fn signed_in_with(conn: &dyn Db, provider_session: &str) -> Result<bool> {
     Ok(found.is_some())
 }
 
+/// Whether the latest sign-in through the provider named its session (`None`: none yet).
+pub fn latest_named_its_session(conn: &dyn Db) -> Result<Option<bool>> {
+    let row = conn.query_opt(
+        "SELECT provider_session IS NOT NULL FROM sessions WHERE sso ORDER BY created_at DESC LIMIT 1",
+        &[],
+    )?;
+    row.map(|r| r.bool(0)).transpose()
+}
+
 /// How `session` was signed in: (through the organisation's sign-in, when it began).
 pub fn how_signed_in(conn: &dyn Db, session: &str) -> Result<Option<(bool, i64)>> {
     let row = conn.query_opt("SELECT sso, created_at FROM sessions WHERE id = ?1", &[session.into()])?;

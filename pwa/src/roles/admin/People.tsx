@@ -265,6 +265,8 @@ interface StaffSsoPolicy {
   linked: number;
   session_hours: number;
   trusts_second_step: boolean;
+  /** Whether the latest sign-in through it named its session (`sid`); null before any. */
+  latest_named_its_session: boolean | null;
 }
 
 /** Where the service has set up signing in with the organisation's account: whether staff who
@@ -331,6 +333,12 @@ function StaffSso({ onChanged }: { onChanged: () => Promise<void> }) {
           Tandem at once. The front-channel address does it only when they sign out there in the browser they used for Tandem. Without either, a
           sign-in through {policy.name} lasts up to {policy.session_hours} hours before it is asked again.
         </p>
+        {policy.latest_named_its_session === false && (
+          <p class="hint">
+            The latest sign-in through {policy.name} didn't say which of its sessions it was, so signing out there can't end it here. For Microsoft
+            Entra ID, add the optional claim "sid" to the ID token (the app registration's Token configuration).
+          </p>
+        )}
       </Disclosure>
     </section>
   );

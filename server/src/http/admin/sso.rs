@@ -28,6 +28,11 @@ pub struct StaffSso {
     /// Its sign-ins stand in for Tandem's two-step whatever its tokens say
     /// (`--sso-trust-second-step`); otherwise only those whose tokens say a second step was asked.
     pub trusts_second_step: bool,
+    /// Whether the latest sign-in through it named the provider's session (`sid`), which its
+    /// logouts name to end it; none yet if nobody has signed in through it. Microsoft Entra ID
+    /// names it only when asked (the optional claim `sid`), so its front-channel logout ends
+    /// nothing until then.
+    pub latest_named_its_session: Option<bool>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -37,11 +42,20 @@ pub struct StaffSsoChange {
 }
 
 async fn answer(state: &AppState) -> Result<Json<StaffSso>> {
-    let (only, linked) = state.store.read(|db| Ok((sso::only(db)?, sso::linked_count(db)?))).await?;
+    let (only, linked, latest_named_its_session) =
+        state.store.read(|db| Ok((sso::only(db)?, sso::linked_count(db)?, sso::latest_named_its_session(db)?))).await?;
     let name = state.sso.as_ref().map(|o| o.settings.name.clone());
     let trusts_second_step = state.sso.as_ref().is_some_and(|o| o.settings.trust_second_step);
     let session_hours = state.settings.sso_session_ms / 3_600_000;
-    Ok(Json(StaffSso { available: name.is_some(), name, only, linked, session_hours, trusts_second_step }))
+    Ok(Json(StaffSso {
+        available: name.is_some(),
+        name,
+        only,
+        linked,
+        session_hours,
+        trusts_second_step,
+        latest_named_its_session,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/admin/staff-sso", tag = "admin", security(("bearer" = [])),
