@@ -567,14 +567,13 @@ pub async fn front_channel_logout(
         let logout = oidc::Logout { subject: None, provider_session: Some(sid), issued_ms: now };
         end_provider_sessions(&state, oidc, logout, now).await?;
     }
-    let frame_ancestors = match oidc.settings.origin() {
-        Some(origin) => format!("default-src 'none'; frame-ancestors {origin}"),
-        None => "default-src 'none'; frame-ancestors 'none'".to_owned(),
-    };
+    const FRAMED_BY_NOBODY: HeaderValue = HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'");
+    let policy = oidc.settings.origin().map(|origin| format!("default-src 'none'; frame-ancestors {origin}"));
+    let policy = policy.and_then(|p| HeaderValue::try_from(p).ok()).unwrap_or(FRAMED_BY_NOBODY);
     let mut page = (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
-            (header::CONTENT_SECURITY_POLICY, HeaderValue::try_from(frame_ancestors).map_err(|_| NOT_SET_UP)?),
+            (header::CONTENT_SECURITY_POLICY, policy),
         ],
         "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Tandem</title><p>Signed out of Tandem.</p></html>",
     )
