@@ -107,6 +107,24 @@ const env = serverAndBrowser();
 // Unnamed on the sign-in screen, which a signed-out young person's phone shows too.
 const START = "Staff: sign in with your organisation's account";
 
+/** Chooses `code` as the device's unlock code, as a device signed in through the organisation asks. */
+async function chooseUnlockCode(page, code) {
+  await page.getByLabel('Unlock code (at least 6 numbers or letters)').fill(code);
+  await page.getByLabel('Type it again').fill(code);
+  await page.getByRole('button', { name: 'Use this code' }).click();
+}
+
+/** Sam, whose account the first test linked, signs in through the organisation on a new device. */
+async function samThroughOrganisation(context, code) {
+  const page = await context.newPage();
+  await page.goto(env.server.base + '/');
+  await page.getByRole('button', { name: START }).click();
+  await page.getByRole('button', { name: 'Continue as sam@northshire.example' }).click();
+  await chooseUnlockCode(page, code);
+  await page.getByRole('button', { name: /Open ash/ }).waitFor();
+  return page;
+}
+
 test('a key worker links their organisation account and signs in with it elsewhere (that device locks with a code chosen there), and a service can ask for it alone', async () => {
   // Sam links it from their account, signed in with their password.
   const laptop = await env.browser.newContext();
@@ -132,13 +150,9 @@ test('a key worker links their organisation account and signs in with it elsewhe
   await other.getByRole('heading', { name: 'Choose an unlock code for this device' }).waitFor();
   assert.equal(await other.getByText(/ash|kai/).count(), 0, 'nobody shown before the device can lock');
   await assertAccessible(other, 'choosing an unlock code');
-  await other.getByLabel('Unlock code (at least 6 numbers or letters)').fill('4821');
-  await other.getByLabel('Type it again').fill('4821');
-  await other.getByRole('button', { name: 'Use this code' }).click();
+  await chooseUnlockCode(other, '4821');
   await other.getByRole('alert').filter({ hasText: 'Choose at least 6 numbers or letters.' }).waitFor();
-  await other.getByLabel('Unlock code (at least 6 numbers or letters)').fill('482193');
-  await other.getByLabel('Type it again').fill('482193');
-  await other.getByRole('button', { name: 'Use this code' }).click();
+  await chooseUnlockCode(other, '482193');
   const ash = other.getByRole('button', { name: /Open ash/ });
   await ash.waitFor();
 
@@ -198,9 +212,7 @@ test('a key worker links their organisation account and signs in with it elsewhe
   await page.getByRole('button', { name: 'Sign in with Northshire Council' }).click();
   await page.getByRole('button', { name: 'Continue as sam@northshire.example' }).click();
   await page.getByRole('heading', { name: 'Choose an unlock code for this device' }).waitFor();
-  await page.getByLabel('Unlock code (at least 6 numbers or letters)').fill('laptop-code');
-  await page.getByLabel('Type it again').fill('laptop-code');
-  await page.getByRole('button', { name: 'Use this code' }).click();
+  await chooseUnlockCode(page, 'laptop-code');
   await page.getByRole('button', { name: /Open ash/ }).waitFor();
   // Nor can Sam unlink it to have the password back.
   await page.getByRole('button', { name: 'Account', exact: true }).click();
@@ -214,16 +226,8 @@ test('a key worker links their organisation account and signs in with it elsewhe
 });
 
 test('signed out at the organisation, an open Tandem is signed out at once; the admin is shown the address for it', async () => {
-  // Sam linked their account in the first test. Sam signs in through the organisation on a new device.
   const context = await env.browser.newContext();
-  const page = await context.newPage();
-  await page.goto(env.server.base + '/');
-  await page.getByRole('button', { name: START }).click();
-  await page.getByRole('button', { name: 'Continue as sam@northshire.example' }).click();
-  await page.getByLabel('Unlock code (at least 6 numbers or letters)').fill('logout-code');
-  await page.getByLabel('Type it again').fill('logout-code');
-  await page.getByRole('button', { name: 'Use this code' }).click();
-  await page.getByRole('button', { name: /Open ash/ }).waitFor();
+  const page = await samThroughOrganisation(context, 'logout-code');
 
   // Sam's sessions are ended at the organisation (Sam has left): it tells Tandem, server to
   // server, with a signed logout token, and the open screen is signed out without a reload.
@@ -267,14 +271,7 @@ test('signed out at the organisation, an open Tandem is signed out at once; the 
 test("signed out on the organisation's sign-out page, an open Tandem in the same browser is signed out too (front-channel, as Microsoft Entra ID does it)", async () => {
   frontChannel = `${env.server.base}/api/auth/sso/frontchannel-logout`;
   const context = await env.browser.newContext();
-  const page = await context.newPage();
-  await page.goto(env.server.base + '/');
-  await page.getByRole('button', { name: START }).click();
-  await page.getByRole('button', { name: 'Continue as sam@northshire.example' }).click();
-  await page.getByLabel('Unlock code (at least 6 numbers or letters)').fill('frame-code');
-  await page.getByLabel('Type it again').fill('frame-code');
-  await page.getByRole('button', { name: 'Use this code' }).click();
-  await page.getByRole('button', { name: /Open ash/ }).waitFor();
+  const page = await samThroughOrganisation(context, 'frame-code');
 
   // Sam signs out of the organisation in another tab: its page frames Tandem's address, which
   // Tandem lets that page (and only that page) show, and Sam's open Tandem is signed out.
@@ -319,9 +316,7 @@ test("with Tandem's two-step on, and nothing from the organisation's sign-in abo
   await codeField.fill(authenticatorCode(typed, Math.max(confirmedAt + 1, Math.floor(Date.now() / 30_000))));
   await page.getByRole('button', { name: 'Finish signing in' }).click();
   await page.getByRole('heading', { name: 'Choose an unlock code for this device' }).waitFor();
-  await page.getByLabel('Unlock code (at least 6 numbers or letters)').fill('priya-code');
-  await page.getByLabel('Type it again').fill('priya-code');
-  await page.getByRole('button', { name: 'Use this code' }).click();
+  await chooseUnlockCode(page, 'priya-code');
   await page.getByRole('heading', { name: 'Young people you support' }).waitFor();
   await page.context().close();
 });
