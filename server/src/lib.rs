@@ -106,6 +106,16 @@ async fn run_serve(db: &DbArgs, args: ServeArgs) -> Result<(), BoxError> {
         print_demo(address, code.as_deref());
     }
     tracing::info!(%address, db = %state.store.describe(), "Tandem is listening");
+    if let Some(oidc) = state.sso.clone() {
+        tokio::spawn(async move {
+            match oidc.ready().await {
+                Ok(()) => tracing::info!(issuer = %oidc.settings.issuer, "the organisation's sign-in is ready"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the organisation's sign-in can't be used yet: staff can't sign in with it")
+                }
+            }
+        });
+    }
     serve(listener, state, stop_requested()).await?;
     Ok(())
 }

@@ -492,7 +492,7 @@ async fn a_service_without_it_says_so_plainly() {
     let (_, policy) = admin.call(Method::GET, "/api/admin/staff-sso", None).await;
     assert_eq!(
         policy,
-        json!({"available": false, "name": null, "only": false, "linked": 0, "session_hours": 12, "trusts_second_step": false, "latest_named_its_session": null})
+        json!({"available": false, "name": null, "only": false, "linked": 0, "session_hours": 12, "trusts_second_step": false, "latest_named_its_session": null, "problem": null})
     );
     server.stop().await;
 }
@@ -538,7 +538,7 @@ async fn a_service_can_ask_linked_staff_to_sign_in_only_with_the_organisations_a
     let (_, policy) = admin.call(Method::GET, "/api/admin/staff-sso", None).await;
     assert_eq!(
         policy,
-        json!({"available": true, "name": "Northshire Council", "only": false, "linked": 1, "session_hours": 12, "trusts_second_step": false, "latest_named_its_session": null})
+        json!({"available": true, "name": "Northshire Council", "only": false, "linked": 1, "session_hours": 12, "trusts_second_step": false, "latest_named_its_session": null, "problem": null})
     );
     let (status, policy) = admin.call(Method::PUT, "/api/admin/staff-sso", Some(json!({"only": true}))).await;
     assert_eq!((status, &policy["only"]), (StatusCode::OK, &json!(true)), "{policy}");
@@ -958,5 +958,32 @@ async fn the_organisations_sign_out_page_ends_the_session_it_names_in_a_frame_on
 
     let (_, audit) = admin.call(Method::GET, "/api/admin/audit", None).await;
     assert!(audit.to_string().contains("signed out by the organisation's sign-in"), "{audit}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_console_says_when_the_organisations_sign_in_cant_be_read_and_stops_when_it_can() {
+    // Nothing listens where the issuer points (a wrong address, or a firewall).
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let nowhere: Shared = Arc::default();
+    nowhere.lock().unwrap().origin = format!("http://127.0.0.1:{port}");
+    let server = server_with(&nowhere).await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (status, policy) = admin.call(Method::GET, "/api/admin/staff-sso", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(policy["problem"].as_str().is_some_and(|p| p.contains("couldn't be reached")), "{policy}");
+    server.stop().await;
+
+    // A provider whose settings name another issuer: not the one Tandem was given.
+    let provider = provider().await;
+    let server = server_with(&provider).await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let issuer = std::mem::replace(&mut provider.lock().unwrap().origin, "https://elsewhere.example".into());
+    let problem = || async { admin.call(Method::GET, "/api/admin/staff-sso", None).await.1["problem"].clone() };
+    let said = problem().await;
+    assert!(said.as_str().is_some_and(|p| p.contains("calls itself \"https://elsewhere.example\"")), "{said}");
+    // Put right at the provider: the console says nothing more, with no restart.
+    provider.lock().unwrap().origin = issuer;
+    assert_eq!(problem().await, Value::Null);
     server.stop().await;
 }

@@ -229,6 +229,13 @@ impl Oidc {
         Ok(held)
     }
 
+    /// Whether the provider's configuration and keys can be read now (they are kept once read):
+    /// what stops staff signing in through it, if anything, said at start and in the console
+    /// rather than first met by someone trying.
+    pub async fn ready(&self) -> std::result::Result<(), SsoError> {
+        self.provider().await.map(|_| ())
+    }
+
     /// Reads the provider's configuration and keys.
     async fn discover(&self) -> std::result::Result<Provider, SsoError> {
         let issuer = self.settings.issuer.trim_end_matches('/');

@@ -267,6 +267,8 @@ interface StaffSsoPolicy {
   trusts_second_step: boolean;
   /** Whether the latest sign-in through it named its session (`sid`); null before any. */
   latest_named_its_session: boolean | null;
+  /** What stops staff signing in with it just now (its settings can't be read), if anything. */
+  problem: string | null;
 }
 
 /** Where the service has set up signing in with the organisation's account: whether staff who
@@ -288,6 +290,12 @@ function StaffSso({ onChanged }: { onChanged: () => Promise<void> }) {
   return (
     <section class="stack narrow" aria-labelledby="staff-sso-title">
       <h2 id="staff-sso-title">Signing in with {policy.name}</h2>
+      {policy.problem && (
+        <p class="problem" role="alert">
+          Staff can't sign in with {policy.name} just now: Tandem can't read its settings ({policy.problem}). Check the server's --sso-issuer, and
+          that this server can reach that address.
+        </p>
+      )}
       <p>
         Staff can link their {policy.name} account under "Your account" and sign in with it; the list above says who has ({staff}). Someone who
         leaves and can no longer sign in to {policy.name} can't sign in to Tandem through it either.

@@ -33,7 +33,13 @@ pub struct StaffSso {
     /// names it only when asked (the optional claim `sid`), so its front-channel logout ends
     /// nothing until then.
     pub latest_named_its_session: Option<bool>,
+    /// What stops staff signing in with it just now, if anything: its settings or keys can't be
+    /// read (a wrong `--sso-issuer`, or this server can't reach it).
+    pub problem: Option<String>,
 }
+
+/// How long the console waits for the provider before saying it didn't answer.
+const PROVIDER_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -47,6 +53,14 @@ async fn answer(state: &AppState) -> Result<Json<StaffSso>> {
     let name = state.sso.as_ref().map(|o| o.settings.name.clone());
     let trusts_second_step = state.sso.as_ref().is_some_and(|o| o.settings.trust_second_step);
     let session_hours = state.settings.sso_session_ms / 3_600_000;
+    let problem = match &state.sso {
+        None => None,
+        Some(oidc) => match tokio::time::timeout(PROVIDER_WAIT, oidc.ready()).await {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(_) => Some(format!("the provider didn't answer within {} seconds", PROVIDER_WAIT.as_secs())),
+        },
+    };
     Ok(Json(StaffSso {
         available: name.is_some(),
         name,
@@ -55,6 +69,7 @@ async fn answer(state: &AppState) -> Result<Json<StaffSso>> {
         session_hours,
         trusts_second_step,
         latest_named_its_session,
+        problem,
     }))
 }
 
