@@ -24,6 +24,8 @@ const signJwt = (claims, typ = 'JWT') => {
 const codes = new Map();
 /** subject → the provider's sessions (`sid`) signed in at it, which its sign-out page ends. */
 const sessions = new Map();
+/** The provider's settings name another issuer than Tandem was given, until the first test mends them. */
+let namesAnother = true;
 /** The front-channel logout address registered with the provider (Tandem's, once it has started). */
 let frontChannel = '';
 
@@ -31,6 +33,8 @@ const provider = createServer((req, res) => {
   const url = new URL(req.url, ISSUER);
   const json = (status, body) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   if (url.pathname === '/.well-known/openid-configuration') {
+    // Until the first test puts it right, its settings name another issuer (a misconfiguration).
+    if (namesAnother) return json(200, { issuer: 'https://elsewhere.example', authorization_endpoint: `${ISSUER}/authorize`, token_endpoint: `${ISSUER}/token`, jwks_uri: `${ISSUER}/jwks` });
     return json(200, { issuer: ISSUER, authorization_endpoint: `${ISSUER}/authorize`, token_endpoint: `${ISSUER}/token`, jwks_uri: `${ISSUER}/jwks` });
   }
   if (url.pathname === '/jwks') return json(200, { keys: [jwk] });
@@ -124,6 +128,23 @@ async function samThroughOrganisation(context, code) {
   await page.getByRole('button', { name: /Open ash/ }).waitFor();
   return page;
 }
+
+test("an admin is told when the organisation's sign-in can't be read, and why, until it is put right", async () => {
+  const desk = await env.browser.newContext();
+  const admin = await desk.newPage();
+  await signIn(admin, env.server.base, 'admin', 'demo-admin-pass');
+  await admin.getByRole('button', { name: 'People' }).click();
+  const policy = admin.getByRole('region', { name: 'Signing in with Northshire Council' });
+  await policy.getByRole('alert').filter({ hasText: "Staff can't sign in with Northshire Council just now" }).waitFor();
+  assert.match(await policy.getByRole('alert').innerText(), /elsewhere\.example/, 'it says what is wrong');
+  await assertAccessible(admin, "the console saying the organisation's sign-in can't be read");
+  // Mended at the provider: no restart, and the console says nothing more.
+  namesAnother = false;
+  await admin.reload();
+  await policy.getByRole('button', { name: 'Ask them to sign in only with Northshire Council' }).waitFor();
+  assert.equal(await policy.getByRole('alert').count(), 0);
+  await desk.close();
+});
 
 test('a key worker links their organisation account and signs in with it elsewhere (that device locks with a code chosen there), and a service can ask for it alone', async () => {
   // Sam links it from their account, signed in with their password.
