@@ -34,8 +34,8 @@ const provider = createServer((req, res) => {
   const json = (status, body) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   if (url.pathname === '/.well-known/openid-configuration') {
     // Until the first test puts it right, its settings name another issuer (a misconfiguration).
-    if (namesAnother) return json(200, { issuer: 'https://elsewhere.example', authorization_endpoint: `${ISSUER}/authorize`, token_endpoint: `${ISSUER}/token`, jwks_uri: `${ISSUER}/jwks` });
-    return json(200, { issuer: ISSUER, authorization_endpoint: `${ISSUER}/authorize`, token_endpoint: `${ISSUER}/token`, jwks_uri: `${ISSUER}/jwks` });
+    const issuer = namesAnother ? 'https://elsewhere.example' : ISSUER;
+    return json(200, { issuer, authorization_endpoint: `${ISSUER}/authorize`, token_endpoint: `${ISSUER}/token`, jwks_uri: `${ISSUER}/jwks` });
   }
   if (url.pathname === '/jwks') return json(200, { keys: [jwk] });
   if (url.pathname === '/authorize') {

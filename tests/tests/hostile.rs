@@ -401,6 +401,16 @@ async fn every_documented_route_refuses_what_is_wrong_with_a_4xx_json_error() {
     let (_, spec) = ash.call(reqwest::Method::GET, "/api/openapi.json", None).await;
     let paths = spec["paths"].as_object().expect("the API documents its paths");
     assert!(paths.len() >= 40, "{} paths documented", paths.len());
+    // A parameter documented as part of the path is one (a query's documented as a path's is
+    // sent where no server reads it).
+    for (path, ops) in paths {
+        for (method, op) in ops.as_object().unwrap() {
+            for param in op["parameters"].as_array().into_iter().flatten().filter(|p| p["in"] == "path") {
+                let name = param["name"].as_str().unwrap();
+                assert!(path.contains(&format!("{{{name}}}")), "{method} {path}: `{name}` is documented in the path");
+            }
+        }
+    }
 
     let callers: [(&str, Option<String>); 6] = [
         ("nobody", None),

@@ -155,6 +155,7 @@ pub async fn start_link(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProviderAnswer {
     state: Option<String>,
     code: Option<String>,
@@ -522,7 +523,8 @@ async fn end_provider_sessions(state: &AppState, oidc: &oidc::Oidc, logout: oidc
 /// What the organisation's sign-out page loads, in a hidden frame, to end the sessions it signed
 /// in (OpenID Connect Front-Channel Logout 1.0): Microsoft Entra ID's only kind. It names the
 /// provider's session (`sid`, kept from the ID token at sign-in); Entra leaves out `iss`.
-#[derive(Deserialize, ToSchema, utoipa::IntoParams)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FrontChannelLogout {
     /// The provider's session that was signed out.
     pub sid: Option<String>,
