@@ -86,7 +86,14 @@ describe('who has seen my things', () => {
 describe('a kept version in words', () => {
   it('reads lists and choices as words, never as code', () => {
     expect(valueWords({ field: 'steps', value: [{ text: 'Call the college', done: true }, { text: 'Get the form', done: false }] })).toBe('Call the college (done); Get the form');
-    expect(valueWords({ field: 'ratings', value: [{ date: '2026-11-01', score: 3 }, { date: '2026-11-02', score: 6 }] })).toMatch(/^6 out of 10 on Monday,? (2 November|November 2)/);
+    expect(valueWords({ field: 'ratings', value: [{ date: '2026-11-01', score: 3 }, { date: '2026-11-02', score: 6 }] })).toMatch(
+      /^6 out of 10 on Monday,? (2 November|November 2), from 3 on Sunday,? (1 November|November 1)$/,
+    );
+    // Where it started is the earliest day, whatever order the list is in; one rating is just that.
+    expect(valueWords({ field: 'ratings', value: [{ date: '2026-11-02', score: 6 }, { date: '2026-10-30', score: 2 }, { date: '2026-11-01', score: 3 }] })).toMatch(
+      /^6 out of 10 on .*, from 2 on Friday,? (30 October|October 30)$/,
+    );
+    expect(valueWords({ field: 'ratings', value: [{ date: '2026-11-02', score: 6 }] })).toMatch(/^6 out of 10 on Monday,? (2 November|November 2)$/);
     expect(valueWords({ field: 'status', value: 'let_go' })).toBe('let it go');
     expect(valueWords({ field: 'title', value: 'Get a job' })).toBe('Get a job');
     expect(valueWords({ field: 'meeting', value: null })).toBe('no meeting');

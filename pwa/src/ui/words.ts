@@ -233,8 +233,13 @@ export function valueWords(v: FieldValue): string {
     case 'steps':
       return v.value.length === 0 ? 'no steps' : v.value.map((s) => `${s.text}${s.done ? ' (done)' : ''}`).join('; ');
     case 'ratings': {
-      const last = v.value[v.value.length - 1];
-      return last ? `${last.score} out of 10 ${ratingDay(last.date)}` : 'no ratings';
+      // Goal-based outcomes are read as movement: where it started as well as where it is.
+      const byDay = [...v.value].sort((a, b) => a.date.localeCompare(b.date));
+      const first = byDay[0];
+      const last = byDay[byDay.length - 1];
+      if (!last) return 'no ratings';
+      const latest = `${last.score} out of 10 ${ratingDay(last.date)}`;
+      return first === last ? latest : `${latest}, from ${first.score} ${ratingDay(first.date)}`;
     }
     case 'status':
       return { active: 'working on it', achieved: 'done it', paused: 'taking a break', let_go: 'let it go' }[v.value];
