@@ -319,10 +319,15 @@ test('a past rating can be put right or removed (asked first)', async () => {
   await yesterday.selectOption('7');
   await page.getByText('Latest: 7 out of 10').waitFor();
   await assertAccessible(page, 'changing a past rating');
+  // Today's rating beside it: the chart says where it started, and reads out as days.
+  await page.getByRole('button', { name: '5 out of 10' }).click();
+  await page.getByText('Latest: 5 out of 10 (you started at 7)').waitFor();
+  assert.equal(await page.getByRole('img', { name: /^Progress over time/ }).getAttribute('aria-label'), 'Progress over time: Yesterday: 7 out of 10, Today: 5 out of 10');
   await page.getByRole('button', { name: 'Remove the rating from yesterday' }).click();
   await page.getByText('Remove the rating of 7 yesterday?').waitFor();
   await page.getByRole('button', { name: 'Yes, remove it' }).click();
-  await page.getByText('No ratings yet.').waitFor();
+  await page.locator('figcaption', { hasText: /^\s*Latest: 5 out of 10\s*$/ }).waitFor();
+  assert.equal(await page.getByText('Change or remove a past rating').count(), 0, 'only today left: nothing past to change');
   await context.close();
 });
 

@@ -127,7 +127,10 @@ export function RatingChart({ ratings }: { ratings: Rating[] }) {
   const h = 100;
   const step = ratings.length > 1 ? w / (ratings.length - 1) : 0;
   const points = ratings.map((r, i) => `${Math.round(i * step)},${Math.round(h - (r.score / 10) * h)}`).join(' ');
-  const summary = ratings.map((r) => `${r.date}: ${r.score}`).join(', ');
+  // Read out as days and scores ("Sunday 1 November: 3 out of 10"), not as dates in code.
+  const summary = ratings.map((r) => `${ratingDayName(r.date)}: ${r.score} out of 10`).join(', ');
+  const first = ratings[0].score;
+  const latest = ratings[ratings.length - 1].score;
   return (
     <figure class="chart">
       <svg viewBox={`-6 -6 ${w + 12} ${h + 12}`} role="img" aria-label={`Progress over time: ${summary}`}>
@@ -137,7 +140,9 @@ export function RatingChart({ ratings }: { ratings: Rating[] }) {
           <circle key={i} cx={Math.round(i * step)} cy={Math.round(h - (r.score / 10) * h)} r="4" class="chart__dot" />
         ))}
       </svg>
-      <figcaption>Latest: {ratings[ratings.length - 1].score} out of 10</figcaption>
+      <figcaption>
+        Latest: {latest} out of 10{ratings.length > 1 && ` (you started at ${first})`}
+      </figcaption>
     </figure>
   );
 }
