@@ -6,7 +6,7 @@ use super::people;
 use super::seal::Stored;
 use super::sql::{Db, Row};
 use crate::error::{ApiError, Result};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use tandem_shared::packed::{PackedPullResponse, Packer};
 use tandem_shared::wire::{FieldResult, OpResult, OpStatus, Operation, PullResponse, PushRequest, PushResponse};
 use tandem_shared::{
@@ -150,14 +150,8 @@ fn fill_body(conn: &dyn Db, record: &mut Record, key: &str, sealed: Option<Store
 /// wider if it was narrowed).
 fn save_record(conn: &dyn Db, before: Option<&(Record, Visibility)>, after: &Record, seq: i64) -> Result<Visibility> {
     let id = after.id.to_string();
-    let visibility = after.visibility();
-    let widest = before.map_or(visibility, |(_, widest)| visibility.max(*widest));
+    let Saved { visibility, widest, body } = Saved::of(conn, &id, before, after)?;
     let before = before.map(|(record, _)| record);
-    // The body is sealed again only when a field or kept conflict changed.
-    let body = match before {
-        Some(b) if b.fields == after.fields && b.conflicts == after.conflicts => None,
-        _ => Some(conn.seal(&encode::record_body(after.fields.values(), &after.conflicts)?, &id)?),
-    };
     // A plain INSERT or UPDATE, not an upsert: the caller knows which, and SQLite does less.
     match before {
         // An unchanged body is kept as stored (NULL here).
@@ -195,6 +189,28 @@ fn save_record(conn: &dyn Db, before: Option<&(Record, Visibility)>, after: &Rec
     Ok(widest)
 }
 
+/// What saving a record writes besides its head.
+struct Saved {
+    visibility: Visibility,
+    /// Its widest audience ever: its current one, or wider if it was narrowed.
+    widest: Visibility,
+    /// Its fields and kept conflicts sealed again, only when one of them changed (else `None`:
+    /// the stored body stays).
+    body: Option<super::sql::Value>,
+}
+
+impl Saved {
+    fn of(conn: &dyn Db, id: &str, before: Option<&(Record, Visibility)>, after: &Record) -> Result<Saved> {
+        let visibility = after.visibility();
+        let widest = before.map_or(visibility, |(_, widest)| visibility.max(*widest));
+        let body = match before {
+            Some((b, _)) if b.fields == after.fields && b.conflicts == after.conflicts => None,
+            _ => Some(conn.seal(&encode::record_body(after.fields.values(), &after.conflicts)?, id)?),
+        };
+        Ok(Saved { visibility, widest, body })
+    }
+}
+
 /// What `save_record` writes, for every record a push changed, in two statements at most (one
 /// for new records, one for changed ones) and not yet numbered: on PostgreSQL each statement is a
 /// round trip, so a push of twenty changes no longer makes twenty. The rows travel as one JSON
@@ -206,15 +222,11 @@ fn save_records_at_once(
     let (mut new, mut changed, mut saved) = (Vec::new(), Vec::new(), Vec::with_capacity(dirty.len()));
     for (before, after) in dirty {
         let id = after.id.to_string();
-        let visibility = after.visibility();
-        let widest = before.as_ref().map_or(visibility, |(_, widest)| visibility.max(*widest));
-        let before = before.as_ref().map(|(record, _)| record);
-        let body = match before {
-            Some(b) if b.fields == after.fields && b.conflicts == after.conflicts => None,
-            _ => match conn.seal(&encode::record_body(after.fields.values(), &after.conflicts)?, &id)? {
-                super::sql::Value::Text(sealed) => Some(sealed),
-                _ => return Err(ApiError::Internal("a sealed value for a text column wasn't text".into())),
-            },
+        let Saved { visibility, widest, body } = Saved::of(conn, &id, before.as_ref(), after)?;
+        let body = match body {
+            None => None,
+            Some(super::sql::Value::Text(sealed)) => Some(sealed),
+            Some(_) => return Err(ApiError::Internal("a sealed value for a text column wasn't text".into())),
         };
         let mut row = serde_json::json!({
             "id": id,
@@ -452,17 +464,16 @@ impl WorkingSet {
     /// statement is a round trip: one a push instead of one an operation. SQLite reads in
     /// process and loads each record as its operation comes (`get`).
     fn lock_all(&mut self, conn: &dyn Db, ids: &BTreeSet<RecordId>) -> Result<()> {
-        let keys: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+        let keys: HashMap<String, RecordId> = ids.iter().map(|&id| (id.to_string(), id)).collect();
+        let listed = keys.keys().map(String::as_str).collect::<Vec<_>>().join(",");
         let rows = conn.query(
             "SELECT id, owner_id, kind, created_by, created_stamp, owner_touched, widest_visibility, body FROM records
              WHERE id = ANY(string_to_array(?1, ',')) ORDER BY id FOR UPDATE",
-            &[keys.join(",").into()],
+            &[listed.into()],
         )?;
         for row in &rows {
             let key = row.text(0)?;
-            let id = RecordId(
-                key.parse().map_err(|_| ApiError::Internal(format!("a stored record id doesn't read: {key}")))?,
-            );
+            let Some(&id) = keys.get(key) else { continue };
             let mut record = empty_record(id, row, 1)?;
             let widest = vis_from(row.text(6)?);
             fill_body(conn, &mut record, key, row.opt_stored(7)?)?;
