@@ -17,56 +17,28 @@ const SAVES = 30;
 const THROTTLE = 4;
 const HEADERS = { 'content-type': 'application/json', 'tandem-protocol': '1', 'tandem-schema': '1' };
 
-async function seed(base) {
+/** Pushes `count` statements written by `name` on a device of its own, in pushes of 100:
+ *  `words(n)` says each one's words, `shared` whether their key worker sees them. */
+async function seed(base, name, pin, count, words, shared = false) {
   const device = crypto.randomUUID();
-  const signIn = await fetch(`${base}/api/auth/sign-in`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ name: 'kai', secret: '1357', device }) });
+  const signIn = await fetch(`${base}/api/auth/sign-in`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ name, secret: pin, device }) });
   const tokens = await signIn.json();
   const auth = { ...HEADERS, authorization: `Bearer ${tokens.access_token}` };
-  for (let batch = 0; batch < RECORDS / 100; batch++) {
+  for (let batch = 0; batch < count / 100; batch++) {
     const ops = Array.from({ length: 100 }, (_, i) => {
       const n = batch * 100 + i;
-      return {
-        seq: n + 1,
-        record: crypto.randomUUID(),
-        kind: 'statement',
-        owner: tokens.person,
-        hlc: { ms: Date.now(), count: n },
-        changes: [{ set: { field: 'text', value: `Number ${n}: something I want you to know, in my own words, about what helps.` }, base: null }],
-      };
+      const changes = [{ set: { field: 'text', value: words(n) }, base: null }];
+      if (shared) changes.push({ set: { field: 'visibility', value: 'worker' }, base: null });
+      return { seq: n + 1, record: crypto.randomUUID(), kind: 'statement', owner: tokens.person, hlc: { ms: Date.now(), count: n }, changes };
     });
     const r = await fetch(`${base}/api/sync/push`, { method: 'POST', headers: auth, body: JSON.stringify({ protocol: 1, schema: 1, device, ops }) });
-    if (!r.ok) throw new Error(`seeding: ${r.status} ${await r.text()}`);
+    if (!r.ok) throw new Error(`seeding ${name}: ${r.status} ${await r.text()}`);
   }
 }
 
 /** A key worker's caseload grown large: each of these young people shares this many statements. */
 const SHARED_EACH = 2500;
 const CASELOAD = [['ash', '2468'], ['kai', '1357']];
-
-async function seedShared(base, name, pin) {
-  const device = crypto.randomUUID();
-  const signIn = await fetch(`${base}/api/auth/sign-in`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ name, secret: pin, device }) });
-  const tokens = await signIn.json();
-  const auth = { ...HEADERS, authorization: `Bearer ${tokens.access_token}` };
-  for (let batch = 0; batch < SHARED_EACH / 100; batch++) {
-    const ops = Array.from({ length: 100 }, (_, i) => {
-      const n = batch * 100 + i;
-      return {
-        seq: n + 1,
-        record: crypto.randomUUID(),
-        kind: 'statement',
-        owner: tokens.person,
-        hlc: { ms: Date.now(), count: n },
-        changes: [
-          { set: { field: 'text', value: `Shared ${n}: something I want my worker to know, in my own words, about what helps.` }, base: null },
-          { set: { field: 'visibility', value: 'worker' }, base: null },
-        ],
-      };
-    });
-    const r = await fetch(`${base}/api/sync/push`, { method: 'POST', headers: auth, body: JSON.stringify({ protocol: 1, schema: 1, device, ops }) });
-    if (!r.ok) throw new Error(`seeding ${name}: ${r.status} ${await r.text()}`);
-  }
-}
 
 /** Everything the caseload screen says is shared with the worker, summed over its young people. */
 const sharedOnCaseload = (page) =>
@@ -75,7 +47,9 @@ const sharedOnCaseload = (page) =>
 /** A key worker's laptop or phone, slowed as the young person's is: first sync of a large
  *  caseload, opening it again with no signal, and opening one young person's page. */
 async function workerSide(browser, base) {
-  for (const [name, pin] of CASELOAD) await seedShared(base, name, pin);
+  for (const [name, pin] of CASELOAD) {
+    await seed(base, name, pin, SHARED_EACH, (n) => `Shared ${n}: something I want my worker to know, in my own words, about what helps.`, true);
+  }
   const total = SHARED_EACH * CASELOAD.length;
   const context = await browser.newContext();
   try {
@@ -155,7 +129,7 @@ async function main() {
   const profile = mkdtempSync(join(tmpdir(), 'tandem-phone-'));
   let context = null;
   try {
-    await seed(server.base);
+    await seed(server.base, 'kai', '1357', RECORDS, (n) => `Number ${n}: something I want you to know, in my own words, about what helps.`);
     // The same first sync on a weak mobile signal, in a phone of its own.
     const weakContext = await browser.newContext();
     const weak = await firstSync(weakContext, server.base, WEAK);
