@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { Workbox } from 'workbox-window';
+import type { Workbox } from 'workbox-window';
 import { App } from './app';
 import { Fallback } from './ui/Fallback';
 import { ssoReturn } from './sync/sso';
@@ -33,18 +33,25 @@ if (wasLeft()) {
   // Back from the organisation's sign-in page: read (and take out of the address) before the
   // screens read the address.
   ssoReturn();
-  // The service worker lets the app start with no signal. A new version waits until the person
-  // says so: unsent edits live in IndexedDB, so updating never loses them.
-  if ('serviceWorker' in navigator && import.meta.env.PROD) {
-    wb = new Workbox('/sw.js');
-    wb.addEventListener('waiting', () => {
-      updateReady = true;
-      draw();
-    });
-    wb.addEventListener('controlling', () => window.location.reload());
-    // Refused (a private window, a browser or policy that allows no service workers): Tandem
-    // still runs and keeps words on the phone, only its screens don't open with no signal.
-    wb.register().catch(() => undefined);
-  }
   draw();
+  // The service worker lets the app start with no signal. A new version waits until the person
+  // says so: unsent edits live in IndexedDB, so updating never loses them. Its helper is fetched
+  // after the first screen is drawn (the service worker keeps it with the rest of the app):
+  // registering needn't hold up what a cheap phone shows first.
+  if ('serviceWorker' in navigator && import.meta.env.PROD) {
+    import('workbox-window')
+      .then(({ Workbox }) => {
+        wb = new Workbox('/sw.js');
+        wb.addEventListener('waiting', () => {
+          updateReady = true;
+          draw();
+        });
+        wb.addEventListener('controlling', () => window.location.reload());
+        return wb.register();
+      })
+      // Refused (a private window, a browser or policy that allows no service workers), or its
+      // helper not fetched (no signal before the app was ever kept): Tandem still runs and keeps
+      // words on the phone, only its screens don't open with no signal.
+      .catch(() => undefined);
+  }
 }
