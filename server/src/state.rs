@@ -15,6 +15,7 @@ use tandem_shared::{Hlc, PersonId, Visibility};
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
 
+/// What every handler reaches through `AppState`.
 pub struct Shared {
     pub store: Store,
     pub keys: Arc<Keys>,

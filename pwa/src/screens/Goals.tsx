@@ -121,8 +121,10 @@ function StepsEditor({ drafts, onChange, onSave, onCancel, restored }: { drafts:
   );
 }
 
-export function RatingChart({ ratings }: { ratings: Rating[] }) {
-  if (ratings.length === 0) return <p>No ratings yet.</p>;
+export function RatingChart({ ratings: asStored }: { ratings: Rating[] }) {
+  if (asStored.length === 0) return <p>No ratings yet.</p>;
+  // In order of day, whatever order they are stored in (a phone whose clock was wrong for a day).
+  const ratings = [...asStored].sort((a, b) => a.date.localeCompare(b.date));
   const w = 280;
   const h = 100;
   const step = ratings.length > 1 ? w / (ratings.length - 1) : 0;
