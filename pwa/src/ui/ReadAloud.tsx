@@ -61,18 +61,8 @@ export function ReadAloud({ text, label = 'Read this out loud' }: { text: string
     for (const words of queued) window.speechSynthesis.speak(words);
   };
   return (
-    <button type="button" class="link-button" onClick={toggle} aria-label={speaking ? 'Stop reading out loud' : `${label}: ${[...parts.join(' ')].slice(0, 60).join('')}`}>
-      {speaking ? '■ Stop' : <><Speaker />Read out</>}
+    <button type="button" class={speaking ? 'link-button' : 'link-button read-out'} onClick={toggle} aria-label={speaking ? 'Stop reading out loud' : `${label}: ${[...parts.join(' ')].slice(0, 60).join('')}`}>
+      {speaking ? '■ Stop' : 'Read out'}
     </button>
-  );
-}
-
-/** A loudspeaker drawn, not an emoji: a phone or laptop with no emoji font would show an empty box. */
-function Speaker() {
-  return (
-    <svg class="icon" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
-      <path d="M2 6h3l4-3v10l-4-3H2z" fill="currentColor" />
-      <path d="M11 5.5a3.5 3.5 0 0 1 0 5M12.6 3.6a6 6 0 0 1 0 8.8" fill="none" stroke="currentColor" stroke-width="1.4" stroke-linecap="round" />
-    </svg>
   );
 }
