@@ -110,10 +110,17 @@ fn load(conn: &dyn Db, id: RecordId, for_update: bool) -> Result<Option<(Record,
     let Some(head) = head else {
         return Ok(None);
     };
-    let mut record = empty_record(id, &head, 0)?;
-    let widest = vis_from(head.text(5)?);
-    fill_body(conn, &mut record, &key, head.opt_stored(6)?)?;
-    Ok(Some((record, widest)))
+    stored_record(conn, id, &key, &head, 0).map(Some)
+}
+
+/// A stored record, its body opened, and the widest audience it has ever had, from the columns
+/// `owner_id, kind, created_by, created_stamp, owner_touched, widest_visibility, body` starting
+/// at column `at`.
+fn stored_record(conn: &dyn Db, id: RecordId, key: &str, row: &Row, at: usize) -> Result<(Record, Visibility)> {
+    let mut record = empty_record(id, row, at)?;
+    let widest = vis_from(row.text(at + 5)?);
+    fill_body(conn, &mut record, key, row.opt_stored(at + 6)?)?;
+    Ok((record, widest))
 }
 
 /// A record with no fields yet, from the head columns `owner_id, kind, created_by,
@@ -474,9 +481,7 @@ impl WorkingSet {
         for row in &rows {
             let key = row.text(0)?;
             let Some(&id) = keys.get(key) else { continue };
-            let mut record = empty_record(id, row, 1)?;
-            let widest = vis_from(row.text(6)?);
-            fill_body(conn, &mut record, key, row.opt_stored(7)?)?;
+            let (record, widest) = stored_record(conn, id, key, row, 1)?;
             self.records.insert(id, (Some((record.clone(), widest)), record));
         }
         self.absent.extend(ids.iter().filter(|id| !self.records.contains_key(id)));
