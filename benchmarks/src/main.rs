@@ -256,6 +256,19 @@ impl Server {
             .sum()
     }
 
+    /// CPU time so far by kind of thread (the name without its number: `tandem-reader-2` counts
+    /// as `tandem-reader`), to say which part of the server a change should look at.
+    fn cpu_secs_by_kind(&self) -> std::collections::BTreeMap<String, f64> {
+        let pid = self.child.id().unwrap_or(0);
+        let mut kinds = std::collections::BTreeMap::new();
+        for task in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
+            let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            let kind = name.trim().trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches('-');
+            *kinds.entry(kind.to_owned()).or_insert(0.0) += on_cpu_secs(&task.path());
+        }
+        kinds
+    }
+
     /// CPU time the server's one writer thread has used so far, in seconds: the figure that shows
     /// whether the single writer is what bounds throughput.
     fn writer_cpu_secs(&self) -> f64 {
@@ -334,6 +347,8 @@ struct LoadRow {
     cpu_us_per_op: f64,
     /// What the run wrote, and how fast a bare loop writes the same (see ceiling.rs).
     ceiling: Option<Ceiling>,
+    /// Server CPU per acknowledged operation (µs) by kind of thread, for `--only-load`.
+    cpu_us_by_kind: Vec<(String, f64)>,
 }
 
 struct Ceiling {
@@ -369,11 +384,22 @@ async fn load_run(tandem: &Path, template: &Path, fleet: &Fleet, dir: &Path, n: 
     let server = Server::start(tandem, &db).await;
     let cpu_before = server.cpu_secs();
     let writer_before = server.writer_cpu_secs();
+    let kinds_before = server.cpu_secs_by_kind();
     let commits_before = commits(&server.base).await;
     let report = tandem_bench::run(std::slice::from_ref(&server.base), fleet, n, 5, 20, spread).await;
     let peak = server.peak_mib();
     let server_cpu = server.cpu_secs() - cpu_before;
     let writer_cpu = server.writer_cpu_secs() - writer_before;
+    let per_op = |secs: f64| secs * 1e6 / report.ops_acknowledged.max(1) as f64;
+    let cpu_us_by_kind = server
+        .cpu_secs_by_kind()
+        .into_iter()
+        .map(|(kind, secs)| {
+            let before = kinds_before.get(&kind).copied().unwrap_or(0.0);
+            (kind, per_op(secs - before))
+        })
+        .filter(|(_, us)| *us >= 0.05)
+        .collect();
     let run_commits = commits(&server.base).await - commits_before;
     server.stop().await;
     let mut kinds: Vec<&String> = report.errors.iter().collect();
@@ -404,8 +430,9 @@ async fn load_run(tandem: &Path, template: &Path, fleet: &Fleet, dir: &Path, n: 
         errors: report.errors.len(),
         server_cores: server_cpu / report.wall.as_secs_f64(),
         writer_busy: writer_cpu / report.wall.as_secs_f64(),
-        cpu_us_per_op: server_cpu * 1e6 / report.ops_acknowledged.max(1) as f64,
+        cpu_us_per_op: per_op(server_cpu),
         ceiling,
+        cpu_us_by_kind,
     }
 }
 
@@ -919,6 +946,8 @@ async fn main() {
                 r.cpu_us_per_op,
                 r.peak_mib
             );
+            let kinds: Vec<String> = r.cpu_us_by_kind.iter().map(|(k, us)| format!("{k} {us:.1}")).collect();
+            eprintln!("  µs per op by thread: {}", kinds.join(", "));
             if let Some(c) = &r.ceiling {
                 eprintln!(
                     "  wrote {} rows ({:.0} bytes each) in {} commits; a bare loop takes {:.2} s, Tandem {:.2} s: {:.2} of the limit",

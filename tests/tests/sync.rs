@@ -440,6 +440,34 @@ async fn a_signed_out_devices_stream_ends_so_it_learns_nothing_more_of_when_they
     server.stop().await;
 }
 
+/// A push and a pull ask whether the session stands inside the job that serves them, not before:
+/// a phone signed out elsewhere is told to sign in again, and its push writes nothing.
+#[tokio::test]
+async fn a_phone_signed_out_elsewhere_is_told_to_sign_in_again_and_its_push_writes_nothing() {
+    let server = TestServer::start().await;
+    let mut lost_phone = server.signed_in(ASH.0, ASH.1).await;
+    let mut phone = server.signed_in(ASH.0, ASH.1).await;
+    let lost = lost_phone.this_session_id().await;
+    assert_eq!(phone.call(Method::POST, &format!("/api/me/sessions/{lost}/end"), None).await.0, StatusCode::OK);
+    let before = server.fingerprint().await;
+    let ash = lost_phone.me();
+    let refused_id = new_record();
+    let op = lost_phone.op(refused_id, RecordKind::Goal, ash, vec![title("Written by whoever found it")]);
+    let refused = lost_phone.try_push(vec![op]).await.expect_err("a signed-out phone may not push");
+    assert!(refused.starts_with("401") && refused.contains("sign in again"), "{refused}");
+    assert_eq!(server.fingerprint().await, before, "nothing written");
+    let pull = format!("/api/sync/pull?since=0&device={}", lost_phone.device);
+    let (status, body) = lost_phone.call(Method::GET, &pull, None).await;
+    assert_eq!((status, &body["error"]), (StatusCode::UNAUTHORIZED, &json!("unauthorized")), "{body}");
+    // The phone still signed in syncs as before.
+    let mine = new_record();
+    let op = phone.op(mine, RecordKind::Goal, ash, vec![title("Mine")]);
+    assert_eq!(phone.push(vec![op]).await.results[0].status, OpStatus::Applied);
+    let pulled: Vec<_> = phone.pull().await.into_iter().flat_map(|p| p.records).map(|r| r.id).collect();
+    assert!(pulled.contains(&mine) && !pulled.contains(&refused_id), "{pulled:?}");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn a_person_may_hold_only_so_many_live_streams_and_is_told_so_plainly() {
     let server = TestServer::start().await;

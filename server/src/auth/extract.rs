@@ -5,6 +5,7 @@ use super::tokens::AccessClaims;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::people;
+use crate::store::sql::Db;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use tandem_shared::{PersonId, Role};
@@ -27,10 +28,9 @@ impl Caller {
     }
 }
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+impl Caller {
+    /// Who the access token says is calling, before anything asks whether their session stands.
+    fn from_token(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -38,8 +38,19 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(ApiError::Unauthorized("please sign in"))?;
         let claims: AccessClaims = state.keys.verify_access(token.trim())?;
-        let (person, sid, tv) = (claims.sub, claims.sid.clone(), claims.tv);
-        let live = state.store.read_quick(move |conn| people::session_state(conn, &sid, person, tv)).await?;
+        Ok(Caller {
+            person: claims.sub,
+            role: claims.role,
+            session: claims.sid,
+            token_version: claims.tv,
+            must_set_up_two_step: false,
+        })
+    }
+
+    /// Whether this caller's session still stands, and what it may do at `path` while a first
+    /// password or two-step set-up is pending. Returns whether two-step set-up is pending.
+    fn confirm_at(&self, db: &dyn Db, path: &str) -> Result<bool, ApiError> {
+        let live = people::session_state(db, &self.session, self.person, self.token_version)?;
         let Some(live) = live else {
             return Err(ApiError::Unauthorized("you have been signed out; please sign in again"));
         };
@@ -48,7 +59,6 @@ impl FromRequestParts<AppState> for Caller {
         const WHILE_CHANGING: [&str; 3] = ["/api/me", "/api/me/password", "/api/auth/sign-out"];
         const WHILE_SETTING_UP: [&str; 4] =
             ["/api/me", "/api/me/two-step", "/api/me/two-step/confirm", "/api/auth/sign-out"];
-        let path = parts.uri.path();
         // The password first: while it is pending, its own routes are open, two-step's not yet.
         if live.must_change_password {
             if !WHILE_CHANGING.contains(&path) {
@@ -57,18 +67,51 @@ impl FromRequestParts<AppState> for Caller {
         } else if live.must_set_up_two_step && !WHILE_SETTING_UP.contains(&path) {
             return Err(ApiError::SetUpTwoStepFirst);
         }
-        Ok(Caller {
-            person: claims.sub,
-            role: claims.role,
-            session: claims.sid,
-            token_version: tv,
-            must_set_up_two_step: live.must_set_up_two_step,
-        })
+        Ok(live.must_set_up_two_step)
     }
 }
 
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let mut caller = Caller::from_token(parts, state)?;
+        let path = parts.uri.path().to_owned();
+        let asking = caller.clone();
+        caller.must_set_up_two_step = state.store.read_quick(move |db| asking.confirm_at(db, &path)).await?;
+        Ok(caller)
+    }
+}
+
+/// Someone who may sync, by their token alone: whether their session still stands is asked
+/// inside the database job that serves the push or pull (`confirm`), so each makes one trip to
+/// the database instead of two, and a session ended before a push commits cannot write.
+#[derive(Debug, Clone)]
+pub struct SyncToken(pub Caller);
+
+impl SyncToken {
+    /// The session check `Caller` makes, for a sync route (which nothing pending opens).
+    pub fn confirm(&self, db: &dyn Db) -> Result<(), ApiError> {
+        self.0.confirm_at(db, "/api/sync").map(|_| ())
+    }
+}
+
+impl FromRequestParts<AppState> for SyncToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_token(parts, state)?;
+        match caller.role {
+            Role::YoungPerson | Role::KeyWorker | Role::DropInStaff => Ok(SyncToken(caller)),
+            Role::Admin => Err(ApiError::Forbidden(SYNCERS_ONLY)),
+        }
+    }
+}
+
+const SYNCERS_ONLY: &str = "admins manage people and never read young people's records";
+
 macro_rules! role_extractor {
-    ($(#[$doc:meta])* $name:ident, $allowed:pat, $message:literal) => {
+    ($(#[$doc:meta])* $name:ident, $allowed:pat, $message:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone)]
         pub struct $name(pub Caller);
@@ -97,7 +140,7 @@ role_extractor!(
 );
 role_extractor!(
     /// Anyone who may sync records: young people, key workers and drop-in staff (not admins).
-    Syncer, Role::YoungPerson | Role::KeyWorker | Role::DropInStaff, "admins manage people and never read young people's records"
+    Syncer, Role::YoungPerson | Role::KeyWorker | Role::DropInStaff, SYNCERS_ONLY
 );
 role_extractor!(
     /// Staff: key workers, drop-in staff and admins.

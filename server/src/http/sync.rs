@@ -1,6 +1,6 @@
 //! `POST /api/sync/push`, `GET /api/sync/pull`, `GET /api/sync/events`.
 
-use crate::auth::extract::Syncer;
+use crate::auth::extract::{SyncToken, Syncer};
 use crate::error::{ApiError, Result};
 use crate::events::{Listener, NOT_ONE_CHANGE, Notice, Pending};
 use crate::http::json::{ApiJson, ApiQuery};
@@ -55,7 +55,7 @@ fn check_header_version(headers: &HeaderMap) -> Result<()> {
               (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn push(
     State(state): State<AppState>,
-    Syncer(caller): Syncer,
+    token: SyncToken,
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>> {
     check_version(Some(req.protocol.to_string()), Some(req.schema.to_string()))?;
@@ -69,10 +69,12 @@ pub async fn push(
         return Err(ApiError::BadRequest(format!("send at most {MAX_OPS_PER_PUSH} changes at a time")));
     }
     let clock = state.clock.clone();
+    let caller = token.0.clone();
     let who = caller.sync();
     let outcome = state
         .store
         .write(move |tx| {
+            token.confirm(tx)?;
             // The clock is read, not held, while the batch is applied: on PostgreSQL several
             // pushes run at once, and one waiting on a row lock must not stop the others. Two
             // that start from the same reading only cap clocks the same way.
@@ -130,7 +132,7 @@ pub struct PullQuery {
         (status = 409, description = "`cursor_ahead`: the cursor is past this server's last change (it was restored from a backup); pull from 0", body = crate::error::ErrorBody)))]
 pub async fn pull(
     State(state): State<AppState>,
-    Syncer(caller): Syncer,
+    token: SyncToken,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<PullQuery>,
 ) -> Result<PullAnswer> {
@@ -139,10 +141,12 @@ pub async fn pull(
         return Err(ApiError::BadRequest("`since` is out of range".into()));
     }
     let page = q.limit.unwrap_or(sync::PAGE).clamp(1, 500);
+    let caller = token.0.clone();
     let who = caller.sync();
     let (response, reads) = state
         .store
         .read(move |conn| {
+            token.confirm(conn)?;
             let (page, reads) = sync::pull(conn, who, q.device, q.since, page)?;
             Ok((PullAnswer::of(page, q.form)?, reads))
         })
