@@ -38,18 +38,21 @@ export async function knownAlerts(db: Db): Promise<AlertStatus[]> {
   return ((await db.get('meta', 'alerts')) as AlertStatus[] | undefined) ?? [];
 }
 
-/** Sends queued alerts (a young person), then refreshes what is known (young person or worker). */
-export async function syncAlerts(db: Db, auth: Auth, role: string): Promise<void> {
-  if (role === 'young_person') {
-    for (const alert of await pendingAlerts(db)) {
-      const list = await request<AlertStatus[]>(auth, 'POST', '/api/alerts', { id: alert.id, raised_at: alert.raisedAt });
-      const tx = db.transaction('meta', 'readwrite');
-      const left = ((await tx.store.get('alerts-pending')) as PendingAlert[] | undefined) ?? [];
-      await tx.store.put(left.filter((a) => a.id !== alert.id), 'alerts-pending');
-      await tx.store.put(list, 'alerts');
-      await tx.done;
-    }
+/** Sends queued alerts (a young person): the first thing a sync round sends. */
+export async function sendAlerts(db: Db, auth: Auth, role: string): Promise<void> {
+  if (role !== 'young_person') return;
+  for (const alert of await pendingAlerts(db)) {
+    const list = await request<AlertStatus[]>(auth, 'POST', '/api/alerts', { id: alert.id, raised_at: alert.raisedAt });
+    const tx = db.transaction('meta', 'readwrite');
+    const left = ((await tx.store.get('alerts-pending')) as PendingAlert[] | undefined) ?? [];
+    await tx.store.put(left.filter((a) => a.id !== alert.id), 'alerts-pending');
+    await tx.store.put(list, 'alerts');
+    await tx.done;
   }
+}
+
+/** Refreshes what is known of alerts (who has seen a young person's; a worker's young people's). */
+export async function refreshAlerts(db: Db, auth: Auth, role: string): Promise<void> {
   if (role === 'young_person' || role === 'key_worker') {
     await db.put('meta', await request<AlertStatus[]>(auth, 'GET', '/api/alerts'), 'alerts');
   }

@@ -7,7 +7,7 @@ import type { Author, CompactPullResponse, FieldName, FieldResult, Hlc, Operatio
 import { PROTOCOL_VERSION, PUSH_BODY_MAX, SCHEMA_VERSION } from '../generated/tandem';
 import { ApiFailure, type Auth, backoff, request } from './api';
 import { type Db, isStorageFull, MAKE_SPACE, type OutboxEntry, readMeta, whileOpen } from './db';
-import { syncAlerts } from './alerts';
+import { refreshAlerts, sendAlerts } from './alerts';
 import { coalesced } from './coalesce';
 import { recordOf, recordsOfPacked } from './compact';
 import { later } from './hlc';
@@ -214,10 +214,17 @@ export class SyncEngine {
     try {
       this.o.onState({ kind: 'sending', unsent: await this.o.db.count('outbox') });
       const session = (await readMeta(this.o.db.transaction('meta').store, uuidv7)).session;
-      // Alerts first: they matter more than anything else waiting to be sent.
-      if (session) await syncAlerts(this.o.db, this.o.auth, session.role);
-      await this.push();
-      await this.pull();
+      // Alerts first: they matter more than anything else waiting to be sent. What is known
+      // of them is asked for beside the push and pull, not before: on a weak signal each
+      // request one after another is a round trip of half a second or more.
+      if (session) await sendAlerts(this.o.db, this.o.auth, session.role);
+      const alertsKnown = session ? settled(refreshAlerts(this.o.db, this.o.auth, session.role)) : undefined;
+      const synced = await settled((async () => {
+        await this.push();
+        await this.pull();
+      })());
+      // Told as a round one after another would have told it: the alerts' failure first.
+      for (const outcome of [await alertsKnown, synced]) if (outcome && !outcome.ok) throw outcome.error;
       const gaveBack = this.gaveBack;
       this.gaveBack = false;
       if (gaveBack || (session?.role === 'young_person' && (await this.mendLists(session.person)))) {
@@ -568,5 +575,15 @@ export class SyncEngine {
     this.events = null;
     if (this.timer) clearTimeout(this.timer);
     this.channel?.close();
+  }
+}
+
+/** A promise's outcome as a value: two requests in flight together, neither failure unheard. */
+async function settled(work: Promise<void>): Promise<{ ok: true } | { ok: false; error: unknown }> {
+  try {
+    await work;
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error };
   }
 }

@@ -469,9 +469,55 @@ describe('push', () => {
     await vi.waitFor(async () => expect(await db.count('outbox')).toBe(0));
     // The retry came from the backoff timer, not from anything the test did.
     expect(calls.length).toBeGreaterThan(triedWhileDown);
-    expect(calls.filter((c) => c.path.includes('push'))).toHaveLength(1);
+    // Sent once the signal is back, and once only.
+    expect(calls.slice(triedWhileDown).filter((c) => c.path.includes('push'))).toHaveLength(1);
     e.stop();
     vi.useRealTimers();
+  });
+
+  it('asks what is known of alerts beside the push and pull, not first: on a weak signal one round trip, not two', async () => {
+    const started: string[] = [];
+    let answerAlerts = () => undefined as void;
+    const pullSeen = new Promise<void>((resolve) => (answerAlerts = resolve));
+    let answeredLate = false;
+    let stored = 0;
+    const reply = (json: unknown) => new Response(JSON.stringify(json), { status: 200, headers: { 'content-type': 'application/json' } });
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      started.push(path.split('?')[0]);
+      if (path.startsWith('/api/alerts')) {
+        // Answered only once the pull has gone out (or, if it never does, late, and the test says so).
+        await Promise.race([pullSeen, new Promise((resolve) => setTimeout(() => resolve((answeredLate = true)), 1000))]);
+        return reply([]);
+      }
+      if (path.includes('push')) {
+        const applied = applyAll(JSON.parse(String(init.body)));
+        stored = applied.last_applied;
+        return reply(applied);
+      }
+      answerAlerts();
+      return reply({ ...emptyPull, last_applied: stored });
+    });
+    await edit(db, { id: 'a', kind: 'strength', owner: ME }, [{ field: 'text', value: 'sent beside it' }]);
+    const e = engine();
+    await e.syncNow();
+    expect(answeredLate).toBe(false);
+    expect(started).toEqual(['/api/alerts', '/api/sync/push', '/api/sync/pull']);
+    expect(await db.count('outbox')).toBe(0);
+    e.stop();
+  });
+
+  it('sends the edits even when what is known of alerts cannot be asked for, and says the round failed', async () => {
+    const states: SyncState[] = [];
+    fakeServer((path, body) => {
+      if (path.startsWith('/api/alerts')) return { status: 503, json: { error: 'storage_unavailable', message: 'try later' } };
+      return path.includes('push') ? { status: 200, json: applyAll(body) } : { status: 200, json: emptyPull };
+    });
+    await edit(db, { id: 'a', kind: 'strength', owner: ME }, [{ field: 'text', value: 'still sent' }]);
+    const e = engine({ states });
+    await e.syncNow();
+    expect(await db.count('outbox')).toBe(0);
+    expect(states.at(-1)?.kind).not.toBe('idle');
+    e.stop();
   });
 
   it('refreshes an expired token and retries, never dropping the outbox', async () => {
@@ -516,9 +562,9 @@ describe('push', () => {
   });
 
   it('a refresh that meets no signal is a wait, not a sign-out: the session and outbox stay', async () => {
-    let refreshes = 0;
+    let signal = false;
     fakeServer((path) => {
-      if (path === '/api/auth/refresh') return ++refreshes === 1 ? 'network-down' : { status: 200, json: { access_token: 'a2', refresh_token: 'r2', person: ME, role: 'young_person', display_name: 'Ash' } };
+      if (path === '/api/auth/refresh') return !signal ? 'network-down' : { status: 200, json: { access_token: 'a2', refresh_token: 'r2', person: ME, role: 'young_person', display_name: 'Ash' } };
       return { status: 401, json: { error: 'unauthorized', message: 'expired' } };
     });
     await edit(db, { id: 'a', kind: 'strength', owner: ME }, [{ field: 'text', value: 'hello' }]);
@@ -532,6 +578,7 @@ describe('push', () => {
     expect((await sessions.current())?.refreshToken).toBe('r1');
     expect(await db.count('outbox')).toBe(1);
     // Signal back: the same token is spent (the server takes it as a retry) and kept rotated.
+    signal = true;
     await expect(sessions.refresh()).resolves.toBe('a2');
     expect((await sessions.current())?.refreshToken).toBe('r2');
     e.stop();
