@@ -3,11 +3,6 @@
 //! `benchmarks/RESULTS.md`. Run it with `./scripts/bench.sh`.
 
 use clap::Parser;
-
-// The server's allocator for the load generator too: on a 2-core machine the hundred simulated
-// phones share the CPU with the server, and glibc's allocator made them a heavier neighbour.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -16,6 +11,11 @@ use tandem_bench::{Device, Fleet, ms, percentile};
 use tandem_shared::wire::OpStatus;
 use tandem_shared::{FieldValue, RecordId, RecordKind};
 use tokio::process::{Child, Command};
+
+// The server's allocator for the load generator too: on a 2-core machine the hundred simulated
+// phones share the CPU with the server, and glibc's allocator made them a heavier neighbour.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// How many times the N = 100 load runs; its row is the median.
 const N100_RUNS: usize = 5;

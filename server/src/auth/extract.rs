@@ -26,9 +26,7 @@ impl Caller {
     pub fn sync(&self) -> crate::store::sync::Caller {
         crate::store::sync::Caller { person: self.person, role: self.role }
     }
-}
 
-impl Caller {
     /// Who the access token says is calling, before anything asks whether their session stands.
     fn from_token(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
         let token = parts
