@@ -156,9 +156,12 @@ pub fn numbered_dollar(sql: &str) -> String {
     out
 }
 
-/// The statement as SQLite runs it: without `FOR UPDATE`.
-pub fn without_row_locks(sql: &str) -> std::borrow::Cow<'_, str> {
-    if sql.contains(" FOR UPDATE") { sql.replace(" FOR UPDATE", "").into() } else { sql.into() }
+/// The statement as SQLite runs it: without `FOR UPDATE`, which Tandem's statements only ever
+/// end with (one placed elsewhere stays, and SQLite refuses the statement). Looked at the end
+/// only: every statement SQLite runs passes through here, several for each operation a push
+/// applies, and a scan of the whole text was 2% of the writer's time.
+pub fn without_row_locks(sql: &str) -> &str {
+    sql.strip_suffix(" FOR UPDATE").unwrap_or(sql)
 }
 
 #[cfg(test)]
@@ -172,6 +175,6 @@ mod tests {
             "SELECT a FROM t WHERE b = $1 AND c = $12 AND d = '?'"
         );
         assert_eq!(without_row_locks("SELECT a FROM t WHERE b = ?1 FOR UPDATE"), "SELECT a FROM t WHERE b = ?1");
-        assert!(matches!(without_row_locks("SELECT 1"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(without_row_locks("SELECT 1"), "SELECT 1");
     }
 }

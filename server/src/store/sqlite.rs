@@ -74,7 +74,7 @@ struct SqliteDb<'a> {
 
 impl Db for SqliteDb<'_> {
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        let mut stmt = self.conn.prepare_cached(&without_row_locks(sql))?;
+        let mut stmt = self.conn.prepare_cached(without_row_locks(sql))?;
         let columns = stmt.column_count();
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
         let mut out = Vec::new();
@@ -101,7 +101,7 @@ impl Db for SqliteDb<'_> {
     }
 
     fn execute(&self, sql: &str, params: &[Value]) -> Result<u64> {
-        let n = self.conn.prepare_cached(&without_row_locks(sql))?.execute(rusqlite::params_from_iter(params))?;
+        let n = self.conn.prepare_cached(without_row_locks(sql))?.execute(rusqlite::params_from_iter(params))?;
         Ok(n as u64)
     }
 
