@@ -8,7 +8,7 @@ import { Disclosure } from '../ui/Disclosure';
 import { PutBack } from '../ui/PutBack';
 import { WhoCanSee } from '../ui/WhoCanSee';
 import { Ctx } from '../context';
-import { GETTING, localDate, ratingDay, ratingDayName } from '../ui/words';
+import { GETTING, localDate, ratingDay, ratingDayName, ratingsByDay } from '../ui/words';
 import { Authorship } from './Items';
 import { editKey, useDraft } from '../ui/useDraft';
 import { Recent } from '../ui/Recent';
@@ -123,8 +123,7 @@ function StepsEditor({ drafts, onChange, onSave, onCancel, restored }: { drafts:
 
 export function RatingChart({ ratings: asStored }: { ratings: Rating[] }) {
   if (asStored.length === 0) return <p>No ratings yet.</p>;
-  // In order of day, whatever order they are stored in (a phone whose clock was wrong for a day).
-  const ratings = [...asStored].sort((a, b) => a.date.localeCompare(b.date));
+  const ratings = ratingsByDay(asStored);
   const w = 280;
   const h = 100;
   const step = ratings.length > 1 ? w / (ratings.length - 1) : 0;

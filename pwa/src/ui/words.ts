@@ -133,6 +133,12 @@ export const GETTING = 'Getting your things… They show here as soon as they ar
 
 /** A rating's day (`YYYY-MM-DD`, the rater's own calendar) as "today", "yesterday" or "on
  *  Saturday 28 November". */
+/** Ratings in order of day, whatever order they are stored in (a phone whose clock was wrong
+ *  for a day): where a goal started is its earliest day. */
+export function ratingsByDay<R extends { date: string }>(ratings: R[]): R[] {
+  return [...ratings].sort((a, b) => a.date.localeCompare(b.date));
+}
+
 export function ratingDay(date: string, now = new Date()): string {
   const [y, m, d] = date.split('-').map(Number);
   return y && m && d ? onDay(new Date(y, m - 1, d), now) : `on ${date}`;
@@ -234,7 +240,7 @@ export function valueWords(v: FieldValue): string {
       return v.value.length === 0 ? 'no steps' : v.value.map((s) => `${s.text}${s.done ? ' (done)' : ''}`).join('; ');
     case 'ratings': {
       // Goal-based outcomes are read as movement: where it started as well as where it is.
-      const byDay = [...v.value].sort((a, b) => a.date.localeCompare(b.date));
+      const byDay = ratingsByDay(v.value);
       const first = byDay[0];
       const last = byDay[byDay.length - 1];
       if (!last) return 'no ratings';

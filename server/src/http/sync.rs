@@ -69,8 +69,7 @@ pub async fn push(
         return Err(ApiError::BadRequest(format!("send at most {MAX_OPS_PER_PUSH} changes at a time")));
     }
     let clock = state.clock.clone();
-    let caller = token.0.clone();
-    let who = caller.sync();
+    let who = token.0.sync();
     let outcome = state
         .store
         .write(move |tx| {
@@ -96,7 +95,7 @@ pub async fn push(
             _ => m.ops_applied.fetch_add(1, Relaxed),
         };
     }
-    tracing::debug!(person = %caller.person, ops = outcome.response.results.len(), "push");
+    tracing::debug!(person = %who.person, ops = outcome.response.results.len(), "push");
     Ok(Json(outcome.response))
 }
 
@@ -141,8 +140,7 @@ pub async fn pull(
         return Err(ApiError::BadRequest("`since` is out of range".into()));
     }
     let page = q.limit.unwrap_or(sync::PAGE).clamp(1, 500);
-    let caller = token.0.clone();
-    let who = caller.sync();
+    let who = token.0.sync();
     let (response, reads) = state
         .store
         .read(move |conn| {
@@ -152,7 +150,7 @@ pub async fn pull(
         })
         .await?;
     if !reads.is_empty() {
-        let actor = caller.person;
+        let actor = who.person;
         state
             .store
             .write(move |tx| {
