@@ -392,21 +392,21 @@ impl Client {
         serde_json::from_value(body).expect("push response")
     }
 
-    /// Pulls every page since the cursor into `records`, in the compact form.
+    /// Pulls every page since the cursor into `records`, in the compact form, checking each page
+    /// names the next one's `since` in its headers exactly when more wait (phones ask for it then).
     pub async fn pull(&mut self) -> Vec<PullResponse> {
         let mut pages = Vec::new();
         loop {
-            let (status, body) = self
-                .call(
-                    Method::GET,
-                    &format!("/api/sync/pull?since={}&device={}&form=compact", self.cursor, self.device),
-                    None,
-                )
-                .await;
+            let path = format!("/api/sync/pull?since={}&device={}&form=compact", self.cursor, self.device);
+            let resp = self.request(Method::GET, &path).send().await.expect("pull");
+            let status = resp.status();
+            let next_since = resp.headers().get("tandem-next-since").map(|v| v.to_str().expect("ascii").to_owned());
+            let body = resp.text().await.expect("pull body");
             assert_eq!(status, StatusCode::OK, "pull: {body}");
             // The form phones ask for; `compact_and_full_pulls_bring_the_same_records` checks the other.
-            let page: CompactPullResponse = serde_json::from_value(body).expect("pull response");
+            let page: CompactPullResponse = serde_json::from_str(&body).expect("pull response");
             let page = page.into_full();
+            assert_eq!(next_since, page.more.then(|| page.cursor.to_string()), "the next page's since, in the headers");
             for r in &page.records {
                 if let Some(hlc) = r.fields.values().map(|f| f.stamp.hlc).max() {
                     self.clock = self.clock.observe(hlc, now_ms());

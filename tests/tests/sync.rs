@@ -632,6 +632,15 @@ async fn a_newly_assigned_worker_gets_every_shared_record_even_across_many_pages
         .call(Method::POST, "/api/admin/assignments", Some(json!({"worker": priya.me(), "young_person": mo})))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    // A phone on a weak signal asks for the next page from the headers, as soon as they arrive:
+    // every form names it.
+    for form in ["full", "compact", "packed"] {
+        let path = format!("/api/sync/pull?since={}&limit=1&form={form}", priya.cursor);
+        let resp = priya.request(Method::GET, &path).send().await.expect("pull");
+        let next_since = resp.headers().get("tandem-next-since").map(|v| v.to_str().unwrap().to_owned());
+        let page: serde_json::Value = resp.json().await.expect("json");
+        assert_eq!((page["more"].as_bool(), next_since), (Some(true), Some(page["cursor"].to_string())), "{form}");
+    }
     let pages = priya.pull().await;
     assert!(pages.len() >= 3, "several pages: {}", pages.len());
     let seen: std::collections::HashSet<_> = priya.records.values().filter(|r| r.owner == mo).map(|r| r.id).collect();

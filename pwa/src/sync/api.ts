@@ -62,7 +62,7 @@ const noSignal = () => new ApiFailure({ kind: 'retry', cause: 'offline', message
 
 /** Fetches and reads the whole answer, giving up when nothing arrives for `STALL_MS` (after the
  *  body's sending time): progress, not total time, so a slow but moving first sync finishes. */
-async function fetchText(path: string, init: RequestInit, bodyBytes: number): Promise<{ resp: Response; text: string }> {
+async function fetchText(path: string, init: RequestInit, bodyBytes: number, onHeaders?: (headers: Headers) => void): Promise<{ resp: Response; text: string }> {
   const controller = new AbortController();
   let timer = setTimeout(() => controller.abort(), STALL_MS + bodyBytes / UPLOAD_BYTES_PER_MS);
   const moved = () => {
@@ -72,6 +72,7 @@ async function fetchText(path: string, init: RequestInit, bodyBytes: number): Pr
   try {
     const resp = await fetch(path, { ...init, signal: controller.signal });
     moved();
+    if (resp.ok) onHeaders?.(resp.headers);
     if (!resp.body) return { resp, text: await resp.text() };
     const reader = resp.body.getReader();
     const decoder = new TextDecoder();
@@ -90,7 +91,14 @@ async function fetchText(path: string, init: RequestInit, bodyBytes: number): Pr
   }
 }
 
-export async function request<T>(auth: Auth | null, method: string, path: string, body?: unknown, retried = false): Promise<T> {
+export interface RequestOptions {
+  /** Told the answer's headers as soon as they arrive, when it is a success: before its body. */
+  onHeaders?: (headers: Headers) => void;
+  /** Already signed in again once for this request. */
+  retried?: boolean;
+}
+
+export async function request<T>(auth: Auth | null, method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
   const sent = body === undefined ? undefined : JSON.stringify(body);
   const { resp, text } = await fetchText(
     path,
@@ -105,6 +113,7 @@ export async function request<T>(auth: Auth | null, method: string, path: string
       cache: 'no-store',
     },
     sent === undefined ? 0 : new Blob([sent]).size,
+    options.onHeaders,
   );
   if (resp.ok) {
     try {
@@ -122,9 +131,9 @@ export async function request<T>(auth: Auth | null, method: string, path: string
     }
   })();
   const message = error.message ?? `The server said ${resp.status}.`;
-  if (resp.status === 401 && auth && !retried) {
+  if (resp.status === 401 && auth && !options.retried) {
     const fresh = await auth.refresh();
-    if (fresh) return request<T>(auth, method, path, body, true);
+    if (fresh) return request<T>(auth, method, path, body, { ...options, retried: true });
   }
   if (resp.status === 401) throw new ApiFailure({ kind: 'sign-in', message, code: error.error });
   // Asked of staff while signed in: the app shows the set-up screen, whatever was being done.

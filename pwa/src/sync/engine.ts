@@ -386,10 +386,22 @@ export class SyncEngine {
       await this.afterRestore();
       return pulled;
     }
+    // The next page, asked for as soon as this one's headers name it: on a weak signal it is on
+    // its way while this one arrives, a round trip sooner than asking once all of it has.
+    const ahead = new Map<number, Promise<PullResponse>>();
+    const ask = (since: number): Promise<PullResponse> =>
+      this.pullPage(since, meta.device, (next) => {
+        const page = ask(next);
+        // Not awaited if this pull stops first (a restore found): its failure is nobody's.
+        page.catch(() => undefined);
+        ahead.set(next, page);
+      });
     for (let first = true; ; first = false) {
       let page: PullResponse;
       try {
-        page = await this.pullPage(meta.cursor, meta.device);
+        const asked = ahead.get(meta.cursor);
+        ahead.delete(meta.cursor);
+        page = await (asked ?? ask(meta.cursor));
       } catch (e) {
         if (fromStart || !(e instanceof ApiFailure && e.failure.kind === 'rejected' && e.failure.code === 'cursor_ahead')) throw e;
         await this.afterRestore();
@@ -469,21 +481,29 @@ export class SyncEngine {
     }
   }
 
-  /** One page, in the smallest form this server knows, as records. */
-  private async pullPage(since: number, device: string): Promise<PullResponse> {
+  /** One page, in the smallest form this server knows, as records. `onNext` is told the next
+   *  page's `since` as soon as the answer's headers arrive, when more wait. */
+  private async pullPage(since: number, device: string, onNext: (since: number) => void): Promise<PullResponse> {
     const path = `/api/sync/pull?since=${since}&device=${device}&limit=${PULL_PAGE}`;
+    const options = {
+      onHeaders: (headers: Headers) => {
+        // Sent by servers since pages were asked for ahead; from an older one, none is.
+        const next = Number(headers.get('tandem-next-since') ?? '');
+        if (Number.isSafeInteger(next) && next > since) onNext(next);
+      },
+    };
     for (;;) {
       const form = this.pullForms[0];
       try {
         if (form === 'packed') {
-          const page = await request<PackedPullResponse>(this.o.auth, 'GET', `${path}&form=packed`);
+          const page = await request<PackedPullResponse>(this.o.auth, 'GET', `${path}&form=packed`, undefined, options);
           return { ...page, records: recordsOfPacked(page) };
         }
         if (form === 'compact') {
-          const page = await request<CompactPullResponse>(this.o.auth, 'GET', `${path}&form=compact`);
+          const page = await request<CompactPullResponse>(this.o.auth, 'GET', `${path}&form=compact`, undefined, options);
           return { ...page, records: page.records.map(recordOf) };
         }
-        return await request<PullResponse>(this.o.auth, 'GET', path);
+        return await request<PullResponse>(this.o.auth, 'GET', path, undefined, options);
       } catch (e) {
         const f = e instanceof ApiFailure ? e.failure : null;
         if (form === 'full' || f?.kind !== 'rejected' || f.status !== 400 || !f.message.includes('form')) throw e;

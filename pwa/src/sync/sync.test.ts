@@ -707,6 +707,45 @@ describe('pull', () => {
     e.stop();
   });
 
+  it('asks for the next page as soon as a page\'s headers name it, before its body has arrived, and stores the pages in order', async () => {
+    const pages = [
+      { records: [serverGoal('page one')], removed: [], cursor: 5, more: true, last_applied: 0 },
+      { records: [{ ...serverGoal('page two'), id: 'g2' }], removed: [], cursor: 7, more: true, last_applied: 0 },
+      { records: [], removed: ['g1'], cursor: 9, more: false, last_applied: 0 },
+    ].map(page);
+    const asked: string[] = [];
+    // Each page's body is held back until the next page has been asked for (or, if it never is,
+    // let go late and the test says so); its headers arrive at once.
+    const nextAsked: (() => void)[] = [];
+    let heldTooLong = false;
+    vi.stubGlobal('fetch', async (path: string) => {
+      const i = asked.push(path) - 1;
+      nextAsked[i - 1]?.();
+      const body = pages[i];
+      const released = new Promise<void>((resolve) => {
+        nextAsked[i] = resolve;
+        if (!body.more) resolve();
+        else setTimeout(() => resolve(void (heldTooLong = true)), 1000);
+      });
+      const stream = new ReadableStream({
+        async start(controller) {
+          await released;
+          controller.enqueue(new TextEncoder().encode(JSON.stringify(body)));
+          controller.close();
+        },
+      });
+      return new Response(stream, { status: 200, headers: { 'content-type': 'application/json', ...(body.more ? { 'tandem-next-since': String(body.cursor) } : {}) } });
+    });
+    const e = engine();
+    await e.pull();
+    expect(heldTooLong).toBe(false);
+    expect(asked.map((p) => new URLSearchParams(p.split('?')[1]).get('since'))).toEqual(['0', '5', '7']);
+    // The last page took back what the first brought: applied in order, it is gone.
+    expect(await db.getAll('records')).toEqual([{ ...serverGoal('page two'), id: 'g2' }]);
+    expect(await db.get('meta', 'cursor')).toBe(9);
+    e.stop();
+  });
+
   it('asks for the compact form from a server that does not know the packed one, and the full form from one that knows neither (older replicas)', async () => {
     // As a server from before the packed form answers.
     const refused = { status: 400, json: { error: 'invalid_request', message: "the query isn't right: Failed to deserialize query string: form: unknown variant `packed`, expected `full` or `compact`" } };

@@ -109,8 +109,30 @@ impl PullAnswer {
     }
 }
 
+/// Sent with a page after which more wait: the `since` of the next page, in a header so a device
+/// on a weak signal can ask for that page as soon as this one starts to arrive, instead of a
+/// round trip later, once all of it has.
+const NEXT_SINCE: &str = "tandem-next-since";
+
+impl PullAnswer {
+    /// The next page's `since`, when there is one.
+    fn next_since(&self) -> Option<u64> {
+        let (cursor, more) = match self {
+            PullAnswer::Full(p) => (p.cursor, p.more),
+            PullAnswer::Compact(p) => (p.cursor, p.more),
+            PullAnswer::Packed(p) => (p.cursor, p.more),
+        };
+        more.then_some(cursor)
+    }
+}
+
 impl IntoResponse for PullAnswer {
     fn into_response(self) -> Response {
-        Json(self).into_response()
+        let next = self.next_since();
+        let mut response = Json(self).into_response();
+        if let Some(since) = next {
+            response.headers_mut().insert(NEXT_SINCE, since.into());
+        }
+        response
     }
 }

@@ -127,7 +127,7 @@ pub struct PullQuery {
 }
 
 #[utoipa::path(get, path = "/api/sync/pull", params(PullQuery), tag = "sync", security(("bearer" = [])),
-    responses((status = 200, body = PullAnswer), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+    responses((status = 200, body = PullAnswer, headers(("tandem-next-since" = u64, description = "With a page after which more wait: the next page's `since` (the body's `cursor`), so the next page can be asked for before this one has all arrived."))), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
         (status = 409, description = "`cursor_ahead`: the cursor is past this server's last change (it was restored from a backup); pull from 0", body = crate::error::ErrorBody)))]
 pub async fn pull(
     State(state): State<AppState>,
