@@ -104,8 +104,12 @@ async function firstSync(context, base, network) {
   await page.getByLabel('Your PIN or password').fill('1357');
   const t0 = Date.now();
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // When the first of them showed, too: a long first sync shows what it has as it goes.
+  let firstShown = null;
   for (;;) {
-    if ((await statementCount(page)) >= RECORDS) break;
+    const count = await statementCount(page);
+    if (count > 0 && firstShown === null) firstShown = { ms: Date.now() - t0, count };
+    if (count >= RECORDS) break;
     await page.waitForTimeout(20);
   }
   const ms = Date.now() - t0;
@@ -118,7 +122,7 @@ async function firstSync(context, base, network) {
       .filter((e) => new URL(e.name).pathname.startsWith('/api/'))
       .reduce((sum, e) => sum + e.transferSize, 0),
   );
-  return { page, cdp, ms, bytes };
+  return { page, cdp, ms, bytes, firstShown };
 }
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
@@ -227,6 +231,7 @@ async function main() {
       `| tap Save → words on screen (IndexedDB included), p50 / p95 of ${SAVES} | ${pct(saves, 0.5).toFixed(1)} / ${pct(saves, 0.95).toFixed(1)} ms | p95 < 16 ms | ${mark(pct(saves, 0.95) < 16)} |`,
       `| sign in on a new phone → ${RECORDS} records stored and counted | ${(firstSyncMs / 1000).toFixed(2)} s | < 3 s | ${mark(firstSyncMs < 3000)} |`,
       `| the same on a weak signal (Chromium's Fast 3G: 562.5 ms round trips, 1.44 Mbit/s down) | ${(weak.ms / 1000).toFixed(2)} s | | |`,
+      `| on that weak signal, the first of them on screen | ${(weak.firstShown.ms / 1000).toFixed(2)} s (${weak.firstShown.count} of ${RECORDS}) | | |`,
       `| bytes the server's answers took for that first sync (packed pulls) | ${(firstSyncBytes / 1000).toFixed(0)} kB | | |`,
       `| open with no signal → first screen, ${RECORDS} records stored | ${(offlineStart / 1000).toFixed(2)} s | < 1 s | ${mark(offlineStart < 1000)} |`,
       `| JavaScript heap kept after syncing and ${SAVES} saves (after a collection) | ${heap.toFixed(1)} MiB | | |`,

@@ -23,7 +23,7 @@ function Team() {
             return (
               <li class="card" key={p.id}>
                 <h2>{p.display_name}</h2>
-                <p>{!ctx.pulled && shared === 0 ? 'Checking what they have shared…' : shared === 1 ? '1 thing shared with the team' : `${shared} things shared with the team`}</p>
+                <p>{!ctx.pulled && shared === 0 ? 'Checking what they have shared…' : `${shared === 1 ? '1 thing' : `${shared} things`} shared with the team${ctx.pulled ? '' : ' so far'}`}</p>
                 <NewSince person={p.id} />
                 <button type="button" onClick={() => ctx.go({ name: 'person', id: p.id })}>Open <span class="visually-hidden">{p.display_name}</span></button>
               </li>

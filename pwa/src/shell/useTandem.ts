@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type { AccessEntry, AppCtx, CardCtxValue, DeviceSignIn, Escalation, PersonRef, Route, SupportLine, WorkingHours } from '../context';
 import type { FieldValue, RecordKind, Visibility } from '../generated/tandem';
 import { request } from '../sync/api';
-import { type Db, isStorageFull, MAKE_SPACE, open, type RejectedEntry, type Session, whileOpen } from '../sync/db';
+import { CATCHING_UP, type Db, isStorageFull, MAKE_SPACE, open, type RejectedEntry, type Session, whileOpen } from '../sync/db';
 import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
 import { useDrafts } from './useDrafts';
@@ -109,19 +109,20 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   /** Reads the store again for the screen: only `records` if the sync engine says which changed
    * (a save or a round touches a few; reading all of a thousand takes a slow phone a while). */
   const refresh = async (d: Db, records?: string[]) => {
-    const [v, r, n, away, cursor, looked] = await Promise.all([
+    const [v, r, n, away, cursor, catchingUp, looked] = await Promise.all([
       records && records.length <= 100 ? readItems(d, records) : view(d),
       d.getAll('rejected'),
       unsentCount(d),
       d.get('meta', 'put-away') as Promise<string[] | undefined>,
       d.get('meta', 'cursor'),
+      d.get('meta', CATCHING_UP),
       d.get('meta', 'looked') as Promise<{ [p: string]: number } | undefined>,
     ]);
     // With the items, so a worker's page opened straight away knows what they have seen. Merged,
     // never replaced: a read begun before a look was stored must not take that look back (the
     // item would show as new again). Looks only go at sign-out, or when the session ends elsewhere.
     setLastLooked((shown) => laterLooks(shown, looked ?? {}));
-    setPulled(cursor !== undefined);
+    setPulled(cursor !== undefined && catchingUp === undefined);
     // With the items, so a notice put away never shows for a moment on opening. Added to, like
     // the looks: a read begun before a notice was put away must not bring it back.
     setPutAway((shown) => withPutAway(shown, away ?? []));

@@ -46,6 +46,10 @@ interface TandemDB extends DBSchema {
 export type Db = IDBPDatabase<TandemDB>;
 export const DB_NAME = 'tandem';
 
+/** In `meta` while a pull has stored some pages and more wait (cut short, it resumes from its
+ *  cursor): until then what is stored is not yet all there is. */
+export const CATCHING_UP = 'catching-up';
+
 /** For a transaction whose end the screen reports as "saved on this phone" (an edit, an alert
  *  queued): on disk when it completes. Browsers' default ("relaxed" since Chrome 121) completes
  *  once the OS has the data, so a cheap phone whose battery dies a moment after "saved" could

@@ -6,7 +6,7 @@
 import type { Author, CompactPullResponse, FieldName, FieldResult, Hlc, Operation, PackedPullResponse, PullResponse, PushRequest, PushResponse, Record as ServerRecord } from '../generated/tandem';
 import { PROTOCOL_VERSION, PUSH_BODY_MAX, SCHEMA_VERSION } from '../generated/tandem';
 import { ApiFailure, type Auth, backoff, request } from './api';
-import { type Db, isStorageFull, MAKE_SPACE, type OutboxEntry, readMeta, whileOpen } from './db';
+import { CATCHING_UP, type Db, isStorageFull, MAKE_SPACE, type OutboxEntry, readMeta, whileOpen } from './db';
 import { refreshAlerts, sendAlerts } from './alerts';
 import { coalesced } from './coalesce';
 import { recordOf, recordsOfPacked } from './compact';
@@ -46,6 +46,9 @@ export interface EngineOptions {
   channelName?: string;
   random?: () => number;
 }
+
+/** How often a long pull shows what it has stored so far. */
+const SHOW_EVERY_MS = 1000;
 
 /** Three of the server's keep-alives (every 15 s, `http/sync.rs`) missed: the stream is dead. */
 export const EVENTS_SILENT_MS = 45_000;
@@ -128,6 +131,8 @@ export class SyncEngine {
   private touched = new Set<string>();
   /** Pulled records holding a young person's own steps or ratings that dropped from sight. */
   private mendable = new Set<string>();
+  /** When the screen was last told what this round stored. */
+  private toldAt = 0;
   /** Words the server had forgotten were written back this round (see restored.ts). */
   private gaveBack = false;
   private restoring = false;
@@ -211,6 +216,7 @@ export class SyncEngine {
     if (asked !== 'round' && (await this.holds(asked))) return;
     this.touched = new Set();
     this.mendable = new Set();
+    this.toldAt = Date.now();
     try {
       this.o.onState({ kind: 'sending', unsent: await this.o.db.count('outbox') });
       const session = (await readMeta(this.o.db.transaction('meta').store, uuidv7)).session;
@@ -434,10 +440,22 @@ export class SyncEngine {
         pulled.removed.add(id);
         writes.push(tx.objectStore('records').delete(id));
       }
-      writes.push(tx.objectStore('meta').put(page.cursor, 'cursor'), tx.objectStore('meta').put(clock, 'clock'));
+      writes.push(
+        tx.objectStore('meta').put(page.cursor, 'cursor'),
+        tx.objectStore('meta').put(clock, 'clock'),
+        // Until the last page is in, no screen says "nothing here": it may be on the next page.
+        page.more ? tx.objectStore('meta').put(true, CATCHING_UP) : tx.objectStore('meta').delete(CATCHING_UP),
+      );
       await Promise.all([...writes, tx.done]);
       meta = { ...meta, cursor: page.cursor, clock };
       if (!page.more) return pulled;
+      // A long catch-up (a first sync on a weak signal, a large caseload): what is in shows now
+      // and then, not only once the last page is.
+      if (Date.now() - this.toldAt >= SHOW_EVERY_MS) {
+        this.announce({ records: [...this.touched] });
+        this.touched = new Set();
+        this.toldAt = Date.now();
+      }
     }
   }
 

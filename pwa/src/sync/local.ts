@@ -5,7 +5,7 @@
 // server's records with this device's unsent operations replayed on top, so the screen always
 // shows the young person's latest words.
 import type { Author, FieldName, FieldValue, FieldResult, Hlc, PersonId, Record, RecordKind, Stamp, Visibility } from '../generated/tandem';
-import { ON_DISK, type Db, type OutboxEntry, type Session } from './db';
+import { CATCHING_UP, ON_DISK, type Db, type OutboxEntry, type Session } from './db';
 import { sameStamp, stampAfter, tick } from './hlc';
 import { uuidv7 } from './ids';
 import { LIMITS } from '../ui/limits';
@@ -320,7 +320,7 @@ async function addToMeta<T>(db: Db, key: string, empty: T, add: (stored: T) => T
 }
 
 /** What this device keeps from the server, in `meta`: gone with the records below. */
-const PULLED_META = ['cursor', 'me', 'looked', 'put-away', 'alerts', RESTORE_SNAPSHOT];
+const PULLED_META = ['cursor', CATCHING_UP, 'me', 'looked', 'put-away', 'alerts', RESTORE_SNAPSHOT];
 
 /** The session ended elsewhere (signed out everywhere, a lost phone, a device ended by an admin):
  *  what came from the server goes from this device now, not when someone next signs in. Only

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PUSH_BODY_MAX } from '../generated/tandem';
 import type { Author, CompactPullResponse, CompactRecord, FieldRow, FieldState, PackedField, PackedPullResponse, PackedRecord, PullResponse, PushRequest, PushResponse, Record as ServerRecord, Stamp, StampRow, WriteRow } from '../generated/tandem';
 import { ApiFailure, backoff, request, STALL_MS } from './api';
-import { closeForGood, type Db, open, whileOpen } from './db';
+import { CATCHING_UP, closeForGood, type Db, open, whileOpen } from './db';
 import { serverWasRestored } from './restored';
 import { EVENTS_SILENT_MS, PULL_PAGE, SyncEngine, type SyncState, takeBatch, toldOf } from './engine';
 import { changedOnly, edit, forgetPulled, laterLooks, looksIn, looksToTell, ownListMends, putAwayToTell, readItems, storedOnServer, storeLook, storePutAway, view, withEdit, withItems } from './local';
@@ -744,6 +744,40 @@ describe('pull', () => {
     expect(await db.getAll('records')).toEqual([{ ...serverGoal('page two'), id: 'g2' }]);
     expect(await db.get('meta', 'cursor')).toBe(9);
     e.stop();
+  });
+
+  it('shows what a long catch-up has stored every second or so, and says more is on its way until the last page is in', async () => {
+    const pages = [
+      { records: [serverGoal('page one')], removed: [], cursor: 5, more: true, last_applied: 0 },
+      { records: [{ ...serverGoal('page two'), id: 'g2' }], removed: [], cursor: 7, more: true, last_applied: 0 },
+      { records: [{ ...serverGoal('page three'), id: 'g3' }], removed: [], cursor: 9, more: false, last_applied: 0 },
+    ].map(page);
+    // Each page takes 0.6 s to come.
+    let now = 1_000_000;
+    vi.spyOn(Date, 'now').mockImplementation(() => now);
+    fakeServer((path) => {
+      if (!path.startsWith('/api/sync/pull')) return { status: 200, json: [] };
+      now += 600;
+      return { status: 200, json: pages.shift() };
+    });
+    const told: (string[] | undefined)[] = [];
+    const e = new SyncEngine({ db, auth: { access: 'a1', refresh: async () => null }, onChange: (r) => told.push(r), onState: () => undefined, onSignedOut: () => undefined, channelName: `test-${n}` });
+    await e.syncNow();
+    // Told after the second page (1.2 s in) of both so far, then of the last at the end.
+    expect(told).toEqual([['g1', 'g2'], ['g3']]);
+    expect(await db.get('meta', CATCHING_UP)).toBeUndefined();
+    e.stop();
+
+    // Cut short with more to come: the store says it is not all there yet, and the next pull
+    // carries on from where it was.
+    await db.clear('records');
+    await db.put('meta', 0, 'cursor');
+    const cut = [{ records: [serverGoal('page one')], removed: [], cursor: 5, more: true, last_applied: 0 }].map(page);
+    fakeServer((path) => (path.includes('since=5') ? 'network-down' : { status: 200, json: cut.shift() }));
+    const again = engine();
+    await expect(again.pull()).rejects.toThrow();
+    expect([await db.get('meta', 'cursor'), await db.get('meta', CATCHING_UP)]).toEqual([5, true]);
+    again.stop();
   });
 
   it('asks for the compact form from a server that does not know the packed one, and the full form from one that knows neither (older replicas)', async () => {
