@@ -393,21 +393,32 @@ export class SyncEngine {
       return pulled;
     }
     // The next page, asked for as soon as this one's headers name it: on a weak signal it is on
-    // its way while this one arrives, a round trip sooner than asking once all of it has.
+    // its way while this one arrives, a round trip sooner than asking once all of it has. Never
+    // more than one ahead of the page arriving (`before`: the page before this one, arrived
+    // whole): pages arriving side by side share the signal, so each would be whole only near the
+    // end, and a signal lost part-way would leave none of them stored.
     const ahead = new Map<number, Promise<PullResponse>>();
-    const ask = (since: number): Promise<PullResponse> =>
-      this.pullPage(since, meta.device, (next) => {
-        const page = ask(next);
-        // Not awaited if this pull stops first (a restore found): its failure is nobody's.
-        page.catch(() => undefined);
-        ahead.set(next, page);
+    const ask = (since: number, before: Promise<unknown>): Promise<PullResponse> => {
+      const page: Promise<PullResponse> = this.pullPage(since, meta.device, (next) => {
+        void before.then(
+          () => {
+            const later = ask(next, page);
+            // Not awaited if this pull stops first (a restore found): its failure is nobody's.
+            later.catch(() => undefined);
+            ahead.set(next, later);
+          },
+          // The page before failed: this pull stops there, and asks for nothing more.
+          () => undefined,
+        );
       });
+      return page;
+    };
     for (let first = true; ; first = false) {
       let page: PullResponse;
       try {
         const asked = ahead.get(meta.cursor);
         ahead.delete(meta.cursor);
-        page = await (asked ?? ask(meta.cursor));
+        page = await (asked ?? ask(meta.cursor, Promise.resolve()));
       } catch (e) {
         if (fromStart || !(e instanceof ApiFailure && e.failure.kind === 'rejected' && e.failure.code === 'cursor_ahead')) throw e;
         await this.afterRestore();

@@ -707,29 +707,30 @@ describe('pull', () => {
     e.stop();
   });
 
-  it('asks for the next page as soon as a page\'s headers name it, before its body has arrived, and stores the pages in order', async () => {
+  it('asks for the next page as soon as a page\'s headers name it, before its body has arrived, never more than one ahead, and stores the pages in order', async () => {
     const pages = [
       { records: [serverGoal('page one')], removed: [], cursor: 5, more: true, last_applied: 0 },
       { records: [{ ...serverGoal('page two'), id: 'g2' }], removed: [], cursor: 7, more: true, last_applied: 0 },
       { records: [], removed: ['g1'], cursor: 9, more: false, last_applied: 0 },
     ].map(page);
-    const asked: string[] = [];
-    // Each page's body is held back until the next page has been asked for (or, if it never is,
-    // let go late and the test says so); its headers arrive at once.
+    const told: string[] = [];
+    // Each page's headers come at once; its body a moment after the next page has been asked
+    // for (or, if it never is, late, and the test says so).
     const nextAsked: (() => void)[] = [];
     let heldTooLong = false;
     vi.stubGlobal('fetch', async (path: string) => {
-      const i = asked.push(path) - 1;
+      const i = told.push(`asked since ${new URLSearchParams(path.split('?')[1]).get('since')}`) && nextAsked.length;
       nextAsked[i - 1]?.();
       const body = pages[i];
       const released = new Promise<void>((resolve) => {
-        nextAsked[i] = resolve;
+        nextAsked[i] = () => setTimeout(resolve, 30);
         if (!body.more) resolve();
         else setTimeout(() => resolve(void (heldTooLong = true)), 1000);
       });
       const stream = new ReadableStream({
         async start(controller) {
           await released;
+          told.push(`page ${i} sent whole`);
           controller.enqueue(new TextEncoder().encode(JSON.stringify(body)));
           controller.close();
         },
@@ -739,7 +740,9 @@ describe('pull', () => {
     const e = engine();
     await e.pull();
     expect(heldTooLong).toBe(false);
-    expect(asked.map((p) => new URLSearchParams(p.split('?')[1]).get('since'))).toEqual(['0', '5', '7']);
+    // The third page is asked for only once the first is whole: two at most on the way at once.
+    expect(told.slice(0, 4)).toEqual(['asked since 0', 'asked since 5', 'page 0 sent whole', 'asked since 7']);
+    expect(told.slice(4).sort()).toEqual(['page 1 sent whole', 'page 2 sent whole']);
     // The last page took back what the first brought: applied in order, it is gone.
     expect(await db.getAll('records')).toEqual([{ ...serverGoal('page two'), id: 'g2' }]);
     expect(await db.get('meta', 'cursor')).toBe(9);
