@@ -180,7 +180,7 @@ impl Device {
     async fn pull_page(&self, since: u64) -> Result<PullResponse, String> {
         let resp = self
             .http
-            .get(format!("{}/api/sync/pull?since={since}&device={}&form=packed", self.base, self.id))
+            .get(format!("{}/api/sync/pull?since={since}&device={}&form=lean", self.base, self.id))
             .bearer_auth(&self.token)
             .header("tandem-protocol", PROTOCOL_VERSION.to_string())
             .header("tandem-schema", SCHEMA_VERSION.to_string())

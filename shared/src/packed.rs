@@ -38,8 +38,10 @@ pub struct WriteRow(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PackedField(pub FieldValue, pub u32);
 
-/// A record as `[id, kind, owner, created, owner_touched, fields, conflicts]`: the owner a
-/// position in `people`, `created` (the creating write, with no base) one in `writes`.
+/// A record as `[id, kind, owner, created, owner_touched, fields, conflicts, as_made]`: the
+/// owner a position in `people`, `created` (the creating write, with no base) one in `writes`,
+/// and `as_made`, when present, one in `as_made`: fields the record still holds as it was made,
+/// with the creating write, left out of `fields`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PackedRecord(
     pub RecordId,
@@ -49,6 +51,9 @@ pub struct PackedRecord(
     pub bool,
     pub Vec<PackedField>,
     pub Vec<PackedField>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub Option<u32>,
 );
 
 /// A pull's answer in the packed form (`GET /api/sync/pull?form=packed`).
@@ -63,6 +68,12 @@ pub struct PackedPullResponse {
     pub writes: Vec<WriteRow>,
     /// As `PullResponse`'s records, packed.
     pub records: Vec<PackedRecord>,
+    /// With `form=lean`: each set of fields records were made with and still hold as made (a
+    /// new statement's visibility, not deleted, no meeting), once a page. Never words: those are
+    /// sent with each record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<Vec<FieldValue>>>", optional)]
+    pub as_made: Vec<Vec<FieldValue>>,
     /// Records the caller could see before and may no longer see.
     pub removed: Vec<RecordId>,
     /// Pass as `since` next time.
@@ -79,6 +90,8 @@ pub struct PackedPullResponse {
 #[derive(Default)]
 pub struct Packer {
     page: PackedPullResponse,
+    /// Fields as made go to `as_made` (`form=lean`), not each record's `fields`.
+    lean: bool,
     people: HashMap<PersonId, u32>,
     devices: HashMap<DeviceId, u32>,
     writes: HashMap<WriteRow, u32>,
@@ -94,6 +107,11 @@ fn position<K: std::hash::Hash + Eq + Copy>(seen: &mut HashMap<K, u32>, list: &m
 }
 
 impl Packer {
+    /// For `form=lean`.
+    pub fn lean() -> Packer {
+        Packer { lean: true, ..Packer::default() }
+    }
+
     fn person(&mut self, id: PersonId) -> u32 {
         position(&mut self.people, &mut self.page.people, id)
     }
@@ -131,9 +149,35 @@ impl Packer {
     pub fn add(&mut self, head: &Record, body: RecordBody) {
         let owner = self.person(head.owner);
         let created = self.write(head.created, head.created_by, None);
-        let fields = body.0.into_iter().map(|row| self.field(row.into())).collect();
+        let mut fields: Vec<PackedField> = body.0.into_iter().map(|row| self.field(row.into())).collect();
         let conflicts = body.1.into_iter().map(|row| self.field(row.into())).collect();
-        self.page.records.push(PackedRecord(head.id, head.kind, owner, created, head.owner_touched, fields, conflicts));
+        let as_made = if self.lean {
+            let (made, changed): (Vec<_>, Vec<_>) =
+                fields.into_iter().partition(|f| f.1 == created && !f.0.holds_words());
+            fields = changed;
+            let made: Vec<FieldValue> = made.into_iter().map(|f| f.0).collect();
+            // A page's records are mostly made alike: few sets, found by looking.
+            let sets = &mut self.page.as_made;
+            (!made.is_empty()).then(|| match sets.iter().position(|set| *set == made) {
+                Some(at) => at as u32,
+                None => {
+                    sets.push(made);
+                    (sets.len() - 1) as u32
+                }
+            })
+        } else {
+            None
+        };
+        self.page.records.push(PackedRecord(
+            head.id,
+            head.kind,
+            owner,
+            created,
+            head.owner_touched,
+            fields,
+            conflicts,
+            as_made,
+        ));
     }
 
     pub fn finish(self, removed: Vec<RecordId>, cursor: u64, more: bool, last_applied: u64) -> PackedPullResponse {
@@ -166,8 +210,13 @@ impl PackedPullResponse {
             Ok(FieldState { value: value.clone(), stamp, base, author })
         };
         let mut records = Vec::with_capacity(self.records.len());
-        for PackedRecord(id, kind, owner, created, owner_touched, fields, conflicts) in &self.records {
-            let (created, created_by, _) = write(*created)?;
+        for PackedRecord(id, kind, owner, created_at, owner_touched, fields, conflicts, as_made) in &self.records {
+            let (created, created_by, _) = write(*created_at)?;
+            let made = match as_made {
+                Some(i) => self.as_made.get(*i as usize).ok_or(Unpacked("set of fields as made", *i))?.as_slice(),
+                None => &[],
+            };
+            let made = made.iter().map(|value| PackedField(value.clone(), *created_at));
             let mut record = Record {
                 id: *id,
                 kind: *kind,
@@ -175,7 +224,10 @@ impl PackedPullResponse {
                 created_by,
                 created,
                 owner_touched: *owner_touched,
-                fields: fields.iter().map(|f| state(f).map(|s| (s.value.name(), s))).collect::<Result<_, _>>()?,
+                fields: made
+                    .chain(fields.iter().cloned())
+                    .map(|f| state(&f).map(|s| (s.value.name(), s)))
+                    .collect::<Result<_, _>>()?,
                 conflicts: conflicts.iter().map(state).collect::<Result<_, _>>()?,
             };
             record.conflicts.sort_by_key(|c| (c.value.name(), c.stamp));
@@ -197,7 +249,7 @@ mod schema {
     use super::{BaseRow, PackedField, PackedRecord, WriteRow};
     use crate::compact::schema::{named, or_null, tuple, whole};
     use utoipa::openapi::RefOr;
-    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+    use utoipa::openapi::schema::{ArrayBuilder, ArrayItems, ObjectBuilder, Schema, Type};
     use utoipa::{PartialSchema, ToSchema};
 
     fn position() -> Schema {
@@ -257,8 +309,17 @@ mod schema {
                 ObjectBuilder::new().schema_type(Type::Boolean).into(),
                 fields(),
                 fields(),
+                position(),
             ];
-            tuple(items, "A record: `[id, kind, owner, created, owner_touched, fields, conflicts]`.").into()
+            ArrayBuilder::new()
+                .prefix_items(items)
+                .items(ArrayItems::False)
+                .min_items(Some(7))
+                .max_items(Some(8))
+                .description(Some(
+                    "A record: `[id, kind, owner, created, owner_touched, fields, conflicts]`, and with `form=lean` `as_made` when it has fields as made.",
+                ))
+                .into()
         }
     }
     impl ToSchema for PackedRecord {}
@@ -336,6 +397,51 @@ mod tests {
         assert_eq!((page.people.len(), page.devices.len(), page.writes.len()), (2, 3, 1002));
         let compact: usize = records.iter().map(|r| serde_json::to_string(&compact(r)).unwrap().len()).sum();
         assert!(wire.len() * 5 < compact * 2, "{} against {compact} bytes", wire.len());
+    }
+
+    #[test]
+    fn a_lean_page_sends_each_set_of_fields_as_made_once_never_words_and_reads_back_the_same() {
+        let mut records = page();
+        // One record's visibility changed after it was made: sent with it, not as made.
+        let visibility = records[3].fields.get_mut(&FieldName::Visibility).unwrap();
+        *visibility = FieldState {
+            value: FieldValue::Visibility(Visibility::Private),
+            stamp: Stamp { hlc: Hlc { ms: 1_900_000_000_000, count: 0 }, device: visibility.stamp.device },
+            base: Some(visibility.stamp),
+            author: visibility.author,
+        };
+        let mut packer = Packer::lean();
+        for r in &records {
+            packer.add(r, RecordBody::of(r.fields.values(), &r.conflicts));
+        }
+        let lean = packer.finish(Vec::new(), 42, false, 7);
+        let wire = serde_json::to_string(&lean).unwrap();
+        let back: PackedPullResponse = serde_json::from_str(&wire).unwrap();
+        let mut expected = records.clone();
+        for r in &mut expected {
+            r.conflicts.sort_by_key(|c| (c.value.name(), c.stamp));
+        }
+        assert_eq!(back.into_full().unwrap().records, expected);
+        let as_made = |v: Visibility| {
+            vec![
+                FieldValue::Meeting(None),
+                FieldValue::Visibility(v),
+                FieldValue::Deleted(false),
+                FieldValue::Accepted(true),
+            ]
+        };
+        let mut changed = as_made(Visibility::Worker);
+        changed.remove(1);
+        assert_eq!(lean.as_made, vec![as_made(Visibility::Worker), changed]);
+        assert_eq!(lean.records[3].7, Some(1));
+        assert!(lean.records.iter().all(|r| r.5.iter().any(|f| f.0.holds_words())), "words go with each record");
+        let packed = serde_json::to_string(&packed(&records)).unwrap();
+        assert!(wire.len() * 4 < packed.len() * 3, "{} against {} bytes", wire.len(), packed.len());
+        // Without `form=lean`, nothing is left out.
+        assert!(
+            !packed.contains("as_made")
+                && serde_json::from_str::<PackedPullResponse>(&packed).unwrap().records.iter().all(|r| r.7.is_none())
+        );
     }
 
     #[test]

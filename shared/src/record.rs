@@ -101,6 +101,24 @@ pub enum FieldValue {
     Accepted(bool),
 }
 
+impl FieldValue {
+    /// Whether this holds someone's words (a title, words, steps, ratings, a meeting's name):
+    /// such values are never shared between records on the wire (see `packed.rs`).
+    pub fn holds_words(&self) -> bool {
+        match self {
+            FieldValue::Title(_) | FieldValue::Why(_) | FieldValue::Text(_) => true,
+            FieldValue::Steps(steps) => !steps.is_empty(),
+            FieldValue::Ratings(ratings) => !ratings.is_empty(),
+            FieldValue::Meeting(meeting) => meeting.is_some(),
+            FieldValue::Status(_)
+            | FieldValue::NoticedBy(_)
+            | FieldValue::Visibility(_)
+            | FieldValue::Deleted(_)
+            | FieldValue::Accepted(_) => false,
+        }
+    }
+}
+
 /// An `Option` whose key must be present (null or a string), unlike serde's default of treating a
 /// missing key as `None`: a write that forgot its value is refused, not taken as "clear it".
 fn present_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

@@ -126,6 +126,8 @@ async fn full_compact_and_packed_pulls_bring_the_same_records() {
             body
         };
         let (full, compact, packed) = (pull("").await, pull("&form=compact").await, pull("&form=packed").await);
+        let lean: PackedPullResponse = serde_json::from_value(pull("&form=lean").await).unwrap();
+        assert!(lean.records.iter().all(|r| r.7.is_some()), "{who}: every record here has fields as made");
         let [full_bytes, compact_bytes, packed_bytes] = [&full, &compact, &packed].map(|b| b.to_string().len());
         let full: PullResponse = serde_json::from_value(full).unwrap();
         let compact: CompactPullResponse = serde_json::from_value(compact).unwrap();
@@ -134,6 +136,7 @@ async fn full_compact_and_packed_pulls_bring_the_same_records() {
         assert_eq!(got, sees.iter().collect::<Vec<_>>(), "{who}");
         assert_eq!(compact.into_full(), full, "{who}");
         assert_eq!(packed.into_full().unwrap(), full, "{who}");
+        assert_eq!(lean.into_full().unwrap(), full, "{who}");
         assert!(compact_bytes * 10 < full_bytes * 7, "{who}: {compact_bytes} against {full_bytes} bytes");
         assert!(packed_bytes < compact_bytes, "{who}: {packed_bytes} against {compact_bytes} bytes");
         if who == "Ash" {
@@ -634,7 +637,7 @@ async fn a_newly_assigned_worker_gets_every_shared_record_even_across_many_pages
     assert_eq!(status, StatusCode::OK, "{body}");
     // A phone on a weak signal asks for the next page from the headers, as soon as they arrive:
     // every form names it.
-    for form in ["full", "compact", "packed"] {
+    for form in ["full", "compact", "packed", "lean"] {
         let path = format!("/api/sync/pull?since={}&limit=1&form={form}", priya.cursor);
         let resp = priya.request(Method::GET, &path).send().await.expect("pull");
         let next_since = resp.headers().get("tandem-next-since").map(|v| v.to_str().unwrap().to_owned());
@@ -746,7 +749,7 @@ async fn a_cursor_past_the_last_change_is_refused_as_ahead_so_a_phone_of_a_resto
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["records"], json!([]));
     // Past it: a cursor this database never gave out, as a phone holds after a restore from backup.
-    for form in ["", "&form=compact", "&form=packed"] {
+    for form in ["", "&form=compact", "&form=packed", "&form=lean"] {
         let (status, body) = phone.call(Method::GET, &format!("/api/sync/pull?since={}{form}", head + 500), None).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert_eq!(body["error"], "cursor_ahead");

@@ -160,7 +160,7 @@ export type WriteRow = [number, number, number, number, Role, number | null, Bas
 
 export type PackedField = [FieldValue, number];
 
-export type PackedRecord = [RecordId, RecordKind, number, number, boolean, Array<PackedField>, Array<PackedField>];
+export type PackedRecord = [RecordId, RecordKind, number, number, boolean, Array<PackedField>, Array<PackedField>, (number)?];
 
 export type PackedPullResponse = { 
 /**
@@ -179,6 +179,12 @@ writes: Array<WriteRow>,
  * As `PullResponse`'s records, packed.
  */
 records: Array<PackedRecord>, 
+/**
+ * With `form=lean`: each set of fields records were made with and still hold as made (a
+ * new statement's visibility, not deleted, no meeting), once a page. Never words: those are
+ * sent with each record.
+ */
+as_made?: Array<Array<FieldValue>>, 
 /**
  * Records the caller could see before and may no longer see.
  */

@@ -1,6 +1,8 @@
 // Pulls come in the packed form (`form=packed`): each person, device and write once a page, and
 // records referring to them, about a fifth of the full form's size, so a phone on a weak signal
-// has less to fetch and parse. A server from before it sends the compact form (`form=compact`):
+// has less to fetch and parse; in its lean variant (`form=lean`) each set of fields records still
+// hold as they were made (visibility, not deleted, …) is sent once a page too, about two thirds
+// of that again. A server from before them sends the compact form (`form=compact`):
 // each record's fields and kept conflicts as arrays. This puts either back into the records the
 // rest of the app reads.
 import type { CompactRecord, FieldRow, FieldState, PackedField, PackedPullResponse, Record as ServerRecord, Stamp, StampRow } from '../generated/tandem';
@@ -53,9 +55,12 @@ export function recordsOfPacked(page: PackedPullResponse): ServerRecord[] {
     const { stamp, author, base } = at(writes, w, 'write');
     return { value, stamp, base, author };
   };
-  return page.records.map(([id, kind, owner, created, ownerTouched, rows, kept]) => {
+  const asMade = page.as_made ?? [];
+  return page.records.map(([id, kind, owner, created, ownerTouched, rows, kept, madeWith]) => {
     const made = at(writes, created, 'write');
     const fields: ServerRecord['fields'] = {};
+    // Fields the record still holds as it was made (`form=lean`): with the write that made it.
+    if (madeWith !== undefined) for (const value of at(asMade, madeWith, 'set of fields as made')) fields[value.field] = stateOfPacked([value, created]);
     for (const row of rows) fields[row[0].field] = stateOfPacked(row);
     return {
       id,

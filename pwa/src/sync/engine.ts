@@ -15,8 +15,8 @@ import { acknowledged, renumberOutbox, RESTORE_SNAPSHOT, toGiveBack } from './re
 import { uuidv7 } from './ids';
 import { edit, ownListMends, storedOnServer } from './local';
 
-/** How a pull's answer is laid out: `packed` and `compact` are smaller (see compact.ts). */
-type PullForm = 'packed' | 'compact' | 'full';
+/** How a pull's answer is laid out: `lean`, `packed` and `compact` are smaller (see compact.ts). */
+type PullForm = 'lean' | 'packed' | 'compact' | 'full';
 
 /** Records a pull asks for at once, the most the server gives: on a weak signal each page is a
  *  round trip of half a second or more, and a packed page of 500 is about 200 kB, what a
@@ -119,7 +119,7 @@ export class SyncEngine {
   private streamWait: { end: () => void; refused: boolean } | null = null;
   /** The forms of a pull this server may know, best first: one that refuses a form (a replica
    * from before it, while an organisation replaces its replicas one by one) is asked in the next. */
-  private pullForms: PullForm[] = ['packed', 'compact', 'full'];
+  private pullForms: PullForm[] = ['lean', 'packed', 'compact', 'full'];
   lastSent: number | null = null;
 
   constructor(private o: EngineOptions) {
@@ -524,8 +524,8 @@ export class SyncEngine {
     for (;;) {
       const form = this.pullForms[0];
       try {
-        if (form === 'packed') {
-          const page = await request<PackedPullResponse>(this.o.auth, 'GET', `${path}&form=packed`, undefined, options);
+        if (form === 'lean' || form === 'packed') {
+          const page = await request<PackedPullResponse>(this.o.auth, 'GET', `${path}&form=${form}`, undefined, options);
           return { ...page, records: recordsOfPacked(page) };
         }
         if (form === 'compact') {

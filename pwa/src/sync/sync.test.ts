@@ -676,6 +676,31 @@ describe('pull', () => {
     e.stop();
   });
 
+  it('reads a lean page back as the packed one: fields as made take the record\'s creating write; a set it does not hold is refused', () => {
+    const changed = serverGoal('Changed since', 5);
+    changed.id = 'g2';
+    changed.fields.visibility = { ...(changed.fields.visibility as FieldState), value: { field: 'visibility', value: 'worker' }, stamp: { hlc: { ms: 9, count: 0 }, device: OTHER } };
+    const packed = page({ ...noChanges, records: [serverGoal('As made'), changed, { ...serverGoal('Also as made'), id: 'g3' }] });
+    // As the server leaves out fields as made (never words), each set once.
+    const sets: string[] = [];
+    const lean: PackedPullResponse = {
+      ...packed,
+      records: packed.records.map(([id, kind, owner, created, touched, rows, kept]) => {
+        const made = rows.filter(([v, w]) => w === created && v.field !== 'title').map(([v]) => v);
+        const rest = rows.filter((r) => !made.includes(r[0]));
+        const key = JSON.stringify(made);
+        if (made.length > 0 && !sets.includes(key)) sets.push(key);
+        return [id, kind, owner, created, touched, rest, kept, ...(made.length > 0 ? [sets.indexOf(key)] : [])] as PackedRecord;
+      }),
+      as_made: sets.map((k) => JSON.parse(k)),
+    };
+    expect(lean.as_made).toEqual([[{ field: 'visibility', value: 'private' }]]);
+    expect(lean.records.map((r) => r[7])).toEqual([0, undefined, 0]);
+    expect(recordsOfPacked(lean)).toEqual(recordsOfPacked(packed));
+    const broken = { ...lean, as_made: [] };
+    expect(() => recordsOfPacked(broken)).toThrow("refers to set of fields as made 0, which it doesn't hold");
+  });
+
   it("says a full phone is full, and what to do, rather than that something went wrong", async () => {
     fakeServer((path) => (path.startsWith('/api/sync/pull') ? { status: 200, json: page({ records: [serverGoal('new words')], removed: [], cursor: 5, more: false, last_applied: 0 }) } : { status: 200, json: [] }));
     const states: SyncState[] = [];
@@ -701,7 +726,7 @@ describe('pull', () => {
     const calls = fakeServer(() => ({ status: 200, json: pages.shift() }));
     const e = engine();
     await e.pull();
-    expect(calls.map((c) => c.path)).toEqual([`/api/sync/pull?since=0&device=${DEVICE}&limit=${PULL_PAGE}&form=packed`, `/api/sync/pull?since=5&device=${DEVICE}&limit=${PULL_PAGE}&form=packed`]);
+    expect(calls.map((c) => c.path)).toEqual([`/api/sync/pull?since=0&device=${DEVICE}&limit=${PULL_PAGE}&form=lean`, `/api/sync/pull?since=5&device=${DEVICE}&limit=${PULL_PAGE}&form=lean`]);
     expect(await db.get('meta', 'cursor')).toBe(9);
     expect(await db.getAll('records')).toEqual([serverGoal('page one')]);
     e.stop();
@@ -783,20 +808,28 @@ describe('pull', () => {
     again.stop();
   });
 
-  it('asks for the compact form from a server that does not know the packed one, and the full form from one that knows neither (older replicas)', async () => {
-    // As a server from before the packed form answers.
-    const refused = { status: 400, json: { error: 'invalid_request', message: "the query isn't right: Failed to deserialize query string: form: unknown variant `packed`, expected `full` or `compact`" } };
-    const compactCalls = fakeServer((path) =>
-      path.includes('form=packed') ? refused : { status: 200, json: { ...noChanges, records: [compact(serverGoal('from an older server'))], cursor: 4 } as CompactPullResponse },
-    );
+  it('asks for the packed form from a server that does not know the lean one, the compact form from one that knows neither, and the full form from one that knows none (older replicas)', async () => {
+    const refuse = (form: string) => ({ status: 400, json: { error: 'invalid_request', message: `the query isn't right: Failed to deserialize query string: form: unknown variant \`${form}\`, expected \`full\` or \`compact\`` } });
+    const at = (since: number, form: string) => `/api/sync/pull?since=${since}&device=${DEVICE}&limit=${PULL_PAGE}${form}`;
+    // As a server from before the lean form answers.
+    const packedCalls = fakeServer((path) => (path.includes('form=lean') ? refuse('lean') : { status: 200, json: page({ ...noChanges, records: [serverGoal('from a server before lean')], cursor: 4 }) }));
     let e = engine();
     await e.pull();
     await e.pull();
-    expect(compactCalls.map((c) => c.path)).toEqual([
-      `/api/sync/pull?since=0&device=${DEVICE}&limit=${PULL_PAGE}&form=packed`,
-      `/api/sync/pull?since=0&device=${DEVICE}&limit=${PULL_PAGE}&form=compact`,
-      `/api/sync/pull?since=4&device=${DEVICE}&limit=${PULL_PAGE}&form=compact`,
-    ]);
+    expect(packedCalls.map((c) => c.path)).toEqual([at(0, '&form=lean'), at(0, '&form=packed'), at(4, '&form=packed')]);
+    expect(await db.getAll('records')).toEqual([serverGoal('from a server before lean')]);
+    e.stop();
+
+    // As a server from before the packed form answers.
+    await db.clear('records');
+    await db.put('meta', 0, 'cursor');
+    const compactCalls = fakeServer((path) =>
+      path.includes('form=lean') || path.includes('form=packed') ? refuse(path.includes('lean') ? 'lean' : 'packed') : { status: 200, json: { ...noChanges, records: [compact(serverGoal('from an older server'))], cursor: 4 } as CompactPullResponse },
+    );
+    e = engine();
+    await e.pull();
+    await e.pull();
+    expect(compactCalls.map((c) => c.path)).toEqual([at(0, '&form=lean'), at(0, '&form=packed'), at(0, '&form=compact'), at(4, '&form=compact')]);
     expect(await db.getAll('records')).toEqual([serverGoal('from an older server')]);
     e.stop();
 
@@ -808,12 +841,7 @@ describe('pull', () => {
     e = engine();
     await e.pull();
     await e.pull();
-    expect(fullCalls.map((c) => c.path)).toEqual([
-      `/api/sync/pull?since=0&device=${DEVICE}&limit=${PULL_PAGE}&form=packed`,
-      `/api/sync/pull?since=0&device=${DEVICE}&limit=${PULL_PAGE}&form=compact`,
-      `/api/sync/pull?since=0&device=${DEVICE}&limit=${PULL_PAGE}`,
-      `/api/sync/pull?since=4&device=${DEVICE}&limit=${PULL_PAGE}`,
-    ]);
+    expect(fullCalls.map((c) => c.path)).toEqual([at(0, '&form=lean'), at(0, '&form=packed'), at(0, '&form=compact'), at(0, ''), at(4, '')]);
     expect(await db.getAll('records')).toEqual([serverGoal('from an older one still')]);
     e.stop();
   });

@@ -1,6 +1,7 @@
 //! A pull's answer in the form the caller asked for: full (`PullResponse`, the default),
-//! compact (`CompactPullResponse`, whose bodies are sent as the store opened them), or packed
-//! (`PackedPullResponse`, each id and write once a page, for a phone on a weak signal).
+//! compact (`CompactPullResponse`, whose bodies are sent as the store opened them), packed
+//! (`PackedPullResponse`, each id and write once a page, for a phone on a weak signal), or lean
+//! (the packed form with each set of fields as made once a page too, what phones ask for).
 
 use crate::error::{ApiError, Result};
 use crate::store::sync;
@@ -23,6 +24,7 @@ pub enum PullForm {
     Full,
     Compact,
     Packed,
+    Lean,
 }
 
 /// A pull's answer in the form asked for.
@@ -41,7 +43,7 @@ impl utoipa::PartialSchema for PullAnswer {
             .item(Ref::from_schema_name("PullResponse"))
             .item(Ref::from_schema_name("CompactPullResponse"))
             .item(Ref::from_schema_name("PackedPullResponse"))
-            .description(Some("`PullResponse`, `CompactPullResponse` with `form=compact`, or `PackedPullResponse` with `form=packed`."))
+            .description(Some("`PullResponse`, `CompactPullResponse` with `form=compact`, or `PackedPullResponse` with `form=packed` or `form=lean`."))
             .into()
     }
 }
@@ -84,7 +86,8 @@ impl PullAnswer {
     pub fn of(page: sync::Page, form: PullForm) -> Result<PullAnswer> {
         match form {
             PullForm::Full => return page.full().map(PullAnswer::Full),
-            PullForm::Packed => return page.packed().map(PullAnswer::Packed),
+            PullForm::Packed => return page.packed(false).map(PullAnswer::Packed),
+            PullForm::Lean => return page.packed(true).map(PullAnswer::Packed),
             PullForm::Compact => {}
         }
         let records = page

@@ -718,9 +718,10 @@ impl Page {
     }
 
     /// The page in the packed form: each body is read (the stored form holds every id in full)
-    /// and its people, devices and writes listed once for the page.
-    pub fn packed(self) -> Result<PackedPullResponse> {
-        let mut packer = Packer::default();
+    /// and its people, devices and writes listed once for the page; `lean`, each set of fields
+    /// as made, too.
+    pub fn packed(self, lean: bool) -> Result<PackedPullResponse> {
+        let mut packer = if lean { Packer::lean() } else { Packer::default() };
         for (head, body) in &self.records {
             packer.add(head, encode::read_record_body(body)?);
         }
