@@ -94,6 +94,7 @@ async fn the_apps_files_go_gzipped_to_a_browser_that_asks_and_api_answers_never_
         "/api/sync/pull?since=0",
         "/api/sync/pull?since=0&form=compact",
         "/api/sync/pull?since=0&form=packed",
+        "/api/sync/pull?since=0&form=lean",
         "/api/me",
     ] {
         let resp = ash.request(reqwest::Method::GET, path).header("accept-encoding", "gzip").send().await.unwrap();
