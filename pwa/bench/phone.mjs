@@ -83,21 +83,7 @@ async function workerOnWeakSignal(browser, base, total) {
   const context = await browser.newContext();
   try {
     const { page, cdp } = await slowPage(context);
-    await page.goto(base + '/');
-    await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, ...WEAK });
-    await page.getByLabel('Your name').fill('sam');
-    await page.getByLabel('Your PIN or password').fill('demo-worker-pass');
-    const t0 = Date.now();
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    let firstShown = null;
-    for (;;) {
-      const shared = await sharedOnCaseload(page);
-      if (shared > 0 && firstShown === null) firstShown = { ms: Date.now() - t0, count: shared };
-      if (shared >= total) break;
-      await page.waitForTimeout(20);
-    }
-    return { ms: Date.now() - t0, firstShown };
+    return await signInUntil(page, cdp, base, WEAK, ['sam', 'demo-worker-pass'], sharedOnCaseload, total);
   } finally {
     await context.close();
   }
@@ -119,26 +105,32 @@ const statementCount = async (page) => {
  *  down, 675 kbit/s up. */
 const WEAK = { latency: 562.5, downloadThroughput: (1440 * 1000) / 8, uploadThroughput: (675 * 1000) / 8 };
 
+/** Signs in on `page` (on `network`'s signal, if given) and waits until `countOf(page)` reaches
+ *  `total`: the time from the tap, and when the first of them showed (a long first sync shows
+ *  what it has as it goes). */
+async function signInUntil(page, cdp, base, network, [name, secret], countOf, total) {
+  await page.goto(base + '/');
+  await cdp.send('Network.enable');
+  if (network) await cdp.send('Network.emulateNetworkConditions', { offline: false, ...network });
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Your PIN or password').fill(secret);
+  const t0 = Date.now();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  let firstShown = null;
+  for (;;) {
+    const count = await countOf(page);
+    if (count > 0 && firstShown === null) firstShown = { ms: Date.now() - t0, count };
+    if (count >= total) break;
+    await page.waitForTimeout(20);
+  }
+  return { ms: Date.now() - t0, firstShown };
+}
+
 /** Signs in on a new phone (the app already loaded) and waits until all the records are stored
  *  and counted; the time from the tap, and the bytes the API's answers took on the wire. */
 async function firstSync(context, base, network) {
   const { page, cdp } = await slowPage(context);
-  await page.goto(base + '/');
-  await cdp.send('Network.enable');
-  if (network) await cdp.send('Network.emulateNetworkConditions', { offline: false, ...network });
-  await page.getByLabel('Your name').fill('kai');
-  await page.getByLabel('Your PIN or password').fill('1357');
-  const t0 = Date.now();
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  // When the first of them showed, too: a long first sync shows what it has as it goes.
-  let firstShown = null;
-  for (;;) {
-    const count = await statementCount(page);
-    if (count > 0 && firstShown === null) firstShown = { ms: Date.now() - t0, count };
-    if (count >= RECORDS) break;
-    await page.waitForTimeout(20);
-  }
-  const ms = Date.now() - t0;
+  const { ms, firstShown } = await signInUntil(page, cdp, base, network, ['kai', '1357'], statementCount, RECORDS);
   // What the API's answers took on the wire (headers included), as the page itself recorded
   // them (Resource Timing; the live stream, still open, has no entry yet). Counted from the
   // DevTools protocol's events before, which missed a page of the pull in some runs.
