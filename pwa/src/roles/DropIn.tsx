@@ -2,6 +2,7 @@
 import { useContext } from 'preact/hooks';
 import { Ctx, type Route } from '../context';
 import { NewSince, Person } from '../screens/Worker';
+import { sharedWords } from '../ui/words';
 
 export function DropInScreens({ route }: { route: Route }) {
   if (route.name === 'person') return <Person id={route.id} />;
@@ -23,7 +24,7 @@ function Team() {
             return (
               <li class="card" key={p.id}>
                 <h2>{p.display_name}</h2>
-                <p>{!ctx.pulled && shared === 0 ? 'Checking what they have shared…' : `${shared === 1 ? '1 thing' : `${shared} things`} shared with the team${ctx.pulled ? '' : ' so far'}`}</p>
+                <p>{sharedWords(shared, 'the team', ctx.pulled)}</p>
                 <NewSince person={p.id} />
                 <button type="button" onClick={() => ctx.go({ name: 'person', id: p.id })}>Open <span class="visually-hidden">{p.display_name}</span></button>
               </li>

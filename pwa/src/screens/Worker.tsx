@@ -4,7 +4,7 @@
 import { useContext, useLayoutEffect, useMemo } from 'preact/hooks';
 import type { FieldValue, RecordKind } from '../generated/tandem';
 import { changedByOthers, type Item } from '../sync/local';
-import { fieldName, stopAfter, valueWords } from '../ui/words';
+import { fieldName, sharedWords, stopAfter, valueWords } from '../ui/words';
 import { collisionKey, Ctx, type PersonRef, stillDiffers } from '../context';
 import { AddItem, fieldWords, ItemCard, textOf } from './Items';
 import { meetingsOf } from './Meeting';
@@ -36,7 +36,7 @@ export function Caseload() {
                 <h2>{p.display_name}</h2>
                 {p.joined === false && shared.length === 0
                   ? <p>Hasn't joined yet: their invite code is unused. <button type="button" class="link-button" onClick={() => ctx.go({ name: 'invite' })}>A new code<span class="visually-hidden"> for {p.display_name}</span></button></p>
-                  : <p>{!ctx.pulled && shared.length === 0 ? 'Checking what they have shared…' : `${shared.length === 1 ? '1 thing' : `${shared.length} things`} shared with you${ctx.pulled ? '' : ' so far'}`}</p>}
+                  : <p>{sharedWords(shared.length, 'you', ctx.pulled)}</p>}
                 <CaseClosed person={p} />
                 {ctx.alerts.some((a) => a.young_person === p.id && !a.seen_at) && <p class="problem">Said they don't feel safe right now</p>}
                 <NewSince person={p.id} />

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldValue } from '../generated/tandem';
-import { alertWhen, byName, hoursWords, isolate, nameHas, outOfHours, fieldName, localDate, ratingDay, ratingDayName, seenDays, stopAfter, valueWords, whoCanSee } from './words';
+import { alertWhen, byName, hoursWords, isolate, nameHas, outOfHours, fieldName, localDate, ratingDay, ratingDayName, seenDays, sharedWords, stopAfter, valueWords, whoCanSee } from './words';
 
 describe('who can see', () => {
   it('names the key workers who will see a shared item', () => {
@@ -179,5 +179,14 @@ describe('the full stop after quoted words', () => {
 
   it('is added after words that do not', () => {
     for (const words of ['Friends rely on them', 'working on it', '7 out of 10 today', 'A list: one; two']) expect(stopAfter(words)).toBe('.');
+  });
+});
+
+describe("a caseload card's count of shared things", () => {
+  it('says a count is only what has come so far until the last pull page is in, and never "0" before anything has', () => {
+    expect(sharedWords(0, 'you', false)).toBe('Checking what they have shared…');
+    expect(sharedWords(500, 'you', false)).toBe('500 things shared with you so far');
+    expect(sharedWords(1, 'the team', true)).toBe('1 thing shared with the team');
+    expect(sharedWords(0, 'you', true)).toBe('0 things shared with you');
   });
 });

@@ -131,6 +131,13 @@ function seenLine(t: { who: string; action: 'read' | 'change'; times: number; re
  *  yet: "nothing here" would tell them their words are gone. */
 export const GETTING = 'Getting your things… They show here as soon as they arrive.';
 
+/** What a staff member's caseload card says of someone's shared things: `allIn` once the last
+ *  pull page is stored (until then a count is only what has come so far). */
+export function sharedWords(n: number, withWhom: 'you' | 'the team', allIn: boolean): string {
+  if (!allIn && n === 0) return 'Checking what they have shared…';
+  return `${n === 1 ? '1 thing' : `${n} things`} shared with ${withWhom}${allIn ? '' : ' so far'}`;
+}
+
 /** A rating's day (`YYYY-MM-DD`, the rater's own calendar) as "today", "yesterday" or "on
  *  Saturday 28 November". */
 /** Ratings in order of day, whatever order they are stored in (a phone whose clock was wrong
