@@ -370,7 +370,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       if (wanted.length === 0) return true;
       let entry;
       try {
-        entry = await edit(db, item, wanted);
+        // The versions the edit is made over, as the screen has them (a new thing has none).
+        entry = await edit(db, item, wanted, Date.now(), 'values' in item ? item.stamps : {});
       } catch (e) {
         // Not saved: said plainly, and no screen says "Saved." for it.
         setSaveProblem(notSavedWords(e));
@@ -385,8 +386,12 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       const removal = wanted.find((c) => c.field === 'deleted');
       if (removal && whole && whole.owner === entry.person && !whole.suggestion) setRemoved(removal.value ? whole : null);
       setSync((s) => ({ ...s, unsent: s.unsent + 1 }));
-      engine.current?.announce({ shownHere: true, records: [item.id] });
-      void engine.current?.syncNow();
+      // Told and sent once the words are drawn (the next task): a tap waits for its words on
+      // screen, not for the other tabs or the network. The edit is stored already.
+      setTimeout(() => {
+        engine.current?.announce({ shownHere: true, records: [item.id] });
+        void engine.current?.syncNow();
+      });
       return true;
     },
     [db],

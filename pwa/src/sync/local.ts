@@ -28,6 +28,8 @@ export interface Item {
   changedAt: number;
   /** When each person last changed it, by the fields they were last to write (ms). */
   changedBy: { [person: PersonId]: number };
+  /** The server's version of each field as this phone holds it (unsent edits leave them). */
+  stamps?: Stamps;
 }
 
 /** When someone other than `me` last changed the item (0: only `me` has): a worker's own edits
@@ -38,12 +40,116 @@ export function changedByOthers(item: Item, me: PersonId): number {
   return latest;
 }
 
+/** The values an edit reads, as this tab's last edit left them (see `edit`). */
+interface EditBasis {
+  seq: number;
+  clock: Hlc;
+  device: string;
+  person: PersonId;
+}
+const lastBasis = new WeakMap<Db, EditBasis>();
+
+/** An edit as stored, and the device it was stored on. */
+type Written = { entry: OutboxEntry; device: string };
+
+/** The server's version of each field of a record, as this phone holds it: what an edit names as
+ *  the version it was made over. */
+export type Stamps = Partial<{ [K in FieldName]: Stamp }>;
+
+/**
+ * Stores an edit and its outbox entry in one transaction, on disk before it resolves.
+ * `known`: the record's versions as the screen has them (none for a new record), so the edit can
+ * be written in one go.
+ */
 export async function edit(
   db: Db,
   target: { id: string; kind: RecordKind; owner: PersonId },
   changes: FieldValue[],
   now = Date.now(),
+  known?: Stamps,
 ): Promise<OutboxEntry> {
+  const basis = lastBasis.get(db);
+  const { entry, device } = (basis && known && (await editInOneGo(db, target, changes, now, basis, known))) || (await editAfterReading(db, target, changes, now));
+  lastBasis.set(db, { seq: entry.seq, clock: entry.op.hlc, device, person: entry.person });
+  return entry;
+}
+
+function entryOf(
+  seq: number,
+  person: PersonId,
+  clock: Hlc,
+  target: { id: string; kind: RecordKind; owner: PersonId },
+  changes: FieldValue[],
+  now: number,
+  baseOf: (field: FieldName) => Stamp | null,
+): OutboxEntry {
+  return {
+    seq,
+    person,
+    madeAt: now,
+    op: { seq, record: target.id, kind: target.kind, owner: target.owner, hlc: clock, changes: changes.map((set) => ({ set, base: baseOf(set.field) })) },
+  };
+}
+
+/**
+ * The edit's writes asked for together with the reads they depend on, from what this tab's last
+ * edit left: a tap on Save then waits for one round trip to the browser's storage, not two (the
+ * reads' answers wait behind the frame drawn for the tap). The reads still come first in the
+ * transaction and are checked before it can commit: if another tab, a pull or a sign-in changed
+ * any of them, the transaction is abandoned, nothing of it is written, and the caller writes the
+ * edit after reading (null here).
+ */
+async function editInOneGo(
+  db: Db,
+  target: { id: string; kind: RecordKind; owner: PersonId },
+  changes: FieldValue[],
+  now: number,
+  basis: EditBasis,
+  known: Stamps,
+): Promise<Written | null> {
+  const tx = db.transaction(['records', 'outbox', 'meta'], 'readwrite', ON_DISK);
+  const meta = tx.objectStore('meta');
+  const reads = Promise.all([
+    meta.get('seq') as Promise<number | undefined>,
+    meta.get('clock') as Promise<Hlc | undefined>,
+    meta.get('device') as Promise<string | undefined>,
+    meta.get('session') as Promise<Session | undefined>,
+    tx.objectStore('records').get(target.id),
+  ]);
+  const entry = entryOf(basis.seq + 1, basis.person, tick(basis.clock, now), target, changes, now, (field) => known[field] ?? null);
+  const written = Promise.all([tx.objectStore('outbox').put(entry), meta.put(entry.seq, 'seq'), meta.put(entry.op.hlc, 'clock'), tx.done]);
+  // Its failure is read below, once the reads are checked.
+  written.catch(() => undefined);
+  let stale = false;
+  try {
+    const [seq, clock, device, session, server] = await reads;
+    stale =
+      seq !== basis.seq ||
+      clock?.ms !== basis.clock.ms ||
+      clock.count !== basis.clock.count ||
+      device !== basis.device ||
+      session?.person !== basis.person ||
+      entry.op.changes.some((c) => !sameBase(server?.fields[c.set.field]?.stamp ?? null, c.base));
+    // Before the writes are answered, so before the transaction can commit.
+    if (stale) tx.abort();
+    await written;
+    return { entry, device: basis.device };
+  } catch (e) {
+    if (stale) return null;
+    throw e;
+  }
+}
+
+const sameBase = (a: Stamp | null, b: Stamp | null) => (a === null || b === null ? a === b : sameStamp(a, b));
+
+/** The edit written after reading what it depends on: the first edit in a tab, and whenever
+ *  something else changed them since. */
+async function editAfterReading(
+  db: Db,
+  target: { id: string; kind: RecordKind; owner: PersonId },
+  changes: FieldValue[],
+  now: number,
+): Promise<Written> {
   // As few requests as the edit needs: each is a round trip to the browser's storage process,
   // and this transaction is what a tap on Save waits for.
   const tx = db.transaction(['records', 'outbox', 'meta'], 'readwrite', ON_DISK);
@@ -58,27 +164,16 @@ export async function edit(
   if (!session) throw new Error('Sign in first.');
   const seq = (storedSeq ?? 0) + 1;
   const clock = tick(storedClock ?? { ms: 0, count: 0 }, now);
-  const entry: OutboxEntry = {
-    seq,
-    person: session.person,
-    madeAt: now,
-    op: {
-      seq,
-      record: target.id,
-      kind: target.kind,
-      owner: target.owner,
-      hlc: clock,
-      changes: changes.map((set) => ({ set, base: (server?.fields[set.field]?.stamp as Stamp | undefined) ?? null })),
-    },
-  };
+  const device = storedDevice ?? uuidv7();
+  const entry = entryOf(seq, session.person, clock, target, changes, now, (field) => (server?.fields[field]?.stamp as Stamp | undefined) ?? null);
   await Promise.all([
     tx.objectStore('outbox').put(entry),
     meta.put(seq, 'seq'),
     meta.put(clock, 'clock'),
-    storedDevice ? undefined : meta.put(uuidv7(), 'device'),
+    storedDevice ? undefined : meta.put(device, 'device'),
     tx.done,
   ]);
-  return entry;
+  return { entry, device };
 }
 
 /**
@@ -111,8 +206,10 @@ export function fromServer(r: Record): Item {
   const values: Item['values'] = {};
   const writers: Item['writers'] = {};
   const changedBy: Item['changedBy'] = {};
+  const stamps: Stamps = {};
   for (const [name, state] of Object.entries(r.fields)) {
     if (!state) continue;
+    (stamps as { [k: string]: Stamp })[name] = state.stamp;
     (values as { [k: string]: unknown })[name] = state.value.value;
     (writers as { [k: string]: unknown })[name] = state.author;
     changedBy[state.author.person] = Math.max(changedBy[state.author.person] ?? 0, state.stamp.hlc.ms);
@@ -131,6 +228,7 @@ export function fromServer(r: Record): Item {
     visibility: (values.visibility as Visibility | undefined) ?? 'private',
     changedAt: Math.max(0, ...Object.values(r.fields).map((f) => f?.stamp.hlc.ms ?? 0)),
     changedBy,
+    stamps,
   };
 }
 
@@ -188,6 +286,7 @@ export function replay(item: Item | undefined, entry: OutboxEntry): Item {
         visibility: entry.person === op.owner ? 'private' : 'worker',
         changedAt: entry.madeAt,
         changedBy: {},
+        stamps: {},
       };
   for (const change of op.changes) {
     (base.values as { [k: string]: unknown })[change.set.field] = change.set.value;

@@ -220,6 +220,78 @@ describe('a session ended elsewhere (a lost phone)', () => {
   });
 });
 
+describe('an edit written in one go', () => {
+  /** How many transactions the edits inside `run` took. */
+  async function transactions(run: () => Promise<unknown>): Promise<number> {
+    const spy = vi.spyOn(IDBDatabase.prototype, 'transaction');
+    try {
+      await run();
+      return spy.mock.calls.length;
+    } finally {
+      spy.mockRestore();
+    }
+  }
+  const goal = (id: string) => ({ id, kind: 'goal' as const, owner: ME });
+
+  it('takes one transaction when nothing it reads has changed since the last edit', async () => {
+    await db.put('records', serverGoal('Server words', 77));
+    const [shown] = await view(db);
+    await edit(db, goal('new'), [{ field: 'title', value: 'First' }], 1000, {});
+    let entry;
+    expect(await transactions(async () => (entry = await edit(db, goal('g1'), [{ field: 'title', value: 'Second' }], 1000, shown.stamps)))).toBe(1);
+    expect(entry).toMatchObject({ seq: 2, person: ME, op: { hlc: { ms: 1000, count: 1 }, changes: [{ base: { hlc: { ms: 77, count: 0 }, device: OTHER } }] } });
+    expect((await db.getAll('outbox')).map((e) => e.seq)).toEqual([1, 2]);
+    expect(await db.get('meta', 'seq')).toBe(2);
+    expect(await db.get('meta', 'clock')).toEqual({ ms: 1000, count: 1 });
+  });
+
+  it("another tab's edit in between: the other is kept, and this one is numbered after it", async () => {
+    await edit(db, goal('a'), [{ field: 'title', value: 'Here' }], 1000, {});
+    // Another tab of the same app on this phone saves meanwhile.
+    const theirs = { seq: 2, person: ME, madeAt: 2000, op: { seq: 2, record: 'b', kind: 'goal' as const, owner: ME, hlc: { ms: 2000, count: 0 }, changes: [{ set: { field: 'title' as const, value: 'There' }, base: null }] } };
+    await db.put('outbox', theirs);
+    await db.put('meta', 2, 'seq');
+    await db.put('meta', { ms: 2000, count: 0 }, 'clock');
+    let entry;
+    expect(await transactions(async () => (entry = await edit(db, goal('c'), [{ field: 'title', value: 'Here again' }], 1500, {})))).toBe(2);
+    expect(entry).toMatchObject({ seq: 3, op: { hlc: { ms: 2000, count: 1 } } });
+    expect(await db.getAll('outbox')).toMatchObject([{ seq: 1 }, theirs, { seq: 3, op: { record: 'c' } }]);
+  });
+
+  it('the outbox renumbered meanwhile (as after a server restored from a backup): numbered after it', async () => {
+    await edit(db, goal('a'), [{ field: 'title', value: 'Here' }], 1000, {});
+    await db.put('meta', 5, 'seq');
+    expect((await edit(db, goal('b'), [{ field: 'title', value: 'Next' }], 1000, {})).seq).toBe(6);
+    expect((await db.getAll('outbox')).map((e) => e.seq)).toEqual([1, 6]);
+  });
+
+  it("this device's id gone meanwhile: the edit stores a new one with it", async () => {
+    await edit(db, goal('a'), [{ field: 'title', value: 'Here' }], 1000, {});
+    await db.delete('meta', 'device');
+    await edit(db, goal('b'), [{ field: 'title', value: 'Next' }], 1000, {});
+    expect(await db.get('meta', 'device')).toEqual(expect.any(String));
+  });
+
+  it('a version pulled since the screen was drawn: the edit names that one', async () => {
+    await db.put('records', serverGoal('Server words', 77));
+    const [shown] = await view(db);
+    await edit(db, goal('new'), [{ field: 'title', value: 'First' }], 1000, {});
+    await db.put('records', serverGoal("Their worker's words", 90));
+    const entry = await edit(db, goal('g1'), [{ field: 'title', value: 'Mine' }], 1000, shown.stamps);
+    expect(entry.op.changes[0].base).toEqual({ hlc: { ms: 90, count: 0 }, device: OTHER });
+    expect((await db.getAll('outbox')).map((e) => e.op.changes[0].base?.hlc.ms ?? null)).toEqual([null, 90]);
+  });
+
+  it('signed out meanwhile: nothing is written, and the edit says so', async () => {
+    await edit(db, goal('a'), [{ field: 'title', value: 'Here' }], 1000, {});
+    await db.delete('meta', 'session');
+    await expect(edit(db, goal('b'), [{ field: 'title', value: 'Too late' }], 1000, {})).rejects.toThrow('Sign in first.');
+    expect((await db.getAll('outbox')).map((e) => e.op.record)).toEqual(['a']);
+    expect(await db.get('meta', 'seq')).toBe(1);
+    expect(await db.get('meta', 'clock')).toEqual({ ms: 1000, count: 0 });
+  });
+});
+
 describe('the outbox', () => {
   it('writes the change and its numbered outbox entry together', async () => {
     await edit(db, { id: 'g1', kind: 'goal', owner: ME }, [{ field: 'title', value: 'Get a job' }], 1000);
