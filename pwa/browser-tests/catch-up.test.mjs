@@ -54,6 +54,19 @@ test("a first sync cut short after its first page says the rest is on its way, o
   await page.unroute(LATER_PAGES);
   await context.setOffline(false);
   await page.getByText('Good with animals').waitFor({ timeout: 30_000 });
-  await page.getByRole('button', { name: 'What I want you to know (521)' }).waitFor();
+  await page.getByRole('button', { name: 'What I want you to know (521)' }).click();
+
+  // The newest 20 of 521 drawn; a statement saved lengthens the list under them, its top card
+  // stays where the young person saw it.
+  const earlier = page.getByRole('button', { name: 'Show 20 earlier (501 not shown)' });
+  await earlier.waitFor();
+  const cards = page.locator('ul.cards > li.card');
+  const top = await cards.first().textContent();
+  await page.getByLabel('What you want people to know').fill('Written after the catch-up');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await cards.filter({ hasText: 'Written after the catch-up' }).waitFor();
+  assert.equal(await cards.count(), 21);
+  assert.equal(await cards.first().textContent(), top);
+  assert.ok(await earlier.isVisible(), 'still 501 not shown');
   await context.close();
 });
