@@ -194,15 +194,17 @@ async function floorOfASave(base) {
 
 /**
  * Saves `SAVES` times on `page`, each timed inside the page from the tap (the click event's own
- * time stamp) to its words in a card in the document, so the driver's round trips don't count;
- * `settle` waits for what the page does after a save before the next. Sorted.
+ * time stamp) to its words in a card in the document, and to the end of the frame that draws
+ * them (the browser's style, layout and paint for it), so the driver's round trips don't count;
+ * `settle` waits for what the page does after a save before the next. Each sorted.
  */
 async function timedSaves(page, field, settle) {
   await page.evaluate(() => {
     window.__tap = 0;
     document.addEventListener('click', (e) => { if (e.target.textContent?.trim() === 'Save') window.__tap = e.timeStamp; }, true);
   });
-  const saves = [];
+  const inDocument = [];
+  const drawn = [];
   for (let i = 0; i < SAVES; i++) {
     const words = `Saved words number ${i}, timed`;
     await field.fill(words);
@@ -213,19 +215,26 @@ async function timedSaves(page, field, settle) {
           const observer = new MutationObserver(() => {
             // The clock is read before looking, so the looking isn't counted.
             const at = performance.now();
-            if ([...document.querySelectorAll('li.card')].some((li) => li.textContent?.includes(text))) {
-              observer.disconnect();
-              resolve(at - window.__tap);
-            }
+            if (![...document.querySelectorAll('li.card')].some((li) => li.textContent?.includes(text))) return;
+            observer.disconnect();
+            // A frame's animation callbacks run before its style, layout and paint; a message
+            // posted from one is handled once they are done.
+            requestAnimationFrame(() => {
+              const after = new MessageChannel();
+              after.port1.onmessage = () => resolve([at - window.__tap, performance.now() - window.__tap]);
+              after.port2.postMessage(null);
+            });
           });
           observer.observe(document.body, { subtree: true, childList: true, characterData: true });
         }),
       words,
     );
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    saves.push(await shown);
+    const [doc, frame] = await shown;
+    inDocument.push(doc);
+    drawn.push(frame);
   }
-  return saves.sort((a, b) => a - b);
+  return { inDocument: inDocument.sort((a, b) => a - b), drawn: drawn.sort((a, b) => a - b) };
 }
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
@@ -303,9 +312,10 @@ async function main() {
       '',
       '| what the young person waits for | measured | target | |',
       '|---|---:|---:|---|',
-      `| tap Save → words on screen (IndexedDB included), p50 / p95 of ${SAVES} | ${pct(saves, 0.5).toFixed(1)} / ${pct(saves, 0.95).toFixed(1)} ms | p95 < 16 ms | ${mark(pct(saves, 0.95) < 16)} |`,
-      `| the floor: a bare page's save, tapped and timed the same way (below), p50 / p95 | ${pct(floor, 0.5).toFixed(1)} / ${pct(floor, 0.95).toFixed(1)} ms | | |`,
-      `| Tandem's save ÷ the floor, p50 / p95 | ×${(pct(saves, 0.5) / pct(floor, 0.5)).toFixed(2)} / ×${(pct(saves, 0.95) / pct(floor, 0.95)).toFixed(2)} | | |`,
+      `| tap Save → words in the document (IndexedDB included), p50 / p95 of ${SAVES} | ${pct(saves.inDocument, 0.5).toFixed(1)} / ${pct(saves.inDocument, 0.95).toFixed(1)} ms | p95 < 16 ms | ${mark(pct(saves.inDocument, 0.95) < 16)} |`,
+      `| … and the frame that draws them done (style, layout, paint), p50 / p95 | ${pct(saves.drawn, 0.5).toFixed(1)} / ${pct(saves.drawn, 0.95).toFixed(1)} ms | | |`,
+      `| the floor: a bare page's save, tapped and timed the same way (below): in the document, p50 / p95; drawn, p50 / p95 | ${pct(floor.inDocument, 0.5).toFixed(1)} / ${pct(floor.inDocument, 0.95).toFixed(1)} ms; ${pct(floor.drawn, 0.5).toFixed(1)} / ${pct(floor.drawn, 0.95).toFixed(1)} ms | | |`,
+      `| Tandem's save ÷ the floor, in the document, p50 / p95; drawn, p50 / p95 | ×${(pct(saves.inDocument, 0.5) / pct(floor.inDocument, 0.5)).toFixed(2)} / ×${(pct(saves.inDocument, 0.95) / pct(floor.inDocument, 0.95)).toFixed(2)}; ×${(pct(saves.drawn, 0.5) / pct(floor.drawn, 0.5)).toFixed(2)} / ×${(pct(saves.drawn, 0.95) / pct(floor.drawn, 0.95)).toFixed(2)} | | |`,
       `| sign in on a new phone → ${RECORDS} records stored and counted | ${(firstSyncMs / 1000).toFixed(2)} s | < 3 s | ${mark(firstSyncMs < 3000)} |`,
       `| the same on a weak signal (Chromium's Fast 3G: 562.5 ms round trips, 1.44 Mbit/s down) | ${(weak.ms / 1000).toFixed(2)} s | | |`,
       `| on that weak signal, the first of them on screen | ${(weak.firstShown.ms / 1000).toFixed(2)} s (${weak.firstShown.count} of ${RECORDS}) | | |`,
