@@ -150,6 +150,20 @@ impl TestServer {
         std::fs::read_to_string(ledger.path()).expect("a ledger beside the data key")
     }
 
+    /// Each query's one number (a count, a counter), read straight from the database.
+    pub async fn numbers<const N: usize>(&self, queries: [&'static str; N]) -> [i64; N] {
+        self.store
+            .read(move |db| {
+                let mut out = [0; N];
+                for (n, query) in out.iter_mut().zip(queries) {
+                    *n = db.query_one(query, &[])?.int(0)?;
+                }
+                Ok(out)
+            })
+            .await
+            .unwrap()
+    }
+
     /// What a copy of the database holds: the SQLite file and its write-ahead log, or a
     /// `pg_dump` of the PostgreSQL database.
     pub fn database_copy(&self) -> Vec<u8> {

@@ -296,7 +296,7 @@ async fn names_and_addresses_at_a_failed_sign_in_are_kept_only_under_a_keyed_has
     let plain_hash = tandem_server::auth::tokens::hash_secret(&lowered);
     assert!(!contains(&copy, &plain_hash), "the attempts are keyed by an unkeyed hash of the name");
     // And the address they came from (counted for its own limit) is kept the same way.
-    let rows = server.store.read(|db| db.query_one("SELECT count(*) FROM signin_failures", &[])?.int(0)).await.unwrap();
+    let [rows] = server.numbers(["SELECT count(*) FROM signin_failures"]).await;
     assert_eq!(rows, 1, "the address's failures are counted");
     assert!(!contains(&copy, "127.0.0.1"), "the address is in a copy of the database");
     server.stop().await;

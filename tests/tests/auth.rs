@@ -554,15 +554,9 @@ async fn failed_sign_ins_are_forgotten_once_they_no_longer_count() {
     }
     assert_eq!(fail("kai").await, StatusCode::TOO_MANY_REQUESTS);
     let kept = || async {
-        server
-            .store
-            .read(|db| {
-                let addresses = db.query_one("SELECT count(*) FROM signin_failures", &[])?.int(0)?;
-                let names = db.query_one("SELECT count(*) FROM signin_attempts", &[])?.int(0)?;
-                Ok((addresses, names))
-            })
-            .await
-            .unwrap()
+        let [addresses, names] =
+            server.numbers(["SELECT count(*) FROM signin_failures", "SELECT count(*) FROM signin_attempts"]).await;
+        (addresses, names)
     };
     assert_eq!(kept().await, (1, 2), "one address, two names counted");
     let forget = |at| tandem_server::retention::forget_old_sign_in_failures(&server.store, at);
@@ -601,16 +595,14 @@ async fn expired_sign_ins_are_forgotten_except_a_tablets_last_use() {
         phone.take_tokens(&body);
     }
     let kept = || async {
-        server
-            .store
-            .read(|db| {
-                let tokens = db.query_one("SELECT count(*) FROM refresh_tokens", &[])?.int(0)?;
-                let sessions = db.query_one("SELECT count(*) FROM sessions", &[])?.int(0)?;
-                let tablet = db.query_one("SELECT count(*) FROM sessions WHERE tablet_id IS NOT NULL", &[])?.int(0)?;
-                Ok((tokens, sessions, tablet))
-            })
-            .await
-            .unwrap()
+        let [tokens, sessions, tablet] = server
+            .numbers([
+                "SELECT count(*) FROM refresh_tokens",
+                "SELECT count(*) FROM sessions",
+                "SELECT count(*) FROM sessions WHERE tablet_id IS NOT NULL",
+            ])
+            .await;
+        (tokens, sessions, tablet)
     };
     // Admin 1 + tablet 2 + phone 3 tokens; admin, two visits and the phone.
     assert_eq!(kept().await, (6, 4, 2));

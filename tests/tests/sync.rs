@@ -766,19 +766,14 @@ async fn a_push_keeps_the_change_counter_and_the_latest_clock() {
     let server = TestServer::start().await;
     let mut phone = server.signed_in(ASH.0, ASH.1).await;
     let ash = phone.me();
-    let kept = || async {
-        server
-            .store
-            .read(|db| {
-                let counter = db.query_one("SELECT value FROM change_seq", &[])?.int(0)?;
-                let highest = db.query_one("SELECT max(changed_seq) FROM records", &[])?.int(0)?;
-                let clock = db.query_one("SELECT ms FROM latest_clock", &[])?.int(0)?;
-                Ok((counter, highest, clock))
-            })
-            .await
-            .unwrap()
+    let kept = || {
+        server.numbers([
+            "SELECT value FROM change_seq",
+            "SELECT max(changed_seq) FROM records",
+            "SELECT ms FROM latest_clock",
+        ])
     };
-    let (before, _, _) = kept().await;
+    let [before, _, _] = kept().await;
     for n in [1, 3] {
         // Past the millisecond the last push kept, so keeping this one's shows.
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -786,7 +781,7 @@ async fn a_push_keeps_the_change_counter_and_the_latest_clock() {
             (0..n).map(|i| phone.op(new_record(), RecordKind::Goal, ash, vec![title(&format!("Goal {i}"))])).collect();
         let latest = ops.last().unwrap().hlc;
         assert!(phone.push(ops).await.results.iter().all(|r| r.status == OpStatus::Applied));
-        let (counter, highest, clock) = kept().await;
+        let [counter, highest, clock] = kept().await;
         assert_eq!(counter, highest, "the counter stands at the highest number stored");
         assert_eq!(counter, before + if n == 1 { 1 } else { 4 }, "one number for each record changed");
         assert!(
