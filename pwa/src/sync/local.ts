@@ -120,22 +120,26 @@ async function editInOneGo(
   const written = Promise.all([tx.objectStore('outbox').put(entry), meta.put(entry.seq, 'seq'), meta.put(entry.op.hlc, 'clock'), tx.done]);
   // Its failure is read below, once the reads are checked.
   written.catch(() => undefined);
-  let stale = false;
+  let undone = false;
   try {
     const [seq, clock, device, session, server] = await reads;
-    stale =
+    const stale =
       seq !== basis.seq ||
       clock?.ms !== basis.clock.ms ||
       clock.count !== basis.clock.count ||
       device !== basis.device ||
       session?.person !== basis.person ||
       entry.op.changes.some((c) => !sameBase(server?.fields[c.set.field]?.stamp ?? null, c.base));
-    // Before the writes are answered, so before the transaction can commit.
-    if (stale) tx.abort();
+    // Before the writes are answered, so before the transaction can commit. Only once it is
+    // undone is the edit written again after reading: never twice.
+    if (stale) {
+      tx.abort();
+      undone = true;
+    }
     await written;
     return { entry, device: basis.device };
   } catch (e) {
-    if (stale) return null;
+    if (undone) return null;
     throw e;
   }
 }
