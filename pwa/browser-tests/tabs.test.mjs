@@ -36,9 +36,11 @@ test('two tabs open at once send each edit exactly once', async () => {
   await second.getByRole('button', { name: 'Sign out' }).waitFor();
   const before = await metric(env.server.base, 'tandem_ops_applied_total');
 
-  const words = ['Good at maths', 'Funny', 'Loyal', 'Brave'];
+  // Two saves in a row in each tab: the second is written in one go from what the first left,
+  // and the first after the other tab's saves finds them and is written after reading.
+  const words = ['Good at maths', 'Funny', 'Loyal', 'Brave', 'Kind', 'Patient'];
   for (const [i, w] of words.entries()) {
-    const tab = i % 2 === 0 ? first : second;
+    const tab = Math.floor(i / 2) % 2 === 0 ? first : second;
     await tab.getByLabel('Something good about you').fill(w);
     await tab.getByRole('button', { name: 'Save', exact: true }).click();
   }
@@ -46,8 +48,8 @@ test('two tabs open at once send each edit exactly once', async () => {
   await eventually(async () => {
     const texts = await kai.texts();
     return words.every((w) => texts.includes(w));
-  }, 20_000, 'all four on the server');
-  // Both tabs show all four (the other tab hears through BroadcastChannel or a pull).
+  }, 20_000, 'all six on the server');
+  // Both tabs show all six (the other tab hears through BroadcastChannel or a pull).
   for (const tab of [first, second]) for (const w of words) await tab.getByText(w, { exact: true }).first().waitFor();
   await first.getByText('Everything is sent.').waitFor();
   await second.getByText('Everything is sent.').waitFor();
