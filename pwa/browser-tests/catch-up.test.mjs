@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { post, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
+import { eventually, post, serverAndBrowser, signIn, waitForServiceWorker } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -68,5 +68,21 @@ test("a first sync cut short after its first page says the rest is on its way, o
   assert.equal(await cards.count(), 21);
   assert.equal(await cards.first().textContent(), top);
   assert.ok(await earlier.isVisible(), 'still 501 not shown');
+
+  // The new card is at the foot of a long list, out of sight under the form: "See it" brings it
+  // into view and to the keyboard's focus, where who can see it is changed.
+  const inView = (text) =>
+    page.evaluate((t) => {
+      const card = [...document.querySelectorAll('li.card')].find((li) => li.textContent?.includes(t));
+      const box = card?.getBoundingClientRect();
+      return box !== undefined && box.top >= 0 && box.bottom <= window.innerHeight;
+    }, text);
+  assert.equal(await inView('Written after the catch-up'), false, 'saved below the fold');
+  await page.getByRole('button', { name: 'See it and who can see it' }).click();
+  await page.waitForFunction(() => document.activeElement?.matches('li.card') && document.activeElement.textContent?.includes('Written after the catch-up'));
+  await eventually(() => inView('Written after the catch-up'), 15_000, 'the saved card in view');
+  // Typing again means the next words: the link to the last ones goes.
+  await page.getByLabel('What you want people to know').fill('More');
+  await page.getByRole('button', { name: 'See it and who can see it' }).waitFor({ state: 'detached' });
   await context.close();
 });

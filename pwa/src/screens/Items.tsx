@@ -44,6 +44,27 @@ export function Authorship({ item, field }: { item: Item; field: 'text' | 'title
   return <span class="tag tag--worker">Written by <bdi>{name}</bdi></span>;
 }
 
+const cardId = (id: string) => `item-${id}`;
+
+/** Brings the card of `id` into view and moves focus to it; false when it isn't drawn. */
+export function showCard(id: string): boolean {
+  const card = document.getElementById(cardId(id));
+  if (!card) return false;
+  card.scrollIntoView({ block: 'center' });
+  card.focus({ preventScroll: true });
+  // Cards out of view are laid out at an estimated height (`content-visibility` in the styles),
+  // so the cards drawn on arriving can push this one out of sight again: while they settle
+  // (a few frames), it is brought back.
+  let frames = 8;
+  const settle = () => {
+    const box = card.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) card.scrollIntoView({ block: 'center' });
+    if (--frames > 0) requestAnimationFrame(settle);
+  };
+  requestAnimationFrame(settle);
+  return true;
+}
+
 /** A card redraws when its own item changes (or what every card shows does), not when another does. */
 export class ItemCard extends Component<{ item: Item; fresh?: boolean }> {
   shouldComponentUpdate(next: { item: Item; fresh?: boolean }) {
@@ -63,7 +84,8 @@ function Card({ item, fresh }: { item: Item; fresh?: boolean }) {
   const workers = ctx.workers.map((w) => w.display_name);
   const isOwner = ctx.me === item.owner;
   return (
-    <li class="card">
+    // Found by "See it" after a save (`showCard`), and focused there for a keyboard or screen reader.
+    <li class="card" id={cardId(item.id)} tabIndex={-1}>
       <div class="card__head">
         <Authorship item={item} field={item.kind === 'goal' ? 'title' : 'text'} />
         {item.suggestion && !isOwner && <span class="tag tag--worker">Your suggestion, waiting</span>}
@@ -229,7 +251,8 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
   const { words: text, set: setText, restored } = useDraft(`${kind}/${owner ?? 'mine'}`);
   const [noticed, setNoticed] = useState<NoticedBy>('me');
   const [meeting, setMeeting] = useState('');
-  const [saved, setSaved] = useState(false);
+  /** What was saved last from this form, until more words are typed. */
+  const [saved, setSaved] = useState<string | null>(null);
   const label = owner
     ? { strength: 'Suggest a strength', goal: 'Suggest a goal', statement: 'Suggest something' }[kind]
     : kind === 'strength' ? 'Something good about you' : 'What you want people to know';
@@ -261,14 +284,14 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
     setMeeting((m) => (m === sentMeeting ? '' : m));
     // "Saved" once the draft of these words is forgotten too, so nothing brings them back.
     await setText((t) => (t === sentText ? '' : t));
-    setSaved(true);
+    setSaved(made);
   };
   return (
     <form class="card card--form stack" onSubmit={add}>
       <label for={`new-${kind}`}>{label}</label>
       {kind === 'goal'
-        ? <input dir="auto" id={`new-${kind}`} value={text} aria-describedby={`new-${kind}-length`} onInput={(e) => { void setText(e.currentTarget.value); setSaved(false); }} />
-        : <textarea dir="auto" id={`new-${kind}`} value={text} rows={3} aria-describedby={`new-${kind}-length`} onInput={(e) => { void setText(e.currentTarget.value); setSaved(false); }} />}
+        ? <input dir="auto" id={`new-${kind}`} value={text} aria-describedby={`new-${kind}-length`} onInput={(e) => { void setText(e.currentTarget.value); setSaved(null); }} />
+        : <textarea dir="auto" id={`new-${kind}`} value={text} rows={3} aria-describedby={`new-${kind}-length`} onInput={(e) => { void setText(e.currentTarget.value); setSaved(null); }} />}
       <LengthHint id={`new-${kind}-length`} words={text} max={max} needed={needs.needed} />
       {restored && <p class="hint">Your words from before are still here. They are not saved until you press {owner ? 'Send suggestion' : 'Save'}.</p>}
       {kind === 'strength' && !owner && <NoticedBySelect id="noticed" value={noticed} onChange={setNoticed} />}
@@ -281,6 +304,8 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
       )}
       <button type="submit">{owner ? <>Send suggestion<span class="visually-hidden"> of a {kind}</span></> : 'Save'}</button>
       {saved && <p role="status">Saved. {owner ? 'They will see it as a suggestion.' : 'Only you can see it until you share it.'}</p>}
+      {/* A long list puts the new card out of sight: one tap shows it, with who can see it. */}
+      {saved && <button type="button" class="link-button" onClick={() => showCard(saved)}>See it{owner ? '' : ' and who can see it'}</button>}
     </form>
   );
 }
