@@ -8,7 +8,7 @@ import { CATCHING_UP, type Db, isStorageFull, MAKE_SPACE, open, type RejectedEnt
 import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
 import { useDrafts } from './useDrafts';
-import { changedOnly, edit, forgetPulled, type Item, laterLooks, type Looks, looksIn, looksToTell, newId, putAwayToTell, readItems, storeLook, storePutAway, withPutAway, unsentCount, view, withEdit, withItems } from '../sync/local';
+import { changedOnly, edit, forgetPulled, knowEditBasis, type Item, laterLooks, type Looks, looksIn, looksToTell, newId, putAwayToTell, readItems, storeLook, storePutAway, withPutAway, unsentCount, view, withEdit, withItems } from '../sync/local';
 import { serverWasRestored } from '../sync/restored';
 import { SessionManager } from '../sync/session';
 import { awayMs, idleMs, type LockKind, type LockTries, makeUnlockCheck, NO_TRIES, STAFF_IDLE_MS, STAFF_ITERATIONS, type UnlockCheck, useAwayLock, useIdleLock } from '../ui/IdleLock';
@@ -117,6 +117,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       d.get('meta', 'cursor'),
       d.get('meta', CATCHING_UP),
       d.get('meta', 'looked') as Promise<{ [p: string]: number } | undefined>,
+      // So the next save waits for one trip to storage, not two (a wrong guess is only slower).
+      knowEditBasis(d).catch(() => undefined),
     ]);
     // With the items, so a worker's page opened straight away knows what they have seen. Merged,
     // never replaced: a read begun before a look was stored must not take that look back (the

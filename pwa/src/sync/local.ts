@@ -48,6 +48,8 @@ interface EditBasis {
   person: PersonId;
 }
 const lastBasis = new WeakMap<Db, EditBasis>();
+/** The clock before this device has stored one. */
+const NO_CLOCK: Hlc = { ms: 0, count: 0 };
 
 /** An edit as stored, and the device it was stored on. */
 type Written = { entry: OutboxEntry; device: string };
@@ -55,6 +57,25 @@ type Written = { entry: OutboxEntry; device: string };
 /** The server's version of each field of a record, as this phone holds it: what an edit names as
  *  the version it was made over. */
 export type Stamps = Partial<{ [K in FieldName]: Stamp }>;
+
+/**
+ * Reads what the next edit depends on, so that even the first in this tab (a young person opens
+ * Tandem, writes one thing and saves) is written in one go. Called when the screen reads the
+ * store (at opening, and after each sync, whose pull can move the clock). Only a guess, checked
+ * as every basis is: if anything changed by the time of the edit, it is written after reading.
+ */
+export async function knowEditBasis(db: Db): Promise<void> {
+  const meta = db.transaction('meta').store;
+  const [seq, clock, device, session] = await Promise.all([
+    meta.get('seq') as Promise<number | undefined>,
+    meta.get('clock') as Promise<Hlc | undefined>,
+    meta.get('device') as Promise<string | undefined>,
+    meta.get('session') as Promise<Session | undefined>,
+  ]);
+  // Before this device's first edit it has no number or clock yet (both start at nothing, as
+  // for an edit written after reading); its id is stored by that edit if missing, so then it reads.
+  if (device && session) lastBasis.set(db, { seq: seq ?? 0, clock: clock ?? NO_CLOCK, device, person: session.person });
+}
 
 /**
  * Stores an edit and its outbox entry in one transaction, on disk before it resolves.
@@ -124,9 +145,9 @@ async function editInOneGo(
   try {
     const [seq, clock, device, session, server] = await reads;
     const stale =
-      seq !== basis.seq ||
-      clock?.ms !== basis.clock.ms ||
-      clock.count !== basis.clock.count ||
+      (seq ?? 0) !== basis.seq ||
+      (clock ?? NO_CLOCK).ms !== basis.clock.ms ||
+      (clock ?? NO_CLOCK).count !== basis.clock.count ||
       device !== basis.device ||
       session?.person !== basis.person ||
       entry.op.changes.some((c) => !sameBase(server?.fields[c.set.field]?.stamp ?? null, c.base));
@@ -167,7 +188,7 @@ async function editAfterReading(
   ]);
   if (!session) throw new Error('Sign in first.');
   const seq = (storedSeq ?? 0) + 1;
-  const clock = tick(storedClock ?? { ms: 0, count: 0 }, now);
+  const clock = tick(storedClock ?? NO_CLOCK, now);
   const device = storedDevice ?? uuidv7();
   const entry = entryOf(seq, session.person, clock, target, changes, now, (field) => (server?.fields[field]?.stamp as Stamp | undefined) ?? null);
   await Promise.all([

@@ -6,7 +6,7 @@ import { ApiFailure, backoff, request, STALL_MS } from './api';
 import { CATCHING_UP, closeForGood, type Db, open, whileOpen } from './db';
 import { serverWasRestored } from './restored';
 import { EVENTS_SILENT_MS, PULL_PAGE, SyncEngine, type SyncState, takeBatch, toldOf } from './engine';
-import { changedOnly, edit, forgetPulled, laterLooks, looksIn, looksToTell, ownListMends, putAwayToTell, readItems, storedOnServer, storeLook, storePutAway, view, withEdit, withItems } from './local';
+import { changedOnly, edit, forgetPulled, knowEditBasis, laterLooks, looksIn, looksToTell, ownListMends, putAwayToTell, readItems, storedOnServer, storeLook, storePutAway, view, withEdit, withItems } from './local';
 import { SessionManager } from './session';
 import { recordOf, recordsOfPacked } from './compact';
 import { syncWords } from '../ui/words';
@@ -231,6 +231,31 @@ describe('an edit written in one go', () => {
       spy.mockRestore();
     }
   }
+  /** How many of the edit's reads were answered when its first write was asked for: none when
+   *  it is written in one go, all of them when it is written after reading (with a transaction
+   *  count, one go that was not abandoned). */
+  async function readsAnsweredBeforeWriting(run: () => Promise<unknown>): Promise<number | undefined> {
+    let answered = 0;
+    let atFirstWrite: number | undefined;
+    const get = IDBObjectStore.prototype.get;
+    const put = IDBObjectStore.prototype.put;
+    const gets = vi.spyOn(IDBObjectStore.prototype, 'get').mockImplementation(function (this: IDBObjectStore, ...args) {
+      const request = get.apply(this, args);
+      request.addEventListener('success', () => answered++);
+      return request;
+    });
+    const puts = vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, ...args) {
+      atFirstWrite ??= answered;
+      return put.apply(this, args);
+    });
+    try {
+      await run();
+      return atFirstWrite;
+    } finally {
+      gets.mockRestore();
+      puts.mockRestore();
+    }
+  }
   const goal = (id: string) => ({ id, kind: 'goal' as const, owner: ME });
 
   it('takes one transaction when nothing it reads has changed since the last edit', async () => {
@@ -243,6 +268,49 @@ describe('an edit written in one go', () => {
     expect((await db.getAll('outbox')).map((e) => e.seq)).toEqual([1, 2]);
     expect(await db.get('meta', 'seq')).toBe(2);
     expect(await db.get('meta', 'clock')).toEqual({ ms: 1000, count: 1 });
+  });
+
+  it('the first edit in a tab, once what it depends on was read with the screen: one transaction, numbered after what is stored', async () => {
+    await db.put('meta', 41, 'seq');
+    await db.put('meta', { ms: 5000, count: 3 }, 'clock');
+    await knowEditBasis(db);
+    let entry;
+    let answered;
+    const run = async () => (entry = await edit(db, goal('g'), [{ field: 'title', value: 'Opened and saved' }], 1000, {}));
+    expect(await transactions(async () => (answered = await readsAnsweredBeforeWriting(run)))).toBe(1);
+    expect(answered).toBe(0);
+    expect(entry).toMatchObject({ seq: 42, person: ME, op: { hlc: { ms: 5000, count: 4 } } });
+    expect(await db.get('meta', 'seq')).toBe(42);
+  });
+
+  it("read before this device's first edit (no number or clock yet): that edit is number 1, in one go", async () => {
+    await knowEditBasis(db);
+    let entry;
+    let answered;
+    const run = async () => (entry = await edit(db, goal('g'), [{ field: 'title', value: 'First ever' }], 1000, {}));
+    expect(await transactions(async () => (answered = await readsAnsweredBeforeWriting(run)))).toBe(1);
+    expect(answered).toBe(0);
+    expect(entry).toMatchObject({ seq: 1, op: { hlc: { ms: 1000, count: 0 } } });
+    expect(await db.get('meta', 'seq')).toBe(1);
+  });
+
+  it("read before this device's id was stored: the edit reads, and stores one", async () => {
+    await db.delete('meta', 'device');
+    await knowEditBasis(db);
+    expect(await readsAnsweredBeforeWriting(() => edit(db, goal('g'), [{ field: 'title', value: 'First ever' }], 1000, {}))).toBe(5);
+    expect(await db.get('meta', 'device')).toEqual(expect.any(String));
+    expect((await db.getAll('outbox')).map((e) => e.seq)).toEqual([1]);
+  });
+
+  it('read, then a pull moved the clock before the save: written after reading, after that clock', async () => {
+    await db.put('meta', 7, 'seq');
+    await db.put('meta', { ms: 5000, count: 0 }, 'clock');
+    await knowEditBasis(db);
+    await db.put('meta', { ms: 9000, count: 2 }, 'clock');
+    let entry;
+    expect(await transactions(async () => (entry = await edit(db, goal('g'), [{ field: 'title', value: 'After the pull' }], 1000, {})))).toBe(2);
+    expect(entry).toMatchObject({ seq: 8, op: { hlc: { ms: 9000, count: 3 } } });
+    expect(await db.getAll('outbox')).toHaveLength(1);
   });
 
   it("another tab's edit in between: the other is kept, and this one is numbered after it", async () => {
