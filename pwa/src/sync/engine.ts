@@ -218,7 +218,8 @@ export class SyncEngine {
     this.mendable = new Set();
     this.toldAt = Date.now();
     try {
-      this.o.onState({ kind: 'sending', unsent: await this.o.db.count('outbox') });
+      const unsent = await this.o.db.count('outbox');
+      this.o.onState({ kind: 'sending', unsent });
       const session = (await readMeta(this.o.db.transaction('meta').store, uuidv7)).session;
       // Alerts first: they matter more than anything else waiting to be sent. What is known
       // of them is asked for beside the push and pull, not before: on a weak signal each
@@ -227,6 +228,7 @@ export class SyncEngine {
       const alertsKnown = session ? settled(refreshAlerts(this.o.db, this.o.auth, session.role)) : undefined;
       const synced = await settled((async () => {
         await this.push();
+        if (unsent > 0) await this.saySent();
         await this.pull();
       })());
       // Told as a round one after another would have told it: the alerts' failure first.
@@ -276,6 +278,18 @@ export class SyncEngine {
       }
     }
     this.announce({ records: [...this.touched] });
+  }
+
+  /** Says what a push took before the pull after it: on a weak signal that pull is another round
+   *  trip or more, and until then the screen would still say "Sending" and "Saved on this phone"
+   *  of words the server already has. */
+  private async saySent() {
+    const left = await this.o.db.count('outbox');
+    if (left === 0) this.lastSent = Date.now();
+    this.o.onState(left === 0 ? { kind: 'idle', unsent: 0, lastSent: this.lastSent } : { kind: 'sending', unsent: left });
+    this.announce({ records: [...this.touched] });
+    this.touched = new Set();
+    this.toldAt = Date.now();
   }
 
   /** Signal is back: start the retries again from the shortest wait, not from where a long

@@ -505,6 +505,60 @@ describe('push', () => {
     e.stop();
   });
 
+  it('says the words are sent as soon as the server has them, not after the pull that follows (a round trip more on a weak signal)', async () => {
+    let answerPull = () => undefined as void;
+    const pullAnswered = new Promise<void>((resolve) => (answerPull = resolve));
+    const reply = (json: unknown) => new Response(JSON.stringify(json), { status: 200, headers: { 'content-type': 'application/json' } });
+    let pulling = false;
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      if (path.includes('push')) return reply(applyAll(JSON.parse(String(init.body))));
+      if (path.includes('pull')) {
+        pulling = true;
+        await pullAnswered;
+        return reply({ ...emptyPull, last_applied: 1 });
+      }
+      return reply([]);
+    });
+    await edit(db, { id: 's1', kind: 'strength', owner: ME }, [{ field: 'text', value: 'Sent from the bus' }]);
+    const states: SyncState[] = [];
+    const told: (string[] | undefined)[] = [];
+    const e = new SyncEngine({ db, auth: { access: 'a1', refresh: async () => null }, onChange: (r) => told.push(r), onState: (s) => states.push(s), onSignedOut: () => undefined, channelName: `test-${n}`, random: () => 0.5 });
+    const round = e.syncNow();
+    await vi.waitFor(() => expect(pulling).toBe(true));
+    // The pull is still on its way: the words are said to be sent, and their card re-read.
+    await vi.waitFor(() => expect(states.at(-1)).toMatchObject({ kind: 'idle', unsent: 0, lastSent: expect.any(Number) }));
+    expect(syncWords(states.at(-1)!, true).text).toBe('Everything is sent.');
+    expect(told).toEqual([['s1']]);
+    expect((await view(db)).find((i) => i.id === 's1')?.unsent).toBe(false);
+    answerPull();
+    await round;
+    expect(states.at(-1)).toMatchObject({ kind: 'idle', unsent: 0 });
+    e.stop();
+  });
+
+  it('a round with nothing to send says nothing is sent before its pull is answered', async () => {
+    let answerPull = () => undefined as void;
+    const pullAnswered = new Promise<void>((resolve) => (answerPull = resolve));
+    let pulling = false;
+    vi.stubGlobal('fetch', async (path: string) => {
+      if (path.includes('pull')) {
+        pulling = true;
+        await pullAnswered;
+        return new Response(JSON.stringify(emptyPull), { status: 200, headers: { 'content-type': 'application/json' } });
+      }
+      return new Response('[]', { status: 200, headers: { 'content-type': 'application/json' } });
+    });
+    const states: SyncState[] = [];
+    const e = engine({ states });
+    const round = e.syncNow();
+    await vi.waitFor(() => expect(pulling).toBe(true));
+    expect(states.map((s) => s.kind)).toEqual(['sending']);
+    answerPull();
+    await round;
+    expect(states.at(-1)?.kind).toBe('idle');
+    e.stop();
+  });
+
   it('what the server says of each field is what the device keeps until the next pull', () => {
     const me = { person: OTHER, role: 'key_worker' as const, device: DEVICE };
     const entry = { seq: 1, person: OTHER, madeAt: 0, op: { seq: 1, record: 'g1', kind: 'goal' as const, owner: ME, hlc: { ms: 9, count: 0 }, changes: [{ set: { field: 'title' as const, value: 'Worker words' }, base: null }] } };
@@ -764,9 +818,10 @@ describe('the screen after a sync round', () => {
       random: () => 0.5,
     });
     await e.syncNow();
-    const touched = reports.at(-1);
-    expect(touched && [...touched].sort()).toEqual(['g1', 'g2', 'g3']);
-    shown = withItems(shown, await readItems(db, touched ?? []));
+    // Told twice: what the push took as soon as it was taken, then what the pull brought.
+    expect(reports).toHaveLength(2);
+    expect([...new Set(reports.flatMap((r) => r ?? ['everything']))].sort()).toEqual(['g1', 'g2', 'g3']);
+    for (const touched of reports) shown = withItems(shown, await readItems(db, touched ?? []));
     const byId = (items: typeof shown) => [...items].sort((a, b) => a.id.localeCompare(b.id));
     expect(byId(shown)).toEqual(byId(await view(db)));
     expect(shown.find((i) => i.id === 'g0')).toBe(untouched);
