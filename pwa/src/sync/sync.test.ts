@@ -256,6 +256,14 @@ describe('an edit written in one go', () => {
       puts.mockRestore();
     }
   }
+  /** An edit, and whether it went in one go: one transaction, its writes asked for before any of
+   *  its reads was answered. */
+  async function oneGo(run: () => ReturnType<typeof edit>): Promise<[Awaited<ReturnType<typeof edit>>, boolean]> {
+    let entry: Awaited<ReturnType<typeof edit>> | undefined;
+    let answered: number | undefined;
+    const count = await transactions(async () => (answered = await readsAnsweredBeforeWriting(async () => (entry = await run()))));
+    return [entry!, count === 1 && answered === 0];
+  }
   const goal = (id: string) => ({ id, kind: 'goal' as const, owner: ME });
 
   it('takes one transaction when nothing it reads has changed since the last edit', async () => {
@@ -274,22 +282,16 @@ describe('an edit written in one go', () => {
     await db.put('meta', 41, 'seq');
     await db.put('meta', { ms: 5000, count: 3 }, 'clock');
     await knowEditBasis(db);
-    let entry;
-    let answered;
-    const run = async () => (entry = await edit(db, goal('g'), [{ field: 'title', value: 'Opened and saved' }], 1000, {}));
-    expect(await transactions(async () => (answered = await readsAnsweredBeforeWriting(run)))).toBe(1);
-    expect(answered).toBe(0);
+    const [entry, inOneGo] = await oneGo(() => edit(db, goal('g'), [{ field: 'title', value: 'Opened and saved' }], 1000, {}));
+    expect(inOneGo).toBe(true);
     expect(entry).toMatchObject({ seq: 42, person: ME, op: { hlc: { ms: 5000, count: 4 } } });
     expect(await db.get('meta', 'seq')).toBe(42);
   });
 
   it("read before this device's first edit (no number or clock yet): that edit is number 1, in one go", async () => {
     await knowEditBasis(db);
-    let entry;
-    let answered;
-    const run = async () => (entry = await edit(db, goal('g'), [{ field: 'title', value: 'First ever' }], 1000, {}));
-    expect(await transactions(async () => (answered = await readsAnsweredBeforeWriting(run)))).toBe(1);
-    expect(answered).toBe(0);
+    const [entry, inOneGo] = await oneGo(() => edit(db, goal('g'), [{ field: 'title', value: 'First ever' }], 1000, {}));
+    expect(inOneGo).toBe(true);
     expect(entry).toMatchObject({ seq: 1, op: { hlc: { ms: 1000, count: 0 } } });
     expect(await db.get('meta', 'seq')).toBe(1);
   });
