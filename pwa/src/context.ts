@@ -1,5 +1,5 @@
 import { createContext } from 'preact';
-import type { FieldValue, RecordKind, Visibility } from './generated/tandem';
+import type { FieldValue, RecordKind } from './generated/tandem';
 import type { RejectedEntry, Session } from './sync/db';
 import type { SyncState } from './sync/engine';
 import type { Item } from './sync/local';
@@ -61,15 +61,17 @@ export interface AppCtx {
   online: boolean;
   go(route: Route): void;
   /** Saves changes to an item (on this phone at once; sent when there is signal). False if this
-   *  device could not store them: nothing was saved, and the app says why. */
-  save(item: { id: string; kind: RecordKind; owner: string } | Item, changes: FieldValue[]): Promise<boolean>;
+   *  device could not store them: nothing was saved, and the app says why. `drafts`: the keys of
+   *  the drafts the words were typed in (`useDraft`), forgotten with the save, in its transaction. */
+  save(item: { id: string; kind: RecordKind; owner: string } | Item, changes: FieldValue[], drafts?: string[]): Promise<boolean>;
   /** The young person's own thing they removed on this screen, until they put it back or move on. */
   removed: Item | null;
   /** Undoes that removal (false if this device could not store it, as for `save`). */
   putBack(): Promise<boolean>;
   forgetRemoved(): void;
-  /** A new item's id, or null if it could not be saved (as for `save`). */
-  create(kind: RecordKind, changes: FieldValue[], owner?: string, visibility?: Visibility): Promise<string | null>;
+  /** A new item's id, or null if it could not be saved (as for `save`); `owner` when it is
+   *  someone else's (a worker's suggestion). */
+  create(kind: RecordKind, changes: FieldValue[], opts?: { owner?: string; drafts?: string[] }): Promise<string | null>;
   dismissRejected(seq: number): Promise<void>;
   syncNow(): void;
   signOut(): void;

@@ -20,7 +20,8 @@ const STATUS_WORDS: Record<GoalStatus, string> = { active: 'Working on it', achi
 
 export function Goals({ gone = false }: { gone?: boolean }) {
   const ctx = useContext(Ctx);
-  const { words: title, set: setTitle, restored } = useDraft('goal/mine');
+  const draftKey = 'goal/mine';
+  const { words: title, set: setTitle, restored } = useDraft(draftKey);
   const goals = ctx.items.filter((i) => i.kind === 'goal' && i.owner === ctx.session.person && !i.suggestion);
   // A second tap while the first save is still writing would make the goal twice.
   const saving = useRef(false);
@@ -29,7 +30,7 @@ export function Goals({ gone = false }: { gone?: boolean }) {
     e.preventDefault();
     if (!goalWords.has(title) || saving.current || !fits(title, LIMITS.title)) return;
     saving.current = true;
-    const id = await ctx.create('goal', [{ field: 'title', value: title }]);
+    const id = await ctx.create('goal', [{ field: 'title', value: title }], { drafts: [draftKey] });
     saving.current = false;
     if (!id) return;
     await setTitle('');
@@ -175,19 +176,20 @@ function PastRatings({ id, ratings, today, onChange }: { id: string; ratings: Ra
 
 export function GoalEditor({ item }: { item: Item }) {
   const ctx = useContext(Ctx);
-  const title = useDraft(editKey(item.id, 'title'), String(item.values.title ?? ''));
-  const why = useDraft(editKey(item.id, 'why'), String(item.values.why ?? ''));
-  const newStep = useDraft(`step/${item.id}`);
+  const keys = { title: editKey(item.id, 'title'), why: editKey(item.id, 'why'), newStep: `step/${item.id}`, steps: editKey(item.id, 'steps') };
+  const title = useDraft(keys.title, String(item.values.title ?? ''));
+  const why = useDraft(keys.why, String(item.values.why ?? ''));
+  const newStep = useDraft(keys.newStep);
   const [saved, setSaved] = useState(false);
   const steps = (item.values.steps as Step[] | undefined) ?? [];
   // The steps while they are being reworded or removed: saved together, or not at all, and kept
   // on the device meanwhile like any words being typed (as JSON).
-  const stepsDraft = useDraft(editKey(item.id, 'steps'), JSON.stringify(steps));
+  const stepsDraft = useDraft(keys.steps, JSON.stringify(steps));
   const [stepsOpen, setStepsOpen] = useState(false);
   const stepDrafts: Step[] | null = stepsOpen || stepsDraft.restored ? stepsFrom(stepsDraft.words, steps) : null;
   const ratings = (item.values.ratings as Rating[] | undefined) ?? [];
   const workers = ctx.workers.map((w) => w.display_name);
-  const save = (changes: Parameters<typeof ctx.save>[1]) => ctx.save(item, changes);
+  const save = (changes: Parameters<typeof ctx.save>[1], drafts?: string[]) => ctx.save(item, changes, drafts);
   // A tick shows at once and stays while it is stored (a redraw meanwhile would put the box back
   // as the store has it), and a second tick before the first is stored builds on it.
   const ticking = useRef(new Map<number, boolean>());
@@ -215,14 +217,14 @@ export function GoalEditor({ item }: { item: Item }) {
       document.getElementById(tooLong)?.focus();
       return;
     }
-    if (!(await save([{ field: 'title', value: title.words }, { field: 'why', value: why.words }]))) return;
+    if (!(await save([{ field: 'title', value: title.words }, { field: 'why', value: why.words }], [keys.title, keys.why]))) return;
     await Promise.all([title.forget(), why.forget()]);
     setSaved(true);
   };
   const addStep = async () => {
     const words = newStep.words;
     if (!stepWords.has(words) || !fits(words, LIMITS.step)) return;
-    if (!(await save([{ field: 'steps', value: [...withTicks(), { text: words, done: false }] }]))) return;
+    if (!(await save([{ field: 'steps', value: [...withTicks(), { text: words, done: false }] }], [keys.newStep]))) return;
     await newStep.set((now) => (now === words ? '' : now));
   };
   const today = localDate(new Date());
@@ -257,7 +259,7 @@ export function GoalEditor({ item }: { item: Item }) {
             onChange={(d) => void stepsDraft.set(JSON.stringify(d))}
             onSave={async (kept) => {
               // Not stored: the steps stay open as they were typed.
-              if (!(await save([{ field: 'steps', value: kept }]))) return;
+              if (!(await save([{ field: 'steps', value: kept }], [keys.steps]))) return;
               await stepsDraft.reset();
               setStepsOpen(false);
             }}

@@ -179,7 +179,8 @@ function NoticedBySelect({ id, value, onChange }: { id: string; value: NoticedBy
 function ChangeWords({ item, done }: { item: Item; done(): void }) {
   const ctx = useContext(CardCtx);
   const [field, max] = item.kind === 'goal' ? (['title', LIMITS.title] as const) : (['text', LIMITS.text] as const);
-  const draft = useDraft(editKey(item.id, field), textOf(item));
+  const key = editKey(item.id, field);
+  const draft = useDraft(key, textOf(item));
   const needs = useNeedsWords(`edit-${item.id}`, 'Write something here first, or press Cancel to leave it as it was.');
   // Who noticed a strength of theirs can be put right with its words (only sent if it changed).
   const ownStrength = item.kind === 'strength' && ctx.me === item.owner;
@@ -191,7 +192,7 @@ function ChangeWords({ item, done }: { item: Item; done(): void }) {
       return;
     }
     const also = ownStrength ? [{ field: 'noticed_by' as const, value: noticed }] : [];
-    if (!(await ctx.save(item, [{ field, value: draft.words }, ...also]))) return;
+    if (!(await ctx.save(item, [{ field, value: draft.words }, ...also], [key]))) return;
     await draft.forget();
     done();
   };
@@ -248,7 +249,8 @@ function GoalDetails({ item }: { item: Item }) {
 
 export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
   const ctx = useContext(Ctx);
-  const { words: text, set: setText, restored } = useDraft(`${kind}/${owner ?? 'mine'}`);
+  const draftKey = `${kind}/${owner ?? 'mine'}`;
+  const { words: text, set: setText, restored } = useDraft(draftKey);
   const [noticed, setNoticed] = useState<NoticedBy>('me');
   const [meeting, setMeeting] = useState('');
   /** What was saved last from this form, until more words are typed. */
@@ -276,13 +278,14 @@ export function AddItem({ kind, owner }: { kind: RecordKind; owner?: string }) {
     const extra = kind === 'strength'
       ? [{ field: 'noticed_by' as const, value: owner ? 'my_worker' : noticed }]
       : kind === 'statement' && sentMeeting.trim() ? [{ field: 'meeting' as const, value: sentMeeting }] : [];
-    const made = await ctx.create(kind, [{ field, value: sentText }, ...extra], owner);
+    const made = await ctx.create(kind, [{ field, value: sentText }, ...extra], { owner, drafts: [draftKey] });
     if (saving.current === sentText) saving.current = null;
     // Not stored on this device: the words stay in the field, and the app says why.
     if (!made) return;
     // On a slow phone the next words may already be typed while this saved: clear only what was saved.
     setMeeting((m) => (m === sentMeeting ? '' : m));
-    // "Saved" once the draft of these words is forgotten too, so nothing brings them back.
+    // The draft of these words went with the save; the field is emptied and its pending write
+    // stopped before "Saved", so nothing brings them back.
     await setText((t) => (t === sentText ? '' : t));
     setSaved(made);
   };

@@ -6,6 +6,9 @@ import type { CardCtxValue } from '../context';
 import type { Db } from '../sync/db';
 import { FLUSH_DRAFTS } from '../ui/useDraft';
 
+/** Where the draft kept by `key` is stored. */
+export const draftKey = (key: string) => `draft/${key}`;
+
 export function useDrafts(db: Db | null) {
   /** Saved items with a change kept and not saved yet, for screens that list them. */
   const [drafted, setDrafted] = useState<ReadonlySet<string>>(new Set());
@@ -23,12 +26,12 @@ export function useDrafts(db: Db | null) {
     if (!db) return null;
     return {
       // Unreadable (failing, or signed out meanwhile): the field starts from what is saved.
-      read: async (key) => (await db.get('meta', `draft/${key}`).catch(() => undefined)) as string | undefined,
+      read: async (key) => (await db.get('meta', draftKey(key)).catch(() => undefined)) as string | undefined,
       keep: async (key, words) => {
         const write = (async () => {
           try {
-            if (words) await db.put('meta', words, `draft/${key}`);
-            else await db.delete('meta', `draft/${key}`);
+            if (words) await db.put('meta', words, draftKey(key));
+            else await db.delete('meta', draftKey(key));
             if (key.startsWith('edit/')) noted(await changedItems(db));
           } catch {
             // Storage full or failing, or signed out meanwhile: the words are still in their
@@ -52,7 +55,7 @@ export function useDrafts(db: Db | null) {
     flushAndCount: async (d: Db) => {
       window.dispatchEvent(new Event(FLUSH_DRAFTS));
       await Promise.all([...writing.current]);
-      return d.count('meta', IDBKeyRange.bound('draft/', 'draft/\uffff'));
+      return d.count('meta', IDBKeyRange.bound(draftKey(''), draftKey('\uffff')));
     },
     /** Signed out: the store and its drafts are gone. */
     clear: () => noted(new Set()),
@@ -60,7 +63,7 @@ export function useDrafts(db: Db | null) {
 }
 
 async function changedItems(db: Db): Promise<ReadonlySet<string>> {
-  const keys = await db.getAllKeys('meta', IDBKeyRange.bound('draft/edit/', 'draft/edit/\uffff'));
+  const keys = await db.getAllKeys('meta', IDBKeyRange.bound(draftKey('edit/'), draftKey('edit/\uffff')));
   return new Set(keys.map((k) => String(k).split('/')[2]));
 }
 

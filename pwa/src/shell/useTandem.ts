@@ -2,12 +2,12 @@
 // runs sync, and builds the context the screens read. No screens here.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { AccessEntry, AppCtx, CardCtxValue, DeviceSignIn, Escalation, PersonRef, Route, SupportLine, WorkingHours } from '../context';
-import type { FieldValue, RecordKind, Visibility } from '../generated/tandem';
+import type { FieldValue, RecordKind } from '../generated/tandem';
 import { request } from '../sync/api';
 import { CATCHING_UP, type Db, isStorageFull, MAKE_SPACE, open, type RejectedEntry, type Session, whileOpen } from '../sync/db';
 import { coalesced } from '../sync/coalesce';
 import { SyncEngine, type SyncState } from '../sync/engine';
-import { useDrafts } from './useDrafts';
+import { draftKey, useDrafts } from './useDrafts';
 import { changedOnly, edit, forgetPulled, knowEditBasis, type Item, laterLooks, type Looks, looksIn, looksToTell, newId, putAwayToTell, readItems, storeLook, storePutAway, withPutAway, unsentCount, view, withEdit, withItems } from '../sync/local';
 import { serverWasRestored } from '../sync/restored';
 import { SessionManager } from '../sync/session';
@@ -365,7 +365,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [removed, setRemoved] = useState<Item | null>(null);
   const forgetRemoved = useCallback(() => setRemoved(null), []);
   const save = useCallback(
-    async (item: { id: string; kind: RecordKind; owner: string } | Item, changes: FieldValue[]) => {
+    async (item: { id: string; kind: RecordKind; owner: string } | Item, changes: FieldValue[], drafts: string[] = []) => {
       if (!db) return false;
       const wanted = changedOnly(itemsShown.current.find((shown) => shown.id === item.id), changes.map(tidyChange));
       // Nothing changed: the words are already as saved.
@@ -373,7 +373,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       let entry;
       try {
         // The versions the edit is made over, as the screen has them (a new thing has none).
-        entry = await edit(db, item, wanted, Date.now(), 'values' in item ? item.stamps : {});
+        entry = await edit(db, item, wanted, Date.now(), 'values' in item ? item.stamps : {}, drafts.map(draftKey));
       } catch (e) {
         // Not saved: said plainly, and no screen says "Saved." for it.
         setSaveProblem(notSavedWords(e));
@@ -425,10 +425,9 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       online,
       go,
       save,
-      create: async (kind: RecordKind, changes: FieldValue[], owner?: string, visibility?: Visibility) => {
+      create: async (kind: RecordKind, changes: FieldValue[], { owner, drafts }: { owner?: string; drafts?: string[] } = {}) => {
         const id = newId();
-        const extra: FieldValue[] = visibility ? [{ field: 'visibility', value: visibility }] : [];
-        return (await save({ id, kind, owner: owner ?? session.person }, [...changes, ...extra])) ? id : null;
+        return (await save({ id, kind, owner: owner ?? session.person }, changes, drafts)) ? id : null;
       },
       removed,
       putBack: async () => removed !== null && (await save(removed, [{ field: 'deleted', value: false }])),

@@ -80,7 +80,9 @@ export async function knowEditBasis(db: Db): Promise<void> {
 /**
  * Stores an edit and its outbox entry in one transaction, on disk before it resolves.
  * `known`: the record's versions as the screen has them (none for a new record), so the edit can
- * be written in one go.
+ * be written in one go. `forgetting`: the meta keys of the drafts these words were typed in,
+ * deleted in the same transaction, so no draft of saved words outlives the save (opened again,
+ * it would say they are not saved, and a second Save would make them twice).
  */
 export async function edit(
   db: Db,
@@ -88,9 +90,12 @@ export async function edit(
   changes: FieldValue[],
   now = Date.now(),
   known?: Stamps,
+  forgetting: string[] = [],
 ): Promise<OutboxEntry> {
   const basis = lastBasis.get(db);
-  const { entry, device } = (basis && known && (await editInOneGo(db, target, changes, now, basis, known))) || (await editAfterReading(db, target, changes, now));
+  const { entry, device } =
+    (basis && known && (await editInOneGo(db, target, changes, now, basis, known, forgetting))) ||
+    (await editAfterReading(db, target, changes, now, forgetting));
   lastBasis.set(db, { seq: entry.seq, clock: entry.op.hlc, device, person: entry.person });
   return entry;
 }
@@ -127,6 +132,7 @@ async function editInOneGo(
   now: number,
   basis: EditBasis,
   known: Stamps,
+  forgetting: string[],
 ): Promise<Written | null> {
   const tx = db.transaction(['records', 'outbox', 'meta'], 'readwrite', ON_DISK);
   const meta = tx.objectStore('meta');
@@ -138,7 +144,13 @@ async function editInOneGo(
     tx.objectStore('records').get(target.id),
   ]);
   const entry = entryOf(basis.seq + 1, basis.person, tick(basis.clock, now), target, changes, now, (field) => known[field] ?? null);
-  const written = Promise.all([tx.objectStore('outbox').put(entry), meta.put(entry.seq, 'seq'), meta.put(entry.op.hlc, 'clock'), tx.done]);
+  const written = Promise.all([
+    tx.objectStore('outbox').put(entry),
+    meta.put(entry.seq, 'seq'),
+    meta.put(entry.op.hlc, 'clock'),
+    ...forgetting.map((key) => meta.delete(key)),
+    tx.done,
+  ]);
   // Its failure is read below, once the reads are checked.
   written.catch(() => undefined);
   let undone = false;
@@ -174,6 +186,7 @@ async function editAfterReading(
   target: { id: string; kind: RecordKind; owner: PersonId },
   changes: FieldValue[],
   now: number,
+  forgetting: string[],
 ): Promise<Written> {
   // As few requests as the edit needs: each is a round trip to the browser's storage process,
   // and this transaction is what a tap on Save waits for.
@@ -196,6 +209,7 @@ async function editAfterReading(
     meta.put(seq, 'seq'),
     meta.put(clock, 'clock'),
     storedDevice ? undefined : meta.put(device, 'device'),
+    ...forgetting.map((key) => meta.delete(key)),
     tx.done,
   ]);
   return { entry, device };

@@ -220,50 +220,53 @@ describe('a session ended elsewhere (a lost phone)', () => {
   });
 });
 
+/** How many transactions the edits inside `run` took. */
+async function transactions(run: () => Promise<unknown>): Promise<number> {
+  const spy = vi.spyOn(IDBDatabase.prototype, 'transaction');
+  try {
+    await run();
+    return spy.mock.calls.length;
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+/** How many of the edit's reads were answered when its first write was asked for: none when
+ *  it is written in one go, all of them when it is written after reading (with a transaction
+ *  count, one go that was not abandoned). */
+async function readsAnsweredBeforeWriting(run: () => Promise<unknown>): Promise<number | undefined> {
+  let answered = 0;
+  let atFirstWrite: number | undefined;
+  const get = IDBObjectStore.prototype.get;
+  const put = IDBObjectStore.prototype.put;
+  const gets = vi.spyOn(IDBObjectStore.prototype, 'get').mockImplementation(function (this: IDBObjectStore, ...args) {
+    const request = get.apply(this, args);
+    request.addEventListener('success', () => answered++);
+    return request;
+  });
+  const puts = vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, ...args) {
+    atFirstWrite ??= answered;
+    return put.apply(this, args);
+  });
+  try {
+    await run();
+    return atFirstWrite;
+  } finally {
+    gets.mockRestore();
+    puts.mockRestore();
+  }
+}
+
+/** An edit, and whether it went in one go: one transaction, its writes asked for before any of
+ *  its reads was answered. */
+async function oneGo(run: () => ReturnType<typeof edit>): Promise<[Awaited<ReturnType<typeof edit>>, boolean]> {
+  let entry: Awaited<ReturnType<typeof edit>> | undefined;
+  let answered: number | undefined;
+  const count = await transactions(async () => (answered = await readsAnsweredBeforeWriting(async () => (entry = await run()))));
+  return [entry!, count === 1 && answered === 0];
+}
+
 describe('an edit written in one go', () => {
-  /** How many transactions the edits inside `run` took. */
-  async function transactions(run: () => Promise<unknown>): Promise<number> {
-    const spy = vi.spyOn(IDBDatabase.prototype, 'transaction');
-    try {
-      await run();
-      return spy.mock.calls.length;
-    } finally {
-      spy.mockRestore();
-    }
-  }
-  /** How many of the edit's reads were answered when its first write was asked for: none when
-   *  it is written in one go, all of them when it is written after reading (with a transaction
-   *  count, one go that was not abandoned). */
-  async function readsAnsweredBeforeWriting(run: () => Promise<unknown>): Promise<number | undefined> {
-    let answered = 0;
-    let atFirstWrite: number | undefined;
-    const get = IDBObjectStore.prototype.get;
-    const put = IDBObjectStore.prototype.put;
-    const gets = vi.spyOn(IDBObjectStore.prototype, 'get').mockImplementation(function (this: IDBObjectStore, ...args) {
-      const request = get.apply(this, args);
-      request.addEventListener('success', () => answered++);
-      return request;
-    });
-    const puts = vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, ...args) {
-      atFirstWrite ??= answered;
-      return put.apply(this, args);
-    });
-    try {
-      await run();
-      return atFirstWrite;
-    } finally {
-      gets.mockRestore();
-      puts.mockRestore();
-    }
-  }
-  /** An edit, and whether it went in one go: one transaction, its writes asked for before any of
-   *  its reads was answered. */
-  async function oneGo(run: () => ReturnType<typeof edit>): Promise<[Awaited<ReturnType<typeof edit>>, boolean]> {
-    let entry: Awaited<ReturnType<typeof edit>> | undefined;
-    let answered: number | undefined;
-    const count = await transactions(async () => (answered = await readsAnsweredBeforeWriting(async () => (entry = await run()))));
-    return [entry!, count === 1 && answered === 0];
-  }
   const goal = (id: string) => ({ id, kind: 'goal' as const, owner: ME });
 
   it('takes one transaction when nothing it reads has changed since the last edit', async () => {
@@ -374,6 +377,28 @@ describe('the outbox', () => {
     const [goal] = await view(db);
     expect(goal.values).toMatchObject({ title: 'Get a job', why: 'Money' });
     expect(goal.unsent).toBe(true);
+  });
+
+  it('forgets the drafts the words were typed in, in the same transaction, whether written after reading or in one go', async () => {
+    await db.put('meta', 'Half of what I', 'draft/statement/mine');
+    await db.put('meta', 'Kept for later', 'draft/strength/mine');
+    const goal = { id: 's1', kind: 'statement' as const, owner: ME };
+    // The tab's first edit (after reading), then its second (in one go).
+    expect(await transactions(() => edit(db, goal, [{ field: 'text', value: 'Half of what I want to say' }], 1000, {}, ['draft/statement/mine']))).toBe(1);
+    expect(await db.get('meta', 'draft/statement/mine')).toBeUndefined();
+    await db.put('meta', 'The next words', 'draft/statement/mine');
+    const [, inOneGo] = await oneGo(() => edit(db, { ...goal, id: 's2' }, [{ field: 'text', value: 'The next words' }], 1000, {}, ['draft/statement/mine']));
+    expect(inOneGo).toBe(true);
+    expect(await db.get('meta', 'draft/statement/mine')).toBeUndefined();
+    // Another form's draft stays.
+    expect(await db.get('meta', 'draft/strength/mine')).toBe('Kept for later');
+  });
+
+  it('an edit that is not stored leaves its draft', async () => {
+    await db.put('meta', 'Typed before signing out elsewhere', 'draft/statement/mine');
+    await db.delete('meta', 'session');
+    await expect(edit(db, { id: 's1', kind: 'statement', owner: ME }, [{ field: 'text', value: 'Typed before signing out elsewhere' }], 1000, {}, ['draft/statement/mine'])).rejects.toThrow('Sign in first.');
+    expect(await db.get('meta', 'draft/statement/mine')).toBe('Typed before signing out elsewhere');
   });
 
   it('bases each change on the version last pulled from the server', async () => {
