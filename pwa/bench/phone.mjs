@@ -1,7 +1,9 @@
 // The phone side, measured: what a young person waits for, in headless Chromium with the CPU
 // slowed 4× (CDP Emulation.setCPUThrottlingRate) as on a cheap phone, against the real server.
 // Prints a markdown section for benchmarks/RESULTS.md (scripts/bench.sh appends it).
-//   save:          tapping Save to the saved words on screen (IndexedDB transaction included), p50/p95
+//   save:          tapping Save to the saved words on screen (IndexedDB transaction included), p50/p95;
+//                  and the first save after opening the app
+//   sent:          on a weak signal, tapping Save until the screen says the server has the words
 //   first sync:    signing in on a new phone to 1,000 records stored and counted on screen
 //   offline start: opening the app with no signal to the first screen, 1,000 records stored
 //   memory:        the page's JavaScript heap after all of that, garbage collected first
@@ -247,6 +249,7 @@ async function timedSaves(page, field, settle, count = SAVES) {
   const inDocument = [];
   const drawn = [];
   for (let i = 0; i < count; i++) {
+    // Words of its own each time: a card left by an earlier run of this (after a reload) must not count.
     const words = `Saved words number ${i}, timed, ${Math.random()}`;
     await field.fill(words);
     await settle();
