@@ -121,6 +121,8 @@ export class SyncEngine {
    * from before it, while an organisation replaces its replicas one by one) is asked in the next. */
   private pullForms: PullForm[] = ['lean', 'packed', 'compact', 'full'];
   lastSent: number | null = null;
+  /** What the screen was last told of this engine's state. */
+  private said: SyncState['kind'] | null = null;
 
   constructor(private o: EngineOptions) {
     this.channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(o.channelName ?? 'tandem');
@@ -219,7 +221,10 @@ export class SyncEngine {
     this.toldAt = Date.now();
     try {
       const unsent = await this.o.db.count('outbox');
-      this.o.onState({ kind: 'sending', unsent });
+      // Nothing to send and all well when last said: the check runs without saying so (at
+      // opening the live stream asks for a second round at once, and the status would go from
+      // "Everything is sent." to "Checking for updates…" and back, each read out by a screen reader).
+      if (unsent > 0 || this.said !== 'idle') this.tell({ kind: 'sending', unsent });
       const session = (await readMeta(this.o.db.transaction('meta').store, uuidv7)).session;
       // Alerts first: they matter more than anything else waiting to be sent. What is known
       // of them is asked for beside the push and pull, not before: on a weak signal each
@@ -246,7 +251,7 @@ export class SyncEngine {
       // Nothing waiting and the server just answered: everything is on the server, whichever
       // tab happened to send it.
       if (left === 0) this.lastSent = Date.now();
-      this.o.onState({ kind: 'idle', unsent: left, lastSent: this.lastSent });
+      this.tell({ kind: 'idle', unsent: left, lastSent: this.lastSent });
     } catch (e) {
       // Signed out while this round ran: its store is closing, and there is nobody to tell.
       if (this.stopped) return;
@@ -255,29 +260,34 @@ export class SyncEngine {
         const message = isStorageFull(e)
           ? `This phone's storage is full, so Tandem can't bring in new things. Your changes are still saved on it. ${MAKE_SPACE}.`
           : 'Something went wrong while sending. Your changes are still saved on this phone, and Tandem will try again by itself.';
-        this.o.onState({ kind: 'failed', unsent: left, message });
+        this.tell({ kind: 'failed', unsent: left, message });
         this.retryLater();
         return;
       }
       const f = e.failure;
       if (f.kind === 'retry') {
-        this.o.onState({ kind: 'waiting', unsent: left, cause: f.cause, message: f.message });
+        this.tell({ kind: 'waiting', unsent: left, cause: f.cause, message: f.message });
         this.retryLater();
       } else if (f.kind === 'sign-in') {
-        this.o.onState({ kind: 'failed', unsent: left, message: 'Please sign in again to send your changes. They are still saved here.' });
+        this.tell({ kind: 'failed', unsent: left, message: 'Please sign in again to send your changes. They are still saved here.' });
         this.o.onSignedOut();
       } else if (f.kind === 'update-needed') {
         this.o.onUpdateNeeded?.();
-        this.o.onState({
+        this.tell({
           kind: 'failed',
           unsent: left,
           message: 'Tandem needs updating before it can send. Your changes are still saved here. Tap Update now when it appears, or close Tandem and open it again.',
         });
       } else {
-        this.o.onState({ kind: 'failed', unsent: left, message: f.message });
+        this.tell({ kind: 'failed', unsent: left, message: f.message });
       }
     }
     this.announce({ records: [...this.touched] });
+  }
+
+  private tell(state: SyncState) {
+    this.said = state.kind;
+    this.o.onState(state);
   }
 
   /** Says what a push took before the pull after it: on a weak signal that pull is another round
@@ -286,7 +296,7 @@ export class SyncEngine {
   private async saySent() {
     const left = await this.o.db.count('outbox');
     if (left === 0) this.lastSent = Date.now();
-    this.o.onState(left === 0 ? { kind: 'idle', unsent: 0, lastSent: this.lastSent } : { kind: 'sending', unsent: left });
+    this.tell(left === 0 ? { kind: 'idle', unsent: 0, lastSent: this.lastSent } : { kind: 'sending', unsent: left });
     this.announce({ records: [...this.touched] });
     this.touched = new Set();
     this.toldAt = Date.now();

@@ -586,6 +586,24 @@ describe('push', () => {
     e.stop();
   });
 
+  it('checks again without saying so when nothing waits and all was well, and says so after a failure', async () => {
+    let down = false;
+    fakeServer((path) => (down ? 'network-down' : path.includes('pull') ? { status: 200, json: emptyPull } : { status: 200, json: [] }));
+    const states: SyncState[] = [];
+    const e = engine({ states });
+    await e.syncNow();
+    // The second round at opening (the live stream asks for it): the status stays as it was.
+    await e.syncNow();
+    expect(states.map((s) => s.kind)).toEqual(['sending', 'idle', 'idle']);
+    expect(syncWords(states.at(-1)!, true).text).toBe('Everything is sent.');
+    down = true;
+    await e.syncNow();
+    down = false;
+    await e.syncNow();
+    expect(states.map((s) => s.kind).slice(3)).toEqual(['waiting', 'sending', 'idle']);
+    e.stop();
+  });
+
   it('what the server says of each field is what the device keeps until the next pull', () => {
     const me = { person: OTHER, role: 'key_worker' as const, device: DEVICE };
     const entry = { seq: 1, person: OTHER, madeAt: 0, op: { seq: 1, record: 'g1', kind: 'goal' as const, owner: ME, hlc: { ms: 9, count: 0 }, changes: [{ set: { field: 'title' as const, value: 'Worker words' }, base: null }] } };
