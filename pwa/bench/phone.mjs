@@ -130,6 +130,21 @@ async function signInUntil(page, cdp, base, network, [name, secret], countOf, to
   return { ms: Date.now() - t0, firstShown };
 }
 
+/** Everything sent, and no sync round running or waiting (the app's rounds hold the
+ *  `tandem-sync` lock): a person writing the next words gives the app at least that long. */
+async function syncedAndQuiet(page) {
+  await page.getByText('Everything is sent.').waitFor({ timeout: 60_000 });
+  const quiet = () =>
+    page.waitForFunction(async () => {
+      const { held = [], pending = [] } = await navigator.locks.query();
+      return ![...held, ...pending].some((lock) => lock.name === 'tandem-sync');
+    }, null, { polling: 50, timeout: 60_000 });
+  // Twice, a moment apart: a round asked for during the last one starts as that one ends.
+  await quiet();
+  await page.waitForTimeout(100);
+  await quiet();
+}
+
 /** On a weak signal (the page already on one), tapping Save until the screen says the words
  *  reached the server ("Everything is sent."), `SENDS` times one after another: sorted. */
 const SENDS = 5;
@@ -307,7 +322,7 @@ async function main() {
     // What the phone draws for that screen: the newest cards, their closed forms not yet drawn.
     const drawn = await page.evaluate(() => ({ elements: document.querySelectorAll('*').length, cards: document.querySelectorAll('li.card').length }));
     // A young person writes between saves: the last one has been sent by the time they tap.
-    const saves = await timedSaves(page, page.getByLabel('What you want people to know'), () => page.getByText('Everything is sent.').waitFor({ timeout: 60_000 }));
+    const saves = await timedSaves(page, page.getByLabel('What you want people to know'), () => syncedAndQuiet(page));
     await page.getByText('Everything is sent.').waitFor({ timeout: 60_000 });
     // What the page keeps, not what it has yet to collect: a collection first, so runs compare.
     await cdp.send('HeapProfiler.collectGarbage');
