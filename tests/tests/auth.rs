@@ -553,21 +553,18 @@ async fn failed_sign_ins_are_forgotten_once_they_no_longer_count() {
         fail("kai").await;
     }
     assert_eq!(fail("kai").await, StatusCode::TOO_MANY_REQUESTS);
-    let kept = || async {
-        let [addresses, names] =
-            server.numbers(["SELECT count(*) FROM signin_failures", "SELECT count(*) FROM signin_attempts"]).await;
-        (addresses, names)
-    };
-    assert_eq!(kept().await, (1, 2), "one address, two names counted");
+    // [addresses, names]
+    let kept = || server.numbers(["SELECT count(*) FROM signin_failures", "SELECT count(*) FROM signin_attempts"]);
+    assert_eq!(kept().await, [1, 2], "one address, two names counted");
     let forget = |at| tandem_server::retention::forget_old_sign_in_failures(&server.store, at);
     let now = tandem_server::store::now_ms();
     assert_eq!(forget(now).await.unwrap(), 0, "everything still counts");
     let window = tandem_server::auth::ADDRESS_WINDOW_MS;
     assert_eq!(forget(now + window + 1_000).await.unwrap(), 1, "the address's window has passed: forgotten");
-    assert_eq!(kept().await, (0, 2), "the names' counts still hold");
+    assert_eq!(kept().await, [0, 2], "the names' counts still hold");
     let day_later = now + tandem_server::retention::NAME_FAILURES_KEPT_MS + 1_000;
     assert_eq!(forget(day_later).await.unwrap(), 2, "a day after their last failure, with no lock left");
-    assert_eq!(kept().await, (0, 0));
+    assert_eq!(kept().await, [0, 0]);
 }
 
 /// Every renewal adds a refresh token; once expired they are forgotten, with the sessions they
@@ -594,28 +591,26 @@ async fn expired_sign_ins_are_forgotten_except_a_tablets_last_use() {
         assert_eq!(status, StatusCode::OK);
         phone.take_tokens(&body);
     }
-    let kept = || async {
-        let [tokens, sessions, tablet] = server
-            .numbers([
-                "SELECT count(*) FROM refresh_tokens",
-                "SELECT count(*) FROM sessions",
-                "SELECT count(*) FROM sessions WHERE tablet_id IS NOT NULL",
-            ])
-            .await;
-        (tokens, sessions, tablet)
+    // [tokens, sessions, a tablet's sessions]
+    let kept = || {
+        server.numbers([
+            "SELECT count(*) FROM refresh_tokens",
+            "SELECT count(*) FROM sessions",
+            "SELECT count(*) FROM sessions WHERE tablet_id IS NOT NULL",
+        ])
     };
     // Admin 1 + tablet 2 + phone 3 tokens; admin, two visits and the phone.
-    assert_eq!(kept().await, (6, 4, 2));
+    assert_eq!(kept().await, [6, 4, 2]);
     let forget = |at| tandem_server::retention::forget_expired_sign_ins(&server.store, at);
     let now = tandem_server::store::now_ms();
     assert_eq!(forget(now).await.unwrap(), (0, 0), "nothing has expired");
-    assert_eq!(kept().await, (6, 4, 2));
+    assert_eq!(kept().await, [6, 4, 2]);
     assert_eq!(phone.call(Method::GET, "/api/me", None).await.0, StatusCode::OK, "still signed in");
 
     let ttl = tandem_server::config::Settings::default().refresh_ttl_secs;
     let expired = now + i64::try_from(ttl).unwrap() * 1000 + 1_000;
     assert_eq!(forget(expired).await.unwrap(), (6, 3), "every token; the admin, the phone and the first visit");
-    assert_eq!(kept().await, (0, 1, 1), "the tablet's last visit stays");
+    assert_eq!(kept().await, [0, 1, 1], "the tablet's last visit stays");
     assert_eq!(forget(expired).await.unwrap(), (0, 0), "nothing left to forget");
     let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
     let (_, list) = admin.call(Method::GET, "/api/admin/tablets", None).await;

@@ -297,6 +297,11 @@ export class SyncEngine {
     const left = await this.o.db.count('outbox');
     if (left === 0) this.lastSent = Date.now();
     this.tell(left === 0 ? { kind: 'idle', unsent: 0, lastSent: this.lastSent } : { kind: 'sending', unsent: left });
+    this.showTouched();
+  }
+
+  /** Tells the screen (and other tabs) what this round has stored so far, and starts counting again. */
+  private showTouched() {
     this.announce({ records: [...this.touched] });
     this.touched = new Set();
     this.toldAt = Date.now();
@@ -487,9 +492,7 @@ export class SyncEngine {
       // A long catch-up (a first sync on a weak signal, a large caseload): what is in shows now
       // and then, not only once the last page is.
       if (Date.now() - this.toldAt >= SHOW_EVERY_MS) {
-        this.announce({ records: [...this.touched] });
-        this.touched = new Set();
-        this.toldAt = Date.now();
+        this.showTouched();
       }
     }
   }
