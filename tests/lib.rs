@@ -268,9 +268,9 @@ impl Drop for TestServer {
 }
 
 /// Demo sign-ins.
-pub const ASH: (&str, &str) = ("ash", "2468");
-pub const KAI: (&str, &str) = ("kai", "1357");
-pub const MO: (&str, &str) = ("mo", "9876");
+pub const ASH: (&str, &str) = ("ash", "6159");
+pub const KAI: (&str, &str) = ("kai", "7093");
+pub const MO: (&str, &str) = ("mo", "5286");
 pub const SAM: (&str, &str) = ("sam", "demo-worker-pass");
 pub const PRIYA: (&str, &str) = ("priya", "demo-worker-pass");
 pub const DROPIN: (&str, &str) = ("dropin", "demo-dropin-pass");

@@ -27,7 +27,7 @@ impl SigninTimes {
 pub async fn signin_times(tandem: &Path, dir: &Path) -> Result<SigninTimes, String> {
     let db = dir.join("signin.db");
     let _ = prepare(&db, TRIES, 1);
-    let hash = tandem_server::auth::passwords::hash("2468").map_err(|e| e.to_string())?;
+    let hash = tandem_server::auth::passwords::hash("6159").map_err(|e| e.to_string())?;
     let conn = rusqlite::Connection::open(&db).map_err(|e| e.to_string())?;
     conn.execute("UPDATE people SET secret_hash = ?1 WHERE role = 'young_person'", [hash])
         .map_err(|e| e.to_string())?;

@@ -14,7 +14,7 @@ for (const scheme of ['light', 'dark']) {
     await page.getByRole('button', { name: /I have a code/ }).click();
     await page.getByRole('heading', { name: 'Join with a code' }).waitFor();
     await assertAccessible(page, 'join');
-    await signIn(page, env.server.base, 'ash', '2468');
+    await signIn(page, env.server.base, 'ash', '6159');
     await assertAccessible(page, 'home');
     await page.locator('details.who-details summary').first().click();
     // Its insides are drawn once it opens: wait for them, so they are what is checked.
@@ -140,7 +140,7 @@ test('with text at 200% on a 320 px phone, nothing scrolls sideways and Leave qu
   assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).fontSize), '36px', 'the text is at 200%');
   await fits('sign in');
   await page.getByLabel('Your name').fill('ash');
-  await page.getByLabel('Your PIN or password').fill('2468');
+  await page.getByLabel('Your PIN or password').fill('6159');
   // Tapping Sign in at this size means scrolling down to it; the home screen starts at its top.
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
@@ -170,8 +170,8 @@ test('with text at 200% on a 320 px phone, nothing scrolls sideways and Leave qu
     await fits(String(heading));
   }
   // Signed in on two other devices too, so the account screen has all it can show (its widest button among it).
-  await api(env.server.base, 'ash', '2468');
-  await api(env.server.base, 'ash', '2468');
+  await api(env.server.base, 'ash', '6159');
+  await api(env.server.base, 'ash', '6159');
   await page.getByRole('button', { name: 'Account', exact: true }).click();
   await page.getByRole('heading', { name: 'Account', level: 1 }).waitFor();
   await page.getByRole('button', { name: 'Sign out everywhere except here' }).waitFor();

@@ -10,10 +10,10 @@ test('a young person signs out a phone someone else has, from their own, and cho
   const elsewhere = [];
   for (let i = 0; i < 3; i++) {
     const other = await (await env.browser.newContext()).newPage();
-    await signIn(other, env.server.base, 'mo', '9876');
+    await signIn(other, env.server.base, 'mo', '5286');
     elsewhere.push(other);
   }
-  await signIn(phone, env.server.base, 'mo', '9876');
+  await signIn(phone, env.server.base, 'mo', '5286');
 
   await phone.getByRole('button', { name: 'Account', exact: true }).click();
   await phone.getByRole('heading', { name: 'Where you are signed in' }).waitFor();
@@ -49,7 +49,7 @@ test('a young person signs out a phone someone else has, from their own, and cho
   await form.getByLabel('Your new PIN again').fill('5724');
   await form.getByRole('button', { name: 'Save my new PIN' }).click();
   await form.getByRole('alert').filter({ hasText: "Your current PIN isn't right." }).waitFor();
-  await form.getByLabel('Your PIN now').fill('9876');
+  await form.getByLabel('Your PIN now').fill('5286');
   await form.getByRole('button', { name: 'Save my new PIN' }).click();
   await form.getByText('Your PIN is changed. Use the new one next time you sign in.').waitFor();
 
@@ -75,7 +75,7 @@ test('staff see the same account screen, worded for a device and a password', as
 test('a young person locks Tandem on their phone with a code: asked on opening and after time away, and can stop', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'ash', '2468');
+  await signIn(page, env.server.base, 'ash', '6159');
   await page.getByText("I'm a good listener. My mates come to me.").waitFor();
   await page.getByRole('button', { name: 'Account', exact: true }).click();
   const lock = page.getByRole('region', { name: 'Lock Tandem on this phone' });
@@ -99,7 +99,7 @@ test('a young person locks Tandem on their phone with a code: asked on opening a
   // until unlocked (whoever holds it may be the reason to lock it).
   const told = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/me' && r.ok());
   const elsewhere = await (await env.browser.newContext()).newPage();
-  await signIn(elsewhere, env.server.base, 'ash', '2468');
+  await signIn(elsewhere, env.server.base, 'ash', '6159');
   await told;
   await page.waitForTimeout(500);
   assert.equal(await page.locator('#signed-in-elsewhere').count(), 0, 'nothing of their account over the lock');
@@ -141,7 +141,7 @@ test('a young person locks Tandem on their phone with a code: asked on opening a
 test('guessing a phone lock code is slowed: after five wrong codes each try waits, and opening Tandem again does not start afresh', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   await page.getByRole('button', { name: 'Account', exact: true }).click();
   await chooseLockCode(page, '1470');
 
@@ -195,10 +195,10 @@ test('joining says any name will do, and a PIN being chosen can be shown to chec
   await page.getByText("Any name you will remember. It doesn't have to be your real name.").waitFor();
   assert.equal(await page.getByLabel('Choose a name to sign in with').getAttribute('aria-describedby'), 'name-hint');
   const pin = page.getByLabel(/Choose a PIN/);
-  await pin.fill('8642');
+  await pin.fill('6419');
   await page.getByRole('button', { name: 'Show the PIN or password' }).click();
   await eventually(async () => (await pin.getAttribute('type')) === 'text', 10_000, 'the PIN shown');
-  assert.equal(await pin.inputValue(), '8642');
+  assert.equal(await pin.inputValue(), '6419');
   await assertAccessible(page, 'joining, the PIN shown');
   await page.getByRole('button', { name: 'Hide the PIN or password' }).click();
   await eventually(async () => (await pin.getAttribute('type')) === 'password', 10_000, 'the PIN hidden again');
@@ -214,11 +214,11 @@ test('joining says any name will do, and a PIN being chosen can be shown to chec
 
 test('a sign-in on another device shows on the phone at once, and can be signed out there and then', async () => {
   const phone = await (await env.browser.newContext()).newPage();
-  await signIn(phone, env.server.base, 'kai', '1357');
+  await signIn(phone, env.server.base, 'kai', '7093');
   // Someone who learnt Kai's PIN signs in on their own phone.
   const theirs = await (await env.browser.newContext()).newPage();
   const theirsAsked = theirs.waitForResponse((r) => new URL(r.url()).pathname === '/api/me' && r.ok());
-  await signIn(theirs, env.server.base, 'kai', '1357');
+  await signIn(theirs, env.server.base, 'kai', '7093');
   const notice = phone.locator('#signed-in-elsewhere');
   await notice.getByText(/^Someone signed in to Tandem as you on a Linux computer \(Chrome\), today at \d/).waitFor();
   await assertAccessible(phone, 'a sign-in elsewhere');
@@ -236,7 +236,7 @@ test('a sign-in on another device shows on the phone at once, and can be signed 
 
   // Kai's own tablet: "that was me", and it is not shown again, even after a reload.
   const tablet = await (await env.browser.newContext()).newPage();
-  await signIn(tablet, env.server.base, 'kai', '1357');
+  await signIn(tablet, env.server.base, 'kai', '7093');
   await notice.getByRole('button', { name: 'That was me' }).click();
   await notice.waitFor({ state: 'detached' });
   const asked = phone.waitForResponse((r) => new URL(r.url()).pathname === '/api/me' && r.ok());
@@ -303,7 +303,7 @@ test('a phone asks its browser to keep what Tandem saves, and "Your account" say
   const base = env.server.base;
   // Not promised (a browser tab on a phone short of space may be cleared): said plainly.
   const phone = await countingAsks({ granted: false });
-  await signIn(phone, base, 'ash', '2468');
+  await signIn(phone, base, 'ash', '6159');
   await eventually(async () => (await phone.evaluate(() => window.asked)) >= 1, 15_000, 'asked at sign-in');
   await phone.getByRole('button', { name: 'Account', exact: true }).click();
   await phone.locator('#keeping').getByText(/^This phone's browser may clear what Tandem saves on it .* Anything not sent yet would go with it/).waitFor();
@@ -317,7 +317,7 @@ test('a phone asks its browser to keep what Tandem saves, and "Your account" say
 
   // A lent tablet keeps nothing after a visit: nothing to ask for, nothing to say.
   const tablet = await countingAsks({ granted: false });
-  await signIn(tablet, base, 'kai', '1357', { shared: true });
+  await signIn(tablet, base, 'kai', '7093', { shared: true });
   await tablet.getByRole('button', { name: 'Account', exact: true }).click();
   await tablet.getByRole('heading', { name: 'Where you are signed in' }).waitFor();
   assert.equal(await tablet.locator('#keeping').count(), 0);

@@ -14,7 +14,14 @@ async function joinWithLink(context, code, name) {
   await page.getByRole('heading', { name: 'Join with a code' }).waitFor();
   assert.equal(await page.getByLabel(/Your code/).inputValue(), code, 'the code is filled in from the link');
   await page.getByLabel('Choose a name to sign in with').fill(name);
-  await page.getByLabel(/Choose a PIN/).fill('8642');
+  // Told before choosing what not to choose; one a guesser would try first is refused, saying
+  // why, and the code still works for the next.
+  const pin = page.getByLabel(/Choose a PIN/);
+  assert.equal(await page.locator(`#${await pin.getAttribute('aria-describedby')}`).innerText(), 'Not one someone could guess, like 1234, 1111 or a year.');
+  await pin.fill('2007');
+  await page.getByRole('button', { name: 'Join' }).click();
+  await page.getByRole('alert').getByText("Someone could guess that one: it's a year. Choose a different PIN or password.").waitFor();
+  await pin.fill('6419');
   await page.getByRole('button', { name: 'Join' }).click();
   await page.getByRole('heading', { name: 'Good things about you' }).waitFor();
   return page;
@@ -129,7 +136,7 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   // A young person of Sam's has "I don't feel safe" open meanwhile: it follows what is set below.
   const ashContext = await env.browser.newContext();
   const ash = await ashContext.newPage();
-  await signIn(ash, env.server.base, 'ash', '2468');
+  await signIn(ash, env.server.base, 'ash', '6159');
   await ash.getByRole('button', { name: "I don't feel safe right now" }).click();
   await ash.getByRole('link', { name: 'Call Samaritans: 116 123' }).waitFor();
   assert.equal(await ash.getByText(/duty worker/).count(), 0, 'nobody on duty yet');
@@ -169,7 +176,7 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   // Once the home screen has read both settings, nothing is left to set up.
   await page.locator('section[aria-busy="false"]').waitFor();
   assert.equal(await stillToDo.count(), 0, 'nothing left to set up');
-  const lines = (await (await api(env.server.base, 'ash', '2468')).me()).support_lines;
+  const lines = (await (await api(env.server.base, 'ash', '6159')).me()).support_lines;
   assert.deepEqual(lines.map((l) => `${l.reach} ${l.name} ${l.number}`), ['call Childline 0800 1111', 'text Shout 85258', 'text Night team 07700 900123']);
   await ash.getByRole('link', { name: 'Text Night team: 07700 900123' }).waitFor();
   assert.equal(await ash.getByRole('link', { name: /Samaritans/ }).count(), 0, 'the one taken off is gone from the open screen');
@@ -190,7 +197,7 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   assert.equal(await page.getByText(/created staff/).count(), 0, 'nobody else\'s entries');
   await page.getByLabel('Whose entries').selectOption({ label: "Everyone's" });
   await page.getByText(/created staff/).first().waitFor();
-  const words = await (await api(env.server.base, 'ash', '2468')).texts();
+  const words = await (await api(env.server.base, 'ash', '6159')).texts();
   assert.ok(words.length > 0);
   for (const screen of ['People', 'Assignments and hand-overs', 'Safety alerts', 'Audit log']) {
     await page.getByRole('button', { name: 'Home' }).click();
@@ -325,7 +332,7 @@ test('drop-in staff see only what young people shared with the team, and what is
   // Ash shares one thing with the team and one with their worker only, on their phone.
   const phoneContext = await env.browser.newContext();
   const phone = await phoneContext.newPage();
-  await signIn(phone, env.server.base, 'ash', '2468');
+  await signIn(phone, env.server.base, 'ash', '6159');
   await phone.getByRole('button', { name: /What I want you to know/ }).click();
   const share = async (text, choice, now) => {
     await phone.getByLabel('What you want people to know').fill(text);
@@ -370,7 +377,7 @@ test('drop-in staff see only what young people shared with the team, and what is
   assert.equal(await cardOf(desk, 'ash').getByTestId('new-count').count(), 0, 'looked at on the tablet');
   // Something more shared since is new, and only that.
   const again = await (await env.browser.newContext()).newPage();
-  await signIn(again, env.server.base, 'ash', '2468');
+  await signIn(again, env.server.base, 'ash', '6159');
   await writeAndShare(again, 'I come on Tuesdays for the cooking', 'Me, my worker and drop-in staff');
   await cardOf(desk, 'ash').getByTestId('new-count').filter({ hasText: 'New since you last looked: 1' }).waitFor();
   await cardOf(desk, 'ash').getByText('2 things shared with the team').waitFor();
@@ -382,7 +389,7 @@ test('Back moves between screens inside the app, and a link to a screen opens it
   const context = await env.browser.newContext();
   const page = await context.newPage();
   await page.goto('about:blank');
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   await page.getByRole('button', { name: /My goals/ }).click();
   await page.getByRole('heading', { name: 'My goals' }).waitFor();
   assert.match(page.url(), /#\/goals$/, 'a neutral address');
@@ -405,7 +412,7 @@ test('Back moves between screens inside the app, and a link to a screen opens it
   const linked = await fresh.newPage();
   await linked.goto(`${env.server.base}/#/seen`);
   await linked.getByLabel('Your name').fill('kai');
-  await linked.getByLabel('Your PIN or password').fill('1357');
+  await linked.getByLabel('Your PIN or password').fill('7093');
   await linked.getByRole('button', { name: 'Sign in' }).click();
   await linked.getByRole('heading', { name: 'Who has seen my things' }).waitFor();
   await linked.goBack();
@@ -430,7 +437,7 @@ test('an admin registers this tablet by name: its sign-in screen says so, every 
   await page.getByText('This is Front desk tablet, shared by everyone who visits.').waitFor();
   assert.equal(await page.getByLabel(/This is a shared tablet/).count(), 0, 'no choice to make: it is shared');
   await assertAccessible(page, 'a registered tablet\'s sign-in');
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   const shared = await page.evaluate(
     () =>
       new Promise((resolve) => {
@@ -486,7 +493,7 @@ test('a worker given a first password again, with a suggestion still unsent on t
   await page.getByLabel('Your new password again').fill('only Priya knows this');
   await page.getByRole('button', { name: 'Save my password' }).click();
   await page.getByText('Everything is sent.').waitFor({ timeout: 20_000 });
-  const mo = await api(base, 'mo', '9876');
+  const mo = await api(base, 'mo', '5286');
   await eventually(async () => (await mo.texts()).includes('You always turn up on time'), 20_000, 'the suggestion reached Mo');
   await laptop.close();
 });
@@ -495,7 +502,7 @@ test('an admin sees how safety alerts were answered, in counts and waits, never 
   const base = env.server.base;
   const signedIn = async (name, secret) => (await post(base, '/api/auth/sign-in', { name, secret, device: crypto.randomUUID() })).body.access_token;
   const id = crypto.randomUUID();
-  assert.equal((await post(base, '/api/alerts', { id, raised_at: Date.now() }, await signedIn('ash', '2468'))).status, 200);
+  assert.equal((await post(base, '/api/alerts', { id, raised_at: Date.now() }, await signedIn('ash', '6159'))).status, 200);
 
   const page = await (await env.browser.newContext()).newPage();
   await signIn(page, base, 'admin', 'demo-admin-pass');
@@ -521,7 +528,7 @@ test('an admin sees how safety alerts were answered, in counts and waits, never 
 test("an admin's first screen says when an alert has waited an hour with nobody seeing it, and where to look", async () => {
   const base = env.server.base;
   const id = crypto.randomUUID();
-  const ash = (await post(base, '/api/auth/sign-in', { name: 'ash', secret: '2468', device: crypto.randomUUID() })).body.access_token;
+  const ash = (await post(base, '/api/auth/sign-in', { name: 'ash', secret: '6159', device: crypto.randomUUID() })).body.access_token;
   assert.equal((await post(base, '/api/alerts', { id, raised_at: Date.now() }, ash)).status, 200);
   const page = await (await env.browser.newContext()).newPage();
   await signIn(page, base, 'admin', 'demo-admin-pass');
@@ -564,7 +571,7 @@ test("an admin sets the service's working hours, and a young person pressing \"I
   await desk.getByRole('status').filter({ hasText: `Saved: ${day}, 9am to 5pm (UTC).` }).waitFor();
 
   const phone = await (await env.browser.newContext()).newPage();
-  await signIn(phone, base, 'ash', '2468');
+  await signIn(phone, base, 'ash', '6159');
   await phone.getByRole('button', { name: "I don't feel safe right now" }).click();
   await phone.locator('#out-of-hours').getByText(`It's outside working hours at your service (${day}, 9am to 5pm), so Sam may not see it until then. The people below answer now.`).waitFor();
 

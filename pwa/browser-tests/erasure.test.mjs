@@ -10,7 +10,7 @@ const env = serverAndBrowser();
 test('deleting my account: what goes, a copy first, a week to change my mind by signing in', async () => {
   const context = await env.browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   await page.getByRole('button', { name: 'Delete my account' }).click();
   await page.getByRole('heading', { name: 'Delete my account' }).waitFor();
   for (const warning of [/your goals and how you rated them/, /things your worker wrote for you/, /alerts you sent/, /who has seen your things/]) {
@@ -40,7 +40,7 @@ test('deleting my account: what goes, a copy first, a week to change my mind by 
 
   // Changing their mind: signing in keeps the account, and says so.
   await page.getByLabel('Your name').fill('kai');
-  await page.getByLabel('Your PIN or password').fill('1357');
+  await page.getByLabel('Your PIN or password').fill('7093');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText('Welcome back. Your account will not be deleted.').waitFor();
   await eventually(async () => (await page.locator('li.card').count()) > 0, 15_000, 'their things back on the phone');
@@ -50,7 +50,7 @@ test('deleting my account: what goes, a copy first, a week to change my mind by 
 test('deleting my account now: everything goes at once', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'mo', '9876');
+  await signIn(page, env.server.base, 'mo', '5286');
   await page.getByRole('button', { name: 'Delete my account' }).click();
   await page.getByRole('button', { name: 'Delete now' }).click();
   await page.getByRole('alertdialog').getByText("It all goes straight away, and it can't be brought back.").waitFor();
@@ -60,7 +60,7 @@ test('deleting my account now: everything goes at once', async () => {
   await page.getByRole('button', { name: 'Yes, delete it all now' }).click();
   await page.getByText('Your account has been deleted. Everything in it has gone.').waitFor();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
-  await assert.rejects(api(env.server.base, 'mo', '9876'), /sign in mo: 401/);
+  await assert.rejects(api(env.server.base, 'mo', '5286'), /sign in mo: 401/);
   const boss = await asAdmin(env.server.base);
   assert.equal(await boss.idOf('mo'), undefined, 'gone from the service');
   await context.close();
@@ -72,7 +72,7 @@ test('a closed case: the young person is told when their things will go, and can
   assert.ok(ash, 'ash is in the demo');
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'ash', '2468');
+  await signIn(page, env.server.base, 'ash', '6159');
   await page.getByRole('heading', { name: 'Good things about you' }).waitFor();
   const office = await env.browser.newContext();
   const sam = await office.newPage();

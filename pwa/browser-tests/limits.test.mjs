@@ -8,7 +8,7 @@ test('words too long to send are held back with a plain count, never saved and t
   const base = env.server.base;
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, base, 'kai', '1357');
+  await signIn(page, base, 'kai', '7093');
   await page.getByRole('button', { name: /What I want you to know/ }).click();
   const field = page.getByLabel('What you want people to know');
   const sentence = 'When I go quiet it does not mean I am fine, please ask me again later. ';
@@ -27,7 +27,7 @@ test('words too long to send are held back with a plain count, never saved and t
   await page.getByText('Everything is sent.').waitFor();
 
   const stored = await eventually(async () => {
-    const texts = (await (await api(base, 'kai', '1357')).texts()).filter((t) => t?.startsWith('When I go quiet'));
+    const texts = (await (await api(base, 'kai', '7093')).texts()).filter((t) => t?.startsWith('When I go quiet'));
     return texts.length > 0 && texts;
   }, 15_000, 'the statement on the server');
   assert.deepEqual(stored, [fits.replace('\t', ' ')], 'only the shortened words were saved, with the tab as a space');
@@ -43,8 +43,8 @@ test('Save with nothing written says what to write, and a goal is never saved wi
   const base = env.server.base;
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, base, 'mo', '9876');
-  const before = (await (await api(base, 'mo', '9876')).records()).length;
+  await signIn(page, base, 'mo', '5286');
+  const before = (await (await api(base, 'mo', '5286')).records()).length;
 
   // A new goal of only spaces: asked for, in the field's own words, and nothing is made.
   await page.getByRole('button', { name: /My goals/ }).click();
@@ -72,10 +72,10 @@ test('Save with nothing written says what to write, and a goal is never saved wi
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByText('Saved.', { exact: true }).waitFor();
   await page.getByText('Everything is sent.').waitFor();
-  const titles = (await (await api(base, 'mo', '9876')).records()).filter((r) => r.kind === 'goal').map((r) => r.fields.title?.value.value);
+  const titles = (await (await api(base, 'mo', '5286')).records()).filter((r) => r.kind === 'goal').map((r) => r.fields.title?.value.value);
   assert.ok(titles.includes('Go to the gym twice a week'), `the goal as saved: ${titles}`);
   assert.ok(!titles.includes(''), `no goal without words: ${titles}`);
-  assert.equal((await (await api(base, 'mo', '9876')).records()).length, before + 1, 'one goal made, no more');
+  assert.equal((await (await api(base, 'mo', '5286')).records()).length, before + 1, 'one goal made, no more');
 
   // A strength's words emptied while changing them: asked, with the way back.
   await page.getByRole('button', { name: 'Home' }).click();

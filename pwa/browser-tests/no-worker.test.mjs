@@ -21,7 +21,7 @@ async function tokenFor(base, name, secret) {
 
 test("with no key worker, \"I don't feel safe\" says honestly that Tandem can't tell anyone, and offers no false promise", async () => {
   const base = env.server.base;
-  const mo = await tokenFor(base, 'mo', '9876');
+  const mo = await tokenFor(base, 'mo', '5286');
   const admin = await tokenFor(base, 'admin', 'demo-admin-pass');
   const me = (await call(base, mo, 'GET', '/api/me')).json;
   assert.ok(me.workers.length > 0, 'Mo starts with a key worker');
@@ -31,7 +31,7 @@ test("with no key worker, \"I don't feel safe\" says honestly that Tandem can't 
   }
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, base, 'mo', '9876');
+  await signIn(page, base, 'mo', '5286');
   await page.getByRole('button', { name: "I don't feel safe right now" }).click();
   const panel = page.getByRole('region', { name: "I don't feel safe right now" });
   await panel.getByText("You don't have a key worker in Tandem right now").waitFor();

@@ -99,7 +99,7 @@ test("a key worker's device, told with Tandem closed, shows that someone needs t
   await page.getByRole('button', { name: 'Stop telling me on this device' }).waitFor();
 
   // Ash, on her phone, says she doesn't feel safe: the server calls Sam's device's push service.
-  const ash = (await post(env.server.base, '/api/auth/sign-in', { name: 'ash', secret: '2468', device: crypto.randomUUID() })).body;
+  const ash = (await post(env.server.base, '/api/auth/sign-in', { name: 'ash', secret: '6159', device: crypto.randomUUID() })).body;
   assert.equal((await post(env.server.base, '/api/alerts', { id: crypto.randomUUID(), raised_at: Date.now() }, ash.access_token)).status, 200);
   const push = await eventually(() => received.find((r) => r.path === '/sam-laptop'), 15_000, "the push to Sam's laptop");
   assert.equal(push.bytes, 0, 'nothing in it');
@@ -137,7 +137,7 @@ test('a browser set not to show notifications says how to allow them, and nothin
 });
 
 test('young people and drop-in staff are not offered it', async () => {
-  for (const [name, secret] of [['kai', '1357'], ['dropin', 'demo-dropin-pass']]) {
+  for (const [name, secret] of [['kai', '7093'], ['dropin', 'demo-dropin-pass']]) {
     const context = await workerDevice(`/${name}`);
     const page = await context.newPage();
     await signIn(page, env.server.base, name, secret);

@@ -7,7 +7,7 @@ const env = serverAndBrowser();
 test('the app starts offline, keeps what was written offline, and sends it when signal returns', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   await waitForServiceWorker(page);
 
   await context.setOffline(true);
@@ -32,7 +32,7 @@ test('the app starts offline, keeps what was written offline, and sends it when 
   await again.getByRole('button', { name: /My goals/ }).click();
   await again.getByText('Pass my theory test').first().waitFor();
 
-  const kai = await api(env.server.base, 'kai', '1357');
+  const kai = await api(env.server.base, 'kai', '7093');
   assert.ok(!(await kai.texts()).includes('Pass my theory test'), 'nothing reached the server while offline');
 
   await context.setOffline(false);
@@ -63,7 +63,7 @@ test('what the screen calls saved on this phone is written to disk, not only han
     };
   });
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'mo', '9876');
+  await signIn(page, env.server.base, 'mo', '5286');
   await page.getByRole('heading', { name: 'Good things about you' }).waitFor();
 
   await context.setOffline(true);
@@ -121,7 +121,7 @@ test('staff screens that could not be fetched (no signal at a first sign-in) say
 test('a push that never gets an answer (one bar of signal, between masts) is given up on, kept, and sent once when the line moves', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'ash', '2468');
+  await signIn(page, env.server.base, 'ash', '6159');
   await page.getByText('Everything is sent.').waitFor();
   await page.clock.install();
   let held = true;
@@ -142,7 +142,7 @@ test('a push that never gets an answer (one bar of signal, between masts) is giv
   held = false;
   await page.clock.fastForward(2_000);
   await page.getByText('Everything is sent.').waitFor();
-  const ash = await api(env.server.base, 'ash', '2468');
+  const ash = await api(env.server.base, 'ash', '6159');
   const texts = await ash.texts();
   assert.equal(texts.filter((t) => t === 'I got the bus on my own today').length, 1, `stored once: ${JSON.stringify(texts)}`);
   await context.close();
@@ -151,14 +151,14 @@ test('a push that never gets an answer (one bar of signal, between masts) is giv
 test('words sent just before the signal went (the pull after them cut short) are still on the phone, offline, after it is opened again', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'mo', '9876');
+  await signIn(page, env.server.base, 'mo', '5286');
   await waitForServiceWorker(page);
   await page.getByText('Everything is sent.').waitFor();
   // The push goes through; every pull after it meets no signal.
   await page.route('**/api/sync/pull*', (route) => route.abort('internetdisconnected'));
   await page.getByLabel('Something good about you').fill('I spoke up at my own review');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
-  const mo = await api(env.server.base, 'mo', '9876');
+  const mo = await api(env.server.base, 'mo', '5286');
   await eventually(async () => (await mo.texts()).includes('I spoke up at my own review'), 20_000, 'the words on the server');
   await page.getByText(/No signal just now|Waiting for signal/).first().waitFor();
 
@@ -172,10 +172,10 @@ test('words sent just before the signal went (the pull after them cut short) are
 test('a session ended elsewhere hides the screens until the same person signs in again; nothing written offline is lost', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'mo', '9876');
+  await signIn(page, env.server.base, 'mo', '5286');
   await page.getByLabel('Something good about you').fill('I make the best toast at the centre');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
-  const moBefore = await api(env.server.base, 'mo', '9876');
+  const moBefore = await api(env.server.base, 'mo', '5286');
   await eventually(async () => (await moBefore.texts()).includes('I make the best toast at the centre'), 20_000, 'the first words sent');
   await page.getByText('Everything is sent.').waitFor();
   await context.setOffline(true);
@@ -184,7 +184,7 @@ test('a session ended elsewhere hides the screens until the same person signs in
   await page.getByText('I ride my bike to the centre').first().waitFor();
 
   // Mo signs out everywhere from another device (a lost phone): this one's session ends.
-  const other = (await post(env.server.base, '/api/auth/sign-in', { name: 'mo', secret: '9876', device: crypto.randomUUID() })).body;
+  const other = (await post(env.server.base, '/api/auth/sign-in', { name: 'mo', secret: '5286', device: crypto.randomUUID() })).body;
   assert.equal((await post(env.server.base, '/api/auth/sign-out-everywhere', {}, other.access_token)).status, 200);
 
   await context.setOffline(false);
@@ -198,16 +198,16 @@ test('a session ended elsewhere hides the screens until the same person signs in
 
   // Someone else can't sign in over Mo's unsent words.
   await page.getByLabel('Your name').fill('kai');
-  await page.getByLabel('Your PIN or password').fill('1357');
+  await page.getByLabel('Your PIN or password').fill('7093');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('alert').filter({ hasText: "someone else's things" }).waitFor();
 
   await page.getByLabel('Your name').fill('mo');
-  await page.getByLabel('Your PIN or password').fill('9876');
+  await page.getByLabel('Your PIN or password').fill('5286');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText('I ride my bike to the centre').first().waitFor();
   await page.getByText('I make the best toast at the centre').first().waitFor();
-  const mo = await api(env.server.base, 'mo', '9876');
+  const mo = await api(env.server.base, 'mo', '5286');
   await eventually(async () => (await mo.texts()).includes('I ride my bike to the centre'), 20_000, 'the offline words on the server');
   await page.getByText('Everything is sent.').waitFor();
   await context.close();
@@ -260,7 +260,7 @@ test('signed out with words still on the phone and the PIN forgotten: a new code
   const robinNow = await api(base, 'robin.b', '7391');
   await eventually(async () => (await robinNow.texts()).includes('I look after my dog'), 20_000, 'the offline words on the server');
   await page.getByText('Everything is sent.').waitFor();
-  assert.equal((await post(base, '/api/auth/join', { code: noor.code, name: 'noor.a', secret: '5151', device: crypto.randomUUID() })).status, 200, "Noor's code was not spent");
+  assert.equal((await post(base, '/api/auth/join', { code: noor.code, name: 'noor.a', secret: '5184', device: crypto.randomUUID() })).status, 200, "Noor's code was not spent");
   await context.close();
 });
 
@@ -268,7 +268,7 @@ test("a young person's new phone says it is getting their things, never that the
   const context = await env.browser.newContext();
   const page = await context.newPage();
   const release = await holdPulls(page);
-  await signIn(page, env.server.base, 'ash', '2468');
+  await signIn(page, env.server.base, 'ash', '6159');
   await page.getByText('Getting your things… They show here as soon as they arrive.').waitFor();
   assert.equal(await page.getByText(/Nothing here yet/).count(), 0);
   assert.ok(await page.getByRole('button', { name: 'My goals', exact: true }).isVisible(), 'no count of 0 before the first fetch');
@@ -305,7 +305,7 @@ test("a phone's sync doesn't wait to hear who its worker is: a new phone knows f
   const page = await context.newPage();
   let pulls = 0;
   page.on('request', (r) => r.url().includes('/api/sync/pull') && pulls++);
-  await signIn(page, env.server.base, 'ash', '2468');
+  await signIn(page, env.server.base, 'ash', '6159');
   // The question is never answered on this phone. Its first pull is asked for meanwhile (before,
   // nothing was), and what it brings shows at once, with who can see it (the sign-in said who
   // Ash's worker is), rather than "Getting your things…" for as long as the question hangs.
@@ -318,7 +318,7 @@ test("a phone's sync doesn't wait to hear who its worker is: a new phone knows f
   // hangs: what it kept shows at once, and the new strength is fetched.
   const other = await env.browser.newContext();
   const second = await other.newPage();
-  await signIn(second, env.server.base, 'ash', '2468');
+  await signIn(second, env.server.base, 'ash', '6159');
   await second.getByLabel('Something good about you').fill('I stood up for my friend today.');
   await second.getByRole('button', { name: 'Save', exact: true }).click();
   // The card first (drawn with the save's own count of changes to send), then the count sent:
@@ -359,7 +359,7 @@ test("staff on a new device are told their list is on its way while it is asked 
 test('words being typed are kept on the phone before Save, and come back after the page is lost', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   const field = page.getByLabel('Something good about you');
   await field.fill('I taught my cousin to fix a puncture');
   // Kept on the phone as it is typed (a moment after the typing stops).
@@ -383,7 +383,7 @@ test('words being typed are kept on the phone before Save, and come back after t
 test("a change to a card's words is kept as it is typed, and the card opens again where it was after the page is lost", async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   await page.getByLabel('Something good about you').fill('I can change a tyre');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByText('Saved. Only you can see it until you share it.').waitFor();
@@ -416,7 +416,7 @@ test("a change to a card's words is kept as it is typed, and the card opens agai
 test("a goal's words being changed are kept, the goal says so in the list, and Save says it is saved", async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   await page.getByRole('button', { name: /My goals/ }).click();
   await page.getByLabel('A new goal').fill('Swim a whole length');
   await page.getByRole('button', { name: 'Add goal' }).click();
@@ -455,7 +455,7 @@ test("a phone whose storage is full says the words were not saved and keeps them
   const context = await env.browser.newContext();
   const page = await context.newPage();
   const full = await fillableStorage(page);
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   await page.getByRole('heading', { name: 'Good things about you' }).waitFor();
   await full(true);
 
@@ -480,7 +480,7 @@ test("'I don't feel safe' on a phone with no storage left goes straight to the w
   const context = await env.browser.newContext();
   const page = await context.newPage();
   const full = await fillableStorage(page);
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   await page.getByText('Everything is sent.').waitFor();
   await full(true);
 
@@ -508,7 +508,7 @@ test("'I don't feel safe' on a phone with no storage left goes straight to the w
 test('signing out asks first when it would lose words: typed and not saved, or saved and not sent', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   await page.getByText('Everything is sent.').waitFor();
 
   // Typed a moment ago, not saved: asked, and "Go back" keeps them.
@@ -562,7 +562,7 @@ test('when the server no longer takes this version, the app gets the new one and
       return update.call(this);
     };
   });
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   await waitForServiceWorker(page);
   await page.getByText('Everything is sent.').waitFor();
   assert.equal(await page.evaluate(() => window.updateChecks), 0, 'nothing asked for a new version while the server took this one');
@@ -592,7 +592,7 @@ test('when the server no longer takes this version, the app gets the new one and
   await eventually(async () => !(await page.evaluate(() => window.beforeUpdate).catch(() => true)), 30_000, 'the page reloaded into the new version');
   await page.getByText('I kept going when it was hard').first().waitFor();
   await page.getByText('Everything is sent.').waitFor({ timeout: 15_000 });
-  const kai = await api(env.server.base, 'kai', '1357');
+  const kai = await api(env.server.base, 'kai', '7093');
   assert.ok((await kai.texts()).includes('I kept going when it was hard'));
   await context.close();
 });

@@ -16,7 +16,7 @@ for (const how of ['button', 'shift three times']) {
     const context = await contextWithNeutralSite();
     const page = await context.newPage();
     await page.goto('about:blank');
-    await signIn(page, env.server.base, 'ash', '2468');
+    await signIn(page, env.server.base, 'ash', '6159');
     await page.getByRole('button', { name: /My goals/ }).click();
     await page.getByRole('heading', { name: 'My goals' }).waitFor();
     if (how === 'button') {
@@ -61,7 +61,7 @@ test('words being read out loud stop at Stop, when Tandem is put away, when the 
   });
   const page = await context.newPage();
   await page.goto('about:blank');
-  await signIn(page, env.server.base, 'ash', '2468');
+  await signIn(page, env.server.base, 'ash', '6159');
   const stopsSoFar = () => heard.filter((h) => h === 'stop').length;
 
   // Read out, then Stop.

@@ -11,7 +11,7 @@ test("the server is killed and restarted: the worker's open screen reconnects an
   const kai = await yp.newPage();
   await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
   await sam.getByRole('button', { name: /Open kai/ }).click();
-  await signIn(kai, env.server.base, 'kai', '1357');
+  await signIn(kai, env.server.base, 'kai', '7093');
   await sam.evaluate(() => {
     window.__notReloaded = true;
   });
@@ -60,7 +60,7 @@ async function phoneAndReader(name, pin) {
 }
 
 test("the server is restored from last night's backup: the phone gives back the words sent since, and what it writes next goes too", async () => {
-  const kai = await phoneAndReader('kai', '1357');
+  const kai = await phoneAndReader('kai', '7093');
   await kai.write('I stood up for my friend');
   await eventually(async () => (await kai.onServer('I stood up for my friend')) === 1, 20_000, 'the first words stored');
   const backup = env.server.backup();
@@ -86,7 +86,7 @@ test("the server is restored from last night's backup: the phone gives back the 
 });
 
 test("restored from a backup older than the phone's last sign-in renewal: it is asked to sign in again, keeps its words, and gives them back", async () => {
-  const ash = await phoneAndReader('ash', '2468');
+  const ash = await phoneAndReader('ash', '6159');
   const backup = env.server.backup();
   await ash.write('I made it to my appointment on time');
   await eventually(async () => (await ash.onServer('I made it to my appointment on time')) === 1, 20_000, 'the words after the backup stored');
@@ -108,7 +108,7 @@ test("restored from a backup older than the phone's last sign-in renewal: it is 
   await why.filter({ hasText: 'Tandem went back to a copy of its data from earlier' }).waitFor();
   await why.filter({ hasText: "If you changed your PIN since then, it won't work: use a new code from your worker." }).waitFor();
   await ash.page.getByLabel('Your name').fill('ash');
-  await ash.page.getByLabel('Your PIN or password').fill('2468');
+  await ash.page.getByLabel('Your PIN or password').fill('6159');
   await ash.page.getByRole('button', { name: 'Sign in' }).click();
 
   await eventually(async () => (await ash.onServer('I made it to my appointment on time')) === 1, 30_000, 'the words given back after signing in again');
@@ -120,8 +120,8 @@ test("restored from a backup older than the phone's last sign-in renewal: it is 
 test('a PIN changed after the backup that was restored: the admin console says who needs a new code, and the code lets them choose one', async () => {
   const backup = env.server.backup();
   // Mo changes their PIN (someone saw it) after the backup.
-  const mo = await post(env.server.base, '/api/auth/sign-in', { name: 'mo', secret: '9876', device: crypto.randomUUID() });
-  const changed = await post(env.server.base, '/api/me/password', { current: '9876', new: '5432' }, mo.body.access_token);
+  const mo = await post(env.server.base, '/api/auth/sign-in', { name: 'mo', secret: '5286', device: crypto.randomUUID() });
+  const changed = await post(env.server.base, '/api/me/password', { current: '5286', new: '5074' }, mo.body.access_token);
   assert.equal(changed.status, 200, JSON.stringify(changed.body));
   await env.server.restoreFrom(backup);
 
@@ -134,7 +134,7 @@ test('a PIN changed after the backup that was restored: the admin console says w
   await assertAccessible(page, 'people, after a restore');
   await row.getByRole('button', { name: 'New code (forgotten PIN) for mo' }).click();
   const code = (await page.getByTestId('admin-invite-code').textContent()).trim();
-  const joined = await post(env.server.base, '/api/auth/join', { code, name: 'mo', secret: '2580', device: crypto.randomUUID() });
+  const joined = await post(env.server.base, '/api/auth/join', { code, name: 'mo', secret: '3816', device: crypto.randomUUID() });
   assert.equal(joined.status, 200, JSON.stringify(joined.body));
   // Reloaded, the console opens on the same screen (its address is in the history).
   await page.reload();

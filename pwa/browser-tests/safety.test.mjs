@@ -9,7 +9,7 @@ test("\"I don't feel safe\" raised offline reaches the worker's open screen on r
   const wk = await env.browser.newContext();
   const ash = await yp.newPage();
   const sam = await wk.newPage();
-  await signIn(ash, env.server.base, 'ash', '2468');
+  await signIn(ash, env.server.base, 'ash', '6159');
   await waitForServiceWorker(ash);
   await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
   await sam.getByRole('heading', { name: 'Young people you support' }).waitFor();

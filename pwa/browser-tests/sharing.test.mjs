@@ -7,14 +7,14 @@ const env = serverAndBrowser();
 test('an item left private never reaches the worker; sharing it makes it appear', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'ash', '2468');
+  await signIn(page, env.server.base, 'ash', '6159');
   await page.getByRole('button', { name: /What I want you to know/ }).click();
   await page.getByLabel('What you want people to know').fill('I need time before I answer questions');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByText('Only you can see it until you share it.').waitFor();
   await page.getByText('Everything is sent.').waitFor();
 
-  const ash = await api(env.server.base, 'ash', '2468');
+  const ash = await api(env.server.base, 'ash', '6159');
   await eventually(async () => (await ash.texts()).includes('I need time before I answer questions'), 10_000, 'on the server');
   const sam = await api(env.server.base, 'sam', 'demo-worker-pass');
   assert.ok(!(await sam.texts()).includes('I need time before I answer questions'), 'private: the worker cannot pull it');
@@ -52,7 +52,7 @@ test("a worker's change to something the young person stopped sharing meanwhile 
   // Meanwhile Ash makes it private.
   const young = await env.browser.newContext();
   const phone = await young.newPage();
-  await signIn(phone, base, 'ash', '2468');
+  await signIn(phone, base, 'ash', '6159');
   const mine = phone.locator('li.card', { hasText: "I'm a good listener" });
   await mine.getByText(/^Who can see this:/).click();
   await mine.getByLabel('Just me').check();
@@ -81,7 +81,7 @@ test("a worker's change to something the young person stopped sharing meanwhile 
 test("removing something asks first; kept, it stays; removed, it goes from the worker too, and a mistake can be put back", async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   await page.getByRole('button', { name: /What I want you to know/ }).click();
   await page.getByLabel('What you want people to know').fill('Please knock before coming in');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
@@ -137,7 +137,7 @@ test("removing something asks first; kept, it stays; removed, it goes from the w
 test('removing a goal asks first too, then it goes from the goals list and from the worker; put back, it comes back with its steps', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   await page.getByRole('button', { name: /My goals/ }).click();
   await page.getByLabel('A new goal').fill('Save up for a bike');
   await page.getByRole('button', { name: 'Add goal' }).click();
@@ -182,7 +182,7 @@ test('removing a goal asks first too, then it goes from the goals list and from 
 test('two steps ticked at once both stay ticked, on the phone and on the server: the second builds on the first', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'mo', '9876');
+  await signIn(page, env.server.base, 'mo', '5286');
   await page.getByRole('button', { name: /My goals/ }).click();
   await page.getByLabel('A new goal').fill('Learn to swim');
   await page.getByRole('button', { name: 'Add goal' }).click();
@@ -200,7 +200,7 @@ test('two steps ticked at once both stay ticked, on the phone and on the server:
     box('Buy goggles').click();
   });
   await eventually(async () => (await page.getByLabel('Find the pool times').isChecked()) && (await page.getByLabel('Buy goggles').isChecked()), 10_000, 'both ticked');
-  const mo = await api(env.server.base, 'mo', '9876');
+  const mo = await api(env.server.base, 'mo', '5286');
   await eventually(async () => {
     const goal = (await mo.records()).find((r) => r.fields.title?.value.value === 'Learn to swim');
     const steps = goal?.fields.steps?.value.value ?? [];
@@ -213,7 +213,7 @@ test('two steps ticked at once both stay ticked, on the phone and on the server:
 test("a goal's steps can be reworded and removed, saved together or not at all", async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   await page.getByRole('button', { name: /My goals/ }).click();
   await page.getByLabel('A new goal').fill('Get a bus pass');
   await page.getByRole('button', { name: 'Add goal' }).click();
@@ -250,7 +250,7 @@ test("a goal's steps can be reworded and removed, saved together or not at all",
   assert.equal(await page.getByLabel('Ask at the libary').count(), 0);
   await page.getByText('Everything is sent.').waitFor();
 
-  const kai = await api(env.server.base, 'kai', '1357');
+  const kai = await api(env.server.base, 'kai', '7093');
   let held;
   await eventually(async () => {
     const goal = (await kai.records()).find((r) => r.fields.title?.value.value === 'Get a bus pass');
@@ -268,7 +268,7 @@ test("a worker sees a shared goal's why, steps and how it is going, not only its
   const wk = await env.browser.newContext();
   const ash = await yp.newPage();
   const sam = await wk.newPage();
-  await signIn(ash, env.server.base, 'ash', '2468');
+  await signIn(ash, env.server.base, 'ash', '6159');
   await ash.getByRole('button', { name: /My goals/ }).click();
   await ash.getByRole('button', { name: /Open Get my own place/ }).click();
   await ash.getByRole('button', { name: '6 out of 10' }).click();
@@ -299,7 +299,7 @@ test("a worker sees a shared goal's why, steps and how it is going, not only its
 test('a past rating can be put right or removed (asked first)', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   await page.getByRole('button', { name: /My goals/ }).click();
   await page.getByLabel('A new goal').fill('Sleep before midnight');
   await page.getByRole('button', { name: 'Add goal' }).click();
@@ -342,7 +342,7 @@ test("words in a right-to-left script read as written, for the young person and 
     Object.defineProperty(window, 'speechSynthesis', { value: voice, configurable: true });
   });
   const page = await context.newPage();
-  await signIn(page, base, 'ash', '2468');
+  await signIn(page, base, 'ash', '6159');
   // "I want someone to listen to me." The full stop ends the sentence on its left.
   const words = 'می‌خواهم کسی به من گوش بدهد.';
   await page.getByRole('button', { name: /What I want you to know/ }).click();

@@ -374,7 +374,7 @@ test("a sign-in that doesn't finish says why, and what to do, on the sign-in scr
 test('young people never see it, and a lent tablet does not offer it', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'ash', '2468');
+  await signIn(page, env.server.base, 'ash', '6159');
   await page.getByRole('button', { name: 'Account', exact: true }).click();
   await page.getByRole('heading', { name: 'Change your PIN' }).waitFor();
   assert.equal(await page.getByText('Northshire Council').count(), 0);

@@ -7,7 +7,7 @@ const env = serverAndBrowser();
 test('an edit made offline in a tab closed before signal returns is sent when the app next opens', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'mo', '9876');
+  await signIn(page, env.server.base, 'mo', '5286');
   await waitForServiceWorker(page);
   await context.setOffline(true);
   await page.getByLabel('Something good about you').fill('I stood up for my friend');
@@ -19,7 +19,7 @@ test('an edit made offline in a tab closed before signal returns is sent when th
   await page.close();
   await context.setOffline(false);
 
-  const mo = await api(env.server.base, 'mo', '9876');
+  const mo = await api(env.server.base, 'mo', '5286');
   assert.ok(!(await mo.texts()).includes('I stood up for my friend'));
   const reopened = await context.newPage();
   await reopened.goto(env.server.base + '/');
@@ -30,7 +30,7 @@ test('an edit made offline in a tab closed before signal returns is sent when th
 test('two tabs open at once send each edit exactly once', async () => {
   const context = await env.browser.newContext();
   const first = await context.newPage();
-  await signIn(first, env.server.base, 'kai', '1357');
+  await signIn(first, env.server.base, 'kai', '7093');
   const second = await context.newPage();
   await second.goto(env.server.base + '/');
   await second.getByRole('button', { name: 'Sign out' }).waitFor();
@@ -44,7 +44,7 @@ test('two tabs open at once send each edit exactly once', async () => {
     await tab.getByLabel('Something good about you').fill(w);
     await tab.getByRole('button', { name: 'Save', exact: true }).click();
   }
-  const kai = await api(env.server.base, 'kai', '1357');
+  const kai = await api(env.server.base, 'kai', '7093');
   await eventually(async () => {
     const texts = await kai.texts();
     return words.every((w) => texts.includes(w));
@@ -63,7 +63,7 @@ test('two tabs open at once send each edit exactly once', async () => {
 test('words typed while the last save is still writing are kept, and a second tap saves once', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'kai', '1357');
+  await signIn(page, env.server.base, 'kai', '7093');
   // Hold the store busy, as a slow phone does, so the save waits while the next words are typed.
   await page.evaluate(() => new Promise((started) => {
     const req = indexedDB.open('tandem');
@@ -87,7 +87,7 @@ test('words typed while the last save is still writing are kept, and a second ta
   await page.getByText('I keep going', { exact: true }).first().waitFor();
   await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
   assert.equal(await box.inputValue(), 'I am kind to animals', 'the words typed during the save are still in the box');
-  const kai = await api(env.server.base, 'kai', '1357');
+  const kai = await api(env.server.base, 'kai', '7093');
   await eventually(async () => (await kai.texts()).includes('I keep going'), 20_000, 'the first words on the server');
   await page.getByText('Everything is sent.').waitFor();
   assert.equal((await kai.texts()).filter((t) => t === 'I keep going').length, 1, 'two taps saved it once');
@@ -97,7 +97,7 @@ test('words typed while the last save is still writing are kept, and a second ta
 test('signing out in one tab signs out the other tabs too, and leaves nothing on the device', async () => {
   const context = await env.browser.newContext();
   const first = await context.newPage();
-  await signIn(first, env.server.base, 'kai', '1357', { shared: true });
+  await signIn(first, env.server.base, 'kai', '7093', { shared: true });
   await first.getByLabel('Something good about you').fill('I fixed the bike chain myself');
   await first.getByRole('button', { name: 'Save', exact: true }).click();
   await first.getByText('Everything is sent.').waitFor();
@@ -105,7 +105,7 @@ test('signing out in one tab signs out the other tabs too, and leaves nothing on
   await second.goto(env.server.base + '/');
   // The second tab opens locked (a lent tablet): unlocked, it shows the same things.
   await second.getByRole('heading', { name: 'Locked' }).waitFor();
-  await second.getByLabel('Your PIN or password').fill('1357');
+  await second.getByLabel('Your PIN or password').fill('7093');
   await second.getByRole('button', { name: 'Unlock' }).click();
   await second.getByText('I fixed the bike chain myself').first().waitFor();
 

@@ -24,7 +24,7 @@ test('after too many wrong invite codes from here, sign-in says when to try agai
   const page = await context.newPage();
   await page.goto(env.server.base + '/');
   await page.getByLabel('Your name').fill('ash');
-  await page.getByLabel('Your PIN or password').fill('2468');
+  await page.getByLabel('Your PIN or password').fill('6159');
   await page.getByRole('button', { name: 'Sign in' }).click();
   const problem = page.getByRole('alert').filter({ hasText: /try again in (a minute|\d+ minutes)/ });
   await problem.waitFor();

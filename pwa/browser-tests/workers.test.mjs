@@ -26,7 +26,7 @@ test("offline young person and online worker edit one title: the young person's 
   const wk = await env.browser.newContext();
   const ash = await yp.newPage();
   const sam = await wk.newPage();
-  await signIn(ash, env.server.base, 'ash', '2468');
+  await signIn(ash, env.server.base, 'ash', '6159');
   await waitForServiceWorker(ash);
   await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
   await sam.getByRole('button', { name: /Open ash/ }).click();
@@ -68,7 +68,7 @@ test("offline young person and online worker edit one title: the young person's 
 
   // Put away on every device of theirs: Sam's phone, and the drop-in's shared tablet (which kept
   // nothing of Ash's last visit) when Ash next signs in there.
-  for (const [name, secret] of [['sam', 'demo-worker-pass'], ['ash', '2468']]) {
+  for (const [name, secret] of [['sam', 'demo-worker-pass'], ['ash', '6159']]) {
     const them = await api(env.server.base, name, secret);
     await eventually(async () => (await them.me()).put_away.length === 1, 15_000, `${name}'s notice told to the server`);
   }
@@ -81,7 +81,7 @@ test("offline young person and online worker edit one title: the young person's 
   await samPhone.getByRole('heading', { name: 'Your version was kept as a suggestion' }).waitFor({ state: 'detached' });
   const dropIn = await env.browser.newContext();
   const tablet = await dropIn.newPage();
-  await signIn(tablet, env.server.base, 'ash', '2468', { shared: true });
+  await signIn(tablet, env.server.base, 'ash', '6159', { shared: true });
   await tablet.getByRole('button', { name: /My goals/ }).click();
   await tablet.getByRole('button', { name: /Open Get my own flat by summer/ }).waitFor();
   await tablet.getByRole('button', { name: 'Home' }).click();
@@ -99,7 +99,7 @@ test("a worker who saves a young person's words without changing them is not in 
   const wk = await env.browser.newContext();
   const kai = await yp.newPage();
   const sam = await wk.newPage();
-  await signIn(kai, env.server.base, 'kai', '1357');
+  await signIn(kai, env.server.base, 'kai', '7093');
   await waitForServiceWorker(kai);
   await signIn(sam, env.server.base, 'sam', 'demo-worker-pass');
   await sam.getByRole('button', { name: /Open kai/ }).click();
@@ -122,7 +122,7 @@ test("a worker who saves a young person's words without changing them is not in 
   await kai.getByRole('button', { name: /From my worker/ }).click();
   await kai.getByText('Nothing to show.').waitFor();
   // And the server holds no kept version of the goal: the words were never Sam's.
-  const goal = (await (await api(env.server.base, 'kai', '1357')).records()).find((r) => r.fields.title?.value.value === 'Pass my driving test');
+  const goal = (await (await api(env.server.base, 'kai', '7093')).records()).find((r) => r.fields.title?.value.value === 'Pass my driving test');
   assert.ok(goal, 'the goal reached the server');
   assert.deepEqual(goal.conflicts, []);
   await yp.close();
@@ -134,7 +134,7 @@ test("a young person puts right who noticed a strength; their worker sees it, an
   const wk = await env.browser.newContext();
   const kai = await yp.newPage();
   const sam = await wk.newPage();
-  await signIn(kai, env.server.base, 'kai', '1357');
+  await signIn(kai, env.server.base, 'kai', '7093');
   const card = kai.locator('li.card', { hasText: "I'm good at fixing bikes." });
   await card.getByText('I noticed this').waitFor();
   await card.getByRole('button', { name: 'Change', exact: true }).click();
@@ -150,7 +150,7 @@ test("a young person puts right who noticed a strength; their worker sees it, an
   await theirs.getByText('Their worker noticed this').waitFor();
   // Only who noticed it changed: the words are still Kai's own, and no second copy was made.
   await theirs.getByText('In their words').waitFor();
-  const strengths = (await (await api(env.server.base, 'kai', '1357')).records()).filter((r) => r.kind === 'strength' && r.fields.text?.value.value === "I'm good at fixing bikes.");
+  const strengths = (await (await api(env.server.base, 'kai', '7093')).records()).filter((r) => r.kind === 'strength' && r.fields.text?.value.value === "I'm good at fixing bikes.");
   assert.equal(strengths.length, 1);
   assert.equal(strengths[0].fields.noticed_by.value.value, 'my_worker');
   await yp.close();
@@ -162,7 +162,7 @@ test("the young person can take their worker's version instead of their own; the
   const wk = await env.browser.newContext();
   const mo = await yp.newPage();
   const priya = await wk.newPage();
-  await signIn(mo, env.server.base, 'mo', '9876');
+  await signIn(mo, env.server.base, 'mo', '5286');
   await waitForServiceWorker(mo);
   await mo.getByLabel('Something good about you').fill('I make people laugh');
   await mo.getByRole('button', { name: 'Save', exact: true }).click();
@@ -224,7 +224,7 @@ test("the worker's open caseload shows a newly shared statement within seconds, 
   // opens; what arrives after Sam leaves is rightly new to him).
   await sam.getByText("I'm good at fixing bikes").waitFor();
   await sam.getByRole('button', { name: '← All young people' }).click();
-  await signIn(kai, env.server.base, 'kai', '1357');
+  await signIn(kai, env.server.base, 'kai', '7093');
   await writeAndShare(kai, 'Text me before you call');
   await kaiCard.getByTestId('new-count').waitFor({ timeout: 10_000 });
   await kaiCard.getByRole('button', { name: /Open kai/ }).click();
@@ -277,12 +277,12 @@ test("a worker's suggestion accepted by the young person becomes theirs", async 
   await sam.getByRole('button', { name: 'Send suggestion of a strength' }).click();
   // On the server before Ash opens Tandem ("Everything is sent." may still be the words from
   // before the tap).
-  const api_ = await api(env.server.base, 'ash', '2468');
+  const api_ = await api(env.server.base, 'ash', '6159');
   await eventually(async () => (await api_.texts()).includes('You never give up on people'), 20_000, 'the suggestion sent');
   await sam.getByText('Everything is sent.').waitFor();
 
   const ash = await yp.newPage();
-  await signIn(ash, env.server.base, 'ash', '2468');
+  await signIn(ash, env.server.base, 'ash', '6159');
   await ash.getByRole('button', { name: /From my worker/ }).click();
   const s = ash.locator('li.card', { hasText: 'You never give up on people' });
   await s.getByRole('button', { name: 'Yes, keep it' }).click();
@@ -311,7 +311,7 @@ test("a worker suggests a goal; the young person says yes and it is among their 
   await sam.getByText('Everything is sent.').waitFor();
 
   const ash = await yp.newPage();
-  await signIn(ash, env.server.base, 'ash', '2468');
+  await signIn(ash, env.server.base, 'ash', '6159');
   await ash.getByRole('button', { name: /From my worker/ }).click();
   await ash.locator('li.card', { hasText: 'Register with a GP' }).waitFor();
   await ash.getByRole('button', { name: 'Home' }).click();
@@ -358,7 +358,7 @@ test("a worker suggests a goal; the young person says yes and it is among their 
 test('the meeting page shows only the marked statements, verbatim, and prints on A4', async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, env.server.base, 'mo', '9876');
+  await signIn(page, env.server.base, 'mo', '5286');
   await page.getByRole('button', { name: /What I want you to know/ }).click();
   const add = async (text, meeting) => {
     await page.getByLabel('What you want people to know').fill(text);
@@ -412,7 +412,7 @@ test('the meeting page shows only the marked statements, verbatim, and prints on
   const now = await page.locator('.meeting__words li').allInnerTexts();
   assert.deepEqual(now.sort(), ["I don't want my mum in the room.\nAsk me first.", 'Not for the meeting', 'Please talk to me, not about me'].sort());
   await page.getByText('Everything is sent.').waitFor();
-  const stored = (await (await api(env.server.base, 'mo', '9876')).records()).filter((r) => r.kind === 'statement');
+  const stored = (await (await api(env.server.base, 'mo', '5286')).records()).filter((r) => r.kind === 'statement');
   const meetingOf = (t) => stored.find((r) => r.fields.text?.value.value === t)?.fields.meeting?.value.value ?? null;
   assert.equal(meetingOf('I like working with Priya'), null, 'taken off on the server too');
   assert.equal(meetingOf('Please talk to me, not about me'), 'Review on Friday');
@@ -424,7 +424,7 @@ test('on a shared tablet, sign-out leaves nothing of the young person, and the n
   const page = await context.newPage();
   await page.goto(env.server.base + '/?idle=2');
   await page.getByLabel('Your name').fill('kai');
-  await page.getByLabel('Your PIN or password').fill('1357');
+  await page.getByLabel('Your PIN or password').fill('7093');
   await page.getByLabel(/shared tablet/).check();
   // The browser is asked not to keep the name or PIN for the next visitor to see.
   assert.equal(await page.getByLabel('Your name').getAttribute('autocomplete'), 'off');
@@ -451,7 +451,7 @@ test('on a shared tablet, sign-out leaves nothing of the young person, and the n
   assert.equal(await reopened.getByText('Kai is brilliant with bikes').count(), 0, 'hidden when opened again');
   await reopened.close();
 
-  await page.getByLabel('Your PIN or password').fill('1357');
+  await page.getByLabel('Your PIN or password').fill('7093');
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByText('Kai is brilliant with bikes').first().waitFor();
 
@@ -465,13 +465,13 @@ test('on a shared tablet, sign-out leaves nothing of the young person, and the n
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   const left = await keptOnDevice(page);
-  const kaiId = (await api(env.server.base, 'kai', '1357')).person;
+  const kaiId = (await api(env.server.base, 'kai', '7093')).person;
   assert.ok(!left.text.includes('brilliant with bikes'), 'no words left in IndexedDB or Cache Storage');
   assert.ok(!left.text.includes(kaiId), "nothing naming Kai's account left behind");
   assert.deepEqual(left.stored, [], 'IndexedDB holds nothing: no records, outbox, session, tokens or PIN check');
 
   await page.getByLabel('Your name').fill('mo');
-  await page.getByLabel('Your PIN or password').fill('9876');
+  await page.getByLabel('Your PIN or password').fill('5286');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   await page.getByText('Everything is').waitFor();
@@ -487,7 +487,7 @@ test('a shared tablet left with unsent words keeps them until they are sent, the
   // Locks after 2 s idle (typing into a field is not a tap; one second left no room on a busy machine).
   await page.goto(env.server.base + '/?idle=2');
   await page.getByLabel('Your name').fill('mo');
-  await page.getByLabel('Your PIN or password').fill('9876');
+  await page.getByLabel('Your PIN or password').fill('5286');
   await page.getByLabel(/shared tablet/).check();
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText('Everything is').waitFor();
@@ -504,7 +504,7 @@ test('a shared tablet left with unsent words keeps them until they are sent, the
   await context.setOffline(false);
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
   await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 20_000 });
-  const mo = await api(env.server.base, 'mo', '9876');
+  const mo = await api(env.server.base, 'mo', '5286');
   assert.ok((await mo.texts()).includes('Mo makes everyone laugh'), 'sent before the tablet cleared itself');
   const left = await keptOnDevice(page);
   assert.ok(!left.text.includes('everyone laugh') && !left.text.includes(mo.person), 'nothing of Mo left on the tablet');
@@ -512,7 +512,7 @@ test('a shared tablet left with unsent words keeps them until they are sent, the
 
   // The next visitor starts on their own things, not on Mo's lock screen.
   await page.getByLabel('Your name').fill('kai');
-  await page.getByLabel('Your PIN or password').fill('1357');
+  await page.getByLabel('Your PIN or password').fill('7093');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByLabel('Something good about you').waitFor();
   assert.equal(await page.getByRole('heading', { name: 'Locked' }).count(), 0);
@@ -529,13 +529,13 @@ test("a step added on a phone offline and another on the drop-in's tablet: both 
     await page.getByRole('button', { name: /Open Sort out my bank card/ }).click();
     await page.getByRole('heading', { name: 'Small steps' }).waitFor();
   };
-  await signIn(phone, env.server.base, 'ash', '2468');
+  await signIn(phone, env.server.base, 'ash', '6159');
   await phone.getByRole('button', { name: /My goals/ }).click();
   await phone.getByLabel('A new goal').fill('Sort out my bank card');
   await phone.getByRole('button', { name: 'Add goal' }).click();
   // On the server before the phone loses signal ("Everything is sent." may still be the words
   // from before the tap).
-  const ash = await api(env.server.base, 'ash', '2468');
+  const ash = await api(env.server.base, 'ash', '6159');
   await eventually(async () => (await ash.texts()).includes('Sort out my bank card'), 20_000, 'the goal sent');
   await phone.getByText('Everything is sent.').waitFor();
   await phone.getByRole('button', { name: 'Home' }).click();
@@ -545,7 +545,7 @@ test("a step added on a phone offline and another on the drop-in's tablet: both 
   await phone.getByRole('button', { name: 'Add step' }).click();
   await phone.getByText('Ask about a deposit scheme').waitFor();
 
-  await signIn(tablet, env.server.base, 'ash', '2468', { shared: true });
+  await signIn(tablet, env.server.base, 'ash', '6159', { shared: true });
   await openGoal(tablet);
   await tablet.getByLabel('Add a small step').fill('Visit the housing office');
   await tablet.getByRole('button', { name: 'Add step' }).click();
@@ -620,7 +620,7 @@ test("a key worker's own laptop locks after 15 minutes unused, shows nobody's na
 
   // Syncing carries on behind the lock: a young person Sam supports says they don't feel safe,
   // and the locked screen (and the tab's title) says so, naming nobody.
-  const kai = (await post(env.server.base, '/api/auth/sign-in', { name: 'kai', secret: '1357', device: crypto.randomUUID() })).body;
+  const kai = (await post(env.server.base, '/api/auth/sign-in', { name: 'kai', secret: '7093', device: crypto.randomUUID() })).body;
   const raised = await post(env.server.base, '/api/alerts', { id: crypto.randomUUID(), raised_at: Date.now() }, kai.access_token);
   assert.equal(raised.status, 200);
   await page.getByRole('alert').filter({ hasText: "Someone you support said they don't feel safe right now. Unlock to see who." }).waitFor();
@@ -660,7 +660,7 @@ test("a key worker who looks on their laptop finds nothing new there on their ph
   const yp = await env.browser.newContext();
   contexts.push(yp);
   const mo = await yp.newPage();
-  await signIn(mo, env.server.base, 'mo', '9876');
+  await signIn(mo, env.server.base, 'mo', '5286');
   await writeAndShare(mo, 'Mornings are hard for me');
   const priya = await api(env.server.base, 'priya', 'demo-worker-pass');
   await eventually(async () => (await priya.texts()).includes('Mornings are hard for me'), 20_000, 'the shared words on the server');

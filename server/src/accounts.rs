@@ -1,5 +1,6 @@
 //! Account management shared by the admin API and the admin command line.
 
+use crate::auth::guessable::{Chooser, refuse_guessable};
 use crate::auth::{check_name, check_secret, passwords, tokens};
 use crate::error::{ApiError, Result};
 use crate::ledger::Decision;
@@ -13,13 +14,15 @@ pub const STAFF_PASSWORD_MIN: usize = 10;
 /// An invite code works once, for a week (a lost card is useless after that).
 pub const INVITE_DAYS: i64 = 7;
 
-/// A staff password that is long enough, hashed. Made before a write transaction, so the
-/// password hash (a third of a second, on purpose) never holds up the writer.
+/// A staff password that is long enough and hard to guess, hashed. Made before a write
+/// transaction, so the password hash (a third of a second, on purpose) never holds up the writer.
 pub struct StaffPassword(String);
 
 impl StaffPassword {
-    pub fn new(password: &str) -> Result<StaffPassword> {
+    /// `about`: the names a guesser would try it with.
+    pub fn new(password: &str, about: &[&str]) -> Result<StaffPassword> {
         check_secret(password, STAFF_PASSWORD_MIN)?;
+        refuse_guessable(password, Chooser::Staff, about)?;
         Ok(StaffPassword(passwords::hash(password)?))
     }
 }

@@ -24,9 +24,9 @@ pub const LOGINS: &[DemoLogin] = &[
     DemoLogin { role: "key worker", name: "sam", secret: "demo-worker-pass" },
     DemoLogin { role: "key worker", name: "priya", secret: "demo-worker-pass" },
     DemoLogin { role: "drop-in staff", name: "dropin", secret: "demo-dropin-pass" },
-    DemoLogin { role: "young person", name: "ash", secret: "2468" },
-    DemoLogin { role: "young person", name: "kai", secret: "1357" },
-    DemoLogin { role: "young person", name: "mo", secret: "9876" },
+    DemoLogin { role: "young person", name: "ash", secret: "6159" },
+    DemoLogin { role: "young person", name: "kai", secret: "7093" },
+    DemoLogin { role: "young person", name: "mo", secret: "5286" },
 ];
 
 /// Seeds the demo organisation if there is nobody yet. Returns the unused invite code.
@@ -35,7 +35,14 @@ pub fn seed(conn: &dyn Db, now: i64) -> Result<Option<String>> {
         return Ok(None);
     }
     let staff = |role, name, display_name, password| {
-        accounts::create_staff(conn, role, name, display_name, &accounts::StaffPassword::new(password)?, now)
+        accounts::create_staff(
+            conn,
+            role,
+            name,
+            display_name,
+            &accounts::StaffPassword::new(password, &[name, display_name])?,
+            now,
+        )
     };
     let admin = staff(Role::Admin, "admin", "Alex (admin)", "demo-admin-pass")?;
     let sam = staff(Role::KeyWorker, "sam", "Sam", "demo-worker-pass")?;
@@ -45,9 +52,9 @@ pub fn seed(conn: &dyn Db, now: i64) -> Result<Option<String>> {
         let hash = crate::auth::passwords::hash(pin)?;
         people::create(conn, Role::YoungPerson, Some(name), name, Some(&hash), now)
     };
-    let ash = young("ash", "2468")?;
-    let kai = young("kai", "1357")?;
-    let mo = young("mo", "9876")?;
+    let ash = young("ash", "6159")?;
+    let kai = young("kai", "7093")?;
+    let mo = young("mo", "5286")?;
     people::assign(conn, sam, ash, now)?;
     people::assign(conn, sam, kai, now)?;
     people::assign(conn, priya, mo, now)?;

@@ -23,6 +23,9 @@ pub enum ApiError {
         "this app is out of date for the server (it speaks protocol {client}, schema {schema}); please update it. Nothing you wrote has been lost."
     )]
     UnsupportedVersion { client: String, schema: String },
+    /// A chosen PIN or password that a guesser would try early (`auth::guessable`).
+    #[error("{0}")]
+    EasyToGuess(String),
     #[error("{0}")]
     Unauthorized(&'static str),
     #[error("enter the code your authenticator app shows for Tandem")]
@@ -71,7 +74,9 @@ pub struct ErrorBody {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) | ApiError::UnsupportedVersion { .. } => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::EasyToGuess(_) | ApiError::UnsupportedVersion { .. } => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::Unauthorized(_) | ApiError::TwoStepNeeded => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) | ApiError::SetUpTwoStepFirst => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -88,6 +93,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "invalid_request",
             ApiError::UnsupportedVersion { .. } => "unsupported_version",
+            // Say why and ask for another: nothing else was wrong with the request.
+            ApiError::EasyToGuess(_) => "easy_to_guess",
             ApiError::Unauthorized(_) => "unauthorized",
             // The name and password were right: ask for the code and send them again with it.
             ApiError::TwoStepNeeded => "two_step_needed",

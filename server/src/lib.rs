@@ -247,7 +247,7 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
     match command {
         Command::Serve(_) => unreachable!("handled by run"),
         Command::CreateStaff { role, name, display_name, password } => {
-            let password = accounts::StaffPassword::new(&password).map_err(err)?;
+            let password = accounts::StaffPassword::new(&password, &[&name, &display_name]).map_err(err)?;
             let id = store
                 .write({
                     let (name, display_name) = (name.clone(), display_name.clone());
@@ -322,7 +322,7 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
             );
         }
         Command::NewPassword { person, password } => {
-            let password = accounts::StaffPassword::new(&password).map_err(err)?;
+            let password = accounts::StaffPassword::new(&password, &[&person]).map_err(err)?;
             let who = person.clone();
             let (p, unlinked) = store
                 .write(move |tx| {

@@ -63,7 +63,7 @@ async fn serve_demo_starts_on_a_fresh_database_and_every_printed_sign_in_works()
     }
     let resp = http
         .post(format!("{base}/api/auth/join"))
-        .json(&serde_json::json!({"code": code.expect("printed an invite"), "name": "newcomer", "secret": "4321", "device": uuid::Uuid::now_v7()}))
+        .json(&serde_json::json!({"code": code.expect("printed an invite"), "name": "newcomer", "secret": "6042", "device": uuid::Uuid::now_v7()}))
         .send()
         .await
         .unwrap();

@@ -321,7 +321,7 @@ async fn a_signed_in_phone_cannot_be_used_to_guess_its_owners_pin() {
     let settings = tandem_server::config::Settings { failure_delay_ms: 0, ..Default::default() };
     let server = TestServer::start_with(settings).await;
     let kai = server.signed_in(KAI.0, KAI.1).await;
-    let change = |current: &str| json!({"current": current, "new": "86420"});
+    let change = |current: &str| json!({"current": current, "new": "64193"});
     for guess in ["0000", "1111", "2222", "3333", "4444"] {
         let (status, body) = kai.call(Method::POST, "/api/me/password", Some(change(guess))).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
@@ -342,11 +342,11 @@ async fn changing_a_pin_with_the_right_one_clears_earlier_wrong_tries() {
     let kai = server.signed_in(KAI.0, KAI.1).await;
     for guess in ["0000", "1111", "2222", "3333"] {
         let (status, _) =
-            kai.call(Method::POST, "/api/me/password", Some(json!({"current": guess, "new": "86420"}))).await;
+            kai.call(Method::POST, "/api/me/password", Some(json!({"current": guess, "new": "64193"}))).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
     }
     let (status, body) =
-        kai.call(Method::POST, "/api/me/password", Some(json!({"current": KAI.1, "new": "86420"}))).await;
+        kai.call(Method::POST, "/api/me/password", Some(json!({"current": KAI.1, "new": "64193"}))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let other = server.device();
     let (status, _) = other
@@ -357,7 +357,7 @@ async fn changing_a_pin_with_the_right_one_clears_earlier_wrong_tries() {
         .call(
             Method::POST,
             "/api/auth/sign-in",
-            Some(json!({"name": KAI.0, "secret": "86420", "device": other.device})),
+            Some(json!({"name": KAI.0, "secret": "64193", "device": other.device})),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -396,7 +396,7 @@ async fn an_invite_code_works_once_and_the_new_young_person_can_sign_in() {
         .call(
             Method::POST,
             "/api/auth/join",
-            Some(json!({"code": code, "name": "river", "secret": "5555", "device": c.device})),
+            Some(json!({"code": code, "name": "river", "secret": "5038", "device": c.device})),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -410,12 +410,12 @@ async fn an_invite_code_works_once_and_the_new_young_person_can_sign_in() {
         .call(
             Method::POST,
             "/api/auth/join",
-            Some(json!({"code": server.invite_code, "name": "other", "secret": "5555", "device": again.device})),
+            Some(json!({"code": server.invite_code, "name": "other", "secret": "5038", "device": again.device})),
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "a spent code is a failed credential: {body}");
     assert_eq!(server.fingerprint().await, before);
-    server.signed_in("river", "5555").await;
+    server.signed_in("river", "5038").await;
 }
 
 #[tokio::test]
@@ -481,13 +481,13 @@ async fn a_wrong_invite_code_never_says_whether_a_name_is_taken() {
             .call(
                 Method::POST,
                 "/api/auth/join",
-                Some(json!({"code": "WRON-GCOD-E123", "name": name, "secret": "2580", "device": c.device})),
+                Some(json!({"code": "WRON-GCOD-E123", "name": name, "secret": "3816", "device": c.device})),
             )
             .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}: {body}");
     }
     // With a real code, a taken name is refused and the code is still good for another name.
-    let join = |name: &str| json!({"code": server.invite_code, "name": name, "secret": "2580", "device": c.device});
+    let join = |name: &str| json!({"code": server.invite_code, "name": name, "secret": "3816", "device": c.device});
     assert_eq!(c.call(Method::POST, "/api/auth/join", Some(join("ash"))).await.0, StatusCode::CONFLICT);
     assert_eq!(c.call(Method::POST, "/api/auth/join", Some(join("robin"))).await.0, StatusCode::OK);
 }
@@ -503,7 +503,7 @@ async fn a_young_persons_sign_in_names_their_key_workers_so_a_new_phone_needn_t_
     assert_eq!(ash["workers"], me["workers"], "as /api/me names them");
     assert_eq!(ash["workers"][0]["display_name"], "Sam", "{ash}");
     // Joining with a code from Sam: Sam, from the first answer.
-    let join = json!({"code": server.invite_code, "name": "robin", "secret": "2580", "device": c.device});
+    let join = json!({"code": server.invite_code, "name": "robin", "secret": "3816", "device": c.device});
     let (status, robin) = c.call(Method::POST, "/api/auth/join", Some(join)).await;
     assert_eq!(status, StatusCode::OK, "{robin}");
     assert_eq!(robin["workers"][0]["display_name"], "Sam", "{robin}");
@@ -521,7 +521,7 @@ async fn a_real_invite_code_cant_be_used_to_list_who_is_supported() {
         tandem_server::config::Settings { failure_delay_ms: 0, address_failure_limit: 3, ..Default::default() };
     let server = TestServer::start_with(settings).await;
     let c = server.device();
-    let join = |name: &str| json!({"code": server.invite_code, "name": name, "secret": "2580", "device": c.device});
+    let join = |name: &str| json!({"code": server.invite_code, "name": name, "secret": "3816", "device": c.device});
     // A code found on a lost card, tried with the names of people who might be supported: each
     // taken one is refused (the young person holding it must choose another) and counted.
     for name in ["ash", "kai", "mo"] {
@@ -700,14 +700,14 @@ async fn a_name_signs_in_whatever_its_capitals_or_accents_encoding_and_is_taken_
     let server = TestServer::start().await;
     let sam = server.signed_in(SAM.0, SAM.1).await;
     let c = server.device();
-    let join = |name: &str, code: &str| json!({"code": code, "name": name, "secret": "2580", "device": c.device});
+    let join = |name: &str, code: &str| json!({"code": code, "name": name, "secret": "3816", "device": c.device});
     let code = || async {
         let (status, made) = sam.call(Method::POST, "/api/invites", Some(json!({"display_name": "New"}))).await;
         assert_eq!(status, StatusCode::OK, "{made}");
         made["code"].as_str().unwrap().to_owned()
     };
     let sign_in = |name: &str| {
-        let body = json!({"name": name, "secret": "2580", "device": c.device});
+        let body = json!({"name": name, "secret": "3816", "device": c.device});
         let c = &c;
         async move { c.call(Method::POST, "/api/auth/sign-in", Some(body)).await.0 }
     };
@@ -747,4 +747,50 @@ async fn a_name_signs_in_whatever_its_capitals_or_accents_encoding_and_is_taken_
     let (status, body) = c.call(Method::POST, "/api/auth/join", Some(join("\u{301}ab", &code().await))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["message"].as_str().unwrap().contains("letters or numbers"), "{body}");
+}
+
+#[tokio::test]
+async fn a_pin_or_password_a_guesser_would_try_first_is_refused_and_nothing_is_spent() {
+    let server = TestServer::start().await;
+    let phone = server.device();
+    let join =
+        |secret: &str| json!({"code": server.invite_code, "name": "robin", "secret": secret, "device": phone.device});
+    // A young person: a run, a repeat, a year and a common password are each refused, saying why.
+    for (secret, why) in [
+        ("1234", "lots of people use it"),
+        ("1111", "it repeats itself"),
+        ("2468", "it goes in order"),
+        ("2007", "it's a year"),
+        ("iloveyou", "lots of people use it"),
+    ] {
+        let (status, body) = phone.call(Method::POST, "/api/auth/join", Some(join(secret))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{secret}: {body}");
+        assert_eq!(body["error"], "easy_to_guess", "{secret}: {body}");
+        assert!(body["message"].as_str().unwrap().contains(why), "{secret}: {body}");
+    }
+    // The code was not spent by any of them, and nobody was made.
+    let (status, joined) = phone.call(Method::POST, "/api/auth/join", Some(join("4826"))).await;
+    assert_eq!(status, StatusCode::OK, "{joined}");
+    let mut robin = server.device();
+    robin.sign_in("robin", "4826").await;
+    let (status, body) =
+        robin.call(Method::POST, "/api/me/password", Some(json!({"current": "4826", "new": "0000"}))).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("easy_to_guess")), "{body}");
+    robin.sign_in("robin", "4826").await;
+
+    // Staff: an admin's first password, and a password of one's own, need zxcvbn's score 3.
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let staff = |password: &str| json!({"role": "key_worker", "name": "jordan", "display_name": "Jordan", "password": password});
+    let (status, body) = admin.call(Method::POST, "/api/admin/people", Some(staff("Welcome2026!"))).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("easy_to_guess")), "{body}");
+    let (_, people) = admin.call(Method::GET, "/api/admin/people?q=jordan", None).await;
+    assert!(!people.to_string().contains("jordan"), "nobody was made: {people}");
+    let (status, body) = admin.call(Method::POST, "/api/admin/people", Some(staff("kettle orbit parsley"))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let (status, body) =
+        sam.call(Method::POST, "/api/me/password", Some(json!({"current": SAM.1, "new": "Password123!"}))).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("easy_to_guess")), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("three or four words"), "{body}");
+    server.signed_in(SAM.0, SAM.1).await;
 }

@@ -60,7 +60,7 @@ async fn two_replicas_and_the_admin_commands_share_one_postgres_database() {
         .call(
             reqwest::Method::POST,
             "/api/auth/join",
-            Some(serde_json::json!({"code": code.expect("printed a code"), "name": "robin", "secret": "2580", "device": robin_phone.device})),
+            Some(serde_json::json!({"code": code.expect("printed a code"), "name": "robin", "secret": "3816", "device": robin_phone.device})),
         )
         .await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");

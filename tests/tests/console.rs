@@ -505,7 +505,7 @@ async fn a_forgotten_pin_is_reset_on_the_phone_holding_unsent_words_and_only_by_
     let (_, noor) =
         admin.call(Method::POST, "/api/admin/invites", Some(json!({"display_name": "Noor", "workers": []}))).await;
     let (_, reset) = admin.call(Method::POST, &format!("/api/admin/people/{ash}/new-invite"), None).await;
-    let join_here = |code: &serde_json::Value| json!({"code": code, "name": ASH.0, "secret": "8642", "device": phone.device, "for_person": ash});
+    let join_here = |code: &serde_json::Value| json!({"code": code, "name": ASH.0, "secret": "6419", "device": phone.device, "for_person": ash});
     let before = server.fingerprint().await;
     let (status, body) = phone.call(Method::POST, "/api/auth/join", Some(join_here(&noor["code"]))).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");

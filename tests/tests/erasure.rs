@@ -41,7 +41,7 @@ async fn supported_young_person(server: &TestServer) -> Supported {
         .call(
             Method::POST,
             "/api/auth/join",
-            Some(json!({"code": invite["code"], "name": name, "secret": "8642", "device": phone.device})),
+            Some(json!({"code": invite["code"], "name": name, "secret": "6419", "device": phone.device})),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
@@ -202,7 +202,7 @@ async fn a_young_person_who_deletes_their_account_at_once_leaves_no_trace() {
     assert_eq!(body["erased"], true);
     assert_erased(&server, &mut yp).await;
     // Their name is free and nothing answers differently for it.
-    assert_eq!(sign_in_answer(&server, yp.name, "8642").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(sign_in_answer(&server, yp.name, "6419").await, StatusCode::UNAUTHORIZED);
     server.stop().await;
 }
 
@@ -228,7 +228,7 @@ async fn asking_to_be_deleted_signs_out_everywhere_and_signing_in_again_keeps_th
         .call(
             Method::POST,
             "/api/auth/sign-in",
-            Some(json!({"name": yp.name, "secret": "8642", "device": phone.device})),
+            Some(json!({"name": yp.name, "secret": "6419", "device": phone.device})),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -243,7 +243,7 @@ async fn asking_to_be_deleted_signs_out_everywhere_and_signing_in_again_keeps_th
         .call(
             Method::POST,
             "/api/auth/sign-in",
-            Some(json!({"name": yp.name, "secret": "8642", "device": phone.device})),
+            Some(json!({"name": yp.name, "secret": "6419", "device": phone.device})),
         )
         .await;
     assert!(tokens.get("erasure_cancelled").is_none(), "{tokens}");
@@ -416,7 +416,7 @@ async fn an_erasure_made_after_a_backup_is_made_again_when_that_backup_is_restor
 
     assert_eq!(rows_left(&restored, yp.id, &yp.records).await, 0, "erased again before serving");
     assert_no_trace(&restored, &[yp.display_name, yp.name]).await;
-    assert_eq!(sign_in_answer(&restored, yp.name, "8642").await, StatusCode::UNAUTHORIZED, "not to the restored copy");
+    assert_eq!(sign_in_answer(&restored, yp.name, "6419").await, StatusCode::UNAUTHORIZED, "not to the restored copy");
     let mut sam = restored.signed_in(SAM.0, SAM.1).await;
     sam.pull().await;
     for record in &yp.records {

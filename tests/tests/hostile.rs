@@ -157,7 +157,7 @@ async fn hostile_requests_get_a_4xx_json_error_and_change_nothing() {
             method: "POST",
             path: "/api/auth/sign-in".into(),
             auth: None,
-            body: Body::Json(json!({"name": ["ash"], "secret": "2468", "device": device})),
+            body: Body::Json(json!({"name": ["ash"], "secret": "6159", "device": device})),
             status: 400,
         },
         Case {
@@ -181,7 +181,7 @@ async fn hostile_requests_get_a_4xx_json_error_and_change_nothing() {
             method: "POST",
             path: "/api/auth/join".into(),
             auth: None,
-            body: Body::Json(json!({"code": server.invite_code, "name": "ASH", "secret": "123456", "device": device})),
+            body: Body::Json(json!({"code": server.invite_code, "name": "ASH", "secret": "480613", "device": device})),
             status: 409,
         },
         Case {

@@ -23,6 +23,13 @@ export function ChangePassword({ onChange }: { onChange: (current: string, next:
 /** The server's shortest: a young person's PIN, or a staff password. */
 export const SECRET_MIN = { PIN: 4, password: 10 } as const;
 
+/** Said before choosing, so the server's refusal of one a guesser would try first
+ *  (`auth/guessable.rs`) is rarely needed. */
+export const SECRET_HINT = {
+  PIN: "Not one someone could guess, like 1234, 1111 or a year.",
+  password: "Three or four words that don't usually go together are hard to guess and easy to remember.",
+} as const;
+
 interface NewSecretProps {
   word: 'PIN' | 'password';
   currentLabel: string;
@@ -61,7 +68,8 @@ export function NewSecretForm({ word, currentLabel, submitLabel, noSignal, onCha
       <label for="secret-now">{currentLabel}</label>
       <input id="secret-now" type="password" autocomplete="current-password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} required />
       <label for="secret-new">Your new {word}</label>
-      <input id="secret-new" type="password" autocomplete="new-password" value={next} onInput={(e) => setNext(e.currentTarget.value)} required minLength={min} />
+      <p class="hint" id="secret-new-hint">{SECRET_HINT[word]}</p>
+      <input id="secret-new" type="password" autocomplete="new-password" aria-describedby="secret-new-hint" value={next} onInput={(e) => setNext(e.currentTarget.value)} required minLength={min} />
       <label for="secret-again">Your new {word} again</label>
       <input id="secret-again" type="password" autocomplete="new-password" value={again} onInput={(e) => setAgain(e.currentTarget.value)} required minLength={min} />
       {problem && <p class="problem" role="alert">{problem}</p>}

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { SecretInput } from '../ui/SecretInput';
+import { SECRET_HINT } from './ChangePassword';
 import { useSubmit } from '../ui/useSubmit';
 import { thisTablet } from '../sync/tablet';
 import { StepCodeField, useStepCode, wantsCode } from '../ui/StepCode';
@@ -78,7 +79,8 @@ export function SignIn({ code: given, forVisit = false, onSignIn, onJoin, onSsoS
         {mode === 'join' && <p class="hint" id="name-hint">Any name you will remember. It doesn't have to be your real name.</p>}
         <input dir="auto" id="name" autocapitalize="none" autocorrect="off" spellcheck={false} autocomplete={keepNothing ? 'off' : 'username'} aria-describedby={mode === 'join' ? 'name-hint' : undefined} value={name} onInput={(e) => setName(e.currentTarget.value)} required />
         <label for="secret">{mode === 'join' ? 'Choose a PIN or password (at least 4 characters)' : 'Your PIN or password'}</label>
-        <SecretInput id="secret" what="PIN or password" canShow={!keepNothing} autocomplete={keepNothing ? 'off' : mode === 'join' ? 'new-password' : 'current-password'} value={secret} onInput={setSecret} minLength={4} />
+        {mode === 'join' && <p class="hint" id="secret-hint">{SECRET_HINT.PIN}</p>}
+        <SecretInput id="secret" what="PIN or password" canShow={!keepNothing} autocomplete={keepNothing ? 'off' : mode === 'join' ? 'new-password' : 'current-password'} describedBy={mode === 'join' ? 'secret-hint' : undefined} value={secret} onInput={setSecret} minLength={4} />
         {mode === 'sign-in' && !tablet && (
           <label class="check">
             <input type="checkbox" checked={shared} onChange={(e) => setShared(e.currentTarget.checked)} />

@@ -12,9 +12,11 @@ interface Props {
   /** Offered only where nobody else uses the device: a keyboard may learn what it shows. */
   canShow: boolean;
   minLength?: number;
+  /** The id of a hint about what to choose. */
+  describedBy?: string;
 }
 
-export function SecretInput({ id, value, onInput, autocomplete, what, canShow, minLength }: Props) {
+export function SecretInput({ id, value, onInput, autocomplete, what, canShow, minLength, describedBy }: Props) {
   const [shown, setShown] = useState(false);
   const visible = canShow && shown;
   const input = (
@@ -30,6 +32,7 @@ export function SecretInput({ id, value, onInput, autocomplete, what, canShow, m
       onInput={(e) => onInput(e.currentTarget.value)}
       required
       minLength={minLength}
+      aria-describedby={describedBy}
     />
   );
   if (!canShow) return input;

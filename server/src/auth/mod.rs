@@ -3,6 +3,7 @@
 pub mod address;
 pub mod device_kind;
 pub mod extract;
+pub mod guessable;
 pub mod oidc;
 pub mod passwords;
 pub mod sso;
@@ -297,7 +298,16 @@ pub async fn join(
         tokio::time::sleep(std::time::Duration::from_millis(state.settings.failure_delay_ms)).await;
         return Err(WRONG_CODE);
     }
-    let hash = tokio::task::spawn_blocking(move || passwords::hash(&req.secret)).await??;
+    // Checked once the code is known to be good, so only someone holding one can make the
+    // server weigh a secret, and a refused PIN leaves the code unspent for the next try.
+    let hash = {
+        let name = name.clone();
+        tokio::task::spawn_blocking(move || {
+            guessable::refuse_guessable(&req.secret, guessable::Chooser::YoungPerson, &[&name])?;
+            passwords::hash(&req.secret)
+        })
+        .await??
+    };
     let st = state.clone();
     let joined = state
         .store
@@ -570,7 +580,13 @@ pub async fn change_password(
     }
     let name_hash = check_current_secret(&state, address, &caller, req.current).await?;
     let (who, new) = (caller.person, req.new);
-    let hash = tokio::task::spawn_blocking(move || passwords::hash(&new)).await??;
+    let chooser =
+        if caller.role == Role::YoungPerson { guessable::Chooser::YoungPerson } else { guessable::Chooser::Staff };
+    let hash = tokio::task::spawn_blocking(move || {
+        guessable::refuse_guessable(&new, chooser, &[])?;
+        passwords::hash(&new)
+    })
+    .await??;
     let now = store::now_ms();
     state
         .store

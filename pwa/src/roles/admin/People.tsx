@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { type Person, type Assigned, ROLE_WORDS, status, useCall, Problem, PEOPLE_SHOWN, Found, usePeople } from './shared';
 import { byName, nameHas } from '../../ui/words';
 import { Disclosure } from '../../ui/Disclosure';
+import { SECRET_HINT } from '../../screens/ChangePassword';
 
 export function People() {
   const { call, problem, ctx } = useCall();
@@ -97,7 +98,8 @@ export function People() {
             </p>
           )}
           <label for="reset-password">A first password for them (at least 10 characters; give it to them in person)</label>
-          <input id="reset-password" type="password" autocomplete="new-password" value={resetting.password} onInput={(e) => setResetting({ ...resetting, password: e.currentTarget.value })} required minLength={10} />
+          <p class="hint" id="reset-password-hint">{SECRET_HINT.password}</p>
+          <input id="reset-password" type="password" autocomplete="new-password" aria-describedby="reset-password-hint" value={resetting.password} onInput={(e) => setResetting({ ...resetting, password: e.currentTarget.value })} required minLength={10} />
           <div class="row">
             <button type="submit">Set this password</button>
             <button type="button" class="link-button" onClick={() => setResetting(null)}>Cancel</button>
@@ -195,7 +197,8 @@ export function People() {
         <label for="staff-display">Name others see</label>
         <input dir="auto" id="staff-display" autocomplete="off" value={staff.display_name} onInput={(e) => setStaff({ ...staff, display_name: e.currentTarget.value })} required />
         <label for="staff-password">First password (at least 10 characters; give it to them in person)</label>
-        <input id="staff-password" type="password" autocomplete="new-password" value={staff.password} onInput={(e) => setStaff({ ...staff, password: e.currentTarget.value })} required minLength={10} />
+        <p class="hint" id="staff-password-hint">{SECRET_HINT.password}</p>
+        <input id="staff-password" type="password" autocomplete="new-password" aria-describedby="staff-password-hint" value={staff.password} onInput={(e) => setStaff({ ...staff, password: e.currentTarget.value })} required minLength={10} />
         <button type="submit">Add staff member</button>
       </form>
 

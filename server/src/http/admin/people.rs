@@ -100,7 +100,7 @@ pub async fn create_staff(
     Admin(admin): Admin,
     ApiJson(req): ApiJson<NewStaff>,
 ) -> Result<Json<Created>> {
-    let password = staff_password(req.password).await?;
+    let password = staff_password(req.password, vec![req.name.clone(), req.display_name.clone()]).await?;
     let id = state
         .store
         .write(move |tx| {
@@ -116,8 +116,12 @@ pub async fn create_staff(
 }
 
 /// Checked and hashed off the async threads, before the write.
-async fn staff_password(password: String) -> Result<accounts::StaffPassword> {
-    tokio::task::spawn_blocking(move || accounts::StaffPassword::new(&password)).await?
+async fn staff_password(password: String, about: Vec<String>) -> Result<accounts::StaffPassword> {
+    tokio::task::spawn_blocking(move || {
+        let about: Vec<&str> = about.iter().map(String::as_str).collect();
+        accounts::StaffPassword::new(&password, &about)
+    })
+    .await?
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -140,7 +144,7 @@ pub async fn new_password(
     if person == admin.person {
         return Err(crate::error::ApiError::BadRequest("change your own password from your own screen".into()));
     }
-    let password = staff_password(req.password).await?;
+    let password = staff_password(req.password, Vec::new()).await?;
     let now = store::now_ms();
     let unlinked = state
         .store
