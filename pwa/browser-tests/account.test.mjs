@@ -79,11 +79,18 @@ test('a young person locks Tandem on their phone with a code: asked on opening a
   await page.getByText("I'm a good listener. My mates come to me.").waitFor();
   await page.getByRole('button', { name: 'Account', exact: true }).click();
   const lock = page.getByRole('region', { name: 'Lock Tandem on this phone' });
-  await lock.getByLabel(/Choose a lock code/).fill('2580');
-  await lock.getByLabel('Type it again').fill('2581');
+  // Told what not to choose, and one a holder of the phone would try first is refused.
+  const choose = lock.getByLabel(/Choose a lock code/);
+  assert.equal(await page.locator(`#${await choose.getAttribute('aria-describedby')}`).innerText(), 'Not one someone could guess, like 1234, 1111 or a year, and not your PIN.');
+  await choose.fill('2580');
+  await lock.getByLabel('Type it again').fill('2580');
+  await lock.getByRole('button', { name: 'Lock Tandem with this code' }).click();
+  await lock.getByRole('alert').getByText('Someone could guess that one: lots of people use it. Choose a different lock code.').waitFor();
+  await choose.fill('5802');
+  await lock.getByLabel('Type it again').fill('5801');
   await lock.getByRole('button', { name: 'Lock Tandem with this code' }).click();
   await lock.getByText("The two codes aren't the same.").waitFor();
-  await lock.getByLabel('Type it again').fill('2580');
+  await lock.getByLabel('Type it again').fill('5802');
   await lock.getByRole('button', { name: 'Lock Tandem with this code' }).click();
   await lock.getByText('Done. Tandem asks for this code when it opens, and after a minute away.').waitFor();
   await assertAccessible(page, 'account with the phone lock on');
@@ -106,7 +113,7 @@ test('a young person locks Tandem on their phone with a code: asked on opening a
   await page.getByLabel('Your lock code').fill('1111');
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByText("That code didn't match. Try again.").waitFor();
-  await page.getByLabel('Your lock code').fill('2580');
+  await page.getByLabel('Your lock code').fill('5802');
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByText("I'm a good listener. My mates come to me.").waitFor();
   await page.locator('#signed-in-elsewhere').getByRole('button', { name: 'That was me' }).click();
@@ -122,7 +129,7 @@ test('a young person locks Tandem on their phone with a code: asked on opening a
   await new Promise((r) => setTimeout(r, 1_200));
   await visibility('visible');
   await page.getByRole('heading', { name: 'Locked' }).waitFor();
-  await page.getByLabel('Your lock code').fill('2580');
+  await page.getByLabel('Your lock code').fill('5802');
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByText("I'm a good listener. My mates come to me.").waitFor();
   // That time away is over: a "visible" with no time away before it doesn't lock again.

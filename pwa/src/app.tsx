@@ -4,7 +4,6 @@ import { useEffect } from 'preact/hooks';
 import { CardCtx, type CardCtxValue, Ctx, type Route } from './context';
 import { useRoute } from './navigation';
 import { YoungPersonScreens } from './roles/YoungPerson';
-import { Account } from './screens/Account';
 import { ChangePassword } from './screens/ChangePassword';
 import { SignedInElsewhere } from './screens/SignedInElsewhere';
 import { SignIn } from './screens/SignIn';
@@ -26,6 +25,8 @@ const KeyWorkerScreens = lazyScreens(() => import('./roles/KeyWorker').then((m) 
 const DropInScreens = lazyScreens(() => import('./roles/DropIn').then((m) => m.DropInScreens));
 const AdminScreens = lazyScreens(() => import('./roles/Admin').then((m) => m.AdminScreens));
 const TwoStep = lazyScreens<import('./screens/TwoStep').TwoStepProps>(() => import('./screens/TwoStep').then((m) => m.TwoStep));
+// Everyone's, but never the first screen: fetched when opened (the service worker keeps it for offline).
+const Account = lazyScreens<object>(() => import('./screens/Account').then((m) => m.Account));
 
 export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate: () => void }) {
   const [route, go, resetRoute] = useRoute();

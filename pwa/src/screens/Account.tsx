@@ -4,8 +4,9 @@
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx, type DeviceSignIn } from '../context';
 import { problemWords } from '../ui/useSubmit';
+import { guessableReason } from '../ui/guessable';
 import { NewSecretForm, SECRET_MIN } from './ChangePassword';
-import { onDay, withArticle } from '../ui/words';
+import { deviceName, onDay } from '../ui/words';
 import { isKept, keepsWords } from '../sync/persist';
 import { lazyScreens } from '../ui/lazy';
 
@@ -96,18 +97,6 @@ export function Account() {
   );
 }
 
-/** Which device a sign-in is, in words (`inSentence`: to go after other words). */
-export function deviceName(s: DeviceSignIn, inSentence = false): string {
-  const name = s.this_device
-    ? 'This device'
-    : s.tablet
-      ? `The shared tablet "${s.tablet}"`
-      : s.device_kind
-        ? withArticle(s.device_kind)
-        : 'Another device';
-  return inSentence ? name.charAt(0).toLowerCase() + name.slice(1) : name;
-}
-
 /** A new PIN (young people) or password (staff), giving the one they have now. */
 function NewSecret({ young }: { young: boolean }) {
   const ctx = useContext(Ctx);
@@ -167,6 +156,8 @@ function PhoneLock() {
   const turnOn = async (e: Event) => {
     e.preventDefault();
     if (code.length < LOCK_MIN) return setProblem(`Choose at least ${LOCK_MIN} numbers or letters.`);
+    const guessable = guessableReason(code);
+    if (guessable) return setProblem(`Someone could guess that one: ${guessable}. Choose a different lock code.`);
     if (code !== again) return setProblem("The two codes aren't the same. Type it again in both.");
     setProblem(null);
     await ctx.phoneLock.turnOn(code);
@@ -190,7 +181,8 @@ function PhoneLock() {
         <form class="stack" onSubmit={turnOn}>
           <p>If someone else might pick up your phone, Tandem can ask for a code when it opens and after a minute away. The code stays on this phone.</p>
           <label for="lock-code">Choose a lock code (at least {LOCK_MIN} numbers or letters)</label>
-          <input id="lock-code" type="password" autocomplete="new-password" value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+          <p class="hint" id="lock-code-hint">Not one someone could guess, like 1234, 1111 or a year, and not your PIN.</p>
+          <input id="lock-code" type="password" autocomplete="new-password" aria-describedby="lock-code-hint" value={code} onInput={(e) => setCode(e.currentTarget.value)} />
           <label for="lock-again">Type it again</label>
           <input id="lock-again" type="password" autocomplete="new-password" value={again} onInput={(e) => setAgain(e.currentTarget.value)} />
           {problem && <p class="problem" role="alert">{problem}</p>}

@@ -1,7 +1,7 @@
 // Plain words, in one place, so they can be read and checked together (aim: reading age 9).
 import type { FieldValue, Visibility } from '../generated/tandem';
 import type { SyncState } from '../sync/engine';
-import type { WorkingHours } from '../context';
+import type { DeviceSignIn, WorkingHours } from '../context';
 
 const NAMES = new Intl.Collator('en-GB', { sensitivity: 'base', numeric: true });
 /** People in the order a reader looks for them: by name, whatever its capitals or accents
@@ -280,4 +280,16 @@ export function withArticle(kind: string): string {
  *  we meet?”. reads as a slip. */
 export function stopAfter(words: string): string {
   return /[.!?…]["'”’)]*\s*$/.test(words) ? '' : '.';
+}
+
+/** Which device a sign-in is, in words (`inSentence`: to go after other words). */
+export function deviceName(s: DeviceSignIn, inSentence = false): string {
+  const name = s.this_device
+    ? 'This device'
+    : s.tablet
+      ? `The shared tablet "${s.tablet}"`
+      : s.device_kind
+        ? withArticle(s.device_kind)
+        : 'Another device';
+  return inSentence ? name.charAt(0).toLowerCase() + name.slice(1) : name;
 }
