@@ -793,4 +793,15 @@ async fn a_pin_or_password_a_guesser_would_try_first_is_refused_and_nothing_is_s
     assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("easy_to_guess")), "{body}");
     assert!(body["message"].as_str().unwrap().contains("three or four words"), "{body}");
     server.signed_in(SAM.0, SAM.1).await;
+    // Nor one built from the name it is for, set by an admin or chosen by a young person.
+    let id = server.signed_in(PRIYA.0, PRIYA.1).await.me();
+    let (status, body) = admin
+        .call(Method::POST, &format!("/api/admin/people/{id}/new-password"), Some(json!({"password": "Priya2026!"})))
+        .await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("easy_to_guess")), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("it has a name Tandem knows in it"), "{body}");
+    let (status, body) =
+        robin.call(Method::POST, "/api/me/password", Some(json!({"current": "4826", "new": "Robin77"}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("it has your name, or Tandem's, in it"), "{body}");
 }

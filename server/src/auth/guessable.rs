@@ -6,8 +6,8 @@
 //! zxcvbn (Dropbox's estimator: common passwords, repeats, runs, years, keyboard patterns).
 //!
 //! - A young person's PIN or password is refused only for what a guesser tries first: a common
-//!   one, a repeat (1111, 1212), a run (1234, 2468), a year, or a name or word among the first
-//!   thousand tried. Most four-digit PINs read as a date to zxcvbn, so dates alone are allowed:
+//!   one, a repeat (1111, 1212), a run (1234, 2468), a year, their name (or Tandem's) in it,
+//!   or a name or word among the first thousand tried. Most four-digit PINs read as a date to zxcvbn, so dates alone are allowed:
 //!   refusing them would refuse a third of all PINs.
 //! - A staff password opens many young people's words: it must reach zxcvbn's score 3 (about
 //!   10⁸ guesses, "safely unguessable" in its terms).
@@ -29,22 +29,29 @@ pub fn refuse_guessable(secret: &str, chooser: Chooser, about: &[&str]) -> Resul
     let mut known: Vec<&str> = vec!["tandem"];
     known.extend(about.iter().map(|s| s.trim()).filter(|s| !s.is_empty()));
     let estimate = zxcvbn::zxcvbn(secret, &known);
-    let warning = estimate.feedback().and_then(|f| f.warning());
-    let reason = warning.and_then(reason);
-    match chooser {
-        // A name or word on its own is allowed unless it is among the first thousand tried.
-        Chooser::YoungPerson if reason.is_none() && estimate.guesses_log10() < 3.0 => Err(ApiError::EasyToGuess(
-            "someone could guess that one: lots of people use that name or word. Choose a different PIN or password"
-                .into(),
-        )),
-        Chooser::YoungPerson => match reason {
-            Some(reason) => Err(ApiError::EasyToGuess(format!(
-                "someone could guess that one: {reason}. Choose a different PIN or password"
-            ))),
-            None => Ok(()),
-        },
-        Chooser::Staff if estimate.score() >= Score::Three => Ok(()),
-        Chooser::Staff => Err(ApiError::EasyToGuess(format!(
+    let lower = secret.to_lowercase();
+    let names_it = known.iter().any(|k| k.chars().count() >= 3 && lower.contains(&k.to_lowercase()));
+    let reason = estimate.feedback().and_then(|f| f.warning()).and_then(reason).or_else(|| {
+        if names_it {
+            // An admin may be choosing for someone else: staff are told it less personally.
+            Some(match chooser {
+                Chooser::YoungPerson => "it has your name, or Tandem's, in it",
+                Chooser::Staff => "it has a name Tandem knows in it",
+            })
+        } else if estimate.guesses_log10() < 3.0 {
+            // A name or word on its own is allowed unless it is among the first thousand tried.
+            Some("lots of people use that name or word")
+        } else {
+            None
+        }
+    });
+    match (chooser, reason) {
+        (Chooser::YoungPerson, None) => Ok(()),
+        (Chooser::YoungPerson, Some(reason)) => Err(ApiError::EasyToGuess(format!(
+            "someone could guess that one: {reason}. Choose a different PIN or password"
+        ))),
+        (Chooser::Staff, _) if estimate.score() >= Score::Three => Ok(()),
+        (Chooser::Staff, reason) => Err(ApiError::EasyToGuess(format!(
             "that password would be too easy to guess{}. A staff password opens many young people's words: use three or four words that don't usually go together",
             reason.map(|r| format!(" ({r})")).unwrap_or_default()
         ))),
@@ -86,7 +93,7 @@ mod tests {
     fn a_young_persons_first_guesses_are_refused() {
         for pin in [
             "1234", "0000", "1111", "1212", "6969", "4321", "2468", "1357", "9876", "2001", "1999", "2580", "123456",
-            "password", "qwerty", "football", "jessica",
+            "password", "qwerty", "football", "jessica", "Morgan", "morgan7", "tandem1",
         ] {
             assert!(refused(pin, Chooser::YoungPerson), "{pin} was allowed");
         }
@@ -112,6 +119,8 @@ mod tests {
 
     #[test]
     fn the_refusal_says_why_and_what_to_do() {
+        let e = refuse_guessable("robin22", Chooser::YoungPerson, &["Robin"]).unwrap_err();
+        assert!(e.to_string().contains("it has your name, or Tandem's, in it"), "{e}");
         let e = refuse_guessable("1111", Chooser::YoungPerson, &[]).unwrap_err();
         assert_eq!(e.code(), "easy_to_guess");
         assert_eq!(

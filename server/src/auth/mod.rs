@@ -578,12 +578,12 @@ pub async fn change_password(
     if req.new == req.current {
         return Err(ApiError::BadRequest("choose a different one from the one you have now".into()));
     }
-    let name_hash = check_current_secret(&state, address, &caller, req.current).await?;
+    let CurrentSecret { name_hash, names } = check_current_secret(&state, address, &caller, req.current).await?;
     let (who, new) = (caller.person, req.new);
     let chooser =
         if caller.role == Role::YoungPerson { guessable::Chooser::YoungPerson } else { guessable::Chooser::Staff };
     let hash = tokio::task::spawn_blocking(move || {
-        guessable::refuse_guessable(&new, chooser, &[])?;
+        guessable::refuse_guessable(&new, chooser, &[&names[0], &names[1]])?;
         passwords::hash(&new)
     })
     .await??;
@@ -601,14 +601,13 @@ pub async fn change_password(
 
 /// Checks the caller's current PIN or password before a change to how they sign in. A device
 /// left signed in must not become a way to learn its owner's PIN or password by trying them all
-/// here: a wrong one counts as a failed sign-in, for the name and for the address. Returns the
-/// keyed hash their failures are counted under, to clear once the change is made.
+/// here: a wrong one counts as a failed sign-in, for the name and for the address.
 pub(crate) async fn check_current_secret(
     state: &AppState,
     address: String,
     caller: &Caller,
     given: String,
-) -> Result<String> {
+) -> Result<CurrentSecret> {
     refuse_blocked_address(state, &address).await?;
     let who = caller.person;
     // The person, and the failures counted against their name, in one read.
@@ -631,5 +630,13 @@ pub(crate) async fn check_current_secret(
         let what = if caller.role == Role::YoungPerson { "PIN" } else { "password" };
         return Err(ApiError::BadRequest(format!("your current {what} isn't right")));
     }
-    Ok(name_hash)
+    Ok(CurrentSecret { name_hash, names: [person.name.unwrap_or_default(), person.display_name] })
+}
+
+/// Whose PIN or password was just checked.
+pub(crate) struct CurrentSecret {
+    /// The keyed hash their failures are counted under, to clear once the change is made.
+    pub name_hash: String,
+    /// Their sign-in and display names, which a new one should not be built from.
+    pub names: [String; 2],
 }

@@ -149,7 +149,7 @@ pub async fn new_recovery_codes(
     Staff(caller): Staff,
     ApiJson(req): ApiJson<WithPassword>,
 ) -> Result<Json<RecoveryCodes>> {
-    let name_hash = super::check_current_secret(&state, address, &caller, req.password).await?;
+    let name_hash = super::check_current_secret(&state, address, &caller, req.password).await?.name_hash;
     let now = store::now_ms();
     let recovery_codes = state
         .store
@@ -181,7 +181,7 @@ pub async fn turn_off(
             "your service asks every staff member for two-step sign-in, so it stays on; for a new phone, choose \"Move it to a new phone\"".into(),
         ));
     }
-    let name_hash = super::check_current_secret(&state, address, &caller, req.password).await?;
+    let name_hash = super::check_current_secret(&state, address, &caller, req.password).await?.name_hash;
     let now = store::now_ms();
     state
         .store

@@ -144,7 +144,13 @@ pub async fn new_password(
     if person == admin.person {
         return Err(crate::error::ApiError::BadRequest("change your own password from your own screen".into()));
     }
-    let password = staff_password(req.password, Vec::new()).await?;
+    // Their names, for the check that the password isn't built from them (unknown: a 404 below).
+    let names = state
+        .store
+        .read(move |db| Ok(people::by_id(db, person)?.map(|p| vec![p.name.unwrap_or_default(), p.display_name])))
+        .await?
+        .unwrap_or_default();
+    let password = staff_password(req.password, names).await?;
     let now = store::now_ms();
     let unlinked = state
         .store
