@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { asAdmin, assertAccessible, authenticatorCode, chooseLockCode, eventually, post, serverAndBrowser, signIn, typeSignIn } from './harness.mjs';
 
@@ -429,5 +430,39 @@ test('a key worker turns on two-step sign-in: after their password, signing in a
   await desk.getByRole('button', { name: 'Turn off two-step sign-in' }).click();
   await desk.getByText('Two-step sign-in is off.').waitFor();
   await desk.getByRole('button', { name: 'Set up two-step sign-in' }).waitFor();
+  await context.close();
+});
+
+test('a young person whose PIN was chosen before easy ones were refused is told at sign-in, and changes it', async () => {
+  // Mo's PIN made 1234 as if chosen before Tandem refused easy ones: no screen can choose it now.
+  // (An argon2id hash of "1234", made once with the server's own parameters.)
+  const easy = '$argon2id$v=19$m=19456,t=2,p=1$zs4rv7VFl9JS1sTSh7JrMg$qiqZGx71nQEUomB9EJfWwrZnU1877eSyhrmJNU/CH4k';
+  const mo = await (await asAdmin(env.server.base)).idOf('mo');
+  execFileSync('sqlite3', ['-cmd', '.timeout 5000', env.server.db, `UPDATE people SET secret_hash = '${easy}' WHERE id = '${mo}'`]);
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'mo', '1234');
+  const told = page.locator('#farewell');
+  await told.getByText('Your PIN is one that someone could guess, like 1234 or a year. Choose a new one under Account, so only you can open your things.').waitFor();
+  await assertAccessible(page, 'home, told the PIN is easy to guess');
+  await told.getByRole('button', { name: 'OK' }).click();
+  await page.getByRole('button', { name: 'Account', exact: true }).click();
+  const form = page.getByRole('form', { name: 'Change your PIN' });
+  await form.getByLabel('Your PIN now').fill('1234');
+  await form.getByLabel('Your new PIN', { exact: true }).fill('4321');
+  await form.getByLabel('Your new PIN again').fill('4321');
+  await form.getByRole('button', { name: 'Save my new PIN' }).click();
+  await form.getByRole('alert').getByText('Someone could guess that one: lots of people use it. Choose a different PIN or password.').waitFor();
+  await form.getByLabel('Your new PIN', { exact: true }).fill('5286');
+  await form.getByLabel('Your new PIN again').fill('5286');
+  await form.getByRole('button', { name: 'Save my new PIN' }).click();
+  await form.getByText('Your PIN is changed. Use the new one next time you sign in.').waitFor();
+
+  // Signed in with the new one: nothing is said.
+  const again = await (await env.browser.newContext()).newPage();
+  await signIn(again, env.server.base, 'mo', '5286');
+  await again.getByRole('heading', { name: 'Good things about you' }).waitFor();
+  assert.equal(await again.locator('#farewell').count(), 0, 'no notice with a PIN that is not easy');
+  await again.context().close();
   await context.close();
 });

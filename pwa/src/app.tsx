@@ -93,7 +93,7 @@ export function App({ updateReady, onUpdate }: { updateReady: boolean; onUpdate:
           </div>
         )}
         {session && t.mustChange ? (
-          <ChangePassword onChange={t.changePassword} />
+          <ChangePassword onChange={t.changePassword} easy={t.mustChangeEasy} />
         ) : session && t.mustSetUp ? (
           <section class="narrow">
             <h1>Set up two-step sign-in</h1>

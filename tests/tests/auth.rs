@@ -805,3 +805,65 @@ async fn a_pin_or_password_a_guesser_would_try_first_is_refused_and_nothing_is_s
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["message"].as_str().unwrap().contains("it has your name, or Tandem's, in it"), "{body}");
 }
+
+/// Gives `who` this PIN or password as if chosen before Tandem refused easy ones.
+async fn chosen_before_the_rule(server: &TestServer, who: tandem_shared::PersonId, secret: &str) {
+    let hash = tandem_server::auth::passwords::hash(secret).unwrap();
+    server
+        .store
+        .write(move |tx| tandem_server::store::people::set_password(tx, who, &hash, now_ms() as i64))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_easy_pin_chosen_before_still_signs_in_and_is_said_and_staff_must_change_an_easy_password() {
+    let server = TestServer::start().await;
+    let sign_in = |name: &str, secret: &str| {
+        let c = server.device();
+        let body = json!({"name": name, "secret": secret, "device": c.device});
+        async move { c.call(Method::POST, "/api/auth/sign-in", Some(body)).await }
+    };
+    // Today's demo PINs and passwords are not easy: nothing is said.
+    for (name, secret) in [ASH, SAM] {
+        let (status, tokens) = sign_in(name, secret).await;
+        assert_eq!(status, StatusCode::OK, "{tokens}");
+        assert!(
+            tokens.get("secret_easy_to_guess").is_none() && tokens.get("must_change_password").is_none(),
+            "{tokens}"
+        );
+    }
+    // A young person's easy PIN: signed in, told, and nothing else asked of them.
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    chosen_before_the_rule(&server, ash.me(), "1234").await;
+    let (status, tokens) = sign_in(ASH.0, "1234").await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(tokens["secret_easy_to_guess"], true, "{tokens}");
+    assert!(tokens.get("must_change_password").is_none(), "{tokens}");
+    let mut phone = server.device();
+    phone.take_tokens(&tokens);
+    assert_eq!(phone.call(Method::GET, "/api/me", None).await.0, StatusCode::OK);
+    // Not said of a wrong PIN, which is refused as ever.
+    let (status, wrong) = sign_in(ASH.0, "1111").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{wrong}");
+    assert!(wrong.get("secret_easy_to_guess").is_none(), "{wrong}");
+
+    // Staff with an easy password: nothing but choosing a new one until they have.
+    let priya = server.signed_in(PRIYA.0, PRIYA.1).await;
+    chosen_before_the_rule(&server, priya.me(), "Password123!").await;
+    let (status, tokens) = sign_in(PRIYA.0, "Password123!").await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(
+        (tokens["secret_easy_to_guess"].as_bool(), tokens["must_change_password"].as_bool()),
+        (Some(true), Some(true))
+    );
+    let mut laptop = server.device();
+    laptop.take_tokens(&tokens);
+    assert_eq!(laptop.call(Method::GET, "/api/caseload", None).await.0, StatusCode::FORBIDDEN);
+    let change = json!({"current": "Password123!", "new": "kettle orbit parsley"});
+    let (status, body) = laptop.call(Method::POST, "/api/me/password", Some(change)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, tokens) = sign_in(PRIYA.0, "kettle orbit parsley").await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert!(tokens.get("secret_easy_to_guess").is_none() && tokens.get("must_change_password").is_none(), "{tokens}");
+}

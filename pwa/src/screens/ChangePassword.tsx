@@ -4,14 +4,20 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { useSubmit } from '../ui/useSubmit';
 
-export function ChangePassword({ onChange }: { onChange: (current: string, next: string) => Promise<void> }) {
+/** `easy`: their own password is one a guesser would try first (chosen before Tandem refused
+ *  those), rather than a first one an admin set. */
+export function ChangePassword({ onChange, easy = false }: { onChange: (current: string, next: string) => Promise<void>; easy?: boolean }) {
   return (
     <section class="narrow">
-      <h1>Choose your own password</h1>
-      <p>You signed in with a first password someone else set. Choose one only you know (at least 10 characters).</p>
+      <h1>{easy ? 'Choose a new password' : 'Choose your own password'}</h1>
+      <p>
+        {easy
+          ? 'Your password is one that someone could guess, and a staff password opens many young people\'s words. Choose a new one before going on (at least 10 characters).'
+          : 'You signed in with a first password someone else set. Choose one only you know (at least 10 characters).'}
+      </p>
       <NewSecretForm
         word="password"
-        currentLabel="The password you were given"
+        currentLabel={easy ? 'Your password now' : 'The password you were given'}
         submitLabel="Save my password"
         noSignal="This needs a connection. Try again in a moment."
         onChange={onChange}

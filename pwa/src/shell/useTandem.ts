@@ -38,6 +38,9 @@ interface Me {
   sign_ins?: DeviceSignIn[];
 }
 
+/** Said at sign-in to a young person whose PIN was chosen before Tandem refused easy ones. */
+const EASY_TO_GUESS = 'Your PIN is one that someone could guess, like 1234 or a year. Choose a new one under Account, so only you can open your things.';
+
 export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   const [db, setDb] = useState<Db | null>(null);
   /** The browser lets Tandem keep nothing on this device (a private window in some browsers, or
@@ -626,7 +629,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     await keepUnlockCheck(db, s, secret);
     setEnded(false);
     setServerRestored(false);
-    setFarewell(recoveryNotice(sessions.current.recoveryLeft));
+    setFarewell(signInNotice());
     await carryOn(db, s);
   };
 
@@ -710,6 +713,18 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
         ? 'You signed in with your last recovery code. Under "Your account", make new ones now (or, if your phone is lost, choose "Move it to a new phone"), so a day without it doesn\'t lock you out.'
         : `You signed in with a recovery code, and have ${left} left. If your phone is lost, or you have a new one, choose "Move it to a new phone" under "Your account": it makes new codes too.`;
 
+  /** What the sign-in just made needs saying, if anything: an account kept, recovery codes
+   *  running out, a young person's PIN that is easy to guess (staff change theirs first). */
+  const signInNotice = () => {
+    const s = sessions.current;
+    const said = [
+      s?.keptAccount ? 'Welcome back. Your account will not be deleted.' : null,
+      recoveryNotice(s?.recoveryLeft ?? null),
+      s?.easyToGuess && !s.mustChangePassword ? EASY_TO_GUESS : null,
+    ].filter((words) => words !== null);
+    return said.length > 0 ? said.join(' ') : null;
+  };
+
   /** Signed in, or `joined` with an invite code just now (their home then says how Tandem works). */
   const signedIn = async (s: Session, secret?: string, joined = false) => {
     if (!db) return;
@@ -719,7 +734,7 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       await db.put('meta', true, 'welcome').catch(() => undefined);
       setWelcome(true);
     }
-    setFarewell(sessions.current?.keptAccount ? 'Welcome back. Your account will not be deleted.' : recoveryNotice(sessions.current?.recoveryLeft ?? null));
+    setFarewell(signInNotice());
     setLending(false);
     await carryOn(db, s);
   };
@@ -751,6 +766,8 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     setSaveProblem,
     lending,
     mustChange,
+    /** Why the password must change first: easy to guess, or a first one an admin set. */
+    mustChangeEasy: sessions.current?.easyToGuess === true,
     changePassword: async (current: string, next: string) => {
       await changeSecret(current, next);
       setMustChange(false);

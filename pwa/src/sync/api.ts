@@ -25,8 +25,10 @@ export interface Tokens {
   display_name: string;
   /** This sign-in withdrew the young person's request to delete their account. */
   erasure_cancelled?: boolean;
-  /** The password was set by an admin: the person chooses their own before anything else. */
+  /** The password was set by an admin, or is easy to guess: the person chooses their own before anything else. */
   must_change_password?: boolean;
+  /** At sign-in: the PIN or password given is one a guesser would try first (chosen before Tandem refused those). */
+  secret_easy_to_guess?: boolean;
   /** The service asks staff for two-step sign-in and this staff member has none: set it up first. */
   must_set_up_two_step?: boolean;
   /** Signed in with a two-step recovery code: how many are left. */

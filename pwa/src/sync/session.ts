@@ -11,8 +11,10 @@ export class SessionManager implements Auth {
   access: string | null = null;
   /** The last sign-in kept an account that was waiting to be deleted. */
   keptAccount = false;
-  /** The last sign-in used a first password an admin set. */
+  /** The last sign-in used a first password an admin set, or a staff password easy to guess. */
   mustChangePassword = false;
+  /** The last sign-in's PIN or password is one a guesser would try first. */
+  easyToGuess = false;
   /** The last sign-in was a staff member's the service asks for two-step sign-in, without it. */
   mustSetUpTwoStep = false;
   /** The last sign-in used a two-step recovery code: how many are left (null: it didn't). */
@@ -84,6 +86,7 @@ export class SessionManager implements Auth {
     if (tablet && !tokens.tablet) await forgetThisTablet().catch(() => undefined);
     this.keptAccount = tokens.erasure_cancelled === true;
     this.mustChangePassword = tokens.must_change_password === true;
+    this.easyToGuess = tokens.secret_easy_to_guess === true;
     this.mustSetUpTwoStep = tokens.must_set_up_two_step === true;
     this.recoveryLeft = tokens.recovery_codes_left ?? null;
     return this.keep(tokens, sharedDevice || tokens.tablet !== undefined);
@@ -114,6 +117,7 @@ export class SessionManager implements Auth {
     await this.refuseOthers(tokens, sameAs);
     this.keptAccount = false;
     this.mustChangePassword = tokens.must_change_password === true;
+    this.easyToGuess = false;
     this.mustSetUpTwoStep = tokens.must_set_up_two_step === true;
     this.recoveryLeft = tokens.recovery_codes_left ?? null;
     return this.keep(tokens, false, true);
@@ -125,6 +129,7 @@ export class SessionManager implements Auth {
     const device = await this.device();
     const tokens = await request<Tokens>(null, 'POST', '/api/auth/join', { code, name, secret, device, ...(forPerson ? { for_person: forPerson } : {}) });
     this.mustChangePassword = false;
+    this.easyToGuess = false;
     this.mustSetUpTwoStep = false;
     this.recoveryLeft = null;
     return this.keep(tokens, sharedDevice);

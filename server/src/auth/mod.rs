@@ -21,6 +21,7 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use extract::Caller;
+use guessable::Chooser;
 use serde::{Deserialize, Serialize};
 use tandem_shared::{DeviceId, PersonId, Role};
 use utoipa::ToSchema;
@@ -99,9 +100,15 @@ pub struct Tokens {
     /// This sign-in withdrew the young person's request to delete their account.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub erasure_cancelled: bool,
-    /// The password was set by an admin: choose your own (`POST /api/me/password`) first.
+    /// The password was set by an admin, or is one a guesser would try first: choose your own
+    /// (`POST /api/me/password`) first.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub must_change_password: bool,
+    /// At sign-in: the PIN or password just given is one a guesser would try first (chosen
+    /// before Tandem refused those). Staff must choose another (`must_change_password` is set
+    /// too); a young person is asked to.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secret_easy_to_guess: bool,
     /// At sign-in: the service asks staff for two-step sign-in, and this staff member has not set
     /// it up: this session can do nothing else until they do (`POST /api/me/two-step`, then `/confirm`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -215,6 +222,7 @@ fn issue(
         display_name: person.display_name.clone(),
         erasure_cancelled: false,
         must_change_password: person.must_change_password,
+        secret_easy_to_guess: false,
         must_set_up_two_step: false,
         recovery_codes_left: None,
         tablet: None,
@@ -382,11 +390,19 @@ pub async fn sign_in(
     // Deactivated people take the stand-in path too: refused exactly as an unknown name.
     let person = person.filter(|p| p.secret_hash.is_some() && !p.deactivated());
     let stored = person.as_ref().and_then(|p| p.secret_hash.clone());
+    let chooser =
+        person.as_ref().map(|p| if p.role == Role::YoungPerson { Chooser::YoungPerson } else { Chooser::Staff });
+    let names =
+        person.as_ref().map(|p| [p.name.clone().unwrap_or_default(), p.display_name.clone()]).unwrap_or_default();
     let secret = req.secret;
     state.metrics.password_checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let ok = tokio::task::spawn_blocking(move || match stored {
-        Some(stored) => passwords::verify(&secret, &stored),
-        None => passwords::verify_dummy(&secret),
+    // Only the right secret is weighed (chosen before Tandem refused easy ones, it may be one).
+    let (ok, easy_to_guess) = tokio::task::spawn_blocking(move || match (stored, chooser) {
+        (Some(stored), Some(chooser)) if passwords::verify(&secret, &stored) => {
+            (true, guessable::refuse_guessable(&secret, chooser, &[&names[0], &names[1]]).is_err())
+        }
+        (Some(_), _) => (false, false),
+        (None, _) => (passwords::verify_dummy(&secret), false),
     })
     .await?;
     let Some(person) = person.filter(|_| ok) else {
@@ -441,9 +457,20 @@ pub async fn sign_in(
                     "signed in before the erasure",
                 )?;
             }
+            // Staff choose a new one before anything else, as after an admin's first password.
+            let staff_must_change = easy_to_guess && person.role != Role::YoungPerson;
+            if staff_must_change {
+                people::require_password_change(tx, person.id)?;
+            }
             let device = (req.device, kind.as_deref());
             let opened = open_session(tx, &st, &person, device, tablet.clone(), None)?;
-            Ok(Some(Tokens { erasure_cancelled: cancelled, recovery_codes_left, ..opened }))
+            Ok(Some(Tokens {
+                erasure_cancelled: cancelled,
+                recovery_codes_left,
+                must_change_password: opened.must_change_password || staff_must_change,
+                secret_easy_to_guess: easy_to_guess,
+                ..opened
+            }))
         })
         .await?;
     // A wrong code (or one used already) counts as a wrong password does.
