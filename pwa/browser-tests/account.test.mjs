@@ -466,3 +466,26 @@ test('a young person whose PIN was chosen before easy ones were refused is told 
   await again.context().close();
   await context.close();
 });
+
+test('staff whose password is easy to guess choose a new one before anything else', async () => {
+  // (An argon2id hash of "Password123!", made once with the server's own parameters.)
+  const easy = '$argon2id$v=19$m=19456,t=2,p=1$LuNGgrEMSkjYIcOpdkoATw$XykVb3vQkg+7qBreM9TFyoLpTxSOPZgmrGbXZJcIzTo';
+  const priya = await (await asAdmin(env.server.base)).idOf('Priya');
+  execFileSync('sqlite3', ['-cmd', '.timeout 5000', env.server.db, `UPDATE people SET secret_hash = '${easy}' WHERE id = '${priya}'`]);
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await typeSignIn(page, env.server.base, 'priya', 'Password123!');
+  await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+  await page.getByText("Your password is one that someone could guess, and a staff password opens many young people's words.", { exact: false }).waitFor();
+  assert.equal(await page.getByRole('heading', { name: 'Young people you support' }).count(), 0, 'nothing else until it is changed');
+  await page.getByLabel('Your password now').fill('Password123!');
+  await page.getByLabel('Your new password', { exact: true }).fill('Password1234!');
+  await page.getByLabel('Your new password again').fill('Password1234!');
+  await page.getByRole('button', { name: 'Save my password' }).click();
+  await page.getByRole('alert').getByText(/^That password would be too easy to guess \(lots of people use it\)\./).waitFor();
+  await page.getByLabel('Your new password', { exact: true }).fill('kettle orbit parsley');
+  await page.getByLabel('Your new password again').fill('kettle orbit parsley');
+  await page.getByRole('button', { name: 'Save my password' }).click();
+  await page.getByRole('heading', { name: 'Young people you support' }).waitFor();
+  await context.close();
+});
