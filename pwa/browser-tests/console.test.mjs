@@ -90,14 +90,20 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   await joRow.getByRole('button', { name: 'New password for Jo' }).click();
   await page.getByRole('heading', { name: 'A new password for Jo' }).waitFor();
   await assertAccessible(page, 'a new password for staff');
-  await page.getByLabel(/A first password for them/).fill('given again at the desk');
+  // Tandem suggests one (four random words), shown so the admin can read it out.
+  const resetForm = page.getByRole('form', { name: 'A new password for Jo' });
+  const given = resetForm.getByLabel(/A first password for them/);
+  await resetForm.getByRole('button', { name: 'Suggest one' }).click();
+  await eventually(async () => (await given.getAttribute('type')) === 'text', 10_000, 'the suggestion shown');
+  const suggested = await given.inputValue();
+  assert.match(suggested, /^[a-z]+ [a-z]+ [a-z]+ [a-z]+$/);
   await page.getByRole('button', { name: 'Set this password' }).click();
   await page.getByRole('status').filter({ hasText: 'Jo can sign in with that password now' }).waitFor();
   const joAgain = await env.browser.newContext();
   const joAgainPage = await joAgain.newPage();
   await joAgainPage.goto(env.server.base + '/');
   await joAgainPage.getByLabel('Your name').fill('jo.worker');
-  await joAgainPage.getByLabel('Your PIN or password').fill('given again at the desk');
+  await joAgainPage.getByLabel('Your PIN or password').fill(suggested);
   await joAgainPage.getByRole('button', { name: 'Sign in' }).click();
   await joAgainPage.getByRole('heading', { name: 'Choose your own password' }).waitFor();
   await joAgain.close();

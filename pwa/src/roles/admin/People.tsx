@@ -5,6 +5,7 @@ import { type Person, type Assigned, ROLE_WORDS, status, useCall, Problem, PEOPL
 import { byName, nameHas } from '../../ui/words';
 import { Disclosure } from '../../ui/Disclosure';
 import { SECRET_HINT } from '../../screens/ChangePassword';
+import { suggestPassword } from './suggest';
 
 export function People() {
   const { call, problem, ctx } = useCall();
@@ -97,9 +98,12 @@ export function People() {
               password lets them in (for someone the organisation gave a new account); they link it again under "Your account".
             </p>
           )}
-          <label for="reset-password">A first password for them (at least 10 characters; give it to them in person)</label>
-          <p class="hint" id="reset-password-hint">{SECRET_HINT.password}</p>
-          <input id="reset-password" type="password" autocomplete="new-password" aria-describedby="reset-password-hint" value={resetting.password} onInput={(e) => setResetting({ ...resetting, password: e.currentTarget.value })} required minLength={10} />
+          <FirstPassword
+            id="reset-password"
+            label="A first password for them (at least 10 characters; give it to them in person)"
+            value={resetting.password}
+            onInput={(password) => setResetting({ ...resetting, password })}
+          />
           <div class="row">
             <button type="submit">Set this password</button>
             <button type="button" class="link-button" onClick={() => setResetting(null)}>Cancel</button>
@@ -196,9 +200,12 @@ export function People() {
         <input dir="auto" id="staff-name" autocapitalize="none" autocorrect="off" spellcheck={false} autocomplete="off" value={staff.name} onInput={(e) => setStaff({ ...staff, name: e.currentTarget.value })} required />
         <label for="staff-display">Name others see</label>
         <input dir="auto" id="staff-display" autocomplete="off" value={staff.display_name} onInput={(e) => setStaff({ ...staff, display_name: e.currentTarget.value })} required />
-        <label for="staff-password">First password (at least 10 characters; give it to them in person)</label>
-        <p class="hint" id="staff-password-hint">{SECRET_HINT.password}</p>
-        <input id="staff-password" type="password" autocomplete="new-password" aria-describedby="staff-password-hint" value={staff.password} onInput={(e) => setStaff({ ...staff, password: e.currentTarget.value })} required minLength={10} />
+        <FirstPassword
+          id="staff-password"
+          label="First password (at least 10 characters; give it to them in person)"
+          value={staff.password}
+          onInput={(password) => setStaff({ ...staff, password })}
+        />
         <button type="submit">Add staff member</button>
       </form>
 
@@ -352,5 +359,37 @@ function StaffSso({ onChanged }: { onChanged: () => Promise<void> }) {
         )}
       </Disclosure>
     </section>
+  );
+}
+
+/** A first password an admin gives in person: typed, or suggested (four random words), and
+ *  then shown, since the admin reads it out or writes it down. */
+function FirstPassword({ id, label, value, onInput }: { id: string; label: string; value: string; onInput: (password: string) => void }) {
+  const [shown, setShown] = useState(false);
+  return (
+    <>
+      <label for={id}>{label}</label>
+      <p class="hint" id={`${id}-hint`}>
+        {SECRET_HINT.password} Or let Tandem suggest one.
+      </p>
+      <div class="row">
+        <input
+          id={id}
+          // Preact's typings tie `type` to the rest of an input's attributes; both types take these.
+          type={(shown ? 'text' : 'password') as 'text'}
+          autocomplete="new-password"
+          autocapitalize="none"
+          spellcheck={false}
+          aria-describedby={`${id}-hint`}
+          value={value}
+          onInput={(e) => onInput(e.currentTarget.value)}
+          required
+          minLength={10}
+        />
+        <button type="button" class="secondary" onClick={() => { onInput(suggestPassword()); setShown(true); }}>
+          Suggest one
+        </button>
+      </div>
+    </>
   );
 }
