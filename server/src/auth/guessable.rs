@@ -7,12 +7,13 @@
 //!
 //! - A young person's PIN or password is refused only for what a guesser tries first: a common
 //!   one, a repeat (1111, 1212), a run (1234, 2468), a year, their name (or Tandem's) in it,
-//!   or a name or word among the first thousand tried. Most four-digit PINs read as a date to zxcvbn, so dates alone are allowed:
-//!   refusing them would refuse a third of all PINs.
+//!   or a name or word among the first thousand tried. Most four-digit PINs read as a date to
+//!   zxcvbn, so dates alone are allowed: refusing them would refuse a third of all PINs.
 //! - A staff password opens many young people's words: it must reach zxcvbn's score 3 (about
 //!   10⁸ guesses, "safely unguessable" in its terms).
 
 use crate::error::ApiError;
+use tandem_shared::Role;
 use zxcvbn::Score;
 use zxcvbn::feedback::Warning;
 
@@ -24,6 +25,13 @@ const WEIGHED_MAX: usize = 64;
 pub enum Chooser {
     YoungPerson,
     Staff,
+}
+
+impl Chooser {
+    /// The bar for someone of this role choosing their own.
+    pub fn of(role: Role) -> Chooser {
+        if role == Role::YoungPerson { Chooser::YoungPerson } else { Chooser::Staff }
+    }
 }
 
 /// Refuses a secret a guesser would try early, saying why and what to do instead. `about` is

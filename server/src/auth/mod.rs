@@ -311,7 +311,7 @@ pub async fn join(
     let hash = {
         let name = name.clone();
         tokio::task::spawn_blocking(move || {
-            guessable::refuse_guessable(&req.secret, guessable::Chooser::YoungPerson, &[&name])?;
+            guessable::refuse_guessable(&req.secret, Chooser::YoungPerson, &[&name])?;
             passwords::hash(&req.secret)
         })
         .await??
@@ -390,8 +390,7 @@ pub async fn sign_in(
     // Deactivated people take the stand-in path too: refused exactly as an unknown name.
     let person = person.filter(|p| p.secret_hash.is_some() && !p.deactivated());
     let stored = person.as_ref().and_then(|p| p.secret_hash.clone());
-    let chooser =
-        person.as_ref().map(|p| if p.role == Role::YoungPerson { Chooser::YoungPerson } else { Chooser::Staff });
+    let chooser = person.as_ref().map(|p| Chooser::of(p.role));
     let names =
         person.as_ref().map(|p| [p.name.clone().unwrap_or_default(), p.display_name.clone()]).unwrap_or_default();
     let secret = req.secret;
@@ -607,8 +606,7 @@ pub async fn change_password(
     }
     let CurrentSecret { name_hash, names } = check_current_secret(&state, address, &caller, req.current).await?;
     let (who, new) = (caller.person, req.new);
-    let chooser =
-        if caller.role == Role::YoungPerson { guessable::Chooser::YoungPerson } else { guessable::Chooser::Staff };
+    let chooser = Chooser::of(caller.role);
     let hash = tokio::task::spawn_blocking(move || {
         guessable::refuse_guessable(&new, chooser, &[&names[0], &names[1]])?;
         passwords::hash(&new)
