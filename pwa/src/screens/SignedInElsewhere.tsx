@@ -6,8 +6,7 @@ import { useContext, useState } from 'preact/hooks';
 import { Ctx, type DeviceSignIn } from '../context';
 import { ApiFailure } from '../sync/api';
 import { problemWords } from '../ui/useSubmit';
-import { atTime } from '../ui/words';
-import { deviceName } from '../ui/words';
+import { atTime, deviceName } from '../ui/words';
 
 export function SignedInElsewhere({ signIns, onAnswered }: { signIns: DeviceSignIn[]; onAnswered: (ids: string[]) => void }) {
   const ctx = useContext(Ctx);
