@@ -433,12 +433,17 @@ test('a key worker turns on two-step sign-in: after their password, signing in a
   await context.close();
 });
 
+/** Gives someone (by the name others see) a PIN or password as if chosen before Tandem refused
+ *  easy ones, which no screen can choose now: `hash` is its argon2id hash, made once with the
+ *  server's own parameters. */
+async function chosenBeforeTheRule(displayName, hash) {
+  const id = await (await asAdmin(env.server.base)).idOf(displayName);
+  execFileSync('sqlite3', ['-cmd', '.timeout 5000', env.server.db, `UPDATE people SET secret_hash = '${hash}' WHERE id = '${id}'`]);
+}
+
 test('a young person whose PIN was chosen before easy ones were refused is told at sign-in, and changes it', async () => {
-  // Mo's PIN made 1234 as if chosen before Tandem refused easy ones: no screen can choose it now.
-  // (An argon2id hash of "1234", made once with the server's own parameters.)
-  const easy = '$argon2id$v=19$m=19456,t=2,p=1$zs4rv7VFl9JS1sTSh7JrMg$qiqZGx71nQEUomB9EJfWwrZnU1877eSyhrmJNU/CH4k';
-  const mo = await (await asAdmin(env.server.base)).idOf('mo');
-  execFileSync('sqlite3', ['-cmd', '.timeout 5000', env.server.db, `UPDATE people SET secret_hash = '${easy}' WHERE id = '${mo}'`]);
+  // Mo's PIN made 1234: an argon2id hash of "1234".
+  await chosenBeforeTheRule('mo', '$argon2id$v=19$m=19456,t=2,p=1$zs4rv7VFl9JS1sTSh7JrMg$qiqZGx71nQEUomB9EJfWwrZnU1877eSyhrmJNU/CH4k');
   const context = await env.browser.newContext();
   const page = await context.newPage();
   await signIn(page, env.server.base, 'mo', '1234');
@@ -468,10 +473,8 @@ test('a young person whose PIN was chosen before easy ones were refused is told 
 });
 
 test('staff whose password is easy to guess choose a new one before anything else', async () => {
-  // (An argon2id hash of "Password123!", made once with the server's own parameters.)
-  const easy = '$argon2id$v=19$m=19456,t=2,p=1$LuNGgrEMSkjYIcOpdkoATw$XykVb3vQkg+7qBreM9TFyoLpTxSOPZgmrGbXZJcIzTo';
-  const priya = await (await asAdmin(env.server.base)).idOf('Priya');
-  execFileSync('sqlite3', ['-cmd', '.timeout 5000', env.server.db, `UPDATE people SET secret_hash = '${easy}' WHERE id = '${priya}'`]);
+  // Priya's password made "Password123!": an argon2id hash of it.
+  await chosenBeforeTheRule('Priya', '$argon2id$v=19$m=19456,t=2,p=1$LuNGgrEMSkjYIcOpdkoATw$XykVb3vQkg+7qBreM9TFyoLpTxSOPZgmrGbXZJcIzTo');
   const context = await env.browser.newContext();
   const page = await context.newPage();
   await typeSignIn(page, env.server.base, 'priya', 'Password123!');

@@ -157,6 +157,16 @@ fn admin_commands_create_staff_invite_and_assign() {
     assert!(ok, "{out}");
     let (ok, out) = run(&["create-staff", "--role", "key-worker", "--name", "lee", "--display-name", "Lee again"]);
     assert!(!ok && out.contains("taken"), "a clear error: {out}");
+    // A first password a guesser would try first is refused, and nobody is made.
+    let easy = Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .arg("--db")
+        .arg(&db)
+        .args(["create-staff", "--role", "key-worker", "--name", "kim", "--display-name", "Kim"])
+        .env("TANDEM_PASSWORD", "Welcome2026!")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&easy.stderr);
+    assert!(!easy.status.success() && said.contains("too easy to guess"), "{said}");
     let (ok, out) = run(&["revoke", "--person", "nobody-here"]);
     assert!(!ok && out.contains("nobody"), "{out}");
     let (ok, out) = run(&["revoke", "--person", "lee"]);
