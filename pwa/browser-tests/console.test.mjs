@@ -2,6 +2,7 @@
 // drop-in staff's screen, and Back moving between screens inside the app.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { api, asAdmin, assertAccessible, authenticatorCode, eventually, post, serverAndBrowser, signIn, typeSignIn, writeAndShare } from './harness.mjs';
 
@@ -201,6 +202,18 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
     return entries.length > 0 && entries.every((e) => e.includes('rowan.b'));
   }, 15_000, "only rowan.b's entries");
   assert.equal(await page.getByText(/created staff/).count(), 0, 'nobody else\'s entries');
+  // Those entries saved as a spreadsheet for a review away from the console, and the saving logged.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Save these entries as a spreadsheet (CSV)' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^tandem-audit-log-\d{4}-\d{2}-\d{2}\.csv$/);
+  const csv = readFileSync(await download.path(), 'utf8');
+  assert.ok(csv.startsWith('\ufeffwhen (UTC),who,what,about whom,detail\r\n'), csv.slice(0, 80));
+  assert.ok(csv.includes('"saved the audit log as a spreadsheet","rowan.b","one person\'s entries"'), csv);
+  assert.ok(!csv.includes('created staff'), 'only their entries');
+  await page.getByRole('status').getByText(/^Saved as tandem-audit-log-.*The log says you saved it\.$/).waitFor();
+  await page.getByTestId('audit-entries').getByText(/saved the audit log as a spreadsheet/).waitFor();
   await page.getByLabel('Whose entries').selectOption({ label: "Everyone's" });
   await page.getByText(/created staff/).first().waitFor();
   const words = await (await api(env.server.base, 'ash', '6159')).texts();

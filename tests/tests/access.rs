@@ -91,6 +91,7 @@ async fn every_endpoint_answers_every_role_as_designed() {
         ),
         (Method::GET, "/api/admin/assignments".into(), None, vec![Admin]),
         (Method::GET, "/api/admin/audit".into(), None, vec![Admin]),
+        (Method::POST, "/api/admin/audit/export".into(), Some(json!({})), vec![Admin]),
         (Method::GET, format!("/api/admin/people/{ash_id}/sessions"), None, vec![Admin]),
         (Method::POST, format!("/api/admin/people/{ash_id}/sessions/no-such-session/end"), None, vec![]),
         (Method::POST, format!("/api/admin/people/{}/close-case", uuid::Uuid::now_v7()), None, vec![]),

@@ -992,3 +992,37 @@ async fn notices_put_away_on_one_device_stay_put_away_on_the_others() {
     assert_eq!(put_away(&phone).await, mine);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_audit_log_saved_as_a_spreadsheet_holds_every_entry_and_its_own_saving_and_runs_no_formula() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    // A display name someone typed as a spreadsheet formula.
+    let body = json!({"role": "key_worker", "name": "trick", "display_name": "=HYPERLINK(\"http://x\",\"Open\")",
+                      "password": "kettle orbit parsley"});
+    let (status, made) = admin.call(Method::POST, "/api/admin/people", Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let (status, saved) = admin.call(Method::POST, "/api/admin/audit/export", Some(json!({}))).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let csv = saved["csv"].as_str().unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines[0], "\u{feff}when (UTC),who,what,about whom,detail");
+    // Every entry the console pages through, and first (newest) the saving itself.
+    let (_, on_screen) = admin.call(Method::GET, "/api/admin/audit?limit=500", None).await;
+    assert_eq!(lines.len() - 1, on_screen.as_array().unwrap().len(), "{csv}");
+    assert_eq!(saved["entries"].as_u64(), Some((lines.len() - 1) as u64));
+    assert!(lines[1].contains("\"Alex (admin)\",\"saved the audit log as a spreadsheet\",\"\",\"everyone's entries\""), "{}", lines[1]);
+    assert_eq!(on_screen[0]["action"], "saved the audit log as a spreadsheet");
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\",\"\"Open\"\")\""), "the formula is kept as text: {csv}");
+    assert!(saved["file_name"].as_str().unwrap().starts_with("tandem-audit-log-20"), "{saved}");
+
+    // One person's part: only entries by or about them.
+    let trick = made["id"].as_str().unwrap();
+    let (_, theirs) = admin.call(Method::POST, "/api/admin/audit/export", Some(json!({"person": trick}))).await;
+    let rows: Vec<&str> = theirs["csv"].as_str().unwrap().split("\r\n").skip(1).filter(|l| !l.is_empty()).collect();
+    assert_eq!(rows.len(), 2, "created, and this saving of their entries: {rows:?}");
+    assert!(rows[0].contains("one person's entries") && rows[1].contains("created staff"), "{rows:?}");
+    // Unknown fields are refused, as everywhere.
+    let (status, _) = admin.call(Method::POST, "/api/admin/audit/export", Some(json!({"who": trick}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -12,6 +12,8 @@ export function Audit() {
   const [person, setPerson] = useState('');
   const [rows, setRows] = useState<AuditRow[] | null>(null);
   const [more, setMore] = useState(false);
+  /** Saved as a spreadsheet: its file name. */
+  const [saved, setSaved] = useState<string | null>(null);
   // A page asked for before the choice of person changed is not shown under the new one.
   const asked = useRef(0);
   const load = async (who: string, shown: AuditRow[]) => {
@@ -27,8 +29,21 @@ export function Audit() {
   };
   useEffect(() => {
     setRows(null);
+    setSaved(null);
     void load(person, []);
   }, [person]);
+  const save = async () => {
+    setSaved(null);
+    const made = await call<{ file_name: string; csv: string }>('POST', '/api/admin/audit/export', person ? { person } : {});
+    if (!made) return;
+    const url = URL.createObjectURL(new Blob([made.csv], { type: 'text/csv;charset=utf-8' }));
+    const link = Object.assign(document.createElement('a'), { href: url, download: made.file_name });
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    setSaved(made.file_name);
+    // The saving is itself an entry: show it.
+    void load(person, []);
+  };
   return (
     <section>
       <h1>Audit log</h1>
@@ -39,6 +54,12 @@ export function Audit() {
           <option value="">Everyone's</option>
           {[...(people ?? [])].sort(byName).map((p) => <option key={p.id} value={p.id}>{p.display_name} ({ROLE_WORDS[p.role]})</option>)}
         </select>
+      </div>
+      <div class="stack narrow">
+        <button type="button" class="secondary" onClick={() => void save()}>Save {person ? 'these entries' : 'the whole log'} as a spreadsheet (CSV)</button>
+        <p role="status">
+          {saved && `Saved as ${saved}. It names staff and young people: keep it as safely as the service's other records, and delete it when the review is done. The log says you saved it.`}
+        </p>
       </div>
       <Problem text={problem} />
       {rows === null ? <p>Loading…</p> : rows.length === 0 ? <p>Nothing yet.</p> : (

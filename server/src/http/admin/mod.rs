@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/people/{id}/close-case", post(close_case))
         .route("/api/admin/people/{id}/reopen-case", post(reopen_case))
         .route("/api/admin/audit", get(audit_log))
+        .route("/api/admin/audit/export", post(export_audit_log))
         .route("/api/admin/people/{id}/deactivate", post(deactivate))
         .route("/api/admin/people/{id}/reactivate", post(reactivate))
         .route("/api/admin/people/{id}/new-invite", post(new_invite))
