@@ -1011,7 +1011,11 @@ async fn the_audit_log_saved_as_a_spreadsheet_holds_every_entry_and_its_own_savi
     let (_, on_screen) = admin.call(Method::GET, "/api/admin/audit?limit=500", None).await;
     assert_eq!(lines.len() - 1, on_screen.as_array().unwrap().len(), "{csv}");
     assert_eq!(saved["entries"].as_u64(), Some((lines.len() - 1) as u64));
-    assert!(lines[1].contains("\"Alex (admin)\",\"saved the audit log as a spreadsheet\",\"\",\"everyone's entries\""), "{}", lines[1]);
+    assert!(
+        lines[1].contains("\"Alex (admin)\",\"saved the audit log as a spreadsheet\",\"\",\"everyone's entries\""),
+        "{}",
+        lines[1]
+    );
     assert_eq!(on_screen[0]["action"], "saved the audit log as a spreadsheet");
     assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\",\"\"Open\"\")\""), "the formula is kept as text: {csv}");
     assert!(saved["file_name"].as_str().unwrap().starts_with("tandem-audit-log-20"), "{saved}");
