@@ -751,18 +751,7 @@ async fn pouchdb_workload(dir: &Path) -> Result<PeerResult, String> {
 }
 
 fn today() -> String {
-    // Civil date from days since the epoch (Howard Hinnant's algorithm).
-    let days = (tandem_server::store::now_ms() / 86_400_000) as i64;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    tandem_server::store::utc(tandem_server::store::now_ms())[..10].to_owned()
 }
 
 /// Each target, whether this run met it, and what bounds the figure now (from this run's own

@@ -100,11 +100,11 @@ pub async fn export_audit_log(
             (None, Some(id)) => id.to_string(),
             (None, None) => String::new(),
         };
-        let row = [utc(e.at), who.to_owned(), e.action.clone(), about, e.detail.clone()];
+        let row = [crate::store::utc(e.at), who.to_owned(), e.action.clone(), about, e.detail.clone()];
         csv.push_str(&row.iter().map(|cell| csv_cell(cell)).collect::<Vec<_>>().join(","));
         csv.push_str("\r\n");
     }
-    let file_name = format!("tandem-audit-log-{}.csv", &utc(now)[..10]);
+    let file_name = format!("tandem-audit-log-{}.csv", &crate::store::utc(now)[..10]);
     Ok(Json(Exported { file_name, entries: entries.len(), csv }))
 }
 
@@ -118,34 +118,9 @@ fn csv_cell(text: &str) -> String {
     format!("\"{}\"", guarded.replace('"', "\"\""))
 }
 
-/// Milliseconds since 1970 as `YYYY-MM-DD HH:MM:SS` in UTC (days to a date: Howard Hinnant's
-/// `civil_from_days`).
-fn utc(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, in_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", in_day / 3600, in_day % 3600 / 60, in_day % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times_are_written_in_utc() {
-        assert_eq!(utc(0), "1970-01-01 00:00:00");
-        assert_eq!(utc(951_782_400_000), "2000-02-29 00:00:00");
-        assert_eq!(utc(1_796_423_444_000), "2026-12-04 22:30:44");
-        assert_eq!(utc(-1000), "1969-12-31 23:59:59");
-    }
 
     #[test]
     fn a_cell_is_quoted_and_never_a_formula() {
