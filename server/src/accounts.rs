@@ -21,9 +21,14 @@ pub struct StaffPassword(String);
 impl StaffPassword {
     /// `about`: the names a guesser would try it with.
     pub fn new(password: &str, about: &[&str]) -> Result<StaffPassword> {
-        check_secret(password, STAFF_PASSWORD_MIN)?;
-        refuse_guessable(password, Chooser::Staff, about)?;
+        Self::check(password, about)?;
         Ok(StaffPassword(passwords::hash(password)?))
+    }
+
+    /// What `new` refuses, without the hash: quick enough to tell of every line of a list.
+    pub fn check(password: &str, about: &[&str]) -> Result<()> {
+        check_secret(password, STAFF_PASSWORD_MIN)?;
+        refuse_guessable(password, Chooser::Staff, about)
     }
 }
 
@@ -35,14 +40,29 @@ pub fn create_staff(
     password: &StaffPassword,
     now: i64,
 ) -> Result<PersonId> {
+    let (name, display_name) = check_new_staff(role, name, display_name)?;
+    if people::by_name(conn, &name)?.is_some() {
+        return Err(ApiError::Conflict("that name is taken".into()));
+    }
+    people::create(conn, role, Some(&name), &display_name, Some(&password.0), now)
+}
+
+/// A new staff member's role and names, checked before anything is hashed or written: their
+/// sign-in name and the name others see, as they are stored.
+pub fn check_new_staff(role: Role, name: &str, display_name: &str) -> Result<(String, String)> {
     if role == Role::YoungPerson {
         return Err(ApiError::BadRequest("young people join with an invite code; create an invite instead".into()));
     }
-    let name = check_name(name)?;
-    if people::by_name(conn, &name)?.is_some() {
-        return Err(ApiError::Conflict("that name is taken"));
+    Ok((check_name(name)?, check_display_name(display_name)?))
+}
+
+/// The name others see, trimmed: what fits a list, a caseload and a notification.
+fn check_display_name(display_name: &str) -> Result<String> {
+    let display_name = display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > 60 {
+        return Err(ApiError::BadRequest("give a name of 1 to 60 characters".into()));
     }
-    people::create(conn, role, Some(&name), display_name.trim(), Some(&password.0), now)
+    Ok(display_name.to_owned())
 }
 
 /// What the audit log says of someone deactivated.
@@ -104,11 +124,8 @@ pub fn invite_young_person(
     workers: &[PersonId],
     now: i64,
 ) -> Result<(PersonId, String)> {
-    let display_name = display_name.trim();
-    if display_name.is_empty() || display_name.chars().count() > 60 {
-        return Err(ApiError::BadRequest("give a name of 1 to 60 characters".into()));
-    }
-    let id = people::create(conn, Role::YoungPerson, None, display_name, None, now)?;
+    let display_name = check_display_name(display_name)?;
+    let id = people::create(conn, Role::YoungPerson, None, &display_name, None, now)?;
     for w in workers {
         assign(conn, *w, id, now)?;
     }

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use std::borrow::Cow;
 use thiserror::Error;
 
 /// How long a client is asked to wait before retrying when storage is full or read-only.
@@ -37,7 +38,7 @@ pub enum ApiError {
     #[error("{0}")]
     NotFound(&'static str),
     #[error("{0}")]
-    Conflict(&'static str),
+    Conflict(Cow<'static, str>),
     #[error(
         "this server's changes end before that cursor: it has been restored from a backup (or is another server); pull from the start and send again what it lacks"
     )]
@@ -148,7 +149,9 @@ impl From<rusqlite::Error> for ApiError {
             Some(ReadOnly | DiskFull | CannotOpen | DatabaseBusy | DatabaseLocked) => {
                 ApiError::StorageUnavailable(e.to_string())
             }
-            Some(ConstraintViolation) => ApiError::Conflict("that would clash with something that already exists"),
+            Some(ConstraintViolation) => {
+                ApiError::Conflict("that would clash with something that already exists".into())
+            }
             _ => ApiError::Internal(e.to_string()),
         }
     }
@@ -162,7 +165,7 @@ impl From<tokio_postgres::Error> for ApiError {
             return if [SqlState::UNIQUE_VIOLATION, SqlState::FOREIGN_KEY_VIOLATION, SqlState::CHECK_VIOLATION]
                 .contains(code)
             {
-                ApiError::Conflict("that would clash with something that already exists")
+                ApiError::Conflict("that would clash with something that already exists".into())
             } else if matches!(class, "08" | "40" | "53" | "57") {
                 // Connection lost, deadlock after every retry, disk or memory full, shutting down.
                 ApiError::StorageUnavailable(e.to_string())

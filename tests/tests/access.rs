@@ -148,6 +148,14 @@ async fn every_endpoint_answers_every_role_as_designed() {
             ),
             vec![Admin],
         ),
+        (
+            Method::POST,
+            "/api/admin/people/several".into(),
+            Some(json!({"people": [
+                {"role": "drop_in_staff", "name": "several-NAME", "display_name": "Several", "password": "a long enough password"}
+            ]})),
+            vec![Admin],
+        ),
         (Method::POST, format!("/api/admin/people/{}/revoke", uuid::Uuid::now_v7()), None, vec![]),
     ];
     for (method, path, body, allowed) in rows {

@@ -1030,3 +1030,112 @@ async fn the_audit_log_saved_as_a_spreadsheet_holds_every_entry_and_its_own_savi
     let (status, _) = admin.call(Method::POST, "/api/admin/audit/export", Some(json!({"who": trick}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn an_admin_adds_a_list_of_staff_in_one_go_and_a_list_with_any_problem_adds_nobody() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let line = |role: &str, name: &str, display_name: &str, password: &str| json!({"role": role, "name": name, "display_name": display_name, "password": password});
+    let before = server.fingerprint().await;
+    // Problems on every line but the first: each is told, at once, and nobody is added.
+    let list = json!({"people": [
+        line("key_worker", "rowan", "Rowan Ellis", "kettle orbit parsley"),
+        line("young_person", "someone", "Someone", "kettle orbit parsley"),
+        line("key_worker", "Rowan", "Rowan Again", "kettle orbit parsley"),
+        line("drop_in_staff", "jo", "Jo", "Password123!"),
+        line("admin", SAM.0, "Sam Twice", "kettle orbit parsley"),
+        line("key_worker", "x", "  ", "short"),
+    ]});
+    let (status, refused) = admin.call(Method::POST, "/api/admin/people/several", Some(list)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    let message = refused["message"].as_str().unwrap();
+    assert!(message.starts_with("nobody was added. "), "{message}");
+    assert!(!message.contains("line 1 "), "the first line is fine: {message}");
+    for told in [
+        "line 2 (Someone): young people join with an invite code",
+        "line 3 (Rowan Again): the same sign-in name as a line above",
+        "line 4 (Jo): its password: ",
+        "line 5 (Sam Twice): that sign-in name is taken",
+        "line 6 (): a name needs 2 to 40 letters",
+        "and its password: choose something between 10",
+    ] {
+        assert!(message.contains(told), "{told:?} in {message}");
+    }
+    assert_eq!(server.fingerprint().await, before, "nobody was added");
+
+    // None, or more than a service adds at once, is refused as well.
+    let many: Vec<_> =
+        (0..51).map(|i| line("key_worker", &format!("w{i}"), &format!("W {i}"), "kettle orbit parsley")).collect();
+    for people in [json!([]), json!(many)] {
+        let (status, body) =
+            admin.call(Method::POST, "/api/admin/people/several", Some(json!({"people": people}))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body["message"].as_str().unwrap().contains("1 to 50 people"), "{body}");
+    }
+
+    // A good list: everyone is added, in order, each with a first password they must change.
+    let list = json!({"people": [
+        line("key_worker", "rowan", "Rowan Ellis", "kettle orbit parsley"),
+        line("drop_in_staff", "jo", "Jo Byrne", "lantern quilt walrus fern"),
+        line("admin", "dee", "Dee Okafor", "cactus harbor violin moss"),
+    ]});
+    let (status, made) = admin.call(Method::POST, "/api/admin/people/several", Some(list.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let ids: Vec<&str> = made["ids"].as_array().unwrap().iter().map(|id| id.as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 3);
+    let (_, people) = admin.call(Method::GET, "/api/admin/people", None).await;
+    for (id, (role, display_name)) in
+        ids.iter().zip([("key_worker", "Rowan Ellis"), ("drop_in_staff", "Jo Byrne"), ("admin", "Dee Okafor")])
+    {
+        let row = people.as_array().unwrap().iter().find(|p| p["id"] == *id).expect("listed");
+        assert_eq!((row["role"].as_str().unwrap(), row["display_name"].as_str().unwrap()), (role, display_name));
+    }
+    let jo = server.device();
+    let (status, tokens) = jo
+        .call(
+            Method::POST,
+            "/api/auth/sign-in",
+            Some(json!({"name": "jo", "secret": "lantern quilt walrus fern", "device": jo.device})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(tokens["must_change_password"], true);
+    let (_, audit) = admin.call(Method::GET, "/api/admin/audit?limit=10", None).await;
+    let created: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "created staff")
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    let mut created = created;
+    created.sort();
+    assert_eq!(created, ["admin", "drop_in_staff", "key_worker"], "one entry each, with their role: {audit}");
+
+    // The same list again: every name is taken now.
+    let before = server.fingerprint().await;
+    let (status, body) = admin.call(Method::POST, "/api/admin/people/several", Some(list)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["message"].as_str().unwrap().matches("that sign-in name is taken").count(), 3, "{body}");
+    assert_eq!(server.fingerprint().await, before);
+
+    // Two admins' lists sharing a name, sent at once: one is added whole, the other not at all.
+    let first = json!({"people": [line("key_worker", "ira", "Ira", "kettle orbit parsley"),
+                                  line("key_worker", "shared", "Shared", "kettle orbit parsley")]});
+    let second = json!({"people": [line("key_worker", "shared", "Shared", "kettle orbit parsley"),
+                                   line("key_worker", "bex", "Bex", "kettle orbit parsley")]});
+    let count = |people: &serde_json::Value| people.as_array().unwrap().len();
+    let (_, people) = admin.call(Method::GET, "/api/admin/people", None).await;
+    let (a, b) = tokio::join!(
+        admin.call(Method::POST, "/api/admin/people/several", Some(first)),
+        admin.call(Method::POST, "/api/admin/people/several", Some(second)),
+    );
+    let statuses = [a.0, b.0];
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{a:?} {b:?}");
+    let refused = if a.0 == StatusCode::OK { &b } else { &a };
+    assert!([StatusCode::BAD_REQUEST, StatusCode::CONFLICT].contains(&refused.0), "{refused:?}");
+    assert!(refused.1["message"].as_str().unwrap().starts_with("nobody was added"), "{refused:?}");
+    let (_, after) = admin.call(Method::GET, "/api/admin/people", None).await;
+    assert_eq!(count(&after), count(&people) + 2, "one list whole, none of the other");
+    server.stop().await;
+}

@@ -221,6 +221,24 @@ async fn hostile_requests_get_a_4xx_json_error_and_change_nothing() {
             status: 400,
         },
         Case {
+            name: "a list of staff with a wrong type in it",
+            method: "POST",
+            path: "/api/admin/people/several".into(),
+            auth: ad.clone(),
+            body: Body::Json(
+                json!({"people": [{"role": "key_worker", "name": 7, "display_name": "N", "password": "long enough password"}]}),
+            ),
+            status: 400,
+        },
+        Case {
+            name: "a list of staff that is no list",
+            method: "POST",
+            path: "/api/admin/people/several".into(),
+            auth: ad.clone(),
+            body: Body::Json(json!({"people": {"role": "key_worker"}})),
+            status: 400,
+        },
+        Case {
             name: "assign people who don't exist",
             method: "POST",
             path: "/api/admin/assignments".into(),

@@ -233,7 +233,7 @@ fn issue(
 
 const WRONG_CODE: ApiError =
     ApiError::Unauthorized("that invite code isn't right, or has run out; ask your worker for a new one");
-const NAME_TAKEN: ApiError = ApiError::Conflict("that name is taken; try another");
+const NAME_TAKEN: ApiError = ApiError::Conflict(std::borrow::Cow::Borrowed("that name is taken; try another"));
 
 const SOMEONE_ELSES_CODE: ApiError = ApiError::Forbidden(
     "this phone holds someone else's things, and that code is for another person; it has not been used",

@@ -405,7 +405,9 @@ pub async fn finish_link(
         .store
         .write(move |tx| {
             if !sso::link(tx, person, &issuer, &vouched.subject, store::now_ms())? {
-                return Err(ApiError::Conflict("that account is linked to another staff member in Tandem already"));
+                return Err(ApiError::Conflict(
+                    "that account is linked to another staff member in Tandem already".into(),
+                ));
             }
             store::audit::append(
                 tx,

@@ -16,7 +16,7 @@ pub struct Tablet {
 /// Registers a tablet under `name` with the hash of the key it will keep; its id.
 pub fn register(conn: &dyn Db, name: &str, key_hash: &str, by: PersonId, now: i64) -> Result<String> {
     if conn.query_opt("SELECT 1 FROM tablets WHERE name = ?1", &[name.into()])?.is_some() {
-        return Err(ApiError::Conflict("a tablet already has that name"));
+        return Err(ApiError::Conflict("a tablet already has that name".into()));
     }
     let id = Uuid::now_v7().to_string();
     conn.execute(

@@ -31,6 +31,7 @@ use axum::routing::{get, post};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/admin/people", get(list_people).post(create_staff))
+        .route("/api/admin/people/several", post(create_several_staff))
         .route("/api/admin/invites", post(invite))
         .route("/api/admin/assignments", get(assignments).post(assign))
         .route("/api/admin/assignments/end", post(end_assignment))

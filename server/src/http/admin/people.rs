@@ -115,6 +115,124 @@ pub async fn create_staff(
     Ok(Json(Created { id }))
 }
 
+/// Most staff added in one go: each first password is hashed slowly on purpose, a few at a time.
+pub const SEVERAL_STAFF_MOST: usize = 50;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeveralStaff {
+    /// 1 to 50 people, each as `POST /api/admin/people` takes one: all are added, or (if any
+    /// line is refused) nobody is.
+    pub people: Vec<NewStaff>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedSeveral {
+    /// In the order they were sent.
+    #[schema(value_type = Vec<String>)]
+    pub ids: Vec<PersonId>,
+}
+
+/// A service starting out adds its staff from a list, not one form at a time. All or nothing:
+/// a list half added would leave the admin working out who still needs adding.
+#[utoipa::path(post, path = "/api/admin/people/several", request_body = SeveralStaff, tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = CreatedSeveral), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn create_several_staff(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiJson(req): ApiJson<SeveralStaff>,
+) -> Result<Json<CreatedSeveral>> {
+    use futures_util::StreamExt;
+    let list = req.people;
+    if list.is_empty() || list.len() > SEVERAL_STAFF_MOST {
+        return Err(ApiError::BadRequest(format!("send 1 to {SEVERAL_STAFF_MOST} people at a time")));
+    }
+    let names: Vec<String> = list.iter().map(|p| p.name.clone()).collect();
+    let taken = state
+        .store
+        .read(move |db| names.iter().map(|n| Ok(people::by_name(db, n)?.is_some())).collect::<Result<Vec<bool>>>())
+        .await?;
+    // Every line's problems are told at once, so the list is mended in one go.
+    let (list, problems) = tokio::task::spawn_blocking(move || {
+        let problems = list_problems(&list, &taken);
+        (list, problems)
+    })
+    .await?;
+    if !problems.is_empty() {
+        return Err(ApiError::BadRequest(nobody_added(&problems)));
+    }
+    // As many hashed together as there are cores: more would only queue and take more memory.
+    let at_once = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let hashing: Vec<_> =
+        list.iter().map(|p| staff_password(p.password.clone(), vec![p.name.clone(), p.display_name.clone()])).collect();
+    let passwords: Vec<accounts::StaffPassword> = futures_util::stream::iter(hashing)
+        .buffered(at_once)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_>>()?;
+    let ids = state
+        .store
+        .write(move |tx| {
+            let taken: Vec<String> = list
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| match people::by_name(tx, &p.name) {
+                    Ok(None) => None,
+                    Ok(Some(_)) => Some(Ok(line_problem(i, p, "that sign-in name was taken meanwhile"))),
+                    Err(e) => Some(Err(e)),
+                })
+                .collect::<Result<_>>()?;
+            if !taken.is_empty() {
+                return Err(ApiError::Conflict(nobody_added(&taken).into()));
+            }
+            let now = store::now_ms();
+            let mut ids = Vec::with_capacity(list.len());
+            for (p, password) in list.iter().zip(&passwords) {
+                let id = accounts::create_staff(tx, p.role, &p.name, &p.display_name, password, now)?;
+                people::require_password_change(tx, id)?;
+                audit::append(tx, now, Some(admin.person), "created staff", Some(id), people::role_str(p.role))?;
+                ids.push(id);
+            }
+            Ok(ids)
+        })
+        .await?;
+    Ok(Json(CreatedSeveral { ids }))
+}
+
+/// What is wrong with each line of a list (`taken`: whether each sign-in name is someone's).
+fn list_problems(list: &[NewStaff], taken: &[bool]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut sign_in_keys = std::collections::HashSet::new();
+    for (i, (p, taken)) in list.iter().zip(taken).enumerate() {
+        let mut wrong = Vec::new();
+        match accounts::check_new_staff(p.role, &p.name, &p.display_name) {
+            Err(e) => wrong.push(e.to_string()),
+            Ok((name, _)) if !sign_in_keys.insert(people::sign_in_key(&name)) => {
+                wrong.push("the same sign-in name as a line above".to_owned());
+            }
+            Ok(_) if *taken => wrong.push("that sign-in name is taken".to_owned()),
+            Ok(_) => {}
+        }
+        if let Err(e) = accounts::StaffPassword::check(&p.password, &[&p.name, &p.display_name]) {
+            wrong.push(format!("its password: {e}"));
+        }
+        if !wrong.is_empty() {
+            problems.push(line_problem(i, p, &wrong.join(", and ")));
+        }
+    }
+    problems
+}
+
+/// One line of a list refused: numbered as the admin sees it, with the name they typed.
+fn line_problem(index: usize, person: &NewStaff, problem: &str) -> String {
+    format!("line {} ({}): {problem}", index + 1, person.display_name.trim())
+}
+
+fn nobody_added(problems: &[String]) -> String {
+    format!("nobody was added. {}", problems.join("; "))
+}
+
 /// Checked and hashed off the async threads, before the write.
 async fn staff_password(password: String, about: Vec<String>) -> Result<accounts::StaffPassword> {
     tokio::task::spawn_blocking(move || {
