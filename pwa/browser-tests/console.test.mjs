@@ -682,3 +682,63 @@ test('an admin asks every staff member for two-step sign-in: one already signed 
   await page.getByText('Two-step sign-in is off.').waitFor();
   await context.close();
 });
+
+test('an admin adds staff from a pasted list: every line checked, nobody added while one is wrong, then a slip each to hand over', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'admin', 'demo-admin-pass');
+  await page.getByRole('button', { name: 'People' }).click();
+  await page.getByRole('heading', { name: 'People' }).waitFor();
+  const admin = await asAdmin(env.server.base);
+  await page.getByText('Add several staff at once, from a list').click();
+  const list = page.getByLabel('Their names, one person a line');
+  // Pasted from a spreadsheet, heading row and all; one role Tandem doesn't have.
+  await list.fill('Name\tRole\tSign-in name\nInes Park\tKey worker\nOla Grey\tManager\tola\nSam Twice\tadmin\tsam\n');
+  await page.getByRole('button', { name: 'Check the list' }).click();
+  await page.getByRole('heading', { name: '3 people to add' }).waitFor();
+  const row = (name) => page.getByRole('row').filter({ has: page.getByRole('cell', { name: new RegExp(`^${name}`) }) });
+  await row('Ola Grey').getByText('"Manager" is not a role here: write key worker, drop-in staff or admin.').waitFor();
+  await page.getByRole('status').filter({ hasText: 'Nobody has been added yet. 1 line needs changing first' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: /^Add these/ }).count(), 0, 'nothing to add until every line is right');
+  assert.equal(await row('Ines Park').getByRole('cell', { name: 'ines.park', exact: true }).count(), 1, 'a sign-in name made from the name');
+  await assertAccessible(page, 'a list of staff, checked');
+
+  // Mended, but "sam" is someone's already: only the server knows, and it adds nobody.
+  await page.getByRole('button', { name: 'Change the list' }).click();
+  assert.match(await list.inputValue(), /Ola Grey\tManager/, 'the list is kept to change');
+  await list.fill('Ines Park\tKey worker\nOla Grey\tDrop-in staff\tola\nSam Twice\tadmin\tsam\n');
+  await page.getByRole('button', { name: 'Check the list' }).click();
+  await page.getByRole('button', { name: 'Add these 3 people' }).click();
+  await row('Sam Twice').getByText('That sign-in name is taken.').waitFor();
+  assert.equal(await admin.idOf('Ines Park'), undefined, 'nobody was added');
+  assert.equal(await page.getByRole('button', { name: /^Add these/ }).count(), 0, 'nothing to add until the list is changed');
+
+  await page.getByRole('button', { name: 'Change the list' }).click();
+  await list.fill('Ines Park\tKey worker\nOla Grey\tDrop-in staff\tola\n');
+  await page.getByRole('button', { name: 'Check the list' }).click();
+  const olaPassword = (await row('Ola Grey').getByRole('cell').nth(3).innerText()).trim();
+  assert.match(olaPassword, /^[a-z]+ [a-z]+ [a-z]+ [a-z]+$/, 'a first password suggested for each');
+  await page.getByRole('button', { name: 'Add these 2 people' }).click();
+  await page.getByRole('heading', { name: '2 staff members added' }).waitFor();
+  const slips = page.getByRole('listitem');
+  assert.equal(await slips.count(), 2, 'a slip each');
+  const olaSlip = slips.filter({ hasText: 'Ola Grey' });
+  assert.equal(await olaSlip.getByText(olaPassword, { exact: true }).count(), 1, 'the password checked is the one given');
+  await olaSlip.getByText('ola', { exact: true }).waitFor();
+  await assertAccessible(page, 'slips for staff added from a list');
+  assert.ok(await admin.idOf('Ines Park'), 'added');
+
+  // Ola signs in with the slip, and chooses their own password first.
+  const olas = await env.browser.newContext();
+  const olaPage = await olas.newPage();
+  await typeSignIn(olaPage, env.server.base, 'ola', olaPassword);
+  await olaPage.getByRole('heading', { name: 'Choose your own password' }).waitFor();
+  await olas.close();
+
+  // Done: the passwords are gone from the screen, and both are in the list of people.
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('heading', { name: 'People' }).waitFor();
+  await page.getByRole('cell', { name: 'Ola Grey', exact: true }).waitFor();
+  assert.equal(await page.getByText(olaPassword).count(), 0);
+  await context.close();
+});

@@ -1050,13 +1050,13 @@ async fn an_admin_adds_a_list_of_staff_in_one_go_and_a_list_with_any_problem_add
     assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
     let message = refused["message"].as_str().unwrap();
     assert!(message.starts_with("nobody was added. "), "{message}");
-    assert!(!message.contains("line 1 "), "the first line is fine: {message}");
+    assert!(!message.contains("Line 1 "), "the first line is fine: {message}");
     for told in [
-        "line 2 (Someone): young people join with an invite code",
-        "line 3 (Rowan Again): the same sign-in name as a line above",
-        "line 4 (Jo): its password: ",
-        "line 5 (Sam Twice): that sign-in name is taken",
-        "line 6 (): a name needs 2 to 40 letters",
+        "Line 2 (Someone): young people join with an invite code",
+        "Line 3 (Rowan Again): the same sign-in name as a line above",
+        "Line 4 (Jo): its password: ",
+        "Line 5 (Sam Twice): that sign-in name is taken",
+        "Line 6 (): a name needs 2 to 40 letters",
         "and its password: choose something between 10",
     ] {
         assert!(message.contains(told), "{told:?} in {message}");

@@ -19,7 +19,7 @@ export function problemWords(err: unknown, noSignal: string): string {
 }
 
 /** The server's words start lower-case (they also go into logs and API clients' errors). */
-function sentence(words: string): string {
+export function sentence(words: string): string {
   const s = words.charAt(0).toUpperCase() + words.slice(1);
   return `${s}${stopAfter(s)}`;
 }

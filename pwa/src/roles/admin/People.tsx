@@ -6,6 +6,7 @@ import { byName, nameHas } from '../../ui/words';
 import { Disclosure } from '../../ui/Disclosure';
 import { SECRET_HINT } from '../../screens/ChangePassword';
 import { suggestPassword } from './suggest';
+import { AddSeveral, type Slip, Slips } from './AddSeveral';
 
 export function People() {
   const { call, problem, ctx } = useCall();
@@ -20,6 +21,8 @@ export function People() {
   /** A staff member who forgot their password, and the first one the admin is giving them. */
   const [resetting, setResetting] = useState<{ person: Person; password: string } | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  /** Staff just added from a list, with their first passwords, until the admin has handed them out. */
+  const [slips, setSlips] = useState<Slip[] | null>(null);
   const [find, setFind] = useState('');
   const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
   const matching = (people ?? []).filter((p) => nameHas(p.display_name, find)).sort(byName);
@@ -71,6 +74,7 @@ export function People() {
     if (made) setCode({ name: p.display_name, code: made.code });
   };
 
+  if (slips) return <Slips slips={slips} onDone={() => setSlips(null)} />;
   return (
     <section>
       <h1>People</h1>
@@ -208,6 +212,9 @@ export function People() {
         />
         <button type="submit">Add staff member</button>
       </form>
+      <Disclosure summary="Add several staff at once, from a list">
+        <AddSeveral onAdded={async (added) => { setSlips(added); await load(); }} />
+      </Disclosure>
 
       <h2>Invite a young person</h2>
       <form class="stack narrow" onSubmit={invite}>

@@ -226,7 +226,7 @@ fn list_problems(list: &[NewStaff], taken: &[bool]) -> Vec<String> {
 
 /// One line of a list refused: numbered as the admin sees it, with the name they typed.
 fn line_problem(index: usize, person: &NewStaff, problem: &str) -> String {
-    format!("line {} ({}): {problem}", index + 1, person.display_name.trim())
+    format!("Line {} ({}): {problem}", index + 1, person.display_name.trim())
 }
 
 fn nobody_added(problems: &[String]) -> String {
