@@ -100,6 +100,16 @@ pub enum Command {
         #[arg(long)]
         person: String,
     },
+    /// Write everything Tandem holds about one person (their words too) to a new plain-text file,
+    /// to answer a subject access request; the audit log records that it was made.
+    SubjectAccess {
+        /// Their sign-in name or id.
+        #[arg(long)]
+        person: String,
+        /// The file to make (it must not exist yet; only its owner can read it).
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Seal every stored word under a new data key, while servers keep serving, then retire the
     /// old key. Every replica picks up the new key from the shared key file by itself.
     RotateKey,

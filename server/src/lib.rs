@@ -14,6 +14,7 @@ pub mod pwa;
 pub mod retention;
 pub mod state;
 pub mod store;
+pub mod subject_access;
 pub mod telemetry;
 pub mod web_push;
 
@@ -165,6 +166,18 @@ fn person_ref(conn: &dyn Db, text: &str) -> error::Result<PersonId> {
 /// (`invite` falls back to the first worker named, for a service set up before any admin.)
 fn first_admin(conn: &dyn Db) -> error::Result<Option<PersonId>> {
     Ok(people::list(conn)?.into_iter().find(|p| p.role == tandem_shared::Role::Admin).map(|p| p.id))
+}
+
+/// A new file only its owner can read (it holds someone's words); one already there is kept.
+fn new_private_file(path: &std::path::Path) -> Result<std::fs::File, BoxError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => format!("{} is there already: name a new file", path.display()).into(),
+        _ => format!("can't make {}: {e}", path.display()).into(),
+    })
 }
 
 /// An audit entry's detail for something done at the server's command line (no admin signed in).
@@ -355,6 +368,27 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
                 .map_err(err)?;
             ledger::note(&ledger, now, &[Decision::SignedOutEverywhere(p)]).await;
             println!("every session of {person} has ended");
+        }
+        Command::SubjectAccess { person, to } => {
+            // Made first: a path that can't be written is told before anything is logged.
+            let mut file = new_private_file(&to)?;
+            let report = store
+                .write(move |tx| {
+                    let p = person_ref(tx, &person)?;
+                    // Logged first, so the copy holds its own making, as the log will.
+                    audit::append(tx, now, None, subject_access::AUDIT_ACTION, Some(p), &from_cli("a copy to send"))?;
+                    subject_access::report(tx, p, now)
+                })
+                .await;
+            let written = report.map_err(err).and_then(|r| Ok(std::io::Write::write_all(&mut file, r.as_bytes())?));
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&to);
+                return Err(e);
+            }
+            println!(
+                "wrote {}: read it through before sending it, as it names the staff who worked with them",
+                to.display()
+            );
         }
         Command::RotateKey => {
             let resealed = store::rotate::rotate_key(&store).await.map_err(err)?;

@@ -78,6 +78,20 @@ pub const ONE_PERSON: &str = entries!(
               SELECT id FROM (SELECT id FROM audit_log WHERE actor_id = ?2 AND id < ?1 ORDER BY id DESC LIMIT ?3) AS by_them)"
 );
 
+/// Every entry (by or about `person`, if named), newest first, read a page at a time.
+pub fn all(conn: &dyn Db, person: Option<PersonId>) -> Result<Vec<AuditEntry>> {
+    const PAGE: i64 = 1000;
+    let mut all: Vec<AuditEntry> = Vec::new();
+    loop {
+        let read = page(conn, &Page { before: all.last().map(|e| e.id), person, limit: PAGE })?;
+        let done = read.len() < PAGE as usize;
+        all.extend(read);
+        if done {
+            return Ok(all);
+        }
+    }
+}
+
 pub fn page(conn: &dyn Db, page: &Page) -> Result<Vec<AuditEntry>> {
     // No entry is spelled as a value no entry has.
     let before = page.before.unwrap_or(i64::MAX);

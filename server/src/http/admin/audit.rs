@@ -76,21 +76,7 @@ pub async fn export_audit_log(
         })
         .await?;
     // One read, so the file is the log as it stood at one moment.
-    let entries = state
-        .store
-        .read(move |db| {
-            let mut all: Vec<audit::AuditEntry> = Vec::new();
-            loop {
-                let page = audit::Page { before: all.last().map(|e| e.id), person, limit: EXPORT_PAGE };
-                let read = audit::page(db, &page)?;
-                let done = read.len() < EXPORT_PAGE as usize;
-                all.extend(read);
-                if done {
-                    return Ok(all);
-                }
-            }
-        })
-        .await?;
+    let entries = state.store.read(move |db| audit::all(db, person)).await?;
     let mut csv = String::from("\u{feff}when (UTC),who,what,about whom,detail\r\n");
     for e in &entries {
         let who = e.actor_name.as_deref().unwrap_or(if e.actor.is_some() { "someone erased" } else { "the server" });
@@ -107,8 +93,6 @@ pub async fn export_audit_log(
     let file_name = format!("tandem-audit-log-{}.csv", &crate::store::utc(now)[..10]);
     Ok(Json(Exported { file_name, entries: entries.len(), csv }))
 }
-
-const EXPORT_PAGE: i64 = 500;
 
 /// One cell, quoted. A cell a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, a tab
 /// or a return first) is kept as text with a leading apostrophe: a display name is typed by
