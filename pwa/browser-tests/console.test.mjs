@@ -742,3 +742,44 @@ test('an admin adds staff from a pasted list: every line checked, nobody added w
   assert.equal(await page.getByText(olaPassword).count(), 0);
   await context.close();
 });
+
+test("an admin is asked to review staff who haven't used Tandem for 90 days, finds them, and deactivates one who left", async () => {
+  const admin = await asAdmin(env.server.base);
+  await api(env.server.base, 'sam', 'demo-worker-pass');
+  const days = (n) => Date.now() - n * 86_400_000;
+  for (const [name, display_name] of [['old.hand', 'Old Hand'], ['never.came', 'Never Came']]) {
+    await admin.post('/api/admin/people', { role: 'key_worker', name, display_name, password: 'kettle orbit parsley' });
+  }
+  // Old Hand last used it four months ago; Never Came was added five months ago and never has.
+  const back = (display, sql) => admin.idOf(display).then((id) => execFileSync('sqlite3', ['-cmd', '.timeout 5000', env.server.db, sql.replace('ID', id)]));
+  await back('Old Hand', `UPDATE people SET created_at = ${days(300)}, last_active_at = ${days(120)} WHERE id = 'ID'`);
+  await back('Never Came', `UPDATE people SET created_at = ${days(150)}, last_active_at = NULL WHERE id = 'ID'`);
+
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, env.server.base, 'admin', 'demo-admin-pass');
+  const toReview = page.locator('#staff-to-review');
+  await toReview.getByText(/staff members have not used Tandem for 90 days or more/).waitFor();
+  await assertAccessible(page, 'admin home, staff to review');
+  await toReview.getByRole('button', { name: 'Review staff' }).click();
+  await page.getByRole('heading', { name: 'People' }).waitFor();
+  const row = (name) => page.getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
+  await row('Sam').getByRole('cell', { name: /; last used Tandem / }).waitFor();
+  await row('Never Came').getByRole('cell', { name: /; has not signed in yet$/ }).waitFor();
+
+  await page.getByLabel(/Show only staff who haven't used it for 90 days/).check();
+  await row('Old Hand').waitFor();
+  await row('Never Came').waitFor();
+  assert.equal(await row('Sam').count(), 0, 'Sam used it today');
+  assert.equal(await row('ash').count(), 0, 'young people are not reviewed here');
+  await assertAccessible(page, 'people, staff to review');
+
+  // Old Hand has left: deactivated, and no longer on the list to review.
+  await row('Old Hand').getByRole('button', { name: 'Deactivate Old Hand' }).click();
+  const asking = page.getByRole('alertdialog', { name: 'Deactivate Old Hand?' });
+  await asking.getByText('They support nobody now.').waitFor();
+  await asking.getByRole('button', { name: 'Yes, deactivate' }).click();
+  await row('Old Hand').waitFor({ state: 'detached' });
+  await row('Never Came').waitFor();
+  await context.close();
+});

@@ -1139,3 +1139,45 @@ async fn an_admin_adds_a_list_of_staff_in_one_go_and_a_list_with_any_problem_add
     assert_eq!(count(&after), count(&people) + 2, "one list whole, none of the other");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_people_list_says_when_each_staff_member_last_used_tandem_and_nothing_of_how_young_people_use_it() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let body =
+        json!({"role": "drop_in_staff", "name": "quiet", "display_name": "Quiet", "password": "kettle orbit parsley"});
+    let (status, quiet) = admin.call(Method::POST, "/api/admin/people", Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{quiet}");
+    let before = now_ms() as i64;
+    let mut sam = server.signed_in(SAM.0, SAM.1).await;
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    let row = |people: &serde_json::Value, id: String| {
+        people.as_array().unwrap().iter().find(|p| p["id"] == id).cloned().expect("listed")
+    };
+    let (_, people) = admin.call(Method::GET, "/api/admin/people", None).await;
+    let sams = row(&people, sam.me().to_string());
+    let signed_in_at = sams["last_active_at"].as_i64().expect("Sam has used it");
+    assert!(signed_in_at >= before, "{sams}");
+    assert!(sams["added_at"].as_i64().unwrap() < signed_in_at);
+    let quiets = row(&people, quiet["id"].as_str().unwrap().to_owned());
+    assert!(quiets["last_active_at"].is_null() && quiets["added_at"].as_i64().unwrap() <= before, "{quiets}");
+    let ashs = row(&people, ash.me().to_string());
+    assert!(ashs["last_active_at"].is_null() && ashs["added_at"].is_null(), "not kept for young people: {ashs}");
+
+    // Renewing a sign-in (a screen left open, a phone coming back) is using it too.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let refresh = sam.refresh.clone().unwrap();
+    let (status, tokens) = sam.call(Method::POST, "/api/auth/refresh", Some(json!({"refresh_token": refresh}))).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    sam.take_tokens(&tokens);
+    let (_, people) = admin.call(Method::GET, "/api/admin/people", None).await;
+    let renewed_at = row(&people, sam.me().to_string())["last_active_at"].as_i64().unwrap();
+    assert!(renewed_at > signed_in_at, "{renewed_at} after {signed_in_at}");
+    // Only staff, when asked: the console's home looks for those to review.
+    let (_, staff) = admin.call(Method::GET, "/api/admin/people?staff=true", None).await;
+    let roles: std::collections::BTreeSet<&str> =
+        staff.as_array().unwrap().iter().map(|p| p["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["admin", "drop_in_staff", "key_worker"].into(), "{staff}");
+    assert_eq!(admin.call(Method::GET, "/api/admin/people?staf=true", None).await.0, StatusCode::BAD_REQUEST);
+    server.stop().await;
+}

@@ -161,6 +161,16 @@ async fn a_database_from_schema_26_with_words_sealed_as_text_reads_back_and_is_w
     let before = bodies().await;
     assert!(before.len() >= 3, "the fixture holds records: {before:?}");
     assert!(before.iter().all(|(_, b)| matches!(b, Value::Text(t) if t.starts_with("s3.1."))), "{before:?}");
+    // When each person last used Tandem is filled in from the sessions that database knew.
+    let [people, matching, active] = server
+        .numbers([
+            "SELECT count(*) FROM people",
+            "SELECT count(*) FROM people p WHERE p.last_active_at IS NOT DISTINCT FROM
+               (SELECT max(coalesce(s.last_seen_at, s.created_at)) FROM sessions s WHERE s.person_id = p.id)",
+            "SELECT count(*) FROM people WHERE last_active_at IS NOT NULL",
+        ])
+        .await;
+    assert_eq!((matching, active), (people, 2), "the two who had signed in, and nobody else");
 
     let (mut ash, mut sam) = served_as_before(&server, &expected).await;
 

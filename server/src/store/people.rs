@@ -727,7 +727,19 @@ pub fn store_refresh_token(conn: &dyn Db, token_hash: &str, session: &str, now: 
         &[token_hash.into(), session.into(), expires_at.into()],
     )?;
     conn.execute("UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1", &[session.into(), now.into()])?;
+    conn.execute(
+        "UPDATE people SET last_active_at = ?2 WHERE id = (SELECT person_id FROM sessions WHERE id = ?1)",
+        &[session.into(), now.into()],
+    )?;
     Ok(())
+}
+
+/// Staff: (when they were added, when they last used Tandem, if they have), by person.
+pub fn staff_activity(conn: &dyn Db) -> Result<HashMap<PersonId, (i64, Option<i64>)>> {
+    conn.query("SELECT id, created_at, last_active_at FROM people WHERE role <> 'young_person'", &[])?
+        .iter()
+        .map(|r| Ok((parse_id(r.text(0)?), (r.int(1)?, r.opt_int(2)?))))
+        .collect()
 }
 
 pub enum RefreshUse {

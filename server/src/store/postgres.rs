@@ -57,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0028_sso.sql"),
     include_str!("migrations/postgres/0029_sso_logout.sql"),
     include_str!("migrations/postgres/0030_sso_second_step.sql"),
+    include_str!("migrations/postgres/0031_last_active.sql"),
 ];
 /// The channel live notices travel on between replicas.
 pub const CHANNEL: &str = "tandem_changes";

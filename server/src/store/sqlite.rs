@@ -51,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0033_sso.sql"),
     include_str!("migrations/sqlite/0034_sso_logout.sql"),
     include_str!("migrations/sqlite/0035_sso_second_step.sql"),
+    include_str!("migrations/sqlite/0036_last_active.sql"),
 ];
 const READERS: usize = 4;
 

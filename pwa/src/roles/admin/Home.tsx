@@ -2,12 +2,12 @@
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx, type SupportLine } from '../../context';
 import { type AlertSummary, waited } from './Safety';
-import { type Assigned } from './shared';
+import { type Assigned, type Person, UNUSED_DAYS, unusedStaff } from './shared';
 
 export function AdminHome() {
   const ctx = useContext(Ctx);
   /** What the service has decided so far, and how many young people have no key worker. */
-  const [found, setFound] = useState<{ duty: boolean; helplines: boolean; alone: number; waiting: AlertSummary | null } | null>(null);
+  const [found, setFound] = useState<{ duty: boolean; helplines: boolean; alone: number; waiting: AlertSummary | null; unused: number } | null>(null);
   // What a young person in crisis would meet unprepared, until the service decides it.
   useEffect(() => {
     void Promise.all([
@@ -15,15 +15,17 @@ export function AdminHome() {
       ctx.api<SupportLine[]>('GET', '/api/admin/support-lines'),
       ctx.api<Assigned[]>('GET', '/api/admin/assignments?without_key_worker=true'),
       ctx.api<AlertSummary>('GET', '/api/admin/alerts/summary?days=365'),
-    ]).then(([settings, lines, alone, alerts]) => setFound({
+      ctx.api<Person[]>('GET', '/api/admin/people?staff=true'),
+    ]).then(([settings, lines, alone, alerts, staff]) => setFound({
       duty: settings.duty_worker !== null,
       helplines: lines.length > 0,
       alone: alone.length,
       // An alert nobody has seen for an hour: the service should find out why.
       waiting: (alerts.longest_wait_minutes ?? 0) >= 60 ? alerts : null,
+      unused: unusedStaff(staff).length,
     }))
       // No signal: the tiles still work, and say so when used.
-      .catch(() => setFound({ duty: true, helplines: true, alone: 0, waiting: null }));
+      .catch(() => setFound({ duty: true, helplines: true, alone: 0, waiting: null, unused: 0 }));
   }, []);
   const alertsToSetUp = found !== null && (!found.duty || !found.helplines);
   return (
@@ -64,6 +66,15 @@ export function AdminHome() {
             {alertsToSetUp && <button type="button" onClick={() => ctx.go({ name: 'alert-routing' })}>Set up safety alerts</button>}
             {found.alone > 0 && <button type="button" onClick={() => ctx.go({ name: 'assignments' })}>Give them a key worker</button>}
           </div>
+        </div>
+      )}
+      {found && found.unused > 0 && (
+        <div class="card notice" role="status" id="staff-to-review">
+          <p>
+            <strong>To review:</strong> {found.unused === 1 ? '1 staff member has' : `${found.unused} staff members have`} not used Tandem for{' '}
+            {UNUSED_DAYS} days or more. If they have left, deactivate them.
+          </p>
+          <button type="button" onClick={() => ctx.go({ name: 'people' })}>Review staff</button>
         </div>
       )}
     </section>

@@ -1,7 +1,7 @@
 // People: staff and young people by name and role, adding, inviting, deactivating, and whether
 // staff are asked for two-step sign-in.
 import { useEffect, useState } from 'preact/hooks';
-import { type Person, type Assigned, ROLE_WORDS, status, useCall, Problem, PEOPLE_SHOWN, Found, usePeople } from './shared';
+import { type Person, type Assigned, ROLE_WORDS, status, useCall, Problem, PEOPLE_SHOWN, Found, usePeople, UNUSED_DAYS, unusedStaff } from './shared';
 import { byName, nameHas } from '../../ui/words';
 import { Disclosure } from '../../ui/Disclosure';
 import { SECRET_HINT } from '../../screens/ChangePassword';
@@ -24,8 +24,11 @@ export function People() {
   /** Staff just added from a list, with their first passwords, until the admin has handed them out. */
   const [slips, setSlips] = useState<Slip[] | null>(null);
   const [find, setFind] = useState('');
+  /** Only staff who haven't used Tandem for months: a review of who still needs an account. */
+  const [reviewing, setReviewing] = useState(false);
   const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
-  const matching = (people ?? []).filter((p) => nameHas(p.display_name, find)).sort(byName);
+  const unused = unusedStaff(people ?? []);
+  const matching = (reviewing ? unused : people ?? []).filter((p) => nameHas(p.display_name, find)).sort(byName);
   // A service with thousands of people: a page of them at a time is quick to draw and to read.
   const shown = matching.slice(0, PEOPLE_SHOWN);
 
@@ -146,6 +149,20 @@ export function People() {
       )}
       {people === null ? <p>Loading…</p> : (
         <>
+        {(unused.length > 0 || reviewing) && (
+          <div class="card notice stack" id="unused-staff">
+            <p>
+              {unused.length === 0
+                ? `Every staff member has used Tandem in the last ${UNUSED_DAYS} days.`
+                : `${unused.length === 1 ? '1 staff member has' : `${unused.length} staff members have`} not used Tandem for ${UNUSED_DAYS} days or more.`}{' '}
+              Someone who has left and still has an account is a way in that nobody is watching: deactivate them. Nothing of theirs is deleted.
+            </p>
+            <label class="row">
+              <input type="checkbox" checked={reviewing} onChange={(e) => setReviewing(e.currentTarget.checked)} />
+              Show only staff who haven't used it for {UNUSED_DAYS} days
+            </label>
+          </div>
+        )}
         <div class="stack narrow">
           <label for="find-person">Find someone by name</label>
           <input dir="auto" id="find-person" type="search" autocomplete="off" value={find} onInput={(e) => setFind(e.currentTarget.value)} />

@@ -19,6 +19,10 @@ export interface Person {
   alert_devices: number;
   case_closed_at: number | null;
   erased_at: number | null;
+  /** Staff: when they were added. */
+  added_at: number | null;
+  /** Staff: when they last used Tandem (signed in, or still signed in); null if never. */
+  last_active_at: number | null;
 }
 export interface Assigned {
   young_person: string;
@@ -66,9 +70,23 @@ export function status(p: Person): string {
   }
   if (p.role !== 'young_person') {
     const ways = [p.sso_linked ? 'organisation sign-in linked' : null, p.two_step ? 'two-step sign-in on' : null].filter(Boolean);
-    return ways.length > 0 ? `Active, ${ways.join(', ')}` : 'Active, password only';
+    const used = p.last_active_at ? `last used Tandem ${day(p.last_active_at)}` : 'has not signed in yet';
+    return `${ways.length > 0 ? `Active, ${ways.join(', ')}` : 'Active, password only'}; ${used}`;
   }
   return 'Active';
+}
+
+const day = (ms: number) => new Date(ms).toLocaleDateString(undefined, { dateStyle: 'medium' });
+
+/** How long staff may go without using Tandem before the console asks whether they still need
+ *  their account (someone who left and was never deactivated is a way in nobody watches). */
+export const UNUSED_DAYS = 90;
+
+/** Staff, not deactivated, who haven't used Tandem for `UNUSED_DAYS` (or were added that long
+ *  ago and never have). */
+export function unusedStaff(people: Person[], now = Date.now()): Person[] {
+  const since = now - UNUSED_DAYS * 86_400_000;
+  return people.filter((p) => p.role !== 'young_person' && !p.deactivated && (p.last_active_at ?? p.added_at ?? now) < since);
 }
 /** Calls the API and keeps a plain-words problem for the screen. */
 export function useCall() {

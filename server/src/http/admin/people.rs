@@ -41,10 +41,31 @@ pub struct PersonSummary {
     /// And when everything of theirs is erased, unless the case is reopened first (unix ms): the
     /// service's retention period after it closed.
     pub erased_at: Option<i64>,
+    /// Staff: when they were added (unix ms), for a review of who still needs access.
+    pub added_at: Option<i64>,
+    /// Staff: when they last used Tandem, signing in or still signed in (unix ms, to within an
+    /// access token's life); none if they never have. (Not kept for young people here: admins
+    /// see who they are, not how they use it.)
+    pub last_active_at: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/admin/people", tag = "admin", security(("bearer" = [])), responses((status = 200, body = [PersonSummary])))]
-pub async fn list_people(State(state): State<AppState>, _admin: Admin) -> Result<Json<Vec<PersonSummary>>> {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PeopleQuery {
+    /// Only staff (the console's home looks for staff who haven't used Tandem for months, in a
+    /// service of thousands of young people).
+    pub staff: Option<bool>,
+}
+
+#[utoipa::path(get, path = "/api/admin/people", tag = "admin", security(("bearer" = [])), params(PeopleQuery),
+    responses((status = 200, body = [PersonSummary])))]
+pub async fn list_people(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiQuery(q): ApiQuery<PeopleQuery>,
+) -> Result<Json<Vec<PersonSummary>>> {
+    let staff_only = q.staff.unwrap_or(false);
     let retention_ms = state.settings.retention_ms;
     let list = state
         .store
@@ -53,10 +74,13 @@ pub async fn list_people(State(state): State<AppState>, _admin: Admin) -> Result
             let plans = store::erasure::plans(db)?;
             let told = store::push::devices_by_person(db)?;
             let linked = store::sso::links(db)?;
+            let activity = people::staff_activity(db)?;
             Ok(people::list(db)?
                 .into_iter()
+                .filter(|p| !staff_only || p.role != Role::YoungPerson)
                 .map(|p| {
                     let case_closed_at = plans.get(&p.id).and_then(|plan| plan.case_closed_at);
+                    let activity = activity.get(&p.id);
                     PersonSummary {
                         id: p.id,
                         role: p.role,
@@ -68,6 +92,8 @@ pub async fn list_people(State(state): State<AppState>, _admin: Admin) -> Result
                         alert_devices: told.get(&p.id).copied().unwrap_or(0),
                         case_closed_at,
                         erased_at: case_closed_at.map(|closed| closed + retention_ms),
+                        added_at: activity.map(|a| a.0),
+                        last_active_at: activity.and_then(|a| a.1),
                         display_name: p.display_name,
                     }
                 })
