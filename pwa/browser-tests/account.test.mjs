@@ -492,3 +492,45 @@ test('staff whose password is easy to guess choose a new one before anything els
   await page.getByRole('heading', { name: 'Young people you support' }).waitFor();
   await context.close();
 });
+
+test('a young person changes the name they go by, and their key worker sees it at once; a new sign-in name needs their PIN', async () => {
+  const admin = await asAdmin(env.server.base);
+  const { code } = await admin.post('/api/admin/invites', { display_name: 'R', workers: [await admin.idOf('Sam')] });
+  assert.equal((await post(env.server.base, '/api/auth/join', { code, name: 'rae', secret: '6419', device: crypto.randomUUID() })).status, 200);
+
+  const workers = await env.browser.newContext();
+  const laptop = await workers.newPage();
+  await signIn(laptop, env.server.base, 'sam', 'demo-worker-pass');
+  await laptop.getByRole('heading', { name: 'rae', exact: true }).waitFor();
+
+  const mine = await env.browser.newContext();
+  const phone = await mine.newPage();
+  await signIn(phone, env.server.base, 'rae', '6419');
+  await phone.getByText('Hi rae.').waitFor();
+  await phone.getByRole('button', { name: 'Account', exact: true }).click();
+  const form = phone.getByRole('form', { name: 'Your name' });
+  await form.getByLabel('Your name in Tandem').fill('Rae Morgan');
+  assert.equal(await form.getByLabel(/Your PIN, to change/).count(), 0, 'no PIN asked for the name others see');
+  await assertAccessible(phone, 'account, your name');
+  await form.getByRole('button', { name: 'Save my name' }).click();
+  await form.getByRole('status').getByText('Saved.').waitFor();
+  // Sam's open screen follows, with no reload.
+  await laptop.getByRole('heading', { name: 'Rae Morgan', exact: true }).waitFor();
+
+  // A new sign-in name: the PIN is asked, and a wrong one changes nothing.
+  await form.getByLabel(/A new name to sign in with/).fill('rae.m');
+  await form.getByLabel('Your PIN, to change the name you sign in with').fill('1111');
+  await form.getByRole('button', { name: 'Save my name' }).click();
+  await form.getByRole('alert').getByText("Your current PIN isn't right.").waitFor();
+  await form.getByLabel('Your PIN, to change the name you sign in with').fill('6419');
+  await form.getByRole('button', { name: 'Save my name' }).click();
+  await form.getByRole('status').getByText('Saved. From now on, sign in as rae.m.').waitFor();
+  await phone.getByRole('button', { name: 'Home' }).click();
+  await phone.getByText('Hi Rae Morgan.').waitFor();
+
+  const other = await env.browser.newContext();
+  const tablet = await other.newPage();
+  await signIn(tablet, env.server.base, 'rae.m', '6419');
+  await tablet.getByText('Hi Rae Morgan.').waitFor();
+  await Promise.all([workers.close(), mine.close(), other.close()]);
+});

@@ -81,6 +81,8 @@ export interface AppCtx {
   api<T>(method: string, path: string, body?: unknown): Promise<T>;
   /** A new PIN or password (needs signal); a lock screen on this device then asks for the new one. */
   changeSecret(current: string, next: string): Promise<void>;
+  /** The name others see, and (with their PIN or password) a new name to sign in with. Needs signal. */
+  changeNames(names: { display_name: string; name?: string; current?: string }): Promise<void>;
   accessLog(): Promise<AccessEntry[]>;
   /** When this worker last opened each young person's page (ms). */
   lastLooked: { [person: string]: number };

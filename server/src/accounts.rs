@@ -57,7 +57,7 @@ pub fn check_new_staff(role: Role, name: &str, display_name: &str) -> Result<(St
 }
 
 /// The name others see, trimmed: what fits a list, a caseload and a notification.
-fn check_display_name(display_name: &str) -> Result<String> {
+pub fn check_display_name(display_name: &str) -> Result<String> {
     let display_name = display_name.trim();
     if display_name.is_empty() || display_name.chars().count() > 60 {
         return Err(ApiError::BadRequest("give a name of 1 to 60 characters".into()));

@@ -123,6 +123,7 @@ async fn every_endpoint_answers_every_role_as_designed() {
         (Method::GET, "/api/me/sso".into(), None, vec![Sam, Priya, DropIn, Admin]),
         (Method::DELETE, "/api/me/sso".into(), None, vec![Sam, Priya, DropIn, Admin]),
         (Method::POST, "/api/me/password".into(), Some(json!({"current": 1})), vec![]),
+        (Method::POST, "/api/me/names".into(), Some(json!({"display_name": ""})), vec![]),
         // Two-step sign-in is for staff; a code that can't be right and a wrong password are
         // refused inside (turning it on for real is in two_step.rs).
         (Method::POST, "/api/me/two-step".into(), None, vec![Sam, Priya, DropIn, Admin]),
@@ -168,7 +169,9 @@ async fn every_endpoint_answers_every_role_as_designed() {
             let (status, resp) = c.call(method.clone(), &path, body).await;
             // Allowed in, then refused for what was asked: nothing of that id, or a wrong body.
             let refused_inside = match who {
-                _ if path == "/api/me/password" && who != Anon => Some(StatusCode::BAD_REQUEST),
+                _ if (path == "/api/me/password" || path == "/api/me/names") && who != Anon => {
+                    Some(StatusCode::BAD_REQUEST)
+                }
                 Sam | Priya | DropIn | Admin if path.starts_with("/api/me/two-step/") => Some(StatusCode::BAD_REQUEST),
                 Admin => [
                     "/revoke",

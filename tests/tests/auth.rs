@@ -868,3 +868,84 @@ async fn an_easy_pin_chosen_before_still_signs_in_and_is_said_and_staff_must_cha
     assert_eq!(status, StatusCode::OK, "{tokens}");
     assert!(tokens.get("secret_easy_to_guess").is_none() && tokens.get("must_change_password").is_none(), "{tokens}");
 }
+
+#[tokio::test]
+async fn a_person_changes_the_name_others_see_at_once_and_the_name_they_sign_in_with_only_with_their_pin() {
+    let server = TestServer::start().await;
+    let mut ash = server.signed_in(ASH.0, ASH.1).await;
+    let sam = server.signed_in(SAM.0, SAM.1).await;
+    let mut sams_screen = listen(&sam).await;
+
+    // What others see: no PIN needed, and Sam's open screen is told to look again.
+    let (status, body) = ash.call(Method::POST, "/api/me/names", Some(json!({"display_name": "  Ashley "}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    next(&mut sams_screen).await.expect("Sam's open screen is told");
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["display_name"], "Ashley");
+    let (_, caseload) = sam.call(Method::GET, "/api/caseload", None).await;
+    assert!(caseload.as_array().unwrap().iter().any(|p| p["display_name"] == "Ashley"), "{caseload}");
+
+    // A new sign-in name: refused without the PIN, with a wrong one, or when someone has it;
+    // nothing changes until it is right.
+    let before = server.fingerprint().await;
+    for (body, status, said) in [
+        (json!({"display_name": "Ashley", "name": "ashley.r"}), StatusCode::BAD_REQUEST, "give your PIN"),
+        (
+            json!({"display_name": "Ashley", "name": "ashley.r", "current": "0000"}),
+            StatusCode::BAD_REQUEST,
+            "isn't right",
+        ),
+        (json!({"display_name": "Ashley", "name": "KAI", "current": ASH.1}), StatusCode::CONFLICT, "taken"),
+        (json!({"display_name": "", "name": "ashley.r", "current": ASH.1}), StatusCode::BAD_REQUEST, "1 to 60"),
+        (json!({"display_name": "Ashley", "name": "a", "current": ASH.1}), StatusCode::BAD_REQUEST, "2 to 40"),
+        (json!({"display_name": "Ashley", "nickname": "x"}), StatusCode::BAD_REQUEST, "nickname"),
+    ] {
+        let (got, answer) = ash.call(Method::POST, "/api/me/names", Some(body.clone())).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert!(answer["message"].as_str().unwrap().contains(said), "{body}: {answer}");
+    }
+    let [failures] = server.numbers(["SELECT count(*) FROM signin_failures"]).await;
+    assert!(failures >= 1, "the wrong PIN counted as a failed sign-in");
+    assert_eq!(server.fingerprint().await, before, "nothing changed");
+    let (status, body) = ash
+        .call(
+            Method::POST,
+            "/api/me/names",
+            Some(json!({"display_name": "Ashley", "name": "ashley.r", "current": ASH.1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut phone = server.device();
+    phone.sign_in("Ashley.R", ASH.1).await;
+    assert_eq!(phone.me(), ash.me());
+    let (status, _) = server
+        .device()
+        .call(
+            Method::POST,
+            "/api/auth/sign-in",
+            Some(json!({"name": "ash", "secret": ASH.1, "device": uuid::Uuid::now_v7()})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the old name signs nobody in");
+    ash.pull().await;
+
+    // A key worker's new name reaches the young people they support.
+    let mut ashs_screen = listen(&ash).await;
+    let (status, _) = sam.call(Method::POST, "/api/me/names", Some(json!({"display_name": "Samir"}))).await;
+    assert_eq!(status, StatusCode::OK);
+    next(&mut ashs_screen).await.expect("Ash's open screen is told");
+    let (_, me) = ash.call(Method::GET, "/api/me", None).await;
+    assert_eq!(me["workers"][0]["display_name"], "Samir", "{me}");
+
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let (_, audit) = admin.call(Method::GET, &format!("/api/admin/audit?person={}", ash.me()), None).await;
+    let changes: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "changed their own name")
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(changes, ["the name others see and the name they sign in with", "the name others see"], "{audit}");
+    server.stop().await;
+}

@@ -1,9 +1,9 @@
 // Your account: every device signed in as you, with a way to sign one out (a phone someone else
-// has, the drop-in's tablet left signed in), and choosing a new PIN or password. What a signed-out
+// has, the drop-in's tablet left signed in), your name, and choosing a new PIN or password. What a signed-out
 // device holds stays hidden behind signing in again there.
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { Ctx, type DeviceSignIn } from '../context';
-import { problemWords } from '../ui/useSubmit';
+import { problemWords, useSubmit } from '../ui/useSubmit';
 import { guessableReason } from '../ui/guessable';
 import { NewSecretForm, SECRET_MIN } from './ChangePassword';
 import { deviceName, onDay } from '../ui/words';
@@ -90,10 +90,67 @@ export function Account() {
       {list && others.length === 0 && <p>Nowhere else: you are only signed in here.</p>}
       {keepsWords(ctx.session) && <Keeping device={young ? 'phone' : 'device'} />}
       {young && !ctx.session.sharedDevice && <PhoneLock />}
+      <YourName young={young} />
       <NewSecret young={young} />
       {!young && <OrgSignIn />}
       {!young && <TwoStep />}
     </section>
+  );
+}
+
+/** The name others see them by (a young person may come to be called something else), and, with
+ *  their PIN or password, a new name to sign in with. */
+function YourName({ young }: { young: boolean }) {
+  const ctx = useContext(Ctx);
+  const word = young ? 'PIN' : 'password';
+  const [shown, setShown] = useState(ctx.session.displayName);
+  const [signIn, setSignIn] = useState('');
+  const [current, setCurrent] = useState('');
+  const [changed, setChanged] = useState<string | null>(null);
+  const { problem, busy, submit: run } = useSubmit('Changing your name needs signal. Try again when you are online.');
+  const newSignIn = signIn.trim();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    setChanged(null);
+    void run(async () => {
+      await ctx.changeNames(newSignIn ? { display_name: shown, name: newSignIn, current } : { display_name: shown });
+      setSignIn('');
+      setCurrent('');
+      setChanged(newSignIn ? `Saved. From now on, sign in as ${newSignIn}.` : 'Saved.');
+    });
+  };
+  return (
+    <form class="card card--form stack" onSubmit={submit} aria-labelledby="your-name-title">
+      <h2 id="your-name-title">Your name</h2>
+      <p>
+        {young
+          ? 'The name the people who support you see, and that Tandem calls you. It doesn’t have to be your real name. Change it whenever you like.'
+          : 'The name young people and colleagues see.'}
+      </p>
+      <label for="name-shown">Your name in Tandem</label>
+      <input id="name-shown" dir="auto" autocomplete="off" maxLength={60} value={shown} onInput={(e) => setShown(e.currentTarget.value)} required />
+      <label for="name-sign-in">A new name to sign in with (leave it empty to keep yours)</label>
+      <input
+        id="name-sign-in"
+        dir="auto"
+        autocapitalize="none"
+        autocorrect="off"
+        spellcheck={false}
+        autocomplete="username"
+        maxLength={40}
+        value={signIn}
+        onInput={(e) => setSignIn(e.currentTarget.value)}
+      />
+      {newSignIn && (
+        <>
+          <label for="name-secret">Your {word}, to change the name you sign in with</label>
+          <input id="name-secret" type="password" autocomplete="current-password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} required />
+        </>
+      )}
+      {problem && <p class="problem" role="alert">{problem}</p>}
+      {changed && <p role="status">{changed}</p>}
+      <button type="submit" disabled={busy}>Save my name</button>
+    </form>
   );
 }
 

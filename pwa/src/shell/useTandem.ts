@@ -144,7 +144,9 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
   /** Asks the server who this person works with and what is planned for their account. */
   const loadMe = async (d: Db, mgr: SessionManager) => {
     try {
-      const fresh = await request<Me & { role: Session['role']; must_set_up_two_step?: boolean }>(mgr, 'GET', '/api/me');
+      const fresh = await request<Me & { role: Session['role']; display_name: string; must_set_up_two_step?: boolean }>(mgr, 'GET', '/api/me');
+      // Renamed on another device (or by this one): the greeting says the name they chose.
+      await keepDisplayName(d, fresh.display_name);
       // Opened again part-way (a reload before it was set up): the same screen first.
       if (fresh.must_set_up_two_step) setMustSetUp(true);
       const before = (await d.get('meta', 'me')) as Me | undefined;
@@ -447,6 +449,10 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
       },
       api: callApi,
       changeSecret: (current: string, next: string) => changeSecret(current, next),
+      changeNames: async (names) => {
+        await request(sessions.current, 'POST', '/api/me/names', names);
+        await keepDisplayName(db, names.display_name.trim());
+      },
       accessLog: () => request<AccessEntry[]>(sessions.current, 'GET', '/api/me/access-log'),
       lastLooked,
       drafted,
@@ -697,6 +703,19 @@ export function useTandem(go: (r: Route) => void, resetRoute: () => void) {
     if (kind === 'tablet') await made;
     // Not kept (storage full): this device then doesn't lock until the next sign-in.
     else void made.catch(() => undefined);
+  };
+
+  /** What this device calls its person (the home screen's greeting), as the server now does. */
+  const keepDisplayName = async (d: Db | null, displayName: string) => {
+    if (!d) return;
+    const tx = d.transaction('meta', 'readwrite');
+    const kept = (await tx.store.get('session')) as Session | undefined;
+    if (kept && kept.displayName !== displayName) {
+      const renamed = { ...kept, displayName };
+      await tx.store.put(renamed, 'session');
+      setSession((s) => (s && s.person === renamed.person ? { ...s, displayName } : s));
+    }
+    await tx.done;
   };
 
   /** A new PIN or password (needs signal); the lock screen's check follows it. */

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/sign-out", post(sign_out))
         .route("/api/auth/sign-out-everywhere", post(sign_out_everywhere))
         .route("/api/me/password", post(change_password))
+        .route("/api/me/names", post(change_names))
         .merge(two_step::router())
         .merge(sso::router())
 }
@@ -621,6 +622,71 @@ pub async fn change_password(
         })
         .await?;
     ledger::note(&state.ledger, now, &[Decision::NewSecret(who)]).await;
+    Ok(Json(Done { ok: true }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewNames {
+    /// The name others see them by (1 to 60 characters).
+    pub display_name: String,
+    /// A new name to sign in with, if they want one (none, or empty: the one they have stays).
+    pub name: Option<String>,
+    /// Their PIN or password now: asked only with a new sign-in name.
+    pub current: Option<String>,
+}
+
+/// A person's own names: what others see them as (a young person may come to be called something
+/// else; a member of staff may change theirs), and the name they sign in with. A new sign-in name
+/// needs their PIN or password, as a new PIN does: a device left open must not become a way to
+/// lock its owner out.
+#[utoipa::path(post, path = "/api/me/names", request_body = NewNames, tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Done), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 429, body = crate::error::ErrorBody)))]
+pub async fn change_names(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    caller: extract::Caller,
+    ApiJson(req): ApiJson<NewNames>,
+) -> Result<Json<Done>> {
+    let display_name = crate::accounts::check_display_name(&req.display_name)?;
+    let name = req.name.filter(|n| !n.trim().is_empty()).map(|n| check_name(&n)).transpose()?;
+    if name.is_some() {
+        let what = if caller.role == Role::YoungPerson { "PIN" } else { "password" };
+        let current = req
+            .current
+            .ok_or_else(|| ApiError::BadRequest(format!("give your {what} to change the name you sign in with")))?;
+        check_current_secret(&state, address, &caller, current).await?;
+    }
+    let (who, role, now) = (caller.person, caller.role, store::now_ms());
+    state
+        .store
+        .write(move |tx| {
+            if let Some(name) = &name
+                && people::by_name(tx, name)?.is_some_and(|p| p.id != who)
+            {
+                return Err(NAME_TAKEN);
+            }
+            people::set_names(tx, who, &display_name, name.as_deref())?;
+            let what = if name.is_some() {
+                "the name others see and the name they sign in with"
+            } else {
+                "the name others see"
+            };
+            crate::store::audit::append(tx, now, Some(who), "changed their own name", Some(who), what)
+        })
+        .await?;
+    // Open screens that show the name ask who they work with again: theirs, and for a young
+    // person their workers' and the drop-in team's; for a key worker, the young people they support.
+    if role == Role::YoungPerson {
+        state.announce_people(who, tandem_shared::Visibility::Team, None);
+    } else {
+        state.tell_own_screens(who);
+        let theirs = state.store.read(move |db| people::caseload_of(db, who)).await.unwrap_or_default();
+        for young_person in theirs {
+            state.announce_people(young_person.id, tandem_shared::Visibility::Private, None);
+        }
+    }
     Ok(Json(Done { ok: true }))
 }
 

@@ -37,7 +37,7 @@ use utoipa::OpenApi;
         admin::deactivate, admin::reactivate, admin::new_invite, admin::new_password, admin::settings, admin::update_settings, admin::alert_summary,
         admin::support_lines, admin::update_support_lines, admin::working_hours, admin::update_working_hours,
         admin::tablets, admin::register_tablet, admin::remove_tablet, admin::staff_two_step, admin::update_staff_two_step, admin::staff_sso, admin::update_staff_sso,
-        crate::auth::change_password, crate::auth::two_step::start, crate::auth::two_step::confirm, crate::auth::two_step::turn_off,
+        crate::auth::change_password, crate::auth::change_names, crate::auth::two_step::start, crate::auth::two_step::confirm, crate::auth::two_step::turn_off,
         crate::auth::two_step::new_recovery_codes,
         crate::auth::sso::offered, crate::auth::sso::start_sign_in, crate::auth::sso::callback, crate::auth::sso::finish_sign_in, crate::auth::sso::back_channel_logout, crate::auth::sso::front_channel_logout,
         crate::auth::sso::status, crate::auth::sso::start_link, crate::auth::sso::finish_link, crate::auth::sso::unlink,

@@ -340,6 +340,21 @@ pub fn set_credentials(conn: &dyn Db, id: PersonId, name: &str, secret_hash: &st
     Ok(())
 }
 
+/// The name others see, and (if given) a new name to sign in with, both as checked.
+pub fn set_names(conn: &dyn Db, id: PersonId, display_name: &str, name: Option<&str>) -> Result<()> {
+    conn.execute(
+        "UPDATE people SET display_name = ?2 WHERE id = ?1",
+        &[id.to_string().into(), sealed_name(conn, id, display_name)?],
+    )?;
+    if let Some(name) = name {
+        conn.execute(
+            "UPDATE people SET name = ?2, sign_in_key = ?3 WHERE id = ?1",
+            &[id.to_string().into(), sealed_name(conn, id, name)?, name_hash(conn, name).into()],
+        )?;
+    }
+    Ok(())
+}
+
 /// Failed sign-ins in a row for a name (known or not) and until when it is locked.
 pub fn signin_attempts(conn: &dyn Db, name_hash: &str) -> Result<(i64, i64)> {
     let row =
