@@ -764,15 +764,19 @@ test("an admin is asked to review staff who haven't used Tandem for 90 days, fin
   await toReview.getByRole('button', { name: 'Review staff' }).click();
   await page.getByRole('heading', { name: 'People' }).waitFor();
   const row = (name) => page.getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
-  await row('Sam').getByRole('cell', { name: /; last used Tandem / }).waitFor();
-  await row('Never Came').getByRole('cell', { name: /; has not signed in yet$/ }).waitFor();
-
-  await page.getByLabel(/Show only staff who haven't used it for 90 days/).check();
+  // Opened showing only the staff to review.
+  const only = page.getByLabel(/Show only staff who haven't used it for 90 days/);
   await row('Old Hand').waitFor();
-  await row('Never Came').waitFor();
+  await row('Never Came').getByRole('cell', { name: /; has not signed in yet$/ }).waitFor();
+  assert.ok(await only.isChecked());
   assert.equal(await row('Sam').count(), 0, 'Sam used it today');
   assert.equal(await row('ash').count(), 0, 'young people are not reviewed here');
+  assert.match(page.url(), /#\/people\/review$/, 'an address naming nobody');
   await assertAccessible(page, 'people, staff to review');
+  await only.uncheck();
+  await row('Sam').getByRole('cell', { name: /; last used Tandem / }).waitFor();
+  await only.check();
+  await row('Sam').waitFor({ state: 'detached' });
 
   // Old Hand has left: deactivated, and no longer on the list to review.
   await row('Old Hand').getByRole('button', { name: 'Deactivate Old Hand' }).click();

@@ -5,7 +5,7 @@ import type { SyncState } from './sync/engine';
 import type { Item } from './sync/local';
 import type { AlertStatus, PendingAlert } from './sync/alerts';
 
-export type Route = { name: 'home' } | { name: 'account' } | { name: 'goals' } | { name: 'goal'; id: string } | { name: 'strengths' } | { name: 'statements' } | { name: 'from-worker' } | { name: 'seen' } | { name: 'export' } | { name: 'delete-account' } | { name: 'invite' } | { name: 'people' } | { name: 'assignments' } | { name: 'audit' } | { name: 'alert-routing' } | { name: 'tablets' } | { name: 'sessions'; id: string } | { name: 'join'; code?: string } | { name: 'person'; id: string } | { name: 'meeting'; owner: string; meeting: string };
+export type Route = { name: 'home' } | { name: 'account' } | { name: 'goals' } | { name: 'goal'; id: string } | { name: 'strengths' } | { name: 'statements' } | { name: 'from-worker' } | { name: 'seen' } | { name: 'export' } | { name: 'delete-account' } | { name: 'invite' } | { name: 'people'; review?: true } | { name: 'assignments' } | { name: 'audit' } | { name: 'alert-routing' } | { name: 'tablets' } | { name: 'sessions'; id: string } | { name: 'join'; code?: string } | { name: 'person'; id: string } | { name: 'meeting'; owner: string; meeting: string };
 
 export interface PersonRef {
   id: string;

@@ -33,6 +33,8 @@ export function routeToHash(r: Route): string {
       return `#/meeting/${r.owner}/${r.meeting}`;
     case 'join':
       return r.code ? `#/join/${encodeURIComponent(r.code)}` : '#/join';
+    case 'people':
+      return r.review ? '#/people/review' : '#/people';
     default:
       return `#/${r.name}`;
   }
@@ -45,6 +47,7 @@ export function routeFromHash(hash: string): Route {
   if (name === 'sessions' && a) return { name: 'sessions', id: a };
   if (name === 'meeting' && a && b) return { name: 'meeting', owner: a, meeting: b };
   if (name === 'join') return { name: 'join', code: a ? decodeURIComponent(a) : undefined };
+  if (name === 'people' && a === 'review') return { name: 'people', review: true };
   const simple = SIMPLE.find((s) => s === name);
   return simple ? ({ name: simple } as Route) : { name: 'home' };
 }

@@ -13,7 +13,8 @@ import { Tablets } from './admin/Tablets';
 export function AdminScreens({ route }: { route: Route }) {
   switch (route.name) {
     case 'people':
-      return <People />;
+      // Keyed, so the home's "Review staff" opens it afresh with only those staff shown.
+      return <People key={route.review ? 'review' : 'all'} review={route.review === true} />;
     case 'assignments':
       return <Assignments />;
     case 'sessions':

@@ -74,7 +74,7 @@ export function AdminHome() {
             <strong>To review:</strong> {found.unused === 1 ? '1 staff member has' : `${found.unused} staff members have`} not used Tandem for{' '}
             {UNUSED_DAYS} days or more. If they have left, deactivate them.
           </p>
-          <button type="button" onClick={() => ctx.go({ name: 'people' })}>Review staff</button>
+          <button type="button" onClick={() => ctx.go({ name: 'people', review: true })}>Review staff</button>
         </div>
       )}
     </section>

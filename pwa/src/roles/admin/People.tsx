@@ -8,7 +8,8 @@ import { SECRET_HINT } from '../../screens/ChangePassword';
 import { suggestPassword } from './suggest';
 import { AddSeveral, type Slip, Slips } from './AddSeveral';
 
-export function People() {
+/** `review`: opened to review staff who haven't used Tandem for months (from the home screen). */
+export function People({ review = false }: { review?: boolean }) {
   const { call, problem, ctx } = useCall();
   const { people, load } = usePeople(call);
   const [code, setCode] = useState<{ name: string; code: string } | null>(null);
@@ -25,7 +26,7 @@ export function People() {
   const [slips, setSlips] = useState<Slip[] | null>(null);
   const [find, setFind] = useState('');
   /** Only staff who haven't used Tandem for months: a review of who still needs an account. */
-  const [reviewing, setReviewing] = useState(false);
+  const [reviewing, setReviewing] = useState(review);
   const workers = (people ?? []).filter((p) => p.role === 'key_worker' && !p.deactivated);
   const unused = unusedStaff(people ?? []);
   const matching = (reviewing ? unused : people ?? []).filter((p) => nameHas(p.display_name, find)).sort(byName);
