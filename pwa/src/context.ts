@@ -120,7 +120,8 @@ export interface AppCtx {
 export interface AccessEntry {
   who_name: string;
   role: string;
-  action: 'read' | 'change';
+  /** `copy`: the service made a copy of everything held about them (a subject access request). */
+  action: 'read' | 'change' | 'copy';
   records: number;
   at: number;
 }

@@ -15,6 +15,16 @@ use tandem_shared::{FieldName, FieldState, FieldValue, GoalStatus, NoticedBy, Pe
 /// What the audit log says of a copy made.
 pub const AUDIT_ACTION: &str = "saved everything held about them (a subject access request)";
 
+/// Notes the copy where a young person sees who has seen their things (staff have no such log).
+pub fn note_copy(conn: &dyn Db, person: PersonId, now: i64) -> Result<()> {
+    if people::by_id(conn, person)?.is_some_and(|p| p.role == Role::YoungPerson) {
+        let records =
+            conn.query_one("SELECT count(*) FROM records WHERE owner_id = ?1", &[person.to_string().into()])?;
+        access_log::note_copy(conn, person, records.int(0)? as usize, now)?;
+    }
+    Ok(())
+}
+
 /// The report on `person` as the database holds it now.
 pub fn report(conn: &dyn Db, person: PersonId, now: i64) -> Result<String> {
     let who = people::by_id(conn, person)?.ok_or(ApiError::NotFound("nobody has that id"))?;
@@ -93,13 +103,17 @@ pub fn report(conn: &dyn Db, person: PersonId, now: i64) -> Result<String> {
             item(w, "None.".into());
         }
 
-        section(w, "Who has read or changed their things (their access log)");
+        section(w, "Who has read or changed their things, or made a copy (their access log)");
         let looks = access_log::for_young_person(conn, person, i64::MAX)?;
         for e in &looks {
-            let did = if e.action == "read" { "read" } else { "changed" };
             let things =
                 if e.records == 1 { "1 of their things".to_owned() } else { format!("{} of their things", e.records) };
-            item(w, format!("{}: {} ({}) {did} {things}", utc(e.at), e.who_name, e.role.replace('_', " ")));
+            let line = match e.action.as_str() {
+                "copy" => format!("the service made a copy of everything held about them ({things})"),
+                "read" => format!("{} ({}) read {things}", e.who_name, e.role.replace('_', " ")),
+                _ => format!("{} ({}) changed {things}", e.who_name, e.role.replace('_', " ")),
+            };
+            item(w, format!("{}: {line}", utc(e.at)));
         }
         if looks.is_empty() {
             item(w, "Nobody.".into());

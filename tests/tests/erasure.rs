@@ -121,6 +121,7 @@ async fn rows_left(server: &TestServer, who: PersonId, records: &[RecordId]) -> 
                 "SELECT count(*) FROM invites WHERE young_person_id = ?1",
                 "SELECT count(*) FROM alerts WHERE young_person_id = ?1",
                 "SELECT count(*) FROM access_log WHERE young_person_id = ?1",
+                "SELECT count(*) FROM copies_made WHERE young_person_id = ?1",
                 "SELECT count(*) FROM put_away WHERE person_id = ?1",
                 "SELECT count(*) FROM team_looks WHERE young_person_id = ?1",
             ] {

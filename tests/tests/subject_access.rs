@@ -85,6 +85,15 @@ async fn a_copy_of_everything_held_about_a_young_person_holds_their_words_and_wh
         assert_eq!(std::fs::metadata(&to).unwrap().permissions().mode() & 0o777, 0o600, "only its owner reads it");
     }
 
+    // Ash sees that a copy was made, beside Sam's looks (it may have been asked for on their behalf).
+    let (_, seen) = phone.call(Method::GET, "/api/me/access-log", None).await;
+    let copy_made = &seen[0];
+    assert_eq!((copy_made["action"].as_str(), copy_made["role"].as_str()), (Some("copy"), Some("service")), "{seen}");
+    // The demo's five things of Ash's, and the three above.
+    assert!(copy_made["who"].is_null() && copy_made["records"] == 8, "{seen}");
+    assert!(seen.as_array().unwrap().iter().any(|e| e["action"] == "read" && e["who_name"] == "Sam"), "{seen}");
+    assert!(copy.contains("the service made a copy of everything held about them (8 of their things)"), "{copy}");
+
     // The copy is in the audit log the admins read.
     let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
     let (_, audit) = admin.call(Method::GET, &format!("/api/admin/audit?person={ash}"), None).await;
@@ -108,5 +117,13 @@ async fn a_copy_of_everything_held_about_a_young_person_holds_their_words_and_wh
     for not_theirs in ["theory test", "Only mine", "Thrown away"] {
         assert!(!about_sam.contains(not_theirs), "{not_theirs:?} in:\n{about_sam}");
     }
+    let [copies] = server.numbers(["SELECT count(*) FROM copies_made"]).await;
+    assert_eq!(copies, 1, "noted for the young person only");
+
+    // Erased, the note of the copy goes with everything else of Ash's.
+    let (status, body) = phone.call(Method::POST, "/api/me/erasure", Some(json!({"now": true}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let [copies] = server.numbers(["SELECT count(*) FROM copies_made"]).await;
+    assert_eq!(copies, 0);
     server.stop().await;
 }

@@ -20,7 +20,10 @@ export function Seen() {
   return (
     <section>
       <h1>Who has seen my things</h1>
-      <p>Every time a worker, or staff at the drop-in, looks at or changes your things, it shows here.</p>
+      <p>
+        Every time a worker, or staff at the drop-in, looks at or changes your things, it shows here. So does a copy of everything the service
+        holds about you, if one is ever made (you, or someone for you, can ask the service for one).
+      </p>
       {problem && (
         <div class="row">
           <p>{problem}</p>

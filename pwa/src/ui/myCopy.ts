@@ -3,7 +3,7 @@
 import type { GoalStatus, NoticedBy, Rating, Step } from '../generated/tandem';
 import type { AlertStatus } from '../sync/alerts';
 import type { Item } from '../sync/local';
-import { type SeenEntry, shareChoice, valueWords } from './words';
+import { type SeenEntry, seenVerb, shareChoice, valueWords } from './words';
 
 const NOTICED: Record<NoticedBy, string> = { me: 'I noticed it', my_worker: 'My worker noticed it', someone_else: 'Someone else noticed it' };
 
@@ -62,7 +62,7 @@ export function myCopy(items: Item[], names: { [person: string]: string }, alert
     who_has_seen: seen
       ? seen.map((e) => ({
           who: e.role === 'drop_in_staff' ? `${e.who_name} (drop-in staff)` : e.who_name,
-          did: e.action === 'read' ? 'looked at' : 'changed',
+          did: seenVerb(e.action),
           how_many_things: e.records,
           when: new Date(e.at).toISOString(),
         }))

@@ -54,7 +54,7 @@ describe('the date of a rating', () => {
 describe('who has seen my things', () => {
   const now = new Date(2026, 10, 30, 15, 0);
   const at = (day: number, hour: number) => new Date(2026, 10, day, hour).getTime();
-  const entry = (who_name: string, action: 'read' | 'change', records: number, when: number, role = 'key_worker') => ({ who_name, role, action, records, at: when });
+  const entry = (who_name: string, action: 'read' | 'change' | 'copy', records: number, when: number, role = 'key_worker') => ({ who_name, role, action, records, at: when });
 
   it('says once a day what each person did, however many devices fetched it', () => {
     const days = seenDays(
@@ -74,6 +74,13 @@ describe('who has seen my things', () => {
     expect(days[0].lines).toEqual(['Sam looked at your things twice', 'Sam changed 1 of your things', 'Desk (drop-in staff) looked at 2 of your things']);
     expect(days[1].lines).toEqual(['Sam looked at 2 of your things']);
     expect(days[2].lines).toEqual(['Priya looked at your things 3 times']);
+  });
+
+  it('says when the service made a copy of everything, for a request to see it', () => {
+    const [day] = seenDays([entry('Sam', 'read', 1, at(30, 14)), entry('the service', 'copy', 12, at(30, 10), 'service')], now);
+    expect(day.lines).toEqual(['Sam looked at 1 of your things', 'The service made a copy of everything of yours, for a request to see what it holds about you']);
+    const [twice] = seenDays([entry('the service', 'copy', 3, at(30, 9), 'service'), entry('the service', 'copy', 3, at(30, 8), 'service')], now);
+    expect(twice.lines).toEqual(['The service made a copy of everything of yours twice, for a request to see what it holds about you']);
   });
 
   it('names the year only when it is not this one', () => {

@@ -91,7 +91,8 @@ export function localDate(d: Date): string {
 export interface SeenEntry {
   who_name: string;
   role: string;
-  action: 'read' | 'change';
+  /** `copy`: the service made a copy of everything held about them (a subject access request). */
+  action: 'read' | 'change' | 'copy';
   records: number;
   at: number;
 }
@@ -121,8 +122,17 @@ export function seenDays(entries: SeenEntry[], now = new Date()): SeenDay[] {
   return days.map(({ day, tally }) => ({ day, lines: [...tally.values()].map(seenLine) }));
 }
 
-function seenLine(t: { who: string; action: 'read' | 'change'; times: number; records: number }): string {
-  const verb = t.action === 'read' ? 'looked at' : 'changed';
+/** What the access log calls each kind of entry, for the screen and the saved copy. */
+export function seenVerb(action: SeenEntry['action']): string {
+  return action === 'read' ? 'looked at' : action === 'copy' ? 'made a copy of everything of yours, with' : 'changed';
+}
+
+function seenLine(t: { who: string; action: SeenEntry['action']; times: number; records: number }): string {
+  if (t.action === 'copy') {
+    const when = t.times === 1 ? '' : t.times === 2 ? ' twice' : ` ${t.times} times`;
+    return `The service made a copy of everything of yours${when}, for a request to see what it holds about you`;
+  }
+  const verb = seenVerb(t.action);
   if (t.times === 1) return `${t.who} ${verb} ${t.records === 1 ? '1 of your things' : `${t.records} of your things`}`;
   return `${t.who} ${verb} your things ${t.times === 2 ? 'twice' : `${t.times} times`}`;
 }

@@ -74,6 +74,7 @@ pub fn erase(db: &dyn Db, who: PersonId, actor: Option<PersonId>, why: Why, now:
         "DELETE FROM former_assignments WHERE young_person_id = ?1",
         "DELETE FROM alerts WHERE young_person_id = ?1",
         "DELETE FROM access_log WHERE young_person_id = ?1",
+        "DELETE FROM copies_made WHERE young_person_id = ?1",
         "DELETE FROM people WHERE id = ?1",
     ] {
         db.execute(statement, &[(&id).into()])?;

@@ -58,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/0029_sso_logout.sql"),
     include_str!("migrations/postgres/0030_sso_second_step.sql"),
     include_str!("migrations/postgres/0031_last_active.sql"),
+    include_str!("migrations/postgres/0032_copies_made.sql"),
 ];
 /// The channel live notices travel on between replicas.
 pub const CHANNEL: &str = "tandem_changes";

@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0034_sso_logout.sql"),
     include_str!("migrations/sqlite/0035_sso_second_step.sql"),
     include_str!("migrations/sqlite/0036_last_active.sql"),
+    include_str!("migrations/sqlite/0037_copies_made.sql"),
 ];
 const READERS: usize = 4;
 
