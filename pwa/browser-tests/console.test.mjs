@@ -33,6 +33,8 @@ test('an admin adds a key worker, invites and assigns a young person, hands them
   const page = await context.newPage();
   await signIn(page, env.server.base, 'admin', 'demo-admin-pass');
   await page.getByRole('heading', { name: 'Running the service' }).waitFor();
+  // The service in counts, naming nobody.
+  await page.locator('#service-numbers').getByText(/^3 young people have joined \(\d used Tandem in the last 30 days\)\. /).waitFor();
   // The demo names helplines but no duty worker: the home screen says what is left to decide.
   const stillToDo = page.getByRole('status').filter({ hasText: 'Still to set up' });
   await stillToDo.getByText(/Nobody is named to hear/).waitFor();

@@ -37,13 +37,16 @@ pub fn report(conn: &dyn Db, person: PersonId, now: i64) -> Result<String> {
 
     section(w, "About them");
     let account = conn.query_one(
-        "SELECT created_at, case_closed_at, erasure_asked_at FROM people WHERE id = ?1",
+        "SELECT created_at, case_closed_at, erasure_asked_at, last_active_at FROM people WHERE id = ?1",
         &[person.to_string().into()],
     )?;
     item(w, format!("Name others see: {}", who.display_name));
     item(w, format!("Sign-in name: {}", who.name.as_deref().unwrap_or("none yet (they have not joined)")));
     item(w, format!("Role: {}", role_words(who.role)));
     item(w, format!("Account made: {}", utc(account.int(0)?)));
+    if let Some(at) = account.opt_int(3)? {
+        item(w, format!("Last used Tandem (signed in, or renewed a sign-in): {}", utc(at)));
+    }
     if let Some(at) = who.deactivated_at {
         item(w, format!("Deactivated: {}", utc(at)));
     }

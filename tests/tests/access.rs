@@ -65,6 +65,7 @@ async fn every_endpoint_answers_every_role_as_designed() {
         (Method::POST, "/api/me/put-away".into(), Some(json!({"notices": []})), vec![Ash, Kai, Sam, Priya]),
         (Method::GET, "/api/sync/pull?since=0".into(), None, syncers.to_vec()),
         (Method::GET, "/api/admin/people".into(), None, vec![Admin]),
+        (Method::GET, "/api/admin/numbers".into(), None, vec![Admin]),
         (
             Method::POST,
             "/api/admin/invites".into(),

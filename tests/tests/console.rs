@@ -1181,3 +1181,33 @@ async fn the_people_list_says_when_each_staff_member_last_used_tandem_and_nothin
     assert_eq!(admin.call(Method::GET, "/api/admin/people?staf=true", None).await.0, StatusCode::BAD_REQUEST);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_service_in_numbers_counts_who_has_joined_uses_it_is_invited_or_closed_and_names_nobody() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN.0, ADMIN.1).await;
+    let numbers = || async {
+        let (status, body) = admin.call(Method::GET, "/api/admin/numbers", None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let n = |k: &str| body[k].as_i64().unwrap();
+        [n("young_people"), n("young_people_active"), n("invited"), n("cases_closed"), n("staff")]
+    };
+    let [joined, active, invited, closed, staff] = numbers().await;
+    assert_eq!((joined, closed), (3, 0), "the demo's three young people");
+    assert!(invited >= 1 && staff >= 4);
+
+    // Ash uses it; Kai's case closes; someone new is invited.
+    let ash = server.signed_in(ASH.0, ASH.1).await;
+    let kai = server.signed_in(KAI.0, KAI.1).await.me();
+    let (status, _) = admin.call(Method::POST, &format!("/api/admin/people/{kai}/close-case"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) =
+        admin.call(Method::POST, "/api/admin/invites", Some(json!({"display_name": "New", "workers": []}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let now = numbers().await;
+    assert_eq!(now, [joined - 1, active + 1, invited + 1, closed + 1, staff], "Kai's use counts no more once closed");
+    let (_, body) = admin.call(Method::GET, "/api/admin/numbers", None).await;
+    assert!(!body.to_string().contains(&ash.me().to_string()) && !body.to_string().contains("ash"), "{body}");
+    assert_eq!(ash.call(Method::GET, "/api/admin/numbers", None).await.0, StatusCode::FORBIDDEN);
+    server.stop().await;
+}

@@ -64,6 +64,7 @@ async fn a_copy_of_everything_held_about_a_young_person_holds_their_words_and_wh
     for held in [
         "Everything Tandem holds about ash",
         "Sign-in name: ash",
+        "Last used Tandem (signed in, or renewed a sign-in): ",
         "Sam (key worker), since ",
         "Title (them, ",
         "): Pass my theory test in May",

@@ -31,7 +31,7 @@ use utoipa::OpenApi;
         crate::auth::join, crate::auth::sign_in, crate::auth::refresh, crate::auth::sign_out, crate::auth::sign_out_everywhere,
         me::me, me::my_access_log, me::erase_me, me::caseload, me::my_sessions, me::end_my_session, me::looked, me::put_away,
         sync::push, sync::pull, sync::events,
-        admin::list_people, admin::create_staff, admin::create_several_staff, admin::invite, admin::assign, admin::end_assignment, admin::revoke,
+        admin::list_people, admin::create_staff, admin::create_several_staff, admin::service_numbers, admin::invite, admin::assign, admin::end_assignment, admin::revoke,
         admin::close_case, admin::reopen_case, admin::audit_log, admin::export_audit_log,
         admin::assignments, admin::hand_over, admin::sessions, admin::end_session,
         admin::deactivate, admin::reactivate, admin::new_invite, admin::new_password, admin::settings, admin::update_settings, admin::alert_summary,

@@ -8,6 +8,8 @@ export function AdminHome() {
   const ctx = useContext(Ctx);
   /** What the service has decided so far, and how many young people have no key worker. */
   const [found, setFound] = useState<{ duty: boolean; helplines: boolean; alone: number; waiting: AlertSummary | null; unused: number } | null>(null);
+  const [numbers, setNumbers] = useState<ServiceNumbers | null>(null);
+  useEffect(() => void ctx.api<ServiceNumbers>('GET', '/api/admin/numbers').then(setNumbers, () => undefined), []);
   // What a young person in crisis would meet unprepared, until the service decides it.
   useEffect(() => {
     void Promise.all([
@@ -32,6 +34,7 @@ export function AdminHome() {
     <section aria-busy={found === null}>
       <h1>Running the service</h1>
       <p>You manage people, assignments and devices. You never see what young people write.</p>
+      {numbers && <p id="service-numbers">{numbersWords(numbers)}</p>}
       {found?.waiting && (
         <div class="card notice" role="status" id="alerts-waiting">
           <p>
@@ -81,4 +84,20 @@ export function AdminHome() {
   );
 }
 
-/** The most rows a list of people draws at once. */
+/** `GET /api/admin/numbers`: counts, never who. */
+interface ServiceNumbers {
+  young_people: number;
+  young_people_active: number;
+  invited: number;
+  cases_closed: number;
+  staff: number;
+}
+
+/** The service in a sentence or two. */
+export function numbersWords(n: ServiceNumbers): string {
+  const some = (k: number, one: string, many: string) => (k === 1 ? `1 ${one}` : `${k} ${many}`);
+  const joined = `${some(n.young_people, 'young person has', 'young people have')} joined${n.young_people > 0 ? ` (${n.young_people_active} used Tandem in the last 30 days)` : ''}.`;
+  const waiting = n.invited > 0 ? ` ${some(n.invited, 'is', 'are')} invited and not joined yet.` : '';
+  const closed = n.cases_closed > 0 ? ` ${some(n.cases_closed, 'case is', 'cases are')} closed.` : '';
+  return `${joined}${waiting}${closed} ${some(n.staff, 'staff member', 'staff members')}.`;
+}

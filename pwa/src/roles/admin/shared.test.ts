@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { numbersWords } from './Home';
 import { type Person, status, unusedStaff } from './shared';
 
 const DAY = 86_400_000;
@@ -23,5 +24,16 @@ describe('staff to review', () => {
     expect(status(person('key_worker'))).toBe('Active, password only; has not signed in yet');
     expect(status(person('key_worker', { two_step: true, last_active_at: NOW }))).toMatch(/^Active, two-step sign-in on; last used Tandem \w/);
     expect(status(person('young_person'))).toBe('Active');
+  });
+});
+
+describe('the service in numbers', () => {
+  it('says who has joined and uses it, who is waiting and what is closed, in counts', () => {
+    expect(numbersWords({ young_people: 42, young_people_active: 31, invited: 5, cases_closed: 1, staff: 12 })).toBe(
+      '42 young people have joined (31 used Tandem in the last 30 days). 5 are invited and not joined yet. 1 case is closed. 12 staff members.',
+    );
+    expect(numbersWords({ young_people: 0, young_people_active: 0, invited: 1, cases_closed: 0, staff: 1 })).toBe(
+      '0 young people have joined. 1 is invited and not joined yet. 1 staff member.',
+    );
   });
 });

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/admin/people", get(list_people).post(create_staff))
         .route("/api/admin/people/several", post(create_several_staff))
+        .route("/api/admin/numbers", get(service_numbers))
         .route("/api/admin/invites", post(invite))
         .route("/api/admin/assignments", get(assignments).post(assign))
         .route("/api/admin/assignments/end", post(end_assignment))

@@ -44,8 +44,8 @@ pub struct PersonSummary {
     /// Staff: when they were added (unix ms), for a review of who still needs access.
     pub added_at: Option<i64>,
     /// Staff: when they last used Tandem, signing in or still signed in (unix ms, to within an
-    /// access token's life); none if they never have. (Not kept for young people here: admins
-    /// see who they are, not how they use it.)
+    /// access token's life); none if they never have. (Never given for young people: admins see
+    /// who they are, not how each uses it; `/api/admin/numbers` counts them.)
     pub last_active_at: Option<i64>,
 }
 
@@ -468,3 +468,53 @@ fn hand_over_everyone(
     }
     Ok(given)
 }
+
+/// The service in numbers, for the console's home: counts only, never who.
+#[derive(Serialize, ToSchema)]
+pub struct ServiceNumbers {
+    /// Young people who have joined, whose case is open and who are not deactivated.
+    pub young_people: i64,
+    /// Of them, those who used Tandem in the last 30 days.
+    pub young_people_active: i64,
+    /// Invited and not joined yet (their code may have run out).
+    pub invited: i64,
+    /// Young people whose case is closed (erased at the end of the retention period).
+    pub cases_closed: i64,
+    /// Staff who are not deactivated.
+    pub staff: i64,
+}
+
+/// How many the service supports and how many use Tandem: what a service reports to those who
+/// fund it, and a first sign of whether young people are taking to it.
+#[utoipa::path(get, path = "/api/admin/numbers", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = ServiceNumbers), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn service_numbers(State(state): State<AppState>, _admin: Admin) -> Result<Json<ServiceNumbers>> {
+    let since = store::now_ms() - ACTIVE_DAYS * 86_400_000;
+    let numbers = state
+        .store
+        .read(move |db| {
+            let row = db.query_one(
+                "SELECT
+                   coalesce(sum(CASE WHEN role = 'young_person' AND secret_hash IS NOT NULL AND case_closed_at IS NULL THEN 1 ELSE 0 END), 0),
+                   coalesce(sum(CASE WHEN role = 'young_person' AND secret_hash IS NOT NULL AND case_closed_at IS NULL
+                                      AND last_active_at >= ?1 THEN 1 ELSE 0 END), 0),
+                   coalesce(sum(CASE WHEN role = 'young_person' AND secret_hash IS NULL THEN 1 ELSE 0 END), 0),
+                   coalesce(sum(CASE WHEN role = 'young_person' AND case_closed_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+                   coalesce(sum(CASE WHEN role <> 'young_person' THEN 1 ELSE 0 END), 0)
+                 FROM people WHERE deactivated_at IS NULL",
+                &[since.into()],
+            )?;
+            Ok(ServiceNumbers {
+                young_people: row.int(0)?,
+                young_people_active: row.int(1)?,
+                invited: row.int(2)?,
+                cases_closed: row.int(3)?,
+                staff: row.int(4)?,
+            })
+        })
+        .await?;
+    Ok(Json(numbers))
+}
+
+/// "Used Tandem lately", in the service's numbers.
+const ACTIVE_DAYS: i64 = 30;
