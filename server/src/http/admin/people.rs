@@ -222,7 +222,17 @@ pub async fn create_several_staff(
             }
             Ok(ids)
         })
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // Another list's name committed between the check above and this one's insert
+            // (PostgreSQL, two replicas or two admins at once): the database refused it, and
+            // the whole list with it.
+            ApiError::Conflict(said) if !said.starts_with("nobody was added") => ApiError::Conflict(
+                "nobody was added: a sign-in name on the list was taken while it was being added; check the list again"
+                    .into(),
+            ),
+            other => other,
+        })?;
     Ok(Json(CreatedSeveral { ids }))
 }
 
