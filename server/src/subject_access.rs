@@ -3,7 +3,7 @@
 //! make their own copy in the app (a lost phone, a closed case), or a request made for them.
 //! Made only at the server's command line (`tandem subject-access`), by whoever holds the data
 //! key: admins never read a young person's words in the console. Each copy made is in the audit
-//! log.
+//! log, and a young person sees it in their own "who has seen my things".
 
 use crate::error::{ApiError, Result};
 use crate::store::sql::Db;
