@@ -377,8 +377,7 @@ async fn run_admin(db: &DbArgs, command: Command) -> Result<(), BoxError> {
                     let p = person_ref(tx, &person)?;
                     // Logged first, so the copy holds its own making, as the log will.
                     audit::append(tx, now, None, subject_access::AUDIT_ACTION, Some(p), &from_cli("a copy to send"))?;
-                    subject_access::note_copy(tx, p, now)?;
-                    subject_access::report(tx, p, now)
+                    subject_access::make_copy(tx, p, now)
                 })
                 .await;
             let written = report.map_err(err).and_then(|r| Ok(std::io::Write::write_all(&mut file, r.as_bytes())?));

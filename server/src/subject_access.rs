@@ -15,18 +15,10 @@ use tandem_shared::{FieldName, FieldState, FieldValue, GoalStatus, NoticedBy, Pe
 /// What the audit log says of a copy made.
 pub const AUDIT_ACTION: &str = "saved everything held about them (a subject access request)";
 
-/// Notes the copy where a young person sees who has seen their things (staff have no such log).
-pub fn note_copy(conn: &dyn Db, person: PersonId, now: i64) -> Result<()> {
-    if people::by_id(conn, person)?.is_some_and(|p| p.role == Role::YoungPerson) {
-        let records =
-            conn.query_one("SELECT count(*) FROM records WHERE owner_id = ?1", &[person.to_string().into()])?;
-        access_log::note_copy(conn, person, records.int(0)? as usize, now)?;
-    }
-    Ok(())
-}
-
-/// The report on `person` as the database holds it now.
-pub fn report(conn: &dyn Db, person: PersonId, now: i64) -> Result<String> {
+/// The copy of everything held about `person`, as the database holds it now. A young person's
+/// own access log notes it (staff have no such log), so their "who has seen my things", and the
+/// copy itself, say it was made.
+pub fn make_copy(conn: &dyn Db, person: PersonId, now: i64) -> Result<String> {
     let who = people::by_id(conn, person)?.ok_or(ApiError::NotFound("nobody has that id"))?;
     // What they wrote themselves is said to be theirs, not under their name again and again.
     let mut names = Names { conn, known: HashMap::from([(person, "them".to_owned())]) };
@@ -90,6 +82,8 @@ pub fn report(conn: &dyn Db, person: PersonId, now: i64) -> Result<String> {
         if ids.is_empty() {
             item(w, "None.".into());
         }
+        // Noted before their access log is read below, so this copy lists its own making.
+        access_log::note_copy(conn, person, ids.len(), now)?;
 
         section(w, "\"I don't feel safe\" alerts");
         let raised = alerts::of_young_person(conn, person)?;

@@ -188,9 +188,15 @@ pub async fn create_several_staff(
         return Err(ApiError::BadRequest(nobody_added(&problems)));
     }
     // As many hashed together as there are cores: more would only queue and take more memory.
+    // Each was checked above, so only hashed here.
     let at_once = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let hashing: Vec<_> =
-        list.iter().map(|p| staff_password(p.password.clone(), vec![p.name.clone(), p.display_name.clone()])).collect();
+    let hashing: Vec<_> = list
+        .iter()
+        .map(|p| {
+            let password = p.password.clone();
+            async move { tokio::task::spawn_blocking(move || accounts::StaffPassword::hash_checked(&password)).await? }
+        })
+        .collect();
     let passwords: Vec<accounts::StaffPassword> = futures_util::stream::iter(hashing)
         .buffered(at_once)
         .collect::<Vec<_>>()
